@@ -1,0 +1,69 @@
+# CareCoord: the two commands are `make run` and `make test`. Everything else is here
+# for developers; every target installs what it needs first (nothing by hand).
+
+SHELL := /bin/bash
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.synced
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+.PHONY: run stop test pytest lint format bench token demo infra-up infra-down clean help
+
+help:
+	@echo "make run    - real PostgreSQL + Kafka, the four services, their workers and demo data"
+	@echo "make stop   - stop everything make run started"
+	@echo "make test   - lint, type-check, layering check and the whole test suite (real PostgreSQL + Kafka)"
+	@echo "make bench  - benchmarks against the running stack (starts it if needed)"
+	@echo "make token ROLE=gp [ORG=...] [USER=...] [PATIENT=...] - a token for the local stack"
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(STAMP): $(UV) uv.lock pyproject.toml shared/pyproject.toml services/*/pyproject.toml deploy/local/pyproject.toml
+	$(UV) sync --frozen --all-packages --python $(PYTHON)
+	@touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/carecoord run
+
+stop: $(STAMP)
+	$(BIN)/carecoord stop
+
+test: lint pytest
+
+pytest: $(STAMP)
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy shared/src services/referrals/src services/care_plans/src services/mdt/src services/portal/src deploy/local/src
+	$(BIN)/lint-imports
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: $(STAMP)
+	$(BIN)/python -m carecoord_devstack.bench
+
+token: $(STAMP)
+	@$(BIN)/carecoord token --role $(or $(ROLE),gp) $(if $(ORG),--org $(ORG)) $(if $(USER_ID),--user $(USER_ID)) $(if $(PATIENT),--patient $(PATIENT))
+
+demo: $(STAMP)
+	$(BIN)/carecoord demo load
+
+infra-up: $(STAMP)
+	$(BIN)/carecoord infra up
+
+infra-down: $(STAMP)
+	$(BIN)/carecoord infra down
+
+clean: stop
+	rm -rf .run $(VENV) $(TOOLS)

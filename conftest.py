@@ -1,0 +1,71 @@
+"""Test fixtures for the real PostgreSQL and Kafka that every integration test uses.
+
+The session starts the project's own infrastructure (`carecoord infra up`, which is
+idempotent), unless `KAFKA_BOOTSTRAP_SERVERS` and `CARECOORD_TEST_DATABASE_URL` point at
+servers started elsewhere (CI in containers, say). Each test module that asks for a
+database gets a fresh, migrated one, so tests never see each other's rows.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import make_url, text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+ROOT = Path(__file__).parent
+
+
+@pytest.fixture(scope="session")
+def infrastructure() -> Iterator[None]:
+    if os.environ.get("CARECOORD_TEST_DATABASE_URL") and os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
+        yield
+        return
+    subprocess.run(
+        [str(Path(sys.executable).parent / "carecoord"), "infra", "up"], check=True, cwd=ROOT
+    )
+    yield
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap(infrastructure: None) -> str:
+    from_env = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+    if from_env:
+        return from_env
+    from carecoord_devstack.kafka import kafka_bootstrap as bootstrap
+
+    return bootstrap()
+
+
+def _admin_url() -> str:
+    from_env = os.environ.get("CARECOORD_TEST_DATABASE_URL")
+    if from_env:
+        return from_env
+    from carecoord_devstack.postgres import postgres_url
+
+    return postgres_url("postgres")
+
+
+async def create_fresh_database(prefix: str) -> str:
+    """Create an empty database with a unique name and return its asyncpg URL."""
+    admin = _admin_url()
+    name = f"t_{prefix}_{uuid.uuid4().hex[:10]}"
+    engine = create_async_engine(admin, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(text(f'create database "{name}"'))
+    finally:
+        await engine.dispose()
+    return make_url(admin).set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture
+async def fresh_database_url(infrastructure: None) -> str:
+    """A new, empty (unmigrated) database for one test."""
+    return await create_fresh_database("db")

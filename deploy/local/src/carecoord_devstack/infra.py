@@ -1,0 +1,102 @@
+"""One switch for the local infrastructure: PostgreSQL and Kafka together.
+
+Developers, `.ci/run` and the service launcher want "the infrastructure" up or
+down as one thing, with one short report. This module starts both components
+concurrently (Kafka's JVM start-up dominates, so PostgreSQL comes for free),
+stops both, and reports their state, leaving the real work to postgres.py and
+kafka.py. Every function is idempotent and returns whether all went well.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from carecoord_devstack import kafka, postgres
+from carecoord_devstack.paths import DevstackError, port_open
+
+Echo = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Component:
+    name: str
+    start: Callable[[], str]
+    stop: Callable[[], str]
+    running: Callable[[], bool]
+    port: Callable[[], int]
+    where: Callable[[], str]
+
+
+COMPONENTS = (
+    Component(
+        "postgres",
+        postgres.start,
+        postgres.stop,
+        postgres.is_running,
+        postgres.pg_port,
+        lambda: postgres.postgres_url("{" + ",".join(postgres.DATABASES) + "}"),
+    ),
+    Component(
+        "kafka",
+        kafka.start,
+        kafka.stop,
+        kafka.is_running,
+        kafka.kafka_port,
+        lambda: f"bootstrap {kafka.kafka_bootstrap()}",
+    ),
+)
+
+
+def _timed(action: Callable[[], str]) -> tuple[bool, str, float]:
+    began = time.monotonic()
+    try:
+        return True, action(), time.monotonic() - began
+    except (DevstackError, OSError, subprocess.SubprocessError) as error:
+        return False, f"FAILED: {error}", time.monotonic() - began
+
+
+def _each(pick: Callable[[Component], Callable[[], str]], echo: Echo) -> bool:
+    with ThreadPoolExecutor(len(COMPONENTS)) as pool:
+        results = list(pool.map(lambda c: _timed(pick(c)), COMPONENTS))
+    for component, (_, message, took) in zip(COMPONENTS, results, strict=True):
+        echo(f"  {component.name:<9} {message} [{took:.1f} s]")
+    return all(ok for ok, _, _ in results)
+
+
+def up(echo: Echo = print) -> bool:
+    """Start PostgreSQL and Kafka (concurrently); both already up is fine."""
+    echo("Starting local infrastructure...")
+    ok = _each(lambda c: c.start, echo)
+    if ok:
+        for component in COMPONENTS:
+            echo(f"  {component.name:<9} {component.where()}")
+    else:
+        echo("Not everything started; `carecoord infra down` stops what did.")
+    return ok
+
+
+def down(echo: Echo = print) -> bool:
+    """Stop both; stopping what is not running succeeds."""
+    echo("Stopping local infrastructure...")
+    return _each(lambda c: c.stop, echo)
+
+
+def status(echo: Echo = print) -> bool:
+    """Report both; True only when both run and accept connections."""
+    healthy = True
+    for component in COMPONENTS:
+        running = component.running()
+        answering = running and port_open(component.port())
+        healthy = healthy and answering
+        if answering:
+            state = f"running    {component.where()}"
+        elif running:
+            state = f"running but not accepting connections on port {component.port()}"
+        else:
+            state = "stopped"
+        echo(f"  {component.name:<9} {state}")
+    return healthy

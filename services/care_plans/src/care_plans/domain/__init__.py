@@ -1,0 +1,1 @@
+"""care_plans service: domain layer."""

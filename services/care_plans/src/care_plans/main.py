@@ -1,0 +1,36 @@
+"""The care plans service.
+
+Named care co-ordinators, shared care plans, the long-term condition register and
+indicators, as FHIR R4.
+
+`create_app` builds the FastAPI app from settings (nothing happens at import);
+`cli` runs it under uvicorn for `make run` and the container image.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from care_plans.api.resources import build_registry
+from care_plans.settings import CarePlansSettings
+from care_plans.store.tables import MIGRATIONS
+from carecoord_shared.web.app import create_service_app
+from carecoord_shared.web.server import serve
+
+
+def create_app(settings: CarePlansSettings | None = None) -> FastAPI:
+    settings = settings or CarePlansSettings()
+    return create_service_app(
+        settings,
+        build_registry(),
+        title="CareCoord care_plans",
+        migrations=MIGRATIONS,
+        description=(
+            "Named care co-ordinators, shared care plans, the long-term condition register "
+            "and indicators, as FHIR R4."
+        ),
+    )
+
+
+def cli() -> None:
+    serve(create_app, CarePlansSettings())

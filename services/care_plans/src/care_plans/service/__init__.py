@@ -1,0 +1,1 @@
+"""care_plans service: service layer."""

@@ -1,0 +1,18 @@
+"""Settings of the care_plans service (environment prefix `CARE_PLANS_`)."""
+
+from __future__ import annotations
+
+from pydantic_settings import SettingsConfigDict
+
+from carecoord_shared.settings import ServiceSettings
+
+
+class CarePlansSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="CARE_PLANS_", extra="ignore", frozen=True)
+
+    service_name: str = "care_plans"
+    port: int = 8002
+    database_name: str = "care_plans"
+    topic: str = "carecoord.careplans.v1"
+    """The topic this service publishes on (tests use their own)."""
+    referrals_topic: str = "carecoord.referrals.v1"

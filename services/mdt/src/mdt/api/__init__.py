@@ -1,0 +1,1 @@
+"""mdt service: api layer."""

@@ -1,0 +1,5 @@
+"""Events of the mdt service: the JSON Schemas of what it publishes on its topic."""
+
+from pathlib import Path
+
+SCHEMAS = Path(__file__).parent / "schemas"

@@ -1,0 +1,1 @@
+"""mdt service: store layer."""

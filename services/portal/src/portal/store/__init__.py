@@ -1,0 +1,1 @@
+"""portal service: store layer."""

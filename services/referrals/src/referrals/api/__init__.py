@@ -1,0 +1,1 @@
+"""HTTP edge of the referrals service: FHIR resource declarations and operation routes."""

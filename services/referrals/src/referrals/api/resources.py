@@ -1,0 +1,136 @@
+"""The FHIR resources the referrals service serves, and how each is searched.
+
+Advice & guidance requests and referrals are ServiceRequests identified by UBRN;
+their triage work items are Tasks; each turn of the conversation is a
+Communication; the service directory is Organization, HealthcareService and
+PractitionerRole. Patients are referred to by NHS number (logical references), as
+GP systems and the NHS e-Referral Service do.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from carecoord_shared.fhir.registry import (
+    FhirRegistry,
+    ResourceDefinition,
+    SearchParam,
+    nhs_number_at,
+)
+from referrals.service.changes import announce_service_request_change
+from referrals.settings import ReferralsSettings
+
+_REQUESTERS = ("PractitionerRole", "Organization", "Practitioner")
+
+
+def build_registry(settings: ReferralsSettings) -> FhirRegistry:
+    return FhirRegistry("referrals").add(
+        ResourceDefinition(
+            "ServiceRequest",
+            documentation="An advice & guidance request (category A&G) or a referral.",
+            patient_nhs=nhs_number_at("ServiceRequest.subject"),
+            create_establishes_relationship=True,
+            on_change=partial(announce_service_request_change, topic=settings.topic),
+            search_params=(
+                SearchParam(
+                    "identifier", "token", "ServiceRequest.identifier", documentation="UBRN"
+                ),
+                SearchParam("subject", "reference", "ServiceRequest.subject", ("Patient",)),
+                SearchParam("patient", "reference", "ServiceRequest.subject", ("Patient",)),
+                SearchParam("status", "token", "ServiceRequest.status"),
+                SearchParam("intent", "token", "ServiceRequest.intent"),
+                SearchParam("category", "token", "ServiceRequest.category"),
+                SearchParam("priority", "token", "ServiceRequest.priority"),
+                SearchParam("code", "token", "ServiceRequest.code"),
+                SearchParam("requester", "reference", "ServiceRequest.requester", _REQUESTERS),
+                SearchParam(
+                    "performer",
+                    "reference",
+                    "ServiceRequest.performer",
+                    ("HealthcareService", "PractitionerRole", "Organization"),
+                ),
+                SearchParam(
+                    "replaces", "reference", "ServiceRequest.replaces", ("ServiceRequest",)
+                ),
+                SearchParam("authored", "date", "ServiceRequest.authoredOn"),
+                SearchParam("text", "string", "ServiceRequest.note.text"),
+            ),
+        ),
+        ResourceDefinition(
+            "Task",
+            documentation="Triage work item: owner, businessStatus, due in restriction.period.end.",
+            patient_nhs=nhs_number_at("Task.for"),
+            search_params=(
+                SearchParam("identifier", "token", "Task.identifier"),
+                SearchParam("status", "token", "Task.status"),
+                SearchParam("business-status", "token", "Task.businessStatus"),
+                SearchParam("priority", "token", "Task.priority"),
+                SearchParam("code", "token", "Task.code"),
+                SearchParam("focus", "reference", "Task.focus", ("ServiceRequest",)),
+                SearchParam("patient", "reference", "Task.for", ("Patient",)),
+                SearchParam(
+                    "owner",
+                    "reference",
+                    "Task.owner",
+                    ("HealthcareService", "PractitionerRole", "Organization"),
+                ),
+                SearchParam("requester", "reference", "Task.requester", _REQUESTERS),
+                SearchParam("period", "date", "Task.restriction.period"),
+                SearchParam("authored-on", "date", "Task.authoredOn"),
+            ),
+        ),
+        ResourceDefinition(
+            "Communication",
+            documentation="One turn of an A&G conversation, or a recorded advice-line call.",
+            patient_nhs=nhs_number_at("Communication.subject"),
+            search_params=(
+                SearchParam("based-on", "reference", "Communication.basedOn", ("ServiceRequest",)),
+                SearchParam("patient", "reference", "Communication.subject", ("Patient",)),
+                SearchParam("sent", "date", "Communication.sent"),
+                SearchParam("medium", "token", "Communication.medium"),
+                SearchParam("category", "token", "Communication.category"),
+            ),
+        ),
+        ResourceDefinition(
+            "Organization",
+            documentation="Organisations by ODS code.",
+            search_params=(
+                SearchParam("identifier", "token", "Organization.identifier"),
+                SearchParam("name", "string", "Organization.name"),
+                SearchParam("type", "token", "Organization.type"),
+            ),
+        ),
+        ResourceDefinition(
+            "HealthcareService",
+            documentation="A specialty service in the directory, with its A&G offer and targets.",
+            search_params=(
+                SearchParam("identifier", "token", "HealthcareService.identifier"),
+                SearchParam("name", "string", "HealthcareService.name"),
+                SearchParam("specialty", "token", "HealthcareService.specialty"),
+                SearchParam("service-category", "token", "HealthcareService.category"),
+                SearchParam("service-type", "token", "HealthcareService.type"),
+                SearchParam("active", "token", "HealthcareService.active"),
+                SearchParam(
+                    "organization", "reference", "HealthcareService.providedBy", ("Organization",)
+                ),
+            ),
+        ),
+        ResourceDefinition(
+            "PractitionerRole",
+            documentation="Triage clinicians and on-call specialists.",
+            search_params=(
+                SearchParam("identifier", "token", "PractitionerRole.identifier"),
+                SearchParam("role", "token", "PractitionerRole.code"),
+                SearchParam("specialty", "token", "PractitionerRole.specialty"),
+                SearchParam(
+                    "service",
+                    "reference",
+                    "PractitionerRole.healthcareService",
+                    ("HealthcareService",),
+                ),
+                SearchParam(
+                    "organization", "reference", "PractitionerRole.organization", ("Organization",)
+                ),
+            ),
+        ),
+    )

@@ -1,0 +1,1 @@
+"""Referrals service: domain layer."""

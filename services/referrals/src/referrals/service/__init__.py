@@ -1,0 +1,1 @@
+"""Referrals service: service layer."""

@@ -1,0 +1,75 @@
+"""What the referrals service announces when a request changes.
+
+Runs inside the write's transaction (the kernel calls it as the ServiceRequest's
+change hook), so each event is in the outbox exactly when the change commits. The
+creating practice gains a care relationship with the patient: a GP refers their
+own patient, and must be able to follow the request afterwards.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from carecoord_shared.events import add as add_to_outbox
+from carecoord_shared.events import new_event
+from carecoord_shared.fhir.identifiers import UBRN_SYSTEM
+from carecoord_shared.fhir.registry import Change, WriteContext
+from carecoord_shared.security import access
+
+SOURCE = "urn:carecoord:referrals"
+
+
+def _codes(concepts: Any) -> list[str]:
+    return [
+        str(coding.get("code"))
+        for concept in concepts or []
+        for coding in concept.get("coding", [])
+        if coding.get("code")
+    ]
+
+
+def request_summary(change: Change) -> dict[str, Any]:
+    """The event payload: enough for consumers to act without calling back."""
+    body = change.resource or change.previous or {}
+    ubrn = next(
+        (i.get("value") for i in body.get("identifier", []) if i.get("system") == UBRN_SYSTEM),
+        None,
+    )
+    return {
+        "serviceRequest": f"ServiceRequest/{change.id}",
+        "versionId": change.version_id,
+        "ubrn": ubrn,
+        "status": body.get("status"),
+        "intent": body.get("intent"),
+        "category": _codes(body.get("category")),
+        "priority": body.get("priority", "routine"),
+        "nhsNumber": change.patient_nhs,
+        "requester": (body.get("requester") or {}).get("reference"),
+        "performer": [p.get("reference") for p in body.get("performer", []) if p.get("reference")],
+    }
+
+
+async def announce_service_request_change(
+    context: WriteContext, change: Change, *, topic: str
+) -> None:
+    event_type = {
+        "create": "carecoord.referral.submitted.v1",
+        "update": "carecoord.referral.revised.v1",
+        "delete": "carecoord.referral.withdrawn.v1",
+    }[change.kind]
+    if change.kind == "create" and change.patient_nhs and context.principal.organisation:
+        await access.grant(
+            context.conn,
+            patient_nhs=change.patient_nhs,
+            party_kind="organisation",
+            party=context.principal.organisation,
+            reason="referrer",
+        )
+    event = new_event(
+        event_type,
+        source=SOURCE,
+        subject=f"ServiceRequest/{change.id}",
+        data=request_summary(change),
+        nhs_number=change.patient_nhs,
+    )
+    await add_to_outbox(context.conn, topic, event)

@@ -1,0 +1,17 @@
+"""Settings of the referrals service (environment prefix `REFERRALS_`)."""
+
+from __future__ import annotations
+
+from pydantic_settings import SettingsConfigDict
+
+from carecoord_shared.settings import ServiceSettings
+
+
+class ReferralsSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="REFERRALS_", extra="ignore", frozen=True)
+
+    service_name: str = "referrals"
+    port: int = 8001
+    database_name: str = "referrals"
+    topic: str = "carecoord.referrals.v1"
+    """The topic this service publishes on (tests use their own)."""

@@ -1,0 +1,1 @@
+"""Referrals service: store layer."""

@@ -1,0 +1,35 @@
+"""Retry pacing shared by the relay and the consumers, and a sleep that `stop()` can cut short.
+
+Both workers wait between attempts (a failed batch, a failed handler, an idle poll);
+each wait must end at once when the worker is asked to stop, so shutdown never waits
+for a backoff to run out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Backoff:
+    """Exponential backoff: `initial_s`, then times `multiplier`, capped at `max_s`."""
+
+    initial_s: float = 0.2
+    multiplier: float = 2.0
+    max_s: float = 10.0
+
+    def delay(self, attempt: int) -> float:
+        """Seconds to wait after failed attempt number `attempt` (1 = the first)."""
+        exponent = min(max(attempt - 1, 0), 32)
+        return float(min(self.max_s, self.initial_s * self.multiplier**exponent))
+
+
+async def sleep_unless(stopping: asyncio.Event, seconds: float) -> bool:
+    """Sleep up to `seconds`; return True (early) if `stopping` is set."""
+    if seconds > 0 and not stopping.is_set():
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                await stopping.wait()
+    return stopping.is_set()

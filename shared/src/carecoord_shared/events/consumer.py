@@ -1,0 +1,289 @@
+"""The inbox consumer: applies each Kafka event exactly once to a service's database.
+
+Kafka delivers at least once, so a consumer must make redelivery harmless. For each
+record `InboxConsumer` records the event id in the inbox and runs the handler in ONE
+database transaction, commits it, and only then commits the Kafka offset: a crash in
+between redelivers an event the inbox already knows, and it is skipped. Records that
+can never be applied (not a CloudEvent, data breaking its schema, a handler that keeps
+failing or rejects the event) are parked on `<topic>.dlt` with headers saying where
+they came from and why, and the partition keeps flowing. Lost connections to the
+database are not the event's fault: they are retried without limit rather than
+dead-lettering every event of an outage. Partitions are processed concurrently, each
+in order, so one patient's events are applied in the order they were published.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener
+from aiokafka.errors import KafkaError
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from carecoord_shared.events.backoff import Backoff, sleep_unless
+from carecoord_shared.events.deadletter import (
+    RejectEvent,
+    dead_letter_headers,
+    error_class,
+    park,
+)
+from carecoord_shared.events.envelope import Event, InvalidEnvelope, from_record, traceparent_var
+from carecoord_shared.events.inbox import record_once
+from carecoord_shared.events.metrics import EVENT_HANDLE_SECONDS, EVENTS_CONSUMED
+from carecoord_shared.events.relay import idempotent_producer
+from carecoord_shared.events.schemas import SchemaCatalogue, SchemaViolation
+from carecoord_shared.logging import correlation_id_var, get_logger
+
+Handler = Callable[[AsyncConnection, Event], Awaitable[None]]
+"""Applies one event inside the consumer's transaction (`conn` is already in it)."""
+
+_DEFAULT_BACKOFF = Backoff()
+_log = get_logger(__name__)
+
+
+@dataclass(slots=True)
+class ConsumerStats:
+    """What this consumer instance has done with the records it was given."""
+
+    handled: int = 0
+    duplicates: int = 0
+    unknown_types: int = 0
+    dead_lettered: int = 0
+
+
+def _is_infrastructure_failure(exc: BaseException) -> bool:
+    # Connection-level failures (OSError covers refused/reset sockets and timeouts)
+    # are outages, not faults of the event: retried without limit, never dead-lettered.
+    if isinstance(exc, OSError | sa_exc.TimeoutError | sa_exc.InterfaceError):
+        return True
+    return isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated
+
+
+@contextlib.contextmanager
+def _in_event_context(event: Event) -> Iterator[None]:
+    """Events a handler writes carry this event's correlation id and trace."""
+    cid = correlation_id_var.set(event.correlation_id)
+    trace = traceparent_var.set(event.traceparent)
+    try:
+        yield
+    finally:
+        traceparent_var.reset(trace)
+        correlation_id_var.reset(cid)
+
+
+class _CommitBeforeRevoke(ConsumerRebalanceListener):  # type: ignore[misc]
+    def __init__(self, owner: InboxConsumer, consumer: AIOKafkaConsumer) -> None:
+        self._owner = owner
+        self._consumer = consumer
+
+    async def on_partitions_revoked(self, revoked: Iterable[Any]) -> None:
+        await self._owner._commit(self._consumer, set(revoked))
+
+    async def on_partitions_assigned(self, assigned: Iterable[Any]) -> None:
+        return None
+
+
+class InboxConsumer:
+    """Consumes `topics` as `group_id`, applying events through `handlers` by type."""
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        bootstrap_servers: str,
+        group_id: str,
+        topics: Sequence[str],
+        handlers: Mapping[str, Handler],
+        schemas: SchemaCatalogue | None = None,
+        max_retries: int = 5,
+        backoff: Backoff = _DEFAULT_BACKOFF,
+        *,
+        commit_interval_s: float = 0.0,
+        max_poll_records: int = 500,
+        consumer_options: Mapping[str, Any] | None = None,
+    ) -> None:
+        self._engine = engine
+        self._bootstrap = bootstrap_servers
+        self._group = group_id
+        self._topics = list(topics)
+        self._handlers = dict(handlers)
+        self._schemas = schemas
+        self._max_retries = max_retries
+        self._backoff = backoff
+        self._commit_interval_s = commit_interval_s
+        self._max_poll_records = max_poll_records
+        self._consumer_options = dict(consumer_options or {})
+        self._stopping = asyncio.Event()
+        self._pending: dict[Any, int] = {}
+        self._positions: dict[tuple[str, int], int] = {}
+        self._progress = asyncio.Condition()
+        self.stats = ConsumerStats()
+
+    def stop(self) -> None:
+        """Finish the record in hand, commit offsets and return from `run`."""
+        self._stopping.set()
+
+    def positions(self) -> dict[tuple[str, int], int]:
+        """Next offset per (topic, partition) after the records this instance finished."""
+        return dict(self._positions)
+
+    async def wait_for(self, targets: Mapping[tuple[str, int], int], timeout_s: float) -> None:
+        """Wait until each (topic, partition) is finished up to the target next offset."""
+
+        def reached() -> bool:
+            return all(self._positions.get(tp, 0) >= offset for tp, offset in targets.items())
+
+        async with asyncio.timeout(timeout_s), self._progress:
+            await self._progress.wait_for(reached)
+
+    async def run(self) -> None:
+        """Consume until `stop()`; reconnects after broker failures."""
+        self._stopping.clear()
+        failures = 0
+        while not self._stopping.is_set():
+            try:
+                await self._session()
+            except Exception as exc:  # drop the clients and start over later
+                failures += 1
+                delay = self._backoff.delay(failures)
+                _log.warning("inbox_consumer_failed", group=self._group, error=type(exc).__name__)
+                await sleep_unless(self._stopping, delay)
+
+    async def _session(self) -> None:
+        options = {
+            **self._consumer_options,
+            "bootstrap_servers": self._bootstrap,
+            "group_id": self._group,
+            "enable_auto_commit": False,
+            "auto_offset_reset": "earliest",
+        }
+        consumer = AIOKafkaConsumer(**options)
+        producer = idempotent_producer(self._bootstrap)
+        await producer.start()
+        try:
+            consumer.subscribe(self._topics, listener=_CommitBeforeRevoke(self, consumer))
+            await consumer.start()
+            try:
+                await self._consume(consumer, producer)
+                await self._commit(consumer)  # graceful stop only; a crash commits nothing
+            finally:
+                await consumer.stop()
+        finally:
+            await producer.stop()
+
+    async def _consume(self, consumer: AIOKafkaConsumer, producer: AIOKafkaProducer) -> None:
+        last_commit = time.monotonic()
+        while not self._stopping.is_set():
+            batch = await consumer.getmany(timeout_ms=100, max_records=self._max_poll_records)
+            if batch:
+                await asyncio.gather(
+                    *(self._process_partition(producer, tp, recs) for tp, recs in batch.items())
+                )
+            if self._pending and time.monotonic() - last_commit >= self._commit_interval_s:
+                await self._commit(consumer)
+                last_commit = time.monotonic()
+
+    async def _commit(self, consumer: AIOKafkaConsumer, only: set[Any] | None = None) -> None:
+        offsets = {tp: n for tp, n in self._pending.items() if only is None or tp in only}
+        if not offsets:
+            return
+        try:
+            await consumer.commit(offsets)
+        except KafkaError as exc:  # e.g. partition moved: the inbox absorbs redelivery
+            _log.warning("inbox_offset_commit_failed", group=self._group, error=type(exc).__name__)
+        for tp, offset in offsets.items():
+            if self._pending.get(tp) == offset:
+                del self._pending[tp]
+
+    async def _process_partition(
+        self, producer: AIOKafkaProducer, tp: Any, records: Sequence[Any]
+    ) -> None:
+        for record in records:
+            if self._stopping.is_set() or not await self._process(producer, record):
+                return  # stopping: the rest is redelivered to whoever consumes next
+            self._pending[tp] = record.offset + 1
+            self._positions[(record.topic, record.partition)] = record.offset + 1
+            async with self._progress:
+                self._progress.notify_all()
+
+    async def _process(self, producer: AIOKafkaProducer, record: Any) -> bool:
+        started = time.perf_counter()
+        try:
+            event = from_record(record.key, record.value, record.headers)
+            if self._schemas is not None and event.type in self._schemas:
+                self._schemas.validate(event.type, event.data)
+        except (InvalidEnvelope, SchemaViolation) as exc:
+            return await self._dead_letter(producer, record, exc, attempts=0)
+        done = await self._apply_with_retries(producer, record, event)
+        EVENT_HANDLE_SECONDS.labels(self._group).observe(time.perf_counter() - started)
+        return done
+
+    async def _apply_with_retries(
+        self, producer: AIOKafkaProducer, record: Any, event: Event
+    ) -> bool:
+        attempts = outages = 0
+        while True:
+            try:
+                outcome = await self._apply(event)
+            except RejectEvent as exc:
+                return await self._dead_letter(producer, record, exc, attempts + 1)
+            except Exception as exc:  # classified below; text never logged
+                if _is_infrastructure_failure(exc):
+                    outages += 1
+                    delay = self._backoff.delay(outages)
+                else:
+                    attempts += 1
+                    if attempts > self._max_retries:
+                        return await self._dead_letter(producer, record, exc, attempts)
+                    delay = self._backoff.delay(attempts)
+                _log.warning(
+                    "event_apply_failed",
+                    group=self._group,
+                    event_id=event.id,
+                    event_type=event.type,
+                    error=type(exc).__name__,
+                    attempt=attempts + outages,
+                    retry_in_s=delay,
+                )
+                if await sleep_unless(self._stopping, delay):
+                    return False
+            else:
+                EVENTS_CONSUMED.labels(self._group, outcome).inc()
+                return True
+
+    async def _apply(self, event: Event) -> str:
+        async with self._engine.begin() as conn:
+            if not await record_once(conn, self._group, event.id, event.type):
+                self.stats.duplicates += 1
+                return "duplicate"
+            handler = self._handlers.get(event.type)
+            if handler is None:  # tolerant reader: someone else's event, noted and skipped
+                self.stats.unknown_types += 1
+                return "unknown_type"
+            with _in_event_context(event):
+                await handler(conn, event)
+        self.stats.handled += 1
+        return "handled"
+
+    async def _dead_letter(
+        self, producer: AIOKafkaProducer, record: Any, exc: BaseException, attempts: int
+    ) -> bool:
+        headers = dead_letter_headers(record, self._group, exc, attempts)
+        if not await park(producer, record, headers, self._stopping, self._backoff):
+            return False
+        self.stats.dead_lettered += 1
+        EVENTS_CONSUMED.labels(self._group, "dead_lettered").inc()
+        _log.warning(
+            "event_dead_lettered",
+            group=self._group,
+            topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+            error=error_class(exc),
+        )
+        return True

@@ -1,0 +1,87 @@
+"""The transactional outbox: an event is written in the same transaction as the change.
+
+Services never publish to Kafka from a request (no dual writes). `add` inserts the
+event into the `outbox` table inside the caller's open transaction, so the state
+change and its announcement commit or roll back together; `OutboxRelay` publishes
+committed rows in `seq` order. `add` also takes a transaction-scoped advisory lock on
+the event's key: two transactions writing events for the same patient then commit in
+the order their `seq` values were drawn, so the relay, reading in `seq` order, can
+never publish one patient's events out of order (without the lock a transaction that
+drew a lower `seq` could commit after the relay had published a higher one).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import orjson
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    LargeBinary,
+    Table,
+    Text,
+    Uuid,
+    delete,
+    func,
+    insert,
+    select,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from carecoord_shared.db import kernel_metadata
+from carecoord_shared.events.envelope import Event, headers_of
+
+KEY_LOCK_CLASS = 731_204_010
+"""First half of the two-int advisory lock taken per event key (its own key space)."""
+
+outbox = Table(
+    "outbox",
+    kernel_metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=True),
+    Column("id", Uuid, nullable=False, unique=True),
+    Column("topic", Text, nullable=False),
+    Column("key", Text, nullable=False),
+    Column("type", Text, nullable=False),
+    Column("headers", JSONB, nullable=False),
+    Column("payload", LargeBinary, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("published_at", DateTime(timezone=True), nullable=True),
+    Index("ix_outbox_unpublished", "seq", postgresql_where=text("published_at IS NULL")),
+    Index(
+        "ix_outbox_published_at",
+        "published_at",
+        postgresql_where=text("published_at IS NOT NULL"),
+    ),
+)
+
+
+async def add(conn: AsyncConnection, topic: str, event: Event) -> None:
+    """Queue `event` for `topic` in the caller's open transaction (commits with it)."""
+    if not conn.in_transaction():
+        raise RuntimeError("outbox.add must run inside the caller's open transaction")
+    await conn.execute(select(func.pg_advisory_xact_lock(KEY_LOCK_CLASS, func.hashtext(event.key))))
+    await conn.execute(
+        insert(outbox).values(
+            id=uuid.UUID(event.id),
+            topic=topic,
+            key=event.key,
+            type=event.type,
+            headers=headers_of(event),
+            payload=orjson.dumps(event.data),
+        )
+    )
+
+
+async def purge_published(conn: AsyncConnection, older_than_s: float) -> int:
+    """Delete rows published more than `older_than_s` ago; returns how many went."""
+    cutoff = datetime.now(UTC) - timedelta(seconds=older_than_s)
+    result = await conn.execute(
+        delete(outbox).where(outbox.c.published_at.is_not(None), outbox.c.published_at < cutoff)
+    )
+    return result.rowcount

@@ -1,0 +1,95 @@
+"""`/fhir/metadata`: the CapabilityStatement, generated from the registry.
+
+Nothing here is written by hand per service: resource types, interactions, search
+parameters, includes and operations all come from the declarations the router and
+search engine actually use, so the statement cannot claim more than the server does.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from carecoord_shared.fhir.outcome import JsonObject
+from carecoord_shared.fhir.parsing import FHIR_VERSION
+from carecoord_shared.fhir.registry import FhirRegistry, Interaction, ResourceDefinition
+
+_COMMON_SEARCH = (
+    ("_id", "token", "Logical id of the resource"),
+    ("_lastUpdated", "date", "When the resource last changed"),
+)
+
+
+def _resource(registry: FhirRegistry, definition: ResourceDefinition) -> JsonObject:
+    params = [
+        {"name": name, "type": kind, "documentation": text} for name, kind, text in _COMMON_SEARCH
+    ]
+    params.extend(
+        {"name": p.name, "type": p.type, "documentation": p.documentation or p.expression}
+        for p in definition.search_params
+    )
+    entry: JsonObject = {
+        "type": definition.type,
+        "interaction": [{"code": i.value} for i in sorted(definition.interactions)],
+        "versioning": "versioned-update",
+        "readHistory": True,
+        "updateCreate": Interaction.UPDATE in definition.interactions,
+        "conditionalCreate": definition.conditional_create,
+        "conditionalUpdate": False,
+        "conditionalDelete": "not-supported",
+        "searchInclude": [f"{definition.type}:{p.name}" for p in definition.reference_params],
+        "searchRevInclude": [
+            f"{other.type}:{p.name}"
+            for other in registry.all()
+            for p in other.reference_params
+            if definition.type in p.targets
+        ],
+        "searchParam": params,
+    }
+    if definition.documentation:
+        entry["documentation"] = definition.documentation
+    operations = [
+        {
+            "name": op.name.lstrip("$"),
+            "definition": op.definition or f"urn:carecoord:op:{op.name}",
+            "documentation": op.documentation,
+        }
+        for op in registry.operations
+        if op.resource_type == definition.type
+    ]
+    if operations:
+        entry["operation"] = operations
+    return entry
+
+
+def capability_statement(registry: FhirRegistry, base_url: str, software: str) -> JsonObject:
+    return {
+        "resourceType": "CapabilityStatement",
+        "status": "active",
+        "date": datetime.now(UTC).date().isoformat(),
+        "kind": "instance",
+        "software": {"name": software, "version": "0.1.0"},
+        "implementation": {"description": f"CareCoord {registry.service}", "url": base_url},
+        "fhirVersion": FHIR_VERSION,
+        "format": ["application/fhir+json", "json"],
+        "patchFormat": ["application/json-patch+json"],
+        "rest": [
+            {
+                "mode": "server",
+                "security": {
+                    "service": [
+                        {
+                            "coding": [
+                                {
+                                    "system": "http://terminology.hl7.org/CodeSystem/restful-security-service",
+                                    "code": "SMART-on-FHIR",
+                                }
+                            ]
+                        }
+                    ],
+                    "description": "Bearer JWT (CIS2, NHS login or signed-JWT client credentials) "
+                    "with SMART v2 scopes; access to patient data also needs a care relationship.",
+                },
+                "resource": [_resource(registry, d) for d in registry.all()],
+            }
+        ],
+    }

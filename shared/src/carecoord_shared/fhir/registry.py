@@ -1,0 +1,143 @@
+"""What a service serves: its resource types, search parameters and operations.
+
+A service declares each resource type once (interactions, search parameters as
+FHIRPath, where the patient's NHS number is, rules, and the hook that turns a change
+into outbox events). The REST router, the search engine and `/fhir/metadata` are all
+driven by these declarations, so the CapabilityStatement never claims anything the
+service cannot do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING, Literal
+
+from carecoord_shared.fhir.outcome import Issue, JsonObject
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncConnection
+
+    from carecoord_shared.security.principal import Principal
+
+
+class Interaction(StrEnum):
+    READ = "read"
+    VREAD = "vread"
+    UPDATE = "update"
+    PATCH = "patch"
+    DELETE = "delete"
+    HISTORY = "history-instance"
+    CREATE = "create"
+    SEARCH = "search-type"
+
+
+ALL_INTERACTIONS = frozenset(Interaction)
+READ_ONLY = frozenset(
+    {Interaction.READ, Interaction.VREAD, Interaction.HISTORY, Interaction.SEARCH}
+)
+
+SearchParamType = Literal["token", "reference", "date", "string"]
+
+
+@dataclass(frozen=True, slots=True)
+class SearchParam:
+    """A search parameter: its values are what `expression` (FHIRPath) yields."""
+
+    name: str
+    type: SearchParamType
+    expression: str
+    targets: tuple[str, ...] = ()
+    documentation: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """A committed-to-be change to one resource, handed to the type's change hook."""
+
+    kind: Literal["create", "update", "delete"]
+    resource_type: str
+    id: str
+    version_id: int
+    resource: JsonObject | None
+    previous: JsonObject | None
+    patient_nhs: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class WriteContext:
+    conn: AsyncConnection
+    principal: Principal
+
+
+Validator = Callable[[JsonObject], list[Issue]]
+ChangeHook = Callable[[WriteContext, Change], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceDefinition:
+    type: str
+    interactions: frozenset[Interaction] = ALL_INTERACTIONS
+    search_params: tuple[SearchParam, ...] = ()
+    patient_nhs: str | None = None
+    """FHIRPath giving the NHS number of the patient this resource is about, if any."""
+    create_establishes_relationship: bool = False
+    """Creating this resource is how a care relationship starts (a GP's referral of their
+    own patient): the create needs no prior grant, is audited, and the type's change
+    hook records the grant."""
+    conditional_create: bool = True
+    require_if_match: bool = False
+    validators: tuple[Validator, ...] = ()
+    on_change: ChangeHook | None = None
+    documentation: str = ""
+
+    def param(self, name: str) -> SearchParam | None:
+        for candidate in self.search_params:
+            if candidate.name == name:
+                return candidate
+        return None
+
+    @property
+    def reference_params(self) -> tuple[SearchParam, ...]:
+        return tuple(p for p in self.search_params if p.type == "reference")
+
+
+@dataclass(frozen=True, slots=True)
+class OperationDeclaration:
+    """A FHIR operation a service implements with its own route (`$triage`, ...)."""
+
+    name: str
+    resource_type: str
+    instance: bool
+    documentation: str
+    definition: str = ""
+
+
+@dataclass(slots=True)
+class FhirRegistry:
+    service: str
+    definitions: dict[str, ResourceDefinition] = field(default_factory=dict)
+    operations: list[OperationDeclaration] = field(default_factory=list)
+
+    def add(self, *definitions: ResourceDefinition) -> FhirRegistry:
+        for definition in definitions:
+            self.definitions[definition.type] = definition
+        return self
+
+    def declare(self, *operations: OperationDeclaration) -> FhirRegistry:
+        self.operations.extend(operations)
+        return self
+
+    def get(self, resource_type: str) -> ResourceDefinition | None:
+        return self.definitions.get(resource_type)
+
+    def all(self) -> Iterable[ResourceDefinition]:
+        return self.definitions.values()
+
+
+def nhs_number_at(path: str) -> str:
+    """FHIRPath for the NHS number of the patient identified at `path` (a Reference or Patient)."""
+    from carecoord_shared.fhir.identifiers import NHS_NUMBER_SYSTEM
+
+    return f"{path}.identifier.where(system='{NHS_NUMBER_SYSTEM}').value"

@@ -1,0 +1,190 @@
+"""The generic FHIR REST routes every service mounts under `/fhir`.
+
+Thin by design: each route reads the request, calls one interaction and renders the
+result. Services add their own operation routes (`$triage`, ...) beside these; the
+registry decides which types and interactions exist, so an undeclared one answers
+404/405 with an OperationOutcome.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import orjson
+from fastapi import APIRouter, Header, Request
+from fastapi.responses import Response
+
+from carecoord_shared.fhir.capability import capability_statement
+from carecoord_shared.fhir.http import (
+    fhir_response,
+    history_bundle,
+    json_response,
+    parse_etag,
+    read_body,
+    resource_headers,
+    searchset,
+)
+from carecoord_shared.fhir.interactions import FhirInteractions, SearchPage
+from carecoord_shared.fhir.outcome import bad_request
+from carecoord_shared.fhir.parsing import decode_json
+from carecoord_shared.security.fastapi import CurrentPrincipal
+
+
+def interactions(request: Request) -> FhirInteractions:
+    value: FhirInteractions = request.app.state.fhir
+    return value
+
+
+def fhir_base(request: Request) -> str:
+    return str(request.app.state.settings.fhir_base)
+
+
+def body_limit(request: Request) -> int:
+    return int(request.app.state.settings.max_body_bytes)
+
+
+def is_strict(prefer: str | None) -> bool:
+    return prefer is not None and "handling=strict" in prefer.replace(" ", "")
+
+
+def render_search(request: Request, resource_type: str, page: SearchPage) -> Response:
+    body = searchset(
+        fhir_base(request),
+        resource_type,
+        page.query.link_params,
+        page.result.matches,
+        page.result.included,
+        total=page.result.total,
+        next_cursor=page.result.next_cursor,
+        warnings=page.warnings,
+    )
+    return fhir_response(body)
+
+
+router = APIRouter(prefix="/fhir", tags=["FHIR"])
+
+PreferHeader = Annotated[str | None, Header(alias="Prefer")]
+IfMatchHeader = Annotated[str | None, Header(alias="If-Match")]
+
+
+@router.get("/metadata", summary="CapabilityStatement generated from what this server serves")
+async def metadata(request: Request) -> Response:
+    fhir = interactions(request)
+    return json_response(capability_statement(fhir.registry, fhir_base(request), "CareCoord"))
+
+
+@router.get("/{resource_type}", summary="Search")
+async def search_type(
+    request: Request, resource_type: str, principal: CurrentPrincipal, prefer: PreferHeader = None
+) -> Response:
+    items = list(request.query_params.multi_items())
+    page = await interactions(request).search(
+        principal, resource_type, items, strict=is_strict(prefer)
+    )
+    return render_search(request, resource_type, page)
+
+
+@router.post("/{resource_type}/_search", summary="Search with form-encoded parameters")
+async def search_post(
+    request: Request, resource_type: str, principal: CurrentPrincipal, prefer: PreferHeader = None
+) -> Response:
+    form = await request.form()
+    items = [*request.query_params.multi_items(), *((k, str(v)) for k, v in form.multi_items())]
+    page = await interactions(request).search(
+        principal, resource_type, items, strict=is_strict(prefer)
+    )
+    return render_search(request, resource_type, page)
+
+
+@router.post("/{resource_type}", summary="Create (conditional with If-None-Exist)")
+async def create(
+    request: Request,
+    resource_type: str,
+    principal: CurrentPrincipal,
+    if_none_exist: Annotated[str | None, Header(alias="If-None-Exist")] = None,
+) -> Response:
+    body = decode_json(await read_body(request, body_limit(request)))
+    stored, created = await interactions(request).create(
+        principal, resource_type, body, if_none_exist=if_none_exist
+    )
+    return fhir_response(
+        stored.content or b"", 201 if created else 200, resource_headers(stored, fhir_base(request))
+    )
+
+
+@router.get("/{resource_type}/{resource_id}", summary="Read")
+async def read(
+    request: Request, resource_type: str, resource_id: str, principal: CurrentPrincipal
+) -> Response:
+    stored = await interactions(request).read(principal, resource_type, resource_id)
+    return fhir_response(stored.content or b"", 200, resource_headers(stored, fhir_base(request)))
+
+
+@router.put("/{resource_type}/{resource_id}", summary="Update (If-Match for optimistic locking)")
+async def update(
+    request: Request,
+    resource_type: str,
+    resource_id: str,
+    principal: CurrentPrincipal,
+    if_match: IfMatchHeader = None,
+) -> Response:
+    body = decode_json(await read_body(request, body_limit(request)))
+    stored, created = await interactions(request).update(
+        principal, resource_type, resource_id, body, if_match=parse_etag(if_match)
+    )
+    return fhir_response(
+        stored.content or b"", 201 if created else 200, resource_headers(stored, fhir_base(request))
+    )
+
+
+@router.patch("/{resource_type}/{resource_id}", summary="JSON Patch (If-Match recommended)")
+async def patch(
+    request: Request,
+    resource_type: str,
+    resource_id: str,
+    principal: CurrentPrincipal,
+    if_match: IfMatchHeader = None,
+) -> Response:
+    raw = await read_body(request, body_limit(request), allow_patch=True)
+    try:
+        operations = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise bad_request("The body is not valid JSON", code="structure") from None
+    if not isinstance(operations, list):
+        raise bad_request("A JSON Patch body is an array of operations", code="structure")
+    stored = await interactions(request).patch(
+        principal, resource_type, resource_id, operations, if_match=parse_etag(if_match)
+    )
+    return fhir_response(stored.content or b"", 200, resource_headers(stored, fhir_base(request)))
+
+
+@router.delete("/{resource_type}/{resource_id}", summary="Delete (later reads answer 410)")
+async def delete(
+    request: Request, resource_type: str, resource_id: str, principal: CurrentPrincipal
+) -> Response:
+    await interactions(request).delete(principal, resource_type, resource_id)
+    return Response(status_code=204)
+
+
+@router.get("/{resource_type}/{resource_id}/_history", summary="History of one resource")
+async def history(
+    request: Request, resource_type: str, resource_id: str, principal: CurrentPrincipal
+) -> Response:
+    versions = await interactions(request).history(principal, resource_type, resource_id)
+    return fhir_response(history_bundle(fhir_base(request), versions))
+
+
+@router.get("/{resource_type}/{resource_id}/_history/{version_id}", summary="Read one version")
+async def vread(
+    request: Request,
+    resource_type: str,
+    resource_id: str,
+    version_id: str,
+    principal: CurrentPrincipal,
+) -> Response:
+    if not version_id.isdigit():
+        raise bad_request("A version id is a whole number", ("version_id",), "value")
+    stored = await interactions(request).vread(
+        principal, resource_type, resource_id, int(version_id)
+    )
+    return fhir_response(stored.content or b"", 200, resource_headers(stored, fhir_base(request)))

@@ -1,0 +1,271 @@
+"""The relationship check: may this caller see this patient's data at all?
+
+The second authorisation check after the scope check (architecture, "Security model"):
+staff reach a patient only through a legitimate relationship. Services record those
+relationships as `access_grant` rows as facts arrive (registered practice, care team,
+MDT listing, an advice-line call) and `break_glass` rows when a clinician overrides with
+a reason. The check is a SQL condition, `patient_access_predicate`, ANDed into every
+query over a table with a `patient_nhs` column, so searches are filtered in the
+database and never after (no counts or pages computed over rows the caller cannot see).
+Rules: rows with no `patient_nhs` are not patient data and pass; a patient sees only
+rows with their own NHS number; a system client holding a system scope passes, because
+system clients act under a data-sharing agreement that fixes their purpose, and each of
+their accesses is audited like anyone else's; staff pass only through a currently valid
+grant to their organisation or their user id, or an unexpired break-glass of their own
+for that patient. The `admin` role manages the directory and never sees patient data.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import datetime, timedelta
+from typing import Any, Literal, get_args
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    ColumnElement,
+    DateTime,
+    Identity,
+    Index,
+    Table,
+    Text,
+    UniqueConstraint,
+    Uuid,
+    and_,
+    case,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    update,
+)
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from carecoord_shared.db import kernel_metadata
+from carecoord_shared.fhir.outcome import bad_request, forbidden
+from carecoord_shared.security import audit
+from carecoord_shared.security.principal import Principal
+
+__all__ = [
+    "MAX_BREAK_GLASS_MINUTES",
+    "GrantReason",
+    "PartyKind",
+    "access_grant",
+    "break_glass",
+    "can_access",
+    "end_grant",
+    "grant",
+    "patient_access_predicate",
+    "record_break_glass",
+]
+
+PartyKind = Literal["organisation", "user"]
+GrantReason = Literal["registered-practice", "referrer", "care-team", "mdt", "advice-call"]
+MAX_BREAK_GLASS_MINUTES = 480
+"""A break-glass lasts at most one shift (8 hours); local policy, to be confirmed by the
+ICS information governance lead."""
+_NHS_NUMBER = re.compile(r"[0-9]{10}")
+_REASON_MAX = 1000
+
+access_grant = Table(
+    "access_grant",
+    kernel_metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("patient_nhs", Text, nullable=False),
+    Column("party_kind", Text, nullable=False),
+    Column("party", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("valid_from", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("valid_to", DateTime(timezone=True), nullable=True),
+    UniqueConstraint("patient_nhs", "party_kind", "party", "reason"),
+    CheckConstraint("party_kind in ('organisation', 'user')", name="ck_access_grant_party_kind"),
+    CheckConstraint(
+        "reason in ('registered-practice', 'referrer', 'care-team', 'mdt', 'advice-call')",
+        name="ck_access_grant_reason",
+    ),
+    # "Which patients may this party see?" drives filtered searches from the party side.
+    Index("ix_access_grant_party", "party_kind", "party", "patient_nhs"),
+)
+
+break_glass = Table(
+    "break_glass",
+    kernel_metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("user_id", Text, nullable=False),
+    Column("patient_nhs", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    CheckConstraint("length(btrim(reason)) > 0", name="ck_break_glass_reason"),
+    CheckConstraint("expires_at > recorded_at", name="ck_break_glass_expiry"),
+    Index("ix_break_glass_user_patient", "user_id", "patient_nhs", "expires_at"),
+)
+
+
+def patient_access_predicate(
+    principal: Principal, patient_nhs_column: ColumnElement[Any]
+) -> ColumnElement[bool]:
+    """The condition under which `principal` may see a row (see the module docstring)."""
+    not_patient_data = patient_nhs_column.is_(None)
+    if principal.kind == "patient":
+        if principal.nhs_number is None:
+            return not_patient_data
+        return or_(not_patient_data, patient_nhs_column == principal.nhs_number)
+    if principal.kind == "system":
+        return true() if principal.scopes else not_patient_data
+    if principal.role == "admin":
+        return not_patient_data
+    return or_(
+        not_patient_data,
+        _granted(principal, patient_nhs_column),
+        _broken_glass(principal, patient_nhs_column),
+    )
+
+
+def _granted(principal: Principal, patient_nhs: ColumnElement[Any]) -> ColumnElement[bool]:
+    g = access_grant.alias("access_grant_check")
+    parties = [and_(g.c.party_kind == "user", g.c.party == principal.subject)]
+    if principal.organisation is not None:
+        parties.append(and_(g.c.party_kind == "organisation", g.c.party == principal.organisation))
+    return exists().where(
+        g.c.patient_nhs == patient_nhs,
+        or_(*parties),
+        g.c.valid_from <= func.now(),
+        or_(g.c.valid_to.is_(None), g.c.valid_to > func.now()),
+    )
+
+
+def _broken_glass(principal: Principal, patient_nhs: ColumnElement[Any]) -> ColumnElement[bool]:
+    b = break_glass.alias("break_glass_check")
+    return exists().where(
+        b.c.user_id == principal.subject,
+        b.c.patient_nhs == patient_nhs,
+        b.c.expires_at > func.now(),
+    )
+
+
+async def can_access(conn: AsyncConnection, principal: Principal, patient_nhs: str | None) -> bool:
+    """The same check for one resource already in hand (read, update, delete)."""
+    if patient_nhs is None:
+        return True
+    allowed = await conn.scalar(
+        select(patient_access_predicate(principal, literal(patient_nhs, Text)))
+    )
+    return bool(allowed)
+
+
+def _check_grant(patient_nhs: str, party_kind: str, reason: str) -> None:
+    # Callers are service code, not clients: a bad value is a programming error.
+    if not _NHS_NUMBER.fullmatch(patient_nhs):
+        raise ValueError("patient_nhs must be a 10-digit NHS number")
+    if party_kind not in get_args(PartyKind) or reason not in get_args(GrantReason):
+        raise ValueError(f"unknown party kind or grant reason: {party_kind!r}, {reason!r}")
+
+
+async def grant(
+    conn: AsyncConnection,
+    patient_nhs: str,
+    party_kind: PartyKind,
+    party: str,
+    reason: GrantReason,
+    *,
+    valid_from: datetime | None = None,
+    valid_to: datetime | None = None,
+) -> None:
+    """Make sure `party` may see the patient for `reason` (idempotent upsert).
+
+    Granting again keeps a running grant's start (so redelivered events change nothing)
+    and sets its end to `valid_to`; an ended grant is reopened from `valid_from`."""
+    _check_grant(patient_nhs, party_kind, reason)
+    statement = insert(access_grant).values(
+        patient_nhs=patient_nhs,
+        party_kind=party_kind,
+        party=party,
+        reason=reason,
+        valid_from=valid_from if valid_from is not None else func.now(),
+        valid_to=valid_to,
+    )
+    current = access_grant.c
+    running = or_(current.valid_to.is_(None), current.valid_to > func.now())
+    await conn.execute(
+        statement.on_conflict_do_update(
+            index_elements=[current.patient_nhs, current.party_kind, current.party, current.reason],
+            set_={
+                "valid_from": case(
+                    (running, func.least(current.valid_from, statement.excluded.valid_from)),
+                    else_=statement.excluded.valid_from,
+                ),
+                "valid_to": statement.excluded.valid_to,
+            },
+        )
+    )
+
+
+async def end_grant(
+    conn: AsyncConnection,
+    patient_nhs: str,
+    party_kind: PartyKind,
+    party: str,
+    reason: GrantReason,
+    *,
+    at: datetime | None = None,
+) -> bool:
+    """End a running grant at `at` (default now); False if there was none running."""
+    _check_grant(patient_nhs, party_kind, reason)
+    end: Any = at if at is not None else func.now()
+    result = await conn.execute(
+        update(access_grant)
+        .where(
+            access_grant.c.patient_nhs == patient_nhs,
+            access_grant.c.party_kind == party_kind,
+            access_grant.c.party == party,
+            access_grant.c.reason == reason,
+            or_(access_grant.c.valid_to.is_(None), access_grant.c.valid_to > end),
+        )
+        .values(valid_to=end)
+    )
+    return result.rowcount > 0
+
+
+async def record_break_glass(
+    conn: AsyncConnection,
+    principal: Principal,
+    patient_nhs: str,
+    reason: str,
+    minutes: int = 60,
+) -> uuid.UUID:
+    """Record a clinician's override with a reason; it opens access until it expires.
+
+    Audited (action E) in the caller's transaction. Raises FhirError 403 for anyone
+    but clinical staff and 400 without a reason or with a duration out of range."""
+    if principal.kind != "staff" or principal.role == "admin":
+        raise forbidden("Only clinical staff can record a break-glass access")
+    if not reason.strip():
+        raise bad_request("A reason is required to break the glass", ["reason"], code="required")
+    if len(reason) > _REASON_MAX:
+        raise bad_request(f"The reason must be at most {_REASON_MAX} characters", ["reason"])
+    if not 0 < minutes <= MAX_BREAK_GLASS_MINUTES:
+        raise bad_request(f"A break-glass lasts 1 to {MAX_BREAK_GLASS_MINUTES} minutes")
+    if not _NHS_NUMBER.fullmatch(patient_nhs):
+        raise bad_request("The patient must be given by a 10-digit NHS number")
+    break_glass_id = uuid.uuid4()
+    await conn.execute(
+        break_glass.insert().values(
+            id=break_glass_id,
+            user_id=principal.subject,
+            patient_nhs=patient_nhs,
+            reason=reason.strip(),
+            recorded_at=func.now(),
+            expires_at=func.now() + timedelta(minutes=minutes),
+        )
+    )
+    await audit.record(
+        conn, principal, "E", "break-glass", patient_nhs, purpose=f"break-glass: {reason.strip()}"
+    )
+    return break_glass_id

@@ -1,0 +1,212 @@
+"""The audit trail: who touched which patient's data, what they did, why, and in which request.
+
+Every read or write of patient data must leave an AuditEvent (architecture, "Security
+model"). `record` inserts into `audit_event` on the caller's connection, inside the
+caller's transaction, so a data change and its audit row commit or roll back together:
+if the audit write fails, the data write fails too. A search is recorded once with every
+patient it returned, one row per patient, in a single executemany insert. Each row keeps
+the searchable columns and the FHIR R4 AuditEvent as JSON bytes (`content`), built by
+`audit_event_resource`, so the portal can serve AuditEvents without re-deriving them.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+import orjson
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    DateTime,
+    Index,
+    LargeBinary,
+    RowMapping,
+    Table,
+    Text,
+    Uuid,
+)
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from carecoord_shared.db import kernel_metadata
+from carecoord_shared.fhir.outcome import JsonObject
+from carecoord_shared.logging import current_correlation_id
+from carecoord_shared.security.principal import Principal
+
+__all__ = ["AuditAction", "AuditOutcome", "audit_event", "audit_event_resource", "record"]
+
+AuditAction = Literal["C", "R", "U", "D", "E"]
+AuditOutcome = Literal["0", "4", "8"]
+"""FHIR AuditEvent outcome: 0 success, 4 minor failure (refused), 8 serious failure."""
+
+NHS_NUMBER = "https://fhir.nhs.uk/Id/nhs-number"
+SDS_USER_ID = "https://fhir.nhs.uk/Id/sds-user-id"
+ODS_CODE = "https://fhir.nhs.uk/Id/ods-organization-code"
+_ENTITY_MAX = 4096
+_REFERENCE = re.compile(r"[A-Z][A-Za-z]+/[A-Za-z0-9\-.]{1,64}(/_history/[A-Za-z0-9\-.]{1,64})?")
+
+audit_event = Table(
+    "audit_event",
+    kernel_metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("recorded", DateTime(timezone=True), nullable=False),
+    Column("action", Text, nullable=False),
+    Column("outcome", Text, nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("role", Text, nullable=False),
+    Column("organisation", Text, nullable=True),
+    Column("patient_nhs", Text, nullable=True),
+    Column("entity", Text, nullable=False),
+    Column("purpose", Text, nullable=True),
+    Column("correlation_id", Text, nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    CheckConstraint("action in ('C', 'R', 'U', 'D', 'E')", name="ck_audit_event_action"),
+    CheckConstraint("outcome in ('0', '4', '8')", name="ck_audit_event_outcome"),
+    Index("ix_audit_event_patient_nhs_recorded", "patient_nhs", "recorded"),
+    Index("ix_audit_event_subject_recorded", "subject", "recorded"),
+    Index("ix_audit_event_correlation_id", "correlation_id"),
+)
+
+
+async def record(
+    conn: AsyncConnection,
+    principal: Principal,
+    action: AuditAction,
+    entity: str,
+    patient_nhs: str | Sequence[str] | None,
+    outcome: AuditOutcome = "0",
+    purpose: str | None = None,
+) -> list[uuid.UUID]:
+    """Write one audit row per patient (one row without a patient if there is none).
+
+    Runs on `conn` in the caller's transaction; returns the new AuditEvent ids."""
+    if isinstance(patient_nhs, str) or patient_nhs is None:
+        patients: list[str | None] = [patient_nhs]
+    else:
+        patients = list(dict.fromkeys(patient_nhs)) or [None]
+    common: dict[str, Any] = {
+        "recorded": datetime.now(UTC),
+        "action": action,
+        "outcome": outcome,
+        "subject": principal.subject,
+        "role": principal.role,
+        "organisation": principal.organisation,
+        "entity": entity[:_ENTITY_MAX],
+        "purpose": purpose,
+        "correlation_id": current_correlation_id(),
+    }
+    rows = []
+    for patient in patients:
+        row = {**common, "id": uuid.uuid4(), "patient_nhs": patient}
+        row["content"] = orjson.dumps(audit_event_resource(row))
+        rows.append(row)
+    await conn.execute(audit_event.insert(), rows)
+    return [row["id"] for row in rows]
+
+
+def audit_event_resource(row: RowMapping | Mapping[str, Any]) -> JsonObject:
+    """The FHIR R4 AuditEvent for one `audit_event` row (or the dict `record` builds)."""
+    recorded: datetime = row["recorded"]
+    resource: JsonObject = {
+        "resourceType": "AuditEvent",
+        "id": str(row["id"]),
+        "type": {
+            "system": "http://terminology.hl7.org/CodeSystem/audit-event-type",
+            "code": "rest",
+            "display": "RESTful Operation",
+        },
+        "action": row["action"],
+        "recorded": recorded.isoformat(),
+        "outcome": row["outcome"],
+        "agent": _agents(row),
+        "source": {
+            "observer": {"display": "CareCoord"},
+            "type": [
+                {
+                    "system": "http://terminology.hl7.org/CodeSystem/security-source-type",
+                    "code": "4",
+                    "display": "Application Server",
+                }
+            ],
+        },
+        "entity": _entities(row["entity"], row["patient_nhs"], row["correlation_id"]),
+    }
+    if row["purpose"]:
+        resource["purposeOfEvent"] = [_purpose(row["purpose"])]
+    return resource
+
+
+def _agents(row: RowMapping | Mapping[str, Any]) -> list[JsonObject]:
+    role = row["role"]
+    who: JsonObject = {"identifier": {"value": row["subject"]}}
+    if role not in ("patient", "system"):
+        who["identifier"]["system"] = SDS_USER_ID
+    agents: list[JsonObject] = [
+        {
+            "type": {
+                "coding": [
+                    {
+                        "system": "http://terminology.hl7.org/CodeSystem/extra-security-role-type",
+                        "code": "dataprocessor" if role == "system" else "humanuser",
+                    }
+                ]
+            },
+            "role": [{"text": role}],
+            "who": who,
+            "requestor": True,
+        }
+    ]
+    if row["organisation"]:
+        agents.append(
+            {
+                "who": {"identifier": {"system": ODS_CODE, "value": row["organisation"]}},
+                "requestor": False,
+            }
+        )
+    return agents
+
+
+def _entities(entity: str, patient_nhs: str | None, correlation_id: str) -> list[JsonObject]:
+    if _REFERENCE.fullmatch(entity):
+        what: JsonObject = {"what": {"reference": entity}}
+    elif "?" in entity or "=" in entity:
+        what = {"query": base64.b64encode(entity.encode()).decode("ascii")}
+    else:
+        what = {"name": entity}
+    # R4 has no element for a correlation id; entity.detail carries it without an extension.
+    what["detail"] = [{"type": "correlation-id", "valueString": correlation_id}]
+    entities = [what]
+    if patient_nhs is not None:
+        entities.append(
+            {
+                "what": {"identifier": {"system": NHS_NUMBER, "value": patient_nhs}},
+                "type": {
+                    "system": "http://terminology.hl7.org/CodeSystem/audit-entity-type",
+                    "code": "1",
+                    "display": "Person",
+                },
+                "role": {
+                    "system": "http://terminology.hl7.org/CodeSystem/object-role",
+                    "code": "1",
+                    "display": "Patient",
+                },
+            }
+        )
+    return entities
+
+
+def _purpose(purpose: str) -> JsonObject:
+    concept: JsonObject = {"text": purpose}
+    if purpose.startswith("break-glass"):
+        concept["coding"] = [
+            {
+                "system": "http://terminology.hl7.org/CodeSystem/v3-ActReason",
+                "code": "BTG",
+                "display": "break the glass",
+            }
+        ]
+    return concept

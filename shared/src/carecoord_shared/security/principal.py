@@ -1,0 +1,137 @@
+"""Who is calling: the one value every authorisation decision and AuditEvent is made from.
+
+Services never read JWT claims themselves; `TokenVerifier` turns a verified token into
+a `Principal` here, refusing claims that do not make a coherent caller. CareCoord
+trusts one set of claim names whichever national service authenticated the person or
+system, so the mapping from each identity provider lives at the edge (an API gateway
+or the identity provider's claims mapping), not in the services:
+
+- `sub`: the subject. Staff: the CIS2 user id (the SDS user id, also CIS2's `sub`).
+  Patients: the NHS login subject (opaque, not the NHS number). Systems: the client id.
+- `carecoord_role`: one of `ROLES`. Staff: mapped from the national RBAC job role of the
+  role profile the user selected at CIS2 sign-in (`selected_roleid` within
+  `nhsid_nrbac_roles`), by a local mapping table kept with the gateway. NHS login:
+  always `patient`. Signed-JWT client credentials (RFC 7523 `private_key_jwt`
+  assertion exchanged for an access token): always `system`.
+- `org`: ODS code. Staff: the `org_code` of the selected CIS2 role profile (required).
+  Systems: the partner organisation named in its data-sharing agreement (optional).
+  Ignored for patients.
+- `nhs_number`: NHS login's `nhs_number` claim, patients only (a gateway should only
+  issue it for a high identity-proofing level, P9). Refused on any other token.
+- `scope`: space-separated SMART scopes granted for the role (`user/...` for staff,
+  `patient/...` for patients, `system/...` for systems); scopes of another context
+  than the caller's kind are dropped, so a patient token cannot act with `user/*`.
+- `jti`: token id, kept for the audit trail.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal, get_args
+
+from carecoord_shared.security.scopes import Interaction, Scope, allows, parse_scopes
+
+__all__ = [
+    "ROLES",
+    "InvalidClaims",
+    "Kind",
+    "Principal",
+    "Role",
+    "kind_of",
+    "principal_from_claims",
+]
+
+Kind = Literal["staff", "patient", "system"]
+Role = Literal[
+    "gp",
+    "triage-clinician",
+    "care-coordinator",
+    "mdt-member",
+    "paramedic",
+    "patient",
+    "system",
+    "admin",
+]
+ROLES: tuple[Role, ...] = get_args(Role)
+
+_ODS = re.compile(r"[A-Z0-9]{3,10}")
+_NHS_NUMBER = re.compile(r"[0-9]{10}")
+_SUBJECT_MAX = 255
+
+
+class InvalidClaims(ValueError):
+    """The token's claims do not describe a usable caller; the message is safe to show."""
+
+
+def kind_of(role: Role) -> Kind:
+    if role == "patient":
+        return "patient"
+    if role == "system":
+        return "system"
+    return "staff"
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """The verified caller. `nhs_number` is kept out of repr so it never reaches a log."""
+
+    subject: str
+    kind: Kind
+    role: Role
+    organisation: str | None
+    nhs_number: str | None = field(repr=False)
+    scopes: frozenset[Scope]
+    token_id: str | None = None
+
+    def allows(self, resource_type: str, interaction: Interaction) -> bool:
+        """The scope check: may this caller do `interaction` on `resource_type` at all?"""
+        return allows(self.scopes, resource_type, interaction)
+
+
+def _text(claims: Mapping[str, object], name: str) -> str | None:
+    value = claims.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidClaims(f"The token's '{name}' claim must be a non-empty string")
+    return value
+
+
+def principal_from_claims(claims: Mapping[str, object]) -> Principal:
+    """Build the caller from verified claims, or raise InvalidClaims saying what is wrong."""
+    subject = _text(claims, "sub")
+    if subject is None or len(subject) > _SUBJECT_MAX:
+        raise InvalidClaims("The token needs a 'sub' claim of at most 255 characters")
+    role_claim = _text(claims, "carecoord_role")
+    if role_claim not in ROLES:
+        raise InvalidClaims("The token's 'carecoord_role' claim is missing or not a known role")
+    role: Role = role_claim
+    kind = kind_of(role)
+
+    organisation = _text(claims, "org")
+    if kind == "patient":
+        organisation = None
+    elif organisation is not None and not _ODS.fullmatch(organisation):
+        raise InvalidClaims("The token's 'org' claim is not an ODS code")
+    elif kind == "staff" and organisation is None:
+        raise InvalidClaims("A staff token needs an 'org' claim (ODS code)")
+
+    nhs_number = _text(claims, "nhs_number")
+    if kind == "patient" and (nhs_number is None or not _NHS_NUMBER.fullmatch(nhs_number)):
+        raise InvalidClaims("A patient token needs an 'nhs_number' claim of 10 digits")
+    if kind != "patient" and nhs_number is not None:
+        raise InvalidClaims("Only a patient token may carry an 'nhs_number' claim")
+
+    context = "user" if kind == "staff" else kind
+    scopes = parse_scopes(_text(claims, "scope") or "")
+    return Principal(
+        subject=subject,
+        kind=kind,
+        role=role,
+        organisation=organisation,
+        nhs_number=nhs_number,
+        scopes=frozenset(s for s in scopes if s.context == context),
+        token_id=_text(claims, "jti"),
+    )

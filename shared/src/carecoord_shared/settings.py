@@ -1,0 +1,73 @@
+"""Service settings shared by every CareCoord service.
+
+Each service subclasses `ServiceSettings` with its own environment prefix
+(`REFERRALS_`, ...), port and database name. Settings are built in the service's
+`create_app`/worker entry point, never at import. Outside development and test the
+settings refuse the local development issuer and default secrets, so a production
+deployment cannot start with them by accident.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Environment = Literal["development", "test", "production"]
+
+DEV_ISSUER = "https://carecoord.local/dev-issuer"
+DEV_WEBHOOK_SECRET = "development-only-webhook-secret"  # noqa: S105 - refused outside development
+
+
+class ServiceSettings(BaseSettings):
+    """What every service needs: where its database and Kafka are, and who it trusts."""
+
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    service_name: str = "service"
+    environment: Environment = "development"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    public_base_url: str | None = None
+    database_name: str = "postgres"
+    database_url: str | None = None
+    database_pool_size: int = 10
+    kafka_bootstrap_servers: str = Field(
+        default_factory=lambda: os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
+    )
+    max_body_bytes: int = 1_048_576
+    auth_issuer: str = DEV_ISSUER
+    auth_audience: str = "carecoord"
+    auth_jwks_url: str | None = Field(default_factory=lambda: os.environ.get("CARECOORD_JWKS_URL"))
+    webhook_signing_secret: str = DEV_WEBHOOK_SECRET
+    log_level: str = "INFO"
+
+    @model_validator(mode="after")
+    def _resolve_and_refuse_development_defaults(self) -> ServiceSettings:
+        if self.database_url is None:
+            url = os.environ.get("DATABASE_URL") or (
+                "postgresql+asyncpg://postgres@127.0.0.1:"
+                f"{os.environ.get('CARECOORD_PG_PORT', '5433')}/{self.database_name}"
+            )
+            object.__setattr__(self, "database_url", url)
+        if self.public_base_url is None:
+            object.__setattr__(self, "public_base_url", f"http://{self.host}:{self.port}")
+        if self.environment == "production":
+            if self.auth_issuer == DEV_ISSUER:
+                raise ValueError("the development token issuer is refused in production")
+            if self.auth_jwks_url is None or self.auth_jwks_url.startswith("file:"):
+                raise ValueError("production needs an https JWKS URL for its token issuer")
+            if self.webhook_signing_secret == DEV_WEBHOOK_SECRET:
+                raise ValueError("set a real webhook signing secret in production")
+        return self
+
+    @property
+    def db_url(self) -> str:
+        assert self.database_url is not None  # set by the validator above
+        return self.database_url
+
+    @property
+    def fhir_base(self) -> str:
+        return f"{self.public_base_url}/fhir"

@@ -1,0 +1,1 @@
+"""The versioned FHIR resource store: tables, search index and repository."""

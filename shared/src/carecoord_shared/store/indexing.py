@@ -1,0 +1,161 @@
+"""Turns a resource into the rows of its search index.
+
+Search parameters are declared as FHIRPath (evaluated with fhirpathpy, compiled once
+per expression); each value becomes one `search_index` row. Dates become a
+`[lo, hi)` instant range at their precision, so `ge`/`lt` and friends are plain range
+tests. Strings are stored folded to lower case for FHIR's case-insensitive
+starts-with match. References also index their logical identifier, so callers can
+search `subject:identifier=https://fhir.nhs.uk/Id/nhs-number|9990000018`.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import cache
+from typing import Any
+
+import fhirpathpy
+from fhirpathpy.models import models
+
+from carecoord_shared.fhir.outcome import JsonObject
+from carecoord_shared.fhir.registry import ResourceDefinition, SearchParam
+
+_DATE = re.compile(
+    r"^(?P<y>\d{4})(-(?P<m>\d{2})(-(?P<d>\d{2})"
+    r"(T(?P<H>\d{2}):(?P<M>\d{2})(:(?P<S>\d{2})(?P<f>\.\d+)?)?(?P<tz>Z|[+-]\d{2}:\d{2})?)?)?)?$"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class IndexRow:
+    param: str
+    system: str | None = None
+    value: str | None = None
+    lo: datetime | None = None
+    hi: datetime | None = None
+
+
+@cache
+def compiled(expression: str) -> Callable[..., list[Any]]:
+    return fhirpathpy.compile(expression, models["r4"])
+
+
+def evaluate(expression: str, resource: JsonObject) -> list[Any]:
+    return compiled(expression)(resource)
+
+
+def date_range(text: str) -> tuple[datetime, datetime] | None:
+    """A FHIR date/dateTime/instant as the half-open range it covers, in UTC."""
+    match = _DATE.match(text.strip())
+    if match is None:
+        return None
+    year = int(match["y"])
+    if match["m"] is None:
+        return datetime(year, 1, 1, tzinfo=UTC), datetime(year + 1, 1, 1, tzinfo=UTC)
+    month = int(match["m"])
+    if match["d"] is None:
+        start = datetime(year, month, 1, tzinfo=UTC)
+        days = calendar.monthrange(year, month)[1]
+        return start, start + timedelta(days=days)
+    day = int(match["d"])
+    if match["H"] is None:
+        start = datetime(year, month, day, tzinfo=UTC)
+        return start, start + timedelta(days=1)
+    second = int(match["S"] or 0)
+    micro = int(float(match["f"] or 0) * 1_000_000)
+    start = datetime(year, month, day, int(match["H"]), int(match["M"]), second, micro)
+    zone = match["tz"]
+    if zone and zone != "Z":
+        sign = 1 if zone[0] == "+" else -1
+        offset = timedelta(hours=int(zone[1:3]), minutes=int(zone[4:6]))
+        start = (start - sign * offset).replace(tzinfo=UTC)
+    else:
+        start = start.replace(tzinfo=UTC)
+    width = timedelta(seconds=1) if match["S"] is not None else timedelta(minutes=1)
+    return start, start + width
+
+
+def _token_rows(name: str, value: Any) -> Iterator[IndexRow]:
+    if isinstance(value, bool):
+        yield IndexRow(name, value="true" if value else "false")
+    elif isinstance(value, str | int):
+        yield IndexRow(name, value=str(value))
+    elif isinstance(value, dict):
+        if "coding" in value or "text" in value:  # CodeableConcept
+            for coding in value.get("coding", []):
+                yield from _token_rows(name, coding)
+        elif "code" in value:  # Coding
+            yield IndexRow(name, system=value.get("system"), value=str(value["code"]))
+        elif "value" in value:  # Identifier, ContactPoint
+            yield IndexRow(name, system=value.get("system"), value=str(value["value"]))
+
+
+def _reference_rows(name: str, value: Any) -> Iterator[IndexRow]:
+    if not isinstance(value, dict):
+        return
+    reference = value.get("reference")
+    if isinstance(reference, str):
+        yield IndexRow(name, value=reference)
+    identifier = value.get("identifier")
+    if isinstance(identifier, dict) and "value" in identifier:
+        yield IndexRow(
+            f"{name}:identifier", system=identifier.get("system"), value=str(identifier["value"])
+        )
+
+
+def _date_rows(name: str, value: Any) -> Iterator[IndexRow]:
+    if isinstance(value, str):
+        span = date_range(value)
+        if span:
+            yield IndexRow(name, lo=span[0], hi=span[1])
+    elif isinstance(value, dict) and ("start" in value or "end" in value):  # Period
+        start = date_range(value["start"]) if "start" in value else None
+        end = date_range(value["end"]) if "end" in value else None
+        yield IndexRow(
+            name,
+            lo=start[0] if start else datetime.min.replace(tzinfo=UTC),
+            hi=end[1] if end else datetime.max.replace(tzinfo=UTC),
+        )
+
+
+def _string_values(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):  # HumanName, Address: every text part
+        for key in ("text", "family", "given", "prefix", "line", "city", "district", "postalCode"):
+            part = value.get(key)
+            if isinstance(part, str):
+                yield part
+            elif isinstance(part, list):
+                yield from (p for p in part if isinstance(p, str))
+
+
+def rows_for_param(param: SearchParam, resource: JsonObject) -> Iterator[IndexRow]:
+    for value in evaluate(param.expression, resource):
+        if param.type == "token":
+            yield from _token_rows(param.name, value)
+        elif param.type == "reference":
+            yield from _reference_rows(param.name, value)
+        elif param.type == "date":
+            yield from _date_rows(param.name, value)
+        else:
+            for text in _string_values(value):
+                yield IndexRow(param.name, value=text.casefold())
+
+
+def index_rows(definition: ResourceDefinition, resource: JsonObject) -> list[IndexRow]:
+    rows: set[IndexRow] = set()
+    for param in definition.search_params:
+        rows.update(rows_for_param(param, resource))
+    return list(rows)
+
+
+def patient_nhs_of(definition: ResourceDefinition, resource: JsonObject) -> str | None:
+    if definition.patient_nhs is None:
+        return None
+    values = [v for v in evaluate(definition.patient_nhs, resource) if isinstance(v, str)]
+    return values[0] if values else None

@@ -1,0 +1,339 @@
+"""Versioned resource persistence: create, read, vread, history, update, delete.
+
+Every write keeps the exact canonical JSON (with `id` and `meta` stamped) as bytes,
+appends a row to `resource_version`, and rewrites the resource's search index rows,
+all inside the caller's transaction so that the outbox event and the AuditEvent
+written beside it commit or roll back together. Optimistic locking takes a row lock
+(`FOR UPDATE`) and then compares versions, so concurrent PUTs with the same
+`If-Match` give exactly one winner and the rest 412.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+import sqlalchemy as sa
+from sqlalchemy import ColumnElement, true
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from carecoord_shared.fhir.outcome import (
+    JsonObject,
+    gone,
+    not_found,
+    precondition_failed,
+)
+from carecoord_shared.fhir.registry import ResourceDefinition
+from carecoord_shared.store.indexing import index_rows, patient_nhs_of
+from carecoord_shared.store.tables import resource, resource_version, search_index
+
+AccessRule = Callable[[ColumnElement[Any]], ColumnElement[bool]]
+"""Given the `patient_nhs` column of a resource table, the SQL condition for access."""
+
+
+def allow_all(_column: ColumnElement[Any]) -> ColumnElement[bool]:
+    return true()
+
+
+@dataclass(frozen=True, slots=True)
+class StoredResource:
+    pk: int
+    resource_type: str
+    id: str
+    version_id: int
+    last_updated: datetime
+    deleted: bool
+    content: bytes | None
+    patient_nhs: str | None
+
+    @property
+    def etag(self) -> str:
+        return f'W/"{self.version_id}"'
+
+    @property
+    def reference(self) -> str:
+        return f"{self.resource_type}/{self.id}"
+
+    def as_json(self) -> JsonObject:
+        assert self.content is not None
+        value: JsonObject = orjson.loads(self.content)
+        return value
+
+
+_COLUMNS = (
+    resource.c.pk,
+    resource.c.resource_type,
+    resource.c.id,
+    resource.c.version_id,
+    resource.c.last_updated,
+    resource.c.deleted,
+    resource.c.content,
+    resource.c.patient_nhs,
+)
+
+
+def stored_from_row(row: Sequence[Any]) -> StoredResource:
+    return StoredResource(*row[:8])
+
+
+def _stamp(body: JsonObject, resource_id: str, version_id: int, when: datetime) -> bytes:
+    body["id"] = resource_id
+    meta = dict(body.get("meta") or {})
+    meta["versionId"] = str(version_id)
+    meta["lastUpdated"] = when.isoformat().replace("+00:00", "Z")
+    body["meta"] = meta
+    return orjson.dumps(body)
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+async def _write_index(
+    conn: AsyncConnection, definition: ResourceDefinition, pk: int, body: JsonObject
+) -> None:
+    rows = index_rows(definition, body)
+    if rows:
+        await conn.execute(
+            sa.insert(search_index),
+            [
+                {
+                    "res_pk": pk,
+                    "resource_type": definition.type,
+                    "param": r.param,
+                    "system": r.system,
+                    "value": r.value,
+                    "lo": r.lo,
+                    "hi": r.hi,
+                }
+                for r in rows
+            ],
+        )
+
+
+async def _record_version(conn: AsyncConnection, stored: StoredResource, method: str) -> None:
+    await conn.execute(
+        sa.insert(resource_version).values(
+            resource_type=stored.resource_type,
+            id=stored.id,
+            version_id=stored.version_id,
+            last_updated=stored.last_updated,
+            deleted=stored.deleted,
+            method=method,
+            content=stored.content,
+        )
+    )
+
+
+async def create(
+    conn: AsyncConnection,
+    definition: ResourceDefinition,
+    body: JsonObject,
+    resource_id: str | None = None,
+) -> StoredResource:
+    resource_id = resource_id or new_id()
+    now = datetime.now(UTC)
+    content = _stamp(body, resource_id, 1, now)
+    patient = patient_nhs_of(definition, body)
+    pk = (
+        await conn.execute(
+            sa.insert(resource)
+            .values(
+                resource_type=definition.type,
+                id=resource_id,
+                version_id=1,
+                last_updated=now,
+                deleted=False,
+                content=content,
+                patient_nhs=patient,
+            )
+            .returning(resource.c.pk)
+        )
+    ).scalar_one()
+    stored = StoredResource(pk, definition.type, resource_id, 1, now, False, content, patient)
+    await _write_index(conn, definition, pk, body)
+    await _record_version(conn, stored, "create")
+    return stored
+
+
+async def find(
+    conn: AsyncConnection,
+    resource_type: str,
+    resource_id: str,
+    access: AccessRule = allow_all,
+    *,
+    for_update: bool = False,
+) -> StoredResource | None:
+    query = sa.select(*_COLUMNS).where(
+        resource.c.resource_type == resource_type,
+        resource.c.id == resource_id,
+        access(resource.c.patient_nhs),
+    )
+    if for_update:
+        query = query.with_for_update(of=resource)
+    row = (await conn.execute(query)).first()
+    return stored_from_row(row) if row else None
+
+
+async def read(
+    conn: AsyncConnection, resource_type: str, resource_id: str, access: AccessRule = allow_all
+) -> StoredResource:
+    stored = await find(conn, resource_type, resource_id, access)
+    if stored is None:
+        raise not_found(resource_type, resource_id)
+    if stored.deleted:
+        raise gone(resource_type, resource_id)
+    return stored
+
+
+async def vread(
+    conn: AsyncConnection,
+    resource_type: str,
+    resource_id: str,
+    version_id: int,
+    access: AccessRule = allow_all,
+) -> StoredResource:
+    current = await find(conn, resource_type, resource_id, access)
+    if current is None:
+        raise not_found(resource_type, resource_id)
+    row = (
+        await conn.execute(
+            sa.select(resource_version).where(
+                resource_version.c.resource_type == resource_type,
+                resource_version.c.id == resource_id,
+                resource_version.c.version_id == version_id,
+            )
+        )
+    ).first()
+    if row is None:
+        raise not_found(resource_type, f"{resource_id}/_history/{version_id}")
+    if row.deleted:
+        raise gone(resource_type, resource_id)
+    return StoredResource(
+        current.pk,
+        resource_type,
+        resource_id,
+        row.version_id,
+        row.last_updated,
+        False,
+        row.content,
+        current.patient_nhs,
+    )
+
+
+async def history(
+    conn: AsyncConnection,
+    resource_type: str,
+    resource_id: str,
+    access: AccessRule = allow_all,
+    count: int = 50,
+) -> tuple[StoredResource, list[tuple[StoredResource, str]]]:
+    """The current row and up to `count` versions, newest first, with their method."""
+    current = await find(conn, resource_type, resource_id, access)
+    if current is None:
+        raise not_found(resource_type, resource_id)
+    rows = await conn.execute(
+        sa.select(resource_version)
+        .where(
+            resource_version.c.resource_type == resource_type,
+            resource_version.c.id == resource_id,
+        )
+        .order_by(resource_version.c.version_id.desc())
+        .limit(count)
+    )
+    versions = [
+        (
+            StoredResource(
+                current.pk,
+                resource_type,
+                resource_id,
+                r.version_id,
+                r.last_updated,
+                r.deleted,
+                r.content,
+                current.patient_nhs,
+            ),
+            r.method,
+        )
+        for r in rows
+    ]
+    return current, versions
+
+
+async def update(
+    conn: AsyncConnection,
+    definition: ResourceDefinition,
+    resource_id: str,
+    body: JsonObject,
+    *,
+    if_match: int | None,
+    access: AccessRule = allow_all,
+) -> tuple[StoredResource, JsonObject | None]:
+    """Replace the resource (or create it with this id). Returns it and the previous body."""
+    current = await find(conn, definition.type, resource_id, access, for_update=True)
+    if current is None:
+        if if_match is not None:
+            raise not_found(definition.type, resource_id)
+        if await find(conn, definition.type, resource_id) is not None:
+            raise not_found(definition.type, resource_id)  # exists, but not for this caller
+        return await create(conn, definition, body, resource_id), None
+    if if_match is not None and if_match != current.version_id:
+        raise precondition_failed(
+            f"Version {if_match} is stale: {definition.type}/{resource_id} is at version "
+            f"{current.version_id}. Read it again, reapply your change and retry."
+        )
+    previous = None if current.deleted or current.content is None else current.as_json()
+    version = current.version_id + 1
+    now = datetime.now(UTC)
+    content = _stamp(body, resource_id, version, now)
+    patient = patient_nhs_of(definition, body)
+    await conn.execute(
+        sa.update(resource)
+        .where(resource.c.pk == current.pk)
+        .values(
+            version_id=version,
+            last_updated=now,
+            deleted=False,
+            content=content,
+            patient_nhs=patient,
+        )
+    )
+    await conn.execute(sa.delete(search_index).where(search_index.c.res_pk == current.pk))
+    await _write_index(conn, definition, current.pk, body)
+    stored = StoredResource(
+        current.pk, definition.type, resource_id, version, now, False, content, patient
+    )
+    await _record_version(conn, stored, "update")
+    return stored, previous
+
+
+async def remove(
+    conn: AsyncConnection,
+    definition: ResourceDefinition,
+    resource_id: str,
+    access: AccessRule = allow_all,
+) -> tuple[StoredResource, JsonObject] | None:
+    """Delete: the resource answers 410 afterwards; its versions stay for history."""
+    current = await find(conn, definition.type, resource_id, access, for_update=True)
+    if current is None:
+        raise not_found(definition.type, resource_id)
+    if current.deleted:
+        return None
+    previous = current.as_json()
+    now = datetime.now(UTC)
+    version = current.version_id + 1
+    await conn.execute(
+        sa.update(resource)
+        .where(resource.c.pk == current.pk)
+        .values(version_id=version, last_updated=now, deleted=True, content=None)
+    )
+    await conn.execute(sa.delete(search_index).where(search_index.c.res_pk == current.pk))
+    stored = StoredResource(
+        current.pk, definition.type, resource_id, version, now, True, None, current.patient_nhs
+    )
+    await _record_version(conn, stored, "delete")
+    return stored, previous

@@ -1,0 +1,77 @@
+"""Tables of the FHIR resource store, kept in each service's own database.
+
+`resource` holds the current version of every resource as the exact canonical
+JSON bytes that reads return; `resource_version` keeps every version for vread and
+`_history`; `search_index` holds the values of declared search parameters, one row
+per value, so that searches are plain indexed SQL; `conditional_create` makes
+`If-None-Exist` race-safe by a primary key rather than search-then-insert.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from carecoord_shared.db import kernel_metadata
+
+resource = Table(
+    "resource",
+    kernel_metadata,
+    Column("pk", BigInteger, primary_key=True, autoincrement=True),
+    Column("resource_type", Text, nullable=False),
+    Column("id", Text, nullable=False),
+    Column("version_id", Integer, nullable=False),
+    Column("last_updated", DateTime(timezone=True), nullable=False),
+    Column("deleted", Boolean, nullable=False, default=False),
+    Column("content", LargeBinary, nullable=True),
+    Column("patient_nhs", Text, nullable=True),
+    UniqueConstraint("resource_type", "id"),
+    Index("ix_resource_type_pk", "resource_type", "pk"),
+    Index("ix_resource_patient_nhs", "patient_nhs"),
+)
+
+resource_version = Table(
+    "resource_version",
+    kernel_metadata,
+    Column("resource_type", Text, primary_key=True),
+    Column("id", Text, primary_key=True),
+    Column("version_id", Integer, primary_key=True),
+    Column("last_updated", DateTime(timezone=True), nullable=False),
+    Column("deleted", Boolean, nullable=False),
+    Column("method", Text, nullable=False),
+    Column("content", LargeBinary, nullable=True),
+)
+
+search_index = Table(
+    "search_index",
+    kernel_metadata,
+    Column("res_pk", BigInteger, ForeignKey("resource.pk", ondelete="CASCADE"), nullable=False),
+    Column("resource_type", Text, nullable=False),
+    Column("param", Text, nullable=False),
+    Column("system", Text, nullable=True),
+    Column("value", Text, nullable=True),
+    Column("lo", DateTime(timezone=True), nullable=True),
+    Column("hi", DateTime(timezone=True), nullable=True),
+    Index("ix_search_index_value", "resource_type", "param", "value", "system"),
+    Index("ix_search_index_date", "resource_type", "param", "lo", "hi"),
+    Index("ix_search_index_res_pk", "res_pk"),
+)
+
+conditional_create = Table(
+    "conditional_create",
+    kernel_metadata,
+    Column("resource_type", Text, primary_key=True),
+    Column("criteria", Text, primary_key=True),
+    Column("resource_id", Text, nullable=False),
+)

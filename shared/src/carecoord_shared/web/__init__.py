@@ -1,0 +1,1 @@
+"""The HTTP application shell every service is built on."""

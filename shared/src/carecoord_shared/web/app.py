@@ -1,0 +1,137 @@
+"""`create_service_app`: a CareCoord service from its settings and FHIR registry.
+
+The lifespan builds everything with I/O (engine, migrations, token verifier) so that
+importing a service has no side effects and tests can build as many apps as they
+like. Every error leaves as an OperationOutcome; `/healthz` says the process is up,
+`/readyz` that its database and Kafka answer, `/metrics` serves Prometheus.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from carecoord_shared.db import create_engine, database_ready, migrate_async
+from carecoord_shared.events.topics import kafka_ready
+from carecoord_shared.fhir.http import outcome_response
+from carecoord_shared.fhir.interactions import FhirInteractions
+from carecoord_shared.fhir.outcome import FhirError, Issue, method_not_allowed, unknown_route
+from carecoord_shared.fhir.registry import FhirRegistry
+from carecoord_shared.fhir.routes import router as fhir_router
+from carecoord_shared.logging import configure_logging
+from carecoord_shared.security.tokens import TokenVerifier
+from carecoord_shared.settings import ServiceSettings
+
+Startup = Callable[[FastAPI], Awaitable[None]]
+
+
+def _jwks_url(settings: ServiceSettings) -> str:
+    if not settings.auth_jwks_url:
+        raise RuntimeError("Set AUTH_JWKS_URL (or CARECOORD_JWKS_URL) to the token issuer's JWKS")
+    return settings.auth_jwks_url
+
+
+def _error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(FhirError)
+    async def fhir_error(_request: Request, error: FhirError) -> Response:
+        return outcome_response(error.status, error.issues, error.headers or None)
+
+    @app.exception_handler(RequestValidationError)
+    async def request_invalid(_request: Request, error: RequestValidationError) -> Response:
+        issues = [
+            Issue(
+                "invalid",
+                f"Invalid request {'.'.join(str(p) for p in e['loc'])}: {e['msg']}",
+                (".".join(str(p) for p in e["loc"][1:]) or "request",),
+            )
+            for e in error.errors()
+        ]
+        return outcome_response(400, issues)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException) -> Response:
+        if error.status_code == 405:
+            problem = method_not_allowed(f"{request.method} is not supported here")
+        elif error.status_code == 404:
+            problem = unknown_route(f"Nothing is served at {request.url.path[:80]}")
+        else:
+            problem = FhirError(error.status_code, [Issue("processing", "The request failed")])
+        return outcome_response(problem.status, problem.issues)
+
+
+def _health_routes(app: FastAPI) -> None:
+    @app.get("/healthz", tags=["ops"], summary="Liveness")
+    async def healthz() -> JSONResponse:
+        return JSONResponse({"status": "ok"})
+
+    @app.get("/readyz", tags=["ops"], summary="Readiness: database and Kafka reachable")
+    async def readyz(request: Request) -> JSONResponse:
+        state = request.app.state
+        now = time.monotonic()
+        if now - state.kafka_checked_at > 5:
+            state.kafka_ok = await kafka_ready(state.settings.kafka_bootstrap_servers)
+            state.kafka_checked_at = now
+        database = await database_ready(state.engine)
+        checks = {"database": database, "kafka": state.kafka_ok}
+        status = 200 if all(checks.values()) else 503
+        return JSONResponse(
+            {"status": "ready" if status == 200 else "not-ready", "checks": checks},
+            status_code=status,
+        )
+
+    @app.get("/metrics", tags=["ops"], summary="Prometheus metrics")
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+
+def create_service_app(
+    settings: ServiceSettings,
+    registry: FhirRegistry,
+    *,
+    title: str,
+    description: str = "",
+    routers: Sequence[APIRouter] = (),
+    migrations: Path | None = None,
+    on_startup: Startup | None = None,
+) -> FastAPI:
+    """Build a service. Operation routers are mounted before the generic FHIR routes."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_logging(settings.service_name, settings.log_level)
+        engine = create_engine(settings.db_url, settings.database_pool_size)
+        await migrate_async(settings.db_url, migrations)
+        app.state.engine = engine
+        app.state.fhir = FhirInteractions(engine, registry)
+        app.state.token_verifier = TokenVerifier(
+            settings.auth_issuer, settings.auth_audience, _jwks_url(settings)
+        )
+        app.state.kafka_ok = False
+        app.state.kafka_checked_at = float("-inf")
+        if on_startup is not None:
+            await on_startup(app)
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    from carecoord_shared.web.middleware import RequestContextMiddleware
+
+    app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan)
+    app.state.settings = settings
+    app.state.registry = registry
+    app.add_middleware(RequestContextMiddleware)
+    _error_handlers(app)
+    _health_routes(app)
+    for extra in routers:
+        app.include_router(extra)
+    app.include_router(fhir_router)
+    return app

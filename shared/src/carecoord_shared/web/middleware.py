@@ -1,0 +1,87 @@
+"""One pure-ASGI middleware for what every request needs, kept off the hot path's back.
+
+It sets the correlation id (from `X-Correlation-ID` when the caller sends a sane one),
+echoes it, counts and times requests for Prometheus by route template, and turns any
+unhandled exception into a 500 OperationOutcome that carries only the correlation id.
+The log line for such a failure names the exception class and where it was raised,
+never its message, which may hold patient data or SQL.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import traceback
+import uuid
+
+import orjson
+from prometheus_client import Counter, Histogram
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from carecoord_shared.fhir.outcome import internal_error, operation_outcome
+from carecoord_shared.logging import correlation_id_var, get_logger
+
+REQUESTS = Counter("http_requests_total", "HTTP requests", ["method", "route", "status"])
+LATENCY = Histogram(
+    "http_request_duration_seconds",
+    "HTTP request latency",
+    ["method", "route"],
+    buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
+)
+_SANE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+log = get_logger(__name__)
+
+
+class RequestContextMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        supplied = dict(scope["headers"]).get(b"x-correlation-id", b"").decode("latin-1")
+        correlation_id = supplied if _SANE_ID.match(supplied) else str(uuid.uuid4())
+        token = correlation_id_var.set(correlation_id)
+        started = time.perf_counter()
+        status = 500
+        response_started = False
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status, response_started
+            if message["type"] == "http.response.start":
+                response_started = True
+                status = message["status"]
+                message.setdefault("headers", [])
+                message["headers"] = [
+                    *message["headers"],
+                    (b"x-correlation-id", correlation_id.encode()),
+                ]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        except Exception as error:  # the last line of defence: never leak, always answer
+            frame = traceback.extract_tb(error.__traceback__)[-1]
+            log.error(
+                "unhandled_error",
+                error_class=type(error).__name__,
+                where=f"{frame.filename.rsplit('/', 1)[-1]}:{frame.lineno}:{frame.name}",
+            )
+            if not response_started:
+                body = orjson.dumps(operation_outcome(internal_error(correlation_id).issues))
+                await send_with_id(
+                    {
+                        "type": "http.response.start",
+                        "status": 500,
+                        "headers": [(b"content-type", b"application/fhir+json")],
+                    }
+                )
+                await send({"type": "http.response.body", "body": body})
+        finally:
+            route = scope.get("route")
+            template = getattr(route, "path", "unmatched")
+            method = scope.get("method", "")
+            REQUESTS.labels(method, template, str(status)).inc()
+            LATENCY.labels(method, template).observe(time.perf_counter() - started)
+            correlation_id_var.reset(token)

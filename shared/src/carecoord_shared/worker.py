@@ -1,0 +1,104 @@
+"""The worker process of a service: its outbox relay and its event consumers.
+
+Same code base as the API, separate process (so a slow consumer never slows a GP's
+request). It migrates the database, makes sure its own topic and the topics it reads
+exist (with their dead-letter topics), then runs the relay and every consumer until
+SIGTERM or SIGINT, and stops them cleanly so offsets are committed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from carecoord_shared.db import create_engine, migrate_async, wait_for_database
+from carecoord_shared.events import (
+    Handler,
+    InboxConsumer,
+    OutboxRelay,
+    SchemaCatalogue,
+    ensure_topics,
+)
+from carecoord_shared.logging import configure_logging, get_logger
+from carecoord_shared.settings import ServiceSettings
+
+log = get_logger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    """A consumer: which topics it reads and what each event type does here."""
+
+    name: str
+    topics: tuple[str, ...]
+    handlers: Mapping[str, Handler]
+    schemas: SchemaCatalogue | None = None
+
+
+@dataclass(slots=True)
+class Worker:
+    settings: ServiceSettings
+    topic: str
+    subscriptions: Sequence[Subscription] = ()
+    migrations: Path | None = None
+    stopping: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def group_id(self, subscription: Subscription) -> str:
+        return f"{self.settings.service_name}.{subscription.name}"
+
+    async def run(self) -> None:
+        settings = self.settings
+        engine = create_engine(settings.db_url, pool_size=5)
+        try:
+            await wait_for_database(engine)
+            await migrate_async(settings.db_url, self.migrations)
+            consumed = {t for s in self.subscriptions for t in s.topics}
+            await ensure_topics(settings.kafka_bootstrap_servers, [self.topic, *consumed])
+            relay = OutboxRelay(engine, settings.kafka_bootstrap_servers)
+            consumers = [
+                InboxConsumer(
+                    engine,
+                    settings.kafka_bootstrap_servers,
+                    self.group_id(s),
+                    s.topics,
+                    s.handlers,
+                    s.schemas,
+                )
+                for s in self.subscriptions
+            ]
+            tasks = [asyncio.create_task(relay.run(), name="outbox-relay")]
+            tasks += [
+                asyncio.create_task(c.run(), name=f"consumer-{i}") for i, c in enumerate(consumers)
+            ]
+            log.info("worker.started", topic=self.topic, consumers=len(consumers))
+            stopper = asyncio.create_task(self.stopping.wait())
+            done, _ = await asyncio.wait([stopper, *tasks], return_when=asyncio.FIRST_COMPLETED)
+            relay.stop()
+            for consumer in consumers:
+                consumer.stop()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            stopper.cancel()
+            failed = [t for t in done if t is not stopper and t.exception() is not None]
+            if failed:
+                raise RuntimeError(f"worker task {failed[0].get_name()} failed") from failed[
+                    0
+                ].exception()
+        finally:
+            await engine.dispose()
+            log.info("worker.stopped")
+
+
+def run_worker(worker: Worker) -> None:
+    """Entry point of `carecoord-<service>-worker`: run until SIGTERM/SIGINT."""
+    configure_logging(f"{worker.settings.service_name}-worker", worker.settings.log_level)
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, worker.stopping.set)
+        await worker.run()
+
+    asyncio.run(main())

@@ -1,0 +1,224 @@
+"""The transactional outbox and its relay against real PostgreSQL and Kafka."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import orjson
+import pytest
+from aiokafka import AIOKafkaConsumer
+from sqlalchemy import func, inspect, select, text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from carecoord_shared.db import create_engine, migrate_async
+from carecoord_shared.events import (
+    Event,
+    OutboxRelay,
+    ensure_topics,
+    inbox,
+    new_event,
+    outbox,
+)
+from carecoord_shared.events import add as add_to_outbox
+from carecoord_shared.logging import correlation_id_var
+
+TRIAGED = "carecoord.referral.triaged.v1"
+PATIENTS = ["9000000009", "9000000017", "9000000025", "9000000033", "9000000041"]
+
+
+@pytest.fixture
+async def engine(fresh_database_url: str) -> AsyncIterator[AsyncEngine]:
+    await migrate_async(fresh_database_url)
+    engine = create_engine(fresh_database_url, pool_size=4)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def topic(kafka_bootstrap: str) -> str:
+    name = f"test.relay.{uuid.uuid4().hex[:12]}"
+    await ensure_topics(kafka_bootstrap, [name])
+    return name
+
+
+async def read_topic(
+    bootstrap: str, topic: str, done: Callable[[list[Any]], bool], timeout_s: float = 30
+) -> list[Any]:
+    """Every record of `topic` from the start (per-partition order kept) until `done`."""
+    consumer = AIOKafkaConsumer(
+        topic, bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="earliest"
+    )
+    await consumer.start()
+    records: list[Any] = []
+    try:
+        async with asyncio.timeout(timeout_s):
+            while not done(records):
+                for batch in (await consumer.getmany(timeout_ms=200)).values():
+                    records.extend(batch)
+    finally:
+        await consumer.stop()
+    return records
+
+
+def _event(nhs: str, n: int = 0) -> Event:
+    return new_event(
+        TRIAGED,
+        source="/carecoord/referrals",
+        subject=f"ServiceRequest/sr-{nhs}",
+        data={"outcome": "accepted", "n": n},
+        nhs_number=nhs,
+    )
+
+
+async def _unpublished(engine: AsyncEngine) -> int:
+    async with engine.connect() as conn:
+        query = select(func.count()).select_from(outbox).where(outbox.c.published_at.is_(None))
+        return int(await conn.scalar(query) or 0)
+
+
+async def test_migrated_tables_match_the_code(engine: AsyncEngine) -> None:
+    async with engine.connect() as conn:
+        found = await conn.run_sync(
+            lambda sync: {
+                table: {c["name"]: bool(c["nullable"]) for c in inspect(sync).get_columns(table)}
+                for table in ("outbox", "inbox")
+            }
+        )
+    expected = {t.name: {c.name: bool(c.nullable) for c in t.columns} for t in (outbox, inbox)}
+    assert found == expected
+
+
+async def test_an_event_committed_with_its_change_is_published_and_a_rolled_back_one_is_not(
+    engine: AsyncEngine, kafka_bootstrap: str, topic: str
+) -> None:
+    async with engine.begin() as conn:
+        await conn.execute(text("create table referral (id text primary key, nhs text)"))
+    with pytest.raises(RuntimeError):
+        async with engine.begin() as conn:
+            await conn.execute(text("insert into referral values ('sr-0', :n)"), {"n": PATIENTS[0]})
+            await add_to_outbox(conn, topic, _event(PATIENTS[0], n=0))
+            raise RuntimeError("the request failed after its event was written")
+    token = correlation_id_var.set("corr-relay-1")
+    try:
+        event = _event(PATIENTS[0], n=1)
+    finally:
+        correlation_id_var.reset(token)
+    async with engine.begin() as conn:
+        await conn.execute(text("insert into referral values ('sr-1', :n)"), {"n": PATIENTS[0]})
+        await add_to_outbox(conn, topic, event)
+
+    relay = OutboxRelay(engine, kafka_bootstrap)
+    task = asyncio.create_task(relay.run())
+    try:
+        records = await read_topic(kafka_bootstrap, topic, lambda got: len(got) >= 1)
+    finally:
+        relay.stop()
+        await task
+
+    # Same key, same partition: a published rolled-back event would have come first.
+    assert len(records) == 1
+    record = records[0]
+    headers = {name: value.decode() for name, value in record.headers}
+    assert record.key == PATIENTS[0].encode()
+    assert orjson.loads(record.value) == {"outcome": "accepted", "n": 1}
+    assert headers["ce_id"] == event.id
+    assert headers["ce_type"] == TRIAGED
+    assert headers["ce_source"] == "/carecoord/referrals"
+    assert headers["ce_subject"] == f"ServiceRequest/sr-{PATIENTS[0]}"
+    assert headers["ce_specversion"] == "1.0"
+    assert headers["content-type"] == "application/json"
+    assert headers["correlation_id"] == "corr-relay-1"
+    assert headers["traceparent"] == event.traceparent
+    assert await _unpublished(engine) == 0
+
+
+async def test_outbox_add_refuses_to_run_outside_a_transaction(engine: AsyncEngine) -> None:
+    async with engine.connect() as conn:
+        with pytest.raises(RuntimeError, match="open transaction"):
+            await add_to_outbox(conn, "t", _event(PATIENTS[0]))
+
+
+async def test_a_relay_cancelled_mid_batch_loses_nothing_and_keeps_each_patients_order(
+    engine: AsyncEngine, kafka_bootstrap: str, topic: str
+) -> None:
+    per_patient = 600
+    ids: set[str] = set()
+    for start in range(0, per_patient, 50):
+        async with engine.begin() as conn:
+            for n in range(start, start + 50):
+                for nhs in PATIENTS:
+                    event = _event(nhs, n)
+                    ids.add(event.id)
+                    await add_to_outbox(conn, topic, event)
+
+    first = OutboxRelay(engine, kafka_bootstrap, batch_size=100)
+    task = asyncio.create_task(first.run())
+    async with asyncio.timeout(20):
+        while first.published < 300:
+            await asyncio.sleep(0.001)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    left_over = await _unpublished(engine)
+    assert 0 < left_over < len(ids)
+
+    second = OutboxRelay(engine, kafka_bootstrap, batch_size=100)
+    task = asyncio.create_task(second.run())
+    try:
+        records = await read_topic(
+            kafka_bootstrap,
+            topic,
+            lambda got: {dict(r.headers)["ce_id"].decode() for r in got} >= ids,
+        )
+    finally:
+        second.stop()
+        await task
+
+    seen: set[str] = set()
+    sequences: dict[bytes, list[int]] = {}
+    for record in records:
+        event_id = dict(record.headers)["ce_id"].decode()
+        if event_id in seen:
+            continue  # a redelivery, as a consumer's inbox would drop it
+        seen.add(event_id)
+        sequences.setdefault(record.key, []).append(orjson.loads(record.value)["n"])
+    assert seen == ids
+    assert {key.decode() for key in sequences} == set(PATIENTS)
+    for sequence in sequences.values():
+        assert sequence == list(range(per_patient))
+    assert await _unpublished(engine) == 0
+
+
+async def test_only_one_relay_publishes_and_a_standby_takes_over(
+    engine: AsyncEngine, kafka_bootstrap: str, topic: str
+) -> None:
+    relays = [OutboxRelay(engine, kafka_bootstrap, standby_poll_s=0.05) for _ in range(2)]
+    tasks = [asyncio.create_task(relay.run()) for relay in relays]
+    try:
+        async with asyncio.timeout(10):
+            while not any(relay.active for relay in relays):
+                await asyncio.sleep(0.01)
+        await asyncio.sleep(0.3)  # the standby has polled the lock several times by now
+        assert [relay.active for relay in relays].count(True) == 1
+        leader = next(i for i, relay in enumerate(relays) if relay.active)
+        relays[leader].stop()
+        await tasks[leader]
+        standby = relays[1 - leader]
+        async with asyncio.timeout(10):
+            while not standby.active:
+                await asyncio.sleep(0.01)
+        async with engine.begin() as conn:
+            await add_to_outbox(conn, topic, _event(PATIENTS[1]))
+        records = await read_topic(kafka_bootstrap, topic, lambda got: len(got) >= 1)
+        assert records[0].key == PATIENTS[1].encode()
+        async with asyncio.timeout(5):  # it marks the row just after Kafka has it
+            while standby.published < 1:
+                await asyncio.sleep(0.01)
+        assert standby.published == 1
+    finally:
+        for relay in relays:
+            relay.stop()
+        await asyncio.gather(*tasks)

@@ -1,0 +1,124 @@
+"""Audit rows are written in the caller's transaction and read back as FHIR R4 AuditEvents."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import AsyncIterator
+
+import orjson
+import pytest
+from carecoord_shared.db import create_engine, migrate_async
+from carecoord_shared.logging import correlation_id_var
+from carecoord_shared.security.audit import audit_event, audit_event_resource, record
+from carecoord_shared.security.principal import Principal
+from carecoord_shared.security.scopes import parse_scopes
+from carecoord_shared.store.tables import resource
+from fhir.resources.R4B.auditevent import AuditEvent
+from sqlalchemy import func, insert, select
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+GP = Principal("555123456789", "staff", "gp", "A11111", None, parse_scopes("user/*.cruds"))
+PARTNER = Principal("client-9", "system", "system", None, None, parse_scopes("system/*.rs"))
+
+
+@pytest.fixture
+async def engine(fresh_database_url: str) -> AsyncIterator[AsyncEngine]:
+    await migrate_async(fresh_database_url)
+    engine = create_engine(fresh_database_url, pool_size=2)
+    yield engine
+    await engine.dispose()
+
+
+async def _count(engine: AsyncEngine, table: object = audit_event) -> int:
+    async with engine.connect() as conn:
+        return int(await conn.scalar(select(func.count()).select_from(table)) or 0)  # type: ignore[arg-type]
+
+
+async def test_search_writes_one_row_per_patient_with_the_correlation_id(
+    engine: AsyncEngine,
+) -> None:
+    token = correlation_id_var.set("corr-123")
+    try:
+        async with engine.begin() as conn:
+            ids = await record(
+                conn, GP, "R", "ServiceRequest?status=active",
+                ["9000000009", "9000000017", "9000000009"],
+            )  # fmt: skip
+    finally:
+        correlation_id_var.reset(token)
+
+    assert len(ids) == 2
+    async with engine.connect() as conn:
+        rows = (await conn.execute(select(audit_event).order_by(audit_event.c.patient_nhs))).all()
+    assert [r.patient_nhs for r in rows] == ["9000000009", "9000000017"]
+    assert {(r.action, r.outcome, r.subject, r.role, r.organisation) for r in rows} == {
+        ("R", "0", "555123456789", "gp", "A11111")
+    }
+    assert {r.correlation_id for r in rows} == {"corr-123"}
+    assert {r.entity for r in rows} == {"ServiceRequest?status=active"}
+
+
+async def test_rolled_back_transaction_leaves_no_audit_row(engine: AsyncEngine) -> None:
+    async with engine.connect() as conn:
+        transaction = await conn.begin()
+        await record(conn, GP, "R", "Patient/p1", "9000000009")
+        await transaction.rollback()
+    assert await _count(engine) == 0
+
+
+async def test_failed_audit_write_fails_the_data_write(engine: AsyncEngine) -> None:
+    async def write_patient_with_a_broken_audit_row() -> None:
+        async with engine.begin() as conn:
+            await conn.execute(
+                insert(resource).values(
+                    resource_type="Patient", id="p1", version_id=1, last_updated=func.now(),
+                    deleted=False, content=b"{}", patient_nhs="9000000009",
+                )
+            )  # fmt: skip
+            await record(conn, GP, "X", "Patient/p1", "9000000009")  # type: ignore[arg-type]
+
+    with pytest.raises(DBAPIError, match="ck_audit_event_action"):
+        await write_patient_with_a_broken_audit_row()
+    assert await _count(engine, resource) == 0
+    assert await _count(engine, audit_event) == 0
+
+
+async def test_search_without_patients_is_still_audited(engine: AsyncEngine) -> None:
+    async with engine.begin() as conn:
+        await record(conn, PARTNER, "R", "CarePlan?status=active", [])
+    async with engine.connect() as conn:
+        row = (await conn.execute(select(audit_event))).one()
+    assert row.patient_nhs is None
+
+
+async def test_stored_content_is_a_valid_fhir_r4_audit_event(engine: AsyncEngine) -> None:
+    async with engine.begin() as conn:
+        await record(conn, GP, "R", "Patient/p1", "9000000009", purpose="break-glass: unconscious")
+        await record(conn, PARTNER, "R", "CarePlan?patient=x", None, outcome="4")
+    async with engine.connect() as conn:
+        rows = (await conn.execute(select(audit_event).order_by(audit_event.c.role))).all()
+
+    staff_row, system_row = rows
+    staff = orjson.loads(staff_row.content)
+    AuditEvent.model_validate(staff)
+    assert staff == audit_event_resource(staff_row._mapping)
+    assert staff["type"]["code"] == "rest"
+    assert staff["type"]["system"] == "http://terminology.hl7.org/CodeSystem/audit-event-type"
+    assert staff["agent"][0]["who"]["identifier"] == {
+        "system": "https://fhir.nhs.uk/Id/sds-user-id",
+        "value": "555123456789",
+    }
+    assert staff["entity"][0]["what"] == {"reference": "Patient/p1"}
+    assert staff["entity"][1]["what"]["identifier"] == {
+        "system": "https://fhir.nhs.uk/Id/nhs-number",
+        "value": "9000000009",
+    }
+    assert staff["purposeOfEvent"][0]["coding"][0]["code"] == "BTG"
+
+    system = orjson.loads(system_row.content)
+    AuditEvent.model_validate(system)
+    assert system["outcome"] == "4"
+    assert "system" not in system["agent"][0]["who"]["identifier"]
+    assert base64.b64decode(system["entity"][0]["query"]) == b"CarePlan?patient=x"
+    assert len(system["entity"]) == 1
