@@ -9,6 +9,7 @@ advisory lock so that an API process and its worker starting together do not rac
 from __future__ import annotations
 
 import asyncio
+import threading
 from pathlib import Path
 
 from alembic import command
@@ -68,9 +69,14 @@ def _alembic_config(url: str, service_versions: Path | None) -> Config:
     return cfg
 
 
+_ALEMBIC_IN_PROCESS = threading.Lock()
+"""Alembic's `context` is a module-level proxy: one migration at a time per process."""
+
+
 def migrate(url: str, service_versions: Path | None = None) -> None:
     """Bring the database to the newest kernel and service schema (blocking)."""
-    command.upgrade(_alembic_config(url, service_versions), "heads")
+    with _ALEMBIC_IN_PROCESS:
+        command.upgrade(_alembic_config(url, service_versions), "heads")
 
 
 async def migrate_async(url: str, service_versions: Path | None = None) -> None:

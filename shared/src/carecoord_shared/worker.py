@@ -45,6 +45,8 @@ class Worker:
     subscriptions: Sequence[Subscription] = ()
     migrations: Path | None = None
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
+    started: asyncio.Event = field(default_factory=asyncio.Event)
+    """Set once the database is migrated, topics exist and the relay and consumers run."""
 
     def group_id(self, subscription: Subscription) -> str:
         return f"{self.settings.service_name}.{subscription.name}"
@@ -74,6 +76,7 @@ class Worker:
                 asyncio.create_task(c.run(), name=f"consumer-{i}") for i, c in enumerate(consumers)
             ]
             log.info("worker.started", topic=self.topic, consumers=len(consumers))
+            self.started.set()
             stopper = asyncio.create_task(self.stopping.wait())
             done, _ = await asyncio.wait([stopper, *tasks], return_when=asyncio.FIRST_COMPLETED)
             relay.stop()

@@ -10,6 +10,7 @@ from typing import Any
 import orjson
 import pytest
 from aiokafka import AIOKafkaConsumer
+from aiokafka.admin import AIOKafkaAdminClient
 from sqlalchemy import func, inspect, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -17,6 +18,7 @@ from carecoord_shared.db import create_engine, migrate_async
 from carecoord_shared.events import (
     Event,
     OutboxRelay,
+    dead_letter_topic,
     ensure_topics,
     inbox,
     new_event,
@@ -38,10 +40,21 @@ async def engine(fresh_database_url: str) -> AsyncIterator[AsyncEngine]:
 
 
 @pytest.fixture
-async def topic(kafka_bootstrap: str) -> str:
+async def topic(kafka_bootstrap: str) -> AsyncIterator[str]:
     name = f"test.relay.{uuid.uuid4().hex[:12]}"
     await ensure_topics(kafka_bootstrap, [name])
-    return name
+    yield name
+    await drop_topic(kafka_bootstrap, name)
+
+
+async def drop_topic(bootstrap: str, topic: str) -> None:
+    """Keep the local broker small: every test makes a topic and its DLT."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        await admin.delete_topics([topic, dead_letter_topic(topic)])
+    finally:
+        await admin.close()
 
 
 async def read_topic(
@@ -61,6 +74,15 @@ async def read_topic(
     finally:
         await consumer.stop()
     return records
+
+
+async def until(condition: Callable[[], bool], timeout_s: float) -> None:
+    """Poll state that another task owns until `condition` holds."""
+    async with asyncio.timeout(timeout_s):
+        while True:
+            if condition():
+                return
+            await asyncio.sleep(0.005)
 
 
 def _event(nhs: str, n: int = 0) -> Event:
@@ -96,11 +118,10 @@ async def test_an_event_committed_with_its_change_is_published_and_a_rolled_back
 ) -> None:
     async with engine.begin() as conn:
         await conn.execute(text("create table referral (id text primary key, nhs text)"))
-    with pytest.raises(RuntimeError):
-        async with engine.begin() as conn:
-            await conn.execute(text("insert into referral values ('sr-0', :n)"), {"n": PATIENTS[0]})
-            await add_to_outbox(conn, topic, _event(PATIENTS[0], n=0))
-            raise RuntimeError("the request failed after its event was written")
+    async with engine.connect() as conn, conn.begin() as transaction:
+        await conn.execute(text("insert into referral values ('sr-0', :n)"), {"n": PATIENTS[0]})
+        await add_to_outbox(conn, topic, _event(PATIENTS[0], n=0))
+        await transaction.rollback()  # the request failed after its event was written
     token = correlation_id_var.set("corr-relay-1")
     try:
         event = _event(PATIENTS[0], n=1)
@@ -141,6 +162,30 @@ async def test_outbox_add_refuses_to_run_outside_a_transaction(engine: AsyncEngi
             await add_to_outbox(conn, "t", _event(PATIENTS[0]))
 
 
+async def test_a_patients_next_event_waits_for_the_open_transaction_holding_their_last(
+    engine: AsyncEngine,
+) -> None:
+    # Otherwise a transaction that drew a lower seq could commit after the relay had
+    # published a higher one for the same patient, and the patient's order would break.
+    async with engine.connect() as first, engine.connect() as second, engine.connect() as third:
+        await first.begin()
+        await add_to_outbox(first, "t", _event(PATIENTS[0], 1))
+        await second.begin()
+        same_patient = asyncio.create_task(add_to_outbox(second, "t", _event(PATIENTS[0], 2)))
+        await third.begin()
+        await asyncio.wait_for(add_to_outbox(third, "t", _event(PATIENTS[1], 1)), 2)
+        await third.commit()
+        await asyncio.sleep(0.3)
+        assert not same_patient.done()
+        await first.commit()
+        await asyncio.wait_for(same_patient, 2)
+        await second.commit()
+    async with engine.connect() as conn:
+        rows = (await conn.execute(select(outbox.c.key, outbox.c.payload).order_by("seq"))).all()
+    numbers = [orjson.loads(payload)["n"] for key, payload in rows if key == PATIENTS[0]]
+    assert numbers == [1, 2]
+
+
 async def test_a_relay_cancelled_mid_batch_loses_nothing_and_keeps_each_patients_order(
     engine: AsyncEngine, kafka_bootstrap: str, topic: str
 ) -> None:
@@ -154,11 +199,12 @@ async def test_a_relay_cancelled_mid_batch_loses_nothing_and_keeps_each_patients
                     ids.add(event.id)
                     await add_to_outbox(conn, topic, event)
 
-    first = OutboxRelay(engine, kafka_bootstrap, batch_size=100)
+    # A lingering producer keeps each batch in flight for a while, so the cancel lands
+    # after the batch's records were handed to Kafka and before they are marked.
+    first = OutboxRelay(engine, kafka_bootstrap, batch_size=100, producer_options={"linger_ms": 50})
     task = asyncio.create_task(first.run())
-    async with asyncio.timeout(20):
-        while first.published < 300:
-            await asyncio.sleep(0.001)
+    await until(lambda: first.published >= 300, timeout_s=20)
+    await asyncio.sleep(0.02)
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
@@ -186,6 +232,7 @@ async def test_a_relay_cancelled_mid_batch_loses_nothing_and_keeps_each_patients
         seen.add(event_id)
         sequences.setdefault(record.key, []).append(orjson.loads(record.value)["n"])
     assert seen == ids
+    assert len(records) > len(ids)  # the cancelled batch was sent again
     assert {key.decode() for key in sequences} == set(PATIENTS)
     for sequence in sequences.values():
         assert sequence == list(range(per_patient))
@@ -198,25 +245,19 @@ async def test_only_one_relay_publishes_and_a_standby_takes_over(
     relays = [OutboxRelay(engine, kafka_bootstrap, standby_poll_s=0.05) for _ in range(2)]
     tasks = [asyncio.create_task(relay.run()) for relay in relays]
     try:
-        async with asyncio.timeout(10):
-            while not any(relay.active for relay in relays):
-                await asyncio.sleep(0.01)
+        await until(lambda: any(relay.active for relay in relays), timeout_s=10)
         await asyncio.sleep(0.3)  # the standby has polled the lock several times by now
         assert [relay.active for relay in relays].count(True) == 1
         leader = next(i for i, relay in enumerate(relays) if relay.active)
         relays[leader].stop()
         await tasks[leader]
         standby = relays[1 - leader]
-        async with asyncio.timeout(10):
-            while not standby.active:
-                await asyncio.sleep(0.01)
+        await until(lambda: standby.active, timeout_s=10)
         async with engine.begin() as conn:
             await add_to_outbox(conn, topic, _event(PATIENTS[1]))
         records = await read_topic(kafka_bootstrap, topic, lambda got: len(got) >= 1)
         assert records[0].key == PATIENTS[1].encode()
-        async with asyncio.timeout(5):  # it marks the row just after Kafka has it
-            while standby.published < 1:
-                await asyncio.sleep(0.01)
+        await until(lambda: standby.published == 1, timeout_s=5)  # marked just after send
         assert standby.published == 1
     finally:
         for relay in relays:

@@ -6,6 +6,10 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import func, insert, select, text, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
 from carecoord_shared.db import create_engine, migrate_async
 from carecoord_shared.fhir.outcome import FhirError
 from carecoord_shared.security.access import (
@@ -21,9 +25,6 @@ from carecoord_shared.security.audit import audit_event
 from carecoord_shared.security.principal import Principal, Role, kind_of
 from carecoord_shared.security.scopes import parse_scopes
 from carecoord_shared.store.tables import resource
-from sqlalchemy import func, insert, select, text, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 P1, P2, P3 = "9000000009", "9000000017", "9000000025"
 

@@ -7,16 +7,17 @@ from collections.abc import AsyncIterator
 
 import orjson
 import pytest
+from fhir.resources.R4B.auditevent import AuditEvent
+from sqlalchemy import func, insert, select
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from carecoord_shared.db import create_engine, migrate_async
 from carecoord_shared.logging import correlation_id_var
 from carecoord_shared.security.audit import audit_event, audit_event_resource, record
 from carecoord_shared.security.principal import Principal
 from carecoord_shared.security.scopes import parse_scopes
 from carecoord_shared.store.tables import resource
-from fhir.resources.R4B.auditevent import AuditEvent
-from sqlalchemy import func, insert, select
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 GP = Principal("555123456789", "staff", "gp", "A11111", None, parse_scopes("user/*.cruds"))
 PARTNER = Principal("client-9", "system", "system", None, None, parse_scopes("system/*.rs"))

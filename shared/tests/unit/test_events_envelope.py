@@ -84,7 +84,8 @@ def test_a_new_trace_starts_when_the_context_has_no_valid_one(context: str | Non
         first, second = child_traceparent(), child_traceparent()
     finally:
         traceparent_var.reset(token)
-    assert first.startswith("00-") and len(first) == 55
+    assert first.startswith("00-")
+    assert len(first) == 55
     assert first.split("-")[1] != second.split("-")[1]
 
 

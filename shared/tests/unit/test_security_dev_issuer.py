@@ -7,6 +7,7 @@ import stat
 from pathlib import Path
 
 import pytest
+
 from carecoord_shared.security.dev_issuer import DEFAULT_SCOPES, DevIssuer
 from carecoord_shared.security.principal import ROLES
 from carecoord_shared.security.scopes import parse_scopes

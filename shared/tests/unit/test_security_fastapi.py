@@ -6,13 +6,14 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
 from carecoord_shared.fhir.outcome import FhirError, operation_outcome
 from carecoord_shared.security.dev_issuer import DevIssuer
 from carecoord_shared.security.fastapi import CurrentPrincipal, require, require_operation
 from carecoord_shared.security.tokens import TokenVerifier
 from carecoord_shared.settings import DEV_ISSUER
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
 
 
 @pytest.fixture(scope="module")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from carecoord_shared.security.jwks import JwksCache, JwksUnavailable
 from joserfc.jwk import OctKey, RSAKey
+
+from carecoord_shared.security.jwks import JwksCache, JwksUnavailable
 
 
 class FakeIssuer:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from carecoord_shared.security.scopes import (
     Interaction,
     Scope,

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from carecoord_devstack import paths, tokens
 from carecoord_devstack.paths import DevstackError
 from carecoord_shared.security.dev_issuer import DevIssuer
@@ -37,8 +38,8 @@ async def test_token_command_prints_a_verifiable_token(
     assert _run("--role", "mdt-member", "--org", "Y02345", "--user", "u-42") == 0
     token = capsys.readouterr().out.strip()
 
-    folder = home / ".run" / "dev-issuer"
-    verifier = TokenVerifier(DEV_ISSUER, "carecoord", DevIssuer(folder).jwks_url)
+    assert tokens.dev_jwks_url().startswith(f"file://{home}/.run/dev-issuer/")
+    verifier = TokenVerifier(DEV_ISSUER, "carecoord", tokens.dev_jwks_url())
     principal = await verifier.verify(token)
     assert (principal.role, principal.organisation, principal.subject) == (
         "mdt-member",

@@ -11,13 +11,14 @@ from pathlib import Path
 
 import httpx
 import pytest
+from joserfc import jwt
+from joserfc.jwk import ECKey, RSAKey
+
 from carecoord_shared.fhir.outcome import FhirError
 from carecoord_shared.security.dev_issuer import DevIssuer
 from carecoord_shared.security.scopes import parse_scopes
 from carecoord_shared.security.tokens import TokenVerifier
 from carecoord_shared.settings import DEV_ISSUER
-from joserfc import jwt
-from joserfc.jwk import ECKey, RSAKey
 
 
 @pytest.fixture(scope="module")
@@ -148,6 +149,14 @@ async def test_hs256_signed_with_the_public_key_is_refused(
     signing_input = f"{header}.{_b64(json.dumps(_claims()).encode())}"
     signature = hmac.new(secret, signing_input.encode(), hashlib.sha256).digest()
     assert "algorithm" in await _refused(verifier, f"{signing_input}.{_b64(signature)}")
+
+
+@pytest.mark.parametrize(
+    "header", [{"alg": ["RS256"], "kid": "k"}, {"alg": "RS256", "kid": 7}, ["RS256"], "RS256"]
+)
+async def test_malformed_header_is_refused(verifier: TokenVerifier, header: object) -> None:
+    token = f"{_b64(json.dumps(header).encode())}.{_b64(json.dumps(_claims()).encode())}.c2ln"
+    await _refused(verifier, token)
 
 
 async def test_unknown_kid_is_refused(verifier: TokenVerifier, stranger: DevIssuer) -> None:

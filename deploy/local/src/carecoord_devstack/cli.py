@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TypeAlias
 
-from carecoord_devstack import infra
+from carecoord_devstack import demo, infra, stack, tokens
 from carecoord_devstack.paths import DevstackError
 
 Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
@@ -40,7 +40,61 @@ def _infra(args: argparse.Namespace) -> int:
     return 0 if actions[args.action]() else 1
 
 
-REGISTRARS: list[Callable[[Commands], None]] = [add_infra]
+def add_run(commands: Commands) -> None:
+    parser = commands.add_parser(
+        "run",
+        help="run the whole stack in the foreground (make run)",
+        description="Start PostgreSQL and Kafka, the four service APIs and their workers, "
+        "wait until every /readyz answers, load the demo data, print where everything is and "
+        "supervise until Ctrl-C or `carecoord stop`, then stop everything.",
+    )
+    parser.add_argument(
+        "--detach", action="store_true", help="run in the background and return once ready"
+    )
+    parser.add_argument("--no-demo", action="store_true", help="do not load the demo data")
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=stack.READY_TIMEOUT,
+        metavar="S",
+        help="seconds to wait for every service to be ready (default %(default)s)",
+    )
+    parser.set_defaults(handler=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    start = stack.run_detached if args.detach else stack.run
+    return start(timeout=args.timeout, load_demo=not args.no_demo)
+
+
+def add_stop(commands: Commands) -> None:
+    parser = commands.add_parser(
+        "stop",
+        help="stop a running stack and the infrastructure (make stop)",
+        description="Stop the `carecoord run` supervisor of this checkout and everything it "
+        "started, end any service process a run left behind, and stop PostgreSQL and Kafka.",
+    )
+    parser.set_defaults(handler=lambda _args: 0 if stack.stop() else 1)
+
+
+def add_demo(commands: Commands) -> None:
+    parser = commands.add_parser(
+        "demo",
+        help="load the synthetic demo borough into the running services",
+        description="Create the demo directory (referrals) and patients (care_plans) through "
+        "the FHIR APIs with conditional create: running it again creates nothing new.",
+    )
+    parser.add_argument("action", choices=("load",))
+    parser.set_defaults(handler=lambda _args: 0 if demo.load(stack.base_urls()) else 1)
+
+
+REGISTRARS: list[Callable[[Commands], None]] = [
+    add_infra,
+    add_run,
+    add_stop,
+    add_demo,
+    tokens.register,
+]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -14,12 +14,11 @@ import argparse
 from pathlib import Path
 from typing import TypeAlias
 
+from carecoord_devstack.paths import DevstackError, run_dir
 from carecoord_shared.security.dev_issuer import DevIssuer
 from carecoord_shared.security.principal import ROLES, Role
 
-from carecoord_devstack.paths import DevstackError, run_dir
-
-__all__ = ["dev_issuer_folder", "register"]
+__all__ = ["dev_issuer_folder", "dev_jwks_url", "register"]
 
 Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
@@ -27,6 +26,11 @@ Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 def dev_issuer_folder() -> Path:
     """Where the development issuer keeps its key pair and `jwks.json`."""
     return run_dir("dev-issuer")
+
+
+def dev_jwks_url() -> str:
+    """The `file://` JWKS URL local services trust (their `*_AUTH_JWKS_URL`); makes the key."""
+    return DevIssuer(dev_issuer_folder()).jwks_url
 
 
 def register(commands: Commands) -> None:

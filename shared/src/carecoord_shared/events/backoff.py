@@ -2,7 +2,8 @@
 
 Both workers wait between attempts (a failed batch, a failed handler, an idle poll);
 each wait must end at once when the worker is asked to stop, so shutdown never waits
-for a backoff to run out.
+for a backoff to run out. `is_outage` tells a lost connection (wait it out, however
+long) from a fault of the work itself (retry a few times, then give up on it).
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from dataclasses import dataclass
+
+from sqlalchemy import exc as sa_exc
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,3 +36,11 @@ async def sleep_unless(stopping: asyncio.Event, seconds: float) -> bool:
             async with asyncio.timeout(seconds):
                 await stopping.wait()
     return stopping.is_set()
+
+
+def is_outage(exc: BaseException) -> bool:
+    """A connection-level failure: the database or network, not the work, is at fault."""
+    # OSError covers refused and reset sockets and connect timeouts.
+    if isinstance(exc, OSError | sa_exc.TimeoutError | sa_exc.InterfaceError):
+        return True
+    return isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated

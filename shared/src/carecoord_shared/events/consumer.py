@@ -9,36 +9,37 @@ failing or rejects the event) are parked on `<topic>.dlt` with headers saying wh
 they came from and why, and the partition keeps flowing. Lost connections to the
 database are not the event's fault: they are retried without limit rather than
 dead-lettering every event of an outage. Partitions are processed concurrently, each
-in order, so one patient's events are applied in the order they were published.
+in order, so one patient's events are applied in the order they were published. A run
+of consecutive events from one partition shares one transaction (each event still has
+its own inbox row), because the commit, not the handler, bounds a consumer's rate; if
+the run fails, its events are retried one transaction each to find the culprit.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
-from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener
 from aiokafka.errors import KafkaError
-from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from carecoord_shared.events.backoff import Backoff, sleep_unless
+from carecoord_shared.events.backoff import Backoff, is_outage, sleep_unless
 from carecoord_shared.events.deadletter import (
     RejectEvent,
     dead_letter_headers,
     error_class,
     park,
 )
-from carecoord_shared.events.envelope import Event, InvalidEnvelope, from_record, traceparent_var
-from carecoord_shared.events.inbox import record_once
-from carecoord_shared.events.metrics import EVENT_HANDLE_SECONDS, EVENTS_CONSUMED
+from carecoord_shared.events.envelope import Event, InvalidEnvelope, event_context, from_record
+from carecoord_shared.events.inbox import record_new
+from carecoord_shared.events.metrics import EVENTS_CONSUMED, INBOX_TRANSACTION_SECONDS
 from carecoord_shared.events.relay import idempotent_producer
 from carecoord_shared.events.schemas import SchemaCatalogue, SchemaViolation
-from carecoord_shared.logging import correlation_id_var, get_logger
+from carecoord_shared.logging import get_logger
 
 Handler = Callable[[AsyncConnection, Event], Awaitable[None]]
 """Applies one event inside the consumer's transaction (`conn` is already in it)."""
@@ -55,26 +56,7 @@ class ConsumerStats:
     duplicates: int = 0
     unknown_types: int = 0
     dead_lettered: int = 0
-
-
-def _is_infrastructure_failure(exc: BaseException) -> bool:
-    # Connection-level failures (OSError covers refused/reset sockets and timeouts)
-    # are outages, not faults of the event: retried without limit, never dead-lettered.
-    if isinstance(exc, OSError | sa_exc.TimeoutError | sa_exc.InterfaceError):
-        return True
-    return isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated
-
-
-@contextlib.contextmanager
-def _in_event_context(event: Event) -> Iterator[None]:
-    """Events a handler writes carry this event's correlation id and trace."""
-    cid = correlation_id_var.set(event.correlation_id)
-    trace = traceparent_var.set(event.traceparent)
-    try:
-        yield
-    finally:
-        traceparent_var.reset(trace)
-        correlation_id_var.reset(cid)
+    failed_attempts: int = 0
 
 
 class _CommitBeforeRevoke(ConsumerRebalanceListener):  # type: ignore[misc]
@@ -104,7 +86,8 @@ class InboxConsumer:
         backoff: Backoff = _DEFAULT_BACKOFF,
         *,
         commit_interval_s: float = 0.0,
-        max_poll_records: int = 500,
+        max_poll_records: int | None = None,
+        max_events_per_transaction: int = 100,
         consumer_options: Mapping[str, Any] | None = None,
     ) -> None:
         self._engine = engine
@@ -117,6 +100,7 @@ class InboxConsumer:
         self._backoff = backoff
         self._commit_interval_s = commit_interval_s
         self._max_poll_records = max_poll_records
+        self._max_events_per_transaction = max(1, max_events_per_transaction)
         self._consumer_options = dict(consumer_options or {})
         self._stopping = asyncio.Event()
         self._pending: dict[Any, int] = {}
@@ -203,25 +187,58 @@ class InboxConsumer:
     async def _process_partition(
         self, producer: AIOKafkaProducer, tp: Any, records: Sequence[Any]
     ) -> None:
+        # Consecutive events share a transaction (each still with its own inbox row);
+        # a record that cannot be decoded closes the run and goes to the DLT in its turn.
+        run: list[tuple[Any, Event]] = []
         for record in records:
-            if self._stopping.is_set() or not await self._process(producer, record):
-                return  # stopping: the rest is redelivered to whoever consumes next
-            self._pending[tp] = record.offset + 1
-            self._positions[(record.topic, record.partition)] = record.offset + 1
-            async with self._progress:
-                self._progress.notify_all()
+            if self._stopping.is_set():
+                return  # the rest is redelivered to whoever consumes next
+            try:
+                event = self._decode(record)
+            except (InvalidEnvelope, SchemaViolation) as exc:
+                if not await self._apply_run(producer, tp, run):
+                    return
+                run = []
+                if not await self._dead_letter(producer, record, exc, attempts=0):
+                    return
+                await self._advance(tp, record)
+                continue
+            run.append((record, event))
+            if len(run) >= self._max_events_per_transaction:
+                if not await self._apply_run(producer, tp, run):
+                    return
+                run = []
+        await self._apply_run(producer, tp, run)
 
-    async def _process(self, producer: AIOKafkaProducer, record: Any) -> bool:
-        started = time.perf_counter()
-        try:
-            event = from_record(record.key, record.value, record.headers)
-            if self._schemas is not None and event.type in self._schemas:
-                self._schemas.validate(event.type, event.data)
-        except (InvalidEnvelope, SchemaViolation) as exc:
-            return await self._dead_letter(producer, record, exc, attempts=0)
-        done = await self._apply_with_retries(producer, record, event)
-        EVENT_HANDLE_SECONDS.labels(self._group).observe(time.perf_counter() - started)
-        return done
+    def _decode(self, record: Any) -> Event:
+        event = from_record(record.key, record.value, record.headers)
+        if self._schemas is not None and event.type in self._schemas:
+            self._schemas.validate(event.type, event.data)
+        return event
+
+    async def _advance(self, tp: Any, record: Any) -> None:
+        self._pending[tp] = record.offset + 1
+        self._positions[(record.topic, record.partition)] = record.offset + 1
+        async with self._progress:
+            self._progress.notify_all()
+
+    async def _apply_run(
+        self, producer: AIOKafkaProducer, tp: Any, run: Sequence[tuple[Any, Event]]
+    ) -> bool:
+        """Apply a run of one partition's events in one transaction, else one by one."""
+        if len(run) > 1:
+            try:
+                await self._apply([event for _, event in run])
+            except Exception as exc:  # find the culprit: each event in its own transaction
+                _log.info("inbox_run_failed", group=self._group, error=type(exc).__name__)
+            else:
+                await self._advance(tp, run[-1][0])
+                return True
+        for record, event in run:
+            if not await self._apply_with_retries(producer, record, event):
+                return False
+            await self._advance(tp, record)
+        return True
 
     async def _apply_with_retries(
         self, producer: AIOKafkaProducer, record: Any, event: Event
@@ -229,11 +246,12 @@ class InboxConsumer:
         attempts = outages = 0
         while True:
             try:
-                outcome = await self._apply(event)
+                await self._apply([event])
             except RejectEvent as exc:
                 return await self._dead_letter(producer, record, exc, attempts + 1)
             except Exception as exc:  # classified below; text never logged
-                if _is_infrastructure_failure(exc):
+                self.stats.failed_attempts += 1
+                if is_outage(exc):
                     outages += 1
                     delay = self._backoff.delay(outages)
                 else:
@@ -253,21 +271,29 @@ class InboxConsumer:
                 if await sleep_unless(self._stopping, delay):
                     return False
             else:
-                EVENTS_CONSUMED.labels(self._group, outcome).inc()
                 return True
 
-    async def _apply(self, event: Event) -> str:
+    async def _apply(self, events: Sequence[Event]) -> None:
+        started = time.perf_counter()
         async with self._engine.begin() as conn:
-            if not await record_once(conn, self._group, event.id, event.type):
-                self.stats.duplicates += 1
-                return "duplicate"
-            handler = self._handlers.get(event.type)
-            if handler is None:  # tolerant reader: someone else's event, noted and skipped
-                self.stats.unknown_types += 1
-                return "unknown_type"
-            with _in_event_context(event):
-                await handler(conn, event)
-        self.stats.handled += 1
+            new = await record_new(conn, self._group, [(e.id, e.type) for e in events])
+            outcomes = []
+            for event in events:
+                outcomes.append(await self._apply_one(conn, event, event.id in new))
+                new.discard(event.id)  # a second copy in the same run is a redelivery
+        INBOX_TRANSACTION_SECONDS.labels(self._group).observe(time.perf_counter() - started)
+        for outcome in outcomes:  # counted once committed
+            EVENTS_CONSUMED.labels(self._group, outcome).inc()
+            setattr(self.stats, outcome, getattr(self.stats, outcome) + 1)
+
+    async def _apply_one(self, conn: AsyncConnection, event: Event, new: bool) -> str:
+        if not new:
+            return "duplicates"
+        handler = self._handlers.get(event.type)
+        if handler is None:  # tolerant reader: someone else's event, noted and skipped
+            return "unknown_types"
+        with event_context(event):
+            await handler(conn, event)
         return "handled"
 
     async def _dead_letter(

@@ -16,10 +16,11 @@ proves both directions interoperate with the SDK.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import secrets
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,7 +28,7 @@ from typing import Any
 
 import orjson
 
-from carecoord_shared.logging import current_correlation_id
+from carecoord_shared.logging import correlation_id_var, current_correlation_id
 
 JsonObject = dict[str, Any]
 Header = tuple[str, bytes]
@@ -113,6 +114,18 @@ def new_event(
         correlation_id=current_correlation_id(),
         traceparent=child_traceparent(),
     )
+
+
+@contextlib.contextmanager
+def event_context(event: Event) -> Iterator[None]:
+    """While applying `event`, events written carry its correlation id and continue its trace."""
+    correlation = correlation_id_var.set(event.correlation_id)
+    trace = traceparent_var.set(event.traceparent)
+    try:
+        yield
+    finally:
+        traceparent_var.reset(trace)
+        correlation_id_var.reset(correlation)
 
 
 def _format_time(value: datetime) -> str:

@@ -9,8 +9,10 @@ once, independently of other groups sharing the database.
 
 from __future__ import annotations
 
-from sqlalchemy import Column, DateTime, Table, Text, func
-from sqlalchemy.dialects.postgresql import insert
+from collections.abc import Sequence
+
+from sqlalchemy import Column, DateTime, Table, Text, bindparam, func, select
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from carecoord_shared.db import kernel_metadata
@@ -25,14 +27,37 @@ inbox = Table(
 )
 
 
-async def record_once(
-    conn: AsyncConnection, consumer_group: str, event_id: str, event_type: str
-) -> bool:
-    """Record the event as applied by the group; False if it already was (skip it)."""
-    result = await conn.execute(
-        insert(inbox)
-        .values(consumer_group=consumer_group, event_id=event_id, event_type=event_type)
-        .on_conflict_do_nothing(index_elements=["consumer_group", "event_id"])
-        .returning(inbox.c.event_id)
+# One round trip for a whole run of events; duplicates within the run conflict with
+# their first copy and are not returned either.
+_RECORD = (
+    insert(inbox)
+    .from_select(
+        ["consumer_group", "event_id", "event_type"],
+        select(
+            bindparam("group", type_=Text),
+            func.unnest(bindparam("ids", type_=ARRAY(Text))),
+            func.unnest(bindparam("types", type_=ARRAY(Text))),
+        ),
     )
-    return result.first() is not None
+    .on_conflict_do_nothing(index_elements=["consumer_group", "event_id"])
+    .returning(inbox.c.event_id)
+)
+
+
+async def record_new(
+    conn: AsyncConnection, consumer_group: str, events: Sequence[tuple[str, str]]
+) -> set[str]:
+    """Record (event id, type) pairs as applied by the group; returns the ids not seen before.
+
+    An id in the result must be applied once, in this transaction; any other is a
+    redelivery and must change nothing.
+    """
+    result = await conn.execute(
+        _RECORD,
+        {
+            "group": consumer_group,
+            "ids": [event_id for event_id, _ in events],
+            "types": [event_type for _, event_type in events],
+        },
+    )
+    return set(result.scalars())

@@ -30,12 +30,13 @@ OUTBOX_RELAY_ACTIVE = Gauge(
 )
 EVENTS_CONSUMED = Counter(
     "carecoord_events_consumed",
-    "Records an inbox consumer has finished with, by outcome",
+    "Records an inbox consumer has finished with, by outcome "
+    "(handled, duplicates, unknown_types, dead_lettered)",
     ["group", "outcome"],
 )
-EVENT_HANDLE_SECONDS = Histogram(
-    "carecoord_event_handle_seconds",
-    "Time to apply one event (inbox insert, handler and commit), retries included",
+INBOX_TRANSACTION_SECONDS = Histogram(
+    "carecoord_inbox_transaction_seconds",
+    "Time of one committed inbox transaction (a run of one partition's events)",
     ["group"],
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0, 30.0),
 )

@@ -25,6 +25,7 @@ from sqlalchemy import (
     Table,
     Text,
     Uuid,
+    bindparam,
     delete,
     func,
     insert,
@@ -61,20 +62,43 @@ outbox = Table(
 )
 
 
+# One round trip: the CTE takes the key's lock before the INSERT draws the row's seq
+# (the default is evaluated only when the row reaches the insert, after the lock).
+_key_lock = select(
+    func.pg_advisory_xact_lock(KEY_LOCK_CLASS, func.hashtext(bindparam("key", type_=Text)))
+).cte("key_lock")
+_INSERT = insert(outbox).from_select(
+    ["id", "topic", "key", "type", "headers", "payload"],
+    select(
+        bindparam("id", type_=Uuid),
+        bindparam("topic", type_=Text),
+        bindparam("key", type_=Text),
+        bindparam("type", type_=Text),
+        bindparam("headers", type_=JSONB),
+        bindparam("payload", type_=LargeBinary),
+    ).select_from(_key_lock),
+)
+
+
 async def add(conn: AsyncConnection, topic: str, event: Event) -> None:
-    """Queue `event` for `topic` in the caller's open transaction (commits with it)."""
+    """Queue `event` for `topic` in the caller's open transaction (commits with it).
+
+    Holds the event key's lock until that transaction ends: keep it short, and where
+    one transaction announces events for several patients, add them in a fixed order
+    (say, by NHS number) so two such transactions cannot deadlock.
+    """
     if not conn.in_transaction():
         raise RuntimeError("outbox.add must run inside the caller's open transaction")
-    await conn.execute(select(func.pg_advisory_xact_lock(KEY_LOCK_CLASS, func.hashtext(event.key))))
     await conn.execute(
-        insert(outbox).values(
-            id=uuid.UUID(event.id),
-            topic=topic,
-            key=event.key,
-            type=event.type,
-            headers=headers_of(event),
-            payload=orjson.dumps(event.data),
-        )
+        _INSERT,
+        {
+            "id": uuid.UUID(event.id),
+            "topic": topic,
+            "key": event.key,
+            "type": event.type,
+            "headers": headers_of(event),
+            "payload": orjson.dumps(event.data),
+        },
     )
 
 

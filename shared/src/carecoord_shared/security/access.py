@@ -2,9 +2,9 @@
 
 The second authorisation check after the scope check (architecture, "Security model"):
 staff reach a patient only through a legitimate relationship. Services record those
-relationships as `access_grant` rows as facts arrive (registered practice, care team,
-MDT listing, an advice-line call) and `break_glass` rows when a clinician overrides with
-a reason. The check is a SQL condition, `patient_access_predicate`, ANDed into every
+relationships as `access_grant` rows as facts arrive (registered practice, referrer,
+care team, MDT listing, an advice-line call) and `break_glass` rows when a clinician
+overrides with a reason. The check is a SQL condition, `patient_access_predicate`, ANDed into every
 query over a table with a `patient_nhs` column, so searches are filtered in the
 database and never after (no counts or pages computed over rows the caller cannot see).
 Rules: rows with no `patient_nhs` are not patient data and pass; a patient sees only

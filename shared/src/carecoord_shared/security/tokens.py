@@ -9,7 +9,9 @@ and must suit the algorithm, and the issuer, audience and times (`exp` required;
 failure is a 401 OperationOutcome whose text says what kind of problem it was without
 echoing token contents. Successful verifications are remembered in a small LRU keyed
 by the exact token string until the token expires, because clients reuse one token for
-many requests and an RSA verification costs more than the rest of a cached read.
+many requests and an RSA verification costs more than the rest of a cached read. (So
+a key withdrawn from the JWKS stops new verifications at the next refetch, while tokens
+already verified stay good until their `exp`, as with any relying party that caches.)
 """
 
 from __future__ import annotations
@@ -123,7 +125,7 @@ class TokenVerifier:
         except (JoseError, ValueError, TypeError, UnicodeError):
             raise unauthorized("The bearer token is not a well-formed signed JWT") from None
         alg = header.get("alg")
-        if alg not in self._algorithms:
+        if not isinstance(alg, str) or alg not in self._algorithms:
             raise unauthorized("The bearer token's signing algorithm is not accepted")
         if "crit" in header:
             raise unauthorized("The bearer token uses critical header extensions we do not support")

@@ -1,0 +1,313 @@
+"""`carecoord run` and `carecoord stop`: the whole stack as local processes, supervised.
+
+A developer (and `make run`, the bench, the end-to-end tests) needs one command
+that brings up PostgreSQL and Kafka, the four service APIs and their workers with
+the same environment variables the containers get, waits until every service says
+it is ready, loads the demo data and says where everything is; and one command
+that takes it all down again without leaving a process behind. Each child runs in
+its own process group with its output in `.run/logs/<name>.log` and carries a
+marker variable naming this checkout, so `stop` can find and end children even
+when the supervisor was killed. The supervisor's pid is in `.run/stack.pid`;
+`--detach` runs the same supervisor in the background and returns once it is
+ready. Ports follow the services' own variables (`REFERRALS_PORT`, ...), so a
+second checkout can run beside this one. How children are started, watched and
+ended is in `stack_processes`; this module knows what the CareCoord stack is.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+
+import httpx
+
+from carecoord_devstack import demo, infra, kafka, postgres
+from carecoord_devstack.paths import (
+    DevstackError,
+    env_port,
+    pid_alive,
+    port_open,
+    repo_root,
+    run_dir,
+    tail,
+)
+from carecoord_devstack.stack_processes import MARKER, Child, end, launch, stray_processes
+from carecoord_devstack.tokens import dev_jwks_url
+
+__all__ = ["SERVICES", "Service", "base_urls", "run", "run_detached", "stop"]
+
+Echo = Callable[[str], None]
+READY_TIMEOUT = 60.0
+SUPERVISOR_STOP_TIMEOUT = 60.0
+PID_FILE = "stack.pid"  # under .run/: the supervisor's pid
+READY_FILE = "stack.ready"  # under .run/: written once all is up and printed
+
+
+@dataclass(frozen=True)
+class Service:
+    name: str  # package, database and log name
+    prefix: str  # environment prefix of its settings
+    default_port: int
+
+    @property
+    def port(self) -> int:
+        return env_port(f"{self.prefix}_PORT", self.default_port)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def script(self) -> str:
+        return "carecoord-" + self.name.replace("_", "-")
+
+
+SERVICES = (
+    Service("portal", "PORTAL", 8000),
+    Service("referrals", "REFERRALS", 8001),
+    Service("care_plans", "CARE_PLANS", 8002),
+    Service("mdt", "MDT", 8003),
+)
+
+
+def base_urls() -> dict[str, str]:
+    return {service.name: service.base_url for service in SERVICES}
+
+
+def _environment() -> dict[str, str]:
+    """What the services read: the same variables docker-compose.yml sets."""
+    env = dict(os.environ, PYTHONUNBUFFERED="1", KAFKA_BOOTSTRAP_SERVERS=kafka.kafka_bootstrap())
+    env["CARECOORD_JWKS_URL"] = dev_jwks_url()  # also makes the key, once
+    env[MARKER] = str(repo_root())
+    for service in SERVICES:
+        env[f"{service.prefix}_DATABASE_URL"] = postgres.postgres_url(service.name)
+        env[f"{service.prefix}_PORT"] = str(service.port)
+        env[f"{service.prefix}_ENVIRONMENT"] = "development"
+    return env
+
+
+def _children(echo: Echo) -> list[Child]:
+    """An API and a worker per service; a worker whose module is missing is skipped.
+    A worker whose console script is not installed yet runs through `python -c`."""
+    scripts = Path(sys.executable).parent
+    children = []
+    for service in SERVICES:
+        api = scripts / service.script
+        if not api.is_file():
+            raise DevstackError(f"{api} is missing: run `uv sync --all-packages`")
+        children.append(Child(service.name, [str(api)]))
+        module, worker = f"{service.name}.worker", scripts / f"{service.script}-worker"
+        if importlib.util.find_spec(module) is None:
+            echo(f"  warning: {module} does not exist yet; {service.name}-worker not started")
+        elif worker.is_file():
+            children.append(Child(f"{service.name}-worker", [str(worker)]))
+        else:
+            run_module = [sys.executable, "-c", f"from {module} import cli; cli()"]
+            children.append(Child(f"{service.name}-worker", run_module))
+    return children
+
+
+def _wait_ready(children: list[Child], timeout: float, echo: Echo) -> None:
+    """Poll every /readyz until 200; fail fast, with the log tail, when a child exits."""
+    began = time.monotonic()
+    by_name = {child.name: child for child in children}
+    pending = {service.name: service for service in SERVICES}
+    answers: dict[str, str] = {}
+    with httpx.Client(timeout=2.0) as client:
+        while pending:
+            for child in children:
+                if child.exit_code() is not None:
+                    raise DevstackError(child.obituary("during start-up"))
+            for name, service in list(pending.items()):
+                try:
+                    answer = client.get(f"{service.base_url}/readyz")
+                    answers[name] = f"{answer.status_code} {answer.text[:200]}"
+                except httpx.HTTPError as error:
+                    answers[name] = f"no answer ({type(error).__name__})"
+                    continue
+                if answer.status_code == 200:
+                    del pending[name]
+                    took = time.monotonic() - began
+                    echo(f"  {name:<11} ready at {service.base_url} [{took:.1f} s]")
+            if pending and time.monotonic() - began > timeout:
+                name = next(iter(pending))
+                raise DevstackError(
+                    f"{', '.join(pending)} not ready after {timeout:.0f} s; last /readyz of "
+                    f"{name}: {answers[name]}; {by_name[name].log} ends:\n"
+                    + tail(by_name[name].log, 20)
+                )
+            time.sleep(0.2)
+
+
+def _describe(echo: Echo, ready: float, began: float) -> None:
+    took = time.monotonic() - began
+    echo(f"\nCareCoord is running (services ready after {ready:.1f} s, all done in {took:.1f} s).")
+    for service in SERVICES:
+        base = service.base_url
+        echo(f"  {service.name:<11} {base}/fhir  {base}/fhir/metadata  {base}/docs  {base}/metrics")
+    echo(f"  {'postgres':<11} {postgres.postgres_url('<service database>')}")
+    echo(f"  {'kafka':<11} {kafka.kafka_bootstrap()}")
+    echo(f"  {'logs':<11} {run_dir('logs')}/<name>.log")
+    demo.describe_users(echo)
+    echo("Stop: Ctrl-C where `carecoord run` runs in the foreground, or `carecoord stop`.")
+
+
+def _interrupt(_signum: int, _frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def _supervise(children: list[Child], echo: Echo) -> None:
+    """Report each child that dies; returns only by SIGINT/SIGTERM (KeyboardInterrupt)."""
+    reported: set[str] = set()
+    while True:
+        for child in children:
+            if child.exit_code() is not None and child.name not in reported:
+                reported.add(child.name)
+                echo("!! " + child.obituary(f"at {time.strftime('%H:%M:%S')}"))
+        time.sleep(0.5)
+
+
+def _running_supervisor() -> int | None:
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        pid = int(run_dir(PID_FILE).read_text().split()[0])
+        mine = pid != os.getpid() and pid_alive(pid)
+        if mine and b"carecoord" in Path(f"/proc/{pid}/cmdline").read_bytes():
+            return pid
+    return None
+
+
+def _preflight(echo: Echo) -> None:
+    other = _running_supervisor()
+    if other:
+        raise DevstackError(f"the stack already runs (supervisor pid {other}); `carecoord stop`")
+    strays = stray_processes()
+    if strays:
+        echo(f"Ending {len(strays)} processes left by an earlier run: {strays}")
+        end(strays)
+    for service in SERVICES:
+        if port_open(service.port):
+            raise DevstackError(
+                f"port {service.port} ({service.name}) is taken by another "
+                f"program; stop it or set {service.prefix}_PORT"
+            )
+
+
+def run(*, timeout: float = READY_TIMEOUT, load_demo: bool = True, echo: Echo = print) -> int:
+    """The foreground supervisor: start all, wait ready, load demo data, supervise, stop all."""
+    began = time.monotonic()
+    _preflight(echo)
+    run_dir().mkdir(parents=True, exist_ok=True)
+    run_dir(PID_FILE).write_text(f"{os.getpid()}\n")
+    children: list[Child] = []
+    failed = False
+    # SIGINT explicitly too: a shell starts background jobs with SIGINT ignored.
+    previous = {sig: signal.signal(sig, _interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        if not infra.up(echo):
+            raise DevstackError("the infrastructure did not start (see above)")
+        env, children = _environment(), _children(echo)
+        # APIs first: start-up is CPU-bound imports, and workers have no readiness to wait for.
+        apis = [c for c in children if c.name in base_urls()]
+        workers = [c for c in children if c not in apis]
+        echo(f"Starting {len(apis)} service APIs (logs in {run_dir('logs')})...")
+        for child in apis:
+            child.process = launch(child.command, child.log, env)
+        _wait_ready(children, timeout, echo)
+        took = time.monotonic() - began
+        echo(f"Starting {len(workers)} workers...")
+        for child in workers:
+            child.process = launch(child.command, child.log, env)
+        if load_demo and not demo.load(base_urls(), echo):
+            echo("The stack is up, but some demo data was refused (see above).")
+        _describe(echo, took, began)
+        run_dir(READY_FILE).write_text(f"{os.getpid()}\n")
+        _supervise(children, echo)
+    except KeyboardInterrupt:
+        echo("\nStopping...")
+    except DevstackError as error:
+        echo(f"carecoord: {error}\nStopping what was started...")
+        failed = True
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):  # a second signal must not strand children
+            signal.signal(sig, signal.SIG_IGN)
+        _shutdown(children, echo)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return 1 if failed else 0
+
+
+def _shutdown(children: list[Child], echo: Echo) -> None:
+    pids = [c.process.pid for c in children if c.process and c.exit_code() is None]
+    pids += [pid for pid in stray_processes() if pid not in pids]  # e.g. a half-done spawn
+    killed = end(pids)
+    for process in (child.process for child in children if child.process):
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(5)  # reap
+    echo(f"  services  stopped {len(pids)} processes" + (f", killed {killed}" if killed else ""))
+    infra.down(echo)
+    for name in (READY_FILE, PID_FILE):
+        with contextlib.suppress(OSError, IndexError):
+            if run_dir(name).read_text().split()[0] == str(os.getpid()):
+                run_dir(name).unlink()
+
+
+def run_detached(
+    *, timeout: float = READY_TIMEOUT, load_demo: bool = True, echo: Echo = print
+) -> int:
+    """Run the supervisor in the background, show its output until it is ready, return."""
+    _preflight(echo)
+    log = run_dir("logs", "stack.log")
+    command = [sys.executable, "-m", "carecoord_devstack.cli", "run", "--timeout", str(timeout)]
+    command += [] if load_demo else ["--no-demo"]
+    supervisor = launch(command, log, dict(os.environ, PYTHONUNBUFFERED="1"))
+    echo(f"Supervisor started in the background (pid {supervisor.pid}, output in {log})")
+    shown, ready = 0, run_dir(READY_FILE)
+    try:
+        while True:
+            done = ready.exists() and ready.read_text().strip() == str(supervisor.pid)
+            ended = supervisor.poll() is not None
+            text = log.read_bytes()
+            sys.stdout.write(text[shown:].decode(errors="replace"))
+            sys.stdout.flush()
+            shown = len(text)
+            if done or ended:
+                return 0 if done else 1
+            time.sleep(0.2)
+    except KeyboardInterrupt:
+        echo("\nInterrupted: stopping the background stack...")
+        stop(echo)
+        return 130
+
+
+def stop(echo: Echo = print) -> bool:
+    """Stop a running supervisor (so its children and the infrastructure), then make sure:
+    end any process a run of this checkout left behind and take the infrastructure down."""
+    supervisor = _running_supervisor()
+    if supervisor:
+        echo(f"Stopping the stack supervisor (pid {supervisor})...")
+        os.kill(supervisor, signal.SIGTERM)
+        deadline = time.monotonic() + SUPERVISOR_STOP_TIMEOUT
+        while pid_alive(supervisor) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        if pid_alive(supervisor):
+            echo(f"  no exit after {SUPERVISOR_STOP_TIMEOUT:.0f} s: killing the supervisor")
+            os.kill(supervisor, signal.SIGKILL)
+        else:
+            echo("  it stopped its services and the infrastructure; checking for leftovers")
+    strays = stray_processes()
+    if strays:
+        echo(f"Ending {len(strays)} leftover service processes: {strays}")
+        end(strays)
+    ok = infra.down(echo)
+    for name in (READY_FILE, PID_FILE):
+        run_dir(name).unlink(missing_ok=True)
+    return ok

@@ -1,0 +1,254 @@
+"""Fixtures for driving the referrals service over HTTP, as a GP system would.
+
+Each test module gets one referrals app on its own fresh, migrated database (on the
+real local PostgreSQL), real bearer tokens from a development issuer, and an
+`httpx.AsyncClient` speaking to the app through its ASGI interface inside the app's
+lifespan. `public_base_url` is the client's base URL, so `next` links and `Location`
+headers can be followed as they are returned. Tests that need other settings (a small
+body limit, say) start a second app on the same database with `running_referrals`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from carecoord_shared.db import create_engine
+from carecoord_shared.security.dev_issuer import DevIssuer
+from carecoord_shared.security.principal import Role
+from carecoord_shared.store.tables import resource
+from referrals.main import create_app
+from referrals.settings import ReferralsSettings
+
+BASE_URL = "http://referrals.test"
+FHIR_JSON = "application/fhir+json"
+NHS_NUMBER_SYSTEM = "https://fhir.nhs.uk/Id/nhs-number"
+UBRN_SYSTEM = "https://fhir.nhs.uk/Id/ubrn"
+PRACTICE_A = "A81001"
+PRACTICE_B = "B82002"
+
+
+def _create_fresh_database(config: pytest.Config) -> Callable[[str], Awaitable[str]]:
+    # The root conftest's helper: with --import-mode=importlib it is registered as a
+    # plugin but not importable by name, so ask the plugin manager for it.
+    for plugin in config.pluginmanager.get_plugins():
+        helper = getattr(plugin, "create_fresh_database", None)
+        if callable(helper):
+            return helper  # type: ignore[no-any-return]
+    raise RuntimeError("the root conftest.py (create_fresh_database) is not loaded")
+
+
+def with_check_digit(first_nine: str) -> str | None:
+    """The NHS number made of `first_nine` and its modulus 11 check digit, if one exists."""
+    total = sum(int(d) * w for d, w in zip(first_nine, range(10, 1, -1), strict=True))
+    check = (11 - total % 11) % 11
+    return None if check == 10 else f"{first_nine}{check}"
+
+
+# Below 1000 is left for numbers written into tests by hand, such as 9990000018.
+_serial = itertools.count(1000)
+
+
+def new_nhs_number() -> str:
+    """A fresh, valid NHS number from the 999 test range (never a real person's)."""
+    while True:
+        made = with_check_digit(f"999{next(_serial):06d}")
+        if made is not None:
+            return made
+
+
+def invalid_nhs_number(valid: str) -> str:
+    """The same number with a wrong check digit."""
+    return valid[:9] + str((int(valid[9]) + 1) % 10)
+
+
+def service_request(
+    nhs_number: str,
+    *,
+    ubrn: str | None = None,
+    authored: str = "2024-03-01T09:30:00Z",
+    performer: str | None = None,
+    note: str | None = None,
+    identifier_system: str | None = None,
+    identifier_value: str | None = None,
+) -> dict[str, Any]:
+    """A minimal valid advice & guidance request about the patient `nhs_number`."""
+    identifiers = [{"system": UBRN_SYSTEM, "value": ubrn or f"u.{uuid.uuid4().hex[:12]}"}]
+    if identifier_system is not None:
+        identifiers.append({"system": identifier_system, "value": identifier_value or "x"})
+    body: dict[str, Any] = {
+        "resourceType": "ServiceRequest",
+        "identifier": identifiers,
+        "status": "active",
+        "intent": "order",
+        "category": [{"coding": [{"system": "http://snomed.info/sct", "code": "3457005"}]}],
+        "subject": {"identifier": {"system": NHS_NUMBER_SYSTEM, "value": nhs_number}},
+        "authoredOn": authored,
+    }
+    if performer is not None:
+        body["performer"] = [{"reference": performer}]
+    if note is not None:
+        body["note"] = [{"text": note}]
+    return body
+
+
+def triage_task(focus: str, nhs_number: str | None = None) -> dict[str, Any]:
+    """A triage Task for the request `focus` (about `nhs_number`, when given)."""
+    body: dict[str, Any] = {
+        "resourceType": "Task",
+        "status": "requested",
+        "intent": "order",
+        "focus": {"reference": focus},
+    }
+    if nhs_number is not None:
+        body["for"] = {"identifier": {"system": NHS_NUMBER_SYSTEM, "value": nhs_number}}
+    return body
+
+
+@dataclass(slots=True)
+class Referrals:
+    """One running referrals app, a client for it and the tokens to call it with."""
+
+    client: httpx.AsyncClient
+    app: FastAPI
+    engine: AsyncEngine
+    issuer: DevIssuer
+    database_url: str
+    _tokens: dict[tuple[Any, ...], str] = field(default_factory=dict)
+
+    def token(self, role: Role = "gp", organisation: str | None = PRACTICE_A, **extra: Any) -> str:
+        """A signed bearer token (cached per claims, so the verifier's cache is used)."""
+        key = (role, organisation, *sorted(extra.items()))
+        if key not in self._tokens:
+            self._tokens[key] = self.issuer.mint(role, organisation=organisation, **extra)
+        return self._tokens[key]
+
+    def auth(
+        self, role: Role = "gp", organisation: str | None = PRACTICE_A, **extra: Any
+    ) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(role, organisation, **extra)}"}
+
+    def write_headers(
+        self,
+        extra: Mapping[str, str] | None = None,
+        *,
+        role: Role = "gp",
+        organisation: str | None = PRACTICE_A,
+    ) -> dict[str, str]:
+        """Headers for a FHIR JSON write by `role` at `organisation`, plus `extra`."""
+        return {**self.auth(role, organisation), "Content-Type": FHIR_JSON, **(extra or {})}
+
+    async def create(
+        self,
+        body: dict[str, Any],
+        *,
+        organisation: str = PRACTICE_A,
+        headers: Mapping[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """POST `body` as a GP of `organisation`; the created resource (asserts 201)."""
+        response = await self.client.post(
+            f"/fhir/{body['resourceType']}",
+            json=body,
+            headers=self.write_headers(headers, organisation=organisation),
+        )
+        assert response.status_code == 201, response.text
+        created: dict[str, Any] = response.json()
+        return created
+
+    async def count(self, resource_type: str | None = None) -> int:
+        """Rows in the `resource` table (of one type, when given)."""
+        query = select(func.count()).select_from(resource)
+        if resource_type is not None:
+            query = query.where(resource.c.resource_type == resource_type)
+        async with self.engine.connect() as conn:
+            return int(await conn.scalar(query) or 0)
+
+    async def scalar(self, sql: str, **params: Any) -> Any:
+        async with self.engine.connect() as conn:
+            return await conn.scalar(text(sql), params)
+
+
+def outcome_codes(response: httpx.Response) -> list[str]:
+    """The issue codes of the OperationOutcome in `response` (asserting it is one)."""
+    body = response.json()
+    assert body["resourceType"] == "OperationOutcome", body
+    return [issue["code"] for issue in body["issue"]]
+
+
+def outcome_expressions(response: httpx.Response) -> list[str]:
+    return [e for issue in response.json()["issue"] for e in issue.get("expression", [])]
+
+
+@pytest.fixture(scope="session")
+def issuer(tmp_path_factory: pytest.TempPathFactory) -> DevIssuer:
+    return DevIssuer(tmp_path_factory.mktemp("dev-issuer"))
+
+
+SettingsFactory = Callable[..., ReferralsSettings]
+"""`factory(database_url, **overrides)`: test settings trusting the session's issuer."""
+
+
+@pytest.fixture(scope="session")
+def referrals_settings_factory(issuer: DevIssuer, kafka_bootstrap: str) -> SettingsFactory:
+    def build(database_url: str, **overrides: Any) -> ReferralsSettings:
+        values: dict[str, Any] = {
+            "environment": "test",
+            "database_url": database_url,
+            "auth_jwks_url": issuer.jwks_url,
+            "kafka_bootstrap_servers": kafka_bootstrap,
+            "public_base_url": BASE_URL,
+            "log_level": "WARNING",
+            **overrides,
+        }
+        return ReferralsSettings(**values)
+
+    return build
+
+
+@asynccontextmanager
+async def _started(settings: ReferralsSettings) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
+    app = create_app(settings)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE_URL) as client,
+    ):
+        yield app, client
+
+
+@asynccontextmanager
+async def running_referrals(settings: ReferralsSettings) -> AsyncIterator[httpx.AsyncClient]:
+    """Start another referrals app with `settings` and yield a client speaking to it."""
+    async with _started(settings) as (_app, client):
+        yield client
+
+
+@pytest.fixture(scope="module")
+async def referrals(
+    request: pytest.FixtureRequest,
+    issuer: DevIssuer,
+    referrals_settings_factory: SettingsFactory,
+    infrastructure: None,
+) -> AsyncIterator[Referrals]:
+    """The referrals service on a fresh database, shared by the tests of one module."""
+    database_url = await _create_fresh_database(request.config)("referrals")
+    engine = create_engine(database_url, pool_size=2)
+    try:
+        async with _started(referrals_settings_factory(database_url)) as (app, client):
+            harness = Referrals(client, app, engine, issuer, database_url)
+            # One authenticated request loads the issuer's keys before tests run in
+            # parallel (see test_parallel_first_requests_after_start_up_are_authenticated).
+            warm = await client.get("/fhir/Organization", headers=harness.auth())
+            assert warm.status_code == 200, warm.text
+            yield harness
+    finally:
+        await engine.dispose()

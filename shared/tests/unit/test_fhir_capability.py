@@ -1,0 +1,120 @@
+"""The CapabilityStatement is generated from the registry and claims nothing more."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fhir.resources.R4B.capabilitystatement import CapabilityStatement
+
+from carecoord_shared.fhir.capability import capability_statement
+from carecoord_shared.fhir.registry import (
+    READ_ONLY,
+    FhirRegistry,
+    Interaction,
+    OperationDeclaration,
+    ResourceDefinition,
+    SearchParam,
+)
+
+
+def _registry() -> FhirRegistry:
+    return (
+        FhirRegistry("demo")
+        .add(
+            ResourceDefinition(
+                "ServiceRequest",
+                search_params=(
+                    SearchParam("status", "token", "ServiceRequest.status"),
+                    SearchParam(
+                        "performer", "reference", "ServiceRequest.performer", ("HealthcareService",)
+                    ),
+                    SearchParam("authored", "date", "ServiceRequest.authoredOn"),
+                ),
+                documentation="Requests",
+            ),
+            ResourceDefinition(
+                "Task",
+                search_params=(
+                    SearchParam("focus", "reference", "Task.focus", ("ServiceRequest",)),
+                ),
+            ),
+            ResourceDefinition(
+                "HealthcareService",
+                interactions=READ_ONLY,
+                conditional_create=False,
+                search_params=(SearchParam("name", "string", "HealthcareService.name"),),
+            ),
+        )
+        .declare(OperationDeclaration("$triage", "ServiceRequest", True, "Triage a request"))
+    )
+
+
+@pytest.fixture
+def statement() -> dict[str, Any]:
+    return capability_statement(_registry(), "https://x.example/fhir", "CareCoord")
+
+
+def _resources(statement: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    (rest,) = statement["rest"]
+    return {r["type"]: r for r in rest["resource"]}
+
+
+def test_the_statement_is_a_valid_r4_capability_statement(statement: dict[str, Any]) -> None:
+    model = CapabilityStatement.model_validate(statement)
+
+    assert model.fhirVersion == "4.0.1"
+    assert model.kind == "instance"
+    assert statement["rest"][0]["mode"] == "server"
+
+
+def test_it_lists_exactly_the_registered_types(statement: dict[str, Any]) -> None:
+    assert set(_resources(statement)) == {"ServiceRequest", "Task", "HealthcareService"}
+
+
+def test_each_type_lists_exactly_its_declared_interactions(statement: dict[str, Any]) -> None:
+    resources = _resources(statement)
+
+    assert {i["code"] for i in resources["ServiceRequest"]["interaction"]} == {
+        i.value for i in Interaction
+    }
+    assert {i["code"] for i in resources["HealthcareService"]["interaction"]} == {
+        "read",
+        "vread",
+        "history-instance",
+        "search-type",
+    }
+    assert resources["HealthcareService"]["updateCreate"] is False
+    assert resources["HealthcareService"]["conditionalCreate"] is False
+
+
+def test_each_type_lists_its_search_params_and_the_common_ones(statement: dict[str, Any]) -> None:
+    params = {
+        kind: {(p["name"], p["type"]) for p in r["searchParam"]}
+        for kind, r in _resources(statement).items()
+    }
+
+    assert params["ServiceRequest"] == {
+        ("_id", "token"),
+        ("_lastUpdated", "date"),
+        ("status", "token"),
+        ("performer", "reference"),
+        ("authored", "date"),
+    }
+    assert params["Task"] == {("_id", "token"), ("_lastUpdated", "date"), ("focus", "reference")}
+
+
+def test_includes_and_revincludes_come_from_declared_references(statement: dict[str, Any]) -> None:
+    resources = _resources(statement)
+
+    assert resources["ServiceRequest"]["searchInclude"] == ["ServiceRequest:performer"]
+    assert resources["ServiceRequest"]["searchRevInclude"] == ["Task:focus"]
+    assert resources["HealthcareService"]["searchRevInclude"] == ["ServiceRequest:performer"]
+    assert resources["Task"]["searchRevInclude"] == []
+
+
+def test_operations_are_listed_under_their_resource_type(statement: dict[str, Any]) -> None:
+    resources = _resources(statement)
+
+    assert [op["name"] for op in resources["ServiceRequest"]["operation"]] == ["triage"]
+    assert "operation" not in resources["Task"]
