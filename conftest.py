@@ -11,13 +11,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import make_url, text
-from sqlalchemy.ext.asyncio import create_async_engine
+
+from carecoord_devstack.testing import create_fresh_database
 
 ROOT = Path(__file__).parent
 
@@ -41,28 +40,6 @@ def kafka_bootstrap(infrastructure: None) -> str:
     from carecoord_devstack.kafka import kafka_bootstrap as bootstrap
 
     return bootstrap()
-
-
-def _admin_url() -> str:
-    from_env = os.environ.get("CARECOORD_TEST_DATABASE_URL")
-    if from_env:
-        return from_env
-    from carecoord_devstack.postgres import postgres_url
-
-    return postgres_url("postgres")
-
-
-async def create_fresh_database(prefix: str) -> str:
-    """Create an empty database with a unique name and return its asyncpg URL."""
-    admin = _admin_url()
-    name = f"t_{prefix}_{uuid.uuid4().hex[:10]}"
-    engine = create_async_engine(admin, isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as conn:
-            await conn.execute(text(f'create database "{name}"'))
-    finally:
-        await engine.dispose()
-    return make_url(admin).set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture

@@ -17,17 +17,18 @@ import httpx
 import orjson
 import pytest
 from aiokafka import AIOKafkaConsumer
-from care_plans.settings import CarePlansSettings
-from care_plans.store.tables import referral_activity
-from care_plans.worker import build_worker as build_care_plans_worker
-from referrals.main import create_app
-from referrals.settings import ReferralsSettings
-from referrals.worker import build_worker as build_referrals_worker
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from care_plans.main import create_app as create_care_plans_app
+from care_plans.settings import CarePlansSettings
+from care_plans.store.tables import referral_activity
+from care_plans.worker import build_worker as build_care_plans_worker
+from carecoord_devstack.testing import create_fresh_database
 from carecoord_shared.security.dev_issuer import DevIssuer
-from conftest import create_fresh_database
+from referrals.main import create_app
+from referrals.settings import ReferralsSettings
+from referrals.worker import build_worker as build_referrals_worker
 
 NHS = "9990000018"
 FHIR_JSON = {"Content-Type": "application/fhir+json"}
@@ -65,6 +66,7 @@ async def stack(kafka_bootstrap: str, tmp_path: Path) -> AsyncIterator[dict[str,
         kafka_bootstrap_servers=kafka_bootstrap,
         auth_jwks_url=issuer.jwks_url,
         topic=f"test.referrals.{run}",
+        care_plans_topic=f"test.careplans.{run}",
     )
     care_plans_settings = CarePlansSettings(
         environment="test",
@@ -75,29 +77,65 @@ async def stack(kafka_bootstrap: str, tmp_path: Path) -> AsyncIterator[dict[str,
         referrals_topic=referrals_settings.topic,
     )
     app = create_app(referrals_settings)
+    register = create_care_plans_app(care_plans_settings)
     workers = [
         build_referrals_worker(referrals_settings),
         build_care_plans_worker(care_plans_settings),
     ]
-    async with app.router.lifespan_context(app):
+    async with app.router.lifespan_context(app), register.router.lifespan_context(register):
         tasks = [asyncio.create_task(w.run()) for w in workers]
         await asyncio.wait_for(asyncio.gather(*(w.started.wait() for w in workers)), 60)
         client = httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://referrals"
         )
-        token = issuer.mint("gp", organisation="A81001", user="555000111222")
-        client.headers["Authorization"] = f"Bearer {token}"
+        client.headers["Authorization"] = f"Bearer {issuer.mint('gp', organisation='A81001')}"
+        care_plans = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=register), base_url="http://care-plans"
+        )
+        care_plans.headers["Authorization"] = f"Bearer {issuer.mint('system')}"
         try:
+            await register_patient_at_practice(care_plans, client)
             yield {
                 "client": client,
                 "referrals": referrals_settings,
                 "care_plans": care_plans_settings,
             }
         finally:
+            await care_plans.aclose()
             await client.aclose()
             for worker in workers:
                 worker.stopping.set()
             await asyncio.gather(*tasks)
+
+
+async def register_patient_at_practice(
+    care_plans: httpx.AsyncClient, referrals: httpx.AsyncClient, timeout_s: float = 30.0
+) -> None:
+    """The register (care plans) records the patient at A81001; referrals learns it by event."""
+    patient = {
+        "resourceType": "Patient",
+        "identifier": [{"system": "https://fhir.nhs.uk/Id/nhs-number", "value": NHS}],
+        "name": [{"family": "Example", "given": ["Pat"]}],
+        "generalPractitioner": [
+            {
+                "identifier": {
+                    "system": "https://fhir.nhs.uk/Id/ods-organization-code",
+                    "value": "A81001",
+                }
+            }
+        ],
+    }
+    created = await care_plans.post(
+        "/fhir/Patient", content=orjson.dumps(patient), headers=FHIR_JSON
+    )
+    assert created.status_code == 201
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    probe = a_request("a.probe")
+    while (
+        await referrals.post("/fhir/ServiceRequest", content=orjson.dumps(probe), headers=FHIR_JSON)
+    ).status_code == 403:
+        assert asyncio.get_running_loop().time() < deadline, "registration never reached referrals"
+        await asyncio.sleep(0.1)
 
 
 async def projected(url: str, reference: str, version: int, timeout_s: float = 30.0) -> Any:
@@ -167,8 +205,16 @@ async def test_outside_consumer_sees_cloudevents_keyed_by_nhs_number(
         auto_offset_reset="earliest",
     )
     await consumer.start()
+    subject = f"ServiceRequest/{created.json()['id']}".encode()
+
+    async def ours() -> Any:
+        while True:
+            record = await consumer.getone()
+            if dict(record.headers).get("ce_subject") == subject:
+                return record
+
     try:
-        record = await asyncio.wait_for(consumer.getone(), timeout=30)
+        record = await asyncio.wait_for(ours(), timeout=30)
     finally:
         await consumer.stop()
     headers = {k: v.decode() for k, v in record.headers}

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,7 +23,9 @@ from fastapi import FastAPI
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from carecoord_devstack.testing import create_fresh_database
 from carecoord_shared.db import create_engine
+from carecoord_shared.security import access
 from carecoord_shared.security.dev_issuer import DevIssuer
 from carecoord_shared.security.principal import Role
 from carecoord_shared.store.tables import resource
@@ -36,16 +38,6 @@ NHS_NUMBER_SYSTEM = "https://fhir.nhs.uk/Id/nhs-number"
 UBRN_SYSTEM = "https://fhir.nhs.uk/Id/ubrn"
 PRACTICE_A = "A81001"
 PRACTICE_B = "B82002"
-
-
-def _create_fresh_database(config: pytest.Config) -> Callable[[str], Awaitable[str]]:
-    # The root conftest's helper: with --import-mode=importlib it is registered as a
-    # plugin but not importable by name, so ask the plugin manager for it.
-    for plugin in config.pluginmanager.get_plugins():
-        helper = getattr(plugin, "create_fresh_database", None)
-        if callable(helper):
-            return helper  # type: ignore[no-any-return]
-    raise RuntimeError("the root conftest.py (create_fresh_database) is not loaded")
 
 
 def with_check_digit(first_nine: str) -> str | None:
@@ -155,7 +147,13 @@ class Referrals:
         organisation: str = PRACTICE_A,
         headers: Mapping[str, str] | None = None,
     ) -> dict[str, Any]:
-        """POST `body` as a GP of `organisation`; the created resource (asserts 201)."""
+        """POST `body` as a GP of `organisation`; the created resource (asserts 201).
+
+        A patient the body is about is first registered at `organisation`."""
+        subject = body.get("subject") or body.get("for") or {}
+        nhs_number = (subject.get("identifier") or {}).get("value")
+        if nhs_number:
+            await self.register(nhs_number, organisation)
         response = await self.client.post(
             f"/fhir/{body['resourceType']}",
             json=body,
@@ -164,6 +162,18 @@ class Referrals:
         assert response.status_code == 201, response.text
         created: dict[str, Any] = response.json()
         return created
+
+    async def register(self, nhs_number: str, practice: str = PRACTICE_A) -> None:
+        """Record `practice` as the patient's registered practice, as the registration
+        events from care plans do in production (proved end to end in tests/e2e)."""
+        async with self.engine.begin() as conn:
+            await access.grant(conn, nhs_number, "organisation", practice, "registered-practice")
+
+    async def registered_patient(self, practice: str = PRACTICE_A) -> str:
+        """A new patient's NHS number, registered at `practice`."""
+        nhs_number = new_nhs_number()
+        await self.register(nhs_number, practice)
+        return nhs_number
 
     async def count(self, resource_type: str | None = None) -> int:
         """Rows in the `resource` table (of one type, when given)."""
@@ -240,7 +250,7 @@ async def referrals(
     infrastructure: None,
 ) -> AsyncIterator[Referrals]:
     """The referrals service on a fresh database, shared by the tests of one module."""
-    database_url = await _create_fresh_database(request.config)("referrals")
+    database_url = await create_fresh_database("referrals")
     engine = create_engine(database_url, pool_size=2)
     try:
         async with _started(referrals_settings_factory(database_url)) as (app, client):

@@ -51,11 +51,6 @@ def test_an_unreadable_if_match_is_a_400_pointing_at_the_header(header: str) -> 
     assert [(i.code, i.expression) for i in caught.value.issues] == [("value", ("If-Match",))]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG http.py parse_etag: str.isdigit() accepts '²', then int() raises "
-    "ValueError (the PUT answers 500 instead of 400)",
-)
 def test_an_if_match_of_non_ascii_digits_is_a_400() -> None:
     with pytest.raises(FhirError):
         parse_etag('W/"²"')

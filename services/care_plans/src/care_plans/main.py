@@ -22,7 +22,7 @@ def create_app(settings: CarePlansSettings | None = None) -> FastAPI:
     settings = settings or CarePlansSettings()
     return create_service_app(
         settings,
-        build_registry(),
+        build_registry(settings),
         title="CareCoord care_plans",
         migrations=MIGRATIONS,
         description=(

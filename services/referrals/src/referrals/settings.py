@@ -15,3 +15,4 @@ class ReferralsSettings(ServiceSettings):
     database_name: str = "referrals"
     topic: str = "carecoord.referrals.v1"
     """The topic this service publishes on (tests use their own)."""
+    care_plans_topic: str = "carecoord.careplans.v1"

@@ -11,12 +11,9 @@ import asyncio
 import uuid
 from collections import Counter
 
-import pytest
-
 from services.referrals.tests.conftest import (
     UBRN_SYSTEM,
     Referrals,
-    new_nhs_number,
     outcome_codes,
     service_request,
 )
@@ -37,7 +34,7 @@ async def _count_with_ubrn(referrals: Referrals, ubrn: str) -> int:
 
 
 async def _conditional_creates(referrals: Referrals, ubrn: str, times: int) -> list[object]:
-    body = service_request(new_nhs_number(), ubrn=ubrn)
+    body = service_request(await referrals.registered_patient(), ubrn=ubrn)
     headers = referrals.write_headers({"If-None-Exist": f"identifier={UBRN_SYSTEM}|{ubrn}"})
     return list(
         await asyncio.gather(
@@ -88,12 +85,14 @@ async def test_conditional_create_matching_several_resources_is_refused(
 ) -> None:
     system = f"urn:test:dup:{uuid.uuid4().hex}"
     for _ in range(2):
-        await referrals.create(service_request(new_nhs_number(), identifier_system=system))
+        await referrals.create(
+            service_request(await referrals.registered_patient(), identifier_system=system)
+        )
     before = await referrals.count()
 
     response = await referrals.client.post(
         "/fhir/ServiceRequest",
-        json=service_request(new_nhs_number()),
+        json=service_request(await referrals.registered_patient()),
         headers=referrals.write_headers({"If-None-Exist": f"identifier={system}|x"}),
     )
 
@@ -109,7 +108,7 @@ async def test_conditional_create_with_an_unknown_criterion_is_refused(
 
     response = await referrals.client.post(
         "/fhir/ServiceRequest",
-        json=service_request(new_nhs_number()),
+        json=service_request(await referrals.registered_patient()),
         headers=referrals.write_headers({"If-None-Exist": "colour=red"}),
     )
 
@@ -118,12 +117,6 @@ async def test_conditional_create_with_an_unknown_criterion_is_refused(
     assert await referrals.count() == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG interactions.py FhirInteractions._claim: taking over a stale claim is an "
-    "unconditional UPDATE, so every concurrent creator that saw no match takes it over "
-    "in turn and creates its own resource (duplicates of one UBRN)",
-)
 async def test_parallel_conditional_creates_after_the_match_was_deleted_store_one(
     referrals: Referrals,
 ) -> None:
@@ -148,7 +141,7 @@ async def test_parallel_conditional_creates_after_the_match_was_deleted_store_on
 async def test_parallel_updates_with_the_same_if_match_have_exactly_one_winner(
     referrals: Referrals,
 ) -> None:
-    created = await referrals.create(service_request(new_nhs_number()))
+    created = await referrals.create(service_request(await referrals.registered_patient()))
     url = f"/fhir/ServiceRequest/{created['id']}"
 
     async def revise(n: int) -> object:

@@ -285,10 +285,6 @@ async def test_a_json_patch_that_cannot_apply_changes_nothing(
 
 
 # -- never a 500 ---------------------------------------------------------------------------
-def _bug(reason: str) -> pytest.MarkDecorator:
-    return pytest.mark.xfail(strict=True, reason=f"BUG {reason}")
-
-
 async def _search(referrals: Referrals, known: Known, **params: str) -> httpx.Response:
     return await referrals.client.get(
         "/fhir/ServiceRequest", params=params, headers=referrals.auth()
@@ -304,38 +300,24 @@ NASTY: list[Any] = [
                  id="three-thousand-ids"),
     pytest.param(lambda r, k: _search(r, k, authored="ge"), 400, id="date-prefix-only"),
     pytest.param(lambda r, k: _search(r, k, _lastUpdated="gt2024-99"), 400,
-                 id="last-updated-month-99", marks=_bug(
-                     "indexing.py date_range raises ValueError for month 99 (search 500)")),
+                 id="last-updated-month-99"),
     pytest.param(lambda r, k: _search(r, k, authored="2024-02-30"), 400,
-                 id="date-not-on-calendar", marks=_bug(
-                     "indexing.py date_range raises ValueError for 2024-02-30 (search 500)")),
-    pytest.param(lambda r, k: _search(r, k, _count="²"), 400, id="count-superscript-digit",
-                 marks=_bug("search.py parse_query: '²'.isdigit() then int() fails")),
+                 id="date-not-on-calendar"),
+    pytest.param(lambda r, k: _search(r, k, _count="²"), 400, id="count-superscript-digit"),
     pytest.param(lambda r, k: _search(r, k, _cursor="WyJ4IiwieSJd"), 400,
-                 id="cursor-with-text-key", marks=_bug(
-                     "search.py search(): cursor values from the client reach SQL "
-                     "unchecked; ['x','y'] against (pk, pk) is a DB error")),
+                 id="cursor-with-text-key"),
     pytest.param(lambda r, k: _search(r, k, _sort="_lastUpdated", _cursor="WzEsMl0"), 400,
-                 id="cursor-with-number-for-date", marks=_bug(
-                     "search.py search(): datetime.fromisoformat(1) raises TypeError")),
+                 id="cursor-with-number-for-date"),
     pytest.param(lambda r, k: r.client.get(
                      f"/fhir/ServiceRequest/{k.current['id']}/_history/99999999999",
                      headers=r.auth()), 404,
-                 id="vread-version-beyond-int4", marks=_bug(
-                     "routes.py vread passes an unbounded int to an INTEGER column "
-                     "(asyncpg overflow, 500)")),
-    pytest.param(_put_current({}, 'W/"²"'), 400, id="if-match-superscript",
-                 marks=_bug("http.py parse_etag: '²'.isdigit() then int() fails")),
-    pytest.param(_post(service_request("٩٩٩٠٠٠٠٠١٨")), 400, id="nhs-number-arabic-digits",
-                 marks=_bug(
-                     "identifiers.py is_valid_nhs_number accepts non-ASCII digits; the "
-                     "referrer grant then raises ValueError in access._check_grant (500)")),
+                 id="vread-version-beyond-int4"),
+    pytest.param(_put_current({}, 'W/"²"'), 400, id="if-match-superscript"),
+    pytest.param(_post(service_request("٩٩٩٠٠٠٠٠١٨")), 400, id="nhs-number-arabic-digits"),
     pytest.param(lambda r, k: r.client.post(
                      "/fhir/ServiceRequest/_search", data={"status": "active"},
                      headers=r.auth()), 200,
-                 id="search-by-post", marks=_bug(
-                     "routes.py search_post uses request.form(), which needs "
-                     "python-multipart, not a dependency of carecoord-shared (500)")),
+                 id="search-by-post"),
 ]  # fmt: skip
 
 
@@ -350,12 +332,6 @@ async def test_hostile_input_never_causes_a_server_error(
         OperationOutcome.model_validate(response.json())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG interactions.py FhirInteractions.update: the id in the URL is never "
-    "checked against FHIR's id syntax [A-Za-z0-9-.]{1,64}; the resource is stored with "
-    "an invalid id (201)",
-)
 async def test_an_update_to_an_invalid_id_is_refused(referrals: Referrals) -> None:
     before = await _written(referrals)
 

@@ -15,7 +15,6 @@ from sqlalchemy import text
 from services.referrals.tests.conftest import (
     BASE_URL,
     Referrals,
-    new_nhs_number,
     outcome_codes,
     service_request,
 )
@@ -46,7 +45,7 @@ async def _events(referrals: Referrals, resource_id: str) -> list[str]:
 async def test_create_assigns_an_id_and_answers_version_one_with_etag_and_location(
     referrals: Referrals,
 ) -> None:
-    body = {**service_request(new_nhs_number()), "id": "chosen-by-client"}
+    body = {**service_request(await referrals.registered_patient()), "id": "chosen-by-client"}
 
     response = await referrals.client.post(
         "/fhir/ServiceRequest", json=body, headers=referrals.write_headers()
@@ -68,7 +67,7 @@ async def test_create_assigns_an_id_and_answers_version_one_with_etag_and_locati
 async def test_a_resource_keeps_every_version_through_update_delete_and_recreate(
     referrals: Referrals,
 ) -> None:
-    created = await referrals.create(service_request(new_nhs_number()))
+    created = await referrals.create(service_request(await referrals.registered_patient()))
     rid = created["id"]
     url = f"/fhir/ServiceRequest/{rid}"
 
@@ -139,7 +138,9 @@ async def test_update_to_a_new_id_creates_the_resource_with_that_id(
     url = "/fhir/ServiceRequest/chosen-id-1"
 
     response = await referrals.client.put(
-        url, json=service_request(new_nhs_number()), headers=referrals.write_headers()
+        url,
+        json=service_request(await referrals.registered_patient()),
+        headers=referrals.write_headers(),
     )
 
     assert response.status_code == 201
@@ -155,7 +156,7 @@ async def test_update_with_if_match_of_a_missing_resource_is_not_found(
 
     response = await referrals.client.put(
         "/fhir/ServiceRequest/never-created",
-        json=service_request(new_nhs_number()),
+        json=service_request(await referrals.registered_patient()),
         headers=referrals.write_headers({"If-Match": 'W/"1"'}),
     )
 
@@ -165,7 +166,7 @@ async def test_update_with_if_match_of_a_missing_resource_is_not_found(
 
 
 async def test_json_patch_makes_a_new_version(referrals: Referrals) -> None:
-    created = await referrals.create(service_request(new_nhs_number()))
+    created = await referrals.create(service_request(await referrals.registered_patient()))
     url = f"/fhir/ServiceRequest/{created['id']}"
 
     patched = await referrals.client.patch(
@@ -185,7 +186,7 @@ async def test_json_patch_makes_a_new_version(referrals: Referrals) -> None:
 
 
 async def test_deleting_twice_changes_nothing_the_second_time(referrals: Referrals) -> None:
-    created = await referrals.create(service_request(new_nhs_number()))
+    created = await referrals.create(service_request(await referrals.registered_patient()))
     url = f"/fhir/ServiceRequest/{created['id']}"
 
     first = await referrals.client.delete(url, headers=referrals.auth())

@@ -244,11 +244,6 @@ async def test_string_search_starts_with_ignoring_case_and_wildcards(
     assert await _matches(referrals, caseload, **params) == expected
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG search.py _value_condition: ':exact' compares casefolded text, so it "
-    "ignores case; FHIR R4 :exact is case- and accent-sensitive",
-)
 async def test_string_exact_modifier_is_case_sensitive(
     referrals: Referrals, caseload: Caseload
 ) -> None:
@@ -333,12 +328,6 @@ async def test_last_updated_gt_an_instant_finds_only_later_changes(
     assert "chest_pain" in await _matches(referrals, caseload, _lastUpdated=f"lt{instant(2)}")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG indexing.py date_range: a value with fractional seconds gets a one-second "
-    "range, so '_lastUpdated=gt<instant>' skips changes made in the following second "
-    "(a client polling 'changed since the last meta.lastUpdated I saw' misses them)",
-)
 async def test_last_updated_gt_an_instant_includes_a_change_one_microsecond_later(
     referrals: Referrals, caseload: Caseload
 ) -> None:

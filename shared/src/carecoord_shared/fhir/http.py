@@ -24,15 +24,22 @@ from carecoord_shared.fhir.outcome import (
     too_large,
     unsupported_media_type,
 )
+from carecoord_shared.fhir.parsing import whole_number
 from carecoord_shared.store.repository import StoredResource
 
 FHIR_JSON = "application/fhir+json"
 ACCEPTED_MEDIA = ("application/fhir+json", "application/json", "application/json-patch+json")
 
 
-async def read_body(request: Request, limit: int, *, allow_patch: bool = False) -> bytes:
+async def read_body(
+    request: Request,
+    limit: int,
+    *,
+    allow_patch: bool = False,
+    media_types: tuple[str, ...] | None = None,
+) -> bytes:
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    accepted = ACCEPTED_MEDIA if allow_patch else ACCEPTED_MEDIA[:2]
+    accepted = media_types or (ACCEPTED_MEDIA if allow_patch else ACCEPTED_MEDIA[:2])
     if media not in accepted:
         raise unsupported_media_type(media or "(none)")
     declared = request.headers.get("content-length")
@@ -87,10 +94,7 @@ def parse_etag(value: str | None) -> int | None:
     text = value.strip()
     if text.startswith("W/"):
         text = text[2:]
-    text = text.strip('"')
-    if not text.isdigit():
-        raise bad_request('If-Match must be a version ETag such as W/"3"', ("If-Match",), "value")
-    return int(text)
+    return whole_number(text.strip('"'), "If-Match")
 
 
 def _entry(base: str, stored: StoredResource, mode: str) -> bytes:

@@ -19,7 +19,7 @@ SDS_USER_SYSTEM = "https://fhir.nhs.uk/Id/sds-user-id"
 
 
 def is_valid_nhs_number(value: str) -> bool:
-    if len(value) != 10 or not value.isdigit():
+    if len(value) != 10 or not value.isascii() or not value.isdigit():
         return False
     total = sum(
         int(digit) * weight for digit, weight in zip(value[:9], range(10, 1, -1), strict=True)

@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl, urlencode
 
 import jsonpatch
 import jsonpointer
-from sqlalchemy import update
+import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -175,8 +175,6 @@ class FhirInteractions:
         body: JsonObject,
     ) -> str | None:
         patient = patient_nhs_of(definition, body)
-        if patient and definition.create_establishes_relationship and principal.kind != "patient":
-            return patient
         if patient and not await access.can_access(conn, principal, patient):
             raise forbidden("You have no care relationship with this patient")
         return patient
@@ -213,6 +211,9 @@ class FhirInteractions:
                 if if_none_exist is not None:
                     claim = await self._claim(conn, principal, definition, if_none_exist)
                     if isinstance(claim, StoredResource):
+                        await audit.record(
+                            conn, principal, "R", claim.reference, _patients([claim])
+                        )
                         return claim, False
                     new_id = claim
                 stored = await repository.create(conn, definition, body, new_id)
@@ -240,37 +241,47 @@ class FhirInteractions:
         winner's resource. A key whose resource no longer matches is taken over.
         """
         items = sorted(parse_qsl(criteria.lstrip("?"), keep_blank_values=True))
-        if not items:
-            raise bad_request("If-None-Exist has no search criteria", ("If-None-Exist",))
         query, _ = search.parse_query(self.registry, definition, items, strict=True)
+        if not query.criteria:
+            raise bad_request("If-None-Exist has no search criteria", ("If-None-Exist",))
         query.count = 2
         rule = access_rule(principal)
-        for _attempt in range(2):
+
+        async def existing() -> StoredResource | None:
             found = await search.search(conn, self.registry, definition, query, rule)
             if len(found.matches) > 1:
                 raise precondition_failed("If-None-Exist matches more than one resource")
-            if found.matches:
-                return found.matches[0]
-            if _attempt:
-                break
-            new_id = repository.new_id()
-            key = urlencode(items)
-            claimed = (
-                await conn.execute(
-                    pg_insert(conditional_create)
-                    .values(resource_type=definition.type, criteria=key, resource_id=new_id)
-                    .on_conflict_do_nothing()
-                    .returning(conditional_create.c.resource_id)
+            return found.matches[0] if found.matches else None
+
+        if (match := await existing()) is not None:
+            return match
+        new_id = repository.new_id()
+        key = conditional_create.c
+        claimed = (
+            await conn.execute(
+                pg_insert(conditional_create)
+                .values(
+                    resource_type=definition.type, criteria=urlencode(items), resource_id=new_id
                 )
-            ).scalar_one_or_none()
-            if claimed is not None:
-                return new_id
-        await conn.execute(
-            update(conditional_create)
-            .where(
-                conditional_create.c.resource_type == definition.type,
-                conditional_create.c.criteria == key,
+                .on_conflict_do_nothing()
+                .returning(key.resource_id)
             )
+        ).scalar_one_or_none()
+        if claimed is not None:
+            return new_id
+        # Someone holds the key. Lock it (waiting for their commit), then look again:
+        # their resource if it still matches, else the key is stale and this caller
+        # takes it over while holding the lock, so only one creator can.
+        await conn.execute(
+            sa.select(key.resource_id)
+            .where(key.resource_type == definition.type, key.criteria == urlencode(items))
+            .with_for_update()
+        )
+        if (match := await existing()) is not None:
+            return match
+        await conn.execute(
+            sa.update(conditional_create)
+            .where(key.resource_type == definition.type, key.criteria == urlencode(items))
             .values(resource_id=new_id)
         )
         return new_id
@@ -294,7 +305,6 @@ class FhirInteractions:
         self.check(definition, body, resource_id)
         try:
             async with self.engine.begin() as conn:
-                await self._may_write_about(conn, principal, definition, body)
                 stored, previous = await repository.update(
                     conn,
                     definition,
@@ -303,6 +313,9 @@ class FhirInteractions:
                     if_match=if_match,
                     access=access_rule(principal),
                 )
+                # After the visibility check (a hidden resource answers 404, never 403);
+                # the transaction rolls back if the new content is about someone else.
+                await self._may_write_about(conn, principal, definition, body)
                 created = stored.version_id == 1
                 await self._changed(
                     conn,

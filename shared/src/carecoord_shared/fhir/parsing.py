@@ -9,6 +9,7 @@ FHIRPath to the offending element, so a GP system can point at the bad field.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from functools import cache
 from typing import Any
@@ -20,6 +21,25 @@ from pydantic import ValidationError
 from carecoord_shared.fhir.outcome import Issue, JsonObject, bad_request, invalid
 
 FHIR_VERSION = "4.0.1"
+_DIGITS = re.compile(r"[0-9]{1,9}")
+_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
+
+
+def whole_number(text: str, where: str) -> int:
+    """A non-negative whole number in ASCII digits (at most nine, so it fits the
+    database's integers), or a 400 naming `where`."""
+    if not _DIGITS.fullmatch(text):
+        raise bad_request(f"{where} must be a whole number", (where,), "value")
+    return int(text)
+
+
+def check_id(resource_type: str, resource_id: str) -> str:
+    """A FHIR logical id ([A-Za-z0-9-.]{1,64}), or a 400."""
+    if not _ID.fullmatch(resource_id):
+        raise bad_request(
+            "A resource id is 1-64 letters, digits, '-' or '.'", (f"{resource_type}.id",), "value"
+        )
+    return resource_id
 
 
 @cache

@@ -82,10 +82,6 @@ class ResourceDefinition:
     search_params: tuple[SearchParam, ...] = ()
     patient_nhs: str | None = None
     """FHIRPath giving the NHS number of the patient this resource is about, if any."""
-    create_establishes_relationship: bool = False
-    """Creating this resource is how a care relationship starts (a GP's referral of their
-    own patient): the create needs no prior grant, is audited, and the type's change
-    hook records the grant."""
     conditional_create: bool = True
     require_if_match: bool = False
     validators: tuple[Validator, ...] = ()

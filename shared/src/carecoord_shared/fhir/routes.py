@@ -9,6 +9,7 @@ registry decides which types and interactions exist, so an undeclared one answer
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import parse_qsl
 
 import orjson
 from fastapi import APIRouter, Header, Request
@@ -25,8 +26,8 @@ from carecoord_shared.fhir.http import (
     searchset,
 )
 from carecoord_shared.fhir.interactions import FhirInteractions, SearchPage
-from carecoord_shared.fhir.outcome import bad_request
-from carecoord_shared.fhir.parsing import decode_json
+from carecoord_shared.fhir.outcome import bad_request, not_found, unsupported_media_type
+from carecoord_shared.fhir.parsing import check_id, decode_json, whole_number
 from carecoord_shared.security.fastapi import CurrentPrincipal
 
 
@@ -88,8 +89,12 @@ async def search_type(
 async def search_post(
     request: Request, resource_type: str, principal: CurrentPrincipal, prefer: PreferHeader = None
 ) -> Response:
-    form = await request.form()
-    items = [*request.query_params.multi_items(), *((k, str(v)) for k, v in form.multi_items())]
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media != "application/x-www-form-urlencoded":
+        raise unsupported_media_type(media or "(none)")
+    body = await read_body(request, body_limit(request), media_types=(media,))
+    form = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
+    items = [*request.query_params.multi_items(), *form]
     page = await interactions(request).search(
         principal, resource_type, items, strict=is_strict(prefer)
     )
@@ -130,7 +135,11 @@ async def update(
 ) -> Response:
     body = decode_json(await read_body(request, body_limit(request)))
     stored, created = await interactions(request).update(
-        principal, resource_type, resource_id, body, if_match=parse_etag(if_match)
+        principal,
+        resource_type,
+        check_id(resource_type, resource_id),
+        body,
+        if_match=parse_etag(if_match),
     )
     return fhir_response(
         stored.content or b"", 201 if created else 200, resource_headers(stored, fhir_base(request))
@@ -182,9 +191,8 @@ async def vread(
     version_id: str,
     principal: CurrentPrincipal,
 ) -> Response:
-    if not version_id.isdigit():
-        raise bad_request("A version id is a whole number", ("version_id",), "value")
-    stored = await interactions(request).vread(
-        principal, resource_type, resource_id, int(version_id)
-    )
+    if version_id.isascii() and version_id.isdigit() and len(version_id) > 9:
+        raise not_found(resource_type, f"{resource_id}/_history/{version_id[:20]}")
+    version = whole_number(version_id, "version")
+    stored = await interactions(request).vread(principal, resource_type, resource_id, version)
     return fhir_response(stored.content or b"", 200, resource_headers(stored, fhir_base(request)))

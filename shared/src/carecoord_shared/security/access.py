@@ -2,7 +2,7 @@
 
 The second authorisation check after the scope check (architecture, "Security model"):
 staff reach a patient only through a legitimate relationship. Services record those
-relationships as `access_grant` rows as facts arrive (registered practice, referrer,
+relationships as `access_grant` rows as facts arrive (registered practice,
 care team, MDT listing, an advice-line call) and `break_glass` rows when a clinician
 overrides with a reason. The check is a SQL condition, `patient_access_predicate`, ANDed into every
 query over a table with a `patient_nhs` column, so searches are filtered in the
@@ -66,7 +66,7 @@ __all__ = [
 ]
 
 PartyKind = Literal["organisation", "user"]
-GrantReason = Literal["registered-practice", "referrer", "care-team", "mdt", "advice-call"]
+GrantReason = Literal["registered-practice", "care-team", "mdt", "advice-call"]
 MAX_BREAK_GLASS_MINUTES = 480
 """A break-glass lasts at most one shift (8 hours); local policy, to be confirmed by the
 ICS information governance lead."""
@@ -86,7 +86,7 @@ access_grant = Table(
     UniqueConstraint("patient_nhs", "party_kind", "party", "reason"),
     CheckConstraint("party_kind in ('organisation', 'user')", name="ck_access_grant_party_kind"),
     CheckConstraint(
-        "reason in ('registered-practice', 'referrer', 'care-team', 'mdt', 'advice-call')",
+        "reason in ('registered-practice', 'care-team', 'mdt', 'advice-call')",
         name="ck_access_grant_reason",
     ),
     # "Which patients may this party see?" drives filtered searches from the party side.

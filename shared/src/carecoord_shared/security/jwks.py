@@ -70,7 +70,9 @@ class JwksCache:
         Raises JwksUnavailable when no key set has ever been loaded."""
         if self._keys is not None and kid in self._keys:
             return self._keys[kid]
-        if self._due():
+        # With no keys yet, every request waits for the fetch in flight instead of
+        # finding the attempt marked and giving up (concurrent first requests).
+        if self._keys is None or self._due():
             async with self._lock:
                 # Another request may have refreshed while this one waited.
                 if self._keys is not None and kid in self._keys:

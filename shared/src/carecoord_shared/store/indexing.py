@@ -35,6 +35,7 @@ class IndexRow:
     param: str
     system: str | None = None
     value: str | None = None
+    exact: str | None = None
     lo: datetime | None = None
     hi: datetime | None = None
 
@@ -49,25 +50,38 @@ def evaluate(expression: str, resource: JsonObject) -> list[Any]:
 
 
 def date_range(text: str) -> tuple[datetime, datetime] | None:
-    """A FHIR date/dateTime/instant as the half-open range it covers, in UTC."""
+    """A FHIR date/dateTime/instant as the half-open range it covers, in UTC.
+
+    The range is as wide as the value's precision: a day, a minute, a second, or a
+    millisecond for `...:05.123`, so `gt` the last `meta.lastUpdated` seen misses
+    nothing written a moment later. None for text that is not a real calendar date.
+    """
     match = _DATE.match(text.strip())
     if match is None:
         return None
+    try:
+        return _span(match)
+    except ValueError:  # 2024-02-30, month 13, hour 25: the right shape, not a date
+        return None
+
+
+def _span(match: re.Match[str]) -> tuple[datetime, datetime]:
     year = int(match["y"])
     if match["m"] is None:
         return datetime(year, 1, 1, tzinfo=UTC), datetime(year + 1, 1, 1, tzinfo=UTC)
     month = int(match["m"])
     if match["d"] is None:
         start = datetime(year, month, 1, tzinfo=UTC)
-        days = calendar.monthrange(year, month)[1]
-        return start, start + timedelta(days=days)
+        return start, start + timedelta(days=calendar.monthrange(year, month)[1])
     day = int(match["d"])
     if match["H"] is None:
         start = datetime(year, month, day, tzinfo=UTC)
         return start, start + timedelta(days=1)
-    second = int(match["S"] or 0)
-    micro = int(float(match["f"] or 0) * 1_000_000)
-    start = datetime(year, month, day, int(match["H"]), int(match["M"]), second, micro)
+    fraction = match["f"] or ""
+    micro = int((fraction[1:] + "000000")[:6]) if fraction else 0
+    start = datetime(
+        year, month, day, int(match["H"]), int(match["M"]), int(match["S"] or 0), micro
+    )
     zone = match["tz"]
     if zone and zone != "Z":
         sign = 1 if zone[0] == "+" else -1
@@ -75,7 +89,12 @@ def date_range(text: str) -> tuple[datetime, datetime] | None:
         start = (start - sign * offset).replace(tzinfo=UTC)
     else:
         start = start.replace(tzinfo=UTC)
-    width = timedelta(seconds=1) if match["S"] is not None else timedelta(minutes=1)
+    if match["S"] is None:
+        width = timedelta(minutes=1)
+    elif fraction:
+        width = timedelta(microseconds=max(1, 10 ** (6 - min(len(fraction) - 1, 6))))
+    else:
+        width = timedelta(seconds=1)
     return start, start + width
 
 
@@ -144,7 +163,7 @@ def rows_for_param(param: SearchParam, resource: JsonObject) -> Iterator[IndexRo
             yield from _date_rows(param.name, value)
         else:
             for text in _string_values(value):
-                yield IndexRow(param.name, value=text.casefold())
+                yield IndexRow(param.name, value=text.casefold(), exact=text)
 
 
 def index_rows(definition: ResourceDefinition, resource: JsonObject) -> list[IndexRow]:

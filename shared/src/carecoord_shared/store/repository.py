@@ -107,6 +107,7 @@ async def _write_index(
                     "param": r.param,
                     "system": r.system,
                     "value": r.value,
+                    "exact": r.exact,
                     "lo": r.lo,
                     "hi": r.hi,
                 }

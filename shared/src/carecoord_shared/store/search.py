@@ -14,7 +14,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -32,6 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from carecoord_shared.fhir.outcome import Issue, bad_request
+from carecoord_shared.fhir.parsing import whole_number
 from carecoord_shared.fhir.registry import FhirRegistry, ResourceDefinition, SearchParam
 from carecoord_shared.store.indexing import date_range
 from carecoord_shared.store.repository import (
@@ -57,7 +58,16 @@ RESULT_CONTROLS = {
     "_format",
 }
 _PREFIXES = ("eq", "ne", "gt", "lt", "ge", "le", "sa", "eb")
+_MODIFIERS: dict[str, frozenset[str]] = {
+    "token": frozenset({"missing", "not"}),
+    "reference": frozenset({"missing", "identifier"}),
+    "date": frozenset({"missing"}),
+    "string": frozenset({"missing", "exact", "contains"}),
+}
+
 _FLOOR = datetime.min.replace(tzinfo=UTC)
+_INSTANT = literal(timedelta(microseconds=1))
+"""`meta.lastUpdated` is an instant: the half-open range [t, t + 1 µs)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,9 +135,7 @@ def parse_query(
         if key not in ("_cursor",):
             query.link_params.append((key, raw))
         if name == "_count":
-            if not raw.isdigit():
-                raise bad_request("_count must be a whole number", ("_count",), "value")
-            query.count = min(int(raw), MAX_COUNT)
+            query.count = min(whole_number(raw, "_count"), MAX_COUNT)
             query.summary_count = query.summary_count or query.count == 0
         elif name == "_sort":
             first = raw.split(",")[0]
@@ -153,6 +161,7 @@ def parse_query(
         elif name == "_format":
             continue
         elif name in ("_id", "_lastUpdated") or definition.param(name) is not None:
+            _check_modifier(definition, name, modifier, key)
             query.criteria.append(Criterion(name, modifier or None, tuple(raw.split(","))))
         else:
             text = f"Unknown search parameter '{key[:60]}' for {definition.type}"
@@ -163,14 +172,47 @@ def parse_query(
     return query, ignored
 
 
+def _check_modifier(definition: ResourceDefinition, name: str, modifier: str, key: str) -> None:
+    if not modifier:
+        return
+    param = definition.param(name)
+    kind = param.type if param else ("token" if name == "_id" else "date")
+    if modifier not in _MODIFIERS[kind]:
+        raise bad_request(
+            f"The modifier in '{key[:60]}' is not supported", (key[:60],), "not-supported"
+        )
+
+
 def _decode_cursor(raw: str) -> list[Any]:
     try:
         value = orjson.loads(base64.urlsafe_b64decode(raw.encode() + b"=="))
     except (ValueError, orjson.JSONDecodeError):
         raise bad_request("The paging cursor is not valid", ("_cursor",), "value") from None
-    if not isinstance(value, list) or len(value) != 2:
+    if not isinstance(value, list) or len(value) != 2 or not isinstance(value[1], int):
         raise bad_request("The paging cursor is not valid", ("_cursor",), "value")
     return value
+
+
+def _cursor_position(
+    definition: ResourceDefinition, query: SearchQuery, cursor: list[Any]
+) -> tuple[Any, int]:
+    """The cursor's (sort value, row key), checked against the active sort (else 400)."""
+    value, pk = cursor
+    sort = query.sort[0] if query.sort else None
+    param = definition.param(sort) if sort else None
+    try:
+        if sort is None:
+            if not isinstance(value, int):
+                raise ValueError
+        elif sort == "_lastUpdated" or (param is not None and param.type == "date"):
+            value = datetime.fromisoformat(value)
+        elif not isinstance(value, str):
+            raise ValueError
+    except (TypeError, ValueError):
+        raise bad_request(
+            "The paging cursor does not belong to this search", ("_cursor",), "value"
+        ) from None
+    return value, pk
 
 
 def _encode_cursor(sort_value: Any, pk: int) -> str:
@@ -215,7 +257,7 @@ def _value_condition(param: SearchParam, modifier: str | None, value: str) -> Co
     if param.type == "string":
         folded = _like_escape(value.casefold())
         if modifier == "exact":
-            return si.value == value.casefold()
+            return si.exact == value
         if modifier == "contains":
             return si.value.like(f"%{folded}%", escape="\\")
         return si.value.like(f"{folded}%", escape="\\")
@@ -243,7 +285,9 @@ def _criterion_condition(
     if criterion.name == "_lastUpdated":
         return or_(
             *(
-                _date_condition(r.last_updated, r.last_updated, *_split_prefix(v), "_lastUpdated")
+                _date_condition(
+                    r.last_updated, r.last_updated + _INSTANT, *_split_prefix(v), "_lastUpdated"
+                )
                 for v in criterion.values
             )
         )
@@ -312,16 +356,7 @@ async def search(
         sort_expr, descending = _sort_expression(definition, query.sort[0]), query.sort[1]
     page = base.add_columns(sort_expr.label("sort_value"))
     if query.cursor is not None:
-        value, pk = query.cursor
-        if (
-            query.sort
-            and query.sort[0] != "_id"
-            and (
-                query.sort[0] == "_lastUpdated"
-                or ((p := definition.param(query.sort[0])) and p.type == "date")
-            )
-        ):
-            value = datetime.fromisoformat(value)
+        value, pk = _cursor_position(definition, query, query.cursor)
         key = tuple_(sort_expr, resource.c.pk)
         page = page.where(key < tuple_(value, pk) if descending else key > tuple_(value, pk))
     order = (sort_expr.desc(), resource.c.pk.desc()) if descending else (sort_expr, resource.c.pk)

@@ -3,7 +3,8 @@
 `resource` holds the current version of every resource as the exact canonical
 JSON bytes that reads return; `resource_version` keeps every version for vread and
 `_history`; `search_index` holds the values of declared search parameters, one row
-per value, so that searches are plain indexed SQL; `conditional_create` makes
+per value (strings folded for matching, and as written for `:exact`), so that
+searches are plain indexed SQL; `conditional_create` makes
 `If-None-Exist` race-safe by a primary key rather than search-then-insert.
 """
 
@@ -61,6 +62,7 @@ search_index = Table(
     Column("param", Text, nullable=False),
     Column("system", Text, nullable=True),
     Column("value", Text, nullable=True),
+    Column("exact", Text, nullable=True),
     Column("lo", DateTime(timezone=True), nullable=True),
     Column("hi", DateTime(timezone=True), nullable=True),
     Index("ix_search_index_value", "resource_type", "param", "value", "system"),

@@ -8,6 +8,10 @@ If-Match: a missing one is 428 and a stale one 412, and no edit is silently lost
 
 from __future__ import annotations
 
+from functools import partial
+
+from care_plans.service.registration import record_registration
+from care_plans.settings import CarePlansSettings
 from carecoord_shared.fhir.registry import (
     FhirRegistry,
     ResourceDefinition,
@@ -22,12 +26,13 @@ def _patient_ref(path: str) -> SearchParam:
     return SearchParam("patient", "reference", path, ("Patient",))
 
 
-def build_registry() -> FhirRegistry:
+def build_registry(settings: CarePlansSettings) -> FhirRegistry:
     return FhirRegistry("care_plans").add(
         ResourceDefinition(
             "Patient",
             documentation="The register: NHS number, registered practice (generalPractitioner).",
             patient_nhs=nhs_number_at("Patient"),
+            on_change=partial(record_registration, topic=settings.topic),
             search_params=(
                 SearchParam("identifier", "token", "Patient.identifier"),
                 SearchParam("name", "string", "Patient.name"),

@@ -29,7 +29,6 @@ def build_registry(settings: ReferralsSettings) -> FhirRegistry:
             "ServiceRequest",
             documentation="An advice & guidance request (category A&G) or a referral.",
             patient_nhs=nhs_number_at("ServiceRequest.subject"),
-            create_establishes_relationship=True,
             on_change=partial(announce_service_request_change, topic=settings.topic),
             search_params=(
                 SearchParam(

@@ -1,9 +1,7 @@
 """What the referrals service announces when a request changes.
 
 Runs inside the write's transaction (the kernel calls it as the ServiceRequest's
-change hook), so each event is in the outbox exactly when the change commits. The
-creating practice gains a care relationship with the patient: a GP refers their
-own patient, and must be able to follow the request afterwards.
+change hook), so each event is in the outbox exactly when the change commits.
 """
 
 from __future__ import annotations
@@ -14,7 +12,6 @@ from carecoord_shared.events import add as add_to_outbox
 from carecoord_shared.events import new_event
 from carecoord_shared.fhir.identifiers import UBRN_SYSTEM
 from carecoord_shared.fhir.registry import Change, WriteContext
-from carecoord_shared.security import access
 
 SOURCE = "urn:carecoord:referrals"
 
@@ -57,14 +54,6 @@ async def announce_service_request_change(
         "update": "carecoord.referral.revised.v1",
         "delete": "carecoord.referral.withdrawn.v1",
     }[change.kind]
-    if change.kind == "create" and change.patient_nhs and context.principal.organisation:
-        await access.grant(
-            context.conn,
-            patient_nhs=change.patient_nhs,
-            party_kind="organisation",
-            party=context.principal.organisation,
-            reason="referrer",
-        )
     event = new_event(
         event_type,
         source=SOURCE,

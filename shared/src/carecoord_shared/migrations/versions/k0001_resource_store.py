@@ -49,6 +49,7 @@ def upgrade() -> None:
         sa.Column("param", sa.Text, nullable=False),
         sa.Column("system", sa.Text, nullable=True),
         sa.Column("value", sa.Text, nullable=True),
+        sa.Column("exact", sa.Text, nullable=True),
         sa.Column("lo", sa.DateTime(timezone=True), nullable=True),
         sa.Column("hi", sa.DateTime(timezone=True), nullable=True),
     )

@@ -41,7 +41,7 @@ def upgrade() -> None:
             "party_kind in ('organisation', 'user')", name="ck_access_grant_party_kind"
         ),
         sa.CheckConstraint(
-            "reason in ('registered-practice', 'referrer', 'care-team', 'mdt', 'advice-call')",
+            "reason in ('registered-practice', 'care-team', 'mdt', 'advice-call')",
             name="ck_access_grant_reason",
         ),
     )
