@@ -52,11 +52,14 @@ class SearchParam:
     documentation: str = ""
 
 
+ChangeKind = Literal["create", "update", "delete"]
+
+
 @dataclass(frozen=True, slots=True)
 class Change:
     """A committed-to-be change to one resource, handed to the type's change hook."""
 
-    kind: Literal["create", "update", "delete"]
+    kind: ChangeKind
     resource_type: str
     id: str
     version_id: int

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 import orjson
 from sqlalchemy import (
@@ -181,6 +182,11 @@ def _check_modifier(definition: ResourceDefinition, name: str, modifier: str, ke
         raise bad_request(
             f"The modifier in '{key[:60]}' is not supported", (key[:60],), "not-supported"
         )
+
+
+def query_string(query: SearchQuery) -> str:
+    """The search as the caller asked it (without the paging cursor), for links and audit."""
+    return urlencode(query.link_params)
 
 
 def _decode_cursor(raw: str) -> list[Any]:

@@ -1,0 +1,293 @@
+"""One unit of work over a service's resource store: the seam operations are built on.
+
+`FhirTransaction` is a database transaction seen through FHIR. Every read in it is
+filtered by the caller's relationships and audited; every write is validated,
+checked against the caller's scopes and relationships, versioned, audited and handed
+to the type's change hook (which writes its events into the outbox) — all committing
+or rolling back together. The REST interactions use it for one resource at a time;
+an operation such as `$triage` uses it to change several resources atomically.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from functools import partial
+from urllib.parse import parse_qsl, urlencode
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from carecoord_shared.fhir.identifiers import nhs_number_issues
+from carecoord_shared.fhir.outcome import (
+    JsonObject,
+    bad_request,
+    conflict,
+    forbidden,
+    gone,
+    invalid,
+    method_not_allowed,
+    not_found,
+    precondition_failed,
+    precondition_required,
+    unknown_route,
+)
+from carecoord_shared.fhir.parsing import validate_resource
+from carecoord_shared.fhir.registry import (
+    Change,
+    ChangeKind,
+    FhirRegistry,
+    Interaction,
+    ResourceDefinition,
+    WriteContext,
+)
+from carecoord_shared.security import access, audit
+from carecoord_shared.security.audit import AuditAction
+from carecoord_shared.security.principal import Principal
+from carecoord_shared.security.scopes import Interaction as ScopeLetter
+from carecoord_shared.store import repository, search
+from carecoord_shared.store.indexing import patient_nhs_of
+from carecoord_shared.store.repository import AccessRule, StoredResource
+from carecoord_shared.store.tables import conditional_create
+
+_LETTER: dict[Interaction, ScopeLetter] = {
+    Interaction.READ: "r",
+    Interaction.VREAD: "r",
+    Interaction.HISTORY: "r",
+    Interaction.SEARCH: "s",
+    Interaction.CREATE: "c",
+    Interaction.UPDATE: "u",
+    Interaction.PATCH: "u",
+    Interaction.DELETE: "d",
+}
+_AUDIT_ACTION: dict[str, AuditAction] = {"create": "C", "update": "U", "delete": "D"}
+
+
+def access_rule(principal: Principal) -> AccessRule:
+    return partial(access.patient_access_predicate, principal)
+
+
+def patients_of(resources: Sequence[StoredResource]) -> list[str]:
+    return sorted({r.patient_nhs for r in resources if r.patient_nhs})
+
+
+def definition_for(
+    registry: FhirRegistry, principal: Principal, resource_type: str, interaction: Interaction
+) -> ResourceDefinition:
+    """The declared type, if it supports `interaction` and the caller's scopes allow it."""
+    found = registry.get(resource_type)
+    if found is None:
+        raise unknown_route(f"This server does not serve {resource_type[:40]} resources")
+    if interaction not in found.interactions:
+        raise method_not_allowed(f"{interaction.value} is not supported for {resource_type}")
+    if not principal.allows(resource_type, _LETTER[interaction]):
+        raise forbidden(f"Your access does not allow {interaction.value} on {resource_type}")
+    return found
+
+
+def checked(
+    definition: ResourceDefinition, body: JsonObject, resource_id: str | None
+) -> JsonObject:
+    """Valid R4 of the right type, matching id, valid NHS numbers, the type's own rules."""
+    validate_resource(body, definition.type)
+    if resource_id is not None and body.get("id") not in (None, resource_id):
+        raise bad_request("The resource id does not match the URL", (f"{definition.type}.id",))
+    issues = nhs_number_issues(body)
+    for rule in definition.validators:
+        issues.extend(rule(body))
+    if issues:
+        raise invalid(issues)
+    return body
+
+
+class FhirTransaction:
+    """Reads and writes of one caller inside one database transaction."""
+
+    def __init__(self, conn: AsyncConnection, registry: FhirRegistry, principal: Principal) -> None:
+        self.conn = conn
+        self.registry = registry
+        self.principal = principal
+        self.rule = access_rule(principal)
+
+    def definition(self, resource_type: str, interaction: Interaction) -> ResourceDefinition:
+        return definition_for(self.registry, self.principal, resource_type, interaction)
+
+    async def audit(self, action: AuditAction, entity: str, seen: Sequence[StoredResource]) -> None:
+        patients = patients_of(seen)
+        if patients or action != "E":
+            await audit.record(self.conn, self.principal, action, entity, patients)
+
+    async def read(
+        self, resource_type: str, resource_id: str, *, lock: bool = False
+    ) -> StoredResource:
+        """The current version (404 unknown or not visible to this caller, 410 deleted).
+
+        `lock` takes the row lock, so a read-decide-write operation cannot interleave."""
+        self.definition(resource_type, Interaction.READ)
+        stored = await repository.find(
+            self.conn, resource_type, resource_id, self.rule, for_update=lock
+        )
+        if stored is None:
+            raise not_found(resource_type, resource_id)
+        if stored.deleted:
+            raise gone(resource_type, resource_id)
+        await self.audit("R", stored.reference, [stored])
+        return stored
+
+    async def search(
+        self, resource_type: str, items: Sequence[tuple[str, str]], *, strict: bool = True
+    ) -> search.SearchResult:
+        definition = self.definition(resource_type, Interaction.SEARCH)
+        query, _ = search.parse_query(self.registry, definition, items, strict=strict)
+        result = await search.search(self.conn, self.registry, definition, query, self.rule)
+        entity = f"{resource_type}?{search.query_string(query)}"[:500]
+        await self.audit("E", entity, [*result.matches, *result.included])
+        return result
+
+    async def _may_write_about(self, definition: ResourceDefinition, body: JsonObject) -> None:
+        patient = patient_nhs_of(definition, body)
+        if patient and not await access.can_access(self.conn, self.principal, patient):
+            raise forbidden("You have no care relationship with this patient")
+
+    async def _changed(self, definition: ResourceDefinition, change: Change) -> None:
+        patients = [change.patient_nhs] if change.patient_nhs else []
+        await audit.record(
+            self.conn,
+            self.principal,
+            _AUDIT_ACTION[change.kind],
+            f"{change.resource_type}/{change.id}",
+            patients,
+        )
+        if definition.on_change is not None:
+            await definition.on_change(WriteContext(self.conn, self.principal), change)
+
+    async def create(
+        self, resource_type: str, body: JsonObject, *, if_none_exist: str | None = None
+    ) -> tuple[StoredResource, bool]:
+        """Create (or, with `if_none_exist`, find). Returns the resource and whether it is new."""
+        definition = self.definition(resource_type, Interaction.CREATE)
+        checked(definition, body, None)
+        body.pop("id", None)
+        await self._may_write_about(definition, body)
+        new_id = None
+        if if_none_exist is not None:
+            claim = await self._claim(definition, if_none_exist)
+            if isinstance(claim, StoredResource):
+                await self.audit("R", claim.reference, [claim])
+                return claim, False
+            new_id = claim
+        stored = await repository.create(self.conn, definition, body, new_id)
+        await self._changed(
+            definition,
+            Change("create", resource_type, stored.id, 1, body, None, stored.patient_nhs),
+        )
+        return stored, True
+
+    async def update(
+        self,
+        resource_type: str,
+        resource_id: str,
+        body: JsonObject,
+        *,
+        if_match: int | None,
+        interaction: Interaction = Interaction.UPDATE,
+    ) -> tuple[StoredResource, bool]:
+        """Replace a resource (update-as-create when it does not exist yet)."""
+        definition = self.definition(resource_type, interaction)
+        if definition.require_if_match and if_match is None:
+            raise precondition_required(
+                f"Changes to {resource_type} need If-Match with the version you read"
+            )
+        checked(definition, body, resource_id)
+        stored, previous = await repository.update(
+            self.conn, definition, resource_id, body, if_match=if_match, access=self.rule
+        )
+        # After the visibility check (a hidden resource answers 404, never 403); the
+        # transaction rolls back if the new content is about someone else.
+        await self._may_write_about(definition, body)
+        kind: ChangeKind = "create" if stored.version_id == 1 else "update"
+        await self._changed(
+            definition,
+            Change(
+                kind,
+                resource_type,
+                resource_id,
+                stored.version_id,
+                body,
+                previous,
+                stored.patient_nhs,
+            ),
+        )
+        return stored, kind == "create"
+
+    async def delete(self, resource_type: str, resource_id: str) -> None:
+        definition = self.definition(resource_type, Interaction.DELETE)
+        removed = await repository.remove(self.conn, definition, resource_id, self.rule)
+        if removed is not None:
+            stored, previous = removed
+            await self._changed(
+                definition,
+                Change(
+                    "delete",
+                    resource_type,
+                    resource_id,
+                    stored.version_id,
+                    None,
+                    previous,
+                    stored.patient_nhs,
+                ),
+            )
+
+    async def _claim(self, definition: ResourceDefinition, criteria: str) -> StoredResource | str:
+        """Race-safe `If-None-Exist`: the existing match, or the id the new resource takes.
+
+        A primary key on (type, normalised criteria) decides between concurrent
+        creators: the loser's insert waits for the winner's commit, then finds the
+        winner's resource. A key whose resource no longer matches is taken over under
+        the key's row lock, so only one creator can.
+        """
+        items = sorted(parse_qsl(criteria.lstrip("?"), keep_blank_values=True))
+        query, _ = search.parse_query(self.registry, definition, items, strict=True)
+        if not query.criteria:
+            raise bad_request("If-None-Exist has no search criteria", ("If-None-Exist",))
+        query.count = 2
+
+        async def existing() -> StoredResource | None:
+            found = await search.search(self.conn, self.registry, definition, query, self.rule)
+            if len(found.matches) > 1:
+                raise precondition_failed("If-None-Exist matches more than one resource")
+            return found.matches[0] if found.matches else None
+
+        if (match := await existing()) is not None:
+            return match
+        new_id, key, criteria_key = repository.new_id(), conditional_create.c, urlencode(items)
+        this_key = (key.resource_type == definition.type, key.criteria == criteria_key)
+        claimed = await self.conn.scalar(
+            pg_insert(conditional_create)
+            .values(resource_type=definition.type, criteria=criteria_key, resource_id=new_id)
+            .on_conflict_do_nothing()
+            .returning(key.resource_id)
+        )
+        if claimed is not None:
+            return new_id
+        await self.conn.execute(sa.select(key.resource_id).where(*this_key).with_for_update())
+        if (match := await existing()) is not None:
+            return match
+        await self.conn.execute(
+            sa.update(conditional_create).where(*this_key).values(resource_id=new_id)
+        )
+        return new_id
+
+
+@asynccontextmanager
+async def fhir_transaction(
+    engine: AsyncEngine, registry: FhirRegistry, principal: Principal
+) -> AsyncIterator[FhirTransaction]:
+    """A unit of work; a write that races another on a unique key answers 409."""
+    try:
+        async with engine.begin() as conn:
+            yield FhirTransaction(conn, registry, principal)
+    except IntegrityError:
+        raise conflict("A conflicting change was written at the same time; retry") from None
