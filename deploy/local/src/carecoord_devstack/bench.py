@@ -1,0 +1,150 @@
+"""`make bench`: the figures the issues ask for, measured against the running stack.
+
+Starts the local stack (detached, with demo data) if it is not already up, then:
+FHIR read-by-id at concurrency 32 and create at concurrency 16 on the referrals
+service (a GP reading and writing their own patient's requests: token check,
+relationship check in SQL, AuditEvent and outbox in the same transaction), the event
+kernel's outbox-to-consumer latency at a steady rate, and each service's own
+benchmark script (`services/*/bench/*.py`). Every figure is printed with the machine
+it ran on. Speed targets live here, never in timed unit tests. Loopback only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import httpx
+import orjson
+
+from carecoord_devstack import stack
+from carecoord_devstack.demo_data.directory import practices
+from carecoord_devstack.demo_data.people import patients
+from carecoord_devstack.loadgen import http_request, run_load
+from carecoord_devstack.paths import repo_root
+from carecoord_devstack.tokens import dev_issuer_folder
+from carecoord_shared.security.dev_issuer import DevIssuer
+
+NHS_NUMBER = "https://fhir.nhs.uk/Id/nhs-number"
+
+
+def machine() -> str:
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return (
+        f"{platform.machine()}, {os.cpu_count()} cores, {memory:.1f} GiB RAM, "
+        f"Python {platform.python_version()}, everything co-located (services, PostgreSQL, "
+        "Kafka, load generator)"
+    )
+
+
+def _ready(base: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{base}/readyz", timeout=2) as answer:  # noqa: S310 - loopback
+            return bool(answer.status == 200)
+    except OSError:
+        return False
+
+
+def a_request(nhs_number: str, practice: str, n: int) -> dict[str, object]:
+    return {
+        "resourceType": "ServiceRequest",
+        "status": "active",
+        "intent": "proposal",
+        "category": [
+            {
+                "coding": [
+                    {
+                        "system": "https://carecoord.example/request-category",
+                        "code": "advice-and-guidance",
+                        "display": "Advice and guidance",
+                    }
+                ]
+            }
+        ],
+        "priority": "routine",
+        "code": {"text": "Advice: raised HbA1c despite metformin"},
+        "subject": {"identifier": {"system": NHS_NUMBER, "value": nhs_number}},
+        "requester": {
+            "identifier": {
+                "system": "https://fhir.nhs.uk/Id/ods-organization-code",
+                "value": practice,
+            }
+        },
+        "note": [{"text": f"Benchmark request {n}"}],
+    }
+
+
+async def fhir_figures(base: str, seconds: float) -> None:
+    practice, patient = practices()[0].ods, patients()[0].nhs_number
+    token = DevIssuer(dev_issuer_folder()).mint("gp", organisation=practice, user="555000000001")
+    headers = {"Authorization": f"Bearer {token}", "Accept": "application/fhir+json"}
+    write = {**headers, "Content-Type": "application/fhir+json"}
+    url = f"{base}/fhir/ServiceRequest"
+    body = orjson.dumps(a_request(patient, practice, 0))
+    creates = await run_load(
+        url,
+        lambda n: http_request("POST", url, write, orjson.dumps(a_request(patient, practice, n))),
+        concurrency=16,
+        seconds=seconds,
+    )
+    print(f"  create ServiceRequest, concurrency 16: {creates.summary()}")
+    async with httpx.AsyncClient(timeout=10) as client:
+        answer = await client.post(url, content=body, headers=write)
+    if answer.status_code != 201:
+        print(f"  could not create the request to read: {answer.status_code} {answer.text[:300]}")
+        return
+    created = answer.json()
+    read_url = f"{url}/{created['id']}"
+    read = http_request("GET", read_url, headers)
+    reads = await run_load(read_url, lambda _n: read, concurrency=32, seconds=seconds)
+    print(f"  read ServiceRequest by id, concurrency 32: {reads.summary()}")
+    print("  targets: reads >= 3,000 req/s with p99 <= 25 ms; creates >= 500 req/s, p99 <= 100 ms")
+
+
+def _script(path: Path, *args: str) -> None:
+    print(f"\n== {path.relative_to(repo_root())} {' '.join(args)}", flush=True)
+    subprocess.run([sys.executable, str(path), *args], check=False, cwd=repo_root())
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=float, default=20.0, help="per HTTP load phase")
+    parser.add_argument("--event-seconds", type=float, default=60.0)
+    parser.add_argument("--event-rate", type=float, default=500.0)
+    parser.add_argument("--skip-events", action="store_true")
+    args = parser.parse_args()
+    print(f"Machine: {machine()}")
+    referrals = stack.base_urls()["referrals"]
+    started_here = not _ready(referrals)
+    if started_here and stack.run_detached() != 0:
+        print("The stack did not start; see .run/logs/", file=sys.stderr)
+        return 1
+    try:
+        print("\n== FHIR REST on referrals (GP token, audited, relationship-checked)")
+        asyncio.run(fhir_figures(referrals, args.seconds))
+        benches = sorted(repo_root().glob("services/*/bench/*.py"))
+        for path in benches:
+            _script(path)
+        if not args.skip_events:
+            _script(
+                repo_root() / "shared/bench/bench_events.py",
+                "--seconds",
+                str(args.event_seconds),
+                "--rate",
+                str(args.event_rate),
+                "--ramp",
+            )
+    finally:
+        if started_here:
+            stack.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
