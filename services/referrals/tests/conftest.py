@@ -36,8 +36,15 @@ BASE_URL = "http://referrals.test"
 FHIR_JSON = "application/fhir+json"
 NHS_NUMBER_SYSTEM = "https://fhir.nhs.uk/Id/nhs-number"
 UBRN_SYSTEM = "https://fhir.nhs.uk/Id/ubrn"
+ODS_SYSTEM = "https://fhir.nhs.uk/Id/ods-organization-code"
 PRACTICE_A = "A81001"
 PRACTICE_B = "B82002"
+PROVIDER = "Y0T001"
+"""The organisation providing the default service (its triage clinicians triage)."""
+LOCAL = "https://carecoord.example/fhir"
+REQUEST_CATEGORY = f"{LOCAL}/CodeSystem/request-category"
+SPECIALTY = {"system": "http://snomed.info/sct", "code": "394594003"}
+"""The default requests' specialty: the module's default service takes it."""
 
 
 def with_check_digit(first_nine: str) -> str | None:
@@ -75,18 +82,22 @@ def service_request(
     identifier_value: str | None = None,
 ) -> dict[str, Any]:
     """A minimal valid advice & guidance request about the patient `nhs_number`."""
-    identifiers = [{"system": UBRN_SYSTEM, "value": ubrn or f"u.{uuid.uuid4().hex[:12]}"}]
+    identifiers = [{"system": UBRN_SYSTEM, "value": ubrn}] if ubrn else []
     if identifier_system is not None:
         identifiers.append({"system": identifier_system, "value": identifier_value or "x"})
     body: dict[str, Any] = {
         "resourceType": "ServiceRequest",
-        "identifier": identifiers,
         "status": "active",
         "intent": "order",
-        "category": [{"coding": [{"system": "http://snomed.info/sct", "code": "3457005"}]}],
+        "category": [{"coding": [{"system": REQUEST_CATEGORY, "code": "advice-and-guidance"}]}],
+        "priority": "routine",
         "subject": {"identifier": {"system": NHS_NUMBER_SYSTEM, "value": nhs_number}},
+        "requester": {"identifier": {"system": ODS_SYSTEM, "value": PRACTICE_A}},
+        "performerType": {"coding": [SPECIALTY]},
         "authoredOn": authored,
     }
+    if identifiers:
+        body["identifier"] = identifiers
     if performer is not None:
         body["performer"] = [{"reference": performer}]
     if note is not None:
@@ -104,6 +115,43 @@ def triage_task(focus: str, nhs_number: str | None = None) -> dict[str, Any]:
     }
     if nhs_number is not None:
         body["for"] = {"identifier": {"system": NHS_NUMBER_SYSTEM, "value": nhs_number}}
+    return body
+
+
+def healthcare_service(
+    *,
+    provider: str = PROVIDER,
+    specialty: dict[str, str] | None = None,
+    targets: dict[str, int] | None = None,
+    localities: tuple[str, ...] = (),
+    advice: bool = True,
+) -> dict[str, Any]:
+    """A directory service (borough-wide unless `localities`), with its response targets."""
+    characteristic = [
+        {"coding": [{"system": "https://carecoord.example/locality", "code": code}]}
+        for code in localities
+    ]
+    if advice:
+        characteristic.append({"coding": [{
+            "system": "https://carecoord.example/service-characteristic",
+            "code": "advice-and-guidance",
+        }]})
+    body: dict[str, Any] = {
+        "resourceType": "HealthcareService",
+        "active": True,
+        "providedBy": {"identifier": {"system": ODS_SYSTEM, "value": provider}},
+        "specialty": [{"coding": [specialty or SPECIALTY]}],
+        "name": f"Service {uuid.uuid4().hex[:6]}",
+        "characteristic": characteristic,
+    }
+    if targets:
+        body["extension"] = [
+            {"url": f"{LOCAL}/StructureDefinition/response-target", "extension": [
+                {"url": "priority", "valueCode": priority},
+                {"url": "workingDays", "valuePositiveInt": days},
+            ]}
+            for priority, days in targets.items()
+        ]
     return body
 
 
@@ -259,6 +307,7 @@ async def referrals(
             # parallel (see test_parallel_first_requests_after_start_up_are_authenticated).
             warm = await client.get("/fhir/Organization", headers=harness.auth())
             assert warm.status_code == 200, warm.text
+            await harness.create(healthcare_service())
             yield harness
     finally:
         await engine.dispose()

@@ -60,7 +60,7 @@ def a_request(nhs_number: str, practice: str, n: int) -> dict[str, object]:
             {
                 "coding": [
                     {
-                        "system": "https://carecoord.example/request-category",
+                        "system": "https://carecoord.example/fhir/CodeSystem/request-category",
                         "code": "advice-and-guidance",
                         "display": "Advice and guidance",
                     }

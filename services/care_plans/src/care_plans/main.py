@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from care_plans.api import coordination, measures, register, worklists
 from care_plans.api.resources import build_registry
+from care_plans.service.indicators import ensure_measures
 from care_plans.settings import CarePlansSettings
 from care_plans.store.tables import MIGRATIONS
 from carecoord_shared.web.app import create_service_app
@@ -20,11 +22,18 @@ from carecoord_shared.web.server import serve
 
 def create_app(settings: CarePlansSettings | None = None) -> FastAPI:
     settings = settings or CarePlansSettings()
+    registry = build_registry(settings)
+
+    async def on_startup(app: FastAPI) -> None:
+        await ensure_measures(app.state.engine, registry)
+
     return create_service_app(
         settings,
-        build_registry(settings),
+        registry,
         title="CareCoord care_plans",
         migrations=MIGRATIONS,
+        routers=(worklists.router, coordination.router, register.router, measures.router),
+        on_startup=on_startup,
         description=(
             "Named care co-ordinators, shared care plans, the long-term condition register "
             "and indicators, as FHIR R4."

@@ -16,3 +16,6 @@ class CarePlansSettings(ServiceSettings):
     topic: str = "carecoord.careplans.v1"
     """The topic this service publishes on (tests use their own)."""
     referrals_topic: str = "carecoord.referrals.v1"
+    mdt_topic: str = "carecoord.mdt.v1"
+    housekeeping_interval_s: float = 60.0
+    """How often the worker lets cover lapse and announces reviews that fell due."""

@@ -11,20 +11,28 @@ from fastapi import FastAPI
 
 from carecoord_shared.web.app import create_service_app
 from carecoord_shared.web.server import serve
+from mdt.api import case_lists, operations
 from mdt.api.resources import build_registry
+from mdt.service.transaction import writable
 from mdt.settings import MdtSettings
+from mdt.store.tables import MIGRATIONS
 
 
 def create_app(settings: MdtSettings | None = None) -> FastAPI:
     settings = settings or MdtSettings()
-    return create_service_app(
+    registry = build_registry()
+    app = create_service_app(
         settings,
-        build_registry(),
+        registry,
         title="CareCoord mdt",
         description=(
-            "locality multi-disciplinary teams, meetings, case lists and outcomes, as FHIR R4."
+            "Locality multi-disciplinary teams, meetings, case lists and outcomes, as FHIR R4."
         ),
+        routers=(operations.router, case_lists.router),
+        migrations=MIGRATIONS,
     )
+    app.state.mdt_registry = writable(registry)
+    return app
 
 
 def cli() -> None:

@@ -6,23 +6,48 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import UTC, datetime
+
 from fastapi import FastAPI
 
 from carecoord_shared.web.app import create_service_app
 from carecoord_shared.web.server import serve
+from referrals.api.operations import OPERATIONS, router
 from referrals.api.resources import build_registry
+from referrals.service.context import Referrals
 from referrals.settings import ReferralsSettings
+from referrals.store.tables import MIGRATIONS
 
 
-def create_app(settings: ReferralsSettings | None = None) -> FastAPI:
+def build_context(
+    settings: ReferralsSettings, clock: Callable[[], datetime] | None = None
+) -> Referrals:
+    return Referrals(
+        topic=settings.topic,
+        imminent_working_days=settings.breach_warning_working_days,
+        now=clock or (lambda: datetime.now(UTC)),
+    )
+
+
+def create_app(
+    settings: ReferralsSettings | None = None, *, clock: Callable[[], datetime] | None = None
+) -> FastAPI:
+    """The app; `clock` pins "now" for the response clock (tests only)."""
     settings = settings or ReferralsSettings()
-    return create_service_app(
+    context = build_context(settings, clock)
+    registry = build_registry(context).declare(*OPERATIONS)
+    app = create_service_app(
         settings,
-        build_registry(settings),
+        registry,
         title="CareCoord referrals",
         description="Advice & guidance and referral triage, the service directory and "
         "paramedic advice lines, as FHIR R4.",
+        routers=[router],
+        migrations=MIGRATIONS,
     )
+    app.state.referrals = context
+    return app
 
 
 def cli() -> None:

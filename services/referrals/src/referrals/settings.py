@@ -16,3 +16,7 @@ class ReferralsSettings(ServiceSettings):
     topic: str = "carecoord.referrals.v1"
     """The topic this service publishes on (tests use their own)."""
     care_plans_topic: str = "carecoord.careplans.v1"
+    breach_warning_working_days: int = 1
+    """Raise breach-imminent (and an escalation Task) this many working days before due."""
+    breach_scan_seconds: float = 60.0
+    """How often the worker looks for responses about to breach or breached."""

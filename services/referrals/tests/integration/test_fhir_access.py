@@ -298,7 +298,7 @@ async def test_another_practice_cannot_change_or_delete_the_request(
     headers = {**_as(referrals, "B"), "Content-Type": "application/fhir+json"}
 
     changed = await referrals.client.put(
-        url, json={**referral.request, "priority": "stat"}, headers=headers
+        url, json={**referral.request, "priority": "urgent"}, headers=headers
     )
     deleted = await referrals.client.delete(url, headers=_as(referrals, "B"))
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any, Literal, get_args
 
 from sqlalchemy import (
@@ -35,10 +36,10 @@ from sqlalchemy import (
     UniqueConstraint,
     Uuid,
     and_,
+    bindparam,
     case,
     exists,
     func,
-    literal,
     or_,
     select,
     true,
@@ -108,10 +109,22 @@ break_glass = Table(
 )
 
 
+_ONE_PATIENT = bindparam("access_patient", type_=Text)
+"""The patient of a single-resource check, bound per call so the predicate is reused."""
+
+
 def patient_access_predicate(
     principal: Principal, patient_nhs_column: ColumnElement[Any]
 ) -> ColumnElement[bool]:
-    """The condition under which `principal` may see a row (see the module docstring)."""
+    """The condition under which `principal` may see a row (see the module docstring).
+
+    Built once per caller and column: building the expression costs more than running
+    the query it guards, and it is on the path of every read and search."""
+    return _predicate(principal, patient_nhs_column)
+
+
+@lru_cache(maxsize=4096)
+def _predicate(principal: Principal, patient_nhs_column: ColumnElement[Any]) -> ColumnElement[bool]:
     not_patient_data = patient_nhs_column.is_(None)
     if principal.kind == "patient":
         if principal.nhs_number is None:
@@ -155,7 +168,7 @@ async def can_access(conn: AsyncConnection, principal: Principal, patient_nhs: s
     if patient_nhs is None:
         return True
     allowed = await conn.scalar(
-        select(patient_access_predicate(principal, literal(patient_nhs, Text)))
+        select(patient_access_predicate(principal, _ONE_PATIENT)), {"access_patient": patient_nhs}
     )
     return bool(allowed)
 

@@ -1,18 +1,32 @@
 """The FHIR resources the care plans service serves, and how each is searched.
 
 The patient register (Patient by NHS number, Condition), named co-ordinators
-(CareTeam, EpisodeOfCare, Provenance for handovers) and shared care plans (CarePlan,
-Goal, Task). Care plans are edited by many organisations, so updates must carry
-If-Match: a missing one is 428 and a stale one 412, and no edit is silently lost.
+(CareTeam, EpisodeOfCare, Provenance for handovers), shared care plans (CarePlan,
+Goal, Task) and the indicators (Measure). Care plans are edited by many
+organisations, so updates must carry If-Match: a missing one is 428 and a stale one
+412, and no edit is silently lost. Every resource about a patient must name them by
+NHS number, because that is what the access rule filters on: a resource without one
+would be visible to everyone. Provenance and Measure are written by the service
+itself, so they are read-only over REST.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
+from typing import Any
 
-from care_plans.service.registration import record_registration
+from care_plans.api.coordination import ASSIGN
+from care_plans.api.measures import EVALUATE
+from care_plans.api.register import STRATIFY
+from care_plans.api.worklists import CASELOAD, OVERDUE, UNASSIGNED
+from care_plans.service.plans import on_contribution, on_plan_change
+from care_plans.service.register import on_condition_change, on_patient_change
 from care_plans.settings import CarePlansSettings
+from carecoord_shared.fhir.identifiers import NHS_NUMBER_SYSTEM
+from carecoord_shared.fhir.outcome import Issue
 from carecoord_shared.fhir.registry import (
+    READ_ONLY,
     FhirRegistry,
     ResourceDefinition,
     SearchParam,
@@ -26,13 +40,35 @@ def _patient_ref(path: str) -> SearchParam:
     return SearchParam("patient", "reference", path, ("Patient",))
 
 
-def build_registry(settings: CarePlansSettings) -> FhirRegistry:
-    return FhirRegistry("care_plans").add(
+def _has_nhs_number(value: Any) -> bool:
+    identifiers = value if isinstance(value, list) else [(value or {}).get("identifier")]
+    return any(
+        isinstance(i, dict) and i.get("system") == NHS_NUMBER_SYSTEM and i.get("value")
+        for i in identifiers
+    )
+
+
+def names_patient(resource_type: str, element: str) -> Callable[[dict[str, Any]], list[Issue]]:
+    """A validator: `element` must identify the patient by NHS number."""
+
+    def rule(body: dict[str, Any]) -> list[Issue]:
+        if _has_nhs_number(body.get(element)):
+            return []
+        where = f"{resource_type}.{element}"
+        return [Issue("required", f"{where} must identify the patient by NHS number", (where,))]
+
+    return rule
+
+
+def _register(registry: FhirRegistry, topic: str) -> tuple[ResourceDefinition, ...]:
+    return (
         ResourceDefinition(
             "Patient",
-            documentation="The register: NHS number, registered practice (generalPractitioner).",
+            documentation="The register: NHS number, registered practice (generalPractitioner, "
+            "ODS), locality (extension patient-locality).",
             patient_nhs=nhs_number_at("Patient"),
-            on_change=partial(record_registration, topic=settings.topic),
+            on_change=partial(on_patient_change, topic=topic),
+            validators=(names_patient("Patient", "identifier"),),
             search_params=(
                 SearchParam("identifier", "token", "Patient.identifier"),
                 SearchParam("name", "string", "Patient.name"),
@@ -48,8 +84,10 @@ def build_registry(settings: CarePlansSettings) -> FhirRegistry:
         ),
         ResourceDefinition(
             "Condition",
-            documentation="Long-term conditions on the register (SNOMED CT).",
+            documentation="Long-term conditions on the register (SNOMED CT); they drive cohorts.",
             patient_nhs=nhs_number_at("Condition.subject"),
+            on_change=partial(on_condition_change, topic=topic),
+            validators=(names_patient("Condition", "subject"),),
             search_params=(
                 SearchParam("code", "token", "Condition.code"),
                 SearchParam("clinical-status", "token", "Condition.clinicalStatus"),
@@ -58,11 +96,20 @@ def build_registry(settings: CarePlansSettings) -> FhirRegistry:
                 SearchParam("onset-date", "date", "Condition.onset"),
             ),
         ),
+    )
+
+
+def _plans(registry: FhirRegistry, topic: str) -> tuple[ResourceDefinition, ...]:
+    contribution = partial(on_contribution, registry=registry)
+    return (
         ResourceDefinition(
             "CarePlan",
-            documentation="Shared care plans; updates need If-Match.",
+            documentation="Shared care plans; updates need If-Match; one active comprehensive "
+            "plan per patient; every contribution gets a Provenance.",
             patient_nhs=nhs_number_at("CarePlan.subject"),
             require_if_match=True,
+            on_change=partial(on_plan_change, registry=registry, topic=topic),
+            validators=(names_patient("CarePlan", "subject"),),
             search_params=(
                 SearchParam("status", "token", "CarePlan.status"),
                 SearchParam("category", "token", "CarePlan.category"),
@@ -71,12 +118,20 @@ def build_registry(settings: CarePlansSettings) -> FhirRegistry:
                 SearchParam("date", "date", "CarePlan.period"),
                 SearchParam("goal", "reference", "CarePlan.goal", ("Goal",)),
                 SearchParam("care-team", "reference", "CarePlan.careTeam", ("CareTeam",)),
+                SearchParam(
+                    "activity-reference",
+                    "reference",
+                    "CarePlan.activity.reference",
+                    ("Task", "ServiceRequest"),
+                ),
             ),
         ),
         ResourceDefinition(
             "Goal",
-            documentation="Goals in the patient's own words.",
+            documentation="Goals in the patient's own words (expressedBy the patient).",
             patient_nhs=nhs_number_at("Goal.subject"),
+            on_change=contribution,
+            validators=(names_patient("Goal", "subject"),),
             search_params=(
                 SearchParam("lifecycle-status", "token", "Goal.lifecycleStatus"),
                 _patient_ref("Goal.subject"),
@@ -84,9 +139,30 @@ def build_registry(settings: CarePlansSettings) -> FhirRegistry:
             ),
         ),
         ResourceDefinition(
+            "Task",
+            documentation="Care plan activities owned by any organisation.",
+            patient_nhs=nhs_number_at("Task.for"),
+            on_change=contribution,
+            validators=(names_patient("Task", "for"),),
+            search_params=(
+                SearchParam("identifier", "token", "Task.identifier"),
+                SearchParam("status", "token", "Task.status"),
+                SearchParam("focus", "reference", "Task.focus", ("CarePlan", "Goal")),
+                _patient_ref("Task.for"),
+                SearchParam("owner", "reference", "Task.owner", _PEOPLE),
+                SearchParam("period", "date", "Task.restriction.period"),
+            ),
+        ),
+    )
+
+
+def _coordination() -> tuple[ResourceDefinition, ...]:
+    return (
+        ResourceDefinition(
             "CareTeam",
-            documentation="The patient's care team, including the named care co-ordinator.",
+            documentation="The patient's care co-ordination team (written by $assign-coordinator).",
             patient_nhs=nhs_number_at("CareTeam.subject"),
+            validators=(names_patient("CareTeam", "subject"),),
             search_params=(
                 SearchParam("status", "token", "CareTeam.status"),
                 SearchParam("category", "token", "CareTeam.category"),
@@ -99,6 +175,7 @@ def build_registry(settings: CarePlansSettings) -> FhirRegistry:
             "EpisodeOfCare",
             documentation="Care co-ordination episode with its care manager.",
             patient_nhs=nhs_number_at("EpisodeOfCare.patient"),
+            validators=(names_patient("EpisodeOfCare", "patient"),),
             search_params=(
                 SearchParam("status", "token", "EpisodeOfCare.status"),
                 _patient_ref("EpisodeOfCare.patient"),
@@ -112,27 +189,33 @@ def build_registry(settings: CarePlansSettings) -> FhirRegistry:
             ),
         ),
         ResourceDefinition(
-            "Task",
-            documentation="Care plan activities owned by any organisation.",
-            patient_nhs=nhs_number_at("Task.for"),
-            search_params=(
-                SearchParam("status", "token", "Task.status"),
-                SearchParam("focus", "reference", "Task.focus", ("CarePlan", "Goal")),
-                _patient_ref("Task.for"),
-                SearchParam("owner", "reference", "Task.owner", _PEOPLE),
-                SearchParam("period", "date", "Task.restriction.period"),
-            ),
-        ),
-        ResourceDefinition(
             "Provenance",
-            documentation="Who contributed what to a plan, and handovers between co-ordinators.",
-            patient_nhs=nhs_number_at("Provenance.patient"),
+            interactions=READ_ONLY,
+            documentation="Who contributed what to a plan, and handovers between co-ordinators "
+            "(written by the service; the patient is a target given by NHS number).",
+            patient_nhs=nhs_number_at("Provenance.target"),
             search_params=(
                 SearchParam(
-                    "target", "reference", "Provenance.target", ("CarePlan", "CareTeam", "Goal")
+                    "target",
+                    "reference",
+                    "Provenance.target",
+                    ("CarePlan", "CareTeam", "Goal", "Task"),
                 ),
                 SearchParam("agent", "reference", "Provenance.agent.who", _PEOPLE),
                 SearchParam("recorded", "date", "Provenance.recorded"),
             ),
         ),
+        ResourceDefinition(
+            "Measure",
+            interactions=READ_ONLY,
+            documentation="Indicators G1-G3 (evaluate with $evaluate-measure).",
+            search_params=(SearchParam("url", "token", "Measure.url"),),
+        ),
     )
+
+
+def build_registry(settings: CarePlansSettings) -> FhirRegistry:
+    registry = FhirRegistry("care_plans")
+    registry.add(*_register(registry, settings.topic), *_plans(registry, settings.topic))
+    registry.add(*_coordination())
+    return registry.declare(ASSIGN, STRATIFY, CASELOAD, UNASSIGNED, OVERDUE, EVALUATE)

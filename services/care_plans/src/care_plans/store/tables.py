@@ -3,13 +3,35 @@
 `referral_activity` is this service's projection of the referrals service's events:
 the requests and referrals open for each patient, so a care plan view and the
 paramedic summary can show them without calling referrals (which may be down).
+
+The others are read models of this service's own FHIR resources, kept in the same
+transaction as each write, because the rules need questions FHIR search cannot
+answer cheaply (which LTC patients lack a co-ordinator, which plans are overdue):
+`patient_register` (cohorts, risk, practice, locality), `coordinator_assignment`
+(whose partial unique indexes make "one running co-ordinator, one running cover"
+a database fact), `care_plan_index` (one active comprehensive plan per patient, the
+review clock) and `care_coordination` (the patient's CareTeam and EpisodeOfCare).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import Column, DateTime, Integer, MetaData, Table, Text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Identity,
+    Index,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -28,4 +50,76 @@ referral_activity = Table(
     Column("version_id", Integer, nullable=False),
     Column("last_event_type", Text, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+patient_register = Table(
+    "patient_register",
+    metadata,
+    Column("nhs_number", Text, primary_key=True),
+    Column("patient_id", Text, nullable=False),
+    Column("practice", Text, nullable=True, index=True),
+    Column("locality", Text, nullable=True, index=True),
+    Column("birth_date", Date, nullable=True),
+    Column("cohorts", ARRAY(Text), nullable=False, server_default="{}"),
+    Column("risk_score", Integer, nullable=False, server_default="0"),
+    Column("six_monthly_review", Boolean, nullable=False, server_default="false"),
+)
+
+coordinator_assignment = Table(
+    "coordinator_assignment",
+    metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("patient_nhs", Text, nullable=False),
+    Column("patient_id", Text, nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("cover", Boolean, nullable=False),
+    Column("coordinator_ref", Text, nullable=False),
+    Column("display", Text, nullable=True),
+    Column("sds_user_id", Text, nullable=False, index=True),
+    Column("phone", Text, nullable=True),
+    Column("period_start", DateTime(timezone=True), nullable=False),
+    Column("period_end", DateTime(timezone=True), nullable=True),
+    Column("reason", Text, nullable=False),
+    Column("ended_at", DateTime(timezone=True), nullable=True),
+    Column("ended_reason", Text, nullable=True),
+    Index(
+        "ux_one_running_coordinator",
+        "patient_nhs",
+        unique=True,
+        postgresql_where=text("NOT cover AND ended_at IS NULL"),
+    ),
+    Index(
+        "ux_one_running_cover",
+        "patient_nhs",
+        unique=True,
+        postgresql_where=text("cover AND ended_at IS NULL"),
+    ),
+)
+
+care_plan_index = Table(
+    "care_plan_index",
+    metadata,
+    Column("care_plan_id", Text, primary_key=True),
+    Column("patient_nhs", Text, nullable=False, index=True),
+    Column("comprehensive", Boolean, nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("co_developed", Boolean, nullable=False),
+    Column("agreed", Boolean, nullable=False),
+    Column("goal_count", Integer, nullable=False),
+    Column("last_reviewed", Date, nullable=True),
+    Column("review_due_announced", Date, nullable=True),
+    Index(
+        "ux_one_active_comprehensive_plan",
+        "patient_nhs",
+        unique=True,
+        postgresql_where=text("comprehensive AND active"),
+    ),
+)
+
+care_coordination = Table(
+    "care_coordination",
+    metadata,
+    Column("patient_nhs", Text, primary_key=True),
+    Column("care_team_id", Text, nullable=False),
+    Column("episode_id", Text, nullable=False),
 )

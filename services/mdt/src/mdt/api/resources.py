@@ -3,25 +3,37 @@
 An MDT is a CareTeam (its locality, the practices it serves, its members); meetings
 are Appointments and Encounters; each meeting's case list is a List with a Task per
 case; outcomes are Compositions and actions are Tasks with an owner and a due date.
+Only the team is written through the generic REST interactions (checked by
+`team_issues`, its members kept by `record_team`); everything else changes through
+the MDT's operations, which keep the service's own tables in step, so those types
+are served read-only here (List only read and search, behind the membership check).
 """
 
 from __future__ import annotations
 
 from carecoord_shared.fhir.registry import (
+    READ_ONLY,
     FhirRegistry,
+    Interaction,
     ResourceDefinition,
     SearchParam,
     nhs_number_at,
 )
+from mdt.api.operations import OPERATIONS
+from mdt.service.teams import record_team
+from mdt.store.team_fhir import team_issues
 
 _PEOPLE = ("Practitioner", "PractitionerRole", "Organization", "CareTeam")
 
 
 def build_registry() -> FhirRegistry:
-    return FhirRegistry("mdt").add(
+    registry = FhirRegistry("mdt").declare(*OPERATIONS)
+    return registry.add(
         ResourceDefinition(
             "CareTeam",
             documentation="A multi-disciplinary team: locality, practices served, members.",
+            validators=(team_issues,),
+            on_change=record_team,
             search_params=(
                 SearchParam("identifier", "token", "CareTeam.identifier"),
                 SearchParam("status", "token", "CareTeam.status"),
@@ -39,8 +51,10 @@ def build_registry() -> FhirRegistry:
         ResourceDefinition(
             "Appointment",
             documentation="A scheduled MDT meeting.",
+            interactions=READ_ONLY,
             search_params=(
                 SearchParam("status", "token", "Appointment.status"),
+                SearchParam("service-type", "token", "Appointment.serviceType"),
                 SearchParam("date", "date", "Appointment.start"),
                 SearchParam("actor", "reference", "Appointment.participant.actor", _PEOPLE),
             ),
@@ -48,6 +62,7 @@ def build_registry() -> FhirRegistry:
         ResourceDefinition(
             "Encounter",
             documentation="An MDT meeting as held, with attendance.",
+            interactions=READ_ONLY,
             search_params=(
                 SearchParam("status", "token", "Encounter.status"),
                 SearchParam("date", "date", "Encounter.period"),
@@ -56,9 +71,11 @@ def build_registry() -> FhirRegistry:
         ),
         ResourceDefinition(
             "List",
-            documentation="The case list of one meeting.",
+            documentation="The case list of one meeting (MDT members only).",
+            interactions=frozenset({Interaction.READ, Interaction.SEARCH}),
             search_params=(
                 SearchParam("status", "token", "List.status"),
+                SearchParam("identifier", "token", "List.identifier"),
                 SearchParam("code", "token", "List.code"),
                 SearchParam("encounter", "reference", "List.encounter", ("Encounter",)),
                 SearchParam("date", "date", "List.date"),
@@ -67,6 +84,7 @@ def build_registry() -> FhirRegistry:
         ResourceDefinition(
             "Task",
             documentation="A case on a list (listed, prepared, discussed, deferred) or an action.",
+            interactions=READ_ONLY,
             patient_nhs=nhs_number_at("Task.for"),
             search_params=(
                 SearchParam("status", "token", "Task.status"),
@@ -75,12 +93,14 @@ def build_registry() -> FhirRegistry:
                 SearchParam("patient", "reference", "Task.for", ("Patient",)),
                 SearchParam("owner", "reference", "Task.owner", _PEOPLE),
                 SearchParam("part-of", "reference", "Task.partOf", ("Task",)),
+                SearchParam("focus", "reference", "Task.focus", ("Task",)),
                 SearchParam("period", "date", "Task.restriction.period"),
             ),
         ),
         ResourceDefinition(
             "Composition",
             documentation="The outcome record of one discussed case.",
+            interactions=READ_ONLY,
             patient_nhs=nhs_number_at("Composition.subject"),
             search_params=(
                 SearchParam("status", "token", "Composition.status"),

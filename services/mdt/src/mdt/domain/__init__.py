@@ -1,1 +1,1 @@
-"""mdt service: domain layer."""
+"""mdt service: domain layer (pure decisions, no I/O)."""

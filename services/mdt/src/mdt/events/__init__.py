@@ -1,5 +1,1 @@
-"""Events of the mdt service: the JSON Schemas of what it publishes on its topic."""
-
-from pathlib import Path
-
-SCHEMAS = Path(__file__).parent / "schemas"
+"""mdt service: events layer (schemas of what it publishes, handlers of what it reads)."""

@@ -1,1 +1,1 @@
-"""mdt service: service layer."""
+"""mdt service: one async handler per command, each one unit of work."""

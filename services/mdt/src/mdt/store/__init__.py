@@ -1,1 +1,1 @@
-"""mdt service: store layer."""
+"""mdt service: store layer (own tables, repositories, migrations)."""

@@ -18,18 +18,22 @@ from carecoord_shared.fhir.registry import (
     nhs_number_at,
 )
 from referrals.service.changes import announce_service_request_change
-from referrals.settings import ReferralsSettings
+from referrals.service.context import Referrals
+from referrals.service.conversation import on_communication
+from referrals.service.shapes import TRIAGE_STATE_EXTENSION, submission_issues
 
 _REQUESTERS = ("PractitionerRole", "Organization", "Practitioner")
 
 
-def build_registry(settings: ReferralsSettings) -> FhirRegistry:
-    return FhirRegistry("referrals").add(
+def build_registry(ctx: Referrals) -> FhirRegistry:
+    registry = FhirRegistry("referrals")
+    return registry.add(
         ResourceDefinition(
             "ServiceRequest",
             documentation="An advice & guidance request (category A&G) or a referral.",
             patient_nhs=nhs_number_at("ServiceRequest.subject"),
-            on_change=partial(announce_service_request_change, topic=settings.topic),
+            on_change=partial(announce_service_request_change, topic=ctx.topic),
+            validators=(submission_issues,),
             search_params=(
                 SearchParam(
                     "identifier", "token", "ServiceRequest.identifier", documentation="UBRN"
@@ -53,6 +57,12 @@ def build_registry(settings: ReferralsSettings) -> FhirRegistry:
                 ),
                 SearchParam("authored", "date", "ServiceRequest.authoredOn"),
                 SearchParam("text", "string", "ServiceRequest.note.text"),
+                SearchParam(
+                    "triage-state",
+                    "token",
+                    f"ServiceRequest.extension.where(url='{TRIAGE_STATE_EXTENSION}').value",
+                    documentation="Where the request is in triage (whose turn it is)",
+                ),
             ),
         ),
         ResourceDefinition(
@@ -82,10 +92,17 @@ def build_registry(settings: ReferralsSettings) -> FhirRegistry:
             "Communication",
             documentation="One turn of an A&G conversation, or a recorded advice-line call.",
             patient_nhs=nhs_number_at("Communication.subject"),
+            on_change=partial(on_communication, ctx=ctx, registry=registry),
             search_params=(
                 SearchParam("based-on", "reference", "Communication.basedOn", ("ServiceRequest",)),
                 SearchParam("patient", "reference", "Communication.subject", ("Patient",)),
                 SearchParam("sent", "date", "Communication.sent"),
+                SearchParam(
+                    "in-response-to",
+                    "reference",
+                    "Communication.inResponseTo",
+                    ("Communication",),
+                ),
                 SearchParam("medium", "token", "Communication.medium"),
                 SearchParam("category", "token", "Communication.category"),
             ),
@@ -109,6 +126,7 @@ def build_registry(settings: ReferralsSettings) -> FhirRegistry:
                 SearchParam("service-category", "token", "HealthcareService.category"),
                 SearchParam("service-type", "token", "HealthcareService.type"),
                 SearchParam("active", "token", "HealthcareService.active"),
+                SearchParam("characteristic", "token", "HealthcareService.characteristic"),
                 SearchParam(
                     "organization", "reference", "HealthcareService.providedBy", ("Organization",)
                 ),

@@ -11,6 +11,7 @@ from typing import Any
 from carecoord_shared.events import add as add_to_outbox
 from carecoord_shared.events import new_event
 from carecoord_shared.fhir.identifiers import UBRN_SYSTEM
+from carecoord_shared.fhir.outcome import business_rule
 from carecoord_shared.fhir.registry import Change, WriteContext
 
 SOURCE = "urn:carecoord:referrals"
@@ -49,6 +50,10 @@ def request_summary(change: Change) -> dict[str, Any]:
 async def announce_service_request_change(
     context: WriteContext, change: Change, *, topic: str
 ) -> None:
+    if change.kind == "create" and request_summary(change)["ubrn"] is None:
+        # Only the submission path numbers and routes a request; a PUT that would
+        # create one would skip both.
+        raise business_rule("Submit a new request with POST ServiceRequest")
     event_type = {
         "create": "carecoord.referral.submitted.v1",
         "update": "carecoord.referral.revised.v1",

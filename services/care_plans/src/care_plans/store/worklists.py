@@ -1,0 +1,123 @@
+"""Worklists and caseloads: register questions answered in SQL, returned as stored resources.
+
+Every query joins the kernel's resource table under the caller's access rule, so a
+worklist never lists a patient the caller could not open (filtered in the query,
+never after: ARCHITECTURE.md "Security model").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy import ColumnElement
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from care_plans.store.coordination import in_force
+from care_plans.store.coordination import rows as assignments
+from care_plans.store.plans import due_date, plans
+from care_plans.store.tables import care_plan_index, coordinator_assignment, patient_register
+from carecoord_shared.store.repository import AccessRule, StoredResource, stored_from_row
+from carecoord_shared.store.tables import resource
+
+MAX_ROWS = 500
+register = patient_register.c
+_COLUMNS = (
+    resource.c.pk,
+    resource.c.resource_type,
+    resource.c.id,
+    resource.c.version_id,
+    resource.c.last_updated,
+    resource.c.deleted,
+    resource.c.content,
+    resource.c.patient_nhs,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """Whose patients: a practice (ODS), a locality, or (both None) the whole system."""
+
+    practice: str | None = None
+    locality: str | None = None
+
+    def conditions(self) -> list[ColumnElement[bool]]:
+        found = []
+        if self.practice is not None:
+            found.append(register.practice == self.practice)
+        if self.locality is not None:
+            found.append(register.locality == self.locality)
+        return found
+
+
+def in_ltc_cohort() -> ColumnElement[bool]:
+    return sa.literal("long-term-condition") == sa.any_(register.cohorts)
+
+
+def has_coordinator(at: datetime) -> ColumnElement[bool]:
+    return sa.exists().where(
+        assignments.patient_nhs == register.nhs_number,
+        assignments.cover.is_(False),
+        in_force(at),
+    )
+
+
+async def _resources(
+    conn: AsyncConnection, resource_type: str, ids: sa.Select[tuple[str]], rule: AccessRule
+) -> list[StoredResource]:
+    query = (
+        sa.select(*_COLUMNS)
+        .where(
+            resource.c.resource_type == resource_type,
+            resource.c.id.in_(ids),
+            resource.c.deleted.is_(False),
+            rule(resource.c.patient_nhs),
+        )
+        .order_by(resource.c.id)
+        .limit(MAX_ROWS)
+    )
+    return [stored_from_row(row) for row in await conn.execute(query)]
+
+
+async def caseload(
+    conn: AsyncConnection, rule: AccessRule, scope: Scope, coordinator: str | None, at: datetime
+) -> list[StoredResource]:
+    """Patients with a co-ordinator (or cover) in force, by co-ordinator and/or area."""
+    filters = [in_force(at), *scope.conditions()]
+    if coordinator is not None:
+        filters.append(assignments.sds_user_id == coordinator)
+    ids = (
+        sa.select(register.patient_id)
+        .select_from(
+            coordinator_assignment.join(
+                patient_register, register.nhs_number == assignments.patient_nhs
+            )
+        )
+        .where(*filters)
+    )
+    return await _resources(conn, "Patient", ids, rule)
+
+
+async def unassigned_ltc(
+    conn: AsyncConnection, rule: AccessRule, scope: Scope, at: datetime
+) -> list[StoredResource]:
+    """Long-term-condition patients with no named co-ordinator in force (G2's gap)."""
+    ids = sa.select(register.patient_id).where(
+        in_ltc_cohort(), ~has_coordinator(at), *scope.conditions()
+    )
+    return await _resources(conn, "Patient", ids, rule)
+
+
+async def overdue_reviews(
+    conn: AsyncConnection, rule: AccessRule, scope: Scope, as_of: date
+) -> list[StoredResource]:
+    """Active comprehensive plans whose review date has passed."""
+    ids = (
+        sa.select(plans.care_plan_id)
+        .select_from(
+            care_plan_index.outerjoin(patient_register, register.nhs_number == plans.patient_nhs)
+        )
+        .where(plans.comprehensive, plans.active, due_date() < as_of, *scope.conditions())
+    )
+    return await _resources(conn, "CarePlan", ids, rule)

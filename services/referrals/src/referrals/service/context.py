@@ -1,0 +1,22 @@
+"""What every referrals handler needs besides the caller's transaction.
+
+Built once from settings (in `create_app` and the worker), never at import.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from referrals.domain.clock import WorkingCalendar, england_and_wales
+
+
+@dataclass(frozen=True, slots=True)
+class Referrals:
+    topic: str
+    calendar: WorkingCalendar = field(default_factory=england_and_wales)
+    imminent_working_days: int = 1
+    """Raise breach-imminent this many working days before a response is due."""
+    now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    """The clock (tests pin it to a date such as the Thursday before Easter)."""

@@ -1,0 +1,126 @@
+"""What each triage outcome does beyond moving the state.
+
+Redirection opens a new triage at the new service (the old Task and case stay, ended
+as `redirected`, so the history is kept); a request for information gives the
+referrer a Task and pauses the clock; conversion makes the referral that replaces
+the A&G request, or asks the referrer to authorise it. Called only by the `$triage`
+handler, inside its transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from carecoord_shared.fhir.outcome import business_rule
+from carecoord_shared.fhir.unit_of_work import FhirTransaction
+from carecoord_shared.store.repository import StoredResource
+from referrals.domain.triage import Decision, Outcome, TriageState
+from referrals.service import announce, shapes
+from referrals.service.context import Referrals
+from referrals.service.routing import named_service
+from referrals.service.submission import start_triage
+from referrals.store import cases
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    tx: FhirTransaction
+    ctx: Referrals
+    note: str | None
+    reason: str | None
+    request: StoredResource
+    case: cases.TriageCase
+    decision: Decision
+    now: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUp:
+    state: TriageState
+    task: str | None = None
+    referral: str | None = None
+    request: StoredResource | None = None
+    """The request as this step already rewrote it (None: the caller records the state)."""
+
+
+async def apply(step: Step, redirect_to: str | None) -> FollowUp:
+    outcome, after = step.decision.outcome, step.decision.after
+    if outcome is Outcome.REDIRECTED:
+        return await _redirect(step, redirect_to or "")
+    if outcome is Outcome.INFORMATION_REQUESTED:
+        await _ask_referrer(step, "information-request")
+    elif outcome is Outcome.CONVERTED and step.decision.convert_now:
+        return await _convert(step)
+    elif outcome is Outcome.CONVERTED:
+        await _ask_referrer(step, "conversion-request")
+    return FollowUp(after)
+
+
+async def move_task(step: Step) -> None:
+    """The triage Task and the case take the decision's state."""
+    tx, case, after = step.tx, step.case, step.decision.after
+    task = await tx.read("Task", case.task.split("/", 1)[1], lock=True)
+    moved = shapes.moved_task(task.as_json(), after, step.decision.outcome.value, step.note, None)
+    await tx.update("Task", task.id, moved, if_match=task.version_id)
+    changes: dict[str, object] = {"state": after}
+    if after.responded and case.responded_at is None:
+        changes["responded_at"] = step.now
+    if after is TriageState.AWAITING_INFORMATION:
+        changes["paused_at"] = step.now
+    await cases.mark(tx.conn, case.task, **changes)
+
+
+async def _ask_referrer(step: Step, code: str) -> None:
+    body = shapes.referrer_task(
+        code,
+        step.request.reference,
+        step.request.as_json(),
+        step.case.requester_ods,
+        step.case.task,
+        step.note,
+    )
+    await step.tx.create("Task", body)
+
+
+async def _redirect(step: Step, service_id: str) -> FollowUp:
+    tx = step.tx
+    service = await named_service(tx, service_id)
+    if service.reference == step.case.service:
+        raise business_rule("The request is already with that service", ("redirectTo",))
+    body = shapes.with_triage_state(step.request.as_json(), TriageState.AWAITING_TRIAGE)
+    body["performer"] = [{"reference": service.reference}]
+    request, _ = await tx.update(
+        "ServiceRequest", step.request.id, body, if_match=step.request.version_id
+    )
+    task = await start_triage(tx, step.ctx, request, service, step.case.requester_ods, step.now)
+    return FollowUp(TriageState.AWAITING_TRIAGE, task=task, request=request)
+
+
+async def _convert(step: Step) -> FollowUp:
+    tx, advice = step.tx, step.request
+    referral_ubrn = await cases.reserve_ubrn(tx.conn, "r")
+    referral, _ = await tx.create(
+        "ServiceRequest", shapes.referral_from(advice.as_json(), advice.reference, referral_ubrn)
+    )
+    await cases.bind_ubrn(tx.conn, referral_ubrn, referral.reference)
+    marked = shapes.marked_converted(
+        shapes.with_triage_state(advice.as_json(), TriageState.CONVERTED),
+        referral.reference,
+        referral_ubrn,
+    )
+    updated, _ = await tx.update("ServiceRequest", advice.id, marked, if_match=advice.version_id)
+    await announce.announce(
+        tx.conn,
+        step.ctx.topic,
+        announce.CONVERTED,
+        advice.reference,
+        step.case.nhs_number,
+        {
+            "serviceRequest": advice.reference,
+            "referral": referral.reference,
+            "ubrn": step.case.ubrn,
+            "referralUbrn": referral_ubrn,
+        },
+    )
+    return FollowUp(TriageState.CONVERTED, referral=referral.reference, request=updated)
