@@ -34,6 +34,8 @@ class ServiceSettings(BaseSettings):
     database_name: str = "postgres"
     database_url: str | None = None
     database_pool_size: int = 10
+    topic: str = ""
+    """The Kafka topic this service publishes on (each service sets its own)."""
     kafka_bootstrap_servers: str = Field(
         default_factory=lambda: os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
     )

@@ -90,6 +90,15 @@ def capability_statement(registry: FhirRegistry, base_url: str, software: str) -
                     "with SMART v2 scopes; access to patient data also needs a care relationship.",
                 },
                 "resource": [_resource(registry, d) for d in registry.all()],
+                "operation": [
+                    {
+                        "name": op.name.lstrip("$"),
+                        "definition": op.definition or f"urn:carecoord:op:{op.name}",
+                        "documentation": op.documentation,
+                    }
+                    for op in registry.operations
+                    if not op.resource_type
+                ],
             }
         ],
     }

@@ -125,7 +125,7 @@ class FhirRegistry:
         return self
 
     def declare(self, *operations: OperationDeclaration) -> FhirRegistry:
-        self.operations.extend(operations)
+        self.operations.extend(op for op in operations if op not in self.operations)
         return self
 
     def get(self, resource_type: str) -> ResourceDefinition | None:

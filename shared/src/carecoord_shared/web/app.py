@@ -20,9 +20,12 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from carecoord_shared.db import create_engine, database_ready, migrate_async
+from carecoord_shared.events.schemas import SchemaCatalogue
 from carecoord_shared.events.topics import kafka_ready
 from carecoord_shared.fhir.http import outcome_response
 from carecoord_shared.fhir.interactions import FhirInteractions
+from carecoord_shared.fhir.kernel_operations import BREAK_GLASS
+from carecoord_shared.fhir.kernel_operations import router as kernel_operations
 from carecoord_shared.fhir.outcome import FhirError, Issue, method_not_allowed, unknown_route
 from carecoord_shared.fhir.registry import FhirRegistry
 from carecoord_shared.fhir.routes import router as fhir_router
@@ -100,6 +103,7 @@ def create_service_app(
     description: str = "",
     routers: Sequence[APIRouter] = (),
     migrations: Path | None = None,
+    event_schemas: Path | None = None,
     on_startup: Startup | None = None,
 ) -> FastAPI:
     """Build a service. Operation routers are mounted before the generic FHIR routes."""
@@ -127,10 +131,14 @@ def create_service_app(
 
     app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan)
     app.state.settings = settings
-    app.state.registry = registry
+    app.state.registry = registry.declare(BREAK_GLASS)
+    app.state.event_catalogue = (
+        SchemaCatalogue.from_folder(event_schemas) if event_schemas is not None else None
+    )
     app.add_middleware(RequestContextMiddleware)
     _error_handlers(app)
     _health_routes(app)
+    app.include_router(kernel_operations)
     for extra in routers:
         app.include_router(extra)
     app.include_router(fhir_router)
