@@ -5,17 +5,17 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import uuid
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
 from aiokafka import AIOKafkaConsumer
-from aiokafka.admin import AIOKafkaAdminClient
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from carecoord_devstack.testing import drop_topic, until
 from carecoord_shared.db import create_engine, migrate_async
 from carecoord_shared.events import (
     DLT_ATTEMPTS,
@@ -61,16 +61,6 @@ async def topic(kafka_bootstrap: str) -> AsyncIterator[str]:
     await ensure_topics(kafka_bootstrap, [name])
     yield name
     await drop_topic(kafka_bootstrap, name)
-
-
-async def drop_topic(bootstrap: str, topic: str) -> None:
-    """Keep the local broker small: every test makes a topic and its DLT."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        await admin.delete_topics([topic, dead_letter_topic(topic)])
-    finally:
-        await admin.close()
 
 
 async def note(conn: AsyncConnection, event: Event) -> None:
@@ -132,15 +122,6 @@ def _consumer(
         consumer_options=SMALL_GROUP_TIMEOUTS,
         **options,
     )
-
-
-async def until(condition: Callable[[], bool], timeout_s: float) -> None:
-    """Poll state that another task owns until `condition` holds."""
-    async with asyncio.timeout(timeout_s):
-        while True:
-            if condition():
-                return
-            await asyncio.sleep(0.005)
 
 
 async def _noted(engine: AsyncEngine) -> list[int]:

@@ -4,20 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 
 import pytest
-from aiokafka.admin import AIOKafkaAdminClient
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from carecoord_devstack.testing import drop_topic, until
 from carecoord_shared.db import create_engine, migrate_async
 from carecoord_shared.events import (
     Backoff,
     Event,
     InboxConsumer,
     OutboxRelay,
-    dead_letter_topic,
     ensure_topics,
     new_event,
 )
@@ -36,25 +35,6 @@ async def engine(fresh_database_url: str) -> AsyncIterator[AsyncEngine]:
         await conn.execute(text("create table applied (arrival bigserial, nhs text, n int)"))
     yield engine
     await engine.dispose()
-
-
-async def until(condition: Callable[[], bool], timeout_s: float) -> None:
-    """Poll state that another task owns until `condition` holds."""
-    async with asyncio.timeout(timeout_s):
-        while True:
-            if condition():
-                return
-            await asyncio.sleep(0.005)
-
-
-async def drop_topic(bootstrap: str, topic: str) -> None:
-    """Keep the local broker small: every test makes a topic and its DLT."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        await admin.delete_topics([topic, dead_letter_topic(topic)])
-    finally:
-        await admin.close()
 
 
 async def apply_revision(conn: AsyncConnection, event: Event) -> None:

@@ -10,15 +10,14 @@ from typing import Any
 import orjson
 import pytest
 from aiokafka import AIOKafkaConsumer
-from aiokafka.admin import AIOKafkaAdminClient
 from sqlalchemy import func, inspect, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from carecoord_devstack.testing import drop_topic, until
 from carecoord_shared.db import create_engine, migrate_async
 from carecoord_shared.events import (
     Event,
     OutboxRelay,
-    dead_letter_topic,
     ensure_topics,
     inbox,
     new_event,
@@ -47,16 +46,6 @@ async def topic(kafka_bootstrap: str) -> AsyncIterator[str]:
     await drop_topic(kafka_bootstrap, name)
 
 
-async def drop_topic(bootstrap: str, topic: str) -> None:
-    """Keep the local broker small: every test makes a topic and its DLT."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        await admin.delete_topics([topic, dead_letter_topic(topic)])
-    finally:
-        await admin.close()
-
-
 async def read_topic(
     bootstrap: str, topic: str, done: Callable[[list[Any]], bool], timeout_s: float = 30
 ) -> list[Any]:
@@ -74,15 +63,6 @@ async def read_topic(
     finally:
         await consumer.stop()
     return records
-
-
-async def until(condition: Callable[[], bool], timeout_s: float) -> None:
-    """Poll state that another task owns until `condition` holds."""
-    async with asyncio.timeout(timeout_s):
-        while True:
-            if condition():
-                return
-            await asyncio.sleep(0.005)
 
 
 def _event(nhs: str, n: int = 0) -> Event:

@@ -1,4 +1,4 @@
-"""Test support shared by every test tier: fresh databases on the real PostgreSQL.
+"""Test support shared by every test tier: fresh databases, topics, waiting.
 
 Tests never share rows: each that needs a database gets a new, empty one with a
 unique name on the project's own PostgreSQL (or on `CARECOORD_TEST_DATABASE_URL`'s
@@ -7,13 +7,17 @@ server, for runs against servers started elsewhere).
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
+from collections.abc import Callable
 
+from aiokafka.admin import AIOKafkaAdminClient
 from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from carecoord_devstack.postgres import postgres_url
+from carecoord_shared.events import dead_letter_topic
 
 
 def admin_url() -> str:
@@ -31,3 +35,22 @@ async def create_fresh_database(prefix: str) -> str:
     finally:
         await engine.dispose()
     return make_url(admin).set(database=name).render_as_string(hide_password=False)
+
+
+async def until(condition: Callable[[], bool], timeout_s: float) -> None:
+    """Poll state that another task owns until `condition` holds (or time out)."""
+    async with asyncio.timeout(timeout_s):
+        while True:  # the state belongs to another task that signals nothing: poll it
+            if condition():
+                return
+            await asyncio.sleep(0.005)
+
+
+async def drop_topic(bootstrap: str, topic: str) -> None:
+    """Keep the local broker small: every test makes a topic and its dead-letter topic."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        await admin.delete_topics([topic, dead_letter_topic(topic)])
+    finally:
+        await admin.close()
