@@ -143,7 +143,10 @@ def assignment(
     params: list[dict[str, Any]] = [
         {
             "name": "practitionerRole",
-            "valueReference": {"reference": f"PractitionerRole/pr-{sds}", "display": f"Nurse {sds}"},
+            "valueReference": {
+                "reference": f"PractitionerRole/pr-{sds}",
+                "display": f"Nurse {sds}",
+            },
         },
         {"name": "sdsUserId", "valueString": sds},
         {"name": "phone", "valueString": "01234 567890"},
@@ -193,9 +196,7 @@ class CarePlans:
             await self.post(condition(nhs_number, code), role="system")
         return created["id"], nhs_number
 
-    async def assign(
-        self, patient_id: str, body: dict[str, Any], **who: Any
-    ) -> httpx.Response:
+    async def assign(self, patient_id: str, body: dict[str, Any], **who: Any) -> httpx.Response:
         return await self.client.post(
             f"/fhir/Patient/{patient_id}/$assign-coordinator",
             content=orjson.dumps(body),

@@ -2,17 +2,21 @@
 
 Same code base as the API, separate process (so a slow consumer never slows a GP's
 request). It migrates the database, makes sure its own topic and the topics it reads
-exist (with their dead-letter topics), then runs the relay and every consumer until
-SIGTERM or SIGINT, and stops them cleanly so offsets are committed.
+exist (with their dead-letter topics), then runs the relay, every consumer and the
+service's periodic jobs until SIGTERM or SIGINT, and stops them cleanly so offsets
+are committed.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from carecoord_shared.db import create_engine, migrate_async, wait_for_database
 from carecoord_shared.events import (
@@ -38,15 +42,38 @@ class Subscription:
     schemas: SchemaCatalogue | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class PeriodicJob:
+    """Housekeeping a worker runs on a clock (lapsing cover, due reviews, breaches).
+
+    `run` gets the worker's engine; each run should be idempotent, because a worker
+    restarting (or a second worker) may run it again. A failure is logged by class
+    only and retried at the next tick."""
+
+    name: str
+    interval_s: float
+    run: Callable[[AsyncEngine], Awaitable[object]]
+
+
 @dataclass(slots=True)
 class Worker:
     settings: ServiceSettings
     topic: str
     subscriptions: Sequence[Subscription] = ()
     migrations: Path | None = None
+    jobs: Sequence[PeriodicJob] = ()
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
     started: asyncio.Event = field(default_factory=asyncio.Event)
     """Set once the database is migrated, topics exist and the relay and consumers run."""
+
+    async def _every(self, job: PeriodicJob, engine: AsyncEngine) -> None:
+        while not self.stopping.is_set():
+            try:
+                await job.run(engine)
+            except Exception as error:  # keep the clock going; the next tick retries
+                log.warning("worker.job_failed", job=job.name, error=type(error).__name__)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stopping.wait(), job.interval_s)
 
     def group_id(self, subscription: Subscription) -> str:
         return f"{self.settings.service_name}.{subscription.name}"

@@ -62,9 +62,7 @@ async def test_new_assignment_hands_over_with_provenance_and_moves_access(
     [ended] = await care_plans.events("carecoord.coordinator.ended.v1", f"Patient/{patient_id}")
     assert ended["coordinator"]["sdsUserId"] == "200001"
     assert ended["reason"] == "handover: moved team"
-    assigned = await care_plans.events(
-        "carecoord.coordinator.assigned.v1", f"Patient/{patient_id}"
-    )
+    assigned = await care_plans.events("carecoord.coordinator.assigned.v1", f"Patient/{patient_id}")
     assert assigned[-1]["previous"]["sdsUserId"] == "200001"
     provenance = await care_plans.client.get(
         f"/fhir/Provenance?target=CareTeam/{team['id']}", headers=care_plans.auth()
@@ -76,8 +74,12 @@ async def test_new_assignment_hands_over_with_provenance_and_moves_access(
     # the old co-ordinator (another organisation) lost access, the new one has it
     old = care_plans.auth("care-coordinator", organisation=PRACTICE_B, user="200001")
     new = care_plans.auth("care-coordinator", organisation=PRACTICE_B, user="200002")
-    assert (await care_plans.client.get(f"/fhir/Patient/{patient_id}", headers=old)).status_code == 404
-    assert (await care_plans.client.get(f"/fhir/Patient/{patient_id}", headers=new)).status_code == 200
+    assert (
+        await care_plans.client.get(f"/fhir/Patient/{patient_id}", headers=old)
+    ).status_code == 404
+    assert (
+        await care_plans.client.get(f"/fhir/Patient/{patient_id}", headers=new)
+    ).status_code == 200
 
 
 async def test_twenty_concurrent_assignments_leave_exactly_one_coordinator(
@@ -94,8 +96,9 @@ async def test_twenty_concurrent_assignments_leave_exactly_one_coordinator(
     )
     assert running == 1
     team = (
-        await care_plans.client.get(f"/fhir/CareTeam?patient:identifier={_nhs(nhs)}",
-                                    headers=care_plans.auth())
+        await care_plans.client.get(
+            f"/fhir/CareTeam?patient:identifier={_nhs(nhs)}", headers=care_plans.auth()
+        )
     ).json()["entry"][0]["resource"]
     assert len(_running(team)) == 1
     assert len(team["participant"]) == 20
@@ -122,18 +125,25 @@ async def test_cover_runs_beside_the_coordinator_and_ends_by_itself(care_plans: 
     assert response.status_code == 200, response.text
     # the cover's access already ended with its period, whatever the clock job does
     covering = care_plans.auth("care-coordinator", organisation=PRACTICE_B, user="400002")
-    assert (await care_plans.client.get(f"/fhir/Patient/{patient_id}", headers=covering)).status_code == 404
-    report = await housekeep(care_plans.engine, care_plans.app.state.registry, care_plans.settings.topic)
+    assert (
+        await care_plans.client.get(f"/fhir/Patient/{patient_id}", headers=covering)
+    ).status_code == 404
+    report = await housekeep(
+        care_plans.engine, care_plans.app.state.registry, care_plans.settings.topic
+    )
     assert report.lapsed_assignments >= 1
     ended = await care_plans.events("carecoord.coordinator.ended.v1", f"Patient/{patient_id}")
     assert [(e["coordinator"]["sdsUserId"], e["reason"]) for e in ended] == [
         ("400002", "cover period ended")
     ]
     # the named co-ordinator is untouched, and a second run changes nothing
-    again = await housekeep(care_plans.engine, care_plans.app.state.registry, care_plans.settings.topic)
+    again = await housekeep(
+        care_plans.engine, care_plans.app.state.registry, care_plans.settings.topic
+    )
     assert again.lapsed_assignments == 0
     running = await care_plans.scalar(
-        "select sds_user_id from coordinator_assignment where patient_nhs = :n and ended_at is null",
+        "select sds_user_id from coordinator_assignment"
+        " where patient_nhs = :n and ended_at is null",
         n=nhs,
     )
     assert running == "400001"
@@ -156,7 +166,10 @@ async def test_bad_assignment_input_is_refused_with_the_parameter_named(
     cases = []
     wrong_kind = assignment("600001", kind="chief")
     cases.append(wrong_kind)
-    no_sds = {"resourceType": "Parameters", "parameter": good["parameter"][:1] + good["parameter"][2:]}
+    no_sds = {
+        "resourceType": "Parameters",
+        "parameter": good["parameter"][:1] + good["parameter"][2:],
+    }
     cases.append(no_sds)
     bad_ref = assignment("600001")
     bad_ref["parameter"][0]["valueReference"]["reference"] = "Patient/x"
@@ -178,8 +191,9 @@ async def test_bad_assignment_input_is_refused_with_the_parameter_named(
     assert not_json.status_code == 400
     other_practice = await care_plans.assign(patient_id, good, organisation=PRACTICE_B)
     assert other_practice.status_code == 404
-    patient_token = await care_plans.assign(patient_id, good, role="patient", organisation=None,
-                                            nhs_number="9990000018")
+    patient_token = await care_plans.assign(
+        patient_id, good, role="patient", organisation=None, nhs_number="9990000018"
+    )
     assert patient_token.status_code == 403
 
 
@@ -198,11 +212,14 @@ async def test_caseloads_and_the_unassigned_worklist(care_plans: CarePlans) -> N
     assert assigned_id in await ids("/fhir/Patient/$caseload?locality=north")
     worklist = await ids(f"/fhir/Patient/$unassigned-coordinator?practice={PRACTICE_A}")
     assert unassigned_id in worklist
-    assert assigned_id not in worklist and not_ltc_id not in worklist
+    assert assigned_id not in worklist
+    assert not_ltc_id not in worklist
     other = await care_plans.client.get(
         f"/fhir/Patient/$unassigned-coordinator?practice={PRACTICE_A}",
         headers=care_plans.auth(organisation=PRACTICE_B),
     )
     assert other.json().get("entry", []) == []
-    bad = await care_plans.client.get("/fhir/Patient/$caseload?colour=red", headers=care_plans.auth())
+    bad = await care_plans.client.get(
+        "/fhir/Patient/$caseload?colour=red", headers=care_plans.auth()
+    )
     assert bad.status_code == 400

@@ -117,8 +117,8 @@ def _reference_rows(name: str, value: Any) -> Iterator[IndexRow]:
     if not isinstance(value, dict):
         return
     reference = value.get("reference")
-    if isinstance(reference, str):
-        yield IndexRow(name, value=reference)
+    if isinstance(reference, str):  # a versioned reference is found by its resource too
+        yield IndexRow(name, value=reference.split("/_history/")[0])
     identifier = value.get("identifier")
     if isinstance(identifier, dict) and "value" in identifier:
         yield IndexRow(

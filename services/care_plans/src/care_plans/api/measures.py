@@ -16,9 +16,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from care_plans.api.params import day, one_query_value, only_known
+from care_plans.domain.areas import Area
 from care_plans.domain.measures import INDICATORS
 from care_plans.service.indicators import evaluate
-from care_plans.store.worklists import Scope
 from carecoord_shared.fhir.http import json_response
 from carecoord_shared.fhir.outcome import bad_request, forbidden, not_found
 from carecoord_shared.fhir.registry import OperationDeclaration
@@ -35,14 +35,14 @@ _SUBJECT = re.compile(r"(Organization|Location)/([A-Za-z0-9\-.]{1,64})")
 router = APIRouter(prefix="/fhir", tags=["Indicators"])
 
 
-def scope_of(subject: str | None) -> Scope:
+def scope_of(subject: str | None) -> Area:
     if subject is None:
-        return Scope()
+        return Area()
     match = _SUBJECT.fullmatch(subject)
     if match is None:
         raise bad_request("subject must be Organization/{ODS} or Location/{locality}", ("subject",))
     kind, value = match.groups()
-    return Scope(practice=value) if kind == "Organization" else Scope(locality=value)
+    return Area(practice=value) if kind == "Organization" else Area(locality=value)
 
 
 @router.get("/Measure/{measure_id}/$evaluate-measure", summary=EVALUATE.documentation)

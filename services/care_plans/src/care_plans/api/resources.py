@@ -20,6 +20,7 @@ from care_plans.api.coordination import ASSIGN
 from care_plans.api.measures import EVALUATE
 from care_plans.api.register import STRATIFY
 from care_plans.api.worklists import CASELOAD, OVERDUE, UNASSIGNED
+from care_plans.domain.codes import EXT_CO_DEVELOPMENT
 from care_plans.service.plans import on_contribution, on_plan_change
 from care_plans.service.register import on_condition_change, on_patient_change
 from care_plans.settings import CarePlansSettings
@@ -58,6 +59,31 @@ def names_patient(resource_type: str, element: str) -> Callable[[dict[str, Any]]
         return [Issue("required", f"{where} must identify the patient by NHS number", (where,))]
 
     return rule
+
+
+_PLAN_STATUS = frozenset(
+    {"draft", "active", "on-hold", "revoked", "completed", "entered-in-error", "unknown"}
+)
+
+
+def plan_status(body: dict[str, Any]) -> list[Issue]:
+    """R4 CarePlan.status is a required binding the model library does not check."""
+    if body.get("status") in _PLAN_STATUS:
+        return []
+    return [Issue("value", "CarePlan.status is not a CarePlan status", ("CarePlan.status",))]
+
+
+def co_development(body: dict[str, Any]) -> list[Issue]:
+    """Co-development, when recorded, says with whom, when and how (README, extensions)."""
+    for extension in body.get("extension") or []:
+        if extension.get("url") != EXT_CO_DEVELOPMENT:
+            continue
+        parts = {part.get("url") for part in extension.get("extension") or []}
+        missing = sorted({"with", "when", "how"} - parts)
+        if missing:
+            where = f"CarePlan.extension('{EXT_CO_DEVELOPMENT}')"
+            return [Issue("required", f"Co-development needs {', '.join(missing)}", (where,))]
+    return []
 
 
 def _register(registry: FhirRegistry, topic: str) -> tuple[ResourceDefinition, ...]:
@@ -109,7 +135,7 @@ def _plans(registry: FhirRegistry, topic: str) -> tuple[ResourceDefinition, ...]
             patient_nhs=nhs_number_at("CarePlan.subject"),
             require_if_match=True,
             on_change=partial(on_plan_change, registry=registry, topic=topic),
-            validators=(names_patient("CarePlan", "subject"),),
+            validators=(names_patient("CarePlan", "subject"), plan_status, co_development),
             search_params=(
                 SearchParam("status", "token", "CarePlan.status"),
                 SearchParam("category", "token", "CarePlan.category"),

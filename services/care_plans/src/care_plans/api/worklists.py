@@ -11,14 +11,12 @@ Results are filtered by the caller's access in the query and audited like a sear
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from care_plans.api.params import day, one_query_value, only_known
-from care_plans.store import worklists
-from care_plans.store.worklists import Scope
+from care_plans.domain.areas import Area
+from care_plans.service import worklists
 from carecoord_shared.fhir.http import fhir_response, searchset
 from carecoord_shared.fhir.registry import OperationDeclaration
 from carecoord_shared.security.fastapi import CurrentPrincipal, require_operation
@@ -45,8 +43,8 @@ OVERDUE = OperationDeclaration(
 router = APIRouter(prefix="/fhir", tags=["Worklists"])
 
 
-def _scope(request: Request) -> Scope:
-    return Scope(one_query_value(request, "practice"), one_query_value(request, "locality"))
+def _area(request: Request) -> Area:
+    return Area(one_query_value(request, "practice"), one_query_value(request, "locality"))
 
 
 def _bundle(request: Request, resource_type: str, found: list[StoredResource]) -> Response:
@@ -59,10 +57,9 @@ def _bundle(request: Request, resource_type: str, found: list[StoredResource]) -
 async def caseload(request: Request, principal: CurrentPrincipal) -> Response:
     require_operation(principal, "Patient", CASELOAD.name, changes_state=False)
     only_known(request, {"coordinator", "practice", "locality"})
-    coordinator, scope = one_query_value(request, "coordinator"), _scope(request)
+    coordinator, area = one_query_value(request, "coordinator"), _area(request)
     async with request.app.state.fhir.transaction(principal) as tx:
-        found = await worklists.caseload(tx.conn, tx.rule, scope, coordinator, datetime.now(UTC))
-        await tx.audit("E", "Patient/$caseload", found)
+        found = await worklists.caseload(tx, area, coordinator)
     return _bundle(request, "Patient", found)
 
 
@@ -70,10 +67,9 @@ async def caseload(request: Request, principal: CurrentPrincipal) -> Response:
 async def unassigned(request: Request, principal: CurrentPrincipal) -> Response:
     require_operation(principal, "Patient", UNASSIGNED.name, changes_state=False)
     only_known(request, {"practice", "locality"})
-    scope = _scope(request)
+    area = _area(request)
     async with request.app.state.fhir.transaction(principal) as tx:
-        found = await worklists.unassigned_ltc(tx.conn, tx.rule, scope, datetime.now(UTC))
-        await tx.audit("E", "Patient/$unassigned-coordinator", found)
+        found = await worklists.unassigned(tx, area)
     return _bundle(request, "Patient", found)
 
 
@@ -81,9 +77,7 @@ async def unassigned(request: Request, principal: CurrentPrincipal) -> Response:
 async def overdue(request: Request, principal: CurrentPrincipal) -> Response:
     require_operation(principal, "CarePlan", OVERDUE.name, changes_state=False)
     only_known(request, {"practice", "locality", "asOf"})
-    as_of = day(one_query_value(request, "asOf"), "asOf") or datetime.now(UTC).date()
-    scope = _scope(request)
+    as_of, area = day(one_query_value(request, "asOf"), "asOf"), _area(request)
     async with request.app.state.fhir.transaction(principal) as tx:
-        found = await worklists.overdue_reviews(tx.conn, tx.rule, scope, as_of)
-        await tx.audit("E", "CarePlan/$overdue-review", found)
+        found = await worklists.overdue(tx, area, as_of)
     return _bundle(request, "CarePlan", found)

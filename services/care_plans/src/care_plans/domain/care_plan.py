@@ -1,30 +1,15 @@
-"""Shared care plans: what the service reads out of a CarePlan, and the review schedule.
+"""Shared care plans: the facts the rules need about a plan, and the review schedule.
 
 A comprehensive plan is the one personalised care and support plan of a patient
 (DOMAIN.md, G3); condition-specific plans may sit beside it. Reviews: "at least
-annual; twice a year for diabetes or COPD (G1)". The last review is recorded on the
-plan (extension `care-plan-last-reviewed`), or, when none is, the plan's start.
-End-of-life preferences (EPaCCS-style: preferred place of care and death,
-resuscitation decision with who decided and when, key contacts) are carried in one
-extension so they reach the paramedic summary in `careplan.revised` events.
+annual; twice a year for diabetes or COPD (G1)". Reading these facts out of FHIR
+JSON is `service.plan_fhir`'s job; this module has no FHIR and no I/O.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
-
-from care_plans.domain.codes import (
-    COMPREHENSIVE,
-    EXT_AGREEMENT,
-    EXT_CO_DEVELOPMENT,
-    EXT_END_OF_LIFE,
-    EXT_LAST_REVIEWED,
-    PLAN_KIND_SYSTEM,
-)
-
-Json = dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,53 +22,13 @@ class PlanFacts:
     last_reviewed: date | None
 
 
-def _extension(resource: Json, url: str) -> Json | None:
-    for extension in resource.get("extension") or []:
-        if isinstance(extension, dict) and extension.get("url") == url:
-            return extension
-    return None
-
-
-def _date(text: object) -> date | None:
-    if not isinstance(text, str) or len(text) < 10:
-        return None
-    try:
-        return date.fromisoformat(text[:10])
-    except ValueError:
-        return None
-
-
-def is_comprehensive(plan: Json) -> bool:
-    return any(
-        coding.get("system") == PLAN_KIND_SYSTEM and coding.get("code") == COMPREHENSIVE
-        for category in plan.get("category") or []
-        for coding in category.get("coding") or []
-    )
-
-
-def last_reviewed(plan: Json) -> date | None:
-    extension = _extension(plan, EXT_LAST_REVIEWED)
-    reviewed = _date((extension or {}).get("valueDateTime") or (extension or {}).get("valueDate"))
-    return reviewed or _date((plan.get("period") or {}).get("start")) or _date(plan.get("created"))
-
-
-def facts_of(plan: Json) -> PlanFacts:
-    return PlanFacts(
-        comprehensive=is_comprehensive(plan),
-        active=plan.get("status") == "active",
-        co_developed=_extension(plan, EXT_CO_DEVELOPMENT) is not None,
-        agreed=bool((_extension(plan, EXT_AGREEMENT) or {}).get("valueBoolean")),
-        goal_count=len(plan.get("goal") or []),
-        last_reviewed=last_reviewed(plan),
-    )
-
-
 def add_months(day: date, months: int) -> date:
+    """The same day `months` later (or earlier), clamped to the end of a shorter month."""
     month_index = day.month - 1 + months
     year, month = day.year + month_index // 12, month_index % 12 + 1
-    for candidate in (day.day, 30, 29, 28):
+    for last in (31, 30, 29, 28):
         try:
-            return date(year, month, min(day.day, candidate))
+            return date(year, month, min(day.day, last))
         except ValueError:
             continue
     raise AssertionError("unreachable")
@@ -95,35 +40,3 @@ def review_months(six_monthly: bool) -> int:
 
 def next_review_due(reviewed: date | None, six_monthly: bool) -> date | None:
     return None if reviewed is None else add_months(reviewed, review_months(six_monthly))
-
-
-def _sub(extension: Json, url: str) -> Json:
-    for part in extension.get("extension") or []:
-        if part.get("url") == url:
-            return dict(part)
-    return {}
-
-
-def end_of_life(plan: Json) -> Json | None:
-    """The end-of-life block of a `careplan.revised` event, or None."""
-    extension = _extension(plan, EXT_END_OF_LIFE)
-    if extension is None:
-        return None
-    resuscitation = _sub(extension, "resuscitation")
-    return {
-        "preferredPlaceOfCare": _sub(extension, "preferredPlaceOfCare").get("valueString"),
-        "preferredPlaceOfDeath": _sub(extension, "preferredPlaceOfDeath").get("valueString"),
-        "resuscitation": {
-            "decision": _sub(resuscitation, "decision").get("valueString"),
-            "decidedBy": (_sub(resuscitation, "decidedBy").get("valueReference") or {}).get(
-                "display"
-            )
-            or (_sub(resuscitation, "decidedBy").get("valueReference") or {}).get("reference"),
-            "decidedOn": _sub(resuscitation, "decidedOn").get("valueDateTime"),
-        },
-        "keyContacts": [
-            part.get("valueString")
-            for part in extension.get("extension") or []
-            if part.get("url") == "keyContact" and part.get("valueString")
-        ],
-    }

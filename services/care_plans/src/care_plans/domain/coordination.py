@@ -26,6 +26,7 @@ class AssignmentRejected(ValueError):
 
     def __init__(self, message: str, field: str) -> None:
         super().__init__(message)
+        self.message = message
         self.field = field
 
 

@@ -85,7 +85,8 @@ def _handlers(registry: FhirRegistry, topic: str) -> dict[str, Handler]:
 
     async def outcome(tx: FhirTransaction, event: Event) -> None:
         data = event.data
-        if data.get("planReviewed") is True and isinstance(data.get("nhsNumber"), str):
+        discussed = data.get("status") == "discussed" and data.get("planReviewed") is True
+        if discussed and isinstance(data.get("nhsNumber"), str):
             await reactions.record_review(tx, data["nhsNumber"], event.time.isoformat())
 
     return {

@@ -86,6 +86,22 @@ async def _record_handover(
     )
 
 
+def _assigned(patient_id: str, team: str, new: Assignment, previous: Any) -> dict[str, Any]:
+    """The data of `coordinator.assigned` (docs/EVENTS.md)."""
+    return {
+        "patient": f"Patient/{patient_id}",
+        "careTeam": team,
+        "coordinator": new.coordinator.as_event(),
+        "kind": new.kind,
+        "cover": new.cover,
+        "period": {
+            "start": new.start.isoformat(),
+            "end": new.end.isoformat() if new.end else None,
+        },
+        "previous": coordinator_of(previous) if previous is not None else None,
+    }
+
+
 async def assign_coordinator(
     tx: FhirTransaction, patient_id: str, assignment: Assignment, topic: str
 ) -> dict[str, Any]:
@@ -93,7 +109,7 @@ async def assign_coordinator(
     try:
         check_assignment(assignment)
     except AssignmentRejected as rejected:
-        raise business_rule(str(rejected), (rejected.field,)) from None
+        raise business_rule(rejected.message, (rejected.field,)) from None
     patient = await tx.read("Patient", patient_id, lock=True)
     nhs_number = patient.patient_nhs
     if nhs_number is None:
@@ -118,18 +134,7 @@ async def assign_coordinator(
     team = await care_team.rebuild(tx, nhs_number, now)
     if previous is not None:
         await _record_handover(tx, nhs_number, team, previous, assignment, at)
-    data = {
-        "patient": f"Patient/{patient.id}",
-        "careTeam": team,
-        "coordinator": who.as_event(),
-        "kind": assignment.kind,
-        "cover": assignment.cover,
-        "period": {
-            "start": assignment.start.isoformat(),
-            "end": assignment.end.isoformat() if assignment.end else None,
-        },
-        "previous": coordinator_of(previous) if previous is not None else None,
-    }
+    data = _assigned(patient.id, team, assignment, previous)
     subject = str(data["patient"])
     await announce(
         tx.conn, topic, COORDINATOR_ASSIGNED, subject=subject, nhs_number=nhs_number, data=data

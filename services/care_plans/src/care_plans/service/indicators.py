@@ -8,16 +8,18 @@ target band; nothing about individual patients leaves this module.
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, date, datetime
 from fractions import Fraction
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from care_plans.domain.areas import Area
 from care_plans.domain.codes import EXT_TARGET_BAND, LOCAL
 from care_plans.domain.measures import INDICATORS, Indicator, band_of
 from care_plans.store import indicators as store
-from care_plans.store.worklists import Scope
 from carecoord_shared.fhir.registry import FhirRegistry
 from carecoord_shared.store import repository
 
@@ -87,10 +89,12 @@ def _band_extension(indicator: Indicator, band: str | None = None) -> Json:
 async def ensure_measures(engine: AsyncEngine, registry: FhirRegistry) -> None:
     definition = registry.get("Measure")
     assert definition is not None
-    async with engine.begin() as conn:
-        for code, indicator in INDICATORS.items():
-            if await repository.find(conn, "Measure", code) is None:
-                await repository.create(conn, definition, measure_resource(indicator), code)
+    for code, indicator in INDICATORS.items():
+        # Another instance starting at the same moment may win the insert: that is fine.
+        with contextlib.suppress(IntegrityError):
+            async with engine.begin() as conn:
+                if await repository.find(conn, "Measure", code) is None:
+                    await repository.create(conn, definition, measure_resource(indicator), code)
 
 
 def _count(code: str, count: int) -> Json:
@@ -98,10 +102,10 @@ def _count(code: str, count: int) -> Json:
 
 
 async def evaluate(
-    conn: AsyncConnection, code: str, scope: Scope, start: date, end: date, subject: str | None
+    conn: AsyncConnection, code: str, area: Area, start: date, end: date, subject: str | None
 ) -> Json:
     indicator = INDICATORS[code]
-    numerator, denominator = await store.population(conn, code, scope, end)
+    numerator, denominator = await store.population(conn, code, area, end)
     group: Json = {
         "population": [_count("numerator", numerator), _count("denominator", denominator)]
     }

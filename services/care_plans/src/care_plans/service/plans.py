@@ -8,8 +8,9 @@ and the end-of-life preferences the paramedic summary needs.
 
 from __future__ import annotations
 
-from care_plans.domain.care_plan import end_of_life, facts_of, next_review_due
+from care_plans.domain.care_plan import next_review_due
 from care_plans.service.announce import PLAN_REVISED, announce
+from care_plans.service.plan_fhir import end_of_life, facts_of
 from care_plans.service.provenance import record_contribution
 from care_plans.store import plans as store
 from carecoord_shared.fhir.outcome import conflict
@@ -24,7 +25,8 @@ async def on_contribution(context: WriteContext, change: Change, *, registry: Fh
             registry,
             context.principal,
             change.patient_nhs,
-            f"{change.resource_type}/{change.id}/_history/{change.version_id}",
+            f"{change.resource_type}/{change.id}",
+            change.version_id,
             change.kind,
         )
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from care_plans.domain.codes import LOCAL
+from care_plans.domain.codes import EXT_TARGET_VERSION, LOCAL
 from carecoord_shared.fhir.identifiers import NHS_NUMBER_SYSTEM, ODS_SYSTEM, SDS_USER_SYSTEM
 from carecoord_shared.fhir.registry import FhirRegistry
 from carecoord_shared.security import audit
@@ -74,15 +74,19 @@ async def record_contribution(
     principal: Principal,
     nhs_number: str,
     target: str,
+    version_id: int,
     kind: str,
 ) -> str:
+    """A contribution: `target` (unversioned, so `Provenance?target=CarePlan/x` finds every
+    contribution; the kernel's reference index does not strip `_history`) at `version_id`."""
+    version = {"url": EXT_TARGET_VERSION, "valueString": str(version_id)}
     return await record(
         conn,
         registry,
         principal,
         nhs_number,
         {
-            "target": [{"reference": target}],
+            "target": [{"reference": target, "extension": [version]}],
             "activity": {"coding": [{"system": _OPERATION, "code": _ACTIVITY[kind]}]},
             "agent": [author(principal)],
         },

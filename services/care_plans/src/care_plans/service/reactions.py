@@ -76,9 +76,11 @@ async def add_activity(
 
 def triage_activity(data: Json) -> Json | None:
     outcome, nhs_number = data.get("outcome"), data.get("nhsNumber")
+    request = data.get("serviceRequest")
     if outcome not in ("advice-given", "accepted") or not isinstance(nhs_number, str):
         return None
-    request = str(data.get("serviceRequest"))
+    if not isinstance(request, str):
+        return None
     text = (
         "Specialist advice given in reply to an advice & guidance request"
         if outcome == "advice-given"

@@ -7,13 +7,13 @@ never after: ARCHITECTURE.md "Security model").
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from care_plans.domain.areas import Area
 from care_plans.store.coordination import in_force
 from care_plans.store.coordination import rows as assignments
 from care_plans.store.plans import due_date, plans
@@ -35,20 +35,13 @@ _COLUMNS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Scope:
-    """Whose patients: a practice (ODS), a locality, or (both None) the whole system."""
-
-    practice: str | None = None
-    locality: str | None = None
-
-    def conditions(self) -> list[ColumnElement[bool]]:
-        found = []
-        if self.practice is not None:
-            found.append(register.practice == self.practice)
-        if self.locality is not None:
-            found.append(register.locality == self.locality)
-        return found
+def in_area(area: Area) -> list[ColumnElement[bool]]:
+    found = []
+    if area.practice is not None:
+        found.append(register.practice == area.practice)
+    if area.locality is not None:
+        found.append(register.locality == area.locality)
+    return found
 
 
 def in_ltc_cohort() -> ColumnElement[bool]:
@@ -81,10 +74,10 @@ async def _resources(
 
 
 async def caseload(
-    conn: AsyncConnection, rule: AccessRule, scope: Scope, coordinator: str | None, at: datetime
+    conn: AsyncConnection, rule: AccessRule, area: Area, coordinator: str | None, at: datetime
 ) -> list[StoredResource]:
     """Patients with a co-ordinator (or cover) in force, by co-ordinator and/or area."""
-    filters = [in_force(at), *scope.conditions()]
+    filters = [in_force(at), *in_area(area)]
     if coordinator is not None:
         filters.append(assignments.sds_user_id == coordinator)
     ids = (
@@ -100,17 +93,17 @@ async def caseload(
 
 
 async def unassigned_ltc(
-    conn: AsyncConnection, rule: AccessRule, scope: Scope, at: datetime
+    conn: AsyncConnection, rule: AccessRule, area: Area, at: datetime
 ) -> list[StoredResource]:
     """Long-term-condition patients with no named co-ordinator in force (G2's gap)."""
     ids = sa.select(register.patient_id).where(
-        in_ltc_cohort(), ~has_coordinator(at), *scope.conditions()
+        in_ltc_cohort(), ~has_coordinator(at), *in_area(area)
     )
     return await _resources(conn, "Patient", ids, rule)
 
 
 async def overdue_reviews(
-    conn: AsyncConnection, rule: AccessRule, scope: Scope, as_of: date
+    conn: AsyncConnection, rule: AccessRule, area: Area, as_of: date
 ) -> list[StoredResource]:
     """Active comprehensive plans whose review date has passed."""
     ids = (
@@ -118,6 +111,6 @@ async def overdue_reviews(
         .select_from(
             care_plan_index.outerjoin(patient_register, register.nhs_number == plans.patient_nhs)
         )
-        .where(plans.comprehensive, plans.active, due_date() < as_of, *scope.conditions())
+        .where(plans.comprehensive, plans.active, due_date() < as_of, *in_area(area))
     )
     return await _resources(conn, "CarePlan", ids, rule)

@@ -1,0 +1,139 @@
+"""Plan read and update figures for the care plans service, in process.
+
+`make bench` drives the running stack and covers referrals only (deploy/ is not this
+service's to change), so this measures what a GP system's two commonest calls cost
+here: `GET /fhir/CarePlan/{id}` and `PUT /fhir/CarePlan/{id}` with If-Match (which
+also writes a Provenance, an AuditEvent and a `careplan.revised` outbox event).
+It runs the real app through ASGI on a fresh database on the local PostgreSQL, so
+the figures exclude the network and uvicorn. Run:
+`.venv/bin/python services/care_plans/bench/bench_plans.py [requests] [concurrency]`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import orjson
+
+from care_plans.domain.codes import COMPREHENSIVE, PLAN_KIND_SYSTEM
+from care_plans.main import create_app
+from care_plans.settings import CarePlansSettings
+from carecoord_devstack.kafka import kafka_bootstrap
+from carecoord_devstack.testing import create_fresh_database
+from carecoord_shared.security.dev_issuer import DevIssuer
+
+NHS = "https://fhir.nhs.uk/Id/nhs-number"
+ODS = "https://fhir.nhs.uk/Id/ods-organization-code"
+
+
+def _patient(nhs: str) -> dict[str, object]:
+    return {
+        "resourceType": "Patient",
+        "identifier": [{"system": NHS, "value": nhs}],
+        "generalPractitioner": [{"identifier": {"system": ODS, "value": "A81001"}}],
+    }
+
+
+def _plan(nhs: str) -> dict[str, object]:
+    return {
+        "resourceType": "CarePlan",
+        "status": "active",
+        "intent": "plan",
+        "category": [{"coding": [{"system": PLAN_KIND_SYSTEM, "code": COMPREHENSIVE}]}],
+        "subject": {"identifier": {"system": NHS, "value": nhs}},
+        "period": {"start": "2026-01-05"},
+    }
+
+
+def _nhs_numbers(count: int) -> list[str]:
+    """`count` valid NHS numbers from the 999 test range."""
+    found: list[str] = []
+    serial = 900000
+    while len(found) < count:
+        first = f"999{serial:06d}"
+        serial += 1
+        total = sum(int(d) * w for d, w in zip(first, range(10, 1, -1), strict=True))
+        check = (11 - total % 11) % 11
+        if check != 10:
+            found.append(f"{first}{check}")
+    return found
+
+
+def _report(name: str, timings: list[float], elapsed: float) -> None:
+    timings.sort()
+    p95 = timings[int(len(timings) * 0.95) - 1]
+    print(
+        f"{name}: {len(timings)} requests, {len(timings) / elapsed:.0f}/s, "
+        f"p50 {statistics.median(timings):.1f} ms, p95 {p95:.1f} ms"
+    )
+
+
+async def main(requests: int, concurrency: int) -> None:
+    issuer = DevIssuer(Path(tempfile.mkdtemp()))
+    settings = CarePlansSettings(
+        environment="test",
+        database_url=await create_fresh_database("bench_care_plans"),
+        auth_jwks_url=issuer.jwks_url,
+        kafka_bootstrap_servers=kafka_bootstrap(),
+        log_level="WARNING",
+    )
+    app = create_app(settings)
+    headers = {
+        "Authorization": f"Bearer {issuer.mint('gp', organisation='A81001')}",
+        "Content-Type": "application/fhir+json",
+    }
+    feed = headers | {"Authorization": f"Bearer {issuer.mint('system')}"}
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://b") as client,
+    ):
+        plans = []
+        for nhs in _nhs_numbers(concurrency):
+            # The register is kept by a system client (the demographics feed), not by GPs.
+            await client.post("/fhir/Patient", content=orjson.dumps(_patient(nhs)), headers=feed)
+            made = await client.post(
+                "/fhir/CarePlan", content=orjson.dumps(_plan(nhs)), headers=headers
+            )
+            assert made.status_code == 201, made.text
+            plans.append(made.json())
+
+        async def reader(plan: dict[str, object], times: list[float]) -> None:
+            for _ in range(requests // len(plans)):
+                start = time.perf_counter()
+                response = await client.get(f"/fhir/CarePlan/{plan['id']}", headers=headers)
+                assert response.status_code == 200
+                times.append((time.perf_counter() - start) * 1000)
+
+        async def writer(plan: dict[str, object], times: list[float]) -> None:
+            version = 1
+            for n in range(requests // len(plans)):
+                body = orjson.dumps(plan | {"description": f"revision {n}"})
+                start = time.perf_counter()
+                response = await client.put(
+                    f"/fhir/CarePlan/{plan['id']}",
+                    content=body,
+                    headers=headers | {"If-Match": f'W/"{version}"'},
+                )
+                assert response.status_code == 200, response.text
+                times.append((time.perf_counter() - start) * 1000)
+                version += 1
+
+        for name, work in (("read", reader), ("update", writer)):
+            times: list[float] = []
+            began = time.perf_counter()
+            await asyncio.gather(*(work(plan, times) for plan in plans))
+            _report(
+                f"CarePlan {name} (concurrency {len(plans)})", times, time.perf_counter() - began
+            )
+
+
+if __name__ == "__main__":
+    count = int(sys.argv[1]) if len(sys.argv) > 1 else 500
+    width = int(sys.argv[2]) if len(sys.argv) > 2 else 10
+    asyncio.run(main(count, width))

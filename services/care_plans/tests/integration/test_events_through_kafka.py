@@ -1,0 +1,163 @@
+"""Other services' events, consumed by the real worker through real Kafka topics.
+
+Referral `triaged` (advice given, accepted) adds one linked activity to the patient's
+plan however often it is delivered; an MDT action becomes an activity; an MDT
+outcome with `planReviewed` counts as the plan's review.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import pytest
+
+from care_plans.worker import build_worker
+from carecoord_shared.events import Event, idempotent_producer, new_event, to_record
+from services.care_plans.tests.conftest import CarePlans, care_plan
+
+
+@pytest.fixture(scope="module")
+async def producer(care_plans: CarePlans) -> AsyncIterator[Callable[[str, Event], Awaitable[None]]]:
+    worker = build_worker(care_plans.settings)
+    running = asyncio.create_task(worker.run())
+    await asyncio.wait_for(worker.started.wait(), 60)
+    kafka = idempotent_producer(care_plans.settings.kafka_bootstrap_servers)
+    await kafka.start()
+
+    async def send(topic: str, event: Event) -> None:
+        record = to_record(event)
+        await kafka.send_and_wait(topic, record.value, key=record.key, headers=list(record.headers))
+
+    try:
+        yield send
+    finally:
+        await kafka.stop()
+        worker.stopping.set()
+        await running
+
+
+def triaged(nhs: str, request: str, outcome: str, event_id: str | None = None) -> Event:
+    return new_event(
+        "carecoord.referral.triaged.v1",
+        source="urn:carecoord:referrals",
+        subject=request,
+        nhs_number=nhs,
+        event_id=event_id,
+        data={
+            "serviceRequest": request,
+            "nhsNumber": nhs,
+            "ubrn": "a.000012345678",
+            "outcome": outcome,
+            "service": "HealthcareService/resp",
+            "requester": "Organization/A81001",
+            "reason": None,
+            "mdtDiscussionRequested": False,
+        },
+    )
+
+
+async def eventually(check: Callable[[], Awaitable[Any]], timeout_s: float = 30) -> Any:
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while True:
+        value = await check()
+        if value:
+            return value
+        assert asyncio.get_running_loop().time() < deadline, "the event never took effect"
+        await asyncio.sleep(0.1)
+
+
+async def _tasks(care_plans: CarePlans, nhs: str) -> list[dict[str, Any]]:
+    response = await care_plans.client.get(
+        f"/fhir/Task?patient:identifier=https://fhir.nhs.uk/Id/nhs-number|{nhs}",
+        headers=care_plans.auth("system"),
+    )
+    return [e["resource"] for e in response.json().get("entry", [])]
+
+
+async def test_a_triaged_event_delivered_twice_adds_one_activity(
+    care_plans: CarePlans, producer: Callable[[str, Event], Awaitable[None]]
+) -> None:
+    topic = care_plans.settings.referrals_topic
+    _, nhs = await care_plans.registered()
+    plan = await care_plans.post(care_plan(nhs), role="system")
+    event = triaged(nhs, "ServiceRequest/sr-1", "advice-given")
+    await producer(topic, event)
+    await producer(topic, event)  # redelivery: same id
+    await producer(topic, triaged(nhs, "ServiceRequest/sr-1", "advice-given"))  # re-sent, new id
+    await producer(topic, triaged(nhs, "ServiceRequest/sr-2", "rejected"))  # no effect
+    _, sentinel_nhs = await care_plans.registered()
+    await producer(topic, triaged(sentinel_nhs, "ServiceRequest/sr-9", "accepted"))
+    await eventually(lambda: _tasks(care_plans, sentinel_nhs))
+
+    [task] = await _tasks(care_plans, nhs)
+    assert task["focus"] == {"reference": f"CarePlan/{plan['id']}"}
+    assert task["status"] == "completed"
+    current = (
+        await care_plans.client.get(
+            f"/fhir/CarePlan/{plan['id']}", headers=care_plans.auth("system")
+        )
+    ).json()
+    assert current["activity"] == [{"reference": {"reference": f"Task/{task['id']}"}}]
+    added = await care_plans.events(
+        "carecoord.careplan.activity-added.v1", f"CarePlan/{plan['id']}"
+    )
+    assert [a["source"] for a in added] == ["carecoord.referral.triaged.v1"]
+
+
+async def test_mdt_actions_become_activities_and_a_reviewed_plan_counts(
+    care_plans: CarePlans, producer: Callable[[str, Event], Awaitable[None]]
+) -> None:
+    topic = care_plans.settings.mdt_topic
+    _, nhs = await care_plans.registered()
+    plan = await care_plans.post(care_plan(nhs, reviewed="2025-01-01"), role="system")
+    action = new_event(
+        "carecoord.mdt.action-assigned.v1",
+        source="urn:carecoord:mdt",
+        subject=f"Task/{uuid.uuid4()}",
+        nhs_number=nhs,
+        data={
+            "nhsNumber": nhs,
+            "action": "Task/act-1",
+            "case": "Task/case-1",
+            "owner": {"reference": "PractitionerRole/dn", "display": "District nurse"},
+            "dueOn": "2026-12-01",
+            "description": "Review inhaler technique",
+        },
+    )
+    outcome = new_event(
+        "carecoord.mdt.outcome-recorded.v1",
+        source="urn:carecoord:mdt",
+        subject="Task/case-1",
+        nhs_number=nhs,
+        data={
+            "nhsNumber": nhs,
+            "case": "Task/case-1",
+            "composition": "Composition/c1",
+            "mdt": "CareTeam/mdt-1",
+            "status": "discussed",
+            "planReviewed": True,
+            "decisions": [],
+        },
+    )
+    await producer(topic, action)
+    await producer(topic, outcome)
+
+    async def reviewed() -> bool:
+        current = (
+            await care_plans.client.get(
+                f"/fhir/CarePlan/{plan['id']}", headers=care_plans.auth("system")
+            )
+        ).json()
+        return any(
+            "2025-01-01" not in str(e.get("valueDateTime"))
+            for e in current["extension"]
+            if e["url"].endswith("care-plan-last-reviewed")
+        )
+
+    await eventually(reviewed)
+    [task] = await _tasks(care_plans, nhs)
+    assert task["description"] == "Review inhaler technique"
+    assert task["restriction"]["period"]["end"] == "2026-12-01"
