@@ -13,6 +13,7 @@ from fastapi import FastAPI
 
 from care_plans.api import coordination, measures, register, worklists
 from care_plans.api.resources import build_registry
+from care_plans.events import SCHEMAS
 from care_plans.service.indicators import ensure_measures
 from care_plans.settings import CarePlansSettings
 from care_plans.store.tables import MIGRATIONS
@@ -32,6 +33,7 @@ def create_app(settings: CarePlansSettings | None = None) -> FastAPI:
         registry,
         title="CareCoord care_plans",
         migrations=MIGRATIONS,
+        event_schemas=SCHEMAS,
         routers=(worklists.router, coordination.router, register.router, measures.router),
         on_startup=on_startup,
         description=(
