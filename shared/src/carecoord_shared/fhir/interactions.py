@@ -26,7 +26,12 @@ from carecoord_shared.fhir.outcome import (
     precondition_required,
 )
 from carecoord_shared.fhir.registry import FhirRegistry, Interaction
-from carecoord_shared.fhir.unit_of_work import FhirTransaction, definition_for, fhir_transaction
+from carecoord_shared.fhir.unit_of_work import (
+    FhirTransaction,
+    definition_for,
+    fhir_reads,
+    fhir_transaction,
+)
 from carecoord_shared.security.principal import Principal
 from carecoord_shared.store import repository, search
 from carecoord_shared.store.repository import StoredResource
@@ -49,16 +54,19 @@ class FhirInteractions:
     def transaction(self, principal: Principal) -> AbstractAsyncContextManager[FhirTransaction]:
         return fhir_transaction(self.engine, self.registry, principal)
 
+    def reads(self, principal: Principal) -> AbstractAsyncContextManager[FhirTransaction]:
+        return fhir_reads(self.engine, self.registry, principal)
+
     async def read(
         self, principal: Principal, resource_type: str, resource_id: str
     ) -> StoredResource:
-        async with self.transaction(principal) as tx:
+        async with self.reads(principal) as tx:
             return await tx.read(resource_type, resource_id)
 
     async def vread(
         self, principal: Principal, resource_type: str, resource_id: str, version: int
     ) -> StoredResource:
-        async with self.transaction(principal) as tx:
+        async with self.reads(principal) as tx:
             tx.definition(resource_type, Interaction.VREAD)
             stored = await repository.vread(tx.conn, resource_type, resource_id, version, tx.rule)
             await tx.audit("R", stored.reference, [stored])
@@ -67,7 +75,7 @@ class FhirInteractions:
     async def history(
         self, principal: Principal, resource_type: str, resource_id: str
     ) -> list[tuple[StoredResource, str]]:
-        async with self.transaction(principal) as tx:
+        async with self.reads(principal) as tx:
             tx.definition(resource_type, Interaction.HISTORY)
             current, versions = await repository.history(
                 tx.conn, resource_type, resource_id, tx.rule
@@ -85,7 +93,7 @@ class FhirInteractions:
     ) -> SearchPage:
         definition = definition_for(self.registry, principal, resource_type, Interaction.SEARCH)
         query, warnings = search.parse_query(self.registry, definition, items, strict=strict)
-        async with self.transaction(principal) as tx:
+        async with self.reads(principal) as tx:
             result = await search.search(tx.conn, self.registry, definition, query, tx.rule)
             entity = f"{resource_type}?{search.query_string(query)}"[:500]
             await tx.audit("E", entity, [*result.matches, *result.included])

@@ -282,6 +282,18 @@ class FhirTransaction:
 
 
 @asynccontextmanager
+async def fhir_reads(
+    engine: AsyncEngine, registry: FhirRegistry, principal: Principal
+) -> AsyncIterator[FhirTransaction]:
+    """Reads only, each statement on its own (autocommit): the AuditEvent insert follows
+    the read it records, and data is returned only once that insert has succeeded.
+    Half the round trips of a transaction (no BEGIN/COMMIT) on the busiest path."""
+    async with engine.connect() as conn:
+        await conn.execution_options(isolation_level="AUTOCOMMIT")
+        yield FhirTransaction(conn, registry, principal)
+
+
+@asynccontextmanager
 async def fhir_transaction(
     engine: AsyncEngine, registry: FhirRegistry, principal: Principal
 ) -> AsyncIterator[FhirTransaction]:

@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -169,15 +170,21 @@ async def find(
     *,
     for_update: bool = False,
 ) -> StoredResource | None:
-    query = sa.select(*_COLUMNS).where(
-        resource.c.resource_type == resource_type,
-        resource.c.id == resource_id,
-        access(resource.c.patient_nhs),
-    )
-    if for_update:
-        query = query.with_for_update(of=resource)
-    row = (await conn.execute(query)).first()
+    query = _find_statement(access(resource.c.patient_nhs), for_update)
+    row = (await conn.execute(query, {"find_type": resource_type, "find_id": resource_id})).first()
     return stored_from_row(row) if row else None
+
+
+@lru_cache(maxsize=4096)
+def _find_statement(condition: ColumnElement[bool], for_update: bool) -> sa.Select[Any]:
+    """One statement object per access condition: SQLAlchemy memoises its cache key on
+    the object, which otherwise costs more than the query on the hottest path."""
+    query = sa.select(*_COLUMNS).where(
+        resource.c.resource_type == sa.bindparam("find_type"),
+        resource.c.id == sa.bindparam("find_id"),
+        condition,
+    )
+    return query.with_for_update(of=resource) if for_update else query
 
 
 async def read(
