@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from carecoord_devstack.testing import create_fresh_database
 from carecoord_shared.db import create_engine
+from carecoord_shared.events import Event, new_event
 from carecoord_shared.security import access
 from carecoord_shared.security.dev_issuer import DevIssuer
 from carecoord_shared.security.principal import Role
@@ -50,6 +51,17 @@ def new_nhs_number() -> str:
         check = (11 - total % 11) % 11
         if check != 10:
             return f"{first}{check}"
+
+
+def an_event(kind: str, nhs: str, /, **data: Any) -> Event:
+    """A `carecoord.<kind>.v1` event about the patient `nhs`, as its producer writes it."""
+    return new_event(
+        f"carecoord.{kind}.v1",
+        source="urn:test",
+        subject=f"Patient/{nhs}",
+        data={"nhsNumber": nhs, **data},
+        nhs_number=nhs,
+    )
 
 
 def parameters(*items: tuple[str, str, Any]) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from carecoord_shared.web.app import create_service_app
 from carecoord_shared.web.server import serve
 from mdt.api import case_lists, operations
 from mdt.api.resources import build_registry
+from mdt.events import EVENT_SCHEMAS
 from mdt.service.transaction import writable
 from mdt.settings import MdtSettings
 from mdt.store.tables import MIGRATIONS
@@ -30,6 +31,7 @@ def create_app(settings: MdtSettings | None = None) -> FastAPI:
         ),
         routers=(operations.router, case_lists.router),
         migrations=MIGRATIONS,
+        event_schemas=EVENT_SCHEMAS,
     )
     app.state.mdt_registry = writable(registry)
     return app

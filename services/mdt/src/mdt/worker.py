@@ -8,6 +8,7 @@ escalate"), in the same process and stopped by the same signal.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -64,13 +65,15 @@ class MdtWorker:
             await self.worker.started.wait()
             while not self.stopping.is_set():
                 try:
-                    self.escalations += await escalate_once(engine, self.registry, self.settings.topic)
+                    self.escalations += await escalate_once(
+                        engine, self.registry, self.settings.topic
+                    )
                 except Exception as exc:  # the next pass retries; never take the worker down
                     log.warning("mdt.escalation_failed", error=type(exc).__name__)
-                try:
-                    await asyncio.wait_for(self.stopping.wait(), self.settings.overdue_check_seconds)
-                except TimeoutError:
-                    pass
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(
+                        self.stopping.wait(), self.settings.overdue_check_seconds
+                    )
         finally:
             await engine.dispose()
 

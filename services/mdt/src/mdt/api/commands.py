@@ -16,22 +16,23 @@ _PATIENT = ("Parameters.parameter.where(name='patient')",)
 
 
 def nomination(params: Parameters, principal: Principal) -> ListPatient:
-    found = params.all("patient")
-    identifier = found[0].get("valueIdentifier") if len(found) == 1 else None
-    if not identifier or identifier.get("system") != NHS_NUMBER_SYSTEM:
-        raise bad_request("Give 'patient' once, as an NHS number valueIdentifier", _PATIENT, "required")
+    identifier = params.value("patient", "Identifier")
+    if not isinstance(identifier, dict) or identifier.get("system") != NHS_NUMBER_SYSTEM:
+        raise bad_request(
+            "Give 'patient' once, as an NHS number valueIdentifier", _PATIENT, "required"
+        )
     if not is_valid_nhs_number(str(identifier.get("value", ""))):
         raise bad_request("Invalid NHS number (check digit)", _PATIENT, "value")
     reason = params.text("reason", required=True)
-    source = ListingSource(
-        "nomination", str(reason), nominator=principal.subject, at=_now()
-    )
+    source = ListingSource("nomination", str(reason), nominator=principal.subject, at=_now())
     return ListPatient(
         patient=NhsNumber(str(identifier["value"])),
         source=source,
-        urgency=params.code("urgency", URGENCIES, "routine"),  # type: ignore[arg-type]
+        urgency=params.code("urgency", URGENCIES, "routine"),
         question=params.text("question"),
-        for_discussion=params.code("purpose", ("for-discussion", "for-information"), "for-discussion")
+        for_discussion=params.code(
+            "purpose", ("for-discussion", "for-information"), "for-discussion"
+        )
         == "for-discussion",
         risk=params.decimal("risk", 0, 100),
     )
@@ -50,29 +51,27 @@ def schedule(params: Parameters, settings: MdtSettings) -> ScheduleMeetings:
 def _action(index: int, part: Parameters) -> Action:
     where = (f"Parameters.parameter.where(name='action')[{index}]",)
     kind = part.code("ownerKind", OWNER_KINDS)
-    reference = part.all("owner")[0].get("valueReference") if part.all("owner") else None
-    organisation = part.all("ownerOrganisation")[0].get("valueIdentifier") if part.all("ownerOrganisation") else None
-    if kind == "organisation" and (not organisation or organisation.get("system") != ODS_SYSTEM or not organisation.get("value")):
-        raise bad_request("An organisation owner needs 'ownerOrganisation' (ODS code)", where, "required")
-    if kind == "person" and not (reference or {}).get("reference"):
-        raise bad_request("A person owner needs 'owner' (a reference)", where, "required")
-    display = part.text("ownerDisplay", required=kind == "role")
-    due = part.all("dueOn")[0].get("valueDate") if part.all("dueOn") else None
-    if due is None:
-        raise bad_request("Each action needs 'dueOn' (valueDate)", where, "required")
+    reference = part.value("owner", "Reference", required=kind == "person")
+    organisation = part.value("ownerOrganisation", "Identifier", required=kind == "organisation")
+    if kind == "person" and not reference.get("reference"):
+        raise bad_request("A person owner needs 'owner' as a literal reference", where)
+    if kind == "organisation" and (
+        organisation.get("system") != ODS_SYSTEM or not organisation.get("value")
+    ):
+        raise bad_request("An organisation owner needs 'ownerOrganisation' (ODS code)", where)
     return Action(
         description=str(part.text("description", required=True)),
-        owner_kind=kind,  # type: ignore[arg-type]
-        due_on=day(due, "dueOn"),
-        owner_reference=str(reference["reference"]) if kind == "person" and reference else None,
-        owner_display=display,
-        owner_organisation=str(organisation["value"]) if kind == "organisation" and organisation else None,
+        owner_kind=kind,
+        due_on=day(part.value("dueOn", "Date"), "dueOn"),
+        owner_reference=str(reference["reference"]) if kind == "person" else None,
+        owner_display=part.text("ownerDisplay", required=kind == "role"),
+        owner_organisation=str(organisation["value"]) if kind == "organisation" else None,
     )
 
 
 def outcome(params: Parameters) -> RecordOutcome:
     return RecordOutcome(
-        outcome=params.code("status", OUTCOMES),  # type: ignore[arg-type]
+        outcome=params.code("status", OUTCOMES),
         summary=params.text("summary"),
         minutes_spent=params.decimal("minutesSpent", 0, 240),
         plan_reviewed=params.boolean("planReviewed", False),

@@ -5,11 +5,11 @@ from __future__ import annotations
 from contextlib import AbstractAsyncContextManager
 
 from fastapi import Request
+from fastapi.responses import Response
 
 from carecoord_shared.fhir.http import json_response
 from carecoord_shared.fhir.outcome import JsonObject
 from carecoord_shared.security.principal import Principal
-from fastapi.responses import Response
 from mdt.service.transaction import ServiceTransaction, unit_of_work
 from mdt.settings import MdtSettings
 
@@ -19,7 +19,9 @@ def settings_of(request: Request) -> MdtSettings:
     return settings
 
 
-def transaction(request: Request, principal: Principal) -> AbstractAsyncContextManager[ServiceTransaction]:
+def transaction(
+    request: Request, principal: Principal
+) -> AbstractAsyncContextManager[ServiceTransaction]:
     return unit_of_work(request.app.state.engine, request.app.state.mdt_registry, principal)
 
 

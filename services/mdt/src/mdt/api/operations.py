@@ -20,15 +20,32 @@ from mdt.api.parameters import Parameters
 from mdt.service import listing, meetings, outcomes, teams
 
 OPERATIONS = (
-    OperationDeclaration("schedule-meetings", "CareTeam", True, "Book the MDT's meetings (monthly by default)."),
-    OperationDeclaration("nominate", "CareTeam", True, "Nominate a patient to the MDT (adds to an open case)."),
-    OperationDeclaration("assemble-case-list", "Appointment", True, "Build the meeting's case list (List), overflow to the next."),
-    OperationDeclaration("record-attendance", "Appointment", True, "Hold the meeting: an Encounter with attendance."),
-    OperationDeclaration("prepare", "Task", True, "Attach recent activity to a case and check it is ready."),
-    OperationDeclaration("record-outcome", "Task", True, "Record a case's outcome, decisions and actions."),
-    OperationDeclaration("acknowledge", "Task", True, "The owning practice acknowledges an action."),
+    OperationDeclaration(
+        "schedule-meetings", "CareTeam", True, "Book the MDT's meetings (monthly by default)."
+    ),
+    OperationDeclaration(
+        "nominate", "CareTeam", True, "Nominate a patient to the MDT (adds to an open case)."
+    ),
+    OperationDeclaration(
+        "assemble-case-list",
+        "Appointment",
+        True,
+        "Build the meeting's case list (List), overflow to the next.",
+    ),
+    OperationDeclaration(
+        "record-attendance", "Appointment", True, "Hold the meeting: an Encounter with attendance."
+    ),
+    OperationDeclaration(
+        "prepare", "Task", True, "Attach recent activity to a case and check it is ready."
+    ),
+    OperationDeclaration(
+        "record-outcome", "Task", True, "Record a case's outcome, decisions and actions."
+    ),
+    OperationDeclaration(
+        "acknowledge", "Task", True, "The owning practice acknowledges an action."
+    ),
     OperationDeclaration("complete", "Task", True, "Mark an action done."),
-)  # fmt: skip
+)
 
 router = APIRouter(prefix="/fhir", tags=["MDT operations"])
 
@@ -40,7 +57,9 @@ async def schedule_meetings(request: Request, mdt_id: str, principal: CurrentPri
     async with transaction(request, principal) as tx:
         booked = await teams.schedule_meetings(tx, check_id("CareTeam", mdt_id), command)
     entries = [{"resource": b} for b in booked]
-    return resource_response({"resourceType": "Bundle", "type": "collection", "entry": entries}, 201)
+    return resource_response(
+        {"resourceType": "Bundle", "type": "collection", "entry": entries}, 201
+    )
 
 
 @router.post("/CareTeam/{mdt_id}/$nominate", summary="Nominate a patient")
@@ -57,17 +76,22 @@ async def nominate(request: Request, mdt_id: str, principal: CurrentPrincipal) -
 @router.post("/Appointment/{meeting_id}/$assemble-case-list", summary="Assemble the case list")
 async def assemble(request: Request, meeting_id: str, principal: CurrentPrincipal) -> Response:
     require_operation(principal, "Task", "assemble-case-list", changes_state=True)
+    await Parameters.read_optional(request)
     settings = settings_of(request)
     async with transaction(request, principal) as tx:
         body = await meetings.assemble(
-            tx, check_id("Appointment", meeting_id), settings.meeting_interval_months,
+            tx,
+            check_id("Appointment", meeting_id),
+            settings.meeting_interval_months,
             settings.recent_activity_days,
-        )  # fmt: skip
+        )
     return resource_response(body)
 
 
 @router.post("/Appointment/{meeting_id}/$record-attendance", summary="Hold the meeting")
-async def record_attendance(request: Request, meeting_id: str, principal: CurrentPrincipal) -> Response:
+async def record_attendance(
+    request: Request, meeting_id: str, principal: CurrentPrincipal
+) -> Response:
     require_operation(principal, "Task", "record-attendance", changes_state=True)
     attendees = commands.attendees(await Parameters.read(request))
     async with transaction(request, principal) as tx:
@@ -78,7 +102,7 @@ async def record_attendance(request: Request, meeting_id: str, principal: Curren
 @router.post("/Task/{case_id}/$prepare", summary="Prepare a case")
 async def prepare(request: Request, case_id: str, principal: CurrentPrincipal) -> Response:
     require_operation(principal, "Task", "prepare", changes_state=True)
-    question = (await Parameters.read(request)).text("question")
+    question = (await Parameters.read_optional(request)).text("question")
     async with transaction(request, principal) as tx:
         body = await meetings.prepare(
             tx, check_id("Task", case_id), question, settings_of(request).recent_activity_days
@@ -101,6 +125,7 @@ async def record_outcome(request: Request, case_id: str, principal: CurrentPrinc
 @router.post("/Task/{action_id}/$acknowledge", summary="Acknowledge an action")
 async def acknowledge(request: Request, action_id: str, principal: CurrentPrincipal) -> Response:
     require_operation(principal, "Task", "acknowledge", changes_state=True)
+    await Parameters.read_optional(request)
     async with transaction(request, principal) as tx:
         body = await outcomes.acknowledge(tx, check_id("Task", action_id))
     return resource_response(body)
@@ -109,6 +134,7 @@ async def acknowledge(request: Request, action_id: str, principal: CurrentPrinci
 @router.post("/Task/{action_id}/$complete", summary="Complete an action")
 async def complete(request: Request, action_id: str, principal: CurrentPrincipal) -> Response:
     require_operation(principal, "Task", "complete", changes_state=True)
+    await Parameters.read_optional(request)
     async with transaction(request, principal) as tx:
         body = await outcomes.complete(tx, check_id("Task", action_id))
     return resource_response(body)

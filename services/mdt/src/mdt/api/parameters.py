@@ -1,56 +1,55 @@
 """Reading FHIR `Parameters` bodies of the MDT operations into typed values.
 
-Every operation body passes the R4 validator first (`validate_resource`), then each
-parameter is read here with an issue whose `expression` names it, so a caller can
-see exactly which parameter was missing or wrong (400), never a 500.
+Built on the kernel's reader (`carecoord_shared.fhir.parameters`), which validates the
+body as R4 and reads single values by name with an `expression` naming the parameter;
+this adds what the MDT operations need beyond it: repeated parameters (decisions,
+actions, attendees), parts, and the range and length checks of each value, so a caller
+sees exactly which parameter was missing or wrong (400), never a 500.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import Request
 
 from carecoord_shared.fhir.http import read_body
 from carecoord_shared.fhir.outcome import JsonObject, bad_request
-from carecoord_shared.fhir.parsing import decode_json, validate_resource
+from carecoord_shared.fhir.parameters import Parameters as KernelParameters
+from carecoord_shared.fhir.parsing import decode_json
 
 MAX_TEXT = 4000
+Code = TypeVar("Code", bound=str)
 
 
-class Parameters:
-    """The parameters of one operation call, looked up by name."""
+class Parameters(KernelParameters):
+    """The kernel's reader, plus repeated parameters, parts and the checks MDT values need."""
 
     def __init__(self, body: JsonObject) -> None:
+        super().__init__(body)
         self.items: list[JsonObject] = list(body.get("parameter", []))
 
     @classmethod
     async def read(cls, request: Request) -> Parameters:
         limit = int(request.app.state.settings.max_body_bytes)
-        body = validate_resource(decode_json(await read_body(request, limit)), "Parameters")
-        return cls(body)
+        return cls(decode_json(await read_body(request, limit)))
+
+    @classmethod
+    async def read_optional(cls, request: Request) -> Parameters:
+        """For operations without parameters: no body is fine; a body must be Parameters."""
+        if request.headers.get("content-length") in (None, "0") and not request.headers.get(
+            "transfer-encoding"
+        ):
+            return cls({"resourceType": "Parameters"})
+        return await cls.read(request)
 
     def all(self, name: str) -> list[JsonObject]:
         return [p for p in self.items if p.get("name") == name]
 
-    def _one(self, name: str, kind: str, required: bool) -> Any:
-        found = self.all(name)
-        where = (f"Parameters.parameter.where(name='{name}')",)
-        if len(found) > 1:
-            raise bad_request(f"Give '{name}' at most once", where)
-        if not found:
-            if required:
-                raise bad_request(f"The parameter '{name}' is required", where, "required")
-            return None
-        value = found[0].get(kind)
-        if value is None:
-            raise bad_request(f"'{name}' must be given as {kind}", where)
-        return value
-
     def text(self, name: str, *, required: bool = False) -> str | None:
-        value = self._one(name, "valueString", required)
+        value = self.value(name, "String", required=required)
         if value is not None and (not value.strip() or len(value) > MAX_TEXT):
             raise bad_request(f"'{name}' must be 1-{MAX_TEXT} characters", (name,), "value")
         return None if value is None else str(value).strip()
@@ -60,25 +59,28 @@ class Parameters:
         for item in self.all(name):
             value = item.get("valueString")
             if not isinstance(value, str) or not value.strip() or len(value) > MAX_TEXT:
-                raise bad_request(f"Each '{name}' must be a valueString of 1-{MAX_TEXT} characters", (name,))
+                raise bad_request(
+                    f"Each '{name}' must be a valueString of 1-{MAX_TEXT} characters", (name,)
+                )
             values.append(value.strip())
         return tuple(values)
 
-    def code(self, name: str, allowed: Sequence[str], default: str | None = None) -> str:
-        value = self._one(name, "valueCode", default is None)
+    def code(self, name: str, allowed: Sequence[Code], default: Code | None = None) -> Code:
+        value = self.value(name, "Code", required=default is None)
         if value is None:
             assert default is not None
             return default
-        if value not in allowed:
-            raise bad_request(f"'{name}' must be one of {', '.join(allowed)}", (name,), "value")
-        return str(value)
+        for code in allowed:
+            if code == value:
+                return code
+        raise bad_request(f"'{name}' must be one of {', '.join(allowed)}", (name,), "value")
 
     def boolean(self, name: str, default: bool) -> bool:
-        value = self._one(name, "valueBoolean", False)
+        value = self.value(name, "Boolean", required=False)
         return default if value is None else bool(value)
 
     def decimal(self, name: str, low: float, high: float) -> float | None:
-        value = self._one(name, "valueDecimal", False)
+        value = self.value(name, "Decimal", required=False)
         if value is None:
             return None
         number = float(value)
@@ -87,7 +89,7 @@ class Parameters:
         return number
 
     def integer(self, name: str, default: int, low: int, high: int) -> int:
-        value = self._one(name, "valueInteger", False)
+        value = self.value(name, "Integer", required=False)
         if value is None:
             return default
         if not low <= int(value) <= high:
@@ -95,7 +97,7 @@ class Parameters:
         return int(value)
 
     def instant(self, name: str) -> datetime:
-        value = str(self._one(name, "valueDateTime", True))
+        value = str(self.value(name, "DateTime", required=True))
         try:
             parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError:
@@ -106,7 +108,7 @@ class Parameters:
 
 
 def part_values(part: JsonObject) -> Parameters:
-    return Parameters({"parameter": part.get("part", [])})
+    return Parameters({"resourceType": "Parameters", "parameter": part.get("part", [])})
 
 
 def day(value: Any, name: str) -> date:

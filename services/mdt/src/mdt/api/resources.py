@@ -20,8 +20,7 @@ from carecoord_shared.fhir.registry import (
     nhs_number_at,
 )
 from mdt.api.operations import OPERATIONS
-from mdt.service.teams import record_team
-from mdt.store.team_fhir import team_issues
+from mdt.service.teams import record_team, team_issues
 
 _PEOPLE = ("Practitioner", "PractitionerRole", "Organization", "CareTeam")
 

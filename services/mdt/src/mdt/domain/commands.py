@@ -74,3 +74,14 @@ class RecordOutcome:
     plan_reviewed: bool
     decisions: tuple[str, ...] = ()
     actions: tuple[Action, ...] = field(default_factory=tuple)
+
+    def refusal(self, today: date) -> str | None:
+        """Why this outcome cannot be recorded as given, or None.
+
+        Actions come out of a discussion: a deferred or undiscussed case has none yet.
+        An action already overdue when it is given would escalate at once."""
+        if self.actions and self.outcome != "discussed":
+            return "Only a discussed case can have actions"
+        if any(action.due_on < today for action in self.actions):
+            return "An action cannot be due before today"
+        return None

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from mdt.domain.model import Urgency
 
@@ -34,7 +33,7 @@ class RuleMatch:
     question: str | None = None
 
 
-def triage_requested(data: Mapping[str, Any]) -> RuleMatch | None:
+def triage_requested(data: Mapping[str, object]) -> RuleMatch | None:
     if data.get("mdtDiscussionRequested") is not True:
         return None
     return RuleMatch(
@@ -45,20 +44,22 @@ def triage_requested(data: Mapping[str, Any]) -> RuleMatch | None:
     )
 
 
-def review_overdue(data: Mapping[str, Any]) -> RuleMatch:
+def review_overdue(data: Mapping[str, object]) -> RuleMatch:
     return RuleMatch(REVIEW_OVERDUE, "Care plan review is overdue", "routine")
 
 
-def cohort_entered(data: Mapping[str, Any]) -> RuleMatch | None:
-    entered = [c for c in data.get("entered") or [] if c in WATCHED_COHORTS]
+def cohort_entered(data: Mapping[str, object]) -> RuleMatch | None:
+    listed = data.get("entered")
+    entered = [str(c) for c in listed if c in WATCHED_COHORTS] if isinstance(listed, list) else []
     if not entered:
         return None
     urgency: Urgency = "soon" if "end-of-life" in entered else "routine"
     return RuleMatch(COHORT_ENTERED, "Entered cohort: " + ", ".join(sorted(entered)), urgency)
 
 
-def is_advice_request(data: Mapping[str, Any]) -> bool:
-    categories = [str(c).lower() for c in data.get("category") or []]
+def is_advice_request(data: Mapping[str, object]) -> bool:
+    given = data.get("category")
+    categories = [str(c).lower() for c in given] if isinstance(given, list) else []
     ubrn = str(data.get("ubrn") or "")
     return any("advice" in c for c in categories) or ubrn.startswith("a.")
 
@@ -73,7 +74,7 @@ def repeated_advice(count: int, threshold: int, window_days: int) -> RuleMatch |
     )
 
 
-def conveyance_avoided(data: Mapping[str, Any]) -> RuleMatch | None:
+def conveyance_avoided(data: Mapping[str, object]) -> RuleMatch | None:
     if data.get("outcome") != "not-conveyed" or data.get("followUpNeeded") is not True:
         return None
     return RuleMatch(

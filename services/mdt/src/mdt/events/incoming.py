@@ -3,7 +3,9 @@
 Each event first updates this service's projection (the patient's practice, risk,
 cohorts and plan review date; their recent referrals and advice calls), then the
 auto-listing rules decide whether it lists the patient with the MDT that serves their
-practice (or, for an advice-line call, the call's locality). Handlers run in the
+practice (or, for an advice-line call, the call's locality). A patient's named
+co-ordinator (care plans' co-ordinator events) is their care team, and sees the
+patient's MDT cases and actions for as long as the assignment runs. Handlers run in the
 consumer's transaction beside the inbox record, so a redelivered event changes
 nothing; the case also remembers the event id that listed it.
 """
@@ -29,7 +31,7 @@ from mdt.service import listing
 from mdt.service.transaction import RULES_PRINCIPAL, ServiceTransaction
 from mdt.settings import MdtSettings
 from mdt.store import cases, teams
-from mdt.store.projections import parse_day, record_activity, update_patient
+from mdt.store.projections import parse_day, parse_instant, record_activity, update_patient
 
 log = get_logger(__name__)
 Handler = Callable[[AsyncConnection, Event], Awaitable[None]]
@@ -42,6 +44,12 @@ def patient_of(event: Event) -> str:
     return nhs
 
 
+def _sds_user(event: Event) -> str | None:
+    coordinator = event.data.get("coordinator")
+    user = coordinator.get("sdsUserId") if isinstance(coordinator, dict) else None
+    return str(user) if user else None
+
+
 class Rules:
     """The event handlers, bound to this deployment's settings and registry."""
 
@@ -50,9 +58,13 @@ class Rules:
         self.registry = registry
 
     async def _list(
-        self, conn: AsyncConnection, event: Event, nhs: str, match: rules.RuleMatch | None,
+        self,
+        conn: AsyncConnection,
+        event: Event,
+        nhs: str,
+        match: rules.RuleMatch | None,
         locality: str | None = None,
-    ) -> None:  # fmt: skip
+    ) -> None:
         if match is None or match.rule in self.settings.disabled_rules:
             return
         known = await cases.patient(conn, nhs)
@@ -80,19 +92,33 @@ class Rules:
             await access.grant(conn, nhs, "organisation", str(practice), "registered-practice")
         await update_patient(conn, nhs, practice=str(practice) if practice else None)
 
+    async def coordinator_assigned(self, conn: AsyncConnection, event: Event) -> None:
+        """The patient's named co-ordinator is in their care team: they see its MDT data."""
+        nhs, user = patient_of(event), _sds_user(event)
+        if user:
+            period = event.data.get("period")
+            ends = parse_instant(period.get("end") if isinstance(period, dict) else None)
+            await access.grant(conn, nhs, "user", user, "care-team", valid_to=ends)
+
+    async def coordinator_ended(self, conn: AsyncConnection, event: Event) -> None:
+        nhs, user = patient_of(event), _sds_user(event)
+        if user:
+            await access.end_grant(conn, nhs, "user", user, "care-team")
+
     async def cohort_changed(self, conn: AsyncConnection, event: Event) -> None:
         nhs, data = patient_of(event), event.data
-        risk = data.get("riskScore")
-        await update_patient(
-            conn,
-            nhs,
-            cohorts=[str(c) for c in data.get("cohorts") or []],
-            risk_score=float(risk) if isinstance(risk, int | float) else None,
-        )
+        given = data.get("riskScore")
+        risk = float(given) if isinstance(given, int | float) else None
+        cohorts = [str(c) for c in data.get("cohorts") or []]
+        await update_patient(conn, nhs, cohorts=cohorts, risk_score=risk)
+        if risk is not None:
+            await cases.refresh_risk(conn, nhs, risk)
         await self._list(conn, event, nhs, rules.cohort_entered(data))
 
     async def plan_revised(self, conn: AsyncConnection, event: Event) -> None:
-        await update_patient(conn, patient_of(event), review_due_on=parse_day(event.data.get("nextReviewDue")))
+        await update_patient(
+            conn, patient_of(event), review_due_on=parse_day(event.data.get("nextReviewDue"))
+        )
 
     async def review_due(self, conn: AsyncConnection, event: Event) -> None:
         nhs = patient_of(event)
@@ -103,7 +129,9 @@ class Rules:
         nhs, data = patient_of(event), event.data
         advice = rules.is_advice_request(data)
         kind = "advice-and-guidance" if advice else "referral"
-        await record_activity(conn, str(data.get("serviceRequest") or event.subject), nhs, kind, event.time)
+        await record_activity(
+            conn, str(data.get("serviceRequest") or event.subject), nhs, kind, event.time
+        )
         if not advice:
             return
         window = self.settings.repeat_advice_window_days
@@ -117,9 +145,13 @@ class Rules:
 
     async def advice_call(self, conn: AsyncConnection, event: Event) -> None:
         nhs, data = patient_of(event), event.data
-        await record_activity(conn, str(data.get("communication") or event.subject), nhs, "advice-call", event.time)
+        await record_activity(
+            conn, str(data.get("communication") or event.subject), nhs, "advice-call", event.time
+        )
         locality = data.get("locality")
-        await self._list(conn, event, nhs, rules.conveyance_avoided(data), str(locality) if locality else None)
+        await self._list(
+            conn, event, nhs, rules.conveyance_avoided(data), str(locality) if locality else None
+        )
 
 
 def subscriptions(settings: MdtSettings, registry: FhirRegistry) -> list[Subscription]:
@@ -127,6 +159,8 @@ def subscriptions(settings: MdtSettings, registry: FhirRegistry) -> list[Subscri
     care_plans: dict[str, Handler] = {
         "carecoord.patient.registered.v1": handlers.registered,
         "carecoord.patient.cohort-changed.v1": handlers.cohort_changed,
+        "carecoord.coordinator.assigned.v1": handlers.coordinator_assigned,
+        "carecoord.coordinator.ended.v1": handlers.coordinator_ended,
         "carecoord.careplan.revised.v1": handlers.plan_revised,
         "carecoord.careplan.review-due.v1": handlers.review_due,
     }

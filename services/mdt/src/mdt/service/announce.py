@@ -32,7 +32,5 @@ async def announce(
     await add_to_outbox(conn, topic, event)
 
 
-def owner_data(
-    reference: str | None, display: str | None, organisation: str | None
-) -> JsonObject:
+def owner_data(reference: str | None, display: str | None, organisation: str | None) -> JsonObject:
     return {"reference": reference, "display": display, "organisation": organisation}

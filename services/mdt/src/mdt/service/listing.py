@@ -10,12 +10,13 @@ they can prepare the case), and `case-listed` is announced in the same commit.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import cast
 
 from carecoord_shared.fhir.outcome import business_rule, forbidden
 from carecoord_shared.security import access
 from carecoord_shared.store.repository import StoredResource
 from mdt.domain.commands import ListPatient
-from mdt.domain.model import FHIR_PRIORITY, URGENCIES
+from mdt.domain.model import FHIR_PRIORITY, URGENCIES, Urgency
 from mdt.service import resources
 from mdt.service.announce import CASE_LISTED, announce
 from mdt.service.transaction import ServiceTransaction
@@ -57,22 +58,37 @@ async def list_patient(
     )
     stored, _ = await tx.create("Task", body)
     row = CaseRow(
-        stored.id, mdt_id, command.patient, meeting.id if meeting else None, "listed", True,
-        command.urgency, risk, command.for_discussion, now,
+        stored.id,
+        mdt_id,
+        command.patient,
+        meeting.id if meeting else None,
+        "listed",
+        True,
+        command.urgency,
+        risk,
+        command.for_discussion,
+        now,
         (command.source.nominator,) if command.source.nominator else (),
         (command.source.as_json(),),
-    )  # fmt: skip
+    )
     await cases.insert_case(tx.conn, row)
     for member in await teams.members(tx.conn, mdt_id):
         await access.grant(tx.conn, command.patient, "user", member, "mdt")
-    await announce(tx.conn, topic, CASE_LISTED, stored.reference, command.patient, {
-        "case": stored.reference,
-        "mdt": f"CareTeam/{mdt_id}",
-        "meeting": f"Appointment/{meeting.id}" if meeting else None,
-        "rule": None if command.source.kind == "nomination" else command.source.kind,
-        "nomination": command.source.nominator if command.source.kind == "nomination" else None,
-        "urgency": command.urgency,
-    })  # fmt: skip
+    await announce(
+        tx.conn,
+        topic,
+        CASE_LISTED,
+        stored.reference,
+        command.patient,
+        {
+            "case": stored.reference,
+            "mdt": f"CareTeam/{mdt_id}",
+            "meeting": f"Appointment/{meeting.id}" if meeting else None,
+            "rule": None if command.source.kind == "nomination" else command.source.kind,
+            "nomination": command.source.nominator if command.source.kind == "nomination" else None,
+            "urgency": command.urgency,
+        },
+    )
     return stored, True
 
 
@@ -89,7 +105,7 @@ async def _add_to_case(
     if command.question and command.question != question:
         joined = f"{question}\n{command.question}" if question else command.question
         resources.set_input(task, "question", valueString=joined)
-    urgency = min(case.urgency, command.urgency, key=URGENCIES.index)
+    urgency: Urgency = min(cast(Urgency, case.urgency), command.urgency, key=URGENCIES.index)
     task["priority"] = FHIR_PRIORITY[urgency]
     if command.for_discussion and not case.for_discussion:
         resources.set_input(task, "purpose", valueCode="for-discussion")
@@ -102,6 +118,7 @@ async def _add_to_case(
         tx.conn,
         case.id,
         urgency=urgency,
+        risk=case.risk if command.risk is None else max(case.risk, command.risk),
         for_discussion=case.for_discussion or command.for_discussion,
         nominators=nominators,
         sources=[*case.sources, source.as_json()],

@@ -10,9 +10,11 @@ preparation checklist and flagged `not-ready` on the List if anything is missing
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
-from carecoord_shared.fhir.outcome import JsonObject, business_rule, not_found
+from carecoord_shared.fhir.outcome import JsonObject, business_rule, forbidden, not_found
 from mdt.domain.model import Checklist, capacity, care_plan_current, plan_case_list
 from mdt.service import resources
 from mdt.service.teams import following_meeting, require_member
@@ -39,15 +41,19 @@ async def assemble(
     tx: ServiceTransaction, meeting_id: str, interval_months: int, recent_days: int
 ) -> JsonObject:
     meeting = await booked_meeting(tx, meeting_id)
-    waiting = {c.id: c for c in await cases.waiting_for(tx.conn, meeting.mdt_id, meeting.id, meeting.starts_at)}
-    plan = plan_case_list(
-        [c.queued() for c in waiting.values()],
-        capacity(meeting.duration_minutes, meeting.minutes_per_case),
-    )
+    found = await cases.waiting_for(tx.conn, meeting.mdt_id, meeting.id, meeting.starts_at)
+    waiting = {c.id: c for c in found}
+    places = capacity(meeting.duration_minutes, meeting.minutes_per_case)
+    plan = plan_case_list([c.queued() for c in found], places)
+    listed = [waiting[q.id] for q in plan.listed]
+    tasks = await _case_tasks(tx, [c.id for c in listed])
+    context = await _Context.load(tx, listed, recent_days, meeting.starts_at.date())
     entries = []
-    for queued in plan.listed:
-        task = await _move(tx, waiting[queued.id], meeting.id)
-        entries.append((queued.id, (await checklist(tx, task, waiting[queued.id], meeting.starts_at.date(), recent_days)).ready))
+    for case in listed:
+        task = tasks[case.id]
+        if case.meeting_id != meeting.id:
+            task = await _move(tx, case, meeting.id)
+        entries.append((case.id, context.checklist(task, case).ready))
     if plan.overflow:
         later = await following_meeting(tx, meeting, interval_months)
         for queued in plan.overflow:
@@ -59,6 +65,49 @@ async def assemble(
     else:
         stored, _ = await tx.update("List", meeting.list_id, body, if_match=None)
     return stored.as_json()
+
+
+async def _case_tasks(tx: ServiceTransaction, ids: Sequence[str]) -> dict[str, JsonObject]:
+    """The case Tasks of a list, read in pages of 100 (each page one audited search)."""
+    tasks: dict[str, JsonObject] = {}
+    for start in range(0, len(ids), 100):
+        chunk = ids[start : start + 100]
+        result = await tx.search("Task", [("_id", ",".join(chunk)), ("_count", "100")])
+        tasks.update({m.id: m.as_json() for m in result.matches})
+    missing = [i for i in ids if i not in tasks]
+    if missing:  # a case the caller may not see: the list cannot be built by them
+        raise forbidden("You cannot see every case on this list")
+    return tasks
+
+
+@dataclass(frozen=True, slots=True)
+class _Context:
+    """What the checklist needs about every patient on a list, fetched in two queries."""
+
+    known: dict[str, Any]
+    activity: dict[str, list[str]]
+    day: date
+
+    @classmethod
+    async def load(
+        cls, tx: ServiceTransaction, listed: Sequence[CaseRow], recent_days: int, day: date
+    ) -> _Context:
+        numbers = [c.patient_nhs for c in listed]
+        since = datetime.now(UTC) - timedelta(days=recent_days)
+        return cls(
+            await cases.patients(tx.conn, numbers),
+            await cases.activity_of(tx.conn, numbers, since),
+            day,
+        )
+
+    def checklist(self, task: JsonObject, case: CaseRow) -> Checklist:
+        known = self.known.get(case.patient_nhs)
+        return Checklist(
+            question_stated=bool(resources.input_value(task, "question")),
+            care_plan_current=care_plan_current(known.review_due_on if known else None, self.day),
+            recent_activity_attached=set(self.activity.get(case.patient_nhs, []))
+            <= set(_attached(task)),
+        )
 
 
 async def _move(tx: ServiceTransaction, case: CaseRow, meeting_id: str) -> JsonObject:
@@ -78,23 +127,13 @@ async def _overflow(tx: ServiceTransaction, case: CaseRow, later: MeetingRow) ->
     if case.meeting_id == later.id:
         return
     await _move(tx, case, later.id)
-    text = f"No room at this meeting: the case moves to the meeting of {later.starts_at.date().isoformat()}"
+    day = later.starts_at.date().isoformat()
+    text = f"No room at this meeting: the case moves to the meeting of {day}"
     now = datetime.now(UTC)
     for nominator in case.nominators:
-        await tx.create("Task", resources.notice_task(case.id, case.patient_nhs, nominator, text, now))
-
-
-async def checklist(
-    tx: ServiceTransaction, task: JsonObject, case: CaseRow, day: date, recent_days: int
-) -> Checklist:
-    known = await cases.patient(tx.conn, case.patient_nhs)
-    recent = await cases.recent_activity(tx.conn, case.patient_nhs, datetime.now(UTC) - timedelta(days=recent_days))
-    attached = set(_attached(task))
-    return Checklist(
-        question_stated=bool(resources.input_value(task, "question")),
-        care_plan_current=care_plan_current(known.review_due_on if known else None, day),
-        recent_activity_attached=set(recent) <= attached,
-    )
+        await tx.create(
+            "Task", resources.notice_task(case.id, case.patient_nhs, nominator, text, now)
+        )
 
 
 def _attached(task: JsonObject) -> list[str]:
@@ -123,10 +162,13 @@ async def prepare(
     known = set(_attached(task))
     for reference in await cases.recent_activity(tx.conn, case.patient_nhs, since):
         if reference not in known:
-            task.setdefault("input", []).append({"type": {"text": ATTACHED}, "valueReference": {"reference": reference}})
+            task.setdefault("input", []).append(
+                {"type": {"text": ATTACHED}, "valueReference": {"reference": reference}}
+            )
     meeting = await teams.meeting(tx.conn, case.meeting_id) if case.meeting_id else None
     day = meeting.starts_at.date() if meeting else datetime.now(UTC).date()
-    result = await checklist(tx, task, case, day, recent_days)
+    context = await _Context.load(tx, [case], recent_days, day)
+    result = context.checklist(task, case)
     _record_checklist(task, result)
     state = "prepared" if result.ready and case.state == "listed" else case.state
     resources.set_state(task, state)
@@ -151,6 +193,8 @@ async def record_attendance(
     appointment["status"] = "fulfilled"
     appointment.pop("meta", None)
     await tx.update("Appointment", meeting_id, appointment, if_match=current.version_id)
-    stored, _ = await tx.create("Encounter", resources.encounter(meeting_id, meeting.starts_at, attendees))
+    stored, _ = await tx.create(
+        "Encounter", resources.encounter(meeting_id, meeting.starts_at, attendees)
+    )
     await teams.set_meeting(tx.conn, meeting_id, status="held")
     return stored.as_json()

@@ -14,7 +14,13 @@ from datetime import UTC, date, datetime
 from carecoord_shared.fhir.outcome import JsonObject, business_rule, conflict, forbidden
 from mdt.domain.commands import Action, RecordOutcome
 from mdt.service import resources
-from mdt.service.announce import ACTION_ASSIGNED, ACTION_OVERDUE, OUTCOME_RECORDED, announce, owner_data
+from mdt.service.announce import (
+    ACTION_ASSIGNED,
+    ACTION_OVERDUE,
+    OUTCOME_RECORDED,
+    announce,
+    owner_data,
+)
 from mdt.service.teams import following_meeting
 from mdt.service.transaction import ServiceTransaction
 from mdt.store import cases, teams
@@ -26,38 +32,61 @@ async def record_outcome(
 ) -> JsonObject:
     current = await tx.read("Task", case_id, lock=True)
     case = await _case(tx, case_id)
-    if command.actions and command.outcome != "discussed":
-        raise business_rule("Only a discussed case can have actions", ("Parameters.parameter",))
     task, now = current.as_json(), datetime.now(UTC)
+    refusal = command.refusal(now.date())
+    if refusal is not None:
+        raise business_rule(refusal, ("Parameters.parameter.where(name='action')",))
     resources.set_state(task, command.outcome)
     if command.minutes_spent is not None:
         resources.set_input(task, "minutes-spent", valueDecimal=command.minutes_spent)
     actions = [(await _assign(tx, topic, case, action, now), action) for action in command.actions]
     record = resources.composition(
-        case.id, case.patient_nhs, tx.principal.subject, command.outcome,
-        command.summary, command.decisions, actions, now,
-    )  # fmt: skip
+        case.id,
+        case.patient_nhs,
+        tx.principal.subject,
+        command.outcome,
+        command.summary,
+        command.decisions,
+        actions,
+        now,
+    )
     composition, _ = await tx.create("Composition", record)
-    task["output"] = [{"type": {"text": "outcome-record"}, "valueReference": {"reference": composition.reference}}]
+    task["output"] = [
+        {"type": {"text": "outcome-record"}, "valueReference": {"reference": composition.reference}}
+    ]
     if command.outcome == "discussed":
         await cases.update_case(tx.conn, case.id, state="discussed", open=False)
     else:
-        meeting = await teams.meeting(tx.conn, str(case.meeting_id))
-        assert meeting is not None
-        later = await following_meeting(tx, meeting, interval_months)
-        resources.set_input(task, "meeting", valueReference={"reference": f"Appointment/{later.id}"})
-        await cases.update_case(tx.conn, case.id, state=command.outcome, meeting_id=later.id)
+        await _roll_over(tx, case, task, command.outcome, interval_months)
     task.pop("meta", None)
     stored, _ = await tx.update("Task", case.id, task, if_match=current.version_id)
-    await announce(tx.conn, topic, OUTCOME_RECORDED, f"Task/{case.id}", case.patient_nhs, {
-        "case": f"Task/{case.id}",
-        "composition": composition.reference,
-        "mdt": f"CareTeam/{case.mdt_id}",
-        "status": command.outcome,
-        "planReviewed": command.plan_reviewed,
-        "decisions": list(command.decisions),
-    })  # fmt: skip
+    await announce(
+        tx.conn,
+        topic,
+        OUTCOME_RECORDED,
+        f"Task/{case.id}",
+        case.patient_nhs,
+        {
+            "case": f"Task/{case.id}",
+            "composition": composition.reference,
+            "mdt": f"CareTeam/{case.mdt_id}",
+            "status": command.outcome,
+            "planReviewed": command.plan_reviewed,
+            "decisions": list(command.decisions),
+        },
+    )
     return stored.as_json()
+
+
+async def _roll_over(
+    tx: ServiceTransaction, case: CaseRow, task: JsonObject, outcome: str, interval_months: int
+) -> None:
+    """A deferred or not-discussed case moves to the next meeting by itself."""
+    meeting = await teams.meeting(tx.conn, str(case.meeting_id))
+    assert meeting is not None  # a case only gets an outcome once it is on a meeting
+    later = await following_meeting(tx, meeting, interval_months)
+    resources.set_input(task, "meeting", valueReference={"reference": f"Appointment/{later.id}"})
+    await cases.update_case(tx.conn, case.id, state=outcome, meeting_id=later.id)
 
 
 async def _case(tx: ServiceTransaction, case_id: str) -> CaseRow:
@@ -77,7 +106,9 @@ async def _case(tx: ServiceTransaction, case_id: str) -> CaseRow:
 async def _assign(
     tx: ServiceTransaction, topic: str, case: CaseRow, action: Action, now: datetime
 ) -> str:
-    stored, _ = await tx.create("Task", resources.action_task(case.id, case.patient_nhs, action, now))
+    stored, _ = await tx.create(
+        "Task", resources.action_task(case.id, case.patient_nhs, action, now)
+    )
     await cases.add_action(
         tx.conn,
         id=stored.id,
@@ -93,13 +124,20 @@ async def _assign(
         state="assigned",
     )
     owner = owner_data(action.owner_reference, action.owner_display, action.owner_organisation)
-    await announce(tx.conn, topic, ACTION_ASSIGNED, stored.reference, case.patient_nhs, {
-        "action": stored.reference,
-        "case": f"Task/{case.id}",
-        "owner": owner,
-        "dueOn": action.due_on.isoformat(),
-        "description": action.description,
-    })  # fmt: skip
+    await announce(
+        tx.conn,
+        topic,
+        ACTION_ASSIGNED,
+        stored.reference,
+        case.patient_nhs,
+        {
+            "action": stored.reference,
+            "case": f"Task/{case.id}",
+            "owner": owner,
+            "dueOn": action.due_on.isoformat(),
+            "description": action.description,
+        },
+    )
     return stored.id
 
 
@@ -151,9 +189,16 @@ async def escalate_overdue(tx: ServiceTransaction, topic: str, today: date) -> i
         task.pop("meta", None)
         await tx.update("Task", row.id, task, if_match=current.version_id)
         await cases.update_action(tx.conn, row.id, overdue_at=datetime.now(UTC))
-        await announce(tx.conn, topic, ACTION_OVERDUE, f"Task/{row.id}", row.patient_nhs, {
-            "action": f"Task/{row.id}",
-            "owner": owner_data(row.owner_reference, row.owner_display, row.owner_organisation),
-            "dueOn": row.due_on.isoformat(),
-        })  # fmt: skip
+        await announce(
+            tx.conn,
+            topic,
+            ACTION_OVERDUE,
+            f"Task/{row.id}",
+            row.patient_nhs,
+            {
+                "action": f"Task/{row.id}",
+                "owner": owner_data(row.owner_reference, row.owner_display, row.owner_organisation),
+                "dueOn": row.due_on.isoformat(),
+            },
+        )
     return len(rows)

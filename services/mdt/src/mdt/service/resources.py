@@ -70,7 +70,10 @@ def set_state(task: JsonObject, state: str) -> None:
 
 
 def source_note(source: ListingSource) -> JsonObject:
-    note: JsonObject = {"text": f"{source.kind}: {source.reason}", "time": source.at}
+    text = f"{source.kind}: {source.reason}"
+    if source.event_id:
+        text += f" (event {source.event_type} {source.event_id})"
+    note: JsonObject = {"text": text, "time": source.at}
     note["authorString"] = source.nominator or f"rule {source.kind}"
     return note
 
@@ -121,15 +124,22 @@ def case_list(mdt_id: str, meeting_id: str, entries: Sequence[tuple[str, bool]])
     }
     if entries:
         body["entry"] = [
-            {"item": {"reference": f"Task/{case_id}"}, "flag": coded("ready" if ok else "not-ready")}
+            {
+                "item": {"reference": f"Task/{case_id}"},
+                "flag": coded("ready" if ok else "not-ready"),
+            }
             for case_id, ok in entries
         ]
     else:
-        body["emptyReason"] = coded("nilknown", "http://terminology.hl7.org/CodeSystem/list-empty-reason")
+        body["emptyReason"] = coded(
+            "nilknown", "http://terminology.hl7.org/CodeSystem/list-empty-reason"
+        )
     return body
 
 
-def appointment(mdt_id: str, start: datetime, end: datetime, minutes: int, places: int) -> JsonObject:
+def appointment(
+    mdt_id: str, start: datetime, end: datetime, minutes: int, places: int
+) -> JsonObject:
     return {
         "resourceType": "Appointment",
         "status": "booked",
@@ -217,7 +227,11 @@ def composition(
     now: datetime,
 ) -> JsonObject:
     sections: list[JsonObject] = [
-        {"title": "Outcome", "code": coded(outcome, CASE_STATUS), "text": narrative([summary or outcome])},
+        {
+            "title": "Outcome",
+            "code": coded(outcome, CASE_STATUS),
+            "text": narrative([summary or outcome]),
+        },
         {"title": "Decisions", "text": narrative(decisions)},
     ]
     action_section: JsonObject = {

@@ -22,13 +22,24 @@ from mdt.domain.model import add_months, capacity
 from mdt.service import resources
 from mdt.service.transaction import ServiceTransaction
 from mdt.store import cases, teams
+from mdt.store.team_fhir import team_from_fhir, team_issues
 from mdt.store.teams import MeetingRow
-from mdt.store.team_fhir import team_from_fhir
+
+__all__ = [
+    "following_meeting",
+    "record_team",
+    "require_member",
+    "schedule_meetings",
+    "team_issues",
+]
 
 
 async def record_team(context: WriteContext, change: Change) -> None:
     conn = context.conn
     before = set(await teams.members(conn, change.id))
+    principal = context.principal
+    if change.kind != "create" and principal.kind != "system" and principal.subject not in before:
+        raise forbidden("Only members of this MDT can change it")
     if change.resource is None:
         shape = team_from_fhir(change.id, change.previous or {}, active=False)
         await teams.save_team(conn, shape.team, shape.name, [])
@@ -67,14 +78,22 @@ async def schedule_meetings(
         body = resources.appointment(mdt_id, start, end, command.duration_minutes, places)
         stored, _ = await tx.create("Appointment", body)
         meeting = MeetingRow(
-            stored.id, mdt_id, start, command.duration_minutes, command.minutes_per_case, None, "booked"
+            stored.id,
+            mdt_id,
+            start,
+            command.duration_minutes,
+            command.minutes_per_case,
+            None,
+            "booked",
         )
         await teams.add_meeting(tx.conn, meeting)
         booked.append(stored.as_json())
     return booked
 
 
-async def following_meeting(tx: ServiceTransaction, meeting: MeetingRow, interval_months: int) -> MeetingRow:
+async def following_meeting(
+    tx: ServiceTransaction, meeting: MeetingRow, interval_months: int
+) -> MeetingRow:
     """The MDT's next booked meeting after `meeting`, booked on the schedule if none is."""
     found = await teams.next_meeting(tx.conn, meeting.mdt_id, meeting.starts_at)
     if found is not None:

@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from mdt.domain.model import WAITING_STATES, QueuedCase
+from mdt.domain.model import WAITING_STATES, CaseId, QueuedCase, Urgency
 from mdt.store.tables import mdt_action, mdt_activity, mdt_case, mdt_meeting, mdt_patient
 
 
@@ -36,7 +36,7 @@ class CaseRow:
     sources: tuple[dict[str, Any], ...]
 
     def queued(self) -> QueuedCase:
-        return QueuedCase(self.id, self.urgency, self.risk, self.listed_at)  # type: ignore[arg-type]
+        return QueuedCase(CaseId(self.id), cast(Urgency, self.urgency), self.risk, self.listed_at)
 
 
 def _case(row: Any) -> CaseRow:
@@ -129,6 +129,15 @@ async def on_meeting(conn: AsyncConnection, meeting_id: str) -> list[CaseRow]:
     return [_case(r) for r in await conn.execute(query)]
 
 
+async def refresh_risk(conn: AsyncConnection, patient_nhs: str, risk: float) -> None:
+    """A new risk score from risk stratification re-orders the patient's open cases."""
+    await conn.execute(
+        sa.update(mdt_case)
+        .where(mdt_case.c.patient_nhs == patient_nhs, mdt_case.c.open)
+        .values(risk=risk)
+    )
+
+
 async def open_cases_of_team(conn: AsyncConnection, mdt_id: str) -> list[str]:
     rows = await conn.execute(
         sa.select(mdt_case.c.patient_nhs).where(mdt_case.c.mdt_id == mdt_id, mdt_case.c.open)
@@ -187,3 +196,22 @@ async def recent_activity(
         query = query.where(mdt_activity.c.kind == kind)
     rows = await conn.execute(query.order_by(mdt_activity.c.occurred_at, mdt_activity.c.reference))
     return [r.reference for r in rows]
+
+
+async def patients(conn: AsyncConnection, numbers: Sequence[str]) -> dict[str, Any]:
+    """The projection rows of several patients at once (for a whole case list)."""
+    query = sa.select(mdt_patient).where(mdt_patient.c.patient_nhs.in_(sorted(set(numbers))))
+    return {row.patient_nhs: row for row in await conn.execute(query)}
+
+
+async def activity_of(
+    conn: AsyncConnection, numbers: Sequence[str], since: datetime
+) -> dict[str, list[str]]:
+    """Recent referrals and advice calls of several patients at once."""
+    query = sa.select(mdt_activity.c.patient_nhs, mdt_activity.c.reference).where(
+        mdt_activity.c.patient_nhs.in_(sorted(set(numbers))), mdt_activity.c.occurred_at >= since
+    )
+    found: dict[str, list[str]] = {}
+    for row in await conn.execute(query):
+        found.setdefault(row.patient_nhs, []).append(row.reference)
+    return found

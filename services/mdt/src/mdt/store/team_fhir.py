@@ -87,7 +87,11 @@ def team_issues(body: JsonObject) -> list[Issue]:
     issues = []
     if kind_of(body) is None:
         issues.append(
-            Issue("required", "An MDT needs a category mdt-locality or mdt-nursing-home", ("CareTeam.category",))
+            Issue(
+                "required",
+                "An MDT needs a category mdt-locality or mdt-nursing-home",
+                ("CareTeam.category",),
+            )
         )
     if not practices_of(body):
         issues.append(
@@ -111,5 +115,7 @@ def team_issues(body: JsonObject) -> list[Issue]:
         elif member.chair:
             chairs += 1
     if chairs != 1:
-        issues.append(Issue("business-rule", "An MDT has exactly one chair", ("CareTeam.participant",)))
+        issues.append(
+            Issue("business-rule", "An MDT has exactly one chair", ("CareTeam.participant",))
+        )
     return issues

@@ -63,7 +63,12 @@ async def save_team(
         await conn.execute(
             sa.insert(mdt_member),
             [
-                {"mdt_id": team.id, "user_id": m.user_id, "membership": m.membership, "chair": m.chair}
+                {
+                    "mdt_id": team.id,
+                    "user_id": m.user_id,
+                    "membership": m.membership,
+                    "chair": m.chair,
+                }
                 for m in members
             ],
         )
@@ -81,7 +86,7 @@ async def teams_serving(
 ) -> list[str]:
     """Active MDTs serving a practice (else a locality), the general MDT first."""
     if practice:
-        where = mdt_team.c.practices.any(practice)
+        where = sa.literal(practice) == sa.any_(mdt_team.c.practices)
     elif locality:
         where = mdt_team.c.locality == locality
     else:
@@ -95,9 +100,7 @@ async def teams_serving(
 
 
 async def members(conn: AsyncConnection, mdt_id: str) -> list[str]:
-    rows = await conn.execute(
-        sa.select(mdt_member.c.user_id).where(mdt_member.c.mdt_id == mdt_id)
-    )
+    rows = await conn.execute(sa.select(mdt_member.c.user_id).where(mdt_member.c.mdt_id == mdt_id))
     return [r.user_id for r in rows]
 
 
@@ -144,16 +147,16 @@ async def add_meeting(conn: AsyncConnection, meeting: MeetingRow) -> None:
     )
 
 
-async def meeting(conn: AsyncConnection, meeting_id: str, *, lock: bool = False) -> MeetingRow | None:
+async def meeting(
+    conn: AsyncConnection, meeting_id: str, *, lock: bool = False
+) -> MeetingRow | None:
     query = sa.select(mdt_meeting).where(mdt_meeting.c.id == meeting_id)
     if lock:
         query = query.with_for_update()
     return _meeting((await conn.execute(query)).first())
 
 
-async def next_meeting(
-    conn: AsyncConnection, mdt_id: str, after: datetime
-) -> MeetingRow | None:
+async def next_meeting(conn: AsyncConnection, mdt_id: str, after: datetime) -> MeetingRow | None:
     """The first booked meeting of the MDT starting after `after`."""
     query = (
         sa.select(mdt_meeting)
@@ -179,4 +182,6 @@ async def last_meeting(conn: AsyncConnection, mdt_id: str) -> MeetingRow | None:
 
 
 async def set_meeting(conn: AsyncConnection, meeting_id: str, **values: object) -> None:
-    await conn.execute(sa.update(mdt_meeting).where(mdt_meeting.c.id == meeting_id).values(**values))
+    await conn.execute(
+        sa.update(mdt_meeting).where(mdt_meeting.c.id == meeting_id).values(**values)
+    )
