@@ -102,6 +102,9 @@ class Worker:
             tasks += [
                 asyncio.create_task(c.run(), name=f"consumer-{i}") for i, c in enumerate(consumers)
             ]
+            tasks += [
+                asyncio.create_task(self._every(job, engine), name=job.name) for job in self.jobs
+            ]
             log.info("worker.started", topic=self.topic, consumers=len(consumers))
             self.started.set()
             stopper = asyncio.create_task(self.stopping.wait())

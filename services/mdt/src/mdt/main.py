@@ -14,7 +14,6 @@ from carecoord_shared.web.server import serve
 from mdt.api import case_lists, operations
 from mdt.api.resources import build_registry
 from mdt.events import EVENT_SCHEMAS
-from mdt.service.transaction import writable
 from mdt.settings import MdtSettings
 from mdt.store.tables import MIGRATIONS
 
@@ -33,7 +32,7 @@ def create_app(settings: MdtSettings | None = None) -> FastAPI:
         migrations=MIGRATIONS,
         event_schemas=EVENT_SCHEMAS,
     )
-    app.state.mdt_registry = writable(registry)
+    app.state.mdt_registry = registry
     return app
 
 

@@ -54,6 +54,10 @@ class FhirInteractions:
     def transaction(self, principal: Principal) -> AbstractAsyncContextManager[FhirTransaction]:
         return fhir_transaction(self.engine, self.registry, principal)
 
+    def operation(self, principal: Principal) -> AbstractAsyncContextManager[FhirTransaction]:
+        """The unit of work of an operation that has already checked its own permission."""
+        return fhir_transaction(self.engine, self.registry, principal, authorised=True)
+
     def reads(self, principal: Principal) -> AbstractAsyncContextManager[FhirTransaction]:
         return fhir_reads(self.engine, self.registry, principal)
 

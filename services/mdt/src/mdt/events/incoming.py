@@ -28,7 +28,7 @@ from mdt.domain import rules
 from mdt.domain.commands import ListingSource, ListPatient
 from mdt.domain.model import NhsNumber
 from mdt.service import listing
-from mdt.service.transaction import RULES_PRINCIPAL, ServiceTransaction
+from mdt.service.transaction import RULES_PRINCIPAL, service_transaction
 from mdt.settings import MdtSettings
 from mdt.store import cases, teams
 from mdt.store.projections import parse_day, parse_instant, record_activity, update_patient
@@ -75,7 +75,7 @@ class Rules:
         at = event.time.isoformat().replace("+00:00", "Z")
         source = ListingSource(match.rule, match.reason, event.id, event.type, at=at)
         command = ListPatient(NhsNumber(nhs), source, match.urgency, match.question)
-        tx = ServiceTransaction(conn, self.registry, RULES_PRINCIPAL)
+        tx = service_transaction(conn, self.registry, RULES_PRINCIPAL)
         try:
             await listing.list_patient(tx, self.settings.topic, serving[0], command)
         except FhirError as error:  # a business rule (say, the team closed): nothing to list
