@@ -42,8 +42,11 @@ DEFAULT_SCOPES: Mapping[Role, str] = {
     "user/Goal.crus user/Task.crus user/Condition.crus user/Patient.crus user/Provenance.crs "
     "user/Communication.crs user/CommunicationRequest.crs user/MeasureReport.rs "
     f"user/ServiceRequest.rs user/Consent.rs {_DIRECTORY_READ}",
-    "mdt-member": "user/CareTeam.rs user/List.rs user/Task.crus user/Composition.crus "
-    "user/Appointment.rs user/Encounter.rs user/Patient.rs user/CarePlan.rs user/Condition.rs "
+    # Members run their own meetings (book, record attendance, list, record outcomes);
+    # the MDT service also checks membership of that MDT for every such operation.
+    "mdt-member": "user/CareTeam.rus user/List.crus user/Task.crus user/Composition.crus "
+    "user/Appointment.crus user/Encounter.crus user/Patient.rs user/CarePlan.rs "
+    "user/Condition.rs "
     f"user/Goal.rs user/Communication.crs {_DIRECTORY_READ}",
     "paramedic": "user/*.rs user/Communication.crs",
     "patient": "patient/*.rs patient/Communication.crs",
