@@ -48,9 +48,12 @@ async def test_the_service_boots_and_describes_itself(
         auth_jwks_url=issuer.jwks_url,
     )
     app = factory(settings)
-    async with app.router.lifespan_context(app), httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://service"
-    ) as client:
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://service"
+        ) as client,
+    ):
         metadata = await client.get("/fhir/metadata")
         health = await client.get("/healthz")
         ready = await client.get("/readyz")

@@ -15,6 +15,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -41,8 +42,8 @@ PRACTICE_A = "A81001"
 PRACTICE_B = "B82002"
 PROVIDER = "Y0T001"
 """The organisation providing the default service (its triage clinicians triage)."""
-LOCAL = "https://carecoord.example/fhir"
-REQUEST_CATEGORY = f"{LOCAL}/CodeSystem/request-category"
+LOCAL = "https://carecoord.example"
+REQUEST_CATEGORY = f"{LOCAL}/request-category"
 SPECIALTY = {"system": "http://snomed.info/sct", "code": "394594003"}
 """The default requests' specialty: the module's default service takes it."""
 
@@ -89,7 +90,14 @@ def service_request(
         "resourceType": "ServiceRequest",
         "status": "active",
         "intent": "order",
-        "category": [{"coding": [{"system": REQUEST_CATEGORY, "code": "advice-and-guidance"}]}],
+        "category": [
+            {
+                "coding": [
+                    {"system": "http://snomed.info/sct", "code": "3457005"},
+                    {"system": REQUEST_CATEGORY, "code": "advice-and-guidance"},
+                ]
+            }
+        ],
         "priority": "routine",
         "subject": {"identifier": {"system": NHS_NUMBER_SYSTEM, "value": nhs_number}},
         "requester": {"identifier": {"system": ODS_SYSTEM, "value": PRACTICE_A}},
@@ -132,10 +140,16 @@ def healthcare_service(
         for code in localities
     ]
     if advice:
-        characteristic.append({"coding": [{
-            "system": "https://carecoord.example/service-characteristic",
-            "code": "advice-and-guidance",
-        }]})
+        characteristic.append(
+            {
+                "coding": [
+                    {
+                        "system": "https://carecoord.example/service-characteristic",
+                        "code": "advice-and-guidance",
+                    }
+                ]
+            }
+        )
     body: dict[str, Any] = {
         "resourceType": "HealthcareService",
         "active": True,
@@ -146,10 +160,13 @@ def healthcare_service(
     }
     if targets:
         body["extension"] = [
-            {"url": f"{LOCAL}/StructureDefinition/response-target", "extension": [
-                {"url": "priority", "valueCode": priority},
-                {"url": "workingDays", "valuePositiveInt": days},
-            ]}
+            {
+                "url": f"{LOCAL}/StructureDefinition/response-target",
+                "extension": [
+                    {"url": "priority", "valueCode": priority},
+                    {"url": "workingDays", "valuePositiveInt": days},
+                ],
+            }
             for priority, days in targets.items()
         ]
     return body
@@ -164,6 +181,8 @@ class Referrals:
     engine: AsyncEngine
     issuer: DevIssuer
     database_url: str
+    default_service: str = ""
+    """The borough-wide A&G service of SPECIALTY (provided by PROVIDER) every app starts with."""
     _tokens: dict[tuple[Any, ...], str] = field(default_factory=dict)
 
     def token(self, role: Role = "gp", organisation: str | None = PRACTICE_A, **extra: Any) -> str:
@@ -273,9 +292,21 @@ def referrals_settings_factory(issuer: DevIssuer, kafka_bootstrap: str) -> Setti
     return build
 
 
+@dataclass(slots=True)
+class Clock:
+    """A clock tests move by hand (the response clock reads it through the app)."""
+
+    now: datetime
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
 @asynccontextmanager
-async def _started(settings: ReferralsSettings) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
-    app = create_app(settings)
+async def _started(
+    settings: ReferralsSettings, clock: Callable[[], datetime] | None = None
+) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
+    app = create_app(settings, clock=clock)
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE_URL) as client,
@@ -290,24 +321,34 @@ async def running_referrals(settings: ReferralsSettings) -> AsyncIterator[httpx.
         yield client
 
 
-@pytest.fixture(scope="module")
-async def referrals(
-    request: pytest.FixtureRequest,
+@asynccontextmanager
+async def started_referrals(
     issuer: DevIssuer,
-    referrals_settings_factory: SettingsFactory,
-    infrastructure: None,
+    settings_factory: SettingsFactory,
+    clock: Callable[[], datetime] | None = None,
+    **overrides: Any,
 ) -> AsyncIterator[Referrals]:
-    """The referrals service on a fresh database, shared by the tests of one module."""
+    """A referrals app on a fresh database with a default service in its directory."""
     database_url = await create_fresh_database("referrals")
     engine = create_engine(database_url, pool_size=2)
     try:
-        async with _started(referrals_settings_factory(database_url)) as (app, client):
+        settings = settings_factory(database_url, **overrides)
+        async with _started(settings, clock) as (app, client):
             harness = Referrals(client, app, engine, issuer, database_url)
             # One authenticated request loads the issuer's keys before tests run in
             # parallel (see test_parallel_first_requests_after_start_up_are_authenticated).
             warm = await client.get("/fhir/Organization", headers=harness.auth())
             assert warm.status_code == 200, warm.text
-            await harness.create(healthcare_service())
+            harness.default_service = (await harness.create(healthcare_service()))["id"]
             yield harness
     finally:
         await engine.dispose()
+
+
+@pytest.fixture(scope="module")
+async def referrals(
+    issuer: DevIssuer, referrals_settings_factory: SettingsFactory, infrastructure: None
+) -> AsyncIterator[Referrals]:
+    """The referrals service on a fresh database, shared by the tests of one module."""
+    async with started_referrals(issuer, referrals_settings_factory) as harness:
+        yield harness

@@ -13,6 +13,7 @@ from fastapi import FastAPI
 
 from carecoord_shared.web.app import create_service_app
 from carecoord_shared.web.server import serve
+from referrals.api import advice
 from referrals.api.operations import OPERATIONS, router
 from referrals.api.resources import build_registry
 from referrals.service.context import Referrals
@@ -26,6 +27,8 @@ def build_context(
     return Referrals(
         topic=settings.topic,
         imminent_working_days=settings.breach_warning_working_days,
+        advice_call_minutes=settings.advice_call_access_minutes,
+        max_attachment_bytes=settings.max_attachment_bytes,
         now=clock or (lambda: datetime.now(UTC)),
     )
 
@@ -36,14 +39,14 @@ def create_app(
     """The app; `clock` pins "now" for the response clock (tests only)."""
     settings = settings or ReferralsSettings()
     context = build_context(settings, clock)
-    registry = build_registry(context).declare(*OPERATIONS)
+    registry = build_registry(context).declare(*OPERATIONS, *advice.OPERATIONS)
     app = create_service_app(
         settings,
         registry,
         title="CareCoord referrals",
         description="Advice & guidance and referral triage, the service directory and "
         "paramedic advice lines, as FHIR R4.",
-        routers=[router],
+        routers=[router, advice.router],
         migrations=MIGRATIONS,
     )
     app.state.referrals = context

@@ -20,3 +20,8 @@ class ReferralsSettings(ServiceSettings):
     """Raise breach-imminent (and an escalation Task) this many working days before due."""
     breach_scan_seconds: float = 60.0
     """How often the worker looks for responses about to breach or breached."""
+    advice_call_access_minutes: int = 60
+    """How long a recorded advice call lets the paramedic read the patient's summary
+    (local policy, to be confirmed by the ICS information governance lead)."""
+    max_attachment_bytes: int = 512 * 1024
+    """Largest attachment of a DocumentReference (inline data or declared size)."""

@@ -61,7 +61,10 @@ async def test_create_assigns_an_id_and_answers_version_one_with_etag_and_locati
     assert read.status_code == 200
     assert read.content == response.content
     _version_headers(read, created["id"], 1)
-    assert await _events(referrals, created["id"]) == ["carecoord.referral.submitted.v1"]
+    assert await _events(referrals, created["id"]) == [
+        "carecoord.referral.submitted.v1",
+        "carecoord.referral.routed.v1",
+    ]
 
 
 async def test_a_resource_keeps_every_version_through_update_delete_and_recreate(
@@ -81,7 +84,7 @@ async def test_a_resource_keeps_every_version_through_update_delete_and_recreate
 
     first = await referrals.client.get(f"{url}/_history/1", headers=referrals.auth())
     assert first.status_code == 200
-    assert "priority" not in first.json()
+    assert first.json()["priority"] == "routine"
     assert first.headers["ETag"] == 'W/"1"'
 
     deleted = await referrals.client.delete(url, headers=referrals.auth())
@@ -100,13 +103,13 @@ async def test_a_resource_keeps_every_version_through_update_delete_and_recreate
     assert "entry" not in listed.json()
 
     recreated = await referrals.client.put(
-        url, json={**created, "priority": "asap"}, headers=referrals.write_headers()
+        url, json={**created, "priority": "routine"}, headers=referrals.write_headers()
     )
     assert recreated.status_code in (200, 201)
     _version_headers(recreated, rid, 4)
     back = await referrals.client.get(url, headers=referrals.auth())
     assert back.status_code == 200
-    assert back.json()["priority"] == "asap"
+    assert back.json()["priority"] == "routine"
 
     history = await referrals.client.get(f"{url}/_history", headers=referrals.auth())
     assert history.status_code == 200
@@ -118,14 +121,15 @@ async def test_a_resource_keeps_every_version_through_update_delete_and_recreate
         (e["request"]["method"], e["response"]["etag"], e.get("resource", {}).get("priority"))
         for e in bundle["entry"]
     ] == [
-        ("PUT", 'W/"4"', "asap"),
+        ("PUT", 'W/"4"', "routine"),
         ("DELETE", 'W/"3"', None),
         ("PUT", 'W/"2"', "urgent"),
-        ("POST", 'W/"1"', None),
+        ("POST", 'W/"1"', "routine"),
     ]
     assert "resource" not in bundle["entry"][1]
     assert await _events(referrals, rid) == [
         "carecoord.referral.submitted.v1",
+        "carecoord.referral.routed.v1",
         "carecoord.referral.revised.v1",
         "carecoord.referral.withdrawn.v1",
         "carecoord.referral.revised.v1",
@@ -137,9 +141,10 @@ async def test_update_to_a_new_id_creates_the_resource_with_that_id(
 ) -> None:
     url = "/fhir/ServiceRequest/chosen-id-1"
 
+    # Only a request that already has its UBRN (from e-RS) may be put in place.
     response = await referrals.client.put(
         url,
-        json=service_request(await referrals.registered_patient()),
+        json=service_request(await referrals.registered_patient(), ubrn="a.000000000123"),
         headers=referrals.write_headers(),
     )
 

@@ -31,6 +31,11 @@ def _minimal(resource_type: str) -> dict[str, Any]:
         "ServiceRequest": service_request(nhs),
         "Task": triage_task("ServiceRequest/none", None),
         "Communication": {"resourceType": "Communication", "status": "completed"},
+        "DocumentReference": {
+            "resourceType": "DocumentReference",
+            "status": "current",
+            "content": [{"attachment": {"contentType": "text/plain", "data": "aGk="}}],
+        },
     }.get(resource_type, {"resourceType": resource_type})
 
 
@@ -78,6 +83,7 @@ def test_metadata_lists_exactly_the_registered_types(
             "ServiceRequest",
             "Task",
             "Communication",
+            "DocumentReference",
             "Organization",
             "HealthcareService",
             "PractitionerRole",

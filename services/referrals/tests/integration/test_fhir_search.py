@@ -14,10 +14,10 @@ import pytest
 
 from services.referrals.tests.conftest import (
     NHS_NUMBER_SYSTEM,
+    REQUEST_CATEGORY,
     Referrals,
     new_nhs_number,
     service_request,
-    triage_task,
 )
 
 SCT = "http://snomed.info/sct"
@@ -72,13 +72,19 @@ async def caseload(referrals: Referrals) -> Caseload:
     draft_body = service_request(second, authored="2024-02-28")
     draft_body["status"] = "draft"
     draft_body["category"] = [
-        {"coding": [{"system": LOCAL, "code": "3457005"}, {"code": "gp-only"}]}
+        {"coding": [{"system": LOCAL, "code": "3457005"}, {"code": "gp-only"}]},
+        {"coding": [{"system": REQUEST_CATEGORY, "code": "advice-and-guidance"}]},
     ]
     draft = await referrals.create(draft_body)
     tasks = {}
-    for request, patient in ((chest_pain, FIRST_PATIENT), (breathless, second), (draft, second)):
-        task = await referrals.create(triage_task(f"ServiceRequest/{request['id']}", patient))
-        tasks[request["id"]] = task["id"]
+    for request in (chest_pain, breathless, draft):  # submission made each its triage Task
+        found = await referrals.client.get(
+            "/fhir/Task",
+            params={"focus": f"ServiceRequest/{request['id']}"},
+            headers=referrals.auth(),
+        )
+        (entry,) = found.json()["entry"]
+        tasks[request["id"]] = entry["resource"]["id"]
     return Caseload(service["id"], chest_pain, breathless, draft, tasks, second)
 
 
@@ -109,11 +115,11 @@ async def test_include_performer_returns_the_healthcare_service_as_an_include(
     found = await _search(
         referrals,
         caseload,
-        _id=f"{caseload.chest_pain['id']},{caseload.draft['id']}",
+        _id=f"{caseload.chest_pain['id']},{caseload.breathless['id']}",
         _include="ServiceRequest:performer",
     )
 
-    assert found == {"match": {"chest_pain", "draft"}, "include": {"cardiology"}}
+    assert found == {"match": {"chest_pain", "breathless"}, "include": {"cardiology"}}
 
 
 async def test_include_with_a_target_type_that_does_not_match_includes_nothing(
@@ -271,7 +277,9 @@ async def test_reference_search_by_typed_and_bare_id(
         "chest_pain",
         "breathless",
     }
-    assert await _matches(referrals, caseload, **{"performer:missing": "true"}) == {"draft"}
+    # Submission routes every request, so none is left without a performer.
+    assert await _matches(referrals, caseload, **{"performer:missing": "true"}) == set()
+    assert "draft" in await _matches(referrals, caseload, **{"performer:missing": "false"})
 
 
 async def test_tasks_are_found_by_the_request_they_focus_on(

@@ -129,6 +129,20 @@ _ADVICE_LINES: tuple[tuple[Org, str, str], ...] = (
     (MENTAL_HEALTH, "Mental Health", "01632 960104"),
 )
 _RESPONSE_TARGET = "Routine advice & guidance within 5 working days; urgent within 2 working days."
+# The same targets, machine-readable: the referrals service computes due dates from
+# this extension (services/referrals/README.md, "Directory conventions").
+_TARGETS = (("routine", 5), ("urgent", 2))
+_SD = f"{LOCAL}/StructureDefinition"
+_WEEKDAYS = ["mon", "tue", "wed", "thu", "fri"]
+# On-call rota of each advice line (ringing order, hours): a day-time specialist on
+# weekdays rung first, and a consultant who covers round the clock rung next.
+_ROTA = (
+    (
+        1,
+        {"daysOfWeek": _WEEKDAYS, "availableStartTime": "08:00:00", "availableEndTime": "18:00:00"},
+    ),
+    (2, {"allDay": True}),
+)
 
 
 def practices() -> list[Practice]:
@@ -201,10 +215,28 @@ def _service(org: Org, specialty: str, phone: str | None) -> Seed:
             )
         ]
         resource["comment"] = _RESPONSE_TARGET
+        resource["extension"] = [
+            {
+                "url": f"{_SD}/response-target",
+                "extension": [
+                    {"url": "priority", "valueCode": priority},
+                    {"url": "workingDays", "valuePositiveInt": days},
+                ],
+            }
+            for priority, days in _TARGETS
+        ]
+    if phone:
+        resource["availableTime"] = [{"allDay": True}]
     return _seed(resource, SERVICE_ID, key)
 
 
-def _clinician(index: int, service: Seed, role: tuple[str, str], rng: random.Random) -> Seed:
+def _clinician(
+    index: int,
+    service: Seed,
+    role: tuple[str, str],
+    rng: random.Random,
+    rota: int | None = None,
+) -> Seed:
     resource = service.resource
     given = rng.choice(rng.choice((FEMALE, MALE)))
     sds = clinician_sds_id(index)
@@ -229,6 +261,11 @@ def _clinician(index: int, service: Seed, role: tuple[str, str], rng: random.Ran
         "code": [concept(f"{LOCAL}/practitioner-role", *role)],
         "specialty": resource["specialty"],
     }
+    if rota is not None:  # an on-call specialist: when, in which order, on which phone
+        order, hours = _ROTA[rota]
+        role_resource["availableTime"] = [hours]
+        role_resource["telecom"] = [{"system": "phone", "value": f"07700 900{index:03d}"}]
+        role_resource["extension"] = [{"url": f"{_SD}/ringing-order", "valuePositiveInt": order}]
     return _seed(role_resource, ROLE_PROFILE, profile)
 
 
@@ -245,7 +282,7 @@ def directory_seeds() -> list[list[Seed]]:
     on_call = ("on-call-specialist", "On-call specialist")
     clinicians = [_clinician(i, s, triage, rng) for i, s in enumerate(specialist, start=1)]
     clinicians += [
-        _clinician(len(specialist) + 1 + i, line, on_call, rng)
-        for i, line in enumerate(line for line in lines for _rota in range(2))
+        _clinician(len(specialist) + 1 + i, line, on_call, rng, rota=i % len(_ROTA))
+        for i, line in enumerate(line for line in lines for _rota in range(len(_ROTA)))
     ]
     return [organisations, specialist + lines + clinicians]

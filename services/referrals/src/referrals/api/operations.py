@@ -26,7 +26,7 @@ from referrals.api.params import triage_request
 from referrals.service import report
 from referrals.service.context import Referrals
 from referrals.service.submission import submit
-from referrals.service.triage import TriageResult, triage
+from referrals.service.triage import TriageResult, history, triage
 
 router = APIRouter(prefix="/fhir", tags=["referrals"])
 
@@ -39,6 +39,13 @@ OPERATIONS = (
         "information-requested, converted, cancelled). Parameters: outcome, note, reason "
         "(coded, required for rejected), redirectTo (HealthcareService, for redirected). "
         "If-Match with the request's version makes a stale decision answer 412.",
+    ),
+    OperationDeclaration(
+        "triage-history",
+        "ServiceRequest",
+        True,
+        "Every triage transition of the request (outcome, from, to, who, role, "
+        "organisation, when, reason), oldest first.",
     ),
     OperationDeclaration(
         "response-report",
@@ -112,3 +119,13 @@ async def response_report(
             tx, _context(request), check_id("HealthcareService", service_id)
         )
     return json_response(measure)
+
+
+@router.get("/ServiceRequest/{request_id}/$triage-history", summary="Every triage transition")
+async def triage_history(
+    request: Request, request_id: str, principal: CurrentPrincipal
+) -> Response:
+    require_operation(principal, "ServiceRequest", "triage-history", changes_state=False)
+    async with request.app.state.fhir.transaction(principal) as tx:
+        found = await history(tx, check_id("ServiceRequest", request_id))
+    return json_response(found)

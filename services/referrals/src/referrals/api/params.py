@@ -6,14 +6,26 @@ parameter (`expression`) and the handler only sees a checked `TriageRequest`.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
+from carecoord_shared.fhir.identifiers import is_valid_nhs_number
 from carecoord_shared.fhir.outcome import JsonObject, bad_request
 from carecoord_shared.fhir.parsing import check_id, validate_resource
 from referrals.domain.triage import Outcome
+from referrals.domain.vocabulary import CALL_OUTCOMES
+from referrals.service.advice_lines import LONDON, RecordCall
 from referrals.service.triage import TriageRequest
 
-_VALUE_KEYS = ("valueCode", "valueString", "valueCoding", "valueCodeableConcept", "valueReference")
+_VALUE_KEYS = (
+    "valueCode",
+    "valueString",
+    "valueCoding",
+    "valueCodeableConcept",
+    "valueReference",
+    "valueIdentifier",
+    "valueBoolean",
+)
 
 
 def _values(body: JsonObject) -> dict[str, Any]:
@@ -75,3 +87,43 @@ def triage_request(request_id: str, body: JsonObject, if_match: int | None) -> T
         redirect_to,
         if_match,
     )
+
+
+def advice_call(body: JsonObject) -> RecordCall:
+    """`$record-advice-call` Parameters: adviceLine, patient, outcome, note, followUpNeeded,
+    locality."""
+    validate_resource(body, "Parameters")
+    values = _values(body)
+    line = values.get("adviceLine")
+    reference = str(line.get("reference") or "") if isinstance(line, dict) else ""
+    if not reference.startswith("HealthcareService/"):
+        raise bad_request(
+            "adviceLine must reference a HealthcareService", ("adviceLine",), "required"
+        )
+    patient = values.get("patient")
+    nhs_number = str(patient.get("value") or "") if isinstance(patient, dict) else ""
+    if not is_valid_nhs_number(nhs_number):
+        raise bad_request("patient must be a valid NHS number (valueIdentifier)", ("patient",))
+    outcome = values.get("outcome")
+    if outcome not in CALL_OUTCOMES:
+        raise bad_request(f"outcome must be one of {', '.join(CALL_OUTCOMES)}", ("outcome",))
+    note, locality = values.get("note"), values.get("locality")
+    return RecordCall(
+        check_id("HealthcareService", reference.split("/", 1)[1]),
+        nhs_number,
+        str(outcome),
+        note if isinstance(note, str) else None,
+        values.get("followUpNeeded") is True,
+        locality if isinstance(locality, str) else None,
+    )
+
+
+def moment(text: str | None, now: datetime) -> datetime:
+    """`at` of an advice-line look-up: an ISO date-time (local time if it has no zone)."""
+    if text is None:
+        return now
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise bad_request("at must be an ISO 8601 date-time", ("at",), "value") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=LONDON)

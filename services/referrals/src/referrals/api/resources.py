@@ -17,6 +17,7 @@ from carecoord_shared.fhir.registry import (
     SearchParam,
     nhs_number_at,
 )
+from referrals.service.attachments import attachment_rule
 from referrals.service.changes import announce_service_request_change
 from referrals.service.context import Referrals
 from referrals.service.conversation import on_communication
@@ -85,6 +86,13 @@ def build_registry(ctx: Referrals) -> FhirRegistry:
                 ),
                 SearchParam("requester", "reference", "Task.requester", _REQUESTERS),
                 SearchParam("period", "date", "Task.restriction.period"),
+                SearchParam(
+                    "due",
+                    "date",
+                    "Task.restriction.period.end",
+                    documentation="When the response is due: `due=lt...` and `_sort=due` "
+                    "give a worklist in due order (`period` sorts by its start)",
+                ),
                 SearchParam("authored-on", "date", "Task.authoredOn"),
             ),
         ),
@@ -105,6 +113,23 @@ def build_registry(ctx: Referrals) -> FhirRegistry:
                 ),
                 SearchParam("medium", "token", "Communication.medium"),
                 SearchParam("category", "token", "Communication.category"),
+            ),
+        ),
+        ResourceDefinition(
+            "DocumentReference",
+            documentation="An attachment of a request (letter, photo, result), size-limited.",
+            patient_nhs=nhs_number_at("DocumentReference.subject"),
+            validators=(attachment_rule(ctx.max_attachment_bytes),),
+            search_params=(
+                SearchParam("patient", "reference", "DocumentReference.subject", ("Patient",)),
+                SearchParam(
+                    "related",
+                    "reference",
+                    "DocumentReference.context.related",
+                    ("ServiceRequest",),
+                ),
+                SearchParam("type", "token", "DocumentReference.type"),
+                SearchParam("date", "date", "DocumentReference.date"),
             ),
         ),
         ResourceDefinition(

@@ -18,5 +18,8 @@ class Referrals:
     calendar: WorkingCalendar = field(default_factory=england_and_wales)
     imminent_working_days: int = 1
     """Raise breach-imminent this many working days before a response is due."""
+    max_attachment_bytes: int = 512 * 1024
+    advice_call_minutes: int = 60
+    """How long recording an advice call opens the paramedic's access to the patient."""
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     """The clock (tests pin it to a date such as the Thursday before Easter)."""

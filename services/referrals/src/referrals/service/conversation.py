@@ -41,6 +41,8 @@ async def on_communication(
         raise business_rule(
             "The message is not about the request's patient", ("Communication.subject",)
         )
+    tx = FhirTransaction(context.conn, registry, context.principal)
+    await _check_turn_order(tx, change.resource, request)
     referrer = context.principal.organisation == case.requester_ods
     await announce.announce(
         context.conn,
@@ -55,7 +57,41 @@ async def on_communication(
         },
     )
     if referrer and case.state is TriageState.AWAITING_INFORMATION:
-        await resume(FhirTransaction(context.conn, registry, context.principal), ctx, case)
+        await resume(tx, ctx, case)
+
+
+async def _check_turn_order(
+    tx: FhirTransaction, communication: dict[str, object], request: str
+) -> None:
+    """`inResponseTo` must be an earlier turn of the same conversation."""
+    for previous in communication.get("inResponseTo", []) or []:  # type: ignore[attr-defined]
+        reference = str(previous.get("reference") or "")
+        kind, _, previous_id = reference.partition("/")
+        earlier = None
+        if kind == "Communication" and previous_id:
+            found = await tx.search("Communication", [("_id", previous_id)])
+            earlier = found.matches[0].as_json() if found.matches else None
+        if earlier is None or _request_of(earlier) != request:
+            raise business_rule(
+                "inResponseTo must be an earlier message about the same request",
+                ("Communication.inResponseTo",),
+            )
+
+
+async def close_referrer_tasks(tx: FhirTransaction, request: str, status: str) -> None:
+    """End the referrer's open Tasks on the request (answered, or no longer needed)."""
+    asked = await tx.search(
+        "Task",
+        [
+            ("focus", request),
+            ("code", "information-request,conversion-request"),
+            ("status", "requested"),
+        ],
+    )
+    for open_task in asked.matches:
+        done = {**open_task.as_json(), "status": status}
+        done.pop("meta", None)
+        await tx.update("Task", open_task.id, done, if_match=open_task.version_id)
 
 
 async def resume(tx: FhirTransaction, ctx: Referrals, case: cases.TriageCase) -> None:
@@ -84,14 +120,7 @@ async def resume(tx: FhirTransaction, ctx: Referrals, case: cases.TriageCase) ->
             at=now,
         ),
     )
-    asked = await tx.search(
-        "Task",
-        [("focus", case.service_request), ("code", "information-request"), ("status", "requested")],
-    )
-    for open_task in asked.matches:
-        done = {**open_task.as_json(), "status": "completed"}
-        done.pop("meta", None)
-        await tx.update("Task", open_task.id, done, if_match=open_task.version_id)
+    await close_referrer_tasks(tx, case.service_request, "completed")
     request = await tx.read("ServiceRequest", case.service_request.split("/", 1)[1])
     await tx.update(
         "ServiceRequest",

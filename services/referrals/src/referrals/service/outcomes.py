@@ -18,7 +18,8 @@ from carecoord_shared.store.repository import StoredResource
 from referrals.domain.triage import Decision, Outcome, TriageState
 from referrals.service import announce, shapes
 from referrals.service.context import Referrals
-from referrals.service.routing import named_service
+from referrals.service.conversation import close_referrer_tasks
+from referrals.service.routing import named_service, takes
 from referrals.service.submission import start_triage
 from referrals.store import cases
 
@@ -48,6 +49,10 @@ async def apply(step: Step, redirect_to: str | None) -> FollowUp:
     outcome, after = step.decision.outcome, step.decision.after
     if outcome is Outcome.REDIRECTED:
         return await _redirect(step, redirect_to or "")
+    if after in (TriageState.CANCELLED, TriageState.CONVERTED):
+        # The referrer's open asks end with the request (done when they authorised).
+        status = "completed" if after is TriageState.CONVERTED else "cancelled"
+        await close_referrer_tasks(step.tx, step.request.reference, status)
     if outcome is Outcome.INFORMATION_REQUESTED:
         await _ask_referrer(step, "information-request")
     elif outcome is Outcome.CONVERTED and step.decision.convert_now:
@@ -88,6 +93,9 @@ async def _redirect(step: Step, service_id: str) -> FollowUp:
     service = await named_service(tx, service_id)
     if service.reference == step.case.service:
         raise business_rule("The request is already with that service", ("redirectTo",))
+    category = shapes.category_of(step.request.as_json()) or ""
+    if not takes(service.as_json(), category):
+        raise business_rule("That service does not take this kind of request", ("redirectTo",))
     body = shapes.with_triage_state(step.request.as_json(), TriageState.AWAITING_TRIAGE)
     body["performer"] = [{"reference": service.reference}]
     request, _ = await tx.update(

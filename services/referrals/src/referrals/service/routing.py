@@ -43,7 +43,8 @@ async def practice_locality(tx: FhirTransaction, practice: str) -> str | None:
     return None
 
 
-def _takes(service: JsonObject, category: str) -> bool:
+def takes(service: JsonObject, category: str) -> bool:
+    """Whether a service takes written requests of `category` (A&G needs the A&G offer)."""
     if v.ADVICE_LINE in codes(service.get("type"), v.SERVICE_TYPE):
         return False
     offers = codes(service.get("characteristic"), v.SERVICE_CHARACTERISTIC)
@@ -76,7 +77,7 @@ async def route(
             ("_sort", "_id"),
         ],
     )
-    candidates = [s for s in found.matches if _takes(s.as_json(), category)]
+    candidates = [s for s in found.matches if takes(s.as_json(), category)]
     locality = await practice_locality(tx, practice)
     local = [
         s

@@ -56,7 +56,8 @@ def codes(concepts: Any, system: str) -> list[str]:
 
 def category_of(request: JsonObject) -> str | None:
     categories = request.get("category")
-    found = codes(categories, v.REQUEST_CATEGORY)
+    found = [c for system in v.REQUEST_CATEGORY_ALIASES for c in codes(categories, system)]
+    found = [c for c in found if c in (v.ADVICE_AND_GUIDANCE, v.REFERRAL)]
     if v.SNOMED_REFERRAL in codes(categories, v.SNOMED):
         found.append(v.REFERRAL)
     return found[0] if found else None

@@ -13,8 +13,8 @@ from datetime import datetime
 
 from sqlalchemy import delete
 
-from carecoord_shared.fhir.identifiers import ODS_SYSTEM, UBRN_SYSTEM
-from carecoord_shared.fhir.outcome import JsonObject, business_rule, invalid
+from carecoord_shared.fhir.identifiers import UBRN_SYSTEM
+from carecoord_shared.fhir.outcome import JsonObject, business_rule, forbidden, invalid
 from carecoord_shared.fhir.registry import Interaction
 from carecoord_shared.fhir.unit_of_work import FhirTransaction, checked
 from carecoord_shared.security import access
@@ -50,6 +50,8 @@ async def submit(
     tx: FhirTransaction, ctx: Referrals, body: JsonObject, if_none_exist: str | None
 ) -> tuple[StoredResource, bool]:
     checked(tx.definition("ServiceRequest", Interaction.CREATE), body, None)
+    if not await access.can_access(tx.conn, tx.principal, shapes.nhs_number_of(body)):
+        raise forbidden("You have no care relationship with this patient")
     category = shapes.category_of(body)
     practice = referring_practice(tx, body)
     assert category is not None  # submission_issues made sure
@@ -61,12 +63,13 @@ async def submit(
             *body.get("identifier", []),
             {"system": UBRN_SYSTEM, "value": reserved},
         ]
-    service = await route(tx, body, category, practice)
-    body["performer"] = [{"reference": service.reference}]
-    body.setdefault("requester", {"identifier": {"system": ODS_SYSTEM, "value": practice}})
+    service = await route(tx, body, category, practice) if routable(body) else None
+    state = TriageState.AWAITING_TRIAGE.value if service else v.AWAITING_ROUTING
+    if service is not None:
+        body["performer"] = [{"reference": service.reference}]
     body["extension"] = [
         *body.get("extension", []),
-        {"url": shapes.TRIAGE_STATE_EXTENSION, "valueCode": TriageState.AWAITING_TRIAGE.value},
+        {"url": shapes.TRIAGE_STATE_EXTENSION, "valueCode": state},
     ]
     stored, created = await tx.create("ServiceRequest", body, if_none_exist=if_none_exist)
     if not created:
@@ -75,8 +78,15 @@ async def submit(
         return stored, False
     if reserved:
         await cases.bind_ubrn(tx.conn, reserved, stored.reference)
-    await start_triage(tx, ctx, stored, service, practice, ctx.now())
+    if service is not None:
+        await start_triage(tx, ctx, stored, service, practice, ctx.now())
     return stored, True
+
+
+def routable(request: JsonObject) -> bool:
+    """A request naming neither a service nor a specialty is kept but not triaged
+    (triage-state `awaiting-routing`, on the referrer's worklist) until it names one."""
+    return bool(request.get("performer") or request.get("performerType"))
 
 
 async def start_triage(

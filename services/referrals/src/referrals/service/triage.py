@@ -132,3 +132,25 @@ async def _apply(
         },
     )
     return TriageResult(current, follow_up.state, follow_up.task or case.task, follow_up.referral)
+
+
+async def history(tx: FhirTransaction, request_id: str) -> dict[str, object]:
+    """The request's transitions as Parameters (read access to the request required)."""
+    request = await tx.read("ServiceRequest", request_id)
+    parameter = []
+    for step in await cases.transitions_of(tx.conn, request.reference):
+        parts = [
+            {"name": "outcome", "valueCode": step.outcome},
+            {"name": "from", "valueCode": step.from_state},
+            {"name": "to", "valueCode": step.to_state},
+            {"name": "who", "valueString": step.actor},
+            {"name": "role", "valueCode": step.actor_role},
+            {"name": "when", "valueDateTime": shapes.instant(step.at)},
+            {"name": "task", "valueReference": {"reference": step.task}},
+        ]
+        if step.actor_organisation:
+            parts.append({"name": "organisation", "valueString": step.actor_organisation})
+        if step.reason:
+            parts.append({"name": "reason", "valueCode": step.reason})
+        parameter.append({"name": "transition", "part": parts})
+    return {"resourceType": "Parameters", "parameter": parameter}

@@ -5,7 +5,9 @@ tables are what the service needs to run the clock and keep promises cheaply:
 `ubrn` makes every UBRN unique, `triage_case` is one row per triage Task (its
 state, due date, pause and breach flags) so the breach job and the response report
 are plain indexed queries, and `triage_transition` keeps every transition (who,
-when, from, to) as the audit trail of triage.
+when, from, to) as the audit trail of triage. `advice_call` counts advice-line calls
+for the avoided-conveyance measure, and `coordinator` / `care_plan` are projections
+of care_plans' events, so the paramedic summary answers when care_plans is down.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     DateTime,
     Identity,
@@ -23,6 +26,7 @@ from sqlalchemy import (
     Table,
     Text,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -73,3 +77,46 @@ triage_transition = Table(
     Column("at", DateTime(timezone=True), nullable=False),
     Index("ix_triage_transition_service_request", "service_request", "id"),
 )
+
+advice_call = Table(
+    "advice_call",
+    metadata,
+    Column("communication", Text, primary_key=True),
+    Column("advice_line", Text, nullable=False),
+    Column("locality", Text, nullable=True),
+    Column("outcome", Text, nullable=False),
+    Column("nhs_number", Text, nullable=False),
+    Column("paramedic", Text, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Index("ix_advice_call_advice_line", "advice_line", "locality"),
+)
+
+coordinator = Table(
+    "coordinator",
+    metadata,
+    Column("nhs_number", Text, primary_key=True),
+    Column("care_team", Text, primary_key=True),
+    Column("kind", Text, primary_key=True),
+    Column("coordinator", JSONB, nullable=False),
+    Column("cover", Boolean, nullable=False),
+    Column("period_start", Text, nullable=True),
+    Column("period_end", Text, nullable=True),
+    Column("ended", Boolean, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+"""Projection of care_plans' `coordinator.assigned` / `.ended` events per patient."""
+
+care_plan = Table(
+    "care_plan",
+    metadata,
+    Column("care_plan", Text, primary_key=True),
+    Column("nhs_number", Text, nullable=False, index=True),
+    Column("version_id", Integer, nullable=False),
+    Column("status", Text, nullable=True),
+    Column("title", Text, nullable=True),
+    Column("description", Text, nullable=True),
+    Column("next_review_due", Text, nullable=True),
+    Column("end_of_life", JSONB, nullable=True),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+"""Projection of care_plans' `careplan.revised` events (the paramedic summary's plan)."""
