@@ -52,6 +52,8 @@ def _ready(base: str) -> bool:
 
 
 def a_request(nhs_number: str, practice: str, n: int) -> dict[str, object]:
+    """An A&G request to diabetic medicine, routed by specialty and the practice's locality
+    (UBRN, triage Task and working-day due date assigned by the service)."""
     return {
         "resourceType": "ServiceRequest",
         "status": "active",
@@ -60,7 +62,7 @@ def a_request(nhs_number: str, practice: str, n: int) -> dict[str, object]:
             {
                 "coding": [
                     {
-                        "system": "https://carecoord.example/fhir/CodeSystem/request-category",
+                        "system": "https://carecoord.example/request-category",
                         "code": "advice-and-guidance",
                         "display": "Advice and guidance",
                     }
@@ -69,6 +71,15 @@ def a_request(nhs_number: str, practice: str, n: int) -> dict[str, object]:
         ],
         "priority": "routine",
         "code": {"text": "Advice: raised HbA1c despite metformin"},
+        "performerType": {
+            "coding": [
+                {
+                    "system": "http://snomed.info/sct",
+                    "code": "408475000",
+                    "display": "Diabetic medicine",
+                }
+            ]
+        },
         "subject": {"identifier": {"system": NHS_NUMBER, "value": nhs_number}},
         "requester": {
             "identifier": {

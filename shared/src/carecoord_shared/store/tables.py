@@ -67,7 +67,7 @@ search_index = Table(
     Column("hi", DateTime(timezone=True), nullable=True),
     Index("ix_search_index_value", "resource_type", "param", "value", "system"),
     Index("ix_search_index_date", "resource_type", "param", "lo", "hi"),
-    Index("ix_search_index_res_pk", "res_pk"),
+    Index("ix_search_index_res_pk_param", "res_pk", "param", postgresql_include=["lo", "value"]),
 )
 
 conditional_create = Table(
