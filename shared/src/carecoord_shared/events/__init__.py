@@ -30,7 +30,7 @@ from carecoord_shared.events.envelope import (
     traceparent_var,
 )
 from carecoord_shared.events.inbox import inbox
-from carecoord_shared.events.outbox import add, outbox, purge_published
+from carecoord_shared.events.outbox import add, announce, outbox, purge_published
 from carecoord_shared.events.relay import OutboxRelay, idempotent_producer
 from carecoord_shared.events.schemas import SchemaCatalogue, SchemaViolation, asyncapi
 from carecoord_shared.events.topics import (
@@ -62,6 +62,7 @@ __all__ = [
     "SchemaViolation",
     "TopicCreationFailed",
     "add",
+    "announce",
     "asyncapi",
     "child_traceparent",
     "dead_letter_topic",

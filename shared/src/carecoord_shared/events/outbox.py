@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import orjson
 from sqlalchemy import (
@@ -36,7 +37,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from carecoord_shared.db import kernel_metadata
-from carecoord_shared.events.envelope import Event, headers_of
+from carecoord_shared.events.envelope import Event, headers_of, new_event
 
 KEY_LOCK_CLASS = 731_204_010
 """First half of the two-int advisory lock taken per event key (its own key space)."""
@@ -109,3 +110,26 @@ async def purge_published(conn: AsyncConnection, older_than_s: float) -> int:
         delete(outbox).where(outbox.c.published_at.is_not(None), outbox.c.published_at < cutoff)
     )
     return result.rowcount
+
+
+async def announce(
+    conn: AsyncConnection,
+    topic: str,
+    event_type: str,
+    *,
+    source: str,
+    subject: str,
+    nhs_number: str,
+    data: dict[str, Any],
+) -> Event:
+    """Queue a fact about one patient: the NHS number keys it (so one patient's events
+    stay in order) and travels in its data, as every CareCoord patient event has it."""
+    event = new_event(
+        event_type,
+        source=source,
+        subject=subject,
+        data={**data, "nhsNumber": nhs_number},
+        nhs_number=nhs_number,
+    )
+    await add(conn, topic, event)
+    return event

@@ -10,8 +10,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from carecoord_shared.events import add as add_to_outbox
-from carecoord_shared.events import new_event
+from carecoord_shared.events import announce as announce_patient_event
 
 SOURCE = "urn:carecoord:care-plans"
 COHORT_CHANGED = "carecoord.patient.cohort-changed.v1"
@@ -31,11 +30,6 @@ async def announce(
     nhs_number: str,
     data: dict[str, Any],
 ) -> None:
-    event = new_event(
-        event_type,
-        source=SOURCE,
-        subject=subject,
-        data={**data, "nhsNumber": nhs_number},
-        nhs_number=nhs_number,
+    await announce_patient_event(
+        conn, topic, event_type, source=SOURCE, subject=subject, nhs_number=nhs_number, data=data
     )
-    await add_to_outbox(conn, topic, event)

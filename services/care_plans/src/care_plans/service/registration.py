@@ -9,8 +9,7 @@ registration, so other services keep the same relationship in their own projecti
 
 from __future__ import annotations
 
-from carecoord_shared.events import add as add_to_outbox
-from carecoord_shared.events import new_event
+from carecoord_shared.events import announce as announce_patient_event
 from carecoord_shared.fhir.identifiers import ODS_SYSTEM
 from carecoord_shared.fhir.outcome import JsonObject
 from carecoord_shared.fhir.registry import Change, WriteContext
@@ -49,16 +48,16 @@ async def record_registration(context: WriteContext, change: Change, *, topic: s
             party=practice,
             reason="registered-practice",
         )
-    event = new_event(
+    await announce_patient_event(
+        context.conn,
+        topic,
         REGISTERED,
         source=SOURCE,
         subject=f"Patient/{change.id}",
+        nhs_number=change.patient_nhs,
         data={
             "patient": f"Patient/{change.id}",
-            "nhsNumber": change.patient_nhs,
             "practice": practice,
             "previousPractice": previous,
         },
-        nhs_number=change.patient_nhs,
     )
-    await add_to_outbox(context.conn, topic, event)

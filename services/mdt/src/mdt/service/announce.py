@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from carecoord_shared.events import add as add_to_outbox
-from carecoord_shared.events import new_event
+from carecoord_shared.events import announce as announce_patient_event
 from carecoord_shared.fhir.outcome import JsonObject
 
 SOURCE = "urn:carecoord:mdt"
@@ -22,14 +21,9 @@ ACTION_OVERDUE = "carecoord.mdt.action-overdue.v1"
 async def announce(
     conn: AsyncConnection, topic: str, event_type: str, subject: str, nhs: str, data: JsonObject
 ) -> None:
-    event = new_event(
-        event_type,
-        source=SOURCE,
-        subject=subject,
-        data={"nhsNumber": nhs, **data},
-        nhs_number=nhs,
+    await announce_patient_event(
+        conn, topic, event_type, source=SOURCE, subject=subject, nhs_number=nhs, data=data
     )
-    await add_to_outbox(conn, topic, event)
 
 
 def owner_data(reference: str | None, display: str | None, organisation: str | None) -> JsonObject:

@@ -12,8 +12,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from carecoord_shared.events import add as add_to_outbox
-from carecoord_shared.events import new_event
+from carecoord_shared.events import announce as announce_patient_event
 from referrals.service.shapes import instant
 
 SOURCE = "urn:carecoord:referrals"
@@ -33,14 +32,9 @@ async def announce(
     nhs_number: str,
     data: dict[str, Any],
 ) -> None:
-    event = new_event(
-        event_type,
-        source=SOURCE,
-        subject=subject,
-        data={**data, "nhsNumber": nhs_number},
-        nhs_number=nhs_number,
+    await announce_patient_event(
+        conn, topic, event_type, source=SOURCE, subject=subject, nhs_number=nhs_number, data=data
     )
-    await add_to_outbox(conn, topic, event)
 
 
 async def routed(
