@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import httpx
+from sqlalchemy import text
 
 from carecoord_devstack.kafka import kafka_bootstrap
 from carecoord_devstack.testing import create_fresh_database
@@ -162,6 +163,11 @@ async def main(count: int, concurrency: int) -> None:
             f"submit ServiceRequest, concurrency {concurrency}: "
             f"{await _timed(count, concurrency, submit)}"
         )
+        # A live database has planner statistics (autovacuum); a fresh one loaded in
+        # seconds has none yet, and then plans the worklist ten times slower.
+        async with engine.connect() as conn:
+            await conn.execute(text("analyze"))
+            await conn.commit()
         print(
             f"provider worklist (Task search, 20 of {count} by due date), concurrency "
             f"{concurrency}: {await _timed(count, concurrency, worklist)}"

@@ -91,6 +91,17 @@ def a_request(nhs_number: str, practice: str, n: int) -> dict[str, object]:
     }
 
 
+async def _registered(url: str, body: bytes, headers: dict[str, str], wait_s: float = 60) -> bool:
+    """Wait until the care plans register's event has given the GP's practice access to
+    the demo patient in referrals (right after the demo load it is still on its way)."""
+    async with httpx.AsyncClient(timeout=10) as client:
+        for _ in range(int(wait_s * 4)):
+            if (await client.post(url, content=body, headers=headers)).status_code != 403:
+                return True
+            await asyncio.sleep(0.25)
+    return False
+
+
 async def fhir_figures(base: str, seconds: float) -> None:
     practice, patient = practices()[0].ods, patients()[0].nhs_number
     token = DevIssuer(dev_issuer_folder()).mint("gp", organisation=practice, user="555000000001")
@@ -98,6 +109,9 @@ async def fhir_figures(base: str, seconds: float) -> None:
     write = {**headers, "Content-Type": "application/fhir+json"}
     url = f"{base}/fhir/ServiceRequest"
     body = orjson.dumps(a_request(patient, practice, 0))
+    if not await _registered(url, body, write):
+        print("  the demo patient's registration never reached referrals; no figures")
+        return
     creates = await run_load(
         url,
         lambda n: http_request("POST", url, write, orjson.dumps(a_request(patient, practice, n))),
