@@ -25,7 +25,7 @@ from care_plans.domain.codes import COMPREHENSIVE, PLAN_KIND_SYSTEM
 from care_plans.main import create_app
 from care_plans.settings import CarePlansSettings
 from carecoord_devstack.kafka import kafka_bootstrap
-from carecoord_devstack.testing import create_fresh_database
+from carecoord_devstack.testing import create_fresh_database, nhs_numbers_in_test_range
 from carecoord_shared.security.dev_issuer import DevIssuer
 
 NHS = "https://fhir.nhs.uk/Id/nhs-number"
@@ -53,16 +53,7 @@ def _plan(nhs: str) -> dict[str, object]:
 
 def _nhs_numbers(count: int) -> list[str]:
     """`count` valid NHS numbers from the 999 test range."""
-    found: list[str] = []
-    serial = 900000
-    while len(found) < count:
-        first = f"999{serial:06d}"
-        serial += 1
-        total = sum(int(d) * w for d, w in zip(first, range(10, 1, -1), strict=True))
-        check = (11 - total % 11) % 11
-        if check != 10:
-            found.append(f"{first}{check}")
-    return found
+    return nhs_numbers_in_test_range(count, 900000)
 
 
 def _report(name: str, timings: list[float], elapsed: float) -> None:

@@ -8,7 +8,6 @@ build the register (patients, conditions) and plans the way a GP system would.
 
 from __future__ import annotations
 
-import itertools
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -31,7 +30,7 @@ from care_plans.domain.codes import (
 )
 from care_plans.main import create_app
 from care_plans.settings import CarePlansSettings
-from carecoord_devstack.testing import create_fresh_database
+from carecoord_devstack.testing import create_fresh_database, new_nhs_number
 from carecoord_shared.db import create_engine
 from carecoord_shared.events import outbox
 from carecoord_shared.security.dev_issuer import DevIssuer
@@ -46,18 +45,6 @@ PRACTICE_B = "B82002"
 TRUST = "RXX01"
 DIABETES = "44054006"
 ASTHMA = "195967001"
-
-_serial = itertools.count(5000)
-
-
-def new_nhs_number() -> str:
-    """A fresh, valid NHS number from the 999 test range."""
-    while True:
-        first = f"999{next(_serial):06d}"
-        total = sum(int(d) * w for d, w in zip(first, range(10, 1, -1), strict=True))
-        check = (11 - total % 11) % 11
-        if check != 10:
-            return f"{first}{check}"
 
 
 def subject(nhs_number: str) -> dict[str, Any]:

@@ -23,7 +23,7 @@ from typing import Any
 import httpx
 
 from carecoord_devstack.bench import machine
-from carecoord_devstack.demo_data.people import test_nhs_numbers
+from carecoord_devstack.demo_data.people import demo_nhs_numbers
 from carecoord_devstack.testing import create_fresh_database
 from carecoord_shared.db import create_engine
 from carecoord_shared.security import access
@@ -96,7 +96,7 @@ async def run(cases: int, repeats: int) -> None:
         )
         meeting = booked.json()["entry"][0]["resource"]["id"]
         # A fixed seed, so every run lists the same synthetic patients (not security).
-        for nhs in test_nhs_numbers(cases, random.Random(6)):  # noqa: S311
+        for nhs in demo_nhs_numbers(cases, random.Random(6)):  # noqa: S311
             async with engine.begin() as conn:
                 await access.grant(conn, nhs, "organisation", PRACTICE, "registered-practice")
             nominated = await client.post(

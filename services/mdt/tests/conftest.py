@@ -9,7 +9,6 @@ in production) and call the operations with FHIR Parameters.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -21,7 +20,7 @@ from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from carecoord_devstack.testing import create_fresh_database
+from carecoord_devstack.testing import create_fresh_database, new_nhs_number
 from carecoord_shared.db import create_engine
 from carecoord_shared.events import Event, new_event
 from carecoord_shared.security import access
@@ -40,17 +39,6 @@ PRACTICE_B = "B82002"
 CODES = "https://carecoord.example/fhir/CodeSystem/mdt"
 MEMBERSHIP = "https://carecoord.example/fhir/CodeSystem/mdt-membership"
 CHAIR, NURSE, OUTSIDER = "sds-chair-1", "sds-nurse-1", "sds-outsider-1"
-
-_serial = itertools.count(2000)
-
-
-def new_nhs_number() -> str:
-    while True:
-        first = f"999{next(_serial):06d}"
-        total = sum(int(d) * w for d, w in zip(first, range(10, 1, -1), strict=True))
-        check = (11 - total % 11) % 11
-        if check != 10:
-            return f"{first}{check}"
 
 
 def an_event(kind: str, nhs: str, /, **data: Any) -> Event:

@@ -22,7 +22,7 @@ import httpx
 from sqlalchemy import text
 
 from carecoord_devstack.kafka import kafka_bootstrap
-from carecoord_devstack.testing import create_fresh_database
+from carecoord_devstack.testing import create_fresh_database, nhs_numbers_in_test_range
 from carecoord_shared.db import create_engine
 from carecoord_shared.security import access
 from carecoord_shared.security.dev_issuer import DevIssuer
@@ -36,16 +36,7 @@ FHIR = {"Content-Type": "application/fhir+json"}
 
 
 def _nhs_numbers(count: int) -> list[str]:
-    found: list[str] = []
-    serial = 800000
-    while len(found) < count:
-        first = f"999{serial:06d}"
-        serial += 1
-        total = sum(int(d) * w for d, w in zip(first, range(10, 1, -1), strict=True))
-        check = (11 - total % 11) % 11
-        if check != 10:
-            found.append(f"{first}{check}")
-    return found
+    return nhs_numbers_in_test_range(count, 800000)
 
 
 def _request(nhs: str, service: str, n: int) -> dict[str, object]:

@@ -10,7 +10,6 @@ body limit, say) start a second app on the same database with `running_referrals
 
 from __future__ import annotations
 
-import itertools
 import uuid
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
@@ -24,7 +23,7 @@ from fastapi import FastAPI
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from carecoord_devstack.testing import create_fresh_database
+from carecoord_devstack.testing import create_fresh_database, new_nhs_number
 from carecoord_shared.db import create_engine
 from carecoord_shared.security import access
 from carecoord_shared.security.dev_issuer import DevIssuer
@@ -46,25 +45,6 @@ LOCAL = "https://carecoord.example"
 REQUEST_CATEGORY = f"{LOCAL}/request-category"
 SPECIALTY = {"system": "http://snomed.info/sct", "code": "394594003"}
 """The default requests' specialty: the module's default service takes it."""
-
-
-def with_check_digit(first_nine: str) -> str | None:
-    """The NHS number made of `first_nine` and its modulus 11 check digit, if one exists."""
-    total = sum(int(d) * w for d, w in zip(first_nine, range(10, 1, -1), strict=True))
-    check = (11 - total % 11) % 11
-    return None if check == 10 else f"{first_nine}{check}"
-
-
-# Below 1000 is left for numbers written into tests by hand, such as 9990000018.
-_serial = itertools.count(1000)
-
-
-def new_nhs_number() -> str:
-    """A fresh, valid NHS number from the 999 test range (never a real person's)."""
-    while True:
-        made = with_check_digit(f"999{next(_serial):06d}")
-        if made is not None:
-            return made
 
 
 def invalid_nhs_number(valid: str) -> str:

@@ -8,6 +8,7 @@ server, for runs against servers started elsewhere).
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import uuid
 from collections.abc import Callable
@@ -18,6 +19,23 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from carecoord_devstack.postgres import postgres_url
 from carecoord_shared.events import dead_letter_topic
+from carecoord_shared.fhir.identifiers import with_check_digit
+
+# Below 1000 is left for numbers written into tests by hand, such as 9990000018.
+_serial = itertools.count(1000)
+
+
+def nhs_numbers_in_test_range(count: int, first: int = 800_000) -> list[str]:
+    """`count` valid NHS numbers from the 999 test range (never a real person's)."""
+    made = (with_check_digit(f"999{n:06d}") for n in itertools.count(first))
+    return list(itertools.islice((m for m in made if m is not None), count))
+
+
+def new_nhs_number() -> str:
+    """A fresh, valid NHS number from the 999 test range, unique in this process."""
+    while (made := with_check_digit(f"999{next(_serial):06d}")) is None:
+        pass
+    return made
 
 
 def admin_url() -> str:

@@ -18,16 +18,18 @@ UBRN_SYSTEM = "https://fhir.nhs.uk/Id/ubrn"
 SDS_USER_SYSTEM = "https://fhir.nhs.uk/Id/sds-user-id"
 
 
+def with_check_digit(first_nine: str) -> str | None:
+    """The NHS number made of nine digits and their modulus 11 check digit, or None
+    where the check digit would be 10 (no valid number has that prefix)."""
+    total = sum(int(d) * w for d, w in zip(first_nine, range(10, 1, -1), strict=True))
+    check = (11 - total % 11) % 11
+    return None if check == 10 else f"{first_nine}{check}"
+
+
 def is_valid_nhs_number(value: str) -> bool:
     if len(value) != 10 or not value.isascii() or not value.isdigit():
         return False
-    total = sum(
-        int(digit) * weight for digit, weight in zip(value[:9], range(10, 1, -1), strict=True)
-    )
-    check = 11 - total % 11
-    if check == 11:
-        check = 0
-    return check != 10 and check == int(value[9])
+    return with_check_digit(value[:9]) == value
 
 
 def _identifiers(node: Any, path: str) -> Iterator[tuple[str, dict[str, Any]]]:

@@ -27,9 +27,9 @@ from carecoord_devstack.demo_data.model import (
     patient_ref,
 )
 from carecoord_devstack.demo_data.names import FAMILY, FEMALE, MALE, STREETS
-from carecoord_shared.fhir.identifiers import NHS_NUMBER_SYSTEM, is_valid_nhs_number
+from carecoord_shared.fhir.identifiers import NHS_NUMBER_SYSTEM, with_check_digit
 
-__all__ = ["PATIENT_COUNT", "DemoPatient", "patient_seeds", "patients", "test_nhs_numbers"]
+__all__ = ["PATIENT_COUNT", "DemoPatient", "demo_nhs_numbers", "patient_seeds", "patients"]
 
 PATIENT_COUNT = 200
 REFERENCE_DATE = date(2025, 4, 1)  # ages and onsets are fixed, not relative to today
@@ -61,13 +61,12 @@ class DemoPatient:
         return (REFERENCE_DATE - self.birth_date).days // 365
 
 
-def test_nhs_numbers(count: int, rng: random.Random) -> list[str]:
+def demo_nhs_numbers(count: int, rng: random.Random) -> list[str]:
     """`count` distinct NHS numbers from the 999 test range with valid check digits."""
     found: list[str] = []
     for serial in rng.sample(range(1_000_000), count * 2):
-        prefix = f"999{serial:06d}"
-        valid = [prefix + digit for digit in "0123456789" if is_valid_nhs_number(prefix + digit)]
-        found += valid  # none when the check digit would be 10
+        made = with_check_digit(f"999{serial:06d}")
+        found += [made] if made else []  # none when the check digit would be 10
         if len(found) == count:
             return found
     raise AssertionError("unreachable: about 10 in 11 prefixes have a check digit")
@@ -89,7 +88,7 @@ def patients(count: int = PATIENT_COUNT) -> list[DemoPatient]:
     rng = random.Random("eastmoor-patients")  # noqa: S311 - demo data, not security
     registered = practices()
     found: list[DemoPatient] = []
-    for index, nhs_number in enumerate(test_nhs_numbers(count, rng)):
+    for index, nhs_number in enumerate(demo_nhs_numbers(count, rng)):
         gender = rng.choice(("female", "male"))
         born = REFERENCE_DATE - timedelta(days=rng.randint(18 * 365, 98 * 365))
         age = (REFERENCE_DATE - born).days // 365
