@@ -30,6 +30,8 @@ class ServiceSettings(BaseSettings):
     environment: Environment = "development"
     host: str = "127.0.0.1"
     port: int = 8000
+    http_workers: int = Field(default=1, ge=1, le=16)
+    """API processes (uvicorn workers); each builds the app from the environment."""
     public_base_url: str | None = None
     database_name: str = "postgres"
     database_url: str | None = None

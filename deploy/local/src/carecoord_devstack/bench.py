@@ -24,7 +24,6 @@ import httpx
 import orjson
 
 from carecoord_devstack import stack
-from carecoord_devstack.demo_data.directory import practices
 from carecoord_devstack.demo_data.people import patients
 from carecoord_devstack.loadgen import http_request, run_load
 from carecoord_devstack.paths import repo_root
@@ -103,29 +102,42 @@ async def _registered(url: str, body: bytes, headers: dict[str, str], wait_s: fl
 
 
 async def fhir_figures(base: str, seconds: float) -> None:
-    practice, patient = practices()[0].ods, patients()[0].nhs_number
-    token = DevIssuer(dev_issuer_folder()).mint("gp", organisation=practice, user="555000000001")
-    headers = {"Authorization": f"Bearer {token}", "Accept": "application/fhir+json"}
-    write = {**headers, "Content-Type": "application/fhir+json"}
+    """Creates spread over the demo patients, each by a GP of the patient's own practice
+    (one patient's writes are serialised by design, to keep their events in order);
+    reads of one request by its practice's GP."""
+    issuer = DevIssuer(dev_issuer_folder())
+    people = patients()
+    gp = {
+        p.practice.ods: {
+            "Authorization": "Bearer "
+            + issuer.mint("gp", organisation=p.practice.ods, user="555000000001"),
+            "Content-Type": "application/fhir+json",
+        }
+        for p in people
+    }
     url = f"{base}/fhir/ServiceRequest"
-    body = orjson.dumps(a_request(patient, practice, 0))
-    if not await _registered(url, body, write):
-        print("  the demo patient's registration never reached referrals; no figures")
-        return
-    creates = await run_load(
-        url,
-        lambda n: http_request("POST", url, write, orjson.dumps(a_request(patient, practice, n))),
-        concurrency=16,
-        seconds=seconds,
-    )
-    print(f"  create ServiceRequest, concurrency 16: {creates.summary()}")
+
+    def create(n: int) -> bytes:
+        person = people[n % len(people)]
+        body = orjson.dumps(a_request(person.nhs_number, person.practice.ods, n))
+        return http_request("POST", url, gp[person.practice.ods], body)
+
+    first, last = people[0], people[-1]
+    for person in (first, last):
+        body = orjson.dumps(a_request(person.nhs_number, person.practice.ods, 0))
+        if not await _registered(url, body, gp[person.practice.ods]):
+            print("  the demo patients' registrations never reached referrals; no figures")
+            return
+    creates = await run_load(url, create, concurrency=16, seconds=seconds)
+    print(f"  create ServiceRequest (A&G submission), concurrency 16: {creates.summary()}")
+    headers = gp[first.practice.ods]
     async with httpx.AsyncClient(timeout=10) as client:
-        answer = await client.post(url, content=body, headers=write)
+        body = orjson.dumps(a_request(first.nhs_number, first.practice.ods, 0))
+        answer = await client.post(url, content=body, headers=headers)
     if answer.status_code != 201:
         print(f"  could not create the request to read: {answer.status_code} {answer.text[:300]}")
         return
-    created = answer.json()
-    read_url = f"{url}/{created['id']}"
+    read_url = f"{url}/{answer.json()['id']}"
     read = http_request("GET", read_url, headers)
     reads = await run_load(read_url, lambda _n: read, concurrency=32, seconds=seconds)
     print(f"  read ServiceRequest by id, concurrency 32: {reads.summary()}")
