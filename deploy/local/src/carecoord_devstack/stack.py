@@ -103,7 +103,7 @@ def _children(echo: Echo) -> list[Child]:
     for service in SERVICES:
         api = scripts / service.script
         if not api.is_file():
-            raise DevstackError(f"{api} is missing: run `make` (it installs the locked environment)")
+            raise DevstackError(f"{api} is missing: run `make` to install it")
         children.append(Child(service.name, [str(api)]))
         module, worker = f"{service.name}.worker", scripts / f"{service.script}-worker"
         if importlib.util.find_spec(module) is None:
