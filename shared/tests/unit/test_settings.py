@@ -1,0 +1,47 @@
+"""Settings refuse the development defaults outside development, and resolve URLs once."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from carecoord_shared.settings import DEV_ISSUER, ServiceSettings
+
+PRODUCTION = {
+    "environment": "production",
+    "auth_issuer": "https://auth.example.nhs.uk",
+    "auth_jwks_url": "https://auth.example.nhs.uk/jwks.json",
+    "webhook_signing_secret": "a-real-secret-from-the-vault",
+    "database_url": "postgresql+asyncpg://svc@db.internal/referrals",
+}
+
+
+def test_production_settings_with_real_values_are_accepted() -> None:
+    settings = ServiceSettings(**PRODUCTION)
+
+    assert settings.db_url == PRODUCTION["database_url"]
+
+
+@pytest.mark.parametrize(
+    ("override", "refused"),
+    [
+        ({"auth_issuer": DEV_ISSUER}, "development token issuer"),
+        ({"auth_jwks_url": "file:///tmp/jwks.json"}, "https JWKS"),
+        ({"auth_jwks_url": None}, "https JWKS"),
+        ({"webhook_signing_secret": "development-only-webhook-secret"}, "webhook signing secret"),
+    ],
+    ids=["dev-issuer", "file-jwks", "no-jwks", "default-secret"],
+)
+def test_production_refuses_development_defaults(override: dict[str, object], refused: str) -> None:
+    with pytest.raises(ValidationError, match=refused):
+        ServiceSettings(**(PRODUCTION | override))
+
+
+def test_development_defaults_point_at_the_local_database(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("CARECOORD_PG_PORT", "5999")
+
+    settings = ServiceSettings(database_name="mdt", port=8003)
+
+    assert settings.db_url == "postgresql+asyncpg://postgres@127.0.0.1:5999/mdt"
+    assert settings.fhir_base == "http://127.0.0.1:8003/fhir"
