@@ -1,24 +1,18 @@
-"""FHIR search over the search index: parsing, SQL, keyset paging, includes.
+"""FHIR search over the search index: a parsed `SearchQuery` (see `search_query`) as SQL.
 
-Parameters are those a resource type declares plus `_id` and `_lastUpdated`; the
-result controls are `_count` (capped at 100), `_sort` (one key), `_summary=count`,
-`_total=accurate`, `_include` and `_revinclude` on declared references. Paging is
-keyset (the next link carries the last sort value and row key), so walking the pages
-sees every result that existed at the start exactly once even while resources are
-being added. Access control is an SQL condition ANDed into every query, includes
-too, so nothing is filtered after the fact.
+Each criterion is an indexed lookup in `search_index`; paging is keyset (the next
+link carries the last sort value and row key), so walking the pages sees every
+result that existed at the start exactly once even while resources are being added.
+Access control is an SQL condition ANDed into every query, includes too, so nothing
+is filtered after the fact.
 """
 
 from __future__ import annotations
 
-import base64
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urlencode
 
-import orjson
 from sqlalchemy import (
     ColumnElement,
     Select,
@@ -32,8 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from carecoord_shared.fhir.outcome import Issue, bad_request
-from carecoord_shared.fhir.parsing import whole_number
+from carecoord_shared.fhir.outcome import bad_request
 from carecoord_shared.fhir.registry import FhirRegistry, ResourceDefinition, SearchParam
 from carecoord_shared.store.indexing import date_range
 from carecoord_shared.store.repository import (
@@ -43,60 +36,36 @@ from carecoord_shared.store.repository import (
     allow_all,
     stored_from_row,
 )
+from carecoord_shared.store.search_query import (
+    DEFAULT_COUNT,
+    MAX_COUNT,
+    Criterion,
+    IncludeSpec,
+    SearchQuery,
+    cursor_position,
+    encode_cursor,
+    parse_query,
+    query_string,
+)
 from carecoord_shared.store.tables import resource, search_index
 
-MAX_COUNT = 100
-DEFAULT_COUNT = 20
-MAX_INCLUDED = 500
-RESULT_CONTROLS = {
-    "_count",
-    "_sort",
-    "_include",
-    "_revinclude",
-    "_summary",
-    "_total",
-    "_cursor",
-    "_format",
-}
-_PREFIXES = ("eq", "ne", "gt", "lt", "ge", "le", "sa", "eb")
-_MODIFIERS: dict[str, frozenset[str]] = {
-    "token": frozenset({"missing", "not"}),
-    "reference": frozenset({"missing", "identifier"}),
-    "date": frozenset({"missing"}),
-    "string": frozenset({"missing", "exact", "contains"}),
-}
+__all__ = [
+    "DEFAULT_COUNT",
+    "MAX_COUNT",
+    "Criterion",
+    "IncludeSpec",
+    "SearchQuery",
+    "SearchResult",
+    "parse_query",
+    "query_string",
+    "search",
+]
 
+MAX_INCLUDED = 500
+_PREFIXES = ("eq", "ne", "gt", "lt", "ge", "le", "sa", "eb")
 _FLOOR = datetime.min.replace(tzinfo=UTC)
 _INSTANT = literal(timedelta(microseconds=1))
 """`meta.lastUpdated` is an instant: the half-open range [t, t + 1 µs)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Criterion:
-    name: str
-    modifier: str | None
-    values: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class IncludeSpec:
-    source_type: str
-    param: str
-    target_type: str | None
-
-
-@dataclass(slots=True)
-class SearchQuery:
-    resource_type: str
-    criteria: list[Criterion] = field(default_factory=list)
-    count: int = DEFAULT_COUNT
-    sort: tuple[str, bool] | None = None
-    includes: list[IncludeSpec] = field(default_factory=list)
-    revincludes: list[IncludeSpec] = field(default_factory=list)
-    summary_count: bool = False
-    total: bool = False
-    cursor: list[Any] | None = None
-    link_params: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -105,126 +74,6 @@ class SearchResult:
     included: list[StoredResource]
     total: int | None
     next_cursor: str | None
-
-
-def _include_spec(registry: FhirRegistry, text: str, source_must_be: str | None) -> IncludeSpec:
-    parts = text.split(":")
-    if len(parts) not in (2, 3):
-        raise bad_request(f"Malformed include '{text[:80]}'", ("_include",), "value")
-    source, name = parts[0], parts[1]
-    definition = registry.get(source)
-    param = definition.param(name) if definition else None
-    if param is None or param.type != "reference" or (source_must_be and source != source_must_be):
-        raise bad_request(
-            f"'{text[:80]}' is not a supported include", ("_include",), "not-supported"
-        )
-    target = parts[2] if len(parts) == 3 else None
-    return IncludeSpec(source, name, target)
-
-
-def parse_query(
-    registry: FhirRegistry,
-    definition: ResourceDefinition,
-    items: Sequence[tuple[str, str]],
-    *,
-    strict: bool,
-) -> tuple[SearchQuery, list[Issue]]:
-    query = SearchQuery(definition.type)
-    ignored: list[Issue] = []
-    for key, raw in items:
-        name, _, modifier = key.partition(":")
-        if key not in ("_cursor",):
-            query.link_params.append((key, raw))
-        if name == "_count":
-            query.count = min(whole_number(raw, "_count"), MAX_COUNT)
-            query.summary_count = query.summary_count or query.count == 0
-        elif name == "_sort":
-            first = raw.split(",")[0]
-            descending = first.startswith("-")
-            sort_name = first.lstrip("-")
-            if sort_name not in ("_id", "_lastUpdated") and definition.param(sort_name) is None:
-                raise bad_request(f"Cannot sort by '{sort_name[:40]}'", ("_sort",), "not-supported")
-            query.sort = (sort_name, descending)
-        elif name == "_include":
-            query.includes.append(_include_spec(registry, raw, definition.type))
-        elif name == "_revinclude":
-            query.revincludes.append(_include_spec(registry, raw, None))
-        elif name == "_summary":
-            if raw != "count":
-                raise bad_request(
-                    "Only _summary=count is supported", ("_summary",), "not-supported"
-                )
-            query.summary_count = True
-        elif name == "_total":
-            query.total = raw == "accurate"
-        elif name == "_cursor":
-            query.cursor = _decode_cursor(raw)
-        elif name == "_format":
-            continue
-        elif name in ("_id", "_lastUpdated") or definition.param(name) is not None:
-            _check_modifier(definition, name, modifier, key)
-            query.criteria.append(Criterion(name, modifier or None, tuple(raw.split(","))))
-        else:
-            text = f"Unknown search parameter '{key[:60]}' for {definition.type}"
-            if strict:
-                raise bad_request(text, (key[:60],), "not-supported")
-            query.link_params.pop()
-            ignored.append(Issue("not-supported", text + " was ignored", severity="warning"))
-    return query, ignored
-
-
-def _check_modifier(definition: ResourceDefinition, name: str, modifier: str, key: str) -> None:
-    if not modifier:
-        return
-    param = definition.param(name)
-    kind = param.type if param else ("token" if name == "_id" else "date")
-    if modifier not in _MODIFIERS[kind]:
-        raise bad_request(
-            f"The modifier in '{key[:60]}' is not supported", (key[:60],), "not-supported"
-        )
-
-
-def query_string(query: SearchQuery) -> str:
-    """The search as the caller asked it (without the paging cursor), for links and audit."""
-    return urlencode(query.link_params)
-
-
-def _decode_cursor(raw: str) -> list[Any]:
-    try:
-        value = orjson.loads(base64.urlsafe_b64decode(raw.encode() + b"=="))
-    except (ValueError, orjson.JSONDecodeError):
-        raise bad_request("The paging cursor is not valid", ("_cursor",), "value") from None
-    if not isinstance(value, list) or len(value) != 2 or not isinstance(value[1], int):
-        raise bad_request("The paging cursor is not valid", ("_cursor",), "value")
-    return value
-
-
-def _cursor_position(
-    definition: ResourceDefinition, query: SearchQuery, cursor: list[Any]
-) -> tuple[Any, int]:
-    """The cursor's (sort value, row key), checked against the active sort (else 400)."""
-    value, pk = cursor
-    sort = query.sort[0] if query.sort else None
-    param = definition.param(sort) if sort else None
-    try:
-        if sort is None:
-            if not isinstance(value, int):
-                raise ValueError
-        elif sort == "_lastUpdated" or (param is not None and param.type == "date"):
-            value = datetime.fromisoformat(value)
-        elif not isinstance(value, str):
-            raise ValueError
-    except (TypeError, ValueError):
-        raise bad_request(
-            "The paging cursor does not belong to this search", ("_cursor",), "value"
-        ) from None
-    return value, pk
-
-
-def _encode_cursor(sort_value: Any, pk: int) -> str:
-    if isinstance(sort_value, datetime):
-        sort_value = sort_value.isoformat()
-    return base64.urlsafe_b64encode(orjson.dumps([sort_value, pk])).decode().rstrip("=")
 
 
 def _date_condition(lo: Any, hi: Any, prefix: str, value: str, where: str) -> ColumnElement[bool]:
@@ -362,7 +211,7 @@ async def search(
         sort_expr, descending = _sort_expression(definition, query.sort[0]), query.sort[1]
     page = base.add_columns(sort_expr.label("sort_value"))
     if query.cursor is not None:
-        value, pk = _cursor_position(definition, query, query.cursor)
+        value, pk = cursor_position(definition, query, query.cursor)
         key = tuple_(sort_expr, resource.c.pk)
         page = page.where(key < tuple_(value, pk) if descending else key > tuple_(value, pk))
     order = (sort_expr.desc(), resource.c.pk.desc()) if descending else (sort_expr, resource.c.pk)
@@ -371,7 +220,7 @@ async def search(
     if len(rows) > query.count:
         rows = rows[: query.count]
         last = rows[-1]
-        next_cursor = _encode_cursor(last.sort_value, last.pk) if rows else None
+        next_cursor = encode_cursor(last.sort_value, last.pk) if rows else None
     matches = [stored_from_row(row) for row in rows]
     included = await _included(conn, registry, query, matches, access)
     return SearchResult(matches, included, total, next_cursor)
