@@ -48,7 +48,6 @@ from carecoord_shared.security.audit import AuditAction
 from carecoord_shared.security.principal import Principal
 from carecoord_shared.security.scopes import Interaction as ScopeLetter
 from carecoord_shared.store import repository, search
-from carecoord_shared.store.indexing import patient_nhs_of
 from carecoord_shared.store.repository import AccessRule, StoredResource
 from carecoord_shared.store.tables import conditional_create
 
@@ -163,8 +162,9 @@ class FhirTransaction:
         await self.audit("E", entity, [*result.matches, *result.included])
         return result
 
-    async def _may_write_about(self, definition: ResourceDefinition, body: JsonObject) -> None:
-        patient = patient_nhs_of(definition, body)
+    async def _may_write_about(self, patient: str | None) -> None:
+        """The relationship check for what was just written (the store derived the
+        patient once); a refusal rolls the whole unit of work back."""
         if patient and not await access.can_access(self.conn, self.principal, patient):
             raise forbidden("You have no care relationship with this patient")
 
@@ -187,7 +187,6 @@ class FhirTransaction:
         definition = self.definition(resource_type, Interaction.CREATE)
         checked(definition, body, None)
         body.pop("id", None)
-        await self._may_write_about(definition, body)
         new_id = None
         if if_none_exist is not None:
             claim = await self._claim(definition, if_none_exist)
@@ -196,6 +195,7 @@ class FhirTransaction:
                 return claim, False
             new_id = claim
         stored = await repository.create(self.conn, definition, body, new_id)
+        await self._may_write_about(stored.patient_nhs)
         await self._changed(
             definition,
             Change("create", resource_type, stored.id, 1, body, None, stored.patient_nhs),
@@ -223,7 +223,7 @@ class FhirTransaction:
         )
         # After the visibility check (a hidden resource answers 404, never 403); the
         # transaction rolls back if the new content is about someone else.
-        await self._may_write_about(definition, body)
+        await self._may_write_about(stored.patient_nhs)
         kind: ChangeKind = "create" if stored.version_id == 1 else "update"
         await self._changed(
             definition,
