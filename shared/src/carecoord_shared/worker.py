@@ -16,17 +16,30 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from carecoord_shared.db import create_engine, migrate_async, wait_for_database
 from carecoord_shared.events import (
+    Event,
     Handler,
     InboxConsumer,
     OutboxRelay,
     SchemaCatalogue,
     ensure_topics,
 )
+from carecoord_shared.fhir.interactions import FhirInteractions
+from carecoord_shared.fhir.registry import FhirRegistry
+from carecoord_shared.fhir.unit_of_work import FhirTransaction
 from carecoord_shared.logging import configure_logging, get_logger
+from carecoord_shared.security.principal import system_principal
+from carecoord_shared.service import (
+    Clock,
+    Consumer,
+    Job,
+    JobCall,
+    ServiceDefinition,
+    system_clock,
+)
 from carecoord_shared.settings import ServiceSettings
 
 log = get_logger(__name__)
@@ -135,3 +148,69 @@ def run_worker(worker: Worker) -> None:
         await worker.run()
 
     asyncio.run(main())
+
+
+def _subscriptions(
+    definition: ServiceDefinition,
+    settings: ServiceSettings,
+    registry: FhirRegistry,
+    context: object,
+) -> list[Subscription]:
+    """The declared consumers, one Kafka consumer per group, each handler given a unit
+    of work of the service's system principal on the consumer's transaction."""
+    principal = system_principal(f"{definition.name}-worker")
+    groups: dict[str, list[Consumer]] = {}
+    for consumer in definition.consumers:
+        groups.setdefault(consumer.group, []).append(consumer)
+
+    def bound(consumer: Consumer) -> Handler:
+        async def handle(conn: AsyncConnection, event: Event) -> None:
+            tx = FhirTransaction(conn, registry, principal, authorised=True)
+            await consumer.handler(tx, event, context)
+
+        return handle
+
+    return [
+        Subscription(
+            name,
+            tuple(dict.fromkeys(c.topic(settings) for c in members)),
+            {c.event_type: bound(c) for c in members},
+        )
+        for name, members in groups.items()
+    ]
+
+
+def _periodic(
+    definition: ServiceDefinition,
+    settings: ServiceSettings,
+    registry: FhirRegistry,
+    context: object,
+) -> list[PeriodicJob]:
+    principal = system_principal(f"{definition.name}-worker")
+
+    def bound(job: Job) -> Callable[[AsyncEngine], Awaitable[object]]:
+        async def run(engine: AsyncEngine) -> int:
+            return await job.run(JobCall(FhirInteractions(engine, registry), context, principal))
+
+        return run
+
+    return [PeriodicJob(job.name, job.interval_s(settings), bound(job)) for job in definition.jobs]
+
+
+def build_worker(
+    definition: ServiceDefinition,
+    settings: ServiceSettings | None = None,
+    *,
+    clock: Clock = system_clock,
+) -> Worker:
+    """The worker process of a declared service: relay, consumers and periodic jobs."""
+    settings = settings or definition.settings()
+    context = definition.context(settings, clock)
+    registry = definition.registry(settings, context)
+    return Worker(
+        settings,
+        settings.topic,
+        _subscriptions(definition, settings, registry, context),
+        definition.migrations,
+        jobs=_periodic(definition, settings, registry, context),
+    )

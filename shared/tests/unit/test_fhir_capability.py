@@ -8,11 +8,11 @@ import pytest
 from fhir.resources.R4B.capabilitystatement import CapabilityStatement
 
 from carecoord_shared.fhir.capability import capability_statement
+from carecoord_shared.fhir.operations import Operation, OperationCall, OperationResult
 from carecoord_shared.fhir.registry import (
     READ_ONLY,
     FhirRegistry,
     Interaction,
-    OperationDeclaration,
     ResourceDefinition,
     SearchParam,
 )
@@ -46,8 +46,16 @@ def _registry() -> FhirRegistry:
                 search_params=(SearchParam("name", "string", "HealthcareService.name"),),
             ),
         )
-        .declare(OperationDeclaration("$triage", "ServiceRequest", True, "Triage a request"))
+        .declare(
+            Operation(
+                "triage", "Triage", "Triage a request", _never_called, resource="ServiceRequest"
+            )
+        )
     )
+
+
+async def _never_called(call: OperationCall) -> OperationResult:
+    raise AssertionError("the capability statement never invokes an operation")
 
 
 @pytest.fixture

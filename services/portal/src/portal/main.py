@@ -1,6 +1,5 @@
-"""The portal service.
+"""The portal's API process: the kernel assembles it from the declaration.
 
-The staff portal, the patients' single front door, routing and partner subscriptions, as FHIR R4.
 `create_app` builds the FastAPI app from settings (nothing happens at import);
 `cli` runs it under uvicorn for `make run` and the container image.
 """
@@ -9,23 +8,14 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from carecoord_shared.web.app import create_service_app
+from carecoord_shared.web.app import build_app
 from carecoord_shared.web.server import serve
-from portal.api.resources import build_registry
+from portal.definition import SERVICE
 from portal.settings import PortalSettings
 
 
 def create_app(settings: PortalSettings | None = None) -> FastAPI:
-    settings = settings or PortalSettings()
-    return create_service_app(
-        settings,
-        build_registry(),
-        title="CareCoord portal",
-        description=(
-            "the staff portal, the patients' single front door, routing a"
-            "nd partner subscriptions, as FHIR R4."
-        ),
-    )
+    return build_app(SERVICE, settings)
 
 
 def cli() -> None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from carecoord_shared.fhir.operation_definition import definition_url
+from carecoord_shared.fhir.operations import Operation
 from carecoord_shared.fhir.outcome import JsonObject
 from carecoord_shared.fhir.parsing import FHIR_VERSION
 from carecoord_shared.fhir.registry import FhirRegistry, Interaction, ResourceDefinition
@@ -17,6 +19,14 @@ _COMMON_SEARCH = (
     ("_id", "token", "Logical id of the resource"),
     ("_lastUpdated", "date", "When the resource last changed"),
 )
+
+
+def _operation(operation: Operation) -> JsonObject:
+    return {
+        "name": operation.code,
+        "definition": definition_url(operation),
+        "documentation": operation.documentation,
+    }
 
 
 def _resource(registry: FhirRegistry, definition: ResourceDefinition) -> JsonObject:
@@ -47,15 +57,7 @@ def _resource(registry: FhirRegistry, definition: ResourceDefinition) -> JsonObj
     }
     if definition.documentation:
         entry["documentation"] = definition.documentation
-    operations = [
-        {
-            "name": op.name.lstrip("$"),
-            "definition": op.definition or f"urn:carecoord:op:{op.name}",
-            "documentation": op.documentation,
-        }
-        for op in registry.operations
-        if op.resource_type == definition.type
-    ]
+    operations = [_operation(op) for op in registry.operations if op.resource == definition.type]
     if operations:
         entry["operation"] = operations
     return entry
@@ -90,15 +92,7 @@ def capability_statement(registry: FhirRegistry, base_url: str, software: str) -
                     "with SMART v2 scopes; access to patient data also needs a care relationship.",
                 },
                 "resource": [_resource(registry, d) for d in registry.all()],
-                "operation": [
-                    {
-                        "name": op.name.lstrip("$"),
-                        "definition": op.definition or f"urn:carecoord:op:{op.name}",
-                        "documentation": op.documentation,
-                    }
-                    for op in registry.operations
-                    if not op.resource_type
-                ],
+                "operation": [_operation(op) for op in registry.operations if not op.resource],
             }
         ],
     }

@@ -25,7 +25,7 @@ from carecoord_shared.fhir.outcome import (
     precondition_failed,
     precondition_required,
 )
-from carecoord_shared.fhir.registry import FhirRegistry, Interaction
+from carecoord_shared.fhir.registry import FhirRegistry, Interaction, Write
 from carecoord_shared.fhir.unit_of_work import (
     FhirTransaction,
     definition_for,
@@ -33,7 +33,7 @@ from carecoord_shared.fhir.unit_of_work import (
     fhir_transaction,
 )
 from carecoord_shared.security.principal import Principal
-from carecoord_shared.store import repository, search
+from carecoord_shared.store import search
 from carecoord_shared.store.repository import StoredResource
 
 
@@ -71,21 +71,13 @@ class FhirInteractions:
         self, principal: Principal, resource_type: str, resource_id: str, version: int
     ) -> StoredResource:
         async with self.reads(principal) as tx:
-            tx.definition(resource_type, Interaction.VREAD)
-            stored = await repository.vread(tx.conn, resource_type, resource_id, version, tx.rule)
-            await tx.audit("R", stored.reference, [stored])
-            return stored
+            return await tx.vread(resource_type, resource_id, version)
 
     async def history(
         self, principal: Principal, resource_type: str, resource_id: str
     ) -> list[tuple[StoredResource, str]]:
         async with self.reads(principal) as tx:
-            tx.definition(resource_type, Interaction.HISTORY)
-            current, versions = await repository.history(
-                tx.conn, resource_type, resource_id, tx.rule
-            )
-            await tx.audit("R", current.reference, [current])
-            return versions
+            return await tx.history(resource_type, resource_id)
 
     async def search(
         self,
@@ -98,9 +90,7 @@ class FhirInteractions:
         definition = definition_for(self.registry, principal, resource_type, Interaction.SEARCH)
         query, warnings = search.parse_query(self.registry, definition, items, strict=strict)
         async with self.reads(principal) as tx:
-            result = await search.search(tx.conn, self.registry, definition, query, tx.rule)
-            entity = f"{resource_type}?{search.query_string(query)}"[:500]
-            await tx.audit("E", entity, [*result.matches, *result.included])
+            result = await tx.run_search(definition, query)
         return SearchPage(result, query, warnings)
 
     async def create(
@@ -112,7 +102,11 @@ class FhirInteractions:
         if_none_exist: str | None = None,
     ) -> tuple[StoredResource, bool]:
         async with self.transaction(principal) as tx:
-            return await tx.create(resource_type, body, if_none_exist=if_none_exist)
+            stored, created = await tx.write(
+                Write("create", resource_type, None, body, if_none_exist=if_none_exist)
+            )
+        assert stored is not None  # a create always stores or finds one
+        return stored, created
 
     async def update(
         self,
@@ -124,7 +118,11 @@ class FhirInteractions:
         if_match: int | None,
     ) -> tuple[StoredResource, bool]:
         async with self.transaction(principal) as tx:
-            return await tx.update(resource_type, resource_id, body, if_match=if_match)
+            stored, created = await tx.write(
+                Write("update", resource_type, resource_id, body, if_match)
+            )
+        assert stored is not None  # an update always stores a version
+        return stored, created
 
     async def patch(
         self,
@@ -150,18 +148,16 @@ class FhirInteractions:
                 )
             patched = apply_json_patch(current.as_json(), operations)
             patched.pop("meta", None)
-            stored, _ = await tx.update(
-                resource_type,
-                resource_id,
-                patched,
-                if_match=current.version_id,
-                interaction=Interaction.PATCH,
+            write = Write(
+                "update", resource_type, resource_id, patched, current.version_id, patch=True
             )
-            return stored
+            stored, _ = await tx.write(write)
+        assert stored is not None
+        return stored
 
     async def delete(self, principal: Principal, resource_type: str, resource_id: str) -> None:
         async with self.transaction(principal) as tx:
-            await tx.delete(resource_type, resource_id)
+            await tx.write(Write("delete", resource_type, resource_id, None))
 
 
 def apply_json_patch(document: JsonObject, operations: list[Any]) -> JsonObject:

@@ -13,52 +13,56 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from carecoord_shared.events.schemas import SchemaCatalogue, asyncapi
-from carecoord_shared.fhir.http import json_response, read_body
 from carecoord_shared.fhir.identifiers import NHS_NUMBER_SYSTEM, is_valid_nhs_number
+from carecoord_shared.fhir.operations import (
+    Operation,
+    OperationCall,
+    OperationResult,
+    Param,
+    parameter_path,
+)
 from carecoord_shared.fhir.outcome import bad_request, unknown_route
-from carecoord_shared.fhir.parameters import Parameters
-from carecoord_shared.fhir.parsing import decode_json
-from carecoord_shared.fhir.registry import OperationDeclaration
-from carecoord_shared.security import access
-from carecoord_shared.security.fastapi import CurrentPrincipal
 
-BREAK_GLASS = OperationDeclaration(
-    "$break-glass",
-    "",
-    instance=False,
-    documentation="Record an emergency access to a patient with a reason (Parameters: "
-    "patient (Identifier, NHS number), reason (string), minutes (integer, default 60)). "
-    "Audited; opens access in this service until it expires.",
+
+async def _break_glass(call: OperationCall) -> OperationResult:
+    patient = call.arguments.get("patient")
+    nhs_number = str(patient.get("value", ""))
+    if patient.get("system") != NHS_NUMBER_SYSTEM or not is_valid_nhs_number(nhs_number):
+        raise bad_request(
+            "The patient must be identified by a valid NHS number", (parameter_path("patient"),)
+        )
+    minutes = call.arguments.number("minutes") or 60
+    async with call.fhir.operation(call.principal) as tx:
+        await tx.break_glass(nhs_number, str(call.arguments.text("reason")), minutes)
+    outcome = {
+        "resourceType": "OperationOutcome",
+        "issue": [
+            {
+                "severity": "information",
+                "code": "informational",
+                "diagnostics": f"Break-glass access recorded for {minutes} minutes (audited).",
+            }
+        ],
+    }
+    return OperationResult(outcome)
+
+
+BREAK_GLASS = Operation(
+    "break-glass",
+    "Emergency access to a patient, with a reason",
+    "Record an emergency access to a patient with a reason. Audited; opens access in "
+    "this service until it expires.",
+    _break_glass,
+    level="system",
+    inputs=(
+        Param("patient", "Identifier", 1, 1, "The patient, by NHS number."),
+        Param("reason", "string", 1, 1, "Why the record is needed now."),
+        Param("minutes", "integer", 0, 1, "How long access lasts (default 60)."),
+    ),
+    outputs=(Param("return", "OperationOutcome", 1, 1, "What was recorded."),),
 )
 
 router = APIRouter(tags=["FHIR operations"])
-
-
-@router.post("/fhir/$break-glass", summary="Emergency access to a patient, with a reason")
-async def break_glass(request: Request, principal: CurrentPrincipal) -> Response:
-    limit = int(request.app.state.settings.max_body_bytes)
-    parameters = Parameters(decode_json(await read_body(request, limit)))
-    patient = parameters.value("patient", "Identifier")
-    nhs_number = str(patient.get("value", "")) if isinstance(patient, dict) else ""
-    if patient.get("system") != NHS_NUMBER_SYSTEM or not is_valid_nhs_number(nhs_number):
-        raise bad_request("The patient must be identified by a valid NHS number", ("patient",))
-    reason = str(parameters.value("reason", "String"))
-    minutes = parameters.value("minutes", "Integer", required=False) or 60
-    async with request.app.state.engine.begin() as conn:
-        await access.record_break_glass(conn, principal, nhs_number, reason, int(minutes))
-    return json_response(
-        {
-            "resourceType": "OperationOutcome",
-            "issue": [
-                {
-                    "severity": "information",
-                    "code": "informational",
-                    "diagnostics": f"Break-glass access recorded for {int(minutes)} minutes "
-                    "(audited).",
-                }
-            ],
-        }
-    )
 
 
 @router.get("/asyncapi.json", tags=["ops"], summary="AsyncAPI document of this service's events")

@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Literal
 from carecoord_shared.fhir.outcome import Issue, JsonObject
 
 if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncConnection
-
-    from carecoord_shared.security.principal import Principal
+    from carecoord_shared.fhir.operations import Operation
+    from carecoord_shared.fhir.unit_of_work import FhirTransaction
+    from carecoord_shared.store.repository import StoredResource
 
 
 class Interaction(StrEnum):
@@ -69,13 +69,23 @@ class Change:
 
 
 @dataclass(frozen=True, slots=True)
-class WriteContext:
-    conn: AsyncConnection
-    principal: Principal
+class Write:
+    """A REST write (create, update, patch or delete) handed to a type's own handler."""
+
+    kind: ChangeKind
+    resource_type: str
+    resource_id: str | None
+    body: JsonObject | None
+    if_match: int | None = None
+    if_none_exist: str | None = None
+    patch: bool = False
 
 
 Validator = Callable[[JsonObject], list[Issue]]
-ChangeHook = Callable[[WriteContext, Change], Awaitable[None]]
+WriteHandler = Callable[["FhirTransaction", Write], Awaitable["tuple[StoredResource | None, bool]"]]
+"""A service's handler for REST writes of one type: it writes through the unit of work
+and announces the type's events explicitly (the store never calls up into a service).
+Returns the stored resource (None for a delete of nothing) and whether it was created."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +98,7 @@ class ResourceDefinition:
     conditional_create: bool = True
     require_if_match: bool = False
     validators: tuple[Validator, ...] = ()
-    on_change: ChangeHook | None = None
+    writes: WriteHandler | None = None
     documentation: str = ""
 
     def param(self, name: str) -> SearchParam | None:
@@ -102,29 +112,24 @@ class ResourceDefinition:
         return tuple(p for p in self.search_params if p.type == "reference")
 
 
-@dataclass(frozen=True, slots=True)
-class OperationDeclaration:
-    """A FHIR operation a service implements with its own route (`$triage`, ...)."""
-
-    name: str
-    resource_type: str
-    instance: bool
-    documentation: str
-    definition: str = ""
-
-
 @dataclass(slots=True)
 class FhirRegistry:
     service: str
     definitions: dict[str, ResourceDefinition] = field(default_factory=dict)
-    operations: list[OperationDeclaration] = field(default_factory=list)
+    operations: list[Operation] = field(default_factory=list)
+    topic: str = ""
+    """Where this service's unit of work queues its events."""
+    event_source: str = ""
+    """CloudEvents `source` of its events (`urn:carecoord:<service>`)."""
+    grant_reasons: frozenset[str] = frozenset()
+    """Why this service lets a party see a patient: its own vocabulary."""
 
     def add(self, *definitions: ResourceDefinition) -> FhirRegistry:
         for definition in definitions:
             self.definitions[definition.type] = definition
         return self
 
-    def declare(self, *operations: OperationDeclaration) -> FhirRegistry:
+    def declare(self, *operations: Operation) -> FhirRegistry:
         self.operations.extend(op for op in operations if op not in self.operations)
         return self
 

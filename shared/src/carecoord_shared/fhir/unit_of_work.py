@@ -13,13 +13,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from functools import partial
-from urllib.parse import parse_qsl, urlencode
 
-import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from carecoord_shared.fhir.conditional_create import claim_conditional_create
 from carecoord_shared.fhir.identifiers import nhs_number_issues
 from carecoord_shared.fhir.outcome import (
     JsonObject,
@@ -30,7 +28,6 @@ from carecoord_shared.fhir.outcome import (
     invalid,
     method_not_allowed,
     not_found,
-    precondition_failed,
     precondition_required,
     unknown_route,
 )
@@ -41,7 +38,15 @@ from carecoord_shared.fhir.registry import (
     FhirRegistry,
     Interaction,
     ResourceDefinition,
-    WriteContext,
+    Write,
+)
+from carecoord_shared.ports import (
+    Grants,
+    Outbox,
+    PostgresGrants,
+    PostgresOutbox,
+    Repository,
+    RepositoryT,
 )
 from carecoord_shared.security import access, audit
 from carecoord_shared.security.audit import AuditAction
@@ -49,7 +54,6 @@ from carecoord_shared.security.principal import Principal
 from carecoord_shared.security.scopes import Interaction as ScopeLetter
 from carecoord_shared.store import repository, search
 from carecoord_shared.store.repository import AccessRule, StoredResource
-from carecoord_shared.store.tables import conditional_create
 
 _LETTER: dict[Interaction, ScopeLetter] = {
     Interaction.READ: "r",
@@ -112,11 +116,54 @@ class FhirTransaction:
         *,
         authorised: bool = False,
     ) -> None:
-        self.conn = conn
+        self._conn = conn
         self.registry = registry
         self.principal = principal
         self.rule = access_rule(principal)
         self.authorised = authorised
+        self.grants: Grants = PostgresGrants(conn, registry.grant_reasons)
+        self.outbox: Outbox = PostgresOutbox(conn, registry.topic, registry.event_source)
+        self._repositories: dict[type[Repository], Repository] = {}
+
+    def repository(self, kind: type[RepositoryT]) -> RepositoryT:
+        """The service's own repository `kind`, on this unit of work's connection."""
+        found = self._repositories.get(kind)
+        if found is None:
+            found = self._repositories[kind] = kind(self._conn)
+        assert isinstance(found, kind)
+        return found
+
+    async def may_access(self, patient_nhs: str | None) -> bool:
+        """The caller's relationship with the patient (no patient: nothing to check)."""
+        return await access.can_access(self._conn, self.principal, patient_nhs)
+
+    async def break_glass(self, patient_nhs: str, reason: str, minutes: int) -> None:
+        await access.record_break_glass(self._conn, self.principal, patient_nhs, reason, minutes)
+
+    async def vread(self, resource_type: str, resource_id: str, version: int) -> StoredResource:
+        self.definition(resource_type, Interaction.VREAD)
+        stored = await repository.vread(self._conn, resource_type, resource_id, version, self.rule)
+        await self.audit("R", stored.reference, [stored])
+        return stored
+
+    async def history(
+        self, resource_type: str, resource_id: str
+    ) -> list[tuple[StoredResource, str]]:
+        self.definition(resource_type, Interaction.HISTORY)
+        current, versions = await repository.history(
+            self._conn, resource_type, resource_id, self.rule
+        )
+        await self.audit("R", current.reference, [current])
+        return versions
+
+    async def run_search(
+        self, definition: ResourceDefinition, query: search.SearchQuery
+    ) -> search.SearchResult:
+        """A search already parsed and checked against the caller's scope."""
+        result = await search.search(self._conn, self.registry, definition, query, self.rule)
+        entity = f"{definition.type}?{search.query_string(query)}"[:500]
+        await self.audit("E", entity, [*result.matches, *result.included])
+        return result
 
     def definition(self, resource_type: str, interaction: Interaction) -> ResourceDefinition:
         """The declared type, checked for the REST interaction and the caller's scope —
@@ -133,7 +180,7 @@ class FhirTransaction:
     async def audit(self, action: AuditAction, entity: str, seen: Sequence[StoredResource]) -> None:
         patients = patients_of(seen)
         if patients or action != "E":
-            await audit.record(self.conn, self.principal, action, entity, patients)
+            await audit.record(self._conn, self.principal, action, entity, patients)
 
     async def read(
         self, resource_type: str, resource_id: str, *, lock: bool = False
@@ -143,7 +190,7 @@ class FhirTransaction:
         `lock` takes the row lock, so a read-decide-write operation cannot interleave."""
         self.definition(resource_type, Interaction.READ)
         stored = await repository.find(
-            self.conn, resource_type, resource_id, self.rule, for_update=lock
+            self._conn, resource_type, resource_id, self.rule, for_update=lock
         )
         if stored is None:
             raise not_found(resource_type, resource_id)
@@ -157,28 +204,25 @@ class FhirTransaction:
     ) -> search.SearchResult:
         definition = self.definition(resource_type, Interaction.SEARCH)
         query, _ = search.parse_query(self.registry, definition, items, strict=strict)
-        result = await search.search(self.conn, self.registry, definition, query, self.rule)
-        entity = f"{resource_type}?{search.query_string(query)}"[:500]
-        await self.audit("E", entity, [*result.matches, *result.included])
-        return result
+        return await self.run_search(definition, query)
 
     async def _may_write_about(self, patient: str | None) -> None:
         """The relationship check for what was just written (the store derived the
         patient once); a refusal rolls the whole unit of work back."""
-        if patient and not await access.can_access(self.conn, self.principal, patient):
+        if patient and not await self.may_access(patient):
             raise forbidden("You have no care relationship with this patient")
 
     async def _changed(self, definition: ResourceDefinition, change: Change) -> None:
+        """Audit the change. Events are the handler's to announce, explicitly, through
+        `outbox`: the store never calls back up into a service."""
         patients = [change.patient_nhs] if change.patient_nhs else []
         await audit.record(
-            self.conn,
+            self._conn,
             self.principal,
             _AUDIT_ACTION[change.kind],
             f"{change.resource_type}/{change.id}",
             patients,
         )
-        if definition.on_change is not None:
-            await definition.on_change(WriteContext(self.conn, self.principal), change)
 
     async def create(
         self, resource_type: str, body: JsonObject, *, if_none_exist: str | None = None
@@ -189,12 +233,14 @@ class FhirTransaction:
         body.pop("id", None)
         new_id = None
         if if_none_exist is not None:
-            claim = await self._claim(definition, if_none_exist)
+            claim = await claim_conditional_create(
+                self._conn, self.registry, definition, self.rule, if_none_exist
+            )
             if isinstance(claim, StoredResource):
                 await self.audit("R", claim.reference, [claim])
                 return claim, False
             new_id = claim
-        stored = await repository.create(self.conn, definition, body, new_id)
+        stored = await repository.create(self._conn, definition, body, new_id)
         await self._may_write_about(stored.patient_nhs)
         await self._changed(
             definition,
@@ -219,7 +265,7 @@ class FhirTransaction:
             )
         checked(definition, body, resource_id)
         stored, previous = await repository.update(
-            self.conn, definition, resource_id, body, if_match=if_match, access=self.rule
+            self._conn, definition, resource_id, body, if_match=if_match, access=self.rule
         )
         # After the visibility check (a hidden resource answers 404, never 403); the
         # transaction rolls back if the new content is about someone else.
@@ -239,63 +285,53 @@ class FhirTransaction:
         )
         return stored, kind == "create"
 
-    async def delete(self, resource_type: str, resource_id: str) -> None:
-        definition = self.definition(resource_type, Interaction.DELETE)
-        removed = await repository.remove(self.conn, definition, resource_id, self.rule)
-        if removed is not None:
-            stored, previous = removed
-            await self._changed(
-                definition,
-                Change(
-                    "delete",
-                    resource_type,
-                    resource_id,
-                    stored.version_id,
-                    None,
-                    previous,
-                    stored.patient_nhs,
-                ),
+    async def write(self, write: Write) -> tuple[StoredResource | None, bool]:
+        """A REST write: the type's own handler if it declares one, else the store's."""
+        definition = self.registry.get(write.resource_type)
+        if definition is not None and definition.writes is not None:
+            return await definition.writes(self, write)
+        return await self.store_write(write)
+
+    async def store_write(self, write: Write) -> tuple[StoredResource | None, bool]:
+        """The plain write of `write` (what a type's own handler calls to store it);
+        a delete answers the removed version (None if there was nothing to remove)."""
+        if write.kind == "create":
+            assert write.body is not None
+            return await self.create(
+                write.resource_type, write.body, if_none_exist=write.if_none_exist
             )
+        assert write.resource_id is not None
+        if write.kind == "update":
+            assert write.body is not None
+            interaction = Interaction.PATCH if write.patch else Interaction.UPDATE
+            return await self.update(
+                write.resource_type,
+                write.resource_id,
+                write.body,
+                if_match=write.if_match,
+                interaction=interaction,
+            )
+        return await self.delete(write.resource_type, write.resource_id), False
 
-    async def _claim(self, definition: ResourceDefinition, criteria: str) -> StoredResource | str:
-        """Race-safe `If-None-Exist`: the existing match, or the id the new resource takes.
-
-        A primary key on (type, normalised criteria) decides between concurrent
-        creators: the loser's insert waits for the winner's commit, then finds the
-        winner's resource. A key whose resource no longer matches is taken over under
-        the key's row lock, so only one creator can.
-        """
-        items = sorted(parse_qsl(criteria.lstrip("?"), keep_blank_values=True))
-        query, _ = search.parse_query(self.registry, definition, items, strict=True)
-        if not query.criteria:
-            raise bad_request("If-None-Exist has no search criteria", ("If-None-Exist",))
-        query.count = 2
-
-        async def existing() -> StoredResource | None:
-            found = await search.search(self.conn, self.registry, definition, query, self.rule)
-            if len(found.matches) > 1:
-                raise precondition_failed("If-None-Exist matches more than one resource")
-            return found.matches[0] if found.matches else None
-
-        if (match := await existing()) is not None:
-            return match
-        new_id, key, criteria_key = repository.new_id(), conditional_create.c, urlencode(items)
-        this_key = (key.resource_type == definition.type, key.criteria == criteria_key)
-        claimed = await self.conn.scalar(
-            pg_insert(conditional_create)
-            .values(resource_type=definition.type, criteria=criteria_key, resource_id=new_id)
-            .on_conflict_do_nothing()
-            .returning(key.resource_id)
+    async def delete(self, resource_type: str, resource_id: str) -> StoredResource | None:
+        definition = self.definition(resource_type, Interaction.DELETE)
+        removed = await repository.remove(self._conn, definition, resource_id, self.rule)
+        if removed is None:
+            return None
+        stored, previous = removed
+        await self._changed(
+            definition,
+            Change(
+                "delete",
+                resource_type,
+                resource_id,
+                stored.version_id,
+                None,
+                previous,
+                stored.patient_nhs,
+            ),
         )
-        if claimed is not None:
-            return new_id
-        await self.conn.execute(sa.select(key.resource_id).where(*this_key).with_for_update())
-        if (match := await existing()) is not None:
-            return match
-        await self.conn.execute(
-            sa.update(conditional_create).where(*this_key).values(resource_id=new_id)
-        )
-        return new_id
+        return stored
 
 
 @asynccontextmanager

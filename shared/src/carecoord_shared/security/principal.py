@@ -135,3 +135,16 @@ def principal_from_claims(claims: Mapping[str, object]) -> Principal:
         scopes=frozenset(s for s in scopes if s.context == context),
         token_id=_text(claims, "jti"),
     )
+
+
+def system_principal(name: str) -> Principal:
+    """Who the audit trail names when a service acts by itself (an event consumer, a
+    periodic job): a system caller with every system scope, and no patient of its own."""
+    return Principal(
+        subject=name,
+        kind="system",
+        role="system",
+        organisation=None,
+        nhs_number=None,
+        scopes=parse_scopes("system/*.cruds"),
+    )

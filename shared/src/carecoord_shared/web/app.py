@@ -26,11 +26,13 @@ from carecoord_shared.fhir.http import outcome_response
 from carecoord_shared.fhir.interactions import FhirInteractions
 from carecoord_shared.fhir.kernel_operations import BREAK_GLASS
 from carecoord_shared.fhir.kernel_operations import router as kernel_operations
+from carecoord_shared.fhir.operation_routes import operation_router
 from carecoord_shared.fhir.outcome import FhirError, Issue, method_not_allowed, unknown_route
 from carecoord_shared.fhir.registry import FhirRegistry
 from carecoord_shared.fhir.routes import router as fhir_router
 from carecoord_shared.logging import configure_logging
 from carecoord_shared.security.tokens import TokenVerifier
+from carecoord_shared.service import Clock, ServiceDefinition, system_clock
 from carecoord_shared.settings import ServiceSettings
 
 Startup = Callable[[FastAPI], Awaitable[None]]
@@ -105,8 +107,9 @@ def create_service_app(
     migrations: Path | None = None,
     event_schemas: Path | None = None,
     on_startup: Startup | None = None,
+    context: object = None,
 ) -> FastAPI:
-    """Build a service. Operation routers are mounted before the generic FHIR routes."""
+    """Build a service. Operation routes are mounted before the generic FHIR routes."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -131,6 +134,7 @@ def create_service_app(
 
     app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan)
     app.state.settings = settings
+    app.state.context = context
     app.state.registry = registry.declare(BREAK_GLASS)
     app.state.event_catalogue = (
         SchemaCatalogue.from_folder(event_schemas) if event_schemas is not None else None
@@ -139,7 +143,29 @@ def create_service_app(
     _error_handlers(app)
     _health_routes(app)
     app.include_router(kernel_operations)
+    app.include_router(operation_router(registry.operations, registry.service))
     for extra in routers:
         app.include_router(extra)
     app.include_router(fhir_router)
     return app
+
+
+def build_app(
+    definition: ServiceDefinition,
+    settings: ServiceSettings | None = None,
+    *,
+    clock: Clock = system_clock,
+) -> FastAPI:
+    """The API process of a declared service; `clock` pins "now" (tests only)."""
+    settings = settings or definition.settings()
+    context = definition.context(settings, clock)
+    return create_service_app(
+        settings,
+        definition.registry(settings, context),
+        title=definition.title,
+        description=definition.description,
+        routers=[make(context) for make in definition.routers],
+        migrations=definition.migrations,
+        event_schemas=definition.event_schemas,
+        context=context,
+    )

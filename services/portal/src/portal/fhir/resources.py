@@ -6,16 +6,11 @@ partner endpoints and topic-based Subscriptions, and the AuditEvent trail.
 
 from __future__ import annotations
 
-from carecoord_shared.fhir.registry import (
-    FhirRegistry,
-    ResourceDefinition,
-    SearchParam,
-    nhs_number_at,
-)
+from carecoord_shared.fhir.registry import ResourceDefinition, SearchParam, nhs_number_at
 
 
-def build_registry() -> FhirRegistry:
-    return FhirRegistry("portal").add(
+def resources(_context: object) -> tuple[ResourceDefinition, ...]:
+    return (
         ResourceDefinition(
             "Communication",
             documentation="A message from or to a patient through the single front door.",

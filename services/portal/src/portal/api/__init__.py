@@ -1,1 +1,0 @@
-"""portal service: api layer."""

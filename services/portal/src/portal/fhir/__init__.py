@@ -1,0 +1,1 @@
+"""Mapping between FHIR and the portal's own records, and the resources it serves."""

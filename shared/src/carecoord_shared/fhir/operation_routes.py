@@ -1,0 +1,123 @@
+"""Routes for a service's typed operations, and the OperationDefinitions behind them.
+
+Every declared operation gets its route here, built from its declaration: POST
+always, GET too when it changes nothing (FHIR allows both; the query string is read
+into the same checked arguments), 405 with an `Allow` header for any other method.
+The scope check happens before the handler runs: `u` on the type for an operation
+that changes state, `r` for one that does not. `/fhir/OperationDefinition` serves
+the definitions generated from the same declarations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from urllib.parse import parse_qsl
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from carecoord_shared.fhir.http import fhir_response, json_response, parse_etag, read_body
+from carecoord_shared.fhir.operation_definition import definition_id, operation_definition
+from carecoord_shared.fhir.operations import (
+    Operation,
+    OperationCall,
+    OperationResult,
+    parse_body,
+    parse_query,
+)
+from carecoord_shared.fhir.outcome import method_not_allowed, unknown_route
+from carecoord_shared.fhir.parsing import check_id, decode_json
+from carecoord_shared.security.fastapi import CurrentPrincipal, require_operation
+from carecoord_shared.security.principal import Principal
+
+__all__ = ["operation_router"]
+
+_ALL_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+async def _invoke(operation: Operation, request: Request, principal: Principal) -> Response:
+    scope_type = operation.scope_type or operation.resource
+    if scope_type:
+        require_operation(
+            principal, scope_type, operation.code, changes_state=operation.changes_state
+        )
+    if request.method == "GET":
+        arguments = parse_query(operation, parse_qsl(request.url.query, keep_blank_values=True))
+    else:
+        limit = int(request.app.state.settings.max_body_bytes)
+        arguments = parse_body(operation, decode_json(await read_body(request, limit)))
+    raw_id = request.path_params.get("resource_id")
+    resource_id = check_id(operation.resource or "Resource", raw_id) if raw_id else None
+    call = OperationCall(
+        principal=principal,
+        arguments=arguments,
+        resource_id=resource_id,
+        context=request.app.state.context,
+        fhir=request.app.state.fhir,
+        if_match=parse_etag(request.headers.get("if-match")),
+        base_url=str(request.app.state.settings.fhir_base),
+    )
+    result: OperationResult = await operation.handler(call)
+    if isinstance(result.body, bytes):
+        return fhir_response(result.body, result.status, result.headers)
+    return json_response(result.body, result.status, result.headers)
+
+
+def _route(operation: Operation) -> Callable[..., Awaitable[Response]]:
+    async def invoke(request: Request, principal: CurrentPrincipal) -> Response:
+        return await _invoke(operation, request, principal)
+
+    invoke.__name__ = f"operation_{operation.code.replace('-', '_')}"
+    return invoke
+
+
+def _refusal(operation: Operation) -> Callable[..., Awaitable[Response]]:
+    async def refuse() -> Response:
+        error = method_not_allowed(
+            f"${operation.code} is invoked with {' or '.join(operation.methods)}"
+        )
+        error.headers["Allow"] = ", ".join(operation.methods)
+        raise error
+
+    return refuse
+
+
+def _definitions_router(operations: Sequence[Operation], service: str) -> APIRouter:
+    router = APIRouter(prefix="/fhir", tags=["FHIR operations"])
+    by_id = {definition_id(op): operation_definition(op, service) for op in operations}
+
+    @router.get("/OperationDefinition/{definition}", summary="An operation's definition")
+    async def read_definition(definition: str) -> Response:
+        found = by_id.get(definition)
+        if found is None:
+            raise unknown_route(f"No operation {definition[:40]} is defined here")
+        return json_response(found)
+
+    @router.get("/OperationDefinition", summary="Every operation's definition")
+    async def all_definitions(request: Request) -> Response:
+        base = str(request.app.state.settings.fhir_base)
+        entries = [
+            {"fullUrl": f"{base}/OperationDefinition/{key}", "resource": value}
+            for key, value in by_id.items()
+        ]
+        bundle = {"resourceType": "Bundle", "type": "searchset", "total": len(entries)}
+        return json_response({**bundle, "entry": entries})
+
+    return router
+
+
+def operation_router(operations: Sequence[Operation], service: str) -> APIRouter:
+    """The routes of `operations` (mounted before the generic FHIR routes)."""
+    router = _definitions_router(operations, service)
+    for operation in operations:
+        path = operation.path.removeprefix("/fhir")
+        router.add_api_route(
+            path,
+            _route(operation),
+            methods=list(operation.methods),
+            summary=operation.title,
+            description=operation.documentation,
+        )
+        others = [m for m in _ALL_METHODS if m not in operation.methods]
+        router.add_api_route(path, _refusal(operation), methods=others, include_in_schema=False)
+    return router

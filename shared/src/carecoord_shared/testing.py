@@ -1,0 +1,320 @@
+"""In-memory fakes of the unit of work and its ports, for fast handler unit tests.
+
+A handler (an operation, a consumer, a job) only reaches data through its unit of
+work: the resource store, `grants`, `outbox` and the service's own repositories. These
+fakes keep all of that in dictionaries, so a handler's rules can be tested in
+milliseconds. Each fake is held to the real thing by a contract test run against both
+(`shared/tests/integration/test_port_contracts.py`); what a fake does not support
+(chained search, `_include`, dates) raises rather than answering wrongly.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+from carecoord_shared.events.envelope import Event, new_event
+from carecoord_shared.fhir.outcome import (
+    JsonObject,
+    bad_request,
+    conflict,
+    forbidden,
+    gone,
+    not_found,
+    precondition_failed,
+)
+from carecoord_shared.fhir.registry import FhirRegistry, Interaction, ResourceDefinition
+from carecoord_shared.fhir.unit_of_work import FhirTransaction, checked
+from carecoord_shared.ports import Grant, Repository, RepositoryT
+from carecoord_shared.security.access import PartyKind
+from carecoord_shared.security.principal import Principal
+from carecoord_shared.store.indexing import index_rows, patient_nhs_of
+from carecoord_shared.store.repository import StoredResource
+from carecoord_shared.store.search import SearchResult
+
+__all__ = ["InMemoryGrants", "InMemoryOutbox", "InMemoryTransaction"]
+
+
+class InMemoryGrants:
+    """The kernel's access grants, in a list."""
+
+    def __init__(self, reasons: frozenset[str]) -> None:
+        self.reasons = reasons
+        self.rows: list[Grant] = []
+
+    def _check(self, reason: str) -> None:
+        if reason not in self.reasons:
+            raise ValueError(f"grant reason {reason!r} is not registered by this service")
+
+    async def grant(
+        self,
+        patient_nhs: str,
+        party_kind: PartyKind,
+        party: str,
+        reason: str,
+        *,
+        valid_from: datetime | None = None,
+        valid_to: datetime | None = None,
+    ) -> None:
+        self._check(reason)
+        key = (patient_nhs, party_kind, party, reason)
+        start = valid_from or datetime.now(UTC)
+        for index, row in enumerate(self.rows):
+            if (row.patient_nhs, row.party_kind, row.party, row.reason) == key:
+                running = row.valid_to is None or row.valid_to > datetime.now(UTC)
+                start = min(row.valid_from, start) if running else start
+                self.rows[index] = Grant(*key, start, valid_to)
+                return
+        self.rows.append(Grant(*key, start, valid_to))
+
+    async def end(
+        self,
+        patient_nhs: str,
+        party_kind: PartyKind,
+        party: str,
+        reason: str,
+        *,
+        at: datetime | None = None,
+    ) -> bool:
+        self._check(reason)
+        end = at or datetime.now(UTC)
+        for index, row in enumerate(self.rows):
+            same = (row.patient_nhs, row.party_kind, row.party, row.reason) == (
+                patient_nhs,
+                party_kind,
+                party,
+                reason,
+            )
+            if same and (row.valid_to is None or row.valid_to > end):
+                self.rows[index] = Grant(*same_key(row), row.valid_from, end)
+                return True
+        return False
+
+    async def running(
+        self, patient_nhs: str, *, reason: str | None = None, at: datetime | None = None
+    ) -> list[Grant]:
+        moment = at or datetime.now(UTC)
+        return [
+            row
+            for row in self.rows
+            if row.patient_nhs == patient_nhs
+            and (reason is None or row.reason == reason)
+            and row.valid_from <= moment
+            and (row.valid_to is None or row.valid_to > moment)
+        ]
+
+    def allows(self, principal: Principal, patient_nhs: str) -> bool:
+        """The relationship rule as the fake applies it: the patient themself, a system
+        client, or a running grant to the caller's organisation or user id."""
+        if principal.kind == "system" or principal.nhs_number == patient_nhs:
+            return True
+        parties = {("organisation", principal.organisation), ("user", principal.subject)}
+        moment = datetime.now(UTC)
+        return any(
+            (row.party_kind, row.party) in parties
+            and row.valid_from <= moment
+            and (row.valid_to is None or row.valid_to > moment)
+            for row in self.rows
+            if row.patient_nhs == patient_nhs
+        )
+
+
+def same_key(row: Grant) -> tuple[str, PartyKind, str, str]:
+    return (row.patient_nhs, row.party_kind, row.party, row.reason)
+
+
+class InMemoryOutbox:
+    """Events queued by a handler, in order."""
+
+    def __init__(self, source: str = "urn:carecoord:test") -> None:
+        self.source = source
+        self.events: list[Event] = []
+
+    async def announce(
+        self, event_type: str, *, subject: str, nhs_number: str, data: dict[str, Any]
+    ) -> Event:
+        event = new_event(
+            event_type,
+            source=self.source,
+            subject=subject,
+            data={**data, "nhsNumber": nhs_number},
+            nhs_number=nhs_number,
+        )
+        await self.add(event)
+        return event
+
+    async def add(self, event: Event) -> None:
+        self.events.append(event)
+
+    def types(self) -> list[str]:
+        return [event.type for event in self.events]
+
+
+def _stamp(body: JsonObject, resource_id: str, version: int, when: datetime) -> bytes:
+    meta = {"versionId": str(version), "lastUpdated": when.isoformat().replace("+00:00", "Z")}
+    return orjson.dumps({**body, "id": resource_id, "meta": meta})
+
+
+class InMemoryTransaction(FhirTransaction):
+    """A unit of work over dictionaries: the same checks a handler relies on (scope,
+    validation, relationship, versions, If-Match), simple equality search."""
+
+    def __init__(
+        self,
+        registry: FhirRegistry,
+        principal: Principal,
+        *,
+        repositories: Mapping[type[Repository], Repository] | None = None,
+        authorised: bool = True,
+    ) -> None:
+        self.registry = registry
+        self.principal = principal
+        self.authorised = authorised
+        self.fake_grants = InMemoryGrants(registry.grant_reasons)
+        self.fake_outbox = InMemoryOutbox(registry.event_source or "urn:carecoord:test")
+        self.grants = self.fake_grants
+        self.outbox = self.fake_outbox
+        self._repositories = dict(repositories or {})
+        self.versions: dict[tuple[str, str], list[StoredResource]] = {}
+        self._ids = itertools.count(1)
+
+    def repository(self, kind: type[RepositoryT]) -> RepositoryT:
+        found = self._repositories.get(kind)
+        if not isinstance(found, kind):
+            raise LookupError(f"no fake registered for {kind.__name__}")
+        return found
+
+    async def may_access(self, patient_nhs: str | None) -> bool:
+        return patient_nhs is None or self.fake_grants.allows(self.principal, patient_nhs)
+
+    async def audit(self, action: Any, entity: str, seen: Sequence[StoredResource]) -> None:
+        return None
+
+    def _current(self, resource_type: str, resource_id: str) -> StoredResource | None:
+        versions = self.versions.get((resource_type, resource_id))
+        return versions[-1] if versions else None
+
+    async def read(
+        self, resource_type: str, resource_id: str, *, lock: bool = False
+    ) -> StoredResource:
+        self.definition(resource_type, Interaction.READ)
+        stored = self._current(resource_type, resource_id)
+        if stored is None or not await self.may_access(stored.patient_nhs):
+            raise not_found(resource_type, resource_id)
+        if stored.deleted:
+            raise gone(resource_type, resource_id)
+        return stored
+
+    def _store(
+        self, definition: ResourceDefinition, resource_id: str, body: JsonObject | None
+    ) -> StoredResource:
+        history = self.versions.setdefault((definition.type, resource_id), [])
+        when = datetime.now(UTC)
+        patient = patient_nhs_of(definition, body) if body is not None else None
+        if body is None and history:
+            patient = history[-1].patient_nhs
+        content = _stamp(body, resource_id, len(history) + 1, when) if body is not None else None
+        stored = StoredResource(
+            next(self._ids),
+            definition.type,
+            resource_id,
+            len(history) + 1,
+            when,
+            body is None,
+            content,
+            patient,
+        )
+        history.append(stored)
+        return stored
+
+    async def create(
+        self, resource_type: str, body: JsonObject, *, if_none_exist: str | None = None
+    ) -> tuple[StoredResource, bool]:
+        definition = self.definition(resource_type, Interaction.CREATE)
+        checked(definition, body, None)
+        if if_none_exist is not None:
+            from urllib.parse import parse_qsl
+
+            found = await self.search(resource_type, parse_qsl(if_none_exist.lstrip("?")))
+            if len(found.matches) > 1:
+                raise precondition_failed("If-None-Exist matches more than one resource")
+            if found.matches:
+                return found.matches[0], False
+        body = {k: v for k, v in body.items() if k != "id"}
+        stored = self._store(definition, f"fake-{next(self._ids)}", body)
+        if not await self.may_access(stored.patient_nhs):
+            raise forbidden("You have no care relationship with this patient")
+        return stored, True
+
+    async def update(
+        self,
+        resource_type: str,
+        resource_id: str,
+        body: JsonObject,
+        *,
+        if_match: int | None,
+        interaction: Interaction = Interaction.UPDATE,
+    ) -> tuple[StoredResource, bool]:
+        definition = self.definition(resource_type, interaction)
+        checked(definition, body, resource_id)
+        current = self._current(resource_type, resource_id)
+        if current is not None and not await self.may_access(current.patient_nhs):
+            raise not_found(resource_type, resource_id)
+        if if_match is not None and (current is None or current.version_id != if_match):
+            raise precondition_failed(f"Version {if_match} is stale")
+        stored = self._store(definition, resource_id, dict(body))
+        if not await self.may_access(stored.patient_nhs):
+            raise forbidden("You have no care relationship with this patient")
+        return stored, current is None
+
+    async def delete(self, resource_type: str, resource_id: str) -> StoredResource | None:
+        definition = self.definition(resource_type, Interaction.DELETE)
+        current = self._current(resource_type, resource_id)
+        if current is None or current.deleted:
+            return None
+        return self._store(definition, resource_id, None)
+
+    async def search(
+        self, resource_type: str, items: Sequence[tuple[str, str]], *, strict: bool = True
+    ) -> SearchResult:
+        definition = self.definition(resource_type, Interaction.SEARCH)
+        criteria = [(name, value) for name, value in items if not name.startswith("_")]
+        unsupported = [name for name, _ in items if name.startswith("_") and name != "_count"]
+        if unsupported:
+            raise bad_request(f"The in-memory store does not support {unsupported[0]}")
+        matches = [
+            stored
+            for (kind, _), versions in self.versions.items()
+            if kind == resource_type
+            and not (stored := versions[-1]).deleted
+            and await self.may_access(stored.patient_nhs)
+            and all(_matches(definition, stored, name, value) for name, value in criteria)
+        ]
+        return SearchResult(matches, [], len(matches), None)
+
+    async def conflicting(self) -> None:
+        """What a unique-key race does in the real unit of work."""
+        raise conflict("A conflicting change was written at the same time; retry")
+
+
+def _matches(definition: ResourceDefinition, stored: StoredResource, name: str, value: str) -> bool:
+    """Equality on token (`code`, `system|code`) and reference (`Type/id`) parameters."""
+    base, _, modifier = name.partition(":")
+    param = definition.param(base)
+    usable = modifier in ("", "identifier") and param is not None
+    if not usable or param is None or param.type not in ("token", "reference", "string"):
+        raise bad_request(f"The in-memory store cannot search by {name[:40]}")
+    rows = [r for r in index_rows(definition, stored.as_json()) if r.param == name]
+    wanted = value.split(",")
+    for row in rows:
+        for candidate in wanted:
+            system, bar, code = candidate.rpartition("|")
+            if param.type == "string" and row.value and row.value.startswith(candidate.casefold()):
+                return True
+            if row.value == (code if bar else candidate) and (not system or row.system == system):
+                return True
+    return False
