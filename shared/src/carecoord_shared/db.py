@@ -12,10 +12,16 @@ import asyncio
 import threading
 from pathlib import Path
 
+import asyncpg  # type: ignore[import-untyped]
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import MetaData, text
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from carecoord_shared.logging import get_logger
+
+_log = get_logger(__name__)
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -24,20 +30,64 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
+_OUTAGE_ERRORS = (
+    asyncpg.exceptions.ConnectionDoesNotExistError,
+    asyncpg.exceptions.CannotConnectNowError,
+    asyncpg.exceptions.AdminShutdownError,
+    asyncpg.exceptions.CrashShutdownError,
+    asyncpg.exceptions.TooManyConnectionsError,
+)
+
 kernel_metadata = MetaData(naming_convention=NAMING)
 """Tables of the shared mechanisms; each kernel module adds its own."""
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def create_engine(url: str, pool_size: int = 10) -> AsyncEngine:
+def create_engine(
+    url: str, pool_size: int = 10, *, statement_timeout_ms: int | None = None
+) -> AsyncEngine:
+    """An engine; `statement_timeout_ms` bounds every statement on its connections, so
+    one request can never stall the database (PostgreSQL cancels it, the API answers
+    503 with Retry-After)."""
+    limits = (
+        {} if statement_timeout_ms is None else {"statement_timeout": str(statement_timeout_ms)}
+    )
     return create_async_engine(
         url,
+        connect_args={"server_settings": limits} if limits else {},
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_pre_ping=False,
         pool_recycle=1800,
     )
+
+
+def _causes(error: BaseException) -> list[BaseException]:
+    found: list[BaseException] = []
+    current: BaseException | None = error
+    while current is not None and len(found) < 8:
+        found.append(current)
+        current = current.__cause__ or getattr(current, "orig", None)
+    return found
+
+
+def is_database_outage(error: BaseException) -> bool:
+    """The database (or the way to it) failed, not the statement: refused or lost
+    connections, a server shutting down or not accepting connections yet, pool time-outs."""
+    for cause in _causes(error):
+        if isinstance(cause, OSError | sa_exc.TimeoutError | sa_exc.InterfaceError):
+            return True
+        if isinstance(cause, sa_exc.DBAPIError) and cause.connection_invalidated:
+            return True
+        if isinstance(cause, _OUTAGE_ERRORS):
+            return True
+    return False
+
+
+def is_statement_timeout(error: BaseException) -> bool:
+    """PostgreSQL cancelled a statement that ran past `statement_timeout`."""
+    return any(isinstance(c, asyncpg.exceptions.QueryCanceledError) for c in _causes(error))
 
 
 async def database_ready(engine: AsyncEngine) -> bool:
@@ -49,12 +99,20 @@ async def database_ready(engine: AsyncEngine) -> bool:
     return True
 
 
-async def wait_for_database(engine: AsyncEngine, timeout_s: float = 30.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout_s
+async def wait_for_database(engine: AsyncEngine, timeout_s: float | None = None) -> None:
+    """Wait (with backoff, saying so in the log) until the database answers; start-up
+    with the database down is a wait, not a crash. `timeout_s` None waits for ever."""
+    loop = asyncio.get_running_loop()
+    deadline = None if timeout_s is None else loop.time() + timeout_s
+    attempt = 0
     while not await database_ready(engine):
-        if asyncio.get_running_loop().time() > deadline:
+        attempt += 1
+        if deadline is not None and loop.time() > deadline:
             raise TimeoutError("the database did not become reachable in time")
-        await asyncio.sleep(0.5)
+        delay = min(10.0, 0.25 * 2 ** min(attempt, 6))
+        if attempt in (1, 5) or attempt % 20 == 0:
+            _log.warning("waiting_for_database", attempt=attempt, retry_in_s=delay)
+        await asyncio.sleep(delay)
 
 
 def _alembic_config(url: str, service_versions: Path | None) -> Config:

@@ -36,6 +36,12 @@ class ServiceSettings(BaseSettings):
     database_name: str = "postgres"
     database_url: str | None = None
     database_pool_size: int = 10
+    statement_timeout_ms: int = Field(default=15_000, ge=100)
+    """Longest an API statement may run before PostgreSQL cancels it (503, Retry-After)."""
+    inbox_retention_days: float = Field(default=7.0, gt=0)
+    """How long applied event ids are kept: as long as the topics keep records."""
+    worker_port: int = 0
+    """Where the worker serves /healthz, /readyz and /metrics (0: the API port + 100)."""
     topic: str = ""
     """The Kafka topic this service publishes on (each service sets its own)."""
     kafka_bootstrap_servers: str = Field(

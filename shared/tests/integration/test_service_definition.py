@@ -254,7 +254,8 @@ async def test_the_worker_is_assembled_from_the_declaration(example: dict[str, A
         )
         async with engine.begin() as conn:
             await subscription.handlers["carecoord.example.happened.v1"](conn, event)
-        [job] = worker.jobs
+        job, purge = worker.jobs
+        assert (job.name, purge.name) == ("tick", "inbox-purge")
         assert await job.run(engine) == 1
     finally:
         await engine.dispose()

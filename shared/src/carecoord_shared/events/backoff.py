@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 from dataclasses import dataclass
 
-from sqlalchemy import exc as sa_exc
+from carecoord_shared.db import is_database_outage
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +40,4 @@ async def sleep_unless(stopping: asyncio.Event, seconds: float) -> bool:
 
 def is_outage(exc: BaseException) -> bool:
     """A connection-level failure: the database or network, not the work, is at fault."""
-    # OSError covers refused and reset sockets and connect timeouts.
-    if isinstance(exc, OSError | sa_exc.TimeoutError | sa_exc.InterfaceError):
-        return True
-    return isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated
+    return is_database_outage(exc)

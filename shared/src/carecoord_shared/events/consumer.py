@@ -18,6 +18,7 @@ the run fails, its events are retried one transaction each to find the culprit.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -36,7 +37,11 @@ from carecoord_shared.events.deadletter import (
 )
 from carecoord_shared.events.envelope import Event, InvalidEnvelope, event_context, from_record
 from carecoord_shared.events.inbox import record_new
-from carecoord_shared.events.metrics import EVENTS_CONSUMED, INBOX_TRANSACTION_SECONDS
+from carecoord_shared.events.metrics import (
+    CONSUMER_LAG,
+    EVENTS_CONSUMED,
+    INBOX_TRANSACTION_SECONDS,
+)
 from carecoord_shared.events.relay import idempotent_producer
 from carecoord_shared.events.schemas import SchemaCatalogue, SchemaViolation
 from carecoord_shared.logging import get_logger
@@ -107,6 +112,8 @@ class InboxConsumer:
         self._positions: dict[tuple[str, int], int] = {}
         self._progress = asyncio.Condition()
         self.stats = ConsumerStats()
+        self.last_poll = time.monotonic()
+        """When this consumer last polled Kafka or tried to (its liveness)."""
 
     def stop(self) -> None:
         """Finish the record in hand, commit offsets and return from `run`."""
@@ -133,6 +140,7 @@ class InboxConsumer:
             try:
                 await self._session()
             except Exception as exc:  # drop the clients and start over later
+                self.last_poll = time.monotonic()
                 failures += 1
                 delay = self._backoff.delay(failures)
                 _log.warning("inbox_consumer_failed", group=self._group, error=type(exc).__name__)
@@ -161,16 +169,37 @@ class InboxConsumer:
             await producer.stop()
 
     async def _consume(self, consumer: AIOKafkaConsumer, producer: AIOKafkaProducer) -> None:
+        """Each partition's records are applied by a task of their own, with that
+        partition paused meanwhile: a poison event being retried holds back only its
+        own partition (whose order it must keep), never the others."""
         last_commit = time.monotonic()
-        while not self._stopping.is_set():
-            batch = await consumer.getmany(timeout_ms=100, max_records=self._max_poll_records)
-            if batch:
-                await asyncio.gather(
-                    *(self._process_partition(producer, tp, recs) for tp, recs in batch.items())
-                )
-            if self._pending and time.monotonic() - last_commit >= self._commit_interval_s:
-                await self._commit(consumer)
-                last_commit = time.monotonic()
+        working: dict[Any, asyncio.Task[None]] = {}
+        try:
+            while not self._stopping.is_set():
+                self.last_poll = time.monotonic()
+                batch = await consumer.getmany(timeout_ms=100, max_records=self._max_poll_records)
+                for tp, records in batch.items():
+                    consumer.pause(tp)
+                    working[tp] = asyncio.create_task(
+                        self._process_partition(producer, tp, records)
+                    )
+                for tp in [tp for tp, task in working.items() if task.done()]:
+                    working.pop(tp).result()  # a failure ends the session, as before
+                    with contextlib.suppress(Exception):  # revoked meanwhile: nothing to resume
+                        consumer.resume(tp)
+                if self._pending and time.monotonic() - last_commit >= self._commit_interval_s:
+                    await self._commit(consumer)
+                    last_commit = time.monotonic()
+                self._measure_lag(consumer)
+        finally:
+            await asyncio.gather(*working.values(), return_exceptions=True)
+
+    def _measure_lag(self, consumer: AIOKafkaConsumer) -> None:
+        for tp in consumer.assignment():
+            high = consumer.highwater(tp)
+            done = self._positions.get((tp.topic, tp.partition))
+            if high is not None and done is not None:
+                CONSUMER_LAG.labels(self._group, tp.topic, str(tp.partition)).set(high - done)
 
     async def _commit(self, consumer: AIOKafkaConsumer, only: set[Any] | None = None) -> None:
         offsets = {tp: n for tp, n in self._pending.items() if only is None or tp in only}

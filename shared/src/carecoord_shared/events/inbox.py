@@ -10,6 +10,7 @@ once, independently of other groups sharing the database.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 
 from sqlalchemy import Column, DateTime, Table, Text, bindparam, func, select
 from sqlalchemy.dialects.postgresql import ARRAY, insert
@@ -61,3 +62,12 @@ async def record_new(
         },
     )
     return set(result.scalars())
+
+
+async def purge_older_than(conn: AsyncConnection, days: float) -> int:
+    """Forget applied event ids older than the topics keep records (a record older than
+    that can no longer be redelivered, so its inbox row protects nothing)."""
+    result = await conn.execute(
+        inbox.delete().where(inbox.c.processed_at < func.now() - timedelta(days=days))
+    )
+    return result.rowcount

@@ -24,6 +24,10 @@ OUTBOX_LAG_SECONDS = Gauge(
     "carecoord_outbox_lag_seconds",
     "Age of the oldest unpublished outbox event when the relay last looked (0 when empty)",
 )
+OUTBOX_BACKLOG = Gauge(
+    "carecoord_outbox_backlog",
+    "Unpublished outbox events when last counted (readiness probe or worker health)",
+)
 OUTBOX_RELAY_ACTIVE = Gauge(
     "carecoord_outbox_relay_active",
     "1 while this process holds the database's relay lock and publishes",
@@ -39,4 +43,10 @@ INBOX_TRANSACTION_SECONDS = Histogram(
     "Time of one committed inbox transaction (a run of one partition's events)",
     ["group"],
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0, 30.0),
+)
+CONSUMER_LAG = Gauge(
+    "carecoord_consumer_lag",
+    "Records of a partition not yet applied by this consumer group (high-water mark minus "
+    "the next offset to apply), as last seen by the worker holding the partition",
+    ["group", "topic", "partition"],
 )

@@ -133,3 +133,16 @@ async def announce(
     )
     await add(conn, topic, event)
     return event
+
+
+async def backlog(conn: AsyncConnection) -> tuple[int, float]:
+    """Unpublished events and the age in seconds of the oldest (0 when there is none)."""
+    row = (
+        await conn.execute(
+            select(
+                func.count(),
+                func.coalesce(func.extract("epoch", func.now() - func.min(outbox.c.created_at)), 0),
+            ).where(outbox.c.published_at.is_(None))
+        )
+    ).one()
+    return int(row[0]), float(row[1])

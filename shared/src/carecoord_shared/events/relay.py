@@ -112,6 +112,8 @@ class OutboxRelay:
         self._producer_options = {"max_batch_size": 262_144, **(producer_options or {})}
         self._stopping = asyncio.Event()
         self._active = False
+        self.last_beat = time.monotonic()
+        """When this relay last published, polled, or tried to (its liveness)."""
         self.published = 0
         """Events this relay instance has published (delivered and marked)."""
 
@@ -132,6 +134,7 @@ class OutboxRelay:
             try:
                 await self._stand_by_then_publish()
             except Exception as exc:  # any failure: drop the connection, retry later
+                self.last_beat = time.monotonic()
                 failures += 1
                 delay = self._failure_backoff.delay(failures)
                 _log.warning("outbox_relay_failed", error=type(exc).__name__, retry_in_s=delay)
@@ -159,6 +162,7 @@ class OutboxRelay:
 
     async def _wait_for_lock(self, conn: AsyncConnection) -> bool:
         while True:
+            self.last_beat = time.monotonic()
             got = await conn.scalar(text(f"select pg_try_advisory_lock({RELAY_LOCK_KEY})"))
             await conn.commit()
             if got:
@@ -181,6 +185,7 @@ class OutboxRelay:
         if raw is not None:  # asyncpg; listening dies with the connection, as the lock does
             await raw.add_listener(NOTIFY_CHANNEL, self._notified)
         while not self._stopping.is_set():
+            self.last_beat = time.monotonic()
             self._wake.clear()
             if await self._publish_batch(conn, producer):
                 idle_sleep = 0.0

@@ -125,3 +125,19 @@ def internal_error(correlation_id: str) -> FhirError:
 
 def unavailable(text: str) -> FhirError:
     return _one(503, "transient", text)
+
+
+def database_unavailable(retry_after_s: int = 5) -> FhirError:
+    """The database is out of reach: a dependency outage, not a fault of the request."""
+    error = _one(503, "transient", "The service's database is unavailable; retry shortly")
+    error.headers["Retry-After"] = str(retry_after_s)
+    return error
+
+
+def too_slow(retry_after_s: int = 5) -> FhirError:
+    """A statement ran past the per-request time limit and was cancelled."""
+    error = _one(
+        503, "transient", "The request took too long and was stopped; narrow it or retry later"
+    )
+    error.headers["Retry-After"] = str(retry_after_s)
+    return error

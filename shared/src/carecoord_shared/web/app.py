@@ -19,7 +19,14 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from carecoord_shared.db import create_engine, database_ready, migrate_async
+from carecoord_shared.db import (
+    create_engine,
+    is_database_outage,
+    migrate_async,
+    wait_for_database,
+)
+from carecoord_shared.events.metrics import OUTBOX_BACKLOG, OUTBOX_LAG_SECONDS
+from carecoord_shared.events.outbox import backlog as outbox_backlog
 from carecoord_shared.events.schemas import SchemaCatalogue
 from carecoord_shared.events.topics import kafka_ready
 from carecoord_shared.fhir.http import outcome_response
@@ -77,20 +84,33 @@ def _health_routes(app: FastAPI) -> None:
     async def healthz() -> JSONResponse:
         return JSONResponse({"status": "ok"})
 
-    @app.get("/readyz", tags=["ops"], summary="Readiness: database and Kafka reachable")
+    @app.get("/readyz", tags=["ops"], summary="Readiness: the database answers")
     async def readyz(request: Request) -> JSONResponse:
+        """Ready when its own database answers. Kafka down only makes the service
+        *degraded*: writes still commit to the outbox, which the relay drains later."""
         state = request.app.state
         now = time.monotonic()
         if now - state.kafka_checked_at > 5:
             state.kafka_ok = await kafka_ready(state.settings.kafka_bootstrap_servers)
             state.kafka_checked_at = now
-        database = await database_ready(state.engine)
-        checks = {"database": database, "kafka": state.kafka_ok}
-        status = 200 if all(checks.values()) else 503
-        return JSONResponse(
-            {"status": "ready" if status == 200 else "not-ready", "checks": checks},
-            status_code=status,
-        )
+        try:
+            async with state.engine.connect() as conn:
+                pending, oldest_s = await outbox_backlog(conn)
+        except Exception as error:  # readiness reports any failure as not ready
+            if not is_database_outage(error):
+                raise
+            down = {"status": "not-ready", "checks": {"database": False}}
+            return JSONResponse(down, status_code=503, headers={"Retry-After": "5"})
+        OUTBOX_BACKLOG.set(pending)
+        OUTBOX_LAG_SECONDS.set(oldest_s)
+        body: dict[str, object] = {
+            "status": "ready" if state.kafka_ok else "degraded",
+            "checks": {"database": True, "kafka": state.kafka_ok},
+            "outbox": {"pending": pending, "oldestSeconds": round(oldest_s, 3)},
+        }
+        if not state.kafka_ok:
+            body["reason"] = "Kafka is unreachable: changes are kept in the outbox until it returns"
+        return JSONResponse(body)
 
     @app.get("/metrics", tags=["ops"], summary="Prometheus metrics")
     async def metrics() -> Response:
@@ -114,7 +134,12 @@ def create_service_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(settings.service_name, settings.log_level)
-        engine = create_engine(settings.db_url, settings.database_pool_size)
+        engine = create_engine(
+            settings.db_url,
+            settings.database_pool_size,
+            statement_timeout_ms=settings.statement_timeout_ms,
+        )
+        await wait_for_database(engine)
         await migrate_async(settings.db_url, migrations)
         app.state.engine = engine
         app.state.fhir = FhirInteractions(engine, registry)

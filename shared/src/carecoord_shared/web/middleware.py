@@ -2,7 +2,9 @@
 
 It sets the correlation id (from `X-Correlation-ID` when the caller sends a sane one),
 echoes it, counts and times requests for Prometheus by route template, and turns any
-unhandled exception into a 500 OperationOutcome that carries only the correlation id.
+unhandled exception into an OperationOutcome: 503 with `Retry-After` when the database
+is out of reach or a statement ran out of time (the client can retry), otherwise a
+500 that carries only the correlation id.
 The log line for such a failure names the exception class and where it was raised,
 never its message, which may hold patient data or SQL.
 """
@@ -18,7 +20,14 @@ import orjson
 from prometheus_client import Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from carecoord_shared.fhir.outcome import internal_error, operation_outcome
+from carecoord_shared.db import is_database_outage, is_statement_timeout
+from carecoord_shared.fhir.outcome import (
+    FhirError,
+    database_unavailable,
+    internal_error,
+    operation_outcome,
+    too_slow,
+)
 from carecoord_shared.logging import correlation_id_var, get_logger
 
 REQUESTS = Counter("http_requests_total", "HTTP requests", ["method", "route", "status"])
@@ -30,6 +39,21 @@ LATENCY = Histogram(
 )
 _SANE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 log = get_logger(__name__)
+
+
+def _classify(error: Exception, correlation_id: str) -> FhirError:
+    """A dependency outage is the client's to retry (503); anything else is our bug (500).
+    Either way the log names the class and place, never the message."""
+    frame = traceback.extract_tb(error.__traceback__)[-1]
+    where = f"{frame.filename.rsplit('/', 1)[-1]}:{frame.lineno}:{frame.name}"
+    if is_database_outage(error):
+        log.warning("dependency_outage", dependency="database", error_class=type(error).__name__)
+        return database_unavailable()
+    if is_statement_timeout(error):
+        log.warning("statement_timeout", error_class=type(error).__name__, where=where)
+        return too_slow()
+    log.error("unhandled_error", error_class=type(error).__name__, where=where)
+    return internal_error(correlation_id)
 
 
 class RequestContextMiddleware:
@@ -62,19 +86,15 @@ class RequestContextMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         except Exception as error:  # the last line of defence: never leak, always answer
-            frame = traceback.extract_tb(error.__traceback__)[-1]
-            log.error(
-                "unhandled_error",
-                error_class=type(error).__name__,
-                where=f"{frame.filename.rsplit('/', 1)[-1]}:{frame.lineno}:{frame.name}",
-            )
+            problem = _classify(error, correlation_id)
             if not response_started:
-                body = orjson.dumps(operation_outcome(internal_error(correlation_id).issues))
+                body = orjson.dumps(operation_outcome(problem.issues))
+                headers = [(k.lower().encode(), v.encode()) for k, v in problem.headers.items()]
                 await send_with_id(
                     {
                         "type": "http.response.start",
-                        "status": 500,
-                        "headers": [(b"content-type", b"application/fhir+json")],
+                        "status": problem.status,
+                        "headers": [(b"content-type", b"application/fhir+json"), *headers],
                     }
                 )
                 await send({"type": "http.response.body", "body": body})
