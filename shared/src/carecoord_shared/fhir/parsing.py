@@ -81,6 +81,33 @@ def _issues_from(resource_type: str, error: ValidationError) -> list[Issue]:
     return issues
 
 
+MAX_DEPTH = 64
+"""Deepest nesting of objects and arrays accepted: real resources stay well under 30,
+and validators and FHIRPath recurse over every level."""
+
+
+def _check_shape(value: Any) -> None:
+    """No NUL character anywhere (PostgreSQL text cannot hold one, and no FHIR string
+    may contain it) and no nesting beyond `MAX_DEPTH`, checked without recursion."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise bad_request(
+                f"The body is nested deeper than {MAX_DEPTH} levels", code="structure"
+            )
+        if isinstance(item, str):
+            if "\x00" in item:
+                raise bad_request("Text may not contain a NUL character", code="value")
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                if "\x00" in key:
+                    raise bad_request("Text may not contain a NUL character", code="value")
+                stack.append((child, depth + 1))
+        elif isinstance(item, list):
+            stack.extend((child, depth + 1) for child in item)
+
+
 def decode_json(body: bytes) -> JsonObject:
     """Parse a JSON object body or raise a 400 OperationOutcome."""
     try:
@@ -89,6 +116,7 @@ def decode_json(body: bytes) -> JsonObject:
         raise bad_request("The body is not valid JSON", code="structure") from None
     if not isinstance(value, dict):
         raise bad_request("The body must be a JSON object (a FHIR resource)", code="structure")
+    _check_shape(value)
     return value
 
 
@@ -108,12 +136,47 @@ def validate_resource(value: JsonObject, expected_type: str | None = None) -> Js
     if not is_known_resource_type(resource_type):
         raise bad_request(f"Unknown resourceType {resource_type[:40]}", ("resourceType",))
     try:
-        _model(resource_type).model_validate(value)
+        model = _model(resource_type).model_validate(value)
+        normalised = model.model_dump(mode="json", by_alias=True, exclude_none=True)
     except ValidationError as error:
         raise invalid(_issues_from(resource_type, error)) from None
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, AttributeError, RecursionError):
         raise bad_request(f"The {resource_type} resource is not valid") from None
+    issues = _json_type_issues(value, normalised, resource_type)
+    if issues:
+        raise invalid(issues)
     return value
+
+
+def _json_kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    return "string" if isinstance(value, str) else "structure"
+
+
+def _json_type_issues(given: Any, normalised: Any, where: str) -> list[Issue]:
+    """The validator coerces (a number for a dateTime, a string for an integer); FHIR's
+    JSON does not: each primitive must already have its JSON type, or later code reading
+    the stored bytes would meet a value of the wrong type."""
+    if isinstance(given, dict) and isinstance(normalised, dict):
+        return [
+            issue
+            for key, child in given.items()
+            if key in normalised and key != "resourceType"
+            for issue in _json_type_issues(child, normalised[key], f"{where}.{key}")
+        ]
+    if isinstance(given, list) and isinstance(normalised, list):
+        return [
+            issue
+            for index, (child, other) in enumerate(zip(given, normalised, strict=False))
+            for issue in _json_type_issues(child, other, f"{where}[{index}]")
+        ]
+    expected, found = _json_kind(normalised), _json_kind(given)
+    if expected == found or "structure" in (expected, found):
+        return []
+    return [Issue("value", f"Invalid value at {where}: a JSON {expected} is required", (where,))]
 
 
 def parse_resource(body: bytes, expected_type: str | None = None) -> JsonObject:

@@ -127,6 +127,7 @@ async def _record_version(conn: AsyncConnection, stored: StoredResource, method:
             deleted=stored.deleted,
             method=method,
             content=stored.content,
+            patient_nhs=stored.patient_nhs,
         )
     )
 
@@ -198,6 +199,52 @@ async def read(
     return stored
 
 
+def _version_patient() -> ColumnElement[Any]:
+    # Versions written before patients were kept per version fall back to the current.
+    return sa.func.coalesce(resource_version.c.patient_nhs, resource.c.patient_nhs)
+
+
+def _versions(resource_type: str, resource_id: str, access: AccessRule) -> sa.Select[Any]:
+    """The versions of one resource that the caller may see: each version is judged by
+    the patient it was about, not by whom the resource is about now."""
+    return (
+        sa.select(
+            resource.c.pk,
+            resource_version.c.version_id,
+            resource_version.c.last_updated,
+            resource_version.c.deleted,
+            resource_version.c.content,
+            _version_patient().label("patient_nhs"),
+            resource_version.c.method,
+        )
+        .join(
+            resource,
+            sa.and_(
+                resource.c.resource_type == resource_version.c.resource_type,
+                resource.c.id == resource_version.c.id,
+            ),
+        )
+        .where(
+            resource_version.c.resource_type == resource_type,
+            resource_version.c.id == resource_id,
+            access(_version_patient()),
+        )
+    )
+
+
+def _stored_version(resource_type: str, resource_id: str, row: Any) -> StoredResource:
+    return StoredResource(
+        row.pk,
+        resource_type,
+        resource_id,
+        row.version_id,
+        row.last_updated,
+        row.deleted,
+        row.content,
+        row.patient_nhs,
+    )
+
+
 async def vread(
     conn: AsyncConnection,
     resource_type: str,
@@ -205,32 +252,17 @@ async def vread(
     version_id: int,
     access: AccessRule = allow_all,
 ) -> StoredResource:
-    current = await find(conn, resource_type, resource_id, access)
-    if current is None:
-        raise not_found(resource_type, resource_id)
-    row = (
-        await conn.execute(
-            sa.select(resource_version).where(
-                resource_version.c.resource_type == resource_type,
-                resource_version.c.id == resource_id,
-                resource_version.c.version_id == version_id,
-            )
-        )
-    ).first()
+    """One version, if the caller may see the patient *that version* is about (404
+    otherwise, the same as an unknown version)."""
+    query = _versions(resource_type, resource_id, access).where(
+        resource_version.c.version_id == version_id
+    )
+    row = (await conn.execute(query)).first()
     if row is None:
         raise not_found(resource_type, f"{resource_id}/_history/{version_id}")
     if row.deleted:
         raise gone(resource_type, resource_id)
-    return StoredResource(
-        current.pk,
-        resource_type,
-        resource_id,
-        row.version_id,
-        row.last_updated,
-        False,
-        row.content,
-        current.patient_nhs,
-    )
+    return _stored_version(resource_type, resource_id, row)
 
 
 async def history(
@@ -240,36 +272,16 @@ async def history(
     access: AccessRule = allow_all,
     count: int = 50,
 ) -> tuple[StoredResource, list[tuple[StoredResource, str]]]:
-    """The current row and up to `count` versions, newest first, with their method."""
-    current = await find(conn, resource_type, resource_id, access)
-    if current is None:
+    """The newest visible version and up to `count` visible versions, newest first, with
+    their method; versions about a patient the caller may not see are left out."""
+    query = _versions(resource_type, resource_id, access)
+    rows = (
+        await conn.execute(query.order_by(resource_version.c.version_id.desc()).limit(count))
+    ).all()
+    if not rows:
         raise not_found(resource_type, resource_id)
-    rows = await conn.execute(
-        sa.select(resource_version)
-        .where(
-            resource_version.c.resource_type == resource_type,
-            resource_version.c.id == resource_id,
-        )
-        .order_by(resource_version.c.version_id.desc())
-        .limit(count)
-    )
-    versions = [
-        (
-            StoredResource(
-                current.pk,
-                resource_type,
-                resource_id,
-                r.version_id,
-                r.last_updated,
-                r.deleted,
-                r.content,
-                current.patient_nhs,
-            ),
-            r.method,
-        )
-        for r in rows
-    ]
-    return current, versions
+    versions = [(_stored_version(resource_type, resource_id, r), r.method) for r in rows]
+    return versions[0][0], versions
 
 
 async def update(

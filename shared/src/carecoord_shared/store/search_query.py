@@ -85,6 +85,7 @@ def parse_query(
 ) -> tuple[SearchQuery, list[Issue]]:
     query = SearchQuery(definition.type)
     ignored: list[Issue] = []
+    _check_bounds(items)
     for key, raw in items:
         name, _, modifier = key.partition(":")
         if key not in ("_cursor",):
@@ -125,6 +126,33 @@ def parse_query(
             query.link_params.pop()
             ignored.append(Issue("not-supported", text + " was ignored", severity="warning"))
     return query, ignored
+
+
+MAX_PARAMETERS = 30
+"""Most parameters one search may carry (criteria, includes and controls together)."""
+MAX_REPEATS = 5
+"""Most times one parameter may be repeated (each repeat is ANDed: a self-join)."""
+MAX_OR_VALUES = 50
+"""Most comma-separated values one parameter may offer."""
+
+
+def _check_bounds(items: Sequence[tuple[str, str]]) -> None:
+    """Bounded work per request: a query past these limits is refused before any SQL."""
+    if len(items) > MAX_PARAMETERS:
+        raise bad_request(
+            f"A search may have at most {MAX_PARAMETERS} parameters", (), "too-costly"
+        )
+    seen: dict[str, int] = {}
+    for key, raw in items:
+        if "\x00" in key or "\x00" in raw:
+            raise bad_request("Search parameters may not contain a NUL character", (key[:60],))
+        seen[key] = seen.get(key, 0) + 1
+        if seen[key] > MAX_REPEATS:
+            text = f"'{key[:60]}' may be repeated at most {MAX_REPEATS} times"
+            raise bad_request(text, (key[:60],), "too-costly")
+        if raw.count(",") >= MAX_OR_VALUES:
+            text = f"'{key[:60]}' may offer at most {MAX_OR_VALUES} values"
+            raise bad_request(text, (key[:60],), "too-costly")
 
 
 def _check_modifier(definition: ResourceDefinition, name: str, modifier: str, key: str) -> None:

@@ -52,6 +52,8 @@ resource_version = Table(
     Column("deleted", Boolean, nullable=False),
     Column("method", Text, nullable=False),
     Column("content", LargeBinary, nullable=True),
+    # The patient this version is about: access to a version is decided by it.
+    Column("patient_nhs", Text, nullable=True),
 )
 
 search_index = Table(

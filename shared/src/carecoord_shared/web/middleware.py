@@ -23,6 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from carecoord_shared.db import is_database_outage, is_statement_timeout
 from carecoord_shared.fhir.outcome import (
     FhirError,
+    Issue,
     database_unavailable,
     internal_error,
     operation_outcome,
@@ -39,6 +40,20 @@ LATENCY = Histogram(
 )
 _SANE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 log = get_logger(__name__)
+
+
+MAX_URL_BYTES = 8192
+"""Longest path and query accepted (a longer one answers 414 with an OperationOutcome)."""
+
+
+def _refuse_url(scope: Scope) -> FhirError | None:
+    raw_path = scope.get("raw_path") or scope.get("path", "").encode()
+    query = scope.get("query_string", b"")
+    if len(raw_path) + len(query) > MAX_URL_BYTES:
+        return FhirError(414, [Issue("too-long", f"The URL is longer than {MAX_URL_BYTES} bytes")])
+    if b"%00" in raw_path or b"%00" in query or b"\x00" in raw_path or b"\x00" in query:
+        return FhirError(400, [Issue("value", "The URL may not contain a NUL character")])
+    return None
 
 
 def _classify(error: Exception, correlation_id: str) -> FhirError:
@@ -84,7 +99,21 @@ class RequestContextMiddleware:
             await send(message)
 
         try:
+            refusal = _refuse_url(scope)
+            if refusal is not None:
+                raise refusal
             await self.app(scope, receive, send_with_id)
+        except FhirError as error:  # refused before routing: still an OperationOutcome
+            if not response_started:
+                body = orjson.dumps(operation_outcome(error.issues))
+                await send_with_id(
+                    {
+                        "type": "http.response.start",
+                        "status": error.status,
+                        "headers": [(b"content-type", b"application/fhir+json")],
+                    }
+                )
+                await send({"type": "http.response.body", "body": body})
         except Exception as error:  # the last line of defence: never leak, always answer
             problem = _classify(error, correlation_id)
             if not response_started:

@@ -1,0 +1,172 @@
+"""Regression tests for the access-control findings of issue 13 that the kernel owns.
+
+Each test is named for its finding's number. They run on a minimal service (the
+kernel only, no service's own rules) against the real PostgreSQL, so what they prove
+holds for every service built on the kernel.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from carecoord_shared.fhir.registry import (
+    FhirRegistry,
+    ResourceDefinition,
+    SearchParam,
+    nhs_number_at,
+)
+from carecoord_shared.fhir.unit_of_work import fhir_transaction
+from carecoord_shared.security.dev_issuer import DevIssuer
+from carecoord_shared.security.principal import system_principal
+from carecoord_shared.settings import ServiceSettings
+from carecoord_shared.web.app import create_service_app
+
+NHS_A, NHS_C = "9990000018", "9990000026"
+SYSTEM = "https://fhir.nhs.uk/Id/nhs-number"
+PRACTICE_A, PRACTICE_C = "A11111", "C33333"
+
+
+def _condition(nhs: str, text: str) -> dict[str, Any]:
+    return {
+        "resourceType": "Condition",
+        "subject": {"identifier": {"system": SYSTEM, "value": nhs}},
+        "code": {"text": text},
+    }
+
+
+@pytest.fixture
+async def kernel(fresh_database_url: str, tmp_path: Path) -> AsyncIterator[dict[str, Any]]:
+    issuer = DevIssuer(tmp_path / "issuer")
+    settings = ServiceSettings(
+        service_name="example",
+        environment="test",
+        database_url=fresh_database_url,
+        auth_jwks_url=issuer.jwks_url,
+        topic="carecoord.example.v1",
+    )
+    registry = FhirRegistry(
+        "example", topic=settings.topic, grant_reasons=frozenset({"registered-practice"})
+    ).add(
+        ResourceDefinition(
+            "Condition",
+            patient_nhs=nhs_number_at("Condition.subject"),
+            search_params=(SearchParam("code", "token", "Condition.code"),),
+        )
+    )
+    app = create_service_app(settings, registry, title="example")
+    async with app.router.lifespan_context(app):
+        async with fhir_transaction(
+            app.state.engine, registry, system_principal("t"), authorised=True
+        ) as tx:
+            for nhs, practice in ((NHS_A, PRACTICE_A), (NHS_C, PRACTICE_C)):
+                await tx.grants.grant(nhs, "organisation", practice, "registered-practice")
+        client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://k")
+
+        def bearer(role: str, **claims: Any) -> dict[str, str]:
+            return {"Authorization": f"Bearer {issuer.mint(role, **claims)}"}
+
+        try:
+            yield {
+                "client": client,
+                "system": bearer("system"),
+                "gp_a": bearer("gp", organisation=PRACTICE_A, user="1"),
+                "gp_c": bearer("gp", organisation=PRACTICE_C, user="3"),
+                "patient_c": bearer("patient", nhs_number=NHS_C),
+            }
+        finally:
+            await client.aclose()
+
+
+async def test_finding_1_an_old_version_is_judged_by_its_own_patient(
+    kernel: dict[str, Any],
+) -> None:
+    client = kernel["client"]
+    made = await client.post(
+        "/fhir/Condition", json=_condition(NHS_A, "diagnosis of A"), headers=kernel["system"]
+    )
+    assert made.status_code == 201
+    condition_id = made.json()["id"]
+    moved = await client.put(
+        f"/fhir/Condition/{condition_id}",
+        json={**_condition(NHS_C, "diagnosis of C"), "id": condition_id},
+        headers=kernel["system"],
+    )
+    assert moved.status_code == 200
+    version_1 = f"/fhir/Condition/{condition_id}/_history/1"
+    for someone_else in ("gp_c", "patient_c"):
+        refused = await client.get(version_1, headers=kernel[someone_else])
+        assert refused.status_code == 404
+        assert "diagnosis of A" not in refused.text
+        history = await client.get(
+            f"/fhir/Condition/{condition_id}/_history", headers=kernel[someone_else]
+        )
+        assert history.status_code == 200
+        assert [e["resource"]["meta"]["versionId"] for e in history.json()["entry"]] == ["2"]
+        assert "diagnosis of A" not in history.text
+    own = await client.get(version_1, headers=kernel["gp_a"])
+    assert own.status_code == 200
+    assert own.json()["code"]["text"] == "diagnosis of A"
+    current = await client.get(f"/fhir/Condition/{condition_id}", headers=kernel["gp_a"])
+    assert current.status_code == 404  # the resource is about C now
+
+
+async def test_finding_6_one_request_cannot_stall_the_database(kernel: dict[str, Any]) -> None:
+    client, headers = kernel["client"], kernel["system"]
+    repeated = "&".join(f"code=a{i}" for i in range(200))
+    answer = await client.get(f"/fhir/Condition?{repeated}", headers=headers)
+    assert answer.status_code == 400
+    assert answer.json()["issue"][0]["code"] == "too-costly"
+    many_values = ",".join(f"v{i}" for i in range(60))
+    assert (
+        await client.get(f"/fhir/Condition?code={many_values}", headers=headers)
+    ).status_code == 400
+    five = "&".join(f"code=a{i}" for i in range(5))
+    assert (await client.get(f"/fhir/Condition?{five}", headers=headers)).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/fhir/Condition?code=a%00b",
+        "/fhir/Condition/abc%00",
+        "/fhir/Condition/abc/_history/1%00",
+    ],
+)
+async def test_finding_9_a_nul_byte_in_the_url_is_a_400(kernel: dict[str, Any], path: str) -> None:
+    answer = await kernel["client"].get(path, headers=kernel["system"])
+    assert answer.status_code == 400
+    assert answer.json()["resourceType"] == "OperationOutcome"
+
+
+def _nested_extension(depth: int) -> dict[str, Any]:
+    extension: dict[str, Any] = {"url": "https://x.example/e", "valueString": "leaf"}
+    for _ in range(depth):
+        extension = {"url": "https://x.example/e", "extension": [extension]}
+    return extension
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {**_condition(NHS_A, "a\u0000b")},
+        {**_condition(NHS_A, "x"), "extension": [_nested_extension(150)]},
+        {**_condition(NHS_A, "x"), "onsetDateTime": 20240101},
+        {**_condition(NHS_A, "x"), "onsetPeriod": {"start": 5}},
+    ],
+    ids=["nul-in-string", "nested-150", "number-for-datetime", "number-in-period"],
+)
+async def test_finding_9_bad_bodies_are_400_never_500(
+    kernel: dict[str, Any], body: dict[str, Any]
+) -> None:
+    answer = await kernel["client"].post("/fhir/Condition", json=body, headers=kernel["system"])
+    assert answer.status_code == 400
+    assert answer.json()["resourceType"] == "OperationOutcome"
+    listed = await kernel["client"].get("/fhir/Condition", headers=kernel["system"])
+    assert listed.status_code == 200
+    assert listed.json()["resourceType"] == "Bundle"
+    assert listed.json().get("entry", []) == []  # nothing was stored half-way
