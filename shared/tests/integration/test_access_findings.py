@@ -56,7 +56,12 @@ async def kernel(fresh_database_url: str, tmp_path: Path) -> AsyncIterator[dict[
             "Condition",
             patient_nhs=nhs_number_at("Condition.subject"),
             search_params=(SearchParam("code", "token", "Condition.code"),),
-        )
+        ),
+        ResourceDefinition(
+            "Task",
+            patient_nhs=nhs_number_at("Task.for"),
+            search_params=(SearchParam("focus", "reference", "Task.focus", ("Condition",)),),
+        ),
     )
     app = create_service_app(settings, registry, title="example")
     async with app.router.lifespan_context(app):
@@ -72,6 +77,7 @@ async def kernel(fresh_database_url: str, tmp_path: Path) -> AsyncIterator[dict[
 
         try:
             yield {
+                "bearer": bearer,
                 "client": client,
                 "system": bearer("system"),
                 "gp_a": bearer("gp", organisation=PRACTICE_A, user="1"),
@@ -170,3 +176,57 @@ async def test_finding_9_bad_bodies_are_400_never_500(
     assert listed.status_code == 200
     assert listed.json()["resourceType"] == "Bundle"
     assert listed.json().get("entry", []) == []  # nothing was stored half-way
+
+
+async def _condition_with_task(kernel: dict[str, Any], nhs: str) -> str:
+    client = kernel["client"]
+    made = await client.post("/fhir/Condition", json=_condition(nhs, "c"), headers=kernel["system"])
+    task = {
+        "resourceType": "Task",
+        "status": "requested",
+        "intent": "order",
+        "for": {"identifier": {"system": SYSTEM, "value": nhs}},
+        "focus": {"reference": f"Condition/{made.json()['id']}"},
+    }
+    assert (await client.post("/fhir/Task", json=task, headers=kernel["system"])).status_code == 201
+    return str(made.json()["id"])
+
+
+async def test_finding_5_includes_obey_the_scope_of_the_included_type(
+    kernel: dict[str, Any],
+) -> None:
+    client, bearer = kernel["client"], kernel["bearer"]
+    condition_id = await _condition_with_task(kernel, NHS_A)
+    conditions_only = bearer("gp", organisation=PRACTICE_A, user="1", scopes="user/Condition.rs")
+    refused = await client.get(
+        f"/fhir/Condition?_id={condition_id}&_revinclude=Task:focus", headers=conditions_only
+    )
+    assert refused.status_code == 403
+    tasks_only = bearer("gp", organisation=PRACTICE_A, user="1", scopes="user/Task.rs")
+    found = await client.get("/fhir/Task?_include=Task:focus", headers=tasks_only)
+    assert found.status_code == 200
+    assert [e["resource"]["resourceType"] for e in found.json()["entry"]] == ["Task"]
+    both = bearer("gp", organisation=PRACTICE_A, user="1", scopes="user/Task.rs user/Condition.rs")
+    full = await client.get("/fhir/Task?_include=Task:focus", headers=both)
+    assert sorted(e["resource"]["resourceType"] for e in full.json()["entry"]) == [
+        "Condition",
+        "Task",
+    ]
+
+
+async def test_a_system_client_sees_only_what_its_agreement_covers(
+    kernel: dict[str, Any],
+) -> None:
+    client, bearer = kernel["client"], kernel["bearer"]
+    await _condition_with_task(kernel, NHS_A)
+    await _condition_with_task(kernel, NHS_C)
+    partner_a = bearer("system", scopes="system/Condition.rs", agreement=PRACTICE_A)
+    seen = await client.get("/fhir/Condition", headers=partner_a)
+    assert seen.status_code == 200
+    assert [e["resource"]["subject"]["identifier"]["value"] for e in seen.json()["entry"]] == [
+        NHS_A
+    ]
+    no_agreement = bearer("system", scopes="system/Condition.rs", agreement="")
+    nothing = await client.get("/fhir/Condition", headers=no_agreement)
+    assert nothing.status_code == 200
+    assert nothing.json().get("entry", []) == []

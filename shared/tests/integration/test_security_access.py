@@ -58,7 +58,10 @@ def _who(
     role: Role, subject: str = "u-1", org: str | None = "A11111", nhs: str | None = None
 ) -> Principal:
     scopes = {"patient": "patient/*.rs", "system": "system/*.cruds"}.get(role, "user/*.cruds")
-    return Principal(subject, kind_of(role), role, org, nhs, parse_scopes(scopes))
+    agreement = frozenset({"*"}) if role == "system" else frozenset()
+    return Principal(
+        subject, kind_of(role), role, org, nhs, parse_scopes(scopes), agreement=agreement
+    )
 
 
 async def _visible(conn: AsyncConnection, principal: Principal) -> set[str]:
@@ -119,10 +122,19 @@ async def test_patient_sees_only_themself(engine: AsyncEngine) -> None:
         assert not await can_access(conn, me, P1)
 
 
-async def test_system_client_with_system_scope_sees_all(engine: AsyncEngine) -> None:
+async def test_system_client_sees_what_its_agreement_covers(engine: AsyncEngine) -> None:
     async with engine.connect() as conn:
         assert await _visible(conn, _who("system", org=None)) == {"p1", "p2", "p3", "practice-a"}
-        scopeless = Principal("client-9", "system", "system", None, None, frozenset())
+        scopes = parse_scopes("system/*.rs")
+        covering_a = Principal(
+            "c-1", "system", "system", None, None, scopes, agreement=frozenset({"A11111"})
+        )
+        assert await _visible(conn, covering_a) == {"p1", "practice-a"}
+        unbound = Principal("c-2", "system", "system", None, None, scopes)
+        assert await _visible(conn, unbound) == {"practice-a"}
+        scopeless = Principal(
+            "c-9", "system", "system", None, None, frozenset(), agreement=frozenset({"*"})
+        )
         assert await _visible(conn, scopeless) == {"practice-a"}
 
 

@@ -159,8 +159,16 @@ class FhirTransaction:
     async def run_search(
         self, definition: ResourceDefinition, query: search.SearchQuery
     ) -> search.SearchResult:
-        """A search already parsed and checked against the caller's scope."""
+        """A search already parsed and checked against the caller's scope. Scopes apply
+        to every resource returned: a `_revinclude` of a type the caller may not search
+        is refused, and included resources of a type it may not read are left out."""
+        for spec in query.revincludes:
+            if not self.principal.allows(spec.source_type, "s"):
+                raise forbidden(f"Your access does not allow searching {spec.source_type}")
         result = await search.search(self._conn, self.registry, definition, query, self.rule)
+        result.included = [
+            r for r in result.included if self.principal.allows(r.resource_type, "r")
+        ]
         entity = f"{definition.type}?{search.query_string(query)}"[:500]
         await self.audit("E", entity, [*result.matches, *result.included])
         return result

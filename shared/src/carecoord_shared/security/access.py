@@ -129,7 +129,11 @@ def _predicate(principal: Principal, patient_nhs_column: ColumnElement[Any]) -> 
             return not_patient_data
         return or_(not_patient_data, patient_nhs_column == principal.nhs_number)
     if principal.kind == "system":
-        return true() if principal.scopes else not_patient_data
+        if not principal.scopes or not principal.agreement:
+            return not_patient_data
+        if "*" in principal.agreement:
+            return true()
+        return or_(not_patient_data, _agreed(principal.agreement, patient_nhs_column))
     if principal.role == "admin":
         return not_patient_data
     return or_(
@@ -147,6 +151,19 @@ def _granted(principal: Principal, patient_nhs: ColumnElement[Any]) -> ColumnEle
     return exists().where(
         g.c.patient_nhs == patient_nhs,
         or_(*parties),
+        g.c.valid_from <= func.now(),
+        or_(g.c.valid_to.is_(None), g.c.valid_to > func.now()),
+    )
+
+
+def _agreed(organisations: frozenset[str], patient_nhs: ColumnElement[Any]) -> ColumnElement[bool]:
+    """A partner system sees the patients of the organisations its agreement covers: those
+    with a running grant (registration, care team) to one of them."""
+    g = access_grant.alias("access_grant_agreement")
+    return exists().where(
+        g.c.patient_nhs == patient_nhs,
+        g.c.party_kind == "organisation",
+        g.c.party.in_(sorted(organisations)),
         g.c.valid_from <= func.now(),
         or_(g.c.valid_to.is_(None), g.c.valid_to > func.now()),
     )

@@ -90,6 +90,8 @@ class DevIssuer:
         issuer: str = DEV_ISSUER,
         *,
         issued_at: int | None = None,
+        agreement: str | None = None,
+        extra_claims: Mapping[str, Any] | None = None,
     ) -> str:
         """A signed token for `role`; `scopes` defaults to the role's `DEFAULT_SCOPES`.
 
@@ -111,6 +113,9 @@ class DevIssuer:
             claims["org"] = organisation
         if nhs_number is not None:
             claims["nhs_number"] = nhs_number
+        if role == "system" and agreement != "":  # "" mints a client with no agreement
+            claims["carecoord_agreement"] = "*" if agreement is None else agreement
+        claims.update(extra_claims or {})
         key = self._signing_key()
         header = {"alg": _ALG, "kid": key.kid, "typ": "JWT"}
         return jwt.encode(header, claims, key, algorithms=[_ALG])

@@ -21,6 +21,10 @@ or the identity provider's claims mapping), not in the services:
 - `scope`: space-separated SMART scopes granted for the role (`user/...` for staff,
   `patient/...` for patients, `system/...` for systems); scopes of another context
   than the caller's kind are dropped, so a patient token cannot act with `user/*`.
+- `carecoord_agreement`: systems only: the ODS codes of the organisations whose
+  patients the client's data-sharing agreement covers (space-separated), or `*` for an
+  agreement covering the whole system (the demographics feed). A system token without
+  it sees no patient data at all; scopes still decide which types.
 - `jti`: token id, kept for the audit trail.
 """
 
@@ -84,6 +88,8 @@ class Principal:
     nhs_number: str | None = field(repr=False)
     scopes: frozenset[Scope]
     token_id: str | None = None
+    agreement: frozenset[str] = frozenset()
+    """System clients: the organisations their data-sharing agreement covers (`*`: all)."""
 
     def allows(self, resource_type: str, interaction: Interaction) -> bool:
         """The scope check: may this caller do `interaction` on `resource_type` at all?"""
@@ -126,6 +132,11 @@ def principal_from_claims(claims: Mapping[str, object]) -> Principal:
 
     context = "user" if kind == "staff" else kind
     scopes = parse_scopes(_text(claims, "scope") or "")
+    agreement = frozenset((_text(claims, "carecoord_agreement") or "").split())
+    if kind != "system":
+        agreement = frozenset()
+    elif any(o != "*" and not _ODS.fullmatch(o) for o in agreement):
+        raise InvalidClaims("The token's 'carecoord_agreement' claim lists a non-ODS code")
     return Principal(
         subject=subject,
         kind=kind,
@@ -134,6 +145,7 @@ def principal_from_claims(claims: Mapping[str, object]) -> Principal:
         nhs_number=nhs_number,
         scopes=frozenset(s for s in scopes if s.context == context),
         token_id=_text(claims, "jti"),
+        agreement=agreement,
     )
 
 
@@ -147,4 +159,5 @@ def system_principal(name: str) -> Principal:
         organisation=None,
         nhs_number=None,
         scopes=parse_scopes("system/*.cruds"),
+        agreement=frozenset({"*"}),
     )
