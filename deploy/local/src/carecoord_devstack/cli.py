@@ -4,7 +4,7 @@ Each subcommand lives in its own `add_<name>(commands)` function that registers
 a subparser and sets `handler` (a function from the parsed arguments to an exit
 code); `main()` only builds the parser from REGISTRARS, dispatches, and turns a
 DevstackError into a one-line message. To add a subcommand (`token`, `run`,
-`stop`, ...), write its `add_<name>` function and append it to REGISTRARS.
+`stop`, `status`, ...), write its `add_<name>` function and append it to REGISTRARS.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TypeAlias
 
-from carecoord_devstack import demo, infra, stack, tokens
+from carecoord_devstack import demo, infra, stack, status, tokens
 from carecoord_devstack.paths import DevstackError
 
 Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
@@ -77,6 +77,18 @@ def add_stop(commands: Commands) -> None:
     parser.set_defaults(handler=lambda _args: 0 if stack.stop() else 1)
 
 
+def add_status(commands: Commands) -> None:
+    parser = commands.add_parser(
+        "status",
+        help="what runs: each component's state, pid, restarts and last exit code",
+        description="PostgreSQL, Kafka and every API and worker of a `carecoord run`: up or "
+        "down, pid, restarts so far, last exit code, crash loops and a quick health probe "
+        "(/readyz of each API, /healthz of each worker). Exit code 0 only when the "
+        "supervisor runs and everything is up.",
+    )
+    parser.set_defaults(handler=lambda _args: 0 if status.report() else 1)
+
+
 def add_demo(commands: Commands) -> None:
     parser = commands.add_parser(
         "demo",
@@ -92,6 +104,7 @@ REGISTRARS: list[Callable[[Commands], None]] = [
     add_infra,
     add_run,
     add_stop,
+    add_status,
     add_demo,
     tokens.register,
 ]

@@ -4,7 +4,10 @@ Developers, `.ci/run` and the service launcher want "the infrastructure" up or
 down as one thing, with one short report. This module starts both components
 concurrently (Kafka's JVM start-up dominates, so PostgreSQL comes for free),
 stops both, and reports their state, leaving the real work to postgres.py and
-kafka.py. Every function is idempotent and returns whether all went well.
+kafka.py. Every function is idempotent and returns whether all went well: `up`
+brings back whichever component is down and leaves one that runs alone, so it is
+also the repair after an outage (the supervisor of `carecoord run` restarts each
+component through the same `Component.start`).
 """
 
 from __future__ import annotations
@@ -14,8 +17,9 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 
-from carecoord_devstack import kafka, postgres
+from carecoord_devstack import kafka, kafka_setup, postgres
 from carecoord_devstack.paths import DevstackError, port_open
 
 Echo = Callable[[str], None]
@@ -29,6 +33,13 @@ class Component:
     running: Callable[[], bool]
     port: Callable[[], int]
     where: Callable[[], str]
+    pid: Callable[[], int | None]  # its main process, None when it is not running
+    log: Callable[[], Path]
+
+
+def _broker_pid() -> int | None:
+    pids = kafka.broker_pids()
+    return pids[0] if pids else None
 
 
 COMPONENTS = (
@@ -39,6 +50,8 @@ COMPONENTS = (
         postgres.is_running,
         postgres.pg_port,
         lambda: postgres.postgres_url("{" + ",".join(postgres.DATABASES) + "}"),
+        postgres.server_pid,
+        postgres.log_file,
     ),
     Component(
         "kafka",
@@ -47,6 +60,8 @@ COMPONENTS = (
         kafka.is_running,
         kafka.kafka_port,
         lambda: f"bootstrap {kafka.kafka_bootstrap()}",
+        _broker_pid,
+        lambda: kafka_setup.home() / "logs" / "server.log",
     ),
 )
 
@@ -68,8 +83,15 @@ def _each(pick: Callable[[Component], Callable[[], str]], echo: Echo) -> bool:
 
 
 def up(echo: Echo = print) -> bool:
-    """Start PostgreSQL and Kafka (concurrently); both already up is fine."""
+    """Start whichever of PostgreSQL and Kafka is down (concurrently); one that is up is
+    left alone (only checked: its databases exist, it answers)."""
     echo("Starting local infrastructure...")
+    try:  # a refused port (say, inside the ephemeral range) stops everything before it starts
+        for component in COMPONENTS:
+            component.port()
+    except DevstackError as error:
+        echo(f"  FAILED: {error}")
+        return False
     ok = _each(lambda c: c.start, echo)
     if ok:
         for component in COMPONENTS:

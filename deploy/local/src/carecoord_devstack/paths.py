@@ -4,8 +4,10 @@ Every launcher in carecoord_devstack needs the same few answers: the repository
 root (found from this file, or forced with CARECOORD_HOME), the git-ignored
 `.run/` folder that holds PostgreSQL's and Kafka's data, logs and pid files,
 and, when a pid file has been lost (say `.run/` was deleted while the stack was
-up), which live processes were started from a given folder. Keeping these
-answers in one small module means the launchers never disagree about them.
+up), which live processes were started from a given folder, and which ports may be
+listened on (none inside Linux's ephemeral range, which outgoing connections draw
+their source ports from). Keeping these answers in one small module means the
+launchers never disagree about them.
 """
 
 from __future__ import annotations
@@ -19,13 +21,19 @@ from pathlib import Path
 __all__ = [
     "DevstackError",
     "env_port",
+    "ephemeral_range",
     "find_processes",
     "pid_alive",
     "port_open",
+    "refuse_ephemeral",
     "repo_root",
     "run_dir",
     "tail",
 ]
+
+
+EPHEMERAL_RANGE_FILE = Path("/proc/sys/net/ipv4/ip_local_port_range")
+DEFAULT_EPHEMERAL_RANGE = (32768, 60999)  # Linux's default, when the file cannot be read
 
 
 class DevstackError(RuntimeError):
@@ -53,14 +61,38 @@ def run_dir(*parts: str) -> Path:
     return repo_root().joinpath(".run", *parts)
 
 
+def ephemeral_range(source: Path = EPHEMERAL_RANGE_FILE) -> tuple[int, int]:
+    """The ports Linux hands out as source ports of outgoing connections (inclusive)."""
+    try:
+        low, high = (int(part) for part in source.read_text().split()[:2])
+    except (OSError, ValueError):
+        return DEFAULT_EPHEMERAL_RANGE
+    return low, high
+
+
+def refuse_ephemeral(variable: str, port: int, span: tuple[int, int] | None = None) -> int:
+    """`port`, unless it lies in the ephemeral range: a listener there can lose its port to
+    an outgoing connection (a Kafka client was seen connected to itself on the broker's
+    port), so the launcher refuses it up front, naming the variable that chose it."""
+    low, high = span or ephemeral_range()
+    if low <= port <= high:
+        raise DevstackError(
+            f"{variable} gives port {port}, inside Linux's ephemeral port range {low}-{high} "
+            f"({EPHEMERAL_RANGE_FILE}), where outgoing connections take their source ports; "
+            f"set {variable} to a port below {low}"
+        )
+    return port
+
+
 def env_port(variable: str, default: int) -> int:
-    """A TCP port from the environment, with a clear error for a bad value."""
+    """A TCP port from the environment, with a clear error for a bad value or a port in
+    the ephemeral range."""
     raw = os.environ.get(variable, "").strip()
     if not raw:
-        return default
+        return refuse_ephemeral(variable, default)
     if not raw.isdigit() or not 0 < int(raw) < 65535:
         raise DevstackError(f"{variable}={raw!r} is not a TCP port number")
-    return int(raw)
+    return refuse_ephemeral(variable, int(raw))
 
 
 def port_open(port: int, host: str = "127.0.0.1", timeout: float = 0.5) -> bool:

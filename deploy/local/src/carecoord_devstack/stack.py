@@ -3,28 +3,30 @@
 A developer (and `make run`, the bench, the end-to-end tests) needs one command
 that brings up PostgreSQL and Kafka, the four service APIs and their workers with
 the same environment variables the containers get, waits until every service says
-it is ready, loads the demo data and says where everything is; and one command
-that takes it all down again without leaving a process behind. Each child runs in
-its own process group with its output in `.run/logs/<name>.log` and carries a
-marker variable naming this checkout, so `stop` can find and end children even
-when the supervisor was killed. The supervisor's pid is in `.run/stack.pid`;
-`--detach` runs the same supervisor in the background and returns once it is
-ready. Ports follow the services' own variables (`REFERRALS_PORT`, ...), so a
-second checkout can run beside this one. How children are started, watched and
-ended is in `stack_processes`; this module knows what the CareCoord stack is.
+it is ready, loads the demo data and says where everything is, and then keeps it
+all up: whatever exits or goes down afterwards is started again by the
+`supervisor` (with backoff, reported with `!!` lines, recorded for `carecoord
+status`); and one command that takes it all down again without leaving a process
+behind. Each child runs in its own process group with its output in
+`.run/logs/<name>.log` and carries a marker variable naming this checkout, so `stop`
+can find and end children even when the supervisor was killed. The supervisor's pid
+is in `.run/stack.pid`; `--detach` runs the same supervisor in the background and
+returns once it is ready. Ports follow the services' own variables (`REFERRALS_PORT`,
+`REFERRALS_WORKER_PORT`, ...), so a second checkout can run beside this one. What
+the stack consists of is in `stack_services`, how children are started and ended in
+`stack_processes`; this module runs the whole.
 """
 
 from __future__ import annotations
 
 import contextlib
-import importlib.util
+import json
 import os
 import signal
 import subprocess
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 
@@ -33,98 +35,41 @@ import httpx
 from carecoord_devstack import demo, infra, kafka, postgres
 from carecoord_devstack.paths import (
     DevstackError,
-    env_port,
     pid_alive,
     port_open,
-    repo_root,
     run_dir,
     tail,
 )
-from carecoord_devstack.stack_processes import MARKER, Child, end, launch, stray_processes
-from carecoord_devstack.tokens import dev_jwks_url
+from carecoord_devstack.stack_processes import Child, end, launch, stray_processes
+from carecoord_devstack.stack_services import (
+    SERVICES,
+    Service,
+    base_urls,
+    children,
+    environment,
+    is_worker,
+)
+from carecoord_devstack.supervisor import STATE_FILE, Supervisor
 
 __all__ = ["SERVICES", "Service", "base_urls", "run", "run_detached", "stop"]
 
 Echo = Callable[[str], None]
 READY_TIMEOUT = 60.0
 SUPERVISOR_STOP_TIMEOUT = 60.0
+INFRA_SETTLE_TIMEOUT = 20.0  # at shutdown: how long an infrastructure restart may finish
 PID_FILE = "stack.pid"  # under .run/: the supervisor's pid
 READY_FILE = "stack.ready"  # under .run/: written once all is up and printed
 
 
-@dataclass(frozen=True)
-class Service:
-    name: str  # package, database and log name
-    prefix: str  # environment prefix of its settings
-    default_port: int
-
-    @property
-    def port(self) -> int:
-        return env_port(f"{self.prefix}_PORT", self.default_port)
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def script(self) -> str:
-        return "carecoord-" + self.name.replace("_", "-")
-
-
-SERVICES = (
-    Service("portal", "PORTAL", 8000),
-    Service("referrals", "REFERRALS", 8001),
-    Service("care_plans", "CARE_PLANS", 8002),
-    Service("mdt", "MDT", 8003),
-)
-
-
-def base_urls() -> dict[str, str]:
-    return {service.name: service.base_url for service in SERVICES}
-
-
-def _environment() -> dict[str, str]:
-    """What the services read: the same variables docker-compose.yml sets."""
-    env = dict(os.environ, PYTHONUNBUFFERED="1", KAFKA_BOOTSTRAP_SERVERS=kafka.kafka_bootstrap())
-    env["CARECOORD_JWKS_URL"] = dev_jwks_url()  # also makes the key, once
-    env[MARKER] = str(repo_root())
-    for service in SERVICES:
-        env[f"{service.prefix}_DATABASE_URL"] = postgres.postgres_url(service.name)
-        env[f"{service.prefix}_PORT"] = str(service.port)
-        env[f"{service.prefix}_ENVIRONMENT"] = "development"
-    return env
-
-
-def _children(echo: Echo) -> list[Child]:
-    """An API and a worker per service; a worker whose module is missing is skipped.
-    A worker whose console script is not installed yet runs through `python -c`."""
-    scripts = Path(sys.executable).parent
-    children = []
-    for service in SERVICES:
-        api = scripts / service.script
-        if not api.is_file():
-            raise DevstackError(f"{api} is missing: run `make` to install it")
-        children.append(Child(service.name, [str(api)]))
-        module, worker = f"{service.name}.worker", scripts / f"{service.script}-worker"
-        if importlib.util.find_spec(module) is None:
-            echo(f"  warning: {module} does not exist yet; {service.name}-worker not started")
-        elif worker.is_file():
-            children.append(Child(f"{service.name}-worker", [str(worker)]))
-        else:
-            run_module = [sys.executable, "-c", f"from {module} import cli; cli()"]
-            children.append(Child(f"{service.name}-worker", run_module))
-    return children
-
-
-def _wait_ready(children: list[Child], timeout: float, echo: Echo) -> None:
+def _wait_ready(started: list[Child], timeout: float, echo: Echo) -> None:
     """Poll every /readyz until 200; fail fast, with the log tail, when a child exits."""
     began = time.monotonic()
-    by_name = {child.name: child for child in children}
+    by_name = {child.name: child for child in started}
     pending = {service.name: service for service in SERVICES}
     answers: dict[str, str] = {}
     with httpx.Client(timeout=2.0) as client:
         while pending:
-            for child in children:
+            for child in started:
                 if child.exit_code() is not None:
                     raise DevstackError(child.obituary("during start-up"))
             for name, service in list(pending.items()):
@@ -165,17 +110,6 @@ def _interrupt(_signum: int, _frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
-def _supervise(children: list[Child], echo: Echo) -> None:
-    """Report each child that dies; returns only by SIGINT/SIGTERM (KeyboardInterrupt)."""
-    reported: set[str] = set()
-    while True:
-        for child in children:
-            if child.exit_code() is not None and child.name not in reported:
-                reported.add(child.name)
-                echo("!! " + child.obituary(f"at {time.strftime('%H:%M:%S')}"))
-        time.sleep(0.5)
-
-
 def _running_supervisor() -> int | None:
     with contextlib.suppress(OSError, ValueError, IndexError):
         pid = int(run_dir(PID_FILE).read_text().split()[0])
@@ -194,43 +128,59 @@ def _preflight(echo: Echo) -> None:
         echo(f"Ending {len(strays)} processes left by an earlier run: {strays}")
         end(strays)
     for service in SERVICES:
-        if port_open(service.port):
-            raise DevstackError(
-                f"port {service.port} ({service.name}) is taken by another "
-                f"program; stop it or set {service.prefix}_PORT"
-            )
+        for port, variable in (
+            (service.port, f"{service.prefix}_PORT"),
+            (service.worker_port, f"{service.prefix}_WORKER_PORT"),
+        ):
+            if port_open(port):
+                raise DevstackError(
+                    f"port {port} ({variable}) is taken by another program; "
+                    f"stop it or set {variable}"
+                )
+
+
+def _start(supervisor: Supervisor, timeout: float, load_demo: bool, echo: Echo) -> float:
+    """Start the APIs, wait until they are ready, start the workers and load the demo data;
+    returns how long the APIs took to be ready."""
+    began = time.monotonic()
+    started = children(echo)
+    # APIs first: start-up is CPU-bound imports, and the workers need migrated databases.
+    apis = [c for c in started if not is_worker(c.name)]
+    workers = [c for c in started if is_worker(c.name)]
+    echo(f"Starting {len(apis)} service APIs (logs in {run_dir('logs')})...")
+    for child in apis:
+        supervisor.start(child, "api")
+    _wait_ready(apis, timeout, echo)
+    took = time.monotonic() - began
+    echo(f"Starting {len(workers)} workers...")
+    for child in workers:
+        supervisor.start(child, "worker")
+    if load_demo and not demo.load(base_urls(), echo):
+        echo("The stack is up, but some demo data was refused (see above).")
+    return took
 
 
 def run(*, timeout: float = READY_TIMEOUT, load_demo: bool = True, echo: Echo = print) -> int:
-    """The foreground supervisor: start all, wait ready, load demo data, supervise, stop all."""
+    """The foreground supervisor: start all, wait ready, load demo data, supervise (restart
+    what exits), stop all on Ctrl-C or SIGTERM."""
     began = time.monotonic()
     _preflight(echo)
     run_dir().mkdir(parents=True, exist_ok=True)
     run_dir(PID_FILE).write_text(f"{os.getpid()}\n")
-    children: list[Child] = []
+    supervisor: Supervisor | None = None
     failed = False
     # SIGINT explicitly too: a shell starts background jobs with SIGINT ignored.
     previous = {sig: signal.signal(sig, _interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         if not infra.up(echo):
             raise DevstackError("the infrastructure did not start (see above)")
-        env, children = _environment(), _children(echo)
-        # APIs first: start-up is CPU-bound imports, and workers have no readiness to wait for.
-        apis = [c for c in children if c.name in base_urls()]
-        workers = [c for c in children if c not in apis]
-        echo(f"Starting {len(apis)} service APIs (logs in {run_dir('logs')})...")
-        for child in apis:
-            child.process = launch(child.command, child.log, env)
-        _wait_ready(children, timeout, echo)
-        took = time.monotonic() - began
-        echo(f"Starting {len(workers)} workers...")
-        for child in workers:
-            child.process = launch(child.command, child.log, env)
-        if load_demo and not demo.load(base_urls(), echo):
-            echo("The stack is up, but some demo data was refused (see above).")
+        supervisor = Supervisor(
+            environment(), components=infra.COMPONENTS, state_file=run_dir(STATE_FILE), echo=echo
+        )
+        took = _start(supervisor, timeout, load_demo, echo)
         _describe(echo, took, began)
         run_dir(READY_FILE).write_text(f"{os.getpid()}\n")
-        _supervise(children, echo)
+        supervisor.run_forever()
     except KeyboardInterrupt:
         echo("\nStopping...")
     except DevstackError as error:
@@ -239,25 +189,38 @@ def run(*, timeout: float = READY_TIMEOUT, load_demo: bool = True, echo: Echo = 
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):  # a second signal must not strand children
             signal.signal(sig, signal.SIG_IGN)
-        _shutdown(children, echo)
+        _shutdown(supervisor, echo)
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     return 1 if failed else 0
 
 
-def _shutdown(children: list[Child], echo: Echo) -> None:
-    pids = [c.process.pid for c in children if c.process and c.exit_code() is None]
+def _shutdown(supervisor: Supervisor | None, echo: Echo) -> None:
+    settled = supervisor.close(INFRA_SETTLE_TIMEOUT) if supervisor else True
+    processes = supervisor.processes() if supervisor else []
+    pids = [process.pid for process in processes if process.poll() is None]
     pids += [pid for pid in stray_processes() if pid not in pids]  # e.g. a half-done spawn
     killed = end(pids)
-    for process in (child.process for child in children if child.process):
+    for process in processes:
         with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(5)  # reap
     echo(f"  services  stopped {len(pids)} processes" + (f", killed {killed}" if killed else ""))
     infra.down(echo)
-    for name in (READY_FILE, PID_FILE):
-        with contextlib.suppress(OSError, IndexError):
-            if run_dir(name).read_text().split()[0] == str(os.getpid()):
+    if supervisor and not settled and supervisor.close(SUPERVISOR_STOP_TIMEOUT):
+        infra.down(echo)  # a restart that was in flight may have started something again
+    for name in (READY_FILE, PID_FILE, STATE_FILE):
+        with contextlib.suppress(OSError, IndexError, KeyError, TypeError, ValueError):
+            if _owner(run_dir(name)) == os.getpid():
                 run_dir(name).unlink()
+
+
+def _owner(path: Path) -> int:
+    """The supervisor pid a file under .run/ was written by (its first word, or the
+    state file's `supervisor_pid`)."""
+    text = path.read_text()
+    if path.name == STATE_FILE:
+        return int(json.loads(text)["supervisor_pid"])
+    return int(text.split()[0])
 
 
 def run_detached(
@@ -308,6 +271,6 @@ def stop(echo: Echo = print) -> bool:
         echo(f"Ending {len(strays)} leftover service processes: {strays}")
         end(strays)
     ok = infra.down(echo)
-    for name in (READY_FILE, PID_FILE):
+    for name in (READY_FILE, PID_FILE, STATE_FILE):
         run_dir(name).unlink(missing_ok=True)
     return ok

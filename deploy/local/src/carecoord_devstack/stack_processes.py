@@ -27,6 +27,7 @@ __all__ = [
     "MARKER",
     "Child",
     "end",
+    "end_leftovers",
     "launch",
     "signal_group",
     "stray_processes",
@@ -44,10 +45,11 @@ class Child:
     name: str
     command: list[str]
     process: subprocess.Popen[bytes] | None = None
+    log_dir: Path | None = None  # default: `.run/logs/`
 
     @property
     def log(self) -> Path:
-        return run_dir("logs", f"{self.name}.log")
+        return (self.log_dir or run_dir("logs")) / f"{self.name}.log"
 
     def exit_code(self) -> int | None:
         return self.process.poll() if self.process else None
@@ -57,11 +59,14 @@ class Child:
         return f"{self.name} exited with code {code} {when}; {log} ends:\n{tail(log, 20)}"
 
 
-def launch(command: list[str], log: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
+def launch(
+    command: list[str], log: Path, env: dict[str, str], *, append: bool = False
+) -> subprocess.Popen[bytes]:
     """Start `command` in its own session and process group (ended as a whole, and deaf
-    to the terminal's Ctrl-C), its output replacing `log`."""
+    to the terminal's Ctrl-C), its output replacing `log` (or added to it, for a restart,
+    so the output that led to the crash stays readable)."""
     log.parent.mkdir(parents=True, exist_ok=True)
-    with log.open("wb") as out:
+    with log.open("ab" if append else "wb") as out:
         return subprocess.Popen(
             command,
             cwd=repo_root(),
@@ -81,6 +86,20 @@ def signal_group(pid: int, sig: signal.Signals) -> None:
             os.killpg(group, sig)
         else:
             os.kill(pid, sig)
+
+
+def end_leftovers(leader: int, sig: signal.Signals) -> bool:
+    """Signal what is left of the process group a dead child led (its pid is the group's id,
+    as `launch` starts each child in a new session): say a uvicorn worker that outlived
+    its master and still holds the port the restarted child needs. True when something
+    was left (while a group has members, its id cannot be handed to a new process)."""
+    if leader == os.getpgrp():
+        return False
+    try:
+        os.killpg(leader, sig)
+    except (ProcessLookupError, PermissionError):
+        return False
+    return True
 
 
 def end(pids: list[int], timeout: float = CHILD_STOP_TIMEOUT) -> list[int]:

@@ -1,0 +1,78 @@
+"""`carecoord status` prints the supervisor's record, checked against the machine: a
+process the record calls up but that is gone is reported down."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from carecoord_devstack import paths, status
+from carecoord_devstack.supervisor import STATE_FILE
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    monkeypatch.setenv("CARECOORD_HOME", str(tmp_path))
+    paths.repo_root.cache_clear()
+    yield tmp_path
+    paths.repo_root.cache_clear()
+
+
+@pytest.fixture
+def live_pid() -> Iterator[int]:
+    process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    yield process.pid
+    process.kill()
+    process.wait()
+
+
+def _dead_pid() -> int:
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return process.pid
+
+
+def _row(name: str, pid: int, restarts: int, code: int | None) -> dict[str, object]:
+    kind = "worker" if name.endswith("-worker") else "api"
+    return {"name": name, "kind": kind, "state": "up", "pid": pid, "restarts": restarts} | {
+        "last_exit_code": code,
+        "crash_loop": False,
+        "next_start_in": None,
+    }
+
+
+def test_status_reports_each_component_and_does_not_trust_a_stale_record(
+    home: Path, live_pid: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    record = {
+        "supervisor_pid": os.getpid(),
+        "components": [
+            _row("portal", live_pid, 1, -9),
+            _row("portal-worker", _dead_pid(), 0, None),  # killed after the record was written
+        ],
+    }
+    (home / ".run").mkdir()
+    (home / ".run" / STATE_FILE).write_text(json.dumps(record))
+
+    all_up = status.report()
+
+    lines = {line.split()[0]: line.split() for line in capsys.readouterr().out.splitlines()[2:]}
+    assert lines["portal"][:5] == ["portal", "up", str(live_pid), "1", "-9"]
+    assert lines["portal-worker"][:5] == ["portal-worker", "down", "-", "0", "-"]
+    assert lines["postgres"][1] == "down"  # nothing runs from this (empty) checkout
+    assert lines["kafka"][1] == "down"
+    assert not all_up
+
+
+def test_status_says_when_no_supervisor_runs(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert not status.report()
+
+    assert capsys.readouterr().out.startswith("no supervisor is running")
