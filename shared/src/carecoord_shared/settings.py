@@ -40,6 +40,13 @@ class ServiceSettings(BaseSettings):
     """Longest an API statement may run before PostgreSQL cancels it (503, Retry-After)."""
     inbox_retention_days: float = Field(default=7.0, gt=0)
     """How long applied event ids are kept: as long as the topics keep records."""
+    rate_limit_per_client: float = Field(default=2000.0, gt=0)
+    """Requests per second one client (one set of credentials) may make to one process."""
+    failed_sign_ins_per_minute: float = Field(default=60.0, gt=0)
+    """Failed sign-ins (401s) one address may have per minute before it is throttled."""
+    ops_endpoints: bool | None = None
+    """Serve /docs, /openapi.json and /metrics publicly (default: everywhere but
+    production, where they belong behind the operators' network)."""
     worker_port: int = 0
     """Where the worker serves /healthz, /readyz and /metrics (0: the API port + 100)."""
     topic: str = ""
@@ -72,6 +79,12 @@ class ServiceSettings(BaseSettings):
             if self.webhook_signing_secret == DEV_WEBHOOK_SECRET:
                 raise ValueError("set a real webhook signing secret in production")
         return self
+
+    @property
+    def ops_endpoints_public(self) -> bool:
+        if self.ops_endpoints is None:
+            return self.environment != "production"
+        return self.ops_endpoints
 
     @property
     def db_url(self) -> str:

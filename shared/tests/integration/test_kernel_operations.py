@@ -81,7 +81,8 @@ async def kernel(fresh_database_url: str, tmp_path: Path) -> AsyncIterator[dict[
 
 def _break_glass(reason: str | None, nhs: str = NHS, minutes: int | None = None) -> dict[str, Any]:
     parameters: list[dict[str, Any]] = [
-        {"name": "patient", "valueIdentifier": {"system": NHS_SYSTEM, "value": nhs}}
+        {"name": "patient", "valueIdentifier": {"system": NHS_SYSTEM, "value": nhs}},
+        {"name": "reasonCode", "valueCode": "emergency-treatment"},
     ]
     if reason is not None:
         parameters.append({"name": "reason", "valueString": reason})
@@ -118,7 +119,9 @@ async def test_breaking_the_glass_with_a_reason_opens_the_record_and_is_audited(
             .scalars()
             .all()
         )
-    assert any(p and p.startswith("break-glass: Unconscious") for p in purposes)
+    assert any(
+        p and p.startswith("break-glass: emergency-treatment: Unconscious") for p in purposes
+    )
 
 
 @pytest.mark.parametrize(
@@ -126,11 +129,19 @@ async def test_breaking_the_glass_with_a_reason_opens_the_record_and_is_audited(
     [
         (_break_glass(None), 400, "required"),
         (_break_glass("  "), 400, "required"),
-        (_break_glass("reason", nhs="9990000019"), 400, "invalid"),
-        (_break_glass("reason", minutes=100_000), 400, "invalid"),
+        (_break_glass("unconscious in the ED", nhs="9990000019"), 400, "invalid"),
+        (_break_glass("unconscious in the ED", minutes=100_000), 400, "invalid"),
+        (_break_glass("unconscious in the ED", minutes=0), 400, "invalid"),
         ({"resourceType": "Patient"}, 400, "invalid"),
     ],
-    ids=["no-reason", "blank-reason", "bad-nhs-number", "too-long", "not-parameters"],
+    ids=[
+        "no-reason",
+        "blank-reason",
+        "bad-nhs-number",
+        "too-long",
+        "zero-minutes",
+        "not-parameters",
+    ],
 )
 async def test_break_glass_refuses_bad_parameters_and_opens_nothing(
     kernel: dict[str, Any], body: dict[str, Any], status: int, code: str
@@ -155,7 +166,7 @@ async def test_a_patient_cannot_break_the_glass(kernel: dict[str, Any], tmp_path
 
     response = await client.post(
         "/fhir/$break-glass",
-        json=_break_glass("curious"),
+        json=_break_glass("curious about my own record"),
         headers={**patient, "Content-Type": "application/fhir+json"},
     )
 

@@ -19,9 +19,9 @@ from carecoord_shared.security.access import (
     end_grant,
     grant,
     patient_access_predicate,
-    record_break_glass,
 )
 from carecoord_shared.security.audit import audit_event
+from carecoord_shared.security.break_glass import record_break_glass
 from carecoord_shared.security.principal import Principal, Role, kind_of
 from carecoord_shared.security.scopes import parse_scopes
 from carecoord_shared.store.tables import resource
@@ -144,7 +144,7 @@ async def test_admin_never_sees_patient_data(engine: AsyncEngine) -> None:
         admin = _who("admin", subject="admin-1", org="A11111")
         assert await _visible(conn, admin) == {"practice-a"}
         with pytest.raises(FhirError) as refused:
-            await record_break_glass(conn, admin, P3, "curious")
+            await record_break_glass(conn, admin, P3, "just curious about this patient")
         assert refused.value.status == 403
 
 
@@ -173,7 +173,9 @@ async def test_break_glass_opens_one_patient_for_one_user_until_expiry(
     paramedic = _who("paramedic", subject="para-1", org="RYC00")
     colleague = _who("paramedic", subject="para-2", org="RYC00")
     async with engine.begin() as conn:
-        glass_id = await record_break_glass(conn, paramedic, P3, "unconscious, no GP record", 15)
+        glass_id = await record_break_glass(
+            conn, paramedic, P3, "unconscious, no GP record", 15, "patient-unable-to-consent"
+        )
 
         assert await _visible(conn, paramedic) == {"p3", "practice-a"}
         assert await _visible(conn, colleague) == {"practice-a"}
@@ -182,7 +184,7 @@ async def test_break_glass_opens_one_patient_for_one_user_until_expiry(
                 audit_event.c.patient_nhs == P3, audit_event.c.action == "E"
             )
         )
-        assert purpose == "break-glass: unconscious, no GP record"
+        assert purpose == "break-glass: patient-unable-to-consent: unconscious, no GP record"
 
         # Move the override into the past, as if its 15 minutes had run out.
         await conn.execute(
@@ -201,5 +203,39 @@ async def test_break_glass_duration_is_bounded(engine: AsyncEngine) -> None:
     clinician = _who("triage-clinician", subject="t-1")
     async with engine.begin() as conn:
         for minutes in (0, -5, 481):
-            with pytest.raises(FhirError):
-                await record_break_glass(conn, clinician, P3, "urgent advice call", minutes)
+            with pytest.raises(FhirError) as refused:
+                await record_break_glass(conn, clinician, P3, "urgent advice call now", minutes)
+            assert refused.value.status == 400
+
+
+@pytest.mark.parametrize(
+    ("reason", "code", "nhs", "status"),
+    [
+        (".", "emergency-treatment", P3, 400),
+        ("help", "emergency-treatment", P3, 400),
+        ("needs it\x07 now please", "emergency-treatment", P3, 400),
+        ("unconscious, no GP record", "because", P3, 400),
+        ("unconscious, no GP record", "emergency-treatment", "9990000999", 422),
+    ],
+    ids=["dot", "one-word", "control-character", "unknown-code", "patient-not-known"],
+)
+async def test_finding_11_break_glass_needs_evidence(
+    engine: AsyncEngine, reason: str, code: str, nhs: str, status: int
+) -> None:
+    clinician = _who("triage-clinician", subject="t-1")
+    async with engine.begin() as conn:
+        with pytest.raises(FhirError) as refused:
+            await record_break_glass(conn, clinician, nhs, reason, 30, code)
+        assert refused.value.status == status
+        assert not await can_access(conn, clinician, nhs)
+
+
+async def test_finding_11_break_glass_is_rate_limited(engine: AsyncEngine) -> None:
+    clinician = _who("triage-clinician", subject="t-2")
+    async with engine.begin() as conn:
+        for _ in range(5):
+            await record_break_glass(conn, clinician, P3, "urgent advice call now", 10)
+        with pytest.raises(FhirError) as refused:
+            await record_break_glass(conn, clinician, P3, "urgent advice call now", 10)
+        assert refused.value.status == 429
+        assert refused.value.headers["Retry-After"] == "3600"

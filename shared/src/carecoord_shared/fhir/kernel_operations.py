@@ -22,6 +22,7 @@ from carecoord_shared.fhir.operations import (
     parameter_path,
 )
 from carecoord_shared.fhir.outcome import bad_request, unknown_route
+from carecoord_shared.security.break_glass import REASON_CODES
 
 
 async def _break_glass(call: OperationCall) -> OperationResult:
@@ -31,9 +32,11 @@ async def _break_glass(call: OperationCall) -> OperationResult:
         raise bad_request(
             "The patient must be identified by a valid NHS number", (parameter_path("patient"),)
         )
-    minutes = call.arguments.number("minutes") or 60
+    given = call.arguments.number("minutes")
+    minutes = 60 if given is None else given
+    code, reason = str(call.arguments.text("reasonCode")), str(call.arguments.text("reason"))
     async with call.fhir.operation(call.principal) as tx:
-        await tx.break_glass(nhs_number, str(call.arguments.text("reason")), minutes)
+        await tx.break_glass(nhs_number, code, reason, minutes)
     outcome = {
         "resourceType": "OperationOutcome",
         "issue": [
@@ -56,8 +59,16 @@ BREAK_GLASS = Operation(
     level="system",
     inputs=(
         Param("patient", "Identifier", 1, 1, "The patient, by NHS number."),
-        Param("reason", "string", 1, 1, "Why the record is needed now."),
-        Param("minutes", "integer", 0, 1, "How long access lasts (default 60)."),
+        Param(
+            "reasonCode",
+            "code",
+            1,
+            1,
+            "Why the glass is broken.",
+            values=tuple(REASON_CODES),
+        ),
+        Param("reason", "string", 1, 1, "What is happening, in a few words of substance."),
+        Param("minutes", "integer", 0, 1, "How long access lasts: 1 to 480 (default 60)."),
     ),
     outputs=(Param("return", "OperationOutcome", 1, 1, "What was recorded."),),
 )

@@ -50,6 +50,7 @@ from carecoord_shared.ports import (
 )
 from carecoord_shared.security import access, audit
 from carecoord_shared.security.audit import AuditAction
+from carecoord_shared.security.break_glass import record_break_glass
 from carecoord_shared.security.principal import Principal
 from carecoord_shared.security.scopes import Interaction as ScopeLetter
 from carecoord_shared.store import repository, search
@@ -137,8 +138,8 @@ class FhirTransaction:
         """The caller's relationship with the patient (no patient: nothing to check)."""
         return await access.can_access(self._conn, self.principal, patient_nhs)
 
-    async def break_glass(self, patient_nhs: str, reason: str, minutes: int) -> None:
-        await access.record_break_glass(self._conn, self.principal, patient_nhs, reason, minutes)
+    async def break_glass(self, patient_nhs: str, code: str, reason: str, minutes: int) -> None:
+        await record_break_glass(self._conn, self.principal, patient_nhs, reason, minutes, code)
 
     async def vread(self, resource_type: str, resource_id: str, version: int) -> StoredResource:
         self.definition(resource_type, Interaction.VREAD)
@@ -188,7 +189,16 @@ class FhirTransaction:
     async def audit(self, action: AuditAction, entity: str, seen: Sequence[StoredResource]) -> None:
         patients = patients_of(seen)
         if patients or action != "E":
-            await audit.record(self._conn, self.principal, action, entity, patients)
+            purpose = await self._broken_glass_purpose(patients)
+            await audit.record(
+                self._conn, self.principal, action, entity, patients, purpose=purpose
+            )
+
+    async def _broken_glass_purpose(self, patients: Sequence[str]) -> str | None:
+        """A staff read of a patient under a running break-glass says so in its audit."""
+        if self.principal.kind != "staff" or not patients:
+            return None
+        return await access.break_glass_reason(self._conn, self.principal, patients)
 
     async def read(
         self, resource_type: str, resource_id: str, *, lock: bool = False

@@ -18,8 +18,8 @@ for that patient. The `admin` role manages the directory and never sees patient 
 from __future__ import annotations
 
 import re
-import uuid
-from datetime import datetime, timedelta
+from collections.abc import Sequence
+from datetime import datetime
 from functools import lru_cache
 from typing import Any, Literal, get_args
 
@@ -49,12 +49,9 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from carecoord_shared.db import kernel_metadata
-from carecoord_shared.fhir.outcome import bad_request, forbidden
-from carecoord_shared.security import audit
 from carecoord_shared.security.principal import Principal
 
 __all__ = [
-    "MAX_BREAK_GLASS_MINUTES",
     "GrantReason",
     "PartyKind",
     "access_grant",
@@ -63,17 +60,12 @@ __all__ = [
     "end_grant",
     "grant",
     "patient_access_predicate",
-    "record_break_glass",
 ]
 
 PartyKind = Literal["organisation", "user"]
 GrantReason = str
 """Why a party may see a patient: each service registers its own reasons (its vocabulary)."""
-MAX_BREAK_GLASS_MINUTES = 480
-"""A break-glass lasts at most one shift (8 hours); local policy, to be confirmed by the
-ICS information governance lead."""
 _NHS_NUMBER = re.compile(r"[0-9]{10}")
-_REASON_MAX = 1000
 
 access_grant = Table(
     "access_grant",
@@ -261,39 +253,19 @@ async def end_grant(
     return result.rowcount > 0
 
 
-async def record_break_glass(
-    conn: AsyncConnection,
-    principal: Principal,
-    patient_nhs: str,
-    reason: str,
-    minutes: int = 60,
-) -> uuid.UUID:
-    """Record a clinician's override with a reason; it opens access until it expires.
-
-    Audited (action E) in the caller's transaction. Raises FhirError 403 for anyone
-    but clinical staff and 400 without a reason or with a duration out of range."""
-    if principal.kind != "staff" or principal.role == "admin":
-        raise forbidden("Only clinical staff can record a break-glass access")
-    if not reason.strip():
-        raise bad_request("A reason is required to break the glass", ["reason"], code="required")
-    if len(reason) > _REASON_MAX:
-        raise bad_request(f"The reason must be at most {_REASON_MAX} characters", ["reason"])
-    if not 0 < minutes <= MAX_BREAK_GLASS_MINUTES:
-        raise bad_request(f"A break-glass lasts 1 to {MAX_BREAK_GLASS_MINUTES} minutes")
-    if not _NHS_NUMBER.fullmatch(patient_nhs):
-        raise bad_request("The patient must be given by a 10-digit NHS number")
-    break_glass_id = uuid.uuid4()
-    await conn.execute(
-        break_glass.insert().values(
-            id=break_glass_id,
-            user_id=principal.subject,
-            patient_nhs=patient_nhs,
-            reason=reason.strip(),
-            recorded_at=func.now(),
-            expires_at=func.now() + timedelta(minutes=minutes),
+async def break_glass_reason(
+    conn: AsyncConnection, principal: Principal, patients: Sequence[str]
+) -> str | None:
+    """The purpose of use when `principal` reaches any of `patients` under a running
+    break-glass (None otherwise)."""
+    reason = await conn.scalar(
+        select(break_glass.c.reason)
+        .where(
+            break_glass.c.user_id == principal.subject,
+            break_glass.c.patient_nhs.in_(list(patients)),
+            break_glass.c.expires_at > func.now(),
         )
+        .order_by(break_glass.c.recorded_at.desc())
+        .limit(1)
     )
-    await audit.record(
-        conn, principal, "E", "break-glass", patient_nhs, purpose=f"break-glass: {reason.strip()}"
-    )
-    return break_glass_id
+    return None if reason is None else f"break-glass: {reason}"

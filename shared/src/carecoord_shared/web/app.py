@@ -79,7 +79,7 @@ def _error_handlers(app: FastAPI) -> None:
         return outcome_response(problem.status, problem.issues)
 
 
-def _health_routes(app: FastAPI) -> None:
+def _health_routes(app: FastAPI, *, metrics: bool) -> None:
     @app.get("/healthz", tags=["ops"], summary="Liveness")
     async def healthz() -> JSONResponse:
         return JSONResponse({"status": "ok"})
@@ -112,8 +112,11 @@ def _health_routes(app: FastAPI) -> None:
             body["reason"] = "Kafka is unreachable: changes are kept in the outbox until it returns"
         return JSONResponse(body)
 
+    if not metrics:
+        return
+
     @app.get("/metrics", tags=["ops"], summary="Prometheus metrics")
-    async def metrics() -> Response:
+    async def prometheus() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
 
@@ -155,18 +158,35 @@ def create_service_app(
         finally:
             await engine.dispose()
 
-    from carecoord_shared.web.middleware import RequestContextMiddleware
+    from carecoord_shared.web.middleware import Limits, RequestContextMiddleware
 
-    app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan)
+    ops = settings.ops_endpoints_public
+    app = FastAPI(
+        title=title,
+        description=description,
+        version="0.1.0",
+        lifespan=lifespan,
+        docs_url="/docs" if ops else None,
+        redoc_url="/redoc" if ops else None,
+        openapi_url="/openapi.json" if ops else None,
+    )
     app.state.settings = settings
     app.state.context = context
     app.state.registry = registry.declare(BREAK_GLASS)
     app.state.event_catalogue = (
         SchemaCatalogue.from_folder(event_schemas) if event_schemas is not None else None
     )
-    app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(
+        RequestContextMiddleware,
+        limits=Limits(
+            client_rate=settings.rate_limit_per_client,
+            client_burst=settings.rate_limit_per_client * 2,
+            failed_auth_rate=settings.failed_sign_ins_per_minute / 60,
+            failed_auth_burst=min(20.0, settings.failed_sign_ins_per_minute),
+        ),
+    )
     _error_handlers(app)
-    _health_routes(app)
+    _health_routes(app, metrics=settings.ops_endpoints_public)
     app.include_router(kernel_operations)
     app.include_router(operation_router(registry.operations, registry.service))
     for extra in routers:

@@ -11,10 +11,12 @@ never its message, which may hold patient data or SQL.
 
 from __future__ import annotations
 
+import math
 import re
 import time
 import traceback
 import uuid
+from dataclasses import dataclass
 
 import orjson
 from prometheus_client import Counter, Histogram
@@ -30,6 +32,7 @@ from carecoord_shared.fhir.outcome import (
     too_slow,
 )
 from carecoord_shared.logging import correlation_id_var, get_logger
+from carecoord_shared.web.hardening import RateLimiter, client_key, security_headers
 
 REQUESTS = Counter("http_requests_total", "HTTP requests", ["method", "route", "status"])
 LATENCY = Histogram(
@@ -71,9 +74,43 @@ def _classify(error: Exception, correlation_id: str) -> FhirError:
     return internal_error(correlation_id)
 
 
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Per-process request budgets (see `hardening`)."""
+
+    client_rate: float = 2000.0
+    client_burst: float = 4000.0
+    failed_auth_rate: float = 1.0
+    failed_auth_burst: float = 20.0
+
+
+def _throttled(retry_after_s: float) -> FhirError:
+    seconds = max(1, math.ceil(retry_after_s))
+    error = FhirError(
+        429, [Issue("throttled", f"Too many requests; retry after {seconds} seconds")]
+    )
+    error.headers["Retry-After"] = str(seconds)
+    return error
+
+
 class RequestContextMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, limits: Limits | None = None) -> None:
         self.app = app
+        limits = limits or Limits()
+        self._clients = RateLimiter(limits.client_rate, limits.client_burst)
+        self._failed = RateLimiter(limits.failed_auth_rate, limits.failed_auth_burst)
+
+    def _refusal(self, scope: Scope, address: str) -> FhirError | None:
+        """Refused before any work: a bad URL, or a client or address over its budget."""
+        refused = _refuse_url(scope)
+        if refused is not None:
+            return refused
+        if (wait := self._failed.blocked_for(address)) > 0:
+            return _throttled(wait)
+        authorization = dict(scope["headers"]).get(b"authorization")
+        if authorization and (wait := self._clients.take(client_key(authorization))) > 0:
+            return _throttled(wait)
+        return None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -91,26 +128,26 @@ class RequestContextMiddleware:
             if message["type"] == "http.response.start":
                 response_started = True
                 status = message["status"]
-                message.setdefault("headers", [])
-                message["headers"] = [
-                    *message["headers"],
-                    (b"x-correlation-id", correlation_id.encode()),
-                ]
+                headers = list(message.get("headers", []))
+                headers += security_headers(scope.get("path", ""), headers)
+                message["headers"] = [*headers, (b"x-correlation-id", correlation_id.encode())]
             await send(message)
 
+        address = (scope.get("client") or ("unknown",))[0]
         try:
-            refusal = _refuse_url(scope)
+            refusal = self._refusal(scope, address)
             if refusal is not None:
                 raise refusal
             await self.app(scope, receive, send_with_id)
         except FhirError as error:  # refused before routing: still an OperationOutcome
             if not response_started:
                 body = orjson.dumps(operation_outcome(error.issues))
+                headers = [(k.lower().encode(), v.encode()) for k, v in error.headers.items()]
                 await send_with_id(
                     {
                         "type": "http.response.start",
                         "status": error.status,
-                        "headers": [(b"content-type", b"application/fhir+json")],
+                        "headers": [(b"content-type", b"application/fhir+json"), *headers],
                     }
                 )
                 await send({"type": "http.response.body", "body": body})
@@ -128,6 +165,8 @@ class RequestContextMiddleware:
                 )
                 await send({"type": "http.response.body", "body": body})
         finally:
+            if status == 401:
+                self._failed.take(address)
             route = scope.get("route")
             template = getattr(route, "path", "unmatched")
             method = scope.get("method", "")
