@@ -181,6 +181,7 @@ class InMemoryTransaction(FhirTransaction):
         self._repositories = dict(repositories or {})
         self.versions: dict[tuple[str, str], list[StoredResource]] = {}
         self._ids = itertools.count(1)
+        self.refusals = []
 
     def repository(self, kind: type[RepositoryT]) -> RepositoryT:
         found = self._repositories.get(kind)

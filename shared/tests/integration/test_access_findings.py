@@ -55,7 +55,10 @@ async def kernel(fresh_database_url: str, tmp_path: Path) -> AsyncIterator[dict[
         ResourceDefinition(
             "Condition",
             patient_nhs=nhs_number_at("Condition.subject"),
-            search_params=(SearchParam("code", "token", "Condition.code"),),
+            search_params=(
+                SearchParam("code", "token", "Condition.code"),
+                SearchParam("subject", "reference", "Condition.subject", ("Patient",)),
+            ),
         ),
         ResourceDefinition(
             "Task",
@@ -230,3 +233,71 @@ async def test_a_system_client_sees_only_what_its_agreement_covers(
     nothing = await client.get("/fhir/Condition", headers=no_agreement)
     assert nothing.status_code == 200
     assert nothing.json().get("entry", []) == []
+
+
+async def _trail(kernel: dict[str, Any], query: str) -> list[dict[str, Any]]:
+    governance = kernel["bearer"]("information-governance", organisation="X26", user="ig-1")
+    found = await kernel["client"].get(f"/fhir/AuditEvent?{query}", headers=governance)
+    assert found.status_code == 200
+    return [e["resource"] for e in found.json()["entry"]]
+
+
+def _agent(event: dict[str, Any]) -> str:
+    return str(event["agent"][0]["who"]["identifier"]["value"])
+
+
+async def test_finding_7_every_refusal_is_audited(kernel: dict[str, Any]) -> None:
+    client = kernel["client"]
+    made = await client.post(
+        "/fhir/Condition", json=_condition(NHS_A, "private"), headers=kernel["system"]
+    )
+    hidden = f"/fhir/Condition/{made.json()['id']}"
+    assert (await client.get(hidden, headers=kernel["gp_c"])).status_code == 404
+    written = await client.post(
+        "/fhir/Condition", json=_condition(NHS_A, "x"), headers=kernel["gp_c"]
+    )
+    assert written.status_code == 403
+    probe = await client.get(
+        f"/fhir/Condition?subject:identifier={SYSTEM}|{NHS_A}", headers=kernel["gp_c"]
+    )
+    assert probe.status_code == 200
+    assert probe.json().get("entry", []) == []
+    refused = await _trail(kernel, f"outcome=4&agent=3&patient={SYSTEM}|{NHS_A}")
+    assert sorted(e["action"] for e in refused) == ["C", "E", "R"]
+    assert {_agent(e) for e in refused} == {"3"}
+
+
+async def test_finding_7_the_audit_trail_is_served_to_governance_and_to_the_patient(
+    kernel: dict[str, Any],
+) -> None:
+    client, bearer = kernel["client"], kernel["bearer"]
+    made = await client.post(
+        "/fhir/Condition", json=_condition(NHS_C, "c"), headers=kernel["system"]
+    )
+    assert (
+        await client.get(f"/fhir/Condition/{made.json()['id']}", headers=kernel["gp_c"])
+    ).status_code == 200
+    mine = await client.get("/fhir/AuditEvent", headers=kernel["patient_c"])
+    assert mine.status_code == 200
+    assert {_agent(e["resource"]) for e in mine.json()["entry"]} >= {"3"}
+    assert all(
+        any(
+            entity.get("what", {}).get("identifier", {}).get("value") == NHS_C
+            for entity in e["resource"]["entity"]
+        )
+        for e in mine.json()["entry"]
+    )
+    someone_else = await client.get(
+        f"/fhir/AuditEvent?patient={SYSTEM}|{NHS_A}", headers=kernel["patient_c"]
+    )
+    assert someone_else.status_code == 403
+    assert (await client.get("/fhir/AuditEvent", headers=kernel["gp_c"])).status_code == 403
+    assert await _trail(kernel, f"action=R&patient={NHS_C}")
+    viewed = await _trail(kernel, "agent=ig-1&action=E")
+    assert viewed, "reading the audit trail is itself audited"
+    governance = bearer("information-governance", organisation="X26", user="ig-1")
+    one = await client.get(f"/fhir/AuditEvent/{viewed[0]['id']}", headers=governance)
+    assert one.status_code == 200
+    assert one.json()["resourceType"] == "AuditEvent"
+    statement = (await client.get("/fhir/metadata", headers=governance)).json()
+    assert "AuditEvent" in {r["type"] for r in statement["rest"][0]["resource"]}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from carecoord_shared.fhir.audit_routes import AUDIT_SEARCH_PARAMS
 from carecoord_shared.fhir.operation_definition import definition_url
 from carecoord_shared.fhir.operations import Operation
 from carecoord_shared.fhir.outcome import JsonObject
@@ -19,6 +20,18 @@ _COMMON_SEARCH = (
     ("_id", "token", "Logical id of the resource"),
     ("_lastUpdated", "date", "When the resource last changed"),
 )
+
+
+_AUDIT: JsonObject = {
+    "type": "AuditEvent",
+    "documentation": "Who did what to which patient's record (read-only): information "
+    "governance staff see all; a patient sees who looked at their own record.",
+    "interaction": [{"code": "read"}, {"code": "search-type"}],
+    "searchParam": [
+        {"name": name, "type": kind, "documentation": text}
+        for name, kind, text in AUDIT_SEARCH_PARAMS
+    ],
+}
 
 
 def _operation(operation: Operation) -> JsonObject:
@@ -91,7 +104,7 @@ def capability_statement(registry: FhirRegistry, base_url: str, software: str) -
                     "description": "Bearer JWT (CIS2, NHS login or signed-JWT client credentials) "
                     "with SMART v2 scopes; access to patient data also needs a care relationship.",
                 },
-                "resource": [_resource(registry, d) for d in registry.all()],
+                "resource": [*(_resource(registry, d) for d in registry.all()), _AUDIT],
                 "operation": [_operation(op) for op in registry.operations if not op.resource],
             }
         ],

@@ -52,6 +52,7 @@ DEFAULT_SCOPES: Mapping[Role, str] = {
     "patient": "patient/*.rs patient/Communication.crs",
     "system": "system/*.cruds",
     "admin": f"{_DIRECTORY_READ} user/Endpoint.rs user/Subscription.rs",
+    "information-governance": "user/AuditEvent.rs",
 }
 
 _ALG = "RS256"

@@ -57,6 +57,7 @@ Role = Literal[
     "patient",
     "system",
     "admin",
+    "information-governance",
 ]
 ROLES: tuple[Role, ...] = get_args(Role)
 

@@ -29,6 +29,7 @@ from carecoord_shared.events.metrics import OUTBOX_BACKLOG, OUTBOX_LAG_SECONDS
 from carecoord_shared.events.outbox import backlog as outbox_backlog
 from carecoord_shared.events.schemas import SchemaCatalogue
 from carecoord_shared.events.topics import kafka_ready
+from carecoord_shared.fhir.audit_routes import router as audit_routes
 from carecoord_shared.fhir.http import outcome_response
 from carecoord_shared.fhir.interactions import FhirInteractions
 from carecoord_shared.fhir.kernel_operations import BREAK_GLASS
@@ -188,6 +189,7 @@ def create_service_app(
     _error_handlers(app)
     _health_routes(app, metrics=settings.ops_endpoints_public)
     app.include_router(kernel_operations)
+    app.include_router(audit_routes)
     app.include_router(operation_router(registry.operations, registry.service))
     for extra in routers:
         app.include_router(extra)

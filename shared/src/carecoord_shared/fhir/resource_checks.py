@@ -1,0 +1,80 @@
+"""What every write and read of the unit of work checks first: scope, shape, rules.
+
+The declared type must support the interaction and the caller's SMART scopes must
+allow it; a body must be valid R4 of that type with valid NHS numbers and pass the
+type's own validators. Kept apart from the unit of work so the in-memory fake and the
+PostgreSQL unit of work apply exactly the same checks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import partial
+
+from carecoord_shared.fhir.identifiers import nhs_number_issues
+from carecoord_shared.fhir.outcome import (
+    JsonObject,
+    bad_request,
+    forbidden,
+    invalid,
+    method_not_allowed,
+    unknown_route,
+)
+from carecoord_shared.fhir.parsing import validate_resource
+from carecoord_shared.fhir.registry import FhirRegistry, Interaction, ResourceDefinition
+from carecoord_shared.security import access
+from carecoord_shared.security.audit import AuditAction
+from carecoord_shared.security.principal import Principal
+from carecoord_shared.security.scopes import Interaction as ScopeLetter
+from carecoord_shared.store.repository import AccessRule, StoredResource
+
+__all__ = ["AUDIT_ACTION", "access_rule", "checked", "definition_for", "patients_of"]
+
+_LETTER: dict[Interaction, ScopeLetter] = {
+    Interaction.READ: "r",
+    Interaction.VREAD: "r",
+    Interaction.HISTORY: "r",
+    Interaction.SEARCH: "s",
+    Interaction.CREATE: "c",
+    Interaction.UPDATE: "u",
+    Interaction.PATCH: "u",
+    Interaction.DELETE: "d",
+}
+AUDIT_ACTION: dict[str, AuditAction] = {"create": "C", "update": "U", "delete": "D"}
+
+
+def access_rule(principal: Principal) -> AccessRule:
+    return partial(access.patient_access_predicate, principal)
+
+
+def patients_of(resources: Sequence[StoredResource]) -> list[str]:
+    return sorted({r.patient_nhs for r in resources if r.patient_nhs})
+
+
+def definition_for(
+    registry: FhirRegistry, principal: Principal, resource_type: str, interaction: Interaction
+) -> ResourceDefinition:
+    """The declared type, if it supports `interaction` and the caller's scopes allow it."""
+    found = registry.get(resource_type)
+    if found is None:
+        raise unknown_route(f"This server does not serve {resource_type[:40]} resources")
+    if interaction not in found.interactions:
+        raise method_not_allowed(f"{interaction.value} is not supported for {resource_type}")
+    if not principal.allows(resource_type, _LETTER[interaction]):
+        raise forbidden(f"Your access does not allow {interaction.value} on {resource_type}")
+    return found
+
+
+def checked(
+    definition: ResourceDefinition, body: JsonObject, resource_id: str | None
+) -> JsonObject:
+    """Valid R4 of the right type, matching id, valid NHS numbers, the type's own rules."""
+    validate_resource(body, definition.type)
+    if resource_id is not None and body.get("id") not in (None, resource_id):
+        raise bad_request("The resource id does not match the URL", (f"{definition.type}.id",))
+    issues = nhs_number_issues(body)
+    for rule in definition.validators:
+        issues.extend(rule(body))
+    if issues:
+        raise invalid(issues)
+    return body

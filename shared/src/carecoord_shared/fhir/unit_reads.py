@@ -1,0 +1,206 @@
+"""The reading half of the unit of work: scope, relationship filter, audit, ports.
+
+`FhirReads` is what every unit of work can do without writing resources: read,
+vread, history and search (each filtered by the caller's relationships in the SQL
+and audited, refusals included), and hand out the ports (grants, outbox, the
+service's repositories). `FhirTransaction` adds the writes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from carecoord_shared.fhir.identifiers import NHS_NUMBER_SYSTEM
+from carecoord_shared.fhir.outcome import (
+    forbidden,
+    gone,
+    not_found,
+    unknown_route,
+)
+from carecoord_shared.fhir.registry import (
+    FhirRegistry,
+    Interaction,
+    ResourceDefinition,
+)
+from carecoord_shared.fhir.resource_checks import (
+    access_rule,
+    definition_for,
+    patients_of,
+)
+from carecoord_shared.ports import (
+    Grants,
+    Outbox,
+    PostgresGrants,
+    PostgresOutbox,
+    Repository,
+    RepositoryT,
+)
+from carecoord_shared.security import access, audit
+from carecoord_shared.security.audit import AuditAction
+from carecoord_shared.security.break_glass import record_break_glass
+from carecoord_shared.security.principal import Principal
+from carecoord_shared.store import repository, search
+from carecoord_shared.store.repository import StoredResource, allow_all
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    action: AuditAction
+    entity: str
+    patient_nhs: str | None
+
+
+class FhirReads:
+    """Reads of one caller on one connection: scope-checked, filtered by the caller's
+    relationships in the SQL, and audited (refusals too)."""
+
+    def __init__(
+        self,
+        conn: AsyncConnection,
+        registry: FhirRegistry,
+        principal: Principal,
+        *,
+        authorised: bool = False,
+    ) -> None:
+        self._conn = conn
+        self.registry = registry
+        self.principal = principal
+        self.rule = access_rule(principal)
+        self.authorised = authorised
+        self.grants: Grants = PostgresGrants(conn, registry.grant_reasons)
+        self.outbox: Outbox = PostgresOutbox(conn, registry.topic, registry.event_source)
+        self._repositories: dict[type[Repository], Repository] = {}
+        self.refusals: list[Refusal] = []
+        """Access refused in this unit of work, audited (outcome 4) even if it rolls back."""
+
+    def repository(self, kind: type[RepositoryT]) -> RepositoryT:
+        """The service's own repository `kind`, on this unit of work's connection."""
+        found = self._repositories.get(kind)
+        if found is None:
+            found = self._repositories[kind] = kind(self._conn)
+        assert isinstance(found, kind)
+        return found
+
+    async def may_access(self, patient_nhs: str | None) -> bool:
+        """The caller's relationship with the patient (no patient: nothing to check)."""
+        return await access.can_access(self._conn, self.principal, patient_nhs)
+
+    async def break_glass(self, patient_nhs: str, code: str, reason: str, minutes: int) -> None:
+        await record_break_glass(self._conn, self.principal, patient_nhs, reason, minutes, code)
+
+    async def vread(self, resource_type: str, resource_id: str, version: int) -> StoredResource:
+        self.definition(resource_type, Interaction.VREAD)
+        stored = await repository.vread(self._conn, resource_type, resource_id, version, self.rule)
+        await self.audit("R", stored.reference, [stored])
+        return stored
+
+    async def history(
+        self, resource_type: str, resource_id: str
+    ) -> list[tuple[StoredResource, str]]:
+        self.definition(resource_type, Interaction.HISTORY)
+        current, versions = await repository.history(
+            self._conn, resource_type, resource_id, self.rule
+        )
+        await self.audit("R", current.reference, [current])
+        return versions
+
+    async def run_search(
+        self, definition: ResourceDefinition, query: search.SearchQuery
+    ) -> search.SearchResult:
+        """A search already parsed and checked against the caller's scope. Scopes apply
+        to every resource returned: a `_revinclude` of a type the caller may not search
+        is refused, and included resources of a type it may not read are left out."""
+        for spec in query.revincludes:
+            if not self.principal.allows(spec.source_type, "s"):
+                raise forbidden(f"Your access does not allow searching {spec.source_type}")
+        result = await search.search(self._conn, self.registry, definition, query, self.rule)
+        result.included = [
+            r for r in result.included if self.principal.allows(r.resource_type, "r")
+        ]
+        entity = f"{definition.type}?{search.query_string(query)}"[:500]
+        await self.audit("E", entity, [*result.matches, *result.included])
+        if not result.matches:
+            await self._audit_hidden_patient(definition, query, entity)
+        return result
+
+    async def _audit_hidden_patient(
+        self, definition: ResourceDefinition, query: search.SearchQuery, entity: str
+    ) -> None:
+        """A search naming a patient by NHS number that came back empty only because the
+        caller may not see them is a refusal, and is audited as one (outcome 4)."""
+        named = sorted(
+            {
+                value.rpartition("|")[2]
+                for criterion in query.criteria
+                for value in criterion.values
+                if value.startswith(f"{NHS_NUMBER_SYSTEM}|")
+            }
+        )
+        if not named or self.principal.kind == "system":
+            return
+        probe = dataclasses.replace(query, count=1, includes=[], revincludes=[], cursor=None)
+        hidden = await search.search(self._conn, self.registry, definition, probe, allow_all)
+        if hidden.matches:
+            await audit.record(self._conn, self.principal, "E", entity, named, "4")
+
+    def definition(self, resource_type: str, interaction: Interaction) -> ResourceDefinition:
+        """The declared type, checked for the REST interaction and the caller's scope —
+        unless an operation that has made its own permission check runs this unit of
+        work (`authorised`): then it may write types that are read-only over REST.
+        Relationships, validation, versioning, audit and the outbox apply either way."""
+        if self.authorised:
+            found = self.registry.get(resource_type)
+            if found is None:
+                raise unknown_route(f"This server does not serve {resource_type[:40]} resources")
+            return found
+        return definition_for(self.registry, self.principal, resource_type, interaction)
+
+    async def audit(self, action: AuditAction, entity: str, seen: Sequence[StoredResource]) -> None:
+        patients = patients_of(seen)
+        if patients or action != "E":
+            purpose = await self._broken_glass_purpose(patients)
+            await audit.record(
+                self._conn, self.principal, action, entity, patients, purpose=purpose
+            )
+
+    async def _broken_glass_purpose(self, patients: Sequence[str]) -> str | None:
+        """A staff read of a patient under a running break-glass says so in its audit."""
+        if self.principal.kind != "staff" or not patients:
+            return None
+        return await access.break_glass_reason(self._conn, self.principal, patients)
+
+    async def read(
+        self, resource_type: str, resource_id: str, *, lock: bool = False
+    ) -> StoredResource:
+        """The current version (404 unknown or not visible to this caller, 410 deleted).
+
+        `lock` takes the row lock, so a read-decide-write operation cannot interleave."""
+        self.definition(resource_type, Interaction.READ)
+        stored = await repository.find(
+            self._conn, resource_type, resource_id, self.rule, for_update=lock
+        )
+        if stored is None:
+            await self._refused("R", resource_type, resource_id)
+            raise not_found(resource_type, resource_id)
+        if stored.deleted:
+            raise gone(resource_type, resource_id)
+        await self.audit("R", stored.reference, [stored])
+        return stored
+
+    async def _refused(self, action: AuditAction, resource_type: str, resource_id: str) -> None:
+        """Note a refusal: the patient of a hidden resource is named for the audit (never
+        for the caller, who sees the same 404 as for an unknown id)."""
+        hidden = await repository.find(self._conn, resource_type, resource_id)
+        patient = hidden.patient_nhs if hidden is not None else None
+        self.refusals.append(Refusal(action, f"{resource_type}/{resource_id}", patient))
+
+    async def search(
+        self, resource_type: str, items: Sequence[tuple[str, str]], *, strict: bool = True
+    ) -> search.SearchResult:
+        definition = self.definition(resource_type, Interaction.SEARCH)
+        query, _ = search.parse_query(self.registry, definition, items, strict=strict)
+        return await self.run_search(definition, query)
