@@ -76,8 +76,19 @@ def test_the_statement_is_a_valid_r4_capability_statement(statement: dict[str, A
     assert statement["rest"][0]["mode"] == "server"
 
 
-def test_it_lists_exactly_the_registered_types(statement: dict[str, Any]) -> None:
-    assert set(_resources(statement)) == {"ServiceRequest", "Task", "HealthcareService"}
+def test_it_lists_exactly_the_registered_types_and_the_audit_trail(
+    statement: dict[str, Any],
+) -> None:
+    assert set(_resources(statement)) == {
+        "ServiceRequest",
+        "Task",
+        "HealthcareService",
+        "AuditEvent",
+    }
+    assert {i["code"] for i in _resources(statement)["AuditEvent"]["interaction"]} == {
+        "read",
+        "search-type",
+    }
 
 
 def test_each_type_lists_exactly_its_declared_interactions(statement: dict[str, Any]) -> None:
