@@ -56,14 +56,17 @@ def test_an_if_match_of_non_ascii_digits_is_a_400() -> None:
         parse_etag('W/"²"')
 
 
-def test_resource_headers_give_the_weak_etag_version_location_and_http_date() -> None:
-    headers = resource_headers(_stored("o1", 3), BASE)
+def test_resource_headers_give_location_only_for_a_created_resource() -> None:
+    read = resource_headers(_stored("o1", 3), BASE)
+    created = resource_headers(_stored("o1", 1), BASE, created=True)
 
-    assert headers == {
+    assert read == {
         "ETag": 'W/"3"',
         "Last-Modified": "Sun, 10 Mar 2024 09:30:15 GMT",
-        "Location": f"{BASE}/Organization/o1/_history/3",
+        "Content-Location": f"{BASE}/Organization/o1/_history/3",
     }
+    assert created["Location"] == f"{BASE}/Organization/o1/_history/1"
+    assert "Content-Location" not in created
 
 
 def test_a_searchset_with_matches_includes_next_link_and_warnings_is_a_valid_bundle() -> None:

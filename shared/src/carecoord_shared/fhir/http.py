@@ -79,12 +79,49 @@ def http_date(when: datetime) -> str:
     return when.astimezone(UTC).strftime("%a, %d %b %Y %H:%M:%S GMT")
 
 
-def resource_headers(stored: StoredResource, base: str) -> dict[str, str]:
+def resource_headers(stored: StoredResource, base: str, *, created: bool = False) -> dict[str, str]:
+    """ETag and Last-Modified; `Location` only for a 201 (RFC 9110), else
+    `Content-Location` naming the version returned."""
+    where = "Location" if created else "Content-Location"
     return {
         "ETag": stored.etag,
         "Last-Modified": http_date(stored.last_updated),
-        "Location": f"{base}/{stored.reference}/_history/{stored.version_id}",
+        where: f"{base}/{stored.reference}/_history/{stored.version_id}",
     }
+
+
+def written(stored: StoredResource, base: str, created: bool, prefer: str | None) -> Response:
+    """The answer to a create or update, as the client's `Prefer: return=` asks:
+    the resource (default), nothing, or an OperationOutcome."""
+    status = 201 if created else 200
+    headers = resource_headers(stored, base, created=created)
+    wanted = _preference(prefer, "return")
+    if wanted == "minimal":
+        return Response(status_code=status, headers=headers)
+    if wanted == "OperationOutcome":
+        text = f"{stored.reference} {'created' if created else 'updated'}"
+        issues = [Issue("informational", text, severity="information")]
+        return json_response(operation_outcome(issues), status, headers)
+    return fhir_response(stored.content or b"", status, headers)
+
+
+def _preference(prefer: str | None, name: str) -> str | None:
+    for part in (prefer or "").replace(" ", "").split(";"):
+        for item in part.split(","):
+            key, _, value = item.partition("=")
+            if key == name:
+                return value.strip('"')
+    return None
+
+
+def not_modified(stored: StoredResource, if_none_match: str | None) -> Response | None:
+    """304 when the client already holds this version (`If-None-Match`)."""
+    if if_none_match is None:
+        return None
+    tags = {t.strip().removeprefix("W/").strip('"') for t in if_none_match.split(",")}
+    if "*" in tags or str(stored.version_id) in tags:
+        return Response(status_code=304, headers={"ETag": stored.etag})
+    return None
 
 
 def parse_etag(value: str | None) -> int | None:

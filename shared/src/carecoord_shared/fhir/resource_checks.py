@@ -51,6 +51,23 @@ def patients_of(resources: Sequence[StoredResource]) -> list[str]:
     return sorted({r.patient_nhs for r in resources if r.patient_nhs})
 
 
+_INSTANCE_METHODS = (
+    (Interaction.READ, "GET, HEAD"),
+    (Interaction.UPDATE, "PUT"),
+    (Interaction.PATCH, "PATCH"),
+    (Interaction.DELETE, "DELETE"),
+)
+_TYPE_METHODS = ((Interaction.SEARCH, "GET, HEAD"), (Interaction.CREATE, "POST"))
+
+
+def allowed_methods(definition: ResourceDefinition, refused: Interaction) -> str:
+    """The `Allow` header of a 405: what the type does support at the level asked."""
+    level = (
+        _TYPE_METHODS if refused in (Interaction.SEARCH, Interaction.CREATE) else _INSTANCE_METHODS
+    )
+    return ", ".join(m for i, m in level if i in definition.interactions)
+
+
 def definition_for(
     registry: FhirRegistry, principal: Principal, resource_type: str, interaction: Interaction
 ) -> ResourceDefinition:
@@ -59,7 +76,9 @@ def definition_for(
     if found is None:
         raise unknown_route(f"This server does not serve {resource_type[:40]} resources")
     if interaction not in found.interactions:
-        raise method_not_allowed(f"{interaction.value} is not supported for {resource_type}")
+        error = method_not_allowed(f"{interaction.value} is not supported for {resource_type}")
+        error.headers["Allow"] = allowed_methods(found, interaction)
+        raise error
     if not principal.allows(resource_type, _LETTER[interaction]):
         raise forbidden(f"Your access does not allow {interaction.value} on {resource_type}")
     return found

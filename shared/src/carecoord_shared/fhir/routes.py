@@ -20,10 +20,12 @@ from carecoord_shared.fhir.http import (
     fhir_response,
     history_bundle,
     json_response,
+    not_modified,
     parse_etag,
     read_body,
     resource_headers,
     searchset,
+    written,
 )
 from carecoord_shared.fhir.interactions import FhirInteractions, SearchPage
 from carecoord_shared.fhir.outcome import bad_request, not_found, unsupported_media_type
@@ -48,6 +50,17 @@ def is_strict(prefer: str | None) -> bool:
     return prefer is not None and "handling=strict" in prefer.replace(" ", "")
 
 
+def no_query_on_create(request: Request) -> None:
+    """Search parameters on a create would be silently dropped (a duplicate created):
+    the conditional create is `If-None-Exist`."""
+    if any(name != "_format" for name in request.query_params):
+        raise bad_request(
+            "A create takes no search parameters: send them in the If-None-Exist header "
+            "for a conditional create",
+            ("If-None-Exist",),
+        )
+
+
 def render_search(request: Request, resource_type: str, page: SearchPage) -> Response:
     body = searchset(
         fhir_base(request),
@@ -66,6 +79,7 @@ router = APIRouter(prefix="/fhir", tags=["FHIR"])
 
 PreferHeader = Annotated[str | None, Header(alias="Prefer")]
 IfMatchHeader = Annotated[str | None, Header(alias="If-Match")]
+IfNoneMatchHeader = Annotated[str | None, Header(alias="If-None-Match")]
 
 
 @router.get("/metadata", summary="CapabilityStatement generated from what this server serves")
@@ -74,7 +88,7 @@ async def metadata(request: Request) -> Response:
     return json_response(capability_statement(fhir.registry, fhir_base(request), "CareCoord"))
 
 
-@router.get("/{resource_type}", summary="Search")
+@router.api_route("/{resource_type}", methods=["GET", "HEAD"], summary="Search")
 async def search_type(
     request: Request, resource_type: str, principal: CurrentPrincipal, prefer: PreferHeader = None
 ) -> Response:
@@ -107,21 +121,28 @@ async def create(
     resource_type: str,
     principal: CurrentPrincipal,
     if_none_exist: Annotated[str | None, Header(alias="If-None-Exist")] = None,
+    prefer: PreferHeader = None,
 ) -> Response:
+    no_query_on_create(request)
     body = decode_json(await read_body(request, body_limit(request)))
     stored, created = await interactions(request).create(
         principal, resource_type, body, if_none_exist=if_none_exist
     )
-    return fhir_response(
-        stored.content or b"", 201 if created else 200, resource_headers(stored, fhir_base(request))
-    )
+    return written(stored, fhir_base(request), created, prefer)
 
 
-@router.get("/{resource_type}/{resource_id}", summary="Read")
+@router.api_route("/{resource_type}/{resource_id}", methods=["GET", "HEAD"], summary="Read")
 async def read(
-    request: Request, resource_type: str, resource_id: str, principal: CurrentPrincipal
+    request: Request,
+    resource_type: str,
+    resource_id: str,
+    principal: CurrentPrincipal,
+    if_none_match: IfNoneMatchHeader = None,
 ) -> Response:
     stored = await interactions(request).read(principal, resource_type, resource_id)
+    unchanged = not_modified(stored, if_none_match)
+    if unchanged is not None:
+        return unchanged
     return fhir_response(stored.content or b"", 200, resource_headers(stored, fhir_base(request)))
 
 
@@ -132,6 +153,7 @@ async def update(
     resource_id: str,
     principal: CurrentPrincipal,
     if_match: IfMatchHeader = None,
+    prefer: PreferHeader = None,
 ) -> Response:
     body = decode_json(await read_body(request, body_limit(request)))
     stored, created = await interactions(request).update(
@@ -141,9 +163,7 @@ async def update(
         body,
         if_match=parse_etag(if_match),
     )
-    return fhir_response(
-        stored.content or b"", 201 if created else 200, resource_headers(stored, fhir_base(request))
-    )
+    return written(stored, fhir_base(request), created, prefer)
 
 
 @router.patch("/{resource_type}/{resource_id}", summary="JSON Patch (If-Match recommended)")
@@ -153,6 +173,7 @@ async def patch(
     resource_id: str,
     principal: CurrentPrincipal,
     if_match: IfMatchHeader = None,
+    prefer: PreferHeader = None,
 ) -> Response:
     raw = await read_body(request, body_limit(request), allow_patch=True)
     try:
@@ -164,7 +185,7 @@ async def patch(
     stored = await interactions(request).patch(
         principal, resource_type, resource_id, operations, if_match=parse_etag(if_match)
     )
-    return fhir_response(stored.content or b"", 200, resource_headers(stored, fhir_base(request)))
+    return written(stored, fhir_base(request), False, prefer)
 
 
 @router.delete("/{resource_type}/{resource_id}", summary="Delete (later reads answer 410)")
@@ -175,7 +196,11 @@ async def delete(
     return Response(status_code=204)
 
 
-@router.get("/{resource_type}/{resource_id}/_history", summary="History of one resource")
+@router.api_route(
+    "/{resource_type}/{resource_id}/_history",
+    methods=["GET", "HEAD"],
+    summary="History of one resource",
+)
 async def history(
     request: Request, resource_type: str, resource_id: str, principal: CurrentPrincipal
 ) -> Response:
@@ -183,16 +208,24 @@ async def history(
     return fhir_response(history_bundle(fhir_base(request), versions))
 
 
-@router.get("/{resource_type}/{resource_id}/_history/{version_id}", summary="Read one version")
+@router.api_route(
+    "/{resource_type}/{resource_id}/_history/{version_id}",
+    methods=["GET", "HEAD"],
+    summary="Read one version",
+)
 async def vread(
     request: Request,
     resource_type: str,
     resource_id: str,
     version_id: str,
     principal: CurrentPrincipal,
+    if_none_match: IfNoneMatchHeader = None,
 ) -> Response:
     if version_id.isascii() and version_id.isdigit() and len(version_id) > 9:
         raise not_found(resource_type, f"{resource_id}/_history/{version_id[:20]}")
     version = whole_number(version_id, "version")
     stored = await interactions(request).vread(principal, resource_type, resource_id, version)
+    unchanged = not_modified(stored, if_none_match)
+    if unchanged is not None:
+        return unchanged
     return fhir_response(stored.content or b"", 200, resource_headers(stored, fhir_base(request)))

@@ -73,11 +73,12 @@ def _error_handlers(app: FastAPI) -> None:
     async def http_error(request: Request, error: StarletteHTTPException) -> Response:
         if error.status_code == 405:
             problem = method_not_allowed(f"{request.method} is not supported here")
+            problem.headers.update(error.headers or {})
         elif error.status_code == 404:
             problem = unknown_route(f"Nothing is served at {request.url.path[:80]}")
         else:
             problem = FhirError(error.status_code, [Issue("processing", "The request failed")])
-        return outcome_response(problem.status, problem.issues)
+        return outcome_response(problem.status, problem.issues, problem.headers or None)
 
 
 def _health_routes(app: FastAPI, *, metrics: bool) -> None:

@@ -17,6 +17,7 @@ import time
 import traceback
 import uuid
 from dataclasses import dataclass
+from urllib.parse import unquote_to_bytes
 
 import orjson
 from prometheus_client import Counter, Histogram
@@ -49,6 +50,20 @@ MAX_URL_BYTES = 8192
 """Longest path and query accepted (a longer one answers 414 with an OperationOutcome)."""
 
 
+_XML = (b"application/fhir+xml", b"application/xml", b"text/xml")
+_XML_FORMATS = (b"xml", b"text/xml", b"application/xml", b"application/fhir+xml")
+
+
+def _wants_xml(scope: Scope) -> bool:
+    """FHIR XML was asked for (`_format` or an Accept naming XML and no JSON): 406."""
+    for part in scope.get("query_string", b"").split(b"&"):
+        name, _, value = part.partition(b"=")
+        if name == b"_format" and unquote_to_bytes(value).lower() in _XML_FORMATS:
+            return True
+    accept = dict(scope["headers"]).get(b"accept", b"").lower()
+    return any(x in accept for x in _XML) and b"json" not in accept and b"*/*" not in accept
+
+
 def _refuse_url(scope: Scope) -> FhirError | None:
     raw_path = scope.get("raw_path") or scope.get("path", "").encode()
     query = scope.get("query_string", b"")
@@ -56,6 +71,9 @@ def _refuse_url(scope: Scope) -> FhirError | None:
         return FhirError(414, [Issue("too-long", f"The URL is longer than {MAX_URL_BYTES} bytes")])
     if b"%00" in raw_path or b"%00" in query or b"\x00" in raw_path or b"\x00" in query:
         return FhirError(400, [Issue("value", "The URL may not contain a NUL character")])
+    if raw_path.startswith(b"/fhir") and _wants_xml(scope):
+        text = "This server speaks FHIR JSON only (application/fhir+json)"
+        return FhirError(406, [Issue("not-supported", text)])
     return None
 
 
