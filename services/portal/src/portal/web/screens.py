@@ -1,0 +1,103 @@
+"""The screens each role has, for the role-aware home page (issues 10 and 11).
+
+One table, so the home page, the navigation and the tests agree on what exists. A
+screen not built yet is listed with `built=False` and shown as "coming soon" without a
+link; whoever builds it adds the route and flips the flag. Patient screens name the
+NHS login level they need: P5 to send a request, P9 to see records. The home page
+tells a patient signed in at a lower level what would let them in, rather than hiding
+the screen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from carecoord_shared.security.principal import Role
+from portal.web.identity import ProofingLevel, WebUser
+
+__all__ = ["SCREENS", "Screen", "screens_for"]
+
+
+@dataclass(frozen=True, slots=True)
+class Screen:
+    title: str
+    href: str
+    description: str
+    built: bool = False
+    needs_level: ProofingLevel | None = None
+
+
+_INDICATORS = Screen(
+    "Indicators", "/indicators", "G1 to G3 by practice and locality, with the numbers behind them."
+)
+
+SCREENS: dict[Role, tuple[Screen, ...]] = {
+    "gp": (
+        Screen("Ask for advice and guidance", "/advice/new", "Find a service and send a request."),
+        Screen("Your practice's requests", "/advice", "Open requests and those awaiting you."),
+        Screen("MDT actions for your practice", "/actions", "Acknowledge and complete actions."),
+        _INDICATORS,
+    ),
+    "triage-clinician": (
+        Screen("Triage worklist", "/triage", "Advice and referral requests for your services."),
+    ),
+    "care-coordinator": (
+        Screen("Your caseload", "/caseload", "Risk, cohorts and next review, overdue first."),
+        Screen("Unassigned patients", "/caseload/unassigned", "Patients with no co-ordinator."),
+        _INDICATORS,
+    ),
+    "mdt-member": (
+        Screen("Your MDTs and meetings", "/mdt", "Case lists, preparation and meeting mode."),
+        Screen("Actions board", "/mdt/actions", "Assigned, acknowledged and overdue actions."),
+    ),
+    "paramedic": (
+        Screen("Who to ring now", "/advice-lines", "Specialist advice lines in your locality."),
+        Screen("Record a call", "/advice-lines/calls/new", "The call and its conveyance outcome."),
+    ),
+    "admin": (
+        Screen("Service directory", "/directory", "Services, advice lines and rotas."),
+        Screen("Partner subscriptions", "/subscriptions", "Webhook endpoints and deliveries."),
+        _INDICATORS,
+    ),
+    "patient": (
+        Screen("Ask for help", "/start", "Check symptoms and find the right place.", built=True),
+        Screen(
+            "Send a request to your GP practice",
+            "/requests/new",
+            "An online consultation.",
+            needs_level="P5",
+        ),
+        Screen("Your care plan", "/my/plan", "Your goals and your plan.", needs_level="P9"),
+        Screen(
+            "Your care co-ordinator",
+            "/my/coordinator",
+            "Who they are and how to reach them.",
+            needs_level="P9",
+        ),
+        Screen(
+            "Your requests and referrals",
+            "/my/requests",
+            "What happens next, and when.",
+            needs_level="P9",
+        ),
+        Screen(
+            "Messages",
+            "/my/messages",
+            "Messages with your practice or co-ordinator.",
+            needs_level="P9",
+        ),
+    ),
+}
+
+_RANK = {"P0": 0, "P5": 5, "P9": 9}
+
+
+def level_allows(user: WebUser, screen: Screen) -> bool:
+    """Whether a patient's proofing level is enough for the screen (staff: always)."""
+    if screen.needs_level is None or not user.is_patient:
+        return True
+    return _RANK[user.proofing_level or "P0"] >= _RANK[screen.needs_level]
+
+
+def screens_for(user: WebUser) -> tuple[Screen, ...]:
+    return SCREENS.get(user.role, ())

@@ -1,0 +1,224 @@
+"""Server-side web sessions and sign-ins in progress, in the portal's own database.
+
+Why server-side: signing out and timing out must really end access (a cookie holding
+the tokens would stay valid wherever it was copied), the access token the portal calls
+the services with must never reach the browser, and every API process must see the
+same sessions. The cookie carries only a random id; the table keeps its SHA-256, the
+signed-in person, their tokens and the times that end the session: idle timeout (each
+request moves `last_seen_at`), and an absolute end that is the earlier of the access
+token's expiry and a maximum session length. A sign-in in progress (state, nonce, PKCE
+verifier, where to return) is a `web_login` row, spent once, for ten minutes at most.
+
+`SessionStore` is the port the routes use; `PostgresSessionStore` is the real thing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Protocol
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Index,
+    MetaData,
+    RowMapping,
+    Table,
+    Text,
+    delete,
+    insert,
+    update,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from carecoord_shared.db import NAMING
+from portal.web.identity import WebUser
+from portal.web.oidc import TokenSet
+from portal.web.security import hash_id, random_token
+
+__all__ = [
+    "LOGIN_LIFETIME",
+    "WEB_MIGRATIONS",
+    "LoginAttempt",
+    "PostgresSessionStore",
+    "SessionStore",
+    "WebSession",
+    "web_login",
+    "web_metadata",
+    "web_session",
+]
+
+WEB_MIGRATIONS = Path(__file__).parent / "migrations"
+"""The alembic versions folder of these tables (branch `portal_web`)."""
+LOGIN_LIFETIME = timedelta(minutes=10)
+
+web_metadata = MetaData(naming_convention=NAMING)
+web_session = Table(
+    "web_session",
+    web_metadata,
+    Column("id_hash", Text, primary_key=True),
+    Column("subject", Text, nullable=False),
+    Column("web_user", JSONB, nullable=False),
+    Column("access_token", Text, nullable=False),
+    Column("id_token", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_seen_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Index("ix_web_session_subject", "subject"),
+    Index("ix_web_session_expires_at", "expires_at"),
+)
+web_login = Table(
+    "web_login",
+    web_metadata,
+    Column("state_hash", Text, primary_key=True),
+    Column("nonce", Text, nullable=False),
+    Column("code_verifier", Text, nullable=False),
+    Column("return_to", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_web_login_created_at", "created_at"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class LoginAttempt:
+    """A sign-in between our redirect to the provider and its callback."""
+
+    state: str = field(repr=False)
+    nonce: str = field(repr=False)
+    code_verifier: str = field(repr=False)
+    return_to: str
+
+
+@dataclass(frozen=True, slots=True)
+class WebSession:
+    """A live session. `id` is the cookie value, known only to the browser and this object."""
+
+    id: str = field(repr=False)
+    user: WebUser
+    access_token: str = field(repr=False)
+    id_token: str = field(repr=False)
+    created_at: datetime
+    expires_at: datetime
+
+
+class SessionStore(Protocol):
+    async def begin_login(self, attempt: LoginAttempt, now: datetime) -> None: ...
+
+    async def finish_login(self, state: str, now: datetime) -> LoginAttempt | None:
+        """The attempt for `state`, removed so it cannot be used twice; None if unknown or old."""
+        ...
+
+    async def create(
+        self, user: WebUser, tokens: TokenSet, now: datetime, max_age: timedelta
+    ) -> WebSession: ...
+
+    async def load(self, session_id: str, now: datetime, idle: timedelta) -> WebSession | None:
+        """The session if it is live (and now seen); an expired one is deleted."""
+        ...
+
+    async def delete(self, session_id: str) -> WebSession | None: ...
+
+    async def purge_expired(self, now: datetime, idle: timedelta) -> int: ...
+
+
+class PostgresSessionStore:
+    """`SessionStore` on the portal's database. `engine` is called per use, so the app
+    factory can pass `lambda: app.state.engine` before its lifespan has made the engine."""
+
+    def __init__(self, engine: Callable[[], AsyncEngine]) -> None:
+        self._engine = engine
+
+    async def begin_login(self, attempt: LoginAttempt, now: datetime) -> None:
+        row = {
+            "state_hash": hash_id(attempt.state),
+            "nonce": attempt.nonce,
+            "code_verifier": attempt.code_verifier,
+            "return_to": attempt.return_to,
+            "created_at": now,
+        }
+        async with self._engine().begin() as conn:
+            await conn.execute(
+                delete(web_login).where(web_login.c.created_at < now - LOGIN_LIFETIME)
+            )
+            await conn.execute(insert(web_login).values(row))
+
+    async def finish_login(self, state: str, now: datetime) -> LoginAttempt | None:
+        statement = (
+            delete(web_login)
+            .where(web_login.c.state_hash == hash_id(state))
+            .returning(*web_login.c)
+        )
+        async with self._engine().begin() as conn:
+            row = (await conn.execute(statement)).first()
+        if row is None or row.created_at < now - LOGIN_LIFETIME:
+            return None
+        return LoginAttempt(state, row.nonce, row.code_verifier, row.return_to)
+
+    async def create(
+        self, user: WebUser, tokens: TokenSet, now: datetime, max_age: timedelta
+    ) -> WebSession:
+        session_id = random_token(32)
+        expires_at = now + min(max_age, timedelta(seconds=tokens.expires_in))
+        row = {
+            "id_hash": hash_id(session_id),
+            "subject": user.subject,
+            "web_user": user.as_json(),
+            "access_token": tokens.access_token,
+            "id_token": tokens.id_token,
+            "created_at": now,
+            "last_seen_at": now,
+            "expires_at": expires_at,
+        }
+        async with self._engine().begin() as conn:
+            await conn.execute(insert(web_session).values(row))
+        return WebSession(session_id, user, tokens.access_token, tokens.id_token, now, expires_at)
+
+    async def load(self, session_id: str, now: datetime, idle: timedelta) -> WebSession | None:
+        key = web_session.c.id_hash == hash_id(session_id)
+        touch = (
+            update(web_session)
+            .where(key, web_session.c.last_seen_at > now - idle, web_session.c.expires_at > now)
+            .values(last_seen_at=now)
+            .returning(*web_session.c)
+        )
+        async with self._engine().begin() as conn:
+            row = (await conn.execute(touch)).first()
+            if row is None:  # unknown, idle too long or past its end: gone for good
+                await conn.execute(delete(web_session).where(key))
+                return None
+        return _session(session_id, row._mapping)
+
+    async def delete(self, session_id: str) -> WebSession | None:
+        statement = (
+            delete(web_session)
+            .where(web_session.c.id_hash == hash_id(session_id))
+            .returning(*web_session.c)
+        )
+        async with self._engine().begin() as conn:
+            row = (await conn.execute(statement)).first()
+        return None if row is None else _session(session_id, row._mapping)
+
+    async def purge_expired(self, now: datetime, idle: timedelta) -> int:
+        """Delete ended sessions and stale sign-ins (for a periodic job); returns sessions."""
+        ended = (web_session.c.expires_at <= now) | (web_session.c.last_seen_at <= now - idle)
+        async with self._engine().begin() as conn:
+            result = await conn.execute(delete(web_session).where(ended))
+            await conn.execute(
+                delete(web_login).where(web_login.c.created_at < now - LOGIN_LIFETIME)
+            )
+        return int(result.rowcount or 0)
+
+
+def _session(session_id: str, row: RowMapping) -> WebSession:
+    return WebSession(
+        session_id,
+        WebUser.from_json(row["web_user"]),
+        row["access_token"],
+        row["id_token"],
+        row["created_at"],
+        row["expires_at"],
+    )
