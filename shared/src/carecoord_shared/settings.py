@@ -21,6 +21,11 @@ DEV_ISSUER = "https://carecoord.local/dev-issuer"
 DEV_WEBHOOK_SECRET = "development-only-webhook-secret"  # noqa: S105 - refused outside development
 
 
+def _development_oidc_url() -> str:
+    port = os.environ.get("CARECOORD_OIDC_PORT", "8090")
+    return os.environ.get("CARECOORD_OIDC_URL", f"http://127.0.0.1:{port}")
+
+
 class ServiceSettings(BaseSettings):
     """What every service needs: where its database and Kafka are, and who it trusts."""
 
@@ -58,6 +63,13 @@ class ServiceSettings(BaseSettings):
     auth_issuer: str = DEV_ISSUER
     auth_audience: str = "carecoord"
     auth_jwks_url: str | None = Field(default_factory=lambda: os.environ.get("CARECOORD_JWKS_URL"))
+    auth_server_url: str = Field(
+        default_factory=lambda: os.environ.get(
+            "CARECOORD_OIDC_URL",
+            f"http://127.0.0.1:{os.environ.get('CARECOORD_OIDC_PORT', '8090')}",
+        )
+    )
+    """Where clients authorise and get tokens (SMART discovery, CapabilityStatement)."""
     webhook_signing_secret: str = DEV_WEBHOOK_SECRET
     log_level: str = "INFO"
 
@@ -76,6 +88,8 @@ class ServiceSettings(BaseSettings):
                 raise ValueError("the development token issuer is refused in production")
             if self.auth_jwks_url is None or self.auth_jwks_url.startswith("file:"):
                 raise ValueError("production needs an https JWKS URL for its token issuer")
+            if not self.auth_server_url.startswith("https://"):
+                raise ValueError("production needs an https authorisation server URL")
             if self.webhook_signing_secret == DEV_WEBHOOK_SECRET:
                 raise ValueError("set a real webhook signing secret in production")
         return self

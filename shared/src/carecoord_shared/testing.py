@@ -233,7 +233,12 @@ class InMemoryTransaction(FhirTransaction):
         return stored
 
     async def create(
-        self, resource_type: str, body: JsonObject, *, if_none_exist: str | None = None
+        self,
+        resource_type: str,
+        body: JsonObject,
+        *,
+        if_none_exist: str | None = None,
+        resource_id: str | None = None,
     ) -> tuple[StoredResource, bool]:
         definition = self.definition(resource_type, Interaction.CREATE)
         checked(definition, body, None)
@@ -246,7 +251,7 @@ class InMemoryTransaction(FhirTransaction):
             if found.matches:
                 return found.matches[0], False
         body = {k: v for k, v in body.items() if k != "id"}
-        stored = self._store(definition, f"fake-{next(self._ids)}", body)
+        stored = self._store(definition, resource_id or f"fake-{next(self._ids)}", body)
         if not await self.may_access(stored.patient_nhs):
             raise forbidden("You have no care relationship with this patient")
         return stored, True

@@ -11,6 +11,7 @@ PRODUCTION = {
     "environment": "production",
     "auth_issuer": "https://auth.example.nhs.uk",
     "auth_jwks_url": "https://auth.example.nhs.uk/jwks.json",
+    "auth_server_url": "https://auth.example.nhs.uk/oauth2",
     "webhook_signing_secret": "a-real-secret-from-the-vault",
     "database_url": "postgresql+asyncpg://svc@db.internal/referrals",
 }
@@ -29,8 +30,9 @@ def test_production_settings_with_real_values_are_accepted() -> None:
         ({"auth_jwks_url": "file:///tmp/jwks.json"}, "https JWKS"),
         ({"auth_jwks_url": None}, "https JWKS"),
         ({"webhook_signing_secret": "development-only-webhook-secret"}, "webhook signing secret"),
+        ({"auth_server_url": "http://127.0.0.1:8090"}, "https authorisation server"),
     ],
-    ids=["dev-issuer", "file-jwks", "no-jwks", "default-secret"],
+    ids=["dev-issuer", "file-jwks", "no-jwks", "default-secret", "http-auth-server"],
 )
 def test_production_refuses_development_defaults(override: dict[str, object], refused: str) -> None:
     with pytest.raises(ValidationError, match=refused):

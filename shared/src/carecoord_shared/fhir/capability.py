@@ -76,7 +76,24 @@ def _resource(registry: FhirRegistry, definition: ResourceDefinition) -> JsonObj
     return entry
 
 
-def capability_statement(registry: FhirRegistry, base_url: str, software: str) -> JsonObject:
+def _oauth_uris(auth_server: str | None) -> list[JsonObject]:
+    if auth_server is None:
+        return []
+    server = auth_server.rstrip("/")
+    return [
+        {
+            "url": "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris",
+            "extension": [
+                {"url": "authorize", "valueUri": f"{server}/authorize"},
+                {"url": "token", "valueUri": f"{server}/token"},
+            ],
+        }
+    ]
+
+
+def capability_statement(
+    registry: FhirRegistry, base_url: str, software: str, auth_server: str | None = None
+) -> JsonObject:
     return {
         "resourceType": "CapabilityStatement",
         "status": "active",
@@ -91,6 +108,7 @@ def capability_statement(registry: FhirRegistry, base_url: str, software: str) -
             {
                 "mode": "server",
                 "security": {
+                    **({"extension": _oauth_uris(auth_server)} if auth_server else {}),
                     "service": [
                         {
                             "coding": [

@@ -28,6 +28,7 @@ async def claim_conditional_create(
     definition: ResourceDefinition,
     rule: AccessRule,
     criteria: str,
+    new_id: str | None = None,
 ) -> StoredResource | str:
     """Race-safe `If-None-Exist`: the existing match, or the id the new resource takes.
 
@@ -50,7 +51,8 @@ async def claim_conditional_create(
 
     if (match := await existing()) is not None:
         return match
-    new_id, key, criteria_key = repository.new_id(), conditional_create.c, urlencode(items)
+    new_id = new_id or repository.new_id()
+    key, criteria_key = conditional_create.c, urlencode(items)
     this_key = (key.resource_type == definition.type, key.criteria == criteria_key)
     claimed = await conn.scalar(
         pg_insert(conditional_create)

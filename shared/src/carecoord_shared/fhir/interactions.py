@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qsl
 
 import jsonpatch
 import jsonpointer
@@ -25,6 +26,7 @@ from carecoord_shared.fhir.outcome import (
     precondition_failed,
     precondition_required,
 )
+from carecoord_shared.fhir.parsing import check_id
 from carecoord_shared.fhir.registry import FhirRegistry, Interaction, Write
 from carecoord_shared.fhir.unit_of_work import (
     FhirTransaction,
@@ -34,7 +36,7 @@ from carecoord_shared.fhir.unit_of_work import (
 )
 from carecoord_shared.security.principal import Principal
 from carecoord_shared.store import search
-from carecoord_shared.store.repository import StoredResource
+from carecoord_shared.store.repository import StoredResource, new_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,9 +157,42 @@ class FhirInteractions:
         assert stored is not None
         return stored
 
+    async def conditional_update(
+        self, principal: Principal, resource_type: str, query: str, body: JsonObject
+    ) -> tuple[StoredResource, bool]:
+        async with self.transaction(principal) as tx:
+            target = await conditional_target(tx, resource_type, query, body)
+            stored, created = await tx.write(Write("update", resource_type, target, body, None))
+        assert stored is not None
+        return stored, created
+
     async def delete(self, principal: Principal, resource_type: str, resource_id: str) -> None:
         async with self.transaction(principal) as tx:
             await tx.write(Write("delete", resource_type, resource_id, None))
+
+
+async def conditional_target(
+    tx: FhirTransaction, resource_type: str, query: str, body: JsonObject
+) -> str:
+    """Conditional update: the id `PUT Type?criteria` writes to. One match: that one
+    (the body's id, if any, must agree); none: a new id (or the body's, as
+    update-as-create); more than one: 412, the criteria are not selective enough."""
+    items = parse_qsl(query, keep_blank_values=True)
+    if not items:
+        raise bad_request("A conditional update needs search criteria", (resource_type,))
+    found = await tx.search(resource_type, [*items, ("_count", "2")])
+    given = body.get("id")
+    if len(found.matches) > 1:
+        raise precondition_failed("The conditional update's criteria match several resources")
+    if found.matches:
+        target = found.matches[0].id
+        if given not in (None, target):
+            raise bad_request(
+                "The resource id does not match the one the criteria found",
+                (f"{resource_type}.id",),
+            )
+        return target
+    return check_id(resource_type, str(given)) if given else new_id()
 
 
 def apply_json_patch(document: JsonObject, operations: list[Any]) -> JsonObject:

@@ -85,7 +85,9 @@ IfNoneMatchHeader = Annotated[str | None, Header(alias="If-None-Match")]
 @router.get("/metadata", summary="CapabilityStatement generated from what this server serves")
 async def metadata(request: Request) -> Response:
     fhir = interactions(request)
-    return json_response(capability_statement(fhir.registry, fhir_base(request), "CareCoord"))
+    auth_server = request.app.state.settings.auth_server_url
+    statement = capability_statement(fhir.registry, fhir_base(request), "CareCoord", auth_server)
+    return json_response(statement)
 
 
 @router.api_route("/{resource_type}", methods=["GET", "HEAD"], summary="Search")

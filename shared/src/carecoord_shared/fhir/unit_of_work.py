@@ -81,16 +81,24 @@ class FhirTransaction(FhirReads):
         )
 
     async def create(
-        self, resource_type: str, body: JsonObject, *, if_none_exist: str | None = None
+        self,
+        resource_type: str,
+        body: JsonObject,
+        *,
+        if_none_exist: str | None = None,
+        resource_id: str | None = None,
     ) -> tuple[StoredResource, bool]:
-        """Create (or, with `if_none_exist`, find). Returns the resource and whether it is new."""
+        """Create (or, with `if_none_exist`, find). Returns the resource and whether it is new.
+
+        `resource_id` is the id the server chose beforehand (a transaction Bundle resolving
+        `urn:uuid` references); clients never choose a new resource's id this way."""
         definition = self.definition(resource_type, Interaction.CREATE)
         checked(definition, body, None)
         body.pop("id", None)
-        new_id = None
+        new_id = resource_id
         if if_none_exist is not None:
             claim = await claim_conditional_create(
-                self._conn, self.registry, definition, self.rule, if_none_exist
+                self._conn, self.registry, definition, self.rule, if_none_exist, new_id
             )
             if isinstance(claim, StoredResource):
                 await self.audit("R", claim.reference, [claim])
@@ -159,7 +167,10 @@ class FhirTransaction(FhirReads):
         if write.kind == "create":
             assert write.body is not None
             return await self.create(
-                write.resource_type, write.body, if_none_exist=write.if_none_exist
+                write.resource_type,
+                write.body,
+                if_none_exist=write.if_none_exist,
+                resource_id=write.resource_id,
             )
         assert write.resource_id is not None
         if write.kind == "update":

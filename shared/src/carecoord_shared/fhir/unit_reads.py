@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -44,6 +45,7 @@ from carecoord_shared.security.audit import AuditAction
 from carecoord_shared.security.break_glass import record_break_glass
 from carecoord_shared.security.principal import Principal
 from carecoord_shared.store import repository, search
+from carecoord_shared.store import versions as version_store
 from carecoord_shared.store.repository import StoredResource, allow_all
 
 
@@ -94,7 +96,9 @@ class FhirReads:
 
     async def vread(self, resource_type: str, resource_id: str, version: int) -> StoredResource:
         self.definition(resource_type, Interaction.VREAD)
-        stored = await repository.vread(self._conn, resource_type, resource_id, version, self.rule)
+        stored = await version_store.vread(
+            self._conn, resource_type, resource_id, version, self.rule
+        )
         await self.audit("R", stored.reference, [stored])
         return stored
 
@@ -102,10 +106,24 @@ class FhirReads:
         self, resource_type: str, resource_id: str
     ) -> list[tuple[StoredResource, str]]:
         self.definition(resource_type, Interaction.HISTORY)
-        current, versions = await repository.history(
+        current, versions = await version_store.history(
             self._conn, resource_type, resource_id, self.rule
         )
         await self.audit("R", current.reference, [current])
+        return versions
+
+    async def recent(
+        self, resource_types: Sequence[str], count: int, since: datetime | None
+    ) -> list[tuple[StoredResource, str]]:
+        """Type- or system-level history, for the types the caller may read."""
+        readable = [t for t in resource_types if self.principal.allows(t, "r")]
+        if not readable:
+            raise forbidden("Your access does not allow reading the history of these types")
+        versions = await version_store.recent_versions(
+            self._conn, readable, self.rule, count, since
+        )
+        entity = f"{'|'.join(resource_types)}/_history"[:200]
+        await self.audit("R", entity, [stored for stored, _ in versions])
         return versions
 
     async def run_search(

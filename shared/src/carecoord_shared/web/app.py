@@ -38,6 +38,7 @@ from carecoord_shared.fhir.operation_routes import operation_router
 from carecoord_shared.fhir.outcome import FhirError, Issue, method_not_allowed, unknown_route
 from carecoord_shared.fhir.registry import FhirRegistry
 from carecoord_shared.fhir.routes import router as fhir_router
+from carecoord_shared.fhir.system_routes import router as system_routes
 from carecoord_shared.logging import configure_logging
 from carecoord_shared.security.tokens import TokenVerifier
 from carecoord_shared.service import Clock, ServiceDefinition, system_clock
@@ -194,6 +195,7 @@ def create_service_app(
     app.include_router(operation_router(registry.operations, registry.service))
     for extra in routers:
         app.include_router(extra)
+    app.include_router(system_routes)
     app.include_router(fhir_router)
     return app
 
