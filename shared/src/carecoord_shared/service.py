@@ -101,6 +101,9 @@ class ServiceDefinition:
     event_source: str = ""
     routers: Sequence[Callable[[Any], APIRouter]] = ()
     """Extra non-FHIR routes (the portal's pages), given its context."""
+    startup: Callable[[FhirInteractions, Any], Awaitable[None]] | None = None
+    """Run once the API's database is migrated (idempotent writes the service needs,
+    such as its indicator Measures), as the service's system principal."""
 
     @property
     def source(self) -> str:

@@ -34,6 +34,20 @@ _AUDIT: JsonObject = {
 }
 
 
+def _operation_only_types(registry: FhirRegistry) -> list[JsonObject]:
+    """Types this service does not store but offers operations on (a summary of a
+    Patient that another service owns): an entry with just those operations."""
+    served = {d.type for d in registry.all()}
+    others = sorted({op.resource for op in registry.operations if op.resource} - served)
+    return [
+        {
+            "type": kind,
+            "operation": [_operation(op) for op in registry.operations if op.resource == kind],
+        }
+        for kind in others
+    ]
+
+
 def _operation(operation: Operation) -> JsonObject:
     return {
         "name": operation.code,
@@ -122,7 +136,11 @@ def capability_statement(
                     "description": "Bearer JWT (CIS2, NHS login or signed-JWT client credentials) "
                     "with SMART v2 scopes; access to patient data also needs a care relationship.",
                 },
-                "resource": [*(_resource(registry, d) for d in registry.all()), _AUDIT],
+                "resource": [
+                    *(_resource(registry, d) for d in registry.all()),
+                    *_operation_only_types(registry),
+                    _AUDIT,
+                ],
                 "operation": [_operation(op) for op in registry.operations if not op.resource],
             }
         ],

@@ -36,8 +36,11 @@ def _parameter(param: Param, use: str) -> JsonObject:
         "use": use,
         "min": param.min,
         "max": param.cardinality,
-        "type": param.type,
     }
+    if param.parts:
+        entry["part"] = [_parameter(p, use) for p in param.parts]
+    else:
+        entry["type"] = param.type
     if param.documentation or param.values:
         allowed = f" One of: {', '.join(param.values)}." if param.values else ""
         entry["documentation"] = f"{param.documentation}{allowed}".strip()

@@ -25,9 +25,9 @@ from carecoord_shared.fhir.operations import (
     parse_body,
     parse_query,
 )
-from carecoord_shared.fhir.outcome import method_not_allowed, unknown_route
+from carecoord_shared.fhir.outcome import forbidden, method_not_allowed, unknown_route
 from carecoord_shared.fhir.parsing import check_id, decode_json
-from carecoord_shared.security.fastapi import CurrentPrincipal, require_operation
+from carecoord_shared.security.fastapi import CurrentPrincipal
 from carecoord_shared.security.principal import Principal
 
 __all__ = ["operation_router"]
@@ -38,9 +38,11 @@ _ALL_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 async def _invoke(operation: Operation, request: Request, principal: Principal) -> Response:
     scope_type = operation.scope_type or operation.resource
     if scope_type:
-        require_operation(
-            principal, scope_type, operation.code, changes_state=operation.changes_state
-        )
+        letter = operation.scope_letter or ("u" if operation.changes_state else "r")
+        if not principal.allows(scope_type, letter):
+            raise forbidden(
+                f"Your access does not allow you to invoke ${operation.code} on {scope_type}"
+            )
     if request.method == "GET":
         arguments = parse_query(operation, parse_qsl(request.url.query, keep_blank_values=True))
     else:

@@ -14,11 +14,19 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal
 
-from carecoord_shared.fhir.outcome import JsonObject, bad_request
-from carecoord_shared.fhir.parsing import check_id, is_known_resource_type, validate_resource
+from carecoord_shared.fhir.operation_parameters import (
+    Arguments,
+    Param,
+    from_query,
+    named_issues,
+    parameter_path,
+    value_of,
+)
+from carecoord_shared.fhir.outcome import FhirError, JsonObject, bad_request
+from carecoord_shared.fhir.parsing import validate_resource
 
 if TYPE_CHECKING:
     from carecoord_shared.fhir.interactions import FhirInteractions
@@ -31,49 +39,12 @@ __all__ = [
     "OperationResult",
     "Param",
     "parameter_path",
+    "parse_body",
+    "parse_query",
+    "render",
 ]
 
-PRIMITIVE_TYPES = frozenset(
-    {"boolean", "code", "date", "dateTime", "decimal", "id", "instant", "integer"}
-    | {"positiveInt", "string", "uri", "url", "canonical", "unsignedInt", "time"}
-)
-COMPLEX_TYPES = frozenset(
-    {"Coding", "CodeableConcept", "Identifier", "Reference", "Period", "Quantity", "Attachment"}
-)
 Level = Literal["system", "type", "instance"]
-
-
-def parameter_path(name: str) -> str:
-    """Where a parameter is, as every operation's 400 says it."""
-    return f"Parameters.parameter.where(name='{name[:60]}')"
-
-
-@dataclass(frozen=True, slots=True)
-class Param:
-    """One input or output parameter: FHIR type, cardinality and what it means."""
-
-    name: str
-    type: str
-    min: int = 0
-    max: int | None = 1
-    """None for `*` (any number)."""
-    documentation: str = ""
-    target: tuple[str, ...] = ()
-    """For Reference parameters: the resource types it may point at."""
-    values: tuple[str, ...] = ()
-    """For code parameters: the codes allowed (documented and checked)."""
-
-    @property
-    def is_resource(self) -> bool:
-        return self.type not in PRIMITIVE_TYPES and self.type not in COMPLEX_TYPES
-
-    @property
-    def value_key(self) -> str:
-        return "resource" if self.is_resource else f"value{self.type[0].upper()}{self.type[1:]}"
-
-    @property
-    def cardinality(self) -> str:
-        return "*" if self.max is None else str(self.max)
 
 
 @dataclass(slots=True)
@@ -119,6 +90,9 @@ class Operation:
     scope_type: str | None = None
     """Whose SMART scope permits it (default: `resource`); None with no resource means
     the handler makes its own permission check."""
+    scope_letter: Literal["c", "r", "u", "d", "s"] | None = None
+    """The SMART interaction it needs on that type (default: `u` if it changes state,
+    else `r`); an operation that records something new needs `c`."""
     status: int = 200
 
     @property
@@ -156,89 +130,12 @@ class Operation:
         return OperationResult(render(self, values), self.status)
 
 
-class Arguments:
-    """The checked input of one call, read by the declared names."""
-
-    def __init__(self, values: Mapping[str, list[Any]]) -> None:
-        self._values = values
-
-    def has(self, name: str) -> bool:
-        return bool(self._values.get(name))
-
-    def all(self, name: str) -> list[Any]:
-        return list(self._values.get(name, []))
-
-    def get(self, name: str) -> Any:
-        found = self._values.get(name)
-        return found[0] if found else None
-
-    def text(self, name: str) -> str | None:
-        value = self.get(name)
-        return None if value is None else str(value)
-
-    def flag(self, name: str, default: bool = False) -> bool:
-        value = self.get(name)
-        return default if value is None else bool(value)
-
-    def number(self, name: str) -> int | None:
-        value = self.get(name)
-        return None if value is None else int(value)
-
-    def reference_id(self, name: str) -> str | None:
-        """The id of a Reference parameter (its type was checked against `target`)."""
-        value = self.get(name)
-        return None if value is None else str(value["reference"]).split("/", 1)[1]
-
-    def identifier_value(self, name: str) -> str | None:
-        value = self.get(name)
-        return None if value is None else str(value.get("value") or "")
-
-    def code_of(self, name: str) -> str | None:
-        """The code of a code, Coding or CodeableConcept parameter."""
-        value = self.get(name)
-        if value is None or isinstance(value, str):
-            return value
-        codings = value.get("coding", [value]) if "coding" in value else [value]
-        return next(
-            (str(c["code"]) for c in codings if isinstance(c, dict) and c.get("code")), None
-        )
-
-
-def _check_value(param: Param, value: Any) -> Any:
-    where = (parameter_path(param.name),)
-    if param.values and value not in param.values:
-        raise bad_request(f"{param.name} must be one of {', '.join(param.values)}", where)
-    if param.type == "Reference":
-        reference = str(value.get("reference") or "") if isinstance(value, dict) else ""
-        kind, _, ident = reference.partition("/")
-        if param.target and kind not in param.target:
-            raise bad_request(f"{param.name} must reference a {' or '.join(param.target)}", where)
-        check_id(kind if is_known_resource_type(kind) else "Resource", ident)
-    if param.type == "decimal":
-        return Decimal(str(value))
-    return value
-
-
-def _value_of(param: Param, part: JsonObject) -> Any:
-    keys = [param.value_key]
-    if param.type == "decimal":
-        keys.append("valueInteger")  # a whole number is a decimal too
-    found = next((k for k in keys if k in part), None)
-    if found is None:
-        given = next((k for k in part if k.startswith("value") or k == "resource"), "nothing")
-        raise bad_request(
-            f"{param.name} must be given as {param.value_key}, not {given}",
-            (parameter_path(param.name),),
-        )
-    value = part[found]
-    if param.is_resource and param.type != "Resource":
-        validate_resource(value, param.type)
-    return _check_value(param, value)
-
-
 def parse_body(operation: Operation, body: JsonObject) -> Arguments:
     """A POSTed Parameters resource into checked arguments."""
-    validate_resource(body, "Parameters")
+    try:
+        validate_resource(body, "Parameters")
+    except FhirError as error:
+        raise named_issues(body, error) from None
     values: dict[str, list[Any]] = {}
     for part in body.get("parameter", []):
         name = str(part.get("name"))
@@ -247,42 +144,8 @@ def parse_body(operation: Operation, body: JsonObject) -> Arguments:
             raise bad_request(
                 f"${operation.code} has no parameter '{name[:40]}'", (parameter_path(name),)
             )
-        values.setdefault(name, []).append(_value_of(param, part))
+        values.setdefault(name, []).append(value_of(param, part))
     return _checked(operation, values)
-
-
-def _from_query(param: Param, text: str) -> JsonObject:
-    """A query-string value as the Parameters part it stands for."""
-    if param.type == "boolean":
-        if text not in ("true", "false"):
-            raise bad_request(f"{param.name} must be true or false", (parameter_path(param.name),))
-        return {"name": param.name, "valueBoolean": text == "true"}
-    if param.type in ("integer", "positiveInt", "unsignedInt"):
-        try:
-            return {"name": param.name, param.value_key: int(text)}
-        except ValueError:
-            raise bad_request(
-                f"{param.name} must be a whole number", (parameter_path(param.name),)
-            ) from None
-    if param.type == "decimal":
-        try:
-            return {"name": param.name, "valueDecimal": float(Decimal(text))}
-        except InvalidOperation:
-            raise bad_request(
-                f"{param.name} must be a number", (parameter_path(param.name),)
-            ) from None
-    if param.type == "Reference":
-        return {"name": param.name, "valueReference": {"reference": text}}
-    if param.type == "Identifier":
-        system, _, value = text.rpartition("|")
-        identifier = {"system": system, "value": value} if system else {"value": value}
-        return {"name": param.name, "valueIdentifier": identifier}
-    if param.type in PRIMITIVE_TYPES:
-        return {"name": param.name, param.value_key: text}
-    raise bad_request(
-        f"{param.name} is a {param.type}: invoke ${param.name} by POST to give it",
-        (parameter_path(param.name),),
-    )
 
 
 def parse_query(operation: Operation, items: Sequence[tuple[str, str]]) -> Arguments:
@@ -296,7 +159,7 @@ def parse_query(operation: Operation, items: Sequence[tuple[str, str]]) -> Argum
             raise bad_request(
                 f"${operation.code} has no parameter '{name[:40]}'", (parameter_path(name),)
             )
-        parts.append(_from_query(param, text))
+        parts.append(from_query(param, text))
     return parse_body(operation, {"resourceType": "Parameters", "parameter": parts})
 
 
@@ -330,13 +193,21 @@ def render(operation: Operation, values: Mapping[str, object]) -> JsonObject:
         resource = values["return"]
         assert isinstance(resource, dict)
         return resource
-    parts: list[JsonObject] = []
-    for param in operation.outputs:
+    return {"resourceType": "Parameters", "parameter": _rendered(operation.outputs, values)}
+
+
+def _rendered(params: Sequence[Param], values: Mapping[str, object]) -> list[JsonObject]:
+    rendered: list[JsonObject] = []
+    for param in params:
         value = values.get(param.name)
         if value is None:
             if param.min:
-                raise ValueError(f"${operation.code} must return {param.name}")
+                raise ValueError(f"an output must have {param.name}")
             continue
         for item in value if isinstance(value, list) else [value]:
-            parts.append({"name": param.name, param.value_key: _json_value(item)})
-    return {"resourceType": "Parameters", "parameter": parts}
+            if param.parts:
+                assert isinstance(item, Mapping)
+                rendered.append({"name": param.name, "part": _rendered(param.parts, item)})
+            else:
+                rendered.append({"name": param.name, param.value_key: _json_value(item)})
+    return rendered

@@ -87,13 +87,18 @@ class FhirTransaction(FhirReads):
         *,
         if_none_exist: str | None = None,
         resource_id: str | None = None,
+        prechecked: bool = False,
     ) -> tuple[StoredResource, bool]:
         """Create (or, with `if_none_exist`, find). Returns the resource and whether it is new.
 
         `resource_id` is the id the server chose beforehand (a transaction Bundle resolving
-        `urn:uuid` references); clients never choose a new resource's id this way."""
+        `urn:uuid` references); clients never choose a new resource's id this way.
+        `prechecked`: the caller has already validated this body (`checked`) and checked
+        the caller's relationship with its patient in this unit of work; neither is
+        done again."""
         definition = self.definition(resource_type, Interaction.CREATE)
-        checked(definition, body, None)
+        if not prechecked:
+            checked(definition, body, None)
         body.pop("id", None)
         new_id = resource_id
         if if_none_exist is not None:
@@ -105,7 +110,8 @@ class FhirTransaction(FhirReads):
                 return claim, False
             new_id = claim
         stored = await repository.create(self._conn, definition, body, new_id)
-        await self._may_write_about(stored.patient_nhs, stored)
+        if not prechecked:
+            await self._may_write_about(stored.patient_nhs, stored)
         await self._changed(
             definition,
             Change("create", resource_type, stored.id, 1, body, None, stored.patient_nhs),

@@ -8,10 +8,12 @@ service's repositories). `FhirTransaction` adds the writes.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NoReturn
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -165,6 +167,17 @@ class FhirReads:
         if hidden.matches:
             await audit.record(self._conn, self.principal, "E", entity, named, "4")
 
+    @contextlib.contextmanager
+    def as_service(self) -> Iterator[None]:
+        """Within the block the service itself writes (a Provenance it keeps, a record
+        read-only over REST): the caller's scopes do not decide, its relationship,
+        validation, audit and outbox still apply."""
+        previous, self.authorised = self.authorised, True
+        try:
+            yield
+        finally:
+            self.authorised = previous
+
     def definition(self, resource_type: str, interaction: Interaction) -> ResourceDefinition:
         """The declared type, checked for the REST interaction and the caller's scope —
         unless an operation that has made its own permission check runs this unit of
@@ -184,6 +197,24 @@ class FhirReads:
             await audit.record(
                 self._conn, self.principal, action, entity, patients, purpose=purpose
             )
+
+    async def record_access(
+        self,
+        action: AuditAction,
+        entity: str,
+        patients: Sequence[str],
+        *,
+        purpose: str | None = None,
+    ) -> None:
+        """Audit an access the service made outside the resource store (a projection it
+        keeps, a summary it assembled), with its purpose of use."""
+        why = purpose or await self._broken_glass_purpose(patients)
+        await audit.record(self._conn, self.principal, action, entity, list(patients), purpose=why)
+
+    async def refuse(self, action: AuditAction, entity: str, patient_nhs: str | None) -> NoReturn:
+        """Refuse (403) for want of a relationship, leaving the refusal in the audit trail."""
+        self.refusals.append(Refusal(action, entity, patient_nhs))
+        raise forbidden("You have no care relationship with this patient")
 
     async def _broken_glass_purpose(self, patients: Sequence[str]) -> str | None:
         """A staff read of a patient under a running break-glass says so in its audit."""

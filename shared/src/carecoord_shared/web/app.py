@@ -209,6 +209,12 @@ def build_app(
     """The API process of a declared service; `clock` pins "now" (tests only)."""
     settings = settings or definition.settings()
     context = definition.context(settings, clock)
+    startup = definition.startup
+
+    async def on_startup(app: FastAPI) -> None:
+        if startup is not None:
+            await startup(app.state.fhir, context)
+
     return create_service_app(
         settings,
         definition.registry(settings, context),
@@ -218,4 +224,5 @@ def build_app(
         migrations=definition.migrations,
         event_schemas=definition.event_schemas,
         context=context,
+        on_startup=on_startup,
     )

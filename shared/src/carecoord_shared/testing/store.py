@@ -1,23 +1,15 @@
-"""In-memory fakes of the unit of work and its ports, for fast handler unit tests.
-
-A handler (an operation, a consumer, a job) only reaches data through its unit of
-work: the resource store, `grants`, `outbox` and the service's own repositories. These
-fakes keep all of that in dictionaries, so a handler's rules can be tested in
-milliseconds. Each fake is held to the real thing by a contract test run against both
-(`shared/tests/integration/test_port_contracts.py`); what a fake does not support
-(chained search, `_include`, dates) raises rather than answering wrongly.
-"""
+"""An in-memory unit of work and the interactions that open it, for handler unit tests."""
 
 from __future__ import annotations
 
+import contextlib
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 
-from carecoord_shared.events.envelope import Event, new_event
 from carecoord_shared.fhir.outcome import (
     JsonObject,
     bad_request,
@@ -29,129 +21,14 @@ from carecoord_shared.fhir.outcome import (
 )
 from carecoord_shared.fhir.registry import FhirRegistry, Interaction, ResourceDefinition
 from carecoord_shared.fhir.unit_of_work import FhirTransaction, checked
-from carecoord_shared.ports import Grant, Repository, RepositoryT
-from carecoord_shared.security.access import PartyKind
+from carecoord_shared.ports import Repository, RepositoryT
 from carecoord_shared.security.principal import Principal
 from carecoord_shared.store.indexing import index_rows, patient_nhs_of
 from carecoord_shared.store.repository import StoredResource
 from carecoord_shared.store.search import SearchResult
+from carecoord_shared.testing.ports import InMemoryGrants, InMemoryOutbox
 
-__all__ = ["InMemoryGrants", "InMemoryOutbox", "InMemoryTransaction"]
-
-
-class InMemoryGrants:
-    """The kernel's access grants, in a list."""
-
-    def __init__(self, reasons: frozenset[str]) -> None:
-        self.reasons = reasons
-        self.rows: list[Grant] = []
-
-    def _check(self, reason: str) -> None:
-        if reason not in self.reasons:
-            raise ValueError(f"grant reason {reason!r} is not registered by this service")
-
-    async def grant(
-        self,
-        patient_nhs: str,
-        party_kind: PartyKind,
-        party: str,
-        reason: str,
-        *,
-        valid_from: datetime | None = None,
-        valid_to: datetime | None = None,
-    ) -> None:
-        self._check(reason)
-        key = (patient_nhs, party_kind, party, reason)
-        start = valid_from or datetime.now(UTC)
-        for index, row in enumerate(self.rows):
-            if (row.patient_nhs, row.party_kind, row.party, row.reason) == key:
-                running = row.valid_to is None or row.valid_to > datetime.now(UTC)
-                start = min(row.valid_from, start) if running else start
-                self.rows[index] = Grant(*key, start, valid_to)
-                return
-        self.rows.append(Grant(*key, start, valid_to))
-
-    async def end(
-        self,
-        patient_nhs: str,
-        party_kind: PartyKind,
-        party: str,
-        reason: str,
-        *,
-        at: datetime | None = None,
-    ) -> bool:
-        self._check(reason)
-        end = at or datetime.now(UTC)
-        for index, row in enumerate(self.rows):
-            same = (row.patient_nhs, row.party_kind, row.party, row.reason) == (
-                patient_nhs,
-                party_kind,
-                party,
-                reason,
-            )
-            if same and (row.valid_to is None or row.valid_to > end):
-                self.rows[index] = Grant(*same_key(row), row.valid_from, end)
-                return True
-        return False
-
-    async def running(
-        self, patient_nhs: str, *, reason: str | None = None, at: datetime | None = None
-    ) -> list[Grant]:
-        moment = at or datetime.now(UTC)
-        return [
-            row
-            for row in self.rows
-            if row.patient_nhs == patient_nhs
-            and (reason is None or row.reason == reason)
-            and row.valid_from <= moment
-            and (row.valid_to is None or row.valid_to > moment)
-        ]
-
-    def allows(self, principal: Principal, patient_nhs: str) -> bool:
-        """The relationship rule as the fake applies it: the patient themself, a system
-        client, or a running grant to the caller's organisation or user id."""
-        if principal.kind == "system" or principal.nhs_number == patient_nhs:
-            return True
-        parties = {("organisation", principal.organisation), ("user", principal.subject)}
-        moment = datetime.now(UTC)
-        return any(
-            (row.party_kind, row.party) in parties
-            and row.valid_from <= moment
-            and (row.valid_to is None or row.valid_to > moment)
-            for row in self.rows
-            if row.patient_nhs == patient_nhs
-        )
-
-
-def same_key(row: Grant) -> tuple[str, PartyKind, str, str]:
-    return (row.patient_nhs, row.party_kind, row.party, row.reason)
-
-
-class InMemoryOutbox:
-    """Events queued by a handler, in order."""
-
-    def __init__(self, source: str = "urn:carecoord:test") -> None:
-        self.source = source
-        self.events: list[Event] = []
-
-    async def announce(
-        self, event_type: str, *, subject: str, nhs_number: str, data: dict[str, Any]
-    ) -> Event:
-        event = new_event(
-            event_type,
-            source=self.source,
-            subject=subject,
-            data={**data, "nhsNumber": nhs_number},
-            nhs_number=nhs_number,
-        )
-        await self.add(event)
-        return event
-
-    async def add(self, event: Event) -> None:
-        self.events.append(event)
-
-    def types(self) -> list[str]:
-        return [event.type for event in self.events]
+__all__ = ["InMemoryInteractions", "InMemoryTransaction"]
 
 
 def _stamp(body: JsonObject, resource_id: str, version: int, when: datetime) -> bytes:
@@ -239,9 +116,11 @@ class InMemoryTransaction(FhirTransaction):
         *,
         if_none_exist: str | None = None,
         resource_id: str | None = None,
+        prechecked: bool = False,
     ) -> tuple[StoredResource, bool]:
         definition = self.definition(resource_type, Interaction.CREATE)
-        checked(definition, body, None)
+        if not prechecked:
+            checked(definition, body, None)
         if if_none_exist is not None:
             from urllib.parse import parse_qsl
 
@@ -252,7 +131,7 @@ class InMemoryTransaction(FhirTransaction):
                 return found.matches[0], False
         body = {k: v for k, v in body.items() if k != "id"}
         stored = self._store(definition, resource_id or f"fake-{next(self._ids)}", body)
-        if not await self.may_access(stored.patient_nhs):
+        if not prechecked and not await self.may_access(stored.patient_nhs):
             raise forbidden("You have no care relationship with this patient")
         return stored, True
 
@@ -324,3 +203,34 @@ def _matches(definition: ResourceDefinition, stored: StoredResource, name: str, 
             if row.value == (code if bar else candidate) and (not system or row.system == system):
                 return True
     return False
+
+
+Unit = contextlib.AbstractAsyncContextManager[FhirTransaction]
+
+
+class InMemoryInteractions:
+    """`FhirInteractions` over one in-memory store: what an operation handler or a job
+    receives (`call.fhir`), so either can be unit-tested on the fakes. Every unit of
+    work it opens shares the store and acts for the principal it is opened with."""
+
+    def __init__(self, store: InMemoryTransaction) -> None:
+        self.store = store
+        self.registry = store.registry
+
+    @contextlib.asynccontextmanager
+    async def _unit(self, principal: Principal, authorised: bool) -> AsyncIterator[FhirTransaction]:
+        previous = (self.store.principal, self.store.authorised)
+        self.store.principal, self.store.authorised = principal, authorised
+        try:
+            yield self.store
+        finally:
+            self.store.principal, self.store.authorised = previous
+
+    def transaction(self, principal: Principal) -> Unit:
+        return self._unit(principal, False)
+
+    def operation(self, principal: Principal) -> Unit:
+        return self._unit(principal, True)
+
+    def reads(self, principal: Principal) -> Unit:
+        return self._unit(principal, False)
