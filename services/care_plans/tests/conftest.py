@@ -20,132 +20,23 @@ from fastapi import FastAPI
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from care_plans.domain.codes import (
-    COMPREHENSIVE,
-    EXT_CO_DEVELOPMENT,
-    EXT_LAST_REVIEWED,
-    EXT_LOCALITY,
-    PLAN_KIND_SYSTEM,
-    SNOMED,
-)
+from care_plans.definition import SERVICE
 from care_plans.main import create_app
 from care_plans.settings import CarePlansSettings
 from carecoord_devstack.testing import create_fresh_database, new_nhs_number
 from carecoord_shared.db import create_engine
 from carecoord_shared.events import outbox
 from carecoord_shared.security.dev_issuer import DevIssuer
-from carecoord_shared.security.principal import Role
-
-BASE_URL = "http://care-plans.test"
-FHIR_JSON = "application/fhir+json"
-NHS = "https://fhir.nhs.uk/Id/nhs-number"
-ODS = "https://fhir.nhs.uk/Id/ods-organization-code"
-PRACTICE_A = "A81001"
-PRACTICE_B = "B82002"
-TRUST = "RXX01"
-DIABETES = "44054006"
-ASTHMA = "195967001"
-
-
-def subject(nhs_number: str) -> dict[str, Any]:
-    return {"identifier": {"system": NHS, "value": nhs_number}}
-
-
-def patient(nhs_number: str, practice: str = PRACTICE_A, **extra: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "resourceType": "Patient",
-        "identifier": [{"system": NHS, "value": nhs_number}],
-        "name": [{"family": "Example", "given": ["Pat"]}],
-        "generalPractitioner": [{"identifier": {"system": ODS, "value": practice}}],
-    }
-    if "locality" in extra:
-        body["extension"] = [{"url": EXT_LOCALITY, "valueString": extra.pop("locality")}]
-    return body | extra
-
-
-def condition(nhs_number: str, code: str) -> dict[str, Any]:
-    return {
-        "resourceType": "Condition",
-        "clinicalStatus": {
-            "coding": [
-                {
-                    "system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
-                    "code": "active",
-                }
-            ]
-        },
-        "code": {"coding": [{"system": SNOMED, "code": code}]},
-        "subject": subject(nhs_number),
-    }
-
-
-def care_plan(
-    nhs_number: str,
-    *,
-    comprehensive: bool = True,
-    reviewed: str | None = None,
-    co_developed: bool = True,
-    goals: tuple[str, ...] = (),
-) -> dict[str, Any]:
-    kind = COMPREHENSIVE if comprehensive else "condition-specific"
-    body: dict[str, Any] = {
-        "resourceType": "CarePlan",
-        "status": "active",
-        "intent": "plan",
-        "title": "My care and support plan",
-        "category": [{"coding": [{"system": PLAN_KIND_SYSTEM, "code": kind}]}],
-        "subject": subject(nhs_number),
-        "period": {"start": "2026-01-05"},
-        "extension": [],
-    }
-    if co_developed:
-        body["extension"].append(
-            {
-                "url": EXT_CO_DEVELOPMENT,
-                "extension": [
-                    {"url": "with", "valueReference": {"display": "the patient"}},
-                    {"url": "when", "valueDateTime": "2026-01-05T10:00:00Z"},
-                    {"url": "how", "valueString": "face to face"},
-                ],
-            }
-        )
-    if reviewed is not None:
-        body["extension"].append({"url": EXT_LAST_REVIEWED, "valueDateTime": reviewed})
-    if goals:
-        body["goal"] = [{"reference": g} for g in goals]
-    if not body["extension"]:
-        del body["extension"]
-    return body
-
-
-def assignment(
-    sds: str,
-    *,
-    kind: str = "named-care-coordinator",
-    cover: bool = False,
-    start: str | None = None,
-    end: str | None = None,
-    reason: str = "new to the LTC register",
-) -> dict[str, Any]:
-    params: list[dict[str, Any]] = [
-        {
-            "name": "practitionerRole",
-            "valueReference": {
-                "reference": f"PractitionerRole/pr-{sds}",
-                "display": f"Nurse {sds}",
-            },
-        },
-        {"name": "sdsUserId", "valueString": sds},
-        {"name": "phone", "valueString": "01234 567890"},
-        {"name": "kind", "valueCode": kind},
-        {"name": "reason", "valueString": reason},
-    ]
-    if cover:
-        params.append({"name": "cover", "valueBoolean": True})
-    if start or end:
-        period = {k: v for k, v in (("start", start), ("end", end)) if v}
-        params.append({"name": "period", "valuePeriod": period})
-    return {"resourceType": "Parameters", "parameter": params}
+from carecoord_shared.security.principal import Role, system_principal
+from carecoord_shared.service import JobCall
+from services.care_plans.tests.builders import (
+    ASTHMA,
+    BASE_URL,
+    FHIR_JSON,
+    PRACTICE_A,
+    condition,
+    patient,
+)
 
 
 @dataclass(slots=True)
@@ -183,6 +74,10 @@ class CarePlans:
             await self.post(condition(nhs_number, code), role="system")
         return created["id"], nhs_number
 
+    async def status_of(self, path: str, headers: dict[str, str]) -> int:
+        """The status a GET of `path` answers."""
+        return (await self.client.get(path, headers=headers)).status_code
+
     async def assign(self, patient_id: str, body: dict[str, Any], **who: Any) -> httpx.Response:
         return await self.client.post(
             f"/fhir/Patient/{patient_id}/$assign-coordinator",
@@ -201,9 +96,38 @@ class CarePlans:
                 found.append(orjson.loads(payload))
         return found
 
+    async def housekeep(self) -> dict[str, int]:
+        """One tick of every periodic job, as the worker runs them: what each changed."""
+        principal = system_principal(f"{SERVICE.name}-worker")
+        call = JobCall(self.app.state.fhir, self.app.state.context, principal)
+        return {job.name: await job.run(call) for job in SERVICE.jobs}
+
+    async def by_get_and_post(
+        self, path: str, parameters: list[tuple[str, str, str]], **who: Any
+    ) -> tuple[httpx.Response, httpx.Response]:
+        """Invoke a read-only operation both ways: `parameters` are (name, value[x] key,
+        value), given as the query string of a GET and as a POSTed Parameters."""
+        query = [(name, value) for name, _, value in parameters]
+        body = {
+            "resourceType": "Parameters",
+            "parameter": [{"name": name, key: value} for name, key, value in parameters],
+        }
+        headers = self.auth(**who)
+        by_get = await self.client.get(path, params=query, headers=headers)
+        by_post = await self.client.post(path, content=orjson.dumps(body), headers=headers)
+        return by_get, by_post
+
     async def scalar(self, sql: str, **params: Any) -> Any:
         async with self.engine.connect() as conn:
             return await conn.scalar(text(sql), params)
+
+
+def entries(response: httpx.Response) -> list[dict[str, Any]]:
+    """The resources of a searchset answered with 200 (an error body fails here)."""
+    assert response.status_code == 200, response.text
+    bundle = response.json()
+    assert (bundle["resourceType"], bundle["type"]) == ("Bundle", "searchset"), bundle
+    return [entry["resource"] for entry in bundle.get("entry", [])]
 
 
 def outcome_codes(response: httpx.Response) -> list[str]:

@@ -152,6 +152,34 @@ def healthcare_service(
     return body
 
 
+def advice_line(locality: str, phone: str = "01632 960101") -> dict[str, Any]:
+    """An elderly-care advice line (phone, one locality) in the directory."""
+    return {
+        "resourceType": "HealthcareService",
+        "active": True,
+        "type": [{"coding": [{"system": f"{LOCAL}/service-type", "code": "advice-line"}]}],
+        "specialty": [{"coding": [{"system": "http://snomed.info/sct", "code": "394811001"}]}],
+        "characteristic": [{"coding": [{"system": f"{LOCAL}/locality", "code": locality}]}],
+        "telecom": [{"system": "phone", "value": phone}],
+        "name": f"Elderly care advice line {locality}",
+    }
+
+
+def on_call(line: str, name: str, rank: int, *times: dict[str, Any]) -> dict[str, Any]:
+    """An on-call specialist of `line`, rung `rank`th, at `times` (availableTime)."""
+    return {
+        "resourceType": "PractitionerRole",
+        "active": True,
+        "practitioner": {"display": name},
+        "healthcareService": [{"reference": line}],
+        "telecom": [{"system": "phone", "value": f"07700 900{rank:03d}"}],
+        "availableTime": list(times),
+        "extension": [
+            {"url": f"{LOCAL}/StructureDefinition/ringing-order", "valuePositiveInt": rank}
+        ],
+    }
+
+
 @dataclass(slots=True)
 class Referrals:
     """One running referrals app, a client for it and the tokens to call it with."""

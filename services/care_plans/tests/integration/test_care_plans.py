@@ -10,15 +10,14 @@ from typing import Any
 import orjson
 
 from care_plans.domain.codes import EXT_END_OF_LIFE
-from services.care_plans.tests.conftest import (
+from services.care_plans.tests.builders import (
     PRACTICE_A,
     PRACTICE_B,
     TRUST,
-    CarePlans,
     assignment,
     care_plan,
-    outcome_codes,
 )
+from services.care_plans.tests.conftest import CarePlans, entries, outcome_codes
 
 
 async def _put(care_plans: CarePlans, plan: dict[str, Any], version: str | None, **who: Any) -> Any:
@@ -87,22 +86,15 @@ async def test_two_organisations_edit_at_once_and_no_change_is_lost(care_plans: 
     history = await care_plans.client.get(
         f"/fhir/CarePlan/{plan['id']}/_history", headers=care_plans.auth()
     )
+    assert history.status_code == 200
     assert history.json()["total"] == 3
     provenance = await care_plans.client.get(
-        f"/fhir/Provenance?target=CarePlan/{plan['id']}", headers=care_plans.auth()
+        f"/fhir/Provenance?_count=50&target=CarePlan/{plan['id']}", headers=care_plans.auth()
     )
     organisations = {
-        e["resource"]["agent"][0].get("onBehalfOf", {}).get("identifier", {}).get("value")
-        for e in (
-            await care_plans.client.get(
-                f"/fhir/Provenance?_count=50&target=CarePlan/{plan['id']}",
-                headers=care_plans.auth(),
-            )
-        )
-        .json()
-        .get("entry", [])
+        p["agent"][0].get("onBehalfOf", {}).get("identifier", {}).get("value")
+        for p in entries(provenance)
     }
-    assert provenance.status_code == 200
     assert {PRACTICE_A, TRUST} <= organisations
 
 
@@ -171,14 +163,10 @@ async def test_a_patient_sees_only_their_own_plan(care_plans: CarePlans) -> None
     their_plan = await care_plans.post(care_plan(theirs))
     me = {"role": "patient", "organisation": None, "nhs_number": mine}
     headers = care_plans.auth(**me)
-    assert (
-        await care_plans.client.get(f"/fhir/CarePlan/{my_plan['id']}", headers=headers)
-    ).status_code == 200
-    assert (
-        await care_plans.client.get(f"/fhir/CarePlan/{their_plan['id']}", headers=headers)
-    ).status_code == 404
+    assert await care_plans.status_of(f"/fhir/CarePlan/{my_plan['id']}", headers) == 200
+    assert await care_plans.status_of(f"/fhir/CarePlan/{their_plan['id']}", headers) == 404
     found = await care_plans.client.get("/fhir/CarePlan", headers=headers)
-    assert {e["resource"]["id"] for e in found.json()["entry"]} == {my_plan["id"]}
+    assert {plan["id"] for plan in entries(found)} == {my_plan["id"]}
     write = await _put(care_plans, my_plan, "1", **me)
     assert write.status_code == 403
 
@@ -232,7 +220,7 @@ async def test_goals_in_the_patients_words_record_who_wrote_them(care_plans: Car
     found = await care_plans.client.get(
         f"/fhir/Provenance?target=Goal/{goal['id']}", headers=care_plans.auth()
     )
-    [provenance] = [e["resource"] for e in found.json()["entry"]]
+    [provenance] = entries(found)
     agent = provenance["agent"][0]
     assert agent["who"]["identifier"]["value"] == "dev-care-coordinator"
     assert agent["onBehalfOf"]["identifier"]["value"] == PRACTICE_A
@@ -246,7 +234,7 @@ async def test_another_practice_can_neither_find_nor_write_a_plan(care_plans: Ca
         f"/fhir/CarePlan?patient:identifier=https://fhir.nhs.uk/Id/nhs-number|{nhs}",
         headers=outsider,
     )
-    assert search.json().get("entry", []) == []
+    assert entries(search) == []
     write = await care_plans.client.post(
         "/fhir/CarePlan",
         content=orjson.dumps(care_plan(nhs, comprehensive=False)),

@@ -7,36 +7,23 @@ plans and reviews have all produced events, so each type is checked on real data
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, datetime, timedelta
 
 import orjson
 from sqlalchemy import select
 
 from care_plans.events import SCHEMAS
-from care_plans.service.housekeeping import housekeep
 from carecoord_shared.events import SchemaCatalogue, outbox
-from services.care_plans.tests.conftest import (
-    DIABETES,
-    CarePlans,
-    assignment,
-    care_plan,
-)
+from services.care_plans.tests.builders import DIABETES, assignment, care_plan, cover_that_ended
+from services.care_plans.tests.conftest import CarePlans
 
 
 async def test_outbox_events_match_their_schemas(care_plans: CarePlans) -> None:
     patient_id, nhs = await care_plans.registered(conditions=(DIABETES,))
     await care_plans.assign(patient_id, assignment("110001"))
     await care_plans.assign(patient_id, assignment("110002"))
-    now = datetime.now(UTC)
-    cover = assignment(
-        "110003",
-        cover=True,
-        start=(now - timedelta(days=2)).isoformat(),
-        end=(now - timedelta(days=1)).isoformat(),
-    )
-    await care_plans.assign(patient_id, cover)
+    await care_plans.assign(patient_id, cover_that_ended("110003", days=2))
     await care_plans.post(care_plan(nhs, reviewed="2024-01-01"), role="system")
-    await housekeep(care_plans.engine, care_plans.app.state.registry, care_plans.settings.topic)
+    await care_plans.housekeep()
 
     catalogue = SchemaCatalogue.from_folder(SCHEMAS)
     async with care_plans.engine.connect() as conn:

@@ -16,7 +16,8 @@ import pytest
 
 from care_plans.worker import build_worker
 from carecoord_shared.events import Event, idempotent_producer, new_event, to_record
-from services.care_plans.tests.conftest import CarePlans, care_plan
+from services.care_plans.tests.builders import care_plan
+from services.care_plans.tests.conftest import CarePlans, entries
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +75,7 @@ async def _tasks(care_plans: CarePlans, nhs: str) -> list[dict[str, Any]]:
         f"/fhir/Task?patient:identifier=https://fhir.nhs.uk/Id/nhs-number|{nhs}",
         headers=care_plans.auth("system"),
     )
-    return [e["resource"] for e in response.json().get("entry", [])]
+    return entries(response)
 
 
 async def test_a_triaged_event_delivered_twice_adds_one_activity(

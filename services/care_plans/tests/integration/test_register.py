@@ -1,19 +1,12 @@
-"""The patient register: cohorts follow the Conditions on the register, changes are
-announced, and the risk score is shown with its inputs."""
+"""The patient register over REST: cohorts follow the Conditions on the register and a
+change of cohort is announced; what the register cannot place is refused."""
 
 from __future__ import annotations
 
 import orjson
 
-from services.care_plans.tests.conftest import (
-    ASTHMA,
-    DIABETES,
-    PRACTICE_B,
-    CarePlans,
-    condition,
-    new_nhs_number,
-    patient,
-)
+from services.care_plans.tests.builders import ASTHMA, DIABETES, condition, patient
+from services.care_plans.tests.conftest import CarePlans, new_nhs_number
 
 FRAILTY = "925831000000107"
 
@@ -34,21 +27,6 @@ async def test_cohorts_follow_conditions_and_changes_are_announced(care_plans: C
     assert changes[-1]["cohorts"] == ["long-term-condition", "frailty"]
     assert changes[-1]["nhsNumber"] == nhs
 
-    response = await care_plans.client.get(
-        f"/fhir/Patient/{created['id']}/$stratification", headers=care_plans.auth()
-    )
-    assert response.status_code == 200, response.text
-    parameters = {p["name"]: p for p in response.json()["parameter"] if p["name"] != "cohort"}
-    inputs = {
-        (p["name"], str(p.get("valueInteger", p.get("valueCoding", {}).get("code"))))
-        for p in parameters["input"]["part"]
-    }
-    assert {("condition", DIABETES), ("condition", ASTHMA), ("condition", FRAILTY)} <= inputs
-    age = next(int(v) for n, v in inputs if n == "age")
-    # 2 conditions + age 85+ (3) or 75-84 (2) + frailty 2
-    assert parameters["riskScore"]["valueInteger"] == 2 + (3 if age >= 85 else 2) + 2
-    assert parameters["sixMonthlyReview"]["valueBoolean"] is True
-
 
 async def test_register_refuses_what_it_cannot_place(care_plans: CarePlans) -> None:
     no_nhs = patient(new_nhs_number())
@@ -63,17 +41,3 @@ async def test_register_refuses_what_it_cannot_place(care_plans: CarePlans) -> N
             headers=care_plans.auth("system"),
         )
         assert response.status_code == 400, response.text
-    for url, status in (
-        ("/fhir/Patient/no-such/$stratification", 404),
-        ("/fhir/Patient/bad!id/$stratification", 400),
-    ):
-        assert (await care_plans.client.get(url, headers=care_plans.auth())).status_code == status
-
-
-async def test_a_gp_cannot_see_another_practices_stratification(care_plans: CarePlans) -> None:
-    patient_id, _ = await care_plans.registered()
-    response = await care_plans.client.get(
-        f"/fhir/Patient/{patient_id}/$stratification",
-        headers=care_plans.auth(organisation=PRACTICE_B),
-    )
-    assert response.status_code == 404

@@ -21,6 +21,8 @@ from services.referrals.tests.conftest import (
     NHS_NUMBER_SYSTEM,
     Referrals,
     SettingsFactory,
+    advice_line,
+    on_call,
     started_referrals,
 )
 from services.referrals.tests.flows import submit
@@ -54,40 +56,14 @@ async def lines(
             await running
 
 
-def _line(locality: str, phone: str) -> dict[str, Any]:
-    return {
-        "resourceType": "HealthcareService",
-        "active": True,
-        "type": [{"coding": [{"system": f"{LOCAL}/service-type", "code": "advice-line"}]}],
-        "specialty": [{"coding": [{"system": "http://snomed.info/sct", "code": "394811001"}]}],
-        "characteristic": [{"coding": [{"system": f"{LOCAL}/locality", "code": locality}]}],
-        "telecom": [{"system": "phone", "value": phone}],
-        "name": f"Elderly care advice line {locality}",
-    }
-
-
-def _on_call(line: str, name: str, rank: int, *times: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "resourceType": "PractitionerRole",
-        "active": True,
-        "practitioner": {"display": name},
-        "healthcareService": [{"reference": line}],
-        "telecom": [{"system": "phone", "value": f"07700 900{rank:03d}"}],
-        "availableTime": list(times),
-        "extension": [
-            {"url": f"{LOCAL}/StructureDefinition/ringing-order", "valuePositiveInt": rank}
-        ],
-    }
-
-
 WEEKDAYS = ["mon", "tue", "wed", "thu", "fri"]
 ALL_WEEK = [*WEEKDAYS, "sat", "sun"]
 
 
 @pytest.fixture(scope="module")
 async def rota(lines: Referrals) -> dict[str, str]:
-    line = await lines.create(_line("locality-1", "01632 960101"))
-    await lines.create(_line("locality-2", "01632 960199"))
+    line = await lines.create(advice_line("locality-1", "01632 960101"))
+    await lines.create(advice_line("locality-2", "01632 960199"))
     reference = f"HealthcareService/{line['id']}"
     day = {"daysOfWeek": WEEKDAYS, "availableStartTime": "08:00:00", "availableEndTime": "18:00:00"}
     night = {
@@ -96,9 +72,9 @@ async def rota(lines: Referrals) -> dict[str, str]:
         "availableEndTime": "08:00:00",
     }
     made = {
-        "day": await lines.create(_on_call(reference, "Dr Day", 1, day)),
-        "night": await lines.create(_on_call(reference, "Dr Night", 1, night)),
-        "backup": await lines.create(_on_call(reference, "Dr Backup", 2, {"allDay": True})),
+        "day": await lines.create(on_call(reference, "Dr Day", 1, day)),
+        "night": await lines.create(on_call(reference, "Dr Night", 1, night)),
+        "backup": await lines.create(on_call(reference, "Dr Backup", 2, {"allDay": True})),
     }
     return {"line": line["id"], **{k: v["id"] for k, v in made.items()}}
 

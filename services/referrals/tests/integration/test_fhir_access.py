@@ -96,6 +96,8 @@ async def _get_audited(
 
 
 def _ids(response: httpx.Response, mode: str | None = None) -> set[str]:
+    assert response.status_code == 200, response.text
+    assert response.json()["type"] == "searchset"
     return {
         e["resource"]["id"]
         for e in response.json().get("entry", [])

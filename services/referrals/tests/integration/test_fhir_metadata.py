@@ -53,6 +53,16 @@ def _resources(statement: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {entry["type"]: entry for entry in rest["resource"]}
 
 
+KERNEL_TYPES = {"AuditEvent", "Patient"}  # the audit trail; Patient only for $paramedic-summary
+"""Served by the kernel in every service (the audit trail: read and search, for
+information governance and the patient), not declared by referrals."""
+
+
+def _declared(statement: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The statement's entries for the types referrals itself declares."""
+    return {k: v for k, v in _resources(statement).items() if k not in KERNEL_TYPES}
+
+
 def test_metadata_is_a_valid_r4_capability_statement(statement: dict[str, Any]) -> None:
     model = CapabilityStatement.model_validate(statement)
 
@@ -62,7 +72,7 @@ def test_metadata_is_a_valid_r4_capability_statement(statement: dict[str, Any]) 
     assert statement["implementation"]["url"] == f"{BASE_URL}/fhir"
     (rest,) = statement["rest"]
     assert rest["mode"] == "server"
-    assert "interaction" not in rest  # no batch, transaction or system search is claimed
+    assert {i["code"] for i in rest["interaction"]} == {"transaction", "batch", "history-system"}
 
 
 def _registry(referrals: Referrals) -> FhirRegistry:
@@ -76,8 +86,9 @@ def test_metadata_lists_exactly_the_registered_types(
 ) -> None:
     registry = _registry(referrals)
 
+    assert set(_resources(statement)) - set(registry.definitions) == KERNEL_TYPES
     assert (
-        set(_resources(statement))
+        set(_declared(statement))
         == set(registry.definitions)
         == {
             "ServiceRequest",
@@ -96,8 +107,10 @@ def test_metadata_lists_each_types_declared_interactions_and_search_params(
 ) -> None:
     for definition in _registry(referrals).all():
         entry = _resources(statement)[definition.type]
+        history_type = {"history-type"} if "history-instance" in definition.interactions else set()
         assert {i["code"] for i in entry["interaction"]} == {
-            i.value for i in definition.interactions
+            *(i.value for i in definition.interactions),
+            *history_type,
         }
         assert {(p["name"], p["type"]) for p in entry["searchParam"]} == {
             ("_id", "token"),
@@ -109,11 +122,11 @@ def test_metadata_lists_each_types_declared_interactions_and_search_params(
 async def test_every_claimed_interaction_is_served(
     referrals: Referrals, statement: dict[str, Any]
 ) -> None:
-    for resource_type, entry in _resources(statement).items():
+    for resource_type, entry in _declared(statement).items():
         claimed = {i["code"] for i in entry["interaction"]}
         assert claimed == {
             "create", "read", "vread", "update", "patch", "delete", "history-instance",
-            "search-type",
+            "history-type", "search-type",
         }  # fmt: skip
         created = await referrals.create(_minimal(resource_type))
         url = f"/fhir/{resource_type}/{created['id']}"
@@ -133,9 +146,12 @@ async def test_every_claimed_interaction_is_served(
             ).status_code,
             (await referrals.client.get(f"{url}/_history", headers=auth)).status_code,
             (await referrals.client.get(f"/fhir/{resource_type}", headers=auth)).status_code,
+            (
+                await referrals.client.get(f"/fhir/{resource_type}/_history", headers=auth)
+            ).status_code,
             (await referrals.client.delete(url, headers=auth)).status_code,
         ]
-        assert statuses == [200, 200, 200, 200, 200, 200, 204], resource_type
+        assert statuses == [200, 200, 200, 200, 200, 200, 200, 204], resource_type
 
 
 async def test_every_claimed_search_parameter_is_accepted_under_strict_handling(
@@ -143,7 +159,7 @@ async def test_every_claimed_search_parameter_is_accepted_under_strict_handling(
 ) -> None:
     headers = {**referrals.auth(), "Prefer": "handling=strict"}
     refused = []
-    for resource_type, entry in _resources(statement).items():
+    for resource_type, entry in _declared(statement).items():
         for param in entry["searchParam"]:
             response = await referrals.client.get(
                 f"/fhir/{resource_type}",
@@ -160,7 +176,7 @@ async def test_every_claimed_include_and_revinclude_is_accepted(
 ) -> None:
     refused = []
     claims = 0
-    for resource_type, entry in _resources(statement).items():
+    for resource_type, entry in _declared(statement).items():
         for control, values in (
             ("_include", entry["searchInclude"]),
             ("_revinclude", entry["searchRevInclude"]),

@@ -11,8 +11,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from carecoord_shared.fhir.interactions import FhirInteractions
 from carecoord_shared.security.dev_issuer import DevIssuer
-from referrals.service.breach import scan
+from carecoord_shared.security.principal import system_principal
+from carecoord_shared.service import JobCall
+from referrals.jobs.breach_scan import JOB as BREACH_SCAN
 from services.referrals.tests.conftest import (
     Clock,
     Referrals,
@@ -23,6 +26,13 @@ from services.referrals.tests.conftest import (
 from services.referrals.tests.flows import events, message, state_of, submit, tasks_for, triage
 
 THURSDAY_BEFORE_EASTER = datetime(2026, 4, 2, 10, 0, tzinfo=UTC)
+
+
+async def scan(harness: Referrals) -> int:
+    """One run of the breach scan on the app's clock (as the worker runs it)."""
+    state = harness.app.state
+    fhir = FhirInteractions(harness.engine, state.registry)
+    return await BREACH_SCAN.run(JobCall(fhir, state.context, system_principal("referrals-worker")))
 
 
 @pytest.fixture(scope="module")
@@ -91,18 +101,17 @@ async def test_breach_imminent_then_breached_are_each_raised_once(
     clocked: Referrals, clock: Clock
 ) -> None:
     request = await submit(clocked, priority="urgent")  # due end of Wed 8 April
-    context, registry = clocked.app.state.referrals, clocked.app.state.registry
 
     clock.now = datetime(2026, 4, 7, 9, tzinfo=UTC)  # before the warning (end of Tue 7)
-    await scan(clocked.engine, registry, context)
+    await scan(clocked)
     assert "carecoord.referral.breach-imminent.v1" not in await events(clocked, request["id"])
     clock.now = datetime(2026, 4, 8, 9, tzinfo=UTC)
-    await scan(clocked.engine, registry, context)
-    await scan(clocked.engine, registry, context)
+    await scan(clocked)
+    await scan(clocked)
     (escalation,) = await tasks_for(clocked, request["id"], "escalation")
     clock.now = datetime(2026, 4, 9, 0, 1, tzinfo=UTC)
-    await scan(clocked.engine, registry, context)
-    await scan(clocked.engine, registry, context)
+    await scan(clocked)
+    await scan(clocked)
 
     raised = await events(clocked, request["id"])
     assert raised.count("carecoord.referral.breach-imminent.v1") == 1
@@ -119,7 +128,7 @@ async def test_a_paused_or_answered_request_never_breaches(
     await triage(clocked, answered["id"], "advice-given", note="Reassure")
 
     clock.now = THURSDAY_BEFORE_EASTER + timedelta(days=30)
-    await scan(clocked.engine, clocked.app.state.registry, clocked.app.state.referrals)
+    await scan(clocked)
 
     for request in (paused, answered):
         assert "carecoord.referral.breached.v1" not in await events(clocked, request["id"])
@@ -170,7 +179,7 @@ async def test_the_worker_runs_the_breach_scan_as_a_periodic_job(clocked: Referr
 
     request = await submit(clocked, priority="urgent")  # due 8 April 2026 (pinned clock)
     settings = clocked.app.state.settings.model_copy(update={"breach_scan_seconds": 0.05})
-    (job,) = build_worker(settings).jobs
+    (job,) = [j for j in build_worker(settings).jobs if j.name == "breach-scan"]
 
     await job.run(clocked.engine)  # the worker's own clock: long after April 2026
     await job.run(clocked.engine)

@@ -66,7 +66,10 @@ def _resource(registry: FhirRegistry, definition: ResourceDefinition) -> JsonObj
     )
     entry: JsonObject = {
         "type": definition.type,
-        "interaction": [{"code": i.value} for i in sorted(definition.interactions)],
+        "interaction": [
+            *({"code": i.value} for i in sorted(definition.interactions)),
+            *([{"code": "history-type"}] if Interaction.HISTORY in definition.interactions else []),
+        ],
         "versioning": "versioned-update",
         "readHistory": True,
         "updateCreate": Interaction.UPDATE in definition.interactions,
@@ -121,6 +124,11 @@ def capability_statement(
         "rest": [
             {
                 "mode": "server",
+                "interaction": [
+                    {"code": "transaction"},
+                    {"code": "batch"},
+                    {"code": "history-system"},
+                ],
                 "security": {
                     **({"extension": _oauth_uris(auth_server)} if auth_server else {}),
                     "service": [

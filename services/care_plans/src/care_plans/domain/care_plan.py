@@ -3,7 +3,7 @@
 A comprehensive plan is the one personalised care and support plan of a patient
 (DOMAIN.md, G3); condition-specific plans may sit beside it. Reviews: "at least
 annual; twice a year for diabetes or COPD (G1)". Reading these facts out of FHIR
-JSON is `service.plan_fhir`'s job; this module has no FHIR and no I/O.
+JSON is `fhir.care_plan`'s job; this module has no FHIR and no I/O.
 """
 
 from __future__ import annotations
@@ -40,3 +40,12 @@ def review_months(six_monthly: bool) -> int:
 
 def next_review_due(reviewed: date | None, six_monthly: bool) -> date | None:
     return None if reviewed is None else add_months(reviewed, review_months(six_monthly))
+
+
+@dataclass(frozen=True, slots=True)
+class DueReview:
+    """An active comprehensive plan whose review fell due on `due_on`."""
+
+    care_plan_id: str
+    patient_nhs: str
+    due_on: date

@@ -23,7 +23,6 @@ EXT_END_OF_LIFE = f"{LOCAL}/StructureDefinition/end-of-life-preferences"
 EXT_TARGET_VERSION = f"{LOCAL}/StructureDefinition/provenance-target-version"
 EXT_LOCALITY = f"{LOCAL}/StructureDefinition/patient-locality"
 EXT_TARGET_BAND = f"{LOCAL}/StructureDefinition/measure-target-band"
-EVENT_ID_SYSTEM = f"{LOCAL}/Id/source-event"
 
 DIABETES: dict[str, str] = {
     "73211009": "Diabetes mellitus",

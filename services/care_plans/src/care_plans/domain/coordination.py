@@ -69,3 +69,56 @@ def check_assignment(assignment: Assignment) -> None:
 
 def handover_reason(new: Assignment) -> str:
     return f"handover: {new.reason.strip()}"[:MAX_TEXT]
+
+
+@dataclass(frozen=True, slots=True)
+class AssignmentRecord:
+    """An assignment as recorded: its period, and when and why it ended early (if it did)."""
+
+    id: AssignmentId
+    patient_nhs: str
+    patient_id: str
+    kind: str
+    cover: bool
+    coordinator: Coordinator
+    period_start: datetime
+    period_end: datetime | None
+    reason: str
+    ended_at: datetime | None = None
+    ended_reason: str | None = None
+
+    @property
+    def running(self) -> bool:
+        return self.ended_at is None
+
+    def in_force(self, at: datetime) -> bool:
+        return (
+            self.period_start <= at
+            and (self.period_end is None or self.period_end > at)
+            and (self.ended_at is None or self.ended_at > at)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Coordination:
+    """The patient's CareTeam and EpisodeOfCare, rebuilt from their assignments."""
+
+    care_team_id: str
+    episode_id: str
+
+    @property
+    def care_team(self) -> str:
+        return f"CareTeam/{self.care_team_id}"
+
+
+def substantive_in_force(records: list[AssignmentRecord], at: datetime) -> AssignmentRecord | None:
+    """The care manager: the latest running substantive (not cover) assignment started by `at`."""
+    return next(
+        (r for r in reversed(records) if not r.cover and r.running and r.period_start <= at),
+        None,
+    )
+
+
+def ended_reason(record: AssignmentRecord) -> str:
+    """Why an assignment whose period ran out ended (the worker's clock ended it)."""
+    return "cover period ended" if record.cover else "assignment period ended"

@@ -85,3 +85,17 @@ def cohort_changes(
         tuple(c for c in COHORT_ORDER if c in new - old),
         tuple(c for c in COHORT_ORDER if c in old - new),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class RegisterEntry:
+    """One patient on the register, as the rules and worklists see them."""
+
+    nhs_number: str
+    patient_id: str
+    practice: str | None
+    locality: str | None
+    birth_date: date | None
+    cohorts: tuple[str, ...] = ()
+    risk_score: int = 0
+    six_monthly_review: bool = False

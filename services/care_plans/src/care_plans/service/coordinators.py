@@ -9,87 +9,54 @@ EpisodeOfCare are rebuilt, the handover is recorded as Provenance, the co-ordina
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from care_plans.domain.coordination import (
     Assignment,
+    AssignmentRecord,
     AssignmentRejected,
     check_assignment,
+    ended_reason,
     handover_reason,
 )
+from care_plans.domain.event_types import COORDINATOR_ASSIGNED, COORDINATOR_ENDED
+from care_plans.domain.relationships import CARE_TEAM
+from care_plans.fhir import provenance
 from care_plans.service import care_team
-from care_plans.service.announce import COORDINATOR_ASSIGNED, COORDINATOR_ENDED, announce
-from care_plans.service.provenance import author
+from care_plans.service.announcements import announce_about_patient
 from care_plans.service.provenance import record as record_provenance
-from care_plans.store import coordination as store
+from care_plans.store.coordination import AssignmentRepository
 from carecoord_shared.fhir.outcome import business_rule
 from carecoord_shared.fhir.unit_of_work import FhirTransaction
-from carecoord_shared.security import access
-
-_HANDOVER = "https://carecoord.example/fhir/CodeSystem/coordination-activity"
-
-
-def coordinator_of(row: Any) -> dict[str, Any]:
-    return {
-        "reference": row.coordinator_ref,
-        "display": row.display,
-        "sdsUserId": row.sds_user_id,
-        "phone": row.phone,
-    }
+from carecoord_shared.store.repository import StoredResource
 
 
 async def end_assignment(
-    tx: FhirTransaction, row: Any, at: datetime, reason: str, topic: str, team: str | None
+    tx: FhirTransaction, record: AssignmentRecord, at: datetime, reason: str
 ) -> None:
-    """End one running assignment: its row, its access grant, and the `ended` event."""
-    await store.end(tx.conn, row.id, at, reason)
-    if not await store.holds_running(tx.conn, row.patient_nhs, row.sds_user_id):
-        await access.end_grant(
-            tx.conn, row.patient_nhs, "user", row.sds_user_id, "care-team", at=at
-        )
-    await announce(
-        tx.conn,
-        topic,
+    """End one running assignment: its record, its access grant, and the `ended` event."""
+    assignments = tx.repository(AssignmentRepository)
+    await assignments.end(record.id, at, reason)
+    nhs_number, who = record.patient_nhs, record.coordinator
+    if not await assignments.holds_running(nhs_number, who.sds_user_id):
+        await tx.grants.end(nhs_number, "user", who.sds_user_id, CARE_TEAM, at=at)
+    known = await assignments.coordination_of(nhs_number)
+    await announce_about_patient(
+        tx,
         COORDINATOR_ENDED,
-        subject=f"Patient/{row.patient_id}",
-        nhs_number=row.patient_nhs,
-        data={
-            "patient": f"Patient/{row.patient_id}",
-            "careTeam": team,
-            "coordinator": coordinator_of(row),
-            "kind": row.kind,
-            "reason": reason,
-        },
-    )
-
-
-async def _record_handover(
-    tx: FhirTransaction, nhs_number: str, team: str, previous: Any, new: Assignment, at: datetime
-) -> None:
-    await record_provenance(
-        tx.conn,
-        tx.registry,
-        tx.principal,
+        record.patient_id,
         nhs_number,
-        {
-            "target": [{"reference": team}],
-            "occurredDateTime": at.isoformat().replace("+00:00", "Z"),
-            "activity": {"coding": [{"system": _HANDOVER, "code": "handover"}]},
-            "reason": [{"text": new.reason.strip()[:200]}],
-            "agent": [
-                author(tx.principal),
-                {"role": [{"text": "to"}], "who": {"reference": new.coordinator.reference}},
-            ],
-            "entity": [{"role": "source", "what": {"reference": previous.coordinator_ref}}],
-        },
+        careTeam=None if known is None else known.care_team,
+        coordinator=who.as_event(),
+        kind=record.kind,
+        reason=reason,
     )
 
 
-def _assigned(patient_id: str, team: str, new: Assignment, previous: Any) -> dict[str, Any]:
-    """The data of `coordinator.assigned` (docs/EVENTS.md)."""
+def _assigned(team: str, new: Assignment, previous: AssignmentRecord | None) -> dict[str, Any]:
+    """The data of `coordinator.assigned` (docs/EVENTS.md), after `patient`."""
     return {
-        "patient": f"Patient/{patient_id}",
         "careTeam": team,
         "coordinator": new.coordinator.as_event(),
         "kind": new.kind,
@@ -98,58 +65,55 @@ def _assigned(patient_id: str, team: str, new: Assignment, previous: Any) -> dic
             "start": new.start.isoformat(),
             "end": new.end.isoformat() if new.end else None,
         },
-        "previous": coordinator_of(previous) if previous is not None else None,
+        "previous": previous.coordinator.as_event() if previous is not None else None,
     }
 
 
+async def _locked_patient(tx: FhirTransaction, patient_id: str) -> tuple[StoredResource, str]:
+    patient = await tx.read("Patient", patient_id, lock=True)
+    if patient.patient_nhs is None:
+        raise business_rule("The patient has no NHS number", ("Patient.identifier",))
+    return patient, patient.patient_nhs
+
+
 async def assign_coordinator(
-    tx: FhirTransaction, patient_id: str, assignment: Assignment, topic: str
-) -> dict[str, Any]:
-    """Make `assignment` the patient's co-ordinator (or cover); returns the event data."""
+    tx: FhirTransaction, patient_id: str, assignment: Assignment, now: datetime
+) -> str:
+    """Make `assignment` the patient's co-ordinator (or cover); returns their CareTeam."""
     try:
         check_assignment(assignment)
     except AssignmentRejected as rejected:
         raise business_rule(rejected.message, (rejected.field,)) from None
-    patient = await tx.read("Patient", patient_id, lock=True)
-    nhs_number = patient.patient_nhs
-    if nhs_number is None:
-        raise business_rule("The patient has no NHS number", ("Patient.identifier",))
-    now = datetime.now(UTC)
-    previous = await store.running(tx.conn, nhs_number, assignment.cover)
+    patient, nhs_number = await _locked_patient(tx, patient_id)
+    assignments = tx.repository(AssignmentRepository)
+    previous = await assignments.running(nhs_number, assignment.cover)
     at = max(now, assignment.start)
     if previous is not None:
-        known = await store.team_of(tx.conn, nhs_number)
-        await end_assignment(tx, previous, at, handover_reason(assignment), topic, known)
-    await store.add(tx.conn, nhs_number, patient.id, assignment)
-    who = assignment.coordinator
-    await access.grant(
-        tx.conn,
+        await end_assignment(tx, previous, at, handover_reason(assignment))
+    await assignments.add(nhs_number, patient.id, assignment)
+    await tx.grants.grant(
         nhs_number,
         "user",
-        who.sds_user_id,
-        "care-team",
+        assignment.coordinator.sds_user_id,
+        CARE_TEAM,
         valid_from=assignment.start,
         valid_to=assignment.end,
     )
     team = await care_team.rebuild(tx, nhs_number, now)
     if previous is not None:
-        await _record_handover(tx, nhs_number, team, previous, assignment, at)
-    data = _assigned(patient.id, team, assignment, previous)
-    subject = str(data["patient"])
-    await announce(
-        tx.conn, topic, COORDINATOR_ASSIGNED, subject=subject, nhs_number=nhs_number, data=data
-    )
-    return data
+        handover = provenance.handover(tx.principal, team, previous, assignment, at)
+        await record_provenance(tx, nhs_number, handover, now)
+    data = _assigned(team, assignment, previous)
+    await announce_about_patient(tx, COORDINATOR_ASSIGNED, patient.id, nhs_number, **data)
+    return team
 
 
-async def lapse_ended_periods(tx: FhirTransaction, topic: str) -> int:
+async def lapse_ended_periods(tx: FhirTransaction, now: datetime) -> int:
     """End assignments whose period has run out (cover ends by itself); returns how many."""
-    now = datetime.now(UTC)
-    lapsed = await store.lapsed(tx.conn, now)
-    for row in lapsed:
-        reason = "cover period ended" if row.cover else "assignment period ended"
-        known = await store.team_of(tx.conn, row.patient_nhs)
-        await end_assignment(tx, row, row.period_end, reason, topic, known)
-    for nhs_number in sorted({row.patient_nhs for row in lapsed}):
+    lapsed = await tx.repository(AssignmentRepository).lapsed(now)
+    for record in lapsed:
+        assert record.period_end is not None  # only bounded assignments lapse
+        await end_assignment(tx, record, record.period_end, ended_reason(record))
+    for nhs_number in sorted({record.patient_nhs for record in lapsed}):
         await care_team.rebuild(tx, nhs_number, now)
     return len(lapsed)

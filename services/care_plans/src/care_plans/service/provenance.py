@@ -1,93 +1,52 @@
-"""Provenance: who contributed what to a patient's plan, and co-ordinator handovers.
+"""Recording Provenance: who contributed what to a patient's plan, and handovers.
 
-DOMAIN.md: "every contribution records who made it". The author is the caller of
-the write (their SDS user id and organisation), recorded by the service itself
-whatever the caller's scopes, so a contributor cannot skip it. R4 Provenance has no
-`patient` element, so the patient is a second `target` given by NHS number: that is
-what the access rule filters on (see `api.resources`).
+The service records it itself, whatever the caller's scopes, so a contributor cannot
+skip it: Provenance is read-only over REST, and is written here in the caller's unit
+of work as an operation that has made its own permission check would write it (the
+caller's relationship with the patient, validation and audit still apply).
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
-from care_plans.domain.codes import EXT_TARGET_VERSION, LOCAL
-from carecoord_shared.fhir.identifiers import NHS_NUMBER_SYSTEM, ODS_SYSTEM, SDS_USER_SYSTEM
-from carecoord_shared.fhir.registry import FhirRegistry
-from carecoord_shared.security import audit
-from carecoord_shared.security.principal import Principal
-from carecoord_shared.store import repository
-
-CLIENT_SYSTEM = f"{LOCAL}/Id/client"
-PATIENT_LOGIN_SYSTEM = f"{LOCAL}/Id/nhs-login-subject"
-_OPERATION = "http://terminology.hl7.org/CodeSystem/v3-DataOperation"
-_PARTICIPANT = "http://terminology.hl7.org/CodeSystem/provenance-participant-type"
-_ACTIVITY = {"create": "CREATE", "update": "UPDATE", "delete": "DELETE"}
+from care_plans.fhir import provenance as shapes
+from carecoord_shared.fhir.unit_of_work import FhirTransaction
+from carecoord_shared.store.repository import StoredResource
 
 
-def author(principal: Principal) -> dict[str, Any]:
-    system = {"staff": SDS_USER_SYSTEM, "system": CLIENT_SYSTEM}.get(
-        principal.kind, PATIENT_LOGIN_SYSTEM
-    )
-    agent: dict[str, Any] = {
-        "type": {"coding": [{"system": _PARTICIPANT, "code": "author"}]},
-        "who": {"identifier": {"system": system, "value": principal.subject}},
-    }
-    if principal.organisation:
-        agent["onBehalfOf"] = {
-            "identifier": {"system": ODS_SYSTEM, "value": principal.organisation}
-        }
-    return agent
+@contextmanager
+def _as_service(tx: FhirTransaction) -> Iterator[None]:
+    """Let the unit of work write a type that is read-only over REST, for one write.
+
+    The kernel offers this to operations (`FhirInteractions.operation`); a REST write
+    that records Provenance as its consequence needs it for that one resource."""
+    authorised = tx.authorised
+    tx.authorised = True
+    try:
+        yield
+    finally:
+        tx.authorised = authorised
 
 
-def patient_target(nhs_number: str) -> dict[str, Any]:
-    return {"type": "Patient", "identifier": {"system": NHS_NUMBER_SYSTEM, "value": nhs_number}}
-
-
-async def record(
-    conn: AsyncConnection,
-    registry: FhirRegistry,
-    principal: Principal,
-    nhs_number: str,
-    body: dict[str, Any],
-) -> str:
-    """Store a Provenance about the patient (audited); returns its reference."""
-    definition = registry.get("Provenance")
-    assert definition is not None
-    body = {
-        "resourceType": "Provenance",
-        "recorded": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
-        **body,
-    }
-    body["target"] = [*body.get("target", []), patient_target(nhs_number)]
-    stored = await repository.create(conn, definition, body)
-    await audit.record(conn, principal, "C", stored.reference, [nhs_number])
+async def record(tx: FhirTransaction, nhs_number: str, body: dict[str, Any], now: datetime) -> str:
+    """Store a Provenance about the patient; returns its reference."""
+    with _as_service(tx):
+        stored, _ = await tx.create("Provenance", shapes.provenance(nhs_number, now, body))
     return stored.reference
 
 
 async def record_contribution(
-    conn: AsyncConnection,
-    registry: FhirRegistry,
-    principal: Principal,
-    nhs_number: str,
-    target: str,
-    version_id: int,
-    kind: str,
-) -> str:
-    """A contribution: `target` (unversioned, so `Provenance?target=CarePlan/x` finds every
-    contribution; the kernel's reference index does not strip `_history`) at `version_id`."""
-    version = {"url": EXT_TARGET_VERSION, "valueString": str(version_id)}
-    return await record(
-        conn,
-        registry,
-        principal,
-        nhs_number,
-        {
-            "target": [{"reference": target, "extension": [version]}],
-            "activity": {"coding": [{"system": _OPERATION, "code": _ACTIVITY[kind]}]},
-            "agent": [author(principal)],
-        },
+    tx: FhirTransaction, stored: StoredResource, created: bool, now: datetime
+) -> None:
+    """The write of `stored` by the unit of work's caller, as a contribution."""
+    if stored.patient_nhs is None:
+        return
+    kind: shapes.ContributionKind = (
+        "delete" if stored.deleted else "create" if created else "update"
     )
+    body = shapes.contribution(tx.principal, stored.reference, stored.version_id, kind)
+    await record(tx, stored.patient_nhs, body, now)

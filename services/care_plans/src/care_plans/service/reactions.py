@@ -1,71 +1,54 @@
 """What other services' facts do to a patient's care plan.
 
-- referrals `triaged` with outcome advice-given or accepted: an activity (Task) about
-  the request, linked to the patient's active comprehensive plan;
-- MDT `action-assigned`: the action becomes a plan activity owned by its owner;
-- MDT `outcome-recorded` with `planReviewed`: counts as the plan's review.
-Writes go through a FhirTransaction on the consumer's connection as this service's
-worker (a system caller), so validation, Provenance, audit and outbox events are the
-same as for any other write. Activities are keyed by the fact that caused them
-(`source-event` identifier + If-None-Exist), so even a re-sent duplicate under a new
-event id adds nothing; the kernel inbox already skips a redelivered event id.
+- an activity (Task made by `fhir.activities` from a referral or MDT fact), linked to
+  the patient's active comprehensive plan, announced as `careplan.activity-added`;
+- an MDT outcome that reviewed the plan: the plan's last review date.
+Writes go through the kernel as REST writes would (`tx.write`), so validation,
+Provenance, audit, the plan index and `careplan.revised` are the same as for any
+other write. Activities are keyed by the fact that caused them (If-None-Exist), so
+even a re-sent duplicate under a new event id adds nothing.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from care_plans.domain.codes import EVENT_ID_SYSTEM, EXT_LAST_REVIEWED
-from care_plans.service.announce import ACTIVITY_ADDED, announce
-from care_plans.store import plans
-from carecoord_shared.fhir.identifiers import NHS_NUMBER_SYSTEM, UBRN_SYSTEM
+from care_plans.domain.codes import EXT_LAST_REVIEWED
+from care_plans.domain.event_types import ACTIVITY_ADDED
+from care_plans.fhir.activities import source_key
+from care_plans.store.plans import PlanIndexRepository
+from carecoord_shared.fhir.registry import Write
 from carecoord_shared.fhir.unit_of_work import FhirTransaction
-from carecoord_shared.security.principal import Principal
-from carecoord_shared.security.scopes import parse_scopes
 
-WORKER = Principal(
-    subject="care_plans-worker",
-    kind="system",
-    role="system",
-    organisation=None,
-    nhs_number=None,
-    scopes=parse_scopes("system/*.cruds"),
-)
 Json = dict[str, Any]
+PlanChange = Callable[[Json], None]
 
 
-def activity_task(nhs_number: str, key: str, description: str, status: str) -> Json:
-    return {
-        "resourceType": "Task",
-        "identifier": [{"system": EVENT_ID_SYSTEM, "value": key}],
-        "status": status,
-        "intent": "plan",
-        "description": description[:1000],
-        "for": {"identifier": {"system": NHS_NUMBER_SYSTEM, "value": nhs_number}},
-    }
-
-
-async def add_activity(
-    tx: FhirTransaction, nhs_number: str, task: Json, source: str, topic: str
-) -> str | None:
-    """Create the activity once and link it to the active comprehensive plan, if any."""
-    plan_id = await plans.active_comprehensive(tx.conn, nhs_number)
-    if plan_id is not None:
-        task["focus"] = {"reference": f"CarePlan/{plan_id}"}
-    key = task["identifier"][0]["value"]
-    stored, created = await tx.create(
-        "Task", task, if_none_exist=f"identifier={EVENT_ID_SYSTEM}|{key}"
-    )
-    if not created or plan_id is None:
-        return None
+async def _revise_plan(tx: FhirTransaction, plan_id: str, change: PlanChange) -> None:
+    """One new version of the plan, `change(body)` applied to the current one."""
     plan = await tx.read("CarePlan", plan_id, lock=True)
     body = plan.as_json()
     body.pop("meta", None)
-    body["activity"] = [*body.get("activity", []), {"reference": {"reference": stored.reference}}]
-    await tx.update("CarePlan", plan_id, body, if_match=plan.version_id)
-    await announce(
-        tx.conn,
-        topic,
+    change(body)
+    await tx.write(Write("update", "CarePlan", plan_id, body, if_match=plan.version_id))
+
+
+async def add_activity(tx: FhirTransaction, nhs_number: str, task: Json, source: str) -> str | None:
+    """Create the activity once and link it to the active comprehensive plan, if any;
+    returns the new activity's reference (None when it existed or there is no plan)."""
+    plan_id = await tx.repository(PlanIndexRepository).active_comprehensive(nhs_number)
+    if plan_id is not None:
+        task["focus"] = {"reference": f"CarePlan/{plan_id}"}
+    write = Write("create", "Task", None, task, if_none_exist=source_key(task))
+    stored, created = await tx.write(write)
+    if stored is None or not created or plan_id is None:
+        return None
+    link = {"reference": {"reference": stored.reference}}
+    await _revise_plan(
+        tx, plan_id, lambda body: body.update(activity=[*body.get("activity", []), link])
+    )
+    await tx.outbox.announce(
         ACTIVITY_ADDED,
         subject=f"CarePlan/{plan_id}",
         nhs_number=nhs_number,
@@ -74,55 +57,18 @@ async def add_activity(
     return stored.reference
 
 
-def triage_activity(data: Json) -> Json | None:
-    outcome, nhs_number = data.get("outcome"), data.get("nhsNumber")
-    request = data.get("serviceRequest")
-    if outcome not in ("advice-given", "accepted") or not isinstance(nhs_number, str):
-        return None
-    if not isinstance(request, str):
-        return None
-    text = (
-        "Specialist advice given in reply to an advice & guidance request"
-        if outcome == "advice-given"
-        else "Referral accepted by the specialist service: appointment to be booked"
-    )
-    task = activity_task(
-        nhs_number,
-        f"{request}#{outcome}",
-        text,
-        "completed" if outcome == "advice-given" else "requested",
-    )
-    if isinstance(data.get("ubrn"), str):
-        task["basedOn"] = [
-            {"type": "ServiceRequest", "identifier": {"system": UBRN_SYSTEM, "value": data["ubrn"]}}
-        ]
-    return task
+def _reviewed_on(reviewed_on: str) -> PlanChange:
+    def change(body: Json) -> None:
+        others = [e for e in body.get("extension", []) if e.get("url") != EXT_LAST_REVIEWED]
+        body["extension"] = [*others, {"url": EXT_LAST_REVIEWED, "valueDateTime": reviewed_on}]
 
-
-def mdt_action_activity(data: Json) -> Json | None:
-    nhs_number, action = data.get("nhsNumber"), data.get("action")
-    if not isinstance(nhs_number, str) or not isinstance(action, str):
-        return None
-    task = activity_task(
-        nhs_number, f"mdt:{action}", str(data.get("description") or "MDT action"), "requested"
-    )
-    owner = data.get("owner") or {}
-    if isinstance(owner.get("display"), str):
-        task["owner"] = {"display": owner["display"]}
-    if isinstance(data.get("dueOn"), str):
-        task["restriction"] = {"period": {"end": data["dueOn"]}}
-    return task
+    return change
 
 
 async def record_review(tx: FhirTransaction, nhs_number: str, reviewed_on: str) -> bool:
     """The MDT reviewed the plan: set its last review date (one new plan version)."""
-    plan_id = await plans.active_comprehensive(tx.conn, nhs_number)
+    plan_id = await tx.repository(PlanIndexRepository).active_comprehensive(nhs_number)
     if plan_id is None:
         return False
-    plan = await tx.read("CarePlan", plan_id, lock=True)
-    body = plan.as_json()
-    body.pop("meta", None)
-    others = [e for e in body.get("extension", []) if e.get("url") != EXT_LAST_REVIEWED]
-    body["extension"] = [*others, {"url": EXT_LAST_REVIEWED, "valueDateTime": reviewed_on}]
-    await tx.update("CarePlan", plan_id, body, if_match=plan.version_id)
+    await _revise_plan(tx, plan_id, _reviewed_on(reviewed_on))
     return True

@@ -1,120 +1,73 @@
-"""Keeping the register's cohorts and risk score current as Patients and Conditions change.
+"""Keeping the register's cohorts and risk score current as Patients, Conditions and
+referral activity change.
 
-Runs inside the write's transaction (a change hook), so the read model and the
+Runs inside the unit of work of the change, so the read model and the
 `patient.cohort-changed` event commit with the change that caused them. The score
 and its inputs are defined in `domain.register`.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-from typing import Any
+from datetime import date
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
-from care_plans.domain.codes import EXT_LOCALITY, SNOMED
+from care_plans.domain.event_types import COHORT_CHANGED
 from care_plans.domain.register import (
+    RegisterEntry,
     RiskInputs,
     Stratification,
     age_on,
     cohort_changes,
     stratify,
 )
-from care_plans.service.announce import COHORT_CHANGED, announce
-from care_plans.service.registration import record_registration, registered_practice
-from care_plans.store import register as store
-from carecoord_shared.fhir.registry import Change, WriteContext
-
-_ACTIVE = {None, "active", "recurrence", "relapse"}
-
-
-def _active_codes(conditions: list[dict[str, Any]]) -> frozenset[str]:
-    codes: set[str] = set()
-    for condition in conditions:
-        status = next(
-            (c.get("code") for c in (condition.get("clinicalStatus") or {}).get("coding", [])),
-            None,
-        )
-        if status not in _ACTIVE:
-            continue
-        for coding in (condition.get("code") or {}).get("coding") or []:
-            if coding.get("system") == SNOMED and isinstance(coding.get("code"), str):
-                codes.add(coding["code"])
-    return frozenset(codes)
+from care_plans.fhir.register import active_codes
+from care_plans.service.announcements import announce_about_patient
+from care_plans.store.referral_activity import ReferralActivityRepository
+from care_plans.store.register import RegisterRepository
+from carecoord_shared.fhir.unit_of_work import FhirTransaction
 
 
 async def stratification_of(
-    conn: AsyncConnection, nhs_number: str, birth_date: date | None, today: date
+    tx: FhirTransaction, nhs_number: str, birth_date: date | None, today: date
 ) -> Stratification:
-    conditions = await store.resources_of(conn, "Condition", nhs_number)
+    conditions = await tx.repository(RegisterRepository).conditions_of(nhs_number)
+    activity = tx.repository(ReferralActivityRepository)
     inputs = RiskInputs(
-        condition_codes=_active_codes(conditions),
+        condition_codes=active_codes(conditions),
         age=age_on(birth_date, today),
-        recent_requests=await store.recent_requests(conn, nhs_number, today),
+        recent_requests=await activity.recent_requests(nhs_number, today),
     )
     return stratify(inputs)
 
 
-async def restratify(conn: AsyncConnection, nhs_number: str, topic: str) -> None:
+async def restratify(tx: FhirTransaction, nhs_number: str, today: date) -> None:
     """Recompute one patient's cohorts and score; announce a change of cohorts."""
-    entry = await store.register_entry(conn, nhs_number)
+    register = tx.repository(RegisterRepository)
+    entry = await register.entry(nhs_number)
     if entry is None:
         return
-    result = await stratification_of(conn, nhs_number, entry.birth_date, datetime.now(UTC).date())
-    await store.save_stratification(
-        conn, nhs_number, result.cohorts, result.risk_score, result.six_monthly_review
+    result = await stratification_of(tx, nhs_number, entry.birth_date, today)
+    await register.save_stratification(
+        nhs_number, result.cohorts, result.risk_score, result.six_monthly_review
     )
     entered, left = cohort_changes(entry.cohorts, result.cohorts)
     if entered or left:
-        await announce(
-            conn,
-            topic,
+        await announce_about_patient(
+            tx,
             COHORT_CHANGED,
-            subject=f"Patient/{entry.patient_id}",
-            nhs_number=nhs_number,
-            data={
-                "patient": f"Patient/{entry.patient_id}",
-                "cohorts": list(result.cohorts),
-                "entered": list(entered),
-                "left": list(left),
-                "riskScore": result.risk_score,
-            },
+            entry.patient_id,
+            nhs_number,
+            cohorts=list(result.cohorts),
+            entered=list(entered),
+            left=list(left),
+            riskScore=result.risk_score,
         )
 
 
-def _locality(patient: dict[str, Any]) -> str | None:
-    for extension in patient.get("extension") or []:
-        if extension.get("url") == EXT_LOCALITY and isinstance(extension.get("valueString"), str):
-            return str(extension["valueString"])
-    return None
+async def enrol(tx: FhirTransaction, entry: RegisterEntry, today: date) -> None:
+    """Put the patient on the register (or move them) and recompute their cohorts."""
+    await tx.repository(RegisterRepository).enrol(entry)
+    await restratify(tx, entry.nhs_number, today)
 
 
-def birth_date_of(patient: dict[str, Any]) -> date | None:
-    text = patient.get("birthDate")
-    if isinstance(text, str) and len(text) == 10:
-        return date.fromisoformat(text)
-    return None
-
-
-async def on_patient_change(context: WriteContext, change: Change, *, topic: str) -> None:
-    await record_registration(context, change, topic=topic)
-    if change.patient_nhs is None:
-        return
-    if change.resource is None:
-        await store.remove_patient(context.conn, change.patient_nhs)
-        return
-    patient = change.resource
-    await store.upsert_patient(
-        context.conn,
-        change.patient_nhs,
-        change.id,
-        registered_practice(patient),
-        _locality(patient),
-        birth_date_of(patient),
-    )
-    await restratify(context.conn, change.patient_nhs, topic)
-
-
-async def on_condition_change(context: WriteContext, change: Change, *, topic: str) -> None:
-    if change.patient_nhs is not None:
-        await restratify(context.conn, change.patient_nhs, topic)
+async def remove(tx: FhirTransaction, nhs_number: str) -> None:
+    await tx.repository(RegisterRepository).remove(nhs_number)

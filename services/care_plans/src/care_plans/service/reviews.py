@@ -1,31 +1,29 @@
 """The review clock: announcing plans whose review has fallen due.
 
-Run periodically by the worker. Each due plan is announced once per due date
-(`review_due_announced`), so the job can run as often as it likes and several
-workers can run it at once (rows are claimed with SKIP LOCKED).
+Run periodically by the worker (`jobs.review_due`). Each due plan is announced once
+per due date, so the job can run as often as it likes and several workers can run
+it at once (plans are claimed with SKIP LOCKED).
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import date
 
-from sqlalchemy.ext.asyncio import AsyncConnection
+from care_plans.domain.event_types import REVIEW_DUE
+from care_plans.store.plans import PlanIndexRepository
+from carecoord_shared.fhir.unit_of_work import FhirTransaction
 
-from care_plans.service.announce import REVIEW_DUE, announce
-from care_plans.store import plans as store
 
-
-async def announce_due_reviews(conn: AsyncConnection, topic: str) -> int:
-    today = datetime.now(UTC).date()
-    due = await store.due_unannounced(conn, today)
-    for row in sorted(due, key=lambda r: r.patient_nhs):
-        await announce(
-            conn,
-            topic,
+async def announce_due_reviews(tx: FhirTransaction, today: date) -> int:
+    index = tx.repository(PlanIndexRepository)
+    due = await index.due_unannounced(today)
+    for review in due:
+        plan = f"CarePlan/{review.care_plan_id}"
+        await tx.outbox.announce(
             REVIEW_DUE,
-            subject=f"CarePlan/{row.care_plan_id}",
-            nhs_number=row.patient_nhs,
-            data={"carePlan": f"CarePlan/{row.care_plan_id}", "dueOn": row.due_on.isoformat()},
+            subject=plan,
+            nhs_number=review.patient_nhs,
+            data={"carePlan": plan, "dueOn": review.due_on.isoformat()},
         )
-        await store.mark_announced(conn, row.care_plan_id, row.due_on)
+        await index.mark_announced(review.care_plan_id, review.due_on)
     return len(due)

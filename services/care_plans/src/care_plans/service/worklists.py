@@ -1,32 +1,31 @@
 """Worklists and caseloads for one caller: their access rule applied in the query, and
-every listed patient audited as a search would be."""
+every listed resource audited as a search would be."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from care_plans.domain.areas import Area
-from care_plans.store import worklists as store
+from care_plans.store.worklists import WorklistRepository
 from carecoord_shared.fhir.unit_of_work import FhirTransaction
 from carecoord_shared.store.repository import StoredResource
 
 
 async def caseload(
-    tx: FhirTransaction, area: Area, coordinator: str | None
+    tx: FhirTransaction, area: Area, coordinator: str | None, now: datetime
 ) -> list[StoredResource]:
-    found = await store.caseload(tx.conn, tx.rule, area, coordinator, datetime.now(UTC))
+    found = await tx.repository(WorklistRepository).caseload(tx.principal, area, coordinator, now)
     await tx.audit("E", "Patient/$caseload", found)
     return found
 
 
-async def unassigned(tx: FhirTransaction, area: Area) -> list[StoredResource]:
-    found = await store.unassigned_ltc(tx.conn, tx.rule, area, datetime.now(UTC))
+async def unassigned(tx: FhirTransaction, area: Area, now: datetime) -> list[StoredResource]:
+    found = await tx.repository(WorklistRepository).unassigned(tx.principal, area, now)
     await tx.audit("E", "Patient/$unassigned-coordinator", found)
     return found
 
 
-async def overdue(tx: FhirTransaction, area: Area, as_of: date | None) -> list[StoredResource]:
-    day = as_of or datetime.now(UTC).date()
-    found = await store.overdue_reviews(tx.conn, tx.rule, area, day)
+async def overdue(tx: FhirTransaction, area: Area, as_of: date) -> list[StoredResource]:
+    found = await tx.repository(WorklistRepository).overdue_reviews(tx.principal, area, as_of)
     await tx.audit("E", "CarePlan/$overdue-review", found)
     return found

@@ -13,10 +13,16 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import ColumnElement
-from sqlalchemy.ext.asyncio import AsyncConnection
 
-from care_plans.domain.coordination import Assignment, AssignmentId
+from care_plans.domain.coordination import (
+    Assignment,
+    AssignmentId,
+    AssignmentRecord,
+    Coordination,
+    Coordinator,
+)
 from care_plans.store.tables import care_coordination, coordinator_assignment
+from carecoord_shared.ports import Repository
 
 rows = coordinator_assignment.c
 
@@ -29,88 +35,101 @@ def in_force(at: Any) -> ColumnElement[bool]:
     )
 
 
-async def running(conn: AsyncConnection, patient_nhs: str, cover: bool) -> Any:
-    query = sa.select(coordinator_assignment).where(
-        rows.patient_nhs == patient_nhs, rows.cover.is_(cover), rows.ended_at.is_(None)
+def record_of(row: Any) -> AssignmentRecord:
+    return AssignmentRecord(
+        id=AssignmentId(int(row.id)),
+        patient_nhs=row.patient_nhs,
+        patient_id=row.patient_id,
+        kind=row.kind,
+        cover=row.cover,
+        coordinator=Coordinator(row.coordinator_ref, row.display, row.sds_user_id, row.phone),
+        period_start=row.period_start,
+        period_end=row.period_end,
+        reason=row.reason,
+        ended_at=row.ended_at,
+        ended_reason=row.ended_reason,
     )
-    return (await conn.execute(query.with_for_update())).first()
 
 
-async def holds_running(conn: AsyncConnection, patient_nhs: str, sds_user_id: str) -> bool:
-    found = await conn.scalar(
-        sa.select(rows.id).where(
-            rows.patient_nhs == patient_nhs,
-            rows.sds_user_id == sds_user_id,
-            rows.ended_at.is_(None),
+class AssignmentRepository(Repository):
+    """Who co-ordinates each patient, and since when; and their CareTeam/EpisodeOfCare ids."""
+
+    async def running(self, patient_nhs: str, cover: bool) -> AssignmentRecord | None:
+        """The running co-ordinator (or cover), locked until the unit of work ends."""
+        query = sa.select(coordinator_assignment).where(
+            rows.patient_nhs == patient_nhs, rows.cover.is_(cover), rows.ended_at.is_(None)
         )
-    )
-    return found is not None
+        row = (await self._conn.execute(query.with_for_update())).first()
+        return None if row is None else record_of(row)
 
-
-async def end(conn: AsyncConnection, assignment_id: int, at: datetime, reason: str) -> None:
-    await conn.execute(
-        sa.update(coordinator_assignment)
-        .where(rows.id == assignment_id)
-        .values(ended_at=at, ended_reason=reason)
-    )
-
-
-async def add(
-    conn: AsyncConnection, patient_nhs: str, patient_id: str, assignment: Assignment
-) -> AssignmentId:
-    who = assignment.coordinator
-    new_id = await conn.scalar(
-        sa.insert(coordinator_assignment)
-        .values(
-            patient_nhs=patient_nhs,
-            patient_id=patient_id,
-            kind=assignment.kind,
-            cover=assignment.cover,
-            coordinator_ref=who.reference,
-            display=who.display,
-            sds_user_id=who.sds_user_id,
-            phone=who.phone,
-            period_start=assignment.start,
-            period_end=assignment.end,
-            reason=assignment.reason,
+    async def holds_running(self, patient_nhs: str, sds_user_id: str) -> bool:
+        found = await self._conn.scalar(
+            sa.select(rows.id).where(
+                rows.patient_nhs == patient_nhs,
+                rows.sds_user_id == sds_user_id,
+                rows.ended_at.is_(None),
+            )
         )
-        .returning(rows.id)
-    )
-    return AssignmentId(int(new_id or 0))
+        return found is not None
 
-
-async def history(conn: AsyncConnection, patient_nhs: str) -> list[Any]:
-    query = sa.select(coordinator_assignment).where(rows.patient_nhs == patient_nhs)
-    return list(await conn.execute(query.order_by(rows.id)))
-
-
-async def lapsed(conn: AsyncConnection, now: datetime, limit: int = 200) -> list[Any]:
-    """Running assignments whose period has ended by itself (cover, mostly)."""
-    query = (
-        sa.select(coordinator_assignment)
-        .where(rows.ended_at.is_(None), rows.period_end <= now)
-        .order_by(rows.patient_nhs)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
-    return list(await conn.execute(query))
-
-
-async def coordination_of(conn: AsyncConnection, patient_nhs: str) -> Any:
-    query = sa.select(care_coordination).where(care_coordination.c.patient_nhs == patient_nhs)
-    return (await conn.execute(query)).first()
-
-
-async def remember_coordination(
-    conn: AsyncConnection, patient_nhs: str, care_team_id: str, episode_id: str
-) -> None:
-    await conn.execute(
-        sa.insert(care_coordination).values(
-            patient_nhs=patient_nhs, care_team_id=care_team_id, episode_id=episode_id
+    async def end(self, assignment_id: AssignmentId, at: datetime, reason: str) -> None:
+        await self._conn.execute(
+            sa.update(coordinator_assignment)
+            .where(rows.id == assignment_id)
+            .values(ended_at=at, ended_reason=reason)
         )
-    )
 
+    async def add(self, patient_nhs: str, patient_id: str, assignment: Assignment) -> AssignmentId:
+        who = assignment.coordinator
+        new_id = await self._conn.scalar(
+            sa.insert(coordinator_assignment)
+            .values(
+                patient_nhs=patient_nhs,
+                patient_id=patient_id,
+                kind=assignment.kind,
+                cover=assignment.cover,
+                coordinator_ref=who.reference,
+                display=who.display,
+                sds_user_id=who.sds_user_id,
+                phone=who.phone,
+                period_start=assignment.start,
+                period_end=assignment.end,
+                reason=assignment.reason,
+            )
+            .returning(rows.id)
+        )
+        return AssignmentId(int(new_id or 0))
 
-async def team_of(conn: AsyncConnection, patient_nhs: str) -> str | None:
-    known = await coordination_of(conn, patient_nhs)
-    return None if known is None else f"CareTeam/{known.care_team_id}"
+    async def history(self, patient_nhs: str) -> list[AssignmentRecord]:
+        """Every assignment of the patient, oldest first."""
+        query = sa.select(coordinator_assignment).where(rows.patient_nhs == patient_nhs)
+        return [record_of(row) for row in await self._conn.execute(query.order_by(rows.id))]
+
+    async def lapsed(self, now: datetime, limit: int = 200) -> list[AssignmentRecord]:
+        """Running assignments whose period has ended by itself (cover, mostly), claimed
+        with SKIP LOCKED so two workers never end the same one."""
+        query = (
+            sa.select(coordinator_assignment)
+            .where(rows.ended_at.is_(None), rows.period_end <= now)
+            .order_by(rows.patient_nhs, rows.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return [record_of(row) for row in await self._conn.execute(query)]
+
+    async def coordination_of(self, patient_nhs: str) -> Coordination | None:
+        table = care_coordination.c
+        query = sa.select(table.care_team_id, table.episode_id).where(
+            table.patient_nhs == patient_nhs
+        )
+        row = (await self._conn.execute(query)).first()
+        return None if row is None else Coordination(row.care_team_id, row.episode_id)
+
+    async def remember_coordination(self, patient_nhs: str, coordination: Coordination) -> None:
+        await self._conn.execute(
+            sa.insert(care_coordination).values(
+                patient_nhs=patient_nhs,
+                care_team_id=coordination.care_team_id,
+                episode_id=coordination.episode_id,
+            )
+        )

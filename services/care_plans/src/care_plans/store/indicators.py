@@ -10,11 +10,11 @@ from datetime import UTC, date, datetime, time
 
 import sqlalchemy as sa
 from sqlalchemy import ColumnElement
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from care_plans.domain.areas import Area
 from care_plans.store.plans import plans
 from care_plans.store.worklists import has_coordinator, in_area, in_ltc_cohort, register
+from carecoord_shared.ports import Repository
 
 
 def _months_before(at: datetime, six_monthly: ColumnElement[bool] | None) -> ColumnElement[bool]:
@@ -43,12 +43,13 @@ def numerator_condition(code: str, at: datetime) -> ColumnElement[bool]:
     return _plan(at, plans.co_developed, plans.goal_count > 0, _months_before(at, None))
 
 
-async def population(
-    conn: AsyncConnection, code: str, area: Area, period_end: date
-) -> tuple[int, int]:
-    """(numerator, denominator) of indicator `code` at the end of the period's last day."""
-    at = datetime.combine(period_end, time.max, tzinfo=UTC)
-    numerator = sa.func.count().filter(numerator_condition(code, at))
-    query = sa.select(numerator, sa.func.count()).where(in_ltc_cohort(), *in_area(area))
-    row = (await conn.execute(query)).one()
-    return int(row[0]), int(row[1])
+class IndicatorRepository(Repository):
+    """Aggregates only: nothing about an individual patient leaves it."""
+
+    async def population(self, code: str, area: Area, period_end: date) -> tuple[int, int]:
+        """(numerator, denominator) of indicator `code` at the end of the period's last day."""
+        at = datetime.combine(period_end, time.max, tzinfo=UTC)
+        numerator = sa.func.count().filter(numerator_condition(code, at))
+        query = sa.select(numerator, sa.func.count()).where(in_ltc_cohort(), *in_area(area))
+        row = (await self._conn.execute(query)).one()
+        return int(row[0]), int(row[1])

@@ -13,11 +13,11 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import ColumnElement
-from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncConnection
 
-from care_plans.domain.care_plan import PlanFacts
+from care_plans.domain.care_plan import DueReview, PlanFacts
 from care_plans.store.tables import care_plan_index, patient_register
+from care_plans.store.upsert import upsert
+from carecoord_shared.ports import Repository
 
 plans = care_plan_index.c
 
@@ -31,91 +31,70 @@ def due_date() -> ColumnElement[Any]:
     return sa.cast(plans.last_reviewed + interval, sa.Date)
 
 
-async def other_active_comprehensive(
-    conn: AsyncConnection, patient_nhs: str, plan_id: str
-) -> str | None:
-    found = await conn.scalar(
-        sa.select(plans.care_plan_id).where(
-            plans.patient_nhs == patient_nhs,
-            plans.comprehensive,
-            plans.active,
-            plans.care_plan_id != plan_id,
-        )
-    )
-    return None if found is None else str(found)
+class PlanIndexRepository(Repository):
+    """What the rules need to know about every plan, without reading the plans."""
 
-
-async def save(conn: AsyncConnection, plan_id: str, patient_nhs: str, facts: PlanFacts) -> None:
-    values = {
-        "care_plan_id": plan_id,
-        "patient_nhs": patient_nhs,
-        "comprehensive": facts.comprehensive,
-        "active": facts.active,
-        "co_developed": facts.co_developed,
-        "agreed": facts.agreed,
-        "goal_count": facts.goal_count,
-        "last_reviewed": facts.last_reviewed,
-    }
-    statement = insert(care_plan_index).values(**values)
-    changed_review = care_plan_index.c.last_reviewed.is_distinct_from(
-        statement.excluded.last_reviewed
-    )
-    await conn.execute(
-        statement.on_conflict_do_update(
-            index_elements=[plans.care_plan_id],
-            set_={
-                **{k: statement.excluded[k] for k in values if k != "care_plan_id"},
-                "review_due_announced": sa.case(
-                    (changed_review, sa.null()), else_=plans.review_due_announced
-                ),
-            },
-        )
-    )
-
-
-async def forget(conn: AsyncConnection, plan_id: str) -> None:
-    await conn.execute(sa.delete(care_plan_index).where(plans.care_plan_id == plan_id))
-
-
-async def six_monthly(conn: AsyncConnection, patient_nhs: str) -> bool:
-    found = await conn.scalar(
-        sa.select(patient_register.c.six_monthly_review).where(
-            patient_register.c.nhs_number == patient_nhs
-        )
-    )
-    return bool(found)
-
-
-async def active_comprehensive(conn: AsyncConnection, patient_nhs: str) -> str | None:
-    found = await conn.scalar(
-        sa.select(plans.care_plan_id).where(
-            plans.patient_nhs == patient_nhs, plans.comprehensive, plans.active
-        )
-    )
-    return None if found is None else str(found)
-
-
-async def due_unannounced(conn: AsyncConnection, today: date, limit: int = 200) -> list[Any]:
-    """Active comprehensive plans whose review fell due and has not been announced yet."""
-    due = due_date()
-    query = (
-        sa.select(plans.care_plan_id, plans.patient_nhs, due.label("due_on"))
-        .select_from(
-            care_plan_index.outerjoin(
-                patient_register, patient_register.c.nhs_number == plans.patient_nhs
+    async def other_active_comprehensive(self, patient_nhs: str, plan_id: str) -> str | None:
+        found = await self._conn.scalar(
+            sa.select(plans.care_plan_id).where(
+                plans.patient_nhs == patient_nhs,
+                plans.comprehensive,
+                plans.active,
+                plans.care_plan_id != plan_id,
             )
         )
-        .where(plans.comprehensive, plans.active, due <= today)
-        .where(plans.review_due_announced.is_distinct_from(due))
-        .limit(limit)
-        .with_for_update(of=care_plan_index, skip_locked=True)
-    )
-    return list(await conn.execute(query))
+        return None if found is None else str(found)
 
+    async def save(self, plan_id: str, patient_nhs: str, facts: PlanFacts) -> None:
+        """Index the plan as it is now; a new review date re-arms the review-due event."""
+        values = {
+            "care_plan_id": plan_id,
+            "patient_nhs": patient_nhs,
+            "comprehensive": facts.comprehensive,
+            "active": facts.active,
+            "co_developed": facts.co_developed,
+            "agreed": facts.agreed,
+            "goal_count": facts.goal_count,
+            "last_reviewed": facts.last_reviewed,
+        }
+        changed_review = plans.last_reviewed.is_distinct_from(sa.literal(facts.last_reviewed))
+        rearmed = sa.case((changed_review, sa.null()), else_=plans.review_due_announced)
+        also = {"review_due_announced": rearmed}
+        await self._conn.execute(upsert(care_plan_index, "care_plan_id", values, also=also))
 
-async def mark_announced(conn: AsyncConnection, plan_id: str, due_on: date) -> None:
-    await conn.execute(
-        sa.update(care_plan_index)
-        .where(plans.care_plan_id == plan_id)
-        .values(review_due_announced=due_on)
-    )
+    async def forget(self, plan_id: str) -> None:
+        await self._conn.execute(sa.delete(care_plan_index).where(plans.care_plan_id == plan_id))
+
+    async def active_comprehensive(self, patient_nhs: str) -> str | None:
+        found = await self._conn.scalar(
+            sa.select(plans.care_plan_id).where(
+                plans.patient_nhs == patient_nhs, plans.comprehensive, plans.active
+            )
+        )
+        return None if found is None else str(found)
+
+    async def due_unannounced(self, today: date, limit: int = 200) -> list[DueReview]:
+        """Active comprehensive plans whose review fell due and has not been announced yet
+        (claimed with SKIP LOCKED, so two workers never announce the same one)."""
+        due = due_date()
+        query = (
+            sa.select(plans.care_plan_id, plans.patient_nhs, due.label("due_on"))
+            .select_from(
+                care_plan_index.outerjoin(
+                    patient_register, patient_register.c.nhs_number == plans.patient_nhs
+                )
+            )
+            .where(plans.comprehensive, plans.active, due <= today)
+            .where(plans.review_due_announced.is_distinct_from(due))
+            .order_by(plans.patient_nhs)
+            .limit(limit)
+            .with_for_update(of=care_plan_index, skip_locked=True)
+        )
+        return [DueReview(*row) for row in await self._conn.execute(query)]
+
+    async def mark_announced(self, plan_id: str, due_on: date) -> None:
+        await self._conn.execute(
+            sa.update(care_plan_index)
+            .where(plans.care_plan_id == plan_id)
+            .values(review_due_announced=due_on)
+        )

@@ -1,90 +1,99 @@
-"""Reads and writes of the register's read model and of stored resources by patient.
+"""The register's read model, and the stored Conditions its rules are computed from.
 
-The resource store is the kernel's; this module only reads it (by patient and type)
-for rules that need every Condition or plan of one patient inside a write.
+`patient_register` is kept in the transaction of every Patient and Condition write.
+The resource store is the kernel's; this repository only reads it (one patient's
+current Conditions) for the rule that needs all of them inside a write, where a FHIR
+search would page, audit and re-check a relationship the write has just checked.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, timedelta
 from typing import Any
 
 import orjson
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncConnection
 
-from care_plans.store.tables import patient_register, referral_activity
+from care_plans.domain.register import RegisterEntry
+from care_plans.store.tables import patient_register
+from care_plans.store.upsert import upsert
+from carecoord_shared.ports import Repository
 from carecoord_shared.store.tables import resource
 
+register = patient_register.c
 
-async def resources_of(
-    conn: AsyncConnection, resource_type: str, patient_nhs: str
-) -> list[dict[str, Any]]:
-    rows = await conn.execute(
-        sa.select(resource.c.content).where(
-            resource.c.resource_type == resource_type,
-            resource.c.patient_nhs == patient_nhs,
-            resource.c.deleted.is_(False),
+
+class RegisterRepository(Repository):
+    """Patients on the register: where they are registered, their cohorts and score."""
+
+    async def conditions_of(self, patient_nhs: str) -> list[dict[str, Any]]:
+        """The patient's stored (not deleted) Conditions, as FHIR JSON."""
+        rows = await self._conn.execute(
+            sa.select(resource.c.content)
+            .where(
+                resource.c.resource_type == "Condition",
+                resource.c.patient_nhs == patient_nhs,
+                resource.c.deleted.is_(False),
+            )
+            .order_by(resource.c.pk)
         )
-    )
-    return [orjson.loads(content) for (content,) in rows if content]
+        return [orjson.loads(content) for (content,) in rows if content]
 
+    async def enrol(self, entry: RegisterEntry) -> None:
+        """Add the patient, or update where they are registered (cohorts are kept)."""
+        values = {
+            "nhs_number": entry.nhs_number,
+            "patient_id": entry.patient_id,
+            "practice": entry.practice,
+            "locality": entry.locality,
+            "birth_date": entry.birth_date,
+        }
+        await self._conn.execute(upsert(patient_register, "nhs_number", values))
 
-async def recent_requests(conn: AsyncConnection, patient_nhs: str, today: date) -> int:
-    since = today - timedelta(days=365)
-    count = await conn.scalar(
-        sa.select(sa.func.count())
-        .select_from(referral_activity)
-        .where(
-            referral_activity.c.nhs_number == patient_nhs,
-            sa.func.date(referral_activity.c.updated_at) > since,
+    async def remove(self, nhs_number: str) -> None:
+        await self._conn.execute(
+            sa.delete(patient_register).where(register.nhs_number == nhs_number)
         )
-    )
-    return int(count or 0)
 
-
-async def upsert_patient(
-    conn: AsyncConnection,
-    nhs_number: str,
-    patient_id: str,
-    practice: str | None,
-    locality: str | None,
-    birth_date: date | None,
-) -> None:
-    values = {
-        "nhs_number": nhs_number,
-        "patient_id": patient_id,
-        "practice": practice,
-        "locality": locality,
-        "birth_date": birth_date,
-    }
-    statement = insert(patient_register).values(**values)
-    await conn.execute(
-        statement.on_conflict_do_update(
-            index_elements=[patient_register.c.nhs_number],
-            set_={k: statement.excluded[k] for k in values if k != "nhs_number"},
+    async def entry(self, nhs_number: str) -> RegisterEntry | None:
+        """The patient's entry, locked until the unit of work ends (one restratification
+        at a time per patient)."""
+        query = sa.select(
+            register.nhs_number,
+            register.patient_id,
+            register.practice,
+            register.locality,
+            register.birth_date,
+            register.cohorts,
+            register.risk_score,
+            register.six_monthly_review,
+        ).where(register.nhs_number == nhs_number)
+        row = (await self._conn.execute(query.with_for_update())).first()
+        if row is None:
+            return None
+        return RegisterEntry(
+            row.nhs_number,
+            row.patient_id,
+            row.practice,
+            row.locality,
+            row.birth_date,
+            tuple(row.cohorts or ()),
+            row.risk_score,
+            row.six_monthly_review,
         )
-    )
 
+    async def save_stratification(
+        self, nhs_number: str, cohorts: Sequence[str], score: int, six_monthly: bool
+    ) -> None:
+        await self._conn.execute(
+            sa.update(patient_register)
+            .where(register.nhs_number == nhs_number)
+            .values(cohorts=list(cohorts), risk_score=score, six_monthly_review=six_monthly)
+        )
 
-async def remove_patient(conn: AsyncConnection, nhs_number: str) -> None:
-    await conn.execute(
-        sa.delete(patient_register).where(patient_register.c.nhs_number == nhs_number)
-    )
-
-
-async def register_entry(conn: AsyncConnection, nhs_number: str) -> Any:
-    query = sa.select(patient_register).where(patient_register.c.nhs_number == nhs_number)
-    return (await conn.execute(query.with_for_update())).first()
-
-
-async def save_stratification(
-    conn: AsyncConnection, nhs_number: str, cohorts: Sequence[str], score: int, six_monthly: bool
-) -> None:
-    await conn.execute(
-        sa.update(patient_register)
-        .where(patient_register.c.nhs_number == nhs_number)
-        .values(cohorts=list(cohorts), risk_score=score, six_monthly_review=six_monthly)
-    )
+    async def six_monthly(self, nhs_number: str) -> bool:
+        """Whether the patient's plan is reviewed every 6 months (diabetes or COPD)."""
+        found = await self._conn.scalar(
+            sa.select(register.six_monthly_review).where(register.nhs_number == nhs_number)
+        )
+        return bool(found)

@@ -11,14 +11,17 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy import ColumnElement
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from care_plans.domain.areas import Area
+from care_plans.domain.register import LTC
 from care_plans.store.coordination import in_force
 from care_plans.store.coordination import rows as assignments
 from care_plans.store.plans import due_date, plans
 from care_plans.store.tables import care_plan_index, coordinator_assignment, patient_register
-from carecoord_shared.store.repository import AccessRule, StoredResource, stored_from_row
+from carecoord_shared.fhir.unit_of_work import access_rule
+from carecoord_shared.ports import Repository
+from carecoord_shared.security.principal import Principal
+from carecoord_shared.store.repository import StoredResource, stored_from_row
 from carecoord_shared.store.tables import resource
 
 MAX_ROWS = 500
@@ -45,7 +48,7 @@ def in_area(area: Area) -> list[ColumnElement[bool]]:
 
 
 def in_ltc_cohort() -> ColumnElement[bool]:
-    return sa.literal("long-term-condition") == sa.any_(register.cohorts)
+    return sa.literal(LTC) == sa.any_(register.cohorts)
 
 
 def has_coordinator(at: datetime) -> ColumnElement[bool]:
@@ -56,61 +59,64 @@ def has_coordinator(at: datetime) -> ColumnElement[bool]:
     )
 
 
-async def _resources(
-    conn: AsyncConnection, resource_type: str, ids: sa.Select[tuple[str]], rule: AccessRule
-) -> list[StoredResource]:
-    query = (
-        sa.select(*_COLUMNS)
-        .where(
-            resource.c.resource_type == resource_type,
-            resource.c.id.in_(ids),
-            resource.c.deleted.is_(False),
-            rule(resource.c.patient_nhs),
-        )
-        .order_by(resource.c.id)
-        .limit(MAX_ROWS)
-    )
-    return [stored_from_row(row) for row in await conn.execute(query)]
+class WorklistRepository(Repository):
+    """Lists of patients and plans for one caller, never more than `MAX_ROWS`."""
 
-
-async def caseload(
-    conn: AsyncConnection, rule: AccessRule, area: Area, coordinator: str | None, at: datetime
-) -> list[StoredResource]:
-    """Patients with a co-ordinator (or cover) in force, by co-ordinator and/or area."""
-    filters = [in_force(at), *in_area(area)]
-    if coordinator is not None:
-        filters.append(assignments.sds_user_id == coordinator)
-    ids = (
-        sa.select(register.patient_id)
-        .select_from(
-            coordinator_assignment.join(
-                patient_register, register.nhs_number == assignments.patient_nhs
+    async def _resources(
+        self, principal: Principal, resource_type: str, ids: sa.Select[tuple[str]]
+    ) -> list[StoredResource]:
+        visible = access_rule(principal)
+        query = (
+            sa.select(*_COLUMNS)
+            .where(
+                resource.c.resource_type == resource_type,
+                resource.c.id.in_(ids),
+                resource.c.deleted.is_(False),
+                visible(resource.c.patient_nhs),
             )
+            .order_by(resource.c.id)
+            .limit(MAX_ROWS)
         )
-        .where(*filters)
-    )
-    return await _resources(conn, "Patient", ids, rule)
+        return [stored_from_row(row) for row in await self._conn.execute(query)]
 
-
-async def unassigned_ltc(
-    conn: AsyncConnection, rule: AccessRule, area: Area, at: datetime
-) -> list[StoredResource]:
-    """Long-term-condition patients with no named co-ordinator in force (G2's gap)."""
-    ids = sa.select(register.patient_id).where(
-        in_ltc_cohort(), ~has_coordinator(at), *in_area(area)
-    )
-    return await _resources(conn, "Patient", ids, rule)
-
-
-async def overdue_reviews(
-    conn: AsyncConnection, rule: AccessRule, area: Area, as_of: date
-) -> list[StoredResource]:
-    """Active comprehensive plans whose review date has passed."""
-    ids = (
-        sa.select(plans.care_plan_id)
-        .select_from(
-            care_plan_index.outerjoin(patient_register, register.nhs_number == plans.patient_nhs)
+    async def caseload(
+        self, principal: Principal, area: Area, coordinator: str | None, at: datetime
+    ) -> list[StoredResource]:
+        """Patients with a co-ordinator (or cover) in force, by co-ordinator and/or area."""
+        filters = [in_force(at), *in_area(area)]
+        if coordinator is not None:
+            filters.append(assignments.sds_user_id == coordinator)
+        ids = (
+            sa.select(register.patient_id)
+            .select_from(
+                coordinator_assignment.join(
+                    patient_register, register.nhs_number == assignments.patient_nhs
+                )
+            )
+            .where(*filters)
         )
-        .where(plans.comprehensive, plans.active, due_date() < as_of, *in_area(area))
-    )
-    return await _resources(conn, "CarePlan", ids, rule)
+        return await self._resources(principal, "Patient", ids)
+
+    async def unassigned(
+        self, principal: Principal, area: Area, at: datetime
+    ) -> list[StoredResource]:
+        """Long-term-condition patients with no named co-ordinator in force (G2's gap)."""
+        ids = sa.select(register.patient_id).where(
+            in_ltc_cohort(), ~has_coordinator(at), *in_area(area)
+        )
+        return await self._resources(principal, "Patient", ids)
+
+    async def overdue_reviews(
+        self, principal: Principal, area: Area, as_of: date
+    ) -> list[StoredResource]:
+        """Active comprehensive plans whose review date has passed."""
+        ids = (
+            sa.select(plans.care_plan_id)
+            .select_from(
+                care_plan_index.outerjoin(
+                    patient_register, register.nhs_number == plans.patient_nhs
+                )
+            )
+            .where(plans.comprehensive, plans.active, due_date() < as_of, *in_area(area))
+        )
+        return await self._resources(principal, "CarePlan", ids)

@@ -13,6 +13,17 @@ from typing import Final
 
 LOCAL: Final = "https://carecoord.example"
 
+UBRN_SYSTEM: Final = "https://fhir.nhs.uk/Id/ubrn"
+"""Unique Booking Reference Number (e-RS): the identifier of every request here."""
+
+REGISTERED_PRACTICE: Final = "registered-practice"
+"""Grant reason: the practice the patient is registered at (from the register's events)."""
+CARE_TEAM: Final = "care-team"
+"""Grant reason: the organisation providing the service a request is routed to."""
+ADVICE_CALL_ACCESS: Final = "advice-call"
+"""Grant reason (and audit purpose): a paramedic's time-limited access after an advice call."""
+GRANT_REASONS: Final = frozenset({REGISTERED_PRACTICE, CARE_TEAM, ADVICE_CALL_ACCESS})
+
 REQUEST_CATEGORY: Final = f"{LOCAL}/request-category"
 """`advice-and-guidance` or `referral` (ServiceRequest.category)."""
 REQUEST_CATEGORY_ALIASES: Final = (REQUEST_CATEGORY, f"{LOCAL}/fhir/CodeSystem/request-category")
@@ -27,6 +38,10 @@ REFERRER_AUTHORISATION: Final = f"{LOCAL}/referrer-authorisation"
 CONVERSION_AUTHORISED: Final = "conversion-authorised"
 """ServiceRequest.orderDetail code: the referrer lets the provider convert A&G to a referral."""
 
+TRIAGE_STATE_EXTENSION: Final = f"{LOCAL}/StructureDefinition/triage-state"
+"""ServiceRequest extension (valueCode): where the request is in triage, searchable."""
+CONVERTED_TO_EXTENSION: Final = f"{LOCAL}/StructureDefinition/converted-to"
+"""ServiceRequest extension (valueReference): the referral an A&G request became."""
 TRIAGE_STATE: Final = f"{LOCAL}/triage-state"
 """Task.businessStatus of a triage Task (see `domain.triage.TriageState`)."""
 TRIAGE_OUTCOME: Final = f"{LOCAL}/triage-outcome"

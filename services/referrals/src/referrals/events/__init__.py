@@ -1,5 +1,12 @@
-"""Events of the referrals service: the JSON Schemas of what it publishes on its topic."""
+"""Events of the referrals service: one consumer a module, and the schemas of what it publishes.
+
+It consumes care_plans' topic: registrations (which practice may see which patient),
+co-ordinator assignments and care plan revisions (the projections the paramedic
+summary reads, so it still answers when care_plans is down). Every consumer runs in
+the consumer's transaction beside the inbox record, so a redelivery changes nothing.
+"""
 
 from pathlib import Path
 
 SCHEMAS = Path(__file__).parent / "schemas"
+"""JSON Schemas of the events it publishes (served as `/asyncapi.json`)."""

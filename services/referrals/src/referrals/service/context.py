@@ -1,6 +1,6 @@
-"""What every referrals handler needs besides the caller's transaction.
+"""What every referrals handler needs besides its unit of work.
 
-Built once from settings (in `create_app` and the worker), never at import.
+Built once per process from settings (by the service definition), never at import.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from referrals.domain.clock import WorkingCalendar, england_and_wales
 
 @dataclass(frozen=True, slots=True)
 class Referrals:
-    topic: str
     calendar: WorkingCalendar = field(default_factory=england_and_wales)
     imminent_working_days: int = 1
     """Raise breach-imminent this many working days before a response is due."""

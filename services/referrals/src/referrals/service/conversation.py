@@ -1,58 +1,70 @@
 """The A&G conversation: each Communication turn, and the clock it may restart.
 
-Runs as the Communication change hook, inside the write's transaction. A turn that is
-`basedOn` a request under triage is announced (`message-added`, from the referrer or
-the provider). When the referrer answers a request for information, the clock
-resumes: the due date moves on by the working days the pause covered, the triage
-Task is the provider's turn again, and the referrer's information Task is done.
+The Communication type's `writes` handler: after the turn is stored, in the same
+unit of work, a turn that is `basedOn` a request under triage is announced
+(`message-added`, from the referrer or the provider). When the referrer answers a
+request for information, the clock resumes: the due date moves on by the working
+days the pause covered, the triage Task is the provider's turn again, and the
+referrer's information Task is done.
 """
 
 from __future__ import annotations
 
-from carecoord_shared.fhir.outcome import business_rule
-from carecoord_shared.fhir.registry import Change, FhirRegistry, WriteContext
+from carecoord_shared.fhir.outcome import FhirError, JsonObject, business_rule
+from carecoord_shared.fhir.registry import Write, WriteHandler
 from carecoord_shared.fhir.unit_of_work import FhirTransaction
+from carecoord_shared.store.repository import StoredResource
+from referrals.domain.records import TriageCase
 from referrals.domain.triage import TriageState
-from referrals.service import announce, shapes
+from referrals.fhir import shapes, tasks
+from referrals.service import announce, requests, transitions
 from referrals.service.context import Referrals
-from referrals.store import cases
+from referrals.store.cases import TriageCases
+
+_IN_RESPONSE_TO = ("Communication.inResponseTo",)
 
 
-def _request_of(communication: dict[str, object]) -> str | None:
-    for based_on in communication.get("basedOn", []) or []:  # type: ignore[attr-defined]
+def _request_of(communication: JsonObject) -> str | None:
+    for based_on in communication.get("basedOn", []) or []:
         reference = str(based_on.get("reference") or "")
         if reference.startswith("ServiceRequest/"):
             return reference
     return None
 
 
-async def on_communication(
-    context: WriteContext, change: Change, *, ctx: Referrals, registry: FhirRegistry
-) -> None:
-    if change.kind != "create" or change.resource is None:
-        return
-    request = _request_of(change.resource)
+def writes(ctx: Referrals) -> WriteHandler:
+    """The REST writes of Communication: stored as sent; a new turn then does its part."""
+
+    async def handle(tx: FhirTransaction, write: Write) -> tuple[StoredResource | None, bool]:
+        stored, created = await tx.store_write(write)
+        if created and stored is not None:
+            await on_new_turn(tx, ctx, stored)
+        return stored, created
+
+    return handle
+
+
+async def on_new_turn(tx: FhirTransaction, ctx: Referrals, turn: StoredResource) -> None:
+    body = turn.as_json()
+    request = _request_of(body)
     if request is None:
         return
-    case = await cases.case_for_request(context.conn, request, lock=True)
+    case = await tx.repository(TriageCases).for_request(request, lock=True)
     if case is None:
         return
-    if change.patient_nhs != case.nhs_number:
+    if turn.patient_nhs != case.nhs_number:
         raise business_rule(
             "The message is not about the request's patient", ("Communication.subject",)
         )
-    tx = FhirTransaction(context.conn, registry, context.principal)
-    await _check_turn_order(tx, change.resource, request)
-    referrer = context.principal.organisation == case.requester_ods
-    await announce.announce(
-        context.conn,
-        ctx.topic,
+    await _check_turn_order(tx, body, request)
+    referrer = tx.principal.organisation == case.requester_ods
+    await tx.outbox.announce(
         announce.MESSAGE_ADDED,
-        request,
-        case.nhs_number,
-        {
+        subject=request,
+        nhs_number=case.nhs_number,
+        data={
             "serviceRequest": request,
-            "communication": f"Communication/{change.id}",
+            "communication": turn.reference,
             "from": "referrer" if referrer else "provider",
         },
     )
@@ -60,21 +72,25 @@ async def on_communication(
         await resume(tx, ctx, case)
 
 
-async def _check_turn_order(
-    tx: FhirTransaction, communication: dict[str, object], request: str
-) -> None:
+async def _earlier_turn(tx: FhirTransaction, reference: str) -> JsonObject | None:
+    kind, _, turn_id = reference.partition("/")
+    if kind != "Communication" or not turn_id:
+        return None
+    try:
+        return (await tx.read("Communication", turn_id)).as_json()
+    except FhirError as error:
+        if error.status in (404, 410):
+            return None
+        raise
+
+
+async def _check_turn_order(tx: FhirTransaction, communication: JsonObject, request: str) -> None:
     """`inResponseTo` must be an earlier turn of the same conversation."""
-    for previous in communication.get("inResponseTo", []) or []:  # type: ignore[attr-defined]
-        reference = str(previous.get("reference") or "")
-        kind, _, previous_id = reference.partition("/")
-        earlier = None
-        if kind == "Communication" and previous_id:
-            found = await tx.search("Communication", [("_id", previous_id)])
-            earlier = found.matches[0].as_json() if found.matches else None
+    for previous in communication.get("inResponseTo", []) or []:
+        earlier = await _earlier_turn(tx, str(previous.get("reference") or ""))
         if earlier is None or _request_of(earlier) != request:
             raise business_rule(
-                "inResponseTo must be an earlier message about the same request",
-                ("Communication.inResponseTo",),
+                "inResponseTo must be an earlier message about the same request", _IN_RESPONSE_TO
             )
 
 
@@ -94,37 +110,20 @@ async def close_referrer_tasks(tx: FhirTransaction, request: str, status: str) -
         await tx.update("Task", open_task.id, done, if_match=open_task.version_id)
 
 
-async def resume(tx: FhirTransaction, ctx: Referrals, case: cases.TriageCase) -> None:
+async def resume(tx: FhirTransaction, ctx: Referrals, case: TriageCase) -> None:
     now = ctx.now()
     due = ctx.calendar.resume(case.due_at, case.paused_at or now, now)
     task = await tx.read("Task", case.task.split("/", 1)[1], lock=True)
-    moved = shapes.moved_task(
+    moved = tasks.moved_task(
         task.as_json(), TriageState.AWAITING_TRIAGE, "information-provided", None, due
     )
     await tx.update("Task", task.id, moved, if_match=task.version_id)
-    await cases.mark(
-        tx.conn, case.task, state=TriageState.AWAITING_TRIAGE, paused_at=None, due_at=due
+    await tx.repository(TriageCases).mark(
+        case.task, state=TriageState.AWAITING_TRIAGE, paused_at=None, due_at=due
     )
-    await cases.record_transition(
-        tx.conn,
-        cases.Transition(
-            service_request=case.service_request,
-            task=case.task,
-            outcome="information-provided",
-            from_state=case.state.value,
-            to_state=TriageState.AWAITING_TRIAGE.value,
-            actor=tx.principal.subject,
-            actor_role=tx.principal.role,
-            actor_organisation=tx.principal.organisation,
-            reason=None,
-            at=now,
-        ),
-    )
+    await transitions.record(tx, case, "information-provided", TriageState.AWAITING_TRIAGE, now)
     await close_referrer_tasks(tx, case.service_request, "completed")
     request = await tx.read("ServiceRequest", case.service_request.split("/", 1)[1])
-    await tx.update(
-        "ServiceRequest",
-        request.id,
-        shapes.with_triage_state(request.as_json(), TriageState.AWAITING_TRIAGE),
-        if_match=request.version_id,
+    await requests.revise(
+        tx, request, shapes.with_triage_state(request.as_json(), TriageState.AWAITING_TRIAGE)
     )

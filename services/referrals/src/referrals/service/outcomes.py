@@ -12,16 +12,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from carecoord_shared.fhir.operations import parameter_path
 from carecoord_shared.fhir.outcome import business_rule
 from carecoord_shared.fhir.unit_of_work import FhirTransaction
 from carecoord_shared.store.repository import StoredResource
+from referrals.domain.records import TriageCase
 from referrals.domain.triage import Decision, Outcome, TriageState
-from referrals.service import announce, shapes
+from referrals.fhir import shapes, tasks
+from referrals.service import announce, requests
 from referrals.service.context import Referrals
 from referrals.service.conversation import close_referrer_tasks
 from referrals.service.routing import named_service, takes
 from referrals.service.submission import start_triage
-from referrals.store import cases
+from referrals.store.cases import TriageCases
+from referrals.store.ubrns import Ubrns
+
+_REDIRECT_TO = (parameter_path("redirectTo"),)
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +37,7 @@ class Step:
     note: str | None
     reason: str | None
     request: StoredResource
-    case: cases.TriageCase
+    case: TriageCase
     decision: Decision
     now: datetime
 
@@ -66,18 +72,18 @@ async def move_task(step: Step) -> None:
     """The triage Task and the case take the decision's state."""
     tx, case, after = step.tx, step.case, step.decision.after
     task = await tx.read("Task", case.task.split("/", 1)[1], lock=True)
-    moved = shapes.moved_task(task.as_json(), after, step.decision.outcome.value, step.note, None)
+    moved = tasks.moved_task(task.as_json(), after, step.decision.outcome.value, step.note, None)
     await tx.update("Task", task.id, moved, if_match=task.version_id)
     changes: dict[str, object] = {"state": after}
     if after.responded and case.responded_at is None:
         changes["responded_at"] = step.now
     if after is TriageState.AWAITING_INFORMATION:
         changes["paused_at"] = step.now
-    await cases.mark(tx.conn, case.task, **changes)
+    await tx.repository(TriageCases).mark(case.task, **changes)
 
 
 async def _ask_referrer(step: Step, code: str) -> None:
-    body = shapes.referrer_task(
+    body = tasks.referrer_task(
         code,
         step.request.reference,
         step.request.as_json(),
@@ -92,39 +98,36 @@ async def _redirect(step: Step, service_id: str) -> FollowUp:
     tx = step.tx
     service = await named_service(tx, service_id)
     if service.reference == step.case.service:
-        raise business_rule("The request is already with that service", ("redirectTo",))
+        raise business_rule("The request is already with that service", _REDIRECT_TO)
     category = shapes.category_of(step.request.as_json()) or ""
     if not takes(service.as_json(), category):
-        raise business_rule("That service does not take this kind of request", ("redirectTo",))
+        raise business_rule("That service does not take this kind of request", _REDIRECT_TO)
     body = shapes.with_triage_state(step.request.as_json(), TriageState.AWAITING_TRIAGE)
     body["performer"] = [{"reference": service.reference}]
-    request, _ = await tx.update(
-        "ServiceRequest", step.request.id, body, if_match=step.request.version_id
-    )
+    request = await requests.revise(tx, step.request, body)
     task = await start_triage(tx, step.ctx, request, service, step.case.requester_ods, step.now)
     return FollowUp(TriageState.AWAITING_TRIAGE, task=task, request=request)
 
 
 async def _convert(step: Step) -> FollowUp:
     tx, advice = step.tx, step.request
-    referral_ubrn = await cases.reserve_ubrn(tx.conn, "r")
-    referral, _ = await tx.create(
-        "ServiceRequest", shapes.referral_from(advice.as_json(), advice.reference, referral_ubrn)
+    ubrns = tx.repository(Ubrns)
+    referral_ubrn = await ubrns.reserve("r")
+    referral, _ = await requests.file(
+        tx, shapes.referral_from(advice.as_json(), advice.reference, referral_ubrn)
     )
-    await cases.bind_ubrn(tx.conn, referral_ubrn, referral.reference)
+    await ubrns.bind(referral_ubrn, referral.reference)
     marked = shapes.marked_converted(
         shapes.with_triage_state(advice.as_json(), TriageState.CONVERTED),
         referral.reference,
         referral_ubrn,
     )
-    updated, _ = await tx.update("ServiceRequest", advice.id, marked, if_match=advice.version_id)
-    await announce.announce(
-        tx.conn,
-        step.ctx.topic,
+    updated = await requests.revise(tx, advice, marked)
+    await tx.outbox.announce(
         announce.CONVERTED,
-        advice.reference,
-        step.case.nhs_number,
-        {
+        subject=advice.reference,
+        nhs_number=step.case.nhs_number,
+        data={
             "serviceRequest": advice.reference,
             "referral": referral.reference,
             "ubrn": step.case.ubrn,

@@ -10,14 +10,15 @@ and advice lines never take written requests.
 
 from __future__ import annotations
 
+from carecoord_shared.fhir.identifiers import ODS_SYSTEM
 from carecoord_shared.fhir.outcome import FhirError, JsonObject, business_rule
-from carecoord_shared.fhir.unit_of_work import FhirTransaction
+from carecoord_shared.fhir.unit_of_work import FhirReads
 from carecoord_shared.store.repository import StoredResource
 from referrals.domain import vocabulary as v
-from referrals.service.shapes import codes, ods_of, performer_service_id
+from referrals.fhir.shapes import codes, ods_of, performer_service_id
 
 
-async def named_service(tx: FhirTransaction, service_id: str) -> StoredResource:
+async def named_service(tx: FhirReads, service_id: str) -> StoredResource:
     try:
         found = await tx.read("HealthcareService", service_id)
     except FhirError as error:
@@ -32,9 +33,7 @@ async def named_service(tx: FhirTransaction, service_id: str) -> StoredResource:
     return found
 
 
-async def practice_locality(tx: FhirTransaction, practice: str) -> str | None:
-    from carecoord_shared.fhir.identifiers import ODS_SYSTEM
-
+async def practice_locality(tx: FhirReads, practice: str) -> str | None:
     found = await tx.search("Organization", [("identifier", f"{ODS_SYSTEM}|{practice}")])
     for organisation in found.matches:
         localities = codes(organisation.as_json().get("type"), v.SERVES_LOCALITY)
@@ -51,9 +50,7 @@ def takes(service: JsonObject, category: str) -> bool:
     return category != v.ADVICE_AND_GUIDANCE or v.OFFERS_ADVICE in offers
 
 
-async def route(
-    tx: FhirTransaction, request: JsonObject, category: str, practice: str
-) -> StoredResource:
+async def route(tx: FhirReads, request: JsonObject, category: str, practice: str) -> StoredResource:
     """The HealthcareService the request goes to (422 when there is none)."""
     service_id = performer_service_id(request)
     if service_id is not None:
@@ -74,10 +71,10 @@ async def route(
             ("specialty", ",".join(specialties)),
             ("active", "true"),
             ("_count", "100"),
-            ("_sort", "_id"),
         ],
     )
-    candidates = [s for s in found.matches if takes(s.as_json(), category)]
+    in_order = sorted(found.matches, key=lambda service: service.id)
+    candidates = [s for s in in_order if takes(s.as_json(), category)]
     locality = await practice_locality(tx, practice)
     local = [
         s

@@ -1,32 +1,29 @@
 """Submitting an A&G request or referral: number it, route it, start its clock.
 
-One dedicated create path (POST ServiceRequest) rather than the generic create plus
-a change hook, because the UBRN must be in the stored request and the request, its
-triage Task, the provider's access and both events must commit together: a hook
-only sees the request after it is stored, and could not give the request its UBRN
-and performer without writing a second version.
+The REST create of a ServiceRequest (the type's `writes` handler) rather than the
+generic create plus a later step, because the UBRN and performer must be in the
+stored request, and the request, its triage Task, the provider's access and the
+events must commit together: anything after the store could only add them by
+writing a second version.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete
-
-from carecoord_shared.fhir.identifiers import UBRN_SYSTEM
 from carecoord_shared.fhir.outcome import JsonObject, business_rule, forbidden, invalid
-from carecoord_shared.fhir.registry import Interaction
+from carecoord_shared.fhir.registry import Interaction, Write, WriteHandler
 from carecoord_shared.fhir.unit_of_work import FhirTransaction, checked
-from carecoord_shared.security import access
 from carecoord_shared.store.repository import StoredResource
 from referrals.domain import vocabulary as v
+from referrals.domain.records import TriageCase
 from referrals.domain.triage import TriageState
-from referrals.domain.ubrn import UbrnKind
-from referrals.service import announce, shapes
+from referrals.fhir import shapes, tasks
+from referrals.service import announce, requests
 from referrals.service.context import Referrals
 from referrals.service.routing import provider_of, route
-from referrals.store import cases
-from referrals.store.tables import ubrn as ubrn_table
+from referrals.store.cases import TriageCases
+from referrals.store.ubrns import Ubrns
 
 
 def referring_practice(tx: FhirTransaction, request: JsonObject) -> str:
@@ -46,22 +43,34 @@ def referring_practice(tx: FhirTransaction, request: JsonObject) -> str:
     return practice
 
 
+def routable(request: JsonObject) -> bool:
+    """A request naming neither a service nor a specialty is kept but not triaged
+    (triage-state `awaiting-routing`, on the referrer's worklist) until it names one."""
+    return bool(request.get("performer") or request.get("performerType"))
+
+
+async def _acceptable(tx: FhirTransaction, body: JsonObject) -> str:
+    """Valid (400), about a patient of the caller's (403), from the caller's practice
+    (422), in that order; the referring practice."""
+    checked(tx.definition("ServiceRequest", Interaction.CREATE), body, None)
+    if not await tx.may_access(shapes.nhs_number_of(body)):
+        raise forbidden("You have no care relationship with this patient")
+    return referring_practice(tx, body)
+
+
 async def submit(
     tx: FhirTransaction, ctx: Referrals, body: JsonObject, if_none_exist: str | None
 ) -> tuple[StoredResource, bool]:
-    checked(tx.definition("ServiceRequest", Interaction.CREATE), body, None)
-    if not await access.can_access(tx.conn, tx.principal, shapes.nhs_number_of(body)):
-        raise forbidden("You have no care relationship with this patient")
+    practice = await _acceptable(tx, body)
     category = shapes.category_of(body)
-    practice = referring_practice(tx, body)
     assert category is not None  # submission_issues made sure
+    ubrns = tx.repository(Ubrns)
     reserved = None
     if shapes.ubrn_of(body) is None:
-        kind: UbrnKind = "a" if category == v.ADVICE_AND_GUIDANCE else "r"
-        reserved = await cases.reserve_ubrn(tx.conn, kind)
+        reserved = await ubrns.reserve("a" if category == v.ADVICE_AND_GUIDANCE else "r")
         body["identifier"] = [
             *body.get("identifier", []),
-            {"system": UBRN_SYSTEM, "value": reserved},
+            {"system": v.UBRN_SYSTEM, "value": reserved},
         ]
     service = await route(tx, body, category, practice) if routable(body) else None
     state = TriageState.AWAITING_TRIAGE.value if service else v.AWAITING_ROUTING
@@ -69,24 +78,18 @@ async def submit(
         body["performer"] = [{"reference": service.reference}]
     body["extension"] = [
         *body.get("extension", []),
-        {"url": shapes.TRIAGE_STATE_EXTENSION, "valueCode": state},
+        {"url": v.TRIAGE_STATE_EXTENSION, "valueCode": state},
     ]
-    stored, created = await tx.create("ServiceRequest", body, if_none_exist=if_none_exist)
+    stored, created = await requests.file(tx, body, if_none_exist=if_none_exist)
     if not created:
         if reserved:
-            await tx.conn.execute(delete(ubrn_table).where(ubrn_table.c.value == reserved))
+            await ubrns.release(reserved)
         return stored, False
     if reserved:
-        await cases.bind_ubrn(tx.conn, reserved, stored.reference)
+        await ubrns.bind(reserved, stored.reference)
     if service is not None:
         await start_triage(tx, ctx, stored, service, practice, ctx.now())
     return stored, True
-
-
-def routable(request: JsonObject) -> bool:
-    """A request naming neither a service nor a specialty is kept but not triaged
-    (triage-state `awaiting-routing`, on the referrer's worklist) until it names one."""
-    return bool(request.get("performer") or request.get("performerType"))
 
 
 async def start_triage(
@@ -105,38 +108,39 @@ async def start_triage(
         raise invalid(shapes.submission_issues(body))
     provider = provider_of(service)
     if provider is not None:
-        # The provider joins the patient's care team for this request (kernel reason
-        # 'care-team'; a 'referral' reason is proposed in the README).
-        await access.grant(tx.conn, nhs_number, "organisation", provider, "care-team")
+        # The provider joins the patient's care team for this request.
+        await tx.grants.grant(nhs_number, "organisation", provider, v.CARE_TEAM)
     priority = str(body.get("priority", "routine"))
     target = shapes.service_targets(service.as_json())[priority]
     due = ctx.calendar.due(now, target)
-    task_body = shapes.triage_task(request.reference, body, service.reference, now, due)
+    task_body = tasks.triage_task(request.reference, body, service.reference, now, due)
     task, _ = await tx.create("Task", task_body)
-    await cases.open_case(
-        tx.conn,
-        cases.TriageCase(
-            task=task.reference,
-            service_request=request.reference,
-            ubrn=ubrn,
-            nhs_number=nhs_number,
-            service=service.reference,
-            requester_ods=practice,
-            priority=priority,
-            target_days=target,
-            state=TriageState.AWAITING_TRIAGE,
-            submitted_at=now,
-            due_at=due,
-        ),
-    )
-    await announce.routed(
-        tx.conn,
-        ctx.topic,
-        request=request.reference,
+    case = TriageCase(
+        task=task.reference,
+        service_request=request.reference,
         ubrn=ubrn,
         nhs_number=nhs_number,
         service=service.reference,
-        task=task.reference,
-        due=due,
+        requester_ods=practice,
+        priority=priority,
+        target_days=target,
+        state=TriageState.AWAITING_TRIAGE,
+        submitted_at=now,
+        due_at=due,
     )
+    await tx.repository(TriageCases).open(case)
+    await announce.routed(tx, request.reference, case, task.reference, due)
     return task.reference
+
+
+def writes(ctx: Referrals) -> WriteHandler:
+    """The REST writes of ServiceRequest: a create is a submission, the rest are stored
+    as sent and announced."""
+
+    async def handle(tx: FhirTransaction, write: Write) -> tuple[StoredResource | None, bool]:
+        if write.kind == "create":
+            assert write.body is not None
+            return await submit(tx, ctx, write.body, write.if_none_exist)
+        return await requests.rest_write(tx, write)
+
+    return handle

@@ -12,14 +12,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from carecoord_shared.fhir.outcome import FhirError, Issue, business_rule, precondition_failed
-from carecoord_shared.fhir.unit_of_work import FhirTransaction
+from carecoord_shared.fhir.unit_of_work import FhirReads, FhirTransaction
 from carecoord_shared.store.repository import StoredResource
 from referrals.domain import vocabulary as v
+from referrals.domain.records import Transition, TriageCase
 from referrals.domain.triage import Actor, Decision, IllegalTransition, Outcome, TriageState, decide
-from referrals.service import announce, outcomes, shapes
+from referrals.fhir import shapes
+from referrals.service import announce, outcomes, requests, transitions
 from referrals.service.context import Referrals
 from referrals.service.routing import provider_of
-from referrals.store import cases
+from referrals.store.cases import TriageCases
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +42,7 @@ class TriageResult:
     referral: str | None = None
 
 
-def actor_of(tx: FhirTransaction, case: cases.TriageCase, provider: str | None) -> Actor:
+def actor_of(tx: FhirTransaction, case: TriageCase, provider: str | None) -> Actor:
     organisation = tx.principal.organisation
     if organisation is not None and organisation == case.requester_ods:
         return "referrer"
@@ -56,7 +58,7 @@ async def triage(tx: FhirTransaction, ctx: Referrals, command: TriageRequest) ->
             f"Version {command.if_match} is stale: the request is at version "
             f"{request.version_id}. Read it again and decide again."
         )
-    case = await cases.case_for_request(tx.conn, request.reference, lock=True)
+    case = await tx.repository(TriageCases).for_request(request.reference, lock=True)
     if case is None:
         raise business_rule("This request has no triage at this service")
     service = await tx.read(*case.service.split("/", 1))
@@ -84,43 +86,26 @@ async def _apply(
     ctx: Referrals,
     command: TriageRequest,
     request: StoredResource,
-    case: cases.TriageCase,
+    case: TriageCase,
     decision: Decision,
 ) -> TriageResult:
     now = ctx.now()
     step = outcomes.Step(tx, ctx, command.note, command.reason, request, case, decision, now)
     follow_up = await outcomes.apply(step, command.redirect_to)
     await outcomes.move_task(step)
-    await cases.record_transition(
-        tx.conn,
-        cases.Transition(
-            service_request=request.reference,
-            task=case.task,
-            outcome=decision.outcome.value,
-            from_state=decision.before.value,
-            to_state=decision.after.value,
-            actor=tx.principal.subject,
-            actor_role=tx.principal.role,
-            actor_organisation=tx.principal.organisation,
-            reason=command.reason,
-            at=now,
-        ),
+    await transitions.record(
+        tx, case, decision.outcome.value, decision.after, now, reason=command.reason
     )
     current = follow_up.request or request
     if follow_up.request is None:
-        current, _ = await tx.update(
-            "ServiceRequest",
-            request.id,
-            shapes.with_triage_state(request.as_json(), follow_up.state),
-            if_match=request.version_id,
+        current = await requests.revise(
+            tx, request, shapes.with_triage_state(request.as_json(), follow_up.state)
         )
-    await announce.announce(
-        tx.conn,
-        ctx.topic,
+    await tx.outbox.announce(
         announce.TRIAGED,
-        request.reference,
-        case.nhs_number,
-        {
+        subject=request.reference,
+        nhs_number=case.nhs_number,
+        data={
             "serviceRequest": request.reference,
             "ubrn": case.ubrn,
             "outcome": decision.outcome.value,
@@ -134,23 +119,7 @@ async def _apply(
     return TriageResult(current, follow_up.state, follow_up.task or case.task, follow_up.referral)
 
 
-async def history(tx: FhirTransaction, request_id: str) -> dict[str, object]:
-    """The request's transitions as Parameters (read access to the request required)."""
+async def history(tx: FhirReads, request_id: str) -> list[Transition]:
+    """The request's transitions, oldest first (read access to the request required)."""
     request = await tx.read("ServiceRequest", request_id)
-    parameter = []
-    for step in await cases.transitions_of(tx.conn, request.reference):
-        parts = [
-            {"name": "outcome", "valueCode": step.outcome},
-            {"name": "from", "valueCode": step.from_state},
-            {"name": "to", "valueCode": step.to_state},
-            {"name": "who", "valueString": step.actor},
-            {"name": "role", "valueCode": step.actor_role},
-            {"name": "when", "valueDateTime": shapes.instant(step.at)},
-            {"name": "task", "valueReference": {"reference": step.task}},
-        ]
-        if step.actor_organisation:
-            parts.append({"name": "organisation", "valueString": step.actor_organisation})
-        if step.reason:
-            parts.append({"name": "reason", "valueCode": step.reason})
-        parameter.append({"name": "transition", "part": parts})
-    return {"resourceType": "Parameters", "parameter": parameter}
+    return await tx.repository(TriageCases).transitions(request.reference)

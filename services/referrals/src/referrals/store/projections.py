@@ -7,65 +7,73 @@ care_plans. A version guard keeps an older plan from overwriting a newer one.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from carecoord_shared.ports import Repository
+from referrals.domain.records import CarePlanSummary, Coordinator
+from referrals.store.rows import record_of
 from referrals.store.tables import care_plan, coordinator
 
+__all__ = ["CarePlanProjections"]
 
-async def assign_coordinator(conn: AsyncConnection, values: dict[str, Any]) -> None:
-    statement = insert(coordinator).values(**values, ended=False)
-    keys = ("nhs_number", "care_team", "kind")
-    await conn.execute(
-        statement.on_conflict_do_update(
-            index_elements=list(keys),
-            set_={k: statement.excluded[k] for k in (*values, "ended") if k not in keys},
+_COORDINATOR_KEY = ("nhs_number", "care_team", "kind")
+
+
+class CarePlanProjections(Repository):
+    async def assign_coordinator(self, assigned: Coordinator) -> None:
+        """The patient's co-ordinator of this kind in this care team is now `assigned`."""
+        values = {**asdict(assigned), "ended": False}
+        statement = insert(coordinator).values(**values)
+        await self._conn.execute(
+            statement.on_conflict_do_update(
+                index_elements=list(_COORDINATOR_KEY),
+                set_={k: statement.excluded[k] for k in values if k not in _COORDINATOR_KEY},
+            )
         )
-    )
 
-
-async def end_coordinator(
-    conn: AsyncConnection, nhs_number: str, care_team: str, kind: str, at: datetime
-) -> None:
-    await conn.execute(
-        sa.update(coordinator)
-        .where(
-            coordinator.c.nhs_number == nhs_number,
-            coordinator.c.care_team == care_team,
-            coordinator.c.kind == kind,
+    async def end_coordinator(
+        self, nhs_number: str, care_team: str, kind: str, at: datetime
+    ) -> None:
+        await self._conn.execute(
+            sa.update(coordinator)
+            .where(
+                coordinator.c.nhs_number == nhs_number,
+                coordinator.c.care_team == care_team,
+                coordinator.c.kind == kind,
+            )
+            .values(ended=True, updated_at=at)
         )
-        .values(ended=True, updated_at=at)
-    )
 
-
-async def revise_care_plan(conn: AsyncConnection, values: dict[str, Any]) -> None:
-    statement = insert(care_plan).values(**values)
-    await conn.execute(
-        statement.on_conflict_do_update(
-            index_elements=[care_plan.c.care_plan],
-            set_={k: statement.excluded[k] for k in values if k != "care_plan"},
-            where=care_plan.c.version_id < statement.excluded.version_id,
+    async def revise_care_plan(self, plan: CarePlanSummary) -> None:
+        """Keep `plan` unless a newer version of it is already kept."""
+        values = asdict(plan)
+        statement = insert(care_plan).values(**values)
+        await self._conn.execute(
+            statement.on_conflict_do_update(
+                index_elements=[care_plan.c.care_plan],
+                set_={k: statement.excluded[k] for k in values if k != "care_plan"},
+                where=care_plan.c.version_id < statement.excluded.version_id,
+            )
         )
-    )
 
+    async def coordinators_of(self, nhs_number: str) -> list[Coordinator]:
+        """The patient's running co-ordinators, named ones before cover."""
+        rows = await self._conn.execute(
+            sa.select(coordinator)
+            .where(coordinator.c.nhs_number == nhs_number, coordinator.c.ended.is_(False))
+            .order_by(coordinator.c.cover, coordinator.c.kind)
+        )
+        return [record_of(Coordinator, r) for r in rows]
 
-async def coordinators_of(conn: AsyncConnection, nhs_number: str) -> list[Any]:
-    rows = await conn.execute(
-        sa.select(coordinator)
-        .where(coordinator.c.nhs_number == nhs_number, coordinator.c.ended.is_(False))
-        .order_by(coordinator.c.cover, coordinator.c.kind)
-    )
-    return list(rows)
-
-
-async def care_plans_of(conn: AsyncConnection, nhs_number: str) -> list[Any]:
-    rows = await conn.execute(
-        sa.select(care_plan)
-        .where(care_plan.c.nhs_number == nhs_number)
-        .order_by(care_plan.c.updated_at.desc())
-    )
-    return list(rows)
+    async def care_plans_of(self, nhs_number: str) -> list[CarePlanSummary]:
+        """The patient's care plans, most recently changed first."""
+        rows = await self._conn.execute(
+            sa.select(care_plan)
+            .where(care_plan.c.nhs_number == nhs_number)
+            .order_by(care_plan.c.updated_at.desc())
+        )
+        return [record_of(CarePlanSummary, r) for r in rows]

@@ -1,1 +1,0 @@
-"""care_plans service: api layer."""

@@ -1,0 +1,11 @@
+"""`referral.withdrawn`: the referrer withdrew a request; the projection marks it
+revoked and the patient's risk score is recomputed."""
+
+from __future__ import annotations
+
+from care_plans.domain.event_types import REFERRAL_WITHDRAWN
+from care_plans.events import GROUP, referrals_topic
+from care_plans.service.referral_activity import project_referral
+from carecoord_shared.service import Consumer
+
+CONSUMER = Consumer(REFERRAL_WITHDRAWN, referrals_topic, project_referral, GROUP)

@@ -1,0 +1,111 @@
+"""Indicators G1-G3 as FHIR: the Measure resources and the MeasureReport of an evaluation.
+
+Measures have fixed ids (G1, G2, G3) and canonical URLs, so every environment serves
+the same definitions. A report says where the rate falls against the target band, in
+extension `measure-target-band`; it carries counts only, never a patient.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from fractions import Fraction
+from typing import Any
+
+from care_plans.domain.codes import EXT_TARGET_BAND, LOCAL
+from care_plans.domain.measures import Indicator, band_of
+from care_plans.fhir.care_team import instant
+
+Json = dict[str, Any]
+_POPULATION = "http://terminology.hl7.org/CodeSystem/measure-population"
+
+
+def canonical(code: str) -> str:
+    return f"{LOCAL}/Measure/{code}"
+
+
+def measure_resource(indicator: Indicator) -> Json:
+    return {
+        "resourceType": "Measure",
+        "url": canonical(indicator.code),
+        "name": indicator.code,
+        "title": indicator.title,
+        "status": "active",
+        "description": indicator.description,
+        "scoring": {
+            "coding": [
+                {
+                    "system": "http://terminology.hl7.org/CodeSystem/measure-scoring",
+                    "code": "proportion",
+                }
+            ]
+        },
+        "improvementNotation": {
+            "coding": [
+                {
+                    "system": "http://terminology.hl7.org/CodeSystem/measure-improvement-notation",
+                    "code": "increase",
+                }
+            ]
+        },
+        "extension": [_band_extension(indicator)],
+        "group": [
+            {
+                "population": [
+                    {
+                        "code": {"coding": [{"system": _POPULATION, "code": "denominator"}]},
+                        "criteria": {
+                            "language": "text/plain",
+                            "expression": "LTC cohort on the register",
+                        },
+                    },
+                    {
+                        "code": {"coding": [{"system": _POPULATION, "code": "numerator"}]},
+                        "criteria": {"language": "text/plain", "expression": indicator.description},
+                    },
+                ]
+            }
+        ],
+    }
+
+
+def _band_extension(indicator: Indicator, band: str | None = None) -> Json:
+    parts: list[Json] = [
+        {"url": "low", "valueDecimal": indicator.lower},
+        {"url": "high", "valueDecimal": indicator.upper},
+    ]
+    if band is not None:
+        parts.append({"url": "result", "valueCode": band})
+    return {"url": EXT_TARGET_BAND, "extension": parts}
+
+
+def _count(code: str, count: int) -> Json:
+    return {"code": {"coding": [{"system": _POPULATION, "code": code}]}, "count": count}
+
+
+def measure_report(
+    indicator: Indicator,
+    counts: tuple[int, int],
+    period: tuple[date, date],
+    subject: str | None,
+    now: datetime,
+) -> Json:
+    """A summary MeasureReport: `counts` is (numerator, denominator) over `period`."""
+    numerator, denominator = counts
+    group: Json = {
+        "population": [_count("numerator", numerator), _count("denominator", denominator)]
+    }
+    if denominator:
+        group["measureScore"] = {"value": round(float(Fraction(numerator, denominator)), 4)}
+    report: Json = {
+        "resourceType": "MeasureReport",
+        "status": "complete",
+        "type": "summary",
+        "measure": canonical(indicator.code),
+        "date": instant(now),
+        "period": {"start": period[0].isoformat(), "end": period[1].isoformat()},
+        "extension": [_band_extension(indicator, band_of(indicator, numerator, denominator))],
+        "group": [group],
+    }
+    if subject is not None:
+        report["subject"] = {"reference": subject}
+    return report

@@ -1,0 +1,1 @@
+"""This service's FHIR operations, one module each (declaration and thin handler)."""

@@ -1,0 +1,364 @@
+"""In-memory fakes of this service's repositories, and a whole service on them.
+
+Handlers (write handlers, consumers, jobs, the service layer) reach their tables only
+through `tx.repository(...)`, so on the kernel's `InMemoryTransaction` with these
+fakes their rules run in milliseconds. Each fake is held to its PostgreSQL repository
+by one contract test (`tests/store/test_<repository>_contract.py`), run against both.
+The worklist and indicator repositories are queries over the kernel's resource table
+under the caller's access rule and have no fake: they are tested on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from care_plans.definition import SERVICE
+from care_plans.domain.care_plan import DueReview, PlanFacts, next_review_due
+from care_plans.domain.coordination import (
+    Assignment,
+    AssignmentId,
+    AssignmentRecord,
+    Coordination,
+)
+from care_plans.domain.referrals import ReferralActivity
+from care_plans.domain.register import RegisterEntry
+from care_plans.service.context import CarePlansContext
+from care_plans.settings import CarePlansSettings
+from care_plans.store.coordination import AssignmentRepository
+from care_plans.store.plans import PlanIndexRepository
+from care_plans.store.referral_activity import ReferralActivityRepository
+from care_plans.store.register import RegisterRepository
+from carecoord_shared.events import Event, new_event
+from carecoord_shared.fhir.operations import Operation, OperationCall, parse_body
+from carecoord_shared.fhir.registry import Write
+from carecoord_shared.security.dev_issuer import DEFAULT_SCOPES
+from carecoord_shared.security.principal import Principal, Role, system_principal
+from carecoord_shared.security.scopes import parse_scopes
+from carecoord_shared.service import JobCall
+from carecoord_shared.testing import InMemoryTransaction
+from services.care_plans.tests import builders
+
+NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+WORKER = system_principal("care_plans-worker")
+
+
+class InMemoryRegister(RegisterRepository):
+    """The register in a dict; Conditions are read from the fake unit of work's store."""
+
+    def __init__(self) -> None:
+        self.store: InMemoryTransaction | None = None
+        self.entries: dict[str, RegisterEntry] = {}
+
+    async def conditions_of(self, patient_nhs: str) -> list[dict[str, Any]]:
+        assert self.store is not None, "attach the unit of work whose Conditions to read"
+        return [
+            versions[-1].as_json()
+            for (kind, _), versions in self.store.versions.items()
+            if kind == "Condition"
+            and not versions[-1].deleted
+            and versions[-1].patient_nhs == patient_nhs
+        ]
+
+    async def enrol(self, entry: RegisterEntry) -> None:
+        known = self.entries.get(entry.nhs_number)
+        if known is not None:
+            entry = replace(
+                entry,
+                cohorts=known.cohorts,
+                risk_score=known.risk_score,
+                six_monthly_review=known.six_monthly_review,
+            )
+        self.entries[entry.nhs_number] = entry
+
+    async def remove(self, nhs_number: str) -> None:
+        self.entries.pop(nhs_number, None)
+
+    async def entry(self, nhs_number: str) -> RegisterEntry | None:
+        return self.entries.get(nhs_number)
+
+    async def save_stratification(
+        self, nhs_number: str, cohorts: Any, score: int, six_monthly: bool
+    ) -> None:
+        known = self.entries.get(nhs_number)
+        if known is not None:
+            self.entries[nhs_number] = replace(
+                known, cohorts=tuple(cohorts), risk_score=score, six_monthly_review=six_monthly
+            )
+
+    async def six_monthly(self, nhs_number: str) -> bool:
+        known = self.entries.get(nhs_number)
+        return known is not None and known.six_monthly_review
+
+
+class InMemoryReferralActivity(ReferralActivityRepository):
+    def __init__(self) -> None:
+        self.facts: dict[str, ReferralActivity] = {}
+
+    async def project(self, fact: ReferralActivity) -> None:
+        known = self.facts.get(fact.service_request)
+        if known is None or known.version_id < fact.version_id:
+            self.facts[fact.service_request] = fact
+
+    async def find(self, service_request: str) -> ReferralActivity | None:
+        return self.facts.get(service_request)
+
+    async def recent_requests(self, nhs_number: str, today: date) -> int:
+        since = today - timedelta(days=365)
+        return sum(
+            1
+            for fact in self.facts.values()
+            if fact.nhs_number == nhs_number and fact.updated_at.astimezone(UTC).date() > since
+        )
+
+
+class InMemoryAssignments(AssignmentRepository):
+    def __init__(self) -> None:
+        self.records: dict[AssignmentId, AssignmentRecord] = {}
+        self.coordination: dict[str, Coordination] = {}
+        self._ids = itertools.count(1)
+
+    async def running(self, patient_nhs: str, cover: bool) -> AssignmentRecord | None:
+        return next(
+            (
+                r
+                for r in self.records.values()
+                if r.patient_nhs == patient_nhs and r.cover is cover and r.running
+            ),
+            None,
+        )
+
+    async def holds_running(self, patient_nhs: str, sds_user_id: str) -> bool:
+        return any(
+            r.patient_nhs == patient_nhs and r.coordinator.sds_user_id == sds_user_id and r.running
+            for r in self.records.values()
+        )
+
+    async def end(self, assignment_id: AssignmentId, at: datetime, reason: str) -> None:
+        record = self.records[assignment_id]
+        self.records[assignment_id] = replace(record, ended_at=at, ended_reason=reason)
+
+    async def add(self, patient_nhs: str, patient_id: str, assignment: Assignment) -> AssignmentId:
+        if any(
+            r.patient_nhs == patient_nhs and r.cover is assignment.cover and r.running
+            for r in self.records.values()
+        ):
+            raise AssertionError("the partial unique index allows one running assignment")
+        new_id = AssignmentId(next(self._ids))
+        self.records[new_id] = AssignmentRecord(
+            new_id,
+            patient_nhs,
+            patient_id,
+            assignment.kind,
+            assignment.cover,
+            assignment.coordinator,
+            assignment.start,
+            assignment.end,
+            assignment.reason,
+        )
+        return new_id
+
+    async def history(self, patient_nhs: str) -> list[AssignmentRecord]:
+        return [r for r in self.records.values() if r.patient_nhs == patient_nhs]
+
+    async def lapsed(self, now: datetime, limit: int = 200) -> list[AssignmentRecord]:
+        due = [
+            r
+            for r in self.records.values()
+            if r.running and r.period_end is not None and r.period_end <= now
+        ]
+        return sorted(due, key=lambda r: (r.patient_nhs, r.id))[:limit]
+
+    async def coordination_of(self, patient_nhs: str) -> Coordination | None:
+        return self.coordination.get(patient_nhs)
+
+    async def remember_coordination(self, patient_nhs: str, coordination: Coordination) -> None:
+        assert patient_nhs not in self.coordination, "one coordination row per patient"
+        self.coordination[patient_nhs] = coordination
+
+
+@dataclass(slots=True)
+class IndexedPlan:
+    patient_nhs: str
+    facts: PlanFacts
+    review_due_announced: date | None = None
+
+
+class InMemoryPlanIndex(PlanIndexRepository):
+    """The plan index; the review interval comes from the register fake, as the real
+    one joins the register."""
+
+    def __init__(self, register: InMemoryRegister) -> None:
+        self.register = register
+        self.plans: dict[str, IndexedPlan] = {}
+
+    def _active_comprehensive(self, patient_nhs: str) -> list[str]:
+        return [
+            plan_id
+            for plan_id, row in self.plans.items()
+            if row.patient_nhs == patient_nhs and row.facts.comprehensive and row.facts.active
+        ]
+
+    async def other_active_comprehensive(self, patient_nhs: str, plan_id: str) -> str | None:
+        others = [p for p in self._active_comprehensive(patient_nhs) if p != plan_id]
+        return others[0] if others else None
+
+    async def save(self, plan_id: str, patient_nhs: str, facts: PlanFacts) -> None:
+        known = self.plans.get(plan_id)
+        same_review = known is not None and known.facts.last_reviewed == facts.last_reviewed
+        announced = known.review_due_announced if known is not None and same_review else None
+        self.plans[plan_id] = IndexedPlan(patient_nhs, facts, announced)
+
+    async def forget(self, plan_id: str) -> None:
+        self.plans.pop(plan_id, None)
+
+    async def active_comprehensive(self, patient_nhs: str) -> str | None:
+        found = self._active_comprehensive(patient_nhs)
+        return found[0] if found else None
+
+    async def due_unannounced(self, today: date, limit: int = 200) -> list[DueReview]:
+        found = []
+        for plan_id, row in self.plans.items():
+            six_monthly = await self.register.six_monthly(row.patient_nhs)
+            due = next_review_due(row.facts.last_reviewed, six_monthly)
+            if not (row.facts.comprehensive and row.facts.active) or due is None:
+                continue
+            if due <= today and row.review_due_announced != due:
+                found.append(DueReview(plan_id, row.patient_nhs, due))
+        return sorted(found, key=lambda r: r.patient_nhs)[:limit]
+
+    async def mark_announced(self, plan_id: str, due_on: date) -> None:
+        self.plans[plan_id].review_due_announced = due_on
+
+
+def clock() -> datetime:
+    return NOW
+
+
+def staff(role: Role = "gp", organisation: str = "A81001", subject: str | None = None) -> Principal:
+    """A member of staff with the scopes the development issuer gives their role."""
+    scopes = parse_scopes(DEFAULT_SCOPES[role])
+    return Principal(subject or f"dev-{role}", "staff", role, organisation, None, scopes)
+
+
+@dataclass(slots=True)
+class FakeCarePlans:
+    """The service's unit of work on fakes: the kernel's in-memory store, grants and
+    outbox, and this service's repositories, with the clock pinned at `NOW`."""
+
+    tx: InMemoryTransaction
+    context: CarePlansContext
+    register: InMemoryRegister
+    activity: InMemoryReferralActivity
+    assignments: InMemoryAssignments
+    plans: InMemoryPlanIndex
+
+    def acting_as(self, principal: Principal, *, authorised: bool = False) -> InMemoryTransaction:
+        """The same store, grants and outbox, as `principal` (REST writes: not authorised)."""
+        self.tx.principal = principal
+        self.tx.authorised = authorised
+        return self.tx
+
+    def events(self, event_type: str) -> list[dict[str, Any]]:
+        return [e.data for e in self.tx.fake_outbox.events if e.type == event_type]
+
+    async def write(
+        self, body: dict[str, Any], principal: Principal = WORKER, **options: Any
+    ) -> dict[str, Any]:
+        """A REST create (or, with `resource_id`, update) by `principal`: the stored JSON."""
+        resource_id = options.pop("resource_id", None)
+        kind = "create" if resource_id is None else "update"
+        write = Write(kind, body["resourceType"], resource_id, body, **options)
+        stored, _ = await self.acting_as(principal).write(write)
+        assert stored is not None
+        return stored.as_json()
+
+    async def registered(self, nhs_number: str, *conditions: str, **patient: Any) -> str:
+        """A patient on the register (written by the worker, as the demographics feed
+        would), with `conditions` (SNOMED CT): their Patient id."""
+        created = await self.write(builders.patient(nhs_number, **patient))
+        for code in conditions:
+            await self.write(builders.condition(nhs_number, code))
+        return str(created["id"])
+
+
+def fake_care_plans() -> FakeCarePlans:
+    context = CarePlansContext(CarePlansSettings(environment="test"), clock)
+    registry = SERVICE.registry(context.settings, context)
+    register = InMemoryRegister()
+    activity = InMemoryReferralActivity()
+    assignments = InMemoryAssignments()
+    plans = InMemoryPlanIndex(register)
+    tx = InMemoryTransaction(
+        registry,
+        WORKER,
+        repositories={
+            RegisterRepository: register,
+            ReferralActivityRepository: activity,
+            AssignmentRepository: assignments,
+            PlanIndexRepository: plans,
+        },
+    )
+    register.store = tx
+    return FakeCarePlans(tx, context, register, activity, assignments, plans)
+
+
+class FakeInteractions:
+    """`FhirInteractions` over the fake service: every unit of work is its one fake
+    (which never rolls back: a test of a refusal looks at what it answered)."""
+
+    def __init__(self, fake: FakeCarePlans) -> None:
+        self.fake = fake
+
+    @asynccontextmanager
+    async def transaction(self, principal: Principal) -> AsyncIterator[InMemoryTransaction]:
+        yield self.fake.acting_as(principal)
+
+    @asynccontextmanager
+    async def reads(self, principal: Principal) -> AsyncIterator[InMemoryTransaction]:
+        yield self.fake.acting_as(principal)
+
+    @asynccontextmanager
+    async def operation(self, principal: Principal) -> AsyncIterator[InMemoryTransaction]:
+        yield self.fake.acting_as(principal, authorised=True)
+
+
+def operation_call(
+    fake: FakeCarePlans,
+    operation: Operation,
+    parameters: list[dict[str, Any]],
+    principal: Principal,
+    resource_id: str | None = None,
+) -> OperationCall:
+    """A call of `operation` as the kernel makes it, its Parameters checked by the
+    operation's own declaration."""
+    body = {"resourceType": "Parameters", "parameter": parameters}
+    return OperationCall(
+        principal=principal,
+        arguments=parse_body(operation, body),
+        resource_id=resource_id,
+        context=fake.context,
+        fhir=FakeInteractions(fake),  # type: ignore[arg-type]
+        if_match=None,
+        base_url="http://care-plans.test/fhir",
+    )
+
+
+def job_call(fake: FakeCarePlans) -> JobCall:
+    return JobCall(FakeInteractions(fake), fake.context, WORKER)  # type: ignore[arg-type]
+
+
+def foreign_event(event_type: str, subject: str, nhs_number: str, **data: Any) -> Event:
+    """An event another service published about the patient."""
+    source = "urn:carecoord:mdt" if ".mdt." in event_type else "urn:carecoord:referrals"
+    return new_event(
+        event_type,
+        source=source,
+        subject=subject,
+        nhs_number=nhs_number,
+        data={"nhsNumber": nhs_number, **data},
+    )

@@ -1,1 +1,0 @@
-"""HTTP edge of the referrals service: FHIR resource declarations and operation routes."""

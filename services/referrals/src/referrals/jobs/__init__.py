@@ -1,0 +1,1 @@
+"""Periodic jobs of the referrals worker: one module each, declared in `definition`."""

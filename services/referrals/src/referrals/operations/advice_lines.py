@@ -1,0 +1,78 @@
+"""`$advice-lines`: the open advice lines of a specialty, and who to ring on each now.
+
+Read-only (GET or POST): for `specialty` in `locality` at `at` (default now), each
+open line with its phone and its on-call specialists in ringing order.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from carecoord_shared.fhir.operations import (
+    Operation,
+    OperationCall,
+    OperationResult,
+    Param,
+    parameter_path,
+)
+from carecoord_shared.fhir.outcome import bad_request
+from referrals.fhir.advice import lines_parameters
+from referrals.service.advice_lines import LONDON, advice_lines
+
+
+def moment(text: str | None, now: datetime) -> datetime:
+    """`at`: an ISO 8601 date-time, local (Europe/London) time if it has no zone."""
+    if text is None:
+        return now
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise bad_request(
+            "at must be an ISO 8601 date-time", (parameter_path("at"),), "value"
+        ) from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=LONDON)
+
+
+async def handle(call: OperationCall) -> OperationResult:
+    arguments = call.arguments
+    at = moment(arguments.text("at"), call.context.now())
+    specialty = str(arguments.text("specialty"))
+    async with call.fhir.reads(call.principal) as tx:
+        found = await advice_lines(tx, specialty, arguments.text("locality"), at)
+    return OperationResult(lines_parameters(found))
+
+
+OPERATION = Operation(
+    "advice-lines",
+    "Advice lines and who to ring now",
+    "Open advice lines for a specialty in a locality at a moment (default now), each with "
+    "its phone and its on-call specialists in ringing order.",
+    handle,
+    resource="HealthcareService",
+    level="type",
+    changes_state=False,
+    inputs=(
+        Param(
+            "specialty", "string", min=1, documentation="The specialty, as a token (`system|code`)."
+        ),
+        Param(
+            "locality", "code", documentation="The caller's locality (lines covering it, or all)."
+        ),
+        Param(
+            "at",
+            "string",
+            documentation="When (ISO 8601 date-time; without a zone, local time in England). "
+            "Default now.",
+        ),
+    ),
+    outputs=(
+        Param(
+            "line",
+            "BackboneElement",
+            max=None,
+            documentation="One open line, as parts: service (Reference), phone (string), and "
+            "onCall (parts order, practitionerRole, phone) per specialist in "
+            "ringing order.",
+        ),
+    ),
+)
