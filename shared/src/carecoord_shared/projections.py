@@ -18,11 +18,15 @@ __all__ = ["registration_grants_access"]
 def registration_grants_access(
     reason: str, *, party: str = "practice", previous_party: str = "previousPractice"
 ) -> EventHandler:
-    """A consumer that moves the registered organisation's grant for `reason`."""
+    """A consumer that moves the registered organisation's grant for `reason`, and
+    remembers the register's id of the patient (so `Patient/<id>` references resolve)."""
 
     async def handle(tx: FhirTransaction, event: Event, _context: object) -> None:
         nhs_number = str(event.data["nhsNumber"])
         current, previous = event.data.get(party), event.data.get(previous_party)
+        patient = str(event.data.get("patient") or "")
+        if patient.startswith("Patient/"):
+            await tx.link_patient(patient.removeprefix("Patient/"), nhs_number)
         if previous and previous != current:
             await tx.grants.end(nhs_number, "organisation", str(previous), reason)
         if current:

@@ -61,6 +61,11 @@ async def kernel(fresh_database_url: str, tmp_path: Path) -> AsyncIterator[dict[
             ),
         ),
         ResourceDefinition(
+            "Communication",
+            patient_nhs=nhs_number_at("Communication.subject"),
+            patient_required=True,
+        ),
+        ResourceDefinition(
             "Task",
             patient_nhs=nhs_number_at("Task.for"),
             search_params=(SearchParam("focus", "reference", "Task.focus", ("Condition",)),),
@@ -73,6 +78,7 @@ async def kernel(fresh_database_url: str, tmp_path: Path) -> AsyncIterator[dict[
         ) as tx:
             for nhs, practice in ((NHS_A, PRACTICE_A), (NHS_C, PRACTICE_C)):
                 await tx.grants.grant(nhs, "organisation", practice, "registered-practice")
+            await tx.link_patient("register-a", NHS_A)
         client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://k")
 
         def bearer(role: str, **claims: Any) -> dict[str, str]:
@@ -301,3 +307,48 @@ async def test_finding_7_the_audit_trail_is_served_to_governance_and_to_the_pati
     assert one.json()["resourceType"] == "AuditEvent"
     statement = (await client.get("/fhir/metadata", headers=governance)).json()
     assert "AuditEvent" in {r["type"] for r in statement["rest"][0]["resource"]}
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        {"reference": "Patient/nobody-we-know"},
+        {"display": "Mrs A Patient"},
+        None,
+    ],
+    ids=["unknown-patient-reference", "display-only", "no-subject"],
+)
+async def test_finding_2_a_record_about_nobody_is_refused(
+    kernel: dict[str, Any], subject: dict[str, Any] | None
+) -> None:
+    message: dict[str, Any] = {"resourceType": "Communication", "status": "completed"}
+    if subject is not None:
+        message["subject"] = subject
+    for who in ("system", "patient_c"):
+        refused = await kernel["client"].post(
+            "/fhir/Communication", json=message, headers=kernel[who]
+        )
+        assert refused.status_code == 422, who
+        assert refused.json()["issue"][0]["code"] == "business-rule"
+    listed = await kernel["client"].get("/fhir/Communication", headers=kernel["system"])
+    assert listed.status_code == 200
+    assert listed.json().get("entry", []) == []
+
+
+async def test_finding_2_a_patient_reference_is_tied_to_its_nhs_number(
+    kernel: dict[str, Any],
+) -> None:
+    client = kernel["client"]
+    message = {
+        "resourceType": "Communication",
+        "status": "completed",
+        "subject": {"reference": "Patient/register-a"},
+    }
+    made = await client.post("/fhir/Communication", json=message, headers=kernel["gp_a"])
+    assert made.status_code == 201
+    url = f"/fhir/Communication/{made.json()['id']}"
+    assert (await client.get(url, headers=kernel["gp_a"])).status_code == 200
+    for someone_else in ("gp_c", "patient_c"):
+        assert (await client.get(url, headers=kernel[someone_else])).status_code == 404
+        listed = await client.get("/fhir/Communication", headers=kernel[someone_else])
+        assert listed.json().get("entry", []) == []

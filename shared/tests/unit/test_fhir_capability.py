@@ -95,12 +95,14 @@ def test_each_type_lists_exactly_its_declared_interactions(statement: dict[str, 
     resources = _resources(statement)
 
     assert {i["code"] for i in resources["ServiceRequest"]["interaction"]} == {
-        i.value for i in Interaction
+        *(i.value for i in Interaction),
+        "history-type",
     }
     assert {i["code"] for i in resources["HealthcareService"]["interaction"]} == {
         "read",
         "vread",
         "history-instance",
+        "history-type",
         "search-type",
     }
     assert resources["HealthcareService"]["updateCreate"] is False

@@ -95,6 +95,9 @@ class ResourceDefinition:
     search_params: tuple[SearchParam, ...] = ()
     patient_nhs: str | None = None
     """FHIRPath giving the NHS number of the patient this resource is about, if any."""
+    patient_required: bool = False
+    """Always about a patient: one that cannot be tied to a patient (by NHS number, or a
+    `Patient/<id>` this service can resolve) is refused, never stored as no one's."""
     conditional_create: bool = True
     require_if_match: bool = False
     validators: tuple[Validator, ...] = ()
@@ -106,6 +109,14 @@ class ResourceDefinition:
             if candidate.name == name:
                 return candidate
         return None
+
+    @property
+    def patient_element(self) -> str | None:
+        """The element naming the patient (`Communication.subject`), from `patient_nhs`."""
+        if self.patient_nhs is None or ".identifier.where(" not in self.patient_nhs:
+            return None
+        element = self.patient_nhs.split(".identifier.where(", 1)[0]
+        return None if element == self.type else element
 
     @property
     def reference_params(self) -> tuple[SearchParam, ...]:

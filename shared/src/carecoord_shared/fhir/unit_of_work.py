@@ -20,6 +20,7 @@ from carecoord_shared.fhir.conditional_create import claim_conditional_create
 from carecoord_shared.fhir.outcome import (
     FhirError,
     JsonObject,
+    business_rule,
     conflict,
     forbidden,
     precondition_required,
@@ -55,11 +56,25 @@ __all__ = [
 from carecoord_shared.security import audit
 from carecoord_shared.security.principal import Principal
 from carecoord_shared.store import repository
+from carecoord_shared.store.patients import patient_of
 from carecoord_shared.store.repository import StoredResource
 
 
 class FhirTransaction(FhirReads):
     """Reads and writes of one caller inside one database transaction."""
+
+    async def _tied_patient(self, definition: ResourceDefinition, body: JsonObject) -> str | None:
+        """The patient the body is about; a type that is always about a patient and
+        names no one this service can resolve is refused (422), never stored as no one's."""
+        patient = await patient_of(self._conn, definition, body)
+        if patient is None and definition.patient_required:
+            where = definition.patient_element or definition.type
+            raise business_rule(
+                f"A {definition.type} must name its patient by NHS number or by a Patient "
+                "this service knows",
+                (where,),
+            )
+        return patient
 
     async def _may_write_about(self, patient: str | None, stored: StoredResource) -> None:
         """The relationship check for what was just written (the store derived the
@@ -109,7 +124,8 @@ class FhirTransaction(FhirReads):
                 await self.audit("R", claim.reference, [claim])
                 return claim, False
             new_id = claim
-        stored = await repository.create(self._conn, definition, body, new_id)
+        patient = await self._tied_patient(definition, body)
+        stored = await repository.create(self._conn, definition, body, new_id, patient)
         if not prechecked:
             await self._may_write_about(stored.patient_nhs, stored)
         await self._changed(
@@ -134,9 +150,16 @@ class FhirTransaction(FhirReads):
                 f"Changes to {resource_type} need If-Match with the version you read"
             )
         checked(definition, body, resource_id)
+        patient = await self._tied_patient(definition, body)
         try:
             stored, previous = await repository.update(
-                self._conn, definition, resource_id, body, if_match=if_match, access=self.rule
+                self._conn,
+                definition,
+                resource_id,
+                body,
+                if_match=if_match,
+                access=self.rule,
+                patient_nhs=patient,
             )
         except FhirError as error:
             if error.status == 404:

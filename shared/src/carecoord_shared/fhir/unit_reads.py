@@ -48,6 +48,7 @@ from carecoord_shared.security.break_glass import record_break_glass
 from carecoord_shared.security.principal import Principal
 from carecoord_shared.store import repository, search
 from carecoord_shared.store import versions as version_store
+from carecoord_shared.store.patients import link_patient
 from carecoord_shared.store.repository import StoredResource, allow_all
 
 
@@ -88,6 +89,10 @@ class FhirReads:
             found = self._repositories[kind] = kind(self._conn)
         assert isinstance(found, kind)
         return found
+
+    async def link_patient(self, patient_id: str, patient_nhs: str) -> None:
+        """Record the register's `Patient/<patient_id>` as this NHS number."""
+        await link_patient(self._conn, patient_id, patient_nhs)
 
     async def may_access(self, patient_nhs: str | None) -> bool:
         """The caller's relationship with the patient (no patient: nothing to check)."""

@@ -137,11 +137,14 @@ async def create(
     definition: ResourceDefinition,
     body: JsonObject,
     resource_id: str | None = None,
+    patient_nhs: str | None = None,
 ) -> StoredResource:
+    """Store version 1; `patient_nhs` when the caller resolved the patient itself (a
+    `Patient/<id>` reference), else the NHS number the body names."""
     resource_id = resource_id or new_id()
     now = datetime.now(UTC)
     content = _stamp(body, resource_id, 1, now)
-    patient = patient_nhs_of(definition, body)
+    patient = patient_nhs or patient_nhs_of(definition, body)
     pk = (
         await conn.execute(
             sa.insert(resource)
@@ -207,6 +210,7 @@ async def update(
     *,
     if_match: int | None,
     access: AccessRule = allow_all,
+    patient_nhs: str | None = None,
 ) -> tuple[StoredResource, JsonObject | None]:
     """Replace the resource (or create it with this id). Returns it and the previous body."""
     current = await find(conn, definition.type, resource_id, access, for_update=True)
@@ -215,7 +219,7 @@ async def update(
             raise not_found(definition.type, resource_id)
         if await find(conn, definition.type, resource_id) is not None:
             raise not_found(definition.type, resource_id)  # exists, but not for this caller
-        return await create(conn, definition, body, resource_id), None
+        return await create(conn, definition, body, resource_id, patient_nhs), None
     if if_match is not None and if_match != current.version_id:
         raise precondition_failed(
             f"Version {if_match} is stale: {definition.type}/{resource_id} is at version "
@@ -225,7 +229,7 @@ async def update(
     version = current.version_id + 1
     now = datetime.now(UTC)
     content = _stamp(body, resource_id, version, now)
-    patient = patient_nhs_of(definition, body)
+    patient = patient_nhs or patient_nhs_of(definition, body)
     await conn.execute(
         sa.update(resource)
         .where(resource.c.pk == current.pk)

@@ -13,6 +13,7 @@ import orjson
 from carecoord_shared.fhir.outcome import (
     JsonObject,
     bad_request,
+    business_rule,
     conflict,
     forbidden,
     gone,
@@ -23,7 +24,7 @@ from carecoord_shared.fhir.registry import FhirRegistry, Interaction, ResourceDe
 from carecoord_shared.fhir.unit_of_work import FhirTransaction, checked
 from carecoord_shared.ports import Repository, RepositoryT
 from carecoord_shared.security.principal import Principal
-from carecoord_shared.store.indexing import index_rows, patient_nhs_of
+from carecoord_shared.store.indexing import evaluate, index_rows, patient_nhs_of
 from carecoord_shared.store.repository import StoredResource
 from carecoord_shared.store.search import SearchResult
 from carecoord_shared.testing.ports import InMemoryGrants, InMemoryOutbox
@@ -59,6 +60,7 @@ class InMemoryTransaction(FhirTransaction):
         self.versions: dict[tuple[str, str], list[StoredResource]] = {}
         self._ids = itertools.count(1)
         self.refusals = []
+        self.links: dict[str, str] = {}
 
     def repository(self, kind: type[RepositoryT]) -> RepositoryT:
         found = self._repositories.get(kind)
@@ -87,12 +89,31 @@ class InMemoryTransaction(FhirTransaction):
             raise gone(resource_type, resource_id)
         return stored
 
+    async def link_patient(self, patient_id: str, patient_nhs: str) -> None:
+        self.links[patient_id] = patient_nhs
+
+    def _patient(self, definition: ResourceDefinition, body: JsonObject) -> str | None:
+        """As the real unit of work ties a body to its patient (NHS number, or a
+        `Patient/<id>` stored here or linked from the register), refusing untied ones."""
+        patient = patient_nhs_of(definition, body)
+        element = definition.patient_element
+        if patient is None and element is not None:
+            for reference in evaluate(f"{element}.reference", body):
+                patient_id = str(reference).removeprefix("Patient/")
+                stored = self._current("Patient", patient_id)
+                patient = stored.patient_nhs if stored else self.links.get(patient_id)
+                if patient is not None:
+                    break
+        if patient is None and definition.patient_required:
+            raise business_rule(f"A {definition.type} must name its patient", (element or "",))
+        return patient
+
     def _store(
         self, definition: ResourceDefinition, resource_id: str, body: JsonObject | None
     ) -> StoredResource:
         history = self.versions.setdefault((definition.type, resource_id), [])
         when = datetime.now(UTC)
-        patient = patient_nhs_of(definition, body) if body is not None else None
+        patient = self._patient(definition, body) if body is not None else None
         if body is None and history:
             patient = history[-1].patient_nhs
         content = _stamp(body, resource_id, len(history) + 1, when) if body is not None else None
