@@ -113,7 +113,9 @@ async def run(cases: int, repeats: int) -> None:
         for _ in range(repeats):
             began = time.perf_counter()
             assembled = await client.post(
-                f"/fhir/Appointment/{meeting}/$assemble-case-list", headers=headers
+                f"/fhir/Appointment/{meeting}/$assemble-case-list",
+                json={"resourceType": "Parameters"},
+                headers=headers,
             )
             timings.append((time.perf_counter() - began) * 1000)
             assert assembled.status_code == 200, assembled.text

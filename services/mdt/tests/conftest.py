@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -22,76 +22,28 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from carecoord_devstack.testing import create_fresh_database, new_nhs_number
 from carecoord_shared.db import create_engine
-from carecoord_shared.events import Event, new_event
+from carecoord_shared.events import Event
 from carecoord_shared.security import access
 from carecoord_shared.security.dev_issuer import DevIssuer
-from carecoord_shared.security.principal import Role
+from carecoord_shared.security.principal import Role, system_principal
+from carecoord_shared.service import Consumer, JobCall
+from mdt.jobs import escalate_overdue
 from mdt.main import create_app
+from mdt.service.context import MdtContext
 from mdt.settings import MdtSettings
+from services.mdt.tests.builders import (
+    BASE_URL,
+    CHAIR,
+    FHIR_JSON,
+    PRACTICE_A,
+    action,
+    parameters,
+    patient_param,
+    team_body,
+)
 
-BASE_URL = "http://mdt.test"
-FHIR_JSON = "application/fhir+json"
-NHS = "https://fhir.nhs.uk/Id/nhs-number"
-ODS = "https://fhir.nhs.uk/Id/ods-organization-code"
-SDS = "https://fhir.nhs.uk/Id/sds-user-id"
-PRACTICE_A = "A81001"
-PRACTICE_B = "B82002"
-CODES = "https://carecoord.example/fhir/CodeSystem/mdt"
-MEMBERSHIP = "https://carecoord.example/fhir/CodeSystem/mdt-membership"
-CHAIR, NURSE, OUTSIDER = "sds-chair-1", "sds-nurse-1", "sds-outsider-1"
-
-
-def an_event(kind: str, nhs: str, /, **data: Any) -> Event:
-    """A `carecoord.<kind>.v1` event about the patient `nhs`, as its producer writes it."""
-    return new_event(
-        f"carecoord.{kind}.v1",
-        source="urn:test",
-        subject=f"Patient/{nhs}",
-        data={"nhsNumber": nhs, **data},
-        nhs_number=nhs,
-    )
-
-
-def parameters(*items: tuple[str, str, Any]) -> dict[str, Any]:
-    """`("reason", "valueString", "x")`, ... as a FHIR Parameters resource."""
-    return {"resourceType": "Parameters", "parameter": [{"name": n, k: v} for n, k, v in items]}
-
-
-def patient_param(nhs: str) -> tuple[str, str, Any]:
-    return ("patient", "valueIdentifier", {"system": NHS, "value": nhs})
-
-
-def member(user: str, membership: str, *, chair: bool = False, title: str = "GP") -> dict[str, Any]:
-    codes = [{"system": MEMBERSHIP, "code": membership}]
-    if chair:
-        codes.append({"system": MEMBERSHIP, "code": "chair"})
-    return {
-        "member": {"identifier": {"system": SDS, "value": user}, "display": title},
-        "role": [{"coding": codes, "text": title}],
-    }
-
-
-def team_body(
-    practices: tuple[str, ...] = (PRACTICE_A,), members: list[dict[str, Any]] | None = None
-) -> dict[str, Any]:
-    return {
-        "resourceType": "CareTeam",
-        "status": "active",
-        "name": "North locality MDT",
-        "category": [{"coding": [{"system": CODES, "code": "mdt-locality"}]}],
-        "extension": [
-            {
-                "url": "https://carecoord.example/fhir/StructureDefinition/mdt-locality",
-                "valueString": "north",
-            }
-        ],
-        "managingOrganization": [{"identifier": {"system": ODS, "value": p}} for p in practices],
-        "participant": members
-        or [
-            member(CHAIR, "core", chair=True),
-            member(NURSE, "core", title="Community nurse"),
-        ],
-    }
+WORKER = system_principal("mdt-worker")
+"""Who the worker's consumers and jobs act as (the kernel's system principal)."""
 
 
 @dataclass(slots=True)
@@ -160,6 +112,35 @@ class Mdt:
         items += [(name, kind, value) for name, (kind, value) in extra.items()]
         return await self.post(f"CareTeam/{mdt_id}/$nominate", parameters(*items))
 
+    @property
+    def context(self) -> MdtContext:
+        context: MdtContext = self.app.state.context
+        return context
+
+    async def consume(
+        self, consumer: Consumer, event: Event, context: MdtContext | None = None
+    ) -> None:
+        """Apply one event as the worker does: in one unit of work of its principal."""
+        async with self.app.state.fhir.operation(WORKER) as tx:
+            await consumer.handler(tx, event, context or self.context)
+
+    async def escalate(self) -> int:
+        """One run of the worker's escalation job."""
+        return await escalate_overdue.JOB.run(JobCall(self.app.state.fhir, self.context, WORKER))
+
+    async def grantees(self, nhs: str, reason: str) -> list[str]:
+        """Who holds a running grant for the patient, for `reason`."""
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(
+                text(
+                    "select party from access_grant where patient_nhs = :n and reason = :r"
+                    " and valid_from <= now() and (valid_to is null or valid_to > now())"
+                    " order by party"
+                ),
+                {"n": nhs, "r": reason},
+            )
+            return [row.party for row in rows]
+
     async def scalar(self, sql: str, **params: Any) -> Any:
         async with self.engine.connect() as conn:
             return await conn.scalar(text(sql), params)
@@ -169,10 +150,43 @@ class Mdt:
             await conn.execute(text(sql), params)
 
 
+async def listed_case(mdt: Mdt) -> tuple[str, str, list[str]]:
+    mdt_id = await mdt.team()
+    meetings = await mdt.meetings(mdt_id, count=1)
+    case_id = (await mdt.nominate(mdt_id, await mdt.patient())).json()["id"]
+    assembled = await mdt.post(f"Appointment/{meetings[0]}/$assemble-case-list", parameters())
+    assert assembled.status_code == 200
+    return mdt_id, case_id, meetings
+
+
+async def practice_action(mdt: Mdt) -> str:
+    """A discussed case with one action for practice A, due today; the action's id."""
+    _, case_id, _ = await listed_case(mdt)
+    body = parameters(("status", "valueCode", "discussed"))
+    body["parameter"].append(
+        action("Review medication", "organisation", date.today(), practice=PRACTICE_A)
+    )
+    assert (await mdt.post(f"Task/{case_id}/$record-outcome", body)).status_code == 200
+    return str(await mdt.scalar("select id from mdt_action where case_id = :c", c=case_id))
+
+
+async def sources(mdt: Mdt, nhs: str) -> list[dict[str, Any]]:
+    found = await mdt.scalar("select sources from mdt_case where patient_nhs = :n and open", n=nhs)
+    return list(found or [])
+
+
 def outcome_codes(response: httpx.Response) -> list[str]:
     body = response.json()
     assert body["resourceType"] == "OperationOutcome", body
     return [issue["code"] for issue in body["issue"]]
+
+
+def entries(response: httpx.Response) -> list[dict[str, Any]]:
+    """The entries of a search answer, which must be a 200 searchset (possibly empty)."""
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (body["resourceType"], body["type"]) == ("Bundle", "searchset"), body
+    return list(body.get("entry", []))
 
 
 def business_status(task: dict[str, Any]) -> str:
@@ -214,3 +228,12 @@ async def mdt(issuer: DevIssuer, kafka_bootstrap: str) -> AsyncIterator[Mdt]:
             yield harness
     finally:
         await engine.dispose()
+
+
+@pytest.fixture(scope="module")
+async def ids(mdt: Mdt) -> dict[str, str]:
+    """A team, one meeting and one nominated case (not yet on the list), by name."""
+    team = await mdt.team()
+    (meeting,) = await mdt.meetings(team, count=1)
+    case = (await mdt.nominate(team, await mdt.patient())).json()["id"]
+    return {"team": team, "meeting": meeting, "case": case}

@@ -1,39 +1,22 @@
-"""The mdt service.
+"""The mdt API process: the kernel's app built from the service's declaration.
 
-Locality multi-disciplinary teams, meetings, case lists and outcomes, as FHIR R4.
-`create_app` builds the FastAPI app from settings (nothing happens at import);
-`cli` runs it under uvicorn for `make run` and the container image.
+`create_app` builds the FastAPI app from settings (nothing happens at import; `clock`
+pins "now" for tests); `cli` runs it under uvicorn for `make run` and the container.
 """
 
 from __future__ import annotations
 
 from fastapi import FastAPI
 
-from carecoord_shared.web.app import create_service_app
+from carecoord_shared.service import Clock, system_clock
+from carecoord_shared.web.app import build_app
 from carecoord_shared.web.server import serve
-from mdt.api import case_lists, operations
-from mdt.api.resources import build_registry
-from mdt.events import EVENT_SCHEMAS
+from mdt.definition import SERVICE
 from mdt.settings import MdtSettings
-from mdt.store.tables import MIGRATIONS
 
 
-def create_app(settings: MdtSettings | None = None) -> FastAPI:
-    settings = settings or MdtSettings()
-    registry = build_registry()
-    app = create_service_app(
-        settings,
-        registry,
-        title="CareCoord mdt",
-        description=(
-            "Locality multi-disciplinary teams, meetings, case lists and outcomes, as FHIR R4."
-        ),
-        routers=(operations.router, case_lists.router),
-        migrations=MIGRATIONS,
-        event_schemas=EVENT_SCHEMAS,
-    )
-    app.state.mdt_registry = registry
-    return app
+def create_app(settings: MdtSettings | None = None, *, clock: Clock = system_clock) -> FastAPI:
+    return build_app(SERVICE, settings, clock=clock)
 
 
 def cli() -> None:

@@ -24,15 +24,17 @@ from carecoord_shared.events import to_record
 from carecoord_shared.security.dev_issuer import DevIssuer
 from mdt.main import create_app
 from mdt.worker import build_worker
-from services.mdt.tests.conftest import (
+from services.mdt.tests.builders import (
     BASE_URL,
     ODS,
     PRACTICE_A,
-    Mdt,
     an_event,
+    parameters,
+)
+from services.mdt.tests.conftest import (
+    Mdt,
     mdt_settings,
     new_nhs_number,
-    parameters,
 )
 
 
@@ -116,14 +118,9 @@ async def test_rules_list_patients_from_events_and_redelivery_changes_nothing(
         outcome="accepted",
         mdtDiscussionRequested=True,
     )
+    frailty = ["frailty"]
     cohort = an_event(
-        "patient.cohort-changed",
-        frail,
-        patient="Patient/2",
-        cohorts=["frailty"],
-        entered=["frailty"],
-        left=[],
-        riskScore=72.5,
+        "patient.cohort-changed", frail, cohorts=frailty, entered=frailty, left=[], riskScore=72.5
     )
     await publish(kafka_bootstrap, live.settings.referrals_topic, triaged)
     await publish(kafka_bootstrap, live.settings.care_plans_topic, cohort)
@@ -138,7 +135,6 @@ async def test_rules_list_patients_from_events_and_redelivery_changes_nothing(
     assert frail_sources[0]["kind"] == "cohort-entered"
     assert await live.scalar("select risk from mdt_case where patient_nhs = :n", n=frail) == 72.5
     versions = await live.scalar("select count(*) from resource_version")
-
     await publish(kafka_bootstrap, live.settings.referrals_topic, triaged)  # redelivered
     marker = new_nhs_number()
     await registered(live, kafka_bootstrap, marker)  # processed after the redelivery
@@ -234,27 +230,31 @@ def an_action(description: str, due: str, **owner: Any) -> dict[str, Any]:
     return {"name": "action", "part": part}
 
 
-async def test_whole_meeting_through_the_api(live: Mdt, kafka_bootstrap: str) -> None:
-    mdt_id = await live.team()
-    first, second = await live.meetings(mdt_id, count=2)
-    patients = [await live.patient() for _ in range(3)]
+async def held_meeting(live: Mdt, mdt_id: str, meeting: str, patients: list[str]) -> list[str]:
+    """The patients nominated, listed, prepared and the meeting held; their case ids."""
     cases = [(await live.nominate(mdt_id, nhs)).json()["id"] for nhs in patients]
     await live.execute("update mdt_patient set review_due_on = current_date + 90")
-
-    case_list = await live.post(f"Appointment/{first}/$assemble-case-list", parameters())
+    case_list = await live.post(f"Appointment/{meeting}/$assemble-case-list", parameters())
     assert len(case_list.json()["entry"]) == 3
     for case_id in cases:
         prepared = await live.post(f"Task/{case_id}/$prepare", parameters())
         assert prepared.status_code == 200, prepared.text
-    ready = await live.post(f"Appointment/{first}/$assemble-case-list", parameters())
+    ready = await live.post(f"Appointment/{meeting}/$assemble-case-list", parameters())
     assert {e["flag"]["coding"][0]["code"] for e in ready.json()["entry"]} == {"ready"}
     attendance = parameters(
         ("attendee", "valueString", "sds-chair-1"), ("attendee", "valueString", "sds-nurse-1")
     )
-    held = await live.post(f"Appointment/{first}/$record-attendance", attendance)
+    held = await live.post(f"Appointment/{meeting}/$record-attendance", attendance)
     assert held.status_code == 201
     assert len(held.json()["participant"]) == 2
+    return cases
 
+
+async def test_whole_meeting_through_the_api(live: Mdt, kafka_bootstrap: str) -> None:
+    mdt_id = await live.team()
+    first, second = await live.meetings(mdt_id, count=2)
+    patients = [await live.patient() for _ in range(3)]
+    cases = await held_meeting(live, mdt_id, first, patients)
     due = (date.today() + timedelta(days=7)).isoformat()
     discussed = parameters(
         ("status", "valueCode", "discussed"),

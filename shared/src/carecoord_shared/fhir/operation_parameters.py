@@ -142,15 +142,23 @@ def _check_value(param: Param, value: Any) -> Any:
 
 
 def _parts_of(param: Param, part: JsonObject) -> dict[str, Any]:
+    """The named parts of one parameter, each checked like a parameter (type, count)."""
     named = {p.name: p for p in param.parts}
-    inner: dict[str, Any] = {}
+    inner: dict[str, list[Any]] = {}
     for child in part.get("part", []):
         known = named.get(str(child.get("name")))
         if known is None:
             text = f"{param.name} has no part '{str(child.get('name'))[:40]}'"
             raise bad_request(text, (parameter_path(param.name),))
-        inner[known.name] = value_of(known, child)
-    return inner
+        inner.setdefault(known.name, []).append(value_of(known, child))
+    for known in param.parts:
+        count = len(inner.get(known.name, []))
+        if count < known.min or (known.max is not None and count > known.max):
+            text = f"{param.name} needs {known.min} to {known.cardinality} '{known.name}' part(s)"
+            raise bad_request(
+                text, (parameter_path(param.name),), "required" if not count else "invalid"
+            )
+    return {name: values if named[name].max != 1 else values[0] for name, values in inner.items()}
 
 
 def value_of(param: Param, part: JsonObject) -> Any:

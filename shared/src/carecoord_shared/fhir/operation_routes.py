@@ -25,7 +25,7 @@ from carecoord_shared.fhir.operations import (
     parse_body,
     parse_query,
 )
-from carecoord_shared.fhir.outcome import forbidden, method_not_allowed, unknown_route
+from carecoord_shared.fhir.outcome import JsonObject, forbidden, method_not_allowed, unknown_route
 from carecoord_shared.fhir.parsing import check_id, decode_json
 from carecoord_shared.security.fastapi import CurrentPrincipal
 from carecoord_shared.security.principal import Principal
@@ -33,6 +33,14 @@ from carecoord_shared.security.principal import Principal
 __all__ = ["operation_router"]
 
 _ALL_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+async def _parameters(request: Request) -> JsonObject:
+    """The POSTed Parameters; an operation invoked with no body at all has no input."""
+    if request.headers.get("content-length") in (None, "0") and not await request.body():
+        return {"resourceType": "Parameters"}
+    limit = int(request.app.state.settings.max_body_bytes)
+    return decode_json(await read_body(request, limit))
 
 
 async def _invoke(operation: Operation, request: Request, principal: Principal) -> Response:
@@ -46,8 +54,7 @@ async def _invoke(operation: Operation, request: Request, principal: Principal) 
     if request.method == "GET":
         arguments = parse_query(operation, parse_qsl(request.url.query, keep_blank_values=True))
     else:
-        limit = int(request.app.state.settings.max_body_bytes)
-        arguments = parse_body(operation, decode_json(await read_body(request, limit)))
+        arguments = parse_body(operation, await _parameters(request))
     raw_id = request.path_params.get("resource_id")
     resource_id = check_id(operation.resource or "Resource", raw_id) if raw_id else None
     call = OperationCall(

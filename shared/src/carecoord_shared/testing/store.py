@@ -189,13 +189,16 @@ class InMemoryTransaction(FhirTransaction):
     ) -> SearchResult:
         definition = self.definition(resource_type, Interaction.SEARCH)
         criteria = [(name, value) for name, value in items if not name.startswith("_")]
-        unsupported = [name for name, _ in items if name.startswith("_") and name != "_count"]
+        ids = {i for name, value in items if name == "_id" for i in value.split(",")}
+        supported = ("_count", "_id")
+        unsupported = [name for name, _ in items if name.startswith("_") and name not in supported]
         if unsupported:
             raise bad_request(f"The in-memory store does not support {unsupported[0]}")
         matches = [
             stored
-            for (kind, _), versions in self.versions.items()
+            for (kind, resource_id), versions in self.versions.items()
             if kind == resource_type
+            and (not ids or resource_id in ids)
             and not (stored := versions[-1]).deleted
             and await self.may_access(stored.patient_nhs)
             and all(_matches(definition, stored, name, value) for name, value in criteria)

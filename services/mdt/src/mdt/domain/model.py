@@ -13,21 +13,17 @@ import calendar
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Literal, NewType, get_args
 
-MdtId = NewType("MdtId", str)
 CaseId = NewType("CaseId", str)
-MeetingId = NewType("MeetingId", str)
 NhsNumber = NewType("NhsNumber", str)
 
 Urgency = Literal["urgent", "soon", "routine"]
 URGENCIES: tuple[Urgency, ...] = get_args(Urgency)
 CaseState = Literal["listed", "prepared", "discussed", "deferred", "not-discussed"]
-CASE_STATES: tuple[CaseState, ...] = get_args(CaseState)
 DiscussionOutcome = Literal["discussed", "deferred", "not-discussed"]
 OUTCOMES: tuple[DiscussionOutcome, ...] = get_args(DiscussionOutcome)
-Membership = Literal["core", "extended"]
 OwnerKind = Literal["person", "role", "organisation"]
 OWNER_KINDS: tuple[OwnerKind, ...] = get_args(OwnerKind)
 
@@ -104,11 +100,3 @@ def care_plan_current(review_due_on: date | None, meeting_day: date) -> bool:
     A patient with no review date known here is treated as not current: the
     co-ordinator must check, rather than the MDT assume."""
     return review_due_on is not None and review_due_on >= meeting_day
-
-
-def is_overdue(due_on: date, today: date) -> bool:
-    return due_on < today
-
-
-def days_before(when: datetime, days: int) -> datetime:
-    return when - timedelta(days=days)

@@ -11,24 +11,24 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from datetime import date, datetime, timedelta
 
 from carecoord_shared.fhir.outcome import JsonObject, business_rule, forbidden, not_found
+from carecoord_shared.fhir.unit_of_work import FhirTransaction
+from mdt.domain.cases import Case, KnownPatient
 from mdt.domain.model import Checklist, capacity, care_plan_current, plan_case_list
-from mdt.service import resources
+from mdt.domain.teams import Meeting
+from mdt.fhir import shapes, tasks
+from mdt.service.context import MdtContext
 from mdt.service.teams import following_meeting, require_member
-from mdt.service.transaction import ServiceTransaction
-from mdt.store import cases, teams
-from mdt.store.cases import CaseRow
-from mdt.store.teams import MeetingRow
-
-ATTACHED = "attached"
+from mdt.store.cases import Cases
+from mdt.store.meetings import Meetings
+from mdt.store.patients import Patients
 
 
-async def booked_meeting(tx: ServiceTransaction, meeting_id: str) -> MeetingRow:
+async def booked_meeting(tx: FhirTransaction, meeting_id: str) -> Meeting:
     await tx.read("Appointment", meeting_id, lock=True)
-    meeting = await teams.meeting(tx.conn, meeting_id, lock=True)
+    meeting = await tx.repository(Meetings).get(meeting_id, lock=True)
     if meeting is None:
         raise not_found("Appointment", meeting_id)
     await require_member(tx, meeting.mdt_id)
@@ -37,119 +37,106 @@ async def booked_meeting(tx: ServiceTransaction, meeting_id: str) -> MeetingRow:
     return meeting
 
 
-async def assemble(
-    tx: ServiceTransaction, meeting_id: str, interval_months: int, recent_days: int
-) -> JsonObject:
+async def assemble(tx: FhirTransaction, context: MdtContext, meeting_id: str) -> JsonObject:
+    """The meeting's case list, ordered, cut at capacity, each case flagged."""
     meeting = await booked_meeting(tx, meeting_id)
-    found = await cases.waiting_for(tx.conn, meeting.mdt_id, meeting.id, meeting.starts_at)
+    cases = tx.repository(Cases)
+    found = await cases.waiting_for(meeting.mdt_id, meeting.id, meeting.starts_at)
     waiting = {c.id: c for c in found}
     places = capacity(meeting.duration_minutes, meeting.minutes_per_case)
     plan = plan_case_list([c.queued() for c in found], places)
     listed = [waiting[q.id] for q in plan.listed]
-    tasks = await _case_tasks(tx, [c.id for c in listed])
-    context = await _Context.load(tx, listed, recent_days, meeting.starts_at.date())
+    bodies = await _case_tasks(tx, [c.id for c in listed])
+    known = await _Known.load(tx, listed, context, meeting.starts_at.date())
     entries = []
     for case in listed:
-        task = tasks[case.id]
+        task = bodies[case.id]
         if case.meeting_id != meeting.id:
             task = await _move(tx, case, meeting.id)
-        entries.append((case.id, context.checklist(task, case).ready))
+        entries.append((case.id, known.checklist(task, case).ready))
     if plan.overflow:
-        later = await following_meeting(tx, meeting, interval_months)
+        later = await following_meeting(tx, meeting, context.settings.meeting_interval_months)
         for queued in plan.overflow:
-            await _overflow(tx, waiting[queued.id], later)
-    body = resources.case_list(meeting.mdt_id, meeting.id, entries)
+            await _overflow(tx, waiting[queued.id], later, context.now())
+    body = shapes.case_list(meeting.mdt_id, meeting.id, entries, context.now())
     if meeting.list_id is None:
         stored, _ = await tx.create("List", body)
-        await teams.set_meeting(tx.conn, meeting.id, list_id=stored.id)
+        await tx.repository(Meetings).set_list(meeting.id, stored.id)
     else:
         stored, _ = await tx.update("List", meeting.list_id, body, if_match=None)
     return stored.as_json()
 
 
-async def _case_tasks(tx: ServiceTransaction, ids: Sequence[str]) -> dict[str, JsonObject]:
+async def _case_tasks(tx: FhirTransaction, ids: Sequence[str]) -> dict[str, JsonObject]:
     """The case Tasks of a list, read in pages of 100 (each page one audited search)."""
-    tasks: dict[str, JsonObject] = {}
+    found: dict[str, JsonObject] = {}
     for start in range(0, len(ids), 100):
         chunk = ids[start : start + 100]
         result = await tx.search("Task", [("_id", ",".join(chunk)), ("_count", "100")])
-        tasks.update({m.id: m.as_json() for m in result.matches})
-    missing = [i for i in ids if i not in tasks]
-    if missing:  # a case the caller may not see: the list cannot be built by them
+        found.update({m.id: m.as_json() for m in result.matches})
+    if any(i not in found for i in ids):  # a case the caller may not see
         raise forbidden("You cannot see every case on this list")
-    return tasks
+    return found
 
 
 @dataclass(frozen=True, slots=True)
-class _Context:
+class _Known:
     """What the checklist needs about every patient on a list, fetched in two queries."""
 
-    known: dict[str, Any]
+    patients: dict[str, KnownPatient]
     activity: dict[str, list[str]]
     day: date
 
     @classmethod
     async def load(
-        cls, tx: ServiceTransaction, listed: Sequence[CaseRow], recent_days: int, day: date
-    ) -> _Context:
+        cls, tx: FhirTransaction, listed: Sequence[Case], context: MdtContext, day: date
+    ) -> _Known:
         numbers = [c.patient_nhs for c in listed]
-        since = datetime.now(UTC) - timedelta(days=recent_days)
+        since = context.now() - timedelta(days=context.settings.recent_activity_days)
+        projections = tx.repository(Patients)
         return cls(
-            await cases.patients(tx.conn, numbers),
-            await cases.activity_of(tx.conn, numbers, since),
-            day,
+            await projections.many(numbers), await projections.activity_of(numbers, since), day
         )
 
-    def checklist(self, task: JsonObject, case: CaseRow) -> Checklist:
-        known = self.known.get(case.patient_nhs)
+    def checklist(self, task: JsonObject, case: Case) -> Checklist:
+        known = self.patients.get(case.patient_nhs)
         return Checklist(
-            question_stated=bool(resources.input_value(task, "question")),
+            question_stated=bool(tasks.input_value(task, "question")),
             care_plan_current=care_plan_current(known.review_due_on if known else None, self.day),
             recent_activity_attached=set(self.activity.get(case.patient_nhs, []))
-            <= set(_attached(task)),
+            <= set(tasks.attached(task)),
         )
 
 
-async def _move(tx: ServiceTransaction, case: CaseRow, meeting_id: str) -> JsonObject:
+async def _move(tx: FhirTransaction, case: Case, meeting_id: str) -> JsonObject:
     """The case's Task, assigned to `meeting_id` (written only if that changes it)."""
     current = await tx.read("Task", case.id, lock=True)
     task = current.as_json()
     if case.meeting_id == meeting_id:
         return task
-    resources.set_input(task, "meeting", valueReference={"reference": f"Appointment/{meeting_id}"})
+    tasks.set_input(task, "meeting", valueReference={"reference": f"Appointment/{meeting_id}"})
     task.pop("meta", None)
     await tx.update("Task", case.id, task, if_match=current.version_id)
-    await cases.update_case(tx.conn, case.id, meeting_id=meeting_id)
+    await tx.repository(Cases).update(case.id, meeting_id=meeting_id)
     return task
 
 
-async def _overflow(tx: ServiceTransaction, case: CaseRow, later: MeetingRow) -> None:
+async def _overflow(tx: FhirTransaction, case: Case, later: Meeting, now: datetime) -> None:
     if case.meeting_id == later.id:
         return
     await _move(tx, case, later.id)
     day = later.starts_at.date().isoformat()
     text = f"No room at this meeting: the case moves to the meeting of {day}"
-    now = datetime.now(UTC)
     for nominator in case.nominators:
-        await tx.create(
-            "Task", resources.notice_task(case.id, case.patient_nhs, nominator, text, now)
-        )
-
-
-def _attached(task: JsonObject) -> list[str]:
-    return [
-        str(i["valueReference"]["reference"])
-        for i in task.get("input", [])
-        if i.get("type", {}).get("text") == ATTACHED and "valueReference" in i
-    ]
+        await tx.create("Task", tasks.notice_task(case.id, case.patient_nhs, nominator, text, now))
 
 
 async def prepare(
-    tx: ServiceTransaction, case_id: str, question: str | None, recent_days: int
+    tx: FhirTransaction, context: MdtContext, case_id: str, question: str | None
 ) -> JsonObject:
     """Attach recent referrals and advice, state the question, and check the case."""
     current = await tx.read("Task", case_id, lock=True)
-    case = await cases.case(tx.conn, case_id, lock=True)
+    case = await tx.repository(Cases).get(case_id, lock=True)
     if case is None:
         raise business_rule(f"Task/{case_id} is not an MDT case")
     await require_member(tx, case.mdt_id)
@@ -157,34 +144,26 @@ async def prepare(
         raise business_rule("This case is closed: it can no longer be prepared")
     task = current.as_json()
     if question:
-        resources.set_input(task, "question", valueString=question)
-    since = datetime.now(UTC) - timedelta(days=recent_days)
-    known = set(_attached(task))
-    for reference in await cases.recent_activity(tx.conn, case.patient_nhs, since):
+        tasks.set_input(task, "question", valueString=question)
+    since = context.now() - timedelta(days=context.settings.recent_activity_days)
+    known = set(tasks.attached(task))
+    for reference in await tx.repository(Patients).recent_activity(case.patient_nhs, since):
         if reference not in known:
-            task.setdefault("input", []).append(
-                {"type": {"text": ATTACHED}, "valueReference": {"reference": reference}}
-            )
-    meeting = await teams.meeting(tx.conn, case.meeting_id) if case.meeting_id else None
-    day = meeting.starts_at.date() if meeting else datetime.now(UTC).date()
-    context = await _Context.load(tx, [case], recent_days, day)
-    result = context.checklist(task, case)
-    _record_checklist(task, result)
+            tasks.attach(task, reference)
+    meeting = await tx.repository(Meetings).get(case.meeting_id) if case.meeting_id else None
+    day = meeting.starts_at.date() if meeting else context.today()
+    result = (await _Known.load(tx, [case], context, day)).checklist(task, case)
+    tasks.record_checklist(task, result)
     state = "prepared" if result.ready and case.state == "listed" else case.state
-    resources.set_state(task, state)
+    tasks.set_state(task, state)
     task.pop("meta", None)
     stored, _ = await tx.update("Task", case_id, task, if_match=current.version_id)
-    await cases.update_case(tx.conn, case_id, state=state)
+    await tx.repository(Cases).update(case_id, state=state)
     return stored.as_json()
 
 
-def _record_checklist(task: JsonObject, result: Checklist) -> None:
-    for name in ("question-stated", "care-plan-current", "recent-activity-attached"):
-        resources.set_input(task, f"checklist:{name}", valueBoolean=name not in result.missing())
-
-
 async def record_attendance(
-    tx: ServiceTransaction, meeting_id: str, attendees: Sequence[str]
+    tx: FhirTransaction, meeting_id: str, attendees: Sequence[str]
 ) -> JsonObject:
     """The meeting is held: an Encounter with who attended; the Appointment fulfilled."""
     meeting = await booked_meeting(tx, meeting_id)
@@ -193,8 +172,7 @@ async def record_attendance(
     appointment["status"] = "fulfilled"
     appointment.pop("meta", None)
     await tx.update("Appointment", meeting_id, appointment, if_match=current.version_id)
-    stored, _ = await tx.create(
-        "Encounter", resources.encounter(meeting_id, meeting.starts_at, attendees)
-    )
-    await teams.set_meeting(tx.conn, meeting_id, status="held")
+    encounter = shapes.encounter(meeting_id, meeting.starts_at, attendees)
+    stored, _ = await tx.create("Encounter", encounter)
+    await tx.repository(Meetings).held(meeting_id)
     return stored.as_json()

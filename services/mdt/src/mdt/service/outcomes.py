@@ -9,38 +9,37 @@ is neither acknowledged (when it must be) nor done is escalated once, announced 
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import datetime
 
+from carecoord_shared.fhir.operations import parameter_path
 from carecoord_shared.fhir.outcome import JsonObject, business_rule, conflict, forbidden
+from carecoord_shared.fhir.unit_of_work import FhirTransaction
+from mdt.domain import events
+from mdt.domain.cases import AssignedAction, Case
 from mdt.domain.commands import Action, RecordOutcome
-from mdt.service import resources
-from mdt.service.announce import (
-    ACTION_ASSIGNED,
-    ACTION_OVERDUE,
-    OUTCOME_RECORDED,
-    announce,
-    owner_data,
-)
-from mdt.service.teams import following_meeting
-from mdt.service.transaction import ServiceTransaction
-from mdt.store import cases, teams
-from mdt.store.cases import CaseRow
+from mdt.domain.vocabulary import CASE_STATUS
+from mdt.fhir import shapes, tasks
+from mdt.service.context import MdtContext
+from mdt.service.teams import following_meeting, require_member
+from mdt.store.actions import Actions
+from mdt.store.cases import Cases
+from mdt.store.meetings import Meetings
 
 
 async def record_outcome(
-    tx: ServiceTransaction, topic: str, case_id: str, command: RecordOutcome, interval_months: int
+    tx: FhirTransaction, context: MdtContext, case_id: str, command: RecordOutcome
 ) -> JsonObject:
     current = await tx.read("Task", case_id, lock=True)
-    case = await _case(tx, case_id)
-    task, now = current.as_json(), datetime.now(UTC)
+    case = await _open_case(tx, case_id)
+    task, now = current.as_json(), context.now()
     refusal = command.refusal(now.date())
     if refusal is not None:
-        raise business_rule(refusal, ("Parameters.parameter.where(name='action')",))
-    resources.set_state(task, command.outcome)
+        raise business_rule(refusal, (parameter_path("action"),))
+    tasks.set_state(task, command.outcome)
     if command.minutes_spent is not None:
-        resources.set_input(task, "minutes-spent", valueDecimal=command.minutes_spent)
-    actions = [(await _assign(tx, topic, case, action, now), action) for action in command.actions]
-    record = resources.composition(
+        tasks.set_input(task, "minutes-spent", valueDecimal=command.minutes_spent)
+    actions = [(await _assign(tx, case, action, now), action) for action in command.actions]
+    record = shapes.composition(
         case.id,
         case.patient_nhs,
         tx.principal.subject,
@@ -55,150 +54,126 @@ async def record_outcome(
         {"type": {"text": "outcome-record"}, "valueReference": {"reference": composition.reference}}
     ]
     if command.outcome == "discussed":
-        await cases.update_case(tx.conn, case.id, state="discussed", open=False)
+        await tx.repository(Cases).update(case.id, state="discussed", open=False)
     else:
-        await _roll_over(tx, case, task, command.outcome, interval_months)
+        await _roll_over(tx, case, task, command.outcome, context)
     task.pop("meta", None)
     stored, _ = await tx.update("Task", case.id, task, if_match=current.version_id)
-    await announce(
-        tx.conn,
-        topic,
-        OUTCOME_RECORDED,
-        f"Task/{case.id}",
-        case.patient_nhs,
-        {
-            "case": f"Task/{case.id}",
-            "composition": composition.reference,
-            "mdt": f"CareTeam/{case.mdt_id}",
-            "status": command.outcome,
-            "planReviewed": command.plan_reviewed,
-            "decisions": list(command.decisions),
-        },
+    data = events.outcome_recorded(
+        case.id,
+        composition.reference,
+        case.mdt_id,
+        command.outcome,
+        command.plan_reviewed,
+        command.decisions,
+    )
+    await tx.outbox.announce(
+        events.OUTCOME_RECORDED, subject=f"Task/{case.id}", nhs_number=case.patient_nhs, data=data
     )
     return stored.as_json()
 
 
 async def _roll_over(
-    tx: ServiceTransaction, case: CaseRow, task: JsonObject, outcome: str, interval_months: int
+    tx: FhirTransaction, case: Case, task: JsonObject, outcome: str, context: MdtContext
 ) -> None:
     """A deferred or not-discussed case moves to the next meeting by itself."""
-    meeting = await teams.meeting(tx.conn, str(case.meeting_id))
+    meeting = await tx.repository(Meetings).get(str(case.meeting_id))
     assert meeting is not None  # a case only gets an outcome once it is on a meeting
-    later = await following_meeting(tx, meeting, interval_months)
-    resources.set_input(task, "meeting", valueReference={"reference": f"Appointment/{later.id}"})
-    await cases.update_case(tx.conn, case.id, state=outcome, meeting_id=later.id)
+    later = await following_meeting(tx, meeting, context.settings.meeting_interval_months)
+    tasks.set_input(task, "meeting", valueReference={"reference": f"Appointment/{later.id}"})
+    await tx.repository(Cases).update(case.id, state=outcome, meeting_id=later.id)
 
 
-async def _case(tx: ServiceTransaction, case_id: str) -> CaseRow:
-    case = await cases.case(tx.conn, case_id, lock=True)
+async def _open_case(tx: FhirTransaction, case_id: str) -> Case:
+    case = await tx.repository(Cases).get(case_id, lock=True)
     if case is None:
         raise business_rule(f"Task/{case_id} is not an MDT case")
     if not case.open:
         raise conflict("This case's outcome has already been recorded")
     if case.meeting_id is None:
         raise business_rule("This case is not on a meeting's list yet")
-    member = await teams.is_member(tx.conn, case.mdt_id, tx.principal.subject)
-    if not member and tx.principal.kind != "system":
-        raise forbidden("Only members of this MDT can record its outcomes")
+    await require_member(tx, case.mdt_id, "Only members of this MDT can record its outcomes")
     return case
 
 
-async def _assign(
-    tx: ServiceTransaction, topic: str, case: CaseRow, action: Action, now: datetime
-) -> str:
-    stored, _ = await tx.create(
-        "Task", resources.action_task(case.id, case.patient_nhs, action, now)
-    )
-    await cases.add_action(
-        tx.conn,
-        id=stored.id,
-        case_id=case.id,
-        patient_nhs=case.patient_nhs,
-        owner_kind=action.owner_kind,
-        owner_reference=action.owner_reference,
-        owner_display=action.owner_display,
-        owner_organisation=action.owner_organisation,
-        description=action.description,
-        due_on=action.due_on,
-        needs_acknowledgement=action.needs_acknowledgement,
-        state="assigned",
-    )
-    owner = owner_data(action.owner_reference, action.owner_display, action.owner_organisation)
-    await announce(
-        tx.conn,
-        topic,
-        ACTION_ASSIGNED,
-        stored.reference,
+async def _assign(tx: FhirTransaction, case: Case, action: Action, now: datetime) -> str:
+    body = tasks.action_task(case.id, case.patient_nhs, action, now)
+    stored, _ = await tx.create("Task", body)
+    assigned = AssignedAction(
+        stored.id,
+        case.id,
         case.patient_nhs,
-        {
-            "action": stored.reference,
-            "case": f"Task/{case.id}",
-            "owner": owner,
-            "dueOn": action.due_on.isoformat(),
-            "description": action.description,
-        },
+        action.owner_kind,
+        action.owner_reference,
+        action.owner_display,
+        action.owner_organisation,
+        action.description,
+        action.due_on,
+        action.needs_acknowledgement,
+        "assigned",
+    )
+    await tx.repository(Actions).add(assigned)
+    data = events.action_assigned(stored.reference, case.id, action)
+    await tx.outbox.announce(
+        events.ACTION_ASSIGNED, subject=stored.reference, nhs_number=case.patient_nhs, data=data
     )
     return stored.id
 
 
 async def _transition(
-    tx: ServiceTransaction, action_id: str, status: str, business_status: str
+    tx: FhirTransaction, action_id: str, status: str, business_status: str
 ) -> JsonObject:
     current = await tx.read("Task", action_id, lock=True)
     task = current.as_json()
     task["status"] = status
-    task["businessStatus"] = resources.coded(business_status, resources.CASE_STATUS)
+    task["businessStatus"] = shapes.coded(business_status, CASE_STATUS)
     task.pop("meta", None)
     stored, _ = await tx.update("Task", action_id, task, if_match=current.version_id)
-    await cases.update_action(tx.conn, action_id, state=business_status)
+    await tx.repository(Actions).set_state(action_id, business_status)
     return stored.as_json()
 
 
-async def acknowledge(tx: ServiceTransaction, action_id: str) -> JsonObject:
-    """The owning practice acknowledges an action given to it."""
+async def _action(tx: FhirTransaction, action_id: str) -> AssignedAction:
     await tx.read("Task", action_id, lock=True)
-    row = await cases.action(tx.conn, action_id, lock=True)
-    if row is None:
+    found = await tx.repository(Actions).get(action_id, lock=True)
+    if found is None:
         raise business_rule(f"Task/{action_id} is not an MDT action")
-    if not row.needs_acknowledgement:
+    return found
+
+
+async def acknowledge(tx: FhirTransaction, action_id: str) -> JsonObject:
+    """The owning practice acknowledges an action given to it."""
+    action = await _action(tx, action_id)
+    if not action.needs_acknowledgement:
         raise business_rule("This action was not given to a practice: nothing to acknowledge")
-    if tx.principal.kind != "system" and tx.principal.organisation != row.owner_organisation:
+    if tx.principal.kind != "system" and tx.principal.organisation != action.owner_organisation:
         raise forbidden("Only the practice that owns this action can acknowledge it")
-    if row.state != "assigned":
-        raise conflict(f"This action is already {row.state}")
+    if action.state != "assigned":
+        raise conflict(f"This action is already {action.state}")
     return await _transition(tx, action_id, "accepted", "acknowledged")
 
 
-async def complete(tx: ServiceTransaction, action_id: str) -> JsonObject:
-    await tx.read("Task", action_id, lock=True)
-    row = await cases.action(tx.conn, action_id, lock=True)
-    if row is None:
-        raise business_rule(f"Task/{action_id} is not an MDT action")
-    if row.state == "completed":
+async def complete(tx: FhirTransaction, action_id: str) -> JsonObject:
+    action = await _action(tx, action_id)
+    if action.state == "completed":
         raise conflict("This action is already completed")
     return await _transition(tx, action_id, "completed", "completed")
 
 
-async def escalate_overdue(tx: ServiceTransaction, topic: str, today: date) -> int:
+async def escalate_overdue(tx: FhirTransaction, now: datetime) -> int:
     """Escalate each overdue action once; returns how many were escalated."""
-    rows = await cases.overdue_actions(tx.conn, today)
-    for row in rows:
-        current = await tx.read("Task", row.id, lock=True)
+    overdue = await tx.repository(Actions).overdue(now.date())
+    for action in overdue:
+        current = await tx.read("Task", action.id, lock=True)
         task = current.as_json()
-        task["businessStatus"] = resources.coded("overdue", resources.CASE_STATUS)
+        task["businessStatus"] = shapes.coded("overdue", CASE_STATUS)
         task.pop("meta", None)
-        await tx.update("Task", row.id, task, if_match=current.version_id)
-        await cases.update_action(tx.conn, row.id, overdue_at=datetime.now(UTC))
-        await announce(
-            tx.conn,
-            topic,
-            ACTION_OVERDUE,
-            f"Task/{row.id}",
-            row.patient_nhs,
-            {
-                "action": f"Task/{row.id}",
-                "owner": owner_data(row.owner_reference, row.owner_display, row.owner_organisation),
-                "dueOn": row.due_on.isoformat(),
-            },
+        await tx.update("Task", action.id, task, if_match=current.version_id)
+        await tx.repository(Actions).escalated(action.id, now)
+        await tx.outbox.announce(
+            events.ACTION_OVERDUE,
+            subject=f"Task/{action.id}",
+            nhs_number=action.patient_nhs,
+            data=events.action_overdue(action),
         )
-    return len(rows)
+    return len(overdue)

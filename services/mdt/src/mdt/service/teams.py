@@ -1,73 +1,78 @@
 """MDT teams and their meetings.
 
-A CareTeam write (the kernel's REST create/update) runs `record_team` inside its
-transaction: the team's membership rows are rewritten, and members who joined get the
-'mdt' relationship with the patients already on the team's open cases (members who
-left lose it unless another MDT of theirs has the patient listed). Meetings are
-scheduled by `$schedule-meetings`, monthly by default (DOMAIN.md: "Monthly MDT
-meetings carried out to a consistent format").
+A CareTeam written through REST goes through `record_team` (the type's write
+handler), in the same unit of work: only existing members (or a system client) may
+change or delete a team; its membership rows are rewritten; members who joined get
+the 'mdt' relationship with the patients already on the team's open cases, and
+members who left lose it unless another MDT of theirs has the patient listed.
+Meetings are scheduled by `$schedule-meetings`, monthly by default (DOMAIN.md:
+"Monthly MDT meetings carried out to a consistent format").
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from carecoord_shared.fhir.outcome import JsonObject, business_rule, forbidden
-from carecoord_shared.fhir.registry import Change, WriteContext
-from carecoord_shared.security import access
+from carecoord_shared.fhir.registry import Write
+from carecoord_shared.fhir.unit_of_work import FhirTransaction
+from carecoord_shared.store.repository import StoredResource
 from mdt.domain.commands import ScheduleMeetings
 from mdt.domain.model import add_months, capacity
-from mdt.service import resources
-from mdt.service.transaction import ServiceTransaction
-from mdt.store import cases, teams
-from mdt.store.team_fhir import team_from_fhir, team_issues
-from mdt.store.teams import MeetingRow
-
-__all__ = [
-    "following_meeting",
-    "record_team",
-    "require_member",
-    "schedule_meetings",
-    "team_issues",
-]
+from mdt.domain.teams import Meeting
+from mdt.domain.vocabulary import MDT
+from mdt.fhir import shapes
+from mdt.fhir.team import team_from_fhir
+from mdt.store.cases import Cases
+from mdt.store.meetings import Meetings
+from mdt.store.teams import Teams
 
 
-async def record_team(context: WriteContext, change: Change) -> None:
-    conn = context.conn
-    before = set(await teams.members(conn, change.id))
-    principal = context.principal
-    if change.kind != "create" and principal.kind != "system" and principal.subject not in before:
+async def record_team(tx: FhirTransaction, write: Write) -> tuple[StoredResource | None, bool]:
+    """A REST write of a CareTeam, with the team's rows and its members' access."""
+    teams = tx.repository(Teams)
+    before = set(await teams.members(write.resource_id)) if write.resource_id else set()
+    stored, created = await tx.store_write(write)
+    if stored is None or (write.kind == "create" and not created):
+        return stored, created  # nothing removed, or an existing team found: no change
+    who = tx.principal
+    if not created and who.kind != "system" and who.subject not in before:
         raise forbidden("Only members of this MDT can change it")
-    if change.resource is None:
-        shape = team_from_fhir(change.id, change.previous or {}, active=False)
-        await teams.save_team(conn, shape.team, shape.name, [])
+    after: set[str] = set()
+    if write.kind == "delete":
+        await teams.close(stored.id)
     else:
-        shape = team_from_fhir(change.id, change.resource)
-        await teams.save_team(conn, shape.team, shape.name, shape.members)
-    after = {m.user_id for m in (shape.members if change.resource is not None else [])}
-    patients = await cases.open_cases_of_team(conn, change.id)
-    for patient in patients:
+        shape = team_from_fhir(stored.id, stored.as_json())
+        await teams.save(shape.team, shape.name, shape.members)
+        after = {m.user_id for m in shape.members}
+    await _share_open_cases(tx, stored.id, before, after)
+    return stored, created
+
+
+async def _share_open_cases(
+    tx: FhirTransaction, mdt_id: str, before: set[str], after: set[str]
+) -> None:
+    for patient in await tx.repository(Cases).open_patients(mdt_id):
         for user in sorted(after - before):
-            await access.grant(conn, patient, "user", user, "mdt")
+            await tx.grants.grant(patient, "user", user, MDT)
         for user in sorted(before - after):
-            await _end_unless_listed_elsewhere(conn, patient, user)
+            await _end_unless_listed_elsewhere(tx, patient, user)
 
 
-async def _end_unless_listed_elsewhere(conn: AsyncConnection, patient: str, user: str) -> None:
-    for mdt_id in await teams.teams_of(conn, user):
-        if await cases.open_case(conn, mdt_id, patient) is not None:
+async def _end_unless_listed_elsewhere(tx: FhirTransaction, patient: str, user: str) -> None:
+    cases = tx.repository(Cases)
+    for mdt_id in await tx.repository(Teams).teams_of(user):
+        if await cases.open_case(mdt_id, patient) is not None:
             return
-    await access.end_grant(conn, patient, "user", user, "mdt")
+    await tx.grants.end(patient, "user", user, MDT)
 
 
 async def schedule_meetings(
-    tx: ServiceTransaction, mdt_id: str, command: ScheduleMeetings
+    tx: FhirTransaction, mdt_id: str, command: ScheduleMeetings
 ) -> list[JsonObject]:
     """Book `count` meetings, `interval_months` apart, from `first_start`."""
     await tx.read("CareTeam", mdt_id, lock=True)
-    team = await teams.team(tx.conn, mdt_id)
+    team = await tx.repository(Teams).get(mdt_id)
     if team is None or not team.active:
         raise business_rule("This MDT is not active: it cannot hold meetings")
     places = capacity(command.duration_minutes, command.minutes_per_case)
@@ -75,9 +80,9 @@ async def schedule_meetings(
     for index in range(command.count):
         start = add_months(command.first_start, index * command.interval_months)
         end = start + timedelta(minutes=command.duration_minutes)
-        body = resources.appointment(mdt_id, start, end, command.duration_minutes, places)
+        body = shapes.appointment(mdt_id, start, end, command.duration_minutes, places)
         stored, _ = await tx.create("Appointment", body)
-        meeting = MeetingRow(
+        meeting = Meeting(
             stored.id,
             mdt_id,
             start,
@@ -86,16 +91,15 @@ async def schedule_meetings(
             None,
             "booked",
         )
-        await teams.add_meeting(tx.conn, meeting)
+        await tx.repository(Meetings).add(meeting)
         booked.append(stored.as_json())
     return booked
 
 
-async def following_meeting(
-    tx: ServiceTransaction, meeting: MeetingRow, interval_months: int
-) -> MeetingRow:
+async def following_meeting(tx: FhirTransaction, meeting: Meeting, interval_months: int) -> Meeting:
     """The MDT's next booked meeting after `meeting`, booked on the schedule if none is."""
-    found = await teams.next_meeting(tx.conn, meeting.mdt_id, meeting.starts_at)
+    meetings = tx.repository(Meetings)
+    found = await meetings.next_after(meeting.mdt_id, meeting.starts_at)
     if found is not None:
         return found
     command = ScheduleMeetings(
@@ -106,14 +110,14 @@ async def following_meeting(
         meeting.minutes_per_case,
     )
     created = await schedule_meetings(tx, meeting.mdt_id, command)
-    booked = await teams.meeting(tx.conn, str(created[0]["id"]))
+    booked = await meetings.get(str(created[0]["id"]))
     assert booked is not None
     return booked
 
 
-async def require_member(tx: ServiceTransaction, mdt_id: str) -> None:
+async def require_member(tx: FhirTransaction, mdt_id: str, refusal: str | None = None) -> None:
     """Only the MDT's members (or a system client under its agreement) run its meetings."""
     if tx.principal.kind == "system":
         return
-    if not await teams.is_member(tx.conn, mdt_id, tx.principal.subject):
-        raise forbidden("Only members of this MDT can do this")
+    if not await tx.repository(Teams).is_member(mdt_id, tx.principal.subject):
+        raise forbidden(refusal or "Only members of this MDT can do this")

@@ -1,1 +1,1 @@
-"""mdt service: store layer (own tables, repositories, migrations)."""
+"""mdt store layer: its own tables, their repositories (all of its SQL) and migrations."""

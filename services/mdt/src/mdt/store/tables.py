@@ -12,6 +12,7 @@ other services' events the rules and the preparation checklist need.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
@@ -22,8 +23,10 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    Select,
     Table,
     Text,
+    select,
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
@@ -129,3 +132,9 @@ mdt_activity = Table(
     Column("occurred_at", DateTime(timezone=True), nullable=False),
     Index("ix_mdt_activity_patient_nhs_kind", "patient_nhs", "kind", "occurred_at"),
 )
+
+
+def by_id(table: Table, row_id: str, *, lock: bool = False) -> Select[Any]:
+    """The row of `table` with this `id`, locked for the transaction if asked."""
+    query = select(table).where(table.c.id == row_id)
+    return query.with_for_update() if lock else query

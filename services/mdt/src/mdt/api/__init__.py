@@ -1,1 +1,0 @@
-"""mdt service: api layer."""

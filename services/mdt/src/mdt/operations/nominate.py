@@ -1,0 +1,57 @@
+"""`CareTeam/{id}/$nominate`: a clinician puts a patient on the MDT's list.
+
+Nominating changes case Tasks, so it needs `Task.u`, and a care relationship with
+the patient. A new case answers 201; a nomination of a patient with an open case is
+added to it (its reason as a note, urgency raised if higher) and answers 200.
+"""
+
+from __future__ import annotations
+
+from carecoord_shared.fhir.operations import Operation, OperationCall, OperationResult, Param
+from mdt.domain.commands import ListingSource, ListPatient
+from mdt.domain.model import URGENCIES
+from mdt.fhir.arguments import decimal, nhs_number, text
+from mdt.fhir.shapes import instant
+from mdt.service import listing
+from mdt.service.context import MdtContext
+
+PURPOSES = ("for-discussion", "for-information")
+
+
+async def nominate(call: OperationCall) -> OperationResult:
+    context: MdtContext = call.context
+    given, now = call.arguments, context.now()
+    reason = text(given, "reason") or ""
+    source = ListingSource("nomination", reason, nominator=call.principal.subject, at=instant(now))
+    command = ListPatient(
+        patient=nhs_number(given, "patient"),
+        source=source,
+        urgency=given.get("urgency") or "routine",
+        question=text(given, "question"),
+        for_discussion=(given.get("purpose") or "for-discussion") == "for-discussion",
+        risk=decimal(given, "risk", 0, 100),
+    )
+    async with call.fhir.operation(call.principal) as tx:
+        stored, created = await listing.nominate(tx, str(call.resource_id), command, now)
+    answer = OPERATION.result(**{"return": stored.as_json()})
+    return answer if created else OperationResult(answer.body, 200)  # added to the open case
+
+
+OPERATION = Operation(
+    name="$nominate",
+    title="Nominate a patient to the MDT",
+    documentation="Nominate a patient to the MDT (added to their open case if they have one).",
+    handler=nominate,
+    resource="CareTeam",
+    scope_type="Task",
+    status=201,
+    inputs=(
+        Param("patient", "Identifier", 1, 1, "The patient's NHS number."),
+        Param("reason", "string", 1, 1, "Why the MDT should see the patient."),
+        Param("question", "string", documentation="The question for the MDT."),
+        Param("urgency", "code", documentation="Default routine.", values=URGENCIES),
+        Param("purpose", "code", documentation="Default for-discussion.", values=PURPOSES),
+        Param("risk", "decimal", documentation="Risk 0-100 (else care plans' risk score)."),
+    ),
+    outputs=(Param("return", "Task", 1, 1, "The patient's case."),),
+)

@@ -1,0 +1,275 @@
+"""In-memory fakes of the mdt repositories.
+
+Each fake subclasses the repository it stands for (so `tx.repository(Cases)` finds
+it) and keeps its rows in dictionaries; `tests/store/test_<repo>_contract.py` runs the
+same scenarios against each fake and against PostgreSQL, so a fake that drifts from
+the real repository fails there. `tests/units.py` puts them in the kernel's
+in-memory unit of work for the handler unit tests.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+
+from carecoord_shared.ports import Repository
+from mdt.domain.cases import AssignedAction, Case, KnownPatient
+from mdt.domain.model import WAITING_STATES
+from mdt.domain.teams import Meeting, Member, Team
+from mdt.store.actions import Actions
+from mdt.store.cases import CASE_FIELDS, Cases
+from mdt.store.meetings import Meetings
+from mdt.store.patients import PATIENT_FIELDS, Patients
+from mdt.store.teams import Teams
+
+
+def _unique(what: str) -> IntegrityError:
+    return IntegrityError(f"duplicate {what}", None, Exception(what))
+
+
+class InMemoryTeams(Teams):
+    def __init__(self) -> None:
+        self.teams: dict[str, Team] = {}
+        self.names: dict[str, str | None] = {}
+        self.created: dict[str, int] = {}
+        self.membership: dict[str, list[Member]] = {}
+        self._order = itertools.count()
+
+    async def save(self, team: Team, name: str | None, members: Sequence[Member]) -> None:
+        if len({m.user_id for m in members}) != len(members):
+            raise _unique("member")
+        self.created.setdefault(team.id, next(self._order))
+        self.teams[team.id], self.names[team.id] = team, name
+        self.membership[team.id] = list(members)
+
+    async def close(self, mdt_id: str) -> None:
+        if mdt_id in self.teams:
+            self.teams[mdt_id] = replace(self.teams[mdt_id], active=False)
+        self.membership[mdt_id] = []
+
+    async def get(self, mdt_id: str) -> Team | None:
+        return self.teams.get(mdt_id)
+
+    async def serving(self, practice: str | None, locality: str | None) -> list[str]:
+        if practice:
+            found = [t for t in self.teams.values() if practice in t.practices]
+        elif locality:
+            found = [t for t in self.teams.values() if t.locality == locality]
+        else:
+            return []
+        found = [t for t in found if t.active]
+        found.sort(key=lambda t: (t.kind == "nursing-home", self.created[t.id], t.id))
+        return [t.id for t in found]
+
+    async def members(self, mdt_id: str) -> list[str]:
+        return sorted(m.user_id for m in self.membership.get(mdt_id, []))
+
+    async def is_member(self, mdt_id: str, user_id: str) -> bool:
+        return user_id in await self.members(mdt_id)
+
+    async def teams_of(self, user_id: str) -> list[str]:
+        return sorted(
+            mdt_id
+            for mdt_id, members in self.membership.items()
+            if any(m.user_id == user_id for m in members)
+        )
+
+
+class InMemoryMeetings(Meetings):
+    def __init__(self) -> None:
+        self.meetings: dict[str, Meeting] = {}
+
+    async def add(self, meeting: Meeting) -> None:
+        if meeting.id in self.meetings:
+            raise _unique("meeting")
+        self.meetings[meeting.id] = meeting
+
+    async def get(self, meeting_id: str, *, lock: bool = False) -> Meeting | None:
+        return self.meetings.get(meeting_id)
+
+    async def next_after(self, mdt_id: str, after: datetime) -> Meeting | None:
+        later = [
+            m
+            for m in self.meetings.values()
+            if m.mdt_id == mdt_id and m.starts_at > after and m.status == "booked"
+        ]
+        return min(later, key=lambda m: (m.starts_at, m.id), default=None)
+
+    async def set_list(self, meeting_id: str, list_id: str) -> None:
+        self._change(meeting_id, list_id=list_id)
+
+    async def held(self, meeting_id: str) -> None:
+        self._change(meeting_id, status="held")
+
+    def _change(self, meeting_id: str, **values: Any) -> None:
+        if meeting_id in self.meetings:
+            self.meetings[meeting_id] = replace(self.meetings[meeting_id], **values)
+
+
+class InMemoryCases(Cases):
+    def __init__(self, meetings: InMemoryMeetings) -> None:
+        self.cases: dict[str, Case] = {}
+        self._meetings = meetings
+
+    def _open(self, mdt_id: str, patient_nhs: str) -> Case | None:
+        return next(
+            (
+                c
+                for c in self.cases.values()
+                if c.open and (c.mdt_id, c.patient_nhs) == (mdt_id, patient_nhs)
+            ),
+            None,
+        )
+
+    async def open_case(self, mdt_id: str, patient_nhs: str) -> Case | None:
+        return self._open(mdt_id, patient_nhs)
+
+    async def get(self, case_id: str, *, lock: bool = False) -> Case | None:
+        return self.cases.get(case_id)
+
+    async def add(self, case: Case) -> None:
+        if case.id in self.cases or (case.open and self._open(case.mdt_id, case.patient_nhs)):
+            raise _unique("open case")
+        self.cases[case.id] = case
+
+    async def update(self, case_id: str, **changes: Any) -> None:
+        unknown = set(changes) - CASE_FIELDS
+        if unknown:
+            raise ValueError(f"a case has no field {sorted(unknown)}")
+        if case_id in self.cases:
+            changed = replace(self.cases[case_id], **changes)
+            clash = self._open(changed.mdt_id, changed.patient_nhs)
+            if changed.open and clash is not None and clash.id != case_id:
+                raise _unique("open case")
+            self.cases[case_id] = changed
+
+    async def waiting_for(self, mdt_id: str, meeting_id: str, starts_at: datetime) -> list[Case]:
+        earlier = {
+            m.id
+            for m in self._meetings.meetings.values()
+            if m.mdt_id == mdt_id and m.starts_at < starts_at
+        }
+        return sorted(
+            (
+                c
+                for c in self.cases.values()
+                if c.mdt_id == mdt_id
+                and c.open
+                and c.state in WAITING_STATES
+                and (c.meeting_id is None or c.meeting_id == meeting_id or c.meeting_id in earlier)
+            ),
+            key=lambda c: c.id,
+        )
+
+    async def refresh_risk(self, patient_nhs: str, risk: float) -> None:
+        for case in list(self.cases.values()):
+            if case.open and case.patient_nhs == patient_nhs:
+                self.cases[case.id] = replace(case, risk=risk)
+
+    async def open_patients(self, mdt_id: str) -> list[str]:
+        return sorted(c.patient_nhs for c in self.cases.values() if c.open and c.mdt_id == mdt_id)
+
+
+class InMemoryActions(Actions):
+    def __init__(self) -> None:
+        self.actions: dict[str, AssignedAction] = {}
+
+    async def add(self, action: AssignedAction) -> None:
+        if action.id in self.actions:
+            raise _unique("action")
+        self.actions[action.id] = action
+
+    async def get(self, action_id: str, *, lock: bool = False) -> AssignedAction | None:
+        return self.actions.get(action_id)
+
+    async def set_state(self, action_id: str, state: str) -> None:
+        self._change(action_id, state=state)
+
+    async def escalated(self, action_id: str, at: datetime) -> None:
+        self._change(action_id, overdue_at=at)
+
+    async def overdue(self, today: date, limit: int = 100) -> list[AssignedAction]:
+        due = [a for a in self.actions.values() if a.is_overdue(today)]
+        return sorted(due, key=lambda a: (a.due_on, a.id))[:limit]
+
+    def _change(self, action_id: str, **values: Any) -> None:
+        if action_id in self.actions:
+            self.actions[action_id] = replace(self.actions[action_id], **values)
+
+
+@dataclass(frozen=True, slots=True)
+class _Activity:
+    reference: str
+    patient_nhs: str
+    kind: str
+    at: datetime
+
+
+class InMemoryPatients(Patients):
+    def __init__(self) -> None:
+        self.known: dict[str, KnownPatient] = {}
+        self.activity: dict[str, _Activity] = {}
+
+    async def update(self, patient_nhs: str, **values: Any) -> None:
+        unknown = set(values) - PATIENT_FIELDS
+        if unknown:
+            raise ValueError(f"a known patient has no field {sorted(unknown)}")
+        if "cohorts" in values:
+            values["cohorts"] = tuple(values["cohorts"] or ())
+        current = self.known.get(patient_nhs, KnownPatient(patient_nhs))
+        self.known[patient_nhs] = replace(current, **values)
+
+    async def get(self, patient_nhs: str) -> KnownPatient | None:
+        return self.known.get(patient_nhs)
+
+    async def many(self, numbers: Sequence[str]) -> dict[str, KnownPatient]:
+        return {n: self.known[n] for n in numbers if n in self.known}
+
+    async def record_activity(
+        self, reference: str, patient_nhs: str, kind: str, at: datetime
+    ) -> None:
+        self.activity.setdefault(reference, _Activity(reference, patient_nhs, kind, at))
+
+    def _since(self, numbers: Sequence[str], since: datetime) -> list[_Activity]:
+        found = [a for a in self.activity.values() if a.patient_nhs in numbers and a.at >= since]
+        return sorted(found, key=lambda a: (a.at, a.reference))
+
+    async def recent_activity(
+        self, patient_nhs: str, since: datetime, kind: str | None = None
+    ) -> list[str]:
+        found = self._since([patient_nhs], since)
+        return [a.reference for a in found if kind is None or a.kind == kind]
+
+    async def activity_of(self, numbers: Sequence[str], since: datetime) -> dict[str, list[str]]:
+        found: dict[str, list[str]] = {}
+        for activity in self._since(numbers, since):
+            found.setdefault(activity.patient_nhs, []).append(activity.reference)
+        return found
+
+
+@dataclass
+class FakeStore:
+    """Every mdt repository, in memory, sharing one set of rows."""
+
+    teams: InMemoryTeams = field(default_factory=InMemoryTeams)
+    meetings: InMemoryMeetings = field(default_factory=InMemoryMeetings)
+    actions: InMemoryActions = field(default_factory=InMemoryActions)
+    patients: InMemoryPatients = field(default_factory=InMemoryPatients)
+    cases: InMemoryCases = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.cases = InMemoryCases(self.meetings)
+
+    def repositories(self) -> dict[type[Repository], Repository]:
+        return {
+            Teams: self.teams,
+            Meetings: self.meetings,
+            Cases: self.cases,
+            Actions: self.actions,
+            Patients: self.patients,
+        }
