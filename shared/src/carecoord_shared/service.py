@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, FastAPI
 
 from carecoord_shared.events import Event
 from carecoord_shared.fhir.interactions import FhirInteractions
@@ -101,6 +101,8 @@ class ServiceDefinition:
     event_source: str = ""
     routers: Sequence[Callable[[Any], APIRouter]] = ()
     """Extra non-FHIR routes (the portal's pages), given its context."""
+    install: Callable[[FastAPI, Any], None] | None = None
+    """Installs what is not FHIR into the app (the portal's pages and their assets)."""
     startup: Callable[[FhirInteractions, Any], Awaitable[None]] | None = None
     """Run once the API's database is migrated (idempotent writes the service needs,
     such as its indicator Measures), as the service's system principal."""

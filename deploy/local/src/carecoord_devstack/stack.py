@@ -48,6 +48,7 @@ from carecoord_devstack.stack_services import (
     children,
     environment,
     is_worker,
+    oidc_port,
 )
 from carecoord_devstack.supervisor import STATE_FILE, Supervisor
 
@@ -96,6 +97,9 @@ def _wait_ready(started: list[Child], timeout: float, echo: Echo) -> None:
 def _describe(echo: Echo, ready: float, began: float) -> None:
     took = time.monotonic() - began
     echo(f"\nCareCoord is running (services ready after {ready:.1f} s, all done in {took:.1f} s).")
+    portal = SERVICES[0].base_url
+    echo(f"  {'staff':<11} {portal}/  (sign in as a demo user; patients: {portal}/start)")
+    echo(f"  {'sign-in':<11} http://127.0.0.1:{oidc_port()}/.well-known/openid-configuration")
     for service in SERVICES:
         base = service.base_url
         echo(f"  {service.name:<11} {base}/fhir  {base}/fhir/metadata  {base}/docs  {base}/metrics")

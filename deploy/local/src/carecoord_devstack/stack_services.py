@@ -72,10 +72,17 @@ def is_worker(name: str) -> bool:
     return name.endswith(WORKER_SUFFIX)
 
 
+def oidc_port() -> int:
+    """The development OpenID Connect provider's port (`CARECOORD_OIDC_PORT`)."""
+    return env_port("CARECOORD_OIDC_PORT", 8090)
+
+
 def environment() -> dict[str, str]:
     """What the services read: the same variables docker-compose.yml sets."""
     env = dict(os.environ, PYTHONUNBUFFERED="1", KAFKA_BOOTSTRAP_SERVERS=kafka.kafka_bootstrap())
     env["CARECOORD_JWKS_URL"] = dev_jwks_url()  # also makes the key, once
+    env["CARECOORD_OIDC_PORT"] = str(oidc_port())
+    env["CARECOORD_PORTAL_URL"] = f"http://127.0.0.1:{SERVICES[0].port}"
     env[MARKER] = str(repo_root())
     for service in SERVICES:
         env[f"{service.prefix}_DATABASE_URL"] = postgres.postgres_url(service.name)
@@ -89,7 +96,8 @@ def children(echo: Echo) -> list[Child]:
     """An API and a worker per service; a worker whose module is missing is skipped.
     A worker whose console script is not installed yet runs through `python -c`."""
     scripts = Path(sys.executable).parent
-    found = []
+    # The development sign-in service (OpenID Connect) the portal's pages use.
+    found = [Child("oidc-provider", [sys.executable, "-m", "carecoord_devstack.oidc_provider"])]
     for service in SERVICES:
         api = scripts / service.script
         if not api.is_file():

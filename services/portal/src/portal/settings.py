@@ -1,10 +1,27 @@
-"""Settings of the portal service (environment prefix `PORTAL_`)."""
+"""Settings of the portal service (environment prefix `PORTAL_`).
+
+Besides what every service has: the OpenID Connect client the staff and patient pages
+sign in with (CIS2 / NHS login in production, the development provider here), and the
+key its forms are protected with. Outside development the development defaults are
+refused, as the kernel refuses its own.
+"""
 
 from __future__ import annotations
 
+import os
+
+from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from carecoord_shared.settings import ServiceSettings
+
+DEV_CLIENT_SECRET = "development-only-portal-client-secret"  # noqa: S105 - refused in production
+DEV_CSRF_SECRET = "development-only-csrf-key-of-at-least-32-bytes!"  # noqa: S105
+
+
+def _oidc_issuer() -> str:
+    port = os.environ.get("CARECOORD_OIDC_PORT", "8090")
+    return os.environ.get("CARECOORD_OIDC_URL", f"http://127.0.0.1:{port}")
 
 
 class PortalSettings(ServiceSettings):
@@ -15,3 +32,15 @@ class PortalSettings(ServiceSettings):
     database_name: str = "portal"
     topic: str = "carecoord.portal.v1"
     """The topic this service publishes on (tests use their own)."""
+    oidc_issuer: str = Field(default_factory=_oidc_issuer)
+    oidc_client_id: str = "carecoord-portal"
+    oidc_client_secret: str = Field(default=DEV_CLIENT_SECRET, repr=False)
+    csrf_secret: str = Field(default=DEV_CSRF_SECRET, min_length=32, repr=False)
+
+    @model_validator(mode="after")
+    def _refuse_development_secrets(self) -> PortalSettings:
+        if self.environment == "production" and (
+            self.oidc_client_secret == DEV_CLIENT_SECRET or self.csrf_secret == DEV_CSRF_SECRET
+        ):
+            raise ValueError("set the portal's OIDC client secret and CSRF key in production")
+        return self

@@ -215,7 +215,7 @@ def build_app(
         if startup is not None:
             await startup(app.state.fhir, context)
 
-    return create_service_app(
+    app = create_service_app(
         settings,
         definition.registry(settings, context),
         title=definition.title,
@@ -226,3 +226,6 @@ def build_app(
         context=context,
         on_startup=on_startup,
     )
+    if definition.install is not None:
+        definition.install(app, context)
+    return app

@@ -17,7 +17,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Protocol
 
 from sqlalchemy import (
@@ -36,6 +35,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from carecoord_shared.db import NAMING
+from portal.store import MIGRATIONS
 from portal.web.identity import WebUser
 from portal.web.oidc import TokenSet
 from portal.web.security import hash_id, random_token
@@ -52,7 +52,7 @@ __all__ = [
     "web_session",
 ]
 
-WEB_MIGRATIONS = Path(__file__).parent / "migrations"
+WEB_MIGRATIONS = MIGRATIONS
 """The alembic versions folder of these tables (branch `portal_web`)."""
 LOGIN_LIFETIME = timedelta(minutes=10)
 

@@ -1,15 +1,15 @@
 """Portal web: server-side sessions and sign-ins in progress (see portal.web.sessions).
 
-Revision ID: pw0001
+Revision ID: pt0001
 """
 
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
-revision = "pw0001"
+revision = "pt0001"
 down_revision = None
-branch_labels = ("portal_web",)
+branch_labels = ("portal",)
 depends_on = None
 
 _TIME = sa.DateTime(timezone=True)

@@ -1,0 +1,179 @@
+"""The independent FHIR validator judges resources as HAPI FHIR does, and the samples plugin
+feeds it each distinct response once.
+
+One real validation run (Maven builds the Java program the first time, ~30-60 s; later
+runs take seconds) covers a valid and an invalid Patient and the published definitions;
+the plugin is tested on its own with in-process transports.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from carecoord_devstack import validator
+from carecoord_devstack.fhir_samples import SampleRecorder, content_hash, install
+
+LOCAL = "https://fhir.carecoord.example"
+NARRATIVE = {"status": "generated", "div": '<div xmlns="http://www.w3.org/1999/xhtml">x</div>'}
+VALID_PATIENT = {"resourceType": "Patient", "text": NARRATIVE, "gender": "female"}
+INVALID_PATIENT = {
+    "resourceType": "Patient",
+    "text": NARRATIVE,
+    "gender": "dragon",
+    "birthDate": "1970-13-45",
+}
+TRIAGE_OUTCOMES = {
+    "resourceType": "CodeSystem",
+    "url": f"{LOCAL}/CodeSystem/triage-outcome",
+    "name": "TriageOutcome",
+    "status": "active",
+    "content": "complete",
+    "concept": [{"code": "accepted"}, {"code": "rejected"}],
+}
+
+
+def _condition(code: str) -> dict[str, Any]:
+    coding = {"system": f"{LOCAL}/CodeSystem/triage-outcome", "code": code}
+    return {
+        "resourceType": "Condition",
+        "text": NARRATIVE,
+        "subject": {"reference": "Patient/p1"},
+        "code": {"coding": [coding]},
+    }
+
+
+def _write(folder: Path, name: str, resource: dict[str, Any]) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text(json.dumps(resource))
+
+
+@pytest.fixture(scope="module")
+def summary(tmp_path_factory: pytest.TempPathFactory) -> validator.Summary:
+    """The one real (Java) validation run this module makes."""
+    root = tmp_path_factory.mktemp("validation")
+    _write(root / "samples", "Patient-valid.json", VALID_PATIENT)
+    _write(root / "samples", "Patient-invalid.json", INVALID_PATIENT)
+    _write(root / "samples", "Condition-accepted.json", _condition("accepted"))
+    _write(root / "samples", "Condition-misfiled.json", _condition("misfiled"))
+    _write(root / "definitions", "CodeSystem-triage-outcome.json", TRIAGE_OUTCOMES)
+    return validator.validate(root / "samples", root / "definitions")
+
+
+def _errors_in(summary: validator.Summary, file: str) -> dict[str, str]:
+    return {
+        c.name: e.location
+        for c in summary.of_severity("error")
+        for e in c.examples
+        if e.file == file
+    }
+
+
+def test_valid_patient_has_no_errors(summary: validator.Summary) -> None:
+    assert summary.files == 4
+    assert summary.by_file["Patient-valid.json"]["errors"] == 0
+    assert summary.by_file["Condition-accepted.json"]["errors"] == 0
+
+
+def test_invalid_patient_errors_are_counted_by_class(summary: validator.Summary) -> None:
+    errors = _errors_in(summary, "Patient-invalid.json")
+    assert errors["Type_Specific_Checks_DT_Date_Valid"] == "Patient.birthDate"
+    assert errors["Terminology_TX_NoValid_16"] == "Patient.gender"  # required binding
+    assert summary.by_file["Patient-invalid.json"]["errors"] >= 2
+    assert summary.files_with_errors == 2
+    assert summary.errors == sum(c.count for c in summary.of_severity("error"))
+
+
+def test_published_code_system_is_enforced(summary: validator.Summary) -> None:
+    assert summary.definitions == {"CodeSystem": 1}
+    errors = _errors_in(summary, "Condition-misfiled.json")
+    assert errors == {"Terminology_PassThrough_TX_Message: Unknown code '…'": "Condition.code"}
+
+
+def test_errors_fail_the_run_unless_tolerated(summary: validator.Summary) -> None:
+    assert validator.exit_code(summary) == 1
+    assert validator.exit_code(summary, max_errors=summary.errors) == 0
+    assert "Type_Specific_Checks_DT_Date_Valid" in validator.render(summary, Path("samples"))
+
+
+def test_empty_folder_passes_and_bad_arguments_are_usage_errors(tmp_path: Path) -> None:
+    validator.ensure_built()
+    empty = subprocess.run(validator.java_command(tmp_path), capture_output=True, check=False)
+    assert empty.returncode == 0
+    assert json.loads(empty.stdout)["files"] == 0
+    missing = tmp_path / "missing"
+    usage = subprocess.run(validator.java_command(missing), capture_output=True, check=False)
+    assert usage.returncode == validator.USAGE_EXIT
+    assert validator.main([str(missing)]) == validator.USAGE_EXIT
+
+
+def test_same_resource_is_stored_once_under_its_content_hash(tmp_path: Path) -> None:
+    recorder = SampleRecorder(tmp_path)
+    first = recorder.record_body(b'{"resourceType": "Patient", "id": "a", "gender": "male"}')
+    again = SampleRecorder(tmp_path).record_body(
+        b'{"gender":"male","id":"a","resourceType":"Patient"}'
+    )
+    assert first is not None
+    assert (
+        first.name
+        == f"Patient-{content_hash({'resourceType': 'Patient', 'id': 'a', 'gender': 'male'})}.json"
+    )
+    assert again is None
+    assert [p.name for p in tmp_path.iterdir()] == [first.name]
+
+
+def test_only_fhir_resources_within_the_limit_are_kept(tmp_path: Path) -> None:
+    recorder = SampleRecorder(tmp_path, per_type=2)
+    outcome = b'{"resourceType": "OperationOutcome", "issue": []}'
+    assert recorder.record_body(outcome, status=503) is None
+    assert recorder.record_body(outcome, status=400) is not None
+    assert recorder.record_body(b'{"status": "ok"}') is None
+    assert recorder.record_body(b"[1, 2]") is None
+    kept = [
+        recorder.record_body(f'{{"resourceType": "Task", "id": "{n}"}}'.encode()) for n in range(3)
+    ]
+    assert [path is not None for path in kept] == [True, True, False]
+
+
+def _fhir(request: httpx.Request) -> httpx.Response:
+    body = {"resourceType": "Patient", "id": request.url.path.rsplit("/", 1)[-1]}
+    return httpx.Response(200, json=body, headers={"content-type": "application/fhir+json"})
+
+
+class _Server(httpx.BaseTransport):
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        return _fhir(request)
+
+
+class _AsyncServer(httpx.AsyncBaseTransport):
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        return _fhir(request)
+
+
+async def _fetch_async(path: str) -> None:
+    async with httpx.AsyncClient(transport=_AsyncServer(), base_url="http://t") as client:
+        await client.get(path)
+
+
+def test_responses_of_both_clients_are_recorded_but_not_hand_written_fakes(
+    tmp_path: Path,
+) -> None:
+    patch = install(SampleRecorder(tmp_path))
+    try:
+        with httpx.Client(transport=_Server(), base_url="http://t") as client:
+            client.get("/Patient/sync")
+        asyncio.run(_fetch_async("/Patient/async"))
+        with httpx.Client(transport=httpx.MockTransport(_fhir), base_url="http://t") as fake:
+            fake.get("/Patient/fake")
+    finally:
+        patch.undo()
+    with httpx.Client(transport=_Server(), base_url="http://t") as client:
+        client.get("/Patient/after-undo")
+    ids = sorted(json.loads(p.read_text())["id"] for p in tmp_path.glob("Patient-*.json"))
+    assert ids == ["async", "sync"]
