@@ -20,6 +20,10 @@ from carecoord_devstack.testing import create_fresh_database
 
 ROOT = Path(__file__).parent
 
+# Records the FHIR resources the suite's journeys produce (when CARECOORD_FHIR_SAMPLES
+# names a folder), for the independent validator that `make test` runs after pytest.
+pytest_plugins = ["carecoord_devstack.fhir_samples"]
+
 
 @pytest.fixture(scope="session")
 def infrastructure() -> Iterator[None]:

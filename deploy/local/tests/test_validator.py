@@ -39,8 +39,8 @@ TRIAGE_OUTCOMES = {
 }
 
 
-def _condition(code: str) -> dict[str, Any]:
-    coding = {"system": f"{LOCAL}/CodeSystem/triage-outcome", "code": code}
+def _condition(code: str, system: str = f"{LOCAL}/CodeSystem/triage-outcome") -> dict[str, Any]:
+    coding = {"system": system, "code": code}
     return {
         "resourceType": "Condition",
         "text": NARRATIVE,
@@ -62,6 +62,8 @@ def summary(tmp_path_factory: pytest.TempPathFactory) -> validator.Summary:
     _write(root / "samples", "Patient-invalid.json", INVALID_PATIENT)
     _write(root / "samples", "Condition-accepted.json", _condition("accepted"))
     _write(root / "samples", "Condition-misfiled.json", _condition("misfiled"))
+    unpublished = _condition("x", system="https://fhir.nhs.uk/CodeSystem/unpublished")
+    _write(root / "samples", "Condition-unpublished.json", unpublished)
     _write(root / "definitions", "CodeSystem-triage-outcome.json", TRIAGE_OUTCOMES)
     return validator.validate(root / "samples", root / "definitions")
 
@@ -76,7 +78,7 @@ def _errors_in(summary: validator.Summary, file: str) -> dict[str, str]:
 
 
 def test_valid_patient_has_no_errors(summary: validator.Summary) -> None:
-    assert summary.files == 4
+    assert summary.files == 5
     assert summary.by_file["Patient-valid.json"]["errors"] == 0
     assert summary.by_file["Condition-accepted.json"]["errors"] == 0
 
@@ -94,6 +96,14 @@ def test_published_code_system_is_enforced(summary: validator.Summary) -> None:
     assert summary.definitions == {"CodeSystem": 1}
     errors = _errors_in(summary, "Condition-misfiled.json")
     assert errors == {"Terminology_PassThrough_TX_Message: Unknown code '…'": "Condition.code"}
+
+
+def test_code_system_nobody_published_is_a_warning_not_an_error(
+    summary: validator.Summary,
+) -> None:
+    assert summary.by_file["Condition-unpublished.json"]["errors"] == 0
+    unknown = [c for c in summary.of_severity("warning") if "CodeSystem is unknown" in c.name]
+    assert [e.file for c in unknown for e in c.examples] == ["Condition-unpublished.json"]
 
 
 def test_errors_fail_the_run_unless_tolerated(summary: validator.Summary) -> None:

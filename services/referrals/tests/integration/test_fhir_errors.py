@@ -214,13 +214,20 @@ async def test_a_missing_token_is_challenged_for_a_bearer_token(referrals: Refer
     assert response.headers["WWW-Authenticate"].startswith("Bearer")
 
 
-async def test_an_unknown_search_parameter_is_ignored_and_reported_when_not_strict(
+async def test_an_unknown_search_parameter_is_ignored_only_when_the_client_asks_lenient(
     referrals: Referrals, known: Known
 ) -> None:
-    response = await referrals.client.get(
+    strict = await referrals.client.get(
         "/fhir/ServiceRequest",
         params={"_id": known.current["id"], "colour": "red"},
         headers=referrals.auth(),
+    )
+    assert strict.status_code == 400
+    assert strict.json()["issue"][0]["expression"] == ["colour"]
+    response = await referrals.client.get(
+        "/fhir/ServiceRequest",
+        params={"_id": known.current["id"], "colour": "red"},
+        headers={**referrals.auth(), "Prefer": "handling=lenient"},
     )
 
     assert response.status_code == 200

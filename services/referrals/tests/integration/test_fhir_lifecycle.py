@@ -140,22 +140,22 @@ async def test_a_resource_keeps_every_version_through_update_delete_and_recreate
     ]
 
 
-async def test_update_to_a_new_id_creates_the_resource_with_that_id(
+async def test_finding_10_an_update_to_a_new_id_is_404_like_a_hidden_one(
     referrals: Referrals,
 ) -> None:
+    """No update-as-create: a client-chosen new id answers exactly as a hidden one does,
+    so a PUT cannot probe which ids exist (an e-RS request keeps its UBRN through POST)."""
     url = "/fhir/ServiceRequest/chosen-id-1"
-
-    # Only a request that already has its UBRN (from e-RS) may be put in place.
     response = await referrals.client.put(
         url,
         json=service_request(await referrals.registered_patient(), ubrn="a.000000000123"),
         headers=referrals.write_headers(),
     )
 
-    assert response.status_code == 201
-    _version_headers(response, "chosen-id-1", 1)
+    assert response.status_code == 404
+    assert response.json()["issue"][0]["code"] == "not-found"
     read = await referrals.client.get(url, headers=referrals.auth())
-    assert read.json()["meta"]["versionId"] == "1"
+    assert read.status_code == 404
 
 
 async def test_update_with_if_match_of_a_missing_resource_is_not_found(

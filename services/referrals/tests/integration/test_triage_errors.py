@@ -249,5 +249,5 @@ async def test_a_put_cannot_create_a_request_that_skips_submission(referrals: Re
         "/fhir/ServiceRequest/made-up-id", json=body, headers=referrals.write_headers()
     )
 
-    assert response.status_code == 422
-    assert outcome_codes(response) == ["business-rule"]
+    assert response.status_code == 404  # no update-as-create, as for a hidden id
+    assert outcome_codes(response) == ["not-found"]

@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl
 
 import orjson
 
-from carecoord_shared.fhir.interactions import FhirInteractions, conditional_target
+from carecoord_shared.fhir.interactions import FhirInteractions, conditional_write
 from carecoord_shared.fhir.outcome import FhirError, JsonObject, bad_request, operation_outcome
 from carecoord_shared.fhir.parsing import check_id, validate_resource
 from carecoord_shared.fhir.registry import Write
@@ -103,9 +103,9 @@ async def _apply(tx: FhirTransaction, entry: JsonObject) -> Outcome:
     if method == "POST":
         if_none_exist = entry["request"].get("ifNoneExist")
         write = Write("create", kind, entry.get("_id"), body, if_none_exist=if_none_exist)
+    elif resource_id is None:
+        write = await conditional_write(tx, kind, query or "", body)
     else:
-        if resource_id is None:
-            resource_id = await conditional_target(tx, kind, query or "", body)
         if_match = entry["request"].get("ifMatch")
         version = int(str(if_match).strip('W/"')) if if_match else None
         write = Write("update", kind, resource_id, body, version)

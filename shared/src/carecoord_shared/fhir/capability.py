@@ -72,7 +72,7 @@ def _resource(registry: FhirRegistry, definition: ResourceDefinition) -> JsonObj
         ],
         "versioning": "versioned-update",
         "readHistory": True,
-        "updateCreate": Interaction.UPDATE in definition.interactions,
+        "updateCreate": definition.update_create and Interaction.UPDATE in definition.interactions,
         "conditionalCreate": definition.conditional_create,
         "conditionalUpdate": False,
         "conditionalDelete": "not-supported",

@@ -36,7 +36,7 @@ from carecoord_shared.fhir.unit_of_work import (
 )
 from carecoord_shared.security.principal import Principal
 from carecoord_shared.store import search
-from carecoord_shared.store.repository import StoredResource, new_id
+from carecoord_shared.store.repository import StoredResource
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,8 +161,9 @@ class FhirInteractions:
         self, principal: Principal, resource_type: str, query: str, body: JsonObject
     ) -> tuple[StoredResource, bool]:
         async with self.transaction(principal) as tx:
-            target = await conditional_target(tx, resource_type, query, body)
-            stored, created = await tx.write(Write("update", resource_type, target, body, None))
+            stored, created = await tx.write(
+                await conditional_write(tx, resource_type, query, body)
+            )
         assert stored is not None
         return stored, created
 
@@ -171,12 +172,13 @@ class FhirInteractions:
             await tx.write(Write("delete", resource_type, resource_id, None))
 
 
-async def conditional_target(
+async def conditional_write(
     tx: FhirTransaction, resource_type: str, query: str, body: JsonObject
-) -> str:
-    """Conditional update: the id `PUT Type?criteria` writes to. One match: that one
-    (the body's id, if any, must agree); none: a new id (or the body's, as
-    update-as-create); more than one: 412, the criteria are not selective enough."""
+) -> Write:
+    """Conditional update (`PUT Type?criteria`) as the write it stands for. One match:
+    update that one (the body's id, if any, must agree); none: create (with the body's
+    id only where the type allows update-as-create); several: 412, the criteria are not
+    selective enough."""
     items = parse_qsl(query, keep_blank_values=True)
     if not items:
         raise bad_request("A conditional update needs search criteria", (resource_type,))
@@ -187,12 +189,13 @@ async def conditional_target(
     if found.matches:
         target = found.matches[0].id
         if given not in (None, target):
-            raise bad_request(
-                "The resource id does not match the one the criteria found",
-                (f"{resource_type}.id",),
-            )
-        return target
-    return check_id(resource_type, str(given)) if given else new_id()
+            text = "The resource id does not match the one the criteria found"
+            raise bad_request(text, (f"{resource_type}.id",))
+        return Write("update", resource_type, target, body, None)
+    definition = tx.registry.get(resource_type)
+    if given and definition is not None and definition.update_create:
+        return Write("update", resource_type, check_id(resource_type, str(given)), body, None)
+    return Write("create", resource_type, None, {k: v for k, v in body.items() if k != "id"})
 
 
 def apply_json_patch(document: JsonObject, operations: list[Any]) -> JsonObject:

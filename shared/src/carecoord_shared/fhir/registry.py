@@ -99,6 +99,9 @@ class ResourceDefinition:
     """Always about a patient: one that cannot be tied to a patient (by NHS number, or a
     `Patient/<id>` this service can resolve) is refused, never stored as no one's."""
     conditional_create: bool = True
+    update_create: bool = False
+    """PUT to an id that does not exist creates it (a client-chosen id). Off unless a type
+    needs it: otherwise an unknown id answers 404, exactly as one the caller may not see."""
     require_if_match: bool = False
     validators: tuple[Validator, ...] = ()
     writes: WriteHandler | None = None

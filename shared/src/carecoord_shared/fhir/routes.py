@@ -47,7 +47,9 @@ def body_limit(request: Request) -> int:
 
 
 def is_strict(prefer: str | None) -> bool:
-    return prefer is not None and "handling=strict" in prefer.replace(" ", "")
+    """Strict unless the client asks `Prefer: handling=lenient`: an unknown parameter
+    silently dropped can return another patient's record."""
+    return prefer is None or "handling=lenient" not in prefer.replace(" ", "")
 
 
 def no_query_on_create(request: Request) -> None:

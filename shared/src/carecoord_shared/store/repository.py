@@ -215,7 +215,7 @@ async def update(
     """Replace the resource (or create it with this id). Returns it and the previous body."""
     current = await find(conn, definition.type, resource_id, access, for_update=True)
     if current is None:
-        if if_match is not None:
+        if if_match is not None or not definition.update_create:
             raise not_found(definition.type, resource_id)
         if await find(conn, definition.type, resource_id) is not None:
             raise not_found(definition.type, resource_id)  # exists, but not for this caller

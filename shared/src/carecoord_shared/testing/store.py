@@ -170,6 +170,8 @@ class InMemoryTransaction(FhirTransaction):
         current = self._current(resource_type, resource_id)
         if current is not None and not await self.may_access(current.patient_nhs):
             raise not_found(resource_type, resource_id)
+        if current is None and not definition.update_create:
+            raise not_found(resource_type, resource_id)
         if if_match is not None and (current is None or current.version_id != if_match):
             raise precondition_failed(f"Version {if_match} is stale")
         stored = self._store(definition, resource_id, dict(body))

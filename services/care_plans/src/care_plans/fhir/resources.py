@@ -252,6 +252,7 @@ def _written_by_the_service() -> tuple[ResourceDefinition, ...]:
         ResourceDefinition(
             "Measure",
             interactions=READ_ONLY,
+            update_create=True,  # G1-G3 have the ids the service gives them at start
             documentation="Indicators G1-G3 (evaluate with $evaluate-measure).",
             search_params=(SearchParam("url", "token", "Measure.url"),),
         ),
