@@ -52,6 +52,8 @@ class Consumer:
     """What one event type does in this service, and which topic it arrives on."""
 
     event_type: str
+    """The CloudEvents type it applies, or `*` for every type on the topic (a consumer
+    that forwards everything, such as partner subscriptions)."""
     topic: Callable[[Any], str]
     """The topic, from the service's settings (tests give each run its own)."""
     handler: EventHandler

@@ -7,12 +7,24 @@ Each new resource, operation, consumer or job is its own module, named here.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
+from carecoord_shared.fhir.registry import ResourceDefinition
 from carecoord_shared.service import ServiceDefinition
-from portal.fhir.resources import resources
+from portal.faces import front_door, staff, subscriptions
+from portal.fhir.resources import resources as shared_resources
 from portal.service.context import PortalContext
 from portal.settings import PortalSettings
 from portal.store import MIGRATIONS
 from portal.web.install import install_pages
+
+FACES = (staff.FACE, front_door.FACE, subscriptions.FACE)
+
+
+def resources(context: Any) -> Sequence[ResourceDefinition]:
+    return (*shared_resources(context), *(r for face in FACES for r in face.resources(context)))
+
 
 SERVICE = ServiceDefinition(
     name="portal",
@@ -22,6 +34,9 @@ SERVICE = ServiceDefinition(
     settings=PortalSettings,
     context=PortalContext.build,
     resources=resources,
+    operations=tuple(op for face in FACES for op in face.operations),
+    consumers=tuple(c for face in FACES for c in face.consumers),
+    jobs=tuple(j for face in FACES for j in face.jobs),
     migrations=MIGRATIONS,
     install=install_pages,
 )

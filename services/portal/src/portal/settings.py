@@ -14,6 +14,9 @@ from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from carecoord_shared.settings import ServiceSettings
+from portal.config.front_door import FrontDoorSettings
+from portal.config.staff import StaffSettings
+from portal.config.subscriptions import SubscriptionsSettings
 
 DEV_CLIENT_SECRET = "development-only-portal-client-secret"  # noqa: S105 - refused in production
 DEV_CSRF_SECRET = "development-only-csrf-key-of-at-least-32-bytes!"  # noqa: S105
@@ -24,7 +27,7 @@ def _oidc_issuer() -> str:
     return os.environ.get("CARECOORD_OIDC_URL", f"http://127.0.0.1:{port}")
 
 
-class PortalSettings(ServiceSettings):
+class PortalSettings(StaffSettings, FrontDoorSettings, SubscriptionsSettings, ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="PORTAL_", extra="ignore", frozen=True)
 
     service_name: str = "portal"

@@ -318,7 +318,7 @@ class InboxConsumer:
     async def _apply_one(self, conn: AsyncConnection, event: Event, new: bool) -> str:
         if not new:
             return "duplicates"
-        handler = self._handlers.get(event.type)
+        handler = self._handlers.get(event.type) or self._handlers.get("*")
         if handler is None:  # tolerant reader: someone else's event, noted and skipped
             return "unknown_types"
         with event_context(event):

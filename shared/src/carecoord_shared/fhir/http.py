@@ -8,6 +8,7 @@ JSON media types are accepted (415).
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from urllib.parse import urlencode
@@ -173,7 +174,9 @@ def searchset(
     entries.extend(_entry(base, s, "include") for s in included)
     if warnings:
         entries.append(
-            b'{"resource":'
+            b'{"fullUrl":"urn:uuid:'
+            + str(uuid.uuid4()).encode()
+            + b'","resource":'
             + orjson.dumps(operation_outcome(warnings))
             + b',"search":{"mode":"outcome"}}'
         )

@@ -22,10 +22,12 @@ from portal.web.assets import mount_web_assets
 from portal.web.auth_routes import add_auth_routes
 from portal.web.config import WebConfig
 from portal.web.context import Context, Kit, SignedIn, WebKit, csrf_guard, utc_now
+from portal.web.front_door import add_front_door_pages
 from portal.web.http import web_route_class
 from portal.web.oidc import OidcClient
 from portal.web.screens import level_allows, screens_for
 from portal.web.sessions import SessionStore
+from portal.web.staff import add_staff_pages
 from portal.web.templating import Pages
 
 __all__ = ["PUBLIC_PATHS", "build_web_router", "install_web"]
@@ -34,19 +36,6 @@ PUBLIC_PATHS = frozenset(
     {"/start", "/auth/login", "/auth/callback", "/auth/logout", "/auth/signed-out"}
 )
 """Pages anyone may open; every other web page redirects a signed-out browser to sign in."""
-
-# Placeholder wording until the front door's versioned rule file exists (issue 11).
-_RED_FLAGS = (
-    "Chest pain, or pain that spreads to your arms, back, neck or jaw",
-    "Signs of a stroke: face dropping, weak arms, slurred speech",
-    "Severe difficulty breathing",
-    "Sudden swelling of your lips, mouth, throat or tongue",
-    "Heavy bleeding that will not stop",
-    "Fainting, or a fit (seizure)",
-    "Sudden confusion",
-    "A rash that does not fade when you press a glass against it",
-    "Thoughts of ending your life, or feeling unable to keep yourself safe",
-)
 
 
 def build_web_router(
@@ -73,7 +62,8 @@ def build_web_router(
     )
     add_auth_routes(router)
     router.add_api_route("/", home, methods=["GET"])
-    router.add_api_route("/start", start, methods=["GET"])
+    add_front_door_pages(router)
+    add_staff_pages(router)
     return router
 
 
@@ -98,9 +88,3 @@ async def home(request: Request, kit: Kit, context: Context, session: SignedIn) 
     ]
     title = "Your CareCoord" if user.is_patient else f"{user.role_label} home"
     return kit.page(request, context, "home.html", title, screens=items)
-
-
-async def start(request: Request, kit: Kit, context: Context) -> Response:
-    """Patients: ask for help, red flags first (no sign-in)."""
-    title = "Ask for help with a health problem"
-    return kit.page(request, context, "start.html", title, red_flags=_RED_FLAGS)

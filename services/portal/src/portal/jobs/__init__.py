@@ -1,0 +1,1 @@
+"""portal jobs: one module each."""

@@ -1,0 +1,1 @@
+"""portal operations: one module each."""
