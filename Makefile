@@ -99,7 +99,9 @@ bench: $(STAMP)
 # MAX_ERRORS=n tolerates n errors; DEFINITIONS=dir adds published StructureDefinitions etc.
 .PHONY: validate
 validate: $(STAMP)
-	$(BIN)/python -m carecoord_devstack.validator .run/fhir-samples --max-errors $(or $(MAX_ERRORS),0)$(if $(DEFINITIONS), --definitions $(DEFINITIONS))
+	rm -rf .run/fhir-definitions
+	$(BIN)/python -m carecoord_devstack.definitions .run/fhir-definitions
+	$(BIN)/python -m carecoord_devstack.validator .run/fhir-samples --max-errors $(or $(MAX_ERRORS),0) --definitions $(or $(DEFINITIONS),.run/fhir-definitions)
 
 token: $(STAMP)
 	@$(BIN)/carecoord token --role $(or $(ROLE),gp) $(if $(ORG),--org $(ORG)) $(if $(USER_ID),--user $(USER_ID)) $(if $(PATIENT),--patient $(PATIENT))

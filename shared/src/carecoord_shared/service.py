@@ -21,6 +21,7 @@ from fastapi import APIRouter, FastAPI
 from carecoord_shared.events import Event
 from carecoord_shared.fhir.interactions import FhirInteractions
 from carecoord_shared.fhir.operations import Operation
+from carecoord_shared.fhir.outcome import JsonObject
 from carecoord_shared.fhir.registry import FhirRegistry, ResourceDefinition
 from carecoord_shared.fhir.unit_of_work import FhirTransaction
 from carecoord_shared.security.principal import Principal
@@ -103,6 +104,8 @@ class ServiceDefinition:
     event_source: str = ""
     routers: Sequence[Callable[[Any], APIRouter]] = ()
     """Extra non-FHIR routes (the portal's pages), given its context."""
+    definitions: Sequence[JsonObject] = ()
+    """The StructureDefinitions, CodeSystems and ValueSets it owns (`fhir.definitions`)."""
     install: Callable[[FastAPI, Any], None] | None = None
     """Installs what is not FHIR into the app (the portal's pages and their assets)."""
     startup: Callable[[FhirInteractions, Any], Awaitable[None]] | None = None
@@ -123,4 +126,6 @@ class ServiceDefinition:
         )
         registry.add(*self.resources(context))
         registry.operations.extend(self.operations)
+        for published in self.definitions:
+            registry.published[(str(published["resourceType"]), str(published["id"]))] = published
         return registry

@@ -16,6 +16,7 @@ import pytest
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.capabilitystatement import CapabilityStatement
 
+from carecoord_shared.fhir.definitions import code_system
 from carecoord_shared.fhir.registry import (
     READ_ONLY,
     FhirRegistry,
@@ -53,10 +54,14 @@ async def fhir(fresh_database_url: str, tmp_path: Path) -> AsyncIterator[dict[st
         ),
         ResourceDefinition(
             "Goal",
+            narrative=True,
             patient_nhs=nhs_number_at("Goal.subject"),
             search_params=(SearchParam("addresses", "reference", "Goal.addresses"),),
         ),
         ResourceDefinition("Organization", interactions=READ_ONLY),
+    )
+    registry.published[("CodeSystem", "outcome")] = code_system(
+        "outcome", "Outcomes", "Example outcomes.", {"done": "Done"}
     )
     app = create_service_app(settings, registry, title="example")
     async with app.router.lifespan_context(app):
@@ -283,3 +288,23 @@ async def test_a_failing_transaction_leaves_nothing_and_a_batch_keeps_going(
     assert batch.json()["entry"][1]["response"]["outcome"]["resourceType"] == "OperationOutcome"
     listed = await client.get("/fhir/Condition")
     assert len(listed.json()["entry"]) == 1
+
+
+async def test_published_definitions_need_no_token_and_are_listed(fhir: dict[str, Any]) -> None:
+    anonymous = httpx.AsyncClient(transport=fhir["client"]._transport, base_url="http://x")
+    async with anonymous:
+        one = await anonymous.get("/fhir/CodeSystem/outcome")
+        assert one.status_code == 200
+        assert one.json()["concept"] == [{"code": "done", "display": "Done"}]
+        found = await anonymous.get("/fhir/CodeSystem", params={"url": one.json()["url"]})
+        assert [e["resource"]["id"] for e in found.json()["entry"]] == ["outcome"]
+        assert (await anonymous.get("/fhir/CodeSystem/nothing")).status_code == 404
+    statement = (await fhir["client"].get("/fhir/metadata")).json()
+    assert "CodeSystem" in {r["type"] for r in statement["rest"][0]["resource"]}
+
+
+async def test_narrative_is_generated_for_the_types_people_read(fhir: dict[str, Any]) -> None:
+    made = await fhir["client"].post("/fhir/Goal", json=_goal_addressing("Condition/x"))
+    assert made.status_code == 201
+    assert made.json()["text"]["status"] == "generated"
+    assert "breathe easier" in made.json()["text"]["div"]

@@ -34,6 +34,19 @@ _AUDIT: JsonObject = {
 }
 
 
+def _published_types(registry: FhirRegistry) -> list[JsonObject]:
+    kinds = sorted({kind for kind, _ in registry.published})
+    return [
+        {
+            "type": kind,
+            "documentation": f"The {kind}s this service publishes (read-only, no token needed).",
+            "interaction": [{"code": "read"}, {"code": "search-type"}],
+            "searchParam": [{"name": "url", "type": "uri"}],
+        }
+        for kind in kinds
+    ]
+
+
 def _operation_only_types(registry: FhirRegistry) -> list[JsonObject]:
     """Types this service does not store but offers operations on (a summary of a
     Patient that another service owns): an entry with just those operations."""
@@ -147,6 +160,7 @@ def capability_statement(
                 "resource": [
                     *(_resource(registry, d) for d in registry.all()),
                     *_operation_only_types(registry),
+                    *_published_types(registry),
                     _AUDIT,
                 ],
                 "operation": [_operation(op) for op in registry.operations if not op.resource],

@@ -103,6 +103,8 @@ class ResourceDefinition:
     """PUT to an id that does not exist creates it (a client-chosen id). Off unless a type
     needs it: otherwise an unknown id answers 404, exactly as one the caller may not see."""
     require_if_match: bool = False
+    narrative: bool = False
+    """Generate `text.div` on every write that brings no narrative of its own."""
     validators: tuple[Validator, ...] = ()
     writes: WriteHandler | None = None
     documentation: str = ""
@@ -137,6 +139,8 @@ class FhirRegistry:
     """CloudEvents `source` of its events (`urn:carecoord:<service>`)."""
     grant_reasons: frozenset[str] = frozenset()
     """Why this service lets a party see a patient: its own vocabulary."""
+    published: dict[tuple[str, str], JsonObject] = field(default_factory=dict)
+    """The StructureDefinitions, CodeSystems and ValueSets it owns, by (type, id)."""
 
     def add(self, *definitions: ResourceDefinition) -> FhirRegistry:
         for definition in definitions:

@@ -53,6 +53,7 @@ __all__ = [
     "fhir_transaction",
     "patients_of",
 ]
+from carecoord_shared.fhir.narrative import with_narrative
 from carecoord_shared.security import audit
 from carecoord_shared.security.principal import Principal
 from carecoord_shared.store import repository
@@ -64,8 +65,11 @@ class FhirTransaction(FhirReads):
     """Reads and writes of one caller inside one database transaction."""
 
     async def _tied_patient(self, definition: ResourceDefinition, body: JsonObject) -> str | None:
-        """The patient the body is about; a type that is always about a patient and
-        names no one this service can resolve is refused (422), never stored as no one's."""
+        """Ready the body for storing: its generated narrative where the type wants one,
+        and the patient it is about; a type that is always about a patient and names no
+        one this service can resolve is refused (422), never stored as no one's."""
+        if definition.narrative:
+            with_narrative(body)
         patient = await patient_of(self._conn, definition, body)
         if patient is None and definition.patient_required:
             where = definition.patient_element or definition.type

@@ -30,6 +30,7 @@ from carecoord_shared.events.outbox import backlog as outbox_backlog
 from carecoord_shared.events.schemas import SchemaCatalogue
 from carecoord_shared.events.topics import kafka_ready
 from carecoord_shared.fhir.audit_routes import router as audit_routes
+from carecoord_shared.fhir.definition_routes import router as definition_routes
 from carecoord_shared.fhir.http import outcome_response
 from carecoord_shared.fhir.interactions import FhirInteractions
 from carecoord_shared.fhir.kernel_operations import BREAK_GLASS
@@ -195,6 +196,7 @@ def create_service_app(
     app.include_router(operation_router(registry.operations, registry.service))
     for extra in routers:
         app.include_router(extra)
+    app.include_router(definition_routes)
     app.include_router(system_routes)
     app.include_router(fhir_router)
     return app
