@@ -88,6 +88,12 @@ class ServiceSettings(BaseSettings):
                 raise ValueError("the development token issuer is refused in production")
             if self.auth_jwks_url is None or self.auth_jwks_url.startswith("file:"):
                 raise ValueError("production needs an https JWKS URL for its token issuer")
+            if self.auth_audience == "carecoord":
+                raise ValueError(
+                    "production needs an audience of this service's own (e.g. carecoord-"
+                    f"{self.service_name.replace('_', '-')}): a token for one service must "
+                    "not work on another"
+                )
             if not self.auth_server_url.startswith("https://"):
                 raise ValueError("production needs an https authorisation server URL")
             if self.webhook_signing_secret == DEV_WEBHOOK_SECRET:

@@ -12,6 +12,7 @@ PRODUCTION = {
     "auth_issuer": "https://auth.example.nhs.uk",
     "auth_jwks_url": "https://auth.example.nhs.uk/jwks.json",
     "auth_server_url": "https://auth.example.nhs.uk/oauth2",
+    "auth_audience": "carecoord-referrals",
     "webhook_signing_secret": "a-real-secret-from-the-vault",
     "database_url": "postgresql+asyncpg://svc@db.internal/referrals",
 }
@@ -31,8 +32,9 @@ def test_production_settings_with_real_values_are_accepted() -> None:
         ({"auth_jwks_url": None}, "https JWKS"),
         ({"webhook_signing_secret": "development-only-webhook-secret"}, "webhook signing secret"),
         ({"auth_server_url": "http://127.0.0.1:8090"}, "https authorisation server"),
+        ({"auth_audience": "carecoord"}, "audience of this service's own"),
     ],
-    ids=["dev-issuer", "file-jwks", "no-jwks", "default-secret", "http-auth-server"],
+    ids=["dev-issuer", "file-jwks", "no-jwks", "default-secret", "http-auth-server", "shared-aud"],
 )
 def test_production_refuses_development_defaults(override: dict[str, object], refused: str) -> None:
     with pytest.raises(ValidationError, match=refused):

@@ -49,6 +49,8 @@ from carecoord_devstack.stack_services import (
     environment,
     is_worker,
     oidc_port,
+    replica_env,
+    replicas,
 )
 from carecoord_devstack.supervisor import STATE_FILE, Supervisor
 
@@ -66,16 +68,17 @@ def _wait_ready(started: list[Child], timeout: float, echo: Echo) -> None:
     """Poll every /readyz until 200; fail fast, with the log tail, when a child exits."""
     began = time.monotonic()
     by_name = {child.name: child for child in started}
-    pending = {service.name: service for service in SERVICES}
+    urls = {r.name: r.url for r in replicas(worker=False)}
+    pending = {child.name: urls[child.name] for child in started if child.name in urls}
     answers: dict[str, str] = {}
     with httpx.Client(timeout=2.0) as client:
         while pending:
             for child in started:
                 if child.exit_code() is not None:
                     raise DevstackError(child.obituary("during start-up"))
-            for name, service in list(pending.items()):
+            for name, url in list(pending.items()):
                 try:
-                    answer = client.get(f"{service.base_url}/readyz")
+                    answer = client.get(f"{url}/readyz")
                     answers[name] = f"{answer.status_code} {answer.text[:200]}"
                 except httpx.HTTPError as error:
                     answers[name] = f"no answer ({type(error).__name__})"
@@ -83,7 +86,7 @@ def _wait_ready(started: list[Child], timeout: float, echo: Echo) -> None:
                 if answer.status_code == 200:
                     del pending[name]
                     took = time.monotonic() - began
-                    echo(f"  {name:<11} ready at {service.base_url} [{took:.1f} s]")
+                    echo(f"  {name:<11} ready at {url} [{took:.1f} s]")
             if pending and time.monotonic() - began > timeout:
                 name = next(iter(pending))
                 raise DevstackError(
@@ -131,34 +134,33 @@ def _preflight(echo: Echo) -> None:
     if strays:
         echo(f"Ending {len(strays)} processes left by an earlier run: {strays}")
         end(strays)
-    for service in SERVICES:
-        for port, variable in (
-            (service.port, f"{service.prefix}_PORT"),
-            (service.worker_port, f"{service.prefix}_WORKER_PORT"),
-        ):
-            if port_open(port):
-                raise DevstackError(
-                    f"port {port} ({variable}) is taken by another program; "
-                    f"stop it or set {variable}"
-                )
+    for replica in replicas(worker=False) + replicas(worker=True):
+        if port_open(replica.port):
+            raise DevstackError(
+                f"port {replica.port} ({replica.variable}) is taken by another program; "
+                f"stop it or set {replica.variable}"
+            )
 
 
 def _start(supervisor: Supervisor, timeout: float, load_demo: bool, echo: Echo) -> float:
     """Start the APIs, wait until they are ready, start the workers and load the demo data;
-    returns how long the APIs took to be ready."""
+    returns how long the APIs took to be ready. With replicas, the first API of every
+    service goes first and the others once those are ready (start-up is CPU-bound)."""
     began = time.monotonic()
-    started = children(echo)
+    started, overrides = children(echo), replica_env()
     # APIs first: start-up is CPU-bound imports, and the workers need migrated databases.
-    apis = [c for c in started if not is_worker(c.name)]
+    apis = [c for c in started if not is_worker(c.name) and c.name not in overrides]
+    more = [c for c in started if not is_worker(c.name) and c.name in overrides]
     workers = [c for c in started if is_worker(c.name)]
     echo(f"Starting {len(apis)} service APIs (logs in {run_dir('logs')})...")
-    for child in apis:
-        supervisor.start(child, "api")
-    _wait_ready(apis, timeout, echo)
+    for wave in (apis, more):
+        for child in wave:
+            supervisor.start(child, "api", overrides.get(child.name))
+        _wait_ready(wave, timeout, echo)
     took = time.monotonic() - began
     echo(f"Starting {len(workers)} workers...")
     for child in workers:
-        supervisor.start(child, "worker")
+        supervisor.start(child, "worker", overrides.get(child.name))
     if load_demo and not demo.load(base_urls(), echo):
         echo("The stack is up, but some demo data was refused (see above).")
     return took

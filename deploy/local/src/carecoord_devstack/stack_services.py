@@ -6,6 +6,13 @@ API's `<PREFIX>_PORT` and the worker's health port `<PREFIX>_WORKER_PORT`, both
 overridable so a second checkout can run beside this one), the environment the
 processes get (the same variables docker-compose.yml sets), and the command line
 of each child. They are kept here, apart from how the children are run.
+
+`CARECOORD_REPLICAS=N` (default 1) runs N APIs and N workers per service side by
+side, as an orchestrator would run replicas: the second of each on its ports plus
+REPLICA_PORT_STEP (referrals' second API on 8011, its second worker's health on
+8111), given through its own `<PREFIX>_PORT` / `<PREFIX>_WORKER_PORT`. That is what
+exercises consumer-group rebalancing, the relay's takeover and periodic jobs claimed
+once per tick, locally and in the chaos run.
 """
 
 from __future__ import annotations
@@ -18,14 +25,27 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from carecoord_devstack import kafka, postgres
-from carecoord_devstack.paths import DevstackError, env_port, repo_root
+from carecoord_devstack.paths import DevstackError, env_port, refuse_ephemeral, repo_root
 from carecoord_devstack.stack_processes import MARKER, Child
 from carecoord_devstack.tokens import dev_jwks_url
 
-__all__ = ["SERVICES", "Service", "base_urls", "children", "environment", "is_worker"]
+__all__ = [
+    "SERVICES",
+    "Replica",
+    "Service",
+    "base_urls",
+    "children",
+    "environment",
+    "is_worker",
+    "replica_count",
+    "replica_env",
+    "replicas",
+]
 
 Echo = Callable[[str], None]
 WORKER_SUFFIX = "-worker"
+REPLICA_PORT_STEP = 10
+MAX_REPLICAS = 4
 
 
 @dataclass(frozen=True)
@@ -64,6 +84,53 @@ SERVICES = (
 )
 
 
+@dataclass(frozen=True)
+class Replica:
+    """One API or worker process of a service; `index` 0 is the first (default ports)."""
+
+    service: Service
+    index: int
+    worker: bool
+
+    @property
+    def name(self) -> str:
+        number = "" if self.index == 0 else f"-{self.index + 1}"
+        return self.service.name + number + (WORKER_SUFFIX if self.worker else "")
+
+    @property
+    def variable(self) -> str:
+        return f"{self.service.prefix}_{'WORKER_PORT' if self.worker else 'PORT'}"
+
+    @property
+    def port(self) -> int:
+        first = self.service.worker_port if self.worker else self.service.port
+        port = first + self.index * REPLICA_PORT_STEP
+        return refuse_ephemeral(f"{self.variable} (+{self.index * REPLICA_PORT_STEP})", port)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def env(self) -> dict[str, str]:
+        """What this replica gets on top of the stack's environment: its own port."""
+        return {} if self.index == 0 else {self.variable: str(self.port)}
+
+
+def replica_count() -> int:
+    """`CARECOORD_REPLICAS`: APIs and workers per service (1 to MAX_REPLICAS)."""
+    raw = os.environ.get("CARECOORD_REPLICAS", "").strip() or "1"
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_REPLICAS:
+        raise DevstackError(f"CARECOORD_REPLICAS={raw!r} is not a number from 1 to {MAX_REPLICAS}")
+    return int(raw)
+
+
+def replicas(*, worker: bool) -> list[Replica]:
+    """Every API (or worker) process of the stack, the first of each service first."""
+    return [
+        Replica(service, index, worker) for index in range(replica_count()) for service in SERVICES
+    ]
+
+
 def base_urls() -> dict[str, str]:
     return {service.name: service.base_url for service in SERVICES}
 
@@ -89,26 +156,38 @@ def environment() -> dict[str, str]:
         env[f"{service.prefix}_PORT"] = str(service.port)
         env[f"{service.prefix}_WORKER_PORT"] = str(service.worker_port)
         env[f"{service.prefix}_ENVIRONMENT"] = "development"
+        # Each service accepts only tokens for itself (development tokens name all four).
+        env[f"{service.prefix}_AUTH_AUDIENCE"] = "carecoord-" + service.name.replace("_", "-")
     return env
 
 
 def children(echo: Echo) -> list[Child]:
-    """An API and a worker per service; a worker whose module is missing is skipped.
-    A worker whose console script is not installed yet runs through `python -c`."""
+    """An API and a worker per service and replica; a worker whose module is missing is
+    skipped. A worker whose console script is not installed yet runs through `python -c`.
+    Each replica's own port is in `replica_env()`."""
     scripts = Path(sys.executable).parent
     # The development sign-in service (OpenID Connect) the portal's pages use.
     found = [Child("oidc-provider", [sys.executable, "-m", "carecoord_devstack.oidc_provider"])]
-    for service in SERVICES:
-        api = scripts / service.script
+    for replica in replicas(worker=False):
+        api = scripts / replica.service.script
         if not api.is_file():
             raise DevstackError(f"{api} is missing: run `make` to install it")
-        found.append(Child(service.name, [str(api)]))
-        name = service.name + WORKER_SUFFIX
+        found.append(Child(replica.name, [str(api)]))
+    for replica in replicas(worker=True):
+        service = replica.service
         module, worker = f"{service.name}.worker", scripts / f"{service.script}-worker"
         if importlib.util.find_spec(module) is None:
-            echo(f"  warning: {module} does not exist yet; {name} not started")
+            echo(f"  warning: {module} does not exist yet; {replica.name} not started")
         elif worker.is_file():
-            found.append(Child(name, [str(worker)]))
+            found.append(Child(replica.name, [str(worker)]))
         else:
-            found.append(Child(name, [sys.executable, "-c", f"from {module} import cli; cli()"]))
+            found.append(
+                Child(replica.name, [sys.executable, "-c", f"from {module} import cli; cli()"])
+            )
     return found
+
+
+def replica_env() -> dict[str, dict[str, str]]:
+    """Per child name, the variables a replica gets on top of `environment()`."""
+    every = replicas(worker=False) + replicas(worker=True)
+    return {replica.name: replica.env() for replica in every if replica.index}

@@ -57,6 +57,7 @@ class _Watched:
     checked: float = float("-inf")  # when the infrastructure was last looked at
     loop_reported: bool = False
     leftovers: bool = False  # the exited child's process group still had members
+    env: dict[str, str] | None = None  # a replica's own variables on top of the stack's
 
 
 class Supervisor:
@@ -86,9 +87,11 @@ class Supervisor:
             watched.tracker.started(clock(), restart=False)
             self._watched[component.name] = watched
 
-    def start(self, child: Child, kind: str) -> None:
-        """Launch `child` ("api" or "worker") and supervise it from now on."""
+    def start(self, child: Child, kind: str, env: dict[str, str] | None = None) -> None:
+        """Launch `child` ("api" or "worker") and supervise it from now on; `env` is added
+        to the stack's environment (a replica's own port), at every restart too."""
         watched = _Watched(child.name, kind, child.log, RestartTracker(self._policy), child)
+        watched.env = env
         self._watched[child.name] = watched
         self._launch(watched, self._clock(), restart=False)
         self._write_state(self._clock())
@@ -132,7 +135,8 @@ class Supervisor:
                 stamp = time.strftime("%Y-%m-%d %H:%M:%S")
                 log.write(f"\n=== restart {number} by carecoord run at {stamp} ===\n".encode())
         try:
-            child.process = launch(child.command, child.log, self._env, append=restart)
+            env = {**self._env, **watched.env} if watched.env else self._env
+            child.process = launch(child.command, child.log, env, append=restart)
         except OSError as error:
             if not restart:
                 raise

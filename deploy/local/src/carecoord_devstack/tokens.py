@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TypeAlias
 
 from carecoord_devstack.paths import DevstackError, run_dir
-from carecoord_shared.security.dev_issuer import DevIssuer
+from carecoord_shared.security.dev_issuer import DEV_AUDIENCES, DevIssuer
 from carecoord_shared.security.principal import ROLES, Role
 
 __all__ = ["dev_issuer_folder", "dev_jwks_url", "register"]
@@ -52,7 +52,19 @@ def register(commands: Commands) -> None:
         help="SMART scopes instead of the role's defaults, e.g. user/ServiceRequest.rs",
     )
     parser.add_argument("--lifetime", type=int, default=3600, metavar="S", help="seconds valid")
+    parser.add_argument(
+        "--audience",
+        nargs="+",
+        metavar="SERVICE",
+        help="only these services accept it (portal referrals care_plans mdt; default: all)",
+    )
     parser.set_defaults(handler=_token)
+
+
+def _audiences(services: list[str] | None) -> tuple[str, ...]:
+    if not services:
+        return DEV_AUDIENCES
+    return tuple("carecoord-" + s.replace("_", "-") for s in services)
 
 
 def _token(args: argparse.Namespace) -> int:
@@ -67,6 +79,7 @@ def _token(args: argparse.Namespace) -> int:
             nhs_number=args.patient,
             scopes=" ".join(args.scope) if args.scope else None,
             lifetime_s=args.lifetime,
+            audience=_audiences(args.audience),
         )
     except ValueError as problem:  # our own messages: what to add or change
         raise DevstackError(str(problem)) from None

@@ -19,7 +19,7 @@ import os
 import re
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +56,15 @@ DEFAULT_SCOPES: Mapping[Role, str] = {
 }
 
 _ALG = "RS256"
+DEV_AUDIENCES = (
+    "carecoord",
+    "carecoord-portal",
+    "carecoord-referrals",
+    "carecoord-care-plans",
+    "carecoord-mdt",
+)
+"""Who a development token is for unless told otherwise: every local service (each
+service accepts only tokens naming its own audience; tests use the shared one)."""
 _NHS_NUMBER = re.compile(r"[0-9]{10}")
 
 
@@ -87,7 +96,7 @@ class DevIssuer:
         nhs_number: str | None = None,
         scopes: str | None = None,
         lifetime_s: int = 3600,
-        audience: str = "carecoord",
+        audience: str | Sequence[str] = DEV_AUDIENCES,
         issuer: str = DEV_ISSUER,
         *,
         issued_at: int | None = None,
@@ -101,7 +110,7 @@ class DevIssuer:
         now = int(time.time()) if issued_at is None else issued_at
         claims: dict[str, Any] = {
             "iss": issuer,
-            "aud": audience,
+            "aud": audience if isinstance(audience, str) else list(audience),
             "sub": subject,
             "iat": now,
             "nbf": now,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import secrets
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,7 +37,7 @@ from carecoord_devstack.oidc_provider.protocol import (
     read_form,
     redirect,
 )
-from carecoord_shared.security.dev_issuer import DevIssuer
+from carecoord_shared.security.dev_issuer import DEV_AUDIENCES, DevIssuer
 from carecoord_shared.settings import DEV_ISSUER
 
 __all__ = ["create_oidc_app"]
@@ -56,7 +57,12 @@ class _Tokens:
     """Mints the token response for a grant and remembers access tokens for userinfo."""
 
     def __init__(
-        self, issuer: DevIssuer, issuer_url: str, client_id: str, access: tuple[str, str], life: int
+        self,
+        issuer: DevIssuer,
+        issuer_url: str,
+        client_id: str,
+        access: tuple[str, str | Sequence[str]],
+        life: int,
     ) -> None:
         self._issuer, self._issuer_url, self._client_id = issuer, issuer_url, client_id
         self._access_issuer, self._audience = access
@@ -207,7 +213,7 @@ def create_oidc_app(
     issuer_url: str,
     *,
     client: ClientRegistration | None = None,
-    audience: str = "carecoord",
+    audience: str | Sequence[str] = DEV_AUDIENCES,
     access_token_issuer: str = DEV_ISSUER,
     token_lifetime_s: int = 3600,
 ) -> FastAPI:
