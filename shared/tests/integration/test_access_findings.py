@@ -352,3 +352,54 @@ async def test_finding_2_a_patient_reference_is_tied_to_its_nhs_number(
         assert (await client.get(url, headers=kernel[someone_else])).status_code == 404
         listed = await client.get("/fhir/Communication", headers=kernel[someone_else])
         assert listed.json().get("entry", []) == []
+
+
+async def test_finding_12_security_headers_on_patient_data(kernel: dict[str, Any]) -> None:
+    answer = await kernel["client"].get("/fhir/Condition", headers=kernel["system"])
+    assert answer.status_code == 200
+    assert answer.headers["cache-control"] == "no-store"
+    assert answer.headers["x-content-type-options"] == "nosniff"
+    assert answer.headers["strict-transport-security"].startswith("max-age=")
+    assert "frame-ancestors 'none'" in answer.headers["content-security-policy"]
+
+
+async def test_finding_12_a_flood_of_bad_tokens_is_throttled(kernel: dict[str, Any]) -> None:
+    statuses = [
+        (await kernel["client"].get("/fhir/Condition", headers={"Authorization": "Bearer x"}))
+        for _ in range(30)
+    ]
+    codes = [s.status_code for s in statuses]
+    assert codes[:20] == [401] * 20
+    assert codes[-1] == 429
+    assert int(statuses[-1].headers["retry-after"]) >= 1
+    assert statuses[-1].json()["issue"][0]["code"] == "throttled"
+
+
+async def test_finding_12_a_token_for_another_service_is_refused(
+    fresh_database_url: str, tmp_path: Path
+) -> None:
+    issuer = DevIssuer(tmp_path / "issuer")
+    settings = ServiceSettings(
+        service_name="care_plans",
+        environment="test",
+        database_url=fresh_database_url,
+        auth_jwks_url=issuer.jwks_url,
+        auth_audience="carecoord-care-plans",
+        ops_endpoints=False,
+    )
+    app = create_service_app(settings, FhirRegistry("care_plans"), title="care plans")
+    async with app.router.lifespan_context(app):
+        client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://k")
+        async with client:
+            elsewhere = issuer.mint("system", audience="carecoord-referrals")
+            mine = issuer.mint("system", audience="carecoord-care-plans")
+            refused = await client.get(
+                "/fhir/AuditEvent", headers={"Authorization": f"Bearer {elsewhere}"}
+            )
+            assert refused.status_code == 401
+            allowed = await client.get(
+                "/fhir/$break-glass", headers={"Authorization": f"Bearer {mine}"}
+            )
+            assert allowed.status_code == 405  # past authentication, to the operation
+            assert (await client.get("/metrics")).status_code == 404
+            assert (await client.get("/docs")).status_code == 404
