@@ -31,6 +31,7 @@ __all__ = [
     "PostgresOutbox",
     "Repository",
     "RepositoryT",
+    "patient_event",
 ]
 
 
@@ -98,6 +99,20 @@ class Outbox(Protocol):
 def _known(reason: str, reasons: Collection[str]) -> None:
     if reason not in reasons:
         raise ValueError(f"grant reason {reason!r} is not registered by this service")
+
+
+def patient_event(
+    event_type: str, source: str, subject: str, nhs_number: str, data: dict[str, Any]
+) -> Event:
+    """A fact about one patient: the NHS number keys it (one patient's events stay in
+    order) and travels in its data, as every CareCoord patient event has it."""
+    return new_event(
+        event_type,
+        source=source,
+        subject=subject,
+        data={**data, "nhsNumber": nhs_number},
+        nhs_number=nhs_number,
+    )
 
 
 class PostgresGrants:
@@ -170,15 +185,7 @@ class PostgresOutbox:
     async def announce(
         self, event_type: str, *, subject: str, nhs_number: str, data: dict[str, Any]
     ) -> Event:
-        """A fact about one patient: the NHS number keys it (one patient's events stay in
-        order) and travels in its data, as every CareCoord patient event has it."""
-        event = new_event(
-            event_type,
-            source=self._source,
-            subject=subject,
-            data={**data, "nhsNumber": nhs_number},
-            nhs_number=nhs_number,
-        )
+        event = patient_event(event_type, self._source, subject, nhs_number, data)
         await self.add(event)
         return event
 

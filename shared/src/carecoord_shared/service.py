@@ -116,6 +116,15 @@ class ServiceDefinition:
     def source(self) -> str:
         return self.event_source or f"urn:carecoord:{self.name.replace('_', '-')}"
 
+    def assemble(
+        self, settings: ServiceSettings | None, clock: Clock
+    ) -> tuple[ServiceSettings, Any, FhirRegistry]:
+        """Settings (from the environment unless given), context and registry: what both
+        the API and the worker are built from."""
+        settings = settings or self.settings()
+        context = self.context(settings, clock)
+        return settings, context, self.registry(settings, context)
+
     def registry(self, settings: ServiceSettings, context: Any) -> FhirRegistry:
         """What it serves, with the kernel's view of its topic and vocabulary."""
         registry = FhirRegistry(

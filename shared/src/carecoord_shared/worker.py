@@ -90,9 +90,7 @@ def build_worker(
     clock: Clock = system_clock,
 ) -> Worker:
     """The worker process of a declared service: relay, consumers and periodic jobs."""
-    settings = settings or definition.settings()
-    context = definition.context(settings, clock)
-    registry = definition.registry(settings, context)
+    settings, context, registry = definition.assemble(settings, clock)
     return Worker(
         settings,
         settings.topic,

@@ -53,15 +53,7 @@ def extension_definition(
     element paths such as `ServiceRequest` or `HealthcareService`)."""
     url = extension_url(name)
     return {
-        "resourceType": "StructureDefinition",
-        "id": name,
-        "url": url,
-        "version": _VERSION,
-        "name": _title_name(name),
-        "title": title,
-        "status": "active",
-        "publisher": publisher,
-        "description": description,
+        **_described("StructureDefinition", name, title, description, publisher),
         "fhirVersion": "4.0.1",
         "kind": "complex-type",
         "abstract": False,
@@ -85,6 +77,21 @@ def extension_definition(
     }
 
 
+def _described(kind: str, name: str, title: str, description: str, publisher: str) -> JsonObject:
+    """What every published definition starts with: identity, status, who and what."""
+    return {
+        "resourceType": kind,
+        "id": name,
+        "url": f"{CANONICAL_ROOT}/{kind}/{name}",
+        "version": _VERSION,
+        "name": _title_name(name),
+        "title": title,
+        "status": "active",
+        "publisher": publisher,
+        "description": description,
+    }
+
+
 def code_system(
     name: str,
     title: str,
@@ -95,15 +102,7 @@ def code_system(
 ) -> JsonObject:
     """A complete local CodeSystem: each code with its display."""
     return {
-        "resourceType": "CodeSystem",
-        "id": name,
-        "url": system_url(name),
-        "version": _VERSION,
-        "name": _title_name(name),
-        "title": title,
-        "status": "active",
-        "publisher": publisher,
-        "description": description,
+        **_described("CodeSystem", name, title, description, publisher),
         "caseSensitive": True,
         "valueSet": f"{CANONICAL_ROOT}/ValueSet/{name}",
         "content": "complete",
@@ -114,15 +113,8 @@ def code_system(
 
 def value_set(system: JsonObject) -> JsonObject:
     """The ValueSet of every code of a local CodeSystem."""
+    description = f"All codes of {system['title']}."
     return {
-        "resourceType": "ValueSet",
-        "id": system["id"],
-        "url": system["valueSet"],
-        "version": _VERSION,
-        "name": system["name"],
-        "title": system["title"],
-        "status": "active",
-        "publisher": system["publisher"],
-        "description": f"All codes of {system['title']}.",
+        **_described("ValueSet", system["id"], system["title"], description, system["publisher"]),
         "compose": {"include": [{"system": system["url"]}]},
     }

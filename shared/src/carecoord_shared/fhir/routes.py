@@ -31,6 +31,7 @@ from carecoord_shared.fhir.interactions import FhirInteractions, SearchPage
 from carecoord_shared.fhir.outcome import bad_request, not_found, unsupported_media_type
 from carecoord_shared.fhir.parsing import check_id, decode_json, whole_number
 from carecoord_shared.security.fastapi import CurrentPrincipal
+from carecoord_shared.store.repository import StoredResource
 
 
 def interactions(request: Request) -> FhirInteractions:
@@ -75,6 +76,14 @@ def render_search(request: Request, resource_type: str, page: SearchPage) -> Res
         warnings=page.warnings,
     )
     return fhir_response(body)
+
+
+def _as_read(request: Request, stored: StoredResource, if_none_match: str | None) -> Response:
+    """The stored bytes, or 304 when the client already holds this version."""
+    unchanged = not_modified(stored, if_none_match)
+    if unchanged is not None:
+        return unchanged
+    return fhir_response(stored.content or b"", 200, resource_headers(stored, fhir_base(request)))
 
 
 router = APIRouter(prefix="/fhir", tags=["FHIR"])
@@ -144,10 +153,7 @@ async def read(
     if_none_match: IfNoneMatchHeader = None,
 ) -> Response:
     stored = await interactions(request).read(principal, resource_type, resource_id)
-    unchanged = not_modified(stored, if_none_match)
-    if unchanged is not None:
-        return unchanged
-    return fhir_response(stored.content or b"", 200, resource_headers(stored, fhir_base(request)))
+    return _as_read(request, stored, if_none_match)
 
 
 @router.put("/{resource_type}/{resource_id}", summary="Update (If-Match for optimistic locking)")
@@ -229,7 +235,4 @@ async def vread(
         raise not_found(resource_type, f"{resource_id}/_history/{version_id[:20]}")
     version = whole_number(version_id, "version")
     stored = await interactions(request).vread(principal, resource_type, resource_id, version)
-    unchanged = not_modified(stored, if_none_match)
-    if unchanged is not None:
-        return unchanged
-    return fhir_response(stored.content or b"", 200, resource_headers(stored, fhir_base(request)))
+    return _as_read(request, stored, if_none_match)

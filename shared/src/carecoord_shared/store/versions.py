@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from carecoord_shared.fhir.outcome import gone, not_found
-from carecoord_shared.store.repository import AccessRule, StoredResource, allow_all
+from carecoord_shared.store.repository import AccessRule, StoredResource, allow_all, stored_from_row
 from carecoord_shared.store.tables import resource, resource_version
 
 __all__ = ["history", "recent_versions", "vread"]
@@ -28,12 +28,14 @@ def _version_patient() -> ColumnElement[Any]:
     return sa.func.coalesce(resource_version.c.patient_nhs, resource.c.patient_nhs)
 
 
-def _versions(resource_type: str, resource_id: str, access: AccessRule) -> sa.Select[Any]:
-    """The versions of one resource that the caller may see: each version is judged by
-    the patient it was about, not by whom the resource is about now."""
+def _visible_versions(access: AccessRule, *where: Any) -> sa.Select[Any]:
+    """Versions the caller may see, each judged by the patient it was about (not by whom
+    the resource is about now), as rows that read as a `StoredResource` plus the method."""
     return (
         sa.select(
             resource.c.pk,
+            resource_version.c.resource_type,
+            resource_version.c.id,
             resource_version.c.version_id,
             resource_version.c.last_updated,
             resource_version.c.deleted,
@@ -48,24 +50,15 @@ def _versions(resource_type: str, resource_id: str, access: AccessRule) -> sa.Se
                 resource.c.id == resource_version.c.id,
             ),
         )
-        .where(
-            resource_version.c.resource_type == resource_type,
-            resource_version.c.id == resource_id,
-            access(_version_patient()),
-        )
+        .where(*where, access(_version_patient()))
     )
 
 
-def _stored_version(resource_type: str, resource_id: str, row: Any) -> StoredResource:
-    return StoredResource(
-        row.pk,
-        resource_type,
-        resource_id,
-        row.version_id,
-        row.last_updated,
-        row.deleted,
-        row.content,
-        row.patient_nhs,
+def _versions(resource_type: str, resource_id: str, access: AccessRule) -> sa.Select[Any]:
+    return _visible_versions(
+        access,
+        resource_version.c.resource_type == resource_type,
+        resource_version.c.id == resource_id,
     )
 
 
@@ -86,7 +79,7 @@ async def vread(
         raise not_found(resource_type, f"{resource_id}/_history/{version_id}")
     if row.deleted:
         raise gone(resource_type, resource_id)
-    return _stored_version(resource_type, resource_id, row)
+    return stored_from_row(row)
 
 
 async def history(
@@ -104,7 +97,7 @@ async def history(
     ).all()
     if not rows:
         raise not_found(resource_type, resource_id)
-    versions = [(_stored_version(resource_type, resource_id, r), r.method) for r in rows]
+    versions = [(stored_from_row(r), r.method) for r in rows]
     return versions[0][0], versions
 
 
@@ -118,31 +111,11 @@ async def recent_versions(
     """Type- and system-level history: the newest versions of `resource_types` the
     caller may see (each judged by its own patient), newest first."""
     query = (
-        sa.select(
-            resource.c.pk,
-            resource_version.c.resource_type,
-            resource_version.c.id,
-            resource_version.c.version_id,
-            resource_version.c.last_updated,
-            resource_version.c.deleted,
-            resource_version.c.content,
-            _version_patient().label("patient_nhs"),
-            resource_version.c.method,
-        )
-        .join(
-            resource,
-            sa.and_(
-                resource.c.resource_type == resource_version.c.resource_type,
-                resource.c.id == resource_version.c.id,
-            ),
-        )
-        .where(
-            resource_version.c.resource_type.in_(list(resource_types)), access(_version_patient())
-        )
+        _visible_versions(access, resource_version.c.resource_type.in_(list(resource_types)))
         .order_by(resource_version.c.last_updated.desc())
         .limit(count)
     )
     if since is not None:
         query = query.where(resource_version.c.last_updated >= since)
     rows = (await conn.execute(query)).all()
-    return [(StoredResource(*row[:8]), row.method) for row in rows]
+    return [(stored_from_row(row), row.method) for row in rows]

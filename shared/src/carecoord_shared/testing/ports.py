@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from carecoord_shared.events.envelope import Event, new_event
-from carecoord_shared.ports import Grant
+from carecoord_shared.events.envelope import Event
+from carecoord_shared.ports import Grant, patient_event
 from carecoord_shared.security.access import PartyKind
 from carecoord_shared.security.principal import Principal
 
@@ -111,13 +111,7 @@ class InMemoryOutbox:
     async def announce(
         self, event_type: str, *, subject: str, nhs_number: str, data: dict[str, Any]
     ) -> Event:
-        event = new_event(
-            event_type,
-            source=self.source,
-            subject=subject,
-            data={**data, "nhsNumber": nhs_number},
-            nhs_number=nhs_number,
-        )
+        event = patient_event(event_type, self.source, subject, nhs_number, data)
         await self.add(event)
         return event
 

@@ -209,8 +209,7 @@ def build_app(
     clock: Clock = system_clock,
 ) -> FastAPI:
     """The API process of a declared service; `clock` pins "now" (tests only)."""
-    settings = settings or definition.settings()
-    context = definition.context(settings, clock)
+    settings, context, registry = definition.assemble(settings, clock)
     startup = definition.startup
 
     async def on_startup(app: FastAPI) -> None:
@@ -219,7 +218,7 @@ def build_app(
 
     app = create_service_app(
         settings,
-        definition.registry(settings, context),
+        registry,
         title=definition.title,
         description=definition.description,
         routers=[make(context) for make in definition.routers],
