@@ -9,6 +9,7 @@ refused, as the kernel refuses its own.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
@@ -39,6 +40,9 @@ class PortalSettings(StaffSettings, FrontDoorSettings, SubscriptionsSettings, Se
     oidc_client_id: str = "carecoord-portal"
     oidc_client_secret: str = Field(default=DEV_CLIENT_SECRET, repr=False)
     csrf_secret: str = Field(default=DEV_CSRF_SECRET, min_length=32, repr=False)
+    frontend_modules: Path | None = None
+    """Where the npm-installed frontend assets are (the image's copy); default: the
+    checkout's services/portal/frontend/node_modules."""
 
     @model_validator(mode="after")
     def _refuse_development_secrets(self) -> PortalSettings:

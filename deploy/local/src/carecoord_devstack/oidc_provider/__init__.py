@@ -63,4 +63,5 @@ def main() -> None:
         os.environ.get("CARECOORD_OIDC_CLIENT_SECRET", DEV_CLIENT_SECRET),
     )
     app = create_oidc_app(dev_issuer_folder(), issuer_url, client=client)
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    host = os.environ.get("CARECOORD_OIDC_HOST", "127.0.0.1")  # 0.0.0.0 in a container
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)

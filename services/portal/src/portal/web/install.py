@@ -26,5 +26,6 @@ def install_pages(app: FastAPI, context: PortalContext) -> None:
         public_base_url=str(settings.public_base_url),
         csrf_secret=settings.csrf_secret.encode(),
         secure_cookies=settings.environment == "production",
+        **({"node_modules": settings.frontend_modules} if settings.frontend_modules else {}),
     )
     install_web(app, config, PostgresSessionStore(lambda: app.state.engine))
