@@ -88,6 +88,22 @@ CLOSE = Operation(
 )
 
 
+async def _who(call: OperationCall) -> OperationResult:
+    return WHO.result(subject=call.principal.subject)
+
+
+WHO = Operation(
+    "who-am-i",
+    "Who is calling",
+    "Answers without a token too: the front door's screening is such an operation.",
+    _who,
+    level="system",
+    changes_state=False,
+    anonymous=True,
+    outputs=(Param("subject", "string", 1, 1),),
+)
+
+
 async def _on_happened(tx: FhirTransaction, event: Event, context: str) -> None:
     await tx.create("Communication", {**_message("completed"), "note": [{"text": context}]})
 
@@ -111,7 +127,7 @@ EXAMPLE = ServiceDefinition(
             search_params=(SearchParam("status", "token", "Communication.status"),),
         ),
     ),
-    operations=(COUNT, CLOSE),
+    operations=(COUNT, CLOSE, WHO),
     consumers=(Consumer("carecoord.example.happened.v1", lambda s: s.topic, _on_happened),),
     jobs=(Job("tick", lambda _s: 60.0, _tick),),
 )
@@ -264,3 +280,19 @@ async def test_the_worker_is_assembled_from_the_declaration(example: dict[str, A
     notes = [e["resource"].get("note") for e in found.json()["entry"] if e["resource"].get("note")]
     assert statuses == ["completed"] * 3 + ["in-progress"] * 2
     assert notes == [[{"text": "from the context"}]]
+
+
+async def test_an_anonymous_operation_answers_without_a_token_but_never_a_bad_one(
+    example: dict[str, Any],
+) -> None:
+    client = example["client"]
+    anonymous = await client.get("/fhir/$who-am-i")
+    assert anonymous.status_code == 200
+    assert anonymous.json()["parameter"] == [{"name": "subject", "valueString": "anonymous"}]
+    bad = await client.get("/fhir/$who-am-i", headers={"Authorization": "Bearer nonsense"})
+    assert bad.status_code == 401
+    known = await client.get("/fhir/$who-am-i", headers=example["system"])
+    assert known.json()["parameter"][0]["valueString"] != "anonymous"
+    assert (
+        await client.get("/fhir/Communication/$count-by-status?status=completed")
+    ).status_code == 401

@@ -266,3 +266,15 @@ async def test_unreachable_jwks_is_a_401_not_a_crash() -> None:
 def test_verifier_refuses_unsafe_algorithm_lists(algorithms: list[str]) -> None:
     with pytest.raises(ValueError, match="refusing"):
         TokenVerifier(DEV_ISSUER, "carecoord", "file:///nowhere", algorithms=algorithms)
+
+
+def test_a_patient_token_carries_its_proofing_level() -> None:
+    from carecoord_shared.security.principal import InvalidClaims, principal_from_claims
+
+    base = {"sub": "nhs-login-1", "carecoord_role": "patient", "nhs_number": "9990000018"}
+    assert principal_from_claims({**base, "identity_proofing_level": "P9"}).proofing_level == "P9"
+    assert principal_from_claims(base).proofing_level is None
+    with pytest.raises(InvalidClaims):
+        principal_from_claims({**base, "identity_proofing_level": "P7"})
+    staff = {"sub": "1", "carecoord_role": "gp", "org": "A81001", "identity_proofing_level": "P9"}
+    assert principal_from_claims(staff).proofing_level is None

@@ -27,8 +27,8 @@ from carecoord_shared.fhir.operations import (
 )
 from carecoord_shared.fhir.outcome import JsonObject, forbidden, method_not_allowed, unknown_route
 from carecoord_shared.fhir.parsing import check_id, decode_json
-from carecoord_shared.security.fastapi import CurrentPrincipal
-from carecoord_shared.security.principal import Principal
+from carecoord_shared.security.fastapi import CurrentPrincipal, OptionalPrincipal
+from carecoord_shared.security.principal import ANONYMOUS, Principal
 
 __all__ = ["operation_router"]
 
@@ -43,9 +43,9 @@ async def _parameters(request: Request) -> JsonObject:
     return decode_json(await read_body(request, limit))
 
 
-async def _invoke(operation: Operation, request: Request, principal: Principal) -> Response:
+async def _invoke(operation: Operation, request: Request, principal: Principal | None) -> Response:
     scope_type = operation.scope_type or operation.resource
-    if scope_type:
+    if scope_type and principal is not None:
         letter = operation.scope_letter or ("u" if operation.changes_state else "r")
         if not principal.allows(scope_type, letter):
             raise forbidden(
@@ -58,7 +58,7 @@ async def _invoke(operation: Operation, request: Request, principal: Principal) 
     raw_id = request.path_params.get("resource_id")
     resource_id = check_id(operation.resource or "Resource", raw_id) if raw_id else None
     call = OperationCall(
-        principal=principal,
+        principal=principal or ANONYMOUS,
         arguments=arguments,
         resource_id=resource_id,
         context=request.app.state.context,
@@ -73,6 +73,14 @@ async def _invoke(operation: Operation, request: Request, principal: Principal) 
 
 
 def _route(operation: Operation) -> Callable[..., Awaitable[Response]]:
+    if operation.anonymous:
+
+        async def invoke_anonymously(request: Request, principal: OptionalPrincipal) -> Response:
+            return await _invoke(operation, request, principal)
+
+        invoke_anonymously.__name__ = f"operation_{operation.code.replace('-', '_')}"
+        return invoke_anonymously
+
     async def invoke(request: Request, principal: CurrentPrincipal) -> Response:
         return await _invoke(operation, request, principal)
 

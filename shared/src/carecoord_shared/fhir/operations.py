@@ -62,6 +62,8 @@ class OperationCall:
     context and units of work (the only way a handler reaches stored data)."""
 
     principal: Principal
+    """The caller; `ANONYMOUS` (no scopes, no patient) for an `anonymous` operation
+    invoked without a token."""
     arguments: Arguments
     resource_id: str | None
     context: Any
@@ -94,6 +96,9 @@ class Operation:
     """The SMART interaction it needs on that type (default: `u` if it changes state,
     else `r`); an operation that records something new needs `c`."""
     status: int = 200
+    anonymous: bool = False
+    """May be invoked without a token (the front door's screening): the handler then
+    gets `call.principal` = `ANONYMOUS` and must store nothing."""
 
     @property
     def code(self) -> str:

@@ -21,7 +21,14 @@ from carecoord_shared.security.principal import Principal
 from carecoord_shared.security.scopes import Interaction, operation_interaction
 from carecoord_shared.security.tokens import TokenVerifier
 
-__all__ = ["CurrentPrincipal", "current_principal", "require", "require_operation"]
+__all__ = [
+    "CurrentPrincipal",
+    "OptionalPrincipal",
+    "current_principal",
+    "optional_principal",
+    "require",
+    "require_operation",
+]
 
 _VERBS = {"c": "create", "r": "read", "u": "update", "d": "delete", "s": "search"}
 
@@ -49,6 +56,20 @@ async def current_principal(
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+async def optional_principal(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal | None:
+    """The verified caller, or None for a request with no token at all (a bad token is
+    still a 401: only its absence is allowed, where an operation says so)."""
+    if credentials is None:
+        return None
+    return await current_principal(request, credentials)
+
+
+OptionalPrincipal = Annotated[Principal | None, Depends(optional_principal)]
 
 
 def require(principal: Principal, resource_type: str, interaction: Interaction) -> None:

@@ -25,6 +25,8 @@ or the identity provider's claims mapping), not in the services:
   patients the client's data-sharing agreement covers (space-separated), or `*` for an
   agreement covering the whole system (the demographics feed). A system token without
   it sees no patient data at all; scopes still decide which types.
+- `identity_proofing_level`: patients only: NHS login's P0, P5 or P9 (P9: photo ID
+  checked, needed to see records; P5: matched to demographics).
 - `jti`: token id, kept for the audit trail.
 """
 
@@ -38,6 +40,7 @@ from typing import Literal, get_args
 from carecoord_shared.security.scopes import Interaction, Scope, allows, parse_scopes
 
 __all__ = [
+    "ANONYMOUS",
     "ROLES",
     "InvalidClaims",
     "Kind",
@@ -91,6 +94,8 @@ class Principal:
     token_id: str | None = None
     agreement: frozenset[str] = frozenset()
     """System clients: the organisations their data-sharing agreement covers (`*`: all)."""
+    proofing_level: str | None = None
+    """Patients: NHS login's identity proofing level (P0, P5, P9): P9 to see records."""
 
     def allows(self, resource_type: str, interaction: Interaction) -> bool:
         """The scope check: may this caller do `interaction` on `resource_type` at all?"""
@@ -147,7 +152,31 @@ def principal_from_claims(claims: Mapping[str, object]) -> Principal:
         scopes=frozenset(s for s in scopes if s.context == context),
         token_id=_text(claims, "jti"),
         agreement=agreement,
+        proofing_level=_proofing_level(kind, claims),
     )
+
+
+ANONYMOUS = Principal(
+    subject="anonymous",
+    kind="patient",
+    role="patient",
+    organisation=None,
+    nhs_number=None,
+    scopes=frozenset(),
+)
+"""Who calls an operation that may be invoked without a token, when none was given:
+no scopes and no patient, so nothing of anyone's can be read or written."""
+
+_LEVELS = ("P0", "P5", "P9")
+
+
+def _proofing_level(kind: Kind, claims: Mapping[str, object]) -> str | None:
+    level = _text(claims, "identity_proofing_level")
+    if kind != "patient" or level is None:
+        return None
+    if level not in _LEVELS:
+        raise InvalidClaims("The token's 'identity_proofing_level' must be P0, P5 or P9")
+    return level
 
 
 def system_principal(name: str) -> Principal:
