@@ -104,8 +104,9 @@ class ServiceDefinition:
     event_source: str = ""
     routers: Sequence[Callable[[Any], APIRouter]] = ()
     """Extra non-FHIR routes (the portal's pages), given its context."""
-    definitions: Sequence[JsonObject] = ()
-    """The StructureDefinitions, CodeSystems and ValueSets it owns (`fhir.definitions`)."""
+    definitions: Sequence[JsonObject] | Callable[[Any], Sequence[JsonObject]] = ()
+    """The StructureDefinitions, CodeSystems and ValueSets it owns (`fhir.definitions`),
+    or a function of its context giving them (a rule file's code system, say)."""
     install: Callable[[FastAPI, Any], None] | None = None
     """Installs what is not FHIR into the app (the portal's pages and their assets)."""
     startup: Callable[[FhirInteractions, Any], Awaitable[None]] | None = None
@@ -135,6 +136,9 @@ class ServiceDefinition:
         )
         registry.add(*self.resources(context))
         registry.operations.extend(self.operations)
-        for published in self.definitions:
+        published_now = (
+            self.definitions(context) if callable(self.definitions) else self.definitions
+        )
+        for published in published_now:
             registry.published[(str(published["resourceType"]), str(published["id"]))] = published
         return registry

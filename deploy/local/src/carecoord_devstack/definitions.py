@@ -14,6 +14,8 @@ from pathlib import Path
 
 import orjson
 
+from carecoord_shared.service import system_clock
+
 __all__ = ["write_definitions"]
 
 _SERVICES = ("referrals", "care_plans", "mdt", "portal")
@@ -25,7 +27,8 @@ def write_definitions(folder: Path) -> int:
     written = 0
     for service in _SERVICES:
         declaration = importlib.import_module(f"{service}.definition").SERVICE
-        for published in declaration.definitions:
+        _, _, registry = declaration.assemble(None, system_clock)
+        for published in registry.published.values():
             name = f"{published['resourceType']}-{published['id']}.json"
             (folder / name).write_bytes(orjson.dumps(published, option=orjson.OPT_INDENT_2))
             written += 1

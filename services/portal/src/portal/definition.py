@@ -10,8 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from carecoord_shared.fhir.outcome import JsonObject
 from carecoord_shared.fhir.registry import ResourceDefinition
 from carecoord_shared.service import ServiceDefinition
+from portal.events import SCHEMAS as EVENT_SCHEMAS
 from portal.faces import front_door, staff, subscriptions
 from portal.fhir.resources import resources as shared_resources
 from portal.service.context import PortalContext
@@ -26,6 +28,10 @@ def resources(context: Any) -> Sequence[ResourceDefinition]:
     return (*shared_resources(context), *(r for face in FACES for r in face.resources(context)))
 
 
+def definitions(context: Any) -> Sequence[JsonObject]:
+    return [d for face in FACES for d in face.definitions(context)]
+
+
 SERVICE = ServiceDefinition(
     name="portal",
     title="CareCoord portal",
@@ -38,5 +44,7 @@ SERVICE = ServiceDefinition(
     consumers=tuple(c for face in FACES for c in face.consumers),
     jobs=tuple(j for face in FACES for j in face.jobs),
     migrations=MIGRATIONS,
+    event_schemas=EVENT_SCHEMAS,
+    definitions=definitions,
     install=install_pages,
 )

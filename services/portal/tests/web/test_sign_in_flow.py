@@ -229,5 +229,5 @@ async def test_the_patient_start_page_needs_no_sign_in(web_stack) -> None:
         start = await client.get(f"{web_stack.portal_url}/start")
     assert start.status_code == 200
     assert "Ask for help with a health problem" in start.text
-    assert "Samaritans on 116 123" in start.text
+    assert "Chest pain" in start.text  # red flags first, before any sign-in
     assert start.headers["cache-control"] == "no-store"

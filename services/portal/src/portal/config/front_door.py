@@ -1,9 +1,32 @@
-"""Settings of the front door face (environment prefix `PORTAL_`, mixed into PortalSettings)."""
+"""Settings of the front door face (environment prefix `PORTAL_`, mixed into PortalSettings).
+
+The rule set and directory files are loaded and checked when settings are built, so
+the API and the worker refuse to start on a rule file with any mistake in it.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings
+
+from portal.service.front_door_rules import DEFAULT_DIRECTORY, DEFAULT_RULES, load_front_door
 
 
 class FrontDoorSettings(BaseSettings):
-    pass
+    front_door_rules: Path = DEFAULT_RULES
+    """The versioned rule file (red flags, routes, exclusions, escalation plans)."""
+    front_door_directory: Path = DEFAULT_DIRECTORY
+    """The services the front door routes to, with their hours."""
+    front_door_max_text: int = Field(default=2000, ge=100, le=20_000)
+    """The longest free-text description a patient may send (characters)."""
+    front_door_careplans_topic: str = "carecoord.careplans.v1"
+    """Where care_plans' events (plans, co-ordinators) arrive for the read model."""
+    front_door_duty_clinician: str = "Practitioner/duty-clinician"
+    """Who the practice's urgent Tasks are owned by (a PractitionerRole or Practitioner)."""
+
+    @model_validator(mode="after")
+    def _rules_load(self) -> FrontDoorSettings:
+        load_front_door(self.front_door_rules, self.front_door_directory)
+        return self

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from carecoord_shared.fhir.operations import Operation
+from carecoord_shared.fhir.outcome import JsonObject
 from carecoord_shared.fhir.registry import ResourceDefinition
 from carecoord_shared.service import Consumer, Job
 
@@ -24,3 +25,5 @@ class Face:
     operations: Sequence[Operation] = ()
     consumers: Sequence[Consumer] = ()
     jobs: Sequence[Job] = ()
+    definitions: Callable[[Any], Sequence[JsonObject]] = lambda _context: ()
+    """The CodeSystems, ValueSets and StructureDefinitions it publishes."""

@@ -7,6 +7,8 @@ live in the portal's database) and its settings.
 
 from __future__ import annotations
 
+import dataclasses
+
 from fastapi import FastAPI
 
 from portal.service.context import PortalContext
@@ -26,6 +28,7 @@ def install_pages(app: FastAPI, context: PortalContext) -> None:
         public_base_url=str(settings.public_base_url),
         csrf_secret=settings.csrf_secret.encode(),
         secure_cookies=settings.environment == "production",
-        **({"node_modules": settings.frontend_modules} if settings.frontend_modules else {}),
     )
+    if settings.frontend_modules is not None:
+        config = dataclasses.replace(config, node_modules=settings.frontend_modules)
     install_web(app, config, PostgresSessionStore(lambda: app.state.engine))

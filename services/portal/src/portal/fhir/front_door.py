@@ -1,0 +1,185 @@
+"""The front door's decisions and requests as FHIR R4 resources.
+
+The published CodeSystem of questions (so partners send the same codes the pages ask),
+the HealthcareService a route chooses (with its hours as `availableTime`), and what a
+submitted request is stored as: the patient's own words (Communication), its routing
+(CommunicationRequest) and, for a red flag, the duty clinician's urgent callback
+(Task, priority `stat`).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from carecoord_shared.fhir.definitions import system_url
+from portal.domain.front_door_rules import RuleSet
+from portal.domain.opening import DAYS, Service
+from portal.domain.routing import Decision
+
+__all__ = [
+    "FRONT_DOOR",
+    "QUESTIONS_URL",
+    "ROUTE_SYSTEM",
+    "callback_task",
+    "healthcare_service",
+    "patient_message",
+    "question_code_system",
+    "routed_request",
+]
+
+FRONT_DOOR = "https://carecoord.example/front-door"
+QUESTIONS_URL = system_url("front-door-question")
+ROUTE_SYSTEM = "https://carecoord.example/CodeSystem/front-door-route"
+RULE_SYSTEM = "https://carecoord.example/front-door/rule"
+NHS_NUMBER_SYSTEM = "https://fhir.nhs.uk/Id/nhs-number"
+CATEGORY_SYSTEM = "https://carecoord.example/CodeSystem/communication-category"
+TASK_CODE_SYSTEM = "https://carecoord.example/CodeSystem/front-door-task"
+JsonObject = dict[str, Any]
+
+
+def _patient(nhs_number: str) -> JsonObject:
+    return {"identifier": {"system": NHS_NUMBER_SYSTEM, "value": nhs_number}}
+
+
+def question_code_system(rules: RuleSet) -> JsonObject:
+    """The questions the front door asks, as the CodeSystem `$route`'s answers come from."""
+    return {
+        "resourceType": "CodeSystem",
+        "id": "front-door-question",
+        "url": QUESTIONS_URL,
+        "version": rules.version,
+        "name": "FrontDoorQuestion",
+        "title": "CareCoord front door questions",
+        "status": "active",
+        "experimental": True,
+        "description": "What the single front door asks a patient: red flags first, then "
+        "symptoms and what might exclude a service.",
+        "caseSensitive": True,
+        "content": "complete",
+        "count": len(rules.questions),
+        "property": [
+            {"code": "group", "type": "code", "description": "red-flag, symptom or context"}
+        ],
+        "concept": [
+            {
+                "code": q.code,
+                "display": q.display,
+                "property": [{"code": "group", "valueCode": q.group}],
+            }
+            for q in rules.questions
+        ],
+    }
+
+
+def _available_time(service: Service) -> list[JsonObject]:
+    if service.hours.always:
+        return [{"daysOfWeek": list(DAYS), "allDay": True}]
+    return [
+        {
+            "daysOfWeek": [DAYS[day]],
+            "availableStartTime": session.opens.isoformat(timespec="seconds"),
+            "availableEndTime": session.closes.isoformat(timespec="seconds"),
+        }
+        for day, sessions in sorted(service.hours.week.items())
+        for session in sessions
+    ]
+
+
+def healthcare_service(service: Service) -> JsonObject:
+    telecom = [{"system": "phone", "value": service.phone}] if service.phone else []
+    if service.url:
+        telecom.append({"system": "url", "value": service.url})
+    body: JsonObject = {
+        "resourceType": "HealthcareService",
+        "id": service.key,
+        "identifier": [{"system": f"{FRONT_DOOR}/service", "value": service.key}],
+        "active": True,
+        "name": service.name,
+        "availableTime": _available_time(service),
+    }
+    if telecom:
+        body["telecom"] = telecom
+    return body
+
+
+def _route_concept(decision: Decision) -> JsonObject:
+    return {
+        "coding": [{"system": ROUTE_SYSTEM, "code": decision.route}],
+        "text": decision.advice.title,
+    }
+
+
+def patient_message(nhs_number: str, text: str, answers: list[str], sent: datetime) -> JsonObject:
+    """What the patient sent, in their own words and answers (kept whatever the route)."""
+    payload = [{"contentString": text}] if text else []
+    payload += [{"contentString": f"Answered yes: {code}"} for code in answers]
+    return {
+        "resourceType": "Communication",
+        "status": "completed",
+        "category": [{"coding": [{"system": CATEGORY_SYSTEM, "code": "patient-request"}]}],
+        "subject": _patient(nhs_number),
+        "sender": _patient(nhs_number),
+        "sent": sent.isoformat(),
+        "payload": payload or [{"contentString": "(no description given)"}],
+    }
+
+
+def routed_request(nhs_number: str, message: str, decision: Decision, at: datetime) -> JsonObject:
+    """Where the request went, why, and by which rule (priority stat for a red flag)."""
+    return {
+        "resourceType": "CommunicationRequest",
+        "status": "active",
+        "category": [{"coding": [{"system": CATEGORY_SYSTEM, "code": "patient-request"}]}],
+        "priority": "stat" if decision.red_flag else "routine",
+        "subject": _patient(nhs_number),
+        "about": [{"reference": message}],
+        "payload": [{"contentString": decision.explanation}],
+        "authoredOn": at.isoformat(),
+        "recipient": [
+            {
+                "identifier": {"system": f"{FRONT_DOOR}/service", "value": decision.service.key},
+                "display": decision.service.name,
+            }
+        ],
+        "reasonCode": [
+            _route_concept(decision),
+            {
+                "coding": [
+                    {
+                        "system": RULE_SYSTEM,
+                        "code": decision.rule.id,
+                        "version": decision.rule.version,
+                    }
+                ]
+            },
+        ],
+    }
+
+
+def callback_task(
+    nhs_number: str,
+    request: str,
+    decision: Decision,
+    at: datetime,
+    owner: str,
+    coordinator: str | None,
+) -> JsonObject:
+    """The duty clinician's urgent callback for a red flag (the named co-ordinator told)."""
+    flags = ", ".join(f.rule.id for f in decision.flags) or decision.rule.id
+    task: JsonObject = {
+        "resourceType": "Task",
+        "status": "requested",
+        "intent": "order",
+        "priority": "stat",
+        "code": {"coding": [{"system": TASK_CODE_SYSTEM, "code": "red-flag-callback"}]},
+        "description": f"Red flag disclosed at the front door ({flags}): call the patient back "
+        "now and record the callback.",
+        "focus": {"reference": request},
+        "for": _patient(nhs_number),
+        "authoredOn": at.isoformat(),
+        "owner": {"reference": owner},
+    }
+    if coordinator:
+        task["restriction"] = {"recipient": [{"reference": coordinator}]}
+    return task

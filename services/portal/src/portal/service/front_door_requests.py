@@ -1,0 +1,120 @@
+"""A patient's request for help: kept, routed, and escalated when it holds a red flag.
+
+One unit of work stores the patient's words (Communication), where the request went
+and why (CommunicationRequest), and for a red flag the duty clinician's urgent callback
+(Task, priority `stat`, naming the patient's co-ordinator), with the events that
+announce them (`request-routed`, `red-flag-raised`) in the same commit (no dual
+write). A red flag never blocks the request: patients who are blocked resubmit
+without it (issue 11), so the advice is shown and the request is kept.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from carecoord_shared.fhir.interactions import FhirInteractions
+from carecoord_shared.fhir.unit_of_work import FhirTransaction
+from carecoord_shared.security.principal import Principal
+from portal.domain.routing import Decision
+from portal.fhir.front_door import callback_task, patient_message, routed_request
+from portal.service.front_door_routing import RouteInput, flag_ids, plan_context, route_now
+from portal.service.front_door_rules import FrontDoorRules
+from portal.store.front_door import PatientCare
+
+__all__ = ["RED_FLAG_RAISED", "REQUEST_ROUTED", "Submission", "Submitted", "submit"]
+
+REQUEST_ROUTED = "carecoord.portal.request-routed.v1"
+RED_FLAG_RAISED = "carecoord.portal.red-flag-raised.v1"
+
+
+@dataclass(frozen=True, slots=True)
+class Submission:
+    given: RouteInput
+    plan_aware: bool
+    """The patient may see records (P9): route by their own plan first."""
+    duty_clinician: str
+
+
+@dataclass(frozen=True, slots=True)
+class Submitted:
+    decision: Decision
+    communication: str
+    request: str
+    task: str | None
+
+
+async def _coordinator(tx: FhirTransaction, nhs_number: str) -> str | None:
+    record = await tx.repository(PatientCare).get(nhs_number)
+    person = (record.cover or record.coordinator) if record else None
+    reference = person.get("reference") if person else None
+    return str(reference) if reference else None
+
+
+async def _escalate(
+    tx: FhirTransaction, nhs: str, request: str, decision: Decision, now: datetime, duty: str
+) -> str:
+    coordinator = await _coordinator(tx, nhs)
+    task, _ = await tx.create("Task", callback_task(nhs, request, decision, now, duty, coordinator))
+    await tx.outbox.announce(
+        RED_FLAG_RAISED,
+        subject=task.reference,
+        nhs_number=nhs,
+        data={
+            "task": task.reference,
+            "request": request,
+            "route": decision.route,
+            "flags": list(flag_ids(decision)) or [decision.rule.id],
+            "ruleId": decision.rule.id,
+            "ruleVersion": decision.rule.version,
+            "dutyClinician": duty,
+            "coordinator": coordinator,
+            "raisedAt": now.isoformat(),
+        },
+    )
+    return task.reference
+
+
+async def submit(
+    fhir: FhirInteractions,
+    patient: Principal,
+    front_door: FrontDoorRules,
+    submission: Submission,
+    now: datetime,
+) -> Submitted:
+    """Store, route and (for a red flag) escalate one request of the signed-in patient."""
+    nhs = patient.nhs_number
+    if nhs is None:
+        raise ValueError("only a patient with an NHS number (P5 or P9) may submit")
+    given = submission.given
+    async with fhir.operation(patient) as tx:
+        plan = await plan_context(tx, nhs) if submission.plan_aware else None
+        decision = route_now(front_door, given, plan, now)
+        message, _ = await tx.create(
+            "Communication", patient_message(nhs, given.text, list(given.answers), now)
+        )
+        request, _ = await tx.create(
+            "CommunicationRequest", routed_request(nhs, message.reference, decision, now)
+        )
+        task = None
+        if decision.red_flag:
+            task = await _escalate(
+                tx, nhs, request.reference, decision, now, submission.duty_clinician
+            )
+        await tx.outbox.announce(
+            REQUEST_ROUTED,
+            subject=request.reference,
+            nhs_number=nhs,
+            data={
+                "request": request.reference,
+                "communication": message.reference,
+                "route": decision.route,
+                "redFlag": decision.red_flag,
+                "ruleId": decision.rule.id,
+                "ruleVersion": decision.rule.version,
+                "service": decision.service.key,
+                "openNow": decision.open_now,
+                "byOwnPlan": decision.by_own_plan,
+            },
+        )
+    return Submitted(decision, message.reference, request.reference, task)

@@ -1,0 +1,104 @@
+"""The front door's read model: each patient's plan and co-ordinator, as care_plans said.
+
+Written only by the consumers of care_plans' events (`careplan.revised`,
+`coordinator.assigned`, `coordinator.ended`), read by care-plan-aware routing and the
+P9 "my care" page. Each part keeps the time of the event it came from, so an older
+event redelivered after a newer one changes nothing, and the page can say how fresh
+the data is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB, insert
+
+from carecoord_shared.ports import Repository
+
+__all__ = ["PatientCare", "PatientCareRecord", "patient_care"]
+
+_TIME = sa.DateTime(timezone=True)
+patient_care = sa.Table(
+    "front_door_patient_care",
+    sa.MetaData(),
+    sa.Column("nhs_number", sa.Text, primary_key=True),
+    sa.Column("care_plan", sa.Text),
+    sa.Column("plan_version", sa.Text),
+    sa.Column("plan_status", sa.Text),
+    sa.Column("plan_title", sa.Text),
+    sa.Column("plan_description", sa.Text),
+    sa.Column("next_review_due", sa.Date),
+    sa.Column("end_of_life", JSONB),
+    sa.Column("plan_changed_at", _TIME),
+    sa.Column("coordinator", JSONB),
+    sa.Column("cover", JSONB),
+    sa.Column("coordinator_changed_at", _TIME),
+    sa.Column("received_at", _TIME, nullable=False),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PatientCareRecord:
+    nhs_number: str
+    care_plan: str | None
+    plan_version: str | None
+    plan_status: str | None
+    plan_title: str | None
+    plan_description: str | None
+    next_review_due: date | None
+    end_of_life: dict[str, Any] | None
+    plan_changed_at: datetime | None
+    coordinator: dict[str, Any] | None
+    cover: dict[str, Any] | None
+    coordinator_changed_at: datetime | None
+    received_at: datetime
+
+
+class PatientCare(Repository):
+    async def _upsert(self, nhs_number: str, stamp: str, at: datetime, **values: Any) -> None:
+        """Write `values` unless a later event already wrote this part (`stamp` column)."""
+        row = {"nhs_number": nhs_number, stamp: at, "received_at": at, **values}
+        statement = insert(patient_care).values(**row)
+        newer = sa.or_(
+            patient_care.c[stamp].is_(None), patient_care.c[stamp] <= statement.excluded[stamp]
+        )
+        changes = {k: statement.excluded[k] for k in row if k != "nhs_number"}
+        await self._conn.execute(
+            statement.on_conflict_do_update(
+                index_elements=["nhs_number"], set_=changes, where=newer
+            )
+        )
+
+    async def plan_revised(self, nhs_number: str, data: dict[str, Any], at: datetime) -> None:
+        review = data.get("nextReviewDue")
+        await self._upsert(
+            nhs_number,
+            "plan_changed_at",
+            at,
+            care_plan=data.get("carePlan"),
+            plan_version=str(data.get("versionId") or ""),
+            plan_status=data.get("status"),
+            plan_title=data.get("title"),
+            plan_description=data.get("description"),
+            next_review_due=date.fromisoformat(review) if review else None,
+            end_of_life=data.get("endOfLife"),
+        )
+
+    async def coordinator_changed(
+        self,
+        nhs_number: str,
+        coordinator: dict[str, Any] | None,
+        cover: dict[str, Any] | None,
+        at: datetime,
+    ) -> None:
+        await self._upsert(
+            nhs_number, "coordinator_changed_at", at, coordinator=coordinator, cover=cover
+        )
+
+    async def get(self, nhs_number: str) -> PatientCareRecord | None:
+        query = sa.select(patient_care).where(patient_care.c.nhs_number == nhs_number)
+        row = (await self._conn.execute(query)).first()
+        return PatientCareRecord(**row._mapping) if row else None

@@ -1,0 +1,99 @@
+"""`/requests/new`: a signed-in patient (P5 or above) asks for help.
+
+The request is screened, routed and kept in one step (`front_door_requests.submit`);
+the answer page explains the route. Bad input re-shows the form with each problem
+named; even then, a red flag in the text is never dropped: its advice is shown.
+"""
+
+from __future__ import annotations
+
+from fastapi import Request, Response
+from starlette.datastructures import FormData
+
+from carecoord_shared.security.principal import Principal
+from portal.service.front_door_requests import Submission, submit
+from portal.service.front_door_routing import RouteInput, problems_with, route_now
+from portal.web.context import Context, Kit, SignedIn
+from portal.web.front_door.common import front_door, level_refusal, now, portal_context
+from portal.web.identity import WebUser
+
+__all__ = ["ask", "ask_form"]
+
+_TITLE = "Ask for help"
+
+
+def _patient(user: WebUser) -> Principal:
+    """The signed-in patient as the portal's unit of work sees them (their own record)."""
+    return Principal(
+        subject=user.subject,
+        kind="patient",
+        role="patient",
+        organisation=None,
+        nhs_number=user.nhs_number,
+        scopes=frozenset(),
+    )
+
+
+def _given(form: FormData) -> RouteInput:
+    age_text = str(form.get("age") or "").strip()
+    return RouteInput(
+        age=int(age_text) if age_text.isdigit() and len(age_text) < 4 else -1,
+        sex=str(form.get("sex") or ""),
+        answers=tuple(dict.fromkeys(str(a) for a in form.getlist("answer"))),
+        text=str(form.get("text") or ""),
+    )
+
+
+def _form(
+    request: Request, kit: Kit, context: Context, status: int = 200, **values: object
+) -> Response:
+    rules = front_door(request).rules
+    return kit.page(
+        request,
+        context,
+        "front_door/ask.html",
+        _TITLE,
+        status,
+        symptoms=rules.questions_in("symptom"),
+        extras=rules.questions_in("context"),
+        max_text=portal_context(request).settings.front_door_max_text,
+        **values,
+    )
+
+
+async def ask_form(request: Request, kit: Kit, context: Context, session: SignedIn) -> Response:
+    refused = level_refusal(request, kit, context, session.user, "P5")
+    return refused or _form(request, kit, context)
+
+
+async def ask(request: Request, kit: Kit, context: Context, session: SignedIn) -> Response:
+    user = session.user
+    refused = level_refusal(request, kit, context, user, "P5")
+    if refused is not None:
+        return refused
+    rules, given = front_door(request), _given(await request.form())
+    settings = portal_context(request).settings
+    problems = problems_with(rules, given, settings.front_door_max_text)
+    if problems:
+        screened = RouteInput(40, "unknown", (), given.text)
+        safety = route_now(rules, screened, None, now(request), count=False)
+        return _form(
+            request,
+            kit,
+            context,
+            400,
+            problems=problems,
+            given=given,
+            safety=safety if safety.red_flag else None,
+        )
+    submission = Submission(given, user.proofing_level == "P9", settings.front_door_duty_clinician)
+    fhir = request.app.state.fhir
+    done = await submit(fhir, _patient(user), rules, submission, now(request))
+    return kit.page(
+        request,
+        context,
+        "front_door/advice.html",
+        done.decision.advice.title,
+        decision=done.decision,
+        kept=True,
+    )

@@ -1,0 +1,57 @@
+"""What the front door's pages share: the rule set, the clock, levels and refusals."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import Request, Response
+
+from portal.service.context import PortalContext
+from portal.service.front_door_rules import FrontDoorRules, front_door_of, load_front_door
+from portal.web.context import WebContext, WebKit
+from portal.web.identity import WebUser
+
+__all__ = ["LEVEL_HELP", "front_door", "level_refusal", "now", "portal_context"]
+
+_RANK = {"P0": 0, "P5": 5, "P9": 9}
+LEVEL_HELP = {
+    "P5": "To send a request you need NHS login level P5: your NHS login matched to your "
+    "NHS record (your name, date of birth and NHS number or postcode).",
+    "P9": "To see your care plan, co-ordinator and messages you need NHS login level P9: "
+    "your identity checked with photo ID or a video call. You can do this in the NHS App.",
+}
+
+
+def portal_context(request: Request) -> PortalContext:
+    context = request.app.state.context
+    assert isinstance(context, PortalContext)
+    return context
+
+
+def front_door(request: Request) -> FrontDoorRules:
+    """The rule set the portal's settings name (the shipped one in an app built without
+    the portal's context, such as the web face's own test harness)."""
+    context = getattr(request.app.state, "context", None)
+    if isinstance(context, PortalContext):
+        return front_door_of(context.settings)
+    return load_front_door()
+
+
+def now(request: Request) -> datetime:
+    return portal_context(request).clock()
+
+
+def level_refusal(
+    request: Request, kit: WebKit, context: WebContext, user: WebUser, needs: str
+) -> Response | None:
+    """A refusal page saying which NHS login level would let the patient in (None: allowed)."""
+    if not user.is_patient:
+        return kit.message(
+            request, context, "This page is for patients", "Staff use the staff portal.", 403
+        )
+    if _RANK[user.proofing_level or "P0"] >= _RANK[needs]:
+        return None
+    text = f"You are signed in at NHS login level {user.proofing_level}. {LEVEL_HELP[needs]}"
+    return kit.message(
+        request, context, "You cannot see this yet", text, 403, ("Back to your home", "/")
+    )

@@ -1,0 +1,180 @@
+"""The whole portal on a fresh database, for the front door's API and page tests.
+
+One portal app per test module (the real kernel assembly from the declaration, the
+real local PostgreSQL), real bearer tokens from a development issuer, a clock the
+tests set, and signed-in patient sessions written to the portal's own session store
+(the OIDC dance itself is proved in tests/web).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import text
+
+from carecoord_devstack.testing import create_fresh_database, new_nhs_number
+from carecoord_shared.events.envelope import new_event
+from carecoord_shared.security.dev_issuer import DevIssuer
+from carecoord_shared.security.principal import system_principal
+from carecoord_shared.web.app import build_app
+from portal.definition import SERVICE
+from portal.settings import PortalSettings
+from portal.web.identity import ProofingLevel, WebUser
+from portal.web.oidc import TokenSet
+from portal.web.sessions import PostgresSessionStore
+
+BASE_URL = "http://portal.test"
+WEDNESDAY_10AM = datetime(2026, 12, 2, 10, 0, tzinfo=UTC)
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@dataclass(slots=True)
+class Clock:
+    now: datetime
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@dataclass(slots=True)
+class Portal:
+    app: FastAPI
+    client: httpx.AsyncClient
+    issuer: DevIssuer
+    clock: Clock
+    database_url: str
+
+    def auth(self, role: Any = "patient", **claims: Any) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.issuer.mint(role, **claims)}"}
+
+    async def scalar(self, sql: str, **params: Any) -> Any:
+        engine = self.app.state.engine
+        async with engine.connect() as conn:
+            return await conn.scalar(text(sql), params)
+
+    async def deliver(self, event_type: str, nhs_number: str, data: dict[str, Any]) -> None:
+        """Apply a care_plans event through the front door's own consumer, as the worker does."""
+        consumer = next(c for c in SERVICE.consumers if c.event_type == event_type)
+        event = new_event(
+            event_type,
+            source="urn:carecoord:care-plans",
+            subject=str(data.get("carePlan") or data.get("careTeam") or "Patient/x"),
+            data={**data, "nhsNumber": nhs_number},
+            nhs_number=nhs_number,
+            time=datetime.now(UTC),
+        )
+        async with self.app.state.fhir.operation(system_principal("portal")) as tx:
+            await consumer.handler(tx, event, self.app.state.context)
+
+    async def sign_in(self, level: ProofingLevel, nhs_number: str | None = None) -> str:
+        """A browser cookie jar signed in as a patient at `level`; returns the NHS number."""
+        nhs = None if level == "P0" else (nhs_number or new_nhs_number())
+        user = WebUser(
+            f"patient-{uuid.uuid4().hex[:8]}", "Sam Patient", "patient", None, None, level, nhs
+        )
+        tokens = TokenSet("access", "id", 3600)
+        store = PostgresSessionStore(lambda: self.app.state.engine)
+        session = await store.create(user, tokens, datetime.now(UTC), timedelta(hours=1))
+        self.client.cookies.set("carecoord_session", session.id)
+        return nhs or ""
+
+    async def csrf(self, path: str) -> str:
+        page = await self.client.get(path)
+        found = _CSRF.search(page.text)
+        assert found, page.text[:500]
+        return found.group(1)
+
+
+@pytest.fixture(scope="session")
+def front_door_issuer(tmp_path_factory: pytest.TempPathFactory) -> DevIssuer:
+    return DevIssuer(tmp_path_factory.mktemp("front-door-issuer"))
+
+
+@pytest.fixture(scope="module")
+async def portal(
+    front_door_issuer: DevIssuer, kafka_bootstrap: str, infrastructure: None
+) -> AsyncIterator[Portal]:
+    database_url = await create_fresh_database("portal")
+    settings = PortalSettings(
+        environment="test",
+        database_url=database_url,
+        auth_jwks_url=front_door_issuer.jwks_url,
+        kafka_bootstrap_servers=kafka_bootstrap,
+        public_base_url=BASE_URL,
+        topic=f"test-portal-{uuid.uuid4().hex[:8]}",
+        log_level="WARNING",
+    )
+    clock = Clock(WEDNESDAY_10AM)
+    app = build_app(SERVICE, settings, clock=clock)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE_URL) as client,
+    ):
+        yield Portal(app, client, front_door_issuer, clock, database_url)
+
+
+def parameters(**values: Any) -> dict[str, Any]:
+    """A Parameters body; lists give repeated parameters."""
+    parts: list[dict[str, Any]] = []
+    for name, value in values.items():
+        for item in value if isinstance(value, list) else [value]:
+            key = {int: "valueInteger", bool: "valueBoolean"}.get(type(item), "valueString")
+            if name in ("sex", "answer"):
+                key = "valueCode"
+            if name == "patient":
+                key, item = (
+                    "valueIdentifier",
+                    {
+                        "system": "https://fhir.nhs.uk/Id/nhs-number",
+                        "value": item,
+                    },
+                )
+            parts.append({"name": name, key: item})
+    return {"resourceType": "Parameters", "parameter": parts}
+
+
+def output(body: dict[str, Any], name: str) -> Any:
+    for part in body["parameter"]:
+        if part["name"] == name:
+            return next(v for k, v in part.items() if k != "name")
+    return None
+
+
+def plan_revised(title: str, **extra: Any) -> dict[str, Any]:
+    """A `careplan.revised` event's data (as care_plans publishes it)."""
+    return {
+        "carePlan": f"CarePlan/{uuid.uuid4().hex[:12]}",
+        "versionId": "1",
+        "status": "active",
+        "title": title,
+        "description": extra.pop("description", None),
+        "nextReviewDue": "2027-05-01",
+        "endOfLife": extra.pop("endOfLife", None),
+        "contributor": {"organisation": "A81001", "user": "gp-1"},
+        **extra,
+    }
+
+
+def coordinator_assigned(display: str, *, cover: bool = False) -> dict[str, Any]:
+    return {
+        "patient": "Patient/p1",
+        "careTeam": "CareTeam/t1",
+        "coordinator": {
+            "reference": f"Practitioner/{display.split()[0].lower()}",
+            "display": display,
+            "sdsUserId": "555000111222",
+            "phone": "01632 960555",
+        },
+        "kind": "named-care-coordinator",
+        "cover": cover,
+        "period": {"start": "2026-11-01"},
+        "previous": None,
+    }
