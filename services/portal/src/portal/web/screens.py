@@ -33,13 +33,28 @@ _INDICATORS = Screen(
 
 SCREENS: dict[Role, tuple[Screen, ...]] = {
     "gp": (
-        Screen("Ask for advice and guidance", "/advice/new", "Find a service and send a request."),
-        Screen("Your practice's requests", "/advice", "Open requests and those awaiting you."),
+        Screen(
+            "Ask for advice and guidance",
+            "/advice/new",
+            "Find a service and send a request.",
+            built=True,
+        ),
+        Screen(
+            "Your practice's requests",
+            "/advice",
+            "Open requests and those awaiting you.",
+            built=True,
+        ),
         Screen("MDT actions for your practice", "/actions", "Acknowledge and complete actions."),
         _INDICATORS,
     ),
     "triage-clinician": (
-        Screen("Triage worklist", "/triage", "Advice and referral requests for your services."),
+        Screen(
+            "Triage worklist",
+            "/triage",
+            "Advice and referral requests for your services.",
+            built=True,
+        ),
     ),
     "care-coordinator": (
         Screen("Your caseload", "/caseload", "Risk, cohorts and next review, overdue first."),
@@ -66,8 +81,11 @@ SCREENS: dict[Role, tuple[Screen, ...]] = {
             "/requests/new",
             "An online consultation.",
             needs_level="P5",
+            built=True,
         ),
-        Screen("Your care plan", "/my/plan", "Your goals and your plan.", needs_level="P9"),
+        Screen(
+            "Your care plan", "/my/plan", "Your goals and your plan.", needs_level="P9", built=True
+        ),
         Screen(
             "Your care co-ordinator",
             "/my/coordinator",

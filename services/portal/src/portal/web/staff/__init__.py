@@ -5,9 +5,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from portal.web.staff.advice import add_advice_pages
+from portal.web.staff.triage import add_triage_pages
+
 __all__ = ["add_staff_pages"]
 
 
 def add_staff_pages(router: APIRouter) -> None:
     """Each staff screen adds its routes here."""
-    del router  # no staff screens yet
+    add_triage_pages(router)
+    add_advice_pages(router)

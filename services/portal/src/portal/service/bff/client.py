@@ -1,0 +1,118 @@
+"""Calls to another CareCoord service's FHIR API, as the signed-in person.
+
+The portal is a backend for the frontend (ARCHITECTURE.md, "The portal"): it never
+reads another service's database, and it calls with the user's own access token, so
+every access rule, relationship check and AuditEvent stays where it already is. What a
+page needs from this module is the answer as it came (status, JSON, ETag) and one
+clear signal when the service cannot answer at all (`ServiceDown`: refused connection,
+timeout, 502/503/504), so the page can say that part is down and offer a retry while
+the rest of it still works.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+__all__ = ["FhirClient", "FhirReply", "ServiceDown"]
+
+_FHIR_JSON = "application/fhir+json"
+_DOWN_STATUSES = frozenset({502, 503, 504})
+
+Query = Sequence[tuple[str, str]]
+
+
+class ServiceDown(Exception):
+    """The service did not answer; `service` is its name as people know it."""
+
+    def __init__(self, service: str) -> None:
+        super().__init__(f"{service} did not answer")
+        self.service = service
+
+
+@dataclass(frozen=True, slots=True)
+class FhirReply:
+    status: int
+    body: dict[str, Any] = field(default_factory=dict)
+    etag: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+    def issues(self) -> list[str]:
+        """The diagnostics of an OperationOutcome answer (safe to show: the services
+        never put patient data or internals in them)."""
+        if self.body.get("resourceType") != "OperationOutcome":
+            return []
+        return [
+            str(issue.get("diagnostics") or (issue.get("details") or {}).get("text") or "")
+            for issue in self.body.get("issue", [])
+        ]
+
+
+class FhirClient:
+    """One service's FHIR API (`{base_url}/fhir`) with one person's bearer token."""
+
+    def __init__(
+        self,
+        service: str,
+        base_url: str,
+        token: str,
+        *,
+        timeout_s: float = 5.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.service = service
+        self._base = base_url.rstrip("/") + "/fhir"
+        self._headers = {"Authorization": f"Bearer {token}", "Accept": _FHIR_JSON}
+        self._timeout = timeout_s
+        self._transport = transport
+
+    async def get(self, path: str, params: Query | None = None) -> FhirReply:
+        return await self._send("GET", path, params=params)
+
+    async def post(
+        self, path: str, body: Mapping[str, Any], *, if_match: str | None = None
+    ) -> FhirReply:
+        headers = {"Content-Type": _FHIR_JSON}
+        if if_match:
+            headers["If-Match"] = if_match
+        return await self._send("POST", path, json=dict(body), headers=headers)
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Query | None = None,
+        json: dict[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> FhirReply:
+        try:
+            async with httpx.AsyncClient(
+                timeout=self._timeout, transport=self._transport
+            ) as client:
+                response = await client.request(
+                    method,
+                    f"{self._base}/{path.lstrip('/')}",
+                    params=list(params or ()),
+                    json=json,
+                    headers={**self._headers, **(headers or {})},
+                )
+        except httpx.TransportError as error:
+            raise ServiceDown(self.service) from error
+        if response.status_code in _DOWN_STATUSES:
+            raise ServiceDown(self.service)
+        return FhirReply(response.status_code, _json(response), response.headers.get("ETag"))
+
+
+def _json(response: httpx.Response) -> dict[str, Any]:
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}

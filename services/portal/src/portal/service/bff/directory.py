@@ -1,0 +1,52 @@
+"""The service directory as the staff pages need it: my organisation's services, and
+the A&G services a GP may ask (by specialty and locality) or a clinician may redirect to.
+"""
+
+from __future__ import annotations
+
+from portal.service.bff import vocabulary as v
+from portal.service.bff.client import FhirClient
+from portal.service.bff.shapes import ServiceOption, service_option
+
+__all__ = ["advice_services", "services_of"]
+
+
+def _options(body: dict[str, object]) -> list[ServiceOption]:
+    entries = body.get("entry")
+    found = [
+        service_option(e["resource"])
+        for e in (entries if isinstance(entries, list) else [])
+        if isinstance(e, dict)
+        and (e.get("resource") or {}).get("resourceType") == "HealthcareService"
+    ]
+    return sorted(found, key=lambda s: (s.specialty, s.name))
+
+
+async def services_of(api: FhirClient, organisation: str) -> list[ServiceOption]:
+    """The active services `organisation` provides (its triage clinicians' worklist)."""
+    reply = await api.get(
+        "HealthcareService",
+        [
+            ("organization:identifier", f"{v.ODS_SYSTEM}|{organisation}"),
+            ("active", "true"),
+            ("_count", "100"),
+        ],
+    )
+    return _options(reply.body) if reply.ok else []
+
+
+async def advice_services(
+    api: FhirClient, specialty: str = "", locality: str = ""
+) -> list[ServiceOption]:
+    """Services offering A&G, of `specialty` if given, covering `locality` if given
+    (a service naming no locality covers the whole borough)."""
+    query = [
+        ("characteristic", v.ADVICE_AND_GUIDANCE),
+        ("active", "true"),
+        ("_count", "100"),
+    ]
+    if specialty:
+        query.append(("specialty", specialty))
+    reply = await api.get("HealthcareService", query)
+    found = _options(reply.body) if reply.ok else []
+    return [s for s in found if not locality or not s.localities or locality in s.localities]

@@ -1,0 +1,167 @@
+"""The triage clinician's use cases, as calls to referrals with their own token.
+
+The worklist is referrals' documented provider search (triage Tasks owned by the
+services of the clinician's organisation, sorted by due date, the requests included);
+a request page reads the request, its conversation, its triage notes and history; a
+decision is one `$triage` with If-Match set to the version the clinician was looking
+at, so someone else's decision in between comes back as a conflict (409/412) that the
+page explains, keeping what this clinician typed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from portal.service.bff import vocabulary as v
+from portal.service.bff.client import FhirClient, FhirReply
+from portal.service.bff.clock import LONDON, BreachClock, breach_clock, parse_instant
+from portal.service.bff.directory import services_of
+from portal.service.bff.shapes import RequestView, ServiceOption, request_view
+
+__all__ = ["Decision", "DecisionAnswer", "WorklistFilters", "WorklistRow", "decide", "worklist"]
+
+_OPEN_STATES = ("awaiting-triage", "awaiting-information", "awaiting-conversion-authorisation")
+
+
+@dataclass(frozen=True, slots=True)
+class WorklistFilters:
+    service: str = ""
+    priority: str = ""
+    state: str = ""
+    due: str = ""
+    """`overdue`, `today` or `week` (due within seven days)."""
+
+
+@dataclass(frozen=True, slots=True)
+class WorklistRow:
+    task_id: str
+    request: RequestView
+    service: str
+    state: str
+    clock: BreachClock
+
+    @property
+    def state_label(self) -> str:
+        return v.STATE_LABELS.get(self.state, self.state)
+
+
+@dataclass(frozen=True, slots=True)
+class Worklist:
+    services: list[ServiceOption]
+    rows: list[WorklistRow] = field(default_factory=list)
+
+
+def _due_bound(due: str, now: datetime) -> tuple[str, str] | None:
+    today = now.astimezone(LONDON).date()
+    if due == "overdue":
+        return ("due", f"lt{now.isoformat()}")
+    if due in ("today", "week"):
+        last = today + timedelta(days=7 if due == "week" else 0)
+        end = datetime.combine(last, time(23, 59, 59), LONDON)
+        return ("due", f"le{end.isoformat()}")
+    return None
+
+
+def _task_query(
+    services: list[str], filters: WorklistFilters, now: datetime
+) -> list[tuple[str, str]]:
+    query = [
+        ("owner", ",".join(f"HealthcareService/{s}" for s in services)),
+        ("code", "triage"),
+        ("business-status", filters.state or ",".join(_OPEN_STATES)),
+        ("_sort", "due"),
+        ("_include", "Task:focus"),
+        ("_count", "100"),
+    ]
+    if filters.priority:
+        query.append(("priority", filters.priority))
+    bound = _due_bound(filters.due, now)
+    if bound:
+        query.append(bound)
+    return query
+
+
+def _row(
+    task: dict[str, Any], requests: dict[str, RequestView], names: dict[str, str], now: datetime
+) -> WorklistRow | None:
+    focus = str((task.get("focus") or {}).get("reference") or "")
+    request = requests.get(focus)
+    if request is None:
+        return None
+    owner = str((task.get("owner") or {}).get("reference") or "")
+    states = [c.get("code") for c in (task.get("businessStatus") or {}).get("coding", [])]
+    state = str(states[0] if states else "")
+    due = parse_instant(((task.get("restriction") or {}).get("period") or {}).get("end"))
+    clock = breach_clock(due, now, paused=state != "awaiting-triage")
+    return WorklistRow(str(task["id"]), request, names.get(owner, owner), state, clock)
+
+
+async def worklist(
+    api: FhirClient, organisation: str, filters: WorklistFilters, now: datetime
+) -> Worklist:
+    services = await services_of(api, organisation)
+    chosen = [s.id for s in services if not filters.service or s.id == filters.service]
+    if not chosen:
+        return Worklist(services)
+    reply = await api.get("Task", _task_query(chosen, filters, now))
+    if not reply.ok:
+        return Worklist(services)
+    entries = [e.get("resource") or {} for e in reply.body.get("entry", [])]
+    requests = {
+        f"ServiceRequest/{r['id']}": request_view(r)
+        for r in entries
+        if r.get("resourceType") == "ServiceRequest"
+    }
+    names = {f"HealthcareService/{s.id}": s.name for s in services}
+    tasks = [r for r in entries if r.get("resourceType") == "Task"]
+    rows = [row for t in tasks if (row := _row(t, requests, names, now)) is not None]
+    return Worklist(services, rows)
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    outcome: str
+    note: str = ""
+    reason: str = ""
+    redirect_to: str = ""
+
+    def parameters(self) -> dict[str, Any]:
+        params: list[dict[str, Any]] = [{"name": "outcome", "valueCode": self.outcome}]
+        if self.note:
+            params.append({"name": "note", "valueString": self.note})
+        if self.reason:
+            coding = {"system": v.REJECTION_REASON, "code": self.reason}
+            coding["display"] = v.REJECTION_REASONS.get(self.reason, self.reason)
+            params.append({"name": "reason", "valueCodeableConcept": {"coding": [coding]}})
+        if self.redirect_to:
+            reference = {"reference": f"HealthcareService/{self.redirect_to}"}
+            params.append({"name": "redirectTo", "valueReference": reference})
+        return {"resourceType": "Parameters", "parameter": params}
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionAnswer:
+    """`saved`, `conflict` (someone else decided first), `refused` or `gone`."""
+
+    result: str
+    messages: tuple[str, ...] = ()
+
+
+def _answer(reply: FhirReply) -> DecisionAnswer:
+    if reply.ok:
+        return DecisionAnswer("saved")
+    if reply.status in (409, 412):
+        return DecisionAnswer("conflict", tuple(reply.issues()))
+    if reply.status in (403, 404, 410):
+        return DecisionAnswer("gone")
+    return DecisionAnswer("refused", tuple(m for m in reply.issues() if m))
+
+
+async def decide(
+    api: FhirClient, request_id: str, version: str, decision: Decision
+) -> DecisionAnswer:
+    path = f"ServiceRequest/{request_id}/$triage"
+    if_match = f'W/"{version}"' if version.isdigit() else None
+    return _answer(await api.post(path, decision.parameters(), if_match=if_match))

@@ -1,0 +1,237 @@
+"""A whole staff stack on loopback: the development OIDC provider, the real referrals
+service on a fresh database, and the portal's web face calling it as the signed-in user.
+
+Each is served by uvicorn in a thread (the portal reaches referrals over real HTTP, as
+in production); the provider signs access tokens with the development key that
+referrals is told to trust. The directory is seeded through referrals' FHIR API: an
+A&G service of the demo triage clinician's trust, and a second one to redirect to.
+Patients are registered at practices by the grant the registration event would make
+(as referrals' own tests do; proved end to end in tests/e2e).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from carecoord_devstack.oidc_provider import create_oidc_app, demo_identities, portal_client
+from carecoord_devstack.testing import create_fresh_database, new_nhs_number
+from carecoord_shared.db import create_engine, migrate_async
+from carecoord_shared.fhir.definitions import system_url
+from carecoord_shared.security import access
+from carecoord_shared.security.dev_issuer import DevIssuer
+from portal.config.staff import StaffSettings
+from portal.web import WEB_MIGRATIONS, WebConfig
+from referrals.main import create_app as create_referrals
+from referrals.settings import ReferralsSettings
+from services.portal.tests.web.conftest import LiveServer, free_port, portal_app
+
+PEOPLE = {who.key: who for who in demo_identities()}
+GP, TRIAGE = PEOPLE["gp"], PEOPLE["triage-clinician"]
+OTHER_PRACTICE = "B82002"
+ODS = "https://fhir.nhs.uk/Id/ods-organization-code"
+NHS = "https://fhir.nhs.uk/Id/nhs-number"
+CARDIOLOGY = {"system": "http://snomed.info/sct", "code": "394579002", "display": "Cardiology"}
+RHEUMATOLOGY = {"system": "http://snomed.info/sct", "code": "394810000", "display": "Rheumatology"}
+
+
+def _ports(count: int) -> list[int]:
+    ports: list[int] = []
+    while len(ports) < count:
+        port = free_port()
+        if port not in ports:
+            ports.append(port)
+    return ports
+
+
+@dataclass
+class StaffStack:
+    portal_url: str
+    provider_url: str
+    referrals_url: str
+    referrals_db: str
+    issuer: DevIssuer
+    cardiology: str
+    rheumatology: str
+    portal: FastAPI | None = None
+
+    def point_referrals_at(self, url: str) -> None:
+        """Send the portal's referrals calls to `url` (a dead port: referrals is down)."""
+        assert self.portal is not None
+        settings = StaffSettings(referrals_url=url, service_timeout_s=10)
+        self.portal.state.context = SimpleNamespace(settings=settings)
+
+    def token(self, role: Any, organisation: str | None) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.issuer.mint(role, organisation=organisation)}"}
+
+
+def service(provider: str, specialty: dict[str, str], name: str) -> dict[str, Any]:
+    return {
+        "resourceType": "HealthcareService",
+        "active": True,
+        "providedBy": {"identifier": {"system": ODS, "value": provider}},
+        "specialty": [{"coding": [specialty]}],
+        "name": name,
+        "characteristic": [
+            {
+                "coding": [
+                    {"system": system_url("service-characteristic"), "code": "advice-and-guidance"}
+                ]
+            }
+        ],
+    }
+
+
+def _portal(config: WebConfig, database_url: str, referrals_url: str) -> FastAPI:
+    app = portal_app(config, database_url)
+    settings = StaffSettings(referrals_url=referrals_url, service_timeout_s=10)
+    app.state.context = SimpleNamespace(settings=settings)
+    return app
+
+
+async def _seed(stack: StaffStack) -> None:
+    headers = stack.token("system", None)  # the directory is an administrator's
+    async with httpx.AsyncClient(base_url=f"{stack.referrals_url}/fhir") as client:
+        for attribute, body in (
+            ("cardiology", service(TRIAGE.organisation, CARDIOLOGY, "Cardiology A&G")),
+            ("rheumatology", service("RXK01", RHEUMATOLOGY, "Rheumatology A&G")),
+        ):
+            created = await client.post("/HealthcareService", json=body, headers=headers)
+            assert created.status_code == 201, created.text
+            setattr(stack, attribute, created.json()["id"])
+
+
+@pytest.fixture(scope="module")
+async def staff_databases(infrastructure: None) -> tuple[str, str]:
+    portal_db = await create_fresh_database("staffweb")
+    await migrate_async(portal_db, WEB_MIGRATIONS)
+    return portal_db, await create_fresh_database("staffref")
+
+
+@pytest.fixture(scope="module")
+def staff_stack(
+    staff_databases: tuple[str, str], kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[StaffStack]:
+    portal_db, referrals_db = staff_databases
+    folder = tmp_path_factory.mktemp("staff-issuer")
+    issuer = DevIssuer(folder)
+    provider_port, portal_port, referrals_port = _ports(3)
+    portal_url, provider_url = (
+        f"http://127.0.0.1:{portal_port}",
+        f"http://127.0.0.1:{provider_port}",
+    )
+    referrals_url = f"http://127.0.0.1:{referrals_port}"
+    client_id, secret = "staff-portal", "a-test-client-secret-of-some-length"
+    provider = LiveServer(
+        create_oidc_app(folder, provider_url, client=portal_client(portal_url, client_id, secret)),
+        provider_port,
+    )
+    referrals_settings = ReferralsSettings(
+        environment="test",
+        database_url=referrals_db,
+        auth_jwks_url=issuer.jwks_url,
+        kafka_bootstrap_servers=kafka_bootstrap,
+        public_base_url=referrals_url,
+        log_level="WARNING",
+    )
+    referrals = LiveServer(create_referrals(referrals_settings), referrals_port)
+    config = WebConfig(
+        oidc_issuer=provider_url,
+        client_id=client_id,
+        client_secret=secret,
+        public_base_url=portal_url,
+        csrf_secret=os.urandom(32),
+        secure_cookies=False,
+    )
+    portal_app_ = _portal(config, portal_db, referrals_url)
+    portal = LiveServer(portal_app_, portal_port)
+    servers = (provider, referrals, portal)
+    for server in servers:
+        server.start()
+    stack = StaffStack(
+        portal_url, provider_url, referrals_url, referrals_db, issuer, "", "", portal_app_
+    )
+    try:
+        yield stack
+    finally:
+        for server in reversed(servers):
+            server.stop()
+
+
+@pytest.fixture(scope="module")
+async def seeded(staff_stack: StaffStack) -> StaffStack:
+    await _seed(staff_stack)
+    return staff_stack
+
+
+async def register(stack: StaffStack, practice: str) -> str:
+    """A new patient registered at `practice` (the grant the registration event makes)."""
+    nhs_number = new_nhs_number()
+    engine = create_engine(stack.referrals_db, pool_size=1)
+    try:
+        async with engine.begin() as conn:
+            await access.grant(conn, nhs_number, "organisation", practice, "registered-practice")
+    finally:
+        await engine.dispose()
+    return nhs_number
+
+
+async def ask(stack: StaffStack, practice: str, service_id: str, question: str) -> str:
+    """An A&G request from `practice` about a new patient of theirs (over FHIR); its id."""
+    nhs_number = await register(stack, practice)
+    body = {
+        "resourceType": "ServiceRequest",
+        "status": "active",
+        "intent": "order",
+        "category": [
+            {"coding": [{"system": system_url("request-category"), "code": "advice-and-guidance"}]}
+        ],
+        "priority": "routine",
+        "subject": {"identifier": {"system": NHS, "value": nhs_number}},
+        "requester": {"identifier": {"system": ODS, "value": practice}},
+        "performer": [{"reference": f"HealthcareService/{service_id}"}],
+        "authoredOn": "2026-03-02T09:30:00Z",
+        "note": [{"text": question}],
+    }
+    async with httpx.AsyncClient(base_url=f"{stack.referrals_url}/fhir") as client:
+        created = await client.post(
+            "/ServiceRequest", json=body, headers=stack.token("gp", practice)
+        )
+    assert created.status_code == 201, created.text
+    return str(created.json()["id"])
+
+
+@pytest.fixture
+async def browser_client() -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(timeout=20) as client:
+        yield client
+
+
+async def sign_in(client: httpx.AsyncClient, stack: StaffStack, who: str) -> None:
+    """Sign `client` in as the demo person `who` through the real OIDC flow."""
+    login = await client.get(f"{stack.portal_url}/auth/login?return_to=/")
+    assert login.status_code == 303, login.text
+    params = dict(parse_qsl(urlsplit(login.headers["location"]).query))
+    chosen = await client.post(f"{stack.provider_url}/authorize", data=params | {"user": who})
+    assert chosen.status_code == 303, chosen.text
+    landed = await client.get(chosen.headers["location"])
+    assert landed.status_code == 303, landed.text
+
+
+def csrf_token(page: str) -> str:
+    marker = 'name="csrf_token" value="'
+    start = page.index(marker) + len(marker)
+    return page[start : page.index('"', start)]
+
+
+def unique(text: str) -> str:
+    return f"{text} {uuid.uuid4().hex[:6]}"
