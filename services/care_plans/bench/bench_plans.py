@@ -21,7 +21,8 @@ from pathlib import Path
 import httpx
 import orjson
 
-from care_plans.domain.codes import COMPREHENSIVE, PLAN_KIND_SYSTEM
+from care_plans.domain.codes import COMPREHENSIVE
+from care_plans.fhir.vocabulary import PLAN_KIND_SYSTEM
 from care_plans.main import create_app
 from care_plans.settings import CarePlansSettings
 from carecoord_devstack.kafka import kafka_bootstrap

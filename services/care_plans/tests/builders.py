@@ -6,13 +6,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from care_plans.domain.codes import (
-    COMPREHENSIVE,
+from care_plans.domain.codes import COMPREHENSIVE, SNOMED
+from care_plans.fhir.vocabulary import (
     EXT_CO_DEVELOPMENT,
+    EXT_END_OF_LIFE,
     EXT_LAST_REVIEWED,
     EXT_LOCALITY,
     PLAN_KIND_SYSTEM,
-    SNOMED,
 )
 
 BASE_URL = "http://care-plans.test"
@@ -95,6 +95,26 @@ def care_plan(
     if not body["extension"]:
         del body["extension"]
     return body
+
+
+def end_of_life() -> dict[str, Any]:
+    """A plan's end-of-life preferences, as a GP records them (EPaCCS-style)."""
+    return {
+        "url": EXT_END_OF_LIFE,
+        "extension": [
+            {"url": "preferredPlaceOfCare", "valueString": "home"},
+            {"url": "preferredPlaceOfDeath", "valueString": "hospice"},
+            {
+                "url": "resuscitation",
+                "extension": [
+                    {"url": "decision", "valueString": "DNACPR"},
+                    {"url": "decidedBy", "valueReference": {"display": "Dr Lee"}},
+                    {"url": "decidedOn", "valueDateTime": "2026-01-02T09:00:00Z"},
+                ],
+            },
+            {"url": "keyContact", "valueString": "Daughter, 07700 900000"},
+        ],
+    }
 
 
 def assignment(

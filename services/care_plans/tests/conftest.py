@@ -26,6 +26,7 @@ from care_plans.settings import CarePlansSettings
 from carecoord_devstack.testing import create_fresh_database, new_nhs_number
 from carecoord_shared.db import create_engine
 from carecoord_shared.events import outbox
+from carecoord_shared.security.audit import audit_event
 from carecoord_shared.security.dev_issuer import DevIssuer
 from carecoord_shared.security.principal import Role, system_principal
 from carecoord_shared.service import JobCall
@@ -116,6 +117,16 @@ class CarePlans:
         by_get = await self.client.get(path, params=query, headers=headers)
         by_post = await self.client.post(path, content=orjson.dumps(body), headers=headers)
         return by_get, by_post
+
+    async def audit(self, entity: str) -> list[tuple[str, str, str, str | None]]:
+        """The audit rows naming `entity`, oldest first: (action, outcome, caller, patient)."""
+        rows = audit_event.c
+        query = select(rows.action, rows.outcome, rows.subject, rows.patient_nhs).where(
+            rows.entity == entity
+        )
+        async with self.engine.connect() as conn:
+            found = await conn.execute(query.order_by(rows.recorded))
+        return [tuple(row) for row in found]  # type: ignore[misc]
 
     async def scalar(self, sql: str, **params: Any) -> Any:
         async with self.engine.connect() as conn:

@@ -1,4 +1,4 @@
-"""In-memory fakes of this service's repositories, and a whole service on them.
+"""In-memory fakes of this service's repositories (a whole service on them: `units.py`).
 
 Handlers (write handlers, consumers, jobs, the service layer) reach their tables only
 through `tx.repository(...)`, so on the kernel's `InMemoryTransaction` with these
@@ -11,13 +11,10 @@ under the caller's access rule and have no fake: they are tested on PostgreSQL.
 from __future__ import annotations
 
 import itertools
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from care_plans.definition import SERVICE
 from care_plans.domain.care_plan import DueReview, PlanFacts, next_review_due
 from care_plans.domain.coordination import (
     Assignment,
@@ -27,24 +24,11 @@ from care_plans.domain.coordination import (
 )
 from care_plans.domain.referrals import ReferralActivity
 from care_plans.domain.register import RegisterEntry
-from care_plans.service.context import CarePlansContext
-from care_plans.settings import CarePlansSettings
 from care_plans.store.coordination import AssignmentRepository
 from care_plans.store.plans import PlanIndexRepository
 from care_plans.store.referral_activity import ReferralActivityRepository
 from care_plans.store.register import RegisterRepository
-from carecoord_shared.events import Event, new_event
-from carecoord_shared.fhir.operations import Operation, OperationCall, parse_body
-from carecoord_shared.fhir.registry import Write
-from carecoord_shared.security.dev_issuer import DEFAULT_SCOPES
-from carecoord_shared.security.principal import Principal, Role, system_principal
-from carecoord_shared.security.scopes import parse_scopes
-from carecoord_shared.service import JobCall
 from carecoord_shared.testing import InMemoryTransaction
-from services.care_plans.tests import builders
-
-NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
-WORKER = system_principal("care_plans-worker")
 
 
 class InMemoryRegister(RegisterRepository):
@@ -89,6 +73,11 @@ class InMemoryRegister(RegisterRepository):
             self.entries[nhs_number] = replace(
                 known, cohorts=tuple(cohorts), risk_score=score, six_monthly_review=six_monthly
             )
+
+    async def nhs_number_of(self, patient_id: str) -> str | None:
+        return next(
+            (e.nhs_number for e in self.entries.values() if e.patient_id == patient_id), None
+        )
 
     async def six_monthly(self, nhs_number: str) -> bool:
         known = self.entries.get(nhs_number)
@@ -233,132 +222,3 @@ class InMemoryPlanIndex(PlanIndexRepository):
 
     async def mark_announced(self, plan_id: str, due_on: date) -> None:
         self.plans[plan_id].review_due_announced = due_on
-
-
-def clock() -> datetime:
-    return NOW
-
-
-def staff(role: Role = "gp", organisation: str = "A81001", subject: str | None = None) -> Principal:
-    """A member of staff with the scopes the development issuer gives their role."""
-    scopes = parse_scopes(DEFAULT_SCOPES[role])
-    return Principal(subject or f"dev-{role}", "staff", role, organisation, None, scopes)
-
-
-@dataclass(slots=True)
-class FakeCarePlans:
-    """The service's unit of work on fakes: the kernel's in-memory store, grants and
-    outbox, and this service's repositories, with the clock pinned at `NOW`."""
-
-    tx: InMemoryTransaction
-    context: CarePlansContext
-    register: InMemoryRegister
-    activity: InMemoryReferralActivity
-    assignments: InMemoryAssignments
-    plans: InMemoryPlanIndex
-
-    def acting_as(self, principal: Principal, *, authorised: bool = False) -> InMemoryTransaction:
-        """The same store, grants and outbox, as `principal` (REST writes: not authorised)."""
-        self.tx.principal = principal
-        self.tx.authorised = authorised
-        return self.tx
-
-    def events(self, event_type: str) -> list[dict[str, Any]]:
-        return [e.data for e in self.tx.fake_outbox.events if e.type == event_type]
-
-    async def write(
-        self, body: dict[str, Any], principal: Principal = WORKER, **options: Any
-    ) -> dict[str, Any]:
-        """A REST create (or, with `resource_id`, update) by `principal`: the stored JSON."""
-        resource_id = options.pop("resource_id", None)
-        kind = "create" if resource_id is None else "update"
-        write = Write(kind, body["resourceType"], resource_id, body, **options)
-        stored, _ = await self.acting_as(principal).write(write)
-        assert stored is not None
-        return stored.as_json()
-
-    async def registered(self, nhs_number: str, *conditions: str, **patient: Any) -> str:
-        """A patient on the register (written by the worker, as the demographics feed
-        would), with `conditions` (SNOMED CT): their Patient id."""
-        created = await self.write(builders.patient(nhs_number, **patient))
-        for code in conditions:
-            await self.write(builders.condition(nhs_number, code))
-        return str(created["id"])
-
-
-def fake_care_plans() -> FakeCarePlans:
-    context = CarePlansContext(CarePlansSettings(environment="test"), clock)
-    registry = SERVICE.registry(context.settings, context)
-    register = InMemoryRegister()
-    activity = InMemoryReferralActivity()
-    assignments = InMemoryAssignments()
-    plans = InMemoryPlanIndex(register)
-    tx = InMemoryTransaction(
-        registry,
-        WORKER,
-        repositories={
-            RegisterRepository: register,
-            ReferralActivityRepository: activity,
-            AssignmentRepository: assignments,
-            PlanIndexRepository: plans,
-        },
-    )
-    register.store = tx
-    return FakeCarePlans(tx, context, register, activity, assignments, plans)
-
-
-class FakeInteractions:
-    """`FhirInteractions` over the fake service: every unit of work is its one fake
-    (which never rolls back: a test of a refusal looks at what it answered)."""
-
-    def __init__(self, fake: FakeCarePlans) -> None:
-        self.fake = fake
-
-    @asynccontextmanager
-    async def transaction(self, principal: Principal) -> AsyncIterator[InMemoryTransaction]:
-        yield self.fake.acting_as(principal)
-
-    @asynccontextmanager
-    async def reads(self, principal: Principal) -> AsyncIterator[InMemoryTransaction]:
-        yield self.fake.acting_as(principal)
-
-    @asynccontextmanager
-    async def operation(self, principal: Principal) -> AsyncIterator[InMemoryTransaction]:
-        yield self.fake.acting_as(principal, authorised=True)
-
-
-def operation_call(
-    fake: FakeCarePlans,
-    operation: Operation,
-    parameters: list[dict[str, Any]],
-    principal: Principal,
-    resource_id: str | None = None,
-) -> OperationCall:
-    """A call of `operation` as the kernel makes it, its Parameters checked by the
-    operation's own declaration."""
-    body = {"resourceType": "Parameters", "parameter": parameters}
-    return OperationCall(
-        principal=principal,
-        arguments=parse_body(operation, body),
-        resource_id=resource_id,
-        context=fake.context,
-        fhir=FakeInteractions(fake),  # type: ignore[arg-type]
-        if_match=None,
-        base_url="http://care-plans.test/fhir",
-    )
-
-
-def job_call(fake: FakeCarePlans) -> JobCall:
-    return JobCall(FakeInteractions(fake), fake.context, WORKER)  # type: ignore[arg-type]
-
-
-def foreign_event(event_type: str, subject: str, nhs_number: str, **data: Any) -> Event:
-    """An event another service published about the patient."""
-    source = "urn:carecoord:mdt" if ".mdt." in event_type else "urn:carecoord:referrals"
-    return new_event(
-        event_type,
-        source=source,
-        subject=subject,
-        nhs_number=nhs_number,
-        data={"nhsNumber": nhs_number, **data},
-    )

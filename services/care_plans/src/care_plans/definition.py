@@ -17,17 +17,20 @@ from care_plans.events import (
     referral_triaged,
     referral_withdrawn,
 )
+from care_plans.fhir.definitions import DEFINITIONS
 from care_plans.fhir.resources import resource_definitions
 from care_plans.jobs import lapse_assignments, review_due
 from care_plans.operations import (
     assign_coordinator,
     caseload,
     evaluate_measure,
+    everything,
     overdue_review,
     stratification,
     unassigned_coordinator,
 )
 from care_plans.service.context import CarePlansContext, build_context
+from care_plans.service.indicators import load_measures
 from care_plans.service.writes import write_handlers
 from care_plans.settings import CarePlansSettings
 from care_plans.store.tables import MIGRATIONS
@@ -56,6 +59,7 @@ SERVICE = ServiceDefinition(
         unassigned_coordinator.OPERATION,
         overdue_review.OPERATION,
         evaluate_measure.OPERATION,
+        everything.OPERATION,
     ),
     consumers=(
         referral_submitted.CONSUMER,
@@ -69,4 +73,6 @@ SERVICE = ServiceDefinition(
     grant_reasons=GRANT_REASONS,
     migrations=MIGRATIONS,
     event_schemas=SCHEMAS,
+    definitions=DEFINITIONS,
+    startup=load_measures,
 )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from care_plans.domain.event_types import ACTIVITY_ADDED, MDT_ACTION_ASSIGNED
 from care_plans.events.mdt_action_assigned import CONSUMER
 from services.care_plans.tests.builders import care_plan
-from services.care_plans.tests.fakes import fake_care_plans, foreign_event
+from services.care_plans.tests.units import fake_care_plans, foreign_event
 
 NHS = "9990000018"
 

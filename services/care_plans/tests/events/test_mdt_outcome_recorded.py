@@ -3,12 +3,12 @@ so re-arms the review clock); any other outcome changes nothing."""
 
 from __future__ import annotations
 
-from care_plans.domain.codes import EXT_LAST_REVIEWED
 from care_plans.domain.event_types import MDT_OUTCOME_RECORDED, PLAN_REVISED
 from care_plans.events.mdt_outcome_recorded import CONSUMER
+from care_plans.fhir.vocabulary import EXT_LAST_REVIEWED
 from carecoord_shared.events import Event
 from services.care_plans.tests.builders import care_plan
-from services.care_plans.tests.fakes import NOW, fake_care_plans, foreign_event
+from services.care_plans.tests.units import NOW, fake_care_plans, foreign_event
 
 NHS = "9990000018"
 

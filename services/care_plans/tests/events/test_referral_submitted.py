@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from care_plans.domain.event_types import COHORT_CHANGED, REFERRAL_SUBMITTED
 from care_plans.events.referral_submitted import CONSUMER
-from services.care_plans.tests.fakes import fake_care_plans, foreign_event
+from services.care_plans.tests.units import fake_care_plans, foreign_event
 
 NHS = "9990000018"
 

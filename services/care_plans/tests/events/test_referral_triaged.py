@@ -8,7 +8,7 @@ from care_plans.domain.event_types import ACTIVITY_ADDED, PLAN_REVISED, REFERRAL
 from care_plans.events.referral_triaged import CONSUMER
 from carecoord_shared.events import Event
 from services.care_plans.tests.builders import care_plan
-from services.care_plans.tests.fakes import fake_care_plans, foreign_event
+from services.care_plans.tests.units import fake_care_plans, foreign_event
 
 NHS = "9990000018"
 

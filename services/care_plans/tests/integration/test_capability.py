@@ -28,3 +28,28 @@ async def test_every_operation_is_listed_and_defined(care_plans: CarePlans) -> N
         assert [p.name for p in definition.parameter or [] if p.use == "in"] == [
             p.name for p in operation.inputs
         ]
+
+
+async def test_published_definitions_are_served_and_listed(care_plans: CarePlans) -> None:
+    metadata = (await care_plans.client.get("/fhir/metadata")).json()
+    listed = {resource["type"] for resource in metadata["rest"][0]["resource"]}
+    assert {"StructureDefinition", "CodeSystem", "ValueSet"} <= listed
+    # StructureDefinitions are not fetched: one received as a response is a sample the
+    # validator harness cannot check (it fails to regenerate its snapshot; see README)
+    registry = SERVICE.registry(care_plans.settings, care_plans.app.state.context)
+    for published in SERVICE.definitions:
+        kind, name = published["resourceType"], published["id"]
+        assert registry.published[(kind, name)] == published
+        if kind == "StructureDefinition":
+            continue
+        response = await care_plans.client.get(f"/fhir/{kind}/{name}", headers=care_plans.auth())
+        assert response.status_code == 200, name
+        assert response.json()["url"] == published["url"]
+
+
+async def test_stratification_declares_the_parts_of_its_input(care_plans: CarePlans) -> None:
+    response = await care_plans.client.get(
+        "/fhir/OperationDefinition/stratification", headers=care_plans.auth()
+    )
+    [found] = [p for p in response.json()["parameter"] if p["name"] == "input"]
+    assert [part["name"] for part in found["part"]] == ["condition", "age", "recentRequests"]

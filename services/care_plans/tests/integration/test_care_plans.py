@@ -9,13 +9,13 @@ from typing import Any
 
 import orjson
 
-from care_plans.domain.codes import EXT_END_OF_LIFE
 from services.care_plans.tests.builders import (
     PRACTICE_A,
     PRACTICE_B,
     TRUST,
     assignment,
     care_plan,
+    end_of_life,
 )
 from services.care_plans.tests.conftest import CarePlans, entries, outcome_codes
 
@@ -122,24 +122,7 @@ async def test_updates_without_if_match_need_a_precondition(care_plans: CarePlan
 async def test_end_of_life_preferences_travel_in_the_revised_event(care_plans: CarePlans) -> None:
     _, nhs = await care_plans.registered()
     body = care_plan(nhs)
-    body["extension"].append(
-        {
-            "url": EXT_END_OF_LIFE,
-            "extension": [
-                {"url": "preferredPlaceOfCare", "valueString": "home"},
-                {"url": "preferredPlaceOfDeath", "valueString": "hospice"},
-                {
-                    "url": "resuscitation",
-                    "extension": [
-                        {"url": "decision", "valueString": "DNACPR"},
-                        {"url": "decidedBy", "valueReference": {"display": "Dr Lee"}},
-                        {"url": "decidedOn", "valueDateTime": "2026-01-02T09:00:00Z"},
-                    ],
-                },
-                {"url": "keyContact", "valueString": "Daughter, 07700 900000"},
-            ],
-        }
-    )
+    body["extension"].append(end_of_life())
     plan = await care_plans.post(body)
     [event] = await care_plans.events("carecoord.careplan.revised.v1", f"CarePlan/{plan['id']}")
     assert event["endOfLife"] == {
@@ -188,11 +171,11 @@ async def test_bad_care_plans_are_refused(care_plans: CarePlans) -> None:
     bad_status = care_plan(nhs) | {"status": "sleeping"}
     half_recorded = care_plan(nhs)
     half_recorded["extension"][0]["extension"] = half_recorded["extension"][0]["extension"][:1]
-    for body in (no_patient, bad_status, half_recorded):
+    for body, status in ((no_patient, 422), (bad_status, 400), (half_recorded, 400)):
         response = await care_plans.client.post(
             "/fhir/CarePlan", content=orjson.dumps(body), headers=care_plans.auth()
         )
-        assert response.status_code == 400, response.text
+        assert response.status_code == status, response.text
     forged = await care_plans.client.post(
         "/fhir/Provenance",
         content=orjson.dumps({"resourceType": "Provenance"}),

@@ -32,12 +32,15 @@ async def test_register_refuses_what_it_cannot_place(care_plans: CarePlans) -> N
     no_nhs = patient(new_nhs_number())
     no_nhs["identifier"] = [{"system": "urn:x", "value": "1"}]
     bad_check_digit = patient("9990000019")
-    orphan = condition(new_nhs_number(), ASTHMA)
-    orphan["subject"] = {"display": "someone"}
-    for body in (no_nhs, bad_check_digit, orphan):
+    by_display = condition(new_nhs_number(), ASTHMA)
+    by_display["subject"] = {"display": "someone"}
+    unknown_patient = condition(new_nhs_number(), ASTHMA)
+    unknown_patient["subject"] = {"reference": "Patient/no-such-patient"}
+    cases = ((no_nhs, 400), (bad_check_digit, 400), (by_display, 422), (unknown_patient, 422))
+    for body, status in cases:
         response = await care_plans.client.post(
             f"/fhir/{body['resourceType']}",
             content=orjson.dumps(body),
             headers=care_plans.auth("system"),
         )
-        assert response.status_code == 400, response.text
+        assert response.status_code == status, response.text

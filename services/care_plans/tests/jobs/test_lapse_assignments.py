@@ -11,7 +11,7 @@ from care_plans.jobs.lapse_assignments import JOB
 from care_plans.service.coordinators import assign_coordinator
 from services.care_plans.tests.builders import PRACTICE_B, assignment, cover_that_ended
 from services.care_plans.tests.conftest import CarePlans
-from services.care_plans.tests.fakes import NOW, fake_care_plans, job_call, staff
+from services.care_plans.tests.units import NOW, fake_care_plans, job_call, staff
 
 
 def _cover(sds: str, start: datetime, end: datetime) -> Assignment:

@@ -11,7 +11,7 @@ from care_plans.domain.event_types import REVIEW_DUE
 from care_plans.jobs.review_due import JOB
 from services.care_plans.tests.builders import ASTHMA, DIABETES, care_plan
 from services.care_plans.tests.conftest import CarePlans
-from services.care_plans.tests.fakes import NOW, fake_care_plans, job_call
+from services.care_plans.tests.units import NOW, fake_care_plans, job_call
 
 
 def months_ago(months: int) -> str:

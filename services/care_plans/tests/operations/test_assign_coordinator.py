@@ -13,7 +13,7 @@ from care_plans.operations.assign_coordinator import OPERATION
 from carecoord_shared.fhir.outcome import FhirError
 from services.care_plans.tests.builders import PRACTICE_B, assignment
 from services.care_plans.tests.conftest import CarePlans, entries, outcome_codes
-from services.care_plans.tests.fakes import fake_care_plans, operation_call, staff
+from services.care_plans.tests.units import fake_care_plans, operation_call, staff
 
 NHS = "9990000018"
 

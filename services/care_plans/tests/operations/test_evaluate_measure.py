@@ -7,7 +7,14 @@ import uuid
 from datetime import UTC, datetime
 
 from care_plans.domain.care_plan import add_months
-from services.care_plans.tests.builders import ASTHMA, DIABETES, assignment, care_plan
+from services.care_plans.tests.builders import (
+    ASTHMA,
+    DIABETES,
+    PRACTICE_A,
+    PRACTICE_B,
+    assignment,
+    care_plan,
+)
 from services.care_plans.tests.conftest import CarePlans, entries
 
 
@@ -92,3 +99,38 @@ async def test_get_and_post_answer_alike(care_plans: CarePlans) -> None:
     # `date` is when each report was made: the one field that may differ
     assert {**by_get.json(), "date": None} == {**by_post.json(), "date": None}
     assert by_get.json()["group"][0]["population"][1]["count"] == 1
+
+
+async def test_finding_12_a_practices_indicators_are_for_its_own_staff(
+    care_plans: CarePlans,
+) -> None:
+    await care_plans.registered(practice=PRACTICE_A, conditions=(ASTHMA,))
+    period = "periodStart=2026-01-01&periodEnd=2026-02-01"
+    practice = f"/fhir/Measure/G2/$evaluate-measure?{period}&subject=Organization/{PRACTICE_A}"
+    allowed = (
+        care_plans.auth(),  # the practice's own GP
+        care_plans.auth("care-coordinator", organisation=PRACTICE_A),
+        care_plans.auth("system"),  # an agreement covering the whole system
+        care_plans.auth("admin", scopes="user/MeasureReport.rs"),
+        care_plans.auth("information-governance", scopes="user/MeasureReport.rs"),
+    )
+    for headers in allowed:
+        response = await care_plans.client.get(practice, headers=headers)
+        assert response.status_code == 200, response.text
+        assert response.json()["subject"] == {"reference": f"Organization/{PRACTICE_A}"}
+    refused = (
+        care_plans.auth(organisation=PRACTICE_B),  # another practice's GP
+        care_plans.auth("care-coordinator", organisation=PRACTICE_B),
+        care_plans.auth("system", agreement=PRACTICE_B),
+        care_plans.auth("patient", organisation=None, nhs_number="9990000018"),
+    )
+    for headers in refused:
+        response = await care_plans.client.get(practice, headers=headers)
+        assert response.status_code == 403, response.text
+    # the locality and system roll-ups are any staff member's
+    rollup = f"/fhir/Measure/G2/$evaluate-measure?{period}"
+    other_gp = care_plans.auth(organisation=PRACTICE_B)
+    assert (await care_plans.client.get(rollup, headers=other_gp)).status_code == 200
+    entity = f"Measure/G2/$evaluate-measure?subject=Organization/{PRACTICE_A}"
+    outcomes = [outcome for _, outcome, _, _ in await care_plans.audit(entity)]
+    assert outcomes == ["0"] * len(allowed) + ["4"] * len(refused)

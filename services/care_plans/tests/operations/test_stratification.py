@@ -9,7 +9,7 @@ from care_plans.domain.referrals import ReferralActivity
 from care_plans.operations.stratification import OPERATION
 from services.care_plans.tests.builders import ASTHMA, DIABETES, PRACTICE_B, condition, patient
 from services.care_plans.tests.conftest import CarePlans, new_nhs_number
-from services.care_plans.tests.fakes import NOW, fake_care_plans, operation_call, staff
+from services.care_plans.tests.units import NOW, fake_care_plans, operation_call, staff
 
 FRAILTY = "925831000000107"
 

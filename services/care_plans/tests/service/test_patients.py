@@ -7,7 +7,7 @@ from care_plans.domain.event_types import COHORT_CHANGED, PATIENT_REGISTERED
 from care_plans.domain.relationships import REGISTERED_PRACTICE
 from carecoord_shared.fhir.registry import Write
 from services.care_plans.tests.builders import DIABETES, PRACTICE_A, PRACTICE_B, patient
-from services.care_plans.tests.fakes import fake_care_plans, staff
+from services.care_plans.tests.units import fake_care_plans, staff
 
 NHS = "9990000018"
 

@@ -10,7 +10,7 @@ from care_plans.domain.event_types import PLAN_REVISED
 from carecoord_shared.fhir.outcome import FhirError
 from carecoord_shared.fhir.registry import Write
 from services.care_plans.tests.builders import DIABETES, PRACTICE_A, care_plan
-from services.care_plans.tests.fakes import fake_care_plans, staff
+from services.care_plans.tests.units import fake_care_plans, staff
 
 NHS = "9990000018"
 

@@ -15,7 +15,7 @@ from care_plans.store.tables import MIGRATIONS
 from carecoord_devstack.testing import create_fresh_database
 from carecoord_shared.db import create_engine, migrate_async
 from carecoord_shared.fhir.unit_of_work import FhirTransaction, fhir_transaction
-from services.care_plans.tests.fakes import WORKER, clock, fake_care_plans
+from services.care_plans.tests.units import WORKER, clock, fake_care_plans
 
 Units = Callable[[], AbstractAsyncContextManager[FhirTransaction]]
 

@@ -1,5 +1,6 @@
 """`RegisterRepository` and its fake agree: entries, stratification kept across a move
-of practice, the 6-monthly flag, the patient's current Conditions, removal."""
+of practice, the 6-monthly flag, NHS number by Patient id, the patient's current
+Conditions, removal."""
 
 from __future__ import annotations
 
@@ -29,6 +30,8 @@ async def test_the_register_repository_contract(units: Units) -> None:
         )
         assert await register.six_monthly(NHS)
         assert not await register.six_monthly(OTHER)
+        assert await register.nhs_number_of("p-1") == NHS
+        assert await register.nhs_number_of("p-2") is None
     async with units() as tx:
         kept, _ = await tx.create("Condition", condition(NHS, DIABETES))
         gone, _ = await tx.create("Condition", condition(NHS, ASTHMA))

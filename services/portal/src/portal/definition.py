@@ -14,6 +14,7 @@ from carecoord_shared.fhir.outcome import JsonObject
 from carecoord_shared.fhir.registry import ResourceDefinition
 from carecoord_shared.service import ServiceDefinition
 from portal.events import SCHEMAS as EVENT_SCHEMAS
+from portal.events import patient_registered
 from portal.faces import front_door, staff, subscriptions
 from portal.fhir.resources import resources as shared_resources
 from portal.service.context import PortalContext
@@ -41,7 +42,8 @@ SERVICE = ServiceDefinition(
     context=PortalContext.build,
     resources=resources,
     operations=tuple(op for face in FACES for op in face.operations),
-    consumers=tuple(c for face in FACES for c in face.consumers),
+    consumers=(patient_registered.CONSUMER, *(c for face in FACES for c in face.consumers)),
+    grant_reasons=frozenset({patient_registered.REGISTERED_PRACTICE}),
     jobs=tuple(j for face in FACES for j in face.jobs),
     migrations=MIGRATIONS,
     event_schemas=EVENT_SCHEMAS,

@@ -29,14 +29,18 @@ def _published(request: Request) -> FhirRegistry:
 for _kind in CONFORMANCE_TYPES:
 
     def _routes(kind: str) -> None:
-        @router.get(f"/{kind}/{{definition_id}}", summary=f"A published {kind}")
+        @router.api_route(
+            f"/{kind}/{{definition_id}}", methods=["GET", "HEAD"], summary=f"A published {kind}"
+        )
         async def read(request: Request, definition_id: str) -> Response:
             found = _published(request).published.get((kind, definition_id))
             if found is None:
                 raise not_found(kind, definition_id[:64])
             return json_response(found)
 
-        @router.get(f"/{kind}", summary=f"Every published {kind} (optionally by url)")
+        @router.api_route(
+            f"/{kind}", methods=["GET", "HEAD"], summary=f"Every published {kind} (by url)"
+        )
         async def search(request: Request) -> Response:
             url = request.query_params.get("url")
             base = str(request.app.state.settings.fhir_base)

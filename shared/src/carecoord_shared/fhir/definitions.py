@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from carecoord_shared.fhir.operation_definition import CANONICAL_ROOT
+from carecoord_shared.fhir.canonical import CANONICAL_ROOT, extension_url, system_url
 from carecoord_shared.fhir.outcome import JsonObject
 
 __all__ = [
@@ -26,14 +26,6 @@ __all__ = [
 
 CONFORMANCE_TYPES = ("StructureDefinition", "CodeSystem", "ValueSet")
 _VERSION = "0.1.0"
-
-
-def extension_url(name: str) -> str:
-    return f"{CANONICAL_ROOT}/StructureDefinition/{name}"
-
-
-def system_url(name: str) -> str:
-    return f"{CANONICAL_ROOT}/CodeSystem/{name}"
 
 
 def _title_name(identifier: str) -> str:

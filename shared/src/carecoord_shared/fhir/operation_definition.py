@@ -8,11 +8,9 @@ accepts. Canonical URLs sit under one root for the whole project.
 
 from __future__ import annotations
 
+from carecoord_shared.fhir.canonical import CANONICAL_ROOT
 from carecoord_shared.fhir.operations import Operation, Param
 from carecoord_shared.fhir.outcome import JsonObject
-
-CANONICAL_ROOT = "https://fhir.carecoord.example"
-"""The root of every CareCoord canonical URL (operations, extensions, code systems)."""
 
 __all__ = ["CANONICAL_ROOT", "definition_id", "definition_url", "operation_definition"]
 

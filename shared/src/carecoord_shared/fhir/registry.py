@@ -105,6 +105,9 @@ class ResourceDefinition:
     require_if_match: bool = False
     narrative: bool = False
     """Generate `text.div` on every write that brings no narrative of its own."""
+    owned: bool = False
+    """Each resource belongs to the client that created it (a partner's Subscription):
+    only that client, an administrator and the service itself see or change it."""
     validators: tuple[Validator, ...] = ()
     writes: WriteHandler | None = None
     documentation: str = ""
@@ -144,6 +147,8 @@ class FhirRegistry:
 
     def add(self, *definitions: ResourceDefinition) -> FhirRegistry:
         for definition in definitions:
+            if definition.type in self.definitions:
+                raise ValueError(f"{definition.type} is declared twice in {self.service}")
             self.definitions[definition.type] = definition
         return self
 

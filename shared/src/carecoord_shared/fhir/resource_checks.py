@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import partial
 
+import sqlalchemy as sa
+
 from carecoord_shared.fhir.identifiers import nhs_number_issues
 from carecoord_shared.fhir.outcome import (
     JsonObject,
@@ -27,6 +29,7 @@ from carecoord_shared.security.audit import AuditAction
 from carecoord_shared.security.principal import Principal
 from carecoord_shared.security.scopes import Interaction as ScopeLetter
 from carecoord_shared.store.repository import AccessRule, StoredResource
+from carecoord_shared.store.tables import resource, search_index
 
 __all__ = ["AUDIT_ACTION", "access_rule", "checked", "definition_for", "patients_of"]
 
@@ -45,6 +48,20 @@ AUDIT_ACTION: dict[str, AuditAction] = {"create": "C", "update": "U", "delete": 
 
 def access_rule(principal: Principal) -> AccessRule:
     return partial(access.patient_access_predicate, principal)
+
+
+def owned_access_rule(principal: Principal, rule: AccessRule) -> AccessRule:
+    """The rule for `owned` types: only the owning client, an administrator or the
+    service itself."""
+    if principal.internal or principal.role == "admin":
+        return rule
+    owner = search_index.alias("owner_check")
+    owned = sa.exists().where(
+        owner.c.res_pk == resource.c.pk,
+        owner.c.param == "_owner",
+        owner.c.value == principal.subject,
+    )
+    return lambda column: sa.and_(rule(column), owned)
 
 
 def patients_of(resources: Sequence[StoredResource]) -> list[str]:

@@ -57,6 +57,7 @@ from carecoord_shared.fhir.narrative import with_narrative
 from carecoord_shared.security import audit
 from carecoord_shared.security.principal import Principal
 from carecoord_shared.store import repository
+from carecoord_shared.store.indexing import OWNER_TAG_SYSTEM, owner_of
 from carecoord_shared.store.patients import patient_of
 from carecoord_shared.store.repository import StoredResource
 
@@ -70,6 +71,8 @@ class FhirTransaction(FhirReads):
         one this service can resolve is refused (422), never stored as no one's."""
         if definition.narrative:
             with_narrative(body)
+        if definition.owned:
+            await self._stamp_owner(definition, body)
         patient = await patient_of(self._conn, definition, body)
         if patient is None and definition.patient_required:
             where = definition.patient_element or definition.type
@@ -79,6 +82,16 @@ class FhirTransaction(FhirReads):
                 (where,),
             )
         return patient
+
+    async def _stamp_owner(self, definition: ResourceDefinition, body: JsonObject) -> None:
+        """An owned resource names its owner in a kernel tag: the creating client, kept
+        through later writes (an administrator's edit does not take it over)."""
+        current = await repository.find(self._conn, definition.type, str(body.get("id", "")))
+        owner = owner_of(current.as_json()) if current and current.content else None
+        meta = dict(body.get("meta") or {})
+        tags = [t for t in meta.get("tag", []) if t.get("system") != OWNER_TAG_SYSTEM]
+        tags.append({"system": OWNER_TAG_SYSTEM, "code": owner or self.principal.subject})
+        body["meta"] = {**meta, "tag": tags}
 
     async def _may_write_about(self, patient: str | None, stored: StoredResource) -> None:
         """The relationship check for what was just written (the store derived the
@@ -122,7 +135,12 @@ class FhirTransaction(FhirReads):
         new_id = resource_id
         if if_none_exist is not None:
             claim = await claim_conditional_create(
-                self._conn, self.registry, definition, self.rule, if_none_exist, new_id
+                self._conn,
+                self.registry,
+                definition,
+                self.rule_for(resource_type),
+                if_none_exist,
+                new_id,
             )
             if isinstance(claim, StoredResource):
                 await self.audit("R", claim.reference, [claim])
@@ -154,6 +172,7 @@ class FhirTransaction(FhirReads):
                 f"Changes to {resource_type} need If-Match with the version you read"
             )
         checked(definition, body, resource_id)
+        body["id"] = resource_id
         patient = await self._tied_patient(definition, body)
         try:
             stored, previous = await repository.update(
@@ -162,7 +181,7 @@ class FhirTransaction(FhirReads):
                 resource_id,
                 body,
                 if_match=if_match,
-                access=self.rule,
+                access=self.rule_for(resource_type),
                 patient_nhs=patient,
             )
         except FhirError as error:
@@ -220,7 +239,9 @@ class FhirTransaction(FhirReads):
 
     async def delete(self, resource_type: str, resource_id: str) -> StoredResource | None:
         definition = self.definition(resource_type, Interaction.DELETE)
-        removed = await repository.remove(self._conn, definition, resource_id, self.rule)
+        removed = await repository.remove(
+            self._conn, definition, resource_id, self.rule_for(resource_type)
+        )
         if removed is None:
             return None
         stored, previous = removed

@@ -32,6 +32,7 @@ from carecoord_shared.fhir.registry import (
 from carecoord_shared.fhir.resource_checks import (
     access_rule,
     definition_for,
+    owned_access_rule,
     patients_of,
 )
 from carecoord_shared.ports import (
@@ -49,7 +50,7 @@ from carecoord_shared.security.principal import Principal
 from carecoord_shared.store import repository, search
 from carecoord_shared.store import versions as version_store
 from carecoord_shared.store.patients import link_patient
-from carecoord_shared.store.repository import StoredResource, allow_all
+from carecoord_shared.store.repository import AccessRule, StoredResource, allow_all
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +76,7 @@ class FhirReads:
         self.registry = registry
         self.principal = principal
         self.rule = access_rule(principal)
+        self._owned_rule = owned_access_rule(principal, self.rule)
         self.authorised = authorised
         self.grants: Grants = PostgresGrants(conn, registry.grant_reasons)
         self.outbox: Outbox = PostgresOutbox(conn, registry.topic, registry.event_source)
@@ -104,7 +106,7 @@ class FhirReads:
     async def vread(self, resource_type: str, resource_id: str, version: int) -> StoredResource:
         self.definition(resource_type, Interaction.VREAD)
         stored = await version_store.vread(
-            self._conn, resource_type, resource_id, version, self.rule
+            self._conn, resource_type, resource_id, version, self.rule_for(resource_type)
         )
         await self.audit("R", stored.reference, [stored])
         return stored
@@ -114,7 +116,7 @@ class FhirReads:
     ) -> list[tuple[StoredResource, str]]:
         self.definition(resource_type, Interaction.HISTORY)
         current, versions = await version_store.history(
-            self._conn, resource_type, resource_id, self.rule
+            self._conn, resource_type, resource_id, self.rule_for(resource_type)
         )
         await self.audit("R", current.reference, [current])
         return versions
@@ -123,7 +125,11 @@ class FhirReads:
         self, resource_types: Sequence[str], count: int, since: datetime | None
     ) -> list[tuple[StoredResource, str]]:
         """Type- or system-level history, for the types the caller may read."""
-        readable = [t for t in resource_types if self.principal.allows(t, "r")]
+        readable = [
+            t
+            for t in resource_types
+            if self.principal.allows(t, "r") and self.rule_for(t) is self.rule
+        ]
         if not readable:
             raise forbidden("Your access does not allow reading the history of these types")
         versions = await version_store.recent_versions(
@@ -142,7 +148,8 @@ class FhirReads:
         for spec in query.revincludes:
             if not self.principal.allows(spec.source_type, "s"):
                 raise forbidden(f"Your access does not allow searching {spec.source_type}")
-        result = await search.search(self._conn, self.registry, definition, query, self.rule)
+        rule = self.rule_for(definition.type)
+        result = await search.search(self._conn, self.registry, definition, query, rule)
         result.included = [
             r for r in result.included if self.principal.allows(r.resource_type, "r")
         ]
@@ -182,6 +189,12 @@ class FhirReads:
             yield
         finally:
             self.authorised = previous
+
+    def rule_for(self, resource_type: str) -> AccessRule:
+        """The access rule for one type: the relationship rule, and for an `owned` type
+        also ownership (unless the caller is an administrator or the service itself)."""
+        definition = self.registry.get(resource_type)
+        return self._owned_rule if definition is not None and definition.owned else self.rule
 
     def definition(self, resource_type: str, interaction: Interaction) -> ResourceDefinition:
         """The declared type, checked for the REST interaction and the caller's scope —
@@ -235,7 +248,7 @@ class FhirReads:
         `lock` takes the row lock, so a read-decide-write operation cannot interleave."""
         self.definition(resource_type, Interaction.READ)
         stored = await repository.find(
-            self._conn, resource_type, resource_id, self.rule, for_update=lock
+            self._conn, resource_type, resource_id, self.rule_for(resource_type), for_update=lock
         )
         if stored is None:
             await self._refused("R", resource_type, resource_id)

@@ -96,6 +96,8 @@ class Principal:
     """System clients: the organisations their data-sharing agreement covers (`*`: all)."""
     proofing_level: str | None = None
     """Patients: NHS login's identity proofing level (P0, P5, P9): P9 to see records."""
+    internal: bool = False
+    """The service acting by itself (a consumer, a job), never a caller with a token."""
 
     def allows(self, resource_type: str, interaction: Interaction) -> bool:
         """The scope check: may this caller do `interaction` on `resource_type` at all?"""
@@ -190,4 +192,5 @@ def system_principal(name: str) -> Principal:
         nhs_number=None,
         scopes=parse_scopes("system/*.cruds"),
         agreement=frozenset({"*"}),
+        internal=True,
     )

@@ -166,10 +166,22 @@ def rows_for_param(param: SearchParam, resource: JsonObject) -> Iterator[IndexRo
                 yield IndexRow(param.name, value=text.casefold(), exact=text)
 
 
+OWNER_TAG_SYSTEM = "https://fhir.carecoord.example/owner"
+"""meta.tag system naming the client that owns an `owned` resource (the kernel writes it)."""
+
+
+def owner_of(resource: JsonObject) -> str | None:
+    tags = (resource.get("meta") or {}).get("tag") or []
+    return next((str(t.get("code")) for t in tags if t.get("system") == OWNER_TAG_SYSTEM), None)
+
+
 def index_rows(definition: ResourceDefinition, resource: JsonObject) -> list[IndexRow]:
     rows: set[IndexRow] = set()
     for param in definition.search_params:
         rows.update(rows_for_param(param, resource))
+    owner = owner_of(resource) if definition.owned else None
+    if owner is not None:
+        rows.add(IndexRow("_owner", system=OWNER_TAG_SYSTEM, value=owner))
     return list(rows)
 
 

@@ -3,26 +3,15 @@
 Kept in one place so a clinical safety officer can review every code a rule depends
 on. SNOMED CT codes are listed with their preferred terms; where a concept has
 descendants that matter here (types of diabetes) they are listed explicitly, because
-this service has no terminology server to expand hierarchies. Local systems and
-extension URLs are CareCoord's own and are documented in the service README.
+this service has no terminology server to expand hierarchies. The local FHIR
+vocabulary (extension URLs, code and identifier systems) is in `fhir.vocabulary`.
 """
 
 from __future__ import annotations
 
 SNOMED = "http://snomed.info/sct"
-LOCAL = "https://carecoord.example/fhir"
-PLAN_KIND_SYSTEM = f"{LOCAL}/CodeSystem/care-plan-kind"
 COMPREHENSIVE = "comprehensive"
 CONDITION_SPECIFIC = "condition-specific"
-COORDINATOR_KIND_SYSTEM = f"{LOCAL}/CodeSystem/coordinator-kind"
-COORDINATOR_ROLE_SYSTEM = f"{LOCAL}/CodeSystem/care-team-role"
-EXT_CO_DEVELOPMENT = f"{LOCAL}/StructureDefinition/care-plan-co-development"
-EXT_AGREEMENT = f"{LOCAL}/StructureDefinition/care-plan-patient-agreement"
-EXT_LAST_REVIEWED = f"{LOCAL}/StructureDefinition/care-plan-last-reviewed"
-EXT_END_OF_LIFE = f"{LOCAL}/StructureDefinition/end-of-life-preferences"
-EXT_TARGET_VERSION = f"{LOCAL}/StructureDefinition/provenance-target-version"
-EXT_LOCALITY = f"{LOCAL}/StructureDefinition/patient-locality"
-EXT_TARGET_BAND = f"{LOCAL}/StructureDefinition/measure-target-band"
 
 DIABETES: dict[str, str] = {
     "73211009": "Diabetes mellitus",

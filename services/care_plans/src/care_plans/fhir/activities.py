@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from care_plans.domain.identifiers import EVENT_ID_SYSTEM, UBRN_SYSTEM
-from carecoord_shared.fhir.identifiers import NHS_NUMBER_SYSTEM
+from care_plans.fhir.vocabulary import EVENT_ID_SYSTEM
+from carecoord_shared.fhir.identifiers import NHS_NUMBER_SYSTEM, UBRN_SYSTEM
 
 Json = dict[str, Any]
 

@@ -13,8 +13,8 @@ from datetime import date
 from typing import Any
 
 from care_plans.domain.care_plan import PlanFacts
-from care_plans.domain.codes import (
-    COMPREHENSIVE,
+from care_plans.domain.codes import COMPREHENSIVE
+from care_plans.fhir.vocabulary import (
     EXT_AGREEMENT,
     EXT_CO_DEVELOPMENT,
     EXT_END_OF_LIFE,

@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from care_plans.domain.codes import COORDINATOR_KIND_SYSTEM, COORDINATOR_ROLE_SYSTEM
 from care_plans.domain.coordination import AssignmentRecord, Coordinator
+from care_plans.fhir.vocabulary import COORDINATOR_KIND_SYSTEM, COORDINATOR_ROLE_SYSTEM
 from carecoord_shared.fhir.identifiers import NHS_NUMBER_SYSTEM, SDS_USER_SYSTEM
 
 Json = dict[str, Any]

@@ -9,18 +9,26 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from fractions import Fraction
+from html import escape
 from typing import Any
 
-from care_plans.domain.codes import EXT_TARGET_BAND, LOCAL
 from care_plans.domain.measures import Indicator, band_of
 from care_plans.fhir.care_team import instant
+from care_plans.fhir.vocabulary import EXT_TARGET_BAND
+from carecoord_shared.fhir.operation_definition import CANONICAL_ROOT
 
 Json = dict[str, Any]
 _POPULATION = "http://terminology.hl7.org/CodeSystem/measure-population"
 
 
 def canonical(code: str) -> str:
-    return f"{LOCAL}/Measure/{code}"
+    return f"{CANONICAL_ROOT}/Measure/{code}"
+
+
+def _criteria(name: str, description: str) -> Json:
+    """A population's criteria: the CQL definition naming it (`text/cql`: R4 4.0.1 has no
+    `text/cql-identifier`), the rule in words; the SQL that counts it is `store.indicators`."""
+    return {"language": "text/cql", "expression": name, "description": description}
 
 
 def measure_resource(indicator: Indicator) -> Json:
@@ -53,14 +61,11 @@ def measure_resource(indicator: Indicator) -> Json:
                 "population": [
                     {
                         "code": {"coding": [{"system": _POPULATION, "code": "denominator"}]},
-                        "criteria": {
-                            "language": "text/plain",
-                            "expression": "LTC cohort on the register",
-                        },
+                        "criteria": _criteria("Denominator", "LTC cohort on the register"),
                     },
                     {
                         "code": {"coding": [{"system": _POPULATION, "code": "numerator"}]},
-                        "criteria": {"language": "text/plain", "expression": indicator.description},
+                        "criteria": _criteria("Numerator", indicator.description),
                     },
                 ]
             }
@@ -82,6 +87,18 @@ def _count(code: str, count: int) -> Json:
     return {"code": {"coding": [{"system": _POPULATION, "code": code}]}, "count": count}
 
 
+def _summary(indicator: Indicator, counts: tuple[int, int], band: str, subject: str) -> Json:
+    """What a reader sees: the indicator, the counts and the band, in one sentence."""
+    numerator, denominator = counts
+    rate = f" ({100 * numerator / denominator:.1f}%)" if denominator else ""
+    line = (
+        f"{indicator.code} {indicator.title}, {subject}: {numerator} of {denominator}{rate}; "
+        f"{band} the {indicator.lower}-{indicator.upper}% band"
+    )
+    div = f'<div xmlns="http://www.w3.org/1999/xhtml"><p>{escape(line)}</p></div>'
+    return {"status": "generated", "div": div}
+
+
 def measure_report(
     indicator: Indicator,
     counts: tuple[int, int],
@@ -89,21 +106,24 @@ def measure_report(
     subject: str | None,
     now: datetime,
 ) -> Json:
-    """A summary MeasureReport: `counts` is (numerator, denominator) over `period`."""
+    """A summary MeasureReport: `counts` is (numerator, denominator) over `period`; its
+    one group always holds both populations, its score only when there is a denominator."""
     numerator, denominator = counts
     group: Json = {
         "population": [_count("numerator", numerator), _count("denominator", denominator)]
     }
     if denominator:
         group["measureScore"] = {"value": round(float(Fraction(numerator, denominator)), 4)}
+    band = band_of(indicator, numerator, denominator)
     report: Json = {
         "resourceType": "MeasureReport",
+        "text": _summary(indicator, counts, band, subject or "whole system"),
         "status": "complete",
         "type": "summary",
         "measure": canonical(indicator.code),
         "date": instant(now),
         "period": {"start": period[0].isoformat(), "end": period[1].isoformat()},
-        "extension": [_band_extension(indicator, band_of(indicator, numerator, denominator))],
+        "extension": [_band_extension(indicator, band)],
         "group": [group],
     }
     if subject is not None:

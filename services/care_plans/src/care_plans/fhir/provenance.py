@@ -11,10 +11,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from care_plans.domain.codes import EXT_TARGET_VERSION, LOCAL
 from care_plans.domain.coordination import Assignment, AssignmentRecord
-from care_plans.domain.identifiers import CLIENT_SYSTEM, PATIENT_LOGIN_SYSTEM
 from care_plans.fhir.care_team import instant
+from care_plans.fhir.vocabulary import (
+    CLIENT_SYSTEM,
+    COORDINATION_ACTIVITY_SYSTEM,
+    EXT_TARGET_VERSION,
+    PATIENT_LOGIN_SYSTEM,
+)
 from carecoord_shared.fhir.identifiers import NHS_NUMBER_SYSTEM, ODS_SYSTEM, SDS_USER_SYSTEM
 from carecoord_shared.security.principal import Principal
 
@@ -23,7 +27,7 @@ ContributionKind = Literal["create", "update", "delete"]
 _OPERATION = "http://terminology.hl7.org/CodeSystem/v3-DataOperation"
 _PARTICIPANT = "http://terminology.hl7.org/CodeSystem/provenance-participant-type"
 _ACTIVITY = {"create": "CREATE", "update": "UPDATE", "delete": "DELETE"}
-_HANDOVER = f"{LOCAL}/CodeSystem/coordination-activity"
+_REASON = "http://terminology.hl7.org/CodeSystem/v3-ActReason"
 
 
 def author(principal: Principal) -> Json:
@@ -72,8 +76,18 @@ def handover(
     return {
         "target": [{"reference": team}],
         "occurredDateTime": instant(at),
-        "activity": {"coding": [{"system": _HANDOVER, "code": "handover"}]},
-        "reason": [{"text": new.reason.strip()[:200]}],
+        "activity": {
+            "coding": [
+                {"system": _OPERATION, "code": "UPDATE"},
+                {"system": COORDINATION_ACTIVITY_SYSTEM, "code": "handover"},
+            ]
+        },
+        "reason": [
+            {
+                "coding": [{"system": _REASON, "code": "TREAT", "display": "treatment"}],
+                "text": new.reason.strip()[:200],
+            }
+        ],
         "agent": [
             author(principal),
             {"role": [{"text": "to"}], "who": {"reference": new.coordinator.reference}},

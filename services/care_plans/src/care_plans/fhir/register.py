@@ -11,8 +11,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from care_plans.domain.codes import EXT_LOCALITY, SNOMED
+from care_plans.domain.codes import SNOMED
 from care_plans.domain.register import RegisterEntry, RiskInputs
+from care_plans.fhir.vocabulary import EXT_LOCALITY
 from carecoord_shared.fhir.identifiers import ODS_SYSTEM
 from carecoord_shared.fhir.outcome import JsonObject
 
@@ -69,12 +70,10 @@ def register_entry(nhs_number: str, patient_id: str, patient: Json) -> RegisterE
     )
 
 
-def risk_inputs_part(inputs: RiskInputs) -> Json:
-    """The `input` parameter of `$stratification`: what the score was made of."""
-    conditions = [
-        {"name": "condition", "valueCoding": {"system": SNOMED, "code": code}}
-        for code in sorted(inputs.condition_codes)
-    ]
-    age = [{"name": "age", "valueInteger": inputs.age}] if inputs.age is not None else []
-    recent = [{"name": "recentRequests", "valueInteger": inputs.recent_requests}]
-    return {"name": "input", "part": [*conditions, *age, *recent]}
+def risk_inputs(inputs: RiskInputs) -> Json:
+    """The parts of `$stratification`'s `input`: what the score was made of."""
+    return {
+        "condition": [{"system": SNOMED, "code": code} for code in sorted(inputs.condition_codes)],
+        "age": inputs.age,
+        "recentRequests": inputs.recent_requests,
+    }

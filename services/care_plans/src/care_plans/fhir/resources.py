@@ -4,10 +4,11 @@ The patient register (Patient by NHS number, Condition), named co-ordinators
 (CareTeam, EpisodeOfCare, Provenance for handovers), shared care plans (CarePlan,
 Goal, Task) and the indicators (Measure). Care plans are edited by many
 organisations, so updates must carry If-Match: a missing one is 428 and a stale one
-412, and no edit is silently lost. Every resource about a patient must name them by
-NHS number, because that is what the access rule filters on: a resource without one
-would be visible to everyone. Provenance and Measure are written by the service
-itself, so they are read-only over REST.
+412, and no edit is silently lost. Every resource about a patient is tied to them,
+because that is what the access rule filters on (one tied to nobody would be visible
+to everyone): it names them by NHS number or by a `Patient/<id>` this service holds,
+which the kernel resolves; one it cannot tie is refused with 422. Provenance and
+Measure are written by the service itself, so they are read-only over REST.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from care_plans.domain.codes import EXT_CO_DEVELOPMENT
+from care_plans.fhir.vocabulary import EXT_CO_DEVELOPMENT
 from carecoord_shared.fhir.identifiers import NHS_NUMBER_SYSTEM
 from carecoord_shared.fhir.outcome import Issue
 from carecoord_shared.fhir.registry import (
@@ -92,6 +93,30 @@ def co_development(body: dict[str, Any]) -> list[Issue]:
     return []
 
 
+def about_patient(
+    resource_type: str,
+    element: str,
+    documentation: str,
+    search_params: tuple[SearchParam, ...],
+    **options: Any,
+) -> ResourceDefinition:
+    """A type always about one patient, named at `element` by NHS number or by a Patient
+    this service holds (refused 422 otherwise); people read it, so it carries a
+    narrative; it is searched by `patient` (and `subject`, where that is the element)."""
+    patient_params = [_patient_ref(element)]
+    if element.endswith(".subject"):
+        patient_params.append(SearchParam("subject", "reference", element, ("Patient",)))
+    return ResourceDefinition(
+        resource_type,
+        documentation=documentation,
+        patient_nhs=nhs_number_at(element),
+        patient_required=True,
+        narrative=True,
+        search_params=(*search_params, *patient_params),
+        **options,
+    )
+
+
 def _register(writes: Writes) -> tuple[ResourceDefinition, ...]:
     return (
         ResourceDefinition(
@@ -99,12 +124,15 @@ def _register(writes: Writes) -> tuple[ResourceDefinition, ...]:
             documentation="The register: NHS number, registered practice (generalPractitioner, "
             "ODS), locality (extension patient-locality).",
             patient_nhs=nhs_number_at("Patient"),
+            narrative=True,
             writes=writes.patient,
             validators=(names_patient("Patient", "identifier"),),
             search_params=(
                 SearchParam("identifier", "token", "Patient.identifier"),
                 SearchParam("name", "string", "Patient.name"),
                 SearchParam("family", "string", "Patient.name.family"),
+                SearchParam("given", "string", "Patient.name.given"),
+                SearchParam("gender", "token", "Patient.gender"),
                 SearchParam("birthdate", "date", "Patient.birthDate"),
                 SearchParam(
                     "general-practitioner",
@@ -114,38 +142,32 @@ def _register(writes: Writes) -> tuple[ResourceDefinition, ...]:
                 ),
             ),
         ),
-        ResourceDefinition(
+        about_patient(
             "Condition",
-            documentation="Long-term conditions on the register (SNOMED CT); they drive cohorts.",
-            patient_nhs=nhs_number_at("Condition.subject"),
-            writes=writes.condition,
-            validators=(names_patient("Condition", "subject"),),
-            search_params=(
+            "Condition.subject",
+            "Long-term conditions on the register (SNOMED CT); they drive cohorts.",
+            (
                 SearchParam("code", "token", "Condition.code"),
                 SearchParam("clinical-status", "token", "Condition.clinicalStatus"),
                 SearchParam("category", "token", "Condition.category"),
-                _patient_ref("Condition.subject"),
                 SearchParam("onset-date", "date", "Condition.onset"),
             ),
+            writes=writes.condition,
         ),
     )
 
 
 def _care_plan(writes: Writes) -> tuple[ResourceDefinition, ...]:
     return (
-        ResourceDefinition(
+        about_patient(
             "CarePlan",
-            documentation="Shared care plans; updates need If-Match; one active comprehensive "
-            "plan per patient; every contribution gets a Provenance.",
-            patient_nhs=nhs_number_at("CarePlan.subject"),
-            require_if_match=True,
-            writes=writes.care_plan,
-            validators=(names_patient("CarePlan", "subject"), plan_status, co_development),
-            search_params=(
+            "CarePlan.subject",
+            "Shared care plans; updates need If-Match; one active comprehensive plan per "
+            "patient; every contribution gets a Provenance.",
+            (
                 SearchParam("status", "token", "CarePlan.status"),
                 SearchParam("category", "token", "CarePlan.category"),
                 SearchParam("intent", "token", "CarePlan.intent"),
-                _patient_ref("CarePlan.subject"),
                 SearchParam("date", "date", "CarePlan.period"),
                 SearchParam("goal", "reference", "CarePlan.goal", ("Goal",)),
                 SearchParam("care-team", "reference", "CarePlan.careTeam", ("CareTeam",)),
@@ -156,6 +178,9 @@ def _care_plan(writes: Writes) -> tuple[ResourceDefinition, ...]:
                     ("Task", "ServiceRequest"),
                 ),
             ),
+            require_if_match=True,
+            writes=writes.care_plan,
+            validators=(plan_status, co_development),
         ),
     )
 
@@ -163,32 +188,29 @@ def _care_plan(writes: Writes) -> tuple[ResourceDefinition, ...]:
 def _contributions(writes: Writes) -> tuple[ResourceDefinition, ...]:
     """Goals and activities: anyone on the patient's care may add them."""
     return (
-        ResourceDefinition(
+        about_patient(
             "Goal",
-            documentation="Goals in the patient's own words (expressedBy the patient).",
-            patient_nhs=nhs_number_at("Goal.subject"),
-            writes=writes.contribution,
-            validators=(names_patient("Goal", "subject"),),
-            search_params=(
+            "Goal.subject",
+            "Goals in the patient's own words (expressedBy the patient).",
+            (
                 SearchParam("lifecycle-status", "token", "Goal.lifecycleStatus"),
-                _patient_ref("Goal.subject"),
                 SearchParam("target-date", "date", "Goal.target.due"),
             ),
-        ),
-        ResourceDefinition(
-            "Task",
-            documentation="Care plan activities owned by any organisation.",
-            patient_nhs=nhs_number_at("Task.for"),
             writes=writes.contribution,
-            validators=(names_patient("Task", "for"),),
-            search_params=(
+        ),
+        about_patient(
+            "Task",
+            "Task.for",
+            "Care plan activities owned by any organisation.",
+            (
                 SearchParam("identifier", "token", "Task.identifier"),
                 SearchParam("status", "token", "Task.status"),
+                SearchParam("code", "token", "Task.code"),
                 SearchParam("focus", "reference", "Task.focus", ("CarePlan", "Goal")),
-                _patient_ref("Task.for"),
                 SearchParam("owner", "reference", "Task.owner", _PEOPLE),
                 SearchParam("period", "date", "Task.restriction.period"),
             ),
+            writes=writes.contribution,
         ),
     )
 
@@ -196,27 +218,23 @@ def _contributions(writes: Writes) -> tuple[ResourceDefinition, ...]:
 def _coordination() -> tuple[ResourceDefinition, ...]:
     """Rebuilt by $assign-coordinator and the lapse job from the assignments."""
     return (
-        ResourceDefinition(
+        about_patient(
             "CareTeam",
-            documentation="The patient's care co-ordination team (written by $assign-coordinator).",
-            patient_nhs=nhs_number_at("CareTeam.subject"),
-            validators=(names_patient("CareTeam", "subject"),),
-            search_params=(
+            "CareTeam.subject",
+            "The patient's care co-ordination team (written by $assign-coordinator).",
+            (
                 SearchParam("status", "token", "CareTeam.status"),
                 SearchParam("category", "token", "CareTeam.category"),
-                _patient_ref("CareTeam.subject"),
                 SearchParam("participant", "reference", "CareTeam.participant.member", _PEOPLE),
                 SearchParam("date", "date", "CareTeam.period"),
             ),
         ),
-        ResourceDefinition(
+        about_patient(
             "EpisodeOfCare",
-            documentation="Care co-ordination episode with its care manager.",
-            patient_nhs=nhs_number_at("EpisodeOfCare.patient"),
-            validators=(names_patient("EpisodeOfCare", "patient"),),
-            search_params=(
+            "EpisodeOfCare.patient",
+            "Care co-ordination episode with its care manager.",
+            (
                 SearchParam("status", "token", "EpisodeOfCare.status"),
-                _patient_ref("EpisodeOfCare.patient"),
                 SearchParam(
                     "care-manager",
                     "reference",
@@ -230,15 +248,15 @@ def _coordination() -> tuple[ResourceDefinition, ...]:
 
 
 def _written_by_the_service() -> tuple[ResourceDefinition, ...]:
-    """Read-only over REST: the service writes them itself."""
+    """Read-only over REST, for every caller whatever their scopes (configuration is not
+    clinical data: issue 13, finding 3): the service writes them itself."""
     return (
-        ResourceDefinition(
+        about_patient(
             "Provenance",
-            interactions=READ_ONLY,
-            documentation="Who contributed what to a plan, and handovers between co-ordinators "
+            "Provenance.target",
+            "Who contributed what to a plan, and handovers between co-ordinators "
             "(written by the service; the patient is a target given by NHS number).",
-            patient_nhs=nhs_number_at("Provenance.target"),
-            search_params=(
+            (
                 SearchParam(
                     "target",
                     "reference",
@@ -248,12 +266,14 @@ def _written_by_the_service() -> tuple[ResourceDefinition, ...]:
                 SearchParam("agent", "reference", "Provenance.agent.who", _PEOPLE),
                 SearchParam("recorded", "date", "Provenance.recorded"),
             ),
+            interactions=READ_ONLY,
         ),
         ResourceDefinition(
             "Measure",
             interactions=READ_ONLY,
             update_create=True,  # G1-G3 have the ids the service gives them at start
-            documentation="Indicators G1-G3 (evaluate with $evaluate-measure).",
+            narrative=True,
+            documentation="Indicators G1-G3 (evaluate with $evaluate-measure); read-only.",
             search_params=(SearchParam("url", "token", "Measure.url"),),
         ),
     )

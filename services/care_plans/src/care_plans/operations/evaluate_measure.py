@@ -3,8 +3,9 @@ practice, a locality or the whole system over a period, as a summary MeasureRepo
 
 `subject` is `Organization/{ODS code}` (a practice), `Location/{locality}` (a
 locality, as given on the Patient's locality extension) or absent (the whole
-system). Populations are counted at the end of `periodEnd`. Aggregates only:
-patients may not call it; staff and systems need read access to MeasureReport.
+system). Populations are counted at the end of `periodEnd`. Aggregates only, and a
+practice's figures only for those who may see them (`service.indicators.may_evaluate`);
+callers need read access to MeasureReport; every evaluation and refusal is audited.
 """
 
 from __future__ import annotations
@@ -13,12 +14,9 @@ from care_plans.fhir.arguments import period, subject_area
 from care_plans.service.context import CarePlansContext
 from care_plans.service.indicators import evaluate
 from carecoord_shared.fhir.operations import Operation, OperationCall, OperationResult, Param
-from carecoord_shared.fhir.outcome import forbidden
 
 
 async def evaluate_measure(call: OperationCall) -> OperationResult:
-    if call.principal.kind == "patient":
-        raise forbidden("Indicators are for staff and reporting systems")
     assert call.resource_id is not None
     context: CarePlansContext = call.context
     over, area = period(call.arguments), subject_area(call.arguments)

@@ -2,7 +2,8 @@
 
 A Patient write moves the registered practice's access grant and announces the
 registration (`service.registration`), then keeps the patient's register entry; a
-Condition write recomputes the patient's cohorts and risk score. All of it commits
+Condition write recomputes the patient's cohorts and risk score (both patients', when
+it moves from one to another). All of it commits
 with the write, in its unit of work (`service.changes`).
 """
 
@@ -32,5 +33,6 @@ async def patient_written(tx: FhirTransaction, change: Change, context: CarePlan
 
 
 async def condition_written(tx: FhirTransaction, change: Change, context: CarePlansContext) -> None:
-    if change.stored.patient_nhs is not None:
-        await register.restratify(tx, change.stored.patient_nhs, context.today())
+    """Restratify the patient, and the one it was about before when it moved."""
+    for nhs_number in change.patients:
+        await register.restratify(tx, nhs_number, context.today())

@@ -2,14 +2,12 @@
 
 The service records it itself, whatever the caller's scopes, so a contributor cannot
 skip it: Provenance is read-only over REST, and is written here in the caller's unit
-of work as an operation that has made its own permission check would write it (the
-caller's relationship with the patient, validation and audit still apply).
+of work by the service itself (`tx.as_service()`: the caller's relationship with the
+patient, validation and audit still apply; their scopes do not decide).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -18,23 +16,9 @@ from carecoord_shared.fhir.unit_of_work import FhirTransaction
 from carecoord_shared.store.repository import StoredResource
 
 
-@contextmanager
-def _as_service(tx: FhirTransaction) -> Iterator[None]:
-    """Let the unit of work write a type that is read-only over REST, for one write.
-
-    The kernel offers this to operations (`FhirInteractions.operation`); a REST write
-    that records Provenance as its consequence needs it for that one resource."""
-    authorised = tx.authorised
-    tx.authorised = True
-    try:
-        yield
-    finally:
-        tx.authorised = authorised
-
-
 async def record(tx: FhirTransaction, nhs_number: str, body: dict[str, Any], now: datetime) -> str:
     """Store a Provenance about the patient; returns its reference."""
-    with _as_service(tx):
+    with tx.as_service():
         stored, _ = await tx.create("Provenance", shapes.provenance(nhs_number, now, body))
     return stored.reference
 

@@ -14,9 +14,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from care_plans.domain.codes import EXT_LAST_REVIEWED
 from care_plans.domain.event_types import ACTIVITY_ADDED
 from care_plans.fhir.activities import source_key
+from care_plans.fhir.vocabulary import EXT_LAST_REVIEWED
 from care_plans.store.plans import PlanIndexRepository
 from carecoord_shared.fhir.registry import Write
 from carecoord_shared.fhir.unit_of_work import FhirTransaction

@@ -18,7 +18,7 @@ from care_plans.service.plans import care_plan_written, contribution_written
 def write_handlers(context: CarePlansContext) -> Writes:
     return Writes(
         patient=after_write(patient_written, context, with_previous=True),
-        condition=after_write(condition_written, context),
+        condition=after_write(condition_written, context, with_previous=True),
         care_plan=after_write(care_plan_written, context),
         contribution=after_write(contribution_written, context),
     )

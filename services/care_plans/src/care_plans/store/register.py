@@ -91,6 +91,13 @@ class RegisterRepository(Repository):
             .values(cohorts=list(cohorts), risk_score=score, six_monthly_review=six_monthly)
         )
 
+    async def nhs_number_of(self, patient_id: str) -> str | None:
+        """The NHS number of the register's `Patient/<patient_id>`, if it is on it."""
+        found = await self._conn.scalar(
+            sa.select(register.nhs_number).where(register.patient_id == patient_id)
+        )
+        return None if found is None else str(found)
+
     async def six_monthly(self, nhs_number: str) -> bool:
         """Whether the patient's plan is reviewed every 6 months (diabetes or COPD)."""
         found = await self._conn.scalar(

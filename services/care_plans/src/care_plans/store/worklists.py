@@ -26,7 +26,7 @@ from carecoord_shared.store.tables import resource
 
 MAX_ROWS = 500
 register = patient_register.c
-_COLUMNS = (
+RESOURCE_COLUMNS = (  # what `stored_from_row` reads, in order
     resource.c.pk,
     resource.c.resource_type,
     resource.c.id,
@@ -67,7 +67,7 @@ class WorklistRepository(Repository):
     ) -> list[StoredResource]:
         visible = access_rule(principal)
         query = (
-            sa.select(*_COLUMNS)
+            sa.select(*RESOURCE_COLUMNS)
             .where(
                 resource.c.resource_type == resource_type,
                 resource.c.id.in_(ids),

@@ -1,9 +1,28 @@
-"""Settings of the subscriptions face (environment prefix `PORTAL_`, mixed into PortalSettings)."""
+"""Settings of the subscriptions face (environment prefix `PORTAL_`, mixed into PortalSettings).
+
+The topics delivery consumes (one consumer group over all of them), where the resources
+a notification is about are served (focus URLs are absolute for partners), and the
+clocks of the delivery loop.
+"""
 
 from __future__ import annotations
 
+from pydantic import Field
 from pydantic_settings import BaseSettings
 
 
 class SubscriptionsSettings(BaseSettings):
-    pass
+    referrals_topic: str = "carecoord.referrals.v1"
+    care_plans_topic: str = "carecoord.careplans.v1"
+    mdt_topic: str = "carecoord.mdt.v1"
+    referrals_fhir_base: str = "http://127.0.0.1:8001/fhir"
+    care_plans_fhir_base: str = "http://127.0.0.1:8002/fhir"
+    mdt_fhir_base: str = "http://127.0.0.1:8003/fhir"
+    portal_fhir_base: str = "http://127.0.0.1:8000/fhir"
+    """Where partners read the portal's own resources (Subscriptions, CommunicationRequests)."""
+    delivery_interval_s: float = Field(default=0.5, gt=0)
+    """How often the delivery loop looks for work (a send that takes long never blocks it)."""
+    delivery_concurrency: int = Field(default=32, ge=1, le=512)
+    """Subscriptions sent to at once, each by its own task."""
+    notification_retention_days: float = Field(default=35.0, ge=30.0)
+    """How long recorded notifications stay replayable by `$events` (at least 30 days)."""

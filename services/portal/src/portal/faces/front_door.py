@@ -1,7 +1,7 @@
 """The front door face's declarations: its resources, operations, consumers and jobs.
 
-Resources: the duty clinician's urgent callbacks (Task). Published: the CodeSystem of
-the front door's questions, from the rule set in force. Operation: `$route` (also
+Resources: none of its own (the duty clinician's callback is the portal's Task).
+Published: the CodeSystem of the front door's questions, from the rule set in force. Operation: `$route` (also
 without a token). Consumers: care_plans' events into the read model of each patient's
 care.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from carecoord_shared.fhir.outcome import JsonObject
-from carecoord_shared.fhir.registry import ResourceDefinition, SearchParam, nhs_number_at
+from carecoord_shared.fhir.registry import ResourceDefinition
 from portal.events import (
     front_door_careplan_revised,
     front_door_coordinator_assigned,
@@ -29,24 +29,7 @@ def questions_published(context: Any) -> list[JsonObject]:
 
 
 def resources(_context: object) -> tuple[ResourceDefinition, ...]:
-    return (
-        ResourceDefinition(
-            "Task",
-            documentation="Work the front door creates for staff: the duty clinician's urgent "
-            "callback after a red flag (priority stat).",
-            patient_nhs=nhs_number_at("Task.for"),
-            patient_required=True,
-            search_params=(
-                SearchParam("status", "token", "Task.status"),
-                SearchParam("priority", "token", "Task.priority"),
-                SearchParam("code", "token", "Task.code"),
-                SearchParam("patient", "reference", "Task.for", ("Patient",)),
-                SearchParam("owner", "reference", "Task.owner"),
-                SearchParam("focus", "reference", "Task.focus"),
-                SearchParam("authored-on", "date", "Task.authoredOn"),
-            ),
-        ),
-    )
+    return ()  # its Task (the duty clinician's callback) is the portal's one Task type
 
 
 FACE = Face(

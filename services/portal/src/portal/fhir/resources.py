@@ -1,12 +1,19 @@
 """The FHIR resources the portal serves, and how each is searched.
 
 Patients' messages and their routing (Communication, CommunicationRequest), consent,
-partner endpoints and topic-based Subscriptions, and the AuditEvent trail.
+and the AuditEvent trail. Subscription and Endpoint are the subscriptions face's
+(`faces/subscriptions.py`).
 """
 
 from __future__ import annotations
 
-from carecoord_shared.fhir.registry import ResourceDefinition, SearchParam, nhs_number_at
+from carecoord_shared.fhir.registry import (
+    READ_ONLY,
+    Interaction,
+    ResourceDefinition,
+    SearchParam,
+    nhs_number_at,
+)
 
 
 def resources(_context: object) -> tuple[ResourceDefinition, ...]:
@@ -15,6 +22,7 @@ def resources(_context: object) -> tuple[ResourceDefinition, ...]:
             "Communication",
             documentation="A message from or to a patient through the single front door.",
             patient_nhs=nhs_number_at("Communication.subject"),
+            patient_required=True,
             search_params=(
                 SearchParam("status", "token", "Communication.status"),
                 SearchParam("category", "token", "Communication.category"),
@@ -49,20 +57,23 @@ def resources(_context: object) -> tuple[ResourceDefinition, ...]:
             ),
         ),
         ResourceDefinition(
-            "Endpoint",
-            documentation="Partner and portal endpoints.",
+            "Task",
+            interactions=READ_ONLY | {Interaction.UPDATE},
+            narrative=True,
+            documentation="Work the portal creates for staff: the duty clinician's urgent "
+            "callback after a red flag (priority stat, for the patient; updated when the "
+            "callback is recorded) and a partner admin's subscription that ran out of retries.",
+            patient_nhs=nhs_number_at("Task.for"),
             search_params=(
-                SearchParam("status", "token", "Endpoint.status"),
-                SearchParam("name", "string", "Endpoint.name"),
-                SearchParam("connection-type", "token", "Endpoint.connectionType"),
-            ),
-        ),
-        ResourceDefinition(
-            "Subscription",
-            documentation="Topic-based subscriptions (Subscriptions Backport IG) for partners.",
-            search_params=(
-                SearchParam("status", "token", "Subscription.status"),
-                SearchParam("url", "string", "Subscription.channel.endpoint"),
+                SearchParam("status", "token", "Task.status"),
+                SearchParam("priority", "token", "Task.priority"),
+                SearchParam("code", "token", "Task.code"),
+                SearchParam("patient", "reference", "Task.for", ("Patient",)),
+                SearchParam("owner", "reference", "Task.owner"),
+                SearchParam(
+                    "focus", "reference", "Task.focus", ("Subscription", "CommunicationRequest")
+                ),
+                SearchParam("authored-on", "date", "Task.authoredOn"),
             ),
         ),
     )

@@ -1,0 +1,130 @@
+"""Notifications and delivery attempts: what was recorded for whom, and every try.
+
+All SQL about `subscription_notification` and `subscription_delivery_attempt`. The head
+of a subscription's queue is its lowest pending number: sending strictly in number
+order keeps each patient's events in order for every subscription.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
+
+from carecoord_shared.ports import Repository
+from portal.domain.subscriptions import Attempt, Notification
+from portal.store.subscription_tables import subscription_delivery_attempt as attempts
+from portal.store.subscription_tables import subscription_notification as notes
+
+__all__ = ["Deliveries", "QueueFigures"]
+
+_FIELDS = tuple(Notification.__dataclass_fields__)
+_ATTEMPT_FIELDS = tuple(Attempt.__dataclass_fields__)
+
+
+def _note(row: Any) -> Notification:
+    return Notification(**{name: row._mapping[name] for name in _FIELDS})
+
+
+class QueueFigures(dict[str, Any]):
+    """delivered, pending, withheld, oldest_pending (a datetime or None)."""
+
+
+class Deliveries(Repository):
+    async def record(self, note: Notification) -> bool:
+        """Keep one notification; False if this event was already recorded for it."""
+        statement = insert(notes).values(**asdict(note)).on_conflict_do_nothing()
+        result = await self._conn.execute(statement.returning(notes.c.event_number))
+        return result.first() is not None
+
+    async def head(self, subscription_id: str) -> Notification | None:
+        query = (
+            sa.select(notes)
+            .where(notes.c.subscription_id == subscription_id, notes.c.state == "pending")
+            .order_by(notes.c.event_number)
+            .limit(1)
+        )
+        row = (await self._conn.execute(query)).first()
+        return _note(row) if row else None
+
+    async def settle(
+        self, subscription_id: str, number: int, state: str, at: datetime | None = None
+    ) -> None:
+        """Mark a notification delivered or withheld (counting its attempt)."""
+        await self._conn.execute(
+            sa.update(notes)
+            .where(notes.c.subscription_id == subscription_id, notes.c.event_number == number)
+            .values(state=state, delivered_at=at, attempts=notes.c.attempts + 1)
+        )
+
+    async def failed(self, subscription_id: str, number: int) -> int:
+        found = await self._conn.scalar(
+            sa.update(notes)
+            .where(notes.c.subscription_id == subscription_id, notes.c.event_number == number)
+            .values(attempts=notes.c.attempts + 1)
+            .returning(notes.c.attempts)
+        )
+        return int(found or 0)
+
+    async def requeue(self, subscription_id: str, since: datetime | None) -> int:
+        """Pending again (attempts forgotten): every undelivered one, and with `since`
+        those delivered since then too ("recover since T"), each under its old id."""
+        chosen = notes.c.state == "pending"
+        if since is not None:
+            chosen = sa.or_(
+                chosen, sa.and_(notes.c.state == "delivered", notes.c.recorded_at >= since)
+            )
+        result = await self._conn.execute(
+            sa.update(notes)
+            .where(notes.c.subscription_id == subscription_id, chosen)
+            .values(state="pending", attempts=0, delivered_at=None)
+        )
+        return int(result.rowcount)
+
+    async def between(
+        self, subscription_id: str, since: int | None, until: int | None, limit: int
+    ) -> list[Notification]:
+        query = sa.select(notes).where(
+            notes.c.subscription_id == subscription_id, notes.c.state != "withheld"
+        )
+        if since is not None:
+            query = query.where(notes.c.event_number >= since)
+        if until is not None:
+            query = query.where(notes.c.event_number <= until)
+        rows = await self._conn.execute(query.order_by(notes.c.event_number).limit(limit))
+        return [_note(r) for r in rows]
+
+    async def figures(self, subscription_id: str) -> QueueFigures:
+        query = sa.select(
+            sa.func.count().filter(notes.c.state == "delivered").label("delivered"),
+            sa.func.count().filter(notes.c.state == "pending").label("pending"),
+            sa.func.count().filter(notes.c.state == "withheld").label("withheld"),
+            sa.func.min(notes.c.recorded_at).filter(notes.c.state == "pending").label("oldest"),
+        ).where(notes.c.subscription_id == subscription_id)
+        row = (await self._conn.execute(query)).one()
+        return QueueFigures(row._mapping)
+
+    async def log(self, attempt: Attempt) -> None:
+        await self._conn.execute(sa.insert(attempts).values(**asdict(attempt)))
+
+    async def log_of(
+        self, subscription_id: str, since: datetime | None, limit: int
+    ) -> list[Attempt]:
+        query = sa.select(*(attempts.c[name] for name in _ATTEMPT_FIELDS)).where(
+            attempts.c.subscription_id == subscription_id
+        )
+        if since is not None:
+            query = query.where(attempts.c.attempted_at >= since)
+        rows = await self._conn.execute(query.order_by(attempts.c.id.desc()).limit(limit))
+        return [Attempt(*row) for row in rows]
+
+    async def purge(self, before: datetime) -> int:
+        """Forget settled notifications and attempts older than the retention."""
+        gone = await self._conn.execute(
+            sa.delete(notes).where(notes.c.recorded_at < before, notes.c.state != "pending")
+        )
+        await self._conn.execute(sa.delete(attempts).where(attempts.c.attempted_at < before))
+        return int(gone.rowcount)

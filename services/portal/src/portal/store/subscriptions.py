@@ -1,0 +1,123 @@
+"""Subscriptions' delivery state: the rows delivery runs on, and patients' practices.
+
+All SQL about `partner_subscription` and `subscription_patient` lives here. The event
+counter is advanced with `UPDATE ... RETURNING` inside the consumer's transaction, so
+numbers are gap-free per subscription (a rolled-back event gives its number back).
+Leases keep two workers (or two ticks) from sending for one subscription at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
+
+from carecoord_shared.ports import Repository
+from portal.domain.subscriptions import PartnerSubscription
+from portal.store.subscription_tables import partner_subscription as subs
+from portal.store.subscription_tables import subscription_notification as notes
+from portal.store.subscription_tables import subscription_patient
+
+__all__ = ["SubscriptionRows"]
+
+_FIELDS = tuple(PartnerSubscription.__dataclass_fields__)
+
+
+def _row(row: Any) -> PartnerSubscription:
+    return PartnerSubscription(**{name: row._mapping[name] for name in _FIELDS})
+
+
+class SubscriptionRows(Repository):
+    async def save(self, values: dict[str, Any]) -> None:
+        """Insert or replace the delivery settings of one subscription (its counters,
+        status clock and history stay as they are on replace)."""
+        statement = insert(subs).values(**values)
+        kept = {"id", "created_at", "events_since_start", "last_sent_at"}
+        await self._conn.execute(
+            statement.on_conflict_do_update(
+                index_elements=[subs.c.id],
+                set_={k: statement.excluded[k] for k in values if k not in kept},
+            )
+        )
+
+    async def get(self, subscription_id: str, *, lock: bool = False) -> PartnerSubscription | None:
+        query = sa.select(subs).where(subs.c.id == subscription_id)
+        row = (await self._conn.execute(query.with_for_update() if lock else query)).first()
+        return _row(row) if row else None
+
+    async def remove(self, subscription_id: str) -> None:
+        await self._conn.execute(sa.delete(subs).where(subs.c.id == subscription_id))
+        await self._conn.execute(sa.delete(notes).where(notes.c.subscription_id == subscription_id))
+
+    async def counting(self, topics: Sequence[str]) -> list[PartnerSubscription]:
+        """Subscriptions to these topics that still count events (all but `off`)."""
+        query = sa.select(subs).where(subs.c.topic.in_(list(topics)), subs.c.status != "off")
+        return [_row(r) for r in await self._conn.execute(query.order_by(subs.c.id))]
+
+    async def next_number(self, subscription_id: str) -> int:
+        number = await self._conn.scalar(
+            sa.update(subs)
+            .where(subs.c.id == subscription_id)
+            .values(events_since_start=subs.c.events_since_start + 1)
+            .returning(subs.c.events_since_start)
+        )
+        assert number is not None
+        return int(number)
+
+    async def set(self, subscription_id: str, **values: Any) -> None:
+        await self._conn.execute(
+            sa.update(subs).where(subs.c.id == subscription_id).values(**values)
+        )
+
+    async def needing_work(self, now: datetime, limit: int = 200) -> list[str]:
+        """Ids with something to do now: a handshake, due notifications or a heartbeat,
+        and nobody holding them."""
+        pending = sa.exists().where(
+            notes.c.subscription_id == subs.c.id, notes.c.state == "pending"
+        )
+        heartbeat_due = sa.and_(
+            subs.c.heartbeat_s.is_not(None),
+            sa.func.coalesce(subs.c.last_sent_at, subs.c.created_at)
+            + sa.func.make_interval(0, 0, 0, 0, 0, 0, subs.c.heartbeat_s)
+            <= now,
+        )
+        free = sa.or_(subs.c.lease_until.is_(None), subs.c.lease_until <= now)
+        due = sa.or_(subs.c.next_attempt_at.is_(None), subs.c.next_attempt_at <= now)
+        work = sa.or_(
+            subs.c.status == "requested",
+            sa.and_(subs.c.status == "active", sa.or_(pending, heartbeat_due)),
+        )
+        query = sa.select(subs.c.id).where(free, due, work).order_by(subs.c.id).limit(limit)
+        return list((await self._conn.scalars(query)).all())
+
+    async def lease(self, subscription_id: str, now: datetime, until: datetime) -> bool:
+        """Take the subscription for one round of sending (False: someone holds it)."""
+        free = sa.or_(subs.c.lease_until.is_(None), subs.c.lease_until <= now)
+        taken = await self._conn.scalar(
+            sa.update(subs)
+            .where(subs.c.id == subscription_id, free)
+            .values(lease_until=until)
+            .returning(subs.c.id)
+        )
+        return taken is not None
+
+    async def set_practice(self, patient_nhs: str, practice: str) -> None:
+        statement = insert(subscription_patient).values(patient_nhs=patient_nhs, practice=practice)
+        await self._conn.execute(
+            statement.on_conflict_do_update(
+                index_elements=[subscription_patient.c.patient_nhs], set_={"practice": practice}
+            )
+        )
+
+    async def practice_of(self, patient_nhs: str | None) -> str | None:
+        if patient_nhs is None:
+            return None
+        found = await self._conn.scalar(
+            sa.select(subscription_patient.c.practice).where(
+                subscription_patient.c.patient_nhs == patient_nhs
+            )
+        )
+        return None if found is None else str(found)

@@ -1,0 +1,256 @@
+"""Fixtures for partner subscriptions: the portal's API and worker on real PostgreSQL and
+Kafka, a webhook receiver on loopback, and a clock the test moves.
+
+The worker is the kernel's, assembled from the portal's declaration with an injectable
+clock, so a retry schedule of three days runs in seconds: the test moves the clock and
+the delivery loop (ticking every 0.1 s of real time) finds the next attempt due. Each
+test gets its own database and its own topic names.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import os
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from aiokafka import AIOKafkaProducer
+
+from carecoord_devstack.testing import create_fresh_database, drop_topic, new_nhs_number
+from carecoord_shared.events import new_event, to_record
+from carecoord_shared.security.dev_issuer import DevIssuer
+from carecoord_shared.worker import Worker, build_worker
+from portal.definition import SERVICE
+from portal.main import create_app
+from portal.settings import PortalSettings
+from services.portal.tests.subscriptions.receiver import Receiver
+
+BASE_URL = "http://portal.test"
+FHIR_JSON = "application/fhir+json"
+BACKPORT = "http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition"
+SECRET_URL = "https://fhir.carecoord.example/StructureDefinition/webhook-secret"
+TOPIC = "https://fhir.carecoord.example/SubscriptionTopic"
+NHS = "https://fhir.nhs.uk/Id/nhs-number"
+PRACTICE_A = "A81001"
+PRACTICE_B = "B82002"
+
+
+def new_secret() -> str:
+    return "whsec_" + base64.b64encode(os.urandom(32)).decode()
+
+
+class FakeClock:
+    """The worker's and the API's clock: starts now, moves only when told."""
+
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+def subscription(
+    endpoint: str,
+    secret: str | None,
+    topic: str = "ag-request-triaged",
+    filters: tuple[str, ...] = (),
+    payload: str = "id-only",
+    heartbeat_s: int | None = None,
+    timeout_s: int = 1,
+) -> dict[str, Any]:
+    channel: dict[str, Any] = {
+        "type": "rest-hook",
+        "endpoint": endpoint,
+        "payload": FHIR_JSON,
+        "_payload": {
+            "extension": [{"url": f"{BACKPORT}/backport-payload-content", "valueCode": payload}]
+        },
+        "extension": [{"url": f"{BACKPORT}/backport-timeout", "valueUnsignedInt": timeout_s}],
+    }
+    if heartbeat_s is not None:
+        channel["extension"].append(
+            {"url": f"{BACKPORT}/backport-heartbeat-period", "valueUnsignedInt": heartbeat_s}
+        )
+    if secret is not None:
+        channel["extension"].append({"url": SECRET_URL, "valueString": secret})
+    body: dict[str, Any] = {
+        "resourceType": "Subscription",
+        "status": "requested",
+        "reason": "Keep our records current",
+        "criteria": f"{TOPIC}/{topic}",
+        "contact": [{"system": "email", "value": "integration@partner.example"}],
+        "channel": channel,
+    }
+    if filters:
+        body["_criteria"] = {
+            "extension": [
+                {"url": f"{BACKPORT}/backport-filter-criteria", "valueString": f} for f in filters
+            ]
+        }
+    return body
+
+
+@dataclass(slots=True)
+class Portal:
+    client: httpx.AsyncClient
+    issuer: DevIssuer
+    settings: PortalSettings
+    clock: FakeClock
+    worker: Worker | None = None
+    _tokens: dict[tuple[Any, ...], str] = field(default_factory=dict)
+
+    def partner(
+        self,
+        name: str = "partner-a",
+        agreement: str | None = PRACTICE_A,
+        scopes: str = "system/Subscription.cruds system/Task.rs system/Basic.rs",
+        role: Any = "system",
+    ) -> dict[str, str]:
+        key = (name, agreement, scopes, role)
+        if key not in self._tokens:
+            if role == "system":
+                token = self.issuer.mint(role, user=name, scopes=scopes, agreement=agreement)
+            else:
+                token = self.issuer.mint(role, organisation=PRACTICE_A, user=name)
+            self._tokens[key] = token
+        return {"Authorization": f"Bearer {self._tokens[key]}", "Content-Type": FHIR_JSON}
+
+    async def subscribe(self, body: dict[str, Any], **who: Any) -> httpx.Response:
+        return await self.client.post("/fhir/Subscription", json=body, headers=self.partner(**who))
+
+    async def get(self, path: str, **who: Any) -> httpx.Response:
+        return await self.client.get(f"/fhir/{path}", headers=self.partner(**who))
+
+    async def post(self, path: str, body: dict[str, Any], **who: Any) -> httpx.Response:
+        return await self.client.post(f"/fhir/{path}", json=body, headers=self.partner(**who))
+
+    async def status(self, subscription_id: str, **who: Any) -> dict[str, Any]:
+        response = await self.get(f"Subscription/{subscription_id}", **who)
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
+    async def publish(self, topic: str, *events: Any) -> None:
+        producer = AIOKafkaProducer(
+            bootstrap_servers=self.settings.kafka_bootstrap_servers, enable_idempotence=True
+        )
+        await producer.start()
+        try:
+            for event in events:
+                record = to_record(event)
+                await producer.send_and_wait(
+                    topic, record.value, key=record.key, headers=list(record.headers)
+                )
+        finally:
+            await producer.stop()
+
+
+def event(kind: str, nhs: str, **data: Any) -> Any:
+    return new_event(
+        f"carecoord.{kind}.v1",
+        source="urn:carecoord:test",
+        subject=str(data.get("serviceRequest", f"Patient/{nhs}")),
+        data={"nhsNumber": nhs, **data},
+        nhs_number=nhs,
+    )
+
+
+def registered(nhs: str, practice: str) -> Any:
+    return event("patient.registered", nhs, patient=f"Patient/{nhs[:6]}", practice=practice)
+
+
+def triaged(nhs: str, request: str, outcome: str = "accepted") -> Any:
+    return event(
+        "referral.triaged",
+        nhs,
+        serviceRequest=f"ServiceRequest/{request}",
+        ubrn="000000000001",
+        outcome=outcome,
+        service="HealthcareService/svc-1",
+        requester="Organization/o1",
+        reason=None,
+        mdtDiscussionRequested=False,
+    )
+
+
+async def eventually(check: Callable[[], Awaitable[Any]], timeout_s: float = 30.0) -> Any:
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while True:
+        value = await check()
+        if value:
+            return value
+        assert asyncio.get_running_loop().time() < deadline, "the condition never held"
+        await asyncio.sleep(0.1)
+
+
+@pytest.fixture(scope="session")
+def issuer(tmp_path_factory: pytest.TempPathFactory) -> DevIssuer:
+    return DevIssuer(tmp_path_factory.mktemp("portal-subscriptions-issuer"))
+
+
+def portal_settings(
+    issuer: DevIssuer, database_url: str, kafka: str, **extra: Any
+) -> PortalSettings:
+    run = uuid.uuid4().hex[:8]
+    values: dict[str, Any] = {
+        "environment": "development",
+        "database_url": database_url,
+        "auth_jwks_url": issuer.jwks_url,
+        "kafka_bootstrap_servers": kafka,
+        "public_base_url": BASE_URL,
+        "log_level": "WARNING",
+        "topic": f"test.portal.{run}",
+        "referrals_topic": f"test.referrals.{run}",
+        "care_plans_topic": f"test.careplans.{run}",
+        "mdt_topic": f"test.mdt.{run}",
+        "portal_fhir_base": f"{BASE_URL}/fhir",
+        "delivery_interval_s": 0.1,
+        **extra,
+    }
+    return PortalSettings(**values)
+
+
+@pytest.fixture
+async def receiver() -> AsyncIterator[Receiver]:
+    found = Receiver()
+    await found.start()
+    yield found
+    await found.stop()
+
+
+@pytest.fixture
+async def live(issuer: DevIssuer, kafka_bootstrap: str) -> AsyncIterator[Portal]:
+    """The portal's API and worker, on a fresh database and topics of their own."""
+    settings = portal_settings(issuer, await create_fresh_database("portal"), kafka_bootstrap)
+    clock = FakeClock()
+    app = create_app(settings)
+    worker = build_worker(SERVICE, settings, clock=clock)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE_URL) as client,
+    ):
+        task = asyncio.create_task(worker.run())
+        try:
+            await asyncio.wait_for(worker.started.wait(), 60)
+            yield Portal(client, issuer, settings, clock, worker)
+        finally:
+            worker.stopping.set()
+            await task
+            for topic in (
+                settings.topic,
+                settings.referrals_topic,
+                settings.care_plans_topic,
+                settings.mdt_topic,
+            ):
+                await drop_topic(kafka_bootstrap, topic)
+
+
+__all__ = ["new_nhs_number"]

@@ -1,0 +1,149 @@
+"""A partner's webhook endpoint on loopback: a real HTTP server the portal delivers to.
+
+Plain asyncio (HTTP/1.1 with keep-alive, Content-Length bodies): each request is kept
+(headers and body) and answered as the test's `script` says, which can fail, ask to
+retry after a while, hang past the portal's timeout, or answer 410 Gone.
+Signatures are checked the way Standard Webhooks defines them (HMAC-SHA256 over
+`id.timestamp.body`, base64, `v1,` prefix), by hand: the `standardwebhooks` library is
+not in the lock yet.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import hmac
+import json
+import random
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Received:
+    headers: dict[str, str]
+    body: bytes
+    answered: int
+
+    @property
+    def json(self) -> dict[str, Any]:
+        value: dict[str, Any] = json.loads(self.body)
+        return value
+
+    @property
+    def kind(self) -> str:
+        status = self.json["entry"][0]["resource"]["parameter"]
+        return str(next(p["valueCode"] for p in status if p["name"] == "type"))
+
+    @property
+    def numbers(self) -> list[int]:
+        status = self.json["entry"][0]["resource"]["parameter"]
+        return [
+            int(part["valueString"])
+            for p in status
+            if p["name"] == "notification-event"
+            for part in p["part"]
+            if part["name"] == "event-number"
+        ]
+
+    @property
+    def focuses(self) -> list[str]:
+        status = self.json["entry"][0]["resource"]["parameter"]
+        return [
+            part["valueReference"]["reference"]
+            for p in status
+            if p["name"] == "notification-event"
+            for part in p["part"]
+            if part["name"] == "focus"
+        ]
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    status: int = 200
+    headers: tuple[tuple[str, str], ...] = ()
+    delay_s: float = 0.0
+
+
+Script = Callable[[dict[str, str], bytes], Answer]
+
+
+def verify(secret: str, headers: dict[str, str], body: bytes) -> bool:
+    """Standard Webhooks v1 verification (any of the space-separated signatures)."""
+    key = base64.b64decode(secret.removeprefix("whsec_"))
+    signed = f"{headers['webhook-id']}.{headers['webhook-timestamp']}.".encode() + body
+    expected = base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
+    given = [
+        s.split(",", 1)[1] for s in headers["webhook-signature"].split() if s.startswith("v1,")
+    ]
+    return any(hmac.compare_digest(expected, g) for g in given)
+
+
+def free_port() -> int:
+    """A free loopback port below the ephemeral range."""
+    for _ in range(200):
+        port = random.randint(20_000, 31_999)
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free loopback port below 32768")
+
+
+@dataclass(slots=True)
+class Receiver:
+    script: Script = field(default=lambda _h, _b: Answer())
+    received: list[Received] = field(default_factory=list)
+    port: int = 0
+    _server: asyncio.Server | None = None
+    _writers: list[asyncio.StreamWriter] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/hook"
+
+    async def start(self) -> None:
+        self.port = free_port()
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", self.port)
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            for writer in self._writers:
+                writer.close()
+            await self._server.wait_closed()
+
+    def of_kind(self, kind: str, status: int | None = 200) -> list[Received]:
+        return [r for r in self.received if r.kind == kind and status in (None, r.answered)]
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._writers.append(writer)
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                lines = head.decode("latin-1").split("\r\n")
+                headers = {
+                    k.strip().lower(): v.strip()
+                    for k, _, v in (line.partition(":") for line in lines[1:] if line)
+                }
+                body = await reader.readexactly(int(headers.get("content-length", "0")))
+                answer = self.script(headers, body)
+                if answer.delay_s:
+                    await asyncio.sleep(answer.delay_s)
+                self.received.append(Received(headers, body, answer.status))
+                extra = "".join(f"{k}: {v}\r\n" for k, v in answer.headers)
+                writer.write(
+                    f"HTTP/1.1 {answer.status} X\r\ncontent-length: 0\r\n{extra}\r\n".encode()
+                )
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError, asyncio.LimitOverrunError):
+            pass
+        except asyncio.CancelledError:  # the test is over: end quietly, not as an error
+            pass
+        finally:
+            writer.close()

@@ -1,0 +1,74 @@
+"""The pure rules: Standard Webhooks signatures, the retry schedule, Retry-After, topics."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from carecoord_shared.fhir.operation_definition import CANONICAL_ROOT
+from portal.domain.topics import CATALOGUE, TOPIC_ROOT, matches, topics_for_event
+from portal.domain.webhooks import (
+    RETRY_SCHEDULE,
+    next_delay,
+    retry_after,
+    secret_problem,
+    sign,
+    signature_header,
+)
+from services.portal.tests.subscriptions.receiver import verify
+
+# The example in the Standard Webhooks specification's reference libraries' tests.
+SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+MSG_ID = "msg_p5jXN8AQM9LWM0D4loKWxJek"
+TIMESTAMP = 1614265330
+BODY = b'{"test": 2432232314}'
+
+
+def test_signature_matches_the_standard_webhooks_example() -> None:
+    assert (
+        sign(SECRET, MSG_ID, TIMESTAMP, BODY) == "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
+    )
+
+
+def test_both_secrets_sign_during_a_rotation_and_either_verifies() -> None:
+    other = "whsec_" + "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo0NTY3ODk="
+    header = signature_header([other, SECRET], MSG_ID, TIMESTAMP, BODY)
+    assert len(header.split()) == 2
+    headers = {"webhook-id": MSG_ID, "webhook-timestamp": str(TIMESTAMP)}
+    assert verify(SECRET, {**headers, "webhook-signature": header}, BODY)
+    assert verify(other, {**headers, "webhook-signature": header}, BODY)
+    assert not verify(SECRET, {**headers, "webhook-signature": header}, BODY + b" ")
+
+
+def test_retry_schedule_runs_about_three_days_then_gives_up() -> None:
+    assert [d.total_seconds() for d in RETRY_SCHEDULE[:3]] == [0, 5, 300]
+    assert sum(RETRY_SCHEDULE, timedelta()) == timedelta(hours=75, minutes=35, seconds=5)
+    assert next_delay(1).wait == timedelta(seconds=5)
+    assert next_delay(9).wait == timedelta(hours=24)
+    assert next_delay(10).wait is None
+
+
+def test_retry_after_in_seconds_or_as_a_date_is_capped_at_a_day() -> None:
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    assert retry_after("120", now) == timedelta(minutes=2)
+    assert retry_after("Thu, 01 Jan 2026 00:01:00 GMT", now) == timedelta(minutes=1)
+    assert retry_after("999999", now) == timedelta(hours=24)
+    assert retry_after("soon", now) is None
+    assert retry_after(None, now) is None
+
+
+def test_secrets_must_be_whsec_base64_of_24_to_64_bytes() -> None:
+    assert secret_problem(SECRET) is None
+    assert secret_problem("whsec_c2hvcnQ=")
+    assert secret_problem("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
+    assert secret_problem("whsec_%%%")
+
+
+def test_every_topic_is_canonical_under_the_project_root_and_filters_are_anded() -> None:
+    assert TOPIC_ROOT.startswith(CANONICAL_ROOT)
+    assert len({t.canonical for t in CATALOGUE}) == len(CATALOGUE) >= 15
+    (triaged,) = topics_for_event("carecoord.referral.triaged.v1")
+    assert "outcome" in triaged.filters
+    data = {"nhsNumber": "9000000009", "outcome": "accepted"}
+    assert matches({"outcome": "accepted", "patient": "9000000009"}, data, None)
+    assert not matches({"outcome": "accepted", "practice": "A81001"}, data, None)
+    assert matches({"practice": "A81001"}, data, "A81001")

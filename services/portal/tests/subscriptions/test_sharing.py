@@ -1,0 +1,117 @@
+"""Who receives what: the partner's agreement and the patient's Consent decide, at the
+moment the event is recorded and again at send time."""
+
+from __future__ import annotations
+
+import asyncio
+
+from services.portal.tests.subscriptions.conftest import (
+    NHS,
+    PRACTICE_A,
+    PRACTICE_B,
+    Portal,
+    eventually,
+    new_nhs_number,
+    new_secret,
+    registered,
+    subscription,
+    triaged,
+)
+from services.portal.tests.subscriptions.receiver import Answer, Receiver
+from services.portal.tests.subscriptions.test_delivery import active, created
+
+CONSENT = "system/Consent.cruds"
+
+
+def consent_deny(nhs: str) -> dict[str, object]:
+    return {
+        "resourceType": "Consent",
+        "status": "active",
+        "scope": {
+            "coding": [
+                {
+                    "system": "http://terminology.hl7.org/CodeSystem/consentscope",
+                    "code": "patient-privacy",
+                }
+            ]
+        },
+        "category": [{"coding": [{"system": "http://loinc.org", "code": "59284-0"}]}],
+        "patient": {"identifier": {"system": NHS, "value": nhs}},
+        "policyRule": {
+            "coding": [
+                {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "OPTOUT"}
+            ]
+        },
+        "provision": {"type": "deny"},
+    }
+
+
+async def test_partner_receives_only_patients_its_agreement_covers_and_consent_allows(
+    live: Portal, receiver: Receiver
+) -> None:
+    other = Receiver()
+    await other.start()
+    try:
+        mine = await created(live, subscription(receiver.url, new_secret()))
+        theirs_body = subscription(other.url, new_secret())
+        response = await live.subscribe(theirs_body, name="partner-b", agreement=PRACTICE_B)
+        assert response.status_code == 201, response.text
+        await active(live, mine)
+        theirs = str(response.json()["id"])
+        await active(live, theirs, name="partner-b", agreement=PRACTICE_B)
+        hidden = await live.get(f"Subscription/{theirs}")  # another partner's: as if unknown
+        assert hidden.status_code == 404
+        listed = await live.get("Subscription")
+        assert theirs not in listed.text
+        at_a, at_b, withheld = new_nhs_number(), new_nhs_number(), new_nhs_number()
+        await live.publish(
+            live.settings.care_plans_topic,
+            registered(at_a, PRACTICE_A),
+            registered(at_b, PRACTICE_B),
+            registered(withheld, PRACTICE_A),
+        )
+        consent = await live.post(
+            "Consent", consent_deny(withheld), name="consent-feed", agreement="*", scopes=CONSENT
+        )
+        assert consent.status_code == 201, consent.text
+        await live.publish(
+            live.settings.referrals_topic,
+            triaged(at_a, "a1"),
+            triaged(at_b, "b1"),
+            triaged(withheld, "w1"),
+        )
+        await eventually(lambda: asyncio.sleep(0, receiver.of_kind("event-notification")))
+        await eventually(lambda: asyncio.sleep(0, other.of_kind("event-notification")))
+        await asyncio.sleep(1.0)  # anything else would have arrived by now
+
+        def focuses(r: Receiver) -> list[str]:
+            return [f.rsplit("/", 1)[1] for x in r.of_kind("event-notification") for f in x.focuses]
+
+        assert focuses(receiver) == ["a1"]
+        assert focuses(other) == ["b1"]
+    finally:
+        await other.stop()
+
+
+async def test_consent_withheld_after_recording_stops_the_queued_delivery(
+    live: Portal, receiver: Receiver
+) -> None:
+    down = [True]
+
+    receiver.script = lambda _h, body: Answer(
+        500 if down[0] and b'"event-notification"' in body else 200
+    )
+    subscription_id = await created(live, subscription(receiver.url, new_secret()))
+    await active(live, subscription_id)
+    nhs = new_nhs_number()
+    await live.publish(live.settings.care_plans_topic, registered(nhs, PRACTICE_A))
+    await live.publish(live.settings.referrals_topic, triaged(nhs, "queued"))
+    await eventually(lambda: asyncio.sleep(0, receiver.of_kind("event-notification", status=500)))
+    consent = await live.post(
+        "Consent", consent_deny(nhs), name="consent-feed", agreement="*", scopes=CONSENT
+    )
+    assert consent.status_code == 201, consent.text
+    down[0] = False
+    live.clock.advance(hours=1)
+    await asyncio.sleep(1.5)
+    assert receiver.of_kind("event-notification") == []
