@@ -1,9 +1,9 @@
 """The front door face's declarations: its resources, operations, consumers and jobs.
 
 Resources: none of its own (the duty clinician's callback is the portal's Task).
-Published: the CodeSystem of the front door's questions, from the rule set in force. Operation: `$route` (also
-without a token). Consumers: care_plans' events into the read model of each patient's
-care.
+Published: the CodeSystem of the front door's questions, from the rule set in force.
+Operation: `$route` (also without a token). Consumers: care_plans' events into the
+read model of each patient's care.
 """
 
 from __future__ import annotations
