@@ -33,6 +33,7 @@ from carecoord_shared.fhir.outcome import (
     too_slow,
 )
 from carecoord_shared.logging import correlation_id_var, get_logger
+from carecoord_shared.web.disconnect import run_until_disconnected
 from carecoord_shared.web.hardening import RateLimiter, client_key, security_headers
 
 REQUESTS = Counter("http_requests_total", "HTTP requests", ["method", "route", "status"])
@@ -156,7 +157,11 @@ class RequestContextMiddleware:
             refusal = self._refusal(scope, address)
             if refusal is not None:
                 raise refusal
-            await self.app(scope, receive, send_with_id)
+            if scope.get("path", "").startswith("/fhir"):
+                if not await run_until_disconnected(self.app, scope, receive, send_with_id):
+                    status = 499  # the client closed the connection: nobody to answer
+            else:
+                await self.app(scope, receive, send_with_id)
         except FhirError as error:  # refused before routing: still an OperationOutcome
             if not response_started:
                 body = orjson.dumps(operation_outcome(error.issues))
