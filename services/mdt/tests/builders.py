@@ -19,8 +19,9 @@ ODS = "https://fhir.nhs.uk/Id/ods-organization-code"
 SDS = "https://fhir.nhs.uk/Id/sds-user-id"
 PRACTICE_A = "A81001"
 PRACTICE_B = "B82002"
-CODES = "https://carecoord.example/fhir/CodeSystem/mdt"
-MEMBERSHIP = "https://carecoord.example/fhir/CodeSystem/mdt-membership"
+ROOT = "https://fhir.carecoord.example"
+CODES = f"{ROOT}/CodeSystem/mdt"
+MEMBERSHIP = f"{ROOT}/CodeSystem/mdt-membership"
 
 
 def an_event(kind: str, nhs: str, /, **data: Any) -> Event:
@@ -63,7 +64,7 @@ def team_body(
         "category": [{"coding": [{"system": CODES, "code": "mdt-locality"}]}],
         "extension": [
             {
-                "url": "https://carecoord.example/fhir/StructureDefinition/mdt-locality",
+                "url": f"{ROOT}/StructureDefinition/mdt-locality",
                 "valueString": "north",
             }
         ],

@@ -56,15 +56,29 @@ class Mdt:
     _tokens: dict[tuple[Any, ...], str] = field(default_factory=dict)
 
     def auth(
-        self, role: Role = "gp", organisation: str | None = PRACTICE_A, user: str | None = CHAIR
+        self,
+        role: Role = "gp",
+        organisation: str | None = PRACTICE_A,
+        user: str | None = CHAIR,
+        scopes: str | None = None,
     ) -> dict[str, str]:
-        key = (role, organisation, user)
+        key = (role, organisation, user, scopes)
         if key not in self._tokens:
-            self._tokens[key] = self.issuer.mint(role, organisation=organisation, user=user)
+            self._tokens[key] = self.issuer.mint(
+                role, organisation=organisation, user=user, scopes=scopes
+            )
         return {"Authorization": f"Bearer {self._tokens[key]}", "Content-Type": FHIR_JSON}
 
     async def post(self, path: str, body: dict[str, Any], **who: Any) -> httpx.Response:
         return await self.client.post(f"/fhir/{path}", json=body, headers=self.auth(**who))
+
+    async def invoke(self, path: str, **who: Any) -> httpx.Response:
+        """POST with no body at all: how an operation without input is invoked."""
+        headers = {k: v for k, v in self.auth(**who).items() if k != "Content-Type"}
+        return await self.client.post(f"/fhir/{path}", headers=headers)
+
+    async def assemble(self, meeting: str, **who: Any) -> httpx.Response:
+        return await self.invoke(f"Appointment/{meeting}/$assemble-case-list", **who)
 
     async def get(self, path: str, **who: Any) -> httpx.Response:
         return await self.client.get(f"/fhir/{path}", headers=self.auth(**who))
@@ -82,7 +96,9 @@ class Mdt:
         items += [(name, kind, value) for name, (kind, value) in extra.items()]
         response = await self.post(f"CareTeam/{mdt_id}/$schedule-meetings", parameters(*items))
         assert response.status_code == 201, response.text
-        return [e["resource"]["id"] for e in response.json()["entry"]]
+        assert "/fhir/Appointment/" in response.headers["Location"]
+        booked = [e["resource"] for e in response.json()["entry"]]
+        return [b["id"] for b in booked if b["resourceType"] == "Appointment"]
 
     async def register(self, nhs: str, practice: str = PRACTICE_A) -> None:
         async with self.engine.begin() as conn:
@@ -154,7 +170,7 @@ async def listed_case(mdt: Mdt) -> tuple[str, str, list[str]]:
     mdt_id = await mdt.team()
     meetings = await mdt.meetings(mdt_id, count=1)
     case_id = (await mdt.nominate(mdt_id, await mdt.patient())).json()["id"]
-    assembled = await mdt.post(f"Appointment/{meetings[0]}/$assemble-case-list", parameters())
+    assembled = await mdt.assemble(meetings[0])
     assert assembled.status_code == 200
     return mdt_id, case_id, meetings
 

@@ -100,6 +100,9 @@ class InMemoryMeetings(Meetings):
         ]
         return min(later, key=lambda m: (m.starts_at, m.id), default=None)
 
+    async def team_of_list(self, list_id: str) -> str | None:
+        return next((m.mdt_id for m in self.meetings.values() if m.list_id == list_id), None)
+
     async def set_list(self, meeting_id: str, list_id: str) -> None:
         self._change(meeting_id, list_id=list_id)
 

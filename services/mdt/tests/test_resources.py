@@ -6,27 +6,9 @@ import pytest
 
 from carecoord_shared.fhir.outcome import FhirError
 from carecoord_shared.fhir.registry import Write
-from services.mdt.tests.builders import (
-    CHAIR,
-    NHS,
-    NURSE,
-    OUTSIDER,
-    member,
-    parameters,
-    team_body,
-)
-from services.mdt.tests.conftest import (
-    Mdt,
-    entries,
-    outcome_codes,
-)
-from services.mdt.tests.units import (
-    a_case,
-    a_patient,
-    a_team,
-    fake_unit_of_work,
-    staff,
-)
+from services.mdt.tests.builders import CHAIR, NHS, NURSE, OUTSIDER, member, team_body
+from services.mdt.tests.conftest import Mdt, entries, outcome_codes
+from services.mdt.tests.units import a_case, a_patient, a_team, fake_unit_of_work, staff
 
 LINK_WORKER = "sds-link-worker-1"
 
@@ -79,10 +61,9 @@ async def test_managed_resources_refuse_plain_rest_writes(mdt: Mdt, ids: dict[st
     team = await mdt.team()
     (meeting,) = await mdt.meetings(team, count=1)
     await mdt.nominate(team, await mdt.patient())
-    list_id = (await mdt.post(f"Appointment/{meeting}/$assemble-case-list", parameters())).json()[
-        "id"
-    ]
-    assert (await mdt.get(f"List/{list_id}/_history")).status_code == 405
+    list_id = (await mdt.assemble(meeting)).json()["id"]
+    gone = await mdt.client.delete(f"/fhir/List/{list_id}", headers=mdt.auth())
+    assert gone.status_code == 405
     assert (await mdt.get("List/b@d")).status_code == 400
     assert (await mdt.get("List/unknown")).status_code == 404
     assert (await mdt.get("List?_count=abc")).status_code == 400

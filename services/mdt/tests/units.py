@@ -91,7 +91,7 @@ async def a_meeting(tx: InMemoryTransaction, mdt_id: str, days_ahead: int = 7) -
     start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=days_ahead)
     command = ScheduleMeetings(start, 1, 1, 90, 3.2)
     [meeting] = await schedule_meetings(tx, mdt_id, command)
-    return str(meeting["id"])
+    return meeting.id
 
 
 async def a_patient(tx: InMemoryTransaction, store: FakeStore, practice: str = "A81001") -> str:

@@ -21,6 +21,7 @@ from mdt.events import (
     referral_submitted,
     referral_triaged,
 )
+from mdt.fhir.definitions import DEFINITIONS
 from mdt.fhir.resources import resource_definitions
 from mdt.jobs import escalate_overdue
 from mdt.operations import (
@@ -72,4 +73,5 @@ SERVICE = ServiceDefinition(
     migrations=MIGRATIONS,
     event_schemas=EVENT_SCHEMAS,
     routers=[case_list_routes],
+    definitions=DEFINITIONS,
 )

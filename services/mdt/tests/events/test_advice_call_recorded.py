@@ -4,18 +4,9 @@ from __future__ import annotations
 
 from carecoord_devstack.testing import new_nhs_number
 from mdt.events import advice_call_recorded
-from services.mdt.tests.builders import (
-    an_event,
-)
-from services.mdt.tests.conftest import (
-    Mdt,
-    sources,
-)
-from services.mdt.tests.units import (
-    a_team,
-    fake_context,
-    fake_unit_of_work,
-)
+from services.mdt.tests.builders import an_event
+from services.mdt.tests.conftest import Mdt, sources
+from services.mdt.tests.units import a_team, fake_context, fake_unit_of_work
 
 
 async def test_an_avoided_conveyance_needing_follow_up_lists_with_the_localitys_mdt(

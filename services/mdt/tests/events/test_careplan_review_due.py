@@ -2,22 +2,10 @@
 
 from __future__ import annotations
 
-from mdt.events import (
-    careplan_review_due,
-)
-from services.mdt.tests.builders import (
-    an_event,
-)
-from services.mdt.tests.conftest import (
-    Mdt,
-    sources,
-)
-from services.mdt.tests.units import (
-    a_patient,
-    a_team,
-    fake_context,
-    fake_unit_of_work,
-)
+from mdt.events import careplan_review_due
+from services.mdt.tests.builders import an_event
+from services.mdt.tests.conftest import Mdt, sources
+from services.mdt.tests.units import a_patient, a_team, fake_context, fake_unit_of_work
 
 
 async def test_overdue_review_lists_and_the_same_event_twice_adds_nothing(mdt: Mdt) -> None:

@@ -2,19 +2,10 @@
 
 from __future__ import annotations
 
-from mdt.events import (
-    careplan_revised,
-)
-from services.mdt.tests.builders import (
-    an_event,
-)
-from services.mdt.tests.conftest import (
-    Mdt,
-)
-from services.mdt.tests.units import (
-    fake_context,
-    fake_unit_of_work,
-)
+from mdt.events import careplan_revised
+from services.mdt.tests.builders import an_event
+from services.mdt.tests.conftest import Mdt
+from services.mdt.tests.units import fake_context, fake_unit_of_work
 
 
 async def test_revised_plan_keeps_the_review_date(mdt: Mdt) -> None:

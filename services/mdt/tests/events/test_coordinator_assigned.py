@@ -2,21 +2,10 @@
 
 from __future__ import annotations
 
-from mdt.events import (
-    coordinator_assigned,
-    coordinator_ended,
-)
-from services.mdt.tests.builders import (
-    an_event,
-)
-from services.mdt.tests.conftest import (
-    Mdt,
-    entries,
-)
-from services.mdt.tests.units import (
-    fake_context,
-    fake_unit_of_work,
-)
+from mdt.events import coordinator_assigned, coordinator_ended
+from services.mdt.tests.builders import an_event
+from services.mdt.tests.conftest import Mdt, entries
+from services.mdt.tests.units import fake_context, fake_unit_of_work
 
 
 async def test_named_coordinator_sees_the_patients_mdt_case_while_assigned(mdt: Mdt) -> None:

@@ -4,16 +4,9 @@ from __future__ import annotations
 
 from carecoord_devstack.testing import new_nhs_number
 from mdt.events import coordinator_assigned, coordinator_ended
-from services.mdt.tests.builders import (
-    an_event,
-)
-from services.mdt.tests.conftest import (
-    Mdt,
-)
-from services.mdt.tests.units import (
-    fake_context,
-    fake_unit_of_work,
-)
+from services.mdt.tests.builders import an_event
+from services.mdt.tests.conftest import Mdt
+from services.mdt.tests.units import fake_context, fake_unit_of_work
 
 COORDINATOR = {"sdsUserId": "sds-coordinator-7", "reference": "Practitioner/7"}
 

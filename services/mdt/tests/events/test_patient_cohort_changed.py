@@ -2,24 +2,10 @@
 
 from __future__ import annotations
 
-from mdt.events import (
-    careplan_review_due,
-    patient_cohort_changed,
-)
-from services.mdt.tests.builders import (
-    an_event,
-)
-from services.mdt.tests.conftest import (
-    Mdt,
-    sources,
-)
-from services.mdt.tests.units import (
-    a_case,
-    a_patient,
-    a_team,
-    fake_context,
-    fake_unit_of_work,
-)
+from mdt.events import careplan_review_due, patient_cohort_changed
+from services.mdt.tests.builders import an_event
+from services.mdt.tests.conftest import Mdt, sources
+from services.mdt.tests.units import a_case, a_patient, a_team, fake_context, fake_unit_of_work
 
 
 async def test_second_rule_adds_to_the_open_case(mdt: Mdt) -> None:

@@ -7,18 +7,9 @@ import pytest
 from carecoord_devstack.testing import new_nhs_number
 from carecoord_shared.events import RejectEvent
 from mdt.events import patient_registered
-from services.mdt.tests.builders import (
-    PRACTICE_A,
-    PRACTICE_B,
-    an_event,
-)
-from services.mdt.tests.conftest import (
-    Mdt,
-)
-from services.mdt.tests.units import (
-    fake_context,
-    fake_unit_of_work,
-)
+from services.mdt.tests.builders import PRACTICE_A, PRACTICE_B, an_event
+from services.mdt.tests.conftest import Mdt
+from services.mdt.tests.units import fake_context, fake_unit_of_work
 
 
 async def test_registration_grants_the_practice_and_a_move_ends_the_old_grant(mdt: Mdt) -> None:

@@ -4,19 +4,9 @@ from __future__ import annotations
 
 from carecoord_shared.events import Event
 from mdt.events import referral_submitted
-from services.mdt.tests.builders import (
-    an_event,
-)
-from services.mdt.tests.conftest import (
-    Mdt,
-    sources,
-)
-from services.mdt.tests.units import (
-    a_patient,
-    a_team,
-    fake_context,
-    fake_unit_of_work,
-)
+from services.mdt.tests.builders import an_event
+from services.mdt.tests.conftest import Mdt, sources
+from services.mdt.tests.units import a_patient, a_team, fake_context, fake_unit_of_work
 
 
 def advice_request(nhs: str, number: int) -> Event:

@@ -5,24 +5,11 @@ from __future__ import annotations
 import pytest
 
 from carecoord_shared.events import RejectEvent
-from mdt.events import (
-    referral_triaged,
-)
+from mdt.events import referral_triaged
 from mdt.service.context import MdtContext
-from services.mdt.tests.builders import (
-    an_event,
-)
-from services.mdt.tests.conftest import (
-    Mdt,
-    sources,
-)
-from services.mdt.tests.units import (
-    a_meeting,
-    a_patient,
-    a_team,
-    fake_context,
-    fake_unit_of_work,
-)
+from services.mdt.tests.builders import an_event
+from services.mdt.tests.conftest import Mdt, sources
+from services.mdt.tests.units import a_meeting, a_patient, a_team, fake_context, fake_unit_of_work
 
 
 async def test_disabled_rule_lists_no_one(mdt: Mdt) -> None:

@@ -3,12 +3,7 @@
 from __future__ import annotations
 
 from mdt.fhir.team import team_from_fhir, team_issues
-from services.mdt.tests.builders import (
-    CHAIR,
-    NURSE,
-    member,
-    team_body,
-)
+from services.mdt.tests.builders import CHAIR, NURSE, member, team_body
 
 
 def test_a_well_formed_team_maps_to_members_practices_and_locality() -> None:

@@ -6,16 +6,8 @@ from typing import Any
 
 import pytest
 
-from services.mdt.tests.builders import (
-    OUTSIDER,
-    parameters,
-    patient_param,
-)
-from services.mdt.tests.conftest import (
-    Mdt,
-    business_status,
-    outcome_codes,
-)
+from services.mdt.tests.builders import OUTSIDER, parameters, patient_param
+from services.mdt.tests.conftest import Mdt, business_status, outcome_codes
 
 OPERATIONS = [
     "CareTeam/{team}/$schedule-meetings",
@@ -81,7 +73,7 @@ async def test_parameters_an_operation_does_not_declare_are_400(
 
 
 async def test_business_rules_are_422(mdt: Mdt, ids: dict[str, str]) -> None:
-    not_listed = await mdt.post(f"Task/{ids['case']}/$acknowledge", parameters())
+    not_listed = await mdt.invoke(f"Task/{ids['case']}/$acknowledge")
     assert not_listed.status_code == 422
     team = await mdt.team()
     waiting = (await mdt.nominate(team, await mdt.patient())).json()["id"]

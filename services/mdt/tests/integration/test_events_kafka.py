@@ -24,18 +24,8 @@ from carecoord_shared.events import to_record
 from carecoord_shared.security.dev_issuer import DevIssuer
 from mdt.main import create_app
 from mdt.worker import build_worker
-from services.mdt.tests.builders import (
-    BASE_URL,
-    ODS,
-    PRACTICE_A,
-    an_event,
-    parameters,
-)
-from services.mdt.tests.conftest import (
-    Mdt,
-    mdt_settings,
-    new_nhs_number,
-)
+from services.mdt.tests.builders import BASE_URL, ODS, PRACTICE_A, an_event, parameters
+from services.mdt.tests.conftest import Mdt, mdt_settings, new_nhs_number
 
 
 @pytest.fixture
@@ -234,12 +224,12 @@ async def held_meeting(live: Mdt, mdt_id: str, meeting: str, patients: list[str]
     """The patients nominated, listed, prepared and the meeting held; their case ids."""
     cases = [(await live.nominate(mdt_id, nhs)).json()["id"] for nhs in patients]
     await live.execute("update mdt_patient set review_due_on = current_date + 90")
-    case_list = await live.post(f"Appointment/{meeting}/$assemble-case-list", parameters())
+    case_list = await live.assemble(meeting)
     assert len(case_list.json()["entry"]) == 3
     for case_id in cases:
         prepared = await live.post(f"Task/{case_id}/$prepare", parameters())
         assert prepared.status_code == 200, prepared.text
-    ready = await live.post(f"Appointment/{meeting}/$assemble-case-list", parameters())
+    ready = await live.assemble(meeting)
     assert {e["flag"]["coding"][0]["code"] for e in ready.json()["entry"]} == {"ready"}
     attendance = parameters(
         ("attendee", "valueString", "sds-chair-1"), ("attendee", "valueString", "sds-nurse-1")
@@ -281,7 +271,7 @@ async def test_whole_meeting_through_the_api(live: Mdt, kafka_bootstrap: str) ->
     assert {d["case"] for d in data} == {f"Task/{cases[0]}"}
     assert {d["description"] for d in data} == {"Review medication", "Home visit"}
     assert {r.key for r in records} == {patients[0].encode()}
-    next_list = await live.post(f"Appointment/{second}/$assemble-case-list", parameters())
+    next_list = await live.assemble(second)
     moved = {e["item"]["reference"] for e in next_list.json()["entry"]}
     assert moved == {f"Task/{cases[1]}", f"Task/{cases[2]}"}
 

@@ -8,15 +8,9 @@ import orjson
 from sqlalchemy import text
 
 from carecoord_shared.events import SchemaCatalogue
-from mdt.events import (
-    EVENT_SCHEMAS,
-)
-from services.mdt.tests.builders import (
-    parameters,
-)
-from services.mdt.tests.conftest import (
-    Mdt,
-)
+from mdt.events import EVENT_SCHEMAS
+from services.mdt.tests.builders import parameters
+from services.mdt.tests.conftest import Mdt
 
 
 async def test_published_events_match_their_schemas(mdt: Mdt) -> None:
@@ -24,7 +18,7 @@ async def test_published_events_match_their_schemas(mdt: Mdt) -> None:
     mdt_id = await mdt.team()
     (meeting,) = await mdt.meetings(mdt_id, count=1)
     case_id = (await mdt.nominate(mdt_id, await mdt.patient())).json()["id"]
-    await mdt.post(f"Appointment/{meeting}/$assemble-case-list", parameters())
+    await mdt.assemble(meeting)
     body = parameters(("status", "valueCode", "discussed"))
     body["parameter"].append({"name": "action", "part": [
         {"name": "description", "valueString": "Call"},

@@ -8,22 +8,9 @@ from carecoord_shared.service import JobCall
 from carecoord_shared.testing import InMemoryInteractions
 from mdt.jobs import escalate_overdue
 from mdt.service.context import MdtContext
-from services.mdt.tests.builders import (
-    PRACTICE_A,
-    action,
-    parameters,
-)
-from services.mdt.tests.conftest import (
-    Mdt,
-    business_status,
-    practice_action,
-)
-from services.mdt.tests.units import (
-    WORKER,
-    a_listed_case,
-    discussed,
-    fake_context,
-)
+from services.mdt.tests.builders import PRACTICE_A, action
+from services.mdt.tests.conftest import Mdt, business_status, practice_action
+from services.mdt.tests.units import WORKER, a_listed_case, discussed, fake_context
 
 
 async def test_unacknowledged_overdue_action_escalates_once(mdt: Mdt) -> None:
@@ -43,7 +30,7 @@ async def test_unacknowledged_overdue_action_escalates_once(mdt: Mdt) -> None:
 
 async def test_acknowledged_action_is_not_escalated(mdt: Mdt) -> None:
     action_id = await practice_action(mdt)
-    await mdt.post(f"Task/{action_id}/$acknowledge", parameters())
+    await mdt.invoke(f"Task/{action_id}/$acknowledge")
     await mdt.execute("update mdt_action set due_on = current_date - 1 where id = :a", a=action_id)
     await mdt.escalate()
     assert await mdt.scalar("select overdue_at from mdt_action where id = :a", a=action_id) is None

@@ -10,34 +10,19 @@ import pytest
 from carecoord_shared.fhir.outcome import FhirError
 from carecoord_shared.testing import InMemoryTransaction
 from mdt.operations import acknowledge
-from services.mdt.tests.builders import (
-    CHAIR,
-    PRACTICE_A,
-    PRACTICE_B,
-    action,
-    parameters,
-)
-from services.mdt.tests.conftest import (
-    Mdt,
-    business_status,
-    practice_action,
-)
-from services.mdt.tests.units import (
-    a_listed_case,
-    discussed,
-    invoke,
-    staff,
-)
+from services.mdt.tests.builders import CHAIR, PRACTICE_A, PRACTICE_B, action
+from services.mdt.tests.conftest import Mdt, business_status, practice_action
+from services.mdt.tests.units import a_listed_case, discussed, invoke, staff
 
 
 async def test_practice_acknowledges_its_action_and_no_one_else_can(mdt: Mdt) -> None:
     action_id = await practice_action(mdt)
-    other = await mdt.post(f"Task/{action_id}/$acknowledge", parameters(), organisation=PRACTICE_B)
+    other = await mdt.invoke(f"Task/{action_id}/$acknowledge", organisation=PRACTICE_B)
     assert other.status_code == 403, other.text
-    acknowledged = await mdt.post(f"Task/{action_id}/$acknowledge", parameters())
+    acknowledged = await mdt.invoke(f"Task/{action_id}/$acknowledge")
     assert acknowledged.status_code == 200, acknowledged.text
     assert business_status(acknowledged.json()) == "acknowledged"
-    twice = await mdt.post(f"Task/{action_id}/$acknowledge", parameters())
+    twice = await mdt.invoke(f"Task/{action_id}/$acknowledge")
     assert twice.status_code == 409
 
 

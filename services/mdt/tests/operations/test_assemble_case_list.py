@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from services.mdt.tests.builders import (
-    parameters,
-)
-from services.mdt.tests.conftest import (
-    Mdt,
-    entries,
-)
+import pytest
+
+from carecoord_shared.fhir.outcome import FhirError
+from mdt.operations import assemble_case_list
+from services.mdt.tests.builders import NURSE, OUTSIDER
+from services.mdt.tests.conftest import Mdt, entries
+from services.mdt.tests.units import a_listed_case, invoke, staff
 
 
 async def test_full_meeting_overflows_to_the_next_and_tells_the_nominator(mdt: Mdt) -> None:
@@ -24,7 +24,7 @@ async def test_full_meeting_overflows_to_the_next_and_tells_the_nominator(mdt: M
         assert response.status_code == 201
         cases.append(response.json()["id"])
 
-    assembled = await mdt.post(f"Appointment/{first}/$assemble-case-list", parameters())
+    assembled = await mdt.assemble(first)
     assert assembled.status_code == 200, assembled.text
     listed = [e["item"]["reference"].removeprefix("Task/") for e in assembled.json()["entry"]]
     assert listed == [cases[1], cases[3], cases[0]]  # urgent, soon, then longest waiting
@@ -35,3 +35,22 @@ async def test_full_meeting_overflows_to_the_next_and_tells_the_nominator(mdt: M
     notices = await mdt.get("Task?code=mdt-overflow-notice&_count=50")
     told = {e["resource"]["focus"]["reference"] for e in entries(notices)}
     assert told == {f"Task/{c}" for c in overflowed}
+
+
+async def test_unit_assembly_lists_the_waiting_case_for_members_only() -> None:
+    listed = await a_listed_case()
+    tx = listed.tx
+    tx.principal = staff(OUTSIDER)
+    with pytest.raises(FhirError) as outsider:
+        await invoke(assemble_case_list.OPERATION, tx, listed.meeting)
+    assert outsider.value.status == 403
+    tx.principal = staff(NURSE)
+    first = await invoke(assemble_case_list.OPERATION, tx, listed.meeting)
+    assert isinstance(first.body, dict)
+    assert first.status == 200
+    flags = [(e["item"]["reference"], e["flag"]["coding"][0]["code"]) for e in first.body["entry"]]
+    assert flags == [(f"Task/{listed.case}", "not-ready")]  # no care plan review known
+    assert listed.store.meetings.meetings[listed.meeting].list_id == first.body["id"]
+    again = await invoke(assemble_case_list.OPERATION, tx, listed.meeting)
+    assert isinstance(again.body, dict)
+    assert again.body["id"] == first.body["id"]

@@ -8,31 +8,18 @@ import pytest
 
 from carecoord_shared.fhir.outcome import FhirError
 from mdt.operations import complete
-from services.mdt.tests.builders import (
-    PRACTICE_A,
-    action,
-    parameters,
-)
-from services.mdt.tests.conftest import (
-    Mdt,
-    business_status,
-    practice_action,
-)
-from services.mdt.tests.units import (
-    a_listed_case,
-    discussed,
-    invoke,
-    staff,
-)
+from services.mdt.tests.builders import PRACTICE_A, action
+from services.mdt.tests.conftest import Mdt, business_status, practice_action
+from services.mdt.tests.units import a_listed_case, discussed, invoke, staff
 
 
 async def test_an_action_is_completed_once(mdt: Mdt) -> None:
     action_id = await practice_action(mdt)
-    done = await mdt.post(f"Task/{action_id}/$complete", parameters())
+    done = await mdt.invoke(f"Task/{action_id}/$complete")
     assert done.status_code == 200, done.text
     assert done.json()["status"] == "completed"
     assert business_status(done.json()) == "completed"
-    again = await mdt.post(f"Task/{action_id}/$complete", parameters())
+    again = await mdt.invoke(f"Task/{action_id}/$complete")
     assert again.status_code == 409
     await mdt.execute("update mdt_action set due_on = current_date - 1 where id = :a", a=action_id)
     assert await mdt.escalate() == 0
@@ -41,7 +28,7 @@ async def test_an_action_is_completed_once(mdt: Mdt) -> None:
 async def test_a_case_is_not_an_action(mdt: Mdt) -> None:
     team = await mdt.team()
     case_id = (await mdt.nominate(team, await mdt.patient())).json()["id"]
-    response = await mdt.post(f"Task/{case_id}/$complete", parameters())
+    response = await mdt.invoke(f"Task/{case_id}/$complete")
     assert response.status_code == 422
 
 

@@ -8,20 +8,9 @@ import pytest
 
 from carecoord_shared.fhir.outcome import FhirError
 from mdt.operations import prepare
-from services.mdt.tests.builders import (
-    NURSE,
-    OUTSIDER,
-    parameters,
-)
-from services.mdt.tests.conftest import (
-    Mdt,
-    business_status,
-)
-from services.mdt.tests.units import (
-    a_listed_case,
-    invoke,
-    staff,
-)
+from services.mdt.tests.builders import NURSE, OUTSIDER, parameters
+from services.mdt.tests.conftest import Mdt, business_status
+from services.mdt.tests.units import a_listed_case, invoke, staff
 
 
 async def test_cases_not_ready_are_flagged_until_prepared(mdt: Mdt) -> None:
@@ -29,7 +18,7 @@ async def test_cases_not_ready_are_flagged_until_prepared(mdt: Mdt) -> None:
     (meeting,) = await mdt.meetings(mdt_id, count=1)
     nhs = await mdt.patient()
     case_id = (await mdt.nominate(mdt_id, nhs)).json()["id"]
-    assembled = await mdt.post(f"Appointment/{meeting}/$assemble-case-list", parameters())
+    assembled = await mdt.assemble(meeting)
     flags = [e["flag"]["coding"][0]["code"] for e in assembled.json()["entry"]]
     assert flags == ["not-ready"]
     await mdt.execute(
@@ -44,7 +33,7 @@ async def test_cases_not_ready_are_flagged_until_prepared(mdt: Mdt) -> None:
     assert business_status(task) == "prepared"
     attached = [i["valueReference"]["reference"] for i in task["input"] if "valueReference" in i]
     assert "ServiceRequest/sr-1" in attached
-    again = await mdt.post(f"Appointment/{meeting}/$assemble-case-list", parameters())
+    again = await mdt.assemble(meeting)
     assert [e["flag"]["coding"][0]["code"] for e in again.json()["entry"]] == ["ready"]
     assert again.json()["id"] == assembled.json()["id"]
 

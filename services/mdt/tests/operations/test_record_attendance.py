@@ -6,29 +6,15 @@ import pytest
 
 from carecoord_shared.fhir.outcome import FhirError
 from mdt.operations import record_attendance
-from services.mdt.tests.builders import (
-    CHAIR,
-    NURSE,
-    OUTSIDER,
-    parameters,
-)
-from services.mdt.tests.conftest import (
-    Mdt,
-    outcome_codes,
-)
-from services.mdt.tests.units import (
-    a_meeting,
-    a_team,
-    fake_unit_of_work,
-    invoke,
-    staff,
-)
+from services.mdt.tests.builders import CHAIR, NURSE, OUTSIDER, parameters
+from services.mdt.tests.conftest import Mdt, outcome_codes
+from services.mdt.tests.units import a_meeting, a_team, fake_unit_of_work, invoke, staff
 
 
 async def test_holding_a_meeting_records_attendance_and_closes_its_list(mdt: Mdt) -> None:
     team = await mdt.team()
     (meeting,) = await mdt.meetings(team, count=1)
-    empty = await mdt.post(f"Appointment/{meeting}/$assemble-case-list", parameters())
+    empty = await mdt.assemble(meeting)
     assert empty.status_code == 200, empty.text
     assert empty.json()["resourceType"] == "List"
     assert "entry" not in empty.json()
@@ -37,9 +23,10 @@ async def test_holding_a_meeting_records_attendance_and_closes_its_list(mdt: Mdt
     held = await mdt.post(f"Appointment/{meeting}/$record-attendance", attendance)
     assert held.status_code == 201, held.text
     assert held.json()["resourceType"] == "Encounter"
+    assert held.headers["Location"].endswith(f"/fhir/Encounter/{held.json()['id']}/_history/1")
     assert len(held.json()["participant"]) == 2
     assert (await mdt.get(f"Appointment/{meeting}")).json()["status"] == "fulfilled"
-    again = await mdt.post(f"Appointment/{meeting}/$assemble-case-list", parameters())
+    again = await mdt.assemble(meeting)
     assert again.status_code == 422
     assert outcome_codes(again) == ["business-rule"]
     twice = await mdt.post(f"Appointment/{meeting}/$record-attendance", attendance)

@@ -10,25 +10,10 @@ import pytest
 from carecoord_shared.fhir.outcome import FhirError
 from carecoord_shared.testing import InMemoryTransaction
 from mdt.operations import record_outcome
-from services.mdt.tests.builders import (
-    NURSE,
-    PRACTICE_A,
-    action,
-    parameters,
-)
-from services.mdt.tests.conftest import (
-    Mdt,
-    business_status,
-    listed_case,
-    outcome_codes,
-)
-from services.mdt.tests.fakes import (
-    FakeStore,
-)
-from services.mdt.tests.units import (
-    a_listed_case,
-    invoke,
-)
+from services.mdt.tests.builders import NURSE, PRACTICE_A, action, parameters
+from services.mdt.tests.conftest import Mdt, business_status, listed_case, outcome_codes
+from services.mdt.tests.fakes import FakeStore
+from services.mdt.tests.units import a_listed_case, invoke
 
 
 async def test_discussed_case_gets_an_outcome_record_and_actions(mdt: Mdt) -> None:
@@ -78,7 +63,7 @@ async def test_deferred_case_rolls_over_to_the_next_meeting(mdt: Mdt) -> None:
     next_meeting = await mdt.scalar("select meeting_id from mdt_case where id = :c", c=case_id)
     assert next_meeting is not None
     assert next_meeting != meetings[0]
-    assembled = await mdt.post(f"Appointment/{next_meeting}/$assemble-case-list", parameters())
+    assembled = await mdt.assemble(next_meeting)
     assert [e["item"]["reference"] for e in assembled.json()["entry"]] == [f"Task/{case_id}"]
     assert await mdt.scalar("select open from mdt_case where id = :c", c=case_id) is True
 

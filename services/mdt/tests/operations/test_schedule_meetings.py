@@ -8,22 +8,9 @@ from typing import Any
 import pytest
 
 from mdt.operations import schedule_meetings
-from services.mdt.tests.builders import (
-    CHAIR,
-    parameters,
-    team_body,
-)
-from services.mdt.tests.conftest import (
-    Mdt,
-    outcome_codes,
-)
-from services.mdt.tests.units import (
-    a_team,
-    fake_context,
-    fake_unit_of_work,
-    invoke,
-    staff,
-)
+from services.mdt.tests.builders import CHAIR, NURSE, parameters, team_body
+from services.mdt.tests.conftest import Mdt, outcome_codes
+from services.mdt.tests.units import a_team, fake_context, fake_unit_of_work, invoke, staff
 
 
 async def test_meetings_are_booked_monthly_with_capacity(mdt: Mdt) -> None:
@@ -100,7 +87,18 @@ async def test_unit_meetings_are_booked_on_the_schedule_with_their_capacity() ->
     )
     assert result.status == 201
     assert isinstance(result.body, dict)
-    booked = [e["resource"] for e in result.body["entry"]]
+    entries = result.body["entry"]
+    booked = [e["resource"] for e in entries if e["resource"]["resourceType"] == "Appointment"]
+    base = "http://mdt.test/fhir"
+    assert result.headers["Location"] == f"{base}/Appointment/{booked[0]['id']}/_history/1"
+    full_urls = [e["fullUrl"] for e in entries]
+    assert full_urls == [
+        f"{base}/{e['resource']['resourceType']}/{e['resource']['id']}" for e in entries
+    ]
+    teams = {info["reference"] for b in booked for info in b["supportingInformation"]}
+    assert {f"{base}/{team}" for team in teams} == {full_urls[-1]}  # resolved in the Bundle
+    members = [p["actor"]["identifier"]["value"] for p in booked[0]["participant"]]
+    assert members == [CHAIR, NURSE]
     assert [b["start"][:10] for b in booked] == ["2030-01-31", "2030-02-28", "2030-03-31"]
     assert {b["comment"] for b in booked} == {"Room for 3 cases"}
     rows = sorted(store.meetings.meetings.values(), key=lambda m: m.starts_at)

@@ -36,3 +36,5 @@ async def test_a_meeting_keeps_its_list_and_its_status(store: Store) -> None:
     found = await store.meetings.get("m1", lock=True)
     assert found is not None
     assert (found.list_id, found.status) == ("list-1", "held")
+    assert await store.meetings.team_of_list("list-1") == "t1"
+    assert await store.meetings.team_of_list("list-2") is None

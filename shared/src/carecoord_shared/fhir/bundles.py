@@ -84,15 +84,27 @@ def _path(entry: JsonObject) -> tuple[str, str | None, str | None]:
     return kind, (check_id(kind, rest) if rest else None), (query or None)
 
 
-async def _apply(tx: FhirTransaction, entry: JsonObject) -> Outcome:
+async def _apply(tx: FhirTransaction, entry: JsonObject, base: str) -> Outcome:
     method = entry["request"]["method"]
     kind, resource_id, query = _path(entry)
     body = entry.get("resource")
     if method == "GET":
         if resource_id is None:
             found = await tx.search(kind, parse_qsl(query or "", keep_blank_values=True))
-            bundle = {"resourceType": "Bundle", "type": "searchset", "total": len(found.matches)}
-            bundle["entry"] = [{"resource": m.as_json()} for m in found.matches]
+            bundle: JsonObject = {
+                "resourceType": "Bundle",
+                "type": "searchset",
+                "total": len(found.matches),
+            }
+            if found.matches:
+                bundle["entry"] = [
+                    {
+                        "fullUrl": f"{base}/{m.reference}",
+                        "resource": m.as_json(),
+                        "search": {"mode": "match"},
+                    }
+                    for m in found.matches
+                ]
             return 200, None, bundle
         return 200, await tx.read(kind, resource_id), None
     if method == "DELETE":
@@ -152,7 +164,7 @@ async def process_bundle(
                 entry["resource"] = _resolve(entry["resource"], assigned)
         async with fhir.transaction(principal) as tx:
             for index in order:
-                results[index] = _response(await _apply(tx, entries[index]), base)
+                results[index] = _response(await _apply(tx, entries[index], base), base)
     else:
         for index in order:
             results[index] = await _one_of_a_batch(fhir, principal, entries[index], base)
@@ -169,6 +181,6 @@ async def _one_of_a_batch(
 ) -> JsonObject:
     try:
         async with fhir.transaction(principal) as tx:
-            return _response(await _apply(tx, entry), base)
+            return _response(await _apply(tx, entry, base), base)
     except FhirError as error:
         return _failed(error)

@@ -205,4 +205,6 @@ def history_bundle(base: str, versions: Sequence[tuple[StoredResource, str]]) ->
             encoded += b',"resource":' + stored.content
         entries.append(encoded + b"}")
     head = orjson.dumps({"resourceType": "Bundle", "type": "history", "total": len(entries)})[:-1]
+    if not entries:  # R4 allows no empty arrays
+        return head + b"}"
     return head + b',"entry":[' + b",".join(entries) + b"]}"

@@ -34,7 +34,7 @@ from carecoord_shared.security.fastapi import CurrentPrincipal
 from carecoord_shared.settings import ServiceSettings
 from carecoord_shared.store.indexing import date_range
 
-__all__ = ["router", "smart_configuration"]
+__all__ = ["history_window", "router", "smart_configuration"]
 
 router = APIRouter(tags=["FHIR"])
 _MAX_HISTORY = 100
@@ -47,7 +47,7 @@ async def bundle(request: Request, principal: CurrentPrincipal) -> Response:
     return json_response(answer)
 
 
-def _history_window(request: Request) -> tuple[int, datetime | None]:
+def history_window(request: Request) -> tuple[int, datetime | None]:
     count = min(whole_number(request.query_params.get("_count", "50"), "_count"), _MAX_HISTORY)
     since_text = request.query_params.get("_since")
     span = date_range(since_text) if since_text else None
@@ -58,7 +58,7 @@ def _history_window(request: Request) -> tuple[int, datetime | None]:
 
 @router.get("/fhir/_history", summary="Recent versions of every type this service serves")
 async def system_history(request: Request, principal: CurrentPrincipal) -> Response:
-    count, since = _history_window(request)
+    count, since = history_window(request)
     fhir = interactions(request)
     async with fhir.reads(principal) as tx:
         versions = await tx.recent([d.type for d in fhir.registry.all()], count, since)
@@ -70,7 +70,7 @@ async def type_history(
     request: Request, resource_type: str, principal: CurrentPrincipal
 ) -> Response:
     definition_for(interactions(request).registry, principal, resource_type, Interaction.HISTORY)
-    count, since = _history_window(request)
+    count, since = history_window(request)
     async with interactions(request).reads(principal) as tx:
         versions = await tx.recent([resource_type], count, since)
     return fhir_response(history_bundle(fhir_base(request), versions))

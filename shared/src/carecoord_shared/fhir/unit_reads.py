@@ -229,6 +229,14 @@ class FhirReads:
         why = purpose or await self._broken_glass_purpose(patients)
         await audit.record(self._conn, self.principal, action, entity, list(patients), purpose=why)
 
+    async def refuse_as_unknown(
+        self, action: AuditAction, resource_type: str, resource_id: str
+    ) -> NoReturn:
+        """Answer exactly as for an id that does not exist (404), leaving the refusal in
+        the audit trail: for what a caller may not know exists."""
+        self.refusals.append(Refusal(action, f"{resource_type}/{resource_id}", None))
+        raise not_found(resource_type, resource_id)
+
     async def refuse(self, action: AuditAction, entity: str, patient_nhs: str | None) -> NoReturn:
         """Refuse (403) for want of a relationship, leaving the refusal in the audit trail."""
         self.refusals.append(Refusal(action, entity, patient_nhs))

@@ -41,7 +41,9 @@ DEFAULT_SCOPES: Mapping[Role, str] = {
     "care-coordinator": "user/CareTeam.crus user/EpisodeOfCare.crus user/CarePlan.crus "
     "user/Goal.crus user/Task.crus user/Condition.crus user/Patient.crus user/Provenance.crs "
     "user/Communication.crs user/CommunicationRequest.crs user/MeasureReport.rs "
-    f"user/ServiceRequest.rs user/Consent.rs {_DIRECTORY_READ}",
+    f"user/ServiceRequest.rs user/Consent.rs {_DIRECTORY_READ} "
+    # MDT case lists they assemble, and the meeting records behind them.
+    "user/List.rs user/Appointment.rs user/Encounter.rs user/Composition.rs",
     # Members run their own meetings (book, record attendance, list, record outcomes);
     # the MDT service also checks membership of that MDT for every such operation.
     "mdt-member": "user/CareTeam.rus user/List.crus user/Task.crus user/Composition.crus "

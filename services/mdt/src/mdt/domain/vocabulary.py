@@ -1,19 +1,37 @@
 """The MDT's own vocabulary: its code systems, identifier systems and grant reasons.
 
-National identifier systems (NHS number, ODS code, SDS user id) are the kernel's; the
-ones below are this service's concepts, so they live here and nowhere else. The grant
-reasons are why this service lets a party see a patient; the kernel refuses any other.
+The codes of each of the service's code systems (their URLs, under the project's
+canonical root, are `mdt.fhir.systems`; each is published with every code it holds by
+`mdt.fhir.definitions`, so a vendor's validator knows them). The grant reasons are
+why this service lets a party see a patient; the kernel refuses any other.
 """
 
 from __future__ import annotations
 
-CODES = "https://carecoord.example/fhir/CodeSystem/mdt"
-CASE_STATUS = "https://carecoord.example/fhir/CodeSystem/mdt-case-status"
-MEMBERSHIP = "https://carecoord.example/fhir/CodeSystem/mdt-membership"
-LOCALITY = "https://carecoord.example/fhir/StructureDefinition/mdt-locality"
-TEAM_ID = "https://carecoord.example/fhir/Id/mdt"
-"""On a case List: the MDT it belongs to (the membership check reads it)."""
-MEETING_ID = "https://carecoord.example/fhir/Id/mdt-meeting"
+MDT_CODES = {
+    "mdt-locality": "Locality MDT",
+    "mdt-nursing-home": "Nursing-home MDT",
+    "mdt-meeting": "MDT meeting",
+    "mdt-case-list": "MDT case list",
+    "mdt-case": "A case for MDT discussion",
+    "mdt-action": "An action agreed at an MDT",
+    "mdt-overflow-notice": "Notice that a case moved to a later meeting",
+    "mdt-outcome-record": "MDT outcome record",
+    "ready": "Ready for discussion",
+    "not-ready": "Not ready for discussion",
+}
+CASE_STATUS_CODES = {
+    "listed": "Listed",
+    "prepared": "Prepared",
+    "discussed": "Discussed",
+    "deferred": "Deferred",
+    "not-discussed": "Not discussed",
+    "assigned": "Assigned",
+    "acknowledged": "Acknowledged",
+    "completed": "Completed",
+    "overdue": "Overdue",
+}
+MEMBERSHIP_CODES = {"core": "Core member", "extended": "Extended member", "chair": "Chair"}
 
 TEAM_KINDS = {"mdt-locality": "locality", "mdt-nursing-home": "nursing-home"}
 """CareTeam category code -> the kind of MDT."""

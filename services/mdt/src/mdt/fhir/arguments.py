@@ -84,16 +84,10 @@ def nhs_number(arguments: Arguments, name: str) -> NhsNumber:
     return NhsNumber(str(identifier["value"]))
 
 
-REQUIRED_ACTION_PARTS = ("description", "ownerKind", "dueOn")
-
-
 def owner_action(given: dict[str, Any]) -> Action:
-    """One `action` of `$record-outcome` (its parts, checked by their declarations): the
-    owner its kind needs, and a due date."""
+    """One `action` of `$record-outcome`, its parts already counted and typed by their
+    declarations (description, ownerKind and dueOn once each): the owner its kind needs."""
     where = _where("action")
-    missing = [name for name in REQUIRED_ACTION_PARTS if given.get(name) is None]
-    if missing:
-        raise bad_request(f"Each 'action' needs '{missing[0]}'", where, "required")
     kind = given["ownerKind"]
     reference = given.get("owner") or {}
     organisation = given.get("ownerOrganisation") or {}

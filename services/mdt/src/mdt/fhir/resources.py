@@ -7,105 +7,112 @@ Only the team is written through the generic REST interactions (checked by
 `team_issues`; its writes go through the service's handler, which keeps its members
 and their access in step); everything else changes through the MDT's operations,
 which keep the service's own tables in step, so those types are served read-only
-here (List only read and search, behind the membership check of `mdt.routes`).
+here. A List names no patient, so the kernel's patient filter cannot guard it: every
+path to one is the membership check of `mdt.routes.case_lists`, and List declares no
+reference parameter, so no `_include`/`_revinclude` of another type can reach one.
+Every type people read gets a generated narrative.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from carecoord_shared.fhir.registry import (
+    ALL_INTERACTIONS,
     READ_ONLY,
-    Interaction,
     ResourceDefinition,
     SearchParam,
+    SearchParamType,
     WriteHandler,
     nhs_number_at,
 )
 from mdt.fhir.team import team_issues
 
 _PEOPLE = ("Practitioner", "PractitionerRole", "Organization", "CareTeam")
+Spec = tuple[str, SearchParamType, str] | tuple[str, SearchParamType, str, tuple[str, ...]]
+"""A search parameter: name, type, the element of the type it reads, reference targets."""
+
+
+def _served(kind: str, documentation: str, *specs: Spec, **options: Any) -> ResourceDefinition:
+    """A type the MDT serves, read-only over REST unless `options` say otherwise, with a
+    generated narrative and `identifier` among its search parameters."""
+    specs = (("identifier", "token", "identifier"), *specs)
+    params = tuple(
+        SearchParam(spec[0], spec[1], f"{kind}.{spec[2]}", spec[3] if len(spec) > 3 else ())
+        for spec in specs
+    )
+    options = {"interactions": READ_ONLY, "narrative": True, **options}
+    return ResourceDefinition(kind, documentation=documentation, search_params=params, **options)
 
 
 def resource_definitions(*, team_writes: WriteHandler | None = None) -> list[ResourceDefinition]:
     """Every type the MDT serves; `team_writes` keeps its tables in step with a CareTeam."""
     return [
-        ResourceDefinition(
+        _served(
             "CareTeam",
-            documentation="A multi-disciplinary team: locality, practices served, members.",
+            "A multi-disciplinary team: locality, practices served, members.",
+            ("status", "token", "status"),
+            ("category", "token", "category"),
+            ("name", "string", "name"),
+            ("date", "date", "period"),
+            ("participant", "reference", "participant.member", _PEOPLE),
+            ("managing-organization", "reference", "managingOrganization", ("Organization",)),
+            interactions=ALL_INTERACTIONS,
             validators=(team_issues,),
             writes=team_writes,
-            search_params=(
-                SearchParam("identifier", "token", "CareTeam.identifier"),
-                SearchParam("status", "token", "CareTeam.status"),
-                SearchParam("category", "token", "CareTeam.category"),
-                SearchParam("name", "string", "CareTeam.name"),
-                SearchParam("participant", "reference", "CareTeam.participant.member", _PEOPLE),
-                SearchParam(
-                    "managing-organization",
-                    "reference",
-                    "CareTeam.managingOrganization",
-                    ("Organization",),
-                ),
-            ),
         ),
-        ResourceDefinition(
+        _served(
             "Appointment",
-            documentation="A scheduled MDT meeting.",
-            interactions=READ_ONLY,
-            search_params=(
-                SearchParam("status", "token", "Appointment.status"),
-                SearchParam("service-type", "token", "Appointment.serviceType"),
-                SearchParam("date", "date", "Appointment.start"),
-                SearchParam("actor", "reference", "Appointment.participant.actor", _PEOPLE),
-            ),
+            "A scheduled MDT meeting.",
+            ("status", "token", "status"),
+            ("service-type", "token", "serviceType"),
+            ("date", "date", "start"),
+            ("actor", "reference", "participant.actor", ("Practitioner",)),
+            ("supporting-info", "reference", "supportingInformation", ("CareTeam",)),
         ),
-        ResourceDefinition(
+        _served(
             "Encounter",
-            documentation="An MDT meeting as held, with attendance.",
-            interactions=READ_ONLY,
-            search_params=(
-                SearchParam("status", "token", "Encounter.status"),
-                SearchParam("date", "date", "Encounter.period"),
-                SearchParam("appointment", "reference", "Encounter.appointment", ("Appointment",)),
-            ),
+            "An MDT meeting as held, with attendance.",
+            ("class", "token", "class"),
+            ("status", "token", "status"),
+            ("date", "date", "period"),
+            ("appointment", "reference", "appointment", ("Appointment",)),
         ),
-        ResourceDefinition(
+        _served(  # no reference parameter: no _include/_revinclude reaches a case list
             "List",
-            documentation="The case list of one meeting (MDT members only).",
-            interactions=frozenset({Interaction.READ, Interaction.SEARCH}),
-            search_params=(
-                SearchParam("status", "token", "List.status"),
-                SearchParam("identifier", "token", "List.identifier"),
-                SearchParam("code", "token", "List.code"),
-                SearchParam("encounter", "reference", "List.encounter", ("Encounter",)),
-                SearchParam("date", "date", "List.date"),
-            ),
+            "The case list of one meeting (MDT members only).",
+            ("status", "token", "status"),
+            ("code", "token", "code"),
+            ("date", "date", "date"),
+            ("title", "string", "title"),
         ),
-        ResourceDefinition(
+        _served(
             "Task",
-            documentation="A case on a list (listed, prepared, discussed, deferred) or an action.",
-            interactions=READ_ONLY,
+            "A case on a list (listed, prepared, discussed, deferred) or an action.",
+            ("status", "token", "status"),
+            ("business-status", "token", "businessStatus"),
+            ("code", "token", "code"),
+            ("intent", "token", "intent"),
+            ("priority", "token", "priority"),
+            ("patient", "reference", "for", ("Patient",)),
+            ("subject", "reference", "for", ("Patient",)),
+            ("owner", "reference", "owner", _PEOPLE),
+            ("part-of", "reference", "partOf", ("Task",)),
+            ("focus", "reference", "focus", ("Task",)),
+            ("period", "date", "restriction.period"),
+            ("authored-on", "date", "authoredOn"),
             patient_nhs=nhs_number_at("Task.for"),
-            search_params=(
-                SearchParam("status", "token", "Task.status"),
-                SearchParam("business-status", "token", "Task.businessStatus"),
-                SearchParam("code", "token", "Task.code"),
-                SearchParam("patient", "reference", "Task.for", ("Patient",)),
-                SearchParam("owner", "reference", "Task.owner", _PEOPLE),
-                SearchParam("part-of", "reference", "Task.partOf", ("Task",)),
-                SearchParam("focus", "reference", "Task.focus", ("Task",)),
-                SearchParam("period", "date", "Task.restriction.period"),
-            ),
+            patient_required=True,
         ),
-        ResourceDefinition(
+        _served(
             "Composition",
-            documentation="The outcome record of one discussed case.",
-            interactions=READ_ONLY,
+            "The outcome record of one discussed case.",
+            ("status", "token", "status"),
+            ("type", "token", "type"),
+            ("patient", "reference", "subject", ("Patient",)),
+            ("subject", "reference", "subject", ("Patient",)),
+            ("date", "date", "date"),
             patient_nhs=nhs_number_at("Composition.subject"),
-            search_params=(
-                SearchParam("status", "token", "Composition.status"),
-                SearchParam("type", "token", "Composition.type"),
-                SearchParam("patient", "reference", "Composition.subject", ("Patient",)),
-                SearchParam("date", "date", "Composition.date"),
-            ),
+            patient_required=True,
         ),
     ]

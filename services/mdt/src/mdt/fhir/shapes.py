@@ -15,7 +15,7 @@ from datetime import datetime
 from carecoord_shared.fhir.identifiers import NHS_NUMBER_SYSTEM, SDS_USER_SYSTEM
 from carecoord_shared.fhir.outcome import JsonObject
 from mdt.domain.commands import Action
-from mdt.domain.vocabulary import CASE_STATUS, CODES, MEETING_ID, TEAM_ID
+from mdt.fhir.systems import CASE_STATUS, CODES, MEETING_ID, TEAM_ID
 
 
 def instant(when: datetime) -> str:
@@ -76,8 +76,15 @@ def case_list(
 
 
 def appointment(
-    mdt_id: str, start: datetime, end: datetime, minutes: int, places: int
+    mdt_id: str,
+    members: Sequence[str],
+    start: datetime,
+    end: datetime,
+    minutes: int,
+    places: int,
 ) -> JsonObject:
+    """A meeting of the MDT: its members the participants (by SDS user id), the team
+    itself named in `supportingInformation` (R4 allows no CareTeam as an actor)."""
     return {
         "resourceType": "Appointment",
         "status": "booked",
@@ -87,8 +94,16 @@ def appointment(
         "end": instant(end),
         "minutesDuration": minutes,
         "comment": f"Room for {places} cases",
-        "participant": [{"actor": {"reference": f"CareTeam/{mdt_id}"}, "status": "accepted"}],
+        "supportingInformation": [{"reference": f"CareTeam/{mdt_id}"}],
+        "participant": [
+            {"actor": _practitioner(user), "required": "required", "status": "accepted"}
+            for user in members
+        ],
     }
+
+
+def _practitioner(user: str) -> JsonObject:
+    return {"type": "Practitioner", "identifier": {"system": SDS_USER_SYSTEM, "value": user}}
 
 
 def encounter(meeting_id: str, start: datetime, attendees: Sequence[str]) -> JsonObject:

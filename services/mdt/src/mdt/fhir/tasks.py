@@ -14,8 +14,8 @@ from carecoord_shared.fhir.identifiers import ODS_SYSTEM, SDS_USER_SYSTEM
 from carecoord_shared.fhir.outcome import JsonObject
 from mdt.domain.commands import Action, ListingSource
 from mdt.domain.model import FHIR_PRIORITY, Checklist, Urgency
-from mdt.domain.vocabulary import CASE_STATUS
 from mdt.fhir.shapes import coded, instant, patient_ref
+from mdt.fhir.systems import CASE_STATUS
 
 ATTACHED = "attached"
 CHECKLIST_ITEMS = ("question-stated", "care-plan-current", "recent-activity-attached")

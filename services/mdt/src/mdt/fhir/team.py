@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from carecoord_shared.fhir.identifiers import ODS_SYSTEM, SDS_USER_SYSTEM
+from carecoord_shared.fhir.operation_definition import CANONICAL_ROOT
 from carecoord_shared.fhir.outcome import Issue, JsonObject
 from mdt.domain.teams import Member, Team
-from mdt.domain.vocabulary import CODES, LOCALITY, MEMBERSHIP, TEAM_KINDS
+from mdt.domain.vocabulary import TEAM_KINDS
+from mdt.fhir.systems import CODES, LEGACY_ROOT, LOCALITY, MEMBERSHIP
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,11 +27,16 @@ class TeamShape:
     members: tuple[Member, ...]
 
 
+def _ours(url: object, canonical: str) -> bool:
+    """`url` is `canonical`, or the same system under the root used before issue 14."""
+    return url in (canonical, canonical.replace(CANONICAL_ROOT, LEGACY_ROOT))
+
+
 def _codes(concepts: Any, system: str) -> list[str]:
     found = []
     for concept in concepts if isinstance(concepts, list) else [concepts]:
         for coding in (concept or {}).get("coding", []):
-            if coding.get("system") == system and coding.get("code"):
+            if _ours(coding.get("system"), system) and coding.get("code"):
                 found.append(str(coding["code"]))
     return found
 
@@ -43,7 +50,7 @@ def kind_of(body: JsonObject) -> str | None:
 
 def locality_of(body: JsonObject) -> str | None:
     for extension in body.get("extension", []):
-        if extension.get("url") == LOCALITY and extension.get("valueString"):
+        if _ours(extension.get("url"), LOCALITY) and extension.get("valueString"):
             return str(extension["valueString"])
     return None
 

@@ -1,25 +1,66 @@
-"""The MDT's FHIR operations, one module each: its declaration and a thin handler.
+"""The MDT's FHIR operations, one module each: its declaration and how it reads its input.
 
 Every MDT operation works on the resource it is invoked on, in one unit of work that
 has already passed the operation's own permission check (scope, then membership or
-relationship inside the service), and answers one resource. `answer` is that shape,
-so each handler is only its parsing and its call into `mdt.service`.
+relationship inside the service), and answers one resource. `declare` builds that
+shape once: a module gives its name, documentation, inputs, what it returns and a
+`Reader` that turns the checked arguments into the work to do; `answered` renders a
+stored resource, with `Location` when the operation created it (201).
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from carecoord_shared.fhir.operations import Operation, OperationCall, OperationResult
-from carecoord_shared.fhir.outcome import JsonObject
+from carecoord_shared.fhir.http import resource_headers
+from carecoord_shared.fhir.operations import Operation, OperationCall, OperationResult, Param
 from carecoord_shared.fhir.unit_of_work import FhirTransaction
+from carecoord_shared.store.repository import StoredResource
 
-Work = Callable[[FhirTransaction, str], Awaitable[JsonObject]]
+Work = Callable[[FhirTransaction, str], Awaitable[StoredResource]]
 """What an operation does in its unit of work, given the id it was invoked on."""
+Reader = Callable[[OperationCall], Work]
+"""The work an invocation asks for, read from its checked arguments."""
 
 
-async def answer(operation: Operation, call: OperationCall, work: Work) -> OperationResult:
-    """Run `work` on the invoked resource in one unit of work; answer what it returns."""
-    async with call.fhir.operation(call.principal) as tx:
-        resource = await work(tx, str(call.resource_id))
-    return operation.result(**{"return": resource})
+def answered(call: OperationCall, stored: StoredResource, *, created: bool) -> OperationResult:
+    """The stored resource as the answer: 201 with `Location` if created, else 200."""
+    if created:
+        return OperationResult(
+            stored.as_json(), 201, resource_headers(stored, call.base_url, created=True)
+        )
+    return OperationResult(stored.as_json(), 200)
+
+
+def declare(
+    name: str,
+    title: str,
+    documentation: str,
+    resource: str,
+    reader: Reader,
+    returns: tuple[str, str],
+    *,
+    inputs: tuple[Param, ...] = (),
+    scope_type: str | None = None,
+    status: int = 200,
+) -> Operation:
+    """An operation that runs `reader`'s work on the invoked resource and answers the
+    one resource it returns (`returns`: its type and what it is)."""
+
+    async def handler(call: OperationCall) -> OperationResult:
+        work = reader(call)
+        async with call.fhir.operation(call.principal) as tx:
+            stored = await work(tx, str(call.resource_id))
+        return answered(call, stored, created=status == 201)
+
+    return Operation(
+        name=name,
+        title=title,
+        documentation=documentation,
+        handler=handler,
+        resource=resource,
+        scope_type=scope_type,
+        status=status,
+        inputs=inputs,
+        outputs=(Param("return", returns[0], 1, 1, returns[1]),),
+    )

@@ -6,20 +6,14 @@ practice (the token's `org`) may; until it does, the action escalates once overd
 
 from __future__ import annotations
 
-from carecoord_shared.fhir.operations import Operation, OperationCall, OperationResult, Param
-from mdt.operations import answer
+from mdt.operations import declare
 from mdt.service import outcomes
 
-
-async def acknowledge(call: OperationCall) -> OperationResult:
-    return await answer(OPERATION, call, outcomes.acknowledge)
-
-
-OPERATION = Operation(
-    name="$acknowledge",
-    title="Acknowledge an action",
-    documentation="The owning practice acknowledges an action.",
-    handler=acknowledge,
-    resource="Task",
-    outputs=(Param("return", "Task", 1, 1, "The action, acknowledged."),),
+OPERATION = declare(
+    "$acknowledge",
+    "Acknowledge an action",
+    "The owning practice acknowledges an action.",
+    "Task",
+    lambda _call: outcomes.acknowledge,
+    ("Task", "The action, acknowledged."),
 )

@@ -1,8 +1,10 @@
 """`CareTeam/{id}/$nominate`: a clinician puts a patient on the MDT's list.
 
 Nominating changes case Tasks, so it needs `Task.u`, and a care relationship with
-the patient. A new case answers 201; a nomination of a patient with an open case is
-added to it (its reason as a note, urgency raised if higher) and answers 200.
+the patient. A new case answers 201 with its `Location`; a nomination of a patient
+with an open case is added to it (its reason as a note, urgency raised if higher)
+and answers 200. Nominations of one patient to one MDT queue up (`Cases.open_case`),
+so of several at once exactly one creates the case and the others add to it.
 """
 
 from __future__ import annotations
@@ -12,29 +14,33 @@ from mdt.domain.commands import ListingSource, ListPatient
 from mdt.domain.model import URGENCIES
 from mdt.fhir.arguments import decimal, nhs_number, text
 from mdt.fhir.shapes import instant
+from mdt.operations import answered
 from mdt.service import listing
 from mdt.service.context import MdtContext
 
 PURPOSES = ("for-discussion", "for-information")
 
 
-async def nominate(call: OperationCall) -> OperationResult:
-    context: MdtContext = call.context
-    given, now = call.arguments, context.now()
+def _command(call: OperationCall, context: MdtContext) -> ListPatient:
+    given = call.arguments
     reason = text(given, "reason") or ""
-    source = ListingSource("nomination", reason, nominator=call.principal.subject, at=instant(now))
-    command = ListPatient(
+    at = instant(context.now())
+    return ListPatient(
         patient=nhs_number(given, "patient"),
-        source=source,
+        source=ListingSource("nomination", reason, nominator=call.principal.subject, at=at),
         urgency=given.get("urgency") or "routine",
         question=text(given, "question"),
         for_discussion=(given.get("purpose") or "for-discussion") == "for-discussion",
         risk=decimal(given, "risk", 0, 100),
     )
+
+
+async def nominate(call: OperationCall) -> OperationResult:
+    context: MdtContext = call.context
+    command = _command(call, context)
     async with call.fhir.operation(call.principal) as tx:
-        stored, created = await listing.nominate(tx, str(call.resource_id), command, now)
-    answer = OPERATION.result(**{"return": stored.as_json()})
-    return answer if created else OperationResult(answer.body, 200)  # added to the open case
+        stored, created = await listing.nominate(tx, str(call.resource_id), command, context.now())
+    return answered(call, stored, created=created)
 
 
 OPERATION = Operation(

@@ -7,25 +7,23 @@ with everything in place becomes `prepared`. MDT members only (`Task.u`).
 
 from __future__ import annotations
 
-from carecoord_shared.fhir.operations import Operation, OperationCall, OperationResult, Param
+from carecoord_shared.fhir.operations import OperationCall, Param
 from mdt.fhir.arguments import text
-from mdt.operations import answer
+from mdt.operations import Work, declare
 from mdt.service import meetings
 
 
-async def prepare(call: OperationCall) -> OperationResult:
+def _prepare(call: OperationCall) -> Work:
     question = text(call.arguments, "question")
-    return await answer(
-        OPERATION, call, lambda tx, case: meetings.prepare(tx, call.context, case, question)
-    )
+    return lambda tx, case: meetings.prepare(tx, call.context, case, question)
 
 
-OPERATION = Operation(
-    name="$prepare",
-    title="Prepare a case",
-    documentation="Attach recent activity to a case and check it is ready.",
-    handler=prepare,
-    resource="Task",
+OPERATION = declare(
+    "$prepare",
+    "Prepare a case",
+    "Attach recent activity to a case and check it is ready.",
+    "Task",
+    _prepare,
+    ("Task", "The case with its checklist."),
     inputs=(Param("question", "string", documentation="The question for the MDT."),),
-    outputs=(Param("return", "Task", 1, 1, "The case with its checklist."),),
 )

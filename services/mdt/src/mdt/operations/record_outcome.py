@@ -8,11 +8,11 @@ outcome is announced as `outcome-recorded`. MDT members only (`Task.u`).
 
 from __future__ import annotations
 
-from carecoord_shared.fhir.operations import Operation, OperationCall, OperationResult, Param
+from carecoord_shared.fhir.operations import OperationCall, Param
 from mdt.domain.commands import RecordOutcome
 from mdt.domain.model import OUTCOMES, OWNER_KINDS
 from mdt.fhir.arguments import decimal, owner_action, text, texts
-from mdt.operations import answer
+from mdt.operations import Work, declare
 from mdt.service import outcomes
 
 ACTION = Param(
@@ -32,7 +32,7 @@ ACTION = Param(
 )
 
 
-async def record_outcome(call: OperationCall) -> OperationResult:
+def _record(call: OperationCall) -> Work:
     given = call.arguments
     command = RecordOutcome(
         outcome=given.get("status"),
@@ -42,17 +42,16 @@ async def record_outcome(call: OperationCall) -> OperationResult:
         decisions=texts(given, "decision"),
         actions=tuple(owner_action(action) for action in given.all("action")),
     )
-    return await answer(
-        OPERATION, call, lambda tx, case: outcomes.record_outcome(tx, call.context, case, command)
-    )
+    return lambda tx, case: outcomes.record_outcome(tx, call.context, case, command)
 
 
-OPERATION = Operation(
-    name="$record-outcome",
-    title="Record a case's outcome",
-    documentation="Record a case's outcome, decisions and actions.",
-    handler=record_outcome,
-    resource="Task",
+OPERATION = declare(
+    "$record-outcome",
+    "Record a case's outcome",
+    "Record a case's outcome, decisions and actions.",
+    "Task",
+    _record,
+    ("Task", "The case (`output` -> the outcome record)."),
     inputs=(
         Param("status", "code", 1, 1, "What happened to the case.", values=OUTCOMES),
         Param("summary", "string", documentation="The discussion in a few lines."),
@@ -61,5 +60,4 @@ OPERATION = Operation(
         Param("minutesSpent", "decimal", documentation="Minutes the discussion took (0-240)."),
         ACTION,
     ),
-    outputs=(Param("return", "Task", 1, 1, "The case (`output` -> the outcome record)."),),
 )

@@ -2,25 +2,25 @@
 
 Scheduling manages the team itself, so it needs `CareTeam.u`. Each meeting is an
 Appointment saying how many cases fit (`durationMinutes / minutesPerCase`, 28 for 90
-minutes at DOMAIN.md's 3.2 minutes a case); the answer is a Bundle of them (201).
+minutes at DOMAIN.md's 3.2 minutes a case). The answer (201) is a collection Bundle
+of them, each entry with its `fullUrl`, and the CareTeam they name, so every
+reference resolves inside the Bundle; `Location` names the first meeting booked.
 """
 
 from __future__ import annotations
 
+from carecoord_shared.fhir.http import resource_headers
 from carecoord_shared.fhir.operations import Operation, OperationCall, OperationResult, Param
-from carecoord_shared.fhir.outcome import JsonObject
-from carecoord_shared.fhir.unit_of_work import FhirTransaction
+from carecoord_shared.store.repository import StoredResource
 from mdt.domain.commands import ScheduleMeetings
 from mdt.fhir.arguments import decimal, instant, integer
-from mdt.operations import answer
 from mdt.service import teams
 from mdt.service.context import MdtContext
 
 
-async def schedule_meetings(call: OperationCall) -> OperationResult:
-    context: MdtContext = call.context
+def _command(call: OperationCall, context: MdtContext) -> ScheduleMeetings:
     given, settings = call.arguments, context.settings
-    command = ScheduleMeetings(
+    return ScheduleMeetings(
         first_start=instant(given, "start"),
         count=integer(given, "count", 1, 1, 24),
         interval_months=integer(given, "intervalMonths", settings.meeting_interval_months, 1, 12),
@@ -28,12 +28,19 @@ async def schedule_meetings(call: OperationCall) -> OperationResult:
         minutes_per_case=decimal(given, "minutesPerCase", 0.5, 120) or settings.minutes_per_case,
     )
 
-    async def book(tx: FhirTransaction, mdt_id: str) -> JsonObject:
-        booked = await teams.schedule_meetings(tx, mdt_id, command)
-        entries = [{"resource": meeting} for meeting in booked]
-        return {"resourceType": "Bundle", "type": "collection", "entry": entries}
 
-    return await answer(OPERATION, call, book)
+def _collection(base: str, resources: list[StoredResource]) -> dict[str, object]:
+    entries = [{"fullUrl": f"{base}/{r.reference}", "resource": r.as_json()} for r in resources]
+    return {"resourceType": "Bundle", "type": "collection", "entry": entries}
+
+
+async def schedule_meetings(call: OperationCall) -> OperationResult:
+    command = _command(call, call.context)
+    async with call.fhir.operation(call.principal) as tx:
+        booked = await teams.schedule_meetings(tx, str(call.resource_id), command)
+        team = await tx.read("CareTeam", str(call.resource_id))
+    headers = resource_headers(booked[0], call.base_url, created=True)
+    return OperationResult(_collection(call.base_url, [*booked, team]), 201, headers)
 
 
 OPERATION = Operation(
@@ -50,5 +57,5 @@ OPERATION = Operation(
         Param("durationMinutes", "integer", documentation="Length of each meeting (10-480)."),
         Param("minutesPerCase", "decimal", documentation="Minutes a case takes (0.5-120; 3.2)."),
     ),
-    outputs=(Param("return", "Bundle", 1, 1, "The booked Appointments."),),
+    outputs=(Param("return", "Bundle", 1, 1, "The booked Appointments and their CareTeam."),),
 )

@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 
 from carecoord_shared.fhir.outcome import JsonObject, business_rule, forbidden, not_found
 from carecoord_shared.fhir.unit_of_work import FhirTransaction
+from carecoord_shared.store.repository import StoredResource
 from mdt.domain.cases import Case, KnownPatient
 from mdt.domain.model import Checklist, capacity, care_plan_current, plan_case_list
 from mdt.domain.teams import Meeting
@@ -37,7 +38,7 @@ async def booked_meeting(tx: FhirTransaction, meeting_id: str) -> Meeting:
     return meeting
 
 
-async def assemble(tx: FhirTransaction, context: MdtContext, meeting_id: str) -> JsonObject:
+async def assemble(tx: FhirTransaction, context: MdtContext, meeting_id: str) -> StoredResource:
     """The meeting's case list, ordered, cut at capacity, each case flagged."""
     meeting = await booked_meeting(tx, meeting_id)
     cases = tx.repository(Cases)
@@ -64,7 +65,7 @@ async def assemble(tx: FhirTransaction, context: MdtContext, meeting_id: str) ->
         await tx.repository(Meetings).set_list(meeting.id, stored.id)
     else:
         stored, _ = await tx.update("List", meeting.list_id, body, if_match=None)
-    return stored.as_json()
+    return stored
 
 
 async def _case_tasks(tx: FhirTransaction, ids: Sequence[str]) -> dict[str, JsonObject]:
@@ -133,7 +134,7 @@ async def _overflow(tx: FhirTransaction, case: Case, later: Meeting, now: dateti
 
 async def prepare(
     tx: FhirTransaction, context: MdtContext, case_id: str, question: str | None
-) -> JsonObject:
+) -> StoredResource:
     """Attach recent referrals and advice, state the question, and check the case."""
     current = await tx.read("Task", case_id, lock=True)
     case = await tx.repository(Cases).get(case_id, lock=True)
@@ -159,12 +160,12 @@ async def prepare(
     task.pop("meta", None)
     stored, _ = await tx.update("Task", case_id, task, if_match=current.version_id)
     await tx.repository(Cases).update(case_id, state=state)
-    return stored.as_json()
+    return stored
 
 
 async def record_attendance(
     tx: FhirTransaction, meeting_id: str, attendees: Sequence[str]
-) -> JsonObject:
+) -> StoredResource:
     """The meeting is held: an Encounter with who attended; the Appointment fulfilled."""
     meeting = await booked_meeting(tx, meeting_id)
     current = await tx.read("Appointment", meeting_id, lock=True)
@@ -175,4 +176,4 @@ async def record_attendance(
     encounter = shapes.encounter(meeting_id, meeting.starts_at, attendees)
     stored, _ = await tx.create("Encounter", encounter)
     await tx.repository(Meetings).held(meeting_id)
-    return stored.as_json()
+    return stored

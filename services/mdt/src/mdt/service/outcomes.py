@@ -14,11 +14,12 @@ from datetime import datetime
 from carecoord_shared.fhir.operations import parameter_path
 from carecoord_shared.fhir.outcome import JsonObject, business_rule, conflict, forbidden
 from carecoord_shared.fhir.unit_of_work import FhirTransaction
+from carecoord_shared.store.repository import StoredResource
 from mdt.domain import events
 from mdt.domain.cases import AssignedAction, Case
 from mdt.domain.commands import Action, RecordOutcome
-from mdt.domain.vocabulary import CASE_STATUS
 from mdt.fhir import shapes, tasks
+from mdt.fhir.systems import CASE_STATUS
 from mdt.service.context import MdtContext
 from mdt.service.teams import following_meeting, require_member
 from mdt.store.actions import Actions
@@ -28,7 +29,7 @@ from mdt.store.meetings import Meetings
 
 async def record_outcome(
     tx: FhirTransaction, context: MdtContext, case_id: str, command: RecordOutcome
-) -> JsonObject:
+) -> StoredResource:
     current = await tx.read("Task", case_id, lock=True)
     case = await _open_case(tx, case_id)
     task, now = current.as_json(), context.now()
@@ -70,7 +71,7 @@ async def record_outcome(
     await tx.outbox.announce(
         events.OUTCOME_RECORDED, subject=f"Task/{case.id}", nhs_number=case.patient_nhs, data=data
     )
-    return stored.as_json()
+    return stored
 
 
 async def _roll_over(
@@ -120,55 +121,58 @@ async def _assign(tx: FhirTransaction, case: Case, action: Action, now: datetime
     return stored.id
 
 
-async def _transition(
-    tx: FhirTransaction, action_id: str, status: str, business_status: str
-) -> JsonObject:
+async def _retag(
+    tx: FhirTransaction, action_id: str, business_status: str, status: str | None = None
+) -> StoredResource:
+    """The action Task with a new businessStatus (and status, if given)."""
     current = await tx.read("Task", action_id, lock=True)
     task = current.as_json()
-    task["status"] = status
+    task["status"] = status or task["status"]
     task["businessStatus"] = shapes.coded(business_status, CASE_STATUS)
     task.pop("meta", None)
     stored, _ = await tx.update("Task", action_id, task, if_match=current.version_id)
-    await tx.repository(Actions).set_state(action_id, business_status)
-    return stored.as_json()
+    return stored
 
 
-async def _action(tx: FhirTransaction, action_id: str) -> AssignedAction:
+async def _settle(tx: FhirTransaction, action_id: str, step: str) -> StoredResource:
+    """Acknowledge or complete an action: each once, acknowledging only by its practice."""
     await tx.read("Task", action_id, lock=True)
-    found = await tx.repository(Actions).get(action_id, lock=True)
-    if found is None:
+    action = await tx.repository(Actions).get(action_id, lock=True)
+    if action is None:
         raise business_rule(f"Task/{action_id} is not an MDT action")
-    return found
+    if step == "acknowledged":
+        _may_acknowledge(tx, action)
+    if action.state == step or (step == "acknowledged" and action.state != "assigned"):
+        raise conflict(f"This action is already {action.state}")
+    await tx.repository(Actions).set_state(action_id, step)
+    return await _retag(tx, action_id, step, _TASK_STATUS[step])
 
 
-async def acknowledge(tx: FhirTransaction, action_id: str) -> JsonObject:
-    """The owning practice acknowledges an action given to it."""
-    action = await _action(tx, action_id)
+_TASK_STATUS = {"acknowledged": "accepted", "completed": "completed"}
+
+
+def _may_acknowledge(tx: FhirTransaction, action: AssignedAction) -> None:
     if not action.needs_acknowledgement:
         raise business_rule("This action was not given to a practice: nothing to acknowledge")
     if tx.principal.kind != "system" and tx.principal.organisation != action.owner_organisation:
         raise forbidden("Only the practice that owns this action can acknowledge it")
-    if action.state != "assigned":
-        raise conflict(f"This action is already {action.state}")
-    return await _transition(tx, action_id, "accepted", "acknowledged")
 
 
-async def complete(tx: FhirTransaction, action_id: str) -> JsonObject:
-    action = await _action(tx, action_id)
-    if action.state == "completed":
-        raise conflict("This action is already completed")
-    return await _transition(tx, action_id, "completed", "completed")
+async def acknowledge(tx: FhirTransaction, action_id: str) -> StoredResource:
+    """The owning practice acknowledges an action given to it."""
+    return await _settle(tx, action_id, "acknowledged")
+
+
+async def complete(tx: FhirTransaction, action_id: str) -> StoredResource:
+    """Anyone with a relationship with the patient marks the action done."""
+    return await _settle(tx, action_id, "completed")
 
 
 async def escalate_overdue(tx: FhirTransaction, now: datetime) -> int:
     """Escalate each overdue action once; returns how many were escalated."""
     overdue = await tx.repository(Actions).overdue(now.date())
     for action in overdue:
-        current = await tx.read("Task", action.id, lock=True)
-        task = current.as_json()
-        task["businessStatus"] = shapes.coded("overdue", CASE_STATUS)
-        task.pop("meta", None)
-        await tx.update("Task", action.id, task, if_match=current.version_id)
+        await _retag(tx, action.id, "overdue")
         await tx.repository(Actions).escalated(action.id, now)
         await tx.outbox.announce(
             events.ACTION_OVERDUE,

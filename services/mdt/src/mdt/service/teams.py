@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from carecoord_shared.fhir.outcome import JsonObject, business_rule, forbidden
+from carecoord_shared.fhir.outcome import business_rule, forbidden
 from carecoord_shared.fhir.registry import Write
 from carecoord_shared.fhir.unit_of_work import FhirTransaction
 from carecoord_shared.store.repository import StoredResource
@@ -69,18 +69,20 @@ async def _end_unless_listed_elsewhere(tx: FhirTransaction, patient: str, user: 
 
 async def schedule_meetings(
     tx: FhirTransaction, mdt_id: str, command: ScheduleMeetings
-) -> list[JsonObject]:
+) -> list[StoredResource]:
     """Book `count` meetings, `interval_months` apart, from `first_start`."""
     await tx.read("CareTeam", mdt_id, lock=True)
     team = await tx.repository(Teams).get(mdt_id)
     if team is None or not team.active:
         raise business_rule("This MDT is not active: it cannot hold meetings")
     places = capacity(command.duration_minutes, command.minutes_per_case)
+    members = await tx.repository(Teams).members(mdt_id)
     booked = []
     for index in range(command.count):
         start = add_months(command.first_start, index * command.interval_months)
         end = start + timedelta(minutes=command.duration_minutes)
-        body = shapes.appointment(mdt_id, start, end, command.duration_minutes, places)
+        minutes = command.duration_minutes
+        body = shapes.appointment(mdt_id, members, start, end, minutes, places)
         stored, _ = await tx.create("Appointment", body)
         meeting = Meeting(
             stored.id,
@@ -92,7 +94,7 @@ async def schedule_meetings(
             "booked",
         )
         await tx.repository(Meetings).add(meeting)
-        booked.append(stored.as_json())
+        booked.append(stored)
     return booked
 
 
@@ -110,7 +112,7 @@ async def following_meeting(tx: FhirTransaction, meeting: Meeting, interval_mont
         meeting.minutes_per_case,
     )
     created = await schedule_meetings(tx, meeting.mdt_id, command)
-    booked = await meetings.get(str(created[0]["id"]))
+    booked = await meetings.get(created[0].id)
     assert booked is not None
     return booked
 

@@ -1,9 +1,10 @@
 """Cases: the queue each meeting's case list is cut from.
 
-The partial unique index `uq_mdt_case_open_patient` is what guarantees one open case
-per patient per MDT, whatever the interleaving of nominations and rule events; the
-service looks for the open case under a row lock first, so the index only ever
-settles a true race (answered 409 by the kernel's unit of work).
+Looking for a patient's open case takes a transaction-scoped advisory lock on (MDT,
+patient) first, so concurrent nominations and rule events for one patient queue up:
+the first creates the case, each later one finds it and adds to it (200, never a
+lost race). The partial unique index `uq_mdt_case_open_patient` stays as the
+guarantee of one open case per patient per MDT should anything bypass the lock.
 """
 
 from __future__ import annotations
@@ -29,7 +30,10 @@ def _case(row: Any) -> Case:
 
 class Cases(Repository):
     async def open_case(self, mdt_id: str, patient_nhs: str) -> Case | None:
-        """The patient's open case with this MDT, locked (None if there is none)."""
+        """The patient's open case with this MDT, locked (None if there is none); whoever
+        asks next for the same patient and MDT waits until this transaction ends."""
+        key = sa.func.hashtextextended(f"mdt-case/{mdt_id}/{patient_nhs}", 0)
+        await self._conn.execute(sa.select(sa.func.pg_advisory_xact_lock(key)))
         query = (
             sa.select(mdt_case)
             .where(

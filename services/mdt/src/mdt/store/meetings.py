@@ -47,6 +47,12 @@ class Meetings(Repository):
         )
         return _meeting((await self._conn.execute(query)).first())
 
+    async def team_of_list(self, list_id: str) -> str | None:
+        """The MDT whose meeting has the case List `list_id` (None: no such list)."""
+        query = sa.select(mdt_meeting.c.mdt_id).where(mdt_meeting.c.list_id == list_id).limit(1)
+        found = await self._conn.scalar(query)
+        return None if found is None else str(found)
+
     async def set_list(self, meeting_id: str, list_id: str) -> None:
         await self._update(meeting_id, list_id=list_id)
 
