@@ -41,8 +41,19 @@ PRACTICE_A = "A81001"
 PRACTICE_B = "B82002"
 PROVIDER = "Y0T001"
 """The organisation providing the default service (its triage clinicians triage)."""
-LOCAL = "https://carecoord.example"
-REQUEST_CATEGORY = f"{LOCAL}/request-category"
+CANONICAL = "https://fhir.carecoord.example"
+"""The project's canonical root: every local extension and code system is under it."""
+CODES = f"{CANONICAL}/CodeSystem"
+EXTENSIONS = f"{CANONICAL}/StructureDefinition"
+REQUEST_CATEGORY = f"{CODES}/request-category"
+DIRECTORY = "Y0T900"
+"""The ICS directory team: its administrators maintain the service directory."""
+DIRECTORY_ADMIN_SCOPES = (
+    "user/Organization.cruds user/HealthcareService.cruds user/PractitionerRole.cruds"
+)
+"""What a directory administrator's token carries (the development issuer's admin
+default is read-only; the kernel change to give `admin` these is proposed)."""
+CONFIGURATION_TYPES = ("Organization", "HealthcareService", "PractitionerRole")
 SPECIALTY = {"system": "http://snomed.info/sct", "code": "394594003"}
 """The default requests' specialty: the module's default service takes it."""
 
@@ -116,15 +127,14 @@ def healthcare_service(
 ) -> dict[str, Any]:
     """A directory service (borough-wide unless `localities`), with its response targets."""
     characteristic = [
-        {"coding": [{"system": "https://carecoord.example/locality", "code": code}]}
-        for code in localities
+        {"coding": [{"system": f"{CODES}/locality", "code": code}]} for code in localities
     ]
     if advice:
         characteristic.append(
             {
                 "coding": [
                     {
-                        "system": "https://carecoord.example/service-characteristic",
+                        "system": f"{CODES}/service-characteristic",
                         "code": "advice-and-guidance",
                     }
                 ]
@@ -141,7 +151,7 @@ def healthcare_service(
     if targets:
         body["extension"] = [
             {
-                "url": f"{LOCAL}/StructureDefinition/response-target",
+                "url": f"{EXTENSIONS}/response-target",
                 "extension": [
                     {"url": "priority", "valueCode": priority},
                     {"url": "workingDays", "valuePositiveInt": days},
@@ -157,9 +167,9 @@ def advice_line(locality: str, phone: str = "01632 960101") -> dict[str, Any]:
     return {
         "resourceType": "HealthcareService",
         "active": True,
-        "type": [{"coding": [{"system": f"{LOCAL}/service-type", "code": "advice-line"}]}],
+        "type": [{"coding": [{"system": f"{CODES}/service-type", "code": "advice-line"}]}],
         "specialty": [{"coding": [{"system": "http://snomed.info/sct", "code": "394811001"}]}],
-        "characteristic": [{"coding": [{"system": f"{LOCAL}/locality", "code": locality}]}],
+        "characteristic": [{"coding": [{"system": f"{CODES}/locality", "code": locality}]}],
         "telecom": [{"system": "phone", "value": phone}],
         "name": f"Elderly care advice line {locality}",
     }
@@ -174,9 +184,7 @@ def on_call(line: str, name: str, rank: int, *times: dict[str, Any]) -> dict[str
         "healthcareService": [{"reference": line}],
         "telecom": [{"system": "phone", "value": f"07700 900{rank:03d}"}],
         "availableTime": list(times),
-        "extension": [
-            {"url": f"{LOCAL}/StructureDefinition/ringing-order", "valuePositiveInt": rank}
-        ],
+        "extension": [{"url": f"{EXTENSIONS}/ringing-order", "valuePositiveInt": rank}],
     }
 
 
@@ -215,6 +223,11 @@ class Referrals:
         """Headers for a FHIR JSON write by `role` at `organisation`, plus `extra`."""
         return {**self.auth(role, organisation), "Content-Type": FHIR_JSON, **(extra or {})}
 
+    def admin(self) -> dict[str, str]:
+        """Headers of a directory administrator's FHIR JSON write."""
+        token = self.token("admin", DIRECTORY, scopes=DIRECTORY_ADMIN_SCOPES)
+        return {"Authorization": f"Bearer {token}", "Content-Type": FHIR_JSON}
+
     async def create(
         self,
         body: dict[str, Any],
@@ -222,18 +235,18 @@ class Referrals:
         organisation: str = PRACTICE_A,
         headers: Mapping[str, str] | None = None,
     ) -> dict[str, Any]:
-        """POST `body` as a GP of `organisation`; the created resource (asserts 201).
+        """POST `body` as a GP of `organisation` (directory entries as a directory
+        administrator); the created resource (asserts 201).
 
         A patient the body is about is first registered at `organisation`."""
         subject = body.get("subject") or body.get("for") or {}
         nhs_number = (subject.get("identifier") or {}).get("value")
         if nhs_number:
             await self.register(nhs_number, organisation)
-        response = await self.client.post(
-            f"/fhir/{body['resourceType']}",
-            json=body,
-            headers=self.write_headers(headers, organisation=organisation),
-        )
+        sent = self.write_headers(headers, organisation=organisation)
+        if body["resourceType"] in CONFIGURATION_TYPES:
+            sent = {**self.admin(), **(headers or {})}
+        response = await self.client.post(f"/fhir/{body['resourceType']}", json=body, headers=sent)
         assert response.status_code == 201, response.text
         created: dict[str, Any] = response.json()
         return created

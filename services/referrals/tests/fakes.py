@@ -9,8 +9,8 @@ handler's whole world, in memory, for unit tests that take milliseconds.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -21,7 +21,7 @@ from carecoord_shared.fhir.unit_of_work import FhirTransaction
 from carecoord_shared.ports import Repository
 from carecoord_shared.security.audit import AuditAction
 from carecoord_shared.security.principal import Principal, system_principal
-from carecoord_shared.testing import InMemoryTransaction
+from carecoord_shared.testing import InMemoryInteractions, InMemoryTransaction
 from referrals.domain.records import (
     AdviceCall,
     CarePlanSummary,
@@ -35,7 +35,6 @@ from referrals.domain.ubrn import UbrnKind, new_ubrn
 from referrals.service.context import Referrals
 from referrals.settings import ReferralsSettings
 from referrals.store.advice_calls import AdviceCalls
-from referrals.store.audit_trail import AuditTrail
 from referrals.store.cases import ALARMS, TriageCases
 from referrals.store.projections import CarePlanProjections
 from referrals.store.ubrns import Ubrns
@@ -164,24 +163,44 @@ class FakeAdviceCalls(AdviceCalls):
             for locality in ordered
         ]
 
+    async def by_paramedic(
+        self, paramedic: str, *, since: datetime | None = None, limit: int = 100
+    ) -> list[AdviceCall]:
+        found = [
+            c for c in self.calls if c.paramedic == paramedic and (since is None or c.at >= since)
+        ]
+        return sorted(found, key=lambda c: c.at, reverse=True)[:limit]
+
 
 @dataclass(frozen=True, slots=True)
 class Audited:
+    """An access the service audited outside the store (`tx.record_access`)."""
+
     subject: str
     action: str
     entity: str
-    patient: str
-    purpose: str
+    patients: tuple[str, ...]
+    purpose: str | None
 
 
-class FakeAuditTrail(AuditTrail):
-    def __init__(self) -> None:
-        self.rows: list[Audited] = []
+class MemoryTransaction(InMemoryTransaction):
+    """The kernel's in-memory unit of work, keeping what it audits by `record_access`."""
 
-    async def record(
-        self, principal: Principal, action: AuditAction, entity: str, patient: str, purpose: str
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.accesses: list[Audited] = []
+
+    async def record_access(
+        self,
+        action: AuditAction,
+        entity: str,
+        patients: Sequence[str],
+        *,
+        purpose: str | None = None,
     ) -> None:
-        self.rows.append(Audited(principal.subject, action, entity, patient, purpose))
+        self.accesses.append(
+            Audited(self.principal.subject, action, entity, tuple(patients), purpose)
+        )
 
 
 def fake_repositories() -> dict[type[Repository], Repository]:
@@ -190,46 +209,46 @@ def fake_repositories() -> dict[type[Repository], Repository]:
         Ubrns: FakeUbrns(),
         CarePlanProjections: FakeCarePlanProjections(),
         AdviceCalls: FakeAdviceCalls(),
-        AuditTrail: FakeAuditTrail(),
     }
 
 
 @dataclass
 class Memory:
     """The service's whole world in memory: one unit of work every caller shares (its
-    principal switched per call, as the kernel's contract test does)."""
+    principal switched per call by the kernel's `InMemoryInteractions`)."""
 
     context: Referrals = field(default_factory=Referrals)
     settings: ReferralsSettings = field(
         default_factory=lambda: ReferralsSettings(environment="test")
     )
-    tx: InMemoryTransaction = field(init=False)
+    tx: MemoryTransaction = field(init=False)
+    fhir: InMemoryInteractions = field(init=False)
 
     def __post_init__(self) -> None:
         from referrals.definition import SERVICE
 
         registry = SERVICE.registry(self.settings, self.context)
-        self.tx = InMemoryTransaction(
+        self.tx = MemoryTransaction(
             registry, system_principal("referrals-test"), repositories=fake_repositories()
         )
+        self.fhir = InMemoryInteractions(self.tx)
 
     def repository(self, kind: type[Any]) -> Any:
         return self.tx.repository(kind)
 
     def unit(self, principal: Principal, *, authorised: bool = False) -> FhirTransaction:
+        """The unit of work a consumer is handed (as `principal`)."""
         self.tx.principal, self.tx.authorised = principal, authorised
         return self.tx
 
-    @asynccontextmanager
-    async def transaction(self, principal: Principal) -> AsyncIterator[FhirTransaction]:
-        yield self.unit(principal)
+    def transaction(self, principal: Principal) -> AbstractAsyncContextManager[FhirTransaction]:
+        return self.fhir.transaction(principal)
 
     def reads(self, principal: Principal) -> AbstractAsyncContextManager[FhirTransaction]:
-        return self.transaction(principal)
+        return self.fhir.reads(principal)
 
-    @asynccontextmanager
-    async def operation(self, principal: Principal) -> AsyncIterator[FhirTransaction]:
-        yield self.unit(principal, authorised=True)
+    def operation(self, principal: Principal) -> AbstractAsyncContextManager[FhirTransaction]:
+        return self.fhir.operation(principal)
 
     def call(
         self,
@@ -247,7 +266,7 @@ class Memory:
             arguments=parse_body(operation, body),
             resource_id=resource_id,
             context=self.context,
-            fhir=self,  # type: ignore[arg-type]
+            fhir=self.fhir,  # type: ignore[arg-type]
             if_match=if_match,
             base_url="http://referrals.test/fhir",
         )

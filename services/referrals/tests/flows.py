@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 
 from services.referrals.tests.conftest import (
+    EXTENSIONS,
     FHIR_JSON,
     NHS_NUMBER_SYSTEM,
     PRACTICE_A,
@@ -15,14 +16,8 @@ from services.referrals.tests.conftest import (
     service_request,
 )
 
-CONVERSION = {
-    "coding": [
-        {
-            "system": "https://carecoord.example/referrer-authorisation",
-            "code": "conversion-authorised",
-        }
-    ]
-}
+CONVERSION = {"url": f"{EXTENSIONS}/conversion-authorised", "valueBoolean": True}
+"""The referrer's authorisation to convert A&G into a referral without asking again."""
 
 
 async def submit(
@@ -33,7 +28,7 @@ async def submit(
     body = service_request(await referrals.registered_patient(), performer=performer)
     body.update(fields)
     if authorise_conversion:
-        body["orderDetail"] = [CONVERSION]
+        body["extension"] = [CONVERSION]
     return await referrals.create(body)
 
 

@@ -16,9 +16,11 @@ from referrals.events import (
     coordinator_ended,
     patient_registered,
 )
+from referrals.fhir.published import DEFINITIONS
 from referrals.fhir.resources import resources
 from referrals.jobs import breach_scan
 from referrals.operations import (
+    advice_call_grants,
     advice_lines,
     avoided_conveyance,
     paramedic_summary,
@@ -27,7 +29,7 @@ from referrals.operations import (
     triage,
     triage_history,
 )
-from referrals.service import conversation, submission
+from referrals.service import conversation, directory, submission
 from referrals.service.context import Referrals
 from referrals.settings import ReferralsSettings
 from referrals.store.tables import MIGRATIONS
@@ -37,6 +39,7 @@ def context(settings: ReferralsSettings, clock: Clock) -> Referrals:
     return Referrals(
         imminent_working_days=settings.breach_warning_working_days,
         advice_call_minutes=settings.advice_call_access_minutes,
+        advice_calls_per_hour=settings.advice_calls_per_hour,
         max_attachment_bytes=settings.max_attachment_bytes,
         now=clock,
     )
@@ -47,6 +50,7 @@ def served(ctx: Referrals) -> list[ResourceDefinition]:
     writes = {
         "ServiceRequest": submission.writes(ctx),
         "Communication": conversation.writes(ctx),
+        **directory.writes(),
     }
     return resources(ctx.max_attachment_bytes, writes)
 
@@ -67,6 +71,7 @@ SERVICE = ServiceDefinition(
         record_advice_call.OPERATION,
         avoided_conveyance.OPERATION,
         paramedic_summary.OPERATION,
+        advice_call_grants.OPERATION,
     ],
     consumers=[
         patient_registered.CONSUMER,
@@ -79,4 +84,5 @@ SERVICE = ServiceDefinition(
     migrations=MIGRATIONS,
     event_schemas=SCHEMAS,
     event_source="urn:carecoord:referrals",
+    definitions=DEFINITIONS,
 )

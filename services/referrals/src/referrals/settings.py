@@ -23,5 +23,8 @@ class ReferralsSettings(ServiceSettings):
     advice_call_access_minutes: int = 60
     """How long a recorded advice call lets the paramedic read the patient's summary
     (local policy, to be confirmed by the ICS information governance lead)."""
+    advice_calls_per_hour: int = 10
+    """How many advice calls (each opening access to a patient) one paramedic may record
+    in an hour; beyond it, 429 with Retry-After (break-glass remains)."""
     max_attachment_bytes: int = 512 * 1024
     """Largest attachment of a DocumentReference (inline data or declared size)."""

@@ -42,7 +42,8 @@ class Referral:
     patient: str
     request: dict[str, Any]
     task_id: str
-    unlinked_task_id: str
+    crossing_task_id: str
+    """Practice B's Task about its own patient, pointing at practice A's request."""
     service_id: str
 
 
@@ -65,9 +66,11 @@ async def referral(referrals: Referrals) -> Referral:
         headers={**_as(referrals, "A"), "Content-Type": "application/fhir+json"},
     )
     assert task.status_code == 201
-    # A work item that names no patient is not patient data, but points at the request.
-    unlinked = await referrals.create(triage_task(focus))
-    return Referral(patient, request, task.json()["id"], unlinked["id"], service["id"])
+    # Practice B's own patient's work item may point at a request B cannot see.
+    crossing = await referrals.create(
+        triage_task(focus, await referrals.registered_patient(PRACTICE_B)), organisation=PRACTICE_B
+    )
+    return Referral(patient, request, task.json()["id"], crossing["id"], service["id"])
 
 
 def _as(referrals: Referrals, practice: str, correlation_id: str | None = None) -> dict[str, str]:
@@ -262,7 +265,7 @@ async def test_another_practice_searching_finds_nothing_about_the_patient(
     assert response.status_code == 200
     bundle = response.json()
     patient_entries = [
-        e for e in bundle.get("entry", []) if e["resource"]["id"] != referral.unlinked_task_id
+        e for e in bundle.get("entry", []) if e["resource"]["id"] != referral.crossing_task_id
     ]
     assert patient_entries == []
     assert bundle["total"] == (1 if resource_type == "Task" and "focus" in params else 0)
@@ -273,7 +276,7 @@ async def test_another_practice_gets_no_patient_data_through_include_or_revinclu
 ) -> None:
     through_include = await referrals.client.get(
         "/fhir/Task",
-        params={"_id": referral.unlinked_task_id, "_include": "Task:focus"},
+        params={"_id": referral.crossing_task_id, "_include": "Task:focus"},
         headers=_as(referrals, "B"),
     )
     through_revinclude = await referrals.client.get(
@@ -284,11 +287,11 @@ async def test_another_practice_gets_no_patient_data_through_include_or_revinclu
     # The same searches by practice A do reach the request, so the filter is what hides it.
     control = await referrals.client.get(
         "/fhir/Task",
-        params={"_id": referral.unlinked_task_id, "_include": "Task:focus"},
+        params={"_id": referral.task_id, "_include": "Task:focus"},
         headers=_as(referrals, "A"),
     )
 
-    assert _ids(through_include) == {referral.unlinked_task_id}
+    assert _ids(through_include) == {referral.crossing_task_id}
     assert _ids(through_revinclude) == {referral.service_id}
     assert _ids(control, "include") == {referral.request["id"]}
 

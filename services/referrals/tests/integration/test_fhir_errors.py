@@ -18,6 +18,7 @@ from fhir.resources.R4B.operationoutcome import OperationOutcome
 
 from services.referrals.tests.conftest import (
     FHIR_JSON,
+    NHS_NUMBER_SYSTEM,
     Referrals,
     SettingsFactory,
     invalid_nhs_number,
@@ -214,6 +215,30 @@ async def test_a_missing_token_is_challenged_for_a_bearer_token(referrals: Refer
     assert response.headers["WWW-Authenticate"].startswith("Bearer")
 
 
+async def test_unknown_search_parameter_is_refused_not_dropped(
+    referrals: Referrals, known: Known
+) -> None:
+    """Issue 14's clinical-safety defect: a parameter the server does not support (a typo,
+    a chain it does not do) is refused, never dropped to answer with every patient."""
+    wanted = known.current["subject"]["identifier"]["value"]
+    other = await referrals.create(service_request(new_nhs_number()))
+    query = {"subject.identifier": f"{NHS_NUMBER_SYSTEM}|{wanted}", "_count": "100"}
+
+    refused = await referrals.client.get(
+        "/fhir/ServiceRequest", params=query, headers=referrals.auth()
+    )
+    supported = await referrals.client.get(
+        "/fhir/ServiceRequest",
+        params={"subject:identifier": query["subject.identifier"]},
+        headers=referrals.auth(),
+    )
+
+    _assert_outcome(refused, 400, "not-supported")
+    assert refused.json()["issue"][0]["expression"] == ["subject.identifier"]
+    assert {e["resource"]["id"] for e in supported.json()["entry"]} == {known.current["id"]}
+    assert other["id"] != known.current["id"]
+
+
 async def test_an_unknown_search_parameter_is_ignored_only_when_the_client_asks_lenient(
     referrals: Referrals, known: Known
 ) -> None:
@@ -257,7 +282,9 @@ async def test_a_body_over_the_limit_is_refused_before_it_is_parsed(
         declared = await client.post("/fhir/ServiceRequest", content=body, headers=headers)
         streamed = await client.post("/fhir/ServiceRequest", content=chunks(), headers=headers)
         small = await client.post(
-            "/fhir/Organization", json={"resourceType": "Organization"}, headers=headers
+            "/fhir/Organization",
+            json={"resourceType": "Organization", "name": "Small"},
+            headers=referrals.admin(),
         )
 
     _assert_outcome(declared, 413, "too-costly")

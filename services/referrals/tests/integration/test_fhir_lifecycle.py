@@ -10,7 +10,6 @@ from email.utils import parsedate_to_datetime
 
 import httpx
 from fhir.resources.R4B.bundle import Bundle
-from sqlalchemy import text
 
 from services.referrals.tests.conftest import (
     BASE_URL,
@@ -18,6 +17,7 @@ from services.referrals.tests.conftest import (
     outcome_codes,
     service_request,
 )
+from services.referrals.tests.flows import events
 
 
 def _version_headers(response: httpx.Response, resource_id: str, version: int) -> None:
@@ -33,15 +33,6 @@ def _version_headers(response: httpx.Response, resource_id: str, version: int) -
     modified = parsedate_to_datetime(response.headers["Last-Modified"])
     stamped = body["meta"]["lastUpdated"]
     assert modified.strftime("%Y-%m-%dT%H:%M:%S") == stamped[:19]
-
-
-async def _events(referrals: Referrals, resource_id: str) -> list[str]:
-    async with referrals.engine.connect() as conn:
-        rows = await conn.execute(
-            text("select type from outbox where headers->>'ce_subject' = :s order by seq"),
-            {"s": f"ServiceRequest/{resource_id}"},
-        )
-        return [row.type for row in rows]
 
 
 async def test_create_assigns_an_id_and_answers_version_one_with_etag_and_location(
@@ -63,7 +54,7 @@ async def test_create_assigns_an_id_and_answers_version_one_with_etag_and_locati
     assert read.status_code == 200
     assert read.content == response.content
     _version_headers(read, created["id"], 1)
-    assert await _events(referrals, created["id"]) == [
+    assert await events(referrals, created["id"]) == [
         "carecoord.referral.submitted.v1",
         "carecoord.referral.routed.v1",
     ]
@@ -131,7 +122,7 @@ async def test_a_resource_keeps_every_version_through_update_delete_and_recreate
         ("POST", 'W/"1"', "routine"),
     ]
     assert "resource" not in bundle["entry"][1]
-    assert await _events(referrals, rid) == [
+    assert await events(referrals, rid) == [
         "carecoord.referral.submitted.v1",
         "carecoord.referral.routed.v1",
         "carecoord.referral.revised.v1",

@@ -15,7 +15,9 @@ from fhir.resources.R4B.capabilitystatement import CapabilityStatement
 from carecoord_shared.fhir.registry import FhirRegistry
 from services.referrals.tests.conftest import (
     BASE_URL,
+    CONFIGURATION_TYPES,
     FHIR_JSON,
+    NHS_NUMBER_SYSTEM,
     Referrals,
     new_nhs_number,
     service_request,
@@ -27,15 +29,22 @@ SAMPLE_VALUES = {"token": "x", "reference": "Organization/x", "date": "ge2024", 
 
 def _minimal(resource_type: str) -> dict[str, Any]:
     nhs = new_nhs_number()
+    subject = {"identifier": {"system": NHS_NUMBER_SYSTEM, "value": nhs}}
     return {
         "ServiceRequest": service_request(nhs),
-        "Task": triage_task("ServiceRequest/none", None),
-        "Communication": {"resourceType": "Communication", "status": "completed"},
+        "Task": triage_task("ServiceRequest/none", nhs),
+        "Communication": {
+            "resourceType": "Communication",
+            "status": "completed",
+            "subject": subject,
+        },
         "DocumentReference": {
             "resourceType": "DocumentReference",
             "status": "current",
+            "subject": subject,
             "content": [{"attachment": {"contentType": "text/plain", "data": "aGk="}}],
         },
+        "Organization": {"resourceType": "Organization", "name": "An organisation"},
     }.get(resource_type, {"resourceType": resource_type})
 
 
@@ -53,9 +62,10 @@ def _resources(statement: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {entry["type"]: entry for entry in rest["resource"]}
 
 
-KERNEL_TYPES = {"AuditEvent", "Patient"}  # the audit trail; Patient only for $paramedic-summary
-"""Served by the kernel in every service (the audit trail: read and search, for
-information governance and the patient), not declared by referrals."""
+KERNEL_TYPES = {"AuditEvent", "Patient", "StructureDefinition", "CodeSystem", "ValueSet"}
+"""Served by the kernel in every service, not declared by referrals: the audit trail
+(read and search, for information governance and the patient), the definitions
+referrals publishes (read-only), and Patient only for `$paramedic-summary`."""
 
 
 def _declared(statement: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -131,17 +141,18 @@ async def test_every_claimed_interaction_is_served(
         created = await referrals.create(_minimal(resource_type))
         url = f"/fhir/{resource_type}/{created['id']}"
         auth = referrals.auth()
+        writer = (
+            referrals.admin() if resource_type in CONFIGURATION_TYPES else referrals.write_headers()
+        )
         statuses = [
             (await referrals.client.get(url, headers=auth)).status_code,
             (await referrals.client.get(f"{url}/_history/1", headers=auth)).status_code,
-            (
-                await referrals.client.put(url, json=created, headers=referrals.write_headers())
-            ).status_code,
+            (await referrals.client.put(url, json=created, headers=writer)).status_code,
             (
                 await referrals.client.patch(
                     url,
                     json=[{"op": "add", "path": "/language", "value": "en-GB"}],
-                    headers={**auth, "Content-Type": "application/json-patch+json"},
+                    headers={**writer, "Content-Type": "application/json-patch+json"},
                 )
             ).status_code,
             (await referrals.client.get(f"{url}/_history", headers=auth)).status_code,
@@ -149,7 +160,7 @@ async def test_every_claimed_interaction_is_served(
             (
                 await referrals.client.get(f"/fhir/{resource_type}/_history", headers=auth)
             ).status_code,
-            (await referrals.client.delete(url, headers=auth)).status_code,
+            (await referrals.client.delete(url, headers=writer)).status_code,
         ]
         assert statuses == [200, 200, 200, 200, 200, 200, 200, 204], resource_type
 

@@ -32,6 +32,7 @@ OPERATIONS = {
     "record-advice-call": ("Communication", True),
     "avoided-conveyance": ("HealthcareService", False),
     "paramedic-summary": ("Patient", False),
+    "advice-call-grants": (None, False),
 }
 AMBULANCE = "Y0T004"
 
@@ -54,7 +55,8 @@ async def test_every_operation_definition_is_valid_r4(pinned: Referrals) -> None
         definition = response.json()
         OperationDefinition.model_validate(definition)
         assert definition["code"] == code
-        assert definition["resource"] == [resource]
+        assert definition.get("resource") == ([resource] if resource else None)
+        assert definition["system"] is (resource is None)
         assert definition["affectsState"] is changes_state
 
 
@@ -79,8 +81,10 @@ async def test_the_capability_statement_lists_the_operations_on_served_types(
     statement = (await pinned.client.get("/fhir/metadata")).json()
 
     listed = _capability_operations(statement)
-    served = {k: v for k, v in OPERATIONS.items() if v[0] != "Patient"}
+    served = {k: v for k, v in OPERATIONS.items() if v[0] not in ("Patient", None)}
     assert {name: listed.get(name) for name in served} == {k: v[0] for k, v in served.items()}
+    (rest,) = statement["rest"]
+    assert {op["name"] for op in rest["operation"]} == {"advice-call-grants", "break-glass"}
 
 
 async def test_the_capability_statement_lists_the_paramedic_summary(pinned: Referrals) -> None:

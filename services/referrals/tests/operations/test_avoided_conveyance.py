@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from referrals.domain.records import AdviceCall
-from referrals.operations.avoided_conveyance import OPERATION, handle
+from referrals.operations.avoided_conveyance import OPERATION
 from referrals.store.advice_calls import AdviceCalls
 from services.referrals.tests.fakes import Memory
 from services.referrals.tests.world import PARAMEDIC, an_advice_line
@@ -23,7 +23,7 @@ async def test_the_share_not_conveyed_is_given_per_locality() -> None:
             AdviceCall(f"Communication/{number}", line.reference, locality, outcome, "x", "p", at)
         )
 
-    answer = await handle(world.call(OPERATION, PARAMEDIC, line.id))
+    answer = await OPERATION.handler(world.call(OPERATION, PARAMEDIC, line.id))
 
     assert isinstance(answer.body, dict)
     scores = {

@@ -9,7 +9,6 @@ import pytest
 from carecoord_shared.fhir.outcome import FhirError
 from referrals.domain.records import CarePlanSummary, Coordinator
 from referrals.operations.paramedic_summary import OPERATION, handle
-from referrals.store.audit_trail import AuditTrail
 from referrals.store.projections import CarePlanProjections
 from services.referrals.tests.fakes import Memory
 from services.referrals.tests.world import PARAMEDIC, a_service, person, submitted
@@ -53,8 +52,8 @@ async def test_a_paramedic_on_a_call_sees_coordinator_plan_and_open_requests() -
     assert plan["resuscitation"]["valueString"] == "DNACPR"
     assert "preferredPlaceOfCare" not in plan
     assert found["openRequest"]["part"][0]["name"] == "reference"
-    (audited,) = world.repository(AuditTrail).rows
-    assert (audited.patient, audited.purpose) == (nhs_number, "advice-call")
+    (audited,) = world.tx.accesses
+    assert (audited.patients, audited.purpose) == ((nhs_number,), "advice-call")
 
 
 @pytest.mark.parametrize("caller", ["another-paramedic", "gp-on-a-call"])
@@ -71,7 +70,9 @@ async def test_no_one_else_sees_it(caller: str) -> None:
         await handle(world.call(OPERATION, principal, nhs_number))
 
     assert refused.value.status == 403
-    assert world.repository(AuditTrail).rows == []
+    assert world.tx.accesses == []
+    (refusal,) = world.tx.refusals
+    assert refusal.patient_nhs == nhs_number
 
 
 async def test_the_patient_id_must_be_an_nhs_number() -> None:

@@ -1,4 +1,5 @@
-"""`$record-advice-call` on the in-memory world: the call, the access it opens, the event."""
+"""`$record-advice-call` on the in-memory world: the call, the access it opens, the event,
+and what guards that access (issue 13 finding 4)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,14 @@ from referrals.operations.record_advice_call import OPERATION, handle
 from referrals.store.advice_calls import AdviceCalls
 from services.referrals.tests.conftest import NHS_NUMBER_SYSTEM, invalid_nhs_number
 from services.referrals.tests.fakes import Memory
-from services.referrals.tests.world import GP, PARAMEDIC, a_service, an_advice_line
+from services.referrals.tests.world import (
+    GP,
+    PARAMEDIC,
+    a_service,
+    an_advice_line,
+    person,
+    registered,
+)
 
 
 def _call(line: StoredResource, nhs_number: str, outcome: str = "not-conveyed") -> list[dict]:  # type: ignore[type-arg]
@@ -26,7 +34,7 @@ def _call(line: StoredResource, nhs_number: str, outcome: str = "not-conveyed") 
 
 async def test_a_call_is_recorded_counted_announced_and_opens_access() -> None:
     world = Memory()
-    line, nhs_number = await an_advice_line(world), new_nhs_number()
+    line, nhs_number = await an_advice_line(world), await registered(world)
 
     answer = await handle(world.call(OPERATION, PARAMEDIC, parameters=_call(line, nhs_number)))
 
@@ -43,6 +51,53 @@ async def test_a_call_is_recorded_counted_announced_and_opens_access() -> None:
     (event,) = world.tx.fake_outbox.events
     assert event.type == "carecoord.advice-call.recorded.v1"
     assert event.data["followUpNeeded"] is True
+    (audited,) = world.tx.accesses
+    assert (audited.subject, audited.patients, audited.purpose) == (
+        "paramedic-1",
+        (nhs_number,),
+        "advice-call",
+    )
+
+
+async def test_finding_4_a_patient_on_no_register_needs_break_glass() -> None:
+    world = Memory()
+    line, registered_patient, stranger = (
+        await an_advice_line(world),
+        await registered(world),
+        new_nhs_number(),
+    )
+
+    with pytest.raises(FhirError) as refused:
+        await handle(world.call(OPERATION, PARAMEDIC, parameters=_call(line, stranger)))
+    answer = await handle(
+        world.call(OPERATION, PARAMEDIC, parameters=_call(line, registered_patient))
+    )
+
+    assert refused.value.status == 422
+    assert "break-glass" in refused.value.issues[0].diagnostics
+    assert refused.value.issues[0].expression == ("Parameters.parameter.where(name='patient')",)
+    assert await world.tx.grants.running(stranger) == []
+    assert [r.patient_nhs for r in world.tx.refusals] == [stranger]
+    assert answer.status == 201
+
+
+async def test_finding_4_a_paramedic_records_at_most_ten_calls_an_hour() -> None:
+    world = Memory()
+    line, other = await an_advice_line(world), person("paramedic", "Y0T004", "paramedic-2")
+    patients = [await registered(world) for _ in range(12)]
+    for nhs_number in patients[:10]:
+        await handle(world.call(OPERATION, PARAMEDIC, parameters=_call(line, nhs_number)))
+
+    with pytest.raises(FhirError) as limited:
+        await handle(world.call(OPERATION, PARAMEDIC, parameters=_call(line, patients[10])))
+    answer = await handle(world.call(OPERATION, other, parameters=_call(line, patients[11])))
+
+    assert limited.value.status == 429
+    assert 0 < int(limited.value.headers["Retry-After"]) <= 3600
+    assert [g.reason for g in await world.tx.grants.running(patients[10])] == [
+        "registered-practice"
+    ]
+    assert answer.status == 201
 
 
 @pytest.mark.parametrize(

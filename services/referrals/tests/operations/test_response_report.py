@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from referrals.operations.response_report import OPERATION, handle
+from referrals.operations.response_report import OPERATION
 from referrals.service.context import Referrals
 from referrals.store.cases import TriageCases
 from services.referrals.tests.fakes import Memory
@@ -25,7 +25,7 @@ async def test_the_report_counts_responses_against_their_due_dates() -> None:
         assert case is not None
         await cases.mark(case.task, responded_at=answered)
 
-    answer = await handle(world.call(OPERATION, GP, service.id))
+    answer = await OPERATION.handler(world.call(OPERATION, GP, service.id))
 
     assert isinstance(answer.body, dict)
     assert answer.body["resourceType"] == "MeasureReport"

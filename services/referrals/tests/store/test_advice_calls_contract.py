@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from referrals.domain.records import AdviceCall, LocalityCalls
 from referrals.store.advice_calls import AdviceCalls
@@ -32,3 +32,26 @@ async def test_calls_are_counted_per_locality_with_those_not_conveyed(make: Make
         LocalityCalls(None, 1, 1),
     ]
     assert await calls.by_locality("HealthcareService/none") == []
+
+
+async def test_a_paramedics_calls_are_listed_latest_first_since_a_moment(make: Make) -> None:
+    calls: AdviceCalls = make(AdviceCalls)
+    for minutes, paramedic in [(0, "p-1"), (30, "p-1"), (90, "p-1"), (45, "p-2")]:
+        at = AT + timedelta(minutes=minutes)
+        await calls.record(
+            AdviceCall(f"Communication/{minutes}", LINE, None, "other", "x", paramedic, at)
+        )
+
+    latest = await calls.by_paramedic("p-1")
+    recent = await calls.by_paramedic("p-1", since=AT + timedelta(minutes=30), limit=1)
+
+    assert [c.communication for c in latest] == [
+        "Communication/90",
+        "Communication/30",
+        "Communication/0",
+    ]
+    assert [c.communication for c in recent] == ["Communication/90"]
+    assert latest[0] == AdviceCall(
+        "Communication/90", LINE, None, "other", "x", "p-1", AT + timedelta(minutes=90)
+    )
+    assert await calls.by_paramedic("p-3") == []

@@ -198,7 +198,8 @@ def render(operation: Operation, values: Mapping[str, object]) -> JsonObject:
         resource = values["return"]
         assert isinstance(resource, dict)
         return resource
-    return {"resourceType": "Parameters", "parameter": _rendered(operation.outputs, values)}
+    rendered = _rendered(operation.outputs, values)
+    return {"resourceType": "Parameters", **({"parameter": rendered} if rendered else {})}
 
 
 def _rendered(params: Sequence[Param], values: Mapping[str, object]) -> list[JsonObject]:

@@ -53,7 +53,9 @@ DEFAULT_SCOPES: Mapping[Role, str] = {
     "paramedic": "user/*.rs user/Communication.crs",
     "patient": "patient/*.rs patient/Communication.crs",
     "system": "system/*.cruds",
-    "admin": f"{_DIRECTORY_READ} user/Endpoint.rs user/Subscription.rs",
+    # The directory administrator: services, advice lines and rotas (GPs only read them).
+    "admin": "user/Organization.cruds user/HealthcareService.cruds user/PractitionerRole.cruds "
+    "user/Endpoint.rs user/Subscription.rs user/MeasureReport.rs",
     "information-governance": "user/AuditEvent.rs",
 }
 

@@ -61,6 +61,8 @@ class InMemoryTransaction(FhirTransaction):
         self._ids = itertools.count(1)
         self.refusals = []
         self.links: dict[str, str] = {}
+        self.accesses: list[tuple[str, str, tuple[str, ...], str | None]] = []
+        """What `record_access` audited, in order (the fake keeps it to be asserted)."""
 
     def repository(self, kind: type[RepositoryT]) -> RepositoryT:
         found = self._repositories.get(kind)
@@ -73,6 +75,11 @@ class InMemoryTransaction(FhirTransaction):
 
     async def audit(self, action: Any, entity: str, seen: Sequence[StoredResource]) -> None:
         return None
+
+    async def record_access(
+        self, action: Any, entity: str, patients: Sequence[str], *, purpose: str | None = None
+    ) -> None:
+        self.accesses.append((str(action), entity, tuple(patients), purpose))
 
     def _current(self, resource_type: str, resource_id: str) -> StoredResource | None:
         versions = self.versions.get((resource_type, resource_id))

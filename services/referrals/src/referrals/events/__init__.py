@@ -8,5 +8,17 @@ the consumer's transaction beside the inbox record, so a redelivery changes noth
 
 from pathlib import Path
 
+from carecoord_shared.service import Consumer, EventHandler
+
 SCHEMAS = Path(__file__).parent / "schemas"
 """JSON Schemas of the events it publishes (served as `/asyncapi.json`)."""
+
+
+def from_care_plans(event_type: str, handler: EventHandler) -> Consumer:
+    """A consumer of one of care_plans' event types (one Kafka consumer for them all)."""
+    return Consumer(
+        event_type,
+        topic=lambda settings: settings.care_plans_topic,
+        handler=handler,
+        group="registrations",
+    )

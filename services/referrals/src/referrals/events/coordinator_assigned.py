@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from carecoord_shared.events import Event
 from carecoord_shared.fhir.unit_of_work import FhirTransaction
-from carecoord_shared.service import Consumer
 from referrals.domain.records import Coordinator
+from referrals.events import from_care_plans
 from referrals.store.projections import CarePlanProjections
 
 EVENT_TYPE = "carecoord.coordinator.assigned.v1"
@@ -32,9 +32,4 @@ async def handle(tx: FhirTransaction, event: Event, _context: object) -> None:
     await tx.repository(CarePlanProjections).assign_coordinator(assigned)
 
 
-CONSUMER = Consumer(
-    EVENT_TYPE,
-    topic=lambda settings: settings.care_plans_topic,
-    handler=handle,
-    group="registrations",
-)
+CONSUMER = from_care_plans(EVENT_TYPE, handle)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from carecoord_shared.events import Event
 from carecoord_shared.fhir.unit_of_work import FhirTransaction
-from carecoord_shared.service import Consumer
+from referrals.events import from_care_plans
 from referrals.store.projections import CarePlanProjections
 
 EVENT_TYPE = "carecoord.coordinator.ended.v1"
@@ -20,9 +20,4 @@ async def handle(tx: FhirTransaction, event: Event, _context: object) -> None:
     )
 
 
-CONSUMER = Consumer(
-    EVENT_TYPE,
-    topic=lambda settings: settings.care_plans_topic,
-    handler=handle,
-    group="registrations",
-)
+CONSUMER = from_care_plans(EVENT_TYPE, handle)

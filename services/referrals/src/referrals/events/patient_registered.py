@@ -10,14 +10,9 @@ grant reason.
 from __future__ import annotations
 
 from carecoord_shared.projections import registration_grants_access
-from carecoord_shared.service import Consumer
 from referrals.domain.vocabulary import REGISTERED_PRACTICE
+from referrals.events import from_care_plans
 
 EVENT_TYPE = "carecoord.patient.registered.v1"
 
-CONSUMER = Consumer(
-    EVENT_TYPE,
-    topic=lambda settings: settings.care_plans_topic,
-    handler=registration_grants_access(REGISTERED_PRACTICE),
-    group="registrations",
-)
+CONSUMER = from_care_plans(EVENT_TYPE, registration_grants_access(REGISTERED_PRACTICE))

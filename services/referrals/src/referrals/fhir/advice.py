@@ -7,9 +7,9 @@ and a ringing-order extension. A recorded call is a Communication (medium phone)
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from carecoord_shared.fhir.identifiers import NHS_NUMBER_SYSTEM
 from carecoord_shared.fhir.outcome import JsonObject
@@ -87,35 +87,28 @@ def call_communication(
     return body
 
 
-def _phones(resource: JsonObject) -> list[object]:
-    return [t.get("value") for t in resource.get("telecom", []) if t.get("system") == "phone"]
+def _phones(resource: JsonObject) -> list[str]:
+    return [
+        str(t["value"])
+        for t in resource.get("telecom", [])
+        if t.get("system") == "phone" and t.get("value")
+    ]
 
 
-def _on_call(order: int, role: StoredResource) -> JsonObject:
+def _on_call(order: int, role: StoredResource) -> dict[str, Any]:
     body = role.as_json()
-    contact = [t.get("value") for t in body.get("telecom", [])][:1]
+    contact = [str(t["value"]) for t in body.get("telecom", []) if t.get("value")][:1]
     who = {
         "reference": role.reference,
         "display": (body.get("practitioner") or {}).get("display", ""),
     }
+    return {"order": order, "practitionerRole": who, "phone": contact[0] if contact else None}
+
+
+def line_parts(line: AdviceLine) -> dict[str, Any]:
+    """One `$advice-lines` line: the service, its phones, who is on call in ringing order."""
     return {
-        "name": "onCall",
-        "part": [
-            {"name": "order", "valueInteger": order},
-            {"name": "practitionerRole", "valueReference": who},
-            *({"name": "phone", "valueString": c} for c in contact),
-        ],
+        "service": {"reference": line.service.reference},
+        "phone": _phones(line.service.as_json()),
+        "onCall": [_on_call(order, role) for order, role in enumerate(line.on_call, start=1)],
     }
-
-
-def lines_parameters(found: Sequence[AdviceLine]) -> JsonObject:
-    """`$advice-lines` output: a `line` per open line (service, phones, onCall in order)."""
-    parameter = []
-    for line in found:
-        parts: list[JsonObject] = [
-            {"name": "service", "valueReference": {"reference": line.service.reference}},
-            *({"name": "phone", "valueString": p} for p in _phones(line.service.as_json())),
-            *(_on_call(order, role) for order, role in enumerate(line.on_call, start=1)),
-        ]
-        parameter.append({"name": "line", "part": parts})
-    return {"resourceType": "Parameters", "parameter": parameter}

@@ -6,17 +6,21 @@ and its score, for one HealthcareService over a period ending now.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
+from carecoord_shared.fhir.narrative import with_narrative
+from carecoord_shared.fhir.operations import Operation, OperationCall, OperationResult, Param
 from carecoord_shared.fhir.outcome import JsonObject
+from carecoord_shared.fhir.unit_of_work import FhirReads
 from referrals.domain import vocabulary as v
 from referrals.fhir.shapes import concept, instant
 
-RESPONSE_TIME = f"{v.LOCAL}/Measure/response-time"
-AVOIDED_CONVEYANCE = f"{v.LOCAL}/Measure/avoided-conveyance"
-RESPONSE_GROUP = f"{v.LOCAL}/CodeSystem/response-report"
+RESPONSE_TIME = v.RESPONSE_TIME_MEASURE
+AVOIDED_CONVEYANCE = v.AVOIDED_CONVEYANCE_MEASURE
+RESPONSE_GROUP = v.RESPONSE_REPORT
 _POPULATION = "http://terminology.hl7.org/CodeSystem/measure-population"
 
 
@@ -55,7 +59,7 @@ def measure_report(
     start: datetime | None = None,
 ) -> JsonObject:
     period = {"start": instant(start), "end": instant(now)} if start else {"end": instant(now)}
-    return {
+    report: JsonObject = {
         "resourceType": "MeasureReport",
         "status": "complete",
         "type": "summary",
@@ -63,5 +67,32 @@ def measure_report(
         "subject": {"reference": subject},
         "date": instant(now),
         "period": period,
-        "group": [_group(g) for g in groups],
     }
+    if groups:  # FHIR has no empty arrays: no calls yet, no groups
+        report["group"] = [_group(g) for g in groups]
+    return with_narrative(report)
+
+
+Report = Callable[[FhirReads, Any, str], Awaitable[JsonObject]]
+"""A report of one HealthcareService: `(tx, context, service_id)` to its MeasureReport."""
+
+
+def report_operation(code: str, title: str, documentation: str, report: Report) -> Operation:
+    """A read-only operation on a HealthcareService answering its MeasureReport."""
+
+    async def handle(call: OperationCall) -> OperationResult:
+        assert call.resource_id is not None
+        async with call.fhir.reads(call.principal) as tx:
+            measure = await report(tx, call.context, call.resource_id)
+        return OperationResult(measure)
+
+    return Operation(
+        code,
+        title,
+        documentation,
+        handle,
+        resource="HealthcareService",
+        level="instance",
+        changes_state=False,
+        outputs=(Param("return", "MeasureReport", min=1, documentation="The report (summary)."),),
+    )

@@ -1,95 +1,79 @@
 """Operation outputs made of parts: the triage history and the paramedic summary.
 
-A typed operation renders flat outputs itself; these two answer with repeating
-parameters that each carry parts (one transition, one co-ordinator, one open
-request), built here from the service's records.
+Each operation declares its parts (`Param(parts=...)`); these say what one transition,
+co-ordinator, care plan or open request is, as the part values by name (None leaves
+a part out), for the kernel to render.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from carecoord_shared.fhir.identifiers import NHS_NUMBER_SYSTEM
+from carecoord_shared.fhir.operations import OperationResult
 from carecoord_shared.fhir.outcome import JsonObject
 from carecoord_shared.store.repository import StoredResource
 from referrals.domain.records import CarePlanSummary, Coordinator, Transition
 from referrals.fhir.shapes import instant, triage_state_of, ubrn_of
 
-
-def _parts(**values: dict[str, Any]) -> list[JsonObject]:
-    """Parameter parts, leaving out the ones with no value."""
-    return [
-        {"name": name, **value}
-        for name, value in values.items()
-        if all(v is not None for v in value.values())
-    ]
+Parts = dict[str, Any]
 
 
-def parameters(parameter: Sequence[JsonObject]) -> JsonObject:
-    return {"resourceType": "Parameters", "parameter": list(parameter)}
+def without_empty(result: OperationResult) -> OperationResult:
+    """FHIR has no empty arrays: an answer with nothing to say has no `parameter` (the
+    kernel renders `[]`)."""
+    if isinstance(result.body, dict) and result.body.get("parameter") == []:
+        del result.body["parameter"]
+    return result
 
 
-def transition(step: Transition) -> JsonObject:
-    parts = _parts(
-        outcome={"valueCode": step.outcome},
-        **{"from": {"valueCode": step.from_state}},
-        to={"valueCode": step.to_state},
-        who={"valueString": step.actor},
-        role={"valueCode": step.actor_role},
-        when={"valueDateTime": instant(step.at)},
-        task={"valueReference": {"reference": step.task}},
-        organisation={"valueString": step.actor_organisation},
-        reason={"valueCode": step.reason},
-    )
-    return {"name": "transition", "part": parts}
+def transition(step: Transition) -> Parts:
+    return {
+        "outcome": step.outcome,
+        "from": step.from_state,
+        "to": step.to_state,
+        "who": step.actor,
+        "role": step.actor_role,
+        "when": instant(step.at),
+        "task": {"reference": step.task},
+        "organisation": step.actor_organisation,
+        "reason": step.reason,
+    }
 
 
 def patient(nhs_number: str) -> JsonObject:
-    return {
-        "name": "patient",
-        "valueIdentifier": {"system": NHS_NUMBER_SYSTEM, "value": nhs_number},
-    }
+    return {"system": NHS_NUMBER_SYSTEM, "value": nhs_number}
 
 
-def coordinator(found: Coordinator) -> JsonObject:
+def coordinator(found: Coordinator) -> Parts:
     who = found.coordinator or {}
     return {
-        "name": "coordinator",
-        "part": _parts(
-            kind={"valueCode": found.kind},
-            name={"valueString": who.get("display")},
-            phone={"valueString": who.get("phone")},
-            cover={"valueBoolean": found.cover},
-        ),
+        "kind": found.kind,
+        "name": who.get("display"),
+        "phone": who.get("phone"),
+        "cover": found.cover,
     }
 
 
-def care_plan(plan: CarePlanSummary) -> JsonObject:
+def care_plan(plan: CarePlanSummary) -> Parts:
     eol = plan.end_of_life or {}
     resuscitation = eol.get("resuscitation") or {}
     return {
-        "name": "carePlan",
-        "part": _parts(
-            reference={"valueReference": {"reference": plan.care_plan}},
-            title={"valueString": plan.title},
-            status={"valueCode": plan.status},
-            nextReviewDue={"valueString": plan.next_review_due},
-            preferredPlaceOfCare={"valueString": eol.get("preferredPlaceOfCare")},
-            preferredPlaceOfDeath={"valueString": eol.get("preferredPlaceOfDeath")},
-            resuscitation={"valueString": resuscitation.get("decision")},
-        ),
+        "reference": {"reference": plan.care_plan},
+        "title": plan.title,
+        "status": plan.status,
+        "nextReviewDue": plan.next_review_due,
+        "preferredPlaceOfCare": eol.get("preferredPlaceOfCare"),
+        "preferredPlaceOfDeath": eol.get("preferredPlaceOfDeath"),
+        "resuscitation": resuscitation.get("decision"),
     }
 
 
-def open_request(request: StoredResource) -> JsonObject:
+def open_request(request: StoredResource) -> Parts:
     body = request.as_json()
     return {
-        "name": "openRequest",
-        "part": _parts(
-            reference={"valueReference": {"reference": request.reference}},
-            ubrn={"valueString": ubrn_of(body)},
-            triageState={"valueCode": triage_state_of(body)},
-            priority={"valueCode": body.get("priority")},
-        ),
+        "reference": {"reference": request.reference},
+        "ubrn": ubrn_of(body),
+        "triageState": triage_state_of(body),
+        "priority": body.get("priority"),
     }

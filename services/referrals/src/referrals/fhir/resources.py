@@ -4,7 +4,9 @@ Advice & guidance requests and referrals are ServiceRequests identified by UBRN;
 their triage work items are Tasks; each turn of the conversation is a
 Communication; the service directory is Organization, HealthcareService and
 PractitionerRole. Patients are referred to by NHS number (logical references), as
-GP systems and the NHS e-Referral Service do.
+GP systems and the NHS e-Referral Service do; a request, Task, Communication or
+DocumentReference that names no patient this service can resolve is refused, never
+stored as no one's. Every REST write first has its older URL spellings made canonical.
 """
 
 from __future__ import annotations
@@ -12,14 +14,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 
+from carecoord_shared.fhir.outcome import Issue, JsonObject
 from carecoord_shared.fhir.registry import (
     ResourceDefinition,
     SearchParam,
+    Write,
     WriteHandler,
     nhs_number_at,
 )
+from carecoord_shared.fhir.unit_of_work import FhirTransaction
+from carecoord_shared.store.repository import StoredResource
 from referrals.domain.vocabulary import TRIAGE_STATE_EXTENSION
 from referrals.fhir.attachments import attachment_rule
+from referrals.fhir.canonical import canonical
 from referrals.fhir.shapes import submission_issues
 
 _REQUESTERS = ("PractitionerRole", "Organization", "Practitioner")
@@ -31,30 +38,44 @@ def _ref(name: str, path: str, *targets: str) -> SearchParam:
     return SearchParam(name, "reference", path, targets)
 
 
+def _token(name: str, path: str, documentation: str = "") -> SearchParam:
+    return SearchParam(name, "token", path, documentation=documentation)
+
+
+def organisation_named(organisation: JsonObject) -> list[Issue]:
+    """FHIR invariant org-1: an Organization has at least a name or an identifier."""
+    if organisation.get("name") or organisation.get("identifier"):
+        return []
+    text = "An Organization needs a name or an identifier (FHIR invariant org-1)"
+    return [Issue("required", text, ("Organization.name",))]
+
+
 SERVICE_REQUEST = ResourceDefinition(
     "ServiceRequest",
     documentation="An advice & guidance request (category A&G) or a referral.",
     patient_nhs=nhs_number_at("ServiceRequest.subject"),
+    patient_required=True,
+    narrative=True,
     validators=(submission_issues,),
     search_params=(
-        SearchParam("identifier", "token", "ServiceRequest.identifier", documentation="UBRN"),
+        _token("identifier", "ServiceRequest.identifier", "UBRN"),
         _ref("subject", "ServiceRequest.subject", "Patient"),
         _ref("patient", "ServiceRequest.subject", "Patient"),
-        SearchParam("status", "token", "ServiceRequest.status"),
-        SearchParam("intent", "token", "ServiceRequest.intent"),
-        SearchParam("category", "token", "ServiceRequest.category"),
-        SearchParam("priority", "token", "ServiceRequest.priority"),
-        SearchParam("code", "token", "ServiceRequest.code"),
+        _token("status", "ServiceRequest.status"),
+        _token("intent", "ServiceRequest.intent"),
+        _token("category", "ServiceRequest.category"),
+        _token("priority", "ServiceRequest.priority"),
+        _token("code", "ServiceRequest.code"),
         _ref("requester", "ServiceRequest.requester", *_REQUESTERS),
         _ref("performer", "ServiceRequest.performer", *_OWNERS),
+        _token("performer-type", "ServiceRequest.performerType"),
         _ref("replaces", "ServiceRequest.replaces", "ServiceRequest"),
         SearchParam("authored", "date", "ServiceRequest.authoredOn"),
         SearchParam("text", "string", "ServiceRequest.note.text"),
-        SearchParam(
+        _token(
             "triage-state",
-            "token",
             f"ServiceRequest.extension.where(url='{TRIAGE_STATE_EXTENSION}').value",
-            documentation="Where the request is in triage (whose turn it is)",
+            "Where the request is in triage (whose turn it is)",
         ),
     ),
 )
@@ -63,16 +84,20 @@ TASK = ResourceDefinition(
     "Task",
     documentation="Triage work item: owner, businessStatus, due in restriction.period.end.",
     patient_nhs=nhs_number_at("Task.for"),
+    patient_required=True,
+    narrative=True,
     search_params=(
-        SearchParam("identifier", "token", "Task.identifier"),
-        SearchParam("status", "token", "Task.status"),
-        SearchParam("business-status", "token", "Task.businessStatus"),
-        SearchParam("priority", "token", "Task.priority"),
-        SearchParam("code", "token", "Task.code"),
+        _token("identifier", "Task.identifier"),
+        _token("status", "Task.status"),
+        _token("business-status", "Task.businessStatus"),
+        _token("priority", "Task.priority"),
+        _token("code", "Task.code"),
         _ref("focus", "Task.focus", "ServiceRequest"),
         _ref("patient", "Task.for", "Patient"),
+        _ref("subject", "Task.for", "Patient"),
         _ref("owner", "Task.owner", *_OWNERS),
         _ref("requester", "Task.requester", *_REQUESTERS),
+        _ref("part-of", "Task.partOf", "Task"),
         SearchParam("period", "date", "Task.restriction.period"),
         SearchParam(
             "due",
@@ -89,13 +114,18 @@ COMMUNICATION = ResourceDefinition(
     "Communication",
     documentation="One turn of an A&G conversation, or a recorded advice-line call.",
     patient_nhs=nhs_number_at("Communication.subject"),
+    patient_required=True,
+    narrative=True,
     search_params=(
         _ref("based-on", "Communication.basedOn", "ServiceRequest"),
         _ref("patient", "Communication.subject", "Patient"),
+        _ref("subject", "Communication.subject", "Patient"),
         SearchParam("sent", "date", "Communication.sent"),
         _ref("in-response-to", "Communication.inResponseTo", "Communication"),
-        SearchParam("medium", "token", "Communication.medium"),
-        SearchParam("category", "token", "Communication.category"),
+        _ref("recipient", "Communication.recipient", *_OWNERS),
+        _token("medium", "Communication.medium"),
+        _token("category", "Communication.category"),
+        _token("status", "Communication.status"),
     ),
 )
 
@@ -103,57 +133,85 @@ DOCUMENT_REFERENCE = ResourceDefinition(
     "DocumentReference",
     documentation="An attachment of a request (letter, photo, result), size-limited.",
     patient_nhs=nhs_number_at("DocumentReference.subject"),
+    patient_required=True,
+    narrative=True,
     search_params=(
         _ref("patient", "DocumentReference.subject", "Patient"),
+        _ref("subject", "DocumentReference.subject", "Patient"),
         _ref("related", "DocumentReference.context.related", "ServiceRequest"),
-        SearchParam("type", "token", "DocumentReference.type"),
+        _token("type", "DocumentReference.type"),
+        _token("status", "DocumentReference.status"),
         SearchParam("date", "date", "DocumentReference.date"),
     ),
 )
 
 ORGANIZATION = ResourceDefinition(
     "Organization",
-    documentation="Organisations by ODS code.",
+    documentation="Organisations by ODS code (written by directory administrators only).",
+    narrative=True,
+    validators=(organisation_named,),
     search_params=(
-        SearchParam("identifier", "token", "Organization.identifier"),
+        _token("identifier", "Organization.identifier"),
         SearchParam("name", "string", "Organization.name"),
-        SearchParam("type", "token", "Organization.type"),
+        _token("type", "Organization.type"),
+        _token("active", "Organization.active"),
+        _ref("partof", "Organization.partOf", "Organization"),
     ),
 )
 
 HEALTHCARE_SERVICE = ResourceDefinition(
     "HealthcareService",
-    documentation="A specialty service in the directory, with its A&G offer and targets.",
+    documentation="A specialty service or advice line in the directory, with its A&G offer "
+    "and targets (written by directory administrators only).",
+    narrative=True,
     search_params=(
-        SearchParam("identifier", "token", "HealthcareService.identifier"),
+        _token("identifier", "HealthcareService.identifier"),
         SearchParam("name", "string", "HealthcareService.name"),
-        SearchParam("specialty", "token", "HealthcareService.specialty"),
-        SearchParam("service-category", "token", "HealthcareService.category"),
-        SearchParam("service-type", "token", "HealthcareService.type"),
-        SearchParam("active", "token", "HealthcareService.active"),
-        SearchParam("characteristic", "token", "HealthcareService.characteristic"),
+        _token("specialty", "HealthcareService.specialty"),
+        _token("service-category", "HealthcareService.category"),
+        _token("service-type", "HealthcareService.type"),
+        _token("active", "HealthcareService.active"),
+        _token("characteristic", "HealthcareService.characteristic"),
         _ref("organization", "HealthcareService.providedBy", "Organization"),
     ),
 )
 
 PRACTITIONER_ROLE = ResourceDefinition(
     "PractitionerRole",
-    documentation="Triage clinicians and on-call specialists.",
+    documentation="Triage clinicians and on-call specialists (written by directory "
+    "administrators only).",
+    narrative=True,
     search_params=(
-        SearchParam("identifier", "token", "PractitionerRole.identifier"),
-        SearchParam("role", "token", "PractitionerRole.code"),
-        SearchParam("specialty", "token", "PractitionerRole.specialty"),
+        _token("identifier", "PractitionerRole.identifier"),
+        _token("role", "PractitionerRole.code"),
+        _token("specialty", "PractitionerRole.specialty"),
+        _token("active", "PractitionerRole.active"),
         _ref("service", "PractitionerRole.healthcareService", "HealthcareService"),
         _ref("organization", "PractitionerRole.organization", "Organization"),
+        _ref("practitioner", "PractitionerRole.practitioner", "Practitioner"),
     ),
 )
+
+
+def _canonical_first(handler: WriteHandler | None) -> WriteHandler:
+    """The type's write, after its body's older URL spellings are made canonical."""
+
+    async def handle(tx: FhirTransaction, write: Write) -> tuple[StoredResource | None, bool]:
+        if write.body is not None:
+            canonical(write.body)
+        if handler is not None:
+            return await handler(tx, write)
+        return await tx.store_write(write)
+
+    return handle
 
 
 def resources(
     max_attachment_bytes: int, writes: Mapping[str, WriteHandler]
 ) -> list[ResourceDefinition]:
     """Every type served; `writes` are the types whose REST writes do more than store
-    (a submission numbers and routes a request, a message may restart the clock)."""
+    (a submission numbers and routes a request, a message may restart the clock, only a
+    directory administrator changes the directory)."""
     documents = replace(DOCUMENT_REFERENCE, validators=(attachment_rule(max_attachment_bytes),))
     declared = [
         SERVICE_REQUEST,
@@ -164,4 +222,4 @@ def resources(
         HEALTHCARE_SERVICE,
         PRACTITIONER_ROLE,
     ]
-    return [replace(d, writes=writes.get(d.type)) for d in declared]
+    return [replace(d, writes=_canonical_first(writes.get(d.type))) for d in declared]

@@ -42,8 +42,7 @@ def codes(concepts: Any, system: str) -> list[str]:
 
 def category_of(request: JsonObject) -> str | None:
     categories = request.get("category")
-    found = [c for system in v.REQUEST_CATEGORY_ALIASES for c in codes(categories, system)]
-    found = [c for c in found if c in (v.ADVICE_AND_GUIDANCE, v.REFERRAL)]
+    found = [c for c in codes(categories, v.REQUEST_CATEGORY) if c in v.CATEGORIES]
     if v.SNOMED_REFERRAL in codes(categories, v.SNOMED):
         found.append(v.REFERRAL)
     return found[0] if found else None
@@ -66,8 +65,18 @@ def ods_of(reference: Any) -> str | None:
     return str(identifier["value"]) if identifier.get("system") == ODS_SYSTEM else None
 
 
+def requester_of(request: JsonObject) -> str | None:
+    """Who asked: the requester's reference, or the practice's ODS code when the
+    requester is given by ODS identifier only (as GP systems do)."""
+    requester = request.get("requester") or {}
+    return str(requester["reference"]) if requester.get("reference") else ods_of(requester)
+
+
 def conversion_authorised(request: JsonObject) -> bool:
-    return v.CONVERSION_AUTHORISED in codes(request.get("orderDetail"), v.REFERRER_AUTHORISATION)
+    return any(
+        e.get("url") == v.CONVERSION_AUTHORISED_EXTENSION and e.get("valueBoolean") is True
+        for e in request.get("extension", [])
+    )
 
 
 def performer_service_id(request: JsonObject) -> str | None:
@@ -196,7 +205,7 @@ def request_summary(
         ],
         "priority": request.get("priority", "routine"),
         "nhsNumber": nhs_number,
-        "requester": (request.get("requester") or {}).get("reference"),
+        "requester": requester_of(request),
         "performer": [
             p.get("reference") for p in request.get("performer", []) if p.get("reference")
         ],

@@ -16,7 +16,8 @@ from carecoord_shared.fhir.operations import (
     parameter_path,
 )
 from carecoord_shared.fhir.outcome import bad_request
-from referrals.fhir.advice import lines_parameters
+from referrals.fhir.advice import line_parts
+from referrals.fhir.parameters import without_empty
 from referrals.service.advice_lines import LONDON, advice_lines
 
 
@@ -39,7 +40,7 @@ async def handle(call: OperationCall) -> OperationResult:
     specialty = str(arguments.text("specialty"))
     async with call.fhir.reads(call.principal) as tx:
         found = await advice_lines(tx, specialty, arguments.text("locality"), at)
-    return OperationResult(lines_parameters(found))
+    return without_empty(OPERATION.result(line=[line_parts(line) for line in found]))
 
 
 OPERATION = Operation(
@@ -68,11 +69,24 @@ OPERATION = Operation(
     outputs=(
         Param(
             "line",
-            "BackboneElement",
+            "",  # made of parts
             max=None,
-            documentation="One open line, as parts: service (Reference), phone (string), and "
-            "onCall (parts order, practitionerRole, phone) per specialist in "
-            "ringing order.",
+            documentation="One open line.",
+            parts=(
+                Param("service", "Reference", min=1, documentation="The advice line."),
+                Param("phone", "string", max=None, documentation="Its phone numbers."),
+                Param(
+                    "onCall",
+                    "",
+                    max=None,
+                    documentation="A specialist on call now, in ringing order.",
+                    parts=(
+                        Param("order", "integer", min=1, documentation="1 is rung first."),
+                        Param("practitionerRole", "Reference", min=1),
+                        Param("phone", "string", documentation="How to reach them."),
+                    ),
+                ),
+            ),
         ),
     ),
 )

@@ -11,7 +11,7 @@ from __future__ import annotations
 from carecoord_shared.fhir.identifiers import is_valid_nhs_number
 from carecoord_shared.fhir.operations import Operation, OperationCall, OperationResult, Param
 from carecoord_shared.fhir.outcome import bad_request
-from referrals.fhir.parameters import care_plan, coordinator, open_request, parameters, patient
+from referrals.fhir.parameters import care_plan, coordinator, open_request, patient
 from referrals.service.paramedic import paramedic_summary
 
 
@@ -21,19 +21,13 @@ async def handle(call: OperationCall) -> OperationResult:
         raise bad_request("The patient id must be a valid NHS number", ("Patient.id",), "value")
     async with call.fhir.transaction(call.principal) as tx:
         summary = await paramedic_summary(tx, nhs_number)
-    return OperationResult(
-        parameters(
-            [
-                patient(nhs_number),
-                *(coordinator(found) for found in summary.coordinators),
-                *(care_plan(plan) for plan in summary.care_plans),
-                *(open_request(request) for request in summary.open_requests),
-            ]
-        )
+    return OPERATION.result(
+        patient=patient(nhs_number),
+        coordinator=[coordinator(found) for found in summary.coordinators],
+        carePlan=[care_plan(plan) for plan in summary.care_plans],
+        openRequest=[open_request(request) for request in summary.open_requests],
     )
 
-
-_PARTS = "BackboneElement"
 
 OPERATION = Operation(
     "paramedic-summary",
@@ -48,23 +42,47 @@ OPERATION = Operation(
         Param("patient", "Identifier", min=1, documentation="The patient, by NHS number."),
         Param(
             "coordinator",
-            _PARTS,
+            "",  # made of parts
             max=None,
-            documentation="Parts: kind (code), name, phone (string), cover (boolean).",
+            documentation="A named co-ordinator (or cover) of the patient.",
+            parts=(
+                Param(
+                    "kind",
+                    "code",
+                    min=1,
+                    documentation="lead-gp, named-care-coordinator, key-worker.",
+                ),
+                Param("name", "string", documentation="Who."),
+                Param("phone", "string", documentation="How to reach them."),
+                Param("cover", "boolean", min=1, documentation="Covering for someone."),
+            ),
         ),
         Param(
             "carePlan",
-            _PARTS,
+            "",
             max=None,
-            documentation="Parts: reference, title, status, nextReviewDue, "
-            "preferredPlaceOfCare, preferredPlaceOfDeath, resuscitation.",
+            documentation="A care plan, with its end-of-life preferences.",
+            parts=(
+                Param("reference", "Reference", min=1, documentation="The CarePlan."),
+                Param("title", "string"),
+                Param("status", "code"),
+                Param("nextReviewDue", "string"),
+                Param("preferredPlaceOfCare", "string"),
+                Param("preferredPlaceOfDeath", "string"),
+                Param("resuscitation", "string", documentation="The resuscitation decision."),
+            ),
         ),
         Param(
             "openRequest",
-            _PARTS,
+            "",
             max=None,
-            documentation="Parts: reference (Reference), ubrn (string), triageState, priority "
-            "(code).",
+            documentation="An open A&G request or referral about the patient.",
+            parts=(
+                Param("reference", "Reference", min=1, documentation="The ServiceRequest."),
+                Param("ubrn", "string"),
+                Param("triageState", "code"),
+                Param("priority", "code"),
+            ),
         ),
     ),
 )

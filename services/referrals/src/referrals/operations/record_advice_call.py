@@ -19,7 +19,7 @@ from carecoord_shared.fhir.operations import (
 from carecoord_shared.fhir.outcome import bad_request
 from referrals.domain.vocabulary import CALL_OUTCOMES
 from referrals.fhir.advice import CallRecord
-from referrals.service.advice_lines import record_call
+from referrals.service.advice_calls import record_call
 
 
 def _command(call: OperationCall) -> CallRecord:
@@ -54,7 +54,9 @@ OPERATION = Operation(
     "record-advice-call",
     "Record a paramedic's advice-line call",
     "Record a paramedic's advice-line call as a Communication with medium phone; opens the "
-    "paramedic's time-limited advice-call access to the patient. Needs Communication create.",
+    "paramedic's time-limited advice-call access to the patient, only for a patient on the "
+    "register (otherwise break-glass), at most REFERRALS_ADVICE_CALLS_PER_HOUR calls an "
+    "hour per paramedic (429 with Retry-After beyond). Needs Communication create.",
     handle,
     resource="Communication",
     level="type",

@@ -7,7 +7,7 @@ why, for anyone who may read the request.
 from __future__ import annotations
 
 from carecoord_shared.fhir.operations import Operation, OperationCall, OperationResult, Param
-from referrals.fhir.parameters import parameters, transition
+from referrals.fhir.parameters import transition, without_empty
 from referrals.service.triage import history
 
 
@@ -15,7 +15,7 @@ async def handle(call: OperationCall) -> OperationResult:
     assert call.resource_id is not None
     async with call.fhir.reads(call.principal) as tx:
         found = await history(tx, call.resource_id)
-    return OperationResult(parameters([transition(step) for step in found]))
+    return without_empty(OPERATION.result(transition=[transition(step) for step in found]))
 
 
 OPERATION = Operation(
@@ -30,11 +30,20 @@ OPERATION = Operation(
     outputs=(
         Param(
             "transition",
-            "BackboneElement",
+            "",  # made of parts
             max=None,
-            documentation="One transition, as parts: outcome, from, to (code), who (string), "
-            "role (code), when (dateTime), task (Reference), organisation "
-            "(string), reason (code).",
+            documentation="One transition.",
+            parts=(
+                Param("outcome", "code", min=1, documentation="What was decided."),
+                Param("from", "code", min=1, documentation="The triage state before."),
+                Param("to", "code", min=1, documentation="The triage state after."),
+                Param("who", "string", min=1, documentation="Who decided (user id)."),
+                Param("role", "code", documentation="Their role."),
+                Param("when", "dateTime", min=1, documentation="When."),
+                Param("task", "Reference", min=1, documentation="The triage Task."),
+                Param("organisation", "string", documentation="Their organisation (ODS)."),
+                Param("reason", "code", documentation="The coded reason (rejections)."),
+            ),
         ),
     ),
 )

@@ -13,7 +13,7 @@ from datetime import datetime
 from carecoord_shared.fhir.outcome import JsonObject
 from carecoord_shared.fhir.unit_of_work import FhirTransaction
 from carecoord_shared.store.repository import StoredResource
-from referrals.domain.records import TriageCase
+from referrals.domain.records import AdviceCall, TriageCase
 from referrals.fhir.shapes import instant, request_summary
 
 SUBMITTED = "carecoord.referral.submitted.v1"
@@ -63,4 +63,17 @@ async def about_case(tx: FhirTransaction, event_type: str, case: TriageCase) -> 
     }
     await tx.outbox.announce(
         event_type, subject=case.service_request, nhs_number=case.nhs_number, data=data
+    )
+
+
+async def advice_call(tx: FhirTransaction, call: AdviceCall, follow_up: bool) -> None:
+    data = {
+        "communication": call.communication,
+        "adviceLine": call.advice_line,
+        "outcome": call.outcome,
+        "followUpNeeded": follow_up,
+        "locality": call.locality,
+    }
+    await tx.outbox.announce(
+        ADVICE_CALL_RECORDED, subject=call.communication, nhs_number=call.nhs_number, data=data
     )

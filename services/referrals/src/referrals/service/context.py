@@ -20,5 +20,7 @@ class Referrals:
     max_attachment_bytes: int = 512 * 1024
     advice_call_minutes: int = 60
     """How long recording an advice call opens the paramedic's access to the patient."""
+    advice_calls_per_hour: int = 10
+    """How many advice calls one paramedic may record in an hour (429 beyond)."""
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     """The clock (tests pin it to a date such as the Thursday before Easter)."""

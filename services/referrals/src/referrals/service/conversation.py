@@ -1,7 +1,10 @@
 """The A&G conversation: each Communication turn, and the clock it may restart.
 
-The Communication type's `writes` handler: after the turn is stored, in the same
-unit of work, a turn that is `basedOn` a request under triage is announced
+The Communication type's `writes` handler. A turn `basedOn` a request must be about
+a request the caller can see (an unknown and a hidden request get the same 422, so a
+write reveals nothing) and is about that request's patient: a turn naming no patient
+takes the request's. After the turn is stored, in the same unit of work, a turn that
+is `basedOn` a request under triage is announced
 (`message-added`, from the referrer or the provider). When the referrer answers a
 request for information, the clock resumes: the due date moves on by the working
 days the pause covered, the triage Task is the provider's turn again, and the
@@ -22,6 +25,7 @@ from referrals.service.context import Referrals
 from referrals.store.cases import TriageCases
 
 _IN_RESPONSE_TO = ("Communication.inResponseTo",)
+_BASED_ON = ("Communication.basedOn",)
 
 
 def _request_of(communication: JsonObject) -> str | None:
@@ -36,12 +40,37 @@ def writes(ctx: Referrals) -> WriteHandler:
     """The REST writes of Communication: stored as sent; a new turn then does its part."""
 
     async def handle(tx: FhirTransaction, write: Write) -> tuple[StoredResource | None, bool]:
+        if write.body is not None:
+            await about_the_request(tx, write.body)
         stored, created = await tx.store_write(write)
         if created and stored is not None:
             await on_new_turn(tx, ctx, stored)
         return stored, created
 
     return handle
+
+
+async def _visible(tx: FhirTransaction, reference: str) -> StoredResource | None:
+    """The request if the caller may read it; None for an unknown, hidden or deleted one."""
+    try:
+        return await tx.read("ServiceRequest", reference.split("/", 1)[1])
+    except FhirError as error:
+        if error.status in (404, 410):
+            return None
+        raise
+
+
+async def about_the_request(tx: FhirTransaction, body: JsonObject) -> None:
+    """A turn `basedOn` a request: the request must be one the caller can see, and a turn
+    that names no patient is about the request's (its subject, by NHS number)."""
+    reference = _request_of(body)
+    if reference is None:
+        return
+    request = await _visible(tx, reference)
+    if request is None:
+        raise business_rule("basedOn must be a request you can see", _BASED_ON)
+    if not body.get("subject"):
+        body["subject"] = request.as_json()["subject"]
 
 
 async def on_new_turn(tx: FhirTransaction, ctx: Referrals, turn: StoredResource) -> None:

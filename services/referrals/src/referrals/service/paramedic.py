@@ -11,12 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from carecoord_shared.fhir.identifiers import NHS_NUMBER_SYSTEM
-from carecoord_shared.fhir.outcome import forbidden
 from carecoord_shared.fhir.unit_of_work import FhirReads
 from carecoord_shared.store.repository import StoredResource
 from referrals.domain import vocabulary as v
 from referrals.domain.records import CarePlanSummary, Coordinator
-from referrals.store.audit_trail import AuditTrail
 from referrals.store.projections import CarePlanProjections
 
 
@@ -34,15 +32,10 @@ async def on_advice_call(tx: FhirReads, nhs_number: str) -> bool:
 
 
 async def paramedic_summary(tx: FhirReads, nhs_number: str) -> Summary:
+    entity = f"Patient/{nhs_number}/$paramedic-summary"
     if tx.principal.role != "paramedic" or not await on_advice_call(tx, nhs_number):
-        raise forbidden("The summary is for a paramedic during an advice call about this patient")
-    await tx.repository(AuditTrail).record(
-        tx.principal,
-        "R",
-        f"Patient/{nhs_number}/$paramedic-summary",
-        nhs_number,
-        purpose=v.ADVICE_CALL_ACCESS,
-    )
+        await tx.refuse("R", entity, nhs_number)
+    await tx.record_access("R", entity, [nhs_number], purpose=v.ADVICE_CALL_ACCESS)
     projections = tx.repository(CarePlanProjections)
     requests = await tx.search(
         "ServiceRequest",

@@ -20,10 +20,17 @@ KIND = "ServiceRequest"
 
 
 async def file(
-    tx: FhirTransaction, body: JsonObject, *, if_none_exist: str | None = None
+    tx: FhirTransaction,
+    body: JsonObject,
+    *,
+    if_none_exist: str | None = None,
+    prechecked: bool = False,
 ) -> tuple[StoredResource, bool]:
-    """Store a new request (or, with `if_none_exist`, find it) and announce it."""
-    stored, created = await tx.create(KIND, body, if_none_exist=if_none_exist)
+    """Store a new request (or, with `if_none_exist`, find it) and announce it;
+    `prechecked`: the submission has validated it and checked the relationship."""
+    stored, created = await tx.create(
+        KIND, body, if_none_exist=if_none_exist, prechecked=prechecked
+    )
     if created:
         await announce.request_changed(tx, stored, body)
     return stored, created

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from carecoord_shared.fhir.outcome import JsonObject, business_rule, forbidden, invalid
+from carecoord_shared.fhir.outcome import JsonObject, business_rule, invalid
 from carecoord_shared.fhir.registry import Interaction, Write, WriteHandler
 from carecoord_shared.fhir.unit_of_work import FhirTransaction, checked
 from carecoord_shared.store.repository import StoredResource
@@ -50,11 +50,13 @@ def routable(request: JsonObject) -> bool:
 
 
 async def _acceptable(tx: FhirTransaction, body: JsonObject) -> str:
-    """Valid (400), about a patient of the caller's (403), from the caller's practice
-    (422), in that order; the referring practice."""
+    """Valid (400), about a patient of the caller's (403, audited), from the caller's
+    practice (422), in that order; the referring practice. Checked once: the store is
+    then told so (`prechecked`)."""
     checked(tx.definition("ServiceRequest", Interaction.CREATE), body, None)
-    if not await tx.may_access(shapes.nhs_number_of(body)):
-        raise forbidden("You have no care relationship with this patient")
+    nhs_number = shapes.nhs_number_of(body)
+    if not await tx.may_access(nhs_number):
+        await tx.refuse("C", "ServiceRequest", nhs_number)
     return referring_practice(tx, body)
 
 
@@ -80,7 +82,7 @@ async def submit(
         *body.get("extension", []),
         {"url": v.TRIAGE_STATE_EXTENSION, "valueCode": state},
     ]
-    stored, created = await requests.file(tx, body, if_none_exist=if_none_exist)
+    stored, created = await requests.file(tx, body, if_none_exist=if_none_exist, prechecked=True)
     if not created:
         if reserved:
             await ubrns.release(reserved)

@@ -110,8 +110,7 @@ async def _apply(
             "ubrn": case.ubrn,
             "outcome": decision.outcome.value,
             "service": case.service,
-            "requester": (request.as_json().get("requester") or {}).get("reference")
-            or case.requester_ods,
+            "requester": shapes.requester_of(request.as_json()) or case.requester_ods,
             "reason": command.reason,
             "mdtDiscussionRequested": False,
         },

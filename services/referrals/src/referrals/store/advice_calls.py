@@ -1,12 +1,15 @@
-"""Recorded advice-line calls, counted per line and locality.
+"""Recorded advice-line calls: counted per line and locality, and per paramedic.
 
 The Communication is the record of a call; this table is what makes the
-avoided-conveyance measure one indexed query rather than a search over every call.
+avoided-conveyance measure one indexed query rather than a search over every call,
+and what rate-limits and reviews a paramedic's advice-call access (who rang which
+line about whom, and when).
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import datetime
 
 import sqlalchemy as sa
 
@@ -35,3 +38,14 @@ class AdviceCalls(Repository):
             .order_by(c.locality)
         )
         return [LocalityCalls(row.locality, row.calls, row.avoided) for row in rows]
+
+    async def by_paramedic(
+        self, paramedic: str, *, since: datetime | None = None, limit: int = 100
+    ) -> list[AdviceCall]:
+        """The paramedic's calls (since `since`), latest first."""
+        c = advice_call.c
+        query = sa.select(advice_call).where(c.paramedic == paramedic)
+        if since is not None:
+            query = query.where(c.at >= since)
+        rows = await self._conn.execute(query.order_by(c.at.desc()).limit(limit))
+        return [AdviceCall(**row._mapping) for row in rows]

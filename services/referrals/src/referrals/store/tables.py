@@ -89,6 +89,7 @@ advice_call = Table(
     Column("paramedic", Text, nullable=False),
     Column("at", DateTime(timezone=True), nullable=False),
     Index("ix_advice_call_advice_line", "advice_line", "locality"),
+    Index("ix_advice_call_paramedic", "paramedic", "at"),
 )
 
 coordinator = Table(
