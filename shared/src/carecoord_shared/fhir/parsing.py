@@ -103,6 +103,8 @@ def _check_shape(value: Any) -> None:
             for key, child in item.items():
                 if "\x00" in key:
                     raise bad_request("Text may not contain a NUL character", code="value")
+                if child is None:  # FHIR JSON: leave an element out, never null it
+                    raise bad_request(f"'{key[:40]}' is null: leave the element out instead")
                 stack.append((child, depth + 1))
         elif isinstance(item, list):
             stack.extend((child, depth + 1) for child in item)

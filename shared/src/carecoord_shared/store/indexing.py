@@ -56,6 +56,8 @@ def date_range(text: str) -> tuple[datetime, datetime] | None:
     millisecond for `...:05.123`, so `gt` the last `meta.lastUpdated` seen misses
     nothing written a moment later. None for text that is not a real calendar date.
     """
+    if not isinstance(text, str):
+        return None
     match = _DATE.match(text.strip())
     if match is None:
         return None
