@@ -308,3 +308,10 @@ async def test_narrative_is_generated_for_the_types_people_read(fhir: dict[str, 
     assert made.status_code == 201
     assert made.json()["text"]["status"] == "generated"
     assert "breathe easier" in made.json()["text"]["div"]
+
+
+async def test_a_relative_code_or_identifier_system_is_refused(fhir: dict[str, Any]) -> None:
+    body = _condition() | {"identifier": [{"system": "../../etc", "value": "1"}]}
+    refused = await fhir["client"].post("/fhir/Condition", json=body)
+    assert refused.status_code == 400
+    assert refused.json()["issue"][0]["expression"] == ["Condition.identifier[0].system"]

@@ -8,13 +8,16 @@ PostgreSQL unit of work apply exactly the same checks.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from functools import partial
+from typing import Any
 
 import sqlalchemy as sa
 
 from carecoord_shared.fhir.identifiers import nhs_number_issues
 from carecoord_shared.fhir.outcome import (
+    Issue,
     JsonObject,
     bad_request,
     forbidden,
@@ -101,6 +104,29 @@ def definition_for(
     return found
 
 
+_ABSOLUTE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:\S")
+_CONTACT_POINT_SYSTEMS = frozenset({"phone", "fax", "email", "pager", "url", "sms", "other"})
+"""ContactPoint.system is a code, not a URI."""
+
+
+def relative_system_issues(value: Any, where: str) -> list[Issue]:
+    """Every code and identifier system must be an absolute URI (R4: a relative one has
+    no meaning outside this server)."""
+    found: list[Issue] = []
+    if isinstance(value, dict):
+        system = value.get("system")
+        relative = isinstance(system, str) and not _ABSOLUTE.match(system)
+        if relative and system not in _CONTACT_POINT_SYSTEMS:
+            text = f"{where}.system must be an absolute URI"
+            found.append(Issue("value", text, (f"{where}.system",)))
+        for key, child in value.items():
+            found.extend(relative_system_issues(child, f"{where}.{key}"))
+    elif isinstance(value, list):
+        for index, child in enumerate(value):
+            found.extend(relative_system_issues(child, f"{where}[{index}]"))
+    return found
+
+
 def checked(
     definition: ResourceDefinition, body: JsonObject, resource_id: str | None
 ) -> JsonObject:
@@ -108,7 +134,7 @@ def checked(
     validate_resource(body, definition.type)
     if resource_id is not None and body.get("id") not in (None, resource_id):
         raise bad_request("The resource id does not match the URL", (f"{definition.type}.id",))
-    issues = nhs_number_issues(body)
+    issues = nhs_number_issues(body) + relative_system_issues(body, definition.type)
     for rule in definition.validators:
         issues.extend(rule(body))
     if issues:
