@@ -1,18 +1,13 @@
 """The inbox consumer: applies each Kafka event exactly once to a service's database.
 
-Kafka delivers at least once, so a consumer must make redelivery harmless. For each
-record `InboxConsumer` records the event id in the inbox and runs the handler in ONE
-database transaction, commits it, and only then commits the Kafka offset: a crash in
-between redelivers an event the inbox already knows, and it is skipped. Records that
-can never be applied (not a CloudEvent, data breaking its schema, a handler that keeps
-failing or rejects the event) are parked on `<topic>.dlt` with headers saying where
-they came from and why, and the partition keeps flowing. Lost connections to the
-database are not the event's fault: they are retried without limit rather than
-dead-lettering every event of an outage. Partitions are processed concurrently, each
-in order, so one patient's events are applied in the order they were published. A run
-of consecutive events from one partition shares one transaction (each event still has
-its own inbox row), because the commit, not the handler, bounds a consumer's rate; if
-the run fails, its events are retried one transaction each to find the culprit.
+Kafka delivers at least once, so for each record the event id goes into the inbox in
+ONE transaction with the handler's effect, which commits before the Kafka offset does:
+a redelivery finds the id and is skipped. Records that can never be applied (not a
+CloudEvent, breaking their schema, a handler that keeps failing or rejects them) are
+parked on `<topic>.dlt` with where they came from and why, and the partition flows on;
+lost database connections are waited out, never dead-lettered. Each partition is
+applied by its own task, in order (one patient's events keep their order), consecutive
+events sharing a transaction (retried one by one to find a culprit if it fails).
 """
 
 from __future__ import annotations
@@ -20,60 +15,36 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.errors import KafkaError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from carecoord_shared.events.backoff import Backoff, is_outage, sleep_unless
+from carecoord_shared.events.consumer_support import (
+    CommitBeforeRevoke,
+    ConsumerStats,
+    measure_lag,
+)
 from carecoord_shared.events.deadletter import (
     RejectEvent,
     dead_letter_headers,
-    error_class,
+    log_parked,
     park,
 )
 from carecoord_shared.events.envelope import Event, InvalidEnvelope, event_context, from_record
 from carecoord_shared.events.inbox import record_new
-from carecoord_shared.events.metrics import (
-    CONSUMER_LAG,
-    EVENTS_CONSUMED,
-    INBOX_TRANSACTION_SECONDS,
-)
+from carecoord_shared.events.metrics import EVENTS_CONSUMED, INBOX_TRANSACTION_SECONDS
 from carecoord_shared.events.relay import idempotent_producer
 from carecoord_shared.events.schemas import SchemaCatalogue, SchemaViolation
 from carecoord_shared.logging import get_logger
 
-Handler = Callable[[AsyncConnection, Event], Awaitable[None]]
-"""Applies one event inside the consumer's transaction (`conn` is already in it)."""
+Handler = Callable[[AsyncConnection, Event], Awaitable[None]]  # in the inbox's transaction
 
 _DEFAULT_BACKOFF = Backoff()
 _log = get_logger(__name__)
-
-
-@dataclass(slots=True)
-class ConsumerStats:
-    """What this consumer instance has done with the records it was given."""
-
-    handled: int = 0
-    duplicates: int = 0
-    unknown_types: int = 0
-    dead_lettered: int = 0
-    failed_attempts: int = 0
-
-
-class _CommitBeforeRevoke(ConsumerRebalanceListener):  # type: ignore[misc]
-    def __init__(self, owner: InboxConsumer, consumer: AIOKafkaConsumer) -> None:
-        self._owner = owner
-        self._consumer = consumer
-
-    async def on_partitions_revoked(self, revoked: Iterable[Any]) -> None:
-        await self._owner._commit(self._consumer, set(revoked))
-
-    async def on_partitions_assigned(self, assigned: Iterable[Any]) -> None:
-        return None
 
 
 class InboxConsumer:
@@ -126,11 +97,10 @@ class InboxConsumer:
     async def wait_for(self, targets: Mapping[tuple[str, int], int], timeout_s: float) -> None:
         """Wait until each (topic, partition) is finished up to the target next offset."""
 
-        def reached() -> bool:
-            return all(self._positions.get(tp, 0) >= offset for tp, offset in targets.items())
-
         async with asyncio.timeout(timeout_s), self._progress:
-            await self._progress.wait_for(reached)
+            await self._progress.wait_for(
+                lambda: all(self._positions.get(tp, 0) >= n for tp, n in targets.items())
+            )
 
     async def run(self) -> None:
         """Consume until `stop()`; reconnects after broker failures."""
@@ -158,7 +128,7 @@ class InboxConsumer:
         producer = idempotent_producer(self._bootstrap)
         await producer.start()
         try:
-            consumer.subscribe(self._topics, listener=_CommitBeforeRevoke(self, consumer))
+            consumer.subscribe(self._topics, listener=CommitBeforeRevoke(self._commit, consumer))
             await consumer.start()
             try:
                 await self._consume(consumer, producer)
@@ -190,16 +160,9 @@ class InboxConsumer:
                 if self._pending and time.monotonic() - last_commit >= self._commit_interval_s:
                     await self._commit(consumer)
                     last_commit = time.monotonic()
-                self._measure_lag(consumer)
+                measure_lag(consumer, self._group, self._positions)
         finally:
             await asyncio.gather(*working.values(), return_exceptions=True)
-
-    def _measure_lag(self, consumer: AIOKafkaConsumer) -> None:
-        for tp in consumer.assignment():
-            high = consumer.highwater(tp)
-            done = self._positions.get((tp.topic, tp.partition))
-            if high is not None and done is not None:
-                CONSUMER_LAG.labels(self._group, tp.topic, str(tp.partition)).set(high - done)
 
     async def _commit(self, consumer: AIOKafkaConsumer, only: set[Any] | None = None) -> None:
         offsets = {tp: n for tp, n in self._pending.items() if only is None or tp in only}
@@ -333,12 +296,5 @@ class InboxConsumer:
             return False
         self.stats.dead_lettered += 1
         EVENTS_CONSUMED.labels(self._group, "dead_lettered").inc()
-        _log.warning(
-            "event_dead_lettered",
-            group=self._group,
-            topic=record.topic,
-            partition=record.partition,
-            offset=record.offset,
-            error=error_class(exc),
-        )
+        log_parked(self._group, record, exc)
         return True

@@ -96,3 +96,15 @@ async def park(
             _log.warning("dead_letter_failed", topic=record.topic, error=type(exc).__name__)
             if await sleep_unless(stopping, backoff.delay(failures)):
                 return False
+
+
+def log_parked(group: str, record: Any, exc: BaseException) -> None:
+    """Where a parked record came from and why, by class (never the exception text)."""
+    _log.warning(
+        "event_dead_lettered",
+        group=group,
+        topic=record.topic,
+        partition=record.partition,
+        offset=record.offset,
+        error=error_class(exc),
+    )

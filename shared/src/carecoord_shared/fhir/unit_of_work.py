@@ -57,7 +57,7 @@ from carecoord_shared.fhir.narrative import with_narrative
 from carecoord_shared.security import audit
 from carecoord_shared.security.principal import Principal
 from carecoord_shared.store import repository
-from carecoord_shared.store.indexing import OWNER_TAG_SYSTEM, owner_of
+from carecoord_shared.store.ownership import stamp_owner
 from carecoord_shared.store.patients import patient_of
 from carecoord_shared.store.repository import StoredResource
 
@@ -72,7 +72,7 @@ class FhirTransaction(FhirReads):
         if definition.narrative:
             with_narrative(body)
         if definition.owned:
-            await self._stamp_owner(definition, body)
+            await stamp_owner(self._conn, definition, self.principal, body)
         patient = await patient_of(self._conn, definition, body)
         if patient is None and definition.patient_required:
             where = definition.patient_element or definition.type
@@ -82,16 +82,6 @@ class FhirTransaction(FhirReads):
                 (where,),
             )
         return patient
-
-    async def _stamp_owner(self, definition: ResourceDefinition, body: JsonObject) -> None:
-        """An owned resource names its owner in a kernel tag: the creating client, kept
-        through later writes (an administrator's edit does not take it over)."""
-        current = await repository.find(self._conn, definition.type, str(body.get("id", "")))
-        owner = owner_of(current.as_json()) if current and current.content else None
-        meta = dict(body.get("meta") or {})
-        tags = [t for t in meta.get("tag", []) if t.get("system") != OWNER_TAG_SYSTEM]
-        tags.append({"system": OWNER_TAG_SYSTEM, "code": owner or self.principal.subject})
-        body["meta"] = {**meta, "tag": tags}
 
     async def _may_write_about(self, patient: str | None, stored: StoredResource) -> None:
         """The relationship check for what was just written (the store derived the
