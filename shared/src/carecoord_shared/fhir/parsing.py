@@ -105,6 +105,8 @@ def _check_shape(value: Any) -> None:
                     raise bad_request("Text may not contain a NUL character", code="value")
                 if child is None:  # FHIR JSON: leave an element out, never null it
                     raise bad_request(f"'{key[:40]}' is null: leave the element out instead")
+                if isinstance(child, list) and None in child and f"_{key}" not in item:
+                    raise bad_request(f"'{key[:40]}' holds a null with no extension beside it")
                 stack.append((child, depth + 1))
         elif isinstance(item, list):
             stack.extend((child, depth + 1) for child in item)

@@ -49,6 +49,7 @@ from carecoord_shared.security.break_glass import record_break_glass
 from carecoord_shared.security.principal import Principal
 from carecoord_shared.store import repository, search
 from carecoord_shared.store import versions as version_store
+from carecoord_shared.store.indexing import owner_of
 from carecoord_shared.store.patients import link_patient
 from carecoord_shared.store.repository import AccessRule, StoredResource, allow_all
 
@@ -149,10 +150,10 @@ class FhirReads:
             if not self.principal.allows(spec.source_type, "s"):
                 raise forbidden(f"Your access does not allow searching {spec.source_type}")
         rule = self.rule_for(definition.type)
-        result = await search.search(self._conn, self.registry, definition, query, rule)
-        result.included = [
-            r for r in result.included if self.principal.allows(r.resource_type, "r")
-        ]
+        result = await search.search(
+            self._conn, self.registry, definition, query, rule, include_access=self.rule
+        )
+        result.included = [r for r in result.included if self._may_include(r)]
         entity = f"{definition.type}?{search.query_string(query)}"[:500]
         await self.audit("E", entity, [*result.matches, *result.included])
         if not result.matches:
@@ -189,6 +190,15 @@ class FhirReads:
             yield
         finally:
             self.authorised = previous
+
+    def _may_include(self, stored: StoredResource) -> bool:
+        """An included resource as a read of its own would be judged: the caller's scope
+        for its type, and for an `owned` type its owner."""
+        if not self.principal.allows(stored.resource_type, "r"):
+            return False
+        if self.rule_for(stored.resource_type) is self.rule:
+            return True
+        return owner_of(stored.as_json()) == self.principal.subject
 
     def rule_for(self, resource_type: str) -> AccessRule:
         """The access rule for one type: the relationship rule, and for an `owned` type

@@ -197,6 +197,7 @@ async def search(
     definition: ResourceDefinition,
     query: SearchQuery,
     access: AccessRule = allow_all,
+    include_access: AccessRule | None = None,
 ) -> SearchResult:
     base = _base_query(definition, query, access)
     total = None
@@ -222,7 +223,7 @@ async def search(
         last = rows[-1]
         next_cursor = encode_cursor(last.sort_value, last.pk) if rows else None
     matches = [stored_from_row(row) for row in rows]
-    included = await _included(conn, registry, query, matches, access)
+    included = await _included(conn, registry, query, matches, include_access or access)
     return SearchResult(matches, included, total, next_cursor)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI, Request
@@ -124,19 +124,13 @@ def _health_routes(app: FastAPI, *, metrics: bool) -> None:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
 
-def create_service_app(
+def _lifespan(
     settings: ServiceSettings,
     registry: FhirRegistry,
-    *,
-    title: str,
-    description: str = "",
-    routers: Sequence[APIRouter] = (),
-    migrations: Path | None = None,
-    event_schemas: Path | None = None,
-    on_startup: Startup | None = None,
-    context: object = None,
-) -> FastAPI:
-    """Build a service. Operation routes are mounted before the generic FHIR routes."""
+    migrations: Path | None,
+    on_startup: Startup | None,
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """Everything with I/O, built when the app starts (never at import)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -162,6 +156,34 @@ def create_service_app(
         finally:
             await engine.dispose()
 
+    return lifespan
+
+
+def _mount(app: FastAPI, registry: FhirRegistry, routers: Sequence[APIRouter]) -> None:
+    """Routes in the order they must match: specific ones before the generic FHIR routes."""
+    app.include_router(kernel_operations)
+    app.include_router(audit_routes)
+    app.include_router(operation_router(registry.operations, registry.service))
+    for extra in routers:
+        app.include_router(extra)
+    app.include_router(definition_routes)
+    app.include_router(system_routes)
+    app.include_router(fhir_router)
+
+
+def create_service_app(
+    settings: ServiceSettings,
+    registry: FhirRegistry,
+    *,
+    title: str,
+    description: str = "",
+    routers: Sequence[APIRouter] = (),
+    migrations: Path | None = None,
+    event_schemas: Path | None = None,
+    on_startup: Startup | None = None,
+    context: object = None,
+) -> FastAPI:
+    """Build a service. Operation routes are mounted before the generic FHIR routes."""
     from carecoord_shared.web.middleware import Limits, RequestContextMiddleware
 
     ops = settings.ops_endpoints_public
@@ -169,7 +191,7 @@ def create_service_app(
         title=title,
         description=description,
         version="0.1.0",
-        lifespan=lifespan,
+        lifespan=_lifespan(settings, registry, migrations, on_startup),
         docs_url="/docs" if ops else None,
         redoc_url="/redoc" if ops else None,
         openapi_url="/openapi.json" if ops else None,
@@ -180,25 +202,16 @@ def create_service_app(
     app.state.event_catalogue = (
         SchemaCatalogue.from_folder(event_schemas) if event_schemas is not None else None
     )
-    app.add_middleware(
-        RequestContextMiddleware,
-        limits=Limits(
-            client_rate=settings.rate_limit_per_client,
-            client_burst=settings.rate_limit_per_client * 2,
-            failed_auth_rate=settings.failed_sign_ins_per_minute / 60,
-            failed_auth_burst=min(20.0, settings.failed_sign_ins_per_minute),
-        ),
+    limits = Limits(
+        client_rate=settings.rate_limit_per_client,
+        client_burst=settings.rate_limit_per_client * 2,
+        failed_auth_rate=settings.failed_sign_ins_per_minute / 60,
+        failed_auth_burst=min(20.0, settings.failed_sign_ins_per_minute),
     )
+    app.add_middleware(RequestContextMiddleware, limits=limits)
     _error_handlers(app)
-    _health_routes(app, metrics=settings.ops_endpoints_public)
-    app.include_router(kernel_operations)
-    app.include_router(audit_routes)
-    app.include_router(operation_router(registry.operations, registry.service))
-    for extra in routers:
-        app.include_router(extra)
-    app.include_router(definition_routes)
-    app.include_router(system_routes)
-    app.include_router(fhir_router)
+    _health_routes(app, metrics=ops)
+    _mount(app, registry, routers)
     return app
 
 

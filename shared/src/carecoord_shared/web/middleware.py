@@ -112,6 +112,21 @@ def _throttled(retry_after_s: float) -> FhirError:
     return error
 
 
+async def _answer(problem: FhirError, start: Send, send: Send) -> None:
+    """An OperationOutcome for a request no route answered (refused, or failed)."""
+    headers = [(k.lower().encode(), v.encode()) for k, v in problem.headers.items()]
+    await start(
+        {
+            "type": "http.response.start",
+            "status": problem.status,
+            "headers": [(b"content-type", b"application/fhir+json"), *headers],
+        }
+    )
+    await send(
+        {"type": "http.response.body", "body": orjson.dumps(operation_outcome(problem.issues))}
+    )
+
+
 class RequestContextMiddleware:
     def __init__(self, app: ASGIApp, limits: Limits | None = None) -> None:
         self.app = app
@@ -164,29 +179,11 @@ class RequestContextMiddleware:
                 await self.app(scope, receive, send_with_id)
         except FhirError as error:  # refused before routing: still an OperationOutcome
             if not response_started:
-                body = orjson.dumps(operation_outcome(error.issues))
-                headers = [(k.lower().encode(), v.encode()) for k, v in error.headers.items()]
-                await send_with_id(
-                    {
-                        "type": "http.response.start",
-                        "status": error.status,
-                        "headers": [(b"content-type", b"application/fhir+json"), *headers],
-                    }
-                )
-                await send({"type": "http.response.body", "body": body})
+                await _answer(error, send_with_id, send)
         except Exception as error:  # the last line of defence: never leak, always answer
             problem = _classify(error, correlation_id)
             if not response_started:
-                body = orjson.dumps(operation_outcome(problem.issues))
-                headers = [(k.lower().encode(), v.encode()) for k, v in problem.headers.items()]
-                await send_with_id(
-                    {
-                        "type": "http.response.start",
-                        "status": problem.status,
-                        "headers": [(b"content-type", b"application/fhir+json"), *headers],
-                    }
-                )
-                await send({"type": "http.response.body", "body": body})
+                await _answer(problem, send_with_id, send)
         finally:
             if status == 401:
                 self._failed.take(address)

@@ -32,9 +32,16 @@ _NO_TEAM = "!"
 """Not a FHIR id, so a criterion on it matches nothing."""
 
 
+def _sees_every_list(tx: FhirTransaction) -> bool:
+    """The service itself, or a system client whose agreement covers the whole system;
+    a partner bound to some organisations is not a member of any MDT."""
+    principal = tx.principal
+    return principal.internal or (principal.kind == "system" and "*" in principal.agreement)
+
+
 async def _visible(tx: FhirTransaction, list_id: str) -> None:
     """404 (audited as a refusal) unless the caller is a member of the list's MDT."""
-    if tx.principal.kind == "system":
+    if _sees_every_list(tx):
         return
     mdt_id = await tx.repository(Meetings).team_of_list(list_id)
     if mdt_id is None or not await tx.repository(Teams).is_member(mdt_id, tx.principal.subject):
@@ -62,7 +69,7 @@ async def member_search(
 ) -> SearchPage:
     definition = tx.registry.definitions["List"]
     own = list(items)
-    if tx.principal.kind != "system":
+    if not _sees_every_list(tx):
         mine = await tx.repository(Teams).teams_of(tx.principal.subject) or [_NO_TEAM]
         own.append(("identifier", ",".join(f"{TEAM_ID}|{m}" for m in mine)))
     query, warnings = search.parse_query(tx.registry, definition, own, strict=strict)
@@ -76,7 +83,7 @@ async def member_recent(
 ) -> list[tuple[StoredResource, str]]:
     """Type- or system-level history without the case lists of other MDTs."""
     versions = await tx.recent(resource_types, count, since)
-    if tx.principal.kind == "system":
+    if _sees_every_list(tx):
         return versions
     mine = set(await tx.repository(Teams).teams_of(tx.principal.subject))
     return [
