@@ -5,8 +5,9 @@ FHIR read-by-id at concurrency 32 and create at concurrency 16 on the referrals
 service (a GP reading and writing their own patient's requests: token check,
 relationship check in SQL, AuditEvent and outbox in the same transaction), the event
 kernel's outbox-to-consumer latency at a steady rate, and each service's own
-benchmark script (`services/*/bench/*.py`). Every figure is printed with the machine
-it ran on. Speed targets live here, never in timed unit tests. Loopback only.
+benchmark script (`services/*/bench/*.py`), and how fast care_plans catches up on the
+referrals path after its consumer stood still (`catchup`). Every figure is printed with
+the machine it ran on. Speed targets live here, never in timed unit tests. Loopback only.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from pathlib import Path
 import httpx
 import orjson
 
-from carecoord_devstack import stack
+from carecoord_devstack import catchup, stack
 from carecoord_devstack.demo_data.people import patients
 from carecoord_devstack.loadgen import http_request, run_load
 from carecoord_devstack.paths import repo_root
@@ -155,6 +156,8 @@ def main() -> int:
     parser.add_argument("--event-seconds", type=float, default=60.0)
     parser.add_argument("--event-rate", type=float, default=500.0)
     parser.add_argument("--skip-events", action="store_true")
+    parser.add_argument("--catch-up-stop", type=float, default=20.0, metavar="S")
+    parser.add_argument("--skip-catch-up", action="store_true")
     args = parser.parse_args()
     print(f"Machine: {machine()}")
     referrals = stack.base_urls()["referrals"]
@@ -177,6 +180,9 @@ def main() -> int:
                 str(args.event_rate),
                 "--ramp",
             )
+        if not args.skip_catch_up:
+            print(f"\n== Catch-up: referrals -> care_plans after a {args.catch_up_stop:g} s stop")
+            print("  " + asyncio.run(catchup.measure(args.catch_up_stop)).summary(), flush=True)
     finally:
         if started_here:
             stack.stop()

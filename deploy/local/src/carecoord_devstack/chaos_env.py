@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import os
 import shutil
 import time
@@ -74,10 +75,19 @@ def prepare_home(checkout: Path) -> Path:
     if run.exists():
         shutil.rmtree(run)
     libs = checkout / ".run" / "kafka" / "libs"
-    if (libs / ".pom-sha256").is_file():
+    if _current(libs / ".pom-sha256", checkout / "deploy" / "kafka" / "pom.xml"):
         (run / "kafka").mkdir(parents=True)
         (run / "kafka" / "libs").symlink_to(libs)
     return home
+
+
+def _current(stamp: Path, pom: Path) -> bool:
+    """Whether the checkout's jars were fetched for the pom as it is now (else the chaos
+    stack fetches its own: a link to stale jars could not be replaced)."""
+    try:
+        return stamp.read_text().strip() == hashlib.sha256(pom.read_bytes()).hexdigest()
+    except OSError:
+        return False
 
 
 def enter_chaos_home(env: dict[str, str]) -> None:
