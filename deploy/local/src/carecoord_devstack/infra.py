@@ -12,15 +12,17 @@ component through the same `Component.start`).
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from carecoord_devstack import kafka, kafka_setup, postgres
-from carecoord_devstack.paths import DevstackError, port_open
+from carecoord_devstack.paths import DevstackError, port_open, run_dir
 
 Echo = Callable[[str], None]
 
@@ -82,9 +84,28 @@ def _each(pick: Callable[[Component], Callable[[], str]], echo: Echo) -> bool:
     return all(ok for ok, _, _ in results)
 
 
+@contextlib.contextmanager
+def _one_at_a_time() -> Iterator[None]:
+    """Several callers at once (pytest-xdist workers, each starting the infrastructure it
+    needs) take turns: the first starts PostgreSQL and Kafka, the others find them up."""
+    folder = run_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / "infra.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def up(echo: Echo = print) -> bool:
     """Start whichever of PostgreSQL and Kafka is down (concurrently); one that is up is
     left alone (only checked: its databases exist, it answers)."""
+    with _one_at_a_time():
+        return _up(echo)
+
+
+def _up(echo: Echo) -> bool:
     echo("Starting local infrastructure...")
     try:  # a refused port (say, inside the ephemeral range) stops everything before it starts
         for component in COMPONENTS:
