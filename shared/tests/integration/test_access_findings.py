@@ -25,6 +25,7 @@ from carecoord_shared.security.dev_issuer import DevIssuer
 from carecoord_shared.security.principal import system_principal
 from carecoord_shared.settings import ServiceSettings
 from carecoord_shared.web.app import create_service_app
+from shared.tests.example_service import example_settings, running
 
 NHS_A, NHS_C = "9990000018", "9990000026"
 SYSTEM = "https://fhir.nhs.uk/Id/nhs-number"
@@ -42,13 +43,7 @@ def _condition(nhs: str, text: str) -> dict[str, Any]:
 @pytest.fixture
 async def kernel(fresh_database_url: str, tmp_path: Path) -> AsyncIterator[dict[str, Any]]:
     issuer = DevIssuer(tmp_path / "issuer")
-    settings = ServiceSettings(
-        service_name="example",
-        environment="test",
-        database_url=fresh_database_url,
-        auth_jwks_url=issuer.jwks_url,
-        topic="carecoord.example.v1",
-    )
+    settings = example_settings(fresh_database_url, issuer)
     registry = FhirRegistry(
         "example", topic=settings.topic, grant_reasons=frozenset({"registered-practice"})
     ).add(
@@ -71,30 +66,25 @@ async def kernel(fresh_database_url: str, tmp_path: Path) -> AsyncIterator[dict[
             search_params=(SearchParam("focus", "reference", "Task.focus", ("Condition",)),),
         ),
     )
-    app = create_service_app(settings, registry, title="example")
-    async with app.router.lifespan_context(app):
+    async with running(settings, registry) as (app, client):
         async with fhir_transaction(
             app.state.engine, registry, system_principal("t"), authorised=True
         ) as tx:
             for nhs, practice in ((NHS_A, PRACTICE_A), (NHS_C, PRACTICE_C)):
                 await tx.grants.grant(nhs, "organisation", practice, "registered-practice")
             await tx.link_patient("register-a", NHS_A)
-        client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://k")
 
         def bearer(role: str, **claims: Any) -> dict[str, str]:
             return {"Authorization": f"Bearer {issuer.mint(role, **claims)}"}
 
-        try:
-            yield {
-                "bearer": bearer,
-                "client": client,
-                "system": bearer("system"),
-                "gp_a": bearer("gp", organisation=PRACTICE_A, user="1"),
-                "gp_c": bearer("gp", organisation=PRACTICE_C, user="3"),
-                "patient_c": bearer("patient", nhs_number=NHS_C),
-            }
-        finally:
-            await client.aclose()
+        yield {
+            "bearer": bearer,
+            "client": client,
+            "system": bearer("system"),
+            "gp_a": bearer("gp", organisation=PRACTICE_A, user="1"),
+            "gp_c": bearer("gp", organisation=PRACTICE_C, user="3"),
+            "patient_c": bearer("patient", nhs_number=NHS_C),
+        }
 
 
 async def test_finding_1_an_old_version_is_judged_by_its_own_patient(

@@ -25,8 +25,7 @@ from carecoord_shared.fhir.registry import (
     nhs_number_at,
 )
 from carecoord_shared.security.dev_issuer import DevIssuer
-from carecoord_shared.settings import ServiceSettings
-from carecoord_shared.web.app import create_service_app
+from shared.tests.example_service import example_settings, running
 
 NHS = "9990000018"
 SYSTEM = "https://fhir.nhs.uk/Id/nhs-number"
@@ -35,13 +34,8 @@ SYSTEM = "https://fhir.nhs.uk/Id/nhs-number"
 @pytest.fixture
 async def fhir(fresh_database_url: str, tmp_path: Path) -> AsyncIterator[dict[str, Any]]:
     issuer = DevIssuer(tmp_path / "issuer")
-    settings = ServiceSettings(
-        service_name="example",
-        environment="test",
-        database_url=fresh_database_url,
-        auth_jwks_url=issuer.jwks_url,
-        topic="carecoord.example.v1",
-        auth_server_url="https://auth.example/oauth2",
+    settings = example_settings(
+        fresh_database_url, issuer, auth_server_url="https://auth.example/oauth2"
     )
     registry = FhirRegistry("example", topic=settings.topic).add(
         ResourceDefinition(
@@ -63,17 +57,9 @@ async def fhir(fresh_database_url: str, tmp_path: Path) -> AsyncIterator[dict[st
     registry.published[("CodeSystem", "outcome")] = code_system(
         "outcome", "Outcomes", "Example outcomes.", {"done": "Done"}
     )
-    app = create_service_app(settings, registry, title="example")
-    async with app.router.lifespan_context(app):
-        client = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app),
-            base_url="http://x",
-            headers={"Authorization": f"Bearer {issuer.mint('system')}"},
-        )
-        try:
-            yield {"client": client}
-        finally:
-            await client.aclose()
+    system = f"Bearer {issuer.mint('system')}"
+    async with running(settings, registry, Authorization=system) as (_app, client):
+        yield {"client": client}
 
 
 def _condition(identifier: str = "c-1", text: str = "asthma") -> dict[str, Any]:

@@ -26,9 +26,9 @@ from carecoord_shared.fhir.registry import FhirRegistry, ResourceDefinition, nhs
 from carecoord_shared.periodic import PeriodicJob, claim
 from carecoord_shared.security.dev_issuer import DevIssuer
 from carecoord_shared.settings import ServiceSettings
-from carecoord_shared.web.app import create_service_app
 from carecoord_shared.worker_health import LOOP_BOUND_S, health_app, stalled_loops
 from carecoord_shared.worker_runtime import Worker
+from shared.tests.example_service import example_settings, running
 
 NHS_SYSTEM = "https://fhir.nhs.uk/Id/nhs-number"
 
@@ -42,25 +42,15 @@ def _closed_port() -> int:
 @pytest.fixture
 async def api(fresh_database_url: str, tmp_path: Path) -> AsyncIterator[dict[str, Any]]:
     issuer = DevIssuer(tmp_path / "issuer")
-    settings = ServiceSettings(
-        service_name="example",
-        environment="test",
-        database_url=fresh_database_url,
-        auth_jwks_url=issuer.jwks_url,
-        topic="carecoord.example.v1",
-        kafka_bootstrap_servers=f"127.0.0.1:{_closed_port()}",
+    settings = example_settings(
+        fresh_database_url, issuer, kafka_bootstrap_servers=f"127.0.0.1:{_closed_port()}"
     )
     registry = FhirRegistry("example", topic=settings.topic).add(
         ResourceDefinition("Communication", patient_nhs=nhs_number_at("Communication.subject"))
     )
-    app = create_service_app(settings, registry, title="example")
-    async with app.router.lifespan_context(app):
-        client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://x")
+    async with running(settings, registry) as (app, client):
         headers = {"Authorization": f"Bearer {issuer.mint('system')}"}
-        try:
-            yield {"client": client, "headers": headers, "app": app, "settings": settings}
-        finally:
-            await client.aclose()
+        yield {"client": client, "headers": headers, "app": app, "settings": settings}
 
 
 def _message() -> dict[str, Any]:
