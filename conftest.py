@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from carecoord_devstack.testing import create_fresh_database
+from carecoord_devstack.testing import create_fresh_database, drop_fresh_databases
 
 ROOT = Path(__file__).parent
 
@@ -34,6 +34,7 @@ def infrastructure() -> Iterator[None]:
         [str(Path(sys.executable).parent / "carecoord"), "infra", "up"], check=True, cwd=ROOT
     )
     yield
+    drop_fresh_databases()  # a killed run's are pruned by the next `infra up`
 
 
 @pytest.fixture(scope="session")

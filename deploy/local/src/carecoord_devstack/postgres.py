@@ -59,7 +59,9 @@ __all__ = [
 DATABASES = ("referrals", "care_plans", "mdt", "portal")
 # Defaults suit a 2-core dev box except the connection cap: four services with
 # pools, relays and consumers, plus parallel test workers, outgrow the default 100.
-SERVER_SETTINGS = "-c max_connections=200"
+# syncfs: after an unclean stop, one sync of the file system instead of an fsync of
+# every file (minutes on a data folder with many test databases); as durable.
+SERVER_SETTINGS = "-c max_connections=200 -c recovery_init_sync_method=syncfs"
 _DB_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 _SOCKET_MAX = 100  # unix socket paths are limited to 107 bytes
 
@@ -155,7 +157,9 @@ def start() -> str:
         lines = _read(data_dir() / "postmaster.pid").splitlines()
         if len(lines) > 3 and lines[3] != str(port):  # line 4 is the server's port
             raise DevstackError(f"PostgreSQL already runs on port {lines[3]}; stop it first")
+        _wait_until_ready(port, _RECOVERY_WAIT_S)  # e.g. still recovering after a crash
         ensure_databases(DATABASES)
+        prune_test_databases()
         return f"already running on 127.0.0.1:{port}"
     if port_open(port):
         raise DevstackError(f"port {port} is taken by another program; set CARECOORD_PG_PORT")
@@ -170,16 +174,27 @@ def start() -> str:
         raise DevstackError(
             f"PostgreSQL did not start ({done.stderr.strip()}):\n{tail(log_file())}"
         )
+    _wait_until_ready(port, _RECOVERY_WAIT_S)
+    ensure_databases(DATABASES)
+    prune_test_databases()
+    return f"started on 127.0.0.1:{port} (data {data})"
+
+
+_RECOVERY_WAIT_S = 300
+
+
+def _wait_until_ready(port: int, timeout_s: int) -> None:
+    """Wait for the server to accept connections (a server recovering from an unclean
+    stop answers "starting up" until its recovery is done: never interrupt it)."""
     ready = subprocess.run(
-        [str(binary("pg_isready")), "-q", "-h", "127.0.0.1", "-p", str(port), "-t", "30"],
+        [str(binary("pg_isready")), "-q", "-h", "127.0.0.1", "-p", str(port), "-t", str(timeout_s)],
         check=False,
     )
     if ready.returncode:
         raise DevstackError(
-            f"PostgreSQL started but does not answer on {port}:\n{tail(log_file())}"
+            f"PostgreSQL runs but did not accept connections on {port} within {timeout_s} s:\n"
+            f"{tail(log_file())}"
         )
-    ensure_databases(DATABASES)
-    return f"started on 127.0.0.1:{port} (data {data})"
 
 
 def stop() -> str:
@@ -226,6 +241,39 @@ def ensure_databases(names: tuple[str, ...] | list[str]) -> None:
         except DevstackError:
             if name not in _psql("SELECT datname FROM pg_database").split():
                 raise  # not a lost race with a concurrent caller
+
+
+TEST_DATABASE_PREFIX = "t_"
+_STALE_AFTER = "6 hours"
+
+
+def drop_databases(names: list[str]) -> None:
+    """Drop databases (their open sessions ended first); missing ones are fine."""
+    for name in names:
+        if not _DB_NAME.fullmatch(name):
+            raise DevstackError(f"{name!r} is not a plain lower-case database name")
+        _psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def prune_test_databases(budget_s: float = 20.0) -> int:
+    """Drop the test databases a killed or interrupted test run left behind (created more
+    than six hours ago: no test runs that long), oldest first, within `budget_s`; a run
+    that ends normally drops its own. Returns how many were dropped."""
+    created = "(pg_stat_file('base/' || oid || '/PG_VERSION', true)).modification"
+    stale = _psql(
+        "SELECT datname FROM pg_database WHERE datname LIKE 't\\_%' "  # noqa: S608 (constants)
+        f"AND {created} < now() - interval '{_STALE_AFTER}' ORDER BY {created}"
+    ).split()
+    deadline, dropped = time.monotonic() + budget_s, 0
+    for name in stale:
+        if time.monotonic() > deadline:
+            break
+        try:
+            drop_databases([name])
+        except DevstackError:  # another session dropping it too; it is gone either way
+            continue
+        dropped += 1
+    return dropped
 
 
 def ensure_database(name: str) -> str:

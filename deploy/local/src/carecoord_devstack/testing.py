@@ -12,12 +12,13 @@ import itertools
 import os
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 from aiokafka.admin import AIOKafkaAdminClient
 from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from carecoord_devstack.postgres import postgres_url
+from carecoord_devstack.postgres import TEST_DATABASE_PREFIX, postgres_url
 from carecoord_shared.events import dead_letter_topic
 from carecoord_shared.fhir.identifiers import with_check_digit
 
@@ -42,17 +43,36 @@ def admin_url() -> str:
     return os.environ.get("CARECOORD_TEST_DATABASE_URL") or postgres_url("postgres")
 
 
-async def create_fresh_database(prefix: str) -> str:
-    """Create an empty database with a unique name and return its asyncpg URL."""
-    admin = admin_url()
-    name = f"t_{prefix}_{uuid.uuid4().hex[:10]}"
-    engine = create_async_engine(admin, isolation_level="AUTOCOMMIT")
+_created: list[str] = []
+
+
+async def _as_admin(*statements: str) -> None:
+    engine = create_async_engine(admin_url(), isolation_level="AUTOCOMMIT")
     try:
         async with engine.connect() as conn:
-            await conn.execute(text(f'create database "{name}"'))
+            for statement in statements:
+                await conn.execute(text(statement))
     finally:
         await engine.dispose()
-    return make_url(admin).set(database=name).render_as_string(hide_password=False)
+
+
+async def create_fresh_database(prefix: str) -> str:
+    """Create an empty database with a unique name and return its asyncpg URL (dropped
+    again by `drop_fresh_databases` when the test session ends)."""
+    name = f"{TEST_DATABASE_PREFIX}{prefix}_{uuid.uuid4().hex[:10]}"
+    await _as_admin(f'create database "{name}"')
+    _created.append(name)
+    return make_url(admin_url()).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_fresh_databases() -> None:
+    """Drop every database this process created (a test session's end); a thread of its
+    own, as the session's event loop may still be open."""
+    names, _created[:] = list(_created), []
+    if names:
+        drops = [f'drop database if exists "{name}" with (force)' for name in names]
+        with ThreadPoolExecutor(1) as pool:
+            pool.submit(asyncio.run, _as_admin(*drops)).result()
 
 
 async def until(condition: Callable[[], bool], timeout_s: float) -> None:
