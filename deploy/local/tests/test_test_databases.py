@@ -23,7 +23,8 @@ async def _exists(name: str) -> bool:
 async def test_a_session_drops_the_databases_it_created(infrastructure: None) -> None:
     url = await create_fresh_database("dropme")
     name = make_url(url).database
-    assert name is not None and name.startswith("t_dropme_")
+    assert name is not None
+    assert name.startswith("t_dropme_")
     engine = create_async_engine(url)
     async with engine.connect() as conn:
         assert await conn.scalar(text("select 1")) == 1
