@@ -10,13 +10,18 @@ from __future__ import annotations
 from typing import Any
 
 from carecoord_shared.fhir.identifiers import NHS_NUMBER_SYSTEM
-from carecoord_shared.fhir.operations import OperationResult
+from carecoord_shared.fhir.operations import OperationResult, Param
 from carecoord_shared.fhir.outcome import JsonObject
 from carecoord_shared.store.repository import StoredResource
 from referrals.domain.records import CarePlanSummary, Coordinator, Transition
 from referrals.fhir.shapes import instant, triage_state_of, ubrn_of
 
 Parts = dict[str, Any]
+
+
+def repeated(name: str, documentation: str, *parts: Param) -> Param:
+    """An output given any number of times, each made of named parts (no type of its own)."""
+    return Param(name, "", max=None, documentation=documentation, parts=parts)
 
 
 def without_empty(result: OperationResult) -> OperationResult:

@@ -18,6 +18,7 @@ from carecoord_shared.fhir.outcome import Issue, JsonObject
 from carecoord_shared.fhir.registry import (
     ResourceDefinition,
     SearchParam,
+    Validator,
     Write,
     WriteHandler,
     nhs_number_at,
@@ -42,6 +43,48 @@ def _token(name: str, path: str, documentation: str = "") -> SearchParam:
     return SearchParam(name, "token", path, documentation=documentation)
 
 
+def _tokens(resource: str, *names: str) -> tuple[SearchParam, ...]:
+    """Token parameters that search the element of their own name (`status`: `Task.status`)."""
+    return tuple(_token(name, f"{resource}.{name}") for name in names)
+
+
+def _patient_record(
+    type_: str,
+    documentation: str,
+    subject: str,
+    *search: SearchParam,
+    validators: tuple[Validator, ...] = (),
+) -> ResourceDefinition:
+    """A clinical type: always about the patient named at `subject` (searched as both
+    `patient` and `subject`), with a narrative generated when a write brings none."""
+    return ResourceDefinition(
+        type_,
+        documentation=documentation,
+        patient_nhs=nhs_number_at(subject),
+        patient_required=True,
+        narrative=True,
+        search_params=(
+            _ref("patient", subject, "Patient"),
+            _ref("subject", subject, "Patient"),
+            *search,
+        ),
+        validators=validators,
+    )
+
+
+def _directory_entry(
+    type_: str, documentation: str, *search: SearchParam, validators: tuple[Validator, ...] = ()
+) -> ResourceDefinition:
+    """A directory type: about no patient, written by directory administrators only."""
+    return ResourceDefinition(
+        type_,
+        documentation=f"{documentation} (written by directory administrators only).",
+        narrative=True,
+        search_params=search,
+        validators=validators,
+    )
+
+
 def organisation_named(organisation: JsonObject) -> list[Issue]:
     """FHIR invariant org-1: an Organization has at least a name or an identifier."""
     if organisation.get("name") or organisation.get("identifier"):
@@ -50,146 +93,92 @@ def organisation_named(organisation: JsonObject) -> list[Issue]:
     return [Issue("required", text, ("Organization.name",))]
 
 
-SERVICE_REQUEST = ResourceDefinition(
+_TRIAGE_STATE = f"ServiceRequest.extension.where(url='{TRIAGE_STATE_EXTENSION}').value"
+
+SERVICE_REQUEST = _patient_record(
     "ServiceRequest",
-    documentation="An advice & guidance request (category A&G) or a referral.",
-    patient_nhs=nhs_number_at("ServiceRequest.subject"),
-    patient_required=True,
-    narrative=True,
+    "An advice & guidance request (category A&G) or a referral.",
+    "ServiceRequest.subject",
+    _token("identifier", "ServiceRequest.identifier", "UBRN"),
+    *_tokens("ServiceRequest", "status", "intent", "category", "priority", "code"),
+    _ref("requester", "ServiceRequest.requester", *_REQUESTERS),
+    _ref("performer", "ServiceRequest.performer", *_OWNERS),
+    _token("performer-type", "ServiceRequest.performerType"),
+    _ref("replaces", "ServiceRequest.replaces", "ServiceRequest"),
+    SearchParam("authored", "date", "ServiceRequest.authoredOn"),
+    SearchParam("text", "string", "ServiceRequest.note.text"),
+    _token("triage-state", _TRIAGE_STATE, "Where the request is in triage (whose turn it is)"),
     validators=(submission_issues,),
-    search_params=(
-        _token("identifier", "ServiceRequest.identifier", "UBRN"),
-        _ref("subject", "ServiceRequest.subject", "Patient"),
-        _ref("patient", "ServiceRequest.subject", "Patient"),
-        _token("status", "ServiceRequest.status"),
-        _token("intent", "ServiceRequest.intent"),
-        _token("category", "ServiceRequest.category"),
-        _token("priority", "ServiceRequest.priority"),
-        _token("code", "ServiceRequest.code"),
-        _ref("requester", "ServiceRequest.requester", *_REQUESTERS),
-        _ref("performer", "ServiceRequest.performer", *_OWNERS),
-        _token("performer-type", "ServiceRequest.performerType"),
-        _ref("replaces", "ServiceRequest.replaces", "ServiceRequest"),
-        SearchParam("authored", "date", "ServiceRequest.authoredOn"),
-        SearchParam("text", "string", "ServiceRequest.note.text"),
-        _token(
-            "triage-state",
-            f"ServiceRequest.extension.where(url='{TRIAGE_STATE_EXTENSION}').value",
-            "Where the request is in triage (whose turn it is)",
-        ),
-    ),
 )
 
-TASK = ResourceDefinition(
+TASK = _patient_record(
     "Task",
-    documentation="Triage work item: owner, businessStatus, due in restriction.period.end.",
-    patient_nhs=nhs_number_at("Task.for"),
-    patient_required=True,
-    narrative=True,
-    search_params=(
-        _token("identifier", "Task.identifier"),
-        _token("status", "Task.status"),
-        _token("business-status", "Task.businessStatus"),
-        _token("priority", "Task.priority"),
-        _token("code", "Task.code"),
-        _ref("focus", "Task.focus", "ServiceRequest"),
-        _ref("patient", "Task.for", "Patient"),
-        _ref("subject", "Task.for", "Patient"),
-        _ref("owner", "Task.owner", *_OWNERS),
-        _ref("requester", "Task.requester", *_REQUESTERS),
-        _ref("part-of", "Task.partOf", "Task"),
-        SearchParam("period", "date", "Task.restriction.period"),
-        SearchParam(
-            "due",
-            "date",
-            "Task.restriction.period.end",
-            documentation="When the response is due: `due=lt...` and `_sort=due` "
-            "give a worklist in due order (`period` sorts by its start)",
-        ),
-        SearchParam("authored-on", "date", "Task.authoredOn"),
+    "Triage work item: owner, businessStatus, due in restriction.period.end.",
+    "Task.for",
+    *_tokens("Task", "identifier", "status", "priority", "code"),
+    _token("business-status", "Task.businessStatus"),
+    _ref("focus", "Task.focus", "ServiceRequest"),
+    _ref("owner", "Task.owner", *_OWNERS),
+    _ref("requester", "Task.requester", *_REQUESTERS),
+    _ref("part-of", "Task.partOf", "Task"),
+    SearchParam("period", "date", "Task.restriction.period"),
+    SearchParam(
+        "due",
+        "date",
+        "Task.restriction.period.end",
+        documentation="When the response is due: `due=lt...` and `_sort=due` "
+        "give a worklist in due order (`period` sorts by its start)",
     ),
+    SearchParam("authored-on", "date", "Task.authoredOn"),
 )
 
-COMMUNICATION = ResourceDefinition(
+COMMUNICATION = _patient_record(
     "Communication",
-    documentation="One turn of an A&G conversation, or a recorded advice-line call.",
-    patient_nhs=nhs_number_at("Communication.subject"),
-    patient_required=True,
-    narrative=True,
-    search_params=(
-        _ref("based-on", "Communication.basedOn", "ServiceRequest"),
-        _ref("patient", "Communication.subject", "Patient"),
-        _ref("subject", "Communication.subject", "Patient"),
-        SearchParam("sent", "date", "Communication.sent"),
-        _ref("in-response-to", "Communication.inResponseTo", "Communication"),
-        _ref("recipient", "Communication.recipient", *_OWNERS),
-        _token("medium", "Communication.medium"),
-        _token("category", "Communication.category"),
-        _token("status", "Communication.status"),
-    ),
+    "One turn of an A&G conversation, or a recorded advice-line call.",
+    "Communication.subject",
+    *_tokens("Communication", "medium", "category", "status"),
+    _ref("based-on", "Communication.basedOn", "ServiceRequest"),
+    _ref("in-response-to", "Communication.inResponseTo", "Communication"),
+    _ref("recipient", "Communication.recipient", *_OWNERS),
+    SearchParam("sent", "date", "Communication.sent"),
 )
 
-DOCUMENT_REFERENCE = ResourceDefinition(
+DOCUMENT_REFERENCE = _patient_record(
     "DocumentReference",
-    documentation="An attachment of a request (letter, photo, result), size-limited.",
-    patient_nhs=nhs_number_at("DocumentReference.subject"),
-    patient_required=True,
-    narrative=True,
-    search_params=(
-        _ref("patient", "DocumentReference.subject", "Patient"),
-        _ref("subject", "DocumentReference.subject", "Patient"),
-        _ref("related", "DocumentReference.context.related", "ServiceRequest"),
-        _token("type", "DocumentReference.type"),
-        _token("status", "DocumentReference.status"),
-        SearchParam("date", "date", "DocumentReference.date"),
-    ),
+    "An attachment of a request (letter, photo, result), size-limited.",
+    "DocumentReference.subject",
+    *_tokens("DocumentReference", "type", "status"),
+    _ref("related", "DocumentReference.context.related", "ServiceRequest"),
+    SearchParam("date", "date", "DocumentReference.date"),
 )
 
-ORGANIZATION = ResourceDefinition(
+ORGANIZATION = _directory_entry(
     "Organization",
-    documentation="Organisations by ODS code (written by directory administrators only).",
-    narrative=True,
+    "Organisations by ODS code",
+    *_tokens("Organization", "identifier", "type", "active"),
+    SearchParam("name", "string", "Organization.name"),
+    _ref("partof", "Organization.partOf", "Organization"),
     validators=(organisation_named,),
-    search_params=(
-        _token("identifier", "Organization.identifier"),
-        SearchParam("name", "string", "Organization.name"),
-        _token("type", "Organization.type"),
-        _token("active", "Organization.active"),
-        _ref("partof", "Organization.partOf", "Organization"),
-    ),
 )
 
-HEALTHCARE_SERVICE = ResourceDefinition(
+HEALTHCARE_SERVICE = _directory_entry(
     "HealthcareService",
-    documentation="A specialty service or advice line in the directory, with its A&G offer "
-    "and targets (written by directory administrators only).",
-    narrative=True,
-    search_params=(
-        _token("identifier", "HealthcareService.identifier"),
-        SearchParam("name", "string", "HealthcareService.name"),
-        _token("specialty", "HealthcareService.specialty"),
-        _token("service-category", "HealthcareService.category"),
-        _token("service-type", "HealthcareService.type"),
-        _token("active", "HealthcareService.active"),
-        _token("characteristic", "HealthcareService.characteristic"),
-        _ref("organization", "HealthcareService.providedBy", "Organization"),
-    ),
+    "A specialty service or advice line in the directory, with its A&G offer and targets",
+    *_tokens("HealthcareService", "identifier", "specialty", "active", "characteristic"),
+    _token("service-category", "HealthcareService.category"),
+    _token("service-type", "HealthcareService.type"),
+    SearchParam("name", "string", "HealthcareService.name"),
+    _ref("organization", "HealthcareService.providedBy", "Organization"),
 )
 
-PRACTITIONER_ROLE = ResourceDefinition(
+PRACTITIONER_ROLE = _directory_entry(
     "PractitionerRole",
-    documentation="Triage clinicians and on-call specialists (written by directory "
-    "administrators only).",
-    narrative=True,
-    search_params=(
-        _token("identifier", "PractitionerRole.identifier"),
-        _token("role", "PractitionerRole.code"),
-        _token("specialty", "PractitionerRole.specialty"),
-        _token("active", "PractitionerRole.active"),
-        _ref("service", "PractitionerRole.healthcareService", "HealthcareService"),
-        _ref("organization", "PractitionerRole.organization", "Organization"),
-        _ref("practitioner", "PractitionerRole.practitioner", "Practitioner"),
-    ),
+    "Triage clinicians and on-call specialists",
+    *_tokens("PractitionerRole", "identifier", "specialty", "active"),
+    _token("role", "PractitionerRole.code"),
+    _ref("service", "PractitionerRole.healthcareService", "HealthcareService"),
+    _ref("organization", "PractitionerRole.organization", "Organization"),
+    _ref("practitioner", "PractitionerRole.practitioner", "Practitioner"),
 )
 
 

@@ -19,7 +19,7 @@ from carecoord_shared.fhir.operations import (
 )
 from carecoord_shared.fhir.outcome import bad_request
 from referrals.domain.records import AdviceCall
-from referrals.fhir.parameters import Parts, patient
+from referrals.fhir.parameters import Parts, patient, repeated
 from referrals.fhir.shapes import instant
 from referrals.service.advice_calls import advice_call_grants
 
@@ -79,20 +79,16 @@ OPERATION = Operation(
     ),
     outputs=(
         Param("paramedic", "string", min=1, documentation="Whose grants these are."),
-        Param(
+        repeated(
             "grant",
-            "",  # made of parts
-            max=None,
-            documentation="One advice call and the access it opened.",
-            parts=(
-                Param("communication", "Reference", min=1, documentation="The call's record."),
-                Param("patient", "Identifier", min=1, documentation="By NHS number."),
-                Param("adviceLine", "Reference", min=1, documentation="The line rung."),
-                Param("calledAt", "dateTime", min=1, documentation="When it was recorded."),
-                Param("accessUntil", "dateTime", min=1, documentation="When the access ended."),
-                Param("outcome", "code", min=1, documentation="What happened to the patient."),
-                Param("locality", "code", documentation="Where the patient was."),
-            ),
+            "One advice call and the access it opened.",
+            Param("communication", "Reference", min=1, documentation="The call's record."),
+            Param("patient", "Identifier", min=1, documentation="By NHS number."),
+            Param("adviceLine", "Reference", min=1, documentation="The line rung."),
+            Param("calledAt", "dateTime", min=1, documentation="When it was recorded."),
+            Param("accessUntil", "dateTime", min=1, documentation="When the access ended."),
+            Param("outcome", "code", min=1, documentation="What happened to the patient."),
+            Param("locality", "code", documentation="Where the patient was."),
         ),
     ),
 )

@@ -17,7 +17,7 @@ from carecoord_shared.fhir.operations import (
 )
 from carecoord_shared.fhir.outcome import bad_request
 from referrals.fhir.advice import line_parts
-from referrals.fhir.parameters import without_empty
+from referrals.fhir.parameters import repeated, without_empty
 from referrals.service.advice_lines import LONDON, advice_lines
 
 
@@ -67,25 +67,17 @@ OPERATION = Operation(
         ),
     ),
     outputs=(
-        Param(
+        repeated(
             "line",
-            "",  # made of parts
-            max=None,
-            documentation="One open line.",
-            parts=(
-                Param("service", "Reference", min=1, documentation="The advice line."),
-                Param("phone", "string", max=None, documentation="Its phone numbers."),
-                Param(
-                    "onCall",
-                    "",
-                    max=None,
-                    documentation="A specialist on call now, in ringing order.",
-                    parts=(
-                        Param("order", "integer", min=1, documentation="1 is rung first."),
-                        Param("practitionerRole", "Reference", min=1),
-                        Param("phone", "string", documentation="How to reach them."),
-                    ),
-                ),
+            "One open line.",
+            Param("service", "Reference", min=1, documentation="The advice line."),
+            Param("phone", "string", max=None, documentation="Its phone numbers."),
+            repeated(
+                "onCall",
+                "A specialist on call now, in ringing order.",
+                Param("order", "integer", min=1, documentation="1 is rung first."),
+                Param("practitionerRole", "Reference", min=1),
+                Param("phone", "string", documentation="How to reach them."),
             ),
         ),
     ),

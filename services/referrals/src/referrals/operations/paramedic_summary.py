@@ -11,7 +11,7 @@ from __future__ import annotations
 from carecoord_shared.fhir.identifiers import is_valid_nhs_number
 from carecoord_shared.fhir.operations import Operation, OperationCall, OperationResult, Param
 from carecoord_shared.fhir.outcome import bad_request
-from referrals.fhir.parameters import care_plan, coordinator, open_request, patient
+from referrals.fhir.parameters import care_plan, coordinator, open_request, patient, repeated
 from referrals.service.paramedic import paramedic_summary
 
 
@@ -40,49 +40,37 @@ OPERATION = Operation(
     changes_state=False,
     outputs=(
         Param("patient", "Identifier", min=1, documentation="The patient, by NHS number."),
-        Param(
+        repeated(
             "coordinator",
-            "",  # made of parts
-            max=None,
-            documentation="A named co-ordinator (or cover) of the patient.",
-            parts=(
-                Param(
-                    "kind",
-                    "code",
-                    min=1,
-                    documentation="lead-gp, named-care-coordinator, key-worker.",
-                ),
-                Param("name", "string", documentation="Who."),
-                Param("phone", "string", documentation="How to reach them."),
-                Param("cover", "boolean", min=1, documentation="Covering for someone."),
+            "A named co-ordinator (or cover) of the patient.",
+            Param(
+                "kind",
+                "code",
+                min=1,
+                documentation="lead-gp, named-care-coordinator, key-worker.",
             ),
+            Param("name", "string", documentation="Who."),
+            Param("phone", "string", documentation="How to reach them."),
+            Param("cover", "boolean", min=1, documentation="Covering for someone."),
         ),
-        Param(
+        repeated(
             "carePlan",
-            "",
-            max=None,
-            documentation="A care plan, with its end-of-life preferences.",
-            parts=(
-                Param("reference", "Reference", min=1, documentation="The CarePlan."),
-                Param("title", "string"),
-                Param("status", "code"),
-                Param("nextReviewDue", "string"),
-                Param("preferredPlaceOfCare", "string"),
-                Param("preferredPlaceOfDeath", "string"),
-                Param("resuscitation", "string", documentation="The resuscitation decision."),
-            ),
+            "A care plan, with its end-of-life preferences.",
+            Param("reference", "Reference", min=1, documentation="The CarePlan."),
+            Param("title", "string"),
+            Param("status", "code"),
+            Param("nextReviewDue", "string"),
+            Param("preferredPlaceOfCare", "string"),
+            Param("preferredPlaceOfDeath", "string"),
+            Param("resuscitation", "string", documentation="The resuscitation decision."),
         ),
-        Param(
+        repeated(
             "openRequest",
-            "",
-            max=None,
-            documentation="An open A&G request or referral about the patient.",
-            parts=(
-                Param("reference", "Reference", min=1, documentation="The ServiceRequest."),
-                Param("ubrn", "string"),
-                Param("triageState", "code"),
-                Param("priority", "code"),
-            ),
+            "An open A&G request or referral about the patient.",
+            Param("reference", "Reference", min=1, documentation="The ServiceRequest."),
+            Param("ubrn", "string"),
+            Param("triageState", "code"),
+            Param("priority", "code"),
         ),
     ),
 )

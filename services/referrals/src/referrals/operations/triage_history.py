@@ -7,7 +7,7 @@ why, for anyone who may read the request.
 from __future__ import annotations
 
 from carecoord_shared.fhir.operations import Operation, OperationCall, OperationResult, Param
-from referrals.fhir.parameters import transition, without_empty
+from referrals.fhir.parameters import repeated, transition, without_empty
 from referrals.service.triage import history
 
 
@@ -28,22 +28,18 @@ OPERATION = Operation(
     level="instance",
     changes_state=False,
     outputs=(
-        Param(
+        repeated(
             "transition",
-            "",  # made of parts
-            max=None,
-            documentation="One transition.",
-            parts=(
-                Param("outcome", "code", min=1, documentation="What was decided."),
-                Param("from", "code", min=1, documentation="The triage state before."),
-                Param("to", "code", min=1, documentation="The triage state after."),
-                Param("who", "string", min=1, documentation="Who decided (user id)."),
-                Param("role", "code", documentation="Their role."),
-                Param("when", "dateTime", min=1, documentation="When."),
-                Param("task", "Reference", min=1, documentation="The triage Task."),
-                Param("organisation", "string", documentation="Their organisation (ODS)."),
-                Param("reason", "code", documentation="The coded reason (rejections)."),
-            ),
+            "One transition.",
+            Param("outcome", "code", min=1, documentation="What was decided."),
+            Param("from", "code", min=1, documentation="The triage state before."),
+            Param("to", "code", min=1, documentation="The triage state after."),
+            Param("who", "string", min=1, documentation="Who decided (user id)."),
+            Param("role", "code", documentation="Their role."),
+            Param("when", "dateTime", min=1, documentation="When."),
+            Param("task", "Reference", min=1, documentation="The triage Task."),
+            Param("organisation", "string", documentation="Their organisation (ODS)."),
+            Param("reason", "code", documentation="The coded reason (rejections)."),
         ),
     ),
 )
