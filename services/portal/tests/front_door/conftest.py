@@ -22,6 +22,7 @@ from sqlalchemy import text
 
 from carecoord_devstack.testing import create_fresh_database, new_nhs_number
 from carecoord_shared.events.envelope import new_event
+from carecoord_shared.security import access
 from carecoord_shared.security.dev_issuer import DevIssuer
 from carecoord_shared.security.principal import system_principal
 from carecoord_shared.web.app import build_app
@@ -33,7 +34,7 @@ from portal.web.sessions import PostgresSessionStore
 
 BASE_URL = "http://portal.test"
 WEDNESDAY_10AM = datetime(2026, 12, 2, 10, 0, tzinfo=UTC)
-_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+_HIDDEN = re.compile(r'type="hidden" name="([a-z_]+)" value="([^"]+)"')
 
 
 @dataclass(slots=True)
@@ -86,11 +87,34 @@ class Portal:
         self.client.cookies.set("carecoord_session", session.id)
         return nhs or ""
 
+    async def sign_in_staff(self, role: Any, organisation: str) -> None:
+        """A browser cookie jar signed in as staff, with a real access token for the
+        pages that read the portal's own records as them."""
+        user = WebUser(f"{role}-{uuid.uuid4().hex[:6]}", "Dr Duty", role, organisation, "Practice")
+        tokens = TokenSet(self.issuer.mint(role, organisation=organisation), "id", 3600)
+        store = PostgresSessionStore(lambda: self.app.state.engine)
+        session = await store.create(user, tokens, datetime.now(UTC), timedelta(hours=1))
+        self.client.cookies.set("carecoord_session", session.id)
+
+    async def register(self, nhs_number: str, practice: str) -> None:
+        """The grant the registration event gives the patient's practice."""
+        async with self.app.state.engine.begin() as conn:
+            await access.grant(conn, nhs_number, "organisation", practice, "registered-practice")
+
     async def csrf(self, path: str) -> str:
+        return (await self.form_fields(path))["csrf_token"]
+
+    async def form_fields(self, path: str) -> dict[str, str]:
+        """The hidden fields of the form on `path` (its CSRF token, its form id)."""
         page = await self.client.get(path)
-        found = _CSRF.search(page.text)
-        assert found, page.text[:500]
-        return found.group(1)
+        found = dict(_HIDDEN.findall(page.text))
+        assert "csrf_token" in found, page.text[:500]
+        return found
+
+    async def ask(self, **data: Any) -> httpx.Response:
+        """Open the request form and send it with `data`, as a browser would."""
+        fields = await self.form_fields("/requests/new")
+        return await self.client.post("/requests/new", data={**fields, **data})
 
 
 @pytest.fixture(scope="session")

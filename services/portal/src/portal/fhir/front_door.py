@@ -18,6 +18,7 @@ from portal.domain.opening import DAYS, Service
 from portal.domain.routing import Decision
 
 __all__ = [
+    "FORM_SYSTEM",
     "FRONT_DOOR",
     "QUESTIONS_URL",
     "ROUTE_SYSTEM",
@@ -35,6 +36,7 @@ RULE_SYSTEM = "https://carecoord.example/front-door/rule"
 NHS_NUMBER_SYSTEM = "https://fhir.nhs.uk/Id/nhs-number"
 CATEGORY_SYSTEM = "https://carecoord.example/CodeSystem/communication-category"
 TASK_CODE_SYSTEM = "https://carecoord.example/CodeSystem/front-door-task"
+FORM_SYSTEM = f"{FRONT_DOOR}/form"
 JsonObject = dict[str, Any]
 
 
@@ -110,12 +112,16 @@ def _route_concept(decision: Decision) -> JsonObject:
     }
 
 
-def patient_message(nhs_number: str, text: str, answers: list[str], sent: datetime) -> JsonObject:
-    """What the patient sent, in their own words and answers (kept whatever the route)."""
+def patient_message(
+    nhs_number: str, text: str, answers: list[str], sent: datetime, form: str
+) -> JsonObject:
+    """What the patient sent, in their own words and answers (kept whatever the route),
+    identified by the form it came from (a form sent twice is one request)."""
     payload = [{"contentString": text}] if text else []
     payload += [{"contentString": f"Answered yes: {code}"} for code in answers]
     return {
         "resourceType": "Communication",
+        "identifier": [{"system": FORM_SYSTEM, "value": form}],
         "status": "completed",
         "category": [{"coding": [{"system": CATEGORY_SYSTEM, "code": "patient-request"}]}],
         "subject": _patient(nhs_number),

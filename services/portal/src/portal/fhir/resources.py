@@ -24,6 +24,7 @@ def resources(_context: object) -> tuple[ResourceDefinition, ...]:
             patient_nhs=nhs_number_at("Communication.subject"),
             patient_required=True,
             search_params=(
+                SearchParam("identifier", "token", "Communication.identifier"),
                 SearchParam("status", "token", "Communication.status"),
                 SearchParam("category", "token", "Communication.category"),
                 SearchParam("patient", "reference", "Communication.subject", ("Patient",)),

@@ -5,7 +5,10 @@ and why (CommunicationRequest), and for a red flag the duty clinician's urgent c
 (Task, priority `stat`, naming the patient's co-ordinator), with the events that
 announce them (`request-routed`, `red-flag-raised`) in the same commit (no dual
 write). A red flag never blocks the request: patients who are blocked resubmit
-without it (issue 11), so the advice is shown and the request is kept.
+without it (issue 11), so the advice is shown and the request is kept. Each form
+carries its own id, kept on the Communication: the same form sent twice (a double
+click, a resubmitted page) finds the first and stores nothing more (the kernel's
+race-safe conditional create decides between two at once).
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from carecoord_shared.fhir.interactions import FhirInteractions
 from carecoord_shared.fhir.unit_of_work import FhirTransaction
 from carecoord_shared.security.principal import Principal
 from portal.domain.routing import Decision
-from portal.fhir.front_door import callback_task, patient_message, routed_request
+from portal.fhir.front_door import FORM_SYSTEM, callback_task, patient_message, routed_request
 from portal.service.front_door_routing import RouteInput, flag_ids, plan_context, route_now
 from portal.service.front_door_rules import FrontDoorRules
 from portal.store.front_door import PatientCare
@@ -34,14 +37,18 @@ class Submission:
     plan_aware: bool
     """The patient may see records (P9): route by their own plan first."""
     duty_clinician: str
+    form: str
+    """The id of the form it came from: the same form sent again is the same request."""
 
 
 @dataclass(frozen=True, slots=True)
 class Submitted:
     decision: Decision
     communication: str
-    request: str
+    request: str | None
     task: str | None
+    replayed: bool = False
+    """The form had been sent before: nothing more was stored."""
 
 
 async def _coordinator(tx: FhirTransaction, nhs_number: str) -> str | None:
@@ -90,9 +97,12 @@ async def submit(
     async with fhir.operation(patient) as tx:
         plan = await plan_context(tx, nhs) if submission.plan_aware else None
         decision = route_now(front_door, given, plan, now)
-        message, _ = await tx.create(
-            "Communication", patient_message(nhs, given.text, list(given.answers), now)
+        body = patient_message(nhs, given.text, list(given.answers), now, submission.form)
+        message, new = await tx.create(
+            "Communication", body, if_none_exist=f"identifier={FORM_SYSTEM}|{submission.form}"
         )
+        if not new:  # a double click or a resent form: the request is already kept
+            return Submitted(decision, message.reference, None, None, replayed=True)
         request, _ = await tx.create(
             "CommunicationRequest", routed_request(nhs, message.reference, decision, now)
         )

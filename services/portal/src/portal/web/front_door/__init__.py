@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from portal.web.duty import add_duty_pages
 from portal.web.front_door.asking import ask, ask_form
 from portal.web.front_door.my_care import my_care
 from portal.web.front_door.screening import screen, start
@@ -23,3 +24,4 @@ def add_front_door_pages(router: APIRouter) -> None:
     router.add_api_route("/requests/new", ask_form, methods=["GET"])
     router.add_api_route("/requests/new", ask, methods=["POST"])
     router.add_api_route("/my/plan", my_care, methods=["GET"])
+    add_duty_pages(router)  # the staff side of a red flag: the callback

@@ -7,12 +7,15 @@ named; even then, a red flag in the text is never dropped: its advice is shown.
 
 from __future__ import annotations
 
+import re
+import uuid
+
 from fastapi import Request, Response
 from starlette.datastructures import FormData
 
 from carecoord_shared.security.principal import Principal
 from portal.service.front_door_requests import Submission, submit
-from portal.service.front_door_routing import RouteInput, problems_with, route_now
+from portal.service.front_door_routing import InputProblem, RouteInput, problems_with, route_now
 from portal.web.context import Context, Kit, SignedIn
 from portal.web.front_door.common import front_door, level_refusal, now, portal_context
 from portal.web.identity import WebUser
@@ -20,6 +23,10 @@ from portal.web.identity import WebUser
 __all__ = ["ask", "ask_form"]
 
 _TITLE = "Ask for help"
+_FORM_ID = re.compile(r"[0-9a-f]{32}")
+_OUT_OF_DATE = InputProblem(
+    "text", "This form was out of date, so we have not sent it. Check it and select send."
+)
 
 
 def _patient(user: WebUser) -> Principal:
@@ -57,6 +64,7 @@ def _form(
         symptoms=rules.questions_in("symptom"),
         extras=rules.questions_in("context"),
         max_text=portal_context(request).settings.front_door_max_text,
+        form_id=uuid.uuid4().hex,
         **values,
     )
 
@@ -71,9 +79,12 @@ async def ask(request: Request, kit: Kit, context: Context, session: SignedIn) -
     refused = level_refusal(request, kit, context, user, "P5")
     if refused is not None:
         return refused
-    rules, given = front_door(request), _given(await request.form())
+    form = await request.form()
+    rules, given, form_id = front_door(request), _given(form), str(form.get("form_id") or "")
     settings = portal_context(request).settings
     problems = problems_with(rules, given, settings.front_door_max_text)
+    if not _FORM_ID.fullmatch(form_id):
+        problems = [*problems, _OUT_OF_DATE]
     if problems:
         screened = RouteInput(40, "unknown", (), given.text)
         safety = route_now(rules, screened, None, now(request), count=False)
@@ -86,14 +97,16 @@ async def ask(request: Request, kit: Kit, context: Context, session: SignedIn) -
             given=given,
             safety=safety if safety.red_flag else None,
         )
-    submission = Submission(given, user.proofing_level == "P9", settings.front_door_duty_clinician)
-    fhir = request.app.state.fhir
-    done = await submit(fhir, _patient(user), rules, submission, now(request))
+    plan_aware, duty = user.proofing_level == "P9", settings.front_door_duty_clinician
+    submission = Submission(given, plan_aware, duty, form_id)
+    done = await submit(request.app.state.fhir, _patient(user), rules, submission, now(request))
     return kit.page(
         request,
         context,
         "front_door/advice.html",
         done.decision.advice.title,
+        409 if done.replayed else 200,
         decision=done.decision,
         kept=True,
+        replayed=done.replayed,
     )

@@ -1,0 +1,87 @@
+"""`/duty/callbacks`: the duty clinician's red-flag callbacks (issue 11).
+
+A red flag disclosed at the front door is never only advice on a screen: the practice's
+duty clinician calls the patient back and records the callback here. The page lists
+the open callbacks of the patients the signed-in clinician may see (the portal's own
+Tasks, read with the clinician's own verified token, so the kernel's relationship
+check and audit apply), and each has a plain form to record the call; it works with
+JavaScript off.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import RedirectResponse
+
+from carecoord_shared.fhir.outcome import FhirError
+from carecoord_shared.security.principal import Principal
+from portal.service.front_door_callbacks import (
+    OUTCOMES,
+    NotACallback,
+    open_callbacks,
+    record_callback,
+)
+from portal.web.context import Context, Kit, SignedIn, WebContext, WebKit
+from portal.web.front_door.common import now
+from portal.web.http import WebExit
+from portal.web.sessions import WebSession
+
+__all__ = ["add_duty_pages"]
+
+_ROLES = ("gp", "care-coordinator")
+_TITLE = "Red-flag callbacks"
+_MAX_NOTE = 1000
+
+
+async def _clinician(
+    request: Request, kit: WebKit, context: WebContext, session: WebSession
+) -> Principal:
+    """The signed-in clinician as the portal's FHIR store sees them (their verified token)."""
+    if session.user.role not in _ROLES:
+        text = "This page is for the practice's duty clinician and care co-ordinators."
+        raise WebExit(kit.message(request, context, "You cannot use this page", text, 403))
+    principal: Principal = await request.app.state.token_verifier.verify(session.access_token)
+    return principal
+
+
+async def callbacks(request: Request, kit: Kit, context: Context, session: SignedIn) -> Response:
+    clinician = await _clinician(request, kit, context, session)
+    found = await open_callbacks(request.app.state.fhir, clinician)
+    saved = request.query_params.get("saved") == "1"
+    page = "duty/callbacks.html"
+    return kit.page(request, context, page, _TITLE, callbacks=found, outcomes=OUTCOMES, saved=saved)
+
+
+def _refused(request: Request, kit: WebKit, context: WebContext, text: str) -> Response:
+    link = ("Back to the callbacks", "/duty/callbacks")
+    return kit.message(request, context, "The callback was not recorded", text, 409, link)
+
+
+async def record(
+    request: Request, task_id: str, kit: Kit, context: Context, session: SignedIn
+) -> Response:
+    clinician = await _clinician(request, kit, context, session)
+    form = await request.form()
+    outcome = next((o for o in OUTCOMES if o == form.get("outcome")), None)
+    note, version = str(form.get("note") or "").strip(), str(form.get("version") or "")
+    if outcome is None or not version.isdigit() or len(version) > 9 or len(note) > _MAX_NOTE:
+        text = f"Choose what happened on the call and keep the note to {_MAX_NOTE} characters."
+        link = ("Back to the callbacks", "/duty/callbacks")
+        return kit.message(request, context, "There is a problem", text, 400, link)
+    try:
+        await record_callback(
+            request.app.state.fhir, clinician, task_id, int(version), outcome, note, now(request)
+        )
+    except NotACallback:
+        return _refused(request, kit, context, "This callback is already recorded or closed.")
+    except FhirError as error:
+        if error.status == 404:
+            return kit.message(request, context, "Page not found", "No such callback.", 404)
+        text = "Someone else recorded a call for this patient meanwhile. Check the list again."
+        return _refused(request, kit, context, text)
+    return RedirectResponse("/duty/callbacks?saved=1", status_code=303)
+
+
+def add_duty_pages(router: APIRouter) -> None:
+    router.add_api_route("/duty/callbacks", callbacks, methods=["GET"])
+    router.add_api_route("/duty/callbacks/{task_id}", record, methods=["POST"])
