@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 
 from carecoord_shared.fhir.operation_definition import CANONICAL_ROOT
@@ -29,14 +30,23 @@ def test_signature_matches_the_standard_webhooks_example() -> None:
     )
 
 
-def test_both_secrets_sign_during_a_rotation_and_either_verifies() -> None:
+def test_both_secrets_sign_during_a_rotation_and_the_library_verifies_either() -> None:
     other = "whsec_" + "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo0NTY3ODk="
-    header = signature_header([other, SECRET], MSG_ID, TIMESTAMP, BODY)
+    now = int(time.time())
+    header = signature_header([other, SECRET], MSG_ID, now, BODY)
     assert len(header.split()) == 2
-    headers = {"webhook-id": MSG_ID, "webhook-timestamp": str(TIMESTAMP)}
-    assert verify(SECRET, {**headers, "webhook-signature": header}, BODY)
-    assert verify(other, {**headers, "webhook-signature": header}, BODY)
-    assert not verify(SECRET, {**headers, "webhook-signature": header}, BODY + b" ")
+    headers = {"webhook-id": MSG_ID, "webhook-timestamp": str(now), "webhook-signature": header}
+    assert verify(SECRET, headers, BODY)
+    assert verify(other, headers, BODY)
+    assert not verify(SECRET, headers, BODY + b" ")  # a tampered body
+    assert not verify(SECRET, {**headers, "webhook-id": "msg_other"}, BODY)
+
+
+def test_the_library_refuses_a_replay_outside_its_window() -> None:
+    then = int(time.time()) - 3600
+    header = signature_header([SECRET], MSG_ID, then, BODY)
+    headers = {"webhook-id": MSG_ID, "webhook-timestamp": str(then), "webhook-signature": header}
+    assert not verify(SECRET, headers, BODY)
 
 
 def test_retry_schedule_runs_about_three_days_then_gives_up() -> None:
