@@ -23,6 +23,8 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from care_plans.main import create_app as create_care_plans
+from care_plans.settings import CarePlansSettings
 from carecoord_devstack.oidc_provider import create_oidc_app, demo_identities, portal_client
 from carecoord_devstack.testing import create_fresh_database, new_nhs_number
 from carecoord_shared.db import create_engine, migrate_async
@@ -36,10 +38,13 @@ from referrals.settings import ReferralsSettings
 from services.portal.tests.web.conftest import LiveServer, free_port, portal_app
 
 PEOPLE = {who.key: who for who in demo_identities()}
-GP, TRIAGE = PEOPLE["gp"], PEOPLE["triage-clinician"]
+GP, TRIAGE, CO_ORDINATOR = PEOPLE["gp"], PEOPLE["triage-clinician"], PEOPLE["care-coordinator"]
+PARAMEDIC = PEOPLE["paramedic"]
+ASTHMA = {"system": "http://snomed.info/sct", "code": "195967001"}
 OTHER_PRACTICE = "B82002"
 ODS = "https://fhir.nhs.uk/Id/ods-organization-code"
 NHS = "https://fhir.nhs.uk/Id/nhs-number"
+CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
 CARDIOLOGY = {"system": "http://snomed.info/sct", "code": "394579002", "display": "Cardiology"}
 RHEUMATOLOGY = {"system": "http://snomed.info/sct", "code": "394810000", "display": "Rheumatology"}
 
@@ -64,11 +69,20 @@ class StaffStack:
     rheumatology: str
     portal: FastAPI | None = None
 
-    def point_referrals_at(self, url: str) -> None:
-        """Send the portal's referrals calls to `url` (a dead port: referrals is down)."""
+    care_plans_url: str = "http://127.0.0.1:1"
+
+    def point_at(self, *, referrals: str | None = None, care_plans: str | None = None) -> None:
+        """Send the portal's calls to these services (a dead port: that service is down)."""
         assert self.portal is not None
-        settings = StaffSettings(referrals_url=url, service_timeout_s=10)
+        settings = StaffSettings(
+            referrals_url=referrals or self.referrals_url,
+            care_plans_url=care_plans or self.care_plans_url,
+            service_timeout_s=10,
+        )
         self.portal.state.context = SimpleNamespace(settings=settings)
+
+    def point_referrals_at(self, url: str) -> None:
+        self.point_at(referrals=url)
 
     def token(self, role: Any, organisation: str | None) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.issuer.mint(role, organisation=organisation)}"}
@@ -102,7 +116,7 @@ async def _seed(stack: StaffStack) -> None:
     headers = stack.token("system", None)  # the directory is an administrator's
     async with httpx.AsyncClient(base_url=f"{stack.referrals_url}/fhir") as client:
         for attribute, body in (
-            ("cardiology", service(TRIAGE.organisation, CARDIOLOGY, "Cardiology A&G")),
+            ("cardiology", service(str(TRIAGE.organisation), CARDIOLOGY, "Cardiology A&G")),
             ("rheumatology", service("RXK01", RHEUMATOLOGY, "Rheumatology A&G")),
         ):
             created = await client.post("/HealthcareService", json=body, headers=headers)
@@ -235,3 +249,102 @@ def csrf_token(page: str) -> str:
 
 def unique(text: str) -> str:
     return f"{text} {uuid.uuid4().hex[:6]}"
+
+
+@pytest.fixture(scope="module")
+async def care_plans_db(infrastructure: None) -> str:
+    return await create_fresh_database("staffcp")
+
+
+@pytest.fixture(scope="module")
+def with_care_plans(
+    seeded: StaffStack, care_plans_db: str, kafka_bootstrap: str
+) -> Iterator[StaffStack]:
+    """The real care plans service beside referrals, the portal pointed at both."""
+    (port,) = _ports(1)
+    run = uuid.uuid4().hex[:8]
+    url = f"http://127.0.0.1:{port}"
+    settings = CarePlansSettings(
+        environment="test",
+        database_url=care_plans_db,
+        auth_jwks_url=seeded.issuer.jwks_url,
+        kafka_bootstrap_servers=kafka_bootstrap,
+        public_base_url=url,
+        log_level="WARNING",
+        topic=f"test.careplans.{run}",
+        referrals_topic=f"test.referrals.{run}",
+        mdt_topic=f"test.mdt.{run}",
+    )
+    server = LiveServer(create_care_plans(settings), port)
+    server.start()
+    seeded.care_plans_url = url
+    seeded.point_at()
+    try:
+        yield seeded
+    finally:
+        server.stop()
+
+
+async def on_caseload(
+    stack: StaffStack, summary: str, activity: str = "Weekly phone call", *,
+    coordinator: str = CO_ORDINATOR.subject, practice: str = str(GP.organisation),
+) -> tuple[str, str]:  # fmt: skip
+    """A patient with asthma at `practice`, their active comprehensive plan (reviewed
+    1 March 2025, so overdue) and `coordinator` as named co-ordinator: (patient, plan) ids."""
+    nhs_number, system = new_nhs_number(), stack.token("system", None)
+    subject = {"identifier": {"system": NHS, "value": nhs_number}}
+    patient = {
+        "resourceType": "Patient",
+        "identifier": [{"system": NHS, "value": nhs_number}],
+        "name": [{"family": f"Caseload{uuid.uuid4().hex[:4]}", "given": ["Alex"]}],
+        "generalPractitioner": [{"identifier": {"system": ODS, "value": practice}}],
+    }
+    condition = {
+        "resourceType": "Condition",
+        "clinicalStatus": {"coding": [{"system": CLINICAL, "code": "active"}]},
+        "code": {"coding": [ASTHMA]},
+        "subject": subject,
+    }
+    plan = {
+        "resourceType": "CarePlan",
+        "status": "active",
+        "intent": "plan",
+        "title": "My care and support plan",
+        "description": summary,
+        "category": [
+            {"coding": [{"system": system_url("care-plan-kind"), "code": "comprehensive"}]}
+        ],
+        "subject": subject,
+        "period": {"start": "2025-03-01"},
+        "activity": [{"detail": {"status": "in-progress", "description": activity}}],
+    }
+    gp = stack.token("gp", practice)
+    async with httpx.AsyncClient(base_url=f"{stack.care_plans_url}/fhir", timeout=20) as client:
+        made = [
+            await client.post(f"/{body['resourceType']}", json=body, headers=who)
+            for body, who in ((patient, system), (condition, system), (plan, gp))
+        ]
+        assert all(r.status_code == 201 for r in made), [r.text for r in made]
+        patient_id, plan_id = made[0].json()["id"], made[2].json()["id"]
+        assigned = await client.post(
+            f"/Patient/{patient_id}/$assign-coordinator",
+            json=assignment(coordinator, CO_ORDINATOR.name),
+            headers=gp,
+        )
+        assert assigned.status_code in (200, 201), assigned.text
+    return patient_id, plan_id
+
+
+def assignment(sds: str, name: str) -> dict[str, Any]:
+    return {
+        "resourceType": "Parameters",
+        "parameter": [
+            {
+                "name": "practitionerRole",
+                "valueReference": {"reference": f"PractitionerRole/pr-{sds}", "display": name},
+            },
+            {"name": "sdsUserId", "valueString": sds},
+            {"name": "kind", "valueCode": "named-care-coordinator"},
+            {"name": "reason", "valueString": "new to the LTC register"},
+        ],
+    }

@@ -57,7 +57,12 @@ SCREENS: dict[Role, tuple[Screen, ...]] = {
         ),
     ),
     "care-coordinator": (
-        Screen("Your caseload", "/caseload", "Risk, cohorts and next review, overdue first."),
+        Screen(
+            "Your caseload",
+            "/caseload",
+            "Risk, cohorts and next review, overdue first.",
+            built=True,
+        ),
         Screen("Unassigned patients", "/caseload/unassigned", "Patients with no co-ordinator."),
         _INDICATORS,
     ),

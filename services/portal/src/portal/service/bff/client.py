@@ -83,6 +83,11 @@ class FhirClient:
             headers["If-Match"] = if_match
         return await self._send("POST", path, json=dict(body), headers=headers)
 
+    async def put(self, path: str, body: Mapping[str, Any], *, if_match: str) -> FhirReply:
+        """An update that only applies to the version the person was looking at."""
+        headers = {"Content-Type": _FHIR_JSON, "If-Match": if_match}
+        return await self._send("PUT", path, json=dict(body), headers=headers)
+
     async def _send(
         self,
         method: str,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from portal.web.staff.advice import add_advice_pages
+from portal.web.staff.caseload import add_caseload_pages
 from portal.web.staff.triage import add_triage_pages
 
 __all__ = ["add_staff_pages"]
@@ -15,3 +16,4 @@ def add_staff_pages(router: APIRouter) -> None:
     """Each staff screen adds its routes here."""
     add_triage_pages(router)
     add_advice_pages(router)
+    add_caseload_pages(router)

@@ -1,0 +1,71 @@
+"""The care co-ordinator's caseload, as calls to care_plans with their own token.
+
+care_plans' `$caseload` lists the patients this person co-ordinates or covers (by SDS
+user id); each row adds the patient's risk score and cohorts (`$stratification`) and the
+next review of their active plan, fetched side by side. Overdue reviews come first, then
+the soonest due, then those with no plan (care_plans' README, "Review schedule").
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import date
+
+from portal.service.bff.care_plans_shapes import PatientView, patient_view, plan_view
+from portal.service.bff.client import FhirClient
+
+__all__ = ["CaseloadRow", "caseload"]
+
+_COHORTS = {
+    "long-term-condition": "Long-term condition",
+    "frailty": "Frailty",
+    "end-of-life": "End of life",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class CaseloadRow:
+    patient: PatientView
+    risk: int | None
+    cohorts: tuple[str, ...]
+    next_review: date | None
+    overdue: bool
+
+
+async def _row(api: FhirClient, patient: PatientView, today: date) -> CaseloadRow:
+    about = [("patient:identifier", patient.search_key), ("status", "active")]
+    stratified, plans = await asyncio.gather(
+        api.get(f"Patient/{patient.id}/$stratification"), api.get("CarePlan", about)
+    )
+    parameters = stratified.body.get("parameter", []) if stratified.ok else []
+    risk = next((p.get("valueInteger") for p in parameters if p.get("name") == "riskScore"), None)
+    cohorts = tuple(
+        _COHORTS.get(str(p.get("valueCode")), str(p.get("valueCode")))
+        for p in parameters
+        if p.get("name") == "cohort"
+    )
+    six_monthly = any(
+        p.get("name") == "sixMonthlyReview" and p.get("valueBoolean") for p in parameters
+    )
+    entries = plans.body.get("entry", []) if plans.ok else []
+    dues = [plan_view(e["resource"], six_monthly).next_review for e in entries]
+    due = min((d for d in dues if d is not None), default=None)
+    return CaseloadRow(patient, risk, cohorts, due, due is not None and due < today)
+
+
+def _order(row: CaseloadRow) -> tuple[int, date, str]:
+    return (
+        0 if row.overdue else 1 if row.next_review else 2,
+        row.next_review or date.max,
+        row.patient.name,
+    )
+
+
+async def caseload(api: FhirClient, coordinator: str, today: date) -> list[CaseloadRow]:
+    reply = await api.get("Patient/$caseload", [("coordinator", coordinator)])
+    patients = (
+        [patient_view(e["resource"]) for e in reply.body.get("entry", [])] if reply.ok else []
+    )
+    rows = await asyncio.gather(*(_row(api, p, today) for p in patients))
+    return sorted(rows, key=_order)

@@ -1,0 +1,147 @@
+"""The care co-ordinator's caseload and shared plan over real HTTP, against the real
+care plans service: the list, a plan, an edit, and a concurrent edit (412) merged."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from services.portal.tests.staff.conftest import (
+    OTHER_PRACTICE,
+    StaffStack,
+    csrf_token,
+    on_caseload,
+    sign_in,
+    unique,
+)
+
+pytestmark = pytest.mark.usefixtures("with_care_plans")
+
+
+async def test_the_caseload_lists_the_coordinators_patients_overdue_first(
+    with_care_plans: StaffStack, browser_client: httpx.AsyncClient
+) -> None:
+    stack = with_care_plans
+    patient_id, _ = await on_caseload(stack, unique("Breathing plan"))
+    await sign_in(browser_client, stack, "care-coordinator")
+
+    page = await browser_client.get(f"{stack.portal_url}/caseload")
+
+    assert page.status_code == 200, page.text
+    assert f'href="/caseload/patients/{patient_id}"' in page.text
+    assert "Long-term condition" in page.text
+    assert "Overdue" in page.text
+    assert "1 March 2026" in page.text  # reviewed 1 March 2025 (plan start) + 12 months
+
+
+async def test_a_coordinator_saves_a_change_and_sees_it_with_its_contribution(
+    with_care_plans: StaffStack, browser_client: httpx.AsyncClient
+) -> None:
+    stack = with_care_plans
+    patient_id, plan_id = await on_caseload(stack, "Old summary")
+    await sign_in(browser_client, stack, "care-coordinator")
+    url = f"{stack.portal_url}/caseload/patients/{patient_id}/plans/{plan_id}"
+    form = await browser_client.get(url)
+    assert form.status_code == 200, form.text
+    assert "Weekly phone call" in form.text
+
+    saved = await browser_client.post(url, data={
+        "csrf_token": csrf_token(form.text), "version": "1",
+        "description": "New summary", "reviewed_on": "2026-11-02", "new_activity": "Inhaler check",
+    })  # fmt: skip
+
+    assert saved.status_code == 303, saved.text
+    after = await browser_client.get(f"{stack.portal_url}{saved.headers['location']}")
+    assert "New summary" in after.text
+    assert "Inhaler check" in after.text
+    assert "Weekly phone call" in after.text
+    assert "2026-11-02" in after.text
+    assert "555000000003" in after.text  # the co-ordinator's contribution, with organisation
+    stored = await _plan(stack, plan_id)
+    assert stored["meta"]["versionId"] == "2"
+
+
+async def test_a_concurrent_edit_shows_both_versions_and_merges_without_losing_either(
+    with_care_plans: StaffStack, browser_client: httpx.AsyncClient
+) -> None:
+    stack = with_care_plans
+    patient_id, plan_id = await on_caseload(stack, "Shared summary")
+    await sign_in(browser_client, stack, "care-coordinator")
+    url = f"{stack.portal_url}/caseload/patients/{patient_id}/plans/{plan_id}"
+    form = await browser_client.get(url)
+    await _edit_elsewhere(stack, plan_id, "Hospital physio twice weekly")
+    mine = {
+        "csrf_token": csrf_token(form.text), "version": "1",
+        "description": "Summary after review", "reviewed_on": "", "new_activity": "Pulse oximeter",
+    }  # fmt: skip
+
+    conflict = await browser_client.post(url, data=mine)
+
+    assert conflict.status_code == 409, conflict.text
+    assert "Someone else changed this plan first" in conflict.text
+    assert "Hospital physio twice weekly" in conflict.text  # theirs
+    assert "Pulse oximeter" in conflict.text  # mine, still in the form
+    assert 'name="version" value="2"' in conflict.text
+    assert (await _plan(stack, plan_id))["meta"]["versionId"] == "2"
+    merged = await browser_client.post(url, data=mine | {"version": "2"})
+    assert merged.status_code == 303, merged.text
+    stored = await _plan(stack, plan_id)
+    activities = [a["detail"]["description"] for a in stored["activity"]]
+    assert activities == ["Weekly phone call", "Hospital physio twice weekly", "Pulse oximeter"]
+    assert stored["description"] == "Summary after review"
+
+
+async def test_another_practices_patient_looks_like_one_that_does_not_exist(
+    with_care_plans: StaffStack, browser_client: httpx.AsyncClient
+) -> None:
+    stack = with_care_plans
+    theirs, plan = await on_caseload(
+        stack, "Elsewhere", coordinator="555000000999", practice=OTHER_PRACTICE
+    )
+    await sign_in(browser_client, stack, "care-coordinator")
+
+    hidden = await browser_client.get(f"{stack.portal_url}/caseload/patients/{theirs}/plans/{plan}")
+    missing = await browser_client.get(f"{stack.portal_url}/caseload/patients/no-such-patient")
+
+    assert (hidden.status_code, missing.status_code) == (404, 404)
+    assert hidden.text.replace(theirs, "").replace(plan, "") == missing.text.replace(
+        "no-such-patient", ""
+    )
+
+
+async def test_care_plans_down_says_so_with_a_retry_and_the_page_still_renders(
+    with_care_plans: StaffStack, browser_client: httpx.AsyncClient
+) -> None:
+    stack = with_care_plans
+    await sign_in(browser_client, stack, "care-coordinator")
+    stack.point_at(care_plans="http://127.0.0.1:9")
+    try:
+        page = await browser_client.get(f"{stack.portal_url}/caseload")
+    finally:
+        stack.point_at()
+
+    assert page.status_code == 200, page.text
+    assert "The care plans service is not answering" in page.text
+    assert 'href="/caseload">Try again' in page.text
+    assert "Signed in as" in page.text
+
+
+async def _plan(stack: StaffStack, plan_id: str) -> dict:  # type: ignore[type-arg]
+    async with httpx.AsyncClient(base_url=f"{stack.care_plans_url}/fhir") as client:
+        found = await client.get(f"/CarePlan/{plan_id}", headers=stack.token("system", None))
+    assert found.status_code == 200, found.text
+    return dict(found.json())
+
+
+async def _edit_elsewhere(stack: StaffStack, plan_id: str, activity: str) -> None:
+    """A hospital physiotherapist adds an activity (another organisation, same plan)."""
+    plan = await _plan(stack, plan_id)
+    plan.pop("text", None)
+    plan["activity"] = [
+        *plan["activity"],
+        {"detail": {"status": "not-started", "description": activity}},
+    ]
+    headers = stack.token("system", None) | {"If-Match": 'W/"1"'}
+    async with httpx.AsyncClient(base_url=f"{stack.care_plans_url}/fhir") as client:
+        saved = await client.put(f"/CarePlan/{plan_id}", json=plan, headers=headers)
+    assert saved.status_code == 200, saved.text
