@@ -5,15 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+from fhir.resources.R4B.operationoutcome import OperationOutcome
 
-from services.referrals.tests.conftest import (
+from services.referrals.tests.bodies import (
     EXTENSIONS,
     FHIR_JSON,
     NHS_NUMBER_SYSTEM,
     PRACTICE_A,
     PROVIDER,
-    Referrals,
+    UBRN_SYSTEM,
     service_request,
+)
+from services.referrals.tests.conftest import (
+    Referrals,
+    outcome_codes,
 )
 
 CONVERSION = {"url": f"{EXTENSIONS}/conversion-authorised", "valueBoolean": True}
@@ -145,3 +150,22 @@ async def events(referrals: Referrals, request_id: str) -> list[str]:
 
 
 __all__ = ["NHS_NUMBER_SYSTEM", "PRACTICE_A"]
+
+
+def ubrn_of(resource: dict[str, Any]) -> str:
+    """The request's UBRN (its identifier in the UBRN system)."""
+    return str(next(i["value"] for i in resource["identifier"] if i["system"] == UBRN_SYSTEM))
+
+
+async def written(referrals: Referrals) -> tuple[int, int]:
+    """How many resources and versions are stored (a refused request changes neither)."""
+    versions = await referrals.scalar("select count(*) from resource_version")
+    return await referrals.count(), int(versions)
+
+
+def assert_outcome(response: httpx.Response, status: int, code: str) -> None:
+    """`response` is a valid OperationOutcome with `status` and an issue coded `code`."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith(FHIR_JSON)
+    OperationOutcome.model_validate(response.json())
+    assert code in outcome_codes(response)

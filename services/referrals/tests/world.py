@@ -1,6 +1,6 @@
 """Who calls and what the directory holds, for unit tests on the in-memory world.
 
-The same people and bodies as the HTTP tests (`conftest`): a GP at PRACTICE_A, the
+The same people and bodies as the HTTP tests (`bodies`): a GP at PRACTICE_A, the
 provider's triage clinicians at PROVIDER, a paramedic, the borough-wide A&G service
 of SPECIALTY; each caller with the scopes the development issuer gives its role.
 """
@@ -16,7 +16,7 @@ from carecoord_shared.security.principal import Principal, Role, kind_of, system
 from carecoord_shared.security.scopes import parse_scopes
 from carecoord_shared.store.repository import StoredResource
 from referrals.service import submission
-from services.referrals.tests.conftest import (
+from services.referrals.tests.bodies import (
     PRACTICE_A,
     PROVIDER,
     advice_line,

@@ -13,13 +13,15 @@ from typing import Any
 
 import pytest
 
-from services.referrals.tests.conftest import (
+from services.referrals.tests.bodies import (
     NHS_NUMBER_SYSTEM,
     PRACTICE_A,
     PRACTICE_B,
+    triage_task,
+)
+from services.referrals.tests.conftest import (
     Referrals,
     outcome_expressions,
-    triage_task,
 )
 from services.referrals.tests.flows import submit
 

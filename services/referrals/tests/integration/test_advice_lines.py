@@ -16,13 +16,15 @@ import pytest
 from carecoord_shared.events import idempotent_producer, new_event, to_record
 from carecoord_shared.security.dev_issuer import DevIssuer
 from referrals.worker import build_worker
-from services.referrals.tests.conftest import (
+from services.referrals.tests.bodies import (
     FHIR_JSON,
     NHS_NUMBER_SYSTEM,
-    Referrals,
-    SettingsFactory,
     advice_line,
     on_call,
+)
+from services.referrals.tests.conftest import (
+    Referrals,
+    SettingsFactory,
     started_referrals,
 )
 from services.referrals.tests.flows import submit

@@ -14,11 +14,13 @@ from typing import Any
 
 import pytest
 
-from services.referrals.tests.conftest import (
+from services.referrals.tests.bodies import (
     FHIR_JSON,
     NHS_NUMBER_SYSTEM,
-    Referrals,
     advice_line,
+)
+from services.referrals.tests.conftest import (
+    Referrals,
     new_nhs_number,
     outcome_expressions,
 )

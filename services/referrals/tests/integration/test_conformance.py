@@ -16,7 +16,7 @@ from typing import Any
 
 import orjson
 
-from services.referrals.tests.conftest import (
+from services.referrals.tests.bodies import (
     CANONICAL,
     CODES,
     EXTENSIONS,
@@ -25,9 +25,11 @@ from services.referrals.tests.conftest import (
     PRACTICE_A,
     PROVIDER,
     SPECIALTY,
+    service_request,
+)
+from services.referrals.tests.conftest import (
     Referrals,
     outcome_expressions,
-    service_request,
 )
 from services.referrals.tests.flows import clinician, message, submit, triage
 

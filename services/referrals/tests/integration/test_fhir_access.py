@@ -19,18 +19,20 @@ import pytest
 from sqlalchemy import select
 
 from carecoord_shared.security.audit import audit_event
-from services.referrals.tests.conftest import (
+from services.referrals.tests.bodies import (
     NHS_NUMBER_SYSTEM,
     PRACTICE_A,
     PRACTICE_B,
     UBRN_SYSTEM,
+    service_request,
+    triage_task,
+)
+from services.referrals.tests.conftest import (
     Referrals,
     SettingsFactory,
     new_nhs_number,
     outcome_codes,
     running_referrals,
-    service_request,
-    triage_task,
 )
 
 GP_A = "gp-at-practice-a"

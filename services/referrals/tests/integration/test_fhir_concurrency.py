@@ -11,11 +11,13 @@ import asyncio
 import uuid
 from collections import Counter
 
-from services.referrals.tests.conftest import (
+from services.referrals.tests.bodies import (
     UBRN_SYSTEM,
+    service_request,
+)
+from services.referrals.tests.conftest import (
     Referrals,
     outcome_codes,
-    service_request,
 )
 
 PARALLEL_CREATES = 32

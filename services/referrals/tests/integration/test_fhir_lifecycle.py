@@ -11,11 +11,13 @@ from email.utils import parsedate_to_datetime
 import httpx
 from fhir.resources.R4B.bundle import Bundle
 
+from services.referrals.tests.bodies import (
+    service_request,
+)
 from services.referrals.tests.conftest import (
     BASE_URL,
     Referrals,
     outcome_codes,
-    service_request,
 )
 from services.referrals.tests.flows import events
 

@@ -13,15 +13,17 @@ import pytest
 from fhir.resources.R4B.capabilitystatement import CapabilityStatement
 
 from carecoord_shared.fhir.registry import FhirRegistry
+from services.referrals.tests.bodies import (
+    FHIR_JSON,
+    NHS_NUMBER_SYSTEM,
+    service_request,
+    triage_task,
+)
 from services.referrals.tests.conftest import (
     BASE_URL,
     CONFIGURATION_TYPES,
-    FHIR_JSON,
-    NHS_NUMBER_SYSTEM,
     Referrals,
     new_nhs_number,
-    service_request,
-    triage_task,
 )
 
 SAMPLE_VALUES = {"token": "x", "reference": "Organization/x", "date": "ge2024", "string": "x"}

@@ -14,7 +14,13 @@ from typing import Any
 
 import pytest
 
-from services.referrals.tests.conftest import Referrals, new_nhs_number, service_request
+from services.referrals.tests.bodies import (
+    service_request,
+)
+from services.referrals.tests.conftest import (
+    Referrals,
+    new_nhs_number,
+)
 
 ORIGINALS = 45
 ADDED_DURING_WALK = 15

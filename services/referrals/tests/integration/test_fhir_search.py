@@ -12,12 +12,14 @@ from typing import Any
 
 import pytest
 
-from services.referrals.tests.conftest import (
+from services.referrals.tests.bodies import (
     NHS_NUMBER_SYSTEM,
     REQUEST_CATEGORY,
+    service_request,
+)
+from services.referrals.tests.conftest import (
     Referrals,
     new_nhs_number,
-    service_request,
 )
 
 SCT = "http://snomed.info/sct"

@@ -16,11 +16,13 @@ from carecoord_shared.security.dev_issuer import DevIssuer
 from carecoord_shared.security.principal import system_principal
 from carecoord_shared.service import JobCall
 from referrals.jobs.breach_scan import JOB as BREACH_SCAN
+from services.referrals.tests.bodies import (
+    healthcare_service,
+)
 from services.referrals.tests.conftest import (
     Clock,
     Referrals,
     SettingsFactory,
-    healthcare_service,
     started_referrals,
 )
 from services.referrals.tests.flows import events, message, state_of, submit, tasks_for, triage

@@ -7,7 +7,14 @@ from typing import Any
 
 import pytest
 
-from services.referrals.tests.conftest import FHIR_JSON, Referrals, outcome_codes, service_request
+from services.referrals.tests.bodies import (
+    FHIR_JSON,
+    service_request,
+)
+from services.referrals.tests.conftest import (
+    Referrals,
+    outcome_codes,
+)
 from services.referrals.tests.flows import clinician, submit, tasks_for, transitions, triage
 
 

@@ -1,6 +1,6 @@
 """The A&G lifecycle through the FHIR API, as a GP system and a specialist drive it.
 
-Submission numbers, routes and starts the clock; each `$triage` outcome moves the
+After submission (test_submission_and_routing), each `$triage` outcome moves the
 triage Task, keeps the transition and announces it; the conversation turns the clock
 back on; conversion makes a cross-referenced referral, or asks the referrer first.
 """
@@ -11,12 +11,13 @@ import re
 
 import pytest
 
-from services.referrals.tests.conftest import (
+from services.referrals.tests.bodies import (
     PRACTICE_A,
     PROVIDER,
-    UBRN_SYSTEM,
-    Referrals,
     healthcare_service,
+)
+from services.referrals.tests.conftest import (
+    Referrals,
     outcome_codes,
 )
 from services.referrals.tests.flows import (
@@ -29,99 +30,8 @@ from services.referrals.tests.flows import (
     tasks_for,
     transitions,
     triage,
+    ubrn_of,
 )
-
-
-def _ubrn(resource: dict[str, object]) -> str:
-    return next(i["value"] for i in resource["identifier"] if i["system"] == UBRN_SYSTEM)  # type: ignore[index, union-attr]
-
-
-async def test_submission_numbers_routes_and_gives_the_service_a_triage_task(
-    referrals: Referrals,
-) -> None:
-    request = await submit(referrals)
-
-    assert re.fullmatch(r"a\.[0-9]{12}", _ubrn(request))
-    assert request["performer"][0]["reference"].startswith("HealthcareService/")
-    (task,) = await tasks_for(referrals, request["id"])
-    assert task["owner"] == request["performer"][0]
-    assert (task["status"], state_of(task), task["priority"]) == (
-        "ready",
-        "awaiting-triage",
-        "routine",
-    )
-    assert task["restriction"]["period"]["end"].endswith("T23:59:59Z")
-    assert await events(referrals, request["id"]) == [
-        "carecoord.referral.submitted.v1",
-        "carecoord.referral.routed.v1",
-    ]
-
-
-async def test_a_specialty_only_request_goes_to_the_service_for_the_practice_locality(
-    referrals: Referrals,
-) -> None:
-    specialty = {"system": "http://snomed.info/sct", "code": "394579002"}
-    await referrals.create(
-        {
-            "resourceType": "Organization",
-            "identifier": [
-                {"system": "https://fhir.nhs.uk/Id/ods-organization-code", "value": PRACTICE_A}
-            ],
-            "type": [
-                {"coding": [{"system": "https://carecoord.example/locality", "code": "locality-2"}]}
-            ],
-            "name": "Test practice",
-        }
-    )
-    await referrals.create(healthcare_service(specialty=specialty, localities=("locality-1",)))
-    local = await referrals.create(
-        healthcare_service(specialty=specialty, localities=("locality-2",))
-    )
-
-    request = await submit(referrals, performer=None, performerType={"coding": [specialty]})
-
-    assert request["performer"] == [{"reference": f"HealthcareService/{local['id']}"}]
-
-
-async def test_a_specialty_nobody_offers_is_refused_with_a_reason(referrals: Referrals) -> None:
-    response = await referrals.client.post(
-        "/fhir/ServiceRequest",
-        json={
-            **(await _body(referrals)),
-            "performerType": {"coding": [{"system": "http://snomed.info/sct", "code": "1"}]},
-        },
-        headers=referrer(referrals),
-    )
-
-    assert response.status_code == 422
-    assert outcome_codes(response) == ["business-rule"]
-
-
-async def _body(referrals: Referrals) -> dict[str, object]:
-    from services.referrals.tests.conftest import service_request
-
-    return service_request(await referrals.registered_patient())
-
-
-@pytest.mark.parametrize(
-    ("field", "value"),
-    [("priority", "stat"), ("requester", None), ("category", None)],
-)
-async def test_a_request_missing_what_triage_needs_is_a_400(
-    referrals: Referrals, field: str, value: object
-) -> None:
-    body = await _body(referrals)
-    if value is None:
-        body.pop(field)
-    else:
-        body[field] = value
-
-    response = await referrals.client.post(
-        "/fhir/ServiceRequest", json=body, headers=referrer(referrals)
-    )
-
-    assert response.status_code == 400
-    assert f"ServiceRequest.{field}" in response.text
 
 
 @pytest.mark.parametrize(
@@ -239,12 +149,12 @@ async def test_conversion_with_authorisation_makes_a_cross_referenced_referral(
     assert response.status_code == 200, response.text
     referral_ref = next(p for p in response.json()["parameter"] if p["name"] == "referral")
     referral = await read(referrals, referral_ref["valueReference"]["reference"])
-    assert re.fullmatch(r"r\.[0-9]{12}", _ubrn(referral))
+    assert re.fullmatch(r"r\.[0-9]{12}", ubrn_of(referral))
     assert referral["replaces"][0]["reference"] == f"ServiceRequest/{request['id']}"
-    assert referral["replaces"][0]["identifier"]["value"] == _ubrn(request)
+    assert referral["replaces"][0]["identifier"]["value"] == ubrn_of(request)
     advice = await read(referrals, f"ServiceRequest/{request['id']}")
     assert advice["status"] == "completed"
-    assert _ubrn(referral) in str(advice["extension"])
+    assert ubrn_of(referral) in str(advice["extension"])
     assert "carecoord.referral.converted.v1" in await events(referrals, request["id"])
 
 

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from services.referrals.tests.conftest import ODS_SYSTEM, PRACTICE_A, Referrals, healthcare_service
+from services.referrals.tests.bodies import (
+    ODS_SYSTEM,
+    PRACTICE_A,
+    healthcare_service,
+)
+from services.referrals.tests.conftest import (
+    Referrals,
+)
 from services.referrals.tests.flows import clinician, submit, triage
 
 

@@ -6,7 +6,10 @@ import pytest
 
 from carecoord_shared.fhir.outcome import FhirError
 from referrals.operations.advice_lines import OPERATION, handle
-from services.referrals.tests.conftest import advice_line, on_call
+from services.referrals.tests.bodies import (
+    advice_line,
+    on_call,
+)
 from services.referrals.tests.fakes import Memory
 from services.referrals.tests.world import PARAMEDIC, stored
 

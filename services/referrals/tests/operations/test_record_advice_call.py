@@ -10,7 +10,10 @@ from carecoord_shared.fhir.outcome import FhirError
 from carecoord_shared.store.repository import StoredResource
 from referrals.operations.record_advice_call import OPERATION, handle
 from referrals.store.advice_calls import AdviceCalls
-from services.referrals.tests.conftest import NHS_NUMBER_SYSTEM, invalid_nhs_number
+from services.referrals.tests.bodies import (
+    NHS_NUMBER_SYSTEM,
+    invalid_nhs_number,
+)
 from services.referrals.tests.fakes import Memory
 from services.referrals.tests.world import (
     GP,

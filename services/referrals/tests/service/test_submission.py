@@ -9,7 +9,10 @@ from carecoord_shared.fhir.registry import Write
 from referrals.service import submission
 from referrals.store.cases import TriageCases
 from referrals.store.ubrns import Ubrns
-from services.referrals.tests.conftest import PRACTICE_B, service_request
+from services.referrals.tests.bodies import (
+    PRACTICE_B,
+    service_request,
+)
 from services.referrals.tests.fakes import Memory
 from services.referrals.tests.world import GP, a_service, person, registered, submitted
 
