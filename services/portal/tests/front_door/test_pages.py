@@ -163,3 +163,19 @@ async def test_signed_out_browsers_are_sent_to_sign_in(portal: Portal) -> None:
 
     assert page.status_code == 303
     assert page.headers["location"].startswith("/auth/login")
+
+
+async def test_a_p9_patient_sees_their_own_requests_and_never_anothers(portal: Portal) -> None:
+    await portal.sign_in("P5")
+    theirs = await portal.ask(age="40", sex="male", answer="foot-problem")
+    assert "Refer yourself" in theirs.text
+    await portal.sign_in("P9")
+    sent = await portal.ask(age="30", sex="female", answer="uti-symptoms")
+    assert sent.status_code == 200, sent.text
+
+    page = await portal.client.get("/my/plan")
+
+    assert page.status_code == 200, page.text
+    requests = page.text[page.text.index("Your requests") :]
+    assert "See a pharmacist" in requests
+    assert "Refer yourself" not in requests  # the P5 patient's podiatry request

@@ -13,12 +13,10 @@ import uuid
 from fastapi import Request, Response
 from starlette.datastructures import FormData
 
-from carecoord_shared.security.principal import Principal
 from portal.service.front_door_requests import Submission, submit
 from portal.service.front_door_routing import InputProblem, RouteInput, problems_with, route_now
 from portal.web.context import Context, Kit, SignedIn
-from portal.web.front_door.common import front_door, level_refusal, now, portal_context
-from portal.web.identity import WebUser
+from portal.web.front_door.common import front_door, level_refusal, now, patient, portal_context
 
 __all__ = ["ask", "ask_form"]
 
@@ -27,18 +25,6 @@ _FORM_ID = re.compile(r"[0-9a-f]{32}")
 _OUT_OF_DATE = InputProblem(
     "text", "This form was out of date, so we have not sent it. Check it and select send."
 )
-
-
-def _patient(user: WebUser) -> Principal:
-    """The signed-in patient as the portal's unit of work sees them (their own record)."""
-    return Principal(
-        subject=user.subject,
-        kind="patient",
-        role="patient",
-        organisation=None,
-        nhs_number=user.nhs_number,
-        scopes=frozenset(),
-    )
 
 
 def _given(form: FormData) -> RouteInput:
@@ -99,7 +85,7 @@ async def ask(request: Request, kit: Kit, context: Context, session: SignedIn) -
         )
     plan_aware, duty = user.proofing_level == "P9", settings.front_door_duty_clinician
     submission = Submission(given, plan_aware, duty, form_id)
-    done = await submit(request.app.state.fhir, _patient(user), rules, submission, now(request))
+    done = await submit(request.app.state.fhir, patient(user), rules, submission, now(request))
     return kit.page(
         request,
         context,

@@ -6,12 +6,14 @@ from datetime import datetime
 
 from fastapi import Request, Response
 
+from carecoord_shared.security.principal import Principal
+from carecoord_shared.security.scopes import parse_scopes
 from portal.service.context import PortalContext
 from portal.service.front_door_rules import FrontDoorRules, front_door_of, load_front_door
 from portal.web.context import WebContext, WebKit
 from portal.web.identity import WebUser
 
-__all__ = ["LEVEL_HELP", "front_door", "level_refusal", "now", "portal_context"]
+__all__ = ["LEVEL_HELP", "front_door", "level_refusal", "now", "patient", "portal_context"]
 
 _RANK = {"P0": 0, "P5": 5, "P9": 9}
 LEVEL_HELP = {
@@ -20,6 +22,23 @@ LEVEL_HELP = {
     "P9": "To see your care plan, co-ordinator and messages you need NHS login level P9: "
     "your identity checked with photo ID or a video call. You can do this in the NHS App.",
 }
+
+
+_OWN_RECORDS = parse_scopes("patient/Communication.rs patient/CommunicationRequest.rs")
+
+
+def patient(user: WebUser) -> Principal:
+    """The signed-in patient as the portal's store sees them: their own records only (the
+    NHS number comes from their session, never from a form)."""
+    return Principal(
+        user.subject,
+        "patient",
+        "patient",
+        None,
+        user.nhs_number,
+        _OWN_RECORDS,
+        proofing_level=user.proofing_level,
+    )
 
 
 def portal_context(request: Request) -> PortalContext:

@@ -1,7 +1,8 @@
 """`/my/plan`: a P9 patient's own care, from the portal's read model.
 
-Their named co-ordinator (and cover), their plan in their own words and their
-end-of-life preferences, read-only, with how fresh each part is. Read from the
+Their named co-ordinator (and cover), their plan in their own words, their
+end-of-life preferences (read-only, with how fresh each part is) and the requests
+they have sent through the front door. Read from the
 portal's own copy of care_plans' events, so it keeps working when care_plans is down.
 Only ever the signed-in patient's own record: the NHS number comes from their session.
 """
@@ -10,10 +11,9 @@ from __future__ import annotations
 
 from fastapi import Request, Response
 
-from carecoord_shared.security.principal import Principal
-from portal.service.front_door_care import own_care
+from portal.service.front_door_care import own_care, own_requests
 from portal.web.context import Context, Kit, SignedIn
-from portal.web.front_door.common import level_refusal
+from portal.web.front_door.common import level_refusal, patient
 
 __all__ = ["my_care"]
 
@@ -23,6 +23,7 @@ async def my_care(request: Request, kit: Kit, context: Context, session: SignedI
     refused = level_refusal(request, kit, context, user, "P9")
     if refused is not None or user.nhs_number is None:
         return refused or kit.message(request, context, "No record", "No NHS number.", 403)
-    principal = Principal(user.subject, "patient", "patient", None, user.nhs_number, frozenset())
-    care = await own_care(request.app.state.fhir, principal)
-    return kit.page(request, context, "front_door/my_care.html", "Your care", care=care)
+    fhir, principal = request.app.state.fhir, patient(user)
+    care, requests = await own_care(fhir, principal), await own_requests(fhir, principal)
+    page = "front_door/my_care.html"
+    return kit.page(request, context, page, "Your care", care=care, requests=requests)

@@ -1,0 +1,198 @@
+"""The front door as patients use it: Debian's Chromium through Playwright, the whole
+portal served on loopback, patients signed in through the development OIDC provider as
+its demo patients at P0, P5 and P9, and the duty clinician as its demo GP.
+
+Every page a journey reaches is scanned by axe-core at WCAG 2.2 A/AA (no violations);
+the red-flag screen and a routed request are also run with JavaScript off. What the
+pages say was stored is checked through the portal's FHIR API with the patient's own
+token. Screenshots go to `services/portal/tests/web/screenshots/` with `front-door-` names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from portal.fhir.front_door import TASK_CODE_SYSTEM
+from services.portal.tests.front_door.live import (
+    COORDINATOR,
+    GP,
+    P0,
+    P5,
+    P9,
+    PLAN_TITLE,
+    FrontDoorStack,
+    front_door_settings,
+    front_door_stack,
+)
+from services.portal.tests.web.test_browser import (
+    ARGS,
+    CHROMIUM,
+    SCREENSHOTS,
+    assert_accessible,
+    sign_in_at_provider,
+)
+
+__all__ = ["front_door_settings", "front_door_stack"]  # the fixtures these tests use
+
+CALLBACKS = f"{TASK_CODE_SYSTEM}|red-flag-callback"
+
+
+@pytest.fixture(scope="module")
+def browser(front_door_stack: FrontDoorStack) -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.fail(f"The browser tests need Debian's chromium at {CHROMIUM}: run `make browser`")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="module")
+def axe(front_door_stack: FrontDoorStack) -> Axe:
+    from portal.web.config import DEFAULT_NODE_MODULES
+
+    return Axe.from_file(DEFAULT_NODE_MODULES / "axe-core" / "axe.min.js")
+
+
+def _page(browser: Browser, js: bool = True, width: int = 1024) -> Page:
+    context = browser.new_context(viewport={"width": width, "height": 900}, java_script_enabled=js)
+    return context.new_page()
+
+
+def _signed_in(
+    browser: Browser, stack: FrontDoorStack, name: str, path: str, js: bool = True
+) -> Page:
+    page = _page(browser, js)
+    page.goto(f"{stack.portal_url}{path}")
+    sign_in_at_provider(page, stack, name)
+    page.wait_for_url(f"{stack.portal_url}{path}**")
+    return page
+
+
+def _checked(axe: Axe, page: Page, name: str, js: bool = True) -> None:
+    """axe-core runs in the page, so with JavaScript off only the screenshot is taken."""
+    if js:
+        assert_accessible(axe, page, f"front-door-{name}")
+    else:
+        page.screenshot(path=str(SCREENSHOTS / f"front-door-{name}-no-js.png"), full_page=True)
+
+
+def _fhir(stack: FrontDoorStack, nhs: str, path: str) -> list[dict[str, Any]]:
+    found = httpx.get(f"{stack.portal_url}/fhir/{path}", headers=stack.token(nhs), timeout=20)
+    assert found.status_code == 200, found.text
+    return [entry["resource"] for entry in found.json().get("entry", [])]
+
+
+@pytest.mark.parametrize("js", [True, False], ids=["javascript", "no-javascript"])
+def test_a_visitor_who_has_chest_pain_sees_999_advice_at_once_without_signing_in(
+    browser: Browser, front_door_stack: FrontDoorStack, axe: Axe, js: bool
+) -> None:
+    page = _page(browser, js)
+    page.goto(f"{front_door_stack.portal_url}/start")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Ask for help with a health problem")
+    _checked(axe, page, "start", js)
+
+    page.locator("#answer-chest-pain").check()
+    page.get_by_role("button", name="Continue").click()
+
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Call 999 now")
+    assert page.url == f"{front_door_stack.portal_url}/start"  # the next page, no sign-in
+    _checked(axe, page, "red-flag-advice", js)
+    page.context.close()
+
+
+@pytest.mark.parametrize("js", [True, False], ids=["javascript", "no-javascript"])
+def test_a_p5_patient_with_back_pain_is_sent_to_physiotherapy(
+    browser: Browser, front_door_stack: FrontDoorStack, axe: Axe, js: bool
+) -> None:
+    page = _signed_in(browser, front_door_stack, P5.name, "/requests/new", js)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Ask for help")
+    _checked(axe, page, "ask", js)
+
+    page.get_by_label("Your age in years").fill("40")
+    page.get_by_label("Female").check()
+    page.locator("#q-back-or-joint-pain").check()
+    page.get_by_role("button", name="Send").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Refer yourself")
+    expect(page.get_by_role("main")).to_contain_text("Community MSK Physiotherapy")
+    expect(page.get_by_role("main")).to_contain_text("We have kept your request")
+    _checked(axe, page, "routed", js)
+    page.context.close()
+
+
+def test_chest_pain_in_free_text_keeps_the_request_and_the_duty_clinician_records_the_call(
+    browser: Browser, front_door_stack: FrontDoorStack, axe: Axe
+) -> None:
+    stack, nhs = front_door_stack, str(P5.nhs_number)
+    before = len(_fhir(stack, nhs, f"Task?code={CALLBACKS}"))
+    page = _signed_in(browser, stack, P5.name, "/requests/new")
+    page.get_by_label("Your age in years").fill("58")
+    page.get_by_label("Male", exact=True).check()
+    page.locator("#q-other-problem").check()
+    page.get_by_label("Tell us more in your own words").fill("crushing pain in my chest")
+    page.get_by_role("button", name="Send").click()
+
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Call 999 now")
+    expect(page.get_by_role("main")).to_contain_text("told the duty clinician")
+    _checked(axe, page, "free-text-red-flag")
+    page.context.close()
+    tasks = _fhir(stack, nhs, f"Task?code={CALLBACKS}&status=requested")
+    assert len(_fhir(stack, nhs, f"Task?code={CALLBACKS}")) == before + 1
+    assert [t["priority"] for t in tasks] == ["stat"] * len(tasks)
+    kept = _fhir(stack, nhs, "CommunicationRequest?priority=stat")
+    assert {t["focus"]["reference"] for t in tasks} <= {
+        f"CommunicationRequest/{r['id']}" for r in kept
+    }
+
+    duty = _signed_in(browser, stack, GP.name, "/duty/callbacks")
+    card = duty.get_by_role("region", name=f"Call back NHS number {nhs}").first
+    _checked(axe, duty, "duty-callbacks")
+    card.get_by_label("Spoke to the patient").check()
+    card.get_by_label("What you advised or did").fill("Ambulance called; patient waiting.")
+    card.get_by_role("button", name="Record callback").click()
+    expect(duty.get_by_role("status")).to_contain_text("Callback recorded.")
+    _checked(axe, duty, "duty-callback-recorded")
+    duty.context.close()
+    done = _fhir(stack, nhs, f"Task?code={CALLBACKS}&status=completed")
+    assert any("Ambulance called" in n["text"] for t in done for n in t.get("note", []))
+
+
+def test_a_p0_patient_is_refused_and_told_what_would_let_them_in(
+    browser: Browser, front_door_stack: FrontDoorStack, axe: Axe
+) -> None:
+    page = _signed_in(browser, front_door_stack, P0.name, "/requests/new")
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("You cannot see this yet")
+    expect(page.get_by_role("main")).to_contain_text("NHS login level P5")
+    _checked(axe, page, "p0-refused")
+    page.context.close()
+
+
+def test_a_p9_patient_sees_their_plan_co_ordinator_and_requests_even_at_320px(
+    browser: Browser, front_door_stack: FrontDoorStack, axe: Axe
+) -> None:
+    page = _signed_in(browser, front_door_stack, P9.name, "/requests/new")
+    page.get_by_label("Your age in years").fill("72")
+    page.get_by_label("Male", exact=True).check()
+    page.locator("#q-plan-question").check()
+    page.get_by_role("button", name="Send").click()
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+
+    page.goto(f"{front_door_stack.portal_url}/my/plan")
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your care")
+    main = page.get_by_role("main")
+    expect(main).to_contain_text(PLAN_TITLE)
+    expect(main).to_contain_text(COORDINATOR)
+    expect(page.get_by_role("table")).to_contain_text("Contact your care co-ordinator")
+    _checked(axe, page, "my-care")
+    page.set_viewport_size({"width": 320, "height": 640})
+    _checked(axe, page, "my-care-320px")
+    page.context.close()
