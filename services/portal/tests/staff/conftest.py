@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
@@ -21,7 +22,9 @@ from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from fastapi import FastAPI
+from playwright.sync_api import Browser, Page, ViewportSize, sync_playwright
 
 from care_plans.main import create_app as create_care_plans
 from care_plans.settings import CarePlansSettings
@@ -36,6 +39,7 @@ from portal.web import WEB_MIGRATIONS, WebConfig
 from referrals.main import create_app as create_referrals
 from referrals.settings import ReferralsSettings
 from services.portal.tests.web.conftest import LiveServer, free_port, portal_app
+from services.portal.tests.web.test_browser import ARGS, CHROMIUM
 
 PEOPLE = {who.key: who for who in demo_identities()}
 GP, TRIAGE, CO_ORDINATOR = PEOPLE["gp"], PEOPLE["triage-clinician"], PEOPLE["care-coordinator"]
@@ -348,3 +352,38 @@ def assignment(sds: str, name: str) -> dict[str, Any]:
             {"name": "reason", "valueString": "new to the LTC register"},
         ],
     }
+
+
+def signed_in_page(
+    browser: Browser, stack: StaffStack, name: str, path: str, js: bool = True,
+    viewport: ViewportSize | None = None,
+) -> Page:  # fmt: skip
+    """A new browser context signed in as the demo person `name` through the real OIDC
+    flow, on `path` of the portal."""
+    context = browser.new_context(
+        viewport=viewport or {"width": 1024, "height": 900}, java_script_enabled=js
+    )
+    page = context.new_page()
+    page.goto(f"{stack.portal_url}{path}")
+    page.wait_for_url(f"{stack.provider_url}/authorize**")
+    page.get_by_role("button", name=f"Sign in as {name}").click()
+    page.wait_for_url(f"{stack.portal_url}{path}**")
+    return page
+
+
+@pytest.fixture(scope="module")
+def axe() -> Axe:
+    from portal.web.config import DEFAULT_NODE_MODULES
+
+    return Axe.from_file(DEFAULT_NODE_MODULES / "axe-core" / "axe.min.js")
+
+
+@contextmanager
+def chromium() -> Iterator[Browser]:
+    """Debian's Chromium, driven by Playwright (no browser download exists here)."""
+    if not CHROMIUM.exists():
+        pytest.fail(f"The browser tests need Debian's chromium at {CHROMIUM}: run `make browser`")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield launched
+        launched.close()
