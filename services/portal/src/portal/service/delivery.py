@@ -2,17 +2,21 @@
 
 The delivery loop gives each subscription with work a round of its own (a task, under
 a lease), so a slow or failing endpoint only ever holds up itself. A round handshakes
-a `requested` subscription (`active` on 2xx, else `error` with the reason), then sends
-pending notifications strictly by event number (so each patient's events arrive in
-order), re-checking agreement and consent just before each, and stops at the first
-failure: the head is retried on the schedule (or at `Retry-After`), 410 turns the
-subscription `off`, an exhausted schedule turns it `error` and tells the partner's
-admin. An idle active subscription gets its heartbeat. No unit of work is held open
-while waiting on a partner.
+a `requested` subscription (`active` on 2xx, else `error` with the reason), then claims
+pending notifications in batches (one unit of work each, agreement and consent checked
+again) and sends them strictly by event number, up to the subscription's `maxCount`
+events per Bundle (so each patient's events arrive in order); what the partner took is
+recorded set-based in one more unit of work. It stops at the first failure: the head
+is retried on the schedule (or at `Retry-After`), 410 turns the subscription `off`, an
+exhausted schedule turns it `error` and tells the partner's admin. An idle active
+subscription gets its heartbeat. No unit of work is held open while waiting on a partner.
+A worker killed mid-round leaves its notifications pending: they go again, a single
+event under the same `webhook-id`, and every event under its number.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -25,12 +29,15 @@ from portal.domain.subscriptions import Notification, PartnerSubscription
 from portal.fhir.notifications import NotificationEvent, StatusHeader, notification_bundle
 from portal.service.context import PortalContext
 from portal.service.delivery_http import Sent, post_signed
-from portal.service.delivery_record import Recorder
+from portal.service.delivery_record import Recorder, Shipment
 from portal.store.subscriptions import SubscriptionRows
 
 __all__ = ["Round", "subscription_url"]
 
-MAX_PER_ROUND = 200
+CLAIM = 500
+"""Pending notifications claimed (and checked) in one unit of work."""
+MAX_CLAIMS = 8
+"""Claims per round, so a busy subscription gives its lease back now and then."""
 LEASE = timedelta(minutes=5)
 
 
@@ -72,29 +79,27 @@ class Round:
             assert subscription is not None
         if subscription.status != "active":
             return
+        recorder = Recorder(self.fhir, self.context, self.worker)
         sent_any = False
-        shared: dict[str | None, bool] = {}
-        for _ in range(MAX_PER_ROUND):
-            head = await self._head(subscription, shared)
-            if head is None:
+        for _ in range(MAX_CLAIMS):
+            claimed = await recorder.claim(subscription, CLAIM)
+            if not claimed:
                 break
-            if not await self._send(subscription, head):
-                return  # a failure is the only answer that changes the subscription
-            sent_any = True
+            shipments: list[Shipment] = []
+            failure: Shipment | None = None
+            for notes in bundles(claimed, subscription.max_count):
+                shipment = await self._send(subscription, notes)
+                if not shipment.sent.delivered:
+                    failure = shipment
+                    break
+                shipments.append(shipment)
+            await recorder.delivered(subscription, shipments)
+            sent_any = sent_any or bool(shipments)
+            if failure is not None:  # a failure is the only answer that changes the subscription
+                await recorder.failed(subscription, failure)
+                return
         if not sent_any:
             await self._heartbeat(subscription)
-
-    async def _head(
-        self, subscription: PartnerSubscription, shared: dict[str | None, bool]
-    ) -> Notification | None:
-        """The next pending notification the partner may still receive (others withheld);
-        `shared` remembers each patient's answer for the round."""
-        recorder = Recorder(self.fhir, self.context, self.worker)
-        while True:
-            head = await recorder.head(subscription, shared)
-            if head is not None and not shared[head.patient_nhs]:
-                continue
-            return head
 
     def _header(self, subscription: PartnerSubscription, kind: str, count: int) -> StatusHeader:
         return StatusHeader(
@@ -141,16 +146,31 @@ class Round:
             subscription, webhook_id, sent
         )
 
-    async def _send(self, subscription: PartnerSubscription, head: Notification) -> bool:
-        event = NotificationEvent(head.event_number, head.occurred_at, head.focus)
-        body = self._bundle(subscription, "event-notification", [event])
-        webhook_id = webhook_id_of(subscription.id, head.event_number)
+    async def _send(
+        self, subscription: PartnerSubscription, notes: Sequence[Notification]
+    ) -> Shipment:
+        events = [NotificationEvent(n.event_number, n.occurred_at, n.focus) for n in notes]
+        body = self._bundle(subscription, "event-notification", events)
+        webhook_id = webhook_id_of(subscription.id, [n.event_number for n in notes])
         sent = await self._post(subscription, webhook_id, body)
-        return await Recorder(self.fhir, self.context, self.worker).notification(
-            subscription, head, webhook_id, sent
-        )
+        return Shipment(tuple(notes), webhook_id, sent)
 
 
-def webhook_id_of(subscription_id: str, number: int) -> str:
-    """Stable across retries and replays: the partner's idempotency key."""
-    return f"msg_{subscription_id}_{number}"
+def bundles(claimed: list[Notification], max_count: int) -> Iterator[list[Notification]]:
+    """Up to `max_count` events per notification, in number order; those that failed
+    together before (attempts counted) go again together, under the same `webhook-id`."""
+    retried = 0
+    while retried < min(len(claimed), max_count) and claimed[retried].attempts > 0:
+        retried += 1
+    if retried:
+        yield claimed[:retried]
+    for start in range(retried, len(claimed), max_count):
+        yield claimed[start : start + max_count]
+
+
+def webhook_id_of(subscription_id: str, numbers: Sequence[int]) -> str:
+    """Stable across retries and replays: the partner's idempotency key (the event
+    numbers inside are one too, for a batch regrouped after a crash)."""
+    if len(numbers) == 1:
+        return f"msg_{subscription_id}_{numbers[0]}"
+    return f"msg_{subscription_id}_{numbers[0]}-{numbers[-1]}"

@@ -1,17 +1,22 @@
 """What each attempt changes: the log, the queue, the status, the audit trail, metrics.
 
-Each answer from a partner is written in one unit of work: the attempt in the delivery
-log (when, status, latency, next attempt), the notification settled or its retry
-scheduled, the subscription's status when the answer changes it, and for a delivered
-notification an AuditEvent naming the partner as the recipient of that patient's data.
+A round claims a batch of pending notifications in one unit of work (agreement and
+consent checked again, refused ones withheld), and writes what the partner took in one
+more, set-based: every attempt in the delivery log (when, status, latency, next
+attempt), the notifications settled, and per delivery an AuditEvent naming the partner
+as the recipient of those patients' data. A failure is written on its own: its retry
+scheduled, the subscription's status when the answer changes it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from carecoord_shared.fhir.interactions import FhirInteractions
+from carecoord_shared.security import audit
 from carecoord_shared.security.principal import Principal
 from portal.domain.subscriptions import Attempt, Notification, PartnerSubscription
 from portal.domain.webhooks import next_delay
@@ -23,7 +28,7 @@ from portal.service.subscription_sharing import Sharing
 from portal.store.delivery import Deliveries
 from portal.store.subscriptions import SubscriptionRows
 
-__all__ = ["Recorder"]
+__all__ = ["Recorder", "Shipment"]
 
 
 def _recipient(subscription: PartnerSubscription) -> Principal:
@@ -46,6 +51,19 @@ def _why(sent: Sent) -> str:
         "timeout": "the endpoint did not answer in time",
         "refused": "the endpoint's address may not be called from here",
     }.get(sent.outcome, "the endpoint could not be reached")
+
+
+@dataclass(frozen=True, slots=True)
+class Shipment:
+    """One notification Bundle sent: the events it carried, its id, the answer."""
+
+    notes: tuple[Notification, ...]
+    webhook_id: str
+    sent: Sent
+
+    @property
+    def numbers(self) -> list[int]:
+        return [n.event_number for n in self.notes]
 
 
 @dataclass(slots=True)
@@ -100,70 +118,68 @@ class Recorder:
                 await change_status(tx, sub.id, "off", "The endpoint answered 410 Gone")
         observe_sent(sub.id, sent.delivered)
 
-    async def head(
-        self, sub: PartnerSubscription, shared: dict[str | None, bool]
-    ) -> Notification | None:
-        """The lowest pending notification, with agreement and consent checked again at
-        send time (once per patient per round, in `shared`); a refused one is withheld."""
+    async def claim(self, sub: PartnerSubscription, limit: int) -> list[Notification]:
+        """The lowest pending notifications, with agreement and consent checked again at
+        send time (once per patient); the refused ones are withheld, set-based."""
         async with self.fhir.operation(self.worker) as tx:
-            head = await tx.repository(Deliveries).head(sub.id)
-            if head is None:
-                return None
-            if head.patient_nhs not in shared:
-                allowed = await Sharing(tx, head.patient_nhs).allows(sub.agreement)
-                shared[head.patient_nhs] = allowed
-            if not shared[head.patient_nhs]:
-                await tx.repository(Deliveries).settle(sub.id, head.event_number, "withheld")
-            return head
+            deliveries = tx.repository(Deliveries)
+            batch = await deliveries.claim(sub.id, limit)
+            allowed: dict[str | None, bool] = {}
+            for note in batch:
+                if note.patient_nhs not in allowed:
+                    sharing = Sharing(tx, note.patient_nhs)
+                    allowed[note.patient_nhs] = await sharing.allows(sub.agreement)
+            refused = [n.event_number for n in batch if not allowed[n.patient_nhs]]
+            await deliveries.settle(sub.id, refused, "withheld")
+        return [n for n in batch if allowed[n.patient_nhs]]
 
-    async def notification(
-        self, sub: PartnerSubscription, head: Notification, webhook_id: str, sent: Sent
-    ) -> bool:
+    async def delivered(self, sub: PartnerSubscription, shipments: Sequence[Shipment]) -> None:
+        """Every notification the partner took in this round, in one unit of work: the
+        attempts logged, the notifications settled, one AuditEvent per delivery."""
+        if not shipments:
+            return
         now = self.context.clock()
-        observe_sent(sub.id, sent.delivered)
-        if sent.delivered:
-            async with self.fhir.operation(_recipient(sub)) as tx:
-                deliveries = tx.repository(Deliveries)
-                await deliveries.log(
-                    self._attempt(
-                        sub, webhook_id, "event-notification", head.event_number, sent, None
-                    )
-                )
-                await deliveries.settle(sub.id, head.event_number, "delivered", now)
-                await tx.repository(SubscriptionRows).set(
-                    sub.id, failures=0, next_attempt_at=None, last_sent_at=now
-                )
-                patients = [head.patient_nhs] if head.patient_nhs else []
-                await tx.record_access(
-                    "E",
-                    f"Subscription/{sub.id}/$notify#{head.event_number}",
-                    patients,
-                    purpose="partner-subscription",
-                )
-            return True
-        await self._failed(sub, head, webhook_id, sent, now)
-        return False
+        recipient = _recipient(sub)
+        audited: list[dict[str, Any]] = []
+        for shipment in shipments:
+            observe_sent(sub.id, True)
+            patients = list(dict.fromkeys(n.patient_nhs for n in shipment.notes if n.patient_nhs))
+            entity = f"Subscription/{sub.id}/$notify#{shipment.numbers[0]}"
+            audited += audit.audit_rows(
+                recipient, "E", entity, patients, purpose="partner-subscription"
+            )
+        async with self.fhir.operation(self.worker) as tx:
+            deliveries = tx.repository(Deliveries)
+            await deliveries.log(*(self._shipped(sub, s, None) for s in shipments))
+            numbers = [n for s in shipments for n in s.numbers]
+            await deliveries.settle(sub.id, numbers, "delivered", now)
+            await deliveries.audit(audited)
+            await tx.repository(SubscriptionRows).set(
+                sub.id, failures=0, next_attempt_at=None, last_sent_at=now
+            )
 
-    async def _failed(
-        self,
-        sub: PartnerSubscription,
-        head: Notification,
-        webhook_id: str,
-        sent: Sent,
-        now: datetime,
-    ) -> None:
+    def _shipped(
+        self, sub: PartnerSubscription, shipment: Shipment, next_at: datetime | None
+    ) -> Attempt:
+        first = shipment.numbers[0]
+        return self._attempt(
+            sub, shipment.webhook_id, "event-notification", first, shipment.sent, next_at
+        )
+
+    async def failed(self, sub: PartnerSubscription, shipment: Shipment) -> None:
+        """The head notification(s) failed: retried together on the schedule (or at
+        `Retry-After`), the subscription `off` on 410, `error` once exhausted."""
+        now = self.context.clock()
+        sent = shipment.sent
+        observe_sent(sub.id, False)
         failures = sub.failures + 1
         scheduled = next_delay(failures).wait  # Retry-After moves a try, never adds one
         wait = scheduled if scheduled is None or sent.retry_after is None else sent.retry_after
         next_at = None if wait is None or sent.outcome == "gone" else now + wait
         async with self.fhir.operation(self.worker) as tx:
             deliveries = tx.repository(Deliveries)
-            await deliveries.log(
-                self._attempt(
-                    sub, webhook_id, "event-notification", head.event_number, sent, next_at
-                )
-            )
-            await deliveries.failed(sub.id, head.event_number)
+            await deliveries.log(self._shipped(sub, shipment, next_at))
+            await deliveries.failed(sub.id, shipment.numbers)
             if sent.outcome == "gone":
                 await change_status(
                     tx,

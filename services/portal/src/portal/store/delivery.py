@@ -7,6 +7,7 @@ order keeps each patient's events in order for every subscription.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
@@ -15,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 
 from carecoord_shared.ports import Repository
+from carecoord_shared.security import audit
 from portal.domain.subscriptions import Attempt, Notification
 from portal.store.subscription_tables import subscription_delivery_attempt as attempts
 from portal.store.subscription_tables import subscription_notification as notes
@@ -40,34 +42,39 @@ class Deliveries(Repository):
         result = await self._conn.execute(statement.returning(notes.c.event_number))
         return result.first() is not None
 
-    async def head(self, subscription_id: str) -> Notification | None:
+    async def claim(self, subscription_id: str, limit: int) -> list[Notification]:
+        """The lowest pending notifications, in number order (one statement)."""
         query = (
             sa.select(notes)
             .where(notes.c.subscription_id == subscription_id, notes.c.state == "pending")
             .order_by(notes.c.event_number)
-            .limit(1)
+            .limit(limit)
         )
-        row = (await self._conn.execute(query)).first()
-        return _note(row) if row else None
+        return [_note(row) for row in await self._conn.execute(query)]
 
     async def settle(
-        self, subscription_id: str, number: int, state: str, at: datetime | None = None
+        self, subscription_id: str, numbers: Sequence[int], state: str, at: datetime | None = None
     ) -> None:
-        """Mark a notification delivered or withheld (counting its attempt)."""
+        """Mark notifications delivered or withheld (counting their attempt), set-based."""
+        if numbers:
+            await self._conn.execute(
+                self._chosen(subscription_id, numbers).values(
+                    state=state, delivered_at=at, attempts=notes.c.attempts + 1
+                )
+            )
+
+    async def failed(self, subscription_id: str, numbers: Sequence[int]) -> None:
+        """Count a failed attempt on each: a retry sends exactly these together again."""
         await self._conn.execute(
-            sa.update(notes)
-            .where(notes.c.subscription_id == subscription_id, notes.c.event_number == number)
-            .values(state=state, delivered_at=at, attempts=notes.c.attempts + 1)
+            self._chosen(subscription_id, numbers).values(attempts=notes.c.attempts + 1)
         )
 
-    async def failed(self, subscription_id: str, number: int) -> int:
-        found = await self._conn.scalar(
-            sa.update(notes)
-            .where(notes.c.subscription_id == subscription_id, notes.c.event_number == number)
-            .values(attempts=notes.c.attempts + 1)
-            .returning(notes.c.attempts)
+    @staticmethod
+    def _chosen(subscription_id: str, numbers: Sequence[int]) -> sa.Update:
+        return sa.update(notes).where(
+            notes.c.subscription_id == subscription_id,
+            notes.c.event_number.in_(list(numbers)),
         )
-        return int(found or 0)
 
     async def requeue(self, subscription_id: str, since: datetime | None) -> int:
         """Pending again (attempts forgotten): every undelivered one, and with `since`
@@ -97,6 +104,10 @@ class Deliveries(Repository):
         rows = await self._conn.execute(query.order_by(notes.c.event_number).limit(limit))
         return [_note(r) for r in rows]
 
+    async def audit(self, rows: Sequence[dict[str, Any]]) -> None:
+        """The AuditEvents of a round's deliveries, in one statement."""
+        await audit.insert(self._conn, rows)
+
     async def figures(self, subscription_id: str) -> QueueFigures:
         query = sa.select(
             sa.func.count().filter(notes.c.state == "delivered").label("delivered"),
@@ -107,8 +118,9 @@ class Deliveries(Repository):
         row = (await self._conn.execute(query)).one()
         return QueueFigures(row._mapping)
 
-    async def log(self, attempt: Attempt) -> None:
-        await self._conn.execute(sa.insert(attempts).values(**asdict(attempt)))
+    async def log(self, *logged: Attempt) -> None:
+        if logged:
+            await self._conn.execute(sa.insert(attempts), [asdict(a) for a in logged])
 
     async def log_of(
         self, subscription_id: str, since: datetime | None, limit: int
