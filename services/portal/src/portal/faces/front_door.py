@@ -12,11 +12,7 @@ from typing import Any
 
 from carecoord_shared.fhir.outcome import JsonObject
 from carecoord_shared.fhir.registry import ResourceDefinition
-from portal.events import (
-    front_door_careplan_revised,
-    front_door_coordinator_assigned,
-    front_door_coordinator_ended,
-)
+from portal.events.front_door_care_events import CONSUMERS
 from portal.faces import Face
 from portal.fhir.front_door import question_code_system
 from portal.operations.route import ROUTE
@@ -35,10 +31,6 @@ def resources(_context: object) -> tuple[ResourceDefinition, ...]:
 FACE = Face(
     resources=resources,
     operations=(ROUTE,),
-    consumers=(
-        front_door_careplan_revised.CONSUMER,
-        front_door_coordinator_assigned.CONSUMER,
-        front_door_coordinator_ended.CONSUMER,
-    ),
+    consumers=CONSUMERS,
     definitions=questions_published,
 )
