@@ -15,13 +15,7 @@ from services.referrals.tests.two_practices import (
     Referral,
     as_gp,
     ids,
-    make_referral,
 )
-
-
-@pytest.fixture(scope="module")
-async def referral(referrals: Referrals) -> Referral:
-    return await make_referral(referrals)
 
 
 # -- another practice sees nothing ---------------------------------------------------------

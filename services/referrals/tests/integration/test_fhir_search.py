@@ -13,16 +13,10 @@ from services.referrals.tests.caseload import (
     LOCAL,
     SCT,
     Caseload,
-    make_caseload,
     matches,
     search,
 )
 from services.referrals.tests.conftest import Referrals
-
-
-@pytest.fixture(scope="module")
-async def caseload(referrals: Referrals) -> Caseload:
-    return await make_caseload(referrals)
 
 
 # -- includes ------------------------------------------------------------------------------

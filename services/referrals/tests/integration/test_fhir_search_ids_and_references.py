@@ -8,22 +8,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-import pytest
-
 from services.referrals.tests.bodies import NHS_NUMBER_SYSTEM
 from services.referrals.tests.caseload import (
     FIRST_PATIENT,
     Caseload,
-    make_caseload,
     matches,
     search,
 )
 from services.referrals.tests.conftest import Referrals
-
-
-@pytest.fixture(scope="module")
-async def caseload(referrals: Referrals) -> Caseload:
-    return await make_caseload(referrals)
 
 
 # -- references ----------------------------------------------------------------------------
