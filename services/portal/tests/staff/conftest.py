@@ -31,7 +31,7 @@ from care_plans.settings import CarePlansSettings
 from carecoord_devstack.oidc_provider import create_oidc_app, demo_identities, portal_client
 from carecoord_devstack.testing import create_fresh_database, new_nhs_number
 from carecoord_shared.db import create_engine, migrate_async
-from carecoord_shared.fhir.definitions import system_url
+from carecoord_shared.fhir.definitions import extension_url, system_url
 from carecoord_shared.security import access
 from carecoord_shared.security.dev_issuer import DevIssuer
 from portal.config.staff import StaffSettings
@@ -387,3 +387,43 @@ def chromium() -> Iterator[Browser]:
         launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         yield launched
         launched.close()
+
+
+ELDERLY_CARE = {
+    "system": "http://snomed.info/sct",
+    "code": "394811001",
+    "display": "Geriatric medicine",
+}
+
+
+async def advice_line(stack: StaffStack, locality: str, *on_call: str) -> str:
+    """An always-open elderly-care advice line for `locality` with `on_call` specialists
+    in that ringing order, made by the directory administrator; its id."""
+    line = {
+        "resourceType": "HealthcareService",
+        "active": True,
+        "providedBy": {"identifier": {"system": ODS, "value": "RXK01"}},
+        "type": [{"coding": [{"system": system_url("service-type"), "code": "advice-line"}]}],
+        "specialty": [{"coding": [ELDERLY_CARE]}],
+        "characteristic": [{"coding": [{"system": system_url("locality"), "code": locality}]}],
+        "telecom": [{"system": "phone", "value": "01632 960101"}],
+        "name": f"Elderly care advice line {locality}",
+    }
+    admin = stack.token("system", None)
+    async with httpx.AsyncClient(base_url=f"{stack.referrals_url}/fhir") as client:
+        made = await client.post("/HealthcareService", json=line, headers=admin)
+        assert made.status_code == 201, made.text
+        line_id = str(made.json()["id"])
+        for rank, name in enumerate(on_call, start=1):
+            role = {
+                "resourceType": "PractitionerRole",
+                "active": True,
+                "practitioner": {"display": name},
+                "healthcareService": [{"reference": f"HealthcareService/{line_id}"}],
+                "telecom": [{"system": "phone", "value": f"07700 900{rank:03d}"}],
+                "availableTime": [{"allDay": True}],
+                "extension": [{"url": extension_url("ringing-order"), "valuePositiveInt": rank}],
+            }
+            added = await client.post("/PractitionerRole", json=role, headers=admin)
+            assert added.status_code == 201, added.text
+    return line_id

@@ -71,8 +71,18 @@ SCREENS: dict[Role, tuple[Screen, ...]] = {
         Screen("Actions board", "/mdt/actions", "Assigned, acknowledged and overdue actions."),
     ),
     "paramedic": (
-        Screen("Who to ring now", "/advice-lines", "Specialist advice lines in your locality."),
-        Screen("Record a call", "/advice-lines/calls/new", "The call and its conveyance outcome."),
+        Screen(
+            "Who to ring now",
+            "/advice-lines",
+            "Specialist advice lines in your locality.",
+            built=True,
+        ),
+        Screen(
+            "Record a call",
+            "/advice-lines/calls/new",
+            "The call and its conveyance outcome.",
+            built=True,
+        ),
     ),
     "admin": (
         Screen("Service directory", "/directory", "Services, advice lines and rotas."),
