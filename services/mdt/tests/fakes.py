@@ -13,7 +13,7 @@ import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from typing import Any
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from sqlalchemy.exc import IntegrityError
 
@@ -30,6 +30,40 @@ from mdt.store.teams import Teams
 
 def _unique(what: str) -> IntegrityError:
     return IntegrityError(f"duplicate {what}", None, Exception(what))
+
+
+class _Identified(Protocol):
+    """A row: a dataclass with an `id`."""
+
+    __dataclass_fields__: ClassVar[dict[str, Any]]
+
+    @property
+    def id(self) -> str: ...
+
+
+Row = TypeVar("Row", bound=_Identified)
+
+
+class _ById(Generic[Row]):
+    """Rows kept by id: each added once (again is the unique violation PostgreSQL
+    raises), read by id, and changed a field at a time."""
+
+    what: ClassVar[str]
+
+    def __init__(self) -> None:
+        self.rows: dict[str, Row] = {}
+
+    async def add(self, row: Row) -> None:
+        if row.id in self.rows:
+            raise _unique(self.what)
+        self.rows[row.id] = row
+
+    async def get(self, row_id: str, *, lock: bool = False) -> Row | None:
+        return self.rows.get(row_id)
+
+    def _change(self, row_id: str, **values: Any) -> None:
+        if row_id in self.rows:
+            self.rows[row_id] = replace(self.rows[row_id], **values)
 
 
 class InMemoryTeams(Teams):
@@ -80,28 +114,19 @@ class InMemoryTeams(Teams):
         )
 
 
-class InMemoryMeetings(Meetings):
-    def __init__(self) -> None:
-        self.meetings: dict[str, Meeting] = {}
-
-    async def add(self, meeting: Meeting) -> None:
-        if meeting.id in self.meetings:
-            raise _unique("meeting")
-        self.meetings[meeting.id] = meeting
-
-    async def get(self, meeting_id: str, *, lock: bool = False) -> Meeting | None:
-        return self.meetings.get(meeting_id)
+class InMemoryMeetings(_ById[Meeting], Meetings):
+    what = "meeting"
 
     async def next_after(self, mdt_id: str, after: datetime) -> Meeting | None:
         later = [
             m
-            for m in self.meetings.values()
+            for m in self.rows.values()
             if m.mdt_id == mdt_id and m.starts_at > after and m.status == "booked"
         ]
         return min(later, key=lambda m: (m.starts_at, m.id), default=None)
 
     async def team_of_list(self, list_id: str) -> str | None:
-        return next((m.mdt_id for m in self.meetings.values() if m.list_id == list_id), None)
+        return next((m.mdt_id for m in self.rows.values() if m.list_id == list_id), None)
 
     async def set_list(self, meeting_id: str, list_id: str) -> None:
         self._change(meeting_id, list_id=list_id)
@@ -109,21 +134,19 @@ class InMemoryMeetings(Meetings):
     async def held(self, meeting_id: str) -> None:
         self._change(meeting_id, status="held")
 
-    def _change(self, meeting_id: str, **values: Any) -> None:
-        if meeting_id in self.meetings:
-            self.meetings[meeting_id] = replace(self.meetings[meeting_id], **values)
 
+class InMemoryCases(_ById[Case], Cases):
+    what = "open case"
 
-class InMemoryCases(Cases):
     def __init__(self, meetings: InMemoryMeetings) -> None:
-        self.cases: dict[str, Case] = {}
+        super().__init__()
         self._meetings = meetings
 
     def _open(self, mdt_id: str, patient_nhs: str) -> Case | None:
         return next(
             (
                 c
-                for c in self.cases.values()
+                for c in self.rows.values()
                 if c.open and (c.mdt_id, c.patient_nhs) == (mdt_id, patient_nhs)
             ),
             None,
@@ -132,35 +155,32 @@ class InMemoryCases(Cases):
     async def open_case(self, mdt_id: str, patient_nhs: str) -> Case | None:
         return self._open(mdt_id, patient_nhs)
 
-    async def get(self, case_id: str, *, lock: bool = False) -> Case | None:
-        return self.cases.get(case_id)
-
     async def add(self, case: Case) -> None:
-        if case.id in self.cases or (case.open and self._open(case.mdt_id, case.patient_nhs)):
-            raise _unique("open case")
-        self.cases[case.id] = case
+        if case.open and self._open(case.mdt_id, case.patient_nhs):
+            raise _unique(self.what)
+        await super().add(case)
 
     async def update(self, case_id: str, **changes: Any) -> None:
         unknown = set(changes) - CASE_FIELDS
         if unknown:
             raise ValueError(f"a case has no field {sorted(unknown)}")
-        if case_id in self.cases:
-            changed = replace(self.cases[case_id], **changes)
+        if case_id in self.rows:
+            changed = replace(self.rows[case_id], **changes)
             clash = self._open(changed.mdt_id, changed.patient_nhs)
             if changed.open and clash is not None and clash.id != case_id:
                 raise _unique("open case")
-            self.cases[case_id] = changed
+            self.rows[case_id] = changed
 
     async def waiting_for(self, mdt_id: str, meeting_id: str, starts_at: datetime) -> list[Case]:
         earlier = {
             m.id
-            for m in self._meetings.meetings.values()
+            for m in self._meetings.rows.values()
             if m.mdt_id == mdt_id and m.starts_at < starts_at
         }
         return sorted(
             (
                 c
-                for c in self.cases.values()
+                for c in self.rows.values()
                 if c.mdt_id == mdt_id
                 and c.open
                 and c.state in WAITING_STATES
@@ -170,25 +190,16 @@ class InMemoryCases(Cases):
         )
 
     async def refresh_risk(self, patient_nhs: str, risk: float) -> None:
-        for case in list(self.cases.values()):
+        for case in list(self.rows.values()):
             if case.open and case.patient_nhs == patient_nhs:
-                self.cases[case.id] = replace(case, risk=risk)
+                self.rows[case.id] = replace(case, risk=risk)
 
     async def open_patients(self, mdt_id: str) -> list[str]:
-        return sorted(c.patient_nhs for c in self.cases.values() if c.open and c.mdt_id == mdt_id)
+        return sorted(c.patient_nhs for c in self.rows.values() if c.open and c.mdt_id == mdt_id)
 
 
-class InMemoryActions(Actions):
-    def __init__(self) -> None:
-        self.actions: dict[str, AssignedAction] = {}
-
-    async def add(self, action: AssignedAction) -> None:
-        if action.id in self.actions:
-            raise _unique("action")
-        self.actions[action.id] = action
-
-    async def get(self, action_id: str, *, lock: bool = False) -> AssignedAction | None:
-        return self.actions.get(action_id)
+class InMemoryActions(_ById[AssignedAction], Actions):
+    what = "action"
 
     async def set_state(self, action_id: str, state: str) -> None:
         self._change(action_id, state=state)
@@ -197,12 +208,8 @@ class InMemoryActions(Actions):
         self._change(action_id, overdue_at=at)
 
     async def overdue(self, today: date, limit: int = 100) -> list[AssignedAction]:
-        due = [a for a in self.actions.values() if a.is_overdue(today)]
+        due = [a for a in self.rows.values() if a.is_overdue(today)]
         return sorted(due, key=lambda a: (a.due_on, a.id))[:limit]
-
-    def _change(self, action_id: str, **values: Any) -> None:
-        if action_id in self.actions:
-            self.actions[action_id] = replace(self.actions[action_id], **values)
 
 
 @dataclass(frozen=True, slots=True)

@@ -141,4 +141,4 @@ async def discussed(listed: Listed, *actions: dict[str, Any]) -> list[str]:
     """The case discussed with these `action` parts; the ids of the action Tasks."""
     status = ("status", "valueCode", "discussed")
     await invoke(record_outcome.OPERATION, listed.tx, listed.case, status, *actions)
-    return sorted(a.id for a in listed.store.actions.actions.values() if a.case_id == listed.case)
+    return sorted(a.id for a in listed.store.actions.rows.values() if a.case_id == listed.case)

@@ -60,7 +60,7 @@ async def test_unit_the_locality_decides_when_the_practice_is_unknown() -> None:
         locality="north",
     )
     await advice_call_recorded.handle(tx, call, fake_context())
-    [case] = store.cases.cases.values()
+    [case] = store.cases.rows.values()
     assert (case.mdt_id, case.urgency) == (mdt_id, "soon")
     elsewhere = an_event(
         "advice-call.recorded",
@@ -70,4 +70,4 @@ async def test_unit_the_locality_decides_when_the_practice_is_unknown() -> None:
         locality="south",
     )
     await advice_call_recorded.handle(tx, elsewhere, fake_context())
-    assert len(store.cases.cases) == 1
+    assert len(store.cases.rows) == 1

@@ -31,5 +31,5 @@ async def test_unit_a_review_due_is_kept_and_lists_the_patient() -> None:
     due = an_event("careplan.review-due", nhs, carePlan="CarePlan/1", dueOn="2026-01-01")
     await careplan_review_due.handle(tx, due, fake_context())
     assert str(store.patients.known[nhs].review_due_on) == "2026-01-01"
-    [case] = store.cases.cases.values()
+    [case] = store.cases.rows.values()
     assert [s["kind"] for s in case.sources] == ["care-plan-review-overdue"]

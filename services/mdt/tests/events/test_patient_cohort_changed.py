@@ -50,7 +50,7 @@ async def test_unit_entering_end_of_life_raises_the_open_case_and_its_risk() -> 
         riskScore=91,
     )
     await patient_cohort_changed.handle(tx, changed, fake_context())
-    case = store.cases.cases[case_id]
+    case = store.cases.rows[case_id]
     assert (case.urgency, case.risk) == ("soon", 91.0)
     assert [s["kind"] for s in case.sources] == ["nomination", "cohort-entered"]
     known = store.patients.known[nhs]

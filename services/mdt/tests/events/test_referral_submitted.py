@@ -57,8 +57,8 @@ async def test_unit_the_threshold_and_window_are_settings() -> None:
     nhs = await a_patient(tx, store)
     two = fake_context(repeat_advice_requests=2)
     await referral_submitted.handle(tx, advice_request(nhs, 1), two)
-    assert store.cases.cases == {}
+    assert store.cases.rows == {}
     await referral_submitted.handle(tx, advice_request(nhs, 2), two)
-    [case] = store.cases.cases.values()
+    [case] = store.cases.rows.values()
     assert case.sources[0]["reason"] == "2 advice and guidance requests within 90 days"
     assert store.patients.activity[f"ServiceRequest/ag-{nhs}-2"].kind == "advice-and-guidance"

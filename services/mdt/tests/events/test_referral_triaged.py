@@ -65,7 +65,7 @@ async def test_unit_a_triage_asking_for_discussion_lists_once_per_event() -> Non
     triaged = an_event("referral.triaged", nhs, mdtDiscussionRequested=True)
     await referral_triaged.handle(tx, triaged, fake_context())
     await referral_triaged.handle(tx, triaged, fake_context())  # redelivered
-    [case] = store.cases.cases.values()
+    [case] = store.cases.rows.values()
     assert (case.mdt_id, case.meeting_id, case.urgency) == (mdt_id, meeting, "routine")
     assert [(s["kind"], s["event_id"]) for s in case.sources] == [
         ("triage-requested-mdt", triaged.id)
@@ -88,7 +88,7 @@ async def test_unit_a_switched_off_rule_or_no_serving_team_lists_no_one() -> Non
     await referral_triaged.handle(
         tx, an_event("referral.triaged", stranger, mdtDiscussionRequested=True), fake_context()
     )
-    assert store.cases.cases == {}
+    assert store.cases.rows == {}
     assert tx.fake_outbox.events == []
 
 
@@ -100,4 +100,4 @@ async def test_unit_a_closed_team_serves_no_one() -> None:
     await store.teams.close(mdt_id)
     triaged = an_event("referral.triaged", nhs, mdtDiscussionRequested=True)
     await referral_triaged.handle(tx, triaged, fake_context())
-    assert store.cases.cases == {}
+    assert store.cases.rows == {}

@@ -59,7 +59,7 @@ async def test_unit_each_overdue_action_escalates_once_with_its_event() -> None:
         PRACTICE_A,
         "Community nurse",
     ]
-    for action_id in store.actions.actions:
+    for action_id in store.actions.rows:
         assert business_status((await tx.read("Task", action_id)).as_json()) == "overdue"
 
 

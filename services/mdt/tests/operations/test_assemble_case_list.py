@@ -50,7 +50,7 @@ async def test_unit_assembly_lists_the_waiting_case_for_members_only() -> None:
     assert first.status == 200
     flags = [(e["item"]["reference"], e["flag"]["coding"][0]["code"]) for e in first.body["entry"]]
     assert flags == [(f"Task/{listed.case}", "not-ready")]  # no care plan review known
-    assert listed.store.meetings.meetings[listed.meeting].list_id == first.body["id"]
+    assert listed.store.meetings.rows[listed.meeting].list_id == first.body["id"]
     again = await invoke(assemble_case_list.OPERATION, tx, listed.meeting)
     assert isinstance(again.body, dict)
     assert again.body["id"] == first.body["id"]

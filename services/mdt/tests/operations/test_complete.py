@@ -41,7 +41,7 @@ async def test_unit_anyone_related_completes_an_action_once() -> None:
     done = await invoke(complete.OPERATION, tx, action_id)
     assert isinstance(done.body, dict)
     assert business_status(done.body) == "completed"
-    assert listed.store.actions.actions[action_id].state == "completed"
+    assert listed.store.actions.rows[action_id].state == "completed"
     with pytest.raises(FhirError) as twice:
         await invoke(complete.OPERATION, tx, action_id)
     assert twice.value.status == 409

@@ -123,7 +123,7 @@ async def test_unit_a_nomination_lists_shares_and_announces() -> None:
         nominate.OPERATION, tx, mdt_id, patient_param(nhs), ("reason", "valueString", " Falls ")
     )
     assert result.status == 201
-    [case] = store.cases.cases.values()
+    [case] = store.cases.rows.values()
     assert (case.patient_nhs, case.meeting_id, case.nominators) == (nhs, meeting, (CHAIR,))
     assert {g.party for g in await tx.grants.running(nhs, reason="mdt")} == {CHAIR, NURSE}
     [event] = tx.fake_outbox.events
@@ -158,7 +158,7 @@ async def test_unit_a_second_nomination_adds_to_the_open_case() -> None:
     assert isinstance(second.body, dict)
     assert second.body["priority"] == "urgent"
     assert len(second.body["note"]) == 2
-    [case] = store.cases.cases.values()
+    [case] = store.cases.rows.values()
     assert (case.urgency, case.risk, case.nominators) == ("urgent", 40.0, (CHAIR, NURSE))
     assert case.for_discussion  # "for information" does not undo "for discussion"
     assert tx.fake_outbox.types() == ["carecoord.mdt.case-listed.v1"]
@@ -180,4 +180,4 @@ async def test_unit_no_relationship_no_nomination_and_no_closed_team() -> None:
     with pytest.raises(FhirError) as inactive:
         await invoke(nominate.OPERATION, tx, closed, patient_param(nhs), reason)
     assert inactive.value.status == 422
-    assert store.cases.cases == {}
+    assert store.cases.rows == {}

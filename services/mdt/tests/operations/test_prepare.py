@@ -76,7 +76,7 @@ async def test_unit_preparing_attaches_activity_and_records_the_checklist() -> N
     ]
     assert attached.count("ServiceRequest/new") == 1
     assert "ServiceRequest/old" not in attached
-    assert store.cases.cases[case_id].state == "prepared"
+    assert store.cases.rows[case_id].state == "prepared"
 
 
 async def test_unit_only_members_prepare() -> None:

@@ -149,8 +149,8 @@ async def test_unit_a_discussed_case_closes_with_its_record_actions_and_events()
         i["valueDecimal"] for i in result.body["input"] if i["type"]["text"] == "minutes-spent"
     ]
     assert spent == [4.5]
-    assert not store.cases.cases[case_id].open
-    practice, person = sorted(store.actions.actions.values(), key=lambda a: a.owner_kind)
+    assert not store.cases.rows[case_id].open
+    practice, person = sorted(store.actions.rows.values(), key=lambda a: a.owner_kind)
     assert (practice.owner_organisation, practice.needs_acknowledgement) == (PRACTICE_A, True)
     assert (person.owner_reference, person.needs_acknowledgement) == ("Practitioner/7", False)
     assert tx.fake_outbox.types()[1:] == [
@@ -169,12 +169,12 @@ async def test_unit_a_discussed_case_closes_with_its_record_actions_and_events()
 async def test_unit_a_deferred_case_moves_to_a_meeting_booked_for_it() -> None:
     tx, store, case_id, meeting = await listed_on_fakes()
     await invoke(record_outcome.OPERATION, tx, case_id, ("status", "valueCode", "deferred"))
-    case = store.cases.cases[case_id]
+    case = store.cases.rows[case_id]
     assert (case.open, case.state) == (True, "deferred")
-    later = store.meetings.meetings[str(case.meeting_id)]
-    first = store.meetings.meetings[meeting]
+    later = store.meetings.rows[str(case.meeting_id)]
+    first = store.meetings.rows[meeting]
     assert later.starts_at.month == first.starts_at.month % 12 + 1  # booked a month on
-    assert [a.id for a in store.actions.actions.values()] == []
+    assert [a.id for a in store.actions.rows.values()] == []
 
 
 @pytest.mark.parametrize(

@@ -101,7 +101,7 @@ async def test_unit_meetings_are_booked_on_the_schedule_with_their_capacity() ->
     assert members == [CHAIR, NURSE]
     assert [b["start"][:10] for b in booked] == ["2030-01-31", "2030-02-28", "2030-03-31"]
     assert {b["comment"] for b in booked} == {"Room for 3 cases"}
-    rows = sorted(store.meetings.meetings.values(), key=lambda m: m.starts_at)
+    rows = sorted(store.meetings.rows.values(), key=lambda m: m.starts_at)
     assert [(m.mdt_id, m.duration_minutes, m.minutes_per_case) for m in rows] == [
         (mdt_id, 30, 10.0)
     ] * 3
@@ -114,7 +114,7 @@ async def test_unit_the_settings_give_the_defaults() -> None:
     start = ("start", "valueDateTime", "2030-01-15T09:00:00Z")
     count = ("count", "valueInteger", 2)
     await invoke(schedule_meetings.OPERATION, tx, mdt_id, start, count, context=context)
-    rows = sorted(store.meetings.meetings.values(), key=lambda m: m.starts_at)
+    rows = sorted(store.meetings.rows.values(), key=lambda m: m.starts_at)
     assert [(m.starts_at.month, m.duration_minutes, m.minutes_per_case) for m in rows] == [
         (1, 60, 6.0),
         (3, 60, 6.0),

@@ -35,8 +35,8 @@ Spec = tuple[str, SearchParamType, str] | tuple[str, SearchParamType, str, tuple
 
 def _served(kind: str, documentation: str, *specs: Spec, **options: Any) -> ResourceDefinition:
     """A type the MDT serves, read-only over REST unless `options` say otherwise, with a
-    generated narrative and `identifier` among its search parameters."""
-    specs = (("identifier", "token", "identifier"), *specs)
+    generated narrative and `identifier` and `status` among its search parameters."""
+    specs = (("identifier", "token", "identifier"), ("status", "token", "status"), *specs)
     params = tuple(
         SearchParam(spec[0], spec[1], f"{kind}.{spec[2]}", spec[3] if len(spec) > 3 else ())
         for spec in specs
@@ -45,13 +45,29 @@ def _served(kind: str, documentation: str, *specs: Spec, **options: Any) -> Reso
     return ResourceDefinition(kind, documentation=documentation, search_params=params, **options)
 
 
-def resource_definitions(*, team_writes: WriteHandler | None = None) -> list[ResourceDefinition]:
-    """Every type the MDT serves; `team_writes` keeps its tables in step with a CareTeam."""
+def _about_patient(
+    kind: str, element: str, documentation: str, *specs: Spec, **options: Any
+) -> ResourceDefinition:
+    """A type always about one patient, named at `element`: searched by `patient` and
+    its synonym `subject`, refused when it names nobody."""
+    patient: tuple[str, ...] = ("Patient",)
+    return _served(
+        kind,
+        documentation,
+        *specs,
+        ("patient", "reference", element, patient),
+        ("subject", "reference", element, patient),
+        patient_nhs=nhs_number_at(f"{kind}.{element}"),
+        patient_required=True,
+        **options,
+    )
+
+
+def _teams_and_meetings(team_writes: WriteHandler | None) -> list[ResourceDefinition]:
     return [
         _served(
             "CareTeam",
             "A multi-disciplinary team: locality, practices served, members.",
-            ("status", "token", "status"),
             ("category", "token", "category"),
             ("name", "string", "name"),
             ("date", "date", "period"),
@@ -64,7 +80,6 @@ def resource_definitions(*, team_writes: WriteHandler | None = None) -> list[Res
         _served(
             "Appointment",
             "A scheduled MDT meeting.",
-            ("status", "token", "status"),
             ("service-type", "token", "serviceType"),
             ("date", "date", "start"),
             ("actor", "reference", "participant.actor", ("Practitioner",)),
@@ -74,45 +89,45 @@ def resource_definitions(*, team_writes: WriteHandler | None = None) -> list[Res
             "Encounter",
             "An MDT meeting as held, with attendance.",
             ("class", "token", "class"),
-            ("status", "token", "status"),
             ("date", "date", "period"),
             ("appointment", "reference", "appointment", ("Appointment",)),
         ),
+    ]
+
+
+def _cases_and_outcomes() -> list[ResourceDefinition]:
+    return [
         _served(  # no reference parameter: no _include/_revinclude reaches a case list
             "List",
             "The case list of one meeting (MDT members only).",
-            ("status", "token", "status"),
             ("code", "token", "code"),
             ("date", "date", "date"),
             ("title", "string", "title"),
         ),
-        _served(
+        _about_patient(
             "Task",
+            "for",
             "A case on a list (listed, prepared, discussed, deferred) or an action.",
-            ("status", "token", "status"),
             ("business-status", "token", "businessStatus"),
             ("code", "token", "code"),
             ("intent", "token", "intent"),
             ("priority", "token", "priority"),
-            ("patient", "reference", "for", ("Patient",)),
-            ("subject", "reference", "for", ("Patient",)),
             ("owner", "reference", "owner", _PEOPLE),
             ("part-of", "reference", "partOf", ("Task",)),
             ("focus", "reference", "focus", ("Task",)),
             ("period", "date", "restriction.period"),
             ("authored-on", "date", "authoredOn"),
-            patient_nhs=nhs_number_at("Task.for"),
-            patient_required=True,
         ),
-        _served(
+        _about_patient(
             "Composition",
+            "subject",
             "The outcome record of one discussed case.",
-            ("status", "token", "status"),
             ("type", "token", "type"),
-            ("patient", "reference", "subject", ("Patient",)),
-            ("subject", "reference", "subject", ("Patient",)),
             ("date", "date", "date"),
-            patient_nhs=nhs_number_at("Composition.subject"),
-            patient_required=True,
         ),
     ]
+
+
+def resource_definitions(*, team_writes: WriteHandler | None = None) -> list[ResourceDefinition]:
+    """Every type the MDT serves; `team_writes` keeps its tables in step with a CareTeam."""
+    return [*_teams_and_meetings(team_writes), *_cases_and_outcomes()]

@@ -5,7 +5,8 @@ has already passed the operation's own permission check (scope, then membership 
 relationship inside the service), and answers one resource. `declare` builds that
 shape once: a module gives its name, documentation, inputs, what it returns and a
 `Reader` that turns the checked arguments into the work to do; `answered` renders a
-stored resource, with `Location` when the operation created it (201).
+stored resource, with `Location` when the operation created it (201), which is every
+time for an operation declared with status 201 unless its work says otherwise.
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ from carecoord_shared.fhir.operations import Operation, OperationCall, Operation
 from carecoord_shared.fhir.unit_of_work import FhirTransaction
 from carecoord_shared.store.repository import StoredResource
 
-Work = Callable[[FhirTransaction, str], Awaitable[StoredResource]]
-"""What an operation does in its unit of work, given the id it was invoked on."""
+Work = Callable[[FhirTransaction, str], Awaitable[StoredResource | tuple[StoredResource, bool]]]
+"""What an operation does in its unit of work, given the id it was invoked on: the
+resource it answers, and whether it created it where that varies (a nomination)."""
 Reader = Callable[[OperationCall], Work]
 """The work an invocation asks for, read from its checked arguments."""
 
@@ -50,8 +52,9 @@ def declare(
     async def handler(call: OperationCall) -> OperationResult:
         work = reader(call)
         async with call.fhir.operation(call.principal) as tx:
-            stored = await work(tx, str(call.resource_id))
-        return answered(call, stored, created=status == 201)
+            done = await work(tx, str(call.resource_id))
+        stored, created = done if isinstance(done, tuple) else (done, status == 201)
+        return answered(call, stored, created=created)
 
     return Operation(
         name=name,

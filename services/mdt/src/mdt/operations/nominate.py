@@ -9,12 +9,12 @@ so of several at once exactly one creates the case and the others add to it.
 
 from __future__ import annotations
 
-from carecoord_shared.fhir.operations import Operation, OperationCall, OperationResult, Param
+from carecoord_shared.fhir.operations import OperationCall, Param
 from mdt.domain.commands import ListingSource, ListPatient
 from mdt.domain.model import URGENCIES
 from mdt.fhir.arguments import decimal, nhs_number, text
 from mdt.fhir.shapes import instant
-from mdt.operations import answered
+from mdt.operations import Work, declare
 from mdt.service import listing
 from mdt.service.context import MdtContext
 
@@ -35,22 +35,19 @@ def _command(call: OperationCall, context: MdtContext) -> ListPatient:
     )
 
 
-async def nominate(call: OperationCall) -> OperationResult:
+def _nominate(call: OperationCall) -> Work:
     context: MdtContext = call.context
     command = _command(call, context)
-    async with call.fhir.operation(call.principal) as tx:
-        stored, created = await listing.nominate(tx, str(call.resource_id), command, context.now())
-    return answered(call, stored, created=created)
+    return lambda tx, team: listing.nominate(tx, team, command, context.now())
 
 
-OPERATION = Operation(
-    name="$nominate",
-    title="Nominate a patient to the MDT",
-    documentation="Nominate a patient to the MDT (added to their open case if they have one).",
-    handler=nominate,
-    resource="CareTeam",
-    scope_type="Task",
-    status=201,
+OPERATION = declare(
+    "$nominate",
+    "Nominate a patient to the MDT",
+    "Nominate a patient to the MDT (added to their open case if they have one).",
+    "CareTeam",
+    _nominate,
+    ("Task", "The patient's case."),
     inputs=(
         Param("patient", "Identifier", 1, 1, "The patient's NHS number."),
         Param("reason", "string", 1, 1, "Why the MDT should see the patient."),
@@ -59,5 +56,6 @@ OPERATION = Operation(
         Param("purpose", "code", documentation="Default for-discussion.", values=PURPOSES),
         Param("risk", "decimal", documentation="Risk 0-100 (else care plans' risk score)."),
     ),
-    outputs=(Param("return", "Task", 1, 1, "The patient's case."),),
+    scope_type="Task",
+    status=201,
 )

@@ -73,26 +73,29 @@ async def _as_reader(
         return await work(tx)
 
 
-def _instance_routes(router: APIRouter) -> None:
-    @router.api_route("/List/{list_id}", methods=_READ, summary="Read a case list (members)")
-    async def read_case_list(
-        request: Request, list_id: str, principal: CurrentPrincipal
-    ) -> Response:
-        list_id = check_id("List", list_id)
-        stored = await _as_reader(
-            request, principal, lambda tx: case_lists.member_list(tx, list_id)
-        )
-        return _resource(request, stored)
+def _member_route(
+    router: APIRouter,
+    name: str,
+    path: str,
+    summary: str,
+    fetch: Callable[[FhirTransaction, str], Awaitable[T]],
+    render: Callable[[Request, T], Response],
+) -> None:
+    """`GET`/`HEAD` of `path` under `/List/{list_id}`: `fetch` for a member, `render`ed."""
 
-    @router.api_route("/List/{list_id}/_history", methods=_READ, summary="A case list's history")
-    async def case_list_history(
-        request: Request, list_id: str, principal: CurrentPrincipal
-    ) -> Response:
+    @router.api_route(f"/List/{{list_id}}{path}", methods=_READ, summary=summary, name=name)
+    async def route(request: Request, list_id: str, principal: CurrentPrincipal) -> Response:
         list_id = check_id("List", list_id)
-        versions = await _as_reader(
-            request, principal, lambda tx: case_lists.member_history(tx, list_id)
-        )
-        return _history(request, versions)
+        found = await _as_reader(request, principal, lambda tx: fetch(tx, list_id))
+        return render(request, found)
+
+
+def _instance_routes(router: APIRouter) -> None:
+    read, history = case_lists.member_list, case_lists.member_history
+    _member_route(router, "read_case_list", "", "Read a case list (members)", read, _resource)
+    _member_route(
+        router, "case_list_history", "/_history", "A case list's history", history, _history
+    )
 
     @router.api_route(
         "/List/{list_id}/_history/{version_id}", methods=_READ, summary="A case list's version"

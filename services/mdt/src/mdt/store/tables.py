@@ -30,10 +30,17 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.types import TypeEngine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 metadata = MetaData()
+
+
+def _columns(kind: type[TypeEngine[Any]], *names: str, nullable: bool) -> list[Column[Any]]:
+    """A run of columns of one type, all nullable or all not."""
+    return [Column(name, kind, nullable=nullable) for name in names]
+
 
 mdt_team = Table(
     "mdt_team",
@@ -50,8 +57,7 @@ mdt_team = Table(
 mdt_member = Table(
     "mdt_member",
     metadata,
-    Column("mdt_id", Text, primary_key=True),
-    Column("user_id", Text, primary_key=True),
+    *(Column(name, Text, primary_key=True) for name in ("mdt_id", "user_id")),
     Column("membership", Text, nullable=False),
     Column("chair", Boolean, nullable=False),
     Index("ix_mdt_member_user_id", "user_id"),
@@ -74,8 +80,7 @@ mdt_case = Table(
     "mdt_case",
     metadata,
     Column("id", Text, primary_key=True),
-    Column("mdt_id", Text, nullable=False),
-    Column("patient_nhs", Text, nullable=False),
+    *_columns(Text, "mdt_id", "patient_nhs", nullable=False),
     Column("meeting_id", Text, nullable=True),
     Column("state", Text, nullable=False),
     Column("open", Boolean, nullable=False),
@@ -99,12 +104,8 @@ mdt_action = Table(
     "mdt_action",
     metadata,
     Column("id", Text, primary_key=True),
-    Column("case_id", Text, nullable=False),
-    Column("patient_nhs", Text, nullable=False),
-    Column("owner_kind", Text, nullable=False),
-    Column("owner_reference", Text, nullable=True),
-    Column("owner_display", Text, nullable=True),
-    Column("owner_organisation", Text, nullable=True),
+    *_columns(Text, "case_id", "patient_nhs", "owner_kind", nullable=False),
+    *_columns(Text, "owner_reference", "owner_display", "owner_organisation", nullable=True),
     Column("description", Text, nullable=False),
     Column("due_on", Date, nullable=False),
     Column("needs_acknowledgement", Boolean, nullable=False),
@@ -127,8 +128,7 @@ mdt_activity = Table(
     "mdt_activity",
     metadata,
     Column("reference", Text, primary_key=True),
-    Column("patient_nhs", Text, nullable=False),
-    Column("kind", Text, nullable=False),
+    *_columns(Text, "patient_nhs", "kind", nullable=False),
     Column("occurred_at", DateTime(timezone=True), nullable=False),
     Index("ix_mdt_activity_patient_nhs_kind", "patient_nhs", "kind", "occurred_at"),
 )
