@@ -15,11 +15,14 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from carecoord_devstack.kafka import kafka_bootstrap
 from carecoord_devstack.testing import create_fresh_database, nhs_numbers_in_test_range
@@ -77,82 +80,97 @@ async def _timed(count: int, concurrency: int, call: Callable[[int], Awaitable[i
     )
 
 
-async def main(count: int, concurrency: int) -> None:
-    issuer = DevIssuer(Path(tempfile.mkdtemp(prefix="bench-issuer-")))
-    url = await create_fresh_database("referrals")
-    settings = ReferralsSettings(
+_WORKLIST = {"code": "triage", "status": "ready", "_sort": "due", "_count": "20"}
+_ACCEPT = {
+    "resourceType": "Parameters",
+    "parameter": [{"name": "outcome", "valueCode": "accepted"}],
+}
+
+
+@dataclass
+class _Calls:
+    """The three calls measured, against one running app with `patients` registered."""
+
+    client: httpx.AsyncClient
+    gp: dict[str, str]
+    triager: dict[str, str]
+    patients: list[str]
+    service: str = ""
+    ids: list[str] = field(default_factory=list)
+
+    async def submit(self, n: int) -> int:
+        body = _request(self.patients[n], self.service, n)
+        answer = await self.client.post("/fhir/ServiceRequest", headers=self.gp, json=body)
+        self.ids.append(answer.json().get("id", ""))
+        return answer.status_code
+
+    async def triage(self, n: int) -> int:
+        url = f"/fhir/ServiceRequest/{self.ids[n]}/$triage"
+        return (await self.client.post(url, headers=self.triager, json=_ACCEPT)).status_code
+
+    async def worklist(self, _n: int) -> int:
+        params = {"owner": self.service, **_WORKLIST}
+        return (
+            await self.client.get("/fhir/Task", headers=self.triager, params=params)
+        ).status_code
+
+
+def _settings(issuer: DevIssuer, database_url: str) -> ReferralsSettings:
+    return ReferralsSettings(
         environment="test",
-        database_url=url,
+        database_url=database_url,
         auth_jwks_url=issuer.jwks_url,
         kafka_bootstrap_servers=kafka_bootstrap(),
         log_level="WARNING",
     )
-    app = create_app(settings)
+
+
+def _admin(issuer: DevIssuer) -> dict[str, str]:
+    """A directory administrator (only they write the directory)."""
+    scopes = "user/HealthcareService.cruds"
+    token = issuer.mint("admin", organisation="Y0T900", scopes=scopes)
+    return {"Authorization": f"Bearer {token}", **FHIR}
+
+
+@asynccontextmanager
+async def _running(count: int) -> AsyncIterator[tuple[_Calls, AsyncEngine]]:
+    """The app on a fresh database, `count` patients registered at the practice and one
+    service in the directory."""
+    issuer = DevIssuer(Path(tempfile.mkdtemp(prefix="bench-issuer-")))
+    url = await create_fresh_database("referrals")
+    app = create_app(_settings(issuer, url))
     gp = {"Authorization": f"Bearer {issuer.mint('gp', organisation='A81001')}", **FHIR}
     triager = {
         "Authorization": f"Bearer {issuer.mint('triage-clinician', organisation='Y0T001')}",
         **FHIR,
     }
-    patients = _nhs_numbers(count)
     engine = create_engine(url, pool_size=2)
+    transport = httpx.ASGITransport(app=app)
     async with (
         app.router.lifespan_context(app),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://referrals"
-        ) as client,
+        httpx.AsyncClient(transport=transport, base_url="http://referrals") as client,
     ):
+        calls = _Calls(client, gp, triager, _nhs_numbers(count))
         async with engine.begin() as conn:
-            for nhs in patients:
+            for nhs in calls.patients:
                 await access.grant(conn, nhs, "organisation", "A81001", "registered-practice")
-        service = (
-            await client.post(
-                "/fhir/HealthcareService",
-                headers=gp,
-                json={
-                    "resourceType": "HealthcareService",
-                    "active": True,
-                    "name": "Bench service",
-                    "providedBy": {"identifier": {"system": ODS, "value": "Y0T001"}},
-                },
-            )
-        ).json()
-        reference = f"HealthcareService/{service['id']}"
-        ids: list[str] = []
+        service = {
+            "resourceType": "HealthcareService",
+            "active": True,
+            "name": "Bench service",
+            "providedBy": {"identifier": {"system": ODS, "value": "Y0T001"}},
+        }
+        made = await client.post("/fhir/HealthcareService", headers=_admin(issuer), json=service)
+        calls.service = f"HealthcareService/{made.json()['id']}"
+        yield calls, engine
+    await engine.dispose()
 
-        async def submit(n: int) -> int:
-            answer = await client.post(
-                "/fhir/ServiceRequest", headers=gp, json=_request(patients[n], reference, n)
-            )
-            ids.append(answer.json().get("id", ""))
-            return answer.status_code
 
-        async def triage(n: int) -> int:
-            body = {
-                "resourceType": "Parameters",
-                "parameter": [{"name": "outcome", "valueCode": "accepted"}],
-            }
-            answer = await client.post(
-                f"/fhir/ServiceRequest/{ids[n]}/$triage", headers=triager, json=body
-            )
-            return answer.status_code
-
-        async def worklist(_n: int) -> int:
-            answer = await client.get(
-                "/fhir/Task",
-                headers=triager,
-                params={
-                    "owner": reference,
-                    "code": "triage",
-                    "status": "ready",
-                    "_sort": "due",
-                    "_count": "20",
-                },
-            )
-            return answer.status_code
-
+async def main(count: int, concurrency: int) -> None:
+    async with _running(count) as (calls, engine):
         print(
             f"submit ServiceRequest, concurrency {concurrency}: "
-            f"{await _timed(count, concurrency, submit)}"
+            f"{await _timed(count, concurrency, calls.submit)}"
         )
         # A live database has planner statistics (autovacuum); a fresh one loaded in
         # seconds has none yet, and then plans the worklist ten times slower.
@@ -161,13 +179,12 @@ async def main(count: int, concurrency: int) -> None:
             await conn.commit()
         print(
             f"provider worklist (Task search, 20 of {count} by due date), concurrency "
-            f"{concurrency}: {await _timed(count, concurrency, worklist)}"
+            f"{concurrency}: {await _timed(count, concurrency, calls.worklist)}"
         )
         print(
             f"$triage accepted, concurrency {concurrency}: "
-            f"{await _timed(count, concurrency, triage)}"
+            f"{await _timed(count, concurrency, calls.triage)}"
         )
-    await engine.dispose()
 
 
 if __name__ == "__main__":

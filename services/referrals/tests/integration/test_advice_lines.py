@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from carecoord_shared.events import idempotent_producer, new_event, to_record
+from carecoord_shared.events import idempotent_producer, to_record
 from carecoord_shared.security.dev_issuer import DevIssuer
 from referrals.worker import build_worker
 from services.referrals.tests.bodies import (
@@ -22,6 +22,7 @@ from services.referrals.tests.bodies import (
     advice_line,
     on_call,
 )
+from services.referrals.tests.care_plans_events import care_plan_revised, coordinator_assigned
 from services.referrals.tests.conftest import (
     Referrals,
     SettingsFactory,
@@ -146,61 +147,13 @@ async def _record(lines: Referrals, line: str, nhs: str, outcome: str, **extra: 
 
 
 async def _publish(nhs: str) -> None:
+    """care_plans' events about the patient, on its topic (the worker consumes them)."""
     from carecoord_devstack.kafka import kafka_bootstrap
 
-    events = [
-        new_event(
-            "carecoord.coordinator.assigned.v1",
-            source="urn:carecoord:care-plans",
-            subject="CareTeam/ct1",
-            nhs_number=nhs,
-            data={
-                "nhsNumber": nhs,
-                "patient": "Patient/p1",
-                "careTeam": "CareTeam/ct1",
-                "coordinator": {
-                    "reference": "PractitionerRole/c1",
-                    "display": "Sam Carter",
-                    "sdsUserId": "555000000101",
-                    "phone": "01632 960500",
-                },
-                "kind": "named-care-coordinator",
-                "cover": False,
-                "period": {"start": "2026-01-01"},
-                "previous": None,
-            },
-        ),
-        new_event(
-            "carecoord.careplan.revised.v1",
-            source="urn:carecoord:care-plans",
-            subject="CarePlan/cp1",
-            nhs_number=nhs,
-            data={
-                "nhsNumber": nhs,
-                "carePlan": "CarePlan/cp1",
-                "versionId": 2,
-                "status": "active",
-                "title": "Living well with heart failure",
-                "description": "Daily weights",
-                "nextReviewDue": "2026-09-01",
-                "endOfLife": {
-                    "preferredPlaceOfCare": "Home",
-                    "preferredPlaceOfDeath": "Home",
-                    "resuscitation": {
-                        "decision": "DNACPR",
-                        "decidedBy": "Dr Lee",
-                        "decidedOn": "2026-02-01",
-                    },
-                    "keyContacts": [],
-                },
-                "contributor": {"organisation": "A81001", "user": "u1"},
-            },
-        ),
-    ]
     producer = idempotent_producer(kafka_bootstrap())
     await producer.start()
     try:
-        for event in events:
+        for event in (coordinator_assigned(nhs), care_plan_revised(nhs)):
             record = to_record(event)
             await producer.send_and_wait(
                 CARE_PLANS_TOPIC, record.value, key=record.key, headers=list(record.headers)

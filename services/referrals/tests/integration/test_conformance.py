@@ -98,38 +98,39 @@ async def test_every_local_url_in_stored_resources_is_canonical_and_published(
     } <= local
 
 
-async def test_older_spellings_are_accepted_and_stored_canonical(referrals: Referrals) -> None:
-    service = await referrals.create(
-        {
-            "resourceType": "HealthcareService",
-            "active": True,
-            "name": "Legacy-spelt cardiology",
-            "providedBy": {"identifier": {"system": ODS_SYSTEM, "value": PROVIDER}},
-            "specialty": [{"coding": [{"system": "http://snomed.info/sct", "code": "394579002"}]}],
-            "characteristic": [
-                {
-                    "coding": [
-                        {
-                            "system": f"{LEGACY}/service-characteristic",
-                            "code": "advice-and-guidance",
-                        }
-                    ]
-                }
-            ],
-            "extension": [
-                {
-                    "url": f"{LEGACY}/StructureDefinition/response-target",
-                    "extension": [
-                        {"url": "priority", "valueCode": "routine"},
-                        {"url": "workingDays", "valuePositiveInt": 3},
-                    ],
-                }
-            ],
-        }
-    )
-    body = service_request(
-        await referrals.registered_patient(), performer=f"HealthcareService/{service['id']}"
-    )
+def _legacy_service() -> dict[str, Any]:
+    """A directory service written with the URLs clients used before the canonical root."""
+    return {
+        "resourceType": "HealthcareService",
+        "active": True,
+        "name": "Legacy-spelt cardiology",
+        "providedBy": {"identifier": {"system": ODS_SYSTEM, "value": PROVIDER}},
+        "specialty": [{"coding": [{"system": "http://snomed.info/sct", "code": "394579002"}]}],
+        "characteristic": [
+            {
+                "coding": [
+                    {
+                        "system": f"{LEGACY}/service-characteristic",
+                        "code": "advice-and-guidance",
+                    }
+                ]
+            }
+        ],
+        "extension": [
+            {
+                "url": f"{LEGACY}/StructureDefinition/response-target",
+                "extension": [
+                    {"url": "priority", "valueCode": "routine"},
+                    {"url": "workingDays", "valuePositiveInt": 3},
+                ],
+            }
+        ],
+    }
+
+
+def _legacy_request(nhs_number: str, service_id: str) -> dict[str, Any]:
+    """An A&G request with the older category and authorisation spellings."""
+    body = service_request(nhs_number, performer=f"HealthcareService/{service_id}")
     body["category"] = [
         {"coding": [{"system": f"{LEGACY}/request-category", "code": "advice-and-guidance"}]}
     ]
@@ -140,7 +141,14 @@ async def test_older_spellings_are_accepted_and_stored_canonical(referrals: Refe
             ]
         }
     ]
-    request = await referrals.create(body)
+    return body
+
+
+async def test_older_spellings_are_accepted_and_stored_canonical(referrals: Referrals) -> None:
+    service = await referrals.create(_legacy_service())
+    request = await referrals.create(
+        _legacy_request(await referrals.registered_patient(), service["id"])
+    )
 
     converted = await triage(referrals, request["id"], "converted", headers=clinician(referrals))
 

@@ -62,6 +62,48 @@ async def test_create_assigns_an_id_and_answers_version_one_with_etag_and_locati
     ]
 
 
+async def _assert_deleted_at_version_three(referrals: Referrals, rid: str) -> None:
+    """Read answers 410 (as does the deletion's version); version 2 is still there; a
+    search finds nothing."""
+    url = f"/fhir/ServiceRequest/{rid}"
+    gone = await referrals.client.get(url, headers=referrals.auth())
+    assert gone.status_code == 410
+    assert outcome_codes(gone) == ["deleted"]
+    deletion = await referrals.client.get(f"{url}/_history/3", headers=referrals.auth())
+    assert deletion.status_code == 410
+    still = await referrals.client.get(f"{url}/_history/2", headers=referrals.auth())
+    assert still.status_code == 200
+    assert still.json()["priority"] == "urgent"
+    listed = await referrals.client.get(
+        "/fhir/ServiceRequest", params={"_id": rid}, headers=referrals.auth()
+    )
+    assert listed.status_code == 200, listed.text
+    assert listed.json()["type"] == "searchset"
+    assert "entry" not in listed.json()
+
+
+async def _assert_history_newest_first(referrals: Referrals, rid: str) -> None:
+    """The instance history: recreate, delete (no resource), update, create."""
+    history = await referrals.client.get(
+        f"/fhir/ServiceRequest/{rid}/_history", headers=referrals.auth()
+    )
+    assert history.status_code == 200
+    bundle = history.json()
+    Bundle.model_validate(bundle)
+    assert bundle["type"] == "history"
+    assert bundle["total"] == 4
+    assert [
+        (e["request"]["method"], e["response"]["etag"], e.get("resource", {}).get("priority"))
+        for e in bundle["entry"]
+    ] == [
+        ("PUT", 'W/"4"', "routine"),
+        ("DELETE", 'W/"3"', None),
+        ("PUT", 'W/"2"', "urgent"),
+        ("POST", 'W/"1"', "routine"),
+    ]
+    assert "resource" not in bundle["entry"][1]
+
+
 async def test_a_resource_keeps_every_version_through_update_delete_and_recreate(
     referrals: Referrals,
 ) -> None:
@@ -84,20 +126,7 @@ async def test_a_resource_keeps_every_version_through_update_delete_and_recreate
 
     deleted = await referrals.client.delete(url, headers=referrals.auth())
     assert deleted.status_code == 204
-    gone = await referrals.client.get(url, headers=referrals.auth())
-    assert gone.status_code == 410
-    assert outcome_codes(gone) == ["deleted"]
-    deletion = await referrals.client.get(f"{url}/_history/3", headers=referrals.auth())
-    assert deletion.status_code == 410
-    still = await referrals.client.get(f"{url}/_history/2", headers=referrals.auth())
-    assert still.status_code == 200
-    assert still.json()["priority"] == "urgent"
-    listed = await referrals.client.get(
-        "/fhir/ServiceRequest", params={"_id": rid}, headers=referrals.auth()
-    )
-    assert listed.status_code == 200, listed.text
-    assert listed.json()["type"] == "searchset"
-    assert "entry" not in listed.json()
+    await _assert_deleted_at_version_three(referrals, rid)
 
     recreated = await referrals.client.put(
         url, json={**created, "priority": "routine"}, headers=referrals.write_headers()
@@ -108,22 +137,7 @@ async def test_a_resource_keeps_every_version_through_update_delete_and_recreate
     assert back.status_code == 200
     assert back.json()["priority"] == "routine"
 
-    history = await referrals.client.get(f"{url}/_history", headers=referrals.auth())
-    assert history.status_code == 200
-    bundle = history.json()
-    Bundle.model_validate(bundle)
-    assert bundle["type"] == "history"
-    assert bundle["total"] == 4
-    assert [
-        (e["request"]["method"], e["response"]["etag"], e.get("resource", {}).get("priority"))
-        for e in bundle["entry"]
-    ] == [
-        ("PUT", 'W/"4"', "routine"),
-        ("DELETE", 'W/"3"', None),
-        ("PUT", 'W/"2"', "urgent"),
-        ("POST", 'W/"1"', "routine"),
-    ]
-    assert "resource" not in bundle["entry"][1]
+    await _assert_history_newest_first(referrals, rid)
     assert await events(referrals, rid) == [
         "carecoord.referral.submitted.v1",
         "carecoord.referral.routed.v1",
