@@ -127,9 +127,9 @@ async def test_fhirpy_conditional_create_needs_if_none_exist(referrals: Live) ->
 async def test_fhirpy_wrong_patient_search_raises_and_lenient_shows_why(referrals: Live) -> None:
     a, b = await referrals.patient(), await referrals.patient()
     token = referrals.token("gp", user="sds-gp-1")
-    for nhs in (a, b):
-        await referrals.fhirpy(token).resource("ServiceRequest", **a_and_g(nhs, nhs)).save()
-    chain = {"subject.identifier": f"{NHS}|{a}"}
+    for nhs in (a, b):  # the practice's own identifier narrows the search to these two
+        await referrals.fhirpy(token).resource("ServiceRequest", **a_and_g(nhs, f"wp-{a}")).save()
+    chain = {"subject.identifier": f"{NHS}|{a}", "identifier": f"{LOCAL_ID}|wp-{a}"}
 
     with pytest.raises(OperationOutcome) as refused:
         await referrals.fhirpy(token).resources("ServiceRequest").search(**chain).fetch()
@@ -143,7 +143,7 @@ async def test_fhirpy_wrong_patient_search_raises_and_lenient_shows_why(referral
         for e in dropped["entry"]
         if e.resource["resourceType"] == "ServiceRequest"
     }
-    assert b in patients  # the parameter was dropped: another patient's request came back
+    assert patients == {a, b}  # the chain was dropped: another patient's request came back
     outcome = [e for e in dropped["entry"] if e["search"]["mode"] == "outcome"]
     assert outcome[0].resource["issue"][0]["severity"] == "warning"
 

@@ -1,0 +1,78 @@
+"""HTTP defects a vendor's HTTP layer meets (issue 14, item 2), kept as strict xfails
+until the kernel fixes them; when one passes, pytest fails it: remove its mark.
+
+- `HEAD` does not work everywhere `GET` does: `/fhir/metadata`, type and system
+  `_history`, published definitions, read-only operations and the SMART discovery
+  document answer 404 or 405 to `HEAD` while `GET` answers 200.
+- A 405's `Allow` lists only the methods of one route at that URL (Starlette's first
+  partial match), not every method the URL serves: `DELETE /fhir/ServiceRequest` says
+  `Allow: PUT` though the type URL also serves GET, HEAD and POST.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.vendor.live import Live
+from tests.vendor.test_referrals_vendor import a_and_g
+
+
+@pytest.fixture
+async def referrals(services: Any) -> Live:
+    live: Live = await services.get("referrals")
+    return live
+
+
+async def _a_request(live: Live, token: str) -> str:
+    nhs = await live.patient()
+    request = await live.fhirpy(token).resource("ServiceRequest", **a_and_g(nhs, "http")).save()
+    return str(request.id)
+
+
+@pytest.mark.xfail(strict=True, reason="kernel: HEAD is not routed beside every GET (issue 14.2)")
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/fhir/metadata",
+        "/fhir/_history",
+        "/fhir/ServiceRequest/_history",
+        "/fhir/OperationDefinition/triage",
+        "/fhir/ServiceRequest/{id}/$triage-history",
+        "/.well-known/smart-configuration",
+        "/fhir/.well-known/smart-configuration",
+    ],
+)
+async def test_head_answers_where_get_does(referrals: Live, path: str) -> None:
+    token = referrals.token("gp", user="sds-gp-1")
+    url = referrals.base.removesuffix("/fhir") + path.format(id=await _a_request(referrals, token))
+    async with httpx.AsyncClient(headers={"Authorization": f"Bearer {token}"}) as http:
+        got = await http.get(url)
+        head = await http.head(url)
+
+    assert got.status_code == 200
+    assert (head.status_code, head.content) == (200, b"")
+    assert head.headers["content-type"] == got.headers["content-type"]
+
+
+@pytest.mark.xfail(strict=True, reason="kernel: 405 Allow names one route's methods (14.2)")
+@pytest.mark.parametrize(
+    ("method", "path", "served"),
+    [
+        ("DELETE", "/fhir/ServiceRequest", {"GET", "HEAD", "POST", "PUT"}),
+        ("POST", "/fhir/ServiceRequest/{id}", {"GET", "HEAD", "PUT", "PATCH", "DELETE"}),
+        ("DELETE", "/fhir/metadata", {"GET", "HEAD"}),
+    ],
+)
+async def test_a_405_allows_every_method_the_url_serves(
+    referrals: Live, method: str, path: str, served: set[str]
+) -> None:
+    token = referrals.token("gp", user="sds-gp-1")
+    url = referrals.base.removesuffix("/fhir") + path.format(id=await _a_request(referrals, token))
+    async with httpx.AsyncClient(headers={"Authorization": f"Bearer {token}"}) as http:
+        refused = await http.request(method, url)
+
+    assert refused.status_code == 405
+    assert {m.strip() for m in refused.headers["allow"].split(",")} == served
