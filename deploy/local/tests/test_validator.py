@@ -19,6 +19,7 @@ import pytest
 
 from carecoord_devstack import validator
 from carecoord_devstack.fhir_samples import SampleRecorder, content_hash, install
+from carecoord_devstack.validator_measures import with_service_measures
 
 LOCAL = "https://fhir.carecoord.example"
 NARRATIVE = {"status": "generated", "div": '<div xmlns="http://www.w3.org/1999/xhtml">x</div>'}
@@ -37,6 +38,31 @@ TRIAGE_OUTCOMES = {
     "content": "complete",
     "concept": [{"code": "accepted"}, {"code": "rejected"}],
 }
+
+
+MEASURE = {
+    "resourceType": "Measure",
+    "id": "G9",
+    "url": f"{LOCAL}/Measure/G9",
+    "name": "G9",
+    "status": "active",
+    "scoring": {
+        "coding": [
+            {"system": "http://terminology.hl7.org/CodeSystem/measure-scoring", "code": "cohort"}
+        ]
+    },
+}
+
+
+def _report(measure: str) -> dict[str, Any]:
+    return {
+        "resourceType": "MeasureReport",
+        "text": NARRATIVE,
+        "status": "complete",
+        "type": "summary",
+        "measure": measure,
+        "period": {"start": "2026-01-01", "end": "2026-02-01"},
+    }
 
 
 def _condition(code: str, system: str = f"{LOCAL}/CodeSystem/triage-outcome") -> dict[str, Any]:
@@ -64,7 +90,10 @@ def summary(tmp_path_factory: pytest.TempPathFactory) -> validator.Summary:
     _write(root / "samples", "Condition-misfiled.json", _condition("misfiled"))
     unpublished = _condition("x", system="https://fhir.nhs.uk/CodeSystem/unpublished")
     _write(root / "samples", "Condition-unpublished.json", unpublished)
+    _write(root / "samples", "MeasureReport-known.json", _report(f"{LOCAL}/Measure/G9"))
+    _write(root / "samples", "MeasureReport-unknown.json", _report(f"{LOCAL}/Measure/nope"))
     _write(root / "definitions", "CodeSystem-triage-outcome.json", TRIAGE_OUTCOMES)
+    _write(root / "definitions", "Measure-G9.json", MEASURE)
     return validator.validate(root / "samples", root / "definitions")
 
 
@@ -78,7 +107,7 @@ def _errors_in(summary: validator.Summary, file: str) -> dict[str, str]:
 
 
 def test_valid_patient_has_no_errors(summary: validator.Summary) -> None:
-    assert summary.files == 5
+    assert summary.files == 7
     assert summary.by_file["Patient-valid.json"]["errors"] == 0
     assert summary.by_file["Condition-accepted.json"]["errors"] == 0
 
@@ -93,7 +122,7 @@ def test_invalid_patient_errors_are_counted_by_class(summary: validator.Summary)
 
 
 def test_published_code_system_is_enforced(summary: validator.Summary) -> None:
-    assert summary.definitions == {"CodeSystem": 1}
+    assert summary.definitions == {"CodeSystem": 1, "Measure": 1}
     errors = _errors_in(summary, "Condition-misfiled.json")
     assert errors == {"Terminology_PassThrough_TX_Message: Unknown code '…'": "Condition.code"}
 
@@ -104,6 +133,25 @@ def test_code_system_nobody_published_is_a_warning_not_an_error(
     assert summary.by_file["Condition-unpublished.json"]["errors"] == 0
     unknown = [c for c in summary.of_severity("warning") if "CodeSystem is unknown" in c.name]
     assert [e.file for c in unknown for e in c.examples] == ["Condition-unpublished.json"]
+
+
+def test_a_measure_report_resolves_a_published_measure(summary: validator.Summary) -> None:
+    unresolved = [c for c in summary.classes if c.name == "Measure_MR_M_NotFound"]
+    assert [e.file for c in unresolved for e in c.examples] == ["MeasureReport-unknown.json"]
+    assert summary.by_file["MeasureReport-known.json"] == {
+        "errors": 0,
+        "warnings": 0,
+        "information": 0,
+    }
+
+
+def test_the_services_measures_join_the_published_definitions(tmp_path: Path) -> None:
+    _write(tmp_path, "CodeSystem-triage-outcome.json", TRIAGE_OUTCOMES)
+    with with_service_measures(tmp_path) as folder:
+        names = sorted(p.name for p in folder.glob("*.json"))
+        measures = [json.loads((folder / n).read_text()) for n in names if n.startswith("Measure")]
+    assert "CodeSystem-triage-outcome.json" in names
+    assert {m["url"] for m in measures} >= {f"{LOCAL}/Measure/G{n}" for n in (1, 2, 3)}
 
 
 def test_errors_fail_the_run_unless_tolerated(summary: validator.Summary) -> None:

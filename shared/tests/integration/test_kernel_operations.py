@@ -74,7 +74,13 @@ async def kernel(fresh_database_url: str, tmp_path: Path) -> AsyncIterator[dict[
         assert created.status_code == 201
         gp = {"Authorization": f"Bearer {issuer.mint('gp', organisation='B82002', user='777')}"}
         try:
-            yield {"client": client, "id": created.json()["id"], "gp": gp, "app": app}
+            yield {
+                "client": client,
+                "id": created.json()["id"],
+                "gp": gp,
+                "app": app,
+                "settings": settings,
+            }
         finally:
             await client.aclose()
 
@@ -192,3 +198,8 @@ async def test_the_event_catalogue_is_served_as_asyncapi(kernel: dict[str, Any])
     assert document["asyncapi"].startswith("3.")
     assert "carecoord.example.v1" in json.dumps(document["channels"])
     assert "carecoord.example.happened.v1" in json.dumps(document["components"])
+    settings = kernel["settings"]
+    hosts = [s["host"] for s in document["servers"].values()]
+    assert hosts == settings.kafka_bootstrap_servers.split(",")
+    assert document["info"]["x-fhir-base"] == settings.fhir_base
+    assert document["info"]["externalDocs"]["url"] == settings.fhir_base

@@ -114,6 +114,26 @@ def test_asyncapi_document_describes_the_topic_headers_and_payloads(
     _assert_local_refs_resolve(doc, doc)
 
 
+def test_asyncapi_names_the_kafka_servers_and_the_fhir_base(catalogue: SchemaCatalogue) -> None:
+    topic = "carecoord.referrals.v1"
+    base = "https://referrals.example.nhs.uk/fhir"
+    doc = asyncapi(
+        "referrals", topic, catalogue, bootstrap_servers="k1:9092, k2:9093", fhir_base=base
+    )
+
+    assert [(s["host"], s["protocol"]) for s in doc["servers"].values()] == [
+        ("k1:9092", "kafka"),
+        ("k2:9093", "kafka"),
+    ]
+    assert doc["channels"][topic]["servers"] == [
+        {"$ref": "#/servers/kafka-1"},
+        {"$ref": "#/servers/kafka-2"},
+    ]
+    assert doc["info"]["externalDocs"]["url"] == base
+    assert doc["info"]["x-fhir-base"] == base
+    _assert_local_refs_resolve(doc, doc)
+
+
 def _assert_local_refs_resolve(doc: dict[str, object], node: object) -> None:
     if isinstance(node, dict):
         ref = node.get("$ref")

@@ -115,14 +115,19 @@ def test_each_type_lists_its_search_params_and_the_common_ones(statement: dict[s
         for kind, r in _resources(statement).items()
     }
 
-    assert params["ServiceRequest"] == {
+    common = {
         ("_id", "token"),
         ("_lastUpdated", "date"),
+        ("_summary", "token"),
+        ("_elements", "special"),
+    }
+    assert params["ServiceRequest"] == {
+        *common,
         ("status", "token"),
         ("performer", "reference"),
         ("authored", "date"),
     }
-    assert params["Task"] == {("_id", "token"), ("_lastUpdated", "date"), ("focus", "reference")}
+    assert params["Task"] == {*common, ("focus", "reference")}
 
 
 def test_includes_and_revincludes_come_from_declared_references(statement: dict[str, Any]) -> None:

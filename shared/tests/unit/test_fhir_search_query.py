@@ -6,6 +6,7 @@ import pytest
 
 from carecoord_shared.fhir.outcome import FhirError
 from carecoord_shared.fhir.registry import FhirRegistry, ResourceDefinition, SearchParam
+from carecoord_shared.fhir.subsetting import Subset
 from carecoord_shared.store.search import (
     MAX_COUNT,
     Criterion,
@@ -85,9 +86,40 @@ def test_sorting_by_an_undeclared_key_is_refused() -> None:
     assert _refusal(("_sort", "colour")) == (400, "not-supported", ("_sort",))
 
 
-def test_summary_count_is_the_only_summary_supported() -> None:
+def test_summary_and_elements_ask_for_a_subset_of_each_resource() -> None:
     assert _parse(("_summary", "count")).summary_count
-    assert _refusal(("_summary", "data")) == (400, "not-supported", ("_summary",))
+    assert _parse(("_summary", "count")).subset is None
+    assert _parse(("_summary", "false")).subset is None
+    assert _parse(("_summary", "data")).subset == Subset(summary="data")
+    assert _parse(("_summary", "true")).subset == Subset(summary="true")
+    elements = _parse(("_elements", "status,subject"), ("_elements", "note"), strict=True)
+    assert elements.subset == Subset(elements=frozenset({"status", "subject", "note"}))
+    assert ("_elements", "status,subject") in elements.link_params
+
+
+def test_a_choice_element_is_named_without_its_type() -> None:
+    assert _parse(("_elements", "occurrence"), strict=True).subset == Subset(
+        elements=frozenset({"occurrence"})
+    )
+
+
+def test_summary_and_elements_refusals() -> None:
+    assert _refusal(("_summary", "brief")) == (400, "value", ("_summary",))
+    combined = (("_summary", "true"), ("_elements", "status"))
+    assert _refusal(*combined) == (400, "not-supported", ("_elements",))
+    assert _refusal(("_summary", "count"), ("_elements", "status"))[0] == 400
+    unknown = ("_elements", "status,colour")
+    assert _refusal(unknown, strict=True) == (400, "not-supported", ("_elements",))
+    text_with_include = (("_summary", "text"), ("_include", "ServiceRequest:performer"))
+    assert _refusal(*text_with_include)[0] == 400
+
+
+def test_an_unknown_element_is_ignored_with_a_warning_when_lenient() -> None:
+    query, warnings = parse_query(REGISTRY, REQUEST, [("_elements", "status,colour")], strict=False)
+
+    assert query.subset == Subset(elements=frozenset({"status"}))
+    assert [w.severity for w in warnings] == ["warning"]
+    assert "colour" in warnings[0].diagnostics
 
 
 def test_includes_must_name_a_declared_reference_of_the_searched_type() -> None:

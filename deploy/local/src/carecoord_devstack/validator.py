@@ -10,7 +10,10 @@ Maven builds the program into the git-ignored `.run/validator/build` (jar plus
 dependencies, as for Kafka's jars) only when the pom or the Java source changes, and a
 class-data-sharing archive is written once after each build, so a run over a few hundred
 samples takes seconds, not a minute. `python -m carecoord_devstack.validator <samples>` prints the
-table; the exit status is non-zero when errors exceed `--max-errors` (default 0).
+table; the exit status is non-zero when errors exceed `--max-errors` (default 0). Besides the
+published definitions (`--definitions`), the command loads the Measures the services write at
+start-up (`validator_measures`), so every MeasureReport.measure resolves as it does against
+the running services (`--no-service-measures` leaves them out).
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from carecoord_devstack.paths import DevstackError, repo_root, run_dir
+from carecoord_devstack.validator_measures import with_service_measures
 
 __all__ = [
     "USAGE_EXIT",
@@ -260,6 +264,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--definitions", type=Path, help="folder of published definitions")
     parser.add_argument("--max-errors", type=int, default=0, help="errors tolerated (default 0)")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+    parser.add_argument(
+        "--no-service-measures",
+        action="store_true",
+        help="do not load the Measures the services write at start-up",
+    )
     args = parser.parse_args(argv)
     if not args.samples.is_dir():
         print(
@@ -269,7 +278,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return USAGE_EXIT
     try:
-        summary = validate(args.samples, args.definitions)
+        if args.no_service_measures:
+            summary = validate(args.samples, args.definitions)
+        else:
+            with with_service_measures(args.definitions) as definitions:
+                summary = validate(args.samples, definitions)
     except DevstackError as problem:
         print(problem, file=sys.stderr)
         return USAGE_EXIT

@@ -5,9 +5,10 @@ The producer of an event type owns its schema (a file named after the type, such
 compiles each once (JSON Schema Draft 2020-12, with `format` asserted where a checker
 is installed) and validates event data; consumers use it to send data that breaks its
 schema straight to the dead-letter topic. `asyncapi` publishes a topic's catalogue as
-an AsyncAPI 3.0 document: the channel, its CloudEvents headers, the Kafka key and every
-message's payload schema. Violations are reported by keyword and JSON path only, never
-with the offending value, because the value may be patient data.
+an AsyncAPI 3.0 document: the Kafka servers, the channel, its CloudEvents headers, the
+Kafka key and every message's payload schema, and (as `externalDocs` and `x-fhir-base`) the
+FHIR base whose resources the events' subjects name. Violations are reported by keyword
+and JSON path only, never with the offending value, because the value may be patient data.
 """
 
 from __future__ import annotations
@@ -157,31 +158,62 @@ def _message(event_type: str, schema: JsonObject) -> JsonObject:
     return message
 
 
+def _servers(bootstrap_servers: str) -> JsonObject:
+    """One AsyncAPI server per Kafka bootstrap address (`host:port`, comma-separated)."""
+    hosts = [h.strip() for h in bootstrap_servers.split(",") if h.strip()]
+    return {
+        f"kafka-{index}": {
+            "host": host,
+            "protocol": "kafka",
+            "description": "Kafka bootstrap server (KAFKA_BOOTSTRAP_SERVERS).",
+            "bindings": {"kafka": {"bindingVersion": _KAFKA_BINDING_VERSION}},
+        }
+        for index, host in enumerate(hosts, start=1)
+    }
+
+
 def asyncapi(
     service: str,
     topic: str,
     catalogue: SchemaCatalogue,
     *,
+    bootstrap_servers: str = "",
+    fhir_base: str | None = None,
     version: str = "1.0.0",
     partitions: int | None = None,
 ) -> JsonObject:
-    """An AsyncAPI 3.0 document: `service` sends the catalogue's events on `topic`."""
+    """An AsyncAPI 3.0 document: `service` sends the catalogue's events on `topic`, through
+    the Kafka `bootstrap_servers`; `ce_subject` names resources under `fhir_base`."""
     channel_binding: JsonObject = {"topic": topic, "bindingVersion": _KAFKA_BINDING_VERSION}
     if partitions is not None:
         channel_binding["partitions"] = partitions
     types = list(catalogue)
+    servers = _servers(bootstrap_servers)
+    info: JsonObject = {
+        "title": f"{service} events",
+        "version": version,
+        "description": f"Events {service} publishes on {topic} (CloudEvents 1.0, "
+        f"Kafka binary mode). Records that cannot be applied go to {topic}.dlt.",
+    }
+    if fhir_base is not None:
+        info["externalDocs"] = {
+            "description": "The FHIR R4 API whose resources the events' subjects name",
+            "url": fhir_base,
+        }
+        info["x-fhir-base"] = fhir_base
     return {
         "asyncapi": "3.0.0",
-        "info": {
-            "title": f"{service} events",
-            "version": version,
-            "description": f"Events {service} publishes on {topic} (CloudEvents 1.0, "
-            f"Kafka binary mode). Records that cannot be applied go to {topic}.dlt.",
-        },
+        "info": info,
+        **({"servers": servers} if servers else {}),
         "defaultContentType": CONTENT_TYPE,
         "channels": {
             topic: {
                 "address": topic,
+                **(
+                    {"servers": [{"$ref": f"#/servers/{name}"} for name in servers]}
+                    if servers
+                    else {}
+                ),
                 "messages": {t: {"$ref": f"#/components/messages/{t}"} for t in types},
                 "bindings": {"kafka": channel_binding},
             }

@@ -19,6 +19,18 @@ from carecoord_shared.fhir.registry import FhirRegistry, Interaction, ResourceDe
 _COMMON_SEARCH = (
     ("_id", "token", "Logical id of the resource"),
     ("_lastUpdated", "date", "When the resource last changed"),
+    (
+        "_summary",
+        "token",
+        "true (the summary elements), text, data (no narrative), count or false; also on "
+        "read. Subsetted resources carry the SUBSETTED tag",
+    ),
+    (
+        "_elements",
+        "special",
+        "Top-level elements to return (mandatory ones always come); also on read. Not "
+        "with _summary; an unknown element is a 400",
+    ),
 )
 
 

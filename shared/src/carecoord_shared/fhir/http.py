@@ -17,6 +17,7 @@ import orjson
 from fastapi import Request
 from fastapi.responses import Response
 
+from carecoord_shared.fhir.narrative import narrated, outcome
 from carecoord_shared.fhir.outcome import (
     Issue,
     JsonObject,
@@ -67,7 +68,8 @@ def fhir_response(
 def json_response(
     value: JsonObject, status: int = 200, headers: dict[str, str] | None = None
 ) -> Response:
-    return fhir_response(orjson.dumps(value), status, headers)
+    """A resource built here (not stored bytes), with narrative on what the kernel built."""
+    return fhir_response(orjson.dumps(narrated(value)), status, headers)
 
 
 def outcome_response(
@@ -177,7 +179,7 @@ def searchset(
             b'{"fullUrl":"urn:uuid:'
             + str(uuid.uuid4()).encode()
             + b'","resource":'
-            + orjson.dumps(operation_outcome(warnings))
+            + orjson.dumps(outcome(warnings))
             + b',"search":{"mode":"outcome"}}'
         )
     body = orjson.dumps(head)[:-1]

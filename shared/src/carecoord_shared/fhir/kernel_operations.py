@@ -82,4 +82,12 @@ async def asyncapi_document(request: Request) -> Response:
     if catalogue is None:
         raise unknown_route("This service publishes no events")
     settings = request.app.state.settings
-    return JSONResponse(asyncapi(settings.service_name, settings.topic, catalogue, partitions=3))
+    document = asyncapi(
+        settings.service_name,
+        settings.topic,
+        catalogue,
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        fhir_base=settings.fhir_base,
+        partitions=3,
+    )
+    return JSONResponse(document)

@@ -30,6 +30,7 @@ from carecoord_shared.fhir.http import (
 from carecoord_shared.fhir.interactions import FhirInteractions, SearchPage
 from carecoord_shared.fhir.outcome import bad_request, not_found, unsupported_media_type
 from carecoord_shared.fhir.parsing import check_id, decode_json, whole_number
+from carecoord_shared.fhir.subsetting import parse_subset, subset_stored
 from carecoord_shared.security.fastapi import CurrentPrincipal
 from carecoord_shared.store.repository import StoredResource
 
@@ -79,10 +80,21 @@ def render_search(request: Request, resource_type: str, page: SearchPage) -> Res
 
 
 def _as_read(request: Request, stored: StoredResource, if_none_match: str | None) -> Response:
-    """The stored bytes, or 304 when the client already holds this version."""
+    """The stored bytes (the part `_summary` / `_elements` ask for), or 304 when the
+    client already holds this version."""
+    params = request.query_params
+    subset, _ = parse_subset(
+        stored.resource_type,
+        params.getlist("_summary"),
+        params.getlist("_elements"),
+        strict=is_strict(request.headers.get("Prefer")),
+    )
+    if subset is None and "count" in params.getlist("_summary"):
+        raise bad_request("_summary=count is for searches", ("_summary",), "not-supported")
     unchanged = not_modified(stored, if_none_match)
     if unchanged is not None:
         return unchanged
+    stored = subset_stored(stored, subset)
     return fhir_response(stored.content or b"", 200, resource_headers(stored, fhir_base(request)))
 
 

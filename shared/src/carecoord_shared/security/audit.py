@@ -33,6 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from carecoord_shared.db import kernel_metadata
+from carecoord_shared.fhir.narrative import with_narrative
 from carecoord_shared.fhir.outcome import JsonObject
 from carecoord_shared.logging import current_correlation_id
 from carecoord_shared.security.principal import Principal
@@ -137,7 +138,7 @@ def audit_event_resource(row: RowMapping | Mapping[str, Any]) -> JsonObject:
     }
     if row["purpose"]:
         resource["purposeOfEvent"] = [_purpose(row["purpose"])]
-    return resource
+    return with_narrative(resource)  # who did what, for the people who review access (dom-6)
 
 
 def _agents(row: RowMapping | Mapping[str, Any]) -> list[JsonObject]:

@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from carecoord_shared.fhir.outcome import bad_request
 from carecoord_shared.fhir.registry import FhirRegistry, ResourceDefinition, SearchParam
+from carecoord_shared.fhir.subsetting import subset_search
 from carecoord_shared.store.indexing import date_range
 from carecoord_shared.store.repository import (
     _COLUMNS,
@@ -224,6 +225,8 @@ async def search(
         next_cursor = encode_cursor(last.sort_value, last.pk) if rows else None
     matches = [stored_from_row(row) for row in rows]
     included = await _included(conn, registry, query, matches, include_access or access)
+    if query.subset is not None:
+        matches, included = subset_search(query.subset, matches, included)
     return SearchResult(matches, included, total, next_cursor)
 
 

@@ -3,9 +3,10 @@
 The parameters are those a resource type declares plus `_id` and `_lastUpdated`,
 each with the modifiers its type supports (anything else is refused under
 `Prefer: handling=strict`, and otherwise ignored and reported); the result controls
-are `_count` (capped at 100), `_sort` (one key), `_summary=count`, `_total=accurate`,
-`_include` and `_revinclude` on declared references, and the paging cursor, which
-carries the last sort value and row key of the previous page.
+are `_count` (capped at 100), `_sort` (one key), `_summary` (`count`, or a subset of
+each resource with `true`, `text` or `data`) or `_elements` (see `fhir.subsetting`),
+`_total=accurate`, `_include` and `_revinclude` on declared references, and the paging
+cursor, which carries the last sort value and row key of the previous page.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import orjson
 from carecoord_shared.fhir.outcome import Issue, bad_request
 from carecoord_shared.fhir.parsing import whole_number
 from carecoord_shared.fhir.registry import FhirRegistry, ResourceDefinition
+from carecoord_shared.fhir.subsetting import Subset, parse_subset
 
 MAX_COUNT = 100
 DEFAULT_COUNT = 20
@@ -56,6 +58,7 @@ class SearchQuery:
     includes: list[IncludeSpec] = field(default_factory=list)
     revincludes: list[IncludeSpec] = field(default_factory=list)
     summary_count: bool = False
+    subset: Subset | None = None
     total: bool = False
     cursor: list[Any] | None = None
     link_params: list[tuple[str, str]] = field(default_factory=list)
@@ -85,6 +88,7 @@ def parse_query(
 ) -> tuple[SearchQuery, list[Issue]]:
     query = SearchQuery(definition.type)
     ignored: list[Issue] = []
+    subsetting: dict[str, list[str]] = {"_summary": [], "_elements": []}
     _check_bounds(items)
     for key, raw in items:
         name, _, modifier = key.partition(":")
@@ -104,12 +108,9 @@ def parse_query(
             query.includes.append(_include_spec(registry, raw, definition.type))
         elif name == "_revinclude":
             query.revincludes.append(_include_spec(registry, raw, None))
-        elif name == "_summary":
-            if raw != "count":
-                raise bad_request(
-                    "Only _summary=count is supported", ("_summary",), "not-supported"
-                )
-            query.summary_count = True
+        elif name in subsetting:
+            subsetting[name].append(raw)
+            query.summary_count = query.summary_count or (name, raw) == ("_summary", "count")
         elif name == "_total":
             query.total = raw == "accurate"
         elif name == "_cursor":
@@ -125,7 +126,10 @@ def parse_query(
                 raise bad_request(text, (key[:60],), "not-supported")
             query.link_params.pop()
             ignored.append(Issue("not-supported", text + " was ignored", severity="warning"))
-    return query, ignored
+    query.subset, unknown = parse_subset(definition.type, *subsetting.values(), strict=strict)
+    if query.subset and query.subset.summary == "text" and (query.includes or query.revincludes):
+        raise bad_request("_summary=text cannot be mixed with _include", ("_summary",))
+    return query, [*ignored, *unknown]
 
 
 MAX_PARAMETERS = 30

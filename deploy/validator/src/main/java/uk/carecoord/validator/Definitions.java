@@ -10,23 +10,30 @@ import java.util.TreeMap;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.parser.DataFormatException;
 import org.hl7.fhir.common.hapi.validation.support.PrePopulatedValidationSupport;
+import org.hl7.fhir.common.hapi.validation.support.ValidationSupportChain;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.CodeSystem;
+import org.hl7.fhir.r4.model.Library;
+import org.hl7.fhir.r4.model.Measure;
+import org.hl7.fhir.r4.model.MetadataResource;
 import org.hl7.fhir.r4.model.Resource;
 import org.hl7.fhir.r4.model.StructureDefinition;
 import org.hl7.fhir.r4.model.ValueSet;
 
 /**
  * The conformance resources CareCoord publishes itself (its extensions' StructureDefinitions,
- * its CodeSystems and ValueSets), loaded from a folder so that validating against them
- * needs no server. A file there that is not FHIR JSON is a setup problem, not a finding.
+ * its CodeSystems and ValueSets) and the Measures and Libraries its services serve, loaded
+ * from a folder so that validating against them (and resolving MeasureReport.measure) needs
+ * no server. A file there that is not FHIR JSON is a setup problem, not a finding.
  */
 final class Definitions {
     private final PrePopulatedValidationSupport support;
+    private final CanonicalResources canonical;
     private final Map<String, Integer> counts = new TreeMap<>();
 
-    private Definitions(PrePopulatedValidationSupport support) {
-        this.support = support;
+    private Definitions(FhirContext ctx) {
+        this.support = new PrePopulatedValidationSupport(ctx);
+        this.canonical = new CanonicalResources(ctx);
     }
 
     static final class UnusableDefinition extends RuntimeException {
@@ -38,7 +45,7 @@ final class Definitions {
     /** Every StructureDefinition, CodeSystem and ValueSet under {@code folder} (or none). */
     static Definitions load(Path folder) {
         FhirContext ctx = FhirContext.forR4Cached();
-        Definitions definitions = new Definitions(new PrePopulatedValidationSupport(ctx));
+        Definitions definitions = new Definitions(ctx);
         if (folder == null) {
             return definitions;
         }
@@ -64,11 +71,15 @@ final class Definitions {
                 || resource instanceof ValueSet) {
             support.addResource(resource);
             counts.merge(resource.fhirType(), 1, Integer::sum);
+        } else if (resource instanceof Measure || resource instanceof Library) {
+            canonical.add((MetadataResource) resource);
+            counts.merge(resource.fhirType(), 1, Integer::sum);
         }
     }
 
-    PrePopulatedValidationSupport support() {
-        return support;
+    /** Both kinds of published resource, as one link of the validator's chain. */
+    ValidationSupportChain support() {
+        return new ValidationSupportChain(support, canonical);
     }
 
     Map<String, Integer> counts() {
