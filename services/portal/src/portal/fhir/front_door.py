@@ -27,6 +27,7 @@ __all__ = [
     "patient_message",
     "question_code_system",
     "routed_request",
+    "thread_message",
 ]
 
 FRONT_DOOR = "https://carecoord.example/front-door"
@@ -189,3 +190,21 @@ def callback_task(
     if coordinator:
         task["restriction"] = {"recipient": [{"reference": coordinator}]}
     return task
+
+
+def thread_message(
+    nhs_number: str, request: str, text: str, staff: str | None, sent: datetime
+) -> JsonObject:
+    """A message on a request's thread, from the patient (`staff` None) or a named member
+    of their team (shown to the patient as `staff`)."""
+    sender = _patient(nhs_number) if staff is None else {"display": staff}
+    return {
+        "resourceType": "Communication",
+        "status": "completed",
+        "category": [{"coding": [{"system": CATEGORY_SYSTEM, "code": "request-message"}]}],
+        "basedOn": [{"reference": request}],
+        "subject": _patient(nhs_number),
+        "sender": sender,
+        "sent": sent.isoformat(),
+        "payload": [{"contentString": text}],
+    }

@@ -28,6 +28,9 @@ def resources(_context: object) -> tuple[ResourceDefinition, ...]:
                 SearchParam("status", "token", "Communication.status"),
                 SearchParam("category", "token", "Communication.category"),
                 SearchParam("patient", "reference", "Communication.subject", ("Patient",)),
+                SearchParam(
+                    "based-on", "reference", "Communication.basedOn", ("CommunicationRequest",)
+                ),
                 SearchParam("sent", "date", "Communication.sent"),
             ),
         ),

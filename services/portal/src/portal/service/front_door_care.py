@@ -7,8 +7,6 @@ portal keeps only what a patient's own page and care-plan-aware routing need.
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
 from typing import Any
 
 from carecoord_shared.events import Event
@@ -17,14 +15,7 @@ from carecoord_shared.fhir.unit_of_work import FhirTransaction
 from carecoord_shared.security.principal import Principal
 from portal.store.front_door import PatientCare, PatientCareRecord
 
-__all__ = [
-    "OwnRequest",
-    "coordinator_assigned",
-    "coordinator_ended",
-    "own_care",
-    "own_requests",
-    "plan_revised",
-]
+__all__ = ["coordinator_assigned", "coordinator_ended", "own_care", "plan_revised"]
 
 
 def _nhs(event: Event) -> str:
@@ -85,34 +76,3 @@ async def own_care(fhir: FhirInteractions, patient: Principal) -> PatientCareRec
         await tx.record_access("R", "front-door/patient-care", [nhs])
     return care
 
-
-@dataclass(frozen=True, slots=True)
-class OwnRequest:
-    """One of the patient's own requests, as their page lists it."""
-
-    sent: str
-    route: str
-    service: str
-    urgent: bool
-    status: str
-
-
-def _own_request(body: dict[str, Any]) -> OwnRequest:
-    reasons = body.get("reasonCode") or [{}]
-    recipients = body.get("recipient") or [{}]
-    return OwnRequest(
-        str(body.get("authoredOn", "")),
-        str(reasons[0].get("text", "")),
-        str(recipients[0].get("display", "")),
-        body.get("priority") == "stat",
-        str(body.get("status", "")),
-    )
-
-
-async def own_requests(fhir: FhirInteractions, patient: Principal) -> list[OwnRequest]:
-    """The signed-in patient's own requests, newest first (the store shows no one else's)."""
-    if patient.kind != "patient" or patient.nhs_number is None:
-        raise ValueError("only a patient reads their own requests")
-    found = await fhir.search(patient, "CommunicationRequest", [("_count", "50")], strict=True)
-    requests = [_own_request(json.loads(s.content or b"{}")) for s in found.result.matches]
-    return sorted(requests, key=lambda r: r.sent, reverse=True)

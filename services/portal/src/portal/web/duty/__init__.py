@@ -1,11 +1,12 @@
-"""`/duty/callbacks`: the duty clinician's red-flag callbacks (issue 11).
+"""`/duty/callbacks` and `/duty/requests`: the staff side of the front door (issue 11).
 
 A red flag disclosed at the front door is never only advice on a screen: the practice's
 duty clinician calls the patient back and records the callback here. The page lists
 the open callbacks of the patients the signed-in clinician may see (the portal's own
 Tasks, read with the clinician's own verified token, so the kernel's relationship
 check and audit apply), and each has a plain form to record the call; it works with
-JavaScript off.
+JavaScript off. `/duty/requests` lists the open requests of the patients they may
+see, each with its message thread to reply on (`front_door.thread`).
 """
 
 from __future__ import annotations
@@ -21,8 +22,10 @@ from portal.service.front_door_callbacks import (
     open_callbacks,
     record_callback,
 )
+from portal.service.front_door_threads import requests_for
 from portal.web.context import Context, Kit, SignedIn, WebContext, WebKit
 from portal.web.front_door.common import now
+from portal.web.front_door.thread import STAFF, reply, show
 from portal.web.http import WebExit
 from portal.web.sessions import WebSession
 
@@ -82,6 +85,31 @@ async def record(
     return RedirectResponse("/duty/callbacks?saved=1", status_code=303)
 
 
+async def requests(request: Request, kit: Kit, context: Context, session: SignedIn) -> Response:
+    """The open front door requests of the patients this person may see, newest first."""
+    reader = await _clinician(request, kit, context, session)
+    found = await requests_for(request.app.state.fhir, reader, open_only=True)
+    return kit.page(request, context, "duty/requests.html", "Patients' requests", requests=found)
+
+
+async def thread(
+    request: Request, request_id: str, kit: Kit, context: Context, session: SignedIn
+) -> Response:
+    reader = await _clinician(request, kit, context, session)
+    return await show(request, kit, context, reader, request_id, STAFF)
+
+
+async def thread_reply(
+    request: Request, request_id: str, kit: Kit, context: Context, session: SignedIn
+) -> Response:
+    writer, user = await _clinician(request, kit, context, session), session.user
+    name = f"{user.name}, {user.role_label}"
+    return await reply(request, kit, context, writer, request_id, STAFF, name)
+
+
 def add_duty_pages(router: APIRouter) -> None:
     router.add_api_route("/duty/callbacks", callbacks, methods=["GET"])
     router.add_api_route("/duty/callbacks/{task_id}", record, methods=["POST"])
+    router.add_api_route("/duty/requests", requests, methods=["GET"])
+    router.add_api_route("/duty/requests/{request_id}", thread, methods=["GET"])
+    router.add_api_route("/duty/requests/{request_id}", thread_reply, methods=["POST"])

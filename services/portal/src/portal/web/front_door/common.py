@@ -24,7 +24,7 @@ LEVEL_HELP = {
 }
 
 
-_OWN_RECORDS = parse_scopes("patient/Communication.rs patient/CommunicationRequest.rs")
+_OWN_RECORDS = parse_scopes("patient/Communication.crs patient/CommunicationRequest.rs")
 
 
 def patient(user: WebUser) -> Principal:

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from fastapi import Request, Response
 
-from portal.service.front_door_care import own_care, own_requests
+from portal.service.front_door_care import own_care
+from portal.service.front_door_threads import requests_for
 from portal.web.context import Context, Kit, SignedIn
 from portal.web.front_door.common import level_refusal, patient
 
@@ -24,6 +25,6 @@ async def my_care(request: Request, kit: Kit, context: Context, session: SignedI
     if refused is not None or user.nhs_number is None:
         return refused or kit.message(request, context, "No record", "No NHS number.", 403)
     fhir, principal = request.app.state.fhir, patient(user)
-    care, requests = await own_care(fhir, principal), await own_requests(fhir, principal)
+    care, requests = await own_care(fhir, principal), await requests_for(fhir, principal)
     page = "front_door/my_care.html"
     return kit.page(request, context, page, "Your care", care=care, requests=requests)

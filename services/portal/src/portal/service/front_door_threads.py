@@ -1,0 +1,153 @@
+"""The message thread of a patient's front door request, between them and their team.
+
+A request's thread is the patient's first words (the Communication the request is
+about) and every message since (Communications `basedOn` the request), oldest first.
+The patient (P9) and the staff who may see the patient (the kernel's relationship
+check: a request that is not theirs to see is not found) add to it; a team message may
+answer the request, which closes it (and opens the patient's feedback question).
+Each message is announced (`message-sent`) in the same commit, for the staff portal's
+live updates.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from carecoord_shared.fhir.interactions import FhirInteractions
+from carecoord_shared.fhir.unit_of_work import FhirTransaction
+from carecoord_shared.security.principal import Principal
+from carecoord_shared.store.repository import StoredResource
+from portal.fhir.front_door import thread_message
+
+__all__ = [
+    "MESSAGE_SENT",
+    "Message",
+    "RequestRow",
+    "Thread",
+    "post_message",
+    "requests_for",
+    "thread_of",
+]
+
+MESSAGE_SENT = "carecoord.portal.message-sent.v1"
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    sent: str
+    sender: str
+    from_patient: bool
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Thread:
+    request: RequestRow
+    messages: tuple[Message, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RequestRow:
+    """One request in a list: the patient's own, or a team's open ones."""
+
+    id: str
+    nhs_number: str
+    sent: str
+    advice: str
+    service: str
+    urgent: bool
+    answered: bool
+
+
+def _row(stored: StoredResource) -> RequestRow:
+    body = _body(stored)
+    reasons, recipients = body.get("reasonCode") or [{}], body.get("recipient") or [{}]
+    return RequestRow(
+        stored.id,
+        str(body["subject"]["identifier"]["value"]),
+        str(body.get("authoredOn", "")),
+        str(reasons[0].get("text", "")),
+        str(recipients[0].get("display", "")),
+        body.get("priority") == "stat",
+        body.get("status") == "completed",
+    )
+
+
+async def requests_for(
+    fhir: FhirInteractions, reader: Principal, *, open_only: bool = False
+) -> list[RequestRow]:
+    """The requests `reader` may see (a patient: their own; staff: their patients'),
+    newest first."""
+    items = [("_count", "100"), *([("status", "active")] if open_only else [])]
+    found = await fhir.search(reader, "CommunicationRequest", items, strict=True)
+    return sorted(map(_row, found.result.matches), key=lambda r: r.sent, reverse=True)
+
+
+def _body(stored: StoredResource) -> dict[str, Any]:
+    found: dict[str, Any] = json.loads(stored.content or b"{}")
+    return found
+
+
+def _message(body: dict[str, Any]) -> Message:
+    sender = body.get("sender") or {}
+    from_patient = "identifier" in sender
+    return Message(
+        str(body.get("sent", "")),
+        "You" if from_patient else str(sender.get("display", "Your care team")),
+        from_patient,
+        "\\n".join(str(p.get("contentString", "")) for p in body.get("payload", [])),
+    )
+
+
+async def _thread(tx: FhirTransaction, request_id: str) -> Thread:
+    stored = await tx.read("CommunicationRequest", request_id)
+    request = _body(stored)
+    about = [a["reference"].split("/", 1)[1] for a in request.get("about", [])]
+    first = [_message(_body(await tx.read("Communication", i))) for i in about]
+    on = [("based-on", f"CommunicationRequest/{request_id}"), ("_count", "200")]
+    found = (await tx.search("Communication", on)).matches
+    replies = sorted((_message(_body(s)) for s in found), key=lambda m: m.sent)
+    return Thread(_row(stored), (*first, *replies))
+
+
+async def thread_of(fhir: FhirInteractions, reader: Principal, request_id: str) -> Thread:
+    """The request and its thread, as `reader` may see it (404 when they may not)."""
+    async with fhir.reads(reader) as tx:
+        return await _thread(tx, request_id)
+
+
+async def post_message(
+    fhir: FhirInteractions,
+    writer: Principal,
+    request_id: str,
+    text: str,
+    staff: str | None,
+    answers: bool,
+    now: datetime,
+) -> None:
+    """Add `text` to the thread (from the patient when `staff` is None); a team message
+    that `answers` the request closes it."""
+    async with fhir.operation(writer) as tx:
+        stored = await tx.read("CommunicationRequest", request_id, lock=True)
+        request = _body(stored)
+        nhs = str(request["subject"]["identifier"]["value"])
+        body = thread_message(nhs, stored.reference, text, staff, now)
+        message, _ = await tx.create("Communication", body)
+        answered = answers and staff is not None and request.get("status") != "completed"
+        if answered:
+            request["status"] = "completed"
+            await tx.update("CommunicationRequest", request_id, request, if_match=None)
+        await tx.outbox.announce(
+            MESSAGE_SENT,
+            subject=stored.reference,
+            nhs_number=nhs,
+            data={
+                "request": stored.reference,
+                "communication": message.reference,
+                "from": "patient" if staff is None else "team",
+                "answered": answered,
+            },
+        )

@@ -1,0 +1,110 @@
+"""A request's message thread, the same page for the patient and for their team.
+
+`/my/requests/{id}`: a P9 patient's own request, its thread, and a form to write to
+their team. `/duty/requests/{id}` (in `web.duty`): the staff who may see the patient
+read the same thread and reply, a reply possibly answering the request. Which side is
+which is a `Side`; who may see the request is the kernel's relationship check (a
+request that is not theirs to see is "Page not found", as an unknown one is).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import Request, Response
+from fastapi.responses import RedirectResponse
+
+from carecoord_shared.fhir.outcome import FhirError
+from carecoord_shared.security.principal import Principal
+from portal.service.front_door_threads import post_message, thread_of
+from portal.web.context import Context, Kit, SignedIn, WebContext, WebKit
+from portal.web.front_door.common import level_refusal, now, patient, portal_context
+
+__all__ = ["PATIENT", "STAFF", "Side", "my_thread", "my_thread_reply", "reply", "show"]
+
+
+@dataclass(frozen=True, slots=True)
+class Side:
+    base: str
+    staff: bool
+    label: str
+    """What the message box is called on this side."""
+
+
+PATIENT = Side("/my/requests", False, "Write to your care team")
+STAFF = Side("/duty/requests", True, "Reply to the patient")
+
+
+def _not_found(request: Request, kit: WebKit, context: WebContext) -> Response:
+    text = "There is no request at this address you can see."
+    return kit.message(request, context, "Page not found", text, 404)
+
+
+async def show(
+    request: Request,
+    kit: WebKit,
+    context: WebContext,
+    reader: Principal,
+    request_id: str,
+    side: Side,
+    status: int = 200,
+    **values: object,
+) -> Response:
+    try:
+        thread = await thread_of(request.app.state.fhir, reader, request_id)
+    except FhirError as error:
+        if error.status in (404, 410):
+            return _not_found(request, kit, context)
+        raise
+    title = (
+        "Your request" if not side.staff else f"Request from NHS number {thread.request.nhs_number}"
+    )
+    sent = request.query_params.get("sent") == "1"
+    page = "front_door/thread.html"
+    return kit.page(
+        request, context, page, title, status, thread=thread, side=side, sent=sent, **values
+    )
+
+
+async def reply(
+    request: Request,
+    kit: WebKit,
+    context: WebContext,
+    writer: Principal,
+    request_id: str,
+    side: Side,
+    staff_name: str | None,
+) -> Response:
+    form = await request.form()
+    text, answers = str(form.get("message") or "").strip(), form.get("answers") == "yes"
+    limit = portal_context(request).settings.front_door_max_text
+    if not text or len(text) > limit:
+        problem = f"Write a message of 1 to {limit} characters."
+        return await show(request, kit, context, writer, request_id, side, 400, problem=problem)
+    try:
+        fhir = request.app.state.fhir
+        await post_message(fhir, writer, request_id, text, staff_name, answers, now(request))
+    except FhirError as error:
+        if error.status in (404, 410):
+            return _not_found(request, kit, context)
+        raise
+    return RedirectResponse(f"{side.base}/{request_id}?sent=1#thread", status_code=303)
+
+
+async def my_thread(
+    request: Request, request_id: str, kit: Kit, context: Context, session: SignedIn
+) -> Response:
+    refused = level_refusal(request, kit, context, session.user, "P9")
+    if refused is not None:
+        return refused
+    return await show(request, kit, context, patient(session.user), request_id, PATIENT)
+
+
+async def my_thread_reply(
+    request: Request, request_id: str, kit: Kit, context: Context, session: SignedIn
+) -> Response:
+    refused = level_refusal(request, kit, context, session.user, "P9")
+    if refused is not None:
+        return refused
+    writer = patient(session.user)
+    return await reply(request, kit, context, writer, request_id, PATIENT, None)

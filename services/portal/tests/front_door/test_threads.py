@@ -1,0 +1,108 @@
+"""A request's message thread between a P9 patient and their team, over HTTP."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from services.portal.tests.front_door.conftest import Portal
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+PRACTICE, OTHER_PRACTICE = "A81001", "B82002"
+_MINE = re.compile(r'href="/my/requests/([^"]+)"')
+
+
+async def _asks(portal: Portal, text: str) -> tuple[str, str]:
+    """A P9 patient of PRACTICE sends a request; their NHS number and the request's id."""
+    nhs = await portal.sign_in("P9")
+    await portal.register(nhs, PRACTICE)
+    sent = await portal.ask(age="75", sex="female", answer="other-problem", text=text)
+    assert sent.status_code == 200, sent.text
+    mine = _MINE.findall((await portal.client.get("/my/plan")).text)
+    assert len(mine) == 1
+    return nhs, mine[0]
+
+
+async def _post(portal: Portal, path: str, **data: str) -> int:
+    token = await portal.csrf(path)
+    return (await portal.client.post(path, data={"csrf_token": token, **data})).status_code
+
+
+async def _messages(portal: Portal, request_id: str) -> list[str]:
+    rows = await portal.scalar(
+        "SELECT coalesce(jsonb_agg(convert_from(content, 'UTF8')::jsonb->'payload'->0->>"
+        "'contentString' ORDER BY pk), '[]') FROM resource WHERE resource_type = "
+        "'Communication' AND convert_from(content, 'UTF8')::jsonb->'basedOn'->0->>'reference' "
+        "= :ref",
+        ref=f"CommunicationRequest/{request_id}",
+    )
+    return list(rows)
+
+
+async def test_patient_and_team_write_on_a_request_and_a_reply_answers_it(
+    portal: Portal,
+) -> None:
+    nhs, request_id = await _asks(portal, "Can my repeat inhaler be changed?")
+    await portal.sign_in_staff("care-coordinator", PRACTICE)
+    listed = await portal.client.get("/duty/requests")
+    staff_view = await portal.client.get(f"/duty/requests/{request_id}")
+    answered = await _post(
+        portal, f"/duty/requests/{request_id}", message="Yes <b>I will</b> call", answers="yes"
+    )
+    await portal.sign_in("P9", nhs)
+    patient_view = await portal.client.get(f"/my/requests/{request_id}")
+    thanked = await _post(portal, f"/my/requests/{request_id}", message="Thank you")
+    await portal.sign_in_staff("care-coordinator", PRACTICE)
+    after = await portal.client.get(f"/duty/requests/{request_id}")
+
+    assert f'href="/duty/requests/{request_id}"' in listed.text
+    assert "Can my repeat inhaler be changed?" in staff_view.text
+    assert (answered, thanked) == (303, 303)
+    assert "Yes &lt;b&gt;I will&lt;/b&gt; call" in patient_view.text
+    assert "Dr Duty, Care co-ordinator" in patient_view.text
+    assert "Answered" in patient_view.text
+    assert "Thank you" in after.text
+    assert (
+        f'href="/duty/requests/{request_id}"'
+        not in (await portal.client.get("/duty/requests")).text
+    )  # answered: no longer open
+    assert await _messages(portal, request_id) == ["Yes <b>I will</b> call", "Thank you"]
+    events = await portal.scalar(
+        "SELECT string_agg(convert_from(payload, 'UTF8')::jsonb->>'from', ',' "
+        "ORDER BY seq) FROM outbox WHERE key = :nhs AND type = 'carecoord.portal.message-sent.v1'",
+        nhs=nhs,
+    )
+    assert events == "team,patient"
+
+
+async def test_a_thread_is_not_found_for_another_patient_or_another_practice(
+    portal: Portal,
+) -> None:
+    _, request_id = await _asks(portal, "Mine only")
+    await portal.sign_in("P9")  # another P9 patient
+    other_patient = await portal.client.get(f"/my/requests/{request_id}")
+    other_patient_post = await _post(portal, f"/my/requests/{request_id}", message="Hi")
+    await portal.sign_in_staff("gp", OTHER_PRACTICE)
+    other_practice = await portal.client.get(f"/duty/requests/{request_id}")
+    await portal.sign_in("P5")
+    p5 = await portal.client.get(f"/my/requests/{request_id}")
+
+    assert (other_patient.status_code, other_patient_post) == (404, 404)
+    assert other_practice.status_code == 404
+    assert p5.status_code == 403
+    assert "level P9" in p5.text
+    assert await _messages(portal, request_id) == []
+
+
+@pytest.mark.parametrize("message", ["", "   ", "x" * 2001])
+async def test_an_empty_or_over_long_message_is_refused_and_nothing_is_stored(
+    portal: Portal, message: str
+) -> None:
+    _, request_id = await _asks(portal, "Short question")
+
+    status = await _post(portal, f"/my/requests/{request_id}", message=message)
+
+    assert status == 400
+    assert await _messages(portal, request_id) == []
