@@ -97,11 +97,14 @@ async def test_fhirpy_nominates_and_pages_the_case_worklist(mdt: Live) -> None:
 
     worklist = client.resources("Task").search(owner=f"CareTeam/{team.id}").limit(2)
     cases = await worklist.fetch_all()
+    first = {"patient:identifier": f"{NHS}|{patients[0]}"}
+    theirs = await client.resources("Task").search(**first, owner=f"CareTeam/{team.id}").fetch()
     with pytest.raises(OperationOutcome) as refused:
         await client.resources("Task").search(patient__identifier=f"{NHS}|{patients[0]}").fetch()
 
     assert len(await worklist.fetch()) == 2
     assert sorted(c["for"]["identifier"]["value"] for c in cases) == sorted(patients)
+    assert [t["for"]["identifier"]["value"] for t in theirs] == [patients[0]]
     assert refused_issue(refused.value)[1]["expression"] == ["patient.identifier"]
 
 
