@@ -28,6 +28,7 @@ from care_plans.settings import CarePlansSettings
 from carecoord_devstack.kafka import kafka_bootstrap
 from carecoord_devstack.testing import create_fresh_database, nhs_numbers_in_test_range
 from carecoord_shared.security.dev_issuer import DevIssuer
+from carecoord_shared.security.principal import Role
 
 NHS = "https://fhir.nhs.uk/Id/nhs-number"
 ODS = "https://fhir.nhs.uk/Id/ods-organization-code"
@@ -66,6 +67,48 @@ def _report(name: str, timings: list[float], elapsed: float) -> None:
     )
 
 
+Plan = dict[str, object]
+
+
+async def _seed(client: httpx.AsyncClient, issuer: DevIssuer, count: int) -> list[Plan]:
+    """`count` registered patients, each with a care plan written by their GP."""
+    plans = []
+    for nhs in _nhs_numbers(count):
+        # The register is kept by a system client (the demographics feed), not by GPs.
+        feed = _headers(issuer, "system")
+        await client.post("/fhir/Patient", content=orjson.dumps(_patient(nhs)), headers=feed)
+        made = await client.post(
+            "/fhir/CarePlan", content=orjson.dumps(_plan(nhs)), headers=_headers(issuer, "gp")
+        )
+        assert made.status_code == 201, made.text
+        plans.append(made.json())
+    return plans
+
+
+def _headers(issuer: DevIssuer, role: Role) -> dict[str, str]:
+    token = issuer.mint(role, organisation="A81001" if role == "gp" else None)
+    return {"Authorization": f"Bearer {token}", "Content-Type": "application/fhir+json"}
+
+
+async def _read(client: httpx.AsyncClient, plan: Plan, rounds: int, times: list[float]) -> None:
+    for _ in range(rounds):
+        start = time.perf_counter()
+        response = await client.get(f"/fhir/CarePlan/{plan['id']}")
+        assert response.status_code == 200
+        times.append((time.perf_counter() - start) * 1000)
+
+
+async def _update(client: httpx.AsyncClient, plan: Plan, rounds: int, times: list[float]) -> None:
+    for version in range(1, rounds + 1):
+        body = orjson.dumps(plan | {"description": f"revision {version - 1}"})
+        start = time.perf_counter()
+        response = await client.put(
+            f"/fhir/CarePlan/{plan['id']}", content=body, headers={"If-Match": f'W/"{version}"'}
+        )
+        assert response.status_code == 200, response.text
+        times.append((time.perf_counter() - start) * 1000)
+
+
 async def main(requests: int, concurrency: int) -> None:
     issuer = DevIssuer(Path(tempfile.mkdtemp()))
     settings = CarePlansSettings(
@@ -76,53 +119,20 @@ async def main(requests: int, concurrency: int) -> None:
         log_level="WARNING",
     )
     app = create_app(settings)
-    headers = {
-        "Authorization": f"Bearer {issuer.mint('gp', organisation='A81001')}",
-        "Content-Type": "application/fhir+json",
-    }
-    feed = headers | {"Authorization": f"Bearer {issuer.mint('system')}"}
+    transport = httpx.ASGITransport(app=app)
+    gp = _headers(issuer, "gp")
     async with (
         app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://b") as client,
+        httpx.AsyncClient(transport=transport, base_url="http://b", headers=gp) as client,
     ):
-        plans = []
-        for nhs in _nhs_numbers(concurrency):
-            # The register is kept by a system client (the demographics feed), not by GPs.
-            await client.post("/fhir/Patient", content=orjson.dumps(_patient(nhs)), headers=feed)
-            made = await client.post(
-                "/fhir/CarePlan", content=orjson.dumps(_plan(nhs)), headers=headers
-            )
-            assert made.status_code == 201, made.text
-            plans.append(made.json())
-
-        async def reader(plan: dict[str, object], times: list[float]) -> None:
-            for _ in range(requests // len(plans)):
-                start = time.perf_counter()
-                response = await client.get(f"/fhir/CarePlan/{plan['id']}", headers=headers)
-                assert response.status_code == 200
-                times.append((time.perf_counter() - start) * 1000)
-
-        async def writer(plan: dict[str, object], times: list[float]) -> None:
-            version = 1
-            for n in range(requests // len(plans)):
-                body = orjson.dumps(plan | {"description": f"revision {n}"})
-                start = time.perf_counter()
-                response = await client.put(
-                    f"/fhir/CarePlan/{plan['id']}",
-                    content=body,
-                    headers=headers | {"If-Match": f'W/"{version}"'},
-                )
-                assert response.status_code == 200, response.text
-                times.append((time.perf_counter() - start) * 1000)
-                version += 1
-
-        for name, work in (("read", reader), ("update", writer)):
+        plans = await _seed(client, issuer, concurrency)
+        rounds = requests // len(plans)
+        for name, work in (("read", _read), ("update", _update)):
             times: list[float] = []
             began = time.perf_counter()
-            await asyncio.gather(*(work(plan, times) for plan in plans))
-            _report(
-                f"CarePlan {name} (concurrency {len(plans)})", times, time.perf_counter() - began
-            )
+            await asyncio.gather(*(work(client, plan, rounds, times) for plan in plans))
+            elapsed = time.perf_counter() - began
+            _report(f"CarePlan {name} (concurrency {len(plans)})", times, elapsed)
 
 
 if __name__ == "__main__":

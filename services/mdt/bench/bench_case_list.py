@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from carecoord_devstack.bench import machine
 from carecoord_devstack.demo_data.people import demo_nhs_numbers
@@ -68,9 +69,63 @@ def parameters(*items: tuple[str, str, Any]) -> dict[str, Any]:
     return {"resourceType": "Parameters", "parameter": [{"name": n, k: v} for n, k, v in items]}
 
 
+async def _book_meeting(client: httpx.AsyncClient, headers: dict[str, str]) -> tuple[str, str]:
+    """A team (the bench user chairs it) and one meeting a week from now: their ids."""
+    mdt_id = (await client.post("/fhir/CareTeam", json=team(), headers=headers)).json()["id"]
+    start = (datetime.now(UTC) + timedelta(days=7)).isoformat()
+    booked = await client.post(
+        f"/fhir/CareTeam/{mdt_id}/$schedule-meetings",
+        json=parameters(
+            ("start", "valueDateTime", start), ("durationMinutes", "valueInteger", 120)
+        ),
+        headers=headers,
+    )
+    meeting: str = booked.json()["entry"][0]["resource"]["id"]
+    return mdt_id, meeting
+
+
+async def _nominate(
+    client: httpx.AsyncClient, engine: AsyncEngine, headers: dict[str, str], mdt_id: str, nhs: str
+) -> None:
+    async with engine.begin() as conn:
+        await access.grant(conn, nhs, "organisation", PRACTICE, "registered-practice")
+    nominated = await client.post(
+        f"/fhir/CareTeam/{mdt_id}/$nominate",
+        json=parameters(
+            ("patient", "valueIdentifier", {"system": NHS, "value": nhs}),
+            ("reason", "valueString", "Frailty review"),
+            ("question", "valueString", "Intermediate care?"),
+        ),
+        headers=headers,
+    )
+    assert nominated.status_code == 201, nominated.text
+
+
+async def _time_assembly(
+    client: httpx.AsyncClient, meeting: str, cases: int, repeats: int
+) -> list[float]:
+    timings = []
+    for _ in range(repeats):
+        began = time.perf_counter()
+        assembled = await client.post(f"/fhir/Appointment/{meeting}/$assemble-case-list")
+        timings.append((time.perf_counter() - began) * 1000)  # no input: no body at all
+        assert assembled.status_code == 200, assembled.text
+        assert len(assembled.json()["entry"]) == cases
+    return timings
+
+
+def _print(cases: int, timings: list[float]) -> None:
+    later = sorted(timings[1:]) or timings
+    print(f"mdt case-list assembly, {cases} cases, app in-process over ASGI ({machine()})")
+    print(f"  first assembly (assigns every case, creates the List): {timings[0]:.1f} ms")
+    print(
+        f"  re-assembly x{len(later)}: median {statistics.median(later):.1f} ms, "
+        f"p95 {later[int(0.95 * (len(later) - 1))]:.1f} ms, max {later[-1]:.1f} ms"
+    )
+
+
 async def run(cases: int, repeats: int) -> None:
-    folder = Path(tempfile.mkdtemp(prefix="mdt-bench-"))
-    issuer = DevIssuer(folder)
+    issuer = DevIssuer(Path(tempfile.mkdtemp(prefix="mdt-bench-")))
     settings = MdtSettings(
         environment="test",
         database_url=await create_fresh_database("mdt_bench"),
@@ -82,51 +137,18 @@ async def run(cases: int, repeats: int) -> None:
     authorised = {"Authorization": f"Bearer {token}"}
     headers = {**authorised, "Content-Type": "application/fhir+json"}
     engine = create_engine(settings.db_url, pool_size=1)
+    transport = httpx.ASGITransport(app=app)
     async with (
         app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://mdt") as client,
+        httpx.AsyncClient(transport=transport, base_url="http://mdt", headers=authorised) as client,
     ):
-        mdt_id = (await client.post("/fhir/CareTeam", json=team(), headers=headers)).json()["id"]
-        start = (datetime.now(UTC) + timedelta(days=7)).isoformat()
-        booked = await client.post(
-            f"/fhir/CareTeam/{mdt_id}/$schedule-meetings",
-            json=parameters(
-                ("start", "valueDateTime", start), ("durationMinutes", "valueInteger", 120)
-            ),
-            headers=headers,
-        )
-        meeting = booked.json()["entry"][0]["resource"]["id"]
+        mdt_id, meeting = await _book_meeting(client, headers)
         # A fixed seed, so every run lists the same synthetic patients (not security).
         for nhs in demo_nhs_numbers(cases, random.Random(6)):  # noqa: S311
-            async with engine.begin() as conn:
-                await access.grant(conn, nhs, "organisation", PRACTICE, "registered-practice")
-            nominated = await client.post(
-                f"/fhir/CareTeam/{mdt_id}/$nominate",
-                json=parameters(
-                    ("patient", "valueIdentifier", {"system": NHS, "value": nhs}),
-                    ("reason", "valueString", "Frailty review"),
-                    ("question", "valueString", "Intermediate care?"),
-                ),
-                headers=headers,
-            )
-            assert nominated.status_code == 201, nominated.text
-        timings = []
-        for _ in range(repeats):
-            began = time.perf_counter()
-            assembled = await client.post(  # no input: no body at all
-                f"/fhir/Appointment/{meeting}/$assemble-case-list", headers=authorised
-            )
-            timings.append((time.perf_counter() - began) * 1000)
-            assert assembled.status_code == 200, assembled.text
-            assert len(assembled.json()["entry"]) == cases
+            await _nominate(client, engine, headers, mdt_id, nhs)
+        timings = await _time_assembly(client, meeting, cases, repeats)
     await engine.dispose()
-    later = sorted(timings[1:]) or timings
-    print(f"mdt case-list assembly, {cases} cases, app in-process over ASGI ({machine()})")
-    print(f"  first assembly (assigns every case, creates the List): {timings[0]:.1f} ms")
-    print(
-        f"  re-assembly x{len(later)}: median {statistics.median(later):.1f} ms, "
-        f"p95 {later[int(0.95 * (len(later) - 1))]:.1f} ms, max {later[-1]:.1f} ms"
-    )
+    _print(cases, timings)
 
 
 def main() -> None:

@@ -108,55 +108,60 @@ async def test_a_triaged_event_delivered_twice_adds_one_activity(
     assert [a["source"] for a in added] == ["carecoord.referral.triaged.v1"]
 
 
+def from_mdt(kind: str, nhs: str, subject: str, **data: Any) -> Event:
+    """A `carecoord.mdt.<kind>.v1` event about the patient `nhs`, as the MDT writes it."""
+    return new_event(
+        f"carecoord.mdt.{kind}.v1",
+        source="urn:carecoord:mdt",
+        subject=subject,
+        nhs_number=nhs,
+        data={"nhsNumber": nhs, **data},
+    )
+
+
+async def _last_reviewed(care_plans: CarePlans, plan_id: str) -> list[str]:
+    headers = care_plans.auth("system")
+    current = (await care_plans.client.get(f"/fhir/CarePlan/{plan_id}", headers=headers)).json()
+    return [
+        str(e.get("valueDateTime"))
+        for e in current["extension"]
+        if e["url"].endswith("care-plan-last-reviewed")
+    ]
+
+
 async def test_mdt_actions_become_activities_and_a_reviewed_plan_counts(
     care_plans: CarePlans, producer: Callable[[str, Event], Awaitable[None]]
 ) -> None:
     topic = care_plans.settings.mdt_topic
     _, nhs = await care_plans.registered()
     plan = await care_plans.post(care_plan(nhs, reviewed="2025-01-01"), role="system")
-    action = new_event(
-        "carecoord.mdt.action-assigned.v1",
-        source="urn:carecoord:mdt",
-        subject=f"Task/{uuid.uuid4()}",
-        nhs_number=nhs,
-        data={
-            "nhsNumber": nhs,
-            "action": "Task/act-1",
-            "case": "Task/case-1",
-            "owner": {"reference": "PractitionerRole/dn", "display": "District nurse"},
-            "dueOn": "2026-12-01",
-            "description": "Review inhaler technique",
-        },
+    owner = {"reference": "PractitionerRole/dn", "display": "District nurse"}
+    action = from_mdt(
+        "action-assigned",
+        nhs,
+        f"Task/{uuid.uuid4()}",
+        action="Task/act-1",
+        case="Task/case-1",
+        owner=owner,
+        dueOn="2026-12-01",
+        description="Review inhaler technique",
     )
-    outcome = new_event(
-        "carecoord.mdt.outcome-recorded.v1",
-        source="urn:carecoord:mdt",
-        subject="Task/case-1",
-        nhs_number=nhs,
-        data={
-            "nhsNumber": nhs,
-            "case": "Task/case-1",
-            "composition": "Composition/c1",
-            "mdt": "CareTeam/mdt-1",
-            "status": "discussed",
-            "planReviewed": True,
-            "decisions": [],
-        },
+    outcome = from_mdt(
+        "outcome-recorded",
+        nhs,
+        "Task/case-1",
+        case="Task/case-1",
+        composition="Composition/c1",
+        mdt="CareTeam/mdt-1",
+        status="discussed",
+        planReviewed=True,
+        decisions=[],
     )
     await producer(topic, action)
     await producer(topic, outcome)
 
     async def reviewed() -> bool:
-        current = (
-            await care_plans.client.get(
-                f"/fhir/CarePlan/{plan['id']}", headers=care_plans.auth("system")
-            )
-        ).json()
-        return any(
-            "2025-01-01" not in str(e.get("valueDateTime"))
-            for e in current["extension"]
-            if e["url"].endswith("care-plan-last-reviewed")
-        )
+        return any("2025-01-01" not in day for day in await _last_reviewed(care_plans, plan["id"]))
 
     await eventually(reviewed)
     [task] = await _tasks(care_plans, nhs)

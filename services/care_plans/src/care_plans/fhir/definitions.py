@@ -90,20 +90,8 @@ def _code_system(
     return [system, value_set(system)]
 
 
-def _extensions() -> list[JsonObject]:
-    band = f"{CANONICAL_ROOT}/ValueSet/measure-band"
+def _simple_extensions() -> list[JsonObject]:
     return [
-        complex_extension(
-            "care-plan-co-development",
-            "Care plan co-development",
-            "With whom, when and how the plan was co-developed with the patient (G3).",
-            ["CarePlan"],
-            [
-                Part("with", "Reference", "*", min=1),
-                Part("when", "dateTime", min=1),
-                Part("how", "string", min=1),
-            ],
-        ),
         extension_definition(
             "care-plan-patient-agreement",
             "Patient agreement",
@@ -118,27 +106,6 @@ def _extensions() -> list[JsonObject]:
             "dateTime",
             ["CarePlan"],
         ),
-        complex_extension(
-            "end-of-life-preferences",
-            "End-of-life preferences",
-            "Preferred places of care and death, the resuscitation decision and key "
-            "contacts (EPaCCS-style), carried to the paramedic summary.",
-            ["CarePlan"],
-            [
-                Part("preferredPlaceOfCare", "string"),
-                Part("preferredPlaceOfDeath", "string"),
-                Part(
-                    "resuscitation",
-                    None,
-                    parts=(
-                        Part("decision", "string"),
-                        Part("decidedBy", "Reference"),
-                        Part("decidedOn", "dateTime"),
-                    ),
-                ),
-                Part("keyContact", "string", "*"),
-            ],
-        ),
         extension_definition(
             "patient-locality",
             "Locality",
@@ -152,6 +119,41 @@ def _extensions() -> list[JsonObject]:
             "The version of the target this contribution made.",
             "string",
             ["Provenance.target"],
+        ),
+    ]
+
+
+def _complex_extensions() -> list[JsonObject]:
+    band = f"{CANONICAL_ROOT}/ValueSet/measure-band"
+    resuscitation = (
+        Part("decision", "string"),
+        Part("decidedBy", "Reference"),
+        Part("decidedOn", "dateTime"),
+    )
+    return [
+        complex_extension(
+            "care-plan-co-development",
+            "Care plan co-development",
+            "With whom, when and how the plan was co-developed with the patient (G3).",
+            ["CarePlan"],
+            [
+                Part("with", "Reference", "*", min=1),
+                Part("when", "dateTime", min=1),
+                Part("how", "string", min=1),
+            ],
+        ),
+        complex_extension(
+            "end-of-life-preferences",
+            "End-of-life preferences",
+            "Preferred places of care and death, the resuscitation decision and key "
+            "contacts (EPaCCS-style), carried to the paramedic summary.",
+            ["CarePlan"],
+            [
+                Part("preferredPlaceOfCare", "string"),
+                Part("preferredPlaceOfDeath", "string"),
+                Part("resuscitation", None, parts=resuscitation),
+                Part("keyContact", "string", "*"),
+            ],
         ),
         complex_extension(
             "measure-target-band",
@@ -218,5 +220,6 @@ def _code_systems() -> list[JsonObject]:
 
 
 DEFINITIONS: tuple[JsonObject, ...] = tuple(
-    with_narrative(definition) for definition in (*_extensions(), *_code_systems())
+    with_narrative(definition)
+    for definition in (*_complex_extensions(), *_simple_extensions(), *_code_systems())
 )

@@ -16,6 +16,7 @@ review clock) and `care_coordination` (the patient's CareTeam and EpisodeOfCare)
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -32,21 +33,29 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.types import TypeEngine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 metadata = MetaData()
+
+
+def _columns(kind: type[TypeEngine[Any]], *names: str, nullable: bool) -> list[Column[Any]]:
+    """A run of columns of one type, all nullable or all not."""
+    return [Column(name, kind, nullable=nullable) for name in names]
+
+
+def _one_per_patient(name: str, where: str) -> Index:
+    """A partial unique index: one row per patient among those matching `where`."""
+    return Index(name, "patient_nhs", unique=True, postgresql_where=text(where))
+
 
 referral_activity = Table(
     "referral_activity",
     metadata,
     Column("service_request", Text, primary_key=True),
     Column("nhs_number", Text, nullable=True, index=True),
-    Column("ubrn", Text, nullable=True),
-    Column("status", Text, nullable=True),
-    Column("category", Text, nullable=True),
-    Column("priority", Text, nullable=True),
-    Column("requester", Text, nullable=True),
+    *_columns(Text, "ubrn", "status", "category", "priority", "requester", nullable=True),
     Column("version_id", Integer, nullable=False),
     Column("last_event_type", Text, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
@@ -69,9 +78,7 @@ coordinator_assignment = Table(
     "coordinator_assignment",
     metadata,
     Column("id", BigInteger, Identity(), primary_key=True),
-    Column("patient_nhs", Text, nullable=False),
-    Column("patient_id", Text, nullable=False),
-    Column("kind", Text, nullable=False),
+    *_columns(Text, "patient_nhs", "patient_id", "kind", nullable=False),
     Column("cover", Boolean, nullable=False),
     Column("coordinator_ref", Text, nullable=False),
     Column("display", Text, nullable=True),
@@ -82,18 +89,8 @@ coordinator_assignment = Table(
     Column("reason", Text, nullable=False),
     Column("ended_at", DateTime(timezone=True), nullable=True),
     Column("ended_reason", Text, nullable=True),
-    Index(
-        "ux_one_running_coordinator",
-        "patient_nhs",
-        unique=True,
-        postgresql_where=text("NOT cover AND ended_at IS NULL"),
-    ),
-    Index(
-        "ux_one_running_cover",
-        "patient_nhs",
-        unique=True,
-        postgresql_where=text("cover AND ended_at IS NULL"),
-    ),
+    _one_per_patient("ux_one_running_coordinator", "NOT cover AND ended_at IS NULL"),
+    _one_per_patient("ux_one_running_cover", "cover AND ended_at IS NULL"),
 )
 
 care_plan_index = Table(
@@ -101,25 +98,16 @@ care_plan_index = Table(
     metadata,
     Column("care_plan_id", Text, primary_key=True),
     Column("patient_nhs", Text, nullable=False, index=True),
-    Column("comprehensive", Boolean, nullable=False),
-    Column("active", Boolean, nullable=False),
-    Column("co_developed", Boolean, nullable=False),
-    Column("agreed", Boolean, nullable=False),
+    *_columns(Boolean, "comprehensive", "active", "co_developed", "agreed", nullable=False),
     Column("goal_count", Integer, nullable=False),
     Column("last_reviewed", Date, nullable=True),
     Column("review_due_announced", Date, nullable=True),
-    Index(
-        "ux_one_active_comprehensive_plan",
-        "patient_nhs",
-        unique=True,
-        postgresql_where=text("comprehensive AND active"),
-    ),
+    _one_per_patient("ux_one_active_comprehensive_plan", "comprehensive AND active"),
 )
 
 care_coordination = Table(
     "care_coordination",
     metadata,
     Column("patient_nhs", Text, primary_key=True),
-    Column("care_team_id", Text, nullable=False),
-    Column("episode_id", Text, nullable=False),
+    *_columns(Text, "care_team_id", "episode_id", nullable=False),
 )
