@@ -12,6 +12,7 @@ of care_plans' events, so the paramedic summary answers when care_plans is down.
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import (
@@ -32,31 +33,31 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 metadata = MetaData()
 
+
+def _texts(*names: str, nullable: bool = False) -> list[Column[str]]:
+    return [Column(name, Text, nullable=nullable) for name in names]
+
+
+def _instants(*names: str, nullable: bool = False) -> list[Column[datetime]]:
+    return [Column(name, DateTime(timezone=True), nullable=nullable) for name in names]
+
+
 ubrn = Table(
     "ubrn",
     metadata,
     Column("value", Text, primary_key=True),
-    Column("service_request", Text, nullable=False),
+    *_texts("service_request"),
 )
 
 triage_case = Table(
     "triage_case",
     metadata,
     Column("task", Text, primary_key=True),
-    Column("service_request", Text, nullable=False),
-    Column("ubrn", Text, nullable=False),
-    Column("nhs_number", Text, nullable=False),
-    Column("service", Text, nullable=False),
-    Column("requester_ods", Text, nullable=False),
-    Column("priority", Text, nullable=False),
+    *_texts("service_request", "ubrn", "nhs_number", "service", "requester_ods", "priority"),
     Column("target_days", Integer, nullable=False),
-    Column("state", Text, nullable=False),
-    Column("submitted_at", DateTime(timezone=True), nullable=False),
-    Column("due_at", DateTime(timezone=True), nullable=False),
-    Column("paused_at", DateTime(timezone=True), nullable=True),
-    Column("responded_at", DateTime(timezone=True), nullable=True),
-    Column("imminent_raised_at", DateTime(timezone=True), nullable=True),
-    Column("breached_at", DateTime(timezone=True), nullable=True),
+    *_texts("state"),
+    *_instants("submitted_at", "due_at"),
+    *_instants("paused_at", "responded_at", "imminent_raised_at", "breached_at", nullable=True),
     Index("ix_triage_case_service_request", "service_request"),
     Index("ix_triage_case_state_due_at", "state", "due_at"),
 )
@@ -65,16 +66,9 @@ triage_transition = Table(
     "triage_transition",
     metadata,
     Column("id", BigInteger, Identity(), primary_key=True),
-    Column("service_request", Text, nullable=False),
-    Column("task", Text, nullable=False),
-    Column("outcome", Text, nullable=False),
-    Column("from_state", Text, nullable=False),
-    Column("to_state", Text, nullable=False),
-    Column("actor", Text, nullable=False),
-    Column("actor_role", Text, nullable=False),
-    Column("actor_organisation", Text, nullable=True),
-    Column("reason", Text, nullable=True),
-    Column("at", DateTime(timezone=True), nullable=False),
+    *_texts("service_request", "task", "outcome", "from_state", "to_state", "actor", "actor_role"),
+    *_texts("actor_organisation", "reason", nullable=True),
+    *_instants("at"),
     Index("ix_triage_transition_service_request", "service_request", "id"),
 )
 
@@ -82,12 +76,10 @@ advice_call = Table(
     "advice_call",
     metadata,
     Column("communication", Text, primary_key=True),
-    Column("advice_line", Text, nullable=False),
-    Column("locality", Text, nullable=True),
-    Column("outcome", Text, nullable=False),
-    Column("nhs_number", Text, nullable=False),
-    Column("paramedic", Text, nullable=False),
-    Column("at", DateTime(timezone=True), nullable=False),
+    *_texts("advice_line"),
+    *_texts("locality", nullable=True),
+    *_texts("outcome", "nhs_number", "paramedic"),
+    *_instants("at"),
     Index("ix_advice_call_advice_line", "advice_line", "locality"),
     Index("ix_advice_call_paramedic", "paramedic", "at"),
 )
@@ -100,10 +92,9 @@ coordinator = Table(
     Column("kind", Text, primary_key=True),
     Column("coordinator", JSONB, nullable=False),
     Column("cover", Boolean, nullable=False),
-    Column("period_start", Text, nullable=True),
-    Column("period_end", Text, nullable=True),
+    *_texts("period_start", "period_end", nullable=True),
     Column("ended", Boolean, nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    *_instants("updated_at"),
 )
 """Projection of care_plans' `coordinator.assigned` / `.ended` events per patient."""
 
@@ -113,11 +104,8 @@ care_plan = Table(
     Column("care_plan", Text, primary_key=True),
     Column("nhs_number", Text, nullable=False, index=True),
     Column("version_id", Integer, nullable=False),
-    Column("status", Text, nullable=True),
-    Column("title", Text, nullable=True),
-    Column("description", Text, nullable=True),
-    Column("next_review_due", Text, nullable=True),
+    *_texts("status", "title", "description", "next_review_due", nullable=True),
     Column("end_of_life", JSONB, nullable=True),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    *_instants("updated_at"),
 )
 """Projection of care_plans' `careplan.revised` events (the paramedic summary's plan)."""
