@@ -1,0 +1,109 @@
+"""An MDT member's use cases, as calls to the mdt service with their own token.
+
+"My MDTs" is the CareTeam search by the member's SDS user id; each MDT's upcoming
+meetings are its booked Appointments; a meeting's case list is the List the mdt
+service keeps for it (found by the meeting's identifier, members only: the service
+answers a non-member exactly as an unknown meeting), and its cases are the case Tasks
+the List names, read in one search, in the List's order. Nothing is read from the mdt
+service's database.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from portal.service.bff.client import FhirClient
+from portal.service.bff.mdt_shapes import (
+    MDT_CODES,
+    MEETING_ID,
+    SDS_SYSTEM,
+    CaseView,
+    MeetingPage,
+    MeetingView,
+    TeamView,
+    case_view,
+    meeting_view,
+    team_view,
+)
+
+__all__ = ["load_case", "load_meeting", "my_teams"]
+
+Json = dict[str, Any]
+
+
+def _resources(body: Json, kind: str) -> list[Json]:
+    found = [e.get("resource") or {} for e in body.get("entry", [])]
+    return [r for r in found if r.get("resourceType") == kind]
+
+
+async def my_teams(api: FhirClient, user_id: str, now: datetime) -> list[TeamView]:
+    """The active MDTs the person is a member of, each with its upcoming meetings."""
+    reply = await api.get(
+        "CareTeam",
+        [
+            ("participant:identifier", f"{SDS_SYSTEM}|{user_id}"),
+            ("status", "active"),
+            ("_count", "50"),
+        ],
+    )
+    teams = [team_view(t, user_id) for t in _resources(reply.body, "CareTeam")] if reply.ok else []
+    for team in teams:
+        team.meetings.extend(await _meetings(api, team.id, now))
+    return teams
+
+
+async def _meetings(api: FhirClient, team_id: str, now: datetime) -> list[MeetingView]:
+    reply = await api.get(
+        "Appointment",
+        [
+            ("supporting-info", f"CareTeam/{team_id}"),
+            ("date", f"ge{now.date().isoformat()}"),
+            ("_sort", "date"),
+            ("_count", "12"),
+        ],
+    )
+    return [meeting_view(a) for a in _resources(reply.body, "Appointment")] if reply.ok else []
+
+
+async def _team(api: FhirClient, team_id: str, user_id: str) -> TeamView | None:
+    reply = await api.get(f"CareTeam/{team_id}")
+    return team_view(reply.body, user_id) if reply.ok else None
+
+
+async def _cases(api: FhirClient, case_list: Json) -> list[CaseView]:
+    flags: dict[str, bool] = {}
+    for entry in case_list.get("entry", []):
+        reference = str((entry.get("item") or {}).get("reference") or "")
+        codes = [c.get("code") for c in (entry.get("flag") or {}).get("coding", [])]
+        flags[reference.removeprefix("Task/")] = "not-ready" not in codes
+    if not flags:
+        return []
+    reply = await api.get("Task", [("_id", ",".join(flags)), ("_count", str(len(flags)))])
+    found = {t["id"]: t for t in _resources(reply.body, "Task")} if reply.ok else {}
+    return [case_view(found[i], flags[i]) for i in flags if i in found]
+
+
+async def load_meeting(api: FhirClient, meeting_id: str, user_id: str) -> MeetingPage | None:
+    """The meeting, its MDT and its case list in order; None when the person may not see
+    it (the mdt service answers that exactly as an unknown meeting)."""
+    reply = await api.get(f"Appointment/{meeting_id}")
+    if not reply.ok:
+        return None
+    meeting = meeting_view(reply.body)
+    team = await _team(api, meeting.team_id, user_id)
+    if team is None or not team.is_member:
+        return None
+    query = [("identifier", f"{MEETING_ID}|{meeting_id}"), ("code", f"{MDT_CODES}|mdt-case-list")]
+    lists = await api.get("List", query)
+    found = _resources(lists.body, "List") if lists.ok else []
+    cases = await _cases(api, found[0]) if found else []
+    return MeetingPage(meeting, team, cases, assembled=bool(found))
+
+
+async def load_case(api: FhirClient, case_id: str) -> CaseView | None:
+    """One case Task as it is now (with its version), or None."""
+    reply = await api.get(f"Task/{case_id}")
+    if not reply.ok or reply.body.get("resourceType") != "Task":
+        return None
+    return case_view(reply.body, True, reply.etag)

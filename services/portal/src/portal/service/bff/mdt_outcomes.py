@@ -1,0 +1,154 @@
+"""Recording a case's outcome in the meeting, as the chair, with their own token.
+
+One `$record-outcome` on the case Task with If-Match set to the version the chair was
+looking at: someone else's outcome in between comes back as a conflict (the mdt
+service answers 409 once a case's outcome is recorded, 412 for a stale version), and
+the page then shows what they recorded (read back from the case's outcome record)
+beside what this chair typed, which is kept. Actions are owned by one of the MDT's
+practices (by ODS code: the practice must acknowledge it) or by a role of the team.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from portal.service.bff.client import FhirClient, FhirReply
+from portal.service.bff.mdt_shapes import OutcomeRecord, outcome_record
+from portal.service.bff.vocabulary import ODS_SYSTEM
+
+__all__ = [
+    "ActionForm",
+    "OutcomeAnswer",
+    "OutcomeForm",
+    "current_outcome",
+    "record_outcome",
+]
+
+OUTCOMES = {
+    "discussed": "Discussed",
+    "deferred": "Deferred to the next meeting",
+    "not-discussed": "Listed, not discussed",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ActionForm:
+    description: str = ""
+    owner: str = ""
+    """`practice:<ODS code>` or `role:<the role in words>`."""
+    due: str = ""
+
+    @property
+    def empty(self) -> bool:
+        return not (self.description or self.owner or self.due)
+
+    def parameter(self) -> dict[str, Any]:
+        kind, _, who = self.owner.partition(":")
+        parts: list[dict[str, Any]] = [{"name": "description", "valueString": self.description}]
+        if kind == "practice":
+            parts.append({"name": "ownerKind", "valueCode": "organisation"})
+            identifier = {"system": ODS_SYSTEM, "value": who}
+            parts.append({"name": "ownerOrganisation", "valueIdentifier": identifier})
+        else:
+            parts.append({"name": "ownerKind", "valueCode": "role"})
+            parts.append({"name": "ownerDisplay", "valueString": who})
+        parts.append({"name": "dueOn", "valueDate": self.due})
+        return {"name": "action", "part": parts}
+
+
+@dataclass(frozen=True, slots=True)
+class OutcomeForm:
+    status: str = ""
+    summary: str = ""
+    decisions: str = ""
+    """One decision a line, as typed."""
+    plan_reviewed: bool = False
+    minutes: float | None = None
+    actions: tuple[ActionForm, ...] = field(default_factory=tuple)
+
+    @property
+    def decision_lines(self) -> list[str]:
+        return [line.strip() for line in self.decisions.splitlines() if line.strip()]
+
+    def problems(self, today: date, owners: set[str]) -> list[tuple[str, str]]:
+        if self.status not in OUTCOMES:
+            return [("Choose what happened to this case", "status")]
+        problems: list[tuple[str, str]] = []
+        if self.status == "discussed" and not self.summary:
+            problems.append(("Enter a summary of the discussion", "summary"))
+        for number, action in enumerate(self.actions, start=1):
+            if action.empty:
+                continue
+            if self.status != "discussed":
+                problems.append(("Only a discussed case can have actions", f"action-{number}"))
+            elif not action.description:
+                problems.append((f"Enter what action {number} is", f"action-{number}"))
+            elif action.owner not in owners:
+                problems.append((f"Choose who owns action {number}", f"action-{number}-owner"))
+            elif not _on_or_after(action.due, today):
+                message = f"Enter a due date for action {number}, today or later"
+                problems.append((message, f"action-{number}-due"))
+        return problems
+
+    def parameters(self) -> dict[str, Any]:
+        params: list[dict[str, Any]] = [{"name": "status", "valueCode": self.status}]
+        if self.summary:
+            params.append({"name": "summary", "valueString": self.summary})
+        params += [{"name": "decision", "valueString": d} for d in self.decision_lines]
+        params.append({"name": "planReviewed", "valueBoolean": self.plan_reviewed})
+        if self.minutes is not None:
+            params.append({"name": "minutesSpent", "valueDecimal": self.minutes})
+        params += [a.parameter() for a in self.actions if not a.empty]
+        return {"resourceType": "Parameters", "parameter": params}
+
+
+def _on_or_after(text: str, today: date) -> bool:
+    try:
+        return date.fromisoformat(text) >= today
+    except ValueError:
+        return False
+
+
+@dataclass(frozen=True, slots=True)
+class OutcomeAnswer:
+    """`saved`, `conflict` (someone else recorded first), `refused` or `gone`."""
+
+    result: str
+    messages: tuple[str, ...] = ()
+
+
+def _answer(reply: FhirReply) -> OutcomeAnswer:
+    if reply.ok:
+        return OutcomeAnswer("saved")
+    if reply.status in (409, 412):
+        return OutcomeAnswer("conflict", tuple(reply.issues()))
+    if reply.status in (403, 404, 410):
+        return OutcomeAnswer("gone")
+    return OutcomeAnswer("refused", tuple(m for m in reply.issues() if m))
+
+
+async def record_outcome(
+    api: FhirClient, case_id: str, version: str, form: OutcomeForm
+) -> OutcomeAnswer:
+    """Record the outcome if the case is still at `version`. The mdt service checks
+    If-Match only on teams today (its README), and a deferred case stays open, so the
+    version is also compared here first: a later save never silently replaces an
+    earlier one (the service's own 409 still covers the moment between the two)."""
+    current = await api.get(f"Task/{case_id}")
+    if not current.ok:
+        return _answer(current)
+    if (current.etag or "").removeprefix("W/").strip('"') != version:
+        return OutcomeAnswer("conflict")
+    if_match = f'W/"{version}"' if version.isdigit() else None
+    path = f"Task/{case_id}/$record-outcome"
+    return _answer(await api.post(path, form.parameters(), if_match=if_match))
+
+
+async def current_outcome(api: FhirClient, reference: str) -> OutcomeRecord | None:
+    """The outcome record someone else saved (`Composition/<id>`), if it can be read."""
+    if not reference.startswith("Composition/"):
+        return None
+    reply = await api.get(reference)
+    return outcome_record(reply.body) if reply.ok else None

@@ -1,0 +1,182 @@
+"""The MDT member's screens: my MDTs and meetings, a meeting's case list, meeting mode.
+
+Meeting mode is one case at a time: the case summary (question, urgency, why it was
+listed, the preparation checklist, what was attached) and the outcome form, with
+previous/next links and "save and next" (access keys and a plain tab order, so the
+chair never needs a mouse). Every action is a form that posts and redirects, so it
+works with JavaScript off; with it on, htmx swaps the page's main part in place. A
+case whose outcome someone else recorded first comes back as a conflict: the page
+shows what they recorded beside what this chair typed (kept), and lets them send it
+again when the case is still open. When the mdt service does not answer, the page says
+so with a retry and everything else (header, navigation, sign-out) still works.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import RedirectResponse
+
+from carecoord_shared.security.principal import Role
+from portal.service.bff import ServiceDown
+from portal.service.bff.mdt import load_case, load_meeting, my_teams
+from portal.service.bff.mdt_outcomes import OUTCOMES, OutcomeForm, current_outcome, record_outcome
+from portal.service.bff.mdt_shapes import CaseView, MeetingPage
+from portal.web.context import Context, Kit, SignedIn
+from portal.web.http import WebExit
+from portal.web.staff.common import Clients, down_part, need_role, not_found
+from portal.web.staff.mdt_actions import add_mdt_action_pages
+from portal.web.staff.mdt_form import ACTION_ROWS, read_outcome
+
+__all__ = ["add_mdt_pages"]
+
+_ROLES: tuple[Role, ...] = ("mdt-member", "gp", "care-coordinator")
+_FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
+
+
+def _allowed(request: Request, kit: Kit, context: Context, session: SignedIn, *ids: str) -> None:
+    """The role check, then the ids: each a FHIR id, or the page does not exist (nothing
+    else reaches the mdt service)."""
+    need_role(request, kit, context, session, _ROLES)
+    if not all(_FHIR_ID.fullmatch(i) for i in ids):
+        raise WebExit(not_found(request, kit, context))
+
+
+async def teams_page(
+    request: Request, kit: Kit, context: Context, session: SignedIn, services: Clients
+) -> Response:
+    need_role(request, kit, context, session, _ROLES)
+    values: dict[str, Any] = {}
+    try:
+        values["teams"] = await my_teams(services.mdt, session.user.subject, kit.clock())
+    except ServiceDown as down:
+        values["down"] = down_part(down.service, "/mdt")
+    return kit.page(request, context, "staff/mdt_teams.html", "Your MDTs and meetings", **values)
+
+
+async def meeting_page(
+    request: Request, kit: Kit, context: Context, session: SignedIn, services: Clients,
+    meeting_id: str,
+) -> Response:  # fmt: skip
+    _allowed(request, kit, context, session, meeting_id)
+    try:
+        found = await load_meeting(services.mdt, meeting_id, session.user.subject)
+    except ServiceDown as down:
+        here = f"/mdt/meetings/{meeting_id}"
+        return kit.page(
+            request, context, "staff/mdt_meeting.html", "MDT meeting", 503,
+            down=down_part(down.service, here),
+        )  # fmt: skip
+    if found is None:
+        return not_found(request, kit, context)
+    first = next((c.id for c in found.cases if c.due_at(meeting_id)), None)
+    return kit.page(
+        request, context, "staff/mdt_meeting.html", f"{found.team.name}: meeting",
+        page=found, first_open=first, finished=request.query_params.get("finished") == "1",
+    )  # fmt: skip
+
+
+def _neighbours(page: MeetingPage, index: int) -> dict[str, str | None]:
+    cases = page.cases
+    after = next((c.id for c in cases[index + 1 :] if c.due_at(page.meeting.id)), None)
+    return {
+        "previous": cases[index - 1].id if index > 0 else None,
+        "next": cases[index + 1].id if index + 1 < len(cases) else None,
+        "next_open": after,
+    }
+
+
+async def _case_page(
+    request: Request, kit: Kit, context: Context, session: SignedIn, services: Clients,
+    meeting_id: str, case_id: str, status_code: int = 200, **extra: Any,
+) -> Response:  # fmt: skip
+    try:
+        page = await load_meeting(services.mdt, meeting_id, session.user.subject)
+        index = page.position(case_id) if page else None
+        case = await load_case(services.mdt, case_id) if index is not None else None
+        recorded = await current_outcome(services.mdt, case.outcome_ref) if case else None
+    except ServiceDown as down:
+        here = f"/mdt/meetings/{meeting_id}/cases/{case_id}"
+        return kit.page(
+            request, context, "staff/mdt_case.html", "Meeting mode", 503,
+            down=down_part(down.service, here),
+        )  # fmt: skip
+    if page is None or index is None or case is None:
+        return not_found(request, kit, context)
+    title = f"Case {index + 1} of {len(page.cases)}"
+    return kit.page(
+        request, context, "staff/mdt_case.html", title, status_code,
+        page=page, case=_listed_as(case, page.cases[index]), number=index + 1,
+        recorded=recorded, outcomes=OUTCOMES, owners=page.team.owners(),
+        rows=range(1, ACTION_ROWS + 1), started=kit.clock().isoformat(timespec="seconds"),
+        today=kit.clock().date().isoformat(), **_neighbours(page, index), **extra,
+    )  # fmt: skip
+
+
+def _listed_as(case: CaseView, listed: CaseView) -> CaseView:
+    """The case as read now, with the List's ready flag (the Task has no such flag)."""
+    return replace(case, ready=listed.ready)
+
+
+async def case_page(
+    request: Request, kit: Kit, context: Context, session: SignedIn, services: Clients,
+    meeting_id: str, case_id: str,
+) -> Response:  # fmt: skip
+    _allowed(request, kit, context, session, meeting_id, case_id)
+    saved = request.query_params.get("saved", "")
+    return await _case_page(
+        request, kit, context, session, services, meeting_id, case_id,
+        saved=OUTCOMES.get(saved, ""),
+    )  # fmt: skip
+
+
+async def save_outcome(
+    request: Request, kit: Kit, context: Context, session: SignedIn, services: Clients,
+    meeting_id: str, case_id: str,
+) -> Response:  # fmt: skip
+    _allowed(request, kit, context, session, meeting_id, case_id)
+    form = await request.form()
+    typed, version = read_outcome(form, kit.clock()), str(form.get("version") or "")
+    again = (request, kit, context, session, services, meeting_id, case_id)
+    try:
+        page = await load_meeting(services.mdt, meeting_id, session.user.subject)
+        if page is None or page.position(case_id) is None:
+            return not_found(request, kit, context)
+        errors = typed.problems(kit.clock().date(), set(page.team.owners()))
+        if errors:
+            return await _case_page(*again, 400, errors=errors, typed=typed)
+        answer = await record_outcome(services.mdt, case_id, version, typed)
+    except ServiceDown as down:
+        errors = [(f"{down.service} did not answer: the outcome was not saved. Try again.", "")]
+        return await _case_page(*again, 503, errors=errors, typed=typed)
+    if answer.result == "saved":
+        return RedirectResponse(_after_save(form.get("then"), page, case_id, typed), 303)
+    if answer.result == "gone":
+        return not_found(request, kit, context)
+    if answer.result == "conflict":
+        return await _case_page(*again, 409, conflict=True, typed=typed)
+    errors = [(m, "") for m in answer.messages] or [("The MDT service refused the outcome.", "")]
+    return await _case_page(*again, 422, errors=errors, typed=typed)
+
+
+def _after_save(then: object, page: MeetingPage, case_id: str, typed: OutcomeForm) -> str:
+    base = f"/mdt/meetings/{page.meeting.id}"
+    if then == "next":
+        index = page.position(case_id) or 0
+        following = _neighbours(page, index)["next_open"]
+        if following:
+            return f"{base}/cases/{following}?saved={typed.status}"
+        return f"{base}?finished=1"
+    return f"{base}/cases/{case_id}?saved={typed.status}"
+
+
+def add_mdt_pages(router: APIRouter) -> None:
+    router.add_api_route("/mdt", teams_page, methods=["GET"])
+    router.add_api_route("/mdt/meetings/{meeting_id}", meeting_page, methods=["GET"])
+    case_path = "/mdt/meetings/{meeting_id}/cases/{case_id}"
+    router.add_api_route(case_path, case_page, methods=["GET"])
+    router.add_api_route(case_path, save_outcome, methods=["POST"])
+    add_mdt_action_pages(router)  # the GP's side of the same outcomes

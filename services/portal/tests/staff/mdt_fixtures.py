@@ -1,0 +1,200 @@
+"""The real mdt service beside the staff stack, and an MDT with a meeting and its cases.
+
+The mdt service runs on its own fresh database, trusting the same development issuer
+as the OIDC provider the portal signs in with, so the demo MDT member (chair) and GP
+reach it with their own tokens through the portal. The MDT is made over mdt's FHIR
+API as its co-ordinating system would: a CareTeam (the demo MDT member chairs it; the
+demo GP's practice is served), meetings booked by `$schedule-meetings`, patients
+registered at the practice (the grant and projection the registration event makes, as
+mdt's own tests do), nominated by the GP and the list assembled by the chair.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import text
+
+from carecoord_devstack.testing import create_fresh_database, new_nhs_number
+from carecoord_shared.db import create_engine
+from carecoord_shared.fhir.definitions import extension_url, system_url
+from carecoord_shared.security import access
+from mdt.main import create_app as create_mdt
+from mdt.settings import MdtSettings
+from portal.config.staff import StaffSettings
+from services.portal.tests.staff.conftest import GP, NHS, ODS, PEOPLE, StaffStack, _ports
+from services.portal.tests.web.conftest import LiveServer
+
+CHAIR = PEOPLE["mdt-member"]
+SDS = "https://fhir.nhs.uk/Id/sds-user-id"
+MEMBERSHIP = system_url("mdt-membership")
+FHIR_JSON = "application/fhir+json"
+
+
+@dataclass
+class MdtWorld:
+    stack: StaffStack
+    mdt_url: str
+    mdt_db: str
+
+    def point(self, mdt_url: str | None = None) -> None:
+        """Send the portal's mdt calls to `mdt_url` (a dead port: the mdt service is down)."""
+        assert self.stack.portal is not None
+        settings = StaffSettings(
+            referrals_url=self.stack.referrals_url,
+            care_plans_url=self.stack.care_plans_url,
+            mdt_url=mdt_url or self.mdt_url,
+            service_timeout_s=10,
+        )
+        self.stack.portal.state.context = SimpleNamespace(settings=settings)
+
+    def auth(self, role: Any, organisation: str | None, user: str | None) -> dict[str, str]:
+        token = self.stack.issuer.mint(role, organisation=organisation, user=user)
+        return {"Authorization": f"Bearer {token}", "Content-Type": FHIR_JSON}
+
+    @property
+    def chair(self) -> dict[str, str]:
+        return self.auth("mdt-member", CHAIR.organisation, CHAIR.subject)
+
+    @property
+    def gp(self) -> dict[str, str]:
+        return self.auth("gp", GP.organisation, GP.subject)
+
+    async def call(
+        self, method: str, path: str, headers: dict[str, str], body: Any = None
+    ) -> httpx.Response:
+        async with httpx.AsyncClient(base_url=f"{self.mdt_url}/fhir", timeout=20) as client:
+            return await client.request(method, path, json=body, headers=headers)
+
+
+@pytest.fixture(scope="module")
+async def mdt_db(infrastructure: None) -> str:
+    return await create_fresh_database("staffmdt")
+
+
+@pytest.fixture(scope="module")
+def with_mdt(seeded: StaffStack, mdt_db: str, kafka_bootstrap: str) -> Iterator[MdtWorld]:
+    """The real mdt service beside referrals, the portal pointed at it."""
+    (port,) = _ports(1)
+    run = uuid.uuid4().hex[:8]
+    url = f"http://127.0.0.1:{port}"
+    settings = MdtSettings(
+        environment="test",
+        database_url=mdt_db,
+        auth_jwks_url=seeded.issuer.jwks_url,
+        kafka_bootstrap_servers=kafka_bootstrap,
+        public_base_url=url,
+        log_level="WARNING",
+        topic=f"test.mdt.{run}",
+        referrals_topic=f"test.referrals.{run}",
+        care_plans_topic=f"test.careplans.{run}",
+    )
+    server = LiveServer(create_mdt(settings), port)
+    server.start()
+    world = MdtWorld(seeded, url, mdt_db)
+    world.point()
+    try:
+        yield world
+    finally:
+        server.stop()
+
+
+def _member(user: str, title: str, *codes: str) -> dict[str, Any]:
+    return {
+        "member": {"identifier": {"system": SDS, "value": user}, "display": title},
+        "role": [{"coding": [{"system": MEMBERSHIP, "code": c} for c in codes], "text": title}],
+    }
+
+
+async def make_team(world: MdtWorld, name: str) -> str:
+    """An active locality MDT serving the demo GP's practice, chaired by the demo member."""
+    body = {
+        "resourceType": "CareTeam",
+        "status": "active",
+        "name": name,
+        "category": [{"coding": [{"system": system_url("mdt"), "code": "mdt-locality"}]}],
+        "extension": [{"url": extension_url("mdt-locality"), "valueString": "north"}],
+        "managingOrganization": [{"identifier": {"system": ODS, "value": GP.organisation}}],
+        "participant": [
+            _member(CHAIR.subject, "Community nurse", "core", "chair"),
+            _member(GP.subject, "GP", "core"),
+        ],
+    }
+    made = await world.call("POST", "CareTeam", world.auth("system", None, None), body)
+    assert made.status_code == 201, made.text
+    return str(made.json()["id"])
+
+
+async def book(world: MdtWorld, team: str, count: int = 1, days_ahead: int = 7) -> list[str]:
+    start = (datetime.now(UTC) + timedelta(days=days_ahead)).replace(microsecond=0)
+    body = {
+        "resourceType": "Parameters",
+        "parameter": [
+            {"name": "start", "valueDateTime": start.isoformat()},
+            {"name": "count", "valueInteger": count},
+        ],
+    }
+    path = f"CareTeam/{team}/$schedule-meetings"
+    booked = await world.call("POST", path, world.auth("system", None, None), body)
+    assert booked.status_code == 201, booked.text
+    entries = [e["resource"] for e in booked.json()["entry"]]
+    return [e["id"] for e in entries if e["resourceType"] == "Appointment"]
+
+
+async def _register(world: MdtWorld) -> str:
+    nhs = new_nhs_number()
+    engine = create_engine(world.mdt_db, pool_size=1)
+    try:
+        async with engine.begin() as conn:
+            await access.grant(conn, nhs, "organisation", GP.organisation, "registered-practice")
+            await conn.execute(
+                text("insert into mdt_patient (patient_nhs, practice) values (:n, :p)"),
+                {"n": nhs, "p": GP.organisation},
+            )
+    finally:
+        await engine.dispose()
+    return nhs
+
+
+async def listed_cases(world: MdtWorld, team: str, meeting: str, questions: list[str]) -> list[str]:
+    """A patient of the GP's practice nominated per question, the list assembled by the
+    chair; the case ids in the list's order."""
+    for question in questions:
+        nhs = await _register(world)
+        nominated = await world.call(
+            "POST", f"CareTeam/{team}/$nominate", world.gp,
+            {"resourceType": "Parameters", "parameter": [
+                {"name": "patient", "valueIdentifier": {"system": NHS, "value": nhs}},
+                {"name": "reason", "valueString": "Falls and carer strain"},
+                {"name": "question", "valueString": question},
+                {"name": "urgency", "valueCode": "routine"},
+            ]},
+        )  # fmt: skip
+        assert nominated.status_code == 201, nominated.text
+    assembled = await world.call(
+        "POST",
+        f"Appointment/{meeting}/$assemble-case-list",
+        world.chair,
+        {"resourceType": "Parameters"},
+    )
+    assert assembled.status_code == 200, assembled.text
+    return [e["item"]["reference"].split("/")[1] for e in assembled.json().get("entry", [])]
+
+
+async def case_task(world: MdtWorld, case_id: str) -> dict[str, Any]:
+    """The case Task as the mdt service stores it, read by the chair."""
+    read = await world.call("GET", f"Task/{case_id}", world.chair)
+    assert read.status_code == 200, read.text
+    body: dict[str, Any] = read.json()
+    return body
+
+
+def state_of(task: dict[str, Any]) -> str:
+    return str(task["businessStatus"]["coding"][0]["code"])

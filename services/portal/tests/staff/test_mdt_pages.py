@@ -1,0 +1,230 @@
+"""The MDT pages over real HTTP (no JavaScript), against the real mdt service.
+
+Signed in through the real OIDC flow as the demo MDT member, who chairs the test MDT;
+the portal calls mdt with the chair's own token, and what is saved is read back from
+mdt's FHIR API, never from the portal.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from services.portal.tests.staff.conftest import GP, ODS, csrf_token, sign_in, unique
+from services.portal.tests.staff.mdt_fixtures import (
+    MdtWorld,
+    book,
+    case_task,
+    listed_cases,
+    make_team,
+    mdt_db,
+    state_of,
+    with_mdt,
+)
+from services.portal.tests.web.conftest import free_port
+
+__all__ = ["mdt_db", "with_mdt"]  # fixtures used by this module
+
+pytestmark = pytest.mark.usefixtures("with_mdt")
+
+
+@pytest.fixture(scope="module")
+async def meeting(with_mdt: MdtWorld) -> dict[str, Any]:
+    team_name = unique("North MDT")
+    team = await make_team(with_mdt, team_name)
+    (first, _) = await book(with_mdt, team, count=2)
+    questions = [unique("Falls: intermediate care?") for _ in range(4)]
+    cases = await listed_cases(with_mdt, team, first, questions)
+    return {
+        "team": team,
+        "name": team_name,
+        "meeting": first,
+        "cases": cases,
+        "questions": questions,
+    }
+
+
+def _form(page: str, **fields: str) -> dict[str, str]:
+    version = page.split('name="version" value="')[1].split('"')[0]
+    started = page.split('name="started" value="')[1].split('"')[0]
+    return {"csrf_token": csrf_token(page), "version": version, "started": started, **fields}
+
+
+async def test_my_mdts_list_the_meeting_and_its_cases_in_order(
+    with_mdt: MdtWorld, meeting: dict[str, Any], browser_client: httpx.AsyncClient
+) -> None:
+    portal = with_mdt.stack.portal_url
+    await sign_in(browser_client, with_mdt.stack, "mdt-member")
+
+    teams = await browser_client.get(f"{portal}/mdt")
+    assert teams.status_code == 200, teams.text
+    assert meeting["name"] in teams.text
+    assert "You chair this MDT" in teams.text
+    assert f'href="/mdt/meetings/{meeting["meeting"]}"' in teams.text
+
+    listed = await browser_client.get(f"{portal}/mdt/meetings/{meeting['meeting']}")
+    assert listed.status_code == 200, listed.text
+    assert "4 cases listed (room for 28 cases); 4 still to discuss" in listed.text
+    positions = [listed.text.index(q) for q in meeting["questions"]]
+    order = [listed.text.index(f"/cases/{c}") for c in meeting["cases"]]
+    assert order == sorted(order)
+    assert len(positions) == 4
+    assert "Not ready" in listed.text, "no care plan review date known: flagged not ready"
+
+
+async def test_meeting_mode_records_an_outcome_with_an_action_and_moves_on(
+    with_mdt: MdtWorld, meeting: dict[str, Any], browser_client: httpx.AsyncClient
+) -> None:
+    portal, first, second = with_mdt.stack.portal_url, *meeting["cases"][:2]
+    base = f"{portal}/mdt/meetings/{meeting['meeting']}/cases"
+    await sign_in(browser_client, with_mdt.stack, "mdt-member")
+    page = await browser_client.get(f"{base}/{first}")
+    assert page.status_code == 200, page.text
+    assert "Case 1 of 4" in page.text
+    assert 'accesskey="s"' in page.text
+    due = (date.today() + timedelta(days=14)).isoformat()
+
+    saved = await browser_client.post(
+        f"{base}/{first}",
+        data=_form(
+            page.text, status="discussed", summary="Frail, two falls; carer exhausted.",
+            decisions="Refer to intermediate care\nCarer's assessment", plan_reviewed="yes",
+            **{"action-1": "Review medication", "action-1-owner": f"practice:{GP.organisation}",
+               "action-1-due": due},
+            then="next",
+        ),
+    )  # fmt: skip
+
+    assert saved.status_code == 303, saved.text
+    assert saved.headers["location"].endswith(f"/cases/{second}?saved=discussed")
+    task = await case_task(with_mdt, first)
+    assert state_of(task) == "discussed"
+    assert any(i["type"]["text"] == "minutes-spent" for i in task["input"])
+    record = await with_mdt.call(
+        "GET", task["output"][0]["valueReference"]["reference"], with_mdt.chair
+    )
+    assert "Refer to intermediate care" in record.text
+    actions = await with_mdt.call("GET", f"Task?part-of=Task/{first}", with_mdt.gp)
+    assert [e["resource"]["description"] for e in actions.json()["entry"]] == ["Review medication"]
+    shown = await browser_client.get(f"{base}/{first}")
+    assert "Outcome recorded" in shown.text
+    assert "Frail, two falls" in shown.text
+
+
+async def test_bad_input_is_explained_and_nothing_is_saved(
+    with_mdt: MdtWorld, meeting: dict[str, Any], browser_client: httpx.AsyncClient
+) -> None:
+    case = meeting["cases"][3]
+    url = f"{with_mdt.stack.portal_url}/mdt/meetings/{meeting['meeting']}/cases/{case}"
+    await sign_in(browser_client, with_mdt.stack, "mdt-member")
+    page = await browser_client.get(url)
+    yesterday = (date.today() - timedelta(days=1)).isoformat()
+
+    refused = await browser_client.post(
+        url,
+        data=_form(
+            page.text, status="discussed", summary="",
+            **{"action-1": "Call the family", "action-1-owner": "role:GP",
+               "action-1-due": yesterday},
+        ),
+    )  # fmt: skip
+
+    assert refused.status_code == 400
+    assert "Enter a summary of the discussion" in refused.text
+    assert "Enter a due date for action 1, today or later" in refused.text
+    assert 'value="Call the family"' in refused.text, "what was typed is kept"
+    assert state_of(await case_task(with_mdt, case)) == "listed"
+
+
+async def test_a_second_chair_saving_late_sees_the_first_outcome_and_keeps_their_words(
+    with_mdt: MdtWorld, meeting: dict[str, Any]
+) -> None:
+    case = meeting["cases"][2]
+    url = f"{with_mdt.stack.portal_url}/mdt/meetings/{meeting['meeting']}/cases/{case}"
+    async with httpx.AsyncClient(timeout=20) as first, httpx.AsyncClient(timeout=20) as second:
+        for client in (first, second):
+            await sign_in(client, with_mdt.stack, "mdt-member")
+        page_1, page_2 = (await first.get(url)).text, (await second.get(url)).text
+        won = await first.post(
+            url, data=_form(page_1, status="deferred", summary="Waiting for bloods.")
+        )
+        late = await second.post(
+            url, data=_form(page_2, status="discussed", summary="My words, typed late.")
+        )
+
+    assert won.status_code == 303
+    assert late.status_code == 409, late.text
+    assert "Someone else recorded this case first" in late.text
+    assert "Waiting for bloods." in late.text, "what the first chair recorded is shown"
+    assert "My words, typed late." in late.text, "what this chair typed is kept"
+    assert "save it again" in late.text, "a deferred case is still open: it can be re-applied"
+    assert state_of(await case_task(with_mdt, case)) == "deferred"
+
+
+async def test_when_mdt_is_down_the_meeting_page_says_so_and_offers_a_retry(
+    with_mdt: MdtWorld, meeting: dict[str, Any], browser_client: httpx.AsyncClient
+) -> None:
+    await sign_in(browser_client, with_mdt.stack, "mdt-member")
+    path = f"/mdt/meetings/{meeting['meeting']}"
+    with_mdt.point(f"http://127.0.0.1:{free_port()}")
+    try:
+        page = await browser_client.get(f"{with_mdt.stack.portal_url}{path}")
+    finally:
+        with_mdt.point()
+    assert page.status_code == 503
+    assert "The MDT service is not answering" in page.text
+    assert f'href="{path}">Try again' in page.text
+    assert "Sign out" in page.text, "the rest of the page still works"
+
+
+async def test_the_gp_acknowledges_and_completes_their_practices_action(
+    with_mdt: MdtWorld, meeting: dict[str, Any], browser_client: httpx.AsyncClient
+) -> None:
+    case, due = meeting["cases"][1], (date.today() + timedelta(days=7)).isoformat()
+    action = unique("Start a falls diary")
+    outcome = {"resourceType": "Parameters", "parameter": [
+        {"name": "status", "valueCode": "discussed"},
+        {"name": "action", "part": [
+            {"name": "description", "valueString": action},
+            {"name": "ownerKind", "valueCode": "organisation"},
+            {"name": "ownerOrganisation",
+             "valueIdentifier": {"system": ODS, "value": GP.organisation}},
+            {"name": "dueOn", "valueDate": due},
+        ]},
+    ]}  # fmt: skip
+    recorded = await with_mdt.call("POST", f"Task/{case}/$record-outcome", with_mdt.chair, outcome)
+    assert recorded.status_code == 200, recorded.text
+    found = await with_mdt.call("GET", f"Task?part-of=Task/{case}", with_mdt.gp)
+    action_id = found.json()["entry"][0]["resource"]["id"]
+    portal = with_mdt.stack.portal_url
+    await sign_in(browser_client, with_mdt.stack, "gp")
+    page = await browser_client.get(f"{portal}/actions")
+    assert page.status_code == 200, page.text
+    assert action in page.text
+    assert "Waiting for you to acknowledge" in page.text
+
+    for step, status in (("acknowledge", "accepted"), ("complete", "completed")):
+        done = await browser_client.post(
+            f"{portal}/actions/{action_id}/{step}", data={"csrf_token": csrf_token(page.text)}
+        )
+        assert done.status_code == 303, done.text
+        stored = await with_mdt.call("GET", f"Task/{action_id}", with_mdt.gp)
+        assert stored.json()["status"] == status
+        page = await browser_client.get(f"{portal}/actions")
+    assert "Completed" in page.text
+
+
+async def test_a_gp_cannot_settle_an_action_that_is_not_theirs(
+    with_mdt: MdtWorld, browser_client: httpx.AsyncClient
+) -> None:
+    await sign_in(browser_client, with_mdt.stack, "gp")
+    page = await browser_client.get(f"{with_mdt.stack.portal_url}/actions")
+    refused = await browser_client.post(
+        f"{with_mdt.stack.portal_url}/actions/no-such-action/acknowledge",
+        data={"csrf_token": csrf_token(page.text)},
+    )
+    assert refused.status_code == 409
+    assert "There is a problem" in refused.text
