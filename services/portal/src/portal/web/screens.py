@@ -28,7 +28,10 @@ class Screen:
 
 
 _INDICATORS = Screen(
-    "Indicators", "/indicators", "G1 to G3 by practice and locality, with the numbers behind them."
+    "Indicators",
+    "/indicators",
+    "G1 to G3 by practice and locality, with the numbers behind them.",
+    built=True,
 )
 
 SCREENS: dict[Role, tuple[Screen, ...]] = {

@@ -1,0 +1,75 @@
+"""The indicators page: G1-G3 for the user's practice, a chosen locality and the whole
+system, each drawn as a server-side SVG bar chart against its target band, with the
+numbers behind every bar on hover and keyboard focus and the same figures as a table.
+
+No script is needed: the chart is markup the server renders (so it works with
+JavaScript off and is never an image of a table), and the locality is a plain GET form.
+An area the person may not see, or a service that is down, is said in that area's part.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+from fastapi import APIRouter, Request, Response
+
+from carecoord_shared.security.principal import Role
+from portal.service.bff import ServiceDown
+from portal.service.bff.indicators import Area, area_figures
+from portal.web.context import Context, Kit, SignedIn
+from portal.web.staff.common import Clients, StaffClients, down_part, need_role
+
+__all__ = ["add_indicator_pages"]
+
+_ROLES: tuple[Role, ...] = ("gp", "care-coordinator", "admin")
+_PRACTICE_ROLES: tuple[Role, ...] = ("gp", "care-coordinator")
+_LOCALITY = re.compile(r"[A-Za-z0-9-]{1,32}")
+
+
+def _areas(session: SignedIn, locality: str) -> list[tuple[str, str]]:
+    user, areas = session.user, []
+    if user.role in _PRACTICE_ROLES and user.organisation:
+        areas.append(
+            (
+                f"Your practice ({user.organisation_name or user.organisation})",
+                f"Organization/{user.organisation}",
+            )
+        )
+    if locality:
+        areas.append((f"Locality {locality}", f"Location/{locality}"))
+    areas.append(("Whole system", ""))
+    return areas
+
+
+async def _figures(
+    services: StaffClients, heading: str, subject: str, kit: Kit
+) -> Area | dict[str, str]:
+    try:
+        return await area_figures(services.care_plans, heading, subject, kit.clock().date())
+    except ServiceDown as down:
+        return down_part(down.service, "/indicators") | {"heading": heading}
+
+
+async def indicators_page(
+    request: Request, kit: Kit, context: Context, session: SignedIn, services: Clients
+) -> Response:
+    need_role(request, kit, context, session, _ROLES)
+    typed = request.query_params.get("locality", "")
+    locality = typed if _LOCALITY.fullmatch(typed) else ""
+    found = await asyncio.gather(
+        *(
+            _figures(services, heading, subject, kit)
+            for heading, subject in _areas(session, locality)
+        )
+    )
+    areas = [a for a in found if isinstance(a, Area)]
+    downs = [d for d in found if not isinstance(d, Area)]
+    return kit.page(
+        request, context, "staff/indicators.html", "Indicators",
+        areas=areas, downs=downs[:1], locality=locality,
+    )  # fmt: skip
+
+
+def add_indicator_pages(router: APIRouter) -> None:
+    router.add_api_route("/indicators", indicators_page, methods=["GET"])
