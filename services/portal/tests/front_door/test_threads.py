@@ -14,10 +14,10 @@ PRACTICE, OTHER_PRACTICE = "A81001", "B82002"
 _MINE = re.compile(r'href="/my/requests/([^"]+)"')
 
 
-async def _asks(portal: Portal, text: str) -> tuple[str, str]:
-    """A P9 patient of PRACTICE sends a request; their NHS number and the request's id."""
+async def _asks(portal: Portal, text: str, practice: str = PRACTICE) -> tuple[str, str]:
+    """A P9 patient of `practice` sends a request; their NHS number and the request's id."""
     nhs = await portal.sign_in("P9")
-    await portal.register(nhs, PRACTICE)
+    await portal.register(nhs, practice)
     sent = await portal.ask(age="75", sex="female", answer="other-problem", text=text)
     assert sent.status_code == 200, sent.text
     mine = _MINE.findall((await portal.client.get("/my/plan")).text)
@@ -26,7 +26,7 @@ async def _asks(portal: Portal, text: str) -> tuple[str, str]:
 
 
 async def _post(portal: Portal, path: str, **data: str) -> int:
-    token = await portal.csrf(path)
+    token = await portal.csrf("/start")  # the session's token, from any page with a form
     return (await portal.client.post(path, data={"csrf_token": token, **data})).status_code
 
 

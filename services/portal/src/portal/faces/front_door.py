@@ -1,8 +1,9 @@
 """The front door face's declarations: its resources, operations, consumers and jobs.
 
-Resources: none of its own (the duty clinician's callback is the portal's Task).
-Published: the CodeSystem of the front door's questions, from the rule set in force.
-Operation: `$route` (also without a token). Consumers: care_plans' events into the
+Resources: the feedback Questionnaire and its QuestionnaireResponses (the duty
+clinician's callback is the portal's Task). Published: the CodeSystem of the front
+door's questions, from the rule set in force. Operations: `$route` (also without a
+token) and `$feedback-report` (the weekly MeasureReport). Consumers: care_plans' events into the
 read model of each patient's care.
 """
 
@@ -11,10 +12,16 @@ from __future__ import annotations
 from typing import Any
 
 from carecoord_shared.fhir.outcome import JsonObject
-from carecoord_shared.fhir.registry import ResourceDefinition
+from carecoord_shared.fhir.registry import (
+    READ_ONLY,
+    ResourceDefinition,
+    SearchParam,
+    nhs_number_at,
+)
 from portal.events.front_door_care_events import CONSUMERS
 from portal.faces import Face
 from portal.fhir.front_door import question_code_system
+from portal.operations.front_door_feedback import FEEDBACK_REPORT
 from portal.operations.route import ROUTE
 from portal.service.front_door_rules import front_door_of
 
@@ -25,12 +32,35 @@ def questions_published(context: Any) -> list[JsonObject]:
 
 
 def resources(_context: object) -> tuple[ResourceDefinition, ...]:
-    return ()  # its Task (the duty clinician's callback) is the portal's one Task type
+    """The feedback question and its answers (written only by the portal's own pages);
+    its Task (the duty clinician's callback) is the portal's one Task type."""
+    return (
+        ResourceDefinition(
+            "Questionnaire",
+            interactions=READ_ONLY,
+            documentation="The front door's feedback question, asked after each answered request.",
+            search_params=(SearchParam("url", "token", "Questionnaire.url"),),
+        ),
+        ResourceDefinition(
+            "QuestionnaireResponse",
+            interactions=READ_ONLY,
+            documentation="A patient's feedback on one answered request (its identifier is "
+            "the request's id: one answer per episode).",
+            patient_nhs=nhs_number_at("QuestionnaireResponse.subject"),
+            patient_required=True,
+            search_params=(
+                SearchParam("identifier", "token", "QuestionnaireResponse.identifier"),
+                SearchParam("questionnaire", "token", "QuestionnaireResponse.questionnaire"),
+                SearchParam("authored", "date", "QuestionnaireResponse.authored"),
+                SearchParam("patient", "reference", "QuestionnaireResponse.subject", ("Patient",)),
+            ),
+        ),
+    )
 
 
 FACE = Face(
     resources=resources,
-    operations=(ROUTE,),
+    operations=(ROUTE, FEEDBACK_REPORT),
     consumers=CONSUMERS,
     definitions=questions_published,
 )

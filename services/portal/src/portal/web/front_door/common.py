@@ -24,7 +24,9 @@ LEVEL_HELP = {
 }
 
 
-_OWN_RECORDS = parse_scopes("patient/Communication.crs patient/CommunicationRequest.rs")
+_OWN_RECORDS = parse_scopes(
+    "patient/Communication.crs patient/CommunicationRequest.rs patient/QuestionnaireResponse.rs"
+)
 
 
 def patient(user: WebUser) -> Principal:

@@ -1,8 +1,9 @@
 """A request's message thread, the same page for the patient and for their team.
 
 `/my/requests/{id}`: a P9 patient's own request, its thread, and a form to write to
-their team. `/duty/requests/{id}` (in `web.duty`): the staff who may see the patient
-read the same thread and reply, a reply possibly answering the request. Which side is
+their team; once the team has answered, one feedback question (`/feedback`).
+`/duty/requests/{id}` (in `web.duty`): the staff who may see the patient read the
+same thread and reply, a reply possibly answering the request. Which side is
 which is a `Side`; who may see the request is the kernel's relationship check (a
 request that is not theirs to see is "Page not found", as an unknown one is).
 """
@@ -16,11 +17,22 @@ from fastapi.responses import RedirectResponse
 
 from carecoord_shared.fhir.outcome import FhirError
 from carecoord_shared.security.principal import Principal
+from portal.fhir.front_door_feedback import SCORES
+from portal.service.front_door_feedback import NotAnswered, feedback_given, give_feedback
 from portal.service.front_door_threads import post_message, thread_of
 from portal.web.context import Context, Kit, SignedIn, WebContext, WebKit
 from portal.web.front_door.common import level_refusal, now, patient, portal_context
 
-__all__ = ["PATIENT", "STAFF", "Side", "my_thread", "my_thread_reply", "reply", "show"]
+__all__ = [
+    "PATIENT",
+    "STAFF",
+    "Side",
+    "my_feedback",
+    "my_thread",
+    "my_thread_reply",
+    "reply",
+    "show",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +109,39 @@ async def my_thread(
     refused = level_refusal(request, kit, context, session.user, "P9")
     if refused is not None:
         return refused
-    return await show(request, kit, context, patient(session.user), request_id, PATIENT)
+    reader = patient(session.user)
+    given = await feedback_given(request.app.state.fhir, reader, request_id)
+    return await show(
+        request, kit, context, reader, request_id, PATIENT, given=given, scores=SCORES
+    )
+
+
+async def my_feedback(
+    request: Request, request_id: str, kit: Kit, context: Context, session: SignedIn
+) -> Response:
+    """One answer about an answered request; the episode is the stored request's own."""
+    refused = level_refusal(request, kit, context, session.user, "P9")
+    if refused is not None:
+        return refused
+    form, writer = await request.form(), patient(session.user)
+    score, comment = str(form.get("helpful") or ""), str(form.get("comment") or "").strip()
+    limit = portal_context(request).settings.front_door_max_text
+    if score not in SCORES or len(comment) > limit:
+        problem = f"Choose how helpful the answer was; keep any comment to {limit} characters."
+        values = {"given": False, "scores": SCORES, "feedback_problem": problem}
+        return await show(request, kit, context, writer, request_id, PATIENT, 400, **values)
+    try:
+        fhir = request.app.state.fhir
+        new = await give_feedback(fhir, writer, request_id, score, comment, now(request))
+    except NotAnswered:
+        text = "You can tell us how helpful the answer was once your team has answered."
+        return kit.message(request, context, "Not answered yet", text, 409)
+    except FhirError as error:
+        if error.status in (404, 410):
+            return _not_found(request, kit, context)
+        raise
+    done = "thanks" if new else "already"
+    return RedirectResponse(f"{PATIENT.base}/{request_id}?feedback={done}", status_code=303)
 
 
 async def my_thread_reply(
