@@ -8,6 +8,8 @@ Revision ID: k0003
 Revises: k0002
 """
 
+from datetime import datetime
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -17,17 +19,21 @@ branch_labels = None
 depends_on = None
 
 
+def _text(name: str, *, required: bool = True) -> sa.Column[str]:
+    return sa.Column(name, sa.Text, nullable=not required)
+
+
+def _recorded(name: str) -> sa.Column[datetime]:
+    """When the row was written, by the database's clock."""
+    return sa.Column(name, sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now())
+
+
 def upgrade() -> None:
     op.create_table(
         "access_grant",
         sa.Column("id", sa.BigInteger, sa.Identity(), nullable=False),
-        sa.Column("patient_nhs", sa.Text, nullable=False),
-        sa.Column("party_kind", sa.Text, nullable=False),
-        sa.Column("party", sa.Text, nullable=False),
-        sa.Column("reason", sa.Text, nullable=False),
-        sa.Column(
-            "valid_from", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
-        ),
+        *map(_text, ("patient_nhs", "party_kind", "party", "reason")),
+        _recorded("valid_from"),
         sa.Column("valid_to", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name="pk_access_grant"),
         sa.UniqueConstraint(
@@ -50,12 +56,8 @@ def upgrade() -> None:
     op.create_table(
         "break_glass",
         sa.Column("id", sa.Uuid, nullable=False),
-        sa.Column("user_id", sa.Text, nullable=False),
-        sa.Column("patient_nhs", sa.Text, nullable=False),
-        sa.Column("reason", sa.Text, nullable=False),
-        sa.Column(
-            "recorded_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
-        ),
+        *map(_text, ("user_id", "patient_nhs", "reason")),
+        _recorded("recorded_at"),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_break_glass"),
         sa.CheckConstraint("length(btrim(reason)) > 0", name="ck_break_glass_reason"),
@@ -69,15 +71,12 @@ def upgrade() -> None:
         "audit_event",
         sa.Column("id", sa.Uuid, nullable=False),
         sa.Column("recorded", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("action", sa.Text, nullable=False),
-        sa.Column("outcome", sa.Text, nullable=False),
-        sa.Column("subject", sa.Text, nullable=False),
-        sa.Column("role", sa.Text, nullable=False),
-        sa.Column("organisation", sa.Text, nullable=True),
-        sa.Column("patient_nhs", sa.Text, nullable=True),
-        sa.Column("entity", sa.Text, nullable=False),
-        sa.Column("purpose", sa.Text, nullable=True),
-        sa.Column("correlation_id", sa.Text, nullable=False),
+        *map(_text, ("action", "outcome", "subject", "role")),
+        _text("organisation", required=False),
+        _text("patient_nhs", required=False),
+        _text("entity"),
+        _text("purpose", required=False),
+        _text("correlation_id"),
         sa.Column("content", sa.LargeBinary, nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_audit_event"),
         sa.CheckConstraint("action in ('C', 'R', 'U', 'D', 'E')", name="ck_audit_event_action"),
