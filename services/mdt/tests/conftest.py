@@ -116,6 +116,11 @@ class Mdt:
         await self.register(nhs, practice)
         return nhs
 
+    async def served_patient(self) -> str:
+        """A new MDT, and a new patient registered at a practice it serves."""
+        await self.team()
+        return await self.patient()
+
     async def nominate(
         self, mdt_id: str, nhs: str, urgency: str = "routine", **extra: tuple[str, Any]
     ) -> httpx.Response:

@@ -31,8 +31,7 @@ async def test_an_avoided_conveyance_needing_follow_up_lists_with_the_localitys_
 
 
 async def test_a_conveyed_patient_is_recorded_but_not_listed(mdt: Mdt) -> None:
-    await mdt.team()
-    nhs = await mdt.patient()
+    nhs = await mdt.served_patient()
     call = follow_up_call(nhs, "conveyed", communication="Communication/c2")
     await mdt.consume(advice_call_recorded.CONSUMER, call)
     assert await sources(mdt, nhs) == []

@@ -9,8 +9,7 @@ from services.mdt.tests.units import a_patient, a_team, fake_context, fake_unit_
 
 
 async def test_overdue_review_lists_and_the_same_event_twice_adds_nothing(mdt: Mdt) -> None:
-    await mdt.team()
-    nhs = await mdt.patient()
+    nhs = await mdt.served_patient()
     due = an_event("careplan.review-due", nhs, carePlan="CarePlan/1", dueOn="2026-01-01")
     await mdt.consume(careplan_review_due.CONSUMER, due)
     await mdt.consume(careplan_review_due.CONSUMER, due)

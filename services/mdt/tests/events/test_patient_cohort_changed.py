@@ -9,8 +9,7 @@ from services.mdt.tests.units import a_case, a_patient, a_team, fake_context, fa
 
 
 async def test_second_rule_adds_to_the_open_case(mdt: Mdt) -> None:
-    await mdt.team()
-    nhs = await mdt.patient()
+    nhs = await mdt.served_patient()
     await mdt.consume(
         careplan_review_due.CONSUMER, an_event("careplan.review-due", nhs, dueOn="2026-01-01")
     )
@@ -25,8 +24,7 @@ async def test_second_rule_adds_to_the_open_case(mdt: Mdt) -> None:
 
 
 async def test_no_watched_cohort_entered_lists_no_one_but_keeps_the_risk(mdt: Mdt) -> None:
-    await mdt.team()
-    nhs = await mdt.patient()
+    nhs = await mdt.served_patient()
     changed = an_event("patient.cohort-changed", nhs, entered=[], cohorts=["copd"], riskScore=33)
     await mdt.consume(patient_cohort_changed.CONSUMER, changed)
     assert await sources(mdt, nhs) == []

@@ -20,8 +20,7 @@ def advice_request(nhs: str, number: int) -> Event:
 
 
 async def test_the_third_advice_request_in_the_window_lists_the_patient(mdt: Mdt) -> None:
-    await mdt.team()
-    nhs = await mdt.patient()
+    nhs = await mdt.served_patient()
     requests = [advice_request(nhs, i) for i in range(3)]
     for request in requests[:2]:
         await mdt.consume(referral_submitted.CONSUMER, request)
@@ -32,8 +31,7 @@ async def test_the_third_advice_request_in_the_window_lists_the_patient(mdt: Mdt
 
 
 async def test_a_referral_is_recent_activity_and_lists_no_one(mdt: Mdt) -> None:
-    await mdt.team()
-    nhs = await mdt.patient()
+    nhs = await mdt.served_patient()
     for number in range(3):
         referral = an_event(
             "referral.submitted",

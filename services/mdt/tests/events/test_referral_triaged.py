@@ -13,8 +13,7 @@ from services.mdt.tests.units import a_meeting, a_patient, a_team, fake_context,
 
 
 async def test_disabled_rule_lists_no_one(mdt: Mdt) -> None:
-    await mdt.team()
-    nhs = await mdt.patient()
+    nhs = await mdt.served_patient()
     settings = mdt.settings.model_copy(update={"disabled_rules": ("triage-requested-mdt",)})
     context = MdtContext(settings)
     triaged = an_event("referral.triaged", nhs, outcome="accepted", mdtDiscussionRequested=True)
@@ -36,8 +35,7 @@ async def test_event_without_a_valid_nhs_number_is_rejected(mdt: Mdt) -> None:
 
 
 async def test_triage_asking_for_mdt_discussion_lists_the_patient(mdt: Mdt) -> None:
-    await mdt.team()
-    nhs = await mdt.patient()
+    nhs = await mdt.served_patient()
     triaged = an_event("referral.triaged", nhs, outcome="accepted", mdtDiscussionRequested=True)
     await mdt.consume(referral_triaged.CONSUMER, triaged)
     listed = await sources(mdt, nhs)
@@ -47,8 +45,7 @@ async def test_triage_asking_for_mdt_discussion_lists_the_patient(mdt: Mdt) -> N
 
 
 async def test_triage_without_a_request_lists_no_one(mdt: Mdt) -> None:
-    await mdt.team()
-    nhs = await mdt.patient()
+    nhs = await mdt.served_patient()
     triaged = an_event("referral.triaged", nhs, mdtDiscussionRequested=False)
     await mdt.consume(referral_triaged.CONSUMER, triaged)
     assert await sources(mdt, nhs) == []
