@@ -28,8 +28,10 @@ class Caseload:
     second_patient: str
 
     def ids(self, *names: str) -> str:
-        """The `_id` value for the named requests (`chest_pain`, `breathless`, `draft`)."""
-        return ",".join(getattr(self, name)["id"] for name in names)
+        """The `_id` value for the named resources (`chest_pain`, `draft`, `cardiology`)."""
+        return ",".join(
+            self.cardiology if n == "cardiology" else getattr(self, n)["id"] for n in names
+        )
 
     def name(self, resource_id: str) -> str:
         names = {

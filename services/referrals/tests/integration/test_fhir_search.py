@@ -20,60 +20,53 @@ from services.referrals.tests.conftest import Referrals
 
 
 # -- includes ------------------------------------------------------------------------------
-async def test_include_performer_returns_the_healthcare_service_as_an_include(
-    referrals: Referrals, caseload: Caseload
+@pytest.mark.parametrize(
+    ("resource_type", "named", "control", "expected"),
+    [
+        pytest.param(
+            "ServiceRequest",
+            ("chest_pain", "breathless"),
+            {"_include": "ServiceRequest:performer"},
+            {"match": {"chest_pain", "breathless"}, "include": {"cardiology"}},
+            id="include-performer-returns-the-healthcare-service",
+        ),
+        pytest.param(
+            "ServiceRequest",
+            ("chest_pain",),
+            {"_include": "ServiceRequest:performer:Organization"},
+            {"match": {"chest_pain"}},
+            id="include-with-a-target-type-that-does-not-match-includes-nothing",
+        ),
+        pytest.param(
+            "ServiceRequest",
+            ("chest_pain", "breathless"),
+            {"_revinclude": "Task:focus"},
+            {
+                "match": {"chest_pain", "breathless"},
+                "include": {"task:chest_pain", "task:breathless"},
+            },
+            id="revinclude-returns-the-tasks-that-point-at-the-requests",
+        ),
+        pytest.param(
+            "HealthcareService",
+            ("cardiology",),
+            {"_revinclude": "ServiceRequest:performer"},
+            {"match": {"cardiology"}, "include": {"chest_pain", "breathless"}},
+            id="revinclude-of-requests-on-the-service-returns-the-requests-it-performs",
+        ),
+    ],
+)
+async def test_include_and_revinclude_add_exactly_what_the_references_reach(
+    referrals: Referrals,
+    caseload: Caseload,
+    resource_type: str,
+    named: tuple[str, ...],
+    control: dict[str, str],
+    expected: dict[str, set[str]],
 ) -> None:
-    found = await search(
-        referrals,
-        caseload,
-        _id=caseload.ids("chest_pain", "breathless"),
-        _include="ServiceRequest:performer",
-    )
+    found = await search(referrals, caseload, resource_type, _id=caseload.ids(*named), **control)
 
-    assert found == {"match": {"chest_pain", "breathless"}, "include": {"cardiology"}}
-
-
-async def test_include_with_a_target_type_that_does_not_match_includes_nothing(
-    referrals: Referrals, caseload: Caseload
-) -> None:
-    found = await search(
-        referrals,
-        caseload,
-        _id=caseload.chest_pain["id"],
-        _include="ServiceRequest:performer:Organization",
-    )
-
-    assert found == {"match": {"chest_pain"}}
-
-
-async def test_revinclude_returns_the_tasks_that_point_at_the_requests(
-    referrals: Referrals, caseload: Caseload
-) -> None:
-    found = await search(
-        referrals,
-        caseload,
-        _id=caseload.ids("chest_pain", "breathless"),
-        _revinclude="Task:focus",
-    )
-
-    assert found == {
-        "match": {"chest_pain", "breathless"},
-        "include": {"task:chest_pain", "task:breathless"},
-    }
-
-
-async def test_revinclude_of_requests_on_the_service_returns_the_requests_it_performs(
-    referrals: Referrals, caseload: Caseload
-) -> None:
-    found = await search(
-        referrals,
-        caseload,
-        "HealthcareService",
-        _id=caseload.cardiology,
-        _revinclude="ServiceRequest:performer",
-    )
-
-    assert found == {"match": {"cardiology"}, "include": {"chest_pain", "breathless"}}
+    assert found == expected
 
 
 # -- tokens --------------------------------------------------------------------------------
