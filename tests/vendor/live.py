@@ -14,8 +14,8 @@ import asyncio
 import importlib
 import random
 import socket
-from collections.abc import AsyncIterator, Callable
-from contextlib import AsyncExitStack, asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -45,6 +45,15 @@ def bound_socket() -> socket.socket:
             continue
         return sock
     raise RuntimeError("no free loopback port below 32768")
+
+
+class _Server(uvicorn.Server):
+    """uvicorn serving inside the test session, which keeps its own signal handling
+    (Ctrl-C stops pytest rather than only the server)."""
+
+    @contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
 
 
 @dataclass(slots=True)
@@ -90,7 +99,7 @@ async def serving(service: str, issuer: DevIssuer, kafka: str) -> AsyncIterator[
     )
     app = importlib.import_module(f"{service}.main").create_app(settings)
     config = uvicorn.Config(app, log_level="warning", lifespan="off", ws="none", access_log=False)
-    server = uvicorn.Server(config)
+    server = _Server(config)
     async with AsyncExitStack() as exits:
         await exits.enter_async_context(app.router.lifespan_context(app))
         transport = httpx.ASGITransport(app=app)
