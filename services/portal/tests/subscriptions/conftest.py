@@ -244,12 +244,7 @@ async def live(issuer: DevIssuer, kafka_bootstrap: str) -> AsyncIterator[Portal]
         finally:
             worker.stopping.set()
             await task
-            for topic in (
-                settings.topic,
-                settings.referrals_topic,
-                settings.care_plans_topic,
-                settings.mdt_topic,
-            ):
+            for topic in (settings.topic, *settings.consumed_topics):
                 await drop_topic(kafka_bootstrap, topic)
 
 

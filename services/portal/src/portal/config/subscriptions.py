@@ -20,9 +20,19 @@ class SubscriptionsSettings(BaseSettings):
     mdt_fhir_base: str = "http://127.0.0.1:8003/fhir"
     portal_fhir_base: str = "http://127.0.0.1:8000/fhir"
     """Where partners read the portal's own resources (Subscriptions, CommunicationRequests)."""
-    delivery_interval_s: float = Field(default=0.5, gt=0)
-    """How often the delivery loop looks for work (a send that takes long never blocks it)."""
+    delivery_interval_s: float = Field(default=0.1, gt=0)
+    """How often the delivery loop looks for work (a send that takes long never blocks it;
+    one indexed query, so new events wait at most this long before a round starts)."""
     delivery_concurrency: int = Field(default=32, ge=1, le=512)
     """Subscriptions sent to at once, each by its own task."""
+    delivery_lease_s: float = Field(default=60.0, ge=1.0)
+    """How long a round holds its subscription without renewing (renewed at each claim;
+    a send starts only if it would end before then). A worker killed mid-round holds
+    nobody up for longer than this: its notifications go again, to the same ids."""
     notification_retention_days: float = Field(default=35.0, ge=30.0)
     """How long recorded notifications stay replayable by `$events` (at least 30 days)."""
+
+    @property
+    def consumed_topics(self) -> tuple[str, ...]:
+        """The other services' topics delivery consumes (beside the portal's own)."""
+        return (self.referrals_topic, self.care_plans_topic, self.mdt_topic)

@@ -10,7 +10,7 @@ in every status but `off` (Backport IG, "Handling Errors").
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
@@ -64,7 +64,7 @@ def agreement_covers(agreement: frozenset[str], practice: str | None) -> bool:
     return practice is not None and practice in agreement
 
 
-def consent_withholds(consents: list[Mapping[str, object]]) -> bool:
+def consent_withholds(consents: Sequence[Mapping[str, object]]) -> bool:
     """An active Consent whose base provision denies: the patient withholds sharing."""
     for consent in consents:
         provision = consent.get("provision")

@@ -29,7 +29,7 @@ from portal.domain.subscriptions import Notification, PartnerSubscription
 from portal.fhir.notifications import NotificationEvent, StatusHeader, notification_bundle
 from portal.service.context import PortalContext
 from portal.service.delivery_http import Sent, post_signed
-from portal.service.delivery_record import Recorder, Shipment
+from portal.service.delivery_record import Lease, Recorder, Shipment
 from portal.store.subscriptions import SubscriptionRows
 
 __all__ = ["Round", "subscription_url"]
@@ -38,7 +38,6 @@ CLAIM = 500
 """Pending notifications claimed (and checked) in one unit of work."""
 MAX_CLAIMS = 8
 """Claims per round, so a busy subscription gives its lease back now and then."""
-LEASE = timedelta(minutes=5)
 
 
 def subscription_url(context: PortalContext, subscription_id: str) -> str:
@@ -54,52 +53,68 @@ class Round:
 
     async def run(self, subscription_id: str) -> None:
         now = self.context.clock()
+        length = timedelta(seconds=self.context.settings.delivery_lease_s)
         async with self.fhir.operation(self.worker) as tx:
-            if not await tx.repository(SubscriptionRows).lease(subscription_id, now, now + LEASE):
-                return
-        try:
-            await self._work(subscription_id)
-        finally:
-            async with self.fhir.operation(self.worker) as tx:
-                await tx.repository(SubscriptionRows).set(subscription_id, lease_until=None)
-            await Recorder(self.fhir, self.context, self.worker).observe(subscription_id)
-
-    async def _load(self, subscription_id: str) -> PartnerSubscription | None:
-        async with self.fhir.operation(self.worker) as tx:
-            return await tx.repository(SubscriptionRows).get(subscription_id)
-
-    async def _work(self, subscription_id: str) -> None:
-        subscription = await self._load(subscription_id)
-        if subscription is None:
+            leased = await tx.repository(SubscriptionRows).lease(subscription_id, now, now + length)
+        if leased is None:
             return
+        recorder = Recorder(self.fhir, self.context, self.worker)
+        try:
+            await self._work(leased, recorder, Lease(subscription_id, now + length, length))
+        finally:
+            await recorder.release(subscription_id)
+
+    async def _work(
+        self, subscription: PartnerSubscription, recorder: Recorder, lease: Lease
+    ) -> None:
         if subscription.status == "requested":
             if not await self._handshake(subscription):
                 return
-            subscription = await self._load(subscription_id)
-            assert subscription is not None
-        if subscription.status != "active":
-            return
-        recorder = Recorder(self.fhir, self.context, self.worker)
+            async with self.fhir.operation(self.worker) as tx:
+                reloaded = await tx.repository(SubscriptionRows).get(subscription.id)
+            if reloaded is None:
+                return
+            subscription = reloaded
+        if subscription.status == "active" and not await self._backlog(
+            subscription, recorder, lease
+        ):
+            await self._heartbeat(subscription)
+
+    async def _backlog(
+        self, subscription: PartnerSubscription, recorder: Recorder, lease: Lease
+    ) -> bool:
+        """Send what is pending, batch by batch, until none is left, one fails or the
+        lease is lost; True if anything was delivered."""
         sent_any = False
         for _ in range(MAX_CLAIMS):
-            claimed = await recorder.claim(subscription, CLAIM)
+            claimed = await recorder.claim(subscription, CLAIM, lease)
             if not claimed:
                 break
-            shipments: list[Shipment] = []
-            failure: Shipment | None = None
-            for notes in bundles(claimed, subscription.max_count):
-                shipment = await self._send(subscription, notes)
-                if not shipment.sent.delivered:
-                    failure = shipment
-                    break
-                shipments.append(shipment)
+            shipments, failure = await self._ship(subscription, claimed, lease)
             await recorder.delivered(subscription, shipments)
             sent_any = sent_any or bool(shipments)
             if failure is not None:  # a failure is the only answer that changes the subscription
                 await recorder.failed(subscription, failure)
-                return
-        if not sent_any:
-            await self._heartbeat(subscription)
+                return True
+            sent = sum(len(s.notes) for s in shipments)
+            if sent == len(claimed) < CLAIM:
+                break  # the queue is empty (newer events start the next round)
+        return sent_any
+
+    async def _ship(
+        self, subscription: PartnerSubscription, claimed: list[Notification], lease: Lease
+    ) -> tuple[list[Shipment], Shipment | None]:
+        """Send the claimed notifications in order while the lease allows; the first
+        failure ends it."""
+        shipments: list[Shipment] = []
+        for notes in bundles(claimed, subscription.max_count):
+            if not lease.allows(subscription.timeout_s):
+                break  # the rest waits for the next claim, which renews the lease
+            shipment = await self._send(subscription, notes)
+            if not shipment.sent.delivered:
+                return shipments, shipment
+            shipments.append(shipment)
+        return shipments, None
 
     def _header(self, subscription: PartnerSubscription, kind: str, count: int) -> StatusHeader:
         return StatusHeader(

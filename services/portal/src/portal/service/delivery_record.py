@@ -10,9 +10,10 @@ scheduled, the subscription's status when the answer changes it.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from carecoord_shared.fhir.interactions import FhirInteractions
@@ -24,11 +25,11 @@ from portal.service.context import PortalContext
 from portal.service.delivery_http import Sent
 from portal.service.delivery_metrics import observe_queue, observe_sent
 from portal.service.subscription_lifecycle import change_status, report_exhausted
-from portal.service.subscription_sharing import Sharing
+from portal.service.subscription_sharing import allowed_patients
 from portal.store.delivery import Deliveries
 from portal.store.subscriptions import SubscriptionRows
 
-__all__ = ["Recorder", "Shipment"]
+__all__ = ["Lease", "Recorder", "Shipment"]
 
 
 def _recipient(subscription: PartnerSubscription) -> Principal:
@@ -51,6 +52,28 @@ def _why(sent: Sent) -> str:
         "timeout": "the endpoint did not answer in time",
         "refused": "the endpoint's address may not be called from here",
     }.get(sent.outcome, "the endpoint could not be reached")
+
+
+@dataclass(slots=True)
+class Lease:
+    """A round's hold on its subscription: `until` (also the token a renewal checks, so
+    a round whose lease lapsed and was taken never sends again) and, in real time, when
+    it was last renewed; a send starts only if it ends before the lease could lapse."""
+
+    subscription_id: str
+    until: datetime
+    length: timedelta
+    renewed: float = field(default_factory=time.monotonic)
+
+    def allows(self, timeout_s: float) -> bool:
+        return time.monotonic() - self.renewed + timeout_s < self.length.total_seconds()
+
+    async def renew(self, rows: SubscriptionRows, now: datetime) -> bool:
+        until = now + self.length
+        if not await rows.renew(self.subscription_id, self.until, until):
+            return False
+        self.until, self.renewed = until, time.monotonic()
+        return True
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,17 +141,18 @@ class Recorder:
                 await change_status(tx, sub.id, "off", "The endpoint answered 410 Gone")
         observe_sent(sub.id, sent.delivered)
 
-    async def claim(self, sub: PartnerSubscription, limit: int) -> list[Notification]:
+    async def claim(
+        self, sub: PartnerSubscription, limit: int, lease: Lease
+    ) -> list[Notification] | None:
         """The lowest pending notifications, with agreement and consent checked again at
-        send time (once per patient); the refused ones are withheld, set-based."""
+        send time (once per patient); the refused ones are withheld, set-based. The
+        lease is renewed in the same unit of work (None: it was lost, send nothing)."""
         async with self.fhir.operation(self.worker) as tx:
+            if not await lease.renew(tx.repository(SubscriptionRows), self.context.clock()):
+                return None
             deliveries = tx.repository(Deliveries)
             batch = await deliveries.claim(sub.id, limit)
-            allowed: dict[str | None, bool] = {}
-            for note in batch:
-                if note.patient_nhs not in allowed:
-                    sharing = Sharing(tx, note.patient_nhs)
-                    allowed[note.patient_nhs] = await sharing.allows(sub.agreement)
+            allowed = await allowed_patients(tx, (n.patient_nhs for n in batch), sub.agreement)
             refused = [n.event_number for n in batch if not allowed[n.patient_nhs]]
             await deliveries.settle(sub.id, refused, "withheld")
         return [n for n in batch if allowed[n.patient_nhs]]
@@ -196,9 +220,12 @@ class Recorder:
                     sub.id, failures=failures, next_attempt_at=next_at
                 )
 
-    async def observe(self, subscription_id: str) -> None:
+    async def release(self, subscription_id: str) -> None:
+        """The round is over: the lease given back and the queue's figures observed."""
         async with self.fhir.operation(self.worker) as tx:
-            sub = await tx.repository(SubscriptionRows).get(subscription_id)
+            rows = tx.repository(SubscriptionRows)
+            await rows.set(subscription_id, lease_until=None)
+            sub = await rows.get(subscription_id)
             if sub is None:
                 return
             figures = await tx.repository(Deliveries).figures(subscription_id)

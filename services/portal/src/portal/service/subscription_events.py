@@ -47,7 +47,9 @@ async def record_event(tx: FhirTransaction, event: Event, context: PortalContext
     topics = topics_for_event(event.type)
     if not topics:
         return
-    candidates = await rows.counting([t.canonical for t in topics])
+    candidates = await rows.counting(
+        [t.canonical for t in topics], None if nhs is None else str(nhs)
+    )
     if not candidates:
         return
     sharing = Sharing(tx, None if nhs is None else str(nhs))

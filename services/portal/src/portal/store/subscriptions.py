@@ -52,9 +52,17 @@ class SubscriptionRows(Repository):
         await self._conn.execute(sa.delete(subs).where(subs.c.id == subscription_id))
         await self._conn.execute(sa.delete(notes).where(notes.c.subscription_id == subscription_id))
 
-    async def counting(self, topics: Sequence[str]) -> list[PartnerSubscription]:
-        """Subscriptions to these topics that still count events (all but `off`)."""
-        query = sa.select(subs).where(subs.c.topic.in_(list(topics)), subs.c.status != "off")
+    async def counting(
+        self, topics: Sequence[str], patient_nhs: str | None
+    ) -> list[PartnerSubscription]:
+        """Subscriptions to these topics that still count events (all but `off`), less
+        those whose patient filter names another patient (pruned in SQL)."""
+        patient = subs.c.filters["patient"].astext
+        query = sa.select(subs).where(
+            subs.c.topic.in_(list(topics)),
+            subs.c.status != "off",
+            sa.or_(patient.is_(None), patient == patient_nhs),
+        )
         return [_row(r) for r in await self._conn.execute(query.order_by(subs.c.id))]
 
     async def next_number(self, subscription_id: str) -> int:
@@ -93,16 +101,29 @@ class SubscriptionRows(Repository):
         query = sa.select(subs.c.id).where(free, due, work).order_by(subs.c.id).limit(limit)
         return list((await self._conn.scalars(query)).all())
 
-    async def lease(self, subscription_id: str, now: datetime, until: datetime) -> bool:
-        """Take the subscription for one round of sending (False: someone holds it)."""
+    async def lease(
+        self, subscription_id: str, now: datetime, until: datetime
+    ) -> PartnerSubscription | None:
+        """Take the subscription for one round of sending (None: someone holds it)."""
         free = sa.or_(subs.c.lease_until.is_(None), subs.c.lease_until <= now)
-        taken = await self._conn.scalar(
+        taken = await self._conn.execute(
             sa.update(subs)
             .where(subs.c.id == subscription_id, free)
             .values(lease_until=until)
+            .returning(*subs.c)
+        )
+        row = taken.first()
+        return _row(row) if row else None
+
+    async def renew(self, subscription_id: str, held: datetime, until: datetime) -> bool:
+        """Extend a lease this round still holds (`held` is its current end)."""
+        renewed = await self._conn.scalar(
+            sa.update(subs)
+            .where(subs.c.id == subscription_id, subs.c.lease_until == held)
+            .values(lease_until=until)
             .returning(subs.c.id)
         )
-        return taken is not None
+        return renewed is not None
 
     async def set_practice(self, patient_nhs: str, practice: str) -> None:
         statement = insert(subscription_patient).values(patient_nhs=patient_nhs, practice=practice)
@@ -111,6 +132,16 @@ class SubscriptionRows(Repository):
                 index_elements=[subscription_patient.c.patient_nhs], set_={"practice": practice}
             )
         )
+
+    async def practices_of(self, patients: Sequence[str]) -> dict[str, str]:
+        if not patients:
+            return {}
+        rows = await self._conn.execute(
+            sa.select(subscription_patient).where(
+                subscription_patient.c.patient_nhs.in_(list(patients))
+            )
+        )
+        return {row.patient_nhs: row.practice for row in rows}
 
     async def practice_of(self, patient_nhs: str | None) -> str | None:
         if patient_nhs is None:
