@@ -21,7 +21,13 @@ from carecoord_shared.fhir.unit_of_work import FhirTransaction
 from carecoord_shared.security.principal import Principal
 from portal.domain.routing import Decision
 from portal.fhir.front_door import FORM_SYSTEM, callback_task, patient_message, routed_request
-from portal.service.front_door_routing import RouteInput, flag_ids, plan_context, route_now
+from portal.service.front_door_routing import (
+    RouteInput,
+    counted,
+    flag_ids,
+    plan_context,
+    route_now,
+)
 from portal.service.front_door_rules import FrontDoorRules
 from portal.store.front_door import PatientCare
 
@@ -96,7 +102,7 @@ async def submit(
     given = submission.given
     async with fhir.operation(patient) as tx:
         plan = await plan_context(tx, nhs) if submission.plan_aware else None
-        decision = route_now(front_door, given, plan, now)
+        decision = route_now(front_door, given, plan, now, count=False)
         body = patient_message(nhs, given.text, list(given.answers), now, submission.form)
         message, new = await tx.create(
             "Communication", body, if_none_exist=f"identifier={FORM_SYSTEM}|{submission.form}"
@@ -127,4 +133,5 @@ async def submit(
                 "byOwnPlan": decision.by_own_plan,
             },
         )
+    counted(decision)  # once per kept request, never again for a replay
     return Submitted(decision, message.reference, request.reference, task)

@@ -26,6 +26,7 @@ __all__ = [
     "ROUTES_TAKEN",
     "InputProblem",
     "RouteInput",
+    "counted",
     "flag_ids",
     "plan_context",
     "problems_with",
@@ -106,11 +107,17 @@ def route_now(
     situation = Situation(given.age, sex, frozenset(given.answers), given.text, plan)
     decision = decide(front_door.rules, front_door.services, situation, now)
     if count:
-        ROUTES_TAKEN.labels(decision.route).inc()
-        for flag in decision.flags:
-            RED_FLAGS_RAISED.labels(flag.route, "answer" if flag.by_answer else "text").inc()
-        if decision.red_flag and not decision.flags:
-            RED_FLAGS_RAISED.labels(decision.route, "exclusion").inc()
+        counted(decision)
+    return decision
+
+
+def counted(decision: Decision) -> Decision:
+    """Count a decision for `/metrics`: its route, and each red flag by how it was found."""
+    ROUTES_TAKEN.labels(decision.route).inc()
+    for flag in decision.flags:
+        RED_FLAGS_RAISED.labels(flag.route, "answer" if flag.by_answer else "text").inc()
+    if decision.red_flag and not decision.flags:
+        RED_FLAGS_RAISED.labels(decision.route, "exclusion").inc()
     return decision
 
 
