@@ -19,8 +19,7 @@ from datetime import datetime
 
 from carecoord_shared.fhir.interactions import SearchPage
 from carecoord_shared.fhir.outcome import not_found
-from carecoord_shared.fhir.unit_of_work import FhirTransaction
-from carecoord_shared.fhir.unit_reads import Refusal
+from carecoord_shared.fhir.unit_of_work import FhirTransaction, Refusal
 from carecoord_shared.store import search
 from carecoord_shared.store.repository import StoredResource
 from mdt.fhir.shapes import team_of_list
