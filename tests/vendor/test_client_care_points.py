@@ -5,6 +5,8 @@ Aidbox parameter a strict server refuses (`_summary=count` is the standard way),
 fhirpy's `patch()` sends a merge of fields where FHIR wants JSON Patch (`execute` with
 the operations is), an XML request is refused (JSON only, 406), and fhirclient's
 `get_capability()` finds the OAuth endpoints in every service's CapabilityStatement.
+The absolute `next` links name the service's public base URL: fhirpy reaching it by
+another address follows them only with `url_aliases`.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 
 import pytest
 from fhirclient.auth import FHIROAuth2Auth  # type: ignore[import-untyped]
+from fhirpy import AsyncFHIRClient
 from fhirpy.base.exceptions import OperationOutcome
 
 from tests.vendor.live import Live, blocking, refused_issue
@@ -73,3 +76,19 @@ async def test_fhirclient_discovers_the_oauth_endpoints(services: Any, service: 
     assert isinstance(server.auth, FHIROAuth2Auth)
     assert server.auth._authorize_uri.endswith("/authorize")
     assert server.auth._token_uri.endswith("/token")
+
+
+async def test_fhirpy_pages_by_another_address_only_with_url_aliases(referrals: Live) -> None:
+    nhs = await referrals.patient()
+    gp = referrals.token("gp", user="sds-gp-1")
+    for n in range(3):
+        await referrals.fhirpy(gp).resource("ServiceRequest", **a_and_g(nhs, f"al-{n}")).save()
+    elsewhere = referrals.base.replace("127.0.0.1", "localhost")
+
+    plain = AsyncFHIRClient(elsewhere, authorization=f"Bearer {gp}")
+    with pytest.raises(ValueError, match="does not contain base url"):
+        await plain.resources("ServiceRequest").search(**about(nhs)).limit(2).fetch_all()
+    aliased = AsyncFHIRClient(elsewhere, authorization=f"Bearer {gp}", url_aliases=[referrals.base])
+    every = await aliased.resources("ServiceRequest").search(**about(nhs)).limit(2).fetch_all()
+
+    assert len(every) == 3

@@ -194,14 +194,21 @@ async def test_fhirclient_pages_a_worklist_and_creates_conditionally(referrals: 
     assert locals_ == ["fc-once", *(f"fc-page-{n}" for n in range(4))]
 
 
-async def test_fhirclient_wrong_patient_search_raises_http_400(referrals: Live) -> None:
+async def test_fhirclient_wrong_patient_search_raises_and_lenient_yields_the_warning(
+    referrals: Live,
+) -> None:
     nhs = await referrals.patient()
     server = referrals.fhirclient(referrals.token("gp", user="sds-gp-1"))
-    search = ServiceRequest.where({"subject.identifier": f"{NHS}|{nhs}"})
+    await blocking(ServiceRequest(a_and_g(nhs, f"fc-wp-{nhs}")).create, server)
+    search = ServiceRequest.where(
+        {"subject.identifier": f"{NHS}|{nhs}", "identifier": f"{LOCAL_ID}|fc-wp-{nhs}"}
+    )
 
     with pytest.raises(requests.HTTPError) as refused:
         await blocking(lambda: list(search.perform_resources_iter(server)))
+    server.session.headers["Prefer"] = "handling=lenient"
+    lenient = await blocking(lambda: list(search.perform_resources_iter(server)))
 
     status, issue = refused_issue(refused.value)
-    assert status == 400
-    assert issue["expression"] == ["subject.identifier"]
+    assert (status, issue["expression"]) == (400, ["subject.identifier"])
+    assert sorted(r.resource_type for r in lenient) == ["OperationOutcome", "ServiceRequest"]
