@@ -57,7 +57,8 @@ mdt_team = Table(
 mdt_member = Table(
     "mdt_member",
     metadata,
-    *(Column(name, Text, primary_key=True) for name in ("mdt_id", "user_id")),
+    Column("mdt_id", Text, primary_key=True),
+    Column("user_id", Text, primary_key=True),
     Column("membership", Text, nullable=False),
     Column("chair", Boolean, nullable=False),
     Index("ix_mdt_member_user_id", "user_id"),
