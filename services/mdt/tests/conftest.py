@@ -10,6 +10,7 @@ in production) and call the operations with FHIR Parameters.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -232,10 +233,10 @@ def mdt_settings(issuer: DevIssuer, database_url: str, kafka: str, **overrides: 
     return MdtSettings(**values)
 
 
-@pytest.fixture(scope="module")
-async def mdt(issuer: DevIssuer, kafka_bootstrap: str) -> AsyncIterator[Mdt]:
-    """The mdt service on a fresh database, shared by the tests of one module."""
-    settings = mdt_settings(issuer, await create_fresh_database("mdt"), kafka_bootstrap)
+@asynccontextmanager
+async def running_mdt(issuer: DevIssuer, settings: MdtSettings) -> AsyncIterator[Mdt]:
+    """The mdt app on `settings` with its lifespan started, an in-process client and an
+    engine on its database, as the harness the tests drive."""
     engine = create_engine(settings.db_url, pool_size=2)
     app = create_app(settings)
     try:
@@ -243,12 +244,19 @@ async def mdt(issuer: DevIssuer, kafka_bootstrap: str) -> AsyncIterator[Mdt]:
             app.router.lifespan_context(app),
             httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE_URL) as client,
         ):
-            harness = Mdt(client, app, engine, issuer, settings)
-            warm = await client.get("/fhir/CareTeam", headers=harness.auth())
-            assert warm.status_code == 200, warm.text
-            yield harness
+            yield Mdt(client, app, engine, issuer, settings)
     finally:
         await engine.dispose()
+
+
+@pytest.fixture(scope="module")
+async def mdt(issuer: DevIssuer, kafka_bootstrap: str) -> AsyncIterator[Mdt]:
+    """The mdt service on a fresh database, shared by the tests of one module."""
+    settings = mdt_settings(issuer, await create_fresh_database("mdt"), kafka_bootstrap)
+    async with running_mdt(issuer, settings) as harness:
+        warm = await harness.client.get("/fhir/CareTeam", headers=harness.auth())
+        assert warm.status_code == 200, warm.text
+        yield harness
 
 
 @pytest.fixture(scope="module")

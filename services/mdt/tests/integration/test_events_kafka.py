@@ -13,19 +13,16 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import date, timedelta
 from typing import Any
 
-import httpx
 import orjson
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from carecoord_devstack.testing import create_fresh_database, drop_topic
-from carecoord_shared.db import create_engine
+from carecoord_devstack.testing import create_fresh_database, drop_topic, new_nhs_number
 from carecoord_shared.events import to_record
 from carecoord_shared.security.dev_issuer import DevIssuer
-from mdt.main import create_app
 from mdt.worker import build_worker
-from services.mdt.tests.builders import BASE_URL, ODS, PRACTICE_A, an_event, parameters
-from services.mdt.tests.conftest import Mdt, mdt_settings, new_nhs_number
+from services.mdt.tests.builders import ODS, PRACTICE_A, an_event, parameters
+from services.mdt.tests.conftest import Mdt, mdt_settings, running_mdt
 
 
 @pytest.fixture
@@ -40,21 +37,15 @@ async def live(issuer: DevIssuer, kafka_bootstrap: str) -> AsyncIterator[Mdt]:
         care_plans_topic=f"test.careplans.{run}",
         overdue_check_seconds=0.5,
     )
-    app = create_app(settings)
     worker = build_worker(settings)
-    engine = create_engine(settings.db_url, pool_size=2)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE_URL) as client,
-    ):
+    async with running_mdt(issuer, settings) as live:
         task = asyncio.create_task(worker.run())
         try:
             await asyncio.wait_for(worker.started.wait(), 60)
-            yield Mdt(client, app, engine, issuer, settings)
+            yield live
         finally:
             worker.stopping.set()
             await task
-            await engine.dispose()
             for topic in (settings.topic, settings.referrals_topic, settings.care_plans_topic):
                 await drop_topic(kafka_bootstrap, topic)
 
