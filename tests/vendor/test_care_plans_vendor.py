@@ -65,6 +65,20 @@ def activity(nhs: str, plan_id: str, local: str) -> dict[str, Any]:
     }
 
 
+def assignment(sds: str) -> dict[str, Any]:
+    """`$assign-coordinator`'s Parameters: a named care co-ordinator from a trust."""
+    role = {"reference": f"PractitionerRole/pr-{sds}", "display": f"Nurse {sds}"}
+    return {
+        "resourceType": "Parameters",
+        "parameter": [
+            {"name": "practitionerRole", "valueReference": role},
+            {"name": "sdsUserId", "valueString": sds},
+            {"name": "kind", "valueCode": "named-care-coordinator"},
+            {"name": "reason", "valueString": "new to the LTC register"},
+        ],
+    }
+
+
 def by_nhs(nhs: str) -> dict[str, str]:
     return {"patient:identifier": f"{NHS}|{nhs}"}
 
@@ -184,3 +198,28 @@ async def test_fhirclient_registers_once_and_a_wrong_patient_search_is_400(
     assert [p.id for p in found] == [made[0]["id"]]
     status, issue = refused_issue(refused.value)
     assert (status, issue["expression"]) == (400, ["subject.identifier"])
+
+
+async def test_fhirpy_named_coordinator_finds_and_edits_the_plan(care_plans: Live) -> None:
+    nhs = await care_plans.patient()
+    registered = (
+        await care_plans.fhirpy(feed(care_plans)).resource("Patient", **patient(nhs)).save()
+    )
+    gp = care_plans.fhirpy(care_plans.token("gp", user="sds-gp-1"))
+    plan = await gp.resource("CarePlan", **care_plan(nhs)).save()
+    await gp.reference("Patient", registered.id).execute(
+        "$assign-coordinator", data=assignment("800001")
+    )
+
+    def coordinator(sds: str, **headers: str) -> Any:
+        token = care_plans.token("care-coordinator", organisation="RXX01", user=sds)
+        return care_plans.fhirpy(token, **headers)
+
+    named = await coordinator("800001").resources("CarePlan").search(**by_nhs(nhs)).fetch_all()
+    other = await coordinator("800002").resources("CarePlan").search(**by_nhs(nhs)).fetch_all()
+    edit = named[0].serialize() | {"note": [{"text": "Seen in respiratory clinic"}]}
+    saved = await coordinator("800001", **{"If-Match": 'W/"1"'}).resource("CarePlan", **edit).save()
+
+    assert [p.id for p in named] == [plan.id]
+    assert other == []
+    assert (saved["meta"]["versionId"], saved["note"][0]["text"]) == ("2", edit["note"][0]["text"])
