@@ -24,7 +24,6 @@ from carecoord_shared.fhir.registry import (
     READ_ONLY,
     ResourceDefinition,
     SearchParam,
-    SearchParamType,
     WriteHandler,
     nhs_number_at,
 )
@@ -45,15 +44,8 @@ class Writes:
 _PEOPLE = ("Practitioner", "PractitionerRole", "Organization", "Patient", "RelatedPerson")
 
 
-Spec = tuple[str, SearchParamType, str] | tuple[str, SearchParamType, str, tuple[str, ...]]
-"""A search parameter: name, type, the element of the type it reads, reference targets."""
-
-
-def _params(kind: str, *specs: Spec) -> tuple[SearchParam, ...]:
-    return tuple(
-        SearchParam(spec[0], spec[1], f"{kind}.{spec[2]}", spec[3] if len(spec) > 3 else ())
-        for spec in specs
-    )
+def _patient_ref(path: str) -> SearchParam:
+    return SearchParam("patient", "reference", path, ("Patient",))
 
 
 def _has_nhs_number(value: Any) -> bool:
@@ -102,22 +94,25 @@ def co_development(body: dict[str, Any]) -> list[Issue]:
 
 
 def about_patient(
-    kind: str, element: str, documentation: str, *specs: Spec, **options: Any
+    resource_type: str,
+    element: str,
+    documentation: str,
+    search_params: tuple[SearchParam, ...],
+    **options: Any,
 ) -> ResourceDefinition:
     """A type always about one patient, named at `element` by NHS number or by a Patient
     this service holds (refused 422 otherwise); people read it, so it carries a
     narrative; it is searched by `patient` (and `subject`, where that is the element)."""
-    patient: tuple[str, ...] = ("Patient",)
-    synonyms = ("patient", "subject") if element == "subject" else ("patient",)
+    patient_params = [_patient_ref(element)]
+    if element.endswith(".subject"):
+        patient_params.append(SearchParam("subject", "reference", element, ("Patient",)))
     return ResourceDefinition(
-        kind,
+        resource_type,
         documentation=documentation,
-        patient_nhs=nhs_number_at(f"{kind}.{element}"),
+        patient_nhs=nhs_number_at(element),
         patient_required=True,
         narrative=True,
-        search_params=_params(
-            kind, *specs, *((name, "reference", element, patient) for name in synonyms)
-        ),
+        search_params=(*search_params, *patient_params),
         **options,
     )
 
@@ -132,30 +127,31 @@ def _register(writes: Writes) -> tuple[ResourceDefinition, ...]:
             narrative=True,
             writes=writes.patient,
             validators=(names_patient("Patient", "identifier"),),
-            search_params=_params(
-                "Patient",
-                ("identifier", "token", "identifier"),
-                ("name", "string", "name"),
-                ("family", "string", "name.family"),
-                ("given", "string", "name.given"),
-                ("gender", "token", "gender"),
-                ("birthdate", "date", "birthDate"),
-                (
+            search_params=(
+                SearchParam("identifier", "token", "Patient.identifier"),
+                SearchParam("name", "string", "Patient.name"),
+                SearchParam("family", "string", "Patient.name.family"),
+                SearchParam("given", "string", "Patient.name.given"),
+                SearchParam("gender", "token", "Patient.gender"),
+                SearchParam("birthdate", "date", "Patient.birthDate"),
+                SearchParam(
                     "general-practitioner",
                     "reference",
-                    "generalPractitioner",
+                    "Patient.generalPractitioner",
                     ("Organization", "PractitionerRole", "Practitioner"),
                 ),
             ),
         ),
         about_patient(
             "Condition",
-            "subject",
+            "Condition.subject",
             "Long-term conditions on the register (SNOMED CT); they drive cohorts.",
-            ("code", "token", "code"),
-            ("clinical-status", "token", "clinicalStatus"),
-            ("category", "token", "category"),
-            ("onset-date", "date", "onset"),
+            (
+                SearchParam("code", "token", "Condition.code"),
+                SearchParam("clinical-status", "token", "Condition.clinicalStatus"),
+                SearchParam("category", "token", "Condition.category"),
+                SearchParam("onset-date", "date", "Condition.onset"),
+            ),
             writes=writes.condition,
         ),
     )
@@ -165,16 +161,23 @@ def _care_plan(writes: Writes) -> tuple[ResourceDefinition, ...]:
     return (
         about_patient(
             "CarePlan",
-            "subject",
+            "CarePlan.subject",
             "Shared care plans; updates need If-Match; one active comprehensive plan per "
             "patient; every contribution gets a Provenance.",
-            ("status", "token", "status"),
-            ("category", "token", "category"),
-            ("intent", "token", "intent"),
-            ("date", "date", "period"),
-            ("goal", "reference", "goal", ("Goal",)),
-            ("care-team", "reference", "careTeam", ("CareTeam",)),
-            ("activity-reference", "reference", "activity.reference", ("Task", "ServiceRequest")),
+            (
+                SearchParam("status", "token", "CarePlan.status"),
+                SearchParam("category", "token", "CarePlan.category"),
+                SearchParam("intent", "token", "CarePlan.intent"),
+                SearchParam("date", "date", "CarePlan.period"),
+                SearchParam("goal", "reference", "CarePlan.goal", ("Goal",)),
+                SearchParam("care-team", "reference", "CarePlan.careTeam", ("CareTeam",)),
+                SearchParam(
+                    "activity-reference",
+                    "reference",
+                    "CarePlan.activity.reference",
+                    ("Task", "ServiceRequest"),
+                ),
+            ),
             require_if_match=True,
             writes=writes.care_plan,
             validators=(plan_status, co_development),
@@ -187,22 +190,26 @@ def _contributions(writes: Writes) -> tuple[ResourceDefinition, ...]:
     return (
         about_patient(
             "Goal",
-            "subject",
+            "Goal.subject",
             "Goals in the patient's own words (expressedBy the patient).",
-            ("lifecycle-status", "token", "lifecycleStatus"),
-            ("target-date", "date", "target.due"),
+            (
+                SearchParam("lifecycle-status", "token", "Goal.lifecycleStatus"),
+                SearchParam("target-date", "date", "Goal.target.due"),
+            ),
             writes=writes.contribution,
         ),
         about_patient(
             "Task",
-            "for",
+            "Task.for",
             "Care plan activities owned by any organisation.",
-            ("identifier", "token", "identifier"),
-            ("status", "token", "status"),
-            ("code", "token", "code"),
-            ("focus", "reference", "focus", ("CarePlan", "Goal")),
-            ("owner", "reference", "owner", _PEOPLE),
-            ("period", "date", "restriction.period"),
+            (
+                SearchParam("identifier", "token", "Task.identifier"),
+                SearchParam("status", "token", "Task.status"),
+                SearchParam("code", "token", "Task.code"),
+                SearchParam("focus", "reference", "Task.focus", ("CarePlan", "Goal")),
+                SearchParam("owner", "reference", "Task.owner", _PEOPLE),
+                SearchParam("period", "date", "Task.restriction.period"),
+            ),
             writes=writes.contribution,
         ),
     )
@@ -213,20 +220,29 @@ def _coordination() -> tuple[ResourceDefinition, ...]:
     return (
         about_patient(
             "CareTeam",
-            "subject",
+            "CareTeam.subject",
             "The patient's care co-ordination team (written by $assign-coordinator).",
-            ("status", "token", "status"),
-            ("category", "token", "category"),
-            ("participant", "reference", "participant.member", _PEOPLE),
-            ("date", "date", "period"),
+            (
+                SearchParam("status", "token", "CareTeam.status"),
+                SearchParam("category", "token", "CareTeam.category"),
+                SearchParam("participant", "reference", "CareTeam.participant.member", _PEOPLE),
+                SearchParam("date", "date", "CareTeam.period"),
+            ),
         ),
         about_patient(
             "EpisodeOfCare",
-            "patient",
+            "EpisodeOfCare.patient",
             "Care co-ordination episode with its care manager.",
-            ("status", "token", "status"),
-            ("care-manager", "reference", "careManager", ("Practitioner", "PractitionerRole")),
-            ("date", "date", "period"),
+            (
+                SearchParam("status", "token", "EpisodeOfCare.status"),
+                SearchParam(
+                    "care-manager",
+                    "reference",
+                    "EpisodeOfCare.careManager",
+                    ("Practitioner", "PractitionerRole"),
+                ),
+                SearchParam("date", "date", "EpisodeOfCare.period"),
+            ),
         ),
     )
 
@@ -237,12 +253,19 @@ def _written_by_the_service() -> tuple[ResourceDefinition, ...]:
     return (
         about_patient(
             "Provenance",
-            "target",
+            "Provenance.target",
             "Who contributed what to a plan, and handovers between co-ordinators "
             "(written by the service; the patient is a target given by NHS number).",
-            ("target", "reference", "target", ("CarePlan", "CareTeam", "Goal", "Task")),
-            ("agent", "reference", "agent.who", _PEOPLE),
-            ("recorded", "date", "recorded"),
+            (
+                SearchParam(
+                    "target",
+                    "reference",
+                    "Provenance.target",
+                    ("CarePlan", "CareTeam", "Goal", "Task"),
+                ),
+                SearchParam("agent", "reference", "Provenance.agent.who", _PEOPLE),
+                SearchParam("recorded", "date", "Provenance.recorded"),
+            ),
             interactions=READ_ONLY,
         ),
         ResourceDefinition(
@@ -251,7 +274,7 @@ def _written_by_the_service() -> tuple[ResourceDefinition, ...]:
             update_create=True,  # G1-G3 have the ids the service gives them at start
             narrative=True,
             documentation="Indicators G1-G3 (evaluate with $evaluate-measure); read-only.",
-            search_params=_params("Measure", ("url", "token", "url")),
+            search_params=(SearchParam("url", "token", "Measure.url"),),
         ),
     )
 
