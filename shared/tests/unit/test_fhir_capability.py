@@ -115,12 +115,7 @@ def test_each_type_lists_its_search_params_and_the_common_ones(statement: dict[s
         for kind, r in _resources(statement).items()
     }
 
-    common = {
-        ("_id", "token"),
-        ("_lastUpdated", "date"),
-        ("_summary", "token"),
-        ("_elements", "special"),
-    }
+    common = {("_id", "token"), ("_lastUpdated", "date")}
     assert params["ServiceRequest"] == {
         *common,
         ("status", "token"),
@@ -144,3 +139,12 @@ def test_operations_are_listed_under_their_resource_type(statement: dict[str, An
 
     assert [op["name"] for op in resources["ServiceRequest"]["operation"]] == ["triage"]
     assert "operation" not in resources["Task"]
+
+
+def test_summary_and_elements_are_listed_once_for_every_type(statement: dict[str, Any]) -> None:
+    rest = statement["rest"][0]
+
+    assert [(p["name"], p["type"]) for p in rest["searchParam"]] == [
+        ("_summary", "token"),
+        ("_elements", "special"),
+    ]

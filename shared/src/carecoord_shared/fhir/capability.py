@@ -19,19 +19,22 @@ from carecoord_shared.fhir.registry import FhirRegistry, Interaction, ResourceDe
 _COMMON_SEARCH = (
     ("_id", "token", "Logical id of the resource"),
     ("_lastUpdated", "date", "When the resource last changed"),
+)
+_RESULT_PARAMETERS = (
     (
         "_summary",
         "token",
-        "true (the summary elements), text, data (no narrative), count or false; also on "
-        "read. Subsetted resources carry the SUBSETTED tag",
+        "Every type, search and read: true (the summary elements), text, data (no "
+        "narrative), count (search only) or false. Subsetted resources carry the SUBSETTED tag",
     ),
     (
         "_elements",
         "special",
-        "Top-level elements to return (mandatory ones always come); also on read. Not "
-        "with _summary; an unknown element is a 400",
+        "Every type, search and read: the top-level elements to return (mandatory ones "
+        "always come). Not with _summary; an element the type does not have is a 400",
     ),
 )
+"""Parameters that shape the result rather than select it, for every type (rest.searchParam)."""
 
 
 _AUDIT: JsonObject = {
@@ -174,6 +177,10 @@ def capability_statement(
                     *_operation_only_types(registry),
                     *_published_types(registry),
                     _AUDIT,
+                ],
+                "searchParam": [
+                    {"name": name, "type": kind, "documentation": text}
+                    for name, kind, text in _RESULT_PARAMETERS
                 ],
                 "operation": [_operation(op) for op in registry.operations if not op.resource],
             }
