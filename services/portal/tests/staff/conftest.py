@@ -11,7 +11,10 @@ Patients are registered at practices by the grant the registration event would m
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import os
+import threading
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
@@ -34,10 +37,15 @@ from carecoord_shared.db import create_engine, migrate_async
 from carecoord_shared.fhir.definitions import extension_url, system_url
 from carecoord_shared.security import access
 from carecoord_shared.security.dev_issuer import DevIssuer
+from carecoord_shared.worker import Worker, build_worker
 from portal.config.staff import StaffSettings
+from portal.definition import SERVICE
+from portal.events import staff_live
+from portal.settings import PortalSettings
 from portal.web import WEB_MIGRATIONS, WebConfig
 from referrals.main import create_app as create_referrals
 from referrals.settings import ReferralsSettings
+from referrals.worker import build_worker as build_referrals_worker
 from services.portal.tests.web.conftest import LiveServer, free_port, portal_app
 from services.portal.tests.web.test_browser import ARGS, CHROMIUM
 
@@ -74,6 +82,8 @@ class StaffStack:
     portal: FastAPI | None = None
 
     care_plans_url: str = "http://127.0.0.1:1"
+    referrals_settings: ReferralsSettings | None = None
+    portal_db: str = ""
 
     def point_at(self, *, referrals: str | None = None, care_plans: str | None = None) -> None:
         """Send the portal's calls to these services (a dead port: that service is down)."""
@@ -153,6 +163,7 @@ def staff_stack(
         create_oidc_app(folder, provider_url, client=portal_client(portal_url, client_id, secret)),
         provider_port,
     )
+    run = uuid.uuid4().hex[:8]
     referrals_settings = ReferralsSettings(
         environment="test",
         database_url=referrals_db,
@@ -160,6 +171,8 @@ def staff_stack(
         kafka_bootstrap_servers=kafka_bootstrap,
         public_base_url=referrals_url,
         log_level="WARNING",
+        topic=f"test.staffref.{run}",
+        care_plans_topic=f"test.staffcp.{run}",
     )
     referrals = LiveServer(create_referrals(referrals_settings), referrals_port)
     config = WebConfig(
@@ -178,6 +191,7 @@ def staff_stack(
     stack = StaffStack(
         portal_url, provider_url, referrals_url, referrals_db, issuer, "", "", portal_app_
     )
+    stack.referrals_settings, stack.portal_db = referrals_settings, portal_db
     try:
         yield stack
     finally:
@@ -427,3 +441,59 @@ async def advice_line(stack: StaffStack, locality: str, *on_call: str) -> str:
             added = await client.post("/PractitionerRole", json=role, headers=admin)
             assert added.status_code == 201, added.text
     return line_id
+
+
+class WorkerThread:
+    """A service's worker (relay, consumers) on its own event loop in a thread, so it runs
+    while a synchronous browser test drives Playwright."""
+
+    def __init__(self, worker: Worker) -> None:
+        self.worker = worker
+        self._ready = threading.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread = threading.Thread(target=lambda: asyncio.run(self._run()), daemon=True)
+
+    async def _run(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        task = asyncio.create_task(self.worker.run())
+        await asyncio.wait_for(self.worker.started.wait(), 60)
+        self._ready.set()
+        await task
+
+    def start(self) -> None:
+        self._thread.start()
+        assert self._ready.wait(90), "the worker did not start"
+
+    def stop(self) -> None:
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(self.worker.stopping.set)
+        self._thread.join(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def live_feed(seeded: StaffStack, kafka_bootstrap: str) -> Iterator[StaffStack]:
+    """Events flowing for real: referrals' relay publishes its outbox to its own topic, and
+    the portal's worker (its staff live-update consumers) announces them to the pages."""
+    assert seeded.referrals_settings is not None
+    portal = PortalSettings(
+        environment="development",
+        database_url=seeded.portal_db,
+        auth_jwks_url=seeded.issuer.jwks_url,
+        kafka_bootstrap_servers=kafka_bootstrap,
+        public_base_url=seeded.portal_url,
+        log_level="WARNING",
+        topic=f"test.staffportal.{uuid.uuid4().hex[:8]}",
+        referrals_topic=seeded.referrals_settings.topic,
+    )
+    staff_only = dataclasses.replace(SERVICE, consumers=staff_live.CONSUMERS, jobs=())
+    workers = (
+        WorkerThread(build_referrals_worker(seeded.referrals_settings)),
+        WorkerThread(build_worker(staff_only, portal)),
+    )
+    for worker in workers:
+        worker.start()
+    try:
+        yield seeded
+    finally:
+        for worker in reversed(workers):
+            worker.stop()

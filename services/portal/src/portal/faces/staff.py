@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from portal.events import staff_live
 from portal.faces import Face
 
-FACE = Face()
+FACE = Face(consumers=staff_live.CONSUMERS)

@@ -1,0 +1,114 @@
+"""Live updates: server-sent events that tell an open page a resource it shows changed.
+
+The worker announces changed references through PostgreSQL (`store.live`); this module
+keeps one listening connection per web process while any page watches, and streams
+`changed` events to the pages watching those references. A page may watch only what
+its user's own token can read: the stream for a request is opened only after referrals
+answered that request to this user (otherwise "not found", like the page itself). The
+event carries no data beyond the reference: the page re-reads itself as its user
+(`static/live.js`), and without JavaScript it keeps its plain "refresh" link.
+
+A stream ends after a minute and the browser reconnects by itself (EventSource), so a
+signed-out or expired session stops receiving within a minute of its end.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from contextlib import AsyncExitStack, asynccontextmanager
+from typing import Final
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import StreamingResponse
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from portal.service.bff import ServiceDown
+from portal.store.live import listening
+from portal.web.context import Context, Kit, SignedIn
+from portal.web.staff.common import Clients, not_found
+
+__all__ = ["LiveHub", "add_live_routes"]
+
+STREAM_S: Final = 60.0
+KEEP_ALIVE_S: Final = 15.0
+
+
+class LiveHub:
+    """One web process's watchers, and the listening connection while there are any."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._watchers: dict[str, set[asyncio.Queue[str]]] = {}
+        self._listening: AsyncExitStack | None = None
+        self._lock = asyncio.Lock()
+
+    def _notice(self, about: list[str]) -> None:
+        for reference in about:
+            for queue in self._watchers.get(reference, ()):
+                queue.put_nowait(reference)
+
+    @asynccontextmanager
+    async def watch(self, references: Sequence[str]) -> AsyncIterator[asyncio.Queue[str]]:
+        queue: asyncio.Queue[str] = asyncio.Queue(maxsize=100)
+        async with self._lock:
+            if self._listening is None:
+                stack = AsyncExitStack()
+                await stack.enter_async_context(listening(self._engine, self._notice))
+                self._listening = stack
+            for reference in references:
+                self._watchers.setdefault(reference, set()).add(queue)
+        try:
+            yield queue
+        finally:
+            async with self._lock:
+                for reference in references:
+                    self._watchers.get(reference, set()).discard(queue)
+                    if not self._watchers.get(reference):
+                        self._watchers.pop(reference, None)
+                if not self._watchers and self._listening is not None:
+                    await self._listening.aclose()
+                    self._listening = None
+
+
+def _hub(request: Request) -> LiveHub:
+    hub = getattr(request.app.state, "live_hub", None)
+    if not isinstance(hub, LiveHub):
+        hub = LiveHub(request.app.state.engine)
+        request.app.state.live_hub = hub
+    return hub
+
+
+async def _events(request: Request, references: list[str]) -> AsyncIterator[str]:
+    loop = asyncio.get_running_loop()
+    ends = loop.time() + STREAM_S
+    async with _hub(request).watch(references) as queue:
+        yield "retry: 3000\n: watching\n\n"
+        while (left := ends - loop.time()) > 0 and not await request.is_disconnected():
+            try:
+                reference = await asyncio.wait_for(queue.get(), min(left, KEEP_ALIVE_S))
+            except TimeoutError:
+                yield ": still here\n\n"
+                continue
+            yield f"event: changed\ndata: {reference}\n\n"
+
+
+async def request_stream(
+    request: Request, kit: Kit, context: Context, session: SignedIn, services: Clients,
+    request_id: str,
+) -> Response:  # fmt: skip
+    """Changes to one request, for someone who may read it."""
+    del session
+    try:
+        readable = (await services.referrals.get(f"ServiceRequest/{request_id}")).ok
+    except ServiceDown:
+        return Response(status_code=503, headers={"Retry-After": "10"})
+    if not readable:
+        return not_found(request, kit, context)
+    stream = _events(request, [f"ServiceRequest/{request_id}"])
+    headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+    return StreamingResponse(stream, media_type="text/event-stream", headers=headers)
+
+
+def add_live_routes(router: APIRouter) -> None:
+    router.add_api_route("/live/requests/{request_id}", request_stream, methods=["GET"])

@@ -1,0 +1,69 @@
+"""Live updates in a real browser: the GP's open request page shows the specialist's
+advice without reloading (referrals' event -> Kafka -> the portal's worker -> the page's
+event stream); with JavaScript off the page offers a plain refresh link instead, which
+shows the same. Each state scanned by axe-core. Screenshots: `live-*`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Iterator
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Browser, expect
+
+from services.portal.tests.staff.conftest import GP, StaffStack, ask, chromium, signed_in_page
+from services.portal.tests.staff.test_live_pages import advise
+from services.portal.tests.web.test_browser import SCREENSHOTS, assert_accessible
+
+
+@pytest.fixture(scope="module")
+async def requests(live_feed: StaffStack) -> list[str]:
+    """Made before the browser starts (async set-up cannot run in Playwright's loop)."""
+    practice = str(GP.organisation)
+    return [await ask(live_feed, practice, live_feed.cardiology, f"Live {n}") for n in range(2)]
+
+
+@pytest.fixture(scope="module")
+def browser(requests: list[str]) -> Iterator[Browser]:
+    with chromium() as launched:
+        yield launched
+
+
+def _advise_now(stack: StaffStack, request_id: str, advice: str) -> None:
+    """The clinician's decision, from another thread's event loop (Playwright's is busy)."""
+    thread = threading.Thread(target=lambda: asyncio.run(advise(stack, request_id, advice)))
+    thread.start()
+    thread.join(30)
+
+
+def test_the_gps_open_page_shows_the_advice_without_reloading(
+    browser: Browser, live_feed: StaffStack, axe: Axe, requests: list[str]
+) -> None:
+    request_id = requests[0]
+    page = signed_in_page(browser, live_feed, GP.name, f"/advice/{request_id}")
+    expect(page.locator(".portal-live__refresh")).to_be_hidden()  # the stream is open
+    assert_accessible(axe, page, "live-waiting")
+    _advise_now(live_feed, request_id, "Live advice: start a statin")
+    expect(page.locator("#triage-notes")).to_contain_text(
+        "Live advice: start a statin", timeout=45_000
+    )
+    expect(page.locator("[data-live-status]")).to_have_text("This request was updated just now.")
+    assert_accessible(axe, page, "live-updated")
+    page.context.close()
+
+
+def test_without_javascript_a_refresh_link_shows_the_advice(
+    browser: Browser, live_feed: StaffStack, requests: list[str]
+) -> None:
+    request_id = requests[1]
+    page = signed_in_page(browser, live_feed, GP.name, f"/advice/{request_id}", js=False)
+    refresh = page.get_by_role("link", name="Refresh this page")
+    expect(refresh).to_be_visible()
+    _advise_now(live_feed, request_id, "No-JS advice: recheck in a week")
+    refresh.click()
+    expect(page.locator("#triage-notes")).to_contain_text("No-JS advice: recheck in a week")
+    page.screenshot(path=str(SCREENSHOTS / "live-no-js-refreshed.png"), full_page=True)
+    page.context.close()
