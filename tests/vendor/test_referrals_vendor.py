@@ -22,6 +22,9 @@ from referrals.domain.vocabulary import REQUEST_CATEGORY, UBRN_SYSTEM
 from tests.access.bodies import NHS, ODS, P1
 from tests.vendor.live import Live, blocking, refused_issue
 
+CODES = "https://fhir.carecoord.example/CodeSystem"
+PROVIDER = "RXX01"
+DIRECTORY = "user/Organization.cruds user/HealthcareService.cruds user/PractitionerRole.cruds"
 LOCAL_ID = "https://gp-system.example/Id/request"
 """The vendor's own identifier for a request, kept beside the UBRN the service assigns."""
 
@@ -212,3 +215,59 @@ async def test_fhirclient_wrong_patient_search_raises_and_lenient_yields_the_war
     status, issue = refused_issue(refused.value)
     assert (status, issue["expression"]) == (400, ["subject.identifier"])
     assert sorted(r.resource_type for r in lenient) == ["OperationOutcome", "ServiceRequest"]
+
+
+def an_advice_service() -> dict[str, Any]:
+    return {
+        "resourceType": "HealthcareService",
+        "active": True,
+        "name": "Respiratory A&G",
+        "providedBy": {"identifier": {"system": ODS, "value": PROVIDER}},
+        "specialty": [{"coding": [{"system": "http://snomed.info/sct", "code": "394594003"}]}],
+        "characteristic": [
+            {
+                "coding": [
+                    {"system": f"{CODES}/service-characteristic", "code": "advice-and-guidance"}
+                ]
+            }
+        ],
+    }
+
+
+async def test_fhirpy_triage_clinician_pages_the_worklist_and_triages(referrals: Live) -> None:
+    admin = referrals.fhirpy(referrals.token("admin", user="sds-admin-1", scopes=DIRECTORY))
+    service = await admin.resource("HealthcareService", **an_advice_service()).save()
+    gp = referrals.fhirpy(referrals.token("gp", user="sds-gp-1"))
+    for n in range(3):
+        body = a_and_g(await referrals.patient(), f"triage-{n}")
+        await gp.resource("ServiceRequest", **body, performer=[service.to_reference()]).save()
+    clinician = referrals.token("triage-clinician", organisation=PROVIDER, user="sds-tc-1")
+
+    worklist = (
+        referrals.fhirpy(clinician)
+        .resources("Task")
+        .search(
+            owner=f"HealthcareService/{service.id}",
+            status="ready",
+            business_status="awaiting-triage",
+        )
+    )
+    tasks = await worklist.sort("due").limit(2).fetch_all()
+    request = (
+        await referrals.fhirpy(clinician)
+        .reference("ServiceRequest", tasks[0]["focus"]["reference"].split("/")[1])
+        .to_resource()
+    )
+    at_version = {"If-Match": f'W/"{request["meta"]["versionId"]}"'}
+    outcome = {
+        "resourceType": "Parameters",
+        "parameter": [{"name": "outcome", "valueCode": "accepted"}],
+    }
+    answer = (
+        await referrals.fhirpy(clinician, **at_version)
+        .reference("ServiceRequest", request.id)
+        .execute("$triage", data=outcome)
+    )
+
+    assert len(tasks) == 3
+    assert {p["name"]: p.get("valueCode") for p in answer["parameter"]}["state"] == "accepted"
