@@ -6,8 +6,8 @@ database, Kafka) and the development OIDC provider, each served by uvicorn in a 
 (as tests/staff does), so patients sign in as the provider's demo patients at P0, P5
 and P9 and staff as the demo GP. The provider signs access tokens with the key the
 portal is told to trust. Before the servers start, the portal's read model is given
-the P9 patient's plan and co-ordinator (as care_plans' events would), and the P5
-patient is registered at the GP's practice (the grant the registration event makes).
+the P9 patient's plan and co-ordinator (as care_plans' events would), and the P5 and
+P9 patients are registered at the GP's practice (the grant the registration event makes).
 """
 
 from __future__ import annotations
@@ -37,7 +37,8 @@ from services.portal.tests.front_door.conftest import (
 from services.portal.tests.web.conftest import LiveServer, free_port
 
 PEOPLE = {who.key: who for who in demo_identities()}
-P0, P5, P9, GP = PEOPLE["patient-p0"], PEOPLE["patient-p5"], PEOPLE["patient-p9"], PEOPLE["gp"]
+P0, P5, P9 = PEOPLE["patient-p0"], PEOPLE["patient-p5"], PEOPLE["patient-p9"]
+GP, COORDINATOR_LOGIN = PEOPLE["gp"], PEOPLE["care-coordinator"]
 PLAN_TITLE = "Keep walking to the shops, with my inhalers to hand"
 COORDINATOR = "Ruth Morgan"
 
@@ -99,7 +100,8 @@ async def front_door_settings(
         await seeder.deliver("carecoord.careplan.revised.v1", P9.nhs_number, plan)
         assigned = coordinator_assigned(COORDINATOR)
         await seeder.deliver("carecoord.coordinator.assigned.v1", P9.nhs_number, assigned)
-        await seeder.register(P5.nhs_number, str(GP.organisation))
+        for patient in (P5, P9):  # both registered at the GP's (and co-ordinator's) practice
+            await seeder.register(str(patient.nhs_number), str(GP.organisation))
     return settings, folder
 
 

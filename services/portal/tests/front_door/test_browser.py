@@ -11,6 +11,7 @@ token. Screenshots go to `services/portal/tests/web/screenshots/` with `front-do
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -21,6 +22,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 from portal.fhir.front_door import TASK_CODE_SYSTEM
 from services.portal.tests.front_door.live import (
     COORDINATOR,
+    COORDINATOR_LOGIN,
     GP,
     P0,
     P5,
@@ -196,3 +198,53 @@ def test_a_p9_patient_sees_their_plan_co_ordinator_and_requests_even_at_320px(
     page.set_viewport_size({"width": 320, "height": 640})
     _checked(axe, page, "my-care-320px")
     page.context.close()
+
+
+def test_a_p9_patient_and_their_co_ordinator_write_on_a_request_then_the_patient_gives_feedback(
+    browser: Browser, front_door_stack: FrontDoorStack, axe: Axe
+) -> None:
+    stack = front_door_stack
+    page = _signed_in(browser, stack, P9.name, "/requests/new")
+    page.get_by_label("Your age in years").fill("72")
+    page.get_by_label("Male", exact=True).check()
+    page.locator("#q-other-problem").check()
+    page.get_by_label("Tell us more in your own words").fill("Can I change my inhaler time?")
+    page.get_by_role("button", name="Send").click()
+    page.goto(f"{stack.portal_url}/my/plan")
+    page.get_by_role("table").get_by_role("link").first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your request")
+    page.get_by_label("Write to your care team").fill("It clashes with my lunch.")
+    page.get_by_role("button", name="Send message").click()
+    expect(page.get_by_role("status")).to_contain_text("Message sent.")
+    _checked(axe, page, "thread")
+    request_path = page.url.removeprefix(stack.portal_url).split("?")[0]
+
+    staff = _signed_in(browser, stack, COORDINATOR_LOGIN.name, "/duty/requests")
+    _checked(axe, staff, "team-requests")
+    staff.locator(f"a[href='{request_path.replace('/my/', '/duty/')}']").click()
+    expect(staff.get_by_role("main")).to_contain_text("It clashes with my lunch.")
+    staff.get_by_label("Reply to the patient").fill("Take it after lunch instead.")
+    staff.get_by_label("This answers the request").check()
+    staff.get_by_role("button", name="Send message").click()
+    expect(staff.locator("#request-state")).to_have_text("Answered")
+    _checked(axe, staff, "team-thread")
+    staff.context.close()
+
+    page.goto(f"{stack.portal_url}{request_path}")
+    expect(page.get_by_role("main")).to_contain_text("Take it after lunch instead.")
+    _checked(axe, page, "feedback-question")
+    page.get_by_label("Very helpful", exact=True).check()
+    page.get_by_role("button", name="Send feedback").click()
+    expect(page.get_by_role("status")).to_contain_text("Thank you for your feedback.")
+    page.context.close()
+    week = "{}-W{:02d}".format(*datetime.now(UTC).isocalendar()[:2])
+    report = httpx.get(
+        f"{stack.portal_url}/fhir/$feedback-report?week={week}",
+        headers={
+            "Authorization": f"Bearer {stack.issuer.mint('gp', organisation=GP.organisation)}"
+        },
+        timeout=20,
+    )
+    assert report.status_code == 200, report.text
+    groups = {g["code"]["coding"][0]["code"]: g for g in report.json()["group"]}
+    assert groups["gp"]["measureScore"]["value"] == 1.0

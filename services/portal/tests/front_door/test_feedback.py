@@ -64,6 +64,7 @@ async def test_feedback_after_an_answer_is_kept_once_and_counted_in_the_weekly_r
     assert (await _responses(portal, nhs), await _responses(portal, other_nhs)) == (1, 1)
     after = await portal.client.get(f"/my/requests/{other_request}?feedback=thanks")
     assert "How helpful was the answer you got?" not in after.text
+    assert "Thank you for your feedback." in after.text
     assert report.status_code == 200, report.text
     body = report.json()
     assert body["resourceType"] == "MeasureReport"

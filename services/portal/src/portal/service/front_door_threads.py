@@ -98,8 +98,14 @@ def _message(body: dict[str, Any]) -> Message:
         str(body.get("sent", "")),
         "You" if from_patient else str(sender.get("display", "Your care team")),
         from_patient,
-        "\\n".join(str(p.get("contentString", "")) for p in body.get("payload", [])),
+        "\n".join(_said(body)),
     )
+
+
+def _said(body: dict[str, Any]) -> list[str]:
+    """What a message says, without the question codes a request also keeps."""
+    texts = (str(p.get("contentString", "")) for p in body.get("payload", []))
+    return [t for t in texts if not t.startswith("Answered yes: ")]
 
 
 async def _thread(tx: FhirTransaction, request_id: str) -> Thread:

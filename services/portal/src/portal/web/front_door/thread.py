@@ -71,10 +71,11 @@ async def show(
     title = (
         "Your request" if not side.staff else f"Request from NHS number {thread.request.nhs_number}"
     )
-    sent = request.query_params.get("sent") == "1"
+    query = request.query_params
+    notices = {"sent": query.get("sent") == "1", "feedback": query.get("feedback")}
     page = "front_door/thread.html"
     return kit.page(
-        request, context, page, title, status, thread=thread, side=side, sent=sent, **values
+        request, context, page, title, status, thread=thread, side=side, **notices, **values
     )
 
 
