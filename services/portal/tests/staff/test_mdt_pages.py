@@ -99,7 +99,7 @@ async def test_meeting_mode_records_an_outcome_with_an_action_and_moves_on(
     )  # fmt: skip
 
     assert saved.status_code == 303, saved.text
-    assert saved.headers["location"].endswith(f"/cases/{second}?saved=discussed")
+    assert saved.headers["location"].endswith(f"/cases/{second}?saved=discussed&moved=1")
     task = await case_task(with_mdt, first)
     assert state_of(task) == "discussed"
     assert any(i["type"]["text"] == "minutes-spent" for i in task["input"])

@@ -118,7 +118,8 @@ class CaseView:
     question: str
     purpose: str
     reasons: tuple[str, ...]
-    checklist: dict[str, bool]
+    checklist: dict[str, bool | None]
+    """Each item: done, missing, or None when `$prepare` has not checked the case yet."""
     attached: tuple[str, ...]
     ready: bool
     outcome_ref: str = ""
@@ -230,8 +231,8 @@ def case_view(task: Json, ready: bool, etag: str | None = None) -> CaseView:
     version = str((task.get("meta") or {}).get("versionId") or "")
     if etag:
         version = etag.removeprefix("W/").strip('"')
-    checklist = {
-        label: bool((_inputs(task, f"checklist:{code}") or [False])[0])
+    checklist: dict[str, bool | None] = {
+        label: bool(found[0]) if (found := _inputs(task, f"checklist:{code}")) else None
         for code, label in CHECKLIST.items()
     }
     output = next((o.get("valueReference") or {} for o in task.get("output", [])), {})

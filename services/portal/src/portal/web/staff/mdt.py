@@ -129,7 +129,7 @@ async def case_page(
     saved = request.query_params.get("saved", "")
     return await _case_page(
         request, kit, context, session, services, meeting_id, case_id,
-        saved=OUTCOMES.get(saved, ""),
+        saved=OUTCOMES.get(saved, ""), moved=request.query_params.get("moved") == "1",
     )  # fmt: skip
 
 
@@ -168,7 +168,7 @@ def _after_save(then: object, page: MeetingPage, case_id: str, typed: OutcomeFor
         index = page.position(case_id) or 0
         following = _neighbours(page, index)["next_open"]
         if following:
-            return f"{base}/cases/{following}?saved={typed.status}"
+            return f"{base}/cases/{following}?saved={typed.status}&moved=1"
         return f"{base}?finished=1"
     return f"{base}/cases/{case_id}?saved={typed.status}"
 

@@ -1,0 +1,216 @@
+"""A whole MDT meeting in a real browser (Debian's Chromium through Playwright).
+
+The chair signs in through the real OIDC flow, opens the meeting from their MDTs, goes
+into meeting mode and records the outcomes of the two cases on the list with the
+keyboard only (every field reached by Tab, radios chosen with the arrow keys, the
+owner picked by typing, "Save and next case" pressed with Enter), and the outcomes are
+read back from the mdt service's FHIR API. axe-core scans every page and state at WCAG
+2.2 A/AA. The same journey runs with JavaScript off (forms post and redirect).
+Screenshots: `mdt-*` (`mdt-no-js-*`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import date, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Browser, Locator, Page, expect
+
+from services.portal.tests.staff.conftest import GP, ODS, chromium, signed_in_page, unique
+from services.portal.tests.staff.mdt_fixtures import (
+    CHAIR,
+    MdtWorld,
+    book,
+    listed_cases,
+    make_team,
+    mdt_db,
+    state_of,
+    with_mdt,
+)
+from services.portal.tests.web.conftest import free_port
+from services.portal.tests.web.test_browser import SCREENSHOTS, assert_accessible
+
+__all__ = ["mdt_db", "with_mdt"]  # fixtures used by this module
+
+_MAX_TABS = 80
+
+
+@pytest.fixture(scope="module")
+async def meetings(with_mdt: MdtWorld) -> dict[Any, dict[str, Any]]:
+    """One MDT with a meeting of two cases per run (JavaScript on, off), made before the
+    browser starts (async set-up cannot run in Playwright's loop)."""
+    made: dict[Any, dict[str, Any]] = {}
+    for js in (True, False):
+        team = await make_team(with_mdt, unique("Meeting-mode MDT"))
+        (meeting, _) = await book(with_mdt, team, count=2)
+        questions = [unique("Falls at home: intermediate care?"), unique("Carer strain?")]
+        cases = await listed_cases(with_mdt, team, meeting, questions)
+        made[js] = {"meeting": meeting, "cases": cases, "questions": questions}
+    team = await make_team(with_mdt, unique("Conflict MDT"))
+    (meeting, _) = await book(with_mdt, team, count=2)
+    cases = await listed_cases(with_mdt, team, meeting, [unique("Race?"), unique("Actions?")])
+    made["race"] = {"meeting": meeting, "cases": cases}
+    await with_mdt.call(
+        "POST", f"Task/{cases[1]}/$record-outcome", with_mdt.chair,
+        {"resourceType": "Parameters", "parameter": [
+            {"name": "status", "valueCode": "discussed"},
+            {"name": "action", "part": [
+                {"name": "description", "valueString": "Check blood pressure"},
+                {"name": "ownerKind", "valueCode": "organisation"},
+                {"name": "ownerOrganisation",
+                 "valueIdentifier": {"system": ODS, "value": GP.organisation}},
+                {"name": "dueOn", "valueDate": date.today().isoformat()},
+            ]},
+        ]},
+    )  # fmt: skip
+    return made
+
+
+@pytest.fixture(scope="module")
+def browser(meetings: dict[Any, dict[str, Any]]) -> Iterator[Browser]:
+    with chromium() as launched:
+        yield launched
+
+
+def _checked(axe: Axe, page: Page, name: str, js: bool) -> None:
+    """axe-core runs in the page, so with JavaScript off only the screenshot is taken
+    (the same pages and states are scanned in the JavaScript run)."""
+    if js:
+        assert_accessible(axe, page, name)
+    else:
+        SCREENSHOTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def _tab_to(page: Page, target: Locator) -> None:
+    """Press Tab until `target` has the focus: it is reachable by keyboard, in order."""
+    for _ in range(_MAX_TABS):
+        if target.evaluate("element => element === document.activeElement"):
+            return
+        page.keyboard.press("Tab")
+    pytest.fail(f"{target} was not reached with {_MAX_TABS} presses of Tab")
+
+
+def _type_into(page: Page, target: Locator, words: str) -> None:
+    _tab_to(page, target)
+    page.keyboard.type(words)
+
+
+def _first_case(page: Page, axe: Axe, meeting: dict[str, Any], shots: str, js: bool) -> None:
+    """From "Your MDTs" to the first case, by keyboard."""
+    _checked(axe, page, f"{shots}-my-mdts", js)
+    _tab_to(page, page.locator(f"a[href='/mdt/meetings/{meeting['meeting']}']"))
+    page.keyboard.press("Enter")
+    expect(page.locator("#capacity-line")).to_contain_text("2 cases listed")
+    _checked(axe, page, f"{shots}-case-list", js)
+    _tab_to(page, page.get_by_role("link", name="Start meeting mode"))
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Case 1 of 2")
+    expect(page.locator("#case-question")).to_have_text(meeting["questions"][0])
+    _checked(axe, page, f"{shots}-case-1", js)
+
+
+def _discuss_with_an_action(page: Page, due: date) -> None:
+    _tab_to(page, page.get_by_label("Discussed", exact=True))
+    page.keyboard.press("Space")
+    _type_into(page, page.get_by_label("Summary of the discussion"), "Two falls; carer tired.")
+    _type_into(page, page.get_by_label("Decisions"), "Refer to intermediate care")
+    _tab_to(page, page.get_by_label("Care plan reviewed"))
+    page.keyboard.press("Space")
+    _type_into(page, page.get_by_label("What is to be done").first, "Review medication")
+    _type_into(page, page.get_by_label("Owner of action 1"), "GP practice")
+    _tab_to(page, page.get_by_label("Due date of action 1"))
+    page.keyboard.type(due.strftime("%m%d%Y"))  # Chromium's default locale: en-US
+    expect(page.get_by_label("Due date of action 1")).to_have_value(due.isoformat())
+    _tab_to(page, page.get_by_role("button", name="Save and next case"))
+    page.keyboard.press("Enter")
+
+
+def _defer(page: Page) -> None:
+    _tab_to(page, page.get_by_label("Discussed", exact=True))
+    page.keyboard.press("ArrowRight")  # arrow keys move through a radio group
+    expect(page.get_by_label("Deferred to the next meeting")).to_be_checked()
+    _type_into(page, page.get_by_label("Summary of the discussion"), "Waiting for bloods.")
+    _tab_to(page, page.get_by_role("button", name="Save and next case"))
+    page.keyboard.press("Enter")
+
+
+def _stored(world: MdtWorld, path: str) -> dict[str, Any]:
+    read = httpx.get(f"{world.mdt_url}/fhir/{path}", headers=world.chair, timeout=20)
+    assert read.status_code == 200, read.text
+    body: dict[str, Any] = read.json()
+    return body
+
+
+@pytest.mark.parametrize("js", [True, False], ids=["javascript", "no-javascript"])
+def test_the_chair_runs_a_meeting_with_the_keyboard_only(
+    browser: Browser, with_mdt: MdtWorld, axe: Axe, meetings: dict[Any, dict[str, Any]], js: bool
+) -> None:
+    meeting, shots = meetings[js], "mdt" if js else "mdt-no-js"
+    page = signed_in_page(browser, with_mdt.stack, CHAIR.name, "/mdt", js=js)
+    posts: list[dict[str, str]] = []
+    page.on("request", lambda r: posts.append(r.headers) if r.method == "POST" else None)
+    _first_case(page, axe, meeting, shots, js)
+    due = date.today() + timedelta(days=14)
+
+    _discuss_with_an_action(page, due)
+    expect(page.locator("#saved")).to_contain_text("Discussed")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Case 2 of 2")
+    _checked(axe, page, f"{shots}-case-2", js)
+    _defer(page)
+    expect(page.get_by_role("status")).to_contain_text("Every case on the list has an outcome")
+    _checked(axe, page, f"{shots}-finished", js)
+    page.context.close()
+    hx = [p.get("hx-request") for p in posts]
+    assert hx == (["true", "true"] if js else [None, None]), "htmx enhances; plain forms without"
+
+    first, second = (_stored(with_mdt, f"Task/{c}") for c in meeting["cases"])
+    assert state_of(first) == "discussed"
+    assert state_of(second) == "deferred"
+    record = _stored(with_mdt, first["output"][0]["valueReference"]["reference"])
+    assert "Two falls; carer tired." in str(record["section"])
+    actions = _stored(with_mdt, f"Task?part-of=Task/{meeting['cases'][0]}")
+    (action,) = [e["resource"] for e in actions["entry"]]
+    assert action["description"] == "Review medication"
+    assert action["owner"]["identifier"]["value"] == GP.organisation
+    assert action["restriction"]["period"]["end"] == due.isoformat()
+
+
+def test_a_late_save_the_gps_actions_and_mdt_being_down_are_accessible(
+    browser: Browser, with_mdt: MdtWorld, axe: Axe, meetings: dict[Any, dict[str, Any]]
+) -> None:
+    race = meetings["race"]
+    path = f"/mdt/meetings/{race['meeting']}/cases/{race['cases'][0]}"
+    first, second = (signed_in_page(browser, with_mdt.stack, CHAIR.name, path) for _ in "12")
+    for page, choice, words in ((first, "Deferred to the next meeting", "Waiting for bloods."),
+                                (second, "Discussed", "My words, typed late.")):  # fmt: skip
+        page.get_by_label(choice, exact=True).check()
+        page.get_by_label("Summary of the discussion").fill(words)
+        page.get_by_role("button", name="Save", exact=True).click()
+        expect(page.locator("#saved, #conflict")).to_be_visible()
+    expect(second.locator("#conflict")).to_contain_text("Someone else recorded this case first")
+    expect(second.locator("#conflict")).to_contain_text("Waiting for bloods.")
+    expect(second.get_by_label("Summary of the discussion")).to_have_value("My words, typed late.")
+    assert_accessible(axe, second, "mdt-late-save")
+    with_mdt.point(f"http://127.0.0.1:{free_port()}")
+    try:
+        second.goto(f"{with_mdt.stack.portal_url}{path}")
+        expect(second.get_by_role("status")).to_contain_text("The MDT service is not answering")
+        assert_accessible(axe, second, "mdt-service-down")
+    finally:
+        with_mdt.point()
+    for page in (first, second):
+        page.context.close()
+
+    gp = signed_in_page(browser, with_mdt.stack, GP.name, "/actions")
+    expect(gp.locator("#actions")).to_contain_text("Check blood pressure")
+    assert_accessible(axe, gp, "mdt-gp-actions")
+    gp.get_by_role("button", name=re.compile(r"^Acknowledge\W+Check blood pressure")).click()
+    expect(gp.get_by_role("status")).to_contain_text("Acknowledged")
+    assert_accessible(axe, gp, "mdt-gp-acknowledged")
+    gp.context.close()
