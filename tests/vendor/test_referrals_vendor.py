@@ -4,7 +4,8 @@ An advice & guidance request is created and read back, updated with `If-Match`,
 created conditionally without a duplicate, and a practice's requests are paged
 through the service's absolute `next` links; the wrong-patient search of issue 14
 (an unsupported chain) is refused with 400 and the OperationOutcome each client
-raises, and `Prefer: handling=lenient` shows why strict is the default. What the
+raises, and `Prefer: handling=lenient` shows why strict is the default. A triage
+clinician's system pages the provider's worklist and triages with `If-Match`. What the
 clients need is written in the README's "For vendors" (each snippet there is one of
 these calls).
 """
