@@ -5,9 +5,10 @@ not duplicate); the GP's system finds the patient's plan by supported parameters
 NHS number or by the register's Patient), updates it only with `If-Match` (care plans
 require it: 428 without), pages through a plan's activities and adds one
 conditionally; a named care co-ordinator finds and edits the plan once assigned, and
-no other co-ordinator finds it; the wrong-patient searches of issue 14 are refused with 400, including
-fhirpy's own keyword spelling, which makes a chain (`subject__identifier=` is sent as
-`subject.identifier=`, the very search that returned another patient's plan).
+no other co-ordinator finds it; the wrong-patient searches of issue 14 are refused
+with 400, including fhirpy's own keyword spelling, which makes a chain
+(`subject__identifier=` is sent as `subject.identifier=`, the very search that
+returned another patient's plan).
 """
 
 from __future__ import annotations
