@@ -13,7 +13,7 @@ from carecoord_shared.security.audit import audit_event_resource
 def _div(resource: dict[str, Any]) -> str:
     assert resource["text"]["status"] == "generated"
     div: str = resource["text"]["div"]
-    assert div.startswith('<div xmlns="http://www.w3.org/1999/xhtml">')
+    assert div.startswith('<div xmlns="http://www.w3.org/1999/xhtml"')
     return div
 
 
@@ -83,3 +83,11 @@ def test_an_audit_event_says_who_did_what_to_which_record() -> None:
     assert "<th>action</th><td>R</td>" in div
     assert "555123456789" in div
     assert "CarePlan/cp-1" in div
+
+
+def test_the_narrative_says_the_resource_language() -> None:
+    div = _div(narrated({"resourceType": "OperationDefinition", "language": "en-GB"}))
+
+    assert div.startswith(
+        '<div xmlns="http://www.w3.org/1999/xhtml" lang="en-GB" xml:lang="en-GB">'
+    )

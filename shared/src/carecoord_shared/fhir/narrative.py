@@ -95,7 +95,13 @@ def _div(resource: JsonObject) -> str:
     rows = [f"<tr><th>{escape(n)}</th><td>{escape(t)}</td></tr>" for n, t in _rows(resource)]
     heading = f"<p><b>{escape(str(resource.get('resourceType', 'Resource')))}</b></p>"
     table = f"<table>{''.join(rows)}</table>" if rows else ""
-    return f'<div xmlns="http://www.w3.org/1999/xhtml">{heading}{table}</div>'
+    language = resource.get("language")
+    lang = (
+        f' lang="{escape(language)}" xml:lang="{escape(language)}"'
+        if isinstance(language, str)
+        else ""
+    )
+    return f'<div xmlns="http://www.w3.org/1999/xhtml"{lang}>{heading}{table}</div>'
 
 
 def with_narrative(body: JsonObject) -> JsonObject:
