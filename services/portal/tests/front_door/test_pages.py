@@ -179,3 +179,17 @@ async def test_a_p9_patient_sees_their_own_requests_and_never_anothers(portal: P
     requests = page.text[page.text.index("Your requests") :]
     assert "See a pharmacist" in requests
     assert "Refer yourself" not in requests  # the P5 patient's podiatry request
+
+
+async def test_a_forged_nhs_number_in_the_form_is_ignored(portal: Portal) -> None:
+    mine = await portal.sign_in("P5")
+    forged = "9990000018" if mine != "9990000018" else "9990000026"
+    before = await _count(portal, "Communication", forged)
+
+    page = await portal.ask(
+        age="40", sex="female", answer="foot-problem", nhs_number=forged, patient=forged
+    )
+
+    assert page.status_code == 200, page.text
+    assert await _count(portal, "Communication", mine) == 1
+    assert await _count(portal, "Communication", forged) == before
