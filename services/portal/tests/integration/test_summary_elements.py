@@ -3,42 +3,14 @@ Subscriptions), and its AsyncAPI document naming its Kafka servers and FHIR base
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
-import httpx
-import pytest
+from services.portal.tests.subscriptions.conftest import Portal, issuer, new_secret, subscription
+from services.portal.tests.subscriptions.test_bad_input import api
 
-from carecoord_devstack.testing import create_fresh_database
-from carecoord_shared.security.dev_issuer import DevIssuer
-from portal.main import create_app
-from services.portal.tests.subscriptions.conftest import (
-    BASE_URL,
-    FakeClock,
-    Portal,
-    new_secret,
-    portal_settings,
-    subscription,
-)
+__all__ = ["api", "issuer"]  # the subscriptions tests' fixtures: the API on a fresh database
 
 MANDATORY = {"resourceType", "id", "meta", "status", "reason", "criteria", "channel"}
-
-
-@pytest.fixture(scope="module")
-async def api(
-    tmp_path_factory: pytest.TempPathFactory, kafka_bootstrap: str
-) -> AsyncIterator[Portal]:
-    issuer = DevIssuer(Path(tmp_path_factory.mktemp("portal-summary-issuer")))
-    settings = portal_settings(
-        issuer, await create_fresh_database("portal"), kafka_bootstrap, environment="test"
-    )
-    app = create_app(settings)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE_URL) as client,
-    ):
-        yield Portal(client, issuer, settings, FakeClock())
 
 
 def _tagged(resource: dict[str, Any]) -> bool:
