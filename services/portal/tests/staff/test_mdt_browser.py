@@ -108,6 +108,13 @@ def _first_case(page: Page, axe: Axe, meeting: dict[str, Any], shots: str, js: b
     page.keyboard.press("Enter")
     expect(page.locator("#capacity-line")).to_contain_text("2 cases listed")
     _checked(axe, page, f"{shots}-case-list", js)
+    for who in ("Community nurse (chair), core member", "GP, core member"):
+        _tab_to(page, page.get_by_label(who))
+        page.keyboard.press("Space")
+    _tab_to(page, page.get_by_role("button", name="Record attendance"))
+    page.keyboard.press("Enter")
+    expect(page.locator("#attended")).to_contain_text("Community nurse (chair)")
+    _checked(axe, page, f"{shots}-attendance", js)
     _tab_to(page, page.get_by_role("link", name="Start meeting mode"))
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", level=1)).to_have_text("Case 1 of 2")
@@ -154,7 +161,10 @@ def test_the_chair_runs_a_meeting_with_the_keyboard_only(
     meeting, shots = meetings[js], "mdt" if js else "mdt-no-js"
     page = signed_in_page(browser, with_mdt.stack, CHAIR.name, "/mdt", js=js)
     posts: list[dict[str, str]] = []
-    page.on("request", lambda r: posts.append(r.headers) if r.method == "POST" else None)
+    page.on(
+        "request",
+        lambda r: posts.append(r.headers) if r.method == "POST" and "/cases/" in r.url else None,
+    )
     _first_case(page, axe, meeting, shots, js)
     due = date.today() + timedelta(days=14)
 

@@ -228,3 +228,35 @@ async def test_a_gp_cannot_settle_an_action_that_is_not_theirs(
     )
     assert refused.status_code == 409
     assert "There is a problem" in refused.text
+
+
+async def test_the_chair_records_attendance_by_discipline(
+    with_mdt: MdtWorld, browser_client: httpx.AsyncClient
+) -> None:
+    team = await make_team(with_mdt, unique("Attendance MDT"))
+    (meeting, _) = await book(with_mdt, team, count=2)
+    url = f"{with_mdt.stack.portal_url}/mdt/meetings/{meeting}"
+    await sign_in(browser_client, with_mdt.stack, "mdt-member")
+    page = await browser_client.get(url)
+    assert "Who is at the meeting" in page.text
+    empty = await browser_client.post(
+        f"{url}/attendance", data={"csrf_token": csrf_token(page.text)}
+    )
+    assert empty.status_code == 400
+    assert "Choose who is at the meeting" in empty.text
+
+    held = await browser_client.post(
+        f"{url}/attendance", data={"csrf_token": csrf_token(page.text), "attendee": GP.subject}
+    )
+
+    assert held.status_code == 303, held.text
+    found = await with_mdt.call(
+        "GET", f"Encounter?appointment=Appointment/{meeting}", with_mdt.chair
+    )
+    (encounter,) = [e["resource"] for e in found.json()["entry"]]
+    assert [p["individual"]["identifier"]["value"] for p in encounter["participant"]] == [
+        GP.subject
+    ]
+    shown = await browser_client.get(url)
+    assert '<ul class="nhsuk-list nhsuk-list--bullet" id="attended">' in shown.text
+    assert "<li>GP</li>" in shown.text

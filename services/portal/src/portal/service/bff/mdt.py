@@ -27,7 +27,7 @@ from portal.service.bff.mdt_shapes import (
     team_view,
 )
 
-__all__ = ["load_case", "load_meeting", "my_teams"]
+__all__ = ["hold_meeting", "load_case", "load_meeting", "my_teams"]
 
 Json = dict[str, Any]
 
@@ -98,7 +98,27 @@ async def load_meeting(api: FhirClient, meeting_id: str, user_id: str) -> Meetin
     lists = await api.get("List", query)
     found = _resources(lists.body, "List") if lists.ok else []
     cases = await _cases(api, found[0]) if found else []
-    return MeetingPage(meeting, team, cases, assembled=bool(found))
+    attended = await _attendance(api, meeting_id)
+    return MeetingPage(meeting, team, cases, assembled=bool(found), attended=attended)
+
+
+async def _attendance(api: FhirClient, meeting_id: str) -> tuple[str, ...] | None:
+    reply = await api.get("Encounter", [("appointment", f"Appointment/{meeting_id}")])
+    held = _resources(reply.body, "Encounter") if reply.ok else []
+    if not held:
+        return None
+    people = [p.get("individual") or {} for p in held[0].get("participant", [])]
+    return tuple(str((p.get("identifier") or {}).get("value", "")) for p in people)
+
+
+async def hold_meeting(api: FhirClient, meeting_id: str, attendees: list[str]) -> list[str]:
+    """`$record-attendance`: the meeting is held with these members; the problems, if any."""
+    body = {
+        "resourceType": "Parameters",
+        "parameter": [{"name": "attendee", "valueString": user} for user in attendees],
+    }
+    reply = await api.post(f"Appointment/{meeting_id}/$record-attendance", body)
+    return [] if reply.ok else [m for m in reply.issues() if m] or ["Attendance was not saved"]
 
 
 async def load_case(api: FhirClient, case_id: str) -> CaseView | None:

@@ -158,6 +158,11 @@ class MeetingPage:
     team: TeamView
     cases: list[CaseView]
     assembled: bool
+    attended: tuple[str, ...] | None = None
+    """The SDS user ids recorded as attending, or None before attendance is taken."""
+
+    def present(self) -> list[Member]:
+        return [m for m in self.team.members if m.user in (self.attended or ())]
 
     @property
     def not_ready(self) -> int:

@@ -22,7 +22,7 @@ from fastapi.responses import RedirectResponse
 
 from carecoord_shared.security.principal import Role
 from portal.service.bff import ServiceDown
-from portal.service.bff.mdt import load_case, load_meeting, my_teams
+from portal.service.bff.mdt import hold_meeting, load_case, load_meeting, my_teams
 from portal.service.bff.mdt_outcomes import OUTCOMES, OutcomeForm, current_outcome, record_outcome
 from portal.service.bff.mdt_shapes import CaseView, MeetingPage
 from portal.web.context import Context, Kit, SignedIn
@@ -62,6 +62,13 @@ async def meeting_page(
     meeting_id: str,
 ) -> Response:  # fmt: skip
     _allowed(request, kit, context, session, meeting_id)
+    return await _meeting(request, kit, context, session, services, meeting_id)
+
+
+async def _meeting(
+    request: Request, kit: Kit, context: Context, session: SignedIn, services: Clients,
+    meeting_id: str, status_code: int = 200, **extra: Any,
+) -> Response:  # fmt: skip
     try:
         found = await load_meeting(services.mdt, meeting_id, session.user.subject)
     except ServiceDown as down:
@@ -74,9 +81,33 @@ async def meeting_page(
         return not_found(request, kit, context)
     first = next((c.id for c in found.cases if c.due_at(meeting_id)), None)
     return kit.page(
-        request, context, "staff/mdt_meeting.html", f"{found.team.name}: meeting",
+        request, context, "staff/mdt_meeting.html", f"{found.team.name}: meeting", status_code,
         page=found, first_open=first, finished=request.query_params.get("finished") == "1",
+        **extra,
     )  # fmt: skip
+
+
+async def record_attendance(
+    request: Request, kit: Kit, context: Context, session: SignedIn, services: Clients,
+    meeting_id: str,
+) -> Response:  # fmt: skip
+    _allowed(request, kit, context, session, meeting_id)
+    present = [str(u)[:64] for u in (await request.form()).getlist("attendee")]
+    if not present:
+        errors = [("Choose who is at the meeting", "attendee")]
+        return await _meeting(
+            request, kit, context, session, services, meeting_id, 400, errors=errors
+        )
+    try:
+        problems = await hold_meeting(services.mdt, meeting_id, present)
+    except ServiceDown as down:
+        problems = [f"{down.service} did not answer: attendance was not saved. Try again."]
+    if problems:
+        errors = [(m, "attendee") for m in problems]
+        return await _meeting(
+            request, kit, context, session, services, meeting_id, 409, errors=errors
+        )
+    return RedirectResponse(f"/mdt/meetings/{meeting_id}#attendance", status_code=303)
 
 
 def _neighbours(page: MeetingPage, index: int) -> dict[str, str | None]:
@@ -176,6 +207,8 @@ def _after_save(then: object, page: MeetingPage, case_id: str, typed: OutcomeFor
 def add_mdt_pages(router: APIRouter) -> None:
     router.add_api_route("/mdt", teams_page, methods=["GET"])
     router.add_api_route("/mdt/meetings/{meeting_id}", meeting_page, methods=["GET"])
+    attendance = "/mdt/meetings/{meeting_id}/attendance"
+    router.add_api_route(attendance, record_attendance, methods=["POST"])
     case_path = "/mdt/meetings/{meeting_id}/cases/{case_id}"
     router.add_api_route(case_path, case_page, methods=["GET"])
     router.add_api_route(case_path, save_outcome, methods=["POST"])
