@@ -73,7 +73,9 @@ class FakeCarePlans:
         resource_id = options.pop("resource_id", None)
         kind = "create" if resource_id is None else "update"
         write = Write(kind, body["resourceType"], resource_id, body, **options)
-        stored, _ = await self.acting_as(principal).write(write)
+        tx = self.acting_as(principal)
+        stored, _ = await tx.write(write)
+        await tx.finish()  # the request's unit of work commits
         assert stored is not None
         return stored.as_json()
 

@@ -2,14 +2,17 @@
 of work, `run_worker` runs it (the runtime itself is `worker_runtime`).
 
 Every consumer handler gets a unit of work of the service's system principal on the
-consumer's own transaction (beside the inbox row), and every job tick gets the
+consumer's own transaction (beside the inbox rows; one unit of work for a run of
+events, finished once before it commits), and every job tick gets the
 service's units of work; the kernel's own housekeeping (purging the inbox) is added
 to every worker.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -45,11 +48,27 @@ def _subscriptions(
     groups: dict[str, list[Consumer]] = {}
     for consumer in definition.consumers:
         groups.setdefault(consumer.group, []).append(consumer)
+    current: ContextVar[FhirTransaction] = ContextVar(f"{definition.name}-run")
+
+    @asynccontextmanager
+    async def run_scope(conn: AsyncConnection) -> AsyncIterator[None]:
+        """One unit of work for a whole run of events (each partition's run is applied
+        by a task of its own, so the context variable is the run's)."""
+        tx = FhirTransaction(conn, registry, principal, authorised=True)
+        token = current.set(tx)
+        try:
+            yield
+            await tx.finish()
+        finally:
+            current.reset(token)
 
     def bound(consumer: Consumer) -> Handler:
         async def handle(conn: AsyncConnection, event: Event) -> None:
-            tx = FhirTransaction(conn, registry, principal, authorised=True)
-            await consumer.handler(tx, event, context)
+            if (tx := current.get(None)) is not None:
+                await consumer.handler(tx, event, context)
+                return
+            async with run_scope(conn):  # called on its own: a run of one event
+                await consumer.handler(current.get(), event, context)
 
         return handle
 
@@ -58,6 +77,7 @@ def _subscriptions(
             name,
             tuple(dict.fromkeys(c.topic(settings) for c in members)),
             {c.event_type: bound(c) for c in members},
+            run_scope=run_scope,
         )
         for name, members in groups.items()
     ]

@@ -29,6 +29,7 @@ from carecoord_shared.events import (
     ensure_topics,
 )
 from carecoord_shared.events.backoff import sleep_unless
+from carecoord_shared.events.consumer_support import RunScope, no_scope
 from carecoord_shared.events.inbox import purge_older_than
 from carecoord_shared.logging import configure_logging, get_logger
 from carecoord_shared.periodic import PeriodicJob, run_every
@@ -48,6 +49,7 @@ class Subscription:
     topics: tuple[str, ...]
     handlers: Mapping[str, Handler]
     schemas: SchemaCatalogue | None = None
+    run_scope: RunScope = no_scope
 
 
 @dataclass(slots=True)
@@ -100,6 +102,7 @@ class Worker:
                 s.topics,
                 s.handlers,
                 s.schemas,
+                run_scope=s.run_scope,
             )
             for s in self.subscriptions
         ]

@@ -25,6 +25,7 @@ async def test_an_action_becomes_an_owned_activity_with_provenance() -> None:
         description="Review inhaler technique",
     )
     await CONSUMER.handler(fake.tx, event, fake.context)
+    await fake.tx.finish()  # the run of events commits
     [task] = [t.as_json() for t in (await fake.tx.search("Task", [])).matches]
     assert task["description"] == "Review inhaler technique"
     assert task["owner"] == {"display": "District nurse"}

@@ -33,6 +33,7 @@ async def test_advice_given_twice_adds_one_linked_activity() -> None:
             fake.tx, triaged("ServiceRequest/sr-1", "advice-given"), fake.context
         )
     await CONSUMER.handler(fake.tx, triaged("ServiceRequest/sr-2", "rejected"), fake.context)
+    await fake.tx.finish()  # the run of events commits
     [task] = [t.as_json() for t in (await fake.tx.search("Task", [])).matches]
     assert (task["status"], task["focus"]) == ("completed", {"reference": f"CarePlan/{plan['id']}"})
     current = await fake.tx.read("CarePlan", plan["id"])
@@ -40,6 +41,23 @@ async def test_advice_given_twice_adds_one_linked_activity() -> None:
     [added] = fake.events(ACTIVITY_ADDED)
     assert added["source"] == REFERRAL_TRIAGED
     assert len(fake.events(PLAN_REVISED)) == 2  # created, then the activity linked
+
+
+async def test_a_run_of_advice_for_one_patient_revises_the_plan_once() -> None:
+    fake = fake_care_plans()
+    await fake.registered(NHS)
+    plan = await fake.write(care_plan(NHS))
+    for request in ("ServiceRequest/sr-4", "ServiceRequest/sr-5", "ServiceRequest/sr-6"):
+        await CONSUMER.handler(fake.tx, triaged(request, "advice-given"), fake.context)
+    assert fake.events(ACTIVITY_ADDED) == []  # linked when the run commits, not before
+    await fake.tx.finish()
+    tasks = {t.id: t.as_json() for t in (await fake.tx.search("Task", [])).matches}
+    current = (await fake.tx.read("CarePlan", plan["id"])).as_json()
+    linked = [a["reference"]["reference"] for a in current["activity"]]
+    assert sorted(linked) == sorted(f"Task/{i}" for i in tasks)
+    added = fake.events(ACTIVITY_ADDED)
+    assert [a["activity"] for a in added] == linked  # in the order the events came
+    assert len(fake.events(PLAN_REVISED)) == 2  # created, then one revision for the run
 
 
 async def test_without_a_plan_the_activity_stands_alone() -> None:

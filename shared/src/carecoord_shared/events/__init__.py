@@ -7,8 +7,8 @@ handler per event type it cares about.
 """
 
 from carecoord_shared.events.backoff import Backoff
-from carecoord_shared.events.consumer import Handler, InboxConsumer
-from carecoord_shared.events.consumer_support import ConsumerStats
+from carecoord_shared.events.consumer import InboxConsumer
+from carecoord_shared.events.consumer_support import ConsumerStats, Handler
 from carecoord_shared.events.deadletter import (
     DLT_ATTEMPTS,
     DLT_CONSUMER_GROUP,

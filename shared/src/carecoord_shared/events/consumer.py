@@ -1,13 +1,13 @@
 """The inbox consumer: applies each Kafka event exactly once to a service's database.
 
-Kafka delivers at least once, so for each record the event id goes into the inbox in
-ONE transaction with the handler's effect, which commits before the Kafka offset does:
-a redelivery finds the id and is skipped. Records that can never be applied (not a
+Kafka delivers at least once, so each record's event id goes into the inbox in ONE
+transaction with the handler's effect, committed before the Kafka offset is: a
+redelivery finds the id and is skipped. Records that can never be applied (not a
 CloudEvent, breaking their schema, a handler that keeps failing or rejects them) are
 parked on `<topic>.dlt` with where they came from and why, and the partition flows on;
 lost database connections are waited out, never dead-lettered. Each partition is
-applied by its own task, in order (one patient's events keep their order), consecutive
-events sharing a transaction (retried one by one to find a culprit if it fails).
+applied by its own task, in order (one patient's events keep their order), a run of
+consecutive events in one transaction (retried one by one to find a culprit).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
@@ -26,7 +26,10 @@ from carecoord_shared.events.backoff import Backoff, is_outage, sleep_unless
 from carecoord_shared.events.consumer_support import (
     CommitBeforeRevoke,
     ConsumerStats,
+    Handler,
+    RunScope,
     measure_lag,
+    no_scope,
 )
 from carecoord_shared.events.deadletter import (
     RejectEvent,
@@ -40,8 +43,6 @@ from carecoord_shared.events.metrics import EVENTS_CONSUMED, INBOX_TRANSACTION_S
 from carecoord_shared.events.relay import idempotent_producer
 from carecoord_shared.events.schemas import SchemaCatalogue, SchemaViolation
 from carecoord_shared.logging import get_logger
-
-Handler = Callable[[AsyncConnection, Event], Awaitable[None]]  # in the inbox's transaction
 
 _DEFAULT_BACKOFF = Backoff()
 _log = get_logger(__name__)
@@ -65,6 +66,7 @@ class InboxConsumer:
         max_poll_records: int | None = None,
         max_events_per_transaction: int = 100,
         consumer_options: Mapping[str, Any] | None = None,
+        run_scope: RunScope = no_scope,
     ) -> None:
         self._engine = engine
         self._bootstrap = bootstrap_servers
@@ -78,6 +80,7 @@ class InboxConsumer:
         self._max_poll_records = max_poll_records
         self._max_events_per_transaction = max(1, max_events_per_transaction)
         self._consumer_options = dict(consumer_options or {})
+        self._run_scope = run_scope
         self._stopping = asyncio.Event()
         self._pending: dict[Any, int] = {}
         self._positions: dict[tuple[str, int], int] = {}
@@ -96,7 +99,6 @@ class InboxConsumer:
 
     async def wait_for(self, targets: Mapping[tuple[str, int], int], timeout_s: float) -> None:
         """Wait until each (topic, partition) is finished up to the target next offset."""
-
         async with asyncio.timeout(timeout_s), self._progress:
             await self._progress.wait_for(
                 lambda: all(self._positions.get(tp, 0) >= n for tp, n in targets.items())
@@ -179,8 +181,7 @@ class InboxConsumer:
     async def _process_partition(
         self, producer: AIOKafkaProducer, tp: Any, records: Sequence[Any]
     ) -> None:
-        # Consecutive events share a transaction (each still with its own inbox row);
-        # a record that cannot be decoded closes the run and goes to the DLT in its turn.
+        # A record that cannot be decoded closes the run and goes to the DLT in its turn.
         run: list[tuple[Any, Event]] = []
         for record in records:
             if self._stopping.is_set():
@@ -267,7 +268,7 @@ class InboxConsumer:
 
     async def _apply(self, events: Sequence[Event]) -> None:
         started = time.perf_counter()
-        async with self._engine.begin() as conn:
+        async with self._engine.begin() as conn, self._run_scope(conn):
             new = await record_new(conn, self._group, [(e.id, e.type) for e in events])
             outcomes = []
             for event in events:
@@ -295,6 +296,5 @@ class InboxConsumer:
         if not await park(producer, record, headers, self._stopping, self._backoff):
             return False
         self.stats.dead_lettered += 1
-        EVENTS_CONSUMED.labels(self._group, "dead_lettered").inc()
         log_parked(self._group, record, exc)
         return True

@@ -1,19 +1,23 @@
-"""The inbox consumer's bookkeeping: what it did, offsets before a rebalance, its lag.
+"""The inbox consumer's bookkeeping: what it did, offsets before a rebalance, its lag,
+and the scope around a run of events.
 
 Kept apart from `consumer` (which applies events) so each stays readable.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener
+from sqlalchemy.ext.asyncio import AsyncConnection
 
+from carecoord_shared.events.envelope import Event
 from carecoord_shared.events.metrics import CONSUMER_LAG
 
-__all__ = ["CommitBeforeRevoke", "ConsumerStats", "measure_lag"]
+__all__ = ["CommitBeforeRevoke", "ConsumerStats", "Handler", "RunScope", "measure_lag", "no_scope"]
 
 Commit = Callable[[AIOKafkaConsumer, "set[Any] | None"], Awaitable[None]]
 
@@ -52,3 +56,14 @@ def measure_lag(
         done = positions.get((tp.topic, tp.partition))
         if high is not None and done is not None:
             CONSUMER_LAG.labels(group, tp.topic, str(tp.partition)).set(high - done)
+
+
+Handler = Callable[[AsyncConnection, Event], Awaitable[None]]  # in the inbox's transaction
+RunScope = Callable[[AsyncConnection], AbstractAsyncContextManager[None]]
+"""Around the handlers of one run of events (one transaction): its exit, before the
+commit, is where work the handlers gathered is done once (see `fhir.gathering`)."""
+
+
+@asynccontextmanager
+async def no_scope(_conn: AsyncConnection) -> AsyncIterator[None]:
+    yield

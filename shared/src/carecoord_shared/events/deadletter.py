@@ -19,6 +19,7 @@ from aiokafka.errors import KafkaError
 
 from carecoord_shared.events.backoff import Backoff, sleep_unless
 from carecoord_shared.events.envelope import Header, InvalidEnvelope
+from carecoord_shared.events.metrics import EVENTS_CONSUMED
 from carecoord_shared.events.schemas import SchemaViolation
 from carecoord_shared.events.topics import dead_letter_topic
 from carecoord_shared.logging import get_logger
@@ -99,7 +100,9 @@ async def park(
 
 
 def log_parked(group: str, record: Any, exc: BaseException) -> None:
-    """Where a parked record came from and why, by class (never the exception text)."""
+    """Count a parked record, and log where it came from and why, by class (never the
+    exception text)."""
+    EVENTS_CONSUMED.labels(group, "dead_lettered").inc()
     _log.warning(
         "event_dead_lettered",
         group=group,

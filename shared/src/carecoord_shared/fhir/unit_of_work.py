@@ -40,7 +40,8 @@ from carecoord_shared.fhir.resource_checks import (
     definition_for,
     patients_of,
 )
-from carecoord_shared.fhir.unit_reads import FhirReads, Refusal
+from carecoord_shared.fhir.unit_reads import FhirReads
+from carecoord_shared.security.audit import Refusal
 
 __all__ = [
     "FhirReads",
@@ -94,12 +95,8 @@ class FhirTransaction(FhirReads):
         """Audit the change. Events are the handler's to announce, explicitly, through
         `outbox`: the store never calls back up into a service."""
         patients = [change.patient_nhs] if change.patient_nhs else []
-        await audit.record(
-            self._conn,
-            self.principal,
-            AUDIT_ACTION[change.kind],
-            f"{change.resource_type}/{change.id}",
-            patients,
+        self.audit_trail.add(
+            AUDIT_ACTION[change.kind], f"{change.resource_type}/{change.id}", patients
         )
 
     async def create(
@@ -266,17 +263,20 @@ async def _audit_refusals(engine: AsyncEngine, tx: FhirTransaction) -> None:
 async def fhir_reads(
     engine: AsyncEngine, registry: FhirRegistry, principal: Principal
 ) -> AsyncIterator[FhirTransaction]:
-    """Reads only, each statement on its own (autocommit): the AuditEvent insert follows
-    the read it records, and data is returned only once that insert has succeeded.
-    Half the round trips of a transaction (no BEGIN/COMMIT) on the busiest path."""
+    """Reads only, each statement on its own (autocommit): the AuditEvent rows of every
+    read are inserted (one statement) when the block ends, so data is returned only
+    once they are durable. Half the round trips of a transaction (no BEGIN/COMMIT) on
+    the busiest path."""
     async with engine.connect() as conn:
         await conn.execution_options(isolation_level="AUTOCOMMIT")
         tx = FhirTransaction(conn, registry, principal)
         try:
             yield tx
         except FhirError:
+            await tx.finish()  # what was read before the refusal was still read
             await _audit_refusals(engine, tx)
             raise
+        await tx.finish()
 
 
 @asynccontextmanager
@@ -289,6 +289,7 @@ async def fhir_transaction(
         async with engine.begin() as conn:
             tx = FhirTransaction(conn, registry, principal, authorised=authorised)
             yield tx
+            await tx.finish()
     except IntegrityError:
         raise conflict("A conflicting change was written at the same time; retry") from None
     except FhirError:

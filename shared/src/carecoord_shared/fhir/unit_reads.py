@@ -11,12 +11,12 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import NoReturn
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from carecoord_shared.fhir.gathering import Gathered, Gathering, K, V
 from carecoord_shared.fhir.identifiers import NHS_NUMBER_SYSTEM
 from carecoord_shared.fhir.outcome import (
     forbidden,
@@ -44,7 +44,7 @@ from carecoord_shared.ports import (
     RepositoryT,
 )
 from carecoord_shared.security import access, audit
-from carecoord_shared.security.audit import AuditAction
+from carecoord_shared.security.audit import AuditAction, Refusal
 from carecoord_shared.security.break_glass import record_break_glass
 from carecoord_shared.security.principal import Principal
 from carecoord_shared.store import repository, search
@@ -52,13 +52,6 @@ from carecoord_shared.store import versions as version_store
 from carecoord_shared.store.indexing import owner_of
 from carecoord_shared.store.patients import link_patient
 from carecoord_shared.store.repository import AccessRule, StoredResource, allow_all
-
-
-@dataclass(frozen=True, slots=True)
-class Refusal:
-    action: AuditAction
-    entity: str
-    patient_nhs: str | None
 
 
 class FhirReads:
@@ -84,6 +77,17 @@ class FhirReads:
         self._repositories: dict[type[Repository], Repository] = {}
         self.refusals: list[Refusal] = []
         """Access refused in this unit of work, audited (outcome 4) even if it rolls back."""
+        self.audit_trail = audit.AuditTrail(principal)
+        self._gathered = Gathered()
+
+    def gather(self, gathering: Gathering[K, V], key: K, value: V) -> None:
+        """`gathering` does its work for `key` once, when the unit of work finishes."""
+        self._gathered.add(gathering, key, value)
+
+    async def finish(self) -> None:
+        """Before the unit of work commits: gathered work, then its audit trail."""
+        await self._gathered.flush(self)  # type: ignore[arg-type]  # FhirTransaction's
+        await self.audit_trail.write(self._conn)
 
     def repository(self, kind: type[RepositoryT]) -> RepositoryT:
         """The service's own repository `kind`, on this unit of work's connection."""
@@ -178,7 +182,7 @@ class FhirReads:
         probe = dataclasses.replace(query, count=1, includes=[], revincludes=[], cursor=None)
         hidden = await search.search(self._conn, self.registry, definition, probe, allow_all)
         if hidden.matches:
-            await audit.record(self._conn, self.principal, "E", entity, named, "4")
+            self.audit_trail.add("E", entity, named, "4")
 
     @contextlib.contextmanager
     def as_service(self) -> Iterator[None]:
@@ -222,9 +226,7 @@ class FhirReads:
         patients = patients_of(seen)
         if patients or action != "E":
             purpose = await self._broken_glass_purpose(patients)
-            await audit.record(
-                self._conn, self.principal, action, entity, patients, purpose=purpose
-            )
+            self.audit_trail.add(action, entity, patients, purpose=purpose)
 
     async def record_access(
         self,
@@ -237,7 +239,7 @@ class FhirReads:
         """Audit an access the service made outside the resource store (a projection it
         keeps, a summary it assembled), with its purpose of use."""
         why = purpose or await self._broken_glass_purpose(patients)
-        await audit.record(self._conn, self.principal, action, entity, list(patients), purpose=why)
+        self.audit_trail.add(action, entity, list(patients), purpose=why)
 
     async def refuse_as_unknown(
         self, action: AuditAction, resource_type: str, resource_id: str

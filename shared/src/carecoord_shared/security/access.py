@@ -47,6 +47,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.elements import True_
 
 from carecoord_shared.db import kernel_metadata
 from carecoord_shared.security.principal import Principal
@@ -172,11 +173,10 @@ def _broken_glass(principal: Principal, patient_nhs: ColumnElement[Any]) -> Colu
 
 async def can_access(conn: AsyncConnection, principal: Principal, patient_nhs: str | None) -> bool:
     """The same check for one resource already in hand (read, update, delete)."""
-    if patient_nhs is None:
+    predicate = patient_access_predicate(principal, _ONE_PATIENT)
+    if patient_nhs is None or isinstance(predicate, True_):  # a whole-system agreement
         return True
-    allowed = await conn.scalar(
-        select(patient_access_predicate(principal, _ONE_PATIENT)), {"access_patient": patient_nhs}
-    )
+    allowed = await conn.scalar(select(predicate), {"access_patient": patient_nhs})
     return bool(allowed)
 
 

@@ -15,6 +15,7 @@ import base64
 import re
 import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -73,40 +74,82 @@ audit_event = Table(
 )
 
 
+Patients = str | Sequence[str] | None
+
+
 async def record(
     conn: AsyncConnection,
     principal: Principal,
     action: AuditAction,
     entity: str,
-    patient_nhs: str | Sequence[str] | None,
+    patient_nhs: Patients,
     outcome: AuditOutcome = "0",
     purpose: str | None = None,
 ) -> list[uuid.UUID]:
     """Write one audit row per patient (one row without a patient if there is none).
 
     Runs on `conn` in the caller's transaction; returns the new AuditEvent ids."""
-    if isinstance(patient_nhs, str) or patient_nhs is None:
-        patients: list[str | None] = [patient_nhs]
-    else:
-        patients = list(dict.fromkeys(patient_nhs)) or [None]
-    common: dict[str, Any] = {
-        "recorded": datetime.now(UTC),
-        "action": action,
-        "outcome": outcome,
-        "subject": principal.subject,
-        "role": principal.role,
-        "organisation": principal.organisation,
-        "entity": entity[:_ENTITY_MAX],
-        "purpose": purpose,
-        "correlation_id": current_correlation_id(),
-    }
-    rows = []
-    for patient in patients:
-        row = {**common, "id": uuid.uuid4(), "patient_nhs": patient}
-        row["content"] = orjson.dumps(audit_event_resource(row))
-        rows.append(row)
-    await conn.execute(audit_event.insert(), rows)
-    return [row["id"] for row in rows]
+    trail = AuditTrail(principal)
+    ids = trail.add(action, entity, patient_nhs, outcome, purpose)
+    await trail.write(conn)
+    return ids
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """An access refused (audited with outcome 4 even when its unit of work rolls back)."""
+
+    action: AuditAction
+    entity: str
+    patient_nhs: str | None
+
+
+class AuditTrail:
+    """The accesses one unit of work made, written together (one statement) when it
+    finishes, in its transaction: it commits, and answers, only once they are durable."""
+
+    def __init__(self, principal: Principal) -> None:
+        self._principal = principal
+        self._rows: list[dict[str, Any]] = []
+
+    def add(
+        self,
+        action: AuditAction,
+        entity: str,
+        patients: Patients,
+        outcome: AuditOutcome = "0",
+        purpose: str | None = None,
+    ) -> list[uuid.UUID]:
+        """One access: a row per patient (one without a patient if none); the rows' ids."""
+        if isinstance(patients, str) or patients is None:
+            named: list[str | None] = [patients]
+        else:
+            named = list(dict.fromkeys(patients)) or [None]
+        principal = self._principal
+        common: dict[str, Any] = {
+            "recorded": datetime.now(UTC),
+            "action": action,
+            "outcome": outcome,
+            "subject": principal.subject,
+            "role": principal.role,
+            "organisation": principal.organisation,
+            "entity": entity[:_ENTITY_MAX],
+            "purpose": purpose,
+            "correlation_id": current_correlation_id(),
+        }
+        ids = []
+        for patient in named:
+            row = {**common, "id": uuid.uuid4(), "patient_nhs": patient}
+            row["content"] = orjson.dumps(audit_event_resource(row))
+            self._rows.append(row)
+            ids.append(row["id"])
+        return ids
+
+    async def write(self, conn: AsyncConnection) -> None:
+        """Insert every row added so far in one statement."""
+        rows, self._rows = self._rows, []
+        if rows:
+            await conn.execute(audit_event.insert(), rows)
 
 
 def audit_event_resource(row: RowMapping | Mapping[str, Any]) -> JsonObject:

@@ -10,6 +10,7 @@ from typing import Any
 
 import orjson
 
+from carecoord_shared.fhir.gathering import Gathered
 from carecoord_shared.fhir.outcome import (
     JsonObject,
     bad_request,
@@ -63,6 +64,11 @@ class InMemoryTransaction(FhirTransaction):
         self.links: dict[str, str] = {}
         self.accesses: list[tuple[str, str, tuple[str, ...], str | None]] = []
         """What `record_access` audited, in order (the fake keeps it to be asserted)."""
+        self._gathered = Gathered()
+
+    async def finish(self) -> None:
+        """The gathered work, as a real unit of work does before it commits."""
+        await self._gathered.flush(self)
 
     def repository(self, kind: type[RepositoryT]) -> RepositoryT:
         found = self._repositories.get(kind)
@@ -256,6 +262,7 @@ class InMemoryInteractions:
         self.store.principal, self.store.authorised = principal, authorised
         try:
             yield self.store
+            await self.store.finish()
         finally:
             self.store.principal, self.store.authorised = previous
 

@@ -8,6 +8,7 @@ NHS number: that is what the access rule filters on (see `fhir.resources`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Literal
 
@@ -57,13 +58,19 @@ def provenance(nhs_number: str, recorded: datetime, body: Json) -> Json:
 
 
 def contribution(
-    principal: Principal, target: str, version_id: int, kind: ContributionKind
+    principal: Principal, targets: Sequence[tuple[str, int]], kind: ContributionKind
 ) -> Json:
-    """A contribution: `target` (unversioned, so `Provenance?target=CarePlan/x` finds every
-    contribution; the kernel's reference index does not strip `_history`) at `version_id`."""
-    version = {"url": EXT_TARGET_VERSION, "valueString": str(version_id)}
+    """A contribution: each target (unversioned, so `Provenance?target=CarePlan/x` finds
+    every contribution; the kernel's reference index does not strip `_history`) at its
+    version."""
     return {
-        "target": [{"reference": target, "extension": [version]}],
+        "target": [
+            {
+                "reference": target,
+                "extension": [{"url": EXT_TARGET_VERSION, "valueString": str(version_id)}],
+            }
+            for target, version_id in targets
+        ],
         "activity": {"coding": [{"system": _OPERATION, "code": _ACTIVITY[kind]}]},
         "agent": [author(principal)],
     }

@@ -8,11 +8,14 @@ patient, validation and audit still apply; their scopes do not decide).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from care_plans.fhir import provenance as shapes
+from carecoord_shared.fhir.gathering import Gathering
 from carecoord_shared.fhir.unit_of_work import FhirTransaction
+from carecoord_shared.security.principal import Principal
 from carecoord_shared.store.repository import StoredResource
 
 
@@ -23,14 +26,37 @@ async def record(tx: FhirTransaction, nhs_number: str, body: dict[str, Any], now
     return stored.reference
 
 
+@dataclass(frozen=True, slots=True)
+class _Contributor:
+    """Who contributed one kind of change to one patient's record."""
+
+    nhs_number: str
+    kind: shapes.ContributionKind
+    principal: Principal
+
+
+async def _record_contributions(
+    tx: FhirTransaction, who: _Contributor, written: list[tuple[str, int, datetime]]
+) -> None:
+    body = shapes.contribution(
+        who.principal, [(ref, version) for ref, version, _ in written], who.kind
+    )
+    await record(tx, who.nhs_number, body, written[0][2])
+
+
+CONTRIBUTIONS = Gathering("contributions", _record_contributions)
+
+
 async def record_contribution(
     tx: FhirTransaction, stored: StoredResource, created: bool, now: datetime
 ) -> None:
-    """The write of `stored` by the unit of work's caller, as a contribution."""
+    """The write of `stored` by the unit of work's caller, as a contribution: one
+    Provenance per patient and kind of change for the whole unit of work (a run of
+    events adding ten activities records them in one)."""
     if stored.patient_nhs is None:
         return
     kind: shapes.ContributionKind = (
         "delete" if stored.deleted else "create" if created else "update"
     )
-    body = shapes.contribution(tx.principal, stored.reference, stored.version_id, kind)
-    await record(tx, stored.patient_nhs, body, now)
+    who = _Contributor(stored.patient_nhs, kind, tx.principal)
+    tx.gather(CONTRIBUTIONS, who, (stored.reference, stored.version_id, now))

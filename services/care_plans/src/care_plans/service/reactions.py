@@ -1,7 +1,8 @@
 """What other services' facts do to a patient's care plan.
 
 - an activity (Task made by `fhir.activities` from a referral or MDT fact), linked to
-  the patient's active comprehensive plan, announced as `careplan.activity-added`;
+  the patient's active comprehensive plan, announced as `careplan.activity-added`
+  (the links a run of events adds to one plan are made in one new plan version);
 - an MDT outcome that reviewed the plan: the plan's last review date.
 Writes go through the kernel as REST writes would (`tx.write`), so validation,
 Provenance, audit, the plan index and `careplan.revised` are the same as for any
@@ -12,12 +13,14 @@ even a re-sent duplicate under a new event id adds nothing.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from care_plans.domain.event_types import ACTIVITY_ADDED
 from care_plans.fhir.activities import source_key
 from care_plans.fhir.vocabulary import EXT_LAST_REVIEWED
 from care_plans.store.plans import PlanIndexRepository
+from carecoord_shared.fhir.gathering import Gathering
 from carecoord_shared.fhir.registry import Write
 from carecoord_shared.fhir.unit_of_work import FhirTransaction
 
@@ -34,9 +37,40 @@ async def _revise_plan(tx: FhirTransaction, plan_id: str, change: PlanChange) ->
     await tx.write(Write("update", "CarePlan", plan_id, body, if_match=plan.version_id))
 
 
+@dataclass(frozen=True, slots=True)
+class _Activity:
+    reference: str
+    nhs_number: str
+    source: str
+
+
+async def _link_activities(tx: FhirTransaction, plan_id: str, added: list[_Activity]) -> None:
+    """One new plan version linking every activity the unit of work added to it, then
+    each activity announced: a run of events for one patient revises the plan once."""
+    links = [{"reference": {"reference": a.reference}} for a in added]
+    await _revise_plan(
+        tx, plan_id, lambda body: body.update(activity=[*body.get("activity", []), *links])
+    )
+    for activity in added:
+        await tx.outbox.announce(
+            ACTIVITY_ADDED,
+            subject=f"CarePlan/{plan_id}",
+            nhs_number=activity.nhs_number,
+            data={
+                "carePlan": f"CarePlan/{plan_id}",
+                "activity": activity.reference,
+                "source": activity.source,
+            },
+        )
+
+
+PLAN_ACTIVITIES = Gathering("care plan activities", _link_activities)
+
+
 async def add_activity(tx: FhirTransaction, nhs_number: str, task: Json, source: str) -> str | None:
-    """Create the activity once and link it to the active comprehensive plan, if any;
-    returns the new activity's reference (None when it existed or there is no plan)."""
+    """Create the activity once and have it linked to the active comprehensive plan, if
+    any, when the unit of work finishes; returns the new activity's reference (None
+    when it existed or there is no plan)."""
     plan_id = await tx.repository(PlanIndexRepository).active_comprehensive(nhs_number)
     if plan_id is not None:
         task["focus"] = {"reference": f"CarePlan/{plan_id}"}
@@ -44,16 +78,7 @@ async def add_activity(tx: FhirTransaction, nhs_number: str, task: Json, source:
     stored, created = await tx.write(write)
     if stored is None or not created or plan_id is None:
         return None
-    link = {"reference": {"reference": stored.reference}}
-    await _revise_plan(
-        tx, plan_id, lambda body: body.update(activity=[*body.get("activity", []), link])
-    )
-    await tx.outbox.announce(
-        ACTIVITY_ADDED,
-        subject=f"CarePlan/{plan_id}",
-        nhs_number=nhs_number,
-        data={"carePlan": f"CarePlan/{plan_id}", "activity": stored.reference, "source": source},
-    )
+    tx.gather(PLAN_ACTIVITIES, plan_id, _Activity(stored.reference, nhs_number, source))
     return stored.reference
 
 
