@@ -270,6 +270,23 @@ def consent(nhs: str, refs: Refs) -> Body:
     }
 
 
+def questionnaire_response(nhs: str, refs: Refs) -> Body:
+    """A patient's feedback on a front-door request."""
+    return _drop_none(
+        {
+            "resourceType": "QuestionnaireResponse",
+            "identifier": {"system": LOCAL, "value": "feedback-1"},
+            "questionnaire": "https://carecoord.example/front-door/Questionnaire/feedback",
+            "status": "completed",
+            "subject": patient_ref(nhs, refs, "patient"),
+            "authored": "2026-01-05T09:30:00Z",
+            "item": [
+                {"linkId": "helpful", "answer": [{"valueCoding": {"system": LOCAL, "code": "5"}}]}
+            ],
+        }
+    )
+
+
 ABOUT_A_PATIENT: dict[str, Callable[[str, Refs], Body]] = {
     "ServiceRequest": service_request,
     "Task": task,
@@ -285,6 +302,7 @@ ABOUT_A_PATIENT: dict[str, Callable[[str, Refs], Body]] = {
     "Provenance": provenance,
     "Composition": composition,
     "Consent": consent,
+    "QuestionnaireResponse": questionnaire_response,
 }
 
 
