@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import os
 import threading
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -31,7 +30,7 @@ from playwright.sync_api import Browser, Page, ViewportSize, sync_playwright
 
 from care_plans.main import create_app as create_care_plans
 from care_plans.settings import CarePlansSettings
-from carecoord_devstack.oidc_provider import create_oidc_app, demo_identities, portal_client
+from carecoord_devstack.oidc_provider import demo_identities
 from carecoord_devstack.testing import create_fresh_database, new_nhs_number
 from carecoord_shared.db import create_engine, migrate_async
 from carecoord_shared.fhir.definitions import extension_url, system_url
@@ -46,8 +45,8 @@ from portal.web import WEB_MIGRATIONS, WebConfig
 from referrals.main import create_app as create_referrals
 from referrals.settings import ReferralsSettings
 from referrals.worker import build_worker as build_referrals_worker
-from services.portal.tests.web.conftest import LiveServer, free_port, portal_app
-from services.portal.tests.web.test_browser import ARGS, CHROMIUM
+from services.portal.tests.web.conftest import LiveServer, free_port, portal_app, signing_in
+from services.portal.tests.web.test_browser import ARGS, CHROMIUM, SCREENSHOTS, assert_accessible
 
 PEOPLE = {who.key: who for who in demo_identities()}
 GP, TRIAGE, CO_ORDINATOR = PEOPLE["gp"], PEOPLE["triage-clinician"], PEOPLE["care-coordinator"]
@@ -82,21 +81,32 @@ class StaffStack:
     portal: FastAPI | None = None
 
     care_plans_url: str = "http://127.0.0.1:1"
+    mdt_url: str = "http://127.0.0.1:1"
     referrals_settings: ReferralsSettings | None = None
     portal_db: str = ""
 
-    def point_at(self, *, referrals: str | None = None, care_plans: str | None = None) -> None:
-        """Send the portal's calls to these services (a dead port: that service is down)."""
+    def point_at(self, **urls: str) -> None:
+        """Send the portal's calls to these services (`referrals`, `care_plans`, `mdt`; a
+        dead port: that service is down); the others to where they run."""
         assert self.portal is not None
         settings = StaffSettings(
-            referrals_url=referrals or self.referrals_url,
-            care_plans_url=care_plans or self.care_plans_url,
+            referrals_url=urls.get("referrals", self.referrals_url),
+            care_plans_url=urls.get("care_plans", self.care_plans_url),
+            mdt_url=urls.get("mdt", self.mdt_url),
             service_timeout_s=10,
         )
         self.portal.state.context = SimpleNamespace(settings=settings)
 
-    def point_referrals_at(self, url: str) -> None:
-        self.point_at(referrals=url)
+    async def while_down(
+        self, client: httpx.AsyncClient, service: str, path: str
+    ) -> httpx.Response:
+        """`path` of the portal, read by `client` while `service` (`referrals`,
+        `care_plans` or `mdt`) does not answer (a dead port)."""
+        self.point_at(**{service: "http://127.0.0.1:9"})
+        try:
+            return await client.get(f"{self.portal_url}{path}")
+        finally:
+            self.point_at()
 
     def token(self, role: Any, organisation: str | None) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.issuer.mint(role, organisation=organisation)}"}
@@ -158,11 +168,7 @@ def staff_stack(
         f"http://127.0.0.1:{provider_port}",
     )
     referrals_url = f"http://127.0.0.1:{referrals_port}"
-    client_id, secret = "staff-portal", "a-test-client-secret-of-some-length"
-    provider = LiveServer(
-        create_oidc_app(folder, provider_url, client=portal_client(portal_url, client_id, secret)),
-        provider_port,
-    )
+    provider, config = signing_in(folder, provider_url, provider_port, portal_url)
     run = uuid.uuid4().hex[:8]
     referrals_settings = ReferralsSettings(
         environment="test",
@@ -175,14 +181,6 @@ def staff_stack(
         care_plans_topic=f"test.staffcp.{run}",
     )
     referrals = LiveServer(create_referrals(referrals_settings), referrals_port)
-    config = WebConfig(
-        oidc_issuer=provider_url,
-        client_id=client_id,
-        client_secret=secret,
-        public_base_url=portal_url,
-        csrf_secret=os.urandom(32),
-        secure_cookies=False,
-    )
     portal_app_ = _portal(config, portal_db, referrals_url)
     portal = LiveServer(portal_app_, portal_port)
     servers = (provider, referrals, portal)
@@ -497,3 +495,12 @@ def live_feed(seeded: StaffStack, kafka_bootstrap: str) -> Iterator[StaffStack]:
     finally:
         for worker in reversed(workers):
             worker.stop()
+
+
+def checked(axe: Axe, page: Page, name: str, js: bool = True) -> None:
+    """The axe-core scan and screenshot of a journey's step; axe-core runs in the page, so
+    with JavaScript off only the screenshot is taken (the JavaScript run scans the same)."""
+    if js:
+        assert_accessible(axe, page, name)
+    else:
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)

@@ -133,11 +133,7 @@ async def test_referrals_down_is_shown_in_its_part_of_the_page_with_a_retry(
     seeded: StaffStack, browser_client: httpx.AsyncClient
 ) -> None:
     await sign_in(browser_client, seeded, "gp")
-    seeded.point_referrals_at("http://127.0.0.1:9")
-    try:
-        page = await browser_client.get(f"{seeded.portal_url}/advice")
-    finally:
-        seeded.point_referrals_at(seeded.referrals_url)
+    page = await seeded.while_down(browser_client, "referrals", "/advice")
     assert page.status_code == 200
     assert "The referrals service is not answering" in page.text
     assert '<a href="/advice">Try again</a>' in page.text

@@ -17,11 +17,11 @@ from playwright.sync_api import Browser, expect
 from services.portal.tests.staff.conftest import (
     CO_ORDINATOR,
     StaffStack,
+    checked,
     chromium,
     on_caseload,
     signed_in_page,
 )
-from services.portal.tests.web.test_browser import SCREENSHOTS, assert_accessible
 
 
 @pytest.fixture(scope="module")
@@ -57,32 +57,26 @@ def test_a_coordinator_edits_a_plan_another_organisation_edits_and_merges(
     stack, shots = with_care_plans, "caseload" if js else "caseload-no-js"
     patient_id, plan_id = plans[0 if js else 1]
 
-    def checked(name: str) -> None:
-        if js:
-            assert_accessible(axe, page, f"{shots}-{name}")
-        else:
-            page.screenshot(path=str(SCREENSHOTS / f"{shots}-{name}.png"), full_page=True)
-
     page = signed_in_page(browser, stack, CO_ORDINATOR.name, "/caseload", js=js)
     expect(page.get_by_role("heading", level=1)).to_have_text("Your caseload")
-    checked("list")
+    checked(axe, page, f"{shots}-list", js)
     page.locator(f"a[href='/caseload/patients/{patient_id}']").click()
     expect(page.get_by_text("Named co-ordinator")).to_be_visible()
-    checked("patient")
+    checked(axe, page, f"{shots}-patient", js)
     page.get_by_role("link", name="My care and support plan").click()
-    checked("plan")
+    checked(axe, page, f"{shots}-plan", js)
     page.get_by_label("Summary of the plan").fill("Agreed at home visit")
     page.get_by_label("Add an activity (optional)").fill("Pulse oximeter at home")
     _edited_elsewhere(stack, plan_id, "Hospital physio twice weekly")
     page.get_by_role("button", name="Save changes").click()
     expect(page.locator("#conflict")).to_contain_text("Someone else changed this plan first")
     expect(page.get_by_label("Add an activity (optional)")).to_have_value("Pulse oximeter at home")
-    checked("merge")
+    checked(axe, page, f"{shots}-merge", js)
     page.get_by_role("button", name="Save my changes on top of theirs").click()
     expect(page.get_by_role("status")).to_contain_text("saved")
     activities = page.locator("#activities")
     for activity in ("Weekly phone call", "Hospital physio twice weekly", "Pulse oximeter"):
         expect(activities).to_contain_text(activity)
     expect(page.locator("#plan-summary")).to_have_text("Agreed at home visit")
-    checked("merged")
+    checked(axe, page, f"{shots}-merged", js)
     page.context.close()

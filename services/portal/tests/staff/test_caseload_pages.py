@@ -114,11 +114,7 @@ async def test_care_plans_down_says_so_with_a_retry_and_the_page_still_renders(
 ) -> None:
     stack = with_care_plans
     await sign_in(browser_client, stack, "care-coordinator")
-    stack.point_at(care_plans="http://127.0.0.1:9")
-    try:
-        page = await browser_client.get(f"{stack.portal_url}/caseload")
-    finally:
-        stack.point_at()
+    page = await stack.while_down(browser_client, "care_plans", "/caseload")
 
     assert page.status_code == 200, page.text
     assert "The care plans service is not answering" in page.text

@@ -70,11 +70,7 @@ async def test_care_plans_down_shows_once_with_a_retry(
 ) -> None:
     stack = with_care_plans
     await sign_in(browser_client, stack, "gp")
-    stack.point_at(care_plans="http://127.0.0.1:9")
-    try:
-        page = await browser_client.get(f"{stack.portal_url}/indicators")
-    finally:
-        stack.point_at()
+    page = await stack.while_down(browser_client, "care_plans", "/indicators")
     assert page.status_code == 200, page.text
     assert page.text.count("The care plans service is not answering") == 1
     assert 'href="/indicators">Try again' in page.text

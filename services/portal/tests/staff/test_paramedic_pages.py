@@ -78,11 +78,7 @@ async def test_referrals_down_says_so_with_a_retry(
     seeded: StaffStack, browser_client: httpx.AsyncClient
 ) -> None:
     await sign_in(browser_client, seeded, "paramedic")
-    seeded.point_at(referrals="http://127.0.0.1:9")
-    try:
-        page = await browser_client.get(f"{seeded.portal_url}/advice-lines?specialty=394811001")
-    finally:
-        seeded.point_at()
+    page = await seeded.while_down(browser_client, "referrals", "/advice-lines?specialty=394811001")
     assert page.status_code == 200, page.text
     assert "The referrals service is not answering" in page.text
     assert "Try again" in page.text

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from services.portal.tests.staff.conftest import (
     GP,
@@ -20,9 +20,12 @@ from services.portal.tests.staff.conftest import (
     TRIAGE,
     StaffStack,
     ask,
+    checked,
+    chromium,
     register,
+    signed_in_page,
 )
-from services.portal.tests.web.test_browser import ARGS, CHROMIUM, SCREENSHOTS, assert_accessible
+from services.portal.tests.web.test_browser import assert_accessible
 
 pytestmark = pytest.mark.usefixtures("seeded")
 
@@ -48,58 +51,26 @@ def others_request(journey_data: dict[str, Any]) -> str:
 
 @pytest.fixture(scope="module")
 def browser(journey_data: dict[str, Any]) -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail(f"The browser tests need Debian's chromium at {CHROMIUM}: run `make browser`")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+    with chromium() as launched:
         yield launched
-        launched.close()
-
-
-@pytest.fixture(scope="module")
-def axe(seeded: StaffStack) -> Axe:
-    from portal.web.config import DEFAULT_NODE_MODULES
-
-    return Axe.from_file(DEFAULT_NODE_MODULES / "axe-core" / "axe.min.js")
-
-
-def _signed_in(browser: Browser, stack: StaffStack, name: str, path: str, js: bool = True) -> Page:
-    context: BrowserContext = browser.new_context(
-        viewport={"width": 1024, "height": 900}, java_script_enabled=js
-    )
-    page = context.new_page()
-    page.goto(f"{stack.portal_url}{path}")
-    page.wait_for_url(f"{stack.provider_url}/authorize**")
-    page.get_by_role("button", name=f"Sign in as {name}").click()
-    page.wait_for_url(f"{stack.portal_url}{path}**")
-    return page
-
-
-def _checked(axe: Axe, page: Page, name: str, js: bool) -> None:
-    """axe-core runs in the page, so with JavaScript off only the screenshot is taken
-    (the same pages are scanned in the JavaScript run)."""
-    if js:
-        assert_accessible(axe, page, name)
-    else:
-        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
 def _gp_asks(
     page: Page, axe: Axe, nhs_number: str, question: str, shots: str, js: bool = True
 ) -> str:
-    _checked(axe, page, f"{shots}-new-request", js)
+    checked(axe, page, f"{shots}-new-request", js)
     page.get_by_label("Cardiology A&G").check()
     page.get_by_label("Patient's NHS number").fill(nhs_number)
     page.get_by_label("Your question for the specialist").fill(question)
     page.get_by_role("button", name="Send request").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Request a.")
     assert nhs_number not in page.url
-    _checked(axe, page, f"{shots}-request-sent", js)
+    checked(axe, page, f"{shots}-request-sent", js)
     return page.url
 
 
 def _clinician_advises(browser: Browser, stack: StaffStack, axe: Axe, request_url: str) -> None:
-    page = _signed_in(browser, stack, TRIAGE.name, "/triage")
+    page = signed_in_page(browser, stack, TRIAGE.name, "/triage")
     assert_accessible(axe, page, "staff-triage-worklist")
     request_id = request_url.rsplit("/", 1)[1]
     page.locator(f"a[href='/triage/requests/{request_id}']").click()
@@ -119,26 +90,26 @@ def test_gp_asks_a_clinician_advises_and_the_gp_sees_the_advice(
     browser: Browser, seeded: StaffStack, axe: Axe, js: bool, registered: list[str]
 ) -> None:
     shots = "staff-gp" if js else "staff-gp-no-js"
-    gp = _signed_in(browser, seeded, GP.name, "/advice/new", js=js)
+    gp = signed_in_page(browser, seeded, GP.name, "/advice/new", js=js)
     question = "Palpitations at rest: next step?"
     request_url = _gp_asks(gp, axe, registered.pop(), question, shots, js)
     _clinician_advises(browser, seeded, axe, request_url)
     gp.goto(request_url)
     expect(gp.locator("#triage-notes")).to_contain_text("Start a beta blocker")
     expect(gp.locator("#request-state")).to_have_text("Advice given")
-    _checked(axe, gp, f"{shots}-sees-advice", js)
+    checked(axe, gp, f"{shots}-sees-advice", js)
     gp.context.close()
 
 
 def test_two_clinicians_race_and_the_loser_is_told_keeping_their_advice(
     browser: Browser, seeded: StaffStack, axe: Axe, registered: list[str]
 ) -> None:
-    gp = _signed_in(browser, seeded, GP.name, "/advice/new")
+    gp = signed_in_page(browser, seeded, GP.name, "/advice/new")
     request_url = _gp_asks(gp, axe, registered.pop(), "Race: who triages first?", "staff-race")
     gp.context.close()
     path = "/triage/requests/" + request_url.rsplit("/", 1)[1]
-    first = _signed_in(browser, seeded, TRIAGE.name, path)
-    second = _signed_in(browser, seeded, TRIAGE.name, path)
+    first = signed_in_page(browser, seeded, TRIAGE.name, path)
+    second = signed_in_page(browser, seeded, TRIAGE.name, path)
     first.get_by_label("Accept").check()
     first.get_by_role("button", name="Send decision").click()
     expect(first.get_by_role("status")).to_contain_text("Saved")
@@ -157,7 +128,7 @@ def test_two_clinicians_race_and_the_loser_is_told_keeping_their_advice(
 def test_signed_out_goes_to_sign_in_and_a_forged_csrf_token_is_refused(
     browser: Browser, seeded: StaffStack, axe: Axe
 ) -> None:
-    page = _signed_in(browser, seeded, GP.name, "/advice/new")
+    page = signed_in_page(browser, seeded, GP.name, "/advice/new")
     page.locator("form[method=post][action='/advice/new'] input[name=csrf_token]").evaluate(
         "field => { field.value = 'forged' }"
     )
@@ -173,7 +144,7 @@ def test_signed_out_goes_to_sign_in_and_a_forged_csrf_token_is_refused(
 def test_a_gp_opening_another_practices_request_sees_page_not_found(
     browser: Browser, seeded: StaffStack, axe: Axe, others_request: str
 ) -> None:
-    page = _signed_in(browser, seeded, GP.name, "/advice")
+    page = signed_in_page(browser, seeded, GP.name, "/advice")
     page.goto(f"{seeded.portal_url}/advice/{others_request}")
     expect(page.get_by_role("heading", level=1)).to_have_text("Page not found")
     assert_accessible(axe, page, "staff-gp-other-practice")

@@ -93,6 +93,26 @@ def portal_app(config: WebConfig, database_url: str) -> FastAPI:
     return app
 
 
+def signing_in(
+    issuer_folder: Path, provider_url: str, provider_port: int, portal_url: str
+) -> tuple[LiveServer, WebConfig]:
+    """The development OIDC provider with the portal registered as its client, and the
+    portal's web configuration pointing at it (plain http on loopback)."""
+    registration = portal_client(portal_url, CLIENT_ID, CLIENT_SECRET)
+    provider = LiveServer(
+        create_oidc_app(issuer_folder, provider_url, client=registration), provider_port
+    )
+    config = WebConfig(
+        oidc_issuer=provider_url,
+        client_id=CLIENT_ID,
+        client_secret=CLIENT_SECRET,
+        public_base_url=portal_url,
+        csrf_secret=os.urandom(32),
+        secure_cookies=False,
+    )
+    return provider, config
+
+
 @pytest.fixture(scope="module")
 async def web_database_url(infrastructure: None) -> str:
     """A fresh database with the kernel's and the web face's tables (as the portal's has)."""
@@ -111,18 +131,7 @@ def web_stack(
         portal_port = free_port()
     portal_url = f"http://127.0.0.1:{portal_port}"
     provider_url = f"http://127.0.0.1:{provider_port}"
-    registration = portal_client(portal_url, CLIENT_ID, CLIENT_SECRET)
-    provider = LiveServer(
-        create_oidc_app(issuer_folder, provider_url, client=registration), provider_port
-    )
-    config = WebConfig(
-        oidc_issuer=provider_url,
-        client_id=CLIENT_ID,
-        client_secret=CLIENT_SECRET,
-        public_base_url=portal_url,
-        csrf_secret=os.urandom(32),
-        secure_cookies=False,  # plain http on loopback
-    )
+    provider, config = signing_in(issuer_folder, provider_url, provider_port, portal_url)
     portal = LiveServer(portal_app(config, web_database_url), portal_port)
     provider.start()
     portal.start()

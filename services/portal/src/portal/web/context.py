@@ -129,7 +129,13 @@ class WebKit:
         status_code: int = 200,
         **values: Any,
     ) -> Response:
-        common = {"user": context.user, "csrf_token": context.csrf_token, "page_title": title}
+        common = {
+            "user": context.user,
+            "csrf_token": context.csrf_token,
+            "page_title": title,
+            # Each form problem by the id of its field, for the message beside the field.
+            "field_errors": {field: text for text, field in values.get("errors") or () if field},
+        }
         return self.pages.render(request, template, common | values, status_code)
 
     def message(
