@@ -1,12 +1,13 @@
 """A whole MDT meeting in a real browser (Debian's Chromium through Playwright).
 
-The chair signs in through the real OIDC flow, opens the meeting from their MDTs, goes
-into meeting mode and records the outcomes of the two cases on the list with the
-keyboard only (every field reached by Tab, radios chosen with the arrow keys, the
-owner picked by typing, "Save and next case" pressed with Enter), and the outcomes are
-read back from the mdt service's FHIR API. axe-core scans every page and state at WCAG
-2.2 A/AA. The same journey runs with JavaScript off (forms post and redirect).
-Screenshots: `mdt-*` (`mdt-no-js-*`).
+The chair signs in through the real OIDC flow, opens the meeting from their MDTs,
+records who attended, goes into meeting mode and records the outcomes of two of the
+three cases on the list with the keyboard only (every field reached by Tab, radios
+chosen with Space and the arrow keys, the owner picked by typing, "Save and next case"
+pressed with Enter), then "Finish meeting" moves the third to the next meeting; the
+outcomes, the action and the moves are read back from the mdt service's FHIR API.
+axe-core scans every page and state at WCAG 2.2 A/AA. The same journey runs with
+JavaScript off (forms post and redirect). Screenshots: `mdt-*` (`mdt-no-js-*`).
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ async def meetings(with_mdt: MdtWorld) -> dict[Any, dict[str, Any]]:
     for js in (True, False):
         team = await make_team(with_mdt, unique("Meeting-mode MDT"))
         (meeting, _) = await book(with_mdt, team, count=2)
-        questions = [unique("Falls at home: intermediate care?"), unique("Carer strain?")]
+        questions = [unique("Falls: intermediate care?"), unique("Carer strain?"), unique("CHC?")]
         cases = await listed_cases(with_mdt, team, meeting, questions)
         made[js] = {"meeting": meeting, "cases": cases, "questions": questions}
     team = await make_team(with_mdt, unique("Conflict MDT"))
@@ -106,7 +107,7 @@ def _first_case(page: Page, axe: Axe, meeting: dict[str, Any], shots: str, js: b
     _checked(axe, page, f"{shots}-my-mdts", js)
     _tab_to(page, page.locator(f"a[href='/mdt/meetings/{meeting['meeting']}']"))
     page.keyboard.press("Enter")
-    expect(page.locator("#capacity-line")).to_contain_text("2 cases listed")
+    expect(page.locator("#capacity-line")).to_contain_text("3 cases listed")
     _checked(axe, page, f"{shots}-case-list", js)
     for who in ("Community nurse (chair), core member", "GP, core member"):
         _tab_to(page, page.get_by_label(who))
@@ -117,7 +118,7 @@ def _first_case(page: Page, axe: Axe, meeting: dict[str, Any], shots: str, js: b
     _checked(axe, page, f"{shots}-attendance", js)
     _tab_to(page, page.get_by_role("link", name="Start meeting mode"))
     page.keyboard.press("Enter")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Case 1 of 2")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Case 1 of 3")
     expect(page.locator("#case-question")).to_have_text(meeting["questions"][0])
     _checked(axe, page, f"{shots}-case-1", js)
 
@@ -170,18 +171,24 @@ def test_the_chair_runs_a_meeting_with_the_keyboard_only(
 
     _discuss_with_an_action(page, due)
     expect(page.locator("#saved")).to_contain_text("Discussed")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Case 2 of 2")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Case 2 of 3")
     _checked(axe, page, f"{shots}-case-2", js)
     _defer(page)
-    expect(page.get_by_role("status")).to_contain_text("Every case on the list has an outcome")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Case 3 of 3")
+    _tab_to(page, page.get_by_role("link", name="Back to the case list"))
+    page.keyboard.press("Enter")
+    _tab_to(page, page.get_by_role("button", name="Finish meeting"))
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("status")).to_contain_text("1 not reached moved to the next meeting")
     _checked(axe, page, f"{shots}-finished", js)
     page.context.close()
     hx = [p.get("hx-request") for p in posts]
     assert hx == (["true", "true"] if js else [None, None]), "htmx enhances; plain forms without"
 
-    first, second = (_stored(with_mdt, f"Task/{c}") for c in meeting["cases"])
+    first, second, third = (_stored(with_mdt, f"Task/{c}") for c in meeting["cases"])
     assert state_of(first) == "discussed"
     assert state_of(second) == "deferred"
+    assert state_of(third) == "not-discussed"
     record = _stored(with_mdt, first["output"][0]["valueReference"]["reference"])
     assert "Two falls; carer tired." in str(record["section"])
     actions = _stored(with_mdt, f"Task?part-of=Task/{meeting['cases'][0]}")

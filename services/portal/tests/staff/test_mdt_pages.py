@@ -260,3 +260,40 @@ async def test_the_chair_records_attendance_by_discipline(
     shown = await browser_client.get(url)
     assert '<ul class="nhsuk-list nhsuk-list--bullet" id="attended">' in shown.text
     assert "<li>GP</li>" in shown.text
+
+
+async def test_finish_meeting_moves_the_cases_not_reached_to_the_next_meeting(
+    with_mdt: MdtWorld, browser_client: httpx.AsyncClient
+) -> None:
+    team = await make_team(with_mdt, unique("Finishing MDT"))
+    (meeting, following) = await book(with_mdt, team, count=2)
+    cases = await listed_cases(with_mdt, team, meeting, [unique("Q") for _ in range(3)])
+    discussed = {"resourceType": "Parameters", "parameter": [
+        {"name": "status", "valueCode": "discussed"}]}  # fmt: skip
+    done = await with_mdt.call(
+        "POST", f"Task/{cases[0]}/$record-outcome", with_mdt.chair, discussed
+    )
+    assert done.status_code == 200, done.text
+    url = f"{with_mdt.stack.portal_url}/mdt/meetings/{meeting}"
+    await sign_in(browser_client, with_mdt.stack, "mdt-member")
+    page = await browser_client.get(url)
+
+    finished = await browser_client.post(
+        f"{url}/finish", data={"csrf_token": csrf_token(page.text)}
+    )
+
+    assert finished.status_code == 303, finished.text
+    assert finished.headers["location"].endswith("?finished=1&moved=2")
+    assert state_of(await case_task(with_mdt, cases[0])) == "discussed"
+    for case in cases[1:]:
+        task = await case_task(with_mdt, case)
+        assert state_of(task) == "not-discussed"
+        meetings = [
+            i["valueReference"]["reference"]
+            for i in task["input"]
+            if i["type"]["text"] == "meeting"
+        ]
+        assert meetings == [f"Appointment/{following}"]
+    shown = await browser_client.get(f"{with_mdt.stack.portal_url}{finished.headers['location']}")
+    assert "2 not reached moved to the next meeting" in shown.text
+    assert "0 still to discuss" in shown.text

@@ -15,7 +15,7 @@ from datetime import date
 from typing import Any
 
 from portal.service.bff.client import FhirClient, FhirReply
-from portal.service.bff.mdt_shapes import OutcomeRecord, outcome_record
+from portal.service.bff.mdt_shapes import MeetingPage, OutcomeRecord, outcome_record
 from portal.service.bff.vocabulary import ODS_SYSTEM
 
 __all__ = [
@@ -23,6 +23,7 @@ __all__ = [
     "OutcomeAnswer",
     "OutcomeForm",
     "current_outcome",
+    "finish_meeting",
     "record_outcome",
 ]
 
@@ -152,3 +153,24 @@ async def current_outcome(api: FhirClient, reference: str) -> OutcomeRecord | No
         return None
     reply = await api.get(reference)
     return outcome_record(reply.body) if reply.ok else None
+
+
+NOT_REACHED = "Not reached in the meeting: moved to the next meeting."
+
+
+async def finish_meeting(api: FhirClient, page: MeetingPage) -> tuple[int, list[str]]:
+    """ "Finish meeting": every case still without an outcome here is recorded as listed,
+    not discussed, which moves it to the next meeting at once (booked if needed); the
+    outcomes already recorded have gone out as each was saved. How many moved, and the
+    problems (a case someone else recorded meanwhile is left as they recorded it)."""
+    moved, problems = 0, []
+    for case in page.cases:
+        if not case.due_at(page.meeting.id):
+            continue
+        form = OutcomeForm(status="not-discussed", summary=NOT_REACHED)
+        answer = await record_outcome(api, case.id, case.version, form)
+        if answer.result == "saved":
+            moved += 1
+        elif answer.result != "conflict":
+            problems += list(answer.messages) or [f"Case {case.question!r} was not moved"]
+    return moved, problems

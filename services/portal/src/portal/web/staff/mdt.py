@@ -23,7 +23,13 @@ from fastapi.responses import RedirectResponse
 from carecoord_shared.security.principal import Role
 from portal.service.bff import ServiceDown
 from portal.service.bff.mdt import hold_meeting, load_case, load_meeting, my_teams
-from portal.service.bff.mdt_outcomes import OUTCOMES, OutcomeForm, current_outcome, record_outcome
+from portal.service.bff.mdt_outcomes import (
+    OUTCOMES,
+    OutcomeForm,
+    current_outcome,
+    finish_meeting,
+    record_outcome,
+)
 from portal.service.bff.mdt_shapes import CaseView, MeetingPage
 from portal.web.context import Context, Kit, SignedIn
 from portal.web.http import WebExit
@@ -83,6 +89,7 @@ async def _meeting(
     return kit.page(
         request, context, "staff/mdt_meeting.html", f"{found.team.name}: meeting", status_code,
         page=found, first_open=first, finished=request.query_params.get("finished") == "1",
+        moved=request.query_params.get("moved", "")[:3],
         **extra,
     )  # fmt: skip
 
@@ -108,6 +115,26 @@ async def record_attendance(
             request, kit, context, session, services, meeting_id, 409, errors=errors
         )
     return RedirectResponse(f"/mdt/meetings/{meeting_id}#attendance", status_code=303)
+
+
+async def finish(
+    request: Request, kit: Kit, context: Context, session: SignedIn, services: Clients,
+    meeting_id: str,
+) -> Response:  # fmt: skip
+    """ "Finish meeting": the cases not reached move to the next meeting."""
+    _allowed(request, kit, context, session, meeting_id)
+    again = (request, kit, context, session, services, meeting_id)
+    try:
+        page = await load_meeting(services.mdt, meeting_id, session.user.subject)
+        if page is None:
+            return not_found(request, kit, context)
+        moved, problems = await finish_meeting(services.mdt, page)
+    except ServiceDown as down:
+        errors = [(f"{down.service} did not answer: the meeting was not finished. Try again.", "")]
+        return await _meeting(*again, 503, errors=errors)
+    if problems:
+        return await _meeting(*again, 409, errors=[(m, "") for m in problems])
+    return RedirectResponse(f"/mdt/meetings/{meeting_id}?finished=1&moved={moved}", 303)
 
 
 def _neighbours(page: MeetingPage, index: int) -> dict[str, str | None]:
@@ -209,6 +236,7 @@ def add_mdt_pages(router: APIRouter) -> None:
     router.add_api_route("/mdt/meetings/{meeting_id}", meeting_page, methods=["GET"])
     attendance = "/mdt/meetings/{meeting_id}/attendance"
     router.add_api_route(attendance, record_attendance, methods=["POST"])
+    router.add_api_route("/mdt/meetings/{meeting_id}/finish", finish, methods=["POST"])
     case_path = "/mdt/meetings/{meeting_id}/cases/{case_id}"
     router.add_api_route(case_path, case_page, methods=["GET"])
     router.add_api_route(case_path, save_outcome, methods=["POST"])
