@@ -38,7 +38,12 @@ def test_one_replica_of_each_by_default_on_the_usual_ports() -> None:
         ("care_plans", 8002),
         ("mdt", 8003),
     ]
-    assert replica_env() == {}
+    assert replica_env() == {  # workers only: their stable names for static membership
+        "portal-worker": {"PORTAL_WORKER_INSTANCE_ID": "portal-worker"},
+        "referrals-worker": {"REFERRALS_WORKER_INSTANCE_ID": "referrals-worker"},
+        "care_plans-worker": {"CARE_PLANS_WORKER_INSTANCE_ID": "care_plans-worker"},
+        "mdt-worker": {"MDT_WORKER_INSTANCE_ID": "mdt-worker"},
+    }
 
 
 def test_second_replicas_get_ports_ten_up_through_their_own_variables(
@@ -53,7 +58,10 @@ def test_second_replicas_get_ports_ten_up_through_their_own_variables(
     assert workers["care_plans-2-worker"] == 8112
     env = replica_env()
     assert env["referrals-2"] == {"REFERRALS_PORT": "18011"}
-    assert env["mdt-2-worker"] == {"MDT_WORKER_PORT": "8113"}
+    assert env["mdt-2-worker"] == {
+        "MDT_WORKER_PORT": "8113",
+        "MDT_WORKER_INSTANCE_ID": "mdt-2-worker",
+    }
     names = {child.name for child in children(lambda _line: None)}
     assert {"referrals-2", "referrals-2-worker", "portal-2-worker"} <= names
 

@@ -54,6 +54,10 @@ class ServiceSettings(BaseSettings):
     production, where they belong behind the operators' network)."""
     worker_port: int = 0
     """Where the worker serves /healthz, /readyz and /metrics (0: the API port + 100)."""
+    worker_instance_id: str | None = None
+    """This worker replica's stable name (a StatefulSet pod's, a compose service's): Kafka
+    static membership, so a restarted worker takes its partitions back at once instead of
+    waiting out its old session and a rebalance. Unique per replica; None: dynamic."""
     topic: str = ""
     """The Kafka topic this service publishes on (each service sets its own)."""
     kafka_bootstrap_servers: str = Field(

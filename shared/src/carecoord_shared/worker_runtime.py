@@ -71,6 +71,11 @@ class Worker:
     def group_id(self, subscription: Subscription) -> str:
         return f"{self.settings.service_name}.{subscription.name}"
 
+    def _membership(self, subscription: Subscription) -> dict[str, str]:
+        """Static group membership when this replica has a stable name (see settings)."""
+        instance = self.settings.worker_instance_id
+        return {"group_instance_id": f"{instance}.{subscription.name}"} if instance else {}
+
     async def _topics_exist(self) -> bool:
         """Create the topics, waiting out a broker that is not there yet."""
         consumed = {t for s in self.subscriptions for t in s.topics}
@@ -103,6 +108,7 @@ class Worker:
                 s.handlers,
                 s.schemas,
                 run_scope=s.run_scope,
+                consumer_options=self._membership(s),
             )
             for s in self.subscriptions
         ]

@@ -112,8 +112,13 @@ class Replica:
         return f"http://127.0.0.1:{self.port}"
 
     def env(self) -> dict[str, str]:
-        """What this replica gets on top of the stack's environment: its own port."""
-        return {} if self.index == 0 else {self.variable: str(self.port)}
+        """What this replica gets on top of the stack's environment: its own port, and a
+        worker its stable instance name (Kafka static membership: back at once after a
+        restart)."""
+        own = {} if self.index == 0 else {self.variable: str(self.port)}
+        if self.worker:
+            own[f"{self.service.prefix}_WORKER_INSTANCE_ID"] = self.name
+        return own
 
 
 def replica_count() -> int:
@@ -190,4 +195,4 @@ def children(echo: Echo) -> list[Child]:
 def replica_env() -> dict[str, dict[str, str]]:
     """Per child name, the variables a replica gets on top of `environment()`."""
     every = replicas(worker=False) + replicas(worker=True)
-    return {replica.name: replica.env() for replica in every if replica.index}
+    return {replica.name: env for replica in every if (env := replica.env())}
