@@ -1,9 +1,10 @@
 """Partner subscriptions: deliveries per second, and event -> webhook latency under load.
 
 Run by `make bench` (or alone: `.venv/bin/python services/portal/bench/bench_subscriptions.py`
-with the local PostgreSQL and Kafka up). It builds the portal's API and worker in this
-process on a fresh database and topics of its own (real clock), and a webhook receiver
-on loopback (HTTP/1.1 keep-alive, answers 200 at once), then:
+with the local PostgreSQL and Kafka up). It builds the portal's API in this
+process and its worker as a process of its own (as deployed), on a fresh database and
+topics of their own (real clock), and a webhook receiver on loopback (HTTP/1.1
+keep-alive, answers 200 at once), then:
 
 1. throughput: a backlog of notifications recorded for `--subscriptions` subscriptions
    (each with `maxCount` = `--max-count`), delivered by the worker: events delivered per
@@ -20,7 +21,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
+import signal
+import socket
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -44,8 +50,6 @@ from carecoord_devstack.testing import (
 from carecoord_shared.db import create_engine
 from carecoord_shared.events import new_event, to_record
 from carecoord_shared.security.dev_issuer import DevIssuer
-from carecoord_shared.worker import build_worker
-from portal.definition import SERVICE
 from portal.domain.subscriptions import Notification
 from portal.main import create_app
 from portal.settings import PortalSettings
@@ -257,23 +261,32 @@ async def run(arguments: argparse.Namespace) -> None:
         "system", user="bench-partner", scopes="system/Subscription.cruds", agreement="*"
     )
     app = create_app(settings)
-    worker = build_worker(SERVICE, settings)
-    print(f"portal subscriptions, API and worker in-process, receiver on loopback ({machine()})")
+    print(f"portal subscriptions, worker process, API and receiver in this one ({machine()})")
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://portal.bench"
         ) as client,
     ):
-        task = asyncio.create_task(worker.run())
-        await asyncio.wait_for(worker.started.wait(), 60)
+        worker = start_worker(settings)
         try:
             await phases(arguments, settings, client, token)
         finally:
-            worker.stopping.set()
-            await task
+            worker.send_signal(signal.SIGTERM)
+            worker.wait(30)
             for topic in (settings.topic, *settings.consumed_topics):
                 await drop_topic(settings.kafka_bootstrap_servers, topic)
+
+
+def start_worker(settings: PortalSettings) -> subprocess.Popen[bytes]:
+    """The portal's worker as it runs in production: a process of its own."""
+    values = settings.model_dump(include=settings.model_fields_set)
+    env = {**os.environ, **{f"PORTAL_{k.upper()}": str(v) for k, v in values.items()}}
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        env["PORTAL_WORKER_PORT"] = str(probe.getsockname()[1])
+    worker = Path(sys.executable).parent / "carecoord-portal-worker"
+    return subprocess.Popen([str(worker)], env=env, stdout=subprocess.DEVNULL)
 
 
 async def phases(

@@ -14,10 +14,8 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 from carecoord_shared.fhir.interactions import FhirInteractions
-from carecoord_shared.security import audit
 from carecoord_shared.security.principal import Principal
 from portal.domain.subscriptions import Attempt, Notification, PartnerSubscription
 from portal.domain.webhooks import next_delay
@@ -163,24 +161,23 @@ class Recorder:
         if not shipments:
             return
         now = self.context.clock()
-        recipient = _recipient(sub)
-        audited: list[dict[str, Any]] = []
-        for shipment in shipments:
-            observe_sent(sub.id, True)
-            patients = list(dict.fromkeys(n.patient_nhs for n in shipment.notes if n.patient_nhs))
-            entity = f"Subscription/{sub.id}/$notify#{shipment.numbers[0]}"
-            audited += audit.audit_rows(
-                recipient, "E", entity, patients, purpose="partner-subscription"
-            )
-        async with self.fhir.operation(self.worker) as tx:
+        async with self.fhir.operation(_recipient(sub)) as tx:  # the audit names the partner
             deliveries = tx.repository(Deliveries)
             await deliveries.log(*(self._shipped(sub, s, None) for s in shipments))
             numbers = [n for s in shipments for n in s.numbers]
             await deliveries.settle(sub.id, numbers, "delivered", now)
-            await deliveries.audit(audited)
             await tx.repository(SubscriptionRows).set(
                 sub.id, failures=0, next_attempt_at=None, last_sent_at=now
             )
+            for shipment in shipments:  # written together when the unit of work ends
+                observe_sent(sub.id, True)
+                patients = [n.patient_nhs for n in shipment.notes if n.patient_nhs]
+                await tx.record_access(
+                    "E",
+                    f"Subscription/{sub.id}/$notify#{shipment.numbers[0]}",
+                    list(dict.fromkeys(patients)),
+                    purpose="partner-subscription",
+                )
 
     def _shipped(
         self, sub: PartnerSubscription, shipment: Shipment, next_at: datetime | None

@@ -16,7 +16,6 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 
 from carecoord_shared.ports import Repository
-from carecoord_shared.security import audit
 from portal.domain.subscriptions import Attempt, Notification
 from portal.store.subscription_tables import subscription_delivery_attempt as attempts
 from portal.store.subscription_tables import subscription_notification as notes
@@ -103,10 +102,6 @@ class Deliveries(Repository):
             query = query.where(notes.c.event_number <= until)
         rows = await self._conn.execute(query.order_by(notes.c.event_number).limit(limit))
         return [_note(r) for r in rows]
-
-    async def audit(self, rows: Sequence[dict[str, Any]]) -> None:
-        """The AuditEvents of a round's deliveries, in one statement."""
-        await audit.insert(self._conn, rows)
 
     async def figures(self, subscription_id: str) -> QueueFigures:
         query = sa.select(
