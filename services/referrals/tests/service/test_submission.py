@@ -86,6 +86,6 @@ async def test_a_revision_and_a_withdrawal_are_announced() -> None:
     )
     assert (withdrawn.type, withdrawn.data["versionId"], withdrawn.data["priority"]) == (
         "carecoord.referral.withdrawn.v1",
-        3,
+        "3",
         "urgent",
     )

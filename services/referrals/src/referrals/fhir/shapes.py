@@ -193,7 +193,7 @@ def request_summary(
     )
     return {
         "serviceRequest": reference,
-        "versionId": version_id,
+        "versionId": str(version_id),
         "ubrn": ubrn,
         "status": request.get("status"),
         "intent": request.get("intent"),
