@@ -159,6 +159,7 @@ async def test_a_second_chair_saving_late_sees_the_first_outcome_and_keeps_their
     assert late.status_code == 409, late.text
     assert "Someone else recorded this case first" in late.text
     assert "Waiting for bloods." in late.text, "what the first chair recorded is shown"
+    assert "Community nurse (chair)</dd>" in late.text, "and who recorded it"
     assert "My words, typed late." in late.text, "what this chair typed is kept"
     assert "save it again" in late.text, "a deferred case is still open: it can be re-applied"
     assert state_of(await case_task(with_mdt, case)) == "deferred"

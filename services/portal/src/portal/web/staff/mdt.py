@@ -22,6 +22,7 @@ from fastapi.responses import RedirectResponse
 
 from carecoord_shared.security.principal import Role
 from portal.service.bff import ServiceDown
+from portal.service.bff.clock import LONDON
 from portal.service.bff.mdt import hold_meeting, load_case, load_meeting, my_teams
 from portal.service.bff.mdt_outcomes import (
     OUTCOMES,
@@ -170,6 +171,7 @@ async def _case_page(
         page=page, case=_listed_as(case, page.cases[index]), number=index + 1,
         recorded=recorded, outcomes=OUTCOMES, owners=page.team.owners(),
         rows=range(1, ACTION_ROWS + 1), started=kit.clock().isoformat(timespec="seconds"),
+        opened=f"{kit.clock().astimezone(LONDON):%H:%M}",
         today=kit.clock().date().isoformat(), **_neighbours(page, index), **extra,
     )  # fmt: skip
 
