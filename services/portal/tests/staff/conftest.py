@@ -303,10 +303,11 @@ def with_care_plans(
 
 async def on_caseload(
     stack: StaffStack, summary: str, activity: str = "Weekly phone call", *,
-    coordinator: str = CO_ORDINATOR.subject, practice: str = str(GP.organisation),
+    coordinator: str | None = CO_ORDINATOR.subject, practice: str = str(GP.organisation),
 ) -> tuple[str, str]:  # fmt: skip
     """A patient with asthma at `practice`, their active comprehensive plan (reviewed
-    1 March 2025, so overdue) and `coordinator` as named co-ordinator: (patient, plan) ids."""
+    1 March 2025, so overdue) and `coordinator` (if any) as named co-ordinator:
+    (patient, plan) ids."""
     nhs_number, system = new_nhs_number(), stack.token("system", None)
     subject = {"identifier": {"system": NHS, "value": nhs_number}}
     patient = {
@@ -342,12 +343,13 @@ async def on_caseload(
         ]
         assert all(r.status_code == 201 for r in made), [r.text for r in made]
         patient_id, plan_id = made[0].json()["id"], made[2].json()["id"]
-        assigned = await client.post(
-            f"/Patient/{patient_id}/$assign-coordinator",
-            json=assignment(coordinator, CO_ORDINATOR.name),
-            headers=gp,
-        )
-        assert assigned.status_code in (200, 201), assigned.text
+        if coordinator is not None:
+            assigned = await client.post(
+                f"/Patient/{patient_id}/$assign-coordinator",
+                json=assignment(coordinator, CO_ORDINATOR.name),
+                headers=gp,
+            )
+            assert assigned.status_code in (200, 201), assigned.text
     return patient_id, plan_id
 
 

@@ -34,6 +34,23 @@ async def test_the_caseload_lists_the_coordinators_patients_overdue_first(
     assert "1 March 2026" in page.text  # reviewed 1 March 2025 (plan start) + 12 months
 
 
+async def test_the_unassigned_worklist_lists_the_practices_patients_with_no_coordinator(
+    with_care_plans: StaffStack, browser_client: httpx.AsyncClient
+) -> None:
+    stack = with_care_plans
+    alone, _ = await on_caseload(stack, "Nobody named", coordinator=None)
+    named, _ = await on_caseload(stack, "Named")
+    await sign_in(browser_client, stack, "care-coordinator")
+
+    worklist = await browser_client.get(f"{stack.portal_url}/caseload/unassigned")
+    caseload = await browser_client.get(f"{stack.portal_url}/caseload")
+
+    assert worklist.status_code == 200, worklist.text
+    assert f'href="/caseload/patients/{alone}"' in worklist.text
+    assert f'href="/caseload/patients/{named}"' not in worklist.text
+    assert f'href="/caseload/patients/{alone}"' not in caseload.text
+
+
 async def test_a_coordinator_saves_a_change_and_sees_it_with_its_contribution(
     with_care_plans: StaffStack, browser_client: httpx.AsyncClient
 ) -> None:

@@ -66,7 +66,12 @@ SCREENS: dict[Role, tuple[Screen, ...]] = {
             "Risk, cohorts and next review, overdue first.",
             built=True,
         ),
-        Screen("Unassigned patients", "/caseload/unassigned", "Patients with no co-ordinator."),
+        Screen(
+            "Unassigned patients",
+            "/caseload/unassigned",
+            "Patients with no co-ordinator.",
+            built=True,
+        ),
         _INDICATORS,
     ),
     "mdt-member": (

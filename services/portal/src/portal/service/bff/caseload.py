@@ -15,7 +15,7 @@ from datetime import date
 from portal.service.bff.care_plans_shapes import PatientView, patient_view, plan_view
 from portal.service.bff.client import FhirClient
 
-__all__ = ["CaseloadRow", "caseload"]
+__all__ = ["CaseloadRow", "caseload", "unassigned"]
 
 _COHORTS = {
     "long-term-condition": "Long-term condition",
@@ -62,10 +62,22 @@ def _order(row: CaseloadRow) -> tuple[int, date, str]:
     )
 
 
-async def caseload(api: FhirClient, coordinator: str, today: date) -> list[CaseloadRow]:
-    reply = await api.get("Patient/$caseload", [("coordinator", coordinator)])
-    patients = (
-        [patient_view(e["resource"]) for e in reply.body.get("entry", [])] if reply.ok else []
-    )
+async def _rows(
+    api: FhirClient, operation: str, query: list[tuple[str, str]], today: date
+) -> list[CaseloadRow]:
+    reply = await api.get(operation, query)
+    entries = reply.body.get("entry", []) if reply.ok else []
+    patients = [patient_view(e["resource"]) for e in entries]
     rows = await asyncio.gather(*(_row(api, p, today) for p in patients))
     return sorted(rows, key=_order)
+
+
+async def caseload(api: FhirClient, coordinator: str, today: date) -> list[CaseloadRow]:
+    """The patients `coordinator` (an SDS user id) co-ordinates or covers."""
+    return await _rows(api, "Patient/$caseload", [("coordinator", coordinator)], today)
+
+
+async def unassigned(api: FhirClient, practice: str, today: date) -> list[CaseloadRow]:
+    """The practice's patients with a long-term condition and no named co-ordinator in
+    force (care_plans' `$unassigned-coordinator`, the indicator G2 worklist)."""
+    return await _rows(api, "Patient/$unassigned-coordinator", [("practice", practice)], today)

@@ -21,7 +21,7 @@ from fastapi.responses import RedirectResponse
 from carecoord_shared.security.principal import Role
 from portal.service.bff import ServiceDown
 from portal.service.bff.care_plans import PlanEdit, load_plan_page, save_plan
-from portal.service.bff.caseload import caseload
+from portal.service.bff.caseload import caseload, unassigned
 from portal.web.context import Context, Kit, SignedIn
 from portal.web.staff.common import Clients, down_part, need_role, not_found
 from portal.web.staff.forms import Problem, text
@@ -41,6 +41,20 @@ async def caseload_page(
     except ServiceDown as down:
         values["down"] = down_part(down.service, "/caseload")
     return kit.page(request, context, "staff/caseload.html", "Your caseload", **values)
+
+
+async def unassigned_page(
+    request: Request, kit: Kit, context: Context, session: SignedIn, services: Clients
+) -> Response:
+    need_role(request, kit, context, session, _ROLES)
+    values: dict[str, Any] = {"today": kit.clock().date(), "unassigned": True}
+    try:
+        practice = session.user.organisation or ""
+        values["rows"] = await unassigned(services.care_plans, practice, values["today"])
+    except ServiceDown as down:
+        values["down"] = down_part(down.service, "/caseload/unassigned")
+    title = "Patients with no named co-ordinator"
+    return kit.page(request, context, "staff/caseload.html", title, **values)
 
 
 async def _patient_page(
@@ -124,6 +138,7 @@ async def save_plan_page(
 
 def add_caseload_pages(router: APIRouter) -> None:
     router.add_api_route("/caseload", caseload_page, methods=["GET"])
+    router.add_api_route("/caseload/unassigned", unassigned_page, methods=["GET"])
     router.add_api_route("/caseload/patients/{patient_id}", patient_page, methods=["GET"])
     plan = "/caseload/patients/{patient_id}/plans/{plan_id}"
     router.add_api_route(plan, plan_page, methods=["GET"])
