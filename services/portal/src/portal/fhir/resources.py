@@ -20,6 +20,7 @@ def resources(_context: object) -> tuple[ResourceDefinition, ...]:
     return (
         ResourceDefinition(
             "Communication",
+            narrative=True,
             documentation="A message from or to a patient through the single front door.",
             patient_nhs=nhs_number_at("Communication.subject"),
             patient_required=True,
@@ -36,6 +37,7 @@ def resources(_context: object) -> tuple[ResourceDefinition, ...]:
         ),
         ResourceDefinition(
             "CommunicationRequest",
+            narrative=True,
             documentation="A request routed to a team, or a proactive contact of a cohort.",
             patient_nhs=nhs_number_at("CommunicationRequest.subject"),
             search_params=(
@@ -53,6 +55,7 @@ def resources(_context: object) -> tuple[ResourceDefinition, ...]:
         ),
         ResourceDefinition(
             "Consent",
+            narrative=True,
             documentation="A patient's consent to sharing.",
             patient_nhs=nhs_number_at("Consent.patient"),
             search_params=(
