@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from carecoord_shared.fhir.interactions import FhirInteractions
 from carecoord_shared.fhir.outcome import JsonObject
 from carecoord_shared.fhir.registry import ResourceDefinition
 from carecoord_shared.service import ServiceDefinition
@@ -33,6 +34,12 @@ def definitions(context: Any) -> Sequence[JsonObject]:
     return [d for face in FACES for d in face.definitions(context)]
 
 
+async def startup(fhir: FhirInteractions, context: Any) -> None:
+    for face in FACES:
+        if face.startup is not None:
+            await face.startup(fhir, context)
+
+
 SERVICE = ServiceDefinition(
     name="portal",
     title="CareCoord portal",
@@ -49,4 +56,5 @@ SERVICE = ServiceDefinition(
     event_schemas=EVENT_SCHEMAS,
     definitions=definitions,
     install=install_pages,
+    startup=startup,
 )

@@ -248,4 +248,22 @@ async def live(issuer: DevIssuer, kafka_bootstrap: str) -> AsyncIterator[Portal]
                 await drop_topic(kafka_bootstrap, topic)
 
 
+@pytest.fixture
+async def api(issuer: DevIssuer, kafka_bootstrap: str) -> AsyncIterator[Portal]:
+    """The portal's API in the test; its worker is started (and killed) by the test."""
+    settings = portal_settings(
+        issuer, await create_fresh_database("portal"), kafka_bootstrap, delivery_lease_s=3.0
+    )
+    app = create_app(settings)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE_URL) as client,
+    ):
+        try:
+            yield Portal(client, issuer, settings, FakeClock())
+        finally:
+            for topic in (settings.topic, *settings.consumed_topics):
+                await drop_topic(kafka_bootstrap, topic)
+
+
 __all__ = ["new_nhs_number"]

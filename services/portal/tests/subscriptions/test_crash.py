@@ -17,26 +17,16 @@ import os
 import signal
 import subprocess
 from collections import defaultdict
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import httpx
-import pytest
-
-from carecoord_devstack.testing import create_fresh_database, drop_topic
-from carecoord_shared.security.dev_issuer import DevIssuer
-from portal.main import create_app
 from portal.settings import PortalSettings
 from services.portal.tests.subscriptions.conftest import (
     BACKPORT,
-    BASE_URL,
-    FakeClock,
     Portal,
     eventually,
     new_nhs_number,
     new_secret,
-    portal_settings,
     subscription,
     triaged,
 )
@@ -53,24 +43,6 @@ def start_worker(settings: PortalSettings) -> subprocess.Popen[bytes]:
     env = {**os.environ, **{f"PORTAL_{k.upper()}": str(v) for k, v in values.items()}}
     env["PORTAL_WORKER_PORT"] = str(free_port())
     return subprocess.Popen([str(WORKER)], env=env, stdout=subprocess.DEVNULL)
-
-
-@pytest.fixture
-async def api(issuer: DevIssuer, kafka_bootstrap: str) -> AsyncIterator[Portal]:
-    """The portal's API in the test; its worker is started (and killed) by the test."""
-    settings = portal_settings(
-        issuer, await create_fresh_database("portal"), kafka_bootstrap, delivery_lease_s=3.0
-    )
-    app = create_app(settings)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE_URL) as client,
-    ):
-        try:
-            yield Portal(client, issuer, settings, FakeClock())
-        finally:
-            for topic in (settings.topic, *settings.consumed_topics):
-                await drop_topic(kafka_bootstrap, topic)
 
 
 def batched(body: dict[str, Any], max_count: int) -> dict[str, Any]:

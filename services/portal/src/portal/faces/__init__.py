@@ -7,10 +7,11 @@ sum. This keeps the three apart in the code as they are in the architecture.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from carecoord_shared.fhir.interactions import FhirInteractions
 from carecoord_shared.fhir.operations import Operation
 from carecoord_shared.fhir.outcome import JsonObject
 from carecoord_shared.fhir.registry import ResourceDefinition
@@ -27,3 +28,5 @@ class Face:
     jobs: Sequence[Job] = ()
     definitions: Callable[[Any], Sequence[JsonObject]] = lambda _context: ()
     """The CodeSystems, ValueSets and StructureDefinitions it publishes."""
+    startup: Callable[[FhirInteractions, Any], Awaitable[None]] | None = None
+    """Run when the API starts (idempotent writes the face needs before any worker)."""

@@ -4,7 +4,7 @@ Partner subscriptions (issue 12): the SubscriptionTopic catalogue (`Basic`, read
 Subscriptions with their own write rules, partner Endpoints, the Tasks that tell a
 partner's admin its deliveries failed; the `$status`, `$events`, `$deliveries` and
 `$resume` operations; the consumer that records events for subscriptions; the delivery
-loop and the hourly housekeeping.
+loop and the hourly housekeeping; the topic catalogue published when the API starts.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from portal.operations import (
     subscription_resume,
     subscription_status,
 )
+from portal.service.subscription_housekeeping import publish_topics_at_startup
 from portal.service.subscription_writes import write_subscription
 
 __all__ = ["FACE"]
@@ -87,4 +88,5 @@ FACE = Face(
     ),
     consumers=CONSUMERS,
     jobs=(subscription_delivery.JOB, subscription_housekeeping.JOB),
+    startup=publish_topics_at_startup,
 )

@@ -1,7 +1,8 @@
 """Keeping the topic catalogue published and old notifications forgotten.
 
 The catalogue is code (`domain.topics`); its `Basic` resources are written (only when
-they differ) so clients can read and search it like any resource. Settled
+they differ) when the API starts and hourly by the worker, so clients can read and
+search it like any resource. Settled
 notifications and attempts older than the retention (at least 30 days, for `$events`)
 are removed; pending ones are kept whatever their age.
 """
@@ -12,13 +13,16 @@ from datetime import timedelta
 
 from carecoord_shared.fhir.interactions import FhirInteractions
 from carecoord_shared.fhir.outcome import FhirError
-from carecoord_shared.security.principal import Principal
+from carecoord_shared.logging import get_logger
+from carecoord_shared.security.principal import Principal, system_principal
 from portal.domain.topics import CATALOGUE
 from portal.fhir.topics import topic_resource
 from portal.service.context import PortalContext
 from portal.store.delivery import Deliveries
 
-__all__ = ["forget_old_notifications", "publish_topics"]
+__all__ = ["forget_old_notifications", "publish_topics", "publish_topics_at_startup"]
+
+log = get_logger(__name__)
 
 
 def _same(stored: dict[str, object], wanted: dict[str, object]) -> bool:
@@ -39,6 +43,16 @@ async def publish_topics(fhir: FhirInteractions, worker: Principal) -> int:
                 await tx.update("Basic", topic.slug, dict(wanted), if_match=None)
                 changed += 1
     return changed
+
+
+async def publish_topics_at_startup(fhir: FhirInteractions, _context: object) -> None:
+    """The API's start-up step: the catalogue is readable before any worker has run. An
+    instance starting at the same moment may win a write; the worker's hourly job (and
+    the next start) publish again."""
+    try:
+        await publish_topics(fhir, system_principal("portal"))
+    except FhirError as error:
+        log.warning("subscription.topics_not_published", status=error.status)
 
 
 async def forget_old_notifications(
