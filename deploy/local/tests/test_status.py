@@ -3,16 +3,20 @@ process the record calls up but that is gone is reported down."""
 
 from __future__ import annotations
 
+import http.server
 import json
 import os
+import random
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from carecoord_devstack import paths, status
+from carecoord_devstack.stack_services import REPLICA_PORT_STEP
 from carecoord_devstack.supervisor import STATE_FILE
 
 
@@ -76,3 +80,42 @@ def test_status_says_when_no_supervisor_runs(
     assert not status.report()
 
     assert capsys.readouterr().out.startswith("no supervisor is running")
+
+
+class _Healthy(http.server.BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        self.send_response(200 if self.path == "/healthz" else 404)
+        self.end_headers()
+
+    def log_message(self, *_args: object) -> None:
+        pass
+
+
+def _below_the_ephemeral_range() -> http.server.HTTPServer:
+    for port in random.sample(range(20_000, 32_000), 50):
+        try:
+            return http.server.HTTPServer(("127.0.0.1", port), _Healthy)
+        except OSError:
+            continue
+    raise AssertionError("no free port below the ephemeral range")
+
+
+def test_every_replica_is_probed_on_its_own_port(
+    home: Path, live_pid: int, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    server = _below_the_ephemeral_range()  # the second replica's port
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("CARECOORD_REPLICAS", "2")
+    monkeypatch.setenv("PORTAL_WORKER_PORT", str(server.server_port - REPLICA_PORT_STEP))
+    record = {
+        "supervisor_pid": os.getpid(),
+        "components": [_row("portal-2-worker", live_pid, 0, None)],
+    }
+    (home / ".run").mkdir()
+    (home / ".run" / STATE_FILE).write_text(json.dumps(record))
+    try:
+        status.report()
+    finally:
+        server.shutdown()
+    lines = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()[2:]}
+    assert lines["portal-2-worker"].endswith("healthz 200")

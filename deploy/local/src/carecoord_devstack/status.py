@@ -21,7 +21,7 @@ import httpx
 
 from carecoord_devstack.infra import COMPONENTS
 from carecoord_devstack.paths import pid_alive, port_open, run_dir
-from carecoord_devstack.stack_services import SERVICES
+from carecoord_devstack.stack_services import replicas
 from carecoord_devstack.supervisor import STATE_FILE
 
 __all__ = ["read_state", "report"]
@@ -40,9 +40,9 @@ def read_state() -> dict[str, Any] | None:
 
 
 def _probe_urls() -> dict[str, str]:
-    urls = {s.name: f"{s.base_url}/readyz" for s in SERVICES}
-    urls |= {f"{s.name}-worker": f"{s.worker_url}/healthz" for s in SERVICES}
-    return urls
+    """Every replica's probe: an API's /readyz, a worker's /healthz (on its own port)."""
+    every = replicas(worker=False) + replicas(worker=True)
+    return {r.name: f"{r.url}/{'healthz' if r.worker else 'readyz'}" for r in every}
 
 
 def _probe(client: httpx.Client, url: str | None) -> str:
