@@ -10,6 +10,7 @@ service's database.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from typing import Any
 
@@ -91,14 +92,14 @@ async def load_meeting(api: FhirClient, meeting_id: str, user_id: str) -> Meetin
     if not reply.ok:
         return None
     meeting = meeting_view(reply.body)
-    team = await _team(api, meeting.team_id, user_id)
+    query = [("identifier", f"{MEETING_ID}|{meeting_id}"), ("code", f"{MDT_CODES}|mdt-case-list")]
+    team, lists, attended = await asyncio.gather(  # the mdt service checks each on its own
+        _team(api, meeting.team_id, user_id), api.get("List", query), _attendance(api, meeting_id)
+    )
     if team is None or not team.is_member:
         return None
-    query = [("identifier", f"{MEETING_ID}|{meeting_id}"), ("code", f"{MDT_CODES}|mdt-case-list")]
-    lists = await api.get("List", query)
     found = _resources(lists.body, "List") if lists.ok else []
     cases = await _cases(api, found[0]) if found else []
-    attended = await _attendance(api, meeting_id)
     return MeetingPage(meeting, team, cases, assembled=bool(found), attended=attended)
 
 

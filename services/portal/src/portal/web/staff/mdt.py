@@ -13,6 +13,7 @@ so with a retry and everything else (header, navigation, sign-out) still works.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from dataclasses import replace
 from typing import Any
@@ -153,10 +154,13 @@ async def _case_page(
     meeting_id: str, case_id: str, status_code: int = 200, **extra: Any,
 ) -> Response:  # fmt: skip
     try:
-        page = await load_meeting(services.mdt, meeting_id, session.user.subject)
+        page, case = await asyncio.gather(
+            load_meeting(services.mdt, meeting_id, session.user.subject),
+            load_case(services.mdt, case_id),
+        )
         index = page.position(case_id) if page else None
-        case = await load_case(services.mdt, case_id) if index is not None else None
-        recorded = await current_outcome(services.mdt, case.outcome_ref) if case else None
+        outcome_ref = case.outcome_ref if case is not None and index is not None else ""
+        recorded = await current_outcome(services.mdt, outcome_ref) if outcome_ref else None
     except ServiceDown as down:
         here = f"/mdt/meetings/{meeting_id}/cases/{case_id}"
         return kit.page(
