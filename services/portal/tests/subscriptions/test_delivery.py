@@ -50,6 +50,23 @@ async def active(live: Portal, subscription_id: str, **who: Any) -> None:
     await eventually(is_active)
 
 
+async def failing_events(
+    live: Portal, receiver: Receiver, request: str
+) -> tuple[str, str, list[bool]]:
+    """An active subscription whose endpoint fails every event notification while
+    `down[0]`, and one event recorded for it about a new patient: (id, NHS number, down)."""
+    down = [True]
+    receiver.script = lambda _h, body: Answer(
+        500 if down[0] and b'"event-notification"' in body else 200
+    )
+    subscription_id = await created(live, subscription(receiver.url, new_secret()))
+    await active(live, subscription_id)
+    nhs = new_nhs_number()
+    await live.publish(live.settings.care_plans_topic, registered(nhs, PRACTICE_A))
+    await live.publish(live.settings.referrals_topic, triaged(nhs, request))
+    return subscription_id, nhs, down
+
+
 async def test_flaky_receiver_gets_every_event_once_in_order_signed_and_replayable(
     live: Portal, receiver: Receiver
 ) -> None:

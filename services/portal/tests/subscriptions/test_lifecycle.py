@@ -22,7 +22,7 @@ from services.portal.tests.subscriptions.conftest import (
     triaged,
 )
 from services.portal.tests.subscriptions.receiver import Answer, Receiver, verify
-from services.portal.tests.subscriptions.test_delivery import active, created
+from services.portal.tests.subscriptions.test_delivery import active, created, failing_events
 
 
 async def status_becomes(live: Portal, subscription_id: str, wanted: str) -> dict[str, object]:
@@ -122,15 +122,7 @@ async def errored_events(live: Portal) -> list[dict[str, object]]:
 async def test_exhausted_schedule_errors_tells_the_admin_and_resume_recovers(
     live: Portal, receiver: Receiver
 ) -> None:
-    down = [True]
-    receiver.script = lambda _h, body: Answer(
-        500 if down[0] and b'"event-notification"' in body else 200
-    )
-    subscription_id = await created(live, subscription(receiver.url, new_secret()))
-    await active(live, subscription_id)
-    nhs = new_nhs_number()
-    await live.publish(live.settings.care_plans_topic, registered(nhs, PRACTICE_A))
-    await live.publish(live.settings.referrals_topic, triaged(nhs, "r1"))
+    subscription_id, _nhs, down = await failing_events(live, receiver, "r1")
 
     async def errored() -> bool:
         live.clock.advance(hours=25)

@@ -17,8 +17,8 @@ from services.portal.tests.subscriptions.conftest import (
     subscription,
     triaged,
 )
-from services.portal.tests.subscriptions.receiver import Answer, Receiver
-from services.portal.tests.subscriptions.test_delivery import active, created
+from services.portal.tests.subscriptions.receiver import Receiver
+from services.portal.tests.subscriptions.test_delivery import active, created, failing_events
 
 CONSENT = "system/Consent.cruds"
 
@@ -96,16 +96,7 @@ async def test_partner_receives_only_patients_its_agreement_covers_and_consent_a
 async def test_consent_withheld_after_recording_stops_the_queued_delivery(
     live: Portal, receiver: Receiver
 ) -> None:
-    down = [True]
-
-    receiver.script = lambda _h, body: Answer(
-        500 if down[0] and b'"event-notification"' in body else 200
-    )
-    subscription_id = await created(live, subscription(receiver.url, new_secret()))
-    await active(live, subscription_id)
-    nhs = new_nhs_number()
-    await live.publish(live.settings.care_plans_topic, registered(nhs, PRACTICE_A))
-    await live.publish(live.settings.referrals_topic, triaged(nhs, "queued"))
+    _subscription_id, nhs, down = await failing_events(live, receiver, "queued")
     await eventually(lambda: asyncio.sleep(0, receiver.of_kind("event-notification", status=500)))
     consent = await live.post(
         "Consent", consent_deny(nhs), name="consent-feed", agreement="*", scopes=CONSENT
