@@ -195,3 +195,26 @@ async def test_unit_bad_input_is_400_naming_the_parameter(items: list[Any], wher
         )
     assert refused.value.status == 400
     assert refused.value.issues[0].expression == (f"Parameters.parameter.where(name='{where}')",)
+
+
+async def test_a_save_against_a_stale_version_is_refused_and_changes_nothing(mdt: Mdt) -> None:
+    _, case_id, _ = await listed_case(mdt)
+    read = await mdt.get(f"Task/{case_id}", role="mdt-member", user=NURSE)
+    seen = read.json()["meta"]["versionId"]
+    first = parameters(("status", "valueCode", "deferred"), ("summary", "valueString", "First"))
+    saved = await mdt.client.post(
+        f"/fhir/Task/{case_id}/$record-outcome",
+        json=first,
+        headers={**mdt.auth(role="mdt-member", user=NURSE), "If-Match": f'W/"{seen}"'},
+    )
+    assert saved.status_code == 200, saved.text
+    late = parameters(("status", "valueCode", "discussed"), ("summary", "valueString", "Late"))
+    refused = await mdt.client.post(
+        f"/fhir/Task/{case_id}/$record-outcome",
+        json=late,
+        headers={**mdt.auth(role="mdt-member", user=NURSE), "If-Match": f'W/"{seen}"'},
+    )
+    assert refused.status_code == 412, refused.text
+    assert outcome_codes(refused) == ["conflict"]
+    current = (await mdt.get(f"Task/{case_id}", role="mdt-member", user=NURSE)).json()
+    assert business_status(current) == "deferred"  # the first save stands

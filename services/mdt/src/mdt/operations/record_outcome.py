@@ -3,7 +3,9 @@
 `discussed` closes the case with an outcome record (a Composition) and its actions,
 each a Task with an owner and a due date (announced as `action-assigned`);
 `deferred` and `not-discussed` move the case to the next meeting at once. Every
-outcome is announced as `outcome-recorded`. MDT members only (`Task.u`).
+outcome is announced as `outcome-recorded`. MDT members only (`Task.u`). With
+`If-Match`, a case changed since that version is refused (412): two chairs saving
+one case never silently overwrite each other.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ def _record(call: OperationCall) -> Work:
         decisions=texts(given, "decision"),
         actions=tuple(owner_action(action) for action in given.all("action")),
     )
-    return lambda tx, case: outcomes.record_outcome(tx, call.context, case, command)
+    return lambda tx, case: outcomes.record_outcome(tx, call.context, case, command, call.if_match)
 
 
 OPERATION = declare(

@@ -12,7 +12,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from carecoord_shared.fhir.operations import parameter_path
-from carecoord_shared.fhir.outcome import JsonObject, business_rule, conflict, forbidden
+from carecoord_shared.fhir.outcome import (
+    JsonObject,
+    business_rule,
+    conflict,
+    forbidden,
+    precondition_failed,
+)
 from carecoord_shared.fhir.unit_of_work import FhirTransaction
 from carecoord_shared.store.repository import StoredResource
 from mdt.domain import events
@@ -28,9 +34,17 @@ from mdt.store.meetings import Meetings
 
 
 async def record_outcome(
-    tx: FhirTransaction, context: MdtContext, case_id: str, command: RecordOutcome
+    tx: FhirTransaction,
+    context: MdtContext,
+    case_id: str,
+    command: RecordOutcome,
+    if_match: int | None = None,
 ) -> StoredResource:
     current = await tx.read("Task", case_id, lock=True)
+    if if_match is not None and if_match != current.version_id:
+        raise precondition_failed(
+            f"Version {if_match} is stale: the case is at version {current.version_id}"
+        )
     case = await _open_case(tx, case_id)
     task, now = current.as_json(), context.now()
     refusal = command.refusal(now.date())
