@@ -133,15 +133,8 @@ def _answer(reply: FhirReply) -> OutcomeAnswer:
 async def record_outcome(
     api: FhirClient, case_id: str, version: str, form: OutcomeForm
 ) -> OutcomeAnswer:
-    """Record the outcome if the case is still at `version`. The mdt service checks
-    If-Match only on teams today (its README), and a deferred case stays open, so the
-    version is also compared here first: a later save never silently replaces an
-    earlier one (the service's own 409 still covers the moment between the two)."""
-    current = await api.get(f"Task/{case_id}")
-    if not current.ok:
-        return _answer(current)
-    if (current.etag or "").removeprefix("W/").strip('"') != version:
-        return OutcomeAnswer("conflict")
+    """Record the outcome if the case is still at `version`: the mdt service refuses a
+    stale If-Match with 412, so a later save never silently replaces an earlier one."""
     if_match = f'W/"{version}"' if version.isdigit() else None
     path = f"Task/{case_id}/$record-outcome"
     return _answer(await api.post(path, form.parameters(), if_match=if_match))
