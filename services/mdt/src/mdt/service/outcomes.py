@@ -33,6 +33,16 @@ from mdt.store.cases import Cases
 from mdt.store.meetings import Meetings
 
 
+async def _case_at(tx: FhirTransaction, case_id: str, if_match: int | None) -> StoredResource:
+    """The case Task, locked; refused (412) when it is no longer at `if_match`."""
+    current = await tx.read("Task", case_id, lock=True)
+    if if_match is not None and if_match != current.version_id:
+        raise precondition_failed(
+            f"Version {if_match} is stale: the case is at version {current.version_id}"
+        )
+    return current
+
+
 async def record_outcome(
     tx: FhirTransaction,
     context: MdtContext,
@@ -40,11 +50,7 @@ async def record_outcome(
     command: RecordOutcome,
     if_match: int | None = None,
 ) -> StoredResource:
-    current = await tx.read("Task", case_id, lock=True)
-    if if_match is not None and if_match != current.version_id:
-        raise precondition_failed(
-            f"Version {if_match} is stale: the case is at version {current.version_id}"
-        )
+    current = await _case_at(tx, case_id, if_match)
     case = await _open_case(tx, case_id)
     task, now = current.as_json(), context.now()
     refusal = command.refusal(now.date())
