@@ -6,6 +6,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from carecoord_shared.fhir.operation_definition import CANONICAL_ROOT
+from portal.domain.subscriptions import Notification
 from portal.domain.topics import CATALOGUE, TOPIC_ROOT, matches, topics_for_event
 from portal.domain.webhooks import (
     RETRY_SCHEDULE,
@@ -15,6 +16,7 @@ from portal.domain.webhooks import (
     sign,
     signature_header,
 )
+from portal.service.delivery import bundles, webhook_id_of
 from services.portal.tests.subscriptions.receiver import verify
 
 # The example in the Standard Webhooks specification's reference libraries' tests.
@@ -82,3 +84,22 @@ def test_every_topic_is_canonical_under_the_project_root_and_filters_are_anded()
     assert matches({"outcome": "accepted", "patient": "9000000009"}, data, None)
     assert not matches({"outcome": "accepted", "practice": "A81001"}, data, None)
     assert matches({"practice": "A81001"}, data, "A81001")
+
+
+def pending(*attempts: int) -> list[Notification]:
+    now = datetime.now(UTC)
+    return [
+        Notification("s", n, f"e{n}", "t", None, None, now, now, "pending", tried, None)
+        for n, tried in enumerate(attempts, start=1)
+    ]
+
+
+def test_bundles_carry_up_to_max_count_and_a_failed_batch_goes_again_whole() -> None:
+    def numbers(claimed: list[Notification], max_count: int) -> list[list[int]]:
+        return [[n.event_number for n in b] for b in bundles(claimed, max_count)]
+
+    assert numbers(pending(0, 0, 0, 0, 0), 2) == [[1, 2], [3, 4], [5]]
+    assert numbers(pending(1, 1, 0, 0, 0), 3) == [[1, 2], [3, 4, 5]]  # the failed pair again
+    assert numbers(pending(2, 0, 0), 1) == [[1], [2], [3]]
+    assert webhook_id_of("s", [7]) == "msg_s_7"  # a single event keeps its id on retry
+    assert webhook_id_of("s", [7, 8, 9]) == "msg_s_7-9"

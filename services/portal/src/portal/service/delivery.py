@@ -17,7 +17,7 @@ event under the same `webhook-id`, and every event under its number.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 import httpx
@@ -92,7 +92,8 @@ class Round:
                 break
             shipments, failure = await self._ship(subscription, claimed, lease)
             await recorder.delivered(subscription, shipments)
-            sent_any = sent_any or bool(shipments)
+            if shipments:  # the partner took something: a failure now is a first one
+                sent_any, subscription = True, replace(subscription, failures=0)
             if failure is not None:  # a failure is the only answer that changes the subscription
                 await recorder.failed(subscription, failure)
                 return True
