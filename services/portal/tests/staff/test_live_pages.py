@@ -9,6 +9,7 @@ import asyncio
 import httpx
 import pytest
 
+from portal.events.staff_live import references
 from services.portal.tests.staff.conftest import (
     GP,
     OTHER_PRACTICE,
@@ -70,6 +71,42 @@ async def test_a_triage_outcome_reaches_the_gps_open_page_through_the_events(
     assert await asyncio.wait_for(watching, 45) == f"ServiceRequest/{request_id}"
     page = await browser_client.get(f"{stack.portal_url}/advice/{request_id}")
     assert "Echo first, then refer" in page.text
+
+
+async def test_a_new_request_reaches_the_clinicians_open_worklist(
+    live_feed: StaffStack, browser_client: httpx.AsyncClient
+) -> None:
+    stack = live_feed
+    await sign_in(browser_client, stack, "triage-clinician")
+    opened = asyncio.Event()
+    watching = asyncio.create_task(
+        _first_change(browser_client, f"{stack.portal_url}/live/worklist", opened)
+    )
+    await asyncio.wait_for(opened.wait(), 20)
+
+    await ask(stack, str(GP.organisation), stack.cardiology, "Live: new on the list")
+
+    assert await asyncio.wait_for(watching, 45) == f"HealthcareService/{stack.cardiology}"
+
+
+async def test_someone_whose_organisation_runs_no_service_has_no_worklist_stream(
+    live_feed: StaffStack, browser_client: httpx.AsyncClient
+) -> None:
+    await sign_in(browser_client, live_feed, "gp")
+    refused = await browser_client.get(f"{live_feed.portal_url}/live/worklist")
+    assert refused.status_code == 404
+
+
+def test_an_event_names_its_request_and_services_once_and_nothing_else() -> None:
+    data = {
+        "nhsNumber": "9990000018",
+        "serviceRequest": "ServiceRequest/r1",
+        "performer": ["HealthcareService/s1", "HealthcareService/s1", "Organization/x"],
+        "service": "HealthcareService/s2",
+    }
+    assert references(data) == ["ServiceRequest/r1", "HealthcareService/s2", "HealthcareService/s1"]
+    assert references({"nhsNumber": "9990000018"}) == []
+    assert references(None) == []
 
 
 async def test_a_stream_for_a_request_the_user_may_not_read_looks_like_nothing_there(

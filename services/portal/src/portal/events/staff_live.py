@@ -18,6 +18,7 @@ from portal.store.live import LiveNotices
 
 __all__ = ["CONSUMERS"]
 
+_WATCHABLE = ("ServiceRequest/", "HealthcareService/")
 _ANNOUNCED = (
     "submitted",
     "triaged",
@@ -29,14 +30,20 @@ _ANNOUNCED = (
 )
 
 
+def references(data: Any) -> list[str]:
+    """The request and the services an event names (`performer` is a list)."""
+    found: list[str] = []
+    for key in ("serviceRequest", "service", "performer"):
+        value = data.get(key) if isinstance(data, dict) else None
+        for one in value if isinstance(value, list) else [value]:
+            if isinstance(one, str) and one.startswith(_WATCHABLE) and one not in found:
+                found.append(one)
+    return found
+
+
 async def announce(tx: FhirTransaction, event: Event, context: Any) -> None:
     del context
-    data = event.data if isinstance(event.data, dict) else {}
-    about = [
-        str(data[k])
-        for k in ("serviceRequest", "service", "performer")
-        if isinstance(data.get(k), str)
-    ]
+    about = references(event.data)
     if about:
         await tx.repository(LiveNotices).announce(about)
 

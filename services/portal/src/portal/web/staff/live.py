@@ -15,6 +15,7 @@ signed-out or expired session stops receiving within a minute of its end.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Final
@@ -24,6 +25,7 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from portal.service.bff import ServiceDown
+from portal.service.bff.directory import services_of
 from portal.store.live import listening
 from portal.web.context import Context, Kit, SignedIn
 from portal.web.staff.common import Clients, not_found
@@ -42,33 +44,47 @@ class LiveHub:
         self._watchers: dict[str, set[asyncio.Queue[str]]] = {}
         self._listening: AsyncExitStack | None = None
         self._lock = asyncio.Lock()
+        self._closing: set[asyncio.Task[None]] = set()
 
     def _notice(self, about: list[str]) -> None:
         for reference in about:
             for queue in self._watchers.get(reference, ()):
-                queue.put_nowait(reference)
+                with contextlib.suppress(asyncio.QueueFull):  # a stalled page misses some
+                    queue.put_nowait(reference)
 
-    @asynccontextmanager
-    async def watch(self, references: Sequence[str]) -> AsyncIterator[asyncio.Queue[str]]:
-        queue: asyncio.Queue[str] = asyncio.Queue(maxsize=100)
+    async def _start(self) -> None:
         async with self._lock:
             if self._listening is None:
                 stack = AsyncExitStack()
                 await stack.enter_async_context(listening(self._engine, self._notice))
                 self._listening = stack
-            for reference in references:
-                self._watchers.setdefault(reference, set()).add(queue)
+
+    async def _stop_if_idle(self) -> None:
+        async with self._lock:
+            if not self._watchers and self._listening is not None:
+                stack, self._listening = self._listening, None
+                await stack.aclose()
+
+    @asynccontextmanager
+    async def watch(self, references: Sequence[str]) -> AsyncIterator[asyncio.Queue[str]]:
+        queue: asyncio.Queue[str] = asyncio.Queue(maxsize=100)
+        await self._start()
+        for reference in references:
+            self._watchers.setdefault(reference, set()).add(queue)
         try:
             yield queue
         finally:
-            async with self._lock:
-                for reference in references:
-                    self._watchers.get(reference, set()).discard(queue)
-                    if not self._watchers.get(reference):
-                        self._watchers.pop(reference, None)
-                if not self._watchers and self._listening is not None:
-                    await self._listening.aclose()
-                    self._listening = None
+            # No awaiting here: a page that went away cancels this stream, and the
+            # listening connection is closed by a task of its own once nobody watches.
+            for reference in references:
+                watching = self._watchers.get(reference, set())
+                watching.discard(queue)
+                if not watching:
+                    self._watchers.pop(reference, None)
+            if not self._watchers:
+                task = asyncio.get_running_loop().create_task(self._stop_if_idle())
+                self._closing.add(task)
+                task.add_done_callback(self._closing.discard)
 
 
 def _hub(request: Request) -> LiveHub:
@@ -93,6 +109,13 @@ async def _events(request: Request, references: list[str]) -> AsyncIterator[str]
             yield f"event: changed\ndata: {reference}\n\n"
 
 
+def _stream(request: Request, references: list[str]) -> Response:
+    headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+    return StreamingResponse(
+        _events(request, references), media_type="text/event-stream", headers=headers
+    )
+
+
 async def request_stream(
     request: Request, kit: Kit, context: Context, session: SignedIn, services: Clients,
     request_id: str,
@@ -105,10 +128,23 @@ async def request_stream(
         return Response(status_code=503, headers={"Retry-After": "10"})
     if not readable:
         return not_found(request, kit, context)
-    stream = _events(request, [f"ServiceRequest/{request_id}"])
-    headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
-    return StreamingResponse(stream, media_type="text/event-stream", headers=headers)
+    return _stream(request, [f"ServiceRequest/{request_id}"])
+
+
+async def worklist_stream(
+    request: Request, kit: Kit, context: Context, session: SignedIn, services: Clients
+) -> Response:
+    """New and changed requests for the services of the user's organisation (the ones
+    referrals lists to this user), for their triage worklist."""
+    try:
+        own = await services_of(services.referrals, session.user.organisation or "")
+    except ServiceDown:
+        return Response(status_code=503, headers={"Retry-After": "10"})
+    if not own:
+        return not_found(request, kit, context)
+    return _stream(request, [f"HealthcareService/{s.id}" for s in own])
 
 
 def add_live_routes(router: APIRouter) -> None:
     router.add_api_route("/live/requests/{request_id}", request_stream, methods=["GET"])
+    router.add_api_route("/live/worklist", worklist_stream, methods=["GET"])

@@ -9,12 +9,13 @@ for (const live of document.querySelectorAll("[data-live-url]")) {
   source.addEventListener("open", () => { if (refresh) refresh.hidden = true; });
   source.addEventListener("error", () => { if (refresh) refresh.hidden = false; });
   source.addEventListener("changed", async () => {
-    const response = await fetch(window.location.pathname, { headers: { Accept: "text/html" } });
+    const here = window.location.pathname + window.location.search;
+    const response = await fetch(here, { headers: { Accept: "text/html" } });
     if (!response.ok || !target) return;
     const page = new DOMParser().parseFromString(await response.text(), "text/html");
     const fresh = page.getElementById(target.id);
     if (!fresh) return;
     target.replaceChildren(...fresh.childNodes);
-    if (status) status.textContent = "This request was updated just now.";
+    if (status) status.textContent = live.dataset.liveMessage || "Updated just now.";
   });
 }
