@@ -237,57 +237,63 @@ async def _included(
     matches: list[StoredResource],
     access: AccessRule,
 ) -> list[StoredResource]:
+    """What `_include` and `_revinclude` add to the matches (each under `access`)."""
     if not matches or not (query.includes or query.revincludes):
         return []
     found: dict[int, StoredResource] = {}
-    pks = [m.pk for m in matches]
     for spec in query.includes:
-        references = (
-            (
-                await conn.execute(
-                    select(search_index.c.value).where(
-                        search_index.c.res_pk.in_(pks), search_index.c.param == spec.param
-                    )
-                )
-            )
-            .scalars()
-            .all()
-        )
-        pairs = [tuple(ref.split("/")[-2:]) for ref in references if ref and "/" in ref]
-        if spec.target_type:
-            pairs = [p for p in pairs if p[0] == spec.target_type]
-        if not pairs:
-            continue
-        rows = await conn.execute(
-            select(*_COLUMNS)
-            .where(
-                tuple_(resource.c.resource_type, resource.c.id).in_(pairs),
-                resource.c.deleted.is_(False),
-                access(resource.c.patient_nhs),
-            )
-            .limit(MAX_INCLUDED)
-        )
-        found.update((row.pk, stored_from_row(row)) for row in rows)
+        found.update(await _referenced(conn, spec, [m.pk for m in matches], access))
     for spec in query.revincludes:
-        if registry.get(spec.source_type) is None:
-            continue
-        references = [m.reference for m in matches]
-        rows = await conn.execute(
-            select(*_COLUMNS)
-            .where(
-                resource.c.resource_type == spec.source_type,
-                resource.c.deleted.is_(False),
-                access(resource.c.patient_nhs),
-                resource.c.pk.in_(
-                    select(search_index.c.res_pk).where(
-                        search_index.c.resource_type == spec.source_type,
-                        search_index.c.param == spec.param,
-                        search_index.c.value.in_(references),
-                    )
-                ),
-            )
-            .limit(MAX_INCLUDED)
-        )
-        found.update((row.pk, stored_from_row(row)) for row in rows)
+        if registry.get(spec.source_type) is not None:
+            found.update(await _referring(conn, spec, matches, access))
     matched = {m.pk for m in matches}
     return [r for pk, r in found.items() if pk not in matched]
+
+
+def _visible(access: AccessRule) -> tuple[ColumnElement[bool], ...]:
+    return (resource.c.deleted.is_(False), access(resource.c.patient_nhs))
+
+
+async def _referenced(
+    conn: AsyncConnection, spec: IncludeSpec, pks: list[int], access: AccessRule
+) -> dict[int, StoredResource]:
+    """`_include`: the resources the matches' `spec.param` references point at."""
+    references = (
+        await conn.execute(
+            select(search_index.c.value).where(
+                search_index.c.res_pk.in_(pks), search_index.c.param == spec.param
+            )
+        )
+    ).scalars()
+    pairs = [tuple(ref.split("/")[-2:]) for ref in references if ref and "/" in ref]
+    if spec.target_type:
+        pairs = [p for p in pairs if p[0] == spec.target_type]
+    if not pairs:
+        return {}
+    rows = await conn.execute(
+        select(*_COLUMNS)
+        .where(tuple_(resource.c.resource_type, resource.c.id).in_(pairs), *_visible(access))
+        .limit(MAX_INCLUDED)
+    )
+    return {row.pk: stored_from_row(row) for row in rows}
+
+
+async def _referring(
+    conn: AsyncConnection, spec: IncludeSpec, matches: list[StoredResource], access: AccessRule
+) -> dict[int, StoredResource]:
+    """`_revinclude`: the `spec.source_type` resources whose `spec.param` points at a match."""
+    pointing = select(search_index.c.res_pk).where(
+        search_index.c.resource_type == spec.source_type,
+        search_index.c.param == spec.param,
+        search_index.c.value.in_([m.reference for m in matches]),
+    )
+    rows = await conn.execute(
+        select(*_COLUMNS)
+        .where(
+            resource.c.resource_type == spec.source_type,
+            resource.c.pk.in_(pointing),
+            *_visible(access),
+        )
+        .limit(MAX_INCLUDED)
+    )
+    return {row.pk: stored_from_row(row) for row in rows}
