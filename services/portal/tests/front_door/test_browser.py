@@ -139,6 +139,7 @@ def test_chest_pain_in_free_text_keeps_the_request_and_the_duty_clinician_record
     page.get_by_label("Male", exact=True).check()
     page.locator("#q-other-problem").check()
     page.get_by_label("Tell us more in your own words").fill("crushing pain in my chest")
+    page.get_by_label("A phone number we can call you on (optional)").fill("07700 900982")
     page.get_by_role("button", name="Send").click()
 
     expect(page.get_by_role("heading", level=1)).to_contain_text("Call 999 now")
@@ -154,7 +155,10 @@ def test_chest_pain_in_free_text_keeps_the_request_and_the_duty_clinician_record
     }
 
     duty = _signed_in(browser, stack, GP.name, "/duty/callbacks")
-    card = duty.get_by_role("region", name=f"Call back NHS number {nhs}").first
+    card = duty.get_by_role("region", name=f"Call back {P5.name}, NHS number {nhs}").first
+    expect(card.get_by_role("link", name="07700 900982")).to_have_attribute(
+        "href", "tel:07700900982"
+    )
     _checked(axe, duty, "duty-callbacks")
     card.get_by_label("Spoke to the patient").check()
     card.get_by_label("What you advised or did").fill("Ambulance called; patient waiting.")

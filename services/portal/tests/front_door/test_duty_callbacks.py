@@ -15,11 +15,12 @@ PRACTICE, OTHER_PRACTICE = "A81001", "B82002"
 _FORM = re.compile(r'action="/duty/callbacks/([^"]+)".*?name="version" value="(\d+)"', re.S)
 
 
-async def _red_flag(portal: Portal, practice: str) -> str:
+async def _red_flag(portal: Portal, practice: str, phone: str = "") -> str:
     """A P5 patient of `practice` discloses a red flag; their NHS number."""
     nhs = await portal.sign_in("P5")
     await portal.register(nhs, practice)
-    page = await portal.ask(age="70", sex="female", answer="other-problem", text="my face dropped")
+    said = {"answer": "other-problem", "text": "my face dropped", "phone": phone}
+    page = await portal.ask(age="70", sex="female", **said)
     assert page.status_code == 200, page.text
     assert "Call 999 now" in page.text
     return nhs
@@ -124,3 +125,41 @@ async def test_callbacks_are_refused_to_others_and_bad_input(
 
     assert page.status_code == status, page.text
     assert (await _task(portal, nhs))["status"] == "requested"
+
+
+async def test_the_callback_card_names_the_patient_and_the_number_they_gave(
+    portal: Portal,
+) -> None:
+    with_phone = await _red_flag(portal, PRACTICE, phone=" 07700  900982 ")
+    without = await _red_flag(portal, PRACTICE)
+    await portal.sign_in_staff("gp", PRACTICE)
+
+    page = (await portal.client.get("/duty/callbacks")).text
+
+    card = page[page.index(f"NHS number {with_phone}") - 40 :][:900]
+    assert "Call back Sam Patient, NHS number" in card
+    assert '<a href="tel:07700900982">07700 900982</a>' in card
+    card = page[page.index(f"NHS number {without}") :][:900]
+    assert "No number given: use the practice record" in card
+    task = await _task(portal, with_phone)
+    assert task["for"]["display"] == "Sam Patient"
+    assert task["input"] == [
+        {"type": {"text": "Call the patient on"}, "valueString": "07700 900982"}
+    ]
+
+
+@pytest.mark.parametrize("phone", ["12345", "call me", "07700 900982 ext 12345678", "<b>0</b>"])
+async def test_a_phone_number_that_cannot_be_called_is_refused_but_the_red_flag_still_shows(
+    portal: Portal, phone: str
+) -> None:
+    nhs = await portal.sign_in("P5")
+    said = {"answer": "other-problem", "text": "my face dropped", "phone": phone}
+
+    page = await portal.ask(age="70", sex="female", **said)
+
+    assert page.status_code == 400
+    assert "Enter a UK phone number" in page.text
+    assert "Call 999 now" in page.text  # the red flag's advice is never dropped
+    assert "<b>0</b>" not in page.text
+    stored = "SELECT count(*) FROM resource WHERE patient_nhs = :nhs"
+    assert await portal.scalar(stored, nhs=nhs) == 0

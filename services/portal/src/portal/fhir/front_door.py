@@ -38,6 +38,7 @@ NHS_NUMBER_SYSTEM = "https://fhir.nhs.uk/Id/nhs-number"
 CATEGORY_SYSTEM = "https://carecoord.example/CodeSystem/communication-category"
 TASK_CODE_SYSTEM = "https://carecoord.example/CodeSystem/front-door-task"
 FORM_SYSTEM = f"{FRONT_DOOR}/form"
+CALL_ON = "Call the patient on"
 JsonObject = dict[str, Any]
 
 
@@ -171,8 +172,11 @@ def callback_task(
     at: datetime,
     owner: str,
     coordinator: str | None,
+    contact: tuple[str, str] = ("", ""),
 ) -> JsonObject:
-    """The duty clinician's urgent callback for a red flag (the named co-ordinator told)."""
+    """The duty clinician's urgent callback for a red flag (the named co-ordinator told),
+    with the patient's name and the phone number they gave, so the clinician can call."""
+    name, phone = contact
     flags = ", ".join(f.rule.id for f in decision.flags) or decision.rule.id
     task: JsonObject = {
         "resourceType": "Task",
@@ -183,10 +187,12 @@ def callback_task(
         "description": f"Red flag disclosed at the front door ({flags}): call the patient back "
         "now and record the callback.",
         "focus": {"reference": request},
-        "for": _patient(nhs_number),
+        "for": {**_patient(nhs_number), **({"display": name} if name else {})},
         "authoredOn": at.isoformat(),
         "owner": {"reference": owner},
     }
+    if phone:
+        task["input"] = [{"type": {"text": CALL_ON}, "valueString": phone}]
     if coordinator:
         task["restriction"] = {"recipient": [{"reference": coordinator}]}
     return task

@@ -20,7 +20,7 @@ from typing import Any, Literal
 from carecoord_shared.fhir.interactions import FhirInteractions
 from carecoord_shared.security.principal import Principal
 from carecoord_shared.store.repository import StoredResource
-from portal.fhir.front_door import TASK_CODE_SYSTEM
+from portal.fhir.front_door import CALL_ON, TASK_CODE_SYSTEM
 
 __all__ = ["OUTCOMES", "Callback", "NotACallback", "open_callbacks", "record_callback"]
 
@@ -41,10 +41,19 @@ class Callback:
     id: str
     version: int
     nhs_number: str
+    name: str
+    """The patient's name as they signed in ("" when not known)."""
+    phone: str
+    """The number the patient gave for a callback ("" when they gave none)."""
     description: str
     authored_on: str
     status: str
     attempts: tuple[str, ...]
+
+
+def _phone(body: dict[str, Any]) -> str:
+    given = (i for i in body.get("input", []) if i.get("type", {}).get("text") == CALL_ON)
+    return str(next(given, {}).get("valueString", ""))
 
 
 def _callback(stored: StoredResource) -> Callback:
@@ -53,6 +62,8 @@ def _callback(stored: StoredResource) -> Callback:
         stored.id,
         stored.version_id,
         str(body["for"]["identifier"]["value"]),
+        str(body["for"].get("display", "")),
+        _phone(body),
         str(body.get("description", "")),
         str(body.get("authoredOn", "")),
         str(body.get("status", "")),

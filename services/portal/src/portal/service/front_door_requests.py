@@ -45,6 +45,8 @@ class Submission:
     duty_clinician: str
     form: str
     """The id of the form it came from: the same form sent again is the same request."""
+    contact: tuple[str, str] = ("", "")
+    """The patient's name (from their sign-in) and the phone number they gave for a callback."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,10 +67,11 @@ async def _coordinator(tx: FhirTransaction, nhs_number: str) -> str | None:
 
 
 async def _escalate(
-    tx: FhirTransaction, nhs: str, request: str, decision: Decision, now: datetime, duty: str
+    tx: FhirTransaction, nhs: str, request: str, decision: Decision, now: datetime, sent: Submission
 ) -> str:
-    coordinator = await _coordinator(tx, nhs)
-    task, _ = await tx.create("Task", callback_task(nhs, request, decision, now, duty, coordinator))
+    coordinator, duty = await _coordinator(tx, nhs), sent.duty_clinician
+    body = callback_task(nhs, request, decision, now, duty, coordinator, sent.contact)
+    task, _ = await tx.create("Task", body)
     await tx.outbox.announce(
         RED_FLAG_RAISED,
         subject=task.reference,
@@ -114,9 +117,7 @@ async def submit(
         )
         task = None
         if decision.red_flag:
-            task = await _escalate(
-                tx, nhs, request.reference, decision, now, submission.duty_clinician
-            )
+            task = await _escalate(tx, nhs, request.reference, decision, now, submission)
         await tx.outbox.announce(
             REQUEST_ROUTED,
             subject=request.reference,

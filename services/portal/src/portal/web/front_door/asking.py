@@ -25,6 +25,18 @@ _FORM_ID = re.compile(r"[0-9a-f]{32}")
 _OUT_OF_DATE = InputProblem(
     "text", "This form was out of date, so we have not sent it. Check it and select send."
 )
+_PHONE = re.compile(r"\+?[0-9][0-9 ()-]{8,18}[0-9]")
+_BAD_PHONE = InputProblem(
+    "phone", "Enter a UK phone number, like 07700 900 982 or 01632 960 001, or leave it empty"
+)
+
+
+def _phone(form: FormData) -> tuple[str, list[InputProblem]]:
+    """The callback number the patient gave (optional; 10 to 13 digits when given)."""
+    phone = " ".join(str(form.get("phone") or "").split())
+    digits = sum(c.isdigit() for c in phone)
+    usable = not phone or (_PHONE.fullmatch(phone) is not None and 10 <= digits <= 13)
+    return phone, [] if usable else [_BAD_PHONE]
 
 
 def _given(form: FormData) -> RouteInput:
@@ -68,7 +80,8 @@ async def ask(request: Request, kit: Kit, context: Context, session: SignedIn) -
     form = await request.form()
     rules, given, form_id = front_door(request), _given(form), str(form.get("form_id") or "")
     settings = portal_context(request).settings
-    problems = problems_with(rules, given, settings.front_door_max_text)
+    phone, bad_phone = _phone(form)
+    problems = [*problems_with(rules, given, settings.front_door_max_text), *bad_phone]
     if not _FORM_ID.fullmatch(form_id):
         problems = [*problems, _OUT_OF_DATE]
     if problems:
@@ -81,10 +94,11 @@ async def ask(request: Request, kit: Kit, context: Context, session: SignedIn) -
             400,
             problems=problems,
             given=given,
+            phone=phone,
             safety=safety if safety.red_flag else None,
         )
     plan_aware, duty = user.proofing_level == "P9", settings.front_door_duty_clinician
-    submission = Submission(given, plan_aware, duty, form_id)
+    submission = Submission(given, plan_aware, duty, form_id, (user.name, phone))
     done = await submit(request.app.state.fhir, patient(user), rules, submission, now(request))
     return kit.page(
         request,
