@@ -52,8 +52,8 @@ class Callback:
 
 
 def _phone(body: dict[str, Any]) -> str:
-    given = (i for i in body.get("input", []) if i.get("type", {}).get("text") == CALL_ON)
-    return str(next(given, {}).get("valueString", ""))
+    given = [i for i in body.get("input", []) if i.get("type", {}).get("text") == CALL_ON]
+    return str(given[0].get("valueString", "")) if given else ""
 
 
 def _callback(stored: StoredResource) -> Callback:
