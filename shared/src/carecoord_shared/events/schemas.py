@@ -172,23 +172,7 @@ def _servers(bootstrap_servers: str) -> JsonObject:
     }
 
 
-def asyncapi(
-    service: str,
-    topic: str,
-    catalogue: SchemaCatalogue,
-    *,
-    bootstrap_servers: str = "",
-    fhir_base: str | None = None,
-    version: str = "1.0.0",
-    partitions: int | None = None,
-) -> JsonObject:
-    """An AsyncAPI 3.0 document: `service` sends the catalogue's events on `topic`, through
-    the Kafka `bootstrap_servers`; `ce_subject` names resources under `fhir_base`."""
-    channel_binding: JsonObject = {"topic": topic, "bindingVersion": _KAFKA_BINDING_VERSION}
-    if partitions is not None:
-        channel_binding["partitions"] = partitions
-    types = list(catalogue)
-    servers = _servers(bootstrap_servers)
+def _info(service: str, topic: str, version: str, fhir_base: str | None) -> JsonObject:
     info: JsonObject = {
         "title": f"{service} events",
         "version": version,
@@ -201,23 +185,43 @@ def asyncapi(
             "url": fhir_base,
         }
         info["x-fhir-base"] = fhir_base
+    return info
+
+
+def _channel(
+    topic: str, types: list[str], servers: JsonObject, partitions: int | None
+) -> JsonObject:
+    binding: JsonObject = {"topic": topic, "bindingVersion": _KAFKA_BINDING_VERSION}
+    if partitions is not None:
+        binding["partitions"] = partitions
+    channel: JsonObject = {"address": topic}
+    if servers:
+        channel["servers"] = [{"$ref": f"#/servers/{name}"} for name in servers]
+    channel["messages"] = {t: {"$ref": f"#/components/messages/{t}"} for t in types}
+    channel["bindings"] = {"kafka": binding}
+    return channel
+
+
+def asyncapi(
+    service: str,
+    topic: str,
+    catalogue: SchemaCatalogue,
+    *,
+    bootstrap_servers: str = "",
+    fhir_base: str | None = None,
+    version: str = "1.0.0",
+    partitions: int | None = None,
+) -> JsonObject:
+    """An AsyncAPI 3.0 document: `service` sends the catalogue's events on `topic`, through
+    the Kafka `bootstrap_servers`; `ce_subject` names resources under `fhir_base`."""
+    types = list(catalogue)
+    servers = _servers(bootstrap_servers)
     return {
         "asyncapi": "3.0.0",
-        "info": info,
+        "info": _info(service, topic, version, fhir_base),
         **({"servers": servers} if servers else {}),
         "defaultContentType": CONTENT_TYPE,
-        "channels": {
-            topic: {
-                "address": topic,
-                **(
-                    {"servers": [{"$ref": f"#/servers/{name}"} for name in servers]}
-                    if servers
-                    else {}
-                ),
-                "messages": {t: {"$ref": f"#/components/messages/{t}"} for t in types},
-                "bindings": {"kafka": channel_binding},
-            }
-        },
+        "channels": {topic: _channel(topic, types, servers, partitions)},
         "operations": {
             f"send.{topic}": {
                 "action": "send",
