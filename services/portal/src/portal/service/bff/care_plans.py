@@ -28,7 +28,16 @@ from portal.service.bff.care_plans_shapes import (
 )
 from portal.service.bff.client import FhirClient
 
-__all__ = ["PlanEdit", "PlanPage", "SaveAnswer", "load_plan_page", "save_plan"]
+__all__ = [
+    "KINDS",
+    "Assignment",
+    "PlanEdit",
+    "PlanPage",
+    "SaveAnswer",
+    "assign",
+    "load_plan_page",
+    "save_plan",
+]
 
 Json = dict[str, Any]
 
@@ -132,3 +141,46 @@ async def save_plan(api: FhirClient, plan_id: str, version: str, edit: PlanEdit)
     if reply.status in (403, 404, 410):
         return SaveAnswer("gone")
     return SaveAnswer("refused", None, tuple(m for m in reply.issues() if m))
+
+
+KINDS = {
+    "named-care-coordinator": "Named care co-ordinator",
+    "key-worker": "Key worker",
+    "lead-gp": "Lead GP",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Assignment:
+    """A handover (a new named co-ordinator) or cover until a date, with the reason."""
+
+    name: str
+    sds_user_id: str
+    phone: str
+    kind: str
+    cover_until: date | None
+    reason: str
+
+    def parameters(self) -> Json:
+        who = {"reference": f"PractitionerRole/sds-{self.sds_user_id}", "display": self.name}
+        params: list[Json] = [
+            {"name": "practitionerRole", "valueReference": who},
+            {"name": "sdsUserId", "valueString": self.sds_user_id},
+            {"name": "kind", "valueCode": self.kind},
+            {"name": "reason", "valueString": self.reason},
+        ]
+        if self.phone:
+            params.append({"name": "phone", "valueString": self.phone})
+        if self.cover_until is not None:
+            params.append({"name": "cover", "valueBoolean": True})
+            end = f"{self.cover_until.isoformat()}T23:59:59+00:00"
+            params.append({"name": "period", "valuePeriod": {"end": end}})
+        return {"resourceType": "Parameters", "parameter": params}
+
+
+async def assign(api: FhirClient, patient_id: str, assignment: Assignment) -> list[str]:
+    """Record the handover or cover; what care_plans found wrong with it, if anything."""
+    reply = await api.post(f"Patient/{patient_id}/$assign-coordinator", assignment.parameters())
+    if reply.ok:
+        return []
+    return [m for m in reply.issues() if m] or ["The change of co-ordinator was not recorded"]

@@ -7,6 +7,7 @@ from fastapi import APIRouter
 
 from portal.web.staff.advice import add_advice_pages
 from portal.web.staff.caseload import add_caseload_pages
+from portal.web.staff.caseload_team import add_team_pages
 from portal.web.staff.indicators import add_indicator_pages
 from portal.web.staff.live import add_live_routes
 from portal.web.staff.mdt import add_mdt_pages
@@ -21,6 +22,7 @@ def add_staff_pages(router: APIRouter) -> None:
     add_triage_pages(router)
     add_advice_pages(router)
     add_caseload_pages(router)
+    add_team_pages(router)
     add_paramedic_pages(router)
     add_indicator_pages(router)
     add_live_routes(router)

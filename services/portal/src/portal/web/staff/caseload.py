@@ -20,13 +20,13 @@ from fastapi.responses import RedirectResponse
 
 from carecoord_shared.security.principal import Role
 from portal.service.bff import ServiceDown
-from portal.service.bff.care_plans import PlanEdit, load_plan_page, save_plan
+from portal.service.bff.care_plans import KINDS, PlanEdit, load_plan_page, save_plan
 from portal.service.bff.caseload import caseload, unassigned
 from portal.web.context import Context, Kit, SignedIn
 from portal.web.staff.common import Clients, down_part, need_role, not_found
 from portal.web.staff.forms import Problem, text
 
-__all__ = ["add_caseload_pages"]
+__all__ = ["add_caseload_pages", "patient_view_page"]
 
 _ROLES: tuple[Role, ...] = ("care-coordinator", "gp")
 
@@ -57,7 +57,7 @@ async def unassigned_page(
     return kit.page(request, context, "staff/caseload.html", title, **values)
 
 
-async def _patient_page(
+async def patient_view_page(
     request: Request, kit: Kit, context: Context, services: Clients, patient_id: str,
     plan_id: str = "", status_code: int = 200, **extra: Any,
 ) -> Response:  # fmt: skip
@@ -74,7 +74,7 @@ async def _patient_page(
     title = page.plan.title if page.plan else page.patient.name
     return kit.page(
         request, context, template, title, status_code,
-        page=page, today=kit.clock().date(), **extra,
+        page=page, today=kit.clock().date(), kinds=KINDS, **extra,
     )  # fmt: skip
 
 
@@ -83,7 +83,8 @@ async def patient_page(
     patient_id: str,
 ) -> Response:  # fmt: skip
     need_role(request, kit, context, session, _ROLES)
-    return await _patient_page(request, kit, context, services, patient_id)
+    assigned = request.query_params.get("assigned") == "1"
+    return await patient_view_page(request, kit, context, services, patient_id, assigned=assigned)
 
 
 async def plan_page(
@@ -92,7 +93,9 @@ async def plan_page(
 ) -> Response:  # fmt: skip
     need_role(request, kit, context, session, _ROLES)
     saved = request.query_params.get("saved") == "1"
-    return await _patient_page(request, kit, context, services, patient_id, plan_id, saved=saved)
+    return await patient_view_page(
+        request, kit, context, services, patient_id, plan_id, saved=saved
+    )
 
 
 def _read_edit(form: Any) -> tuple[PlanEdit, list[Problem]]:
@@ -116,12 +119,12 @@ async def save_plan_page(
     version = text(form, "version", 20)
     again = (request, kit, context, services, patient_id, plan_id)
     if errors:
-        return await _patient_page(*again, 400, errors=errors, typed=edit, version=version)
+        return await patient_view_page(*again, 400, errors=errors, typed=edit, version=version)
     try:
         answer = await save_plan(services.care_plans, plan_id, version, edit)
     except ServiceDown as down:
         errors = [(f"{down.service} did not answer: your changes were not saved. Try again.", "")]
-        return await _patient_page(*again, 503, errors=errors, typed=edit, version=version)
+        return await patient_view_page(*again, 503, errors=errors, typed=edit, version=version)
     if answer.result == "saved":
         target = f"/caseload/patients/{patient_id}/plans/{plan_id}?saved=1"
         return RedirectResponse(target, status_code=303)
@@ -129,11 +132,11 @@ async def save_plan_page(
         return not_found(request, kit, context)
     if answer.result == "conflict":
         theirs = answer.theirs
-        return await _patient_page(
+        return await patient_view_page(
             *again, 409, theirs=theirs, typed=edit, version=theirs and theirs.version
         )
     errors = [(m, "") for m in answer.messages] or [("Care plans refused the change.", "")]
-    return await _patient_page(*again, 422, errors=errors, typed=edit, version=version)
+    return await patient_view_page(*again, 422, errors=errors, typed=edit, version=version)
 
 
 def add_caseload_pages(router: APIRouter) -> None:

@@ -1,0 +1,102 @@
+"""Handover and cover from the patient's page, over real HTTP against care plans: the
+change is recorded with its reason, the care team shows it, and a handover takes the
+patient off this co-ordinator's caseload."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+
+from services.portal.tests.staff.conftest import StaffStack, csrf_token, on_caseload, sign_in
+
+pytestmark = pytest.mark.usefixtures("with_care_plans")
+
+
+async def _change(
+    stack: StaffStack, client: httpx.AsyncClient, patient_id: str, **fields: str
+) -> httpx.Response:
+    page = await client.get(f"{stack.portal_url}/caseload/patients/{patient_id}")
+    assert page.status_code == 200, page.text
+    form = {"csrf_token": csrf_token(page.text), "kind": "named-care-coordinator"} | fields
+    return await client.post(
+        f"{stack.portal_url}/caseload/patients/{patient_id}/coordinator", data=form
+    )
+
+
+async def test_a_handover_names_the_new_coordinator_and_leaves_this_caseload(
+    with_care_plans: StaffStack, browser_client: httpx.AsyncClient
+) -> None:
+    stack = with_care_plans
+    patient_id, _ = await on_caseload(stack, "Handed over")
+    await sign_in(browser_client, stack, "care-coordinator")
+
+    changed = await _change(
+        stack,
+        browser_client,
+        patient_id,
+        name="Sam Patel",
+        sds_user_id="555000000777",
+        change="handover",
+        reason="Moving to the north team",
+    )
+
+    assert changed.status_code == 303, changed.text
+    page = await browser_client.get(f"{stack.portal_url}{changed.headers['location']}")
+    assert "The change of co-ordinator was recorded" in page.text
+    assert "Sam Patel" in page.text
+    caseload = await browser_client.get(f"{stack.portal_url}/caseload")
+    assert f"/caseload/patients/{patient_id}" not in caseload.text
+
+
+async def test_cover_runs_beside_the_named_coordinator_until_its_last_day(
+    with_care_plans: StaffStack, browser_client: httpx.AsyncClient
+) -> None:
+    stack = with_care_plans
+    patient_id, _ = await on_caseload(stack, "Covered")
+    await sign_in(browser_client, stack, "care-coordinator")
+    until = (datetime.now(UTC).date() + timedelta(days=14)).isoformat()
+
+    changed = await _change(
+        stack,
+        browser_client,
+        patient_id,
+        name="Jo Reed",
+        sds_user_id="555000000888",
+        change="cover",
+        cover_until=until,
+        reason="Annual leave",
+    )
+
+    assert changed.status_code == 303, changed.text
+    page = await browser_client.get(f"{stack.portal_url}/caseload/patients/{patient_id}")
+    assert f"Jo Reed until {until}" in page.text
+    caseload = await browser_client.get(f"{stack.portal_url}/caseload")
+    assert f"/caseload/patients/{patient_id}" in caseload.text
+
+
+async def test_a_change_without_a_reason_or_a_cover_end_is_explained_and_not_sent(
+    with_care_plans: StaffStack, browser_client: httpx.AsyncClient
+) -> None:
+    stack = with_care_plans
+    patient_id, _ = await on_caseload(stack, "Unchanged")
+    await sign_in(browser_client, stack, "care-coordinator")
+
+    refused = await _change(
+        stack,
+        browser_client,
+        patient_id,
+        name="Al Kay",
+        sds_user_id="12",
+        change="cover",
+        cover_until="",
+        reason="",
+    )
+
+    assert refused.status_code == 400, refused.text
+    for field in ("sds_user_id", "cover_until", "reason"):
+        assert f'href="#{field}"' in refused.text
+    assert 'value="Al Kay"' in refused.text
+    page = await browser_client.get(f"{stack.portal_url}/caseload/patients/{patient_id}")
+    assert "Al Kay" not in page.text
