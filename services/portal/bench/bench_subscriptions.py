@@ -37,6 +37,7 @@ from typing import Any
 
 import httpx
 import orjson
+import sqlalchemy as sa
 from aiokafka import AIOKafkaProducer
 
 from carecoord_devstack.bench import machine
@@ -54,10 +55,13 @@ from portal.domain.subscriptions import Notification
 from portal.main import create_app
 from portal.settings import PortalSettings
 from portal.store.delivery import Deliveries
+from portal.store.subscription_tables import subscription_notification as notes
 from portal.store.subscriptions import SubscriptionRows
 
 BACKPORT = "http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition"
 TOPIC = "https://fhir.carecoord.example/SubscriptionTopic/ag-request-triaged"
+TRIAGED = {"ubrn": "000000000001", "outcome": "accepted", "service": "HealthcareService/s1"}
+TRIAGED |= {"requester": "Organization/o1", "reason": None, "mdtDiscussionRequested": False}
 SECRET = "whsec_" + "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo0NTY3ODk="
 
 
@@ -208,16 +212,7 @@ async def latency(
                 "carecoord.referral.triaged.v1",
                 source="urn:carecoord:bench",
                 subject=f"ServiceRequest/bench-{n}",
-                data={
-                    "nhsNumber": nhs,
-                    "serviceRequest": f"ServiceRequest/bench-{n}",
-                    "ubrn": "000000000001",
-                    "outcome": "accepted",
-                    "service": "HealthcareService/svc-1",
-                    "requester": "Organization/o1",
-                    "reason": None,
-                    "mdtDiscussionRequested": False,
-                },
+                data={**TRIAGED, "nhsNumber": nhs, "serviceRequest": f"ServiceRequest/bench-{n}"},
                 nhs_number=nhs,
             )
             record = to_record(event)
@@ -236,6 +231,23 @@ async def latency(
         f"p50 {statistics.median(found):.0f} ms, p99 {found[int(0.99 * (len(found) - 1))]:.0f} ms, "
         f"max {found[-1]:.0f} ms"
     )
+
+
+async def where_time_went(settings: PortalSettings, ids: list[str]) -> None:
+    """The p99 of each half: event -> recorded (the consumer), recorded -> delivered."""
+
+    def p99(start: Any, end: Any) -> Any:
+        return sa.func.percentile_cont(0.99).within_group(sa.extract("epoch", end - start) * 1000)
+
+    query = sa.select(
+        p99(notes.c.occurred_at, notes.c.recorded_at),
+        p99(notes.c.recorded_at, notes.c.delivered_at),
+    ).where(notes.c.subscription_id.in_(ids), notes.c.delivered_at.is_not(None))
+    engine = create_engine(settings.db_url, pool_size=1)
+    async with engine.connect() as conn:
+        recorded, delivered = (await conn.execute(query)).one()
+    await engine.dispose()
+    print(f"  p99 event -> recorded {recorded:.0f} ms, recorded -> delivered {delivered:.0f} ms")
 
 
 def settings_for(issuer: DevIssuer, database_url: str) -> PortalSettings:
@@ -306,9 +318,10 @@ async def phases(
         )
         print("== latency, maxCount 1")
         patients = nhs_numbers_in_test_range(arguments.latency_subscriptions, first=950_000)
-        await subscribe(client, token, [subscription(url, 1, p) for p in patients])
+        ids = await subscribe(client, token, [subscription(url, 1, p) for p in patients])
         receiver.events, receiver.latencies_ms = 0, []
         await latency(settings, patients, arguments.rate, arguments.seconds, receiver)
+        await where_time_went(settings, ids)
     finally:
         server.close()
 

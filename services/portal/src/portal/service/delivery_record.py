@@ -67,6 +67,10 @@ class Lease:
         return time.monotonic() - self.renewed + timeout_s < self.length.total_seconds()
 
     async def renew(self, rows: SubscriptionRows, now: datetime) -> bool:
+        """Extend the lease (unless it was taken or renewed a moment ago): False if
+        someone else holds it now."""
+        if time.monotonic() - self.renewed < min(1.0, self.length.total_seconds() / 4):
+            return True
         until = now + self.length
         if not await rows.renew(self.subscription_id, self.until, until):
             return False
@@ -218,18 +222,10 @@ class Recorder:
                 )
 
     async def release(self, subscription_id: str) -> None:
-        """The round is over: the lease given back and the queue's figures observed."""
+        """The round is over: the lease given back and the queue's figures observed (one
+        statement)."""
         async with self.fhir.operation(self.worker) as tx:
-            rows = tx.repository(SubscriptionRows)
-            await rows.set(subscription_id, lease_until=None)
-            sub = await rows.get(subscription_id)
-            if sub is None:
-                return
-            figures = await tx.repository(Deliveries).figures(subscription_id)
-        observe_queue(
-            subscription_id,
-            figures["pending"],
-            figures["oldest"],
-            sub.failures,
-            self.context.clock(),
-        )
+            found = await tx.repository(SubscriptionRows).release(subscription_id)
+        if found is not None:
+            failures, pending, oldest = found
+            observe_queue(subscription_id, pending, oldest, failures, self.context.clock())

@@ -20,7 +20,7 @@ from portal.domain.subscriptions import Attempt, Notification
 from portal.store.subscription_tables import subscription_delivery_attempt as attempts
 from portal.store.subscription_tables import subscription_notification as notes
 
-__all__ = ["Deliveries", "QueueFigures"]
+__all__ = ["Deliveries"]
 
 _FIELDS = tuple(Notification.__dataclass_fields__)
 _ATTEMPT_FIELDS = tuple(Attempt.__dataclass_fields__)
@@ -28,10 +28,6 @@ _ATTEMPT_FIELDS = tuple(Attempt.__dataclass_fields__)
 
 def _note(row: Any) -> Notification:
     return Notification(**{name: row._mapping[name] for name in _FIELDS})
-
-
-class QueueFigures(dict[str, Any]):
-    """delivered, pending, withheld, oldest_pending (a datetime or None)."""
 
 
 class Deliveries(Repository):
@@ -102,16 +98,6 @@ class Deliveries(Repository):
             query = query.where(notes.c.event_number <= until)
         rows = await self._conn.execute(query.order_by(notes.c.event_number).limit(limit))
         return [_note(r) for r in rows]
-
-    async def figures(self, subscription_id: str) -> QueueFigures:
-        query = sa.select(
-            sa.func.count().filter(notes.c.state == "delivered").label("delivered"),
-            sa.func.count().filter(notes.c.state == "pending").label("pending"),
-            sa.func.count().filter(notes.c.state == "withheld").label("withheld"),
-            sa.func.min(notes.c.recorded_at).filter(notes.c.state == "pending").label("oldest"),
-        ).where(notes.c.subscription_id == subscription_id)
-        row = (await self._conn.execute(query)).one()
-        return QueueFigures(row._mapping)
 
     async def log(self, *logged: Attempt) -> None:
         if logged:

@@ -115,6 +115,22 @@ class SubscriptionRows(Repository):
         row = taken.first()
         return _row(row) if row else None
 
+    async def release(self, subscription_id: str) -> tuple[int, int, datetime | None] | None:
+        """Give the lease back; with the subscription's failures, pending notifications
+        and the oldest pending one's time (None: the subscription is gone)."""
+        pending = notes.c.subscription_id == subs.c.id, notes.c.state == "pending"
+        count = sa.select(sa.func.count()).where(*pending).scalar_subquery()
+        oldest = sa.select(sa.func.min(notes.c.recorded_at)).where(*pending).scalar_subquery()
+        row = (
+            await self._conn.execute(
+                sa.update(subs)
+                .where(subs.c.id == subscription_id)
+                .values(lease_until=None)
+                .returning(subs.c.failures, count, oldest)
+            )
+        ).first()
+        return None if row is None else (int(row[0]), int(row[1]), row[2])
+
     async def renew(self, subscription_id: str, held: datetime, until: datetime) -> bool:
         """Extend a lease this round still holds (`held` is its current end)."""
         renewed = await self._conn.scalar(
