@@ -61,7 +61,7 @@ def test_a_coordinator_edits_a_plan_another_organisation_edits_and_merges(
     expect(page.get_by_role("heading", level=1)).to_have_text("Your caseload")
     checked(axe, page, f"{shots}-list", js)
     page.locator(f"a[href='/caseload/patients/{patient_id}']").click()
-    expect(page.get_by_text("Named co-ordinator")).to_be_visible()
+    expect(page.get_by_text("Named co-ordinator", exact=True)).to_be_visible()
     checked(axe, page, f"{shots}-patient", js)
     page.get_by_role("link", name="My care and support plan").click()
     checked(axe, page, f"{shots}-plan", js)
