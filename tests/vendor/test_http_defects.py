@@ -1,19 +1,15 @@
-"""Defects a vendor meets (issue 14, items 1 and 2), kept as strict xfails until the
-kernel fixes them; when one passes, pytest fails it: remove its mark.
+"""HTTP defects a vendor met (issue 14, items 1 and 2), fixed in the kernel and kept as
+regression tests against referrals served over real HTTP (uvicorn):
 
-- `HEAD` does not work everywhere `GET` does: `/fhir/metadata`, type and system
-  `_history`, published definitions, read-only operations and the SMART discovery
-  document answer 404 or 405 to `HEAD` while `GET` answers 200.
-- A 405's `Allow` lists only the methods of one route at that URL (Starlette's first
-  partial match), not every method the URL serves: `DELETE /fhir/ServiceRequest` says
-  `Allow: PUT` though the type URL also serves GET, HEAD and POST.
+- `HEAD` works everywhere `GET` does: `/fhir/metadata`, type and system `_history`,
+  published definitions, read-only operations and the SMART discovery document (they
+  answered 404 or 405), with the GET's status and Content-Type and no body.
+- A 405's `Allow` lists every method the URL serves (`DELETE /fhir/ServiceRequest`
+  said `Allow: PUT`, though the type URL also serves GET, HEAD and POST).
 - Searching the published definitions (CodeSystem, ValueSet, StructureDefinition) is
-  not strict: an unknown parameter is dropped without a word (`CodeSystem?bogus=1`
-  answers 200 with every CodeSystem) and `_count` is ignored, where every other type
-  refuses the parameter with 400.
-- `_pretty`, one of the general parameters FHIR defines for every interaction (with
-  `_format`, `_summary` and `_elements`), is refused as an unknown search parameter on
-  a search and as a search parameter on a create (400), though a read accepts it.
+  strict: an unknown parameter is a 400 naming it (it was dropped without a word).
+- `_pretty`, one of the general parameters FHIR defines for every interaction, is
+  accepted on a search and on a create (both refused it with 400).
 """
 
 from __future__ import annotations
@@ -40,7 +36,6 @@ async def _a_request(live: Live, token: str) -> str:
     return str(request.id)
 
 
-@pytest.mark.xfail(strict=True, reason="kernel: HEAD is not routed beside every GET (issue 14.2)")
 @pytest.mark.parametrize(
     "path",
     [
@@ -65,7 +60,6 @@ async def test_head_answers_where_get_does(referrals: Live, path: str) -> None:
     assert head.headers["content-type"] == got.headers["content-type"]
 
 
-@pytest.mark.xfail(strict=True, reason="kernel: 405 Allow names one route's methods (14.2)")
 @pytest.mark.parametrize(
     ("method", "path", "served"),
     [
@@ -86,7 +80,6 @@ async def test_a_405_allows_every_method_the_url_serves(
     assert {m.strip() for m in refused.headers["allow"].split(",")} == served
 
 
-@pytest.mark.xfail(strict=True, reason="kernel: published definitions' search is lenient (14.1)")
 @pytest.mark.parametrize("resource_type", ["CodeSystem", "ValueSet", "StructureDefinition"])
 async def test_published_definitions_refuse_an_unknown_parameter(
     referrals: Live, resource_type: str
@@ -97,10 +90,6 @@ async def test_published_definitions_refuse_an_unknown_parameter(
     assert refused_issue(refused.value)[1]["expression"] == ["bogus"]
 
 
-PRETTY = "kernel: _pretty, a general parameter of every interaction, is refused (14.1)"
-
-
-@pytest.mark.xfail(strict=True, reason=PRETTY)
 async def test_a_search_accepts_pretty(referrals: Live) -> None:
     nhs = await referrals.patient()
     client = referrals.fhirpy(referrals.token("gp", user="sds-gp-1"))
@@ -109,7 +98,6 @@ async def test_a_search_accepts_pretty(referrals: Live) -> None:
     assert len(found) == 1
 
 
-@pytest.mark.xfail(strict=True, reason=PRETTY)
 async def test_a_create_accepts_pretty(referrals: Live) -> None:
     nhs = await referrals.patient()
     client = referrals.fhirpy(referrals.token("gp", user="sds-gp-1"))

@@ -57,6 +57,9 @@ async def fhir(fresh_database_url: str, tmp_path: Path) -> AsyncIterator[dict[st
     registry.published[("CodeSystem", "outcome")] = code_system(
         "outcome", "Outcomes", "Example outcomes.", {"done": "Done"}
     )
+    registry.published[("CodeSystem", "urgency")] = code_system(
+        "urgency", "Urgency", "Example urgencies.", {"soon": "Soon"}
+    )
     system = f"Bearer {issuer.mint('system')}"
     async with running(settings, registry, Authorization=system) as (_app, client):
         yield {"client": client}

@@ -12,8 +12,10 @@ often (or by however many pytest-xdist workers) it is received, and two workers 
 the same name write the same bytes; each file appears atomically (written aside, then
 renamed). At most `CARECOORD_FHIR_SAMPLES_PER_TYPE` (default 50) bodies per resource type
 are kept, which bounds the validator's run. Left out: 5xx OperationOutcomes (a crash
-report, not a conformance claim) and bodies from `httpx.MockTransport`, which tests write
-by hand to stand in for other services. Without the variable the plugin does nothing.
+report, not a conformance claim), bodies from `httpx.MockTransport`, which tests write
+by hand to stand in for other services, and resources tagged SUBSETTED (`_summary`,
+`_elements`: cut down on purpose, without their narrative), alone or in a Bundle.
+Without the variable the plugin does nothing.
 """
 
 from __future__ import annotations
@@ -29,7 +31,14 @@ from typing import Any
 import httpx
 import pytest
 
-__all__ = ["ENV", "SampleRecorder", "install", "pytest_configure", "pytest_unconfigure"]
+__all__ = [
+    "ENV",
+    "SampleRecorder",
+    "install",
+    "pytest_configure",
+    "pytest_unconfigure",
+    "subsetted",
+]
 
 ENV = "CARECOORD_FHIR_SAMPLES"
 LIMIT_ENV = "CARECOORD_FHIR_SAMPLES_PER_TYPE"
@@ -64,7 +73,7 @@ class SampleRecorder:
         kind = resource.get("resourceType") if isinstance(resource, dict) else None
         if not isinstance(kind, str) or not RESOURCE_TYPE.match(kind):
             return None
-        if status >= 500 and kind == "OperationOutcome":
+        if (status >= 500 and kind == "OperationOutcome") or subsetted(resource):
             return None
         name = f"{kind}-{content_hash(resource)}.json"
         if name in self._seen:
@@ -85,6 +94,20 @@ class SampleRecorder:
         aside = target.with_name(f".{target.name}.{os.getpid()}.tmp")
         aside.write_bytes(body)
         aside.replace(target)
+
+
+def subsetted(resource: dict[str, Any]) -> bool:
+    """The resource, or a resource in its Bundle's entries, carries the SUBSETTED tag."""
+    entries = resource.get("entry") if resource.get("resourceType") == "Bundle" else None
+    inner = [e.get("resource") for e in entries if isinstance(e, dict)] if entries else []
+    for each in (resource, *inner):
+        meta = each.get("meta") if isinstance(each, dict) else None
+        tags = meta.get("tag") if isinstance(meta, dict) else None
+        if isinstance(tags, list) and any(
+            isinstance(t, dict) and t.get("code") == "SUBSETTED" for t in tags
+        ):
+            return True
+    return False
 
 
 def content_hash(resource: Any) -> str:

@@ -21,7 +21,7 @@ from fastapi.responses import Response
 
 from carecoord_shared.fhir.http import fhir_response
 from carecoord_shared.fhir.outcome import bad_request, forbidden, not_found
-from carecoord_shared.fhir.parsing import whole_number
+from carecoord_shared.fhir.parsing import GENERAL_PARAMETERS, whole_number
 from carecoord_shared.security import audit
 from carecoord_shared.security.audit import NHS_NUMBER, audit_event
 from carecoord_shared.security.fastapi import CurrentPrincipal
@@ -87,7 +87,7 @@ def _conditions(items: Sequence[tuple[str, str]]) -> tuple[list[Any], str | None
             conditions.append(_date_condition(raw))
         elif name == "_count":
             count = min(whole_number(raw, "_count"), _MAX_COUNT)
-        elif name != "_format":
+        elif name not in GENERAL_PARAMETERS:
             raise bad_request(
                 f"Unknown search parameter '{name[:40]}' for AuditEvent", (name[:40],)
             )

@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from carecoord_shared.fhir.definition_routes import definition_search
 from carecoord_shared.fhir.http import fhir_response, json_response, parse_etag, read_body
 from carecoord_shared.fhir.operation_definition import definition_id, operation_definition
 from carecoord_shared.fhir.operations import (
@@ -30,9 +31,12 @@ from carecoord_shared.fhir.parsing import check_id, decode_json
 from carecoord_shared.security.fastapi import CurrentPrincipal, OptionalPrincipal
 from carecoord_shared.security.principal import ANONYMOUS, Principal
 
-__all__ = ["operation_router"]
+__all__ = ["REFUSAL", "operation_router"]
 
 _ALL_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+REFUSAL = "operation-method-refusal"
+"""The name of the routes that refuse an operation's other methods (405): they claim the
+path from the generic routes but serve nothing, so a 405's `Allow` leaves them out."""
 
 
 async def _parameters(request: Request) -> JsonObject:
@@ -93,7 +97,8 @@ def _refusal(operation: Operation) -> Callable[..., Awaitable[Response]]:
         error = method_not_allowed(
             f"${operation.code} is invoked with {' or '.join(operation.methods)}"
         )
-        error.headers["Allow"] = ", ".join(operation.methods)
+        head = ("HEAD",) if "GET" in operation.methods else ()
+        error.headers["Allow"] = ", ".join(sorted((*operation.methods, *head)))
         raise error
 
     return refuse
@@ -110,15 +115,9 @@ def _definitions_router(operations: Sequence[Operation], service: str) -> APIRou
             raise unknown_route(f"No operation {definition[:40]} is defined here")
         return json_response(found)
 
-    @router.get("/OperationDefinition", summary="Every operation's definition")
+    @router.get("/OperationDefinition", summary="Search the operations' definitions")
     async def all_definitions(request: Request) -> Response:
-        base = str(request.app.state.settings.fhir_base)
-        entries = [
-            {"fullUrl": f"{base}/OperationDefinition/{key}", "resource": value}
-            for key, value in by_id.items()
-        ]
-        bundle = {"resourceType": "Bundle", "type": "searchset", "total": len(entries)}
-        return json_response({**bundle, "entry": entries})
+        return definition_search(request, "OperationDefinition", by_id)
 
     return router
 
@@ -136,5 +135,7 @@ def operation_router(operations: Sequence[Operation], service: str) -> APIRouter
             description=operation.documentation,
         )
         others = [m for m in _ALL_METHODS if m not in operation.methods]
-        router.add_api_route(path, _refusal(operation), methods=others, include_in_schema=False)
+        router.add_api_route(
+            path, _refusal(operation), methods=others, name=REFUSAL, include_in_schema=False
+        )
     return router

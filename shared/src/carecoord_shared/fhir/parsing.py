@@ -21,6 +21,9 @@ from pydantic import ValidationError
 from carecoord_shared.fhir.outcome import Issue, JsonObject, bad_request, invalid
 
 FHIR_VERSION = "4.0.1"
+GENERAL_PARAMETERS = frozenset({"_format", "_pretty"})
+"""FHIR's parameters of every interaction (R4 http §3.1.0.1.10) that shape only the
+response (JSON, indented or not): accepted on any search, read, create or operation."""
 _DIGITS = re.compile(r"[0-9]{1,9}")
 _ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
 
@@ -43,13 +46,14 @@ def check_id(resource_type: str, resource_id: str) -> str:
 
 
 @cache
-def _model(resource_type: str) -> Any:
+def model_class(resource_type: str) -> Any:
+    """The R4 model of `resource_type` (raises KeyError, ValueError... for an unknown one)."""
     return get_fhir_model_class(resource_type)
 
 
 def is_known_resource_type(resource_type: str) -> bool:
     try:
-        _model(resource_type)
+        model_class(resource_type)
     except (KeyError, ValueError, AttributeError, ImportError):
         return False
     return True
@@ -140,7 +144,7 @@ def validate_resource(value: JsonObject, expected_type: str | None = None) -> Js
     if not is_known_resource_type(resource_type):
         raise bad_request(f"Unknown resourceType {resource_type[:40]}", ("resourceType",))
     try:
-        model = _model(resource_type).model_validate(value)
+        model = model_class(resource_type).model_validate(value)
         normalised = model.model_dump(mode="json", by_alias=True, exclude_none=True)
     except ValidationError as error:
         raise invalid(_issues_from(resource_type, error)) from None

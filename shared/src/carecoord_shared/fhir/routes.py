@@ -29,7 +29,12 @@ from carecoord_shared.fhir.http import (
 )
 from carecoord_shared.fhir.interactions import FhirInteractions, SearchPage
 from carecoord_shared.fhir.outcome import bad_request, not_found, unsupported_media_type
-from carecoord_shared.fhir.parsing import check_id, decode_json, whole_number
+from carecoord_shared.fhir.parsing import (
+    GENERAL_PARAMETERS,
+    check_id,
+    decode_json,
+    whole_number,
+)
 from carecoord_shared.fhir.subsetting import parse_subset, subset_stored
 from carecoord_shared.security.fastapi import CurrentPrincipal
 from carecoord_shared.store.repository import StoredResource
@@ -57,7 +62,7 @@ def is_strict(prefer: str | None) -> bool:
 def no_query_on_create(request: Request) -> None:
     """Search parameters on a create would be silently dropped (a duplicate created):
     the conditional create is `If-None-Exist`."""
-    if any(name != "_format" for name in request.query_params):
+    if any(name not in GENERAL_PARAMETERS for name in request.query_params):
         raise bad_request(
             "A create takes no search parameters: send them in the If-None-Exist header "
             "for a conditional create",

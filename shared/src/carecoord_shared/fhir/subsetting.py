@@ -27,7 +27,7 @@ from functools import cache
 import orjson
 
 from carecoord_shared.fhir.outcome import Issue, JsonObject, bad_request
-from carecoord_shared.fhir.parsing import _model
+from carecoord_shared.fhir.parsing import model_class
 from carecoord_shared.store.repository import StoredResource
 
 __all__ = ["SUBSETTED", "Subset", "parse_subset", "subset_resource", "subset_stored"]
@@ -59,7 +59,7 @@ class _Shape:
 @cache
 def _shape(resource_type: str) -> _Shape | None:
     try:
-        model = _model(resource_type)
+        model = model_class(resource_type)
     except (KeyError, ValueError, AttributeError, ImportError):
         return None
     base: dict[str, str] = {}

@@ -21,7 +21,7 @@ from urllib.parse import urlencode
 import orjson
 
 from carecoord_shared.fhir.outcome import Issue, bad_request
-from carecoord_shared.fhir.parsing import whole_number
+from carecoord_shared.fhir.parsing import GENERAL_PARAMETERS, whole_number
 from carecoord_shared.fhir.registry import FhirRegistry, ResourceDefinition
 from carecoord_shared.fhir.subsetting import Subset, parse_subset
 
@@ -115,7 +115,7 @@ def parse_query(
             query.total = raw == "accurate"
         elif name == "_cursor":
             query.cursor = decode_cursor(raw)
-        elif name == "_format":
+        elif name in GENERAL_PARAMETERS:
             continue
         elif name in ("_id", "_lastUpdated") or definition.param(name) is not None:
             _check_modifier(definition, name, modifier, key)

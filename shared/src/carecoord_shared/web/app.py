@@ -16,8 +16,10 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from fastapi.routing import iter_route_contexts
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from carecoord_shared.db import (
     create_engine,
@@ -35,7 +37,7 @@ from carecoord_shared.fhir.http import outcome_response
 from carecoord_shared.fhir.interactions import FhirInteractions
 from carecoord_shared.fhir.kernel_operations import BREAK_GLASS
 from carecoord_shared.fhir.kernel_operations import router as kernel_operations
-from carecoord_shared.fhir.operation_routes import operation_router
+from carecoord_shared.fhir.operation_routes import REFUSAL, operation_router
 from carecoord_shared.fhir.outcome import FhirError, Issue, method_not_allowed, unknown_route
 from carecoord_shared.fhir.registry import FhirRegistry
 from carecoord_shared.fhir.routes import router as fhir_router
@@ -52,6 +54,30 @@ def _jwks_url(settings: ServiceSettings) -> str:
     if not settings.auth_jwks_url:
         raise RuntimeError("Set AUTH_JWKS_URL (or CARECOORD_JWKS_URL) to the token issuer's JWKS")
     return settings.auth_jwks_url
+
+
+def served_methods(request: Request) -> str:
+    """The `Allow` of a 405: every method served at the request's path, those of the most
+    specific routes matching it (a literal segment beats a parameter, so `/fhir/metadata`
+    is not taken for a resource type); `HEAD` wherever `GET` is (the middleware answers it)."""
+    scope = {**request.scope, "method": ""}
+    matching = [
+        route
+        for route in iter_route_contexts(request.app.routes)
+        if route.name != REFUSAL
+        and hasattr(route, "param_convertors")
+        and route.matches(scope)[0] is not Match.NONE
+    ]
+    fewest = min((len(r.param_convertors) for r in matching), default=0)
+    methods = {
+        method
+        for route in matching
+        if len(route.param_convertors) == fewest
+        for method in route.methods or ()
+    }
+    if "GET" in methods:
+        methods.add("HEAD")
+    return ", ".join(sorted(methods))
 
 
 def _error_handlers(app: FastAPI) -> None:
@@ -75,7 +101,7 @@ def _error_handlers(app: FastAPI) -> None:
     async def http_error(request: Request, error: StarletteHTTPException) -> Response:
         if error.status_code == 405:
             problem = method_not_allowed(f"{request.method} is not supported here")
-            problem.headers.update(error.headers or {})
+            problem.headers["Allow"] = served_methods(request)
         elif error.status_code == 404:
             problem = unknown_route(f"Nothing is served at {request.url.path[:80]}")
         else:

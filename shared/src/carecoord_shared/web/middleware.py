@@ -1,7 +1,9 @@
 """One pure-ASGI middleware for what every request needs, kept off the hot path's back.
 
 It sets the correlation id (from `X-Correlation-ID` when the caller sends a sane one),
-echoes it, counts and times requests for Prometheus by route template, and turns any
+echoes it, counts and times requests for Prometheus by route template, answers `HEAD`
+wherever `GET` is served (the GET's status and headers, no body), indents the JSON when
+the client asks `_pretty=true` (FHIR's general parameter), and turns any
 unhandled exception into an OperationOutcome: 503 with `Retry-After` when the database
 is out of reach or a statement ran out of time (the client can retry), otherwise a
 500 that carries only the correlation id.
@@ -24,12 +26,12 @@ from prometheus_client import Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from carecoord_shared.db import is_database_outage, is_statement_timeout
+from carecoord_shared.fhir.narrative import outcome
 from carecoord_shared.fhir.outcome import (
     FhirError,
     Issue,
     database_unavailable,
     internal_error,
-    operation_outcome,
     too_slow,
 )
 from carecoord_shared.logging import correlation_id_var, get_logger
@@ -122,9 +124,51 @@ async def _answer(problem: FhirError, start: Send, send: Send) -> None:
             "headers": [(b"content-type", b"application/fhir+json"), *headers],
         }
     )
-    await send(
-        {"type": "http.response.body", "body": orjson.dumps(operation_outcome(problem.issues))}
+    await send({"type": "http.response.body", "body": orjson.dumps(outcome(problem.issues))})
+
+
+def _pretty_asked(scope: Scope) -> bool:
+    return any(
+        part.partition(b"=")[::2] == (b"_pretty", b"true")
+        for part in scope.get("query_string", b"").split(b"&")
     )
+
+
+def _indented(body: bytes) -> bytes:
+    try:
+        return orjson.dumps(orjson.loads(body), option=orjson.OPT_INDENT_2)
+    except orjson.JSONDecodeError:
+        return body
+
+
+class _Reshaped:
+    """The response as the request asked for it: no body for `HEAD` (every header of
+    the GET kept, Content-Length included), indented JSON for `_pretty=true`."""
+
+    def __init__(self, send: Send, *, head: bool, pretty: bool) -> None:
+        self.send, self.head, self.pretty = send, head, pretty
+        self.held: Message | None = None
+        self.body = bytearray()
+
+    async def __call__(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = dict(message.get("headers", []))
+            if self.pretty and b"json" in headers.get(b"content-type", b""):
+                self.held = message  # sent once the whole body is known
+                return
+        elif message["type"] == "http.response.body" and self.held is not None:
+            self.body.extend(message.get("body", b""))
+            if message.get("more_body"):
+                return
+            start, self.held = self.held, None
+            body = _indented(bytes(self.body))
+            kept = [(k, v) for k, v in start.get("headers", []) if k != b"content-length"]
+            start["headers"] = [*kept, (b"content-length", str(len(body)).encode())]
+            await self.send(start)
+            message = {"type": "http.response.body", "body": body}
+        if self.head and message["type"] == "http.response.body":
+            message = {**message, "body": b""}
+        await self.send(message)
 
 
 class RequestContextMiddleware:
@@ -168,15 +212,18 @@ class RequestContextMiddleware:
             await send(message)
 
         address = (scope.get("client") or ("unknown",))[0]
+        head = scope.get("method") == "HEAD"
+        reshaped = _Reshaped(send_with_id, head=head, pretty=_pretty_asked(scope))
+        app_scope = {**scope, "method": "GET"} if head else scope
         try:
             refusal = self._refusal(scope, address)
             if refusal is not None:
                 raise refusal
             if scope.get("path", "").startswith("/fhir"):
-                if not await run_until_disconnected(self.app, scope, receive, send_with_id):
+                if not await run_until_disconnected(self.app, app_scope, receive, reshaped):
                     status = 499  # the client closed the connection: nobody to answer
             else:
-                await self.app(scope, receive, send_with_id)
+                await self.app(app_scope, receive, reshaped)
         except FhirError as error:  # refused before routing: still an OperationOutcome
             if not response_started:
                 await _answer(error, send_with_id, send)
@@ -187,7 +234,7 @@ class RequestContextMiddleware:
         finally:
             if status == 401:
                 self._failed.take(address)
-            route = scope.get("route")
+            route = app_scope.get("route")
             template = getattr(route, "path", "unmatched")
             method = scope.get("method", "")
             REQUESTS.labels(method, template, str(status)).inc()
