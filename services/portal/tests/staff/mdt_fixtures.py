@@ -198,3 +198,29 @@ async def case_task(world: MdtWorld, case_id: str) -> dict[str, Any]:
 
 def state_of(task: dict[str, Any]) -> str:
     return str(task["businessStatus"]["coding"][0]["code"])
+
+
+def action_part(description: str, owner: str, due: str) -> dict[str, Any]:
+    """One `action` of `$record-outcome`: `owner` an ODS code (the practice) or a role."""
+    if owner.isalnum() and owner.isupper():
+        kind: list[dict[str, Any]] = [
+            {"name": "ownerKind", "valueCode": "organisation"},
+            {"name": "ownerOrganisation", "valueIdentifier": {"system": ODS, "value": owner}},
+        ]
+    else:
+        kind = [
+            {"name": "ownerKind", "valueCode": "role"},
+            {"name": "ownerDisplay", "valueString": owner},
+        ]
+    return {"name": "action", "part": [
+        {"name": "description", "valueString": description}, *kind,
+        {"name": "dueOn", "valueDate": due},
+    ]}  # fmt: skip
+
+
+async def discuss(world: MdtWorld, case: str, *actions: dict[str, Any]) -> None:
+    """The chair records `case` as discussed with these actions, over mdt's FHIR API."""
+    body = {"resourceType": "Parameters", "parameter": [
+        {"name": "status", "valueCode": "discussed"}, *actions]}  # fmt: skip
+    done = await world.call("POST", f"Task/{case}/$record-outcome", world.chair, body)
+    assert done.status_code == 200, done.text

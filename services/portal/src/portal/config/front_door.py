@@ -25,8 +25,24 @@ class FrontDoorSettings(BaseSettings):
     """Where care_plans' events (plans, co-ordinators) arrive for the read model."""
     front_door_duty_clinician: str = "Practitioner/duty-clinician"
     """Who the practice's urgent Tasks are owned by (a PractitionerRole or Practitioner)."""
+    front_door_callback_chase_minutes: int = Field(default=15, ge=1, le=240)
+    """A red-flag callback still unrecorded (or not reached) this long after the red flag:
+    chase the duty clinician and the named co-ordinator (hazard O2)."""
+    front_door_callback_practice_minutes: int = Field(default=30, ge=2, le=480)
+    """... and this long: escalate to the practice."""
+    front_door_reply_chase_hours: int = Field(default=24, ge=1, le=240)
+    """A request for the practice or co-ordinator unanswered this long: chase the duty
+    clinician and the named co-ordinator (hazard O4)."""
+    front_door_reply_practice_hours: int = Field(default=48, ge=2, le=480)
+    """... and this long: escalate to the practice."""
+    front_door_chase_interval_s: float = Field(default=60.0, gt=0, le=3600)
+    """How often the chasers look for overdue callbacks and replies."""
 
     @model_validator(mode="after")
     def _rules_load(self) -> FrontDoorSettings:
         load_front_door(self.front_door_rules, self.front_door_directory)
+        if self.front_door_callback_practice_minutes <= self.front_door_callback_chase_minutes:
+            raise ValueError("the practice is told after the duty clinician, never before")
+        if self.front_door_reply_practice_hours <= self.front_door_reply_chase_hours:
+            raise ValueError("the practice is told after the duty clinician, never before")
         return self

@@ -4,7 +4,8 @@ Resources: the feedback Questionnaire and its QuestionnaireResponses (the duty
 clinician's callback is the portal's Task). Published: the CodeSystem of the front
 door's questions, from the rule set in force. Operations: `$route` (also without a
 token) and `$feedback-report` (the weekly MeasureReport). Consumers: care_plans' events into the
-read model of each patient's care.
+read model of each patient's care. Jobs: the chasers of overdue red-flag callbacks and
+unanswered requests.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from carecoord_shared.fhir.registry import (
 from portal.events.front_door_care_events import CONSUMERS
 from portal.faces import Face
 from portal.fhir.front_door import question_code_system
+from portal.jobs import front_door_chasers
 from portal.operations.front_door_feedback import FEEDBACK_REPORT
 from portal.operations.route import ROUTE
 from portal.service.front_door_rules import front_door_of
@@ -62,5 +64,6 @@ FACE = Face(
     resources=resources,
     operations=(ROUTE, FEEDBACK_REPORT),
     consumers=CONSUMERS,
+    jobs=(front_door_chasers.JOB,),
     definitions=questions_published,
 )

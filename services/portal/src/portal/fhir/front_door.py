@@ -23,6 +23,7 @@ __all__ = [
     "QUESTIONS_URL",
     "ROUTE_SYSTEM",
     "callback_task",
+    "chase_task",
     "healthcare_service",
     "patient_message",
     "question_code_system",
@@ -39,6 +40,12 @@ CATEGORY_SYSTEM = "https://carecoord.example/CodeSystem/communication-category"
 TASK_CODE_SYSTEM = "https://carecoord.example/CodeSystem/front-door-task"
 FORM_SYSTEM = f"{FRONT_DOOR}/form"
 CALL_ON = "Call the patient on"
+CHASE_SYSTEM = f"{FRONT_DOOR}/chase"
+ODS_SYSTEM = "https://fhir.nhs.uk/Id/ods-organization-code"
+_CHASED = {
+    "callback-overdue": "The red-flag callback is not recorded yet",
+    "reply-overdue": "The patient's request is not answered yet",
+}
 JsonObject = dict[str, Any]
 
 
@@ -214,3 +221,42 @@ def thread_message(
         "sent": sent.isoformat(),
         "payload": [{"contentString": text}],
     }
+
+
+def chase_task(
+    code: str,
+    priority: str,
+    nhs_number: str,
+    chased: str,
+    request: str,
+    level: int,
+    at: datetime,
+    owner: str,
+    coordinator: str | None,
+    practice: str | None,
+) -> JsonObject:
+    """Step `level` of chasing `chased`: 1 the duty clinician (`owner`, the co-ordinator
+    told), 2 the patient's practice (by ODS code; unnamed when not registered here)."""
+    whom = "the duty clinician and the care co-ordinator" if level == 1 else "the practice"
+    task: JsonObject = {
+        "resourceType": "Task",
+        "identifier": [{"system": CHASE_SYSTEM, "value": f"{chased}/{level}"}],
+        "status": "requested",
+        "intent": "order",
+        "priority": priority,
+        "code": {"coding": [{"system": TASK_CODE_SYSTEM, "code": code}]},
+        "description": f"{_CHASED[code]}: escalated to {whom}. Act now and record it.",
+        "focus": {"reference": request},
+        "partOf": [{"reference": chased}] if chased.startswith("Task/") else [],
+        "for": _patient(nhs_number),
+        "authoredOn": at.isoformat(),
+        "owner": {"reference": owner},
+    }
+    if level == 2:
+        named = {"identifier": {"system": ODS_SYSTEM, "value": practice}} if practice else {}
+        task["owner"] = {**named, "display": "The patient's registered practice"}
+    elif coordinator:
+        task["restriction"] = {"recipient": [{"reference": coordinator}]}
+    if not task["partOf"]:
+        del task["partOf"]
+    return task

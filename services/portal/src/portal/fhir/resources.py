@@ -72,6 +72,7 @@ def resources(_context: object) -> tuple[ResourceDefinition, ...]:
             "callback is recorded) and a partner admin's subscription that ran out of retries.",
             patient_nhs=nhs_number_at("Task.for"),
             search_params=(
+                SearchParam("identifier", "token", "Task.identifier"),
                 SearchParam("status", "token", "Task.status"),
                 SearchParam("priority", "token", "Task.priority"),
                 SearchParam("code", "token", "Task.code"),

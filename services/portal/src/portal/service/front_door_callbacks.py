@@ -21,6 +21,7 @@ from carecoord_shared.fhir.interactions import FhirInteractions
 from carecoord_shared.security.principal import Principal
 from carecoord_shared.store.repository import StoredResource
 from portal.fhir.front_door import CALL_ON, TASK_CODE_SYSTEM
+from portal.service.front_door_chasers import CALLBACK, close_chases
 
 __all__ = ["OUTCOMES", "Callback", "NotACallback", "open_callbacks", "record_callback"]
 
@@ -104,6 +105,7 @@ async def record_callback(
         body["lastModified"] = now.isoformat()
         if outcome == "reached":
             body["executionPeriod"] = {"end": now.isoformat()}
+            await close_chases(tx, CALLBACK, str(body["focus"]["reference"]), now)
         updated, _ = await tx.update("Task", task_id, body, if_match=version)
     return _callback(updated)
 

@@ -21,6 +21,7 @@ from carecoord_shared.fhir.unit_of_work import FhirTransaction
 from carecoord_shared.security.principal import Principal
 from carecoord_shared.store.repository import StoredResource
 from portal.fhir.front_door import thread_message
+from portal.service.front_door_chasers import REPLY, close_chases
 
 __all__ = [
     "MESSAGE_SENT",
@@ -146,6 +147,7 @@ async def post_message(
         if answered:
             request["status"] = "completed"
             await tx.update("CommunicationRequest", request_id, request, if_match=None)
+            await close_chases(tx, REPLY, stored.reference, now)
         await tx.outbox.announce(
             MESSAGE_SENT,
             subject=stored.reference,

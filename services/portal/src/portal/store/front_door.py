@@ -17,8 +17,9 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB, insert
 
 from carecoord_shared.ports import Repository
+from carecoord_shared.security.access import access_grant
 
-__all__ = ["PatientCare", "PatientCareRecord", "patient_care"]
+__all__ = ["PatientCare", "PatientCareRecord", "RegisteredPractice", "patient_care"]
 
 _TIME = sa.DateTime(timezone=True)
 patient_care = sa.Table(
@@ -102,3 +103,24 @@ class PatientCare(Repository):
         query = sa.select(patient_care).where(patient_care.c.nhs_number == nhs_number)
         row = (await self._conn.execute(query)).first()
         return PatientCareRecord(**row._mapping) if row else None
+
+
+class RegisteredPractice(Repository):
+    """The patient's practice, from the portal's own copy of the register (the grant each
+    `patient.registered` event gives the practice; `events.patient_registered`)."""
+
+    async def of(self, nhs_number: str) -> str | None:
+        grant = access_grant.c
+        query = (
+            sa.select(grant.party)
+            .where(
+                grant.patient_nhs == nhs_number,
+                grant.party_kind == "organisation",
+                grant.reason == "registered-practice",
+                grant.valid_to.is_(None),
+            )
+            .order_by(grant.valid_from.desc())
+            .limit(1)
+        )
+        found = await self._conn.scalar(query)
+        return str(found) if found else None

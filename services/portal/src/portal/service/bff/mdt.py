@@ -28,7 +28,7 @@ from portal.service.bff.mdt_shapes import (
     team_view,
 )
 
-__all__ = ["hold_meeting", "load_case", "load_meeting", "my_teams"]
+__all__ = ["hold_meeting", "load_case", "load_meeting", "member_teams", "my_teams"]
 
 Json = dict[str, Any]
 
@@ -40,6 +40,14 @@ def _resources(body: Json, kind: str) -> list[Json]:
 
 async def my_teams(api: FhirClient, user_id: str, now: datetime) -> list[TeamView]:
     """The active MDTs the person is a member of, each with its upcoming meetings."""
+    teams = await member_teams(api, user_id)
+    for team in teams:
+        team.meetings.extend(await _meetings(api, team.id, now))
+    return teams
+
+
+async def member_teams(api: FhirClient, user_id: str) -> list[TeamView]:
+    """The active MDTs the person is a member of."""
     reply = await api.get(
         "CareTeam",
         [
@@ -48,10 +56,7 @@ async def my_teams(api: FhirClient, user_id: str, now: datetime) -> list[TeamVie
             ("_count", "50"),
         ],
     )
-    teams = [team_view(t, user_id) for t in _resources(reply.body, "CareTeam")] if reply.ok else []
-    for team in teams:
-        team.meetings.extend(await _meetings(api, team.id, now))
-    return teams
+    return [team_view(t, user_id) for t in _resources(reply.body, "CareTeam")] if reply.ok else []
 
 
 async def _meetings(api: FhirClient, team_id: str, now: datetime) -> list[MeetingView]:

@@ -32,11 +32,13 @@ from portal.service.bff.mdt_outcomes import (
     finish_meeting,
     record_outcome,
 )
+from portal.service.bff.mdt_quorum import case_gaps, missing_core
 from portal.service.bff.mdt_shapes import CaseView, MeetingPage
 from portal.web.context import Context, Kit, SignedIn
 from portal.web.http import WebExit
 from portal.web.staff.common import Clients, down_part, need_role, not_found
 from portal.web.staff.mdt_actions import add_mdt_action_pages
+from portal.web.staff.mdt_board import add_mdt_board_pages
 from portal.web.staff.mdt_form import ACTION_ROWS, read_outcome
 
 __all__ = ["add_mdt_pages"]
@@ -91,8 +93,7 @@ async def _meeting(
     return kit.page(
         request, context, "staff/mdt_meeting.html", f"{found.team.name}: meeting", status_code,
         page=found, first_open=first, finished=request.query_params.get("finished") == "1",
-        moved=request.query_params.get("moved", "")[:3],
-        **extra,
+        moved=request.query_params.get("moved", "")[:3], **_quorum(found), **extra,
     )  # fmt: skip
 
 
@@ -139,6 +140,16 @@ async def finish(
     return RedirectResponse(f"/mdt/meetings/{meeting_id}?finished=1&moved={moved}", 303)
 
 
+def _quorum(page: MeetingPage) -> dict[str, Any]:
+    """Once attendance is taken: the core disciplines nobody present covers, and per case
+    the disciplines it calls for that nobody present covers."""
+    if page.attended is None:
+        return {}
+    present = page.present()
+    gaps = {c.id: case_gaps(c, present) for c in page.cases}
+    return {"missing_core": missing_core(present), "gaps": gaps}
+
+
 def _neighbours(page: MeetingPage, index: int) -> dict[str, str | None]:
     cases = page.cases
     after = next((c.id for c in cases[index + 1 :] if c.due_at(page.meeting.id)), None)
@@ -173,6 +184,7 @@ async def _case_page(
     return kit.page(
         request, context, "staff/mdt_case.html", title, status_code,
         page=page, case=_listed_as(case, page.cases[index]), number=index + 1,
+        gaps=None if page.attended is None else case_gaps(case, page.present()),
         recorded=recorded, outcomes=OUTCOMES, owners=page.team.owners(),
         rows=range(1, ACTION_ROWS + 1), started=kit.clock().isoformat(timespec="seconds"),
         opened=f"{kit.clock().astimezone(LONDON):%H:%M}",
@@ -239,6 +251,7 @@ def _after_save(then: object, page: MeetingPage, case_id: str, typed: OutcomeFor
 
 def add_mdt_pages(router: APIRouter) -> None:
     router.add_api_route("/mdt", teams_page, methods=["GET"])
+    add_mdt_board_pages(router)  # before /mdt/meetings/...: the members' actions board
     router.add_api_route("/mdt/meetings/{meeting_id}", meeting_page, methods=["GET"])
     attendance = "/mdt/meetings/{meeting_id}/attendance"
     router.add_api_route(attendance, record_attendance, methods=["POST"])

@@ -1,0 +1,178 @@
+"""Chasers: a red-flag callback or a patient's request left too long is escalated.
+
+Two clocks (hazards O2 and O4 of the hazard log), with bounds from the front door's
+settings (the issue and DOMAIN.md give none; the defaults are documented there):
+
+- a red-flag callback (Task `red-flag-callback`) still unrecorded, or not reached, 15
+  minutes after the red flag: a new `stat` Task (`callback-overdue`) for the duty
+  clinician, naming the co-ordinator, and a `callback-overdue` event to both; at 30
+  minutes, a second one owned by the patient's practice;
+- a request for the practice or the co-ordinator (routes `gp`, `coordinator`,
+  `own-plan`) the team has not answered after 24 hours: `reply-overdue` in the same two
+  steps, at 24 and 48 hours.
+
+Each step is a Task whose identifier names the chased thing and the step, created with
+the kernel's race-safe conditional create, so a second worker or a rerun adds nothing
+and announces nothing more. The chased Task itself is never changed (the clinician's
+open page stays current). Recording the callback, or answering the request, closes
+its chases (`close_chases`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from carecoord_shared.fhir.interactions import FhirInteractions
+from carecoord_shared.fhir.unit_of_work import FhirTransaction
+from carecoord_shared.security.principal import Principal
+from carecoord_shared.store.repository import StoredResource
+from portal.fhir.front_door import ROUTE_SYSTEM, TASK_CODE_SYSTEM, chase_task
+from portal.service.context import PortalContext
+from portal.store.front_door import PatientCare, RegisteredPractice
+
+__all__ = ["CALLBACK", "REPLY", "Clock", "chase", "close_chases"]
+
+_TEAM_ROUTES = frozenset({"gp", "coordinator", "own-plan"})
+"""Routes whose request waits for a reply from the practice or the co-ordinator."""
+
+
+@dataclass(frozen=True, slots=True)
+class Clock:
+    """One chaser: what it looks for, what its Tasks and events are called."""
+
+    kind: str
+    resource_type: str
+    criteria: tuple[tuple[str, str], ...]
+    since: str
+    """The element the clock starts from (`authoredOn`)."""
+    event: str
+    priority: str
+
+    @property
+    def code(self) -> str:
+        return f"{self.kind}-overdue"
+
+    def bounds(self, context: PortalContext) -> tuple[timedelta, timedelta]:
+        s = context.settings
+        if self is CALLBACK:
+            minutes = (s.front_door_callback_chase_minutes, s.front_door_callback_practice_minutes)
+            return timedelta(minutes=minutes[0]), timedelta(minutes=minutes[1])
+        hours = (s.front_door_reply_chase_hours, s.front_door_reply_practice_hours)
+        return timedelta(hours=hours[0]), timedelta(hours=hours[1])
+
+
+CALLBACK = Clock(
+    "callback",
+    "Task",
+    (("code", f"{TASK_CODE_SYSTEM}|red-flag-callback"), ("status", "requested,in-progress")),
+    "authored-on",
+    "carecoord.portal.callback-overdue.v1",
+    "stat",
+)
+REPLY = Clock(
+    "reply",
+    "CommunicationRequest",
+    (("status", "active"),),
+    "authored",
+    "carecoord.portal.reply-overdue.v1",
+    "urgent",
+)
+
+
+def _body(stored: StoredResource) -> dict[str, Any]:
+    found: dict[str, Any] = json.loads(stored.content or b"{}")
+    return found
+
+
+def _route(body: dict[str, Any]) -> str | None:
+    codings = (c for r in body.get("reasonCode", []) for c in r.get("coding", []))
+    return next((str(c["code"]) for c in codings if c.get("system") == ROUTE_SYSTEM), None)
+
+
+def _waiting(clock: Clock, body: dict[str, Any]) -> bool:
+    """A request answered by a callback is the callback's clock, not the reply's."""
+    return clock is CALLBACK or (_route(body) in _TEAM_ROUTES and body.get("priority") != "stat")
+
+
+async def _overdue(
+    fhir: FhirInteractions, system: Principal, clock: Clock, before: datetime
+) -> AsyncIterator[StoredResource]:
+    items = [*clock.criteria, (clock.since, f"lt{before.isoformat()}"), ("_count", "100")]
+    cursor: str | None = ""
+    while cursor is not None:
+        async with fhir.reads(system) as tx:
+            page = await tx.search(
+                clock.resource_type, items + ([("_cursor", cursor)] if cursor else [])
+            )
+        for stored in page.matches:
+            yield stored
+        cursor = page.next_cursor
+
+
+async def _coordinator(tx: FhirTransaction, nhs: str) -> str | None:
+    record = await tx.repository(PatientCare).get(nhs)
+    person = (record.cover or record.coordinator) if record else None
+    return str(person["reference"]) if person and person.get("reference") else None
+
+
+async def _step(
+    tx: FhirTransaction, clock: Clock, chased: StoredResource, level: int, now: datetime, duty: str
+) -> bool:
+    """Create step `level` of the chase of `chased` (False: it was there already)."""
+    body = _body(chased)
+    nhs = str(body["for" if clock is CALLBACK else "subject"]["identifier"]["value"])
+    request = body["focus"]["reference"] if clock is CALLBACK else chased.reference
+    coordinator, practice = await _coordinator(tx, nhs), None
+    if level == 2:
+        practice = await tx.repository(RegisteredPractice).of(nhs)
+    ref, code = chased.reference, clock.code
+    task_body = chase_task(
+        code, clock.priority, nhs, ref, request, level, now, duty, coordinator, practice
+    )
+    ident = task_body["identifier"][0]
+    task, new = await tx.create(
+        "Task", task_body, if_none_exist=f"identifier={ident['system']}|{ident['value']}"
+    )
+    if new:
+        to = [duty, *([coordinator] if coordinator else [])] if level == 1 else [practice]
+        data = {"task": task.reference, "chased": chased.reference, "request": request}
+        data |= {"level": level, "to": to, "raisedAt": str(body.get("authoredOn", ""))}
+        await tx.outbox.announce(clock.event, subject=task.reference, nhs_number=nhs, data=data)
+    return new
+
+
+async def chase(
+    fhir: FhirInteractions, system: Principal, context: PortalContext, clock: Clock
+) -> int:
+    """Escalate every overdue callback (or request) by the steps now due; the new steps."""
+    now = context.clock()
+    first, second = clock.bounds(context)
+    duty = context.settings.front_door_duty_clinician
+    made = 0
+    async for chased in _overdue(fhir, system, clock, now - first):
+        body = _body(chased)
+        if not _waiting(clock, body):
+            continue
+        raised = datetime.fromisoformat(str(body["authoredOn"]))
+        levels = (1, 2) if now - raised >= second else (1,)
+        async with fhir.operation(system) as tx:
+            for level in levels:
+                made += await _step(tx, clock, chased, level, now, duty)
+    return made
+
+
+async def close_chases(tx: FhirTransaction, clock: Clock, request: str, now: datetime) -> None:
+    """The callback is recorded (or the request answered): its open chases are done."""
+    items = [
+        ("code", f"{TASK_CODE_SYSTEM}|{clock.code}"),
+        ("focus", request),
+        ("status", "requested"),
+    ]
+    for stored in (await tx.search("Task", items)).matches:
+        body = _body(stored)
+        body["status"], body["lastModified"] = "completed", now.isoformat()
+        await tx.update("Task", stored.id, body, if_match=stored.version_id)

@@ -1,0 +1,195 @@
+"""The chasers (hazards O2 and O4): an unrecorded red-flag callback, or an unanswered
+request, is escalated to the duty clinician and co-ordinator, then to the practice.
+
+The real portal on its own database, the job run as the worker runs it, and the test's
+clock moved on: each step is a Task and an event in the outbox, made once however often
+the job runs, and closed when the callback is recorded or the request answered.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from carecoord_shared.security.principal import system_principal
+from carecoord_shared.service import JobCall
+from portal.config.front_door import FrontDoorSettings
+from portal.jobs import front_door_chasers
+from services.portal.tests.front_door.conftest import (
+    WEDNESDAY_10AM,
+    Portal,
+    coordinator_assigned,
+)
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+PRACTICE = "A81001"
+_REQUEST = re.compile(r'href="/my/requests/([^"]+)"')
+
+
+async def _run(portal: Portal) -> int:
+    state = portal.app.state
+    call = JobCall(state.fhir, state.context, system_principal("portal"))
+    return await front_door_chasers.JOB.run(call)
+
+
+async def _chases(portal: Portal, nhs: str, code: str) -> list[dict[str, Any]]:
+    found = await portal.scalar(
+        "SELECT coalesce(jsonb_agg(convert_from(content, 'UTF8')::jsonb), '[]'::jsonb) "
+        "FROM resource WHERE resource_type = 'Task' AND patient_nhs = :nhs "
+        "AND convert_from(content, 'UTF8')::jsonb -> 'code' -> 'coding' -> 0 ->> 'code' = :code",
+        nhs=nhs,
+        code=code,
+    )
+    return sorted(found, key=lambda t: t["identifier"][0]["value"])
+
+
+async def _events(portal: Portal, nhs: str, event_type: str) -> list[dict[str, Any]]:
+    rows = await portal.scalar(
+        "SELECT coalesce(jsonb_agg(convert_from(payload, 'UTF8')::jsonb ORDER BY seq), "
+        "'[]'::jsonb) FROM outbox WHERE type = :type AND key = :nhs",
+        type=event_type,
+        nhs=nhs,
+    )
+    return [r.get("data", r) for r in rows]
+
+
+async def _patient_with_a_co_ordinator(portal: Portal, level: Any = "P5") -> str:
+    nhs = await portal.sign_in(level)
+    await portal.register(nhs, PRACTICE)
+    await portal.deliver(
+        "carecoord.coordinator.assigned.v1", nhs, coordinator_assigned("Chris Coordinator")
+    )
+    return nhs
+
+
+@pytest.fixture(autouse=True)
+def _clock_back(portal: Portal) -> Any:
+    portal.clock.now = WEDNESDAY_10AM
+    yield
+    portal.clock.now = WEDNESDAY_10AM
+
+
+async def test_an_unrecorded_red_flag_callback_is_chased_then_escalated_to_the_practice(
+    portal: Portal,
+) -> None:
+    nhs = await _patient_with_a_co_ordinator(portal)
+    await portal.ask(age="70", sex="female", answer="other-problem", text="my face dropped")
+
+    portal.clock.now = WEDNESDAY_10AM + timedelta(minutes=14)
+    await _run(portal)
+    early = await _chases(portal, nhs, "callback-overdue")
+    portal.clock.now = WEDNESDAY_10AM + timedelta(minutes=16)
+    await _run(portal)
+    await _run(portal)  # a rerun (or a second worker) adds nothing
+    first = await _chases(portal, nhs, "callback-overdue")
+    portal.clock.now = WEDNESDAY_10AM + timedelta(minutes=31)
+    await _run(portal)
+    both = await _chases(portal, nhs, "callback-overdue")
+
+    assert early == []
+    assert [(t["priority"], t["owner"]) for t in first] == [
+        ("stat", {"reference": "Practitioner/duty-clinician"})
+    ]
+    assert first[0]["restriction"]["recipient"] == [{"reference": "Practitioner/chris"}]
+    assert first[0]["partOf"][0]["reference"].startswith("Task/")
+    assert both[1]["owner"]["identifier"]["value"] == PRACTICE
+    events = await _events(portal, nhs, "carecoord.portal.callback-overdue.v1")
+    assert [(e["level"], e["to"]) for e in events] == [
+        (1, ["Practitioner/duty-clinician", "Practitioner/chris"]),
+        (2, [PRACTICE]),
+    ]
+
+
+async def test_a_callback_recorded_in_time_is_never_chased_and_recording_closes_chases(
+    portal: Portal,
+) -> None:
+    on_time = await _patient_with_a_co_ordinator(portal)
+    await portal.ask(age="70", sex="female", answer="other-problem", text="my face dropped")
+    late = await _patient_with_a_co_ordinator(portal)
+    await portal.ask(age="70", sex="female", answer="other-problem", text="my face dropped")
+    await portal.sign_in_staff("gp", PRACTICE)
+    token = await portal.csrf("/duty/callbacks")
+    page = (await portal.client.get("/duty/callbacks")).text
+
+    async def reached(nhs: str) -> None:
+        card = page[page.index(f"NHS number {nhs}") :]
+        found = re.search(
+            r'action="/duty/callbacks/([^"]+)".*?name="version" value="(\d+)"', card, re.S
+        )
+        assert found
+        data = {"csrf_token": token, "version": found.group(2), "outcome": "reached"}
+        assert (
+            await portal.client.post(f"/duty/callbacks/{found.group(1)}", data=data)
+        ).status_code == 303
+
+    portal.clock.now = WEDNESDAY_10AM + timedelta(minutes=10)
+    await reached(on_time)
+    portal.clock.now = WEDNESDAY_10AM + timedelta(minutes=20)
+    await _run(portal)
+    await reached(late)
+    portal.clock.now = WEDNESDAY_10AM + timedelta(hours=3)
+    await _run(portal)
+
+    assert await _chases(portal, on_time, "callback-overdue") == []
+    closed = await _chases(portal, late, "callback-overdue")
+    assert [t["status"] for t in closed] == ["completed"]  # and no second step after it
+
+
+async def test_an_unanswered_request_is_chased_then_escalated_and_an_answer_closes_it(
+    portal: Portal,
+) -> None:
+    nhs = await _patient_with_a_co_ordinator(portal, "P9")
+    sent = await portal.ask(age="72", sex="male", answer="plan-question", text="When is my review?")
+    assert sent.status_code == 200, sent.text
+    request_id = _REQUEST.findall((await portal.client.get("/my/plan")).text)[0]
+
+    portal.clock.now = WEDNESDAY_10AM + timedelta(hours=23)
+    await _run(portal)
+    early = await _chases(portal, nhs, "reply-overdue")
+    portal.clock.now = WEDNESDAY_10AM + timedelta(hours=25)
+    await _run(portal)
+    portal.clock.now = WEDNESDAY_10AM + timedelta(hours=49)
+    await _run(portal)
+    await _run(portal)
+    both = await _chases(portal, nhs, "reply-overdue")
+    await portal.sign_in_staff("care-coordinator", PRACTICE)
+    token = await portal.csrf(f"/duty/requests/{request_id}")
+    reply = {"csrf_token": token, "message": "Your review is on Friday.", "answers": "yes"}
+    answered = await portal.client.post(f"/duty/requests/{request_id}", data=reply)
+
+    assert early == []
+    assert [(t["priority"], t["focus"]["reference"]) for t in both] == [
+        ("urgent", f"CommunicationRequest/{request_id}")
+    ] * 2
+    assert both[1]["owner"]["identifier"]["value"] == PRACTICE
+    events = await _events(portal, nhs, "carecoord.portal.reply-overdue.v1")
+    assert [e["level"] for e in events] == [1, 2]
+    assert answered.status_code == 303, answered.text
+    closed = await _chases(portal, nhs, "reply-overdue")
+    assert [t["status"] for t in closed] == ["completed", "completed"]
+
+
+async def test_a_request_routed_away_from_the_practice_is_not_chased(portal: Portal) -> None:
+    nhs = await _patient_with_a_co_ordinator(portal)
+    routed = await portal.ask(age="30", sex="female", answer="uti-symptoms")
+    assert routed.status_code == 200, routed.text
+
+    portal.clock.now = WEDNESDAY_10AM + timedelta(days=5)
+    await _run(portal)
+
+    assert await _chases(portal, nhs, "reply-overdue") == []
+    assert json.dumps(await _events(portal, nhs, "carecoord.portal.reply-overdue.v1")) == "[]"
+
+
+async def test_the_interval_and_bounds_are_settings() -> None:
+    with pytest.raises(ValueError, match="practice is told after"):
+        FrontDoorSettings(
+            front_door_callback_chase_minutes=30, front_door_callback_practice_minutes=20
+        )
+    settings = FrontDoorSettings(front_door_chase_interval_s=7)
+    assert front_door_chasers.JOB.interval_s(settings) == 7

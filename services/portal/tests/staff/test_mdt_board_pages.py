@@ -1,0 +1,164 @@
+"""The MDT members' actions board and the quorum warning, over real HTTP (no JavaScript).
+
+Signed in through the real OIDC flow as the demo MDT member (chair of the test MDTs,
+whose role is "Community nurse"; the demo GP is the other member). The actions are
+recorded over the mdt service's FHIR API as a chair's meeting would; the board reads
+them with the member's own token, and what the board changes is read back from mdt.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from services.portal.tests.staff.conftest import GP, csrf_token, sign_in, unique
+from services.portal.tests.staff.mdt_fixtures import (
+    MdtWorld,
+    action_part,
+    book,
+    discuss,
+    listed_cases,
+    make_team,
+    mdt_db,
+    with_mdt,
+)
+from services.portal.tests.web.conftest import free_port
+
+__all__ = ["mdt_db", "with_mdt"]  # fixtures used by this module
+
+pytestmark = pytest.mark.usefixtures("with_mdt")
+
+
+def _in(days: int) -> str:
+    return (date.today() + timedelta(days=days)).isoformat()
+
+
+@pytest.fixture(scope="module")
+async def board(with_mdt: MdtWorld) -> dict[str, Any]:
+    """An MDT whose two discussed cases gave three actions (two to the GP's practice, one
+    to the MDT's community nurse), due in 20, 5 and 10 days."""
+    name = unique("Board MDT")
+    team = await make_team(with_mdt, name)
+    (meeting, _) = await book(with_mdt, team, count=2)
+    first, second = await listed_cases(with_mdt, team, meeting, [unique("B1"), unique("B2")])
+    words = {k: unique(k) for k in ("Diary", "Nurse visit", "Medication review")}
+    await discuss(
+        with_mdt, first,
+        action_part(words["Diary"], GP.organisation or "", _in(20)),
+        action_part(words["Nurse visit"], "Community nurse", _in(5)),
+    )  # fmt: skip
+    await discuss(
+        with_mdt, second, action_part(words["Medication review"], GP.organisation or "", _in(10))
+    )
+    return {"team": team, "name": name, "words": words}
+
+
+async def test_the_board_shows_every_action_by_due_date_and_filters_by_owner_and_mdt(
+    with_mdt: MdtWorld, board: dict[str, Any], browser_client: httpx.AsyncClient
+) -> None:
+    portal, words = with_mdt.stack.portal_url, board["words"]
+    await sign_in(browser_client, with_mdt.stack, "mdt-member")
+    teams = await browser_client.get(f"{portal}/mdt")
+    assert 'href="/mdt/actions"' in teams.text
+
+    page = await browser_client.get(f"{portal}/mdt/actions")
+
+    assert page.status_code == 200, page.text
+    shown = [page.text.index(words[k]) for k in ("Nurse visit", "Medication review", "Diary")]
+    assert shown == sorted(shown), "by due date: 5, 10 then 20 days"
+    assert f"GP practice {GP.organisation}" in page.text
+    assert "Waiting to be acknowledged" in page.text
+    nurse = await browser_client.get(
+        f"{portal}/mdt/actions", params={"owner": "Community nurse", "team": board["name"]}
+    )
+    assert words["Nurse visit"] in nurse.text
+    assert words["Diary"] not in nurse.text
+    other = await browser_client.get(f"{portal}/mdt/actions", params={"team": "No such MDT"})
+    assert words["Nurse visit"] not in other.text
+    assert "No action matches." in other.text
+
+
+async def test_a_member_marks_an_action_done_and_the_board_keeps_its_filter(
+    with_mdt: MdtWorld, board: dict[str, Any], browser_client: httpx.AsyncClient
+) -> None:
+    portal, nurse_visit = with_mdt.stack.portal_url, board["words"]["Nurse visit"]
+    await sign_in(browser_client, with_mdt.stack, "mdt-member")
+    page = await browser_client.get(
+        f"{portal}/mdt/actions", params={"owner": "Community nurse", "team": board["name"]}
+    )
+    action_id = page.text.split(nurse_visit)[0].rsplit('id="action-', 1)[1].split('"')[0]
+
+    done = await browser_client.post(
+        f"{portal}/mdt/actions/{action_id}/complete",
+        data={"csrf_token": csrf_token(page.text), "state": "open", "owner": "Community nurse"},
+    )
+
+    assert done.status_code == 303, done.text
+    assert done.headers["location"].startswith("/mdt/actions?state=open&owner=Community+nurse")
+    stored = await with_mdt.call("GET", f"Task/{action_id}", with_mdt.chair)
+    assert stored.json()["status"] == "completed"
+    open_now = await browser_client.get(f"{portal}{done.headers['location']}")
+    assert "Marked as done." in open_now.text
+    assert nurse_visit not in open_now.text
+    finished = await browser_client.get(f"{portal}/mdt/actions", params={"state": "completed"})
+    assert nurse_visit in finished.text
+    refused = await browser_client.post(
+        f"{portal}/mdt/actions/no-such-action/complete",
+        data={"csrf_token": csrf_token(page.text)},
+    )
+    assert refused.status_code == 409
+    assert "There is a problem" in refused.text
+
+
+async def test_the_board_says_when_mdt_is_down_with_a_retry(
+    with_mdt: MdtWorld, browser_client: httpx.AsyncClient
+) -> None:
+    await sign_in(browser_client, with_mdt.stack, "mdt-member")
+    with_mdt.point(f"http://127.0.0.1:{free_port()}")
+    try:
+        down = await browser_client.get(f"{with_mdt.stack.portal_url}/mdt/actions")
+    finally:
+        with_mdt.point()
+    assert "The MDT service is not answering" in down.text
+    assert 'href="/mdt/actions">Try again' in down.text
+    assert "Sign out" in down.text, "the rest of the page still works"
+
+
+async def test_a_gp_who_is_a_member_sees_the_mdts_actions_too(
+    with_mdt: MdtWorld, board: dict[str, Any], browser_client: httpx.AsyncClient
+) -> None:
+    await sign_in(browser_client, with_mdt.stack, "gp")
+    gp = await browser_client.get(f"{with_mdt.stack.portal_url}/mdt/actions")
+    assert gp.status_code == 200, gp.text
+    assert board["words"]["Medication review"] in gp.text
+
+
+async def test_quorum_warns_of_the_core_disciplines_and_the_cases_nobody_present_covers(
+    with_mdt: MdtWorld, browser_client: httpx.AsyncClient
+) -> None:
+    team = await make_team(with_mdt, unique("Quorum MDT"))
+    (meeting, _) = await book(with_mdt, team, count=2)
+    (case,) = await listed_cases(with_mdt, team, meeting, [unique("Falls: intermediate care?")])
+    url = f"{with_mdt.stack.portal_url}/mdt/meetings/{meeting}"
+    await sign_in(browser_client, with_mdt.stack, "mdt-member")
+    before = await browser_client.get(url)
+    assert "Not quorate" not in before.text, "no warning before attendance is taken"
+
+    held = await browser_client.post(
+        f"{url}/attendance", data={"csrf_token": csrf_token(before.text), "attendee": GP.subject}
+    )
+
+    assert held.status_code == 303, held.text
+    page = await browser_client.get(url)
+    assert "Not quorate" in page.text
+    assert (
+        "Nobody present covers: community nurse, mental health professional, social care "
+        "professional, pharmacist, voluntary sector link worker." in page.text
+    )
+    assert "Needs social care professional: nobody present" in page.text, "carer strain"
+    shown = await browser_client.get(f"{url}/cases/{case}")
+    assert 'id="case-quorum"' in shown.text
+    assert "Needs social care professional: nobody present covers it." in shown.text
