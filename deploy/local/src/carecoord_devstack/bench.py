@@ -1,13 +1,16 @@
-"""`make bench`: the figures the issues ask for, measured against the running stack.
+"""`make bench`: the speed table of issue 16, measured against a running stack.
 
-Starts the local stack (detached, with demo data) if it is not already up, then:
-FHIR read-by-id at concurrency 32 and create at concurrency 16 on the referrals
-service (a GP reading and writing their own patient's requests: token check,
-relationship check in SQL, AuditEvent and outbox in the same transaction), the event
-kernel's outbox-to-consumer latency at a steady rate, and each service's own
-benchmark script (`services/*/bench/*.py`), and how fast care_plans catches up on the
-referrals path after its consumer stood still (`catchup`). Every figure is printed with
-the machine it ran on. Speed targets live here, never in timed unit tests. Loopback only.
+Starts the local stack (detached, with demo data) if it is not already up, or with
+`--own-stack` a stack of its own on the chaos run's ports and home (never the stack
+other people's tests use), then fills each row: read by id, A&G submission and a
+plain create over HTTP on the referrals API (`bench_http`); the worklist search and
+the care plan update from the services' own benchmark scripts; the event kernel's
+commit-to-effect latency at a steady rate; how fast care_plans catches up on the
+referrals path after its consumer stood still (`catchup`); the RSS of the APIs and
+workers. The table is printed with the machine (cores, RAM, CPU model, load) and
+written as JSON (`.run/bench/bench-<timestamp>.json`) for tracking. `--profile`
+records the API process of each benchmark with py-spy and prints its top frames.
+Speed targets live here, never in timed unit tests. Loopback only.
 """
 
 from __future__ import annotations
@@ -16,22 +19,28 @@ import argparse
 import asyncio
 import os
 import platform
-import subprocess
 import sys
+import tempfile
 import urllib.request
 from pathlib import Path
 
-import httpx
-import orjson
-
-from carecoord_devstack import catchup, stack
-from carecoord_devstack.demo_data.people import patients
-from carecoord_devstack.loadgen import http_request, run_load
+from carecoord_devstack import bench_runs, stack
+from carecoord_devstack.bench_http import http_rows
+from carecoord_devstack.bench_table import ROWS, Row, filled, machine_facts, render, write_json
+from carecoord_devstack.chaos_env import (
+    ChaosPorts,
+    chaos_environment,
+    enter_chaos_home,
+    exclusive,
+    prepare_home,
+)
 from carecoord_devstack.paths import repo_root
-from carecoord_devstack.tokens import dev_issuer_folder
-from carecoord_shared.security.dev_issuer import DevIssuer
 
-NHS_NUMBER = "https://fhir.nhs.uk/Id/nhs-number"
+__all__ = ["machine", "main"]
+
+PLANS = "services/care_plans/bench/bench_plans.py"
+TRIAGE = "services/referrals/bench/bench_triage.py"
+OTHER_SCRIPTS = ("services/mdt/bench/bench_case_list.py",)  # printed, not in the table
 
 
 def machine() -> str:
@@ -51,142 +60,71 @@ def _ready(base: str) -> bool:
         return False
 
 
-def a_request(nhs_number: str, practice: str, n: int) -> dict[str, object]:
-    """An A&G request to diabetic medicine, routed by specialty and the practice's locality
-    (UBRN, triage Task and working-day due date assigned by the service)."""
-    return {
-        "resourceType": "ServiceRequest",
-        "status": "active",
-        "intent": "proposal",
-        "category": [
-            {
-                "coding": [
-                    {
-                        "system": "https://carecoord.example/request-category",
-                        "code": "advice-and-guidance",
-                        "display": "Advice and guidance",
-                    }
-                ]
-            }
-        ],
-        "priority": "routine",
-        "code": {"text": "Advice: raised HbA1c despite metformin"},
-        "performerType": {
-            "coding": [
-                {
-                    "system": "http://snomed.info/sct",
-                    "code": "408475000",
-                    "display": "Diabetic medicine",
-                }
-            ]
-        },
-        "subject": {"identifier": {"system": NHS_NUMBER, "value": nhs_number}},
-        "requester": {
-            "identifier": {
-                "system": "https://fhir.nhs.uk/Id/ods-organization-code",
-                "value": practice,
-            }
-        },
-        "note": [{"text": f"Benchmark request {n}"}],
-    }
-
-
-async def _registered(url: str, body: bytes, headers: dict[str, str], wait_s: float = 60) -> bool:
-    """Wait until the care plans register's event has given the GP's practice access to
-    the demo patient in referrals (right after the demo load it is still on its way)."""
-    async with httpx.AsyncClient(timeout=10) as client:
-        for _ in range(int(wait_s * 4)):
-            if (await client.post(url, content=body, headers=headers)).status_code != 403:
-                return True
-            await asyncio.sleep(0.25)
-    return False
-
-
-async def fhir_figures(base: str, seconds: float) -> None:
-    """Creates spread over the demo patients, each by a GP of the patient's own practice
-    (one patient's writes are serialised by design, to keep their events in order);
-    reads of one request by its practice's GP."""
-    issuer = DevIssuer(dev_issuer_folder())
-    people = patients()
-    gp = {
-        p.practice.ods: {
-            "Authorization": "Bearer "
-            + issuer.mint("gp", organisation=p.practice.ods, user="555000000001"),
-            "Content-Type": "application/fhir+json",
-        }
-        for p in people
-    }
-    url = f"{base}/fhir/ServiceRequest"
-
-    def create(n: int) -> bytes:
-        person = people[n % len(people)]
-        body = orjson.dumps(a_request(person.nhs_number, person.practice.ods, n))
-        return http_request("POST", url, gp[person.practice.ods], body)
-
-    first, last = people[0], people[-1]
-    for person in (first, last):
-        body = orjson.dumps(a_request(person.nhs_number, person.practice.ods, 0))
-        if not await _registered(url, body, gp[person.practice.ods]):
-            print("  the demo patients' registrations never reached referrals; no figures")
-            return
-    creates = await run_load(url, create, concurrency=16, seconds=seconds)
-    print(f"  create ServiceRequest (A&G submission), concurrency 16: {creates.summary()}")
-    headers = gp[first.practice.ods]
-    async with httpx.AsyncClient(timeout=10) as client:
-        body = orjson.dumps(a_request(first.nhs_number, first.practice.ods, 0))
-        answer = await client.post(url, content=body, headers=headers)
-    if answer.status_code != 201:
-        print(f"  could not create the request to read: {answer.status_code} {answer.text[:300]}")
-        return
-    read_url = f"{url}/{answer.json()['id']}"
-    read = http_request("GET", read_url, headers)
-    reads = await run_load(read_url, lambda _n: read, concurrency=32, seconds=seconds)
-    print(f"  read ServiceRequest by id, concurrency 32: {reads.summary()}")
-    print("  targets: reads >= 3,000 req/s with p99 <= 25 ms; creates >= 500 req/s, p99 <= 100 ms")
-
-
-def _script(path: Path, *args: str) -> None:
-    print(f"\n== {path.relative_to(repo_root())} {' '.join(args)}", flush=True)
-    subprocess.run([sys.executable, str(path), *args], check=False, cwd=repo_root())
-
-
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
+def _arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=20.0, help="per HTTP load phase")
-    parser.add_argument("--event-seconds", type=float, default=60.0)
-    parser.add_argument("--event-rate", type=float, default=500.0)
+    parser.add_argument("--event-seconds", type=float, default=60.0, help="target: 600")
+    parser.add_argument("--event-rate", type=float, default=1000.0)
+    parser.add_argument("--event-ramp", action="store_true", help="then find the ceiling")
     parser.add_argument("--skip-events", action="store_true")
     parser.add_argument("--catch-up-stop", type=float, default=20.0, metavar="S")
     parser.add_argument("--skip-catch-up", action="store_true")
-    args = parser.parse_args()
-    print(f"Machine: {machine()}")
-    referrals = stack.base_urls()["referrals"]
-    started_here = not _ready(referrals)
-    if started_here and stack.run_detached() != 0:
+    parser.add_argument("--other-scripts", action="store_true", help=f"also {OTHER_SCRIPTS}")
+    parser.add_argument("--profile", action="store_true", help="py-spy each benchmark")
+    parser.add_argument("--own-stack", action="store_true", help="on the chaos ports and home")
+    return parser.parse_args()
+
+
+def _measure(args: argparse.Namespace, profile_dir: Path | None) -> list[Row]:
+    """Every row, in the table's order (a row that was skipped says so)."""
+    base = stack.base_urls()["referrals"]
+    rows = {row.key: row for row in asyncio.run(http_rows(base, args.seconds, profile_dir))}
+    rows["memory"] = bench_runs.memory_row()  # after the HTTP load: the APIs are warm
+    rows["worklist"] = bench_runs.script_row("worklist", TRIAGE, ["500", "16"], profile_dir)
+    rows["careplan"] = bench_runs.script_row("careplan", PLANS, ["500", "10"], profile_dir)
+    if not args.skip_events:
+        rows["events"] = bench_runs.events_row(
+            args.event_seconds, args.event_rate, args.event_ramp, profile_dir
+        )
+    if args.other_scripts:
+        for script in OTHER_SCRIPTS:
+            bench_runs.run_script(repo_root() / script, [])
+    if not args.skip_catch_up:
+        rows["catchup"] = bench_runs.catch_up_row(args.catch_up_stop, profile_dir)
+    return [rows.get(row.key) or filled(row.key, None, "skipped") for row in ROWS]
+
+
+def _on_stack(args: argparse.Namespace, results: Path) -> int:
+    """Measure on the stack this process points at, starting it if it is not up."""
+    started_here = not _ready(stack.base_urls()["referrals"])
+    if started_here and stack.run_detached(timeout=300) != 0:
         print("The stack did not start; see .run/logs/", file=sys.stderr)
         return 1
+    profile_dir = Path(tempfile.mkdtemp(prefix="bench-profile-")) if args.profile else None
     try:
-        print("\n== FHIR REST on referrals (GP token, audited, relationship-checked)")
-        asyncio.run(fhir_figures(referrals, args.seconds))
-        benches = sorted(repo_root().glob("services/*/bench/*.py"))
-        for path in benches:
-            _script(path)
-        if not args.skip_events:
-            _script(
-                repo_root() / "shared/bench/bench_events.py",
-                "--seconds",
-                str(args.event_seconds),
-                "--rate",
-                str(args.event_rate),
-                "--ramp",
-            )
-        if not args.skip_catch_up:
-            print(f"\n== Catch-up: referrals -> care_plans after a {args.catch_up_stop:g} s stop")
-            print("  " + asyncio.run(catchup.measure(args.catch_up_stop)).summary(), flush=True)
+        rows = _measure(args, profile_dir)
     finally:
         if started_here:
             stack.stop()
+    facts = machine_facts()
+    print("\n" + render(rows, facts))
+    print(f"\nwritten to {write_json(results, rows, facts)}")
     return 0
+
+
+def main() -> int:
+    args = _arguments()
+    print(f"Machine: {machine()}")
+    checkout = repo_root()
+    results = checkout / ".run" / "bench"  # the checkout's, also for a stack of its own
+    if not args.own_stack:
+        return _on_stack(args, results)
+    print("Waiting for the chaos lock (one stack on the chaos ports at a time)...", flush=True)
+    with exclusive(checkout, wait_s=1800):
+        enter_chaos_home(chaos_environment(checkout / ".run/chaos/home", ChaosPorts(), 1))
+        stack.stop(echo=lambda _line: None)
+        prepare_home(checkout)
+        return _on_stack(args, results)
 
 
 if __name__ == "__main__":
