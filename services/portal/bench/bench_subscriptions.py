@@ -1,19 +1,13 @@
 """Partner subscriptions: deliveries per second, and event -> webhook latency under load.
 
-Run by `make bench` (or alone: `.venv/bin/python services/portal/bench/bench_subscriptions.py`
-with the local PostgreSQL and Kafka up). It builds the portal's API in this
-process and its worker as a process of its own (as deployed), on a fresh database and
-topics of their own (real clock), and a webhook receiver on loopback (HTTP/1.1
-keep-alive, answers 200 at once), then:
-
-1. throughput: a backlog of notifications recorded for `--subscriptions` subscriptions
-   (each with `maxCount` = `--max-count`), delivered by the worker: events delivered per
-   second and notification Bundles per second, from the backlog's commit to the last
-   event received (signing, agreement and consent checks, delivery log and AuditEvents
-   included);
-2. latency: `--latency-subscriptions` subscriptions, one patient each, and triage
-   events published to Kafka at `--rate` events/s for `--seconds`: p50/p99 from the
-   event's time to the webhook's arrival at the receiver.
+Run by `make bench` (or alone, PostgreSQL and Kafka up). The portal's API runs here, its
+worker as a process of its own (as deployed), each on a fresh database and topics, with
+a webhook receiver on loopback (keep-alive, 200 at once). 1. throughput: a backlog of
+`--events` notifications for `--subscriptions` subscriptions (`maxCount` `--max-count`)
+delivered: events/s and Bundles/s, signing, consent checks, log and AuditEvents included.
+2. latency: `--latency-subscriptions` subscriptions (one patient each), triage events
+published to Kafka at `--rate`/s for `--seconds`: event time -> arrival p50/p99, split
+into event -> recorded (the consumer) and recorded -> delivered.
 """
 
 from __future__ import annotations
@@ -30,7 +24,6 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -51,28 +44,29 @@ from carecoord_devstack.testing import (
 from carecoord_shared.db import create_engine
 from carecoord_shared.events import new_event, to_record
 from carecoord_shared.security.dev_issuer import DevIssuer
-from portal.domain.subscriptions import Notification
 from portal.main import create_app
 from portal.settings import PortalSettings
-from portal.store.delivery import Deliveries
 from portal.store.subscription_tables import subscription_notification as notes
 from portal.store.subscriptions import SubscriptionRows
 
 BACKPORT = "http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition"
 TOPIC = "https://fhir.carecoord.example/SubscriptionTopic/ag-request-triaged"
-TRIAGED = {"ubrn": "000000000001", "outcome": "accepted", "service": "HealthcareService/s1"}
+TRIAGED: dict[str, object] = {
+    "ubrn": "000000000001",
+    "outcome": "accepted",
+    "service": "HealthcareService/s1",
+}
 TRIAGED |= {"requester": "Organization/o1", "reason": None, "mdtDiscussionRequested": False}
-SECRET = "whsec_" + "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo0NTY3ODk="
+KEY = {"valueString": "whsec_" + "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo0NTY3ODk="}
+KEY_URL = "https://fhir.carecoord.example/StructureDefinition/webhook-secret"
 
 
 class Receiver:
     """Counts the events each notification carries and when they arrived."""
 
     def __init__(self) -> None:
-        self.events = 0
-        self.bundles = 0
+        self.events = self.bundles = self.port = 0
         self.latencies_ms: list[float] = []
-        self.port = 0
 
     async def start(self) -> asyncio.Server:
         server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
@@ -80,16 +74,15 @@ class Receiver:
         return server
 
     def _took(self, body: bytes) -> None:
-        status = orjson.loads(body)["entry"][0]["resource"]["parameter"]
-        arrived = datetime.now(UTC)
-        for parameter in status:
-            if parameter["name"] != "notification-event":
-                continue
-            self.events += 1
-            stamp = next(p["valueInstant"] for p in parameter["part"] if p["name"] == "timestamp")
-            sent = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-            self.latencies_ms.append((arrived - sent).total_seconds() * 1000)
-        self.bundles += 1
+        arrived, self.bundles = datetime.now(UTC), self.bundles + 1
+        for parameter in orjson.loads(body)["entry"][0]["resource"]["parameter"]:
+            if parameter["name"] == "notification-event":
+                self.events += 1
+                stamp = next(
+                    p["valueInstant"] for p in parameter["part"] if p["name"] == "timestamp"
+                )
+                sent = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+                self.latencies_ms.append((arrived - sent).total_seconds() * 1000)
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
@@ -112,28 +105,16 @@ class Receiver:
 
 
 def subscription(endpoint: str, max_count: int, patient: str) -> dict[str, Any]:
-    channel = {
-        "type": "rest-hook",
-        "endpoint": endpoint,
-        "payload": "application/fhir+json",
-        "extension": [
-            {"url": f"{BACKPORT}/backport-max-count", "valuePositiveInt": max_count},
-            {
-                "url": "https://fhir.carecoord.example/StructureDefinition/webhook-secret",
-                "valueString": SECRET,
-            },
-        ],
-    }
+    most = {"url": f"{BACKPORT}/backport-max-count", "valuePositiveInt": max_count}
+    only = {"url": f"{BACKPORT}/backport-filter-criteria", "valueString": f"patient={patient}"}
+    channel: dict[str, Any] = {"type": "rest-hook", "endpoint": endpoint}
+    channel |= {"payload": "application/fhir+json", "extension": [most, KEY | {"url": KEY_URL}]}
     return {
         "resourceType": "Subscription",
         "status": "requested",
         "reason": "Bench",
         "criteria": TOPIC,
-        "_criteria": {
-            "extension": [
-                {"url": f"{BACKPORT}/backport-filter-criteria", "valueString": f"patient={patient}"}
-            ]
-        },
+        "_criteria": {"extension": [only]},
         "channel": channel,
     }
 
@@ -147,34 +128,22 @@ async def subscribe(
         created = await client.post("/fhir/Subscription", json=body, headers=headers)
         assert created.status_code == 201, created.text
         ids.append(str(created.json()["id"]))
-    for subscription_id in ids:
+    for subscription_id in ids:  # each handshaken within a minute
         for _ in range(600):
             read = await client.get(f"/fhir/Subscription/{subscription_id}", headers=headers)
             if read.json()["status"] == "active":
                 break
             await asyncio.sleep(0.1)
-        else:
-            raise SystemExit(f"Subscription {subscription_id} never became active")
     return ids
 
 
-def backlog(ids: list[str], per_subscription: int, patients: list[str]) -> Iterator[Notification]:
-    now = datetime.now(UTC)
-    for subscription_id in ids:
-        for number in range(1, per_subscription + 1):
-            yield Notification(
-                subscription_id=subscription_id,
-                event_number=number,
-                event_id=str(uuid.uuid4()),
-                event_type="carecoord.referral.triaged.v1",
-                patient_nhs=patients[number % len(patients)],
-                focus=f"http://127.0.0.1:8001/fhir/ServiceRequest/{uuid.uuid4()}",
-                occurred_at=now,
-                recorded_at=now,
-                state="pending",
-                attempts=0,
-                delivered_at=None,
-            )
+BACKLOG = sa.text(
+    "insert into subscription_notification (subscription_id, event_number, event_id, "
+    "event_type, patient_nhs, focus, occurred_at, recorded_at, state, attempts) "
+    "select :subscription, n, gen_random_uuid()::text, 'carecoord.referral.triaged.v1', "
+    "(cast(:patients as text[]))[1 + n % 100], 'http://127.0.0.1:8001/fhir/ServiceRequest/' "
+    "|| n, now(), now(), 'pending', 0 from generate_series(1, :count) as n"
+)
 
 
 async def throughput(
@@ -184,9 +153,9 @@ async def throughput(
     patients = nhs_numbers_in_test_range(100, first=900_000)
     engine = create_engine(settings.db_url, pool_size=1)
     async with engine.begin() as conn:
-        for note in backlog(ids, per_subscription, patients):
-            await Deliveries(conn).record(note)
         for subscription_id in ids:
+            values = {"subscription": subscription_id, "patients": patients}
+            await conn.execute(BACKLOG, {**values, "count": per_subscription})
             await SubscriptionRows(conn).set(subscription_id, events_since_start=per_subscription)
     await engine.dispose()
     began, total = time.perf_counter(), per_subscription * len(ids)
@@ -252,18 +221,11 @@ async def where_time_went(settings: PortalSettings, ids: list[str]) -> None:
 
 def settings_for(issuer: DevIssuer, database_url: str) -> PortalSettings:
     run = uuid.uuid4().hex[:8]
-    return PortalSettings(
-        environment="development",
-        database_url=database_url,
-        auth_jwks_url=issuer.jwks_url,
-        kafka_bootstrap_servers=kafka_bootstrap(),
-        public_base_url="http://portal.bench",
-        log_level="WARNING",
-        topic=f"bench.portal.{run}",
-        referrals_topic=f"bench.referrals.{run}",
-        care_plans_topic=f"bench.careplans.{run}",
-        mdt_topic=f"bench.mdt.{run}",
-    )
+    names = ("", "referrals_", "care_plans_", "mdt_")
+    values: dict[str, Any] = {f"{n}topic": f"bench.{n or 'portal_'}{run}" for n in names}
+    values |= {"environment": "development", "database_url": database_url, "log_level": "WARNING"}
+    values |= {"auth_jwks_url": issuer.jwks_url, "kafka_bootstrap_servers": kafka_bootstrap()}
+    return PortalSettings(**values, public_base_url="http://portal.bench")
 
 
 async def run(arguments: argparse.Namespace) -> None:
@@ -309,13 +271,10 @@ async def phases(
     url = f"http://127.0.0.1:{receiver.port}/hook"
     try:
         print(f"== throughput, maxCount {arguments.max_count}")
-        unused = nhs_numbers_in_test_range(1, first=990_000)[0]
-        bodies = [
-            subscription(url, arguments.max_count, unused) for _ in range(arguments.subscriptions)
-        ]
-        await throughput(
-            settings, await subscribe(client, token, bodies), arguments.events, receiver
-        )
+        unused, most = nhs_numbers_in_test_range(1, first=990_000)[0], arguments.max_count
+        bodies = [subscription(url, most, unused) for _ in range(arguments.subscriptions)]
+        ids = await subscribe(client, token, bodies)
+        await throughput(settings, ids, arguments.events, receiver)
         print("== latency, maxCount 1")
         patients = nhs_numbers_in_test_range(arguments.latency_subscriptions, first=950_000)
         ids = await subscribe(client, token, [subscription(url, 1, p) for p in patients])
