@@ -32,7 +32,8 @@ from carecoord_shared.security.principal import Principal
 from carecoord_shared.store.repository import StoredResource
 from portal.fhir.front_door import ROUTE_SYSTEM, TASK_CODE_SYSTEM, chase_task
 from portal.service.context import PortalContext
-from portal.store.front_door import PatientCare, RegisteredPractice
+from portal.service.front_door_requests import coordinator_of
+from portal.store.front_door import RegisteredPractice
 
 __all__ = ["CALLBACK", "REPLY", "Clock", "chase", "close_chases"]
 
@@ -113,12 +114,6 @@ async def _overdue(
         cursor = page.next_cursor
 
 
-async def _coordinator(tx: FhirTransaction, nhs: str) -> str | None:
-    record = await tx.repository(PatientCare).get(nhs)
-    person = (record.cover or record.coordinator) if record else None
-    return str(person["reference"]) if person and person.get("reference") else None
-
-
 async def _step(
     tx: FhirTransaction, clock: Clock, chased: StoredResource, level: int, now: datetime, duty: str
 ) -> bool:
@@ -126,7 +121,7 @@ async def _step(
     body = _body(chased)
     nhs = str(body["for" if clock is CALLBACK else "subject"]["identifier"]["value"])
     request = body["focus"]["reference"] if clock is CALLBACK else chased.reference
-    coordinator, practice = await _coordinator(tx, nhs), None
+    coordinator, practice = await coordinator_of(tx, nhs), None
     if level == 2:
         practice = await tx.repository(RegisteredPractice).of(nhs)
     ref, code = chased.reference, clock.code

@@ -59,7 +59,8 @@ class Submitted:
     """The form had been sent before: nothing more was stored."""
 
 
-async def _coordinator(tx: FhirTransaction, nhs_number: str) -> str | None:
+async def coordinator_of(tx: FhirTransaction, nhs_number: str) -> str | None:
+    """The patient's named co-ordinator (their cover while it runs), from the read model."""
     record = await tx.repository(PatientCare).get(nhs_number)
     person = (record.cover or record.coordinator) if record else None
     reference = person.get("reference") if person else None
@@ -69,7 +70,7 @@ async def _coordinator(tx: FhirTransaction, nhs_number: str) -> str | None:
 async def _escalate(
     tx: FhirTransaction, nhs: str, request: str, decision: Decision, now: datetime, sent: Submission
 ) -> str:
-    coordinator, duty = await _coordinator(tx, nhs), sent.duty_clinician
+    coordinator, duty = await coordinator_of(tx, nhs), sent.duty_clinician
     body = callback_task(nhs, request, decision, now, duty, coordinator, sent.contact)
     task, _ = await tx.create("Task", body)
     await tx.outbox.announce(
