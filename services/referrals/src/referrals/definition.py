@@ -16,6 +16,7 @@ from referrals.events import (
     coordinator_ended,
     patient_registered,
 )
+from referrals.fhir.measure_definitions import MEASURE, define_measures
 from referrals.fhir.published import DEFINITIONS
 from referrals.fhir.resources import resources
 from referrals.jobs import breach_scan
@@ -52,7 +53,7 @@ def served(ctx: Referrals) -> list[ResourceDefinition]:
         "Communication": conversation.writes(ctx),
         **directory.writes(),
     }
-    return resources(ctx.max_attachment_bytes, writes)
+    return [*resources(ctx.max_attachment_bytes, writes), MEASURE]
 
 
 SERVICE = ServiceDefinition(
@@ -85,4 +86,5 @@ SERVICE = ServiceDefinition(
     event_schemas=SCHEMAS,
     event_source="urn:carecoord:referrals",
     definitions=DEFINITIONS,
+    startup=define_measures,
 )

@@ -16,6 +16,7 @@ from typing import Any
 
 import orjson
 
+from referrals.fhir.measure_definitions import MEASURES
 from services.referrals.tests.bodies import (
     CANONICAL,
     CODES,
@@ -87,6 +88,7 @@ async def test_every_local_url_in_stored_resources_is_canonical_and_published(
         rows = await conn.execute(text("select content from resource where content is not null"))
         found = {url for row in rows for url in _urls(orjson.loads(row.content))}
     published = {str(body["url"]) for body in referrals.app.state.registry.published.values()}
+    published |= {str(measure["url"]) for measure in MEASURES.values()}  # served as Measures
 
     local = {url for url in found if "carecoord" in url and not url.startswith("urn:")}
     assert {url for url in local if not url.startswith(CANONICAL)} == set()
