@@ -17,7 +17,7 @@ from portal.service.bff.client import FhirClient
 from portal.service.bff.mdt_actions import ActionView, action_view
 from portal.service.bff.mdt_shapes import MDT_CODES, Json, TeamView
 
-__all__ = ["BOARD_STATES", "BoardAction", "BoardFilter", "team_actions"]
+__all__ = ["BOARD_STATES", "BoardAction", "BoardFilter", "board_order", "team_actions"]
 
 BOARD_STATES = {
     "open": "Open (not completed)",
@@ -86,6 +86,11 @@ async def team_actions(api: FhirClient, teams: list[TeamView], today: date) -> l
     found: list[BoardAction] = []
     for team in teams:
         found += await _one_team(api, team, today)
+    return board_order(found)
+
+
+def board_order(found: list[BoardAction]) -> list[BoardAction]:
+    """Overdue first, then open ones by due date, completed last."""
     return sorted(
         found,
         key=lambda b: (

@@ -30,8 +30,8 @@ CORE = {
 _ROLE_WORDS: tuple[tuple[str, str], ...] = (
     ("pharmacist", r"pharmac"),
     ("mental-health", r"mental|psychiatr|cpn\b|psycholog"),
-    ("social-care", r"social|care manager"),
     ("link-worker", r"link worker|voluntary|social prescrib"),
+    ("social-care", r"social|care manager"),
     ("community-nurse", r"nurse|district|matron"),
     ("gp", r"\bgp\b|general practi|doctor"),
 )
