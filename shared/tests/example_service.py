@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
+from carecoord_devstack.testing import serving
 from carecoord_shared.fhir.registry import FhirRegistry
 from carecoord_shared.security.dev_issuer import DevIssuer
 from carecoord_shared.settings import ServiceSettings
@@ -39,9 +40,5 @@ async def running(
 ) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
     """The app with its lifespan started, and an in-process client for it."""
     app = create_service_app(settings, registry, title="example")
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(
-            transport=transport, base_url="http://x", headers=headers
-        ) as client:
-            yield app, client
+    async with serving(app, "http://x", headers=headers) as client:
+        yield app, client

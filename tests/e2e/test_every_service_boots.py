@@ -11,13 +11,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from fhir.resources.R4B.capabilitystatement import CapabilityStatement
 
 from care_plans.main import create_app as care_plans_app
 from care_plans.settings import CarePlansSettings
-from carecoord_devstack.testing import create_fresh_database
+from carecoord_devstack.testing import create_fresh_database, serving
 from carecoord_shared.security.dev_issuer import DevIssuer
 from mdt.main import create_app as mdt_app
 from mdt.settings import MdtSettings
@@ -48,12 +47,7 @@ async def test_the_service_boots_and_describes_itself(
         auth_jwks_url=issuer.jwks_url,
     )
     app = factory(settings)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://service"
-        ) as client,
-    ):
+    async with serving(app, "http://service") as client:
         metadata = await client.get("/fhir/metadata")
         health = await client.get("/healthz")
         ready = await client.get("/readyz")

@@ -16,7 +16,6 @@ from typing import Any
 import httpx
 import orjson
 import pytest
-from aiokafka import AIOKafkaConsumer
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -24,7 +23,13 @@ from care_plans.main import create_app as create_care_plans_app
 from care_plans.settings import CarePlansSettings
 from care_plans.store.tables import referral_activity
 from care_plans.worker import build_worker as build_care_plans_worker
-from carecoord_devstack.testing import create_fresh_database
+from carecoord_devstack.testing import (
+    Records,
+    create_fresh_database,
+    eventually,
+    read_records,
+    serving,
+)
 from carecoord_shared.security.dev_issuer import DevIssuer
 from referrals.main import create_app
 from referrals.settings import ReferralsSettings
@@ -82,17 +87,14 @@ async def stack(kafka_bootstrap: str, tmp_path: Path) -> AsyncIterator[dict[str,
         build_referrals_worker(referrals_settings),
         build_care_plans_worker(care_plans_settings),
     ]
-    async with app.router.lifespan_context(app), register.router.lifespan_context(register):
+    gp = {"Authorization": f"Bearer {issuer.mint('gp', organisation='A81001')}"}
+    system = {"Authorization": f"Bearer {issuer.mint('system')}"}
+    async with (
+        serving(app, "http://referrals", headers=gp) as client,
+        serving(register, "http://care-plans", headers=system) as care_plans,
+    ):
         tasks = [asyncio.create_task(w.run()) for w in workers]
         await asyncio.wait_for(asyncio.gather(*(w.started.wait() for w in workers)), 60)
-        client = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://referrals"
-        )
-        client.headers["Authorization"] = f"Bearer {issuer.mint('gp', organisation='A81001')}"
-        care_plans = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=register), base_url="http://care-plans"
-        )
-        care_plans.headers["Authorization"] = f"Bearer {issuer.mint('system')}"
         try:
             await register_patient_at_practice(care_plans, client)
             yield {
@@ -101,8 +103,6 @@ async def stack(kafka_bootstrap: str, tmp_path: Path) -> AsyncIterator[dict[str,
                 "care_plans": care_plans_settings,
             }
         finally:
-            await care_plans.aclose()
-            await client.aclose()
             for worker in workers:
                 worker.stopping.set()
             await asyncio.gather(*tasks)
@@ -129,33 +129,26 @@ async def register_patient_at_practice(
         "/fhir/Patient", content=orjson.dumps(patient), headers=FHIR_JSON
     )
     assert created.status_code == 201
-    deadline = asyncio.get_running_loop().time() + timeout_s
-    probe = a_request("a.probe")
-    while (
-        await referrals.post("/fhir/ServiceRequest", content=orjson.dumps(probe), headers=FHIR_JSON)
-    ).status_code == 403:
-        assert asyncio.get_running_loop().time() < deadline, "registration never reached referrals"
-        await asyncio.sleep(0.1)
+    probe = orjson.dumps(a_request("a.probe"))
+
+    async def admitted() -> bool:
+        made = await referrals.post("/fhir/ServiceRequest", content=probe, headers=FHIR_JSON)
+        return made.status_code != 403
+
+    await eventually(admitted, timeout_s)
 
 
 async def projected(url: str, reference: str, version: int, timeout_s: float = 30.0) -> Any:
     engine = create_async_engine(url)
+    query = select(referral_activity).where(referral_activity.c.service_request == reference)
+
+    async def reached() -> Any:
+        async with engine.connect() as conn:
+            row = (await conn.execute(query)).first()
+        return row if row is not None and row.version_id >= version else None
+
     try:
-        deadline = asyncio.get_running_loop().time() + timeout_s
-        while True:
-            async with engine.connect() as conn:
-                row = (
-                    await conn.execute(
-                        select(referral_activity).where(
-                            referral_activity.c.service_request == reference
-                        )
-                    )
-                ).first()
-            if row is not None and row.version_id >= version:
-                return row
-            if asyncio.get_running_loop().time() > deadline:
-                raise AssertionError(f"{reference} v{version} never reached care plans")
-            await asyncio.sleep(0.1)
+        return await eventually(reached, timeout_s)
     finally:
         await engine.dispose()
 
@@ -198,25 +191,13 @@ async def test_outside_consumer_sees_cloudevents_keyed_by_nhs_number(
         "/fhir/ServiceRequest", content=orjson.dumps(a_request("a.e2e2")), headers=FHIR_JSON
     )
     assert created.status_code == 201
-    consumer = AIOKafkaConsumer(
-        stack["referrals"].topic,
-        bootstrap_servers=kafka_bootstrap,
-        group_id=f"outside-partner-{uuid.uuid4().hex[:6]}",
-        auto_offset_reset="earliest",
-    )
-    await consumer.start()
     subject = f"ServiceRequest/{created.json()['id']}".encode()
 
-    async def ours() -> Any:
-        while True:
-            record = await consumer.getone()
-            if dict(record.headers).get("ce_subject") == subject:
-                return record
+    def ours(records: Records) -> list[Any]:
+        return [r for r in records if dict(r.headers).get("ce_subject") == subject]
 
-    try:
-        record = await asyncio.wait_for(ours(), timeout=30)
-    finally:
-        await consumer.stop()
+    seen = await read_records(kafka_bootstrap, stack["referrals"].topic, lambda rs: bool(ours(rs)))
+    [record] = ours(seen)
     headers = {k: v.decode() for k, v in record.headers}
     assert record.key == NHS.encode()
     assert headers["ce_type"] == "carecoord.referral.submitted.v1"

@@ -26,7 +26,7 @@ from care_plans.fhir.vocabulary import PLAN_KIND_SYSTEM
 from care_plans.main import create_app
 from care_plans.settings import CarePlansSettings
 from carecoord_devstack.kafka import kafka_bootstrap
-from carecoord_devstack.testing import create_fresh_database, nhs_numbers_in_test_range
+from carecoord_devstack.testing import create_fresh_database, nhs_numbers_in_test_range, serving
 from carecoord_shared.security.dev_issuer import DevIssuer
 from carecoord_shared.security.principal import Role
 
@@ -119,12 +119,7 @@ async def main(requests: int, concurrency: int) -> None:
         log_level="WARNING",
     )
     app = create_app(settings)
-    transport = httpx.ASGITransport(app=app)
-    gp = _headers(issuer, "gp")
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=transport, base_url="http://b", headers=gp) as client,
-    ):
+    async with serving(app, "http://b", headers=_headers(issuer, "gp")) as client:
         plans = await _seed(client, issuer, concurrency)
         rounds = requests // len(plans)
         for name, work in (("read", _read), ("update", _update)):

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from care_plans.definition import SERVICE
 from care_plans.main import create_app
 from care_plans.settings import CarePlansSettings
-from carecoord_devstack.testing import create_fresh_database, new_nhs_number
+from carecoord_devstack.testing import create_fresh_database, new_nhs_number, serving
 from carecoord_shared.db import create_engine
 from carecoord_shared.events import outbox
 from carecoord_shared.security.audit import audit_event
@@ -172,10 +172,7 @@ async def care_plans(
     app = create_app(settings)
     engine = create_engine(settings.db_url, pool_size=2)
     try:
-        async with (
-            app.router.lifespan_context(app),
-            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE_URL) as client,
-        ):
+        async with serving(app, BASE_URL) as client:
             harness = CarePlans(client, app, engine, cp_issuer, settings)
             warm = await client.get("/fhir/Measure", headers=harness.auth())
             assert warm.status_code == 200, warm.text

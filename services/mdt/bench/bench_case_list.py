@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from carecoord_devstack.bench import machine
 from carecoord_devstack.demo_data.people import demo_nhs_numbers
-from carecoord_devstack.testing import create_fresh_database
+from carecoord_devstack.testing import create_fresh_database, serving
 from carecoord_shared.db import create_engine
 from carecoord_shared.security import access
 from carecoord_shared.security.dev_issuer import DevIssuer
@@ -137,11 +137,7 @@ async def run(cases: int, repeats: int) -> None:
     authorised = {"Authorization": f"Bearer {token}"}
     headers = {**authorised, "Content-Type": "application/fhir+json"}
     engine = create_engine(settings.db_url, pool_size=1)
-    transport = httpx.ASGITransport(app=app)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=transport, base_url="http://mdt", headers=authorised) as client,
-    ):
+    async with serving(app, "http://mdt", headers=authorised) as client:
         mdt_id, meeting = await _book_meeting(client, headers)
         # A fixed seed, so every run lists the same synthetic patients (not security).
         for nhs in demo_nhs_numbers(cases, random.Random(6)):  # noqa: S311

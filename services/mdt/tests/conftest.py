@@ -21,7 +21,7 @@ from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from carecoord_devstack.testing import create_fresh_database, new_nhs_number
+from carecoord_devstack.testing import create_fresh_database, new_nhs_number, serving
 from carecoord_shared.db import create_engine
 from carecoord_shared.events import Event
 from carecoord_shared.security import access
@@ -240,10 +240,7 @@ async def running_mdt(issuer: DevIssuer, settings: MdtSettings) -> AsyncIterator
     engine = create_engine(settings.db_url, pool_size=2)
     app = create_app(settings)
     try:
-        async with (
-            app.router.lifespan_context(app),
-            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE_URL) as client,
-        ):
+        async with serving(app, BASE_URL) as client:
             yield Mdt(client, app, engine, issuer, settings)
     finally:
         await engine.dispose()

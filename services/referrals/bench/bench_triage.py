@@ -25,7 +25,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from carecoord_devstack.kafka import kafka_bootstrap
-from carecoord_devstack.testing import create_fresh_database, nhs_numbers_in_test_range
+from carecoord_devstack.testing import create_fresh_database, nhs_numbers_in_test_range, serving
 from carecoord_shared.db import create_engine
 from carecoord_shared.security import access
 from carecoord_shared.security.dev_issuer import DevIssuer
@@ -145,11 +145,7 @@ async def _running(count: int) -> AsyncIterator[tuple[_Calls, AsyncEngine]]:
         **FHIR,
     }
     engine = create_engine(url, pool_size=2)
-    transport = httpx.ASGITransport(app=app)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=transport, base_url="http://referrals") as client,
-    ):
+    async with serving(app, "http://referrals") as client:
         calls = _Calls(client, gp, triager, _nhs_numbers(count))
         async with engine.begin() as conn:
             for nhs in calls.patients:

@@ -22,7 +22,7 @@ from fastapi import FastAPI
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from carecoord_devstack.testing import create_fresh_database, new_nhs_number
+from carecoord_devstack.testing import create_fresh_database, new_nhs_number, serving
 from carecoord_shared.db import create_engine
 from carecoord_shared.security import access
 from carecoord_shared.security.dev_issuer import DevIssuer
@@ -183,10 +183,7 @@ async def _started(
     settings: ReferralsSettings, clock: Callable[[], datetime] | None = None
 ) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
     app = create_app(settings, clock=clock)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE_URL) as client,
-    ):
+    async with serving(app, BASE_URL) as client:
         yield app, client
 
 

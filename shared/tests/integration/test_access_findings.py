@@ -11,9 +11,9 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
+from carecoord_devstack.testing import serving
 from carecoord_shared.fhir.registry import (
     FhirRegistry,
     ResourceDefinition,
@@ -378,18 +378,16 @@ async def test_finding_12_a_token_for_another_service_is_refused(
         ops_endpoints=False,
     )
     app = create_service_app(settings, FhirRegistry("care_plans"), title="care plans")
-    async with app.router.lifespan_context(app):
-        client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://k")
-        async with client:
-            elsewhere = issuer.mint("system", audience="carecoord-referrals")
-            mine = issuer.mint("system", audience="carecoord-care-plans")
-            refused = await client.get(
-                "/fhir/AuditEvent", headers={"Authorization": f"Bearer {elsewhere}"}
-            )
-            assert refused.status_code == 401
-            allowed = await client.get(
-                "/fhir/$break-glass", headers={"Authorization": f"Bearer {mine}"}
-            )
-            assert allowed.status_code == 405  # past authentication, to the operation
-            assert (await client.get("/metrics")).status_code == 404
-            assert (await client.get("/docs")).status_code == 404
+    async with serving(app, "http://k") as client:
+        elsewhere = issuer.mint("system", audience="carecoord-referrals")
+        mine = issuer.mint("system", audience="carecoord-care-plans")
+        refused = await client.get(
+            "/fhir/AuditEvent", headers={"Authorization": f"Bearer {elsewhere}"}
+        )
+        assert refused.status_code == 401
+        allowed = await client.get(
+            "/fhir/$break-glass", headers={"Authorization": f"Bearer {mine}"}
+        )
+        assert allowed.status_code == 405  # past authentication, to the operation
+        assert (await client.get("/metrics")).status_code == 404
+        assert (await client.get("/docs")).status_code == 404

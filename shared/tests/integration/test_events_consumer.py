@@ -11,11 +11,10 @@ from typing import Any
 
 import orjson
 import pytest
-from aiokafka import AIOKafkaConsumer
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from carecoord_devstack.testing import drop_topic, until
+from carecoord_devstack.testing import drop_topic, read_records, until
 from carecoord_shared.db import create_engine, migrate_async
 from carecoord_shared.events import (
     DLT_ATTEMPTS,
@@ -129,25 +128,6 @@ async def _noted(engine: AsyncEngine) -> list[int]:
         return list((await conn.execute(text("select n from noted order by n"))).scalars())
 
 
-async def _read_dlt(bootstrap: str, topic: str, count: int) -> list[Any]:
-    consumer = AIOKafkaConsumer(
-        dead_letter_topic(topic),
-        bootstrap_servers=bootstrap,
-        group_id=None,
-        auto_offset_reset="earliest",
-    )
-    await consumer.start()
-    records: list[Any] = []
-    try:
-        async with asyncio.timeout(15):
-            while len(records) < count:
-                for batch in (await consumer.getmany(timeout_ms=200)).values():
-                    records.extend(batch)
-    finally:
-        await consumer.stop()
-    return records
-
-
 async def test_a_consumer_killed_before_its_offset_commit_changes_nothing_on_redelivery(
     engine: AsyncEngine, kafka_bootstrap: str, topic: str
 ) -> None:
@@ -193,7 +173,7 @@ async def test_a_poison_event_is_parked_after_its_retries_and_the_partition_flow
         await task
 
     assert await _noted(engine) == [2]
-    [parked] = await _read_dlt(kafka_bootstrap, topic, 1)
+    [parked] = await read_records(kafka_bootstrap, dead_letter_topic(topic), 1, 15)
     headers = {name: value.decode() for name, value in parked.headers}
     assert headers[DLT_ORIGINAL_TOPIC] == topic
     assert headers[DLT_ORIGINAL_PARTITION] == str(sent[0].partition)
@@ -251,7 +231,7 @@ async def test_schema_breaking_and_non_cloudevent_records_go_straight_to_the_dlt
         await task
 
     assert calls == [5]  # never retried, never handed to the handler
-    parked = await _read_dlt(kafka_bootstrap, topic, 2)
+    parked = await read_records(kafka_bootstrap, dead_letter_topic(topic), 2, 15)
     by_offset = {int(dict(r.headers)[DLT_ORIGINAL_OFFSET]): r for r in parked}
     schema_failure = {n: v.decode() for n, v in by_offset[sent[0].offset].headers}
     assert schema_failure[DLT_ERROR_CLASS].endswith("SchemaViolation")

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Callable
-from typing import Any
+from collections.abc import AsyncIterator
 
 import orjson
 import pytest
-from aiokafka import AIOKafkaConsumer
 from sqlalchemy import func, inspect, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from carecoord_devstack.testing import drop_topic, until
+from carecoord_devstack.testing import drop_topic, read_records, until
 from carecoord_shared.db import create_engine, migrate_async
 from carecoord_shared.events import (
     Event,
@@ -44,25 +42,6 @@ async def topic(kafka_bootstrap: str) -> AsyncIterator[str]:
     await ensure_topics(kafka_bootstrap, [name])
     yield name
     await drop_topic(kafka_bootstrap, name)
-
-
-async def read_topic(
-    bootstrap: str, topic: str, done: Callable[[list[Any]], bool], timeout_s: float = 30
-) -> list[Any]:
-    """Every record of `topic` from the start (per-partition order kept) until `done`."""
-    consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="earliest"
-    )
-    await consumer.start()
-    records: list[Any] = []
-    try:
-        async with asyncio.timeout(timeout_s):
-            while not done(records):
-                for batch in (await consumer.getmany(timeout_ms=200)).values():
-                    records.extend(batch)
-    finally:
-        await consumer.stop()
-    return records
 
 
 def _event(nhs: str, n: int = 0) -> Event:
@@ -114,7 +93,7 @@ async def test_an_event_committed_with_its_change_is_published_and_a_rolled_back
     relay = OutboxRelay(engine, kafka_bootstrap)
     task = asyncio.create_task(relay.run())
     try:
-        records = await read_topic(kafka_bootstrap, topic, lambda got: len(got) >= 1)
+        records = await read_records(kafka_bootstrap, topic, 1)
     finally:
         relay.stop()
         await task
@@ -194,7 +173,7 @@ async def test_a_relay_cancelled_mid_batch_loses_nothing_and_keeps_each_patients
     second = OutboxRelay(engine, kafka_bootstrap, batch_size=100)
     task = asyncio.create_task(second.run())
     try:
-        records = await read_topic(
+        records = await read_records(
             kafka_bootstrap,
             topic,
             lambda got: {dict(r.headers)["ce_id"].decode() for r in got} >= ids,
@@ -235,7 +214,7 @@ async def test_only_one_relay_publishes_and_a_standby_takes_over(
         await until(lambda: standby.active, timeout_s=10)
         async with engine.begin() as conn:
             await add_to_outbox(conn, topic, _event(PATIENTS[1]))
-        records = await read_topic(kafka_bootstrap, topic, lambda got: len(got) >= 1)
+        records = await read_records(kafka_bootstrap, topic, 1)
         assert records[0].key == PATIENTS[1].encode()
         await until(lambda: standby.published == 1, timeout_s=5)  # marked just after send
         assert standby.published == 1

@@ -17,6 +17,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
+from carecoord_devstack.testing import serving
 from carecoord_shared.fhir.registry import FhirRegistry, ResourceDefinition, nhs_number_at
 from carecoord_shared.security.audit import audit_event
 from carecoord_shared.security.dev_issuer import DevIssuer
@@ -59,8 +60,7 @@ async def kernel(fresh_database_url: str, tmp_path: Path) -> AsyncIterator[dict[
     app = create_service_app(
         settings, registry, title="example", event_schemas=_schemas(tmp_path / "schemas")
     )
-    async with app.router.lifespan_context(app):
-        client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://k")
+    async with serving(app, "http://k") as client:
         system = {"Authorization": f"Bearer {issuer.mint('system')}"}
         created = await client.post(
             "/fhir/Communication",
@@ -73,16 +73,13 @@ async def kernel(fresh_database_url: str, tmp_path: Path) -> AsyncIterator[dict[
         )
         assert created.status_code == 201
         gp = {"Authorization": f"Bearer {issuer.mint('gp', organisation='B82002', user='777')}"}
-        try:
-            yield {
-                "client": client,
-                "id": created.json()["id"],
-                "gp": gp,
-                "app": app,
-                "settings": settings,
-            }
-        finally:
-            await client.aclose()
+        yield {
+            "client": client,
+            "id": created.json()["id"],
+            "gp": gp,
+            "app": app,
+            "settings": settings,
+        }
 
 
 def _break_glass(reason: str | None, nhs: str = NHS, minutes: int | None = None) -> dict[str, Any]:

@@ -14,10 +14,10 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from fhir.resources.R4B.operationdefinition import OperationDefinition
 
+from carecoord_devstack.testing import serving
 from carecoord_shared.db import create_engine
 from carecoord_shared.events import Event, new_event
 from carecoord_shared.fhir.operations import Operation, OperationCall, OperationResult, Param
@@ -144,16 +144,12 @@ async def example(fresh_database_url: str, tmp_path: Path) -> AsyncIterator[dict
         topic="carecoord.example.v1",
     )
     app = build_app(EXAMPLE, settings)
-    async with app.router.lifespan_context(app):
-        client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://x")
+    async with serving(app, "http://x") as client:
         system = {"Authorization": f"Bearer {issuer.mint('system')}"}
         for status in ("completed", "completed", "in-progress"):
             made = await client.post("/fhir/Communication", json=_message(status), headers=system)
             assert made.status_code == 201
-        try:
-            yield {"client": client, "system": system, "issuer": issuer, "settings": settings}
-        finally:
-            await client.aclose()
+        yield {"client": client, "system": system, "issuer": issuer, "settings": settings}
 
 
 def _parameters(**values: Any) -> dict[str, Any]:

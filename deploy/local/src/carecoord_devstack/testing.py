@@ -1,4 +1,4 @@
-"""Test support shared by every test tier: fresh databases, topics, waiting.
+"""Test support shared by every test tier: fresh databases, topics, waiting, apps.
 
 Tests never share rows: each that needs a database gets a new, empty one with a
 unique name on the project's own PostgreSQL (or on `CARECOORD_TEST_DATABASE_URL`'s
@@ -11,16 +11,23 @@ import asyncio
 import itertools
 import os
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+from typing import Any, TypeVar
 
+import httpx
+from aiokafka import AIOKafkaConsumer, ConsumerRecord
 from aiokafka.admin import AIOKafkaAdminClient
+from fastapi import FastAPI
 from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from carecoord_devstack.postgres import TEST_DATABASE_PREFIX, postgres_url
-from carecoord_shared.events import dead_letter_topic
+from carecoord_shared.events import Event, dead_letter_topic, idempotent_producer, to_record
 from carecoord_shared.fhir.identifiers import with_check_digit
+
+T = TypeVar("T")
 
 # Below 1000 is left for numbers written into tests by hand, such as 9990000018.
 _serial = itertools.count(1000)
@@ -92,3 +99,69 @@ async def drop_topic(bootstrap: str, topic: str) -> None:
         await admin.delete_topics([topic, dead_letter_topic(topic)])
     finally:
         await admin.close()
+
+
+async def eventually(check: Callable[[], Awaitable[T]], timeout_s: float = 30.0) -> T:
+    """Await `check` (a query another process or task will satisfy) until its value is
+    truthy, and return that value; fail the test after `timeout_s`."""
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while True:
+        value = await check()
+        if value:
+            return value
+        assert asyncio.get_running_loop().time() < deadline, "the condition never held"
+        await asyncio.sleep(0.1)
+
+
+async def publish(bootstrap: str, topic: str, *events: Event) -> None:
+    """Put `events` on `topic` as the services' relays do (CloudEvents, keyed by NHS number)."""
+    producer = idempotent_producer(bootstrap)
+    await producer.start()
+    try:
+        for event in events:
+            record = to_record(event)
+            await producer.send_and_wait(
+                topic, record.value, key=record.key, headers=list(record.headers)
+            )
+    finally:
+        await producer.stop()
+
+
+Records = list[ConsumerRecord[bytes, bytes]]
+
+
+async def read_records(
+    bootstrap: str,
+    topic: str,
+    wanted: int | Callable[[Records], bool],
+    timeout_s: float = 30.0,
+) -> Records:
+    """Every record of `topic` from its start (each partition's order kept), read as an
+    outside consumer would, until there are `wanted` of them or `wanted(records)` holds."""
+    done = wanted if callable(wanted) else lambda records: len(records) >= wanted
+    consumer: AIOKafkaConsumer[bytes, bytes] = AIOKafkaConsumer(
+        topic, bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="earliest"
+    )
+    await consumer.start()
+    records: Records = []
+    try:
+        async with asyncio.timeout(timeout_s):
+            while not done(records):
+                for batch in (await consumer.getmany(timeout_ms=200)).values():
+                    records.extend(batch)
+    finally:
+        await consumer.stop()
+    return records
+
+
+@asynccontextmanager
+async def serving(app: FastAPI, base_url: str, **client: Any) -> AsyncIterator[httpx.AsyncClient]:
+    """Start `app`'s lifespan (migrations, pools, keys) and yield an in-process client
+    (`client` are httpx.AsyncClient's keyword arguments, such as headers)."""
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url=base_url, **client
+        ) as http,
+    ):
+        yield http

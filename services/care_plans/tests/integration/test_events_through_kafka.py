@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from care_plans.worker import build_worker
+from carecoord_devstack.testing import eventually
 from carecoord_shared.events import Event, idempotent_producer, new_event, to_record
 from services.care_plans.tests.builders import care_plan
 from services.care_plans.tests.conftest import CarePlans, entries
@@ -58,16 +59,6 @@ def triaged(nhs: str, request: str, outcome: str, event_id: str | None = None) -
             "mdtDiscussionRequested": False,
         },
     )
-
-
-async def eventually(check: Callable[[], Awaitable[Any]], timeout_s: float = 30) -> Any:
-    deadline = asyncio.get_running_loop().time() + timeout_s
-    while True:
-        value = await check()
-        if value:
-            return value
-        assert asyncio.get_running_loop().time() < deadline, "the event never took effect"
-        await asyncio.sleep(0.1)
 
 
 async def _tasks(care_plans: CarePlans, nhs: str) -> list[dict[str, Any]]:

@@ -9,16 +9,22 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from datetime import date, timedelta
 from typing import Any
 
 import orjson
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from carecoord_devstack.testing import create_fresh_database, drop_topic, new_nhs_number
-from carecoord_shared.events import to_record
+from carecoord_devstack.testing import (
+    Records,
+    create_fresh_database,
+    drop_topic,
+    eventually,
+    new_nhs_number,
+    publish,
+    read_records,
+)
 from carecoord_shared.security.dev_issuer import DevIssuer
 from mdt.worker import build_worker
 from services.mdt.tests.builders import ODS, PRACTICE_A, an_event, parameters
@@ -48,30 +54,6 @@ async def live(issuer: DevIssuer, kafka_bootstrap: str) -> AsyncIterator[Mdt]:
             await task
             for topic in (settings.topic, settings.referrals_topic, settings.care_plans_topic):
                 await drop_topic(kafka_bootstrap, topic)
-
-
-async def publish(bootstrap: str, topic: str, *events: Any) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True)
-    await producer.start()
-    try:
-        for event in events:
-            record = to_record(event)
-            await producer.send_and_wait(
-                topic, record.value, key=record.key, headers=list(record.headers)
-            )
-    finally:
-        await producer.stop()
-
-
-async def eventually(check: Callable[[], Awaitable[Any]], timeout_s: float = 30.0) -> Any:
-    """Poll the database (asynchronously, unlike devstack's `until`) until `check` is truthy."""
-    deadline = asyncio.get_running_loop().time() + timeout_s
-    while True:
-        value = await check()
-        if value:
-            return value
-        assert asyncio.get_running_loop().time() < deadline, "the condition never held"
-        await asyncio.sleep(0.1)
 
 
 async def registered(live: Mdt, bootstrap: str, nhs: str) -> None:
@@ -173,27 +155,10 @@ async def test_repeated_advice_requests_and_avoided_conveyance_list_the_patient(
 
 
 async def published(bootstrap: str, topic: str, event_type: str, expected: int) -> list[Any]:
-    consumer = AIOKafkaConsumer(
-        topic,
-        bootstrap_servers=bootstrap,
-        group_id=f"test-{uuid.uuid4().hex[:6]}",
-        auto_offset_reset="earliest",
-    )
-    await consumer.start()
-    found: list[Any] = []
+    def typed(records: Records) -> list[Any]:
+        return [r for r in records if dict(r.headers)["ce_type"].decode() == event_type]
 
-    async def collect() -> None:
-        while len(found) < expected:
-            record = await consumer.getone()
-            headers = {k: v.decode() for k, v in record.headers}
-            if headers["ce_type"] == event_type:
-                found.append(record)
-
-    try:
-        await asyncio.wait_for(collect(), 30)
-    finally:
-        await consumer.stop()
-    return found
+    return typed(await read_records(bootstrap, topic, lambda found: len(typed(found)) >= expected))
 
 
 def an_action(description: str, due: str, **owner: Any) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from carecoord_shared.events import idempotent_producer, to_record
+from carecoord_devstack.testing import eventually, publish
 from carecoord_shared.security.dev_issuer import DevIssuer
 from referrals.worker import build_worker
 from services.referrals.tests.bodies import (
@@ -146,39 +146,24 @@ async def _record(lines: Referrals, line: str, nhs: str, outcome: str, **extra: 
     )
 
 
-async def _publish(nhs: str) -> None:
-    """care_plans' events about the patient, on its topic (the worker consumes them)."""
-    from carecoord_devstack.kafka import kafka_bootstrap
-
-    producer = idempotent_producer(kafka_bootstrap())
-    await producer.start()
-    try:
-        for event in (coordinator_assigned(nhs), care_plan_revised(nhs)):
-            record = to_record(event)
-            await producer.send_and_wait(
-                CARE_PLANS_TOPIC, record.value, key=record.key, headers=list(record.headers)
-            )
-    finally:
-        await producer.stop()
-
-
 async def _projected(lines: Referrals, nhs: str) -> None:
     """Wait for the worker's consumer to apply the care plans events (another task)."""
     plans = "select count(*) from care_plan where nhs_number = :n"
     coordinators = "select count(*) from coordinator where nhs_number = :n"
-    async with asyncio.timeout(30):
-        while True:
-            if await lines.scalar(plans, n=nhs) and await lines.scalar(coordinators, n=nhs):
-                return
-            await asyncio.sleep(0.1)
+
+    async def both() -> bool:
+        return bool(await lines.scalar(plans, n=nhs) and await lines.scalar(coordinators, n=nhs))
+
+    await eventually(both)
 
 
 async def test_the_paramedic_summary_needs_an_advice_call_and_comes_from_projected_events(
-    lines: Referrals, rota: dict[str, str]
+    lines: Referrals, rota: dict[str, str], kafka_bootstrap: str
 ) -> None:
     request = await submit(lines, priority="urgent")
     nhs = request["subject"]["identifier"]["value"]
-    await _publish(nhs)
+    events = coordinator_assigned(nhs), care_plan_revised(nhs)
+    await publish(kafka_bootstrap, CARE_PLANS_TOPIC, *events)
     await _projected(lines, nhs)
     url = f"/fhir/Patient/{nhs}/$paramedic-summary"
 

@@ -9,12 +9,11 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
-from typing import Any
 
 import orjson
 import pytest
-from aiokafka import AIOKafkaConsumer
 
+from carecoord_devstack.testing import read_records
 from carecoord_shared.events import OutboxRelay, SchemaCatalogue, ensure_topics
 from carecoord_shared.security.dev_issuer import DevIssuer
 from referrals.events import SCHEMAS
@@ -42,26 +41,6 @@ async def on_topic(
             await running
 
 
-async def _records(bootstrap: str, wanted: int) -> list[Any]:
-    consumer = AIOKafkaConsumer(
-        TOPIC,
-        bootstrap_servers=bootstrap,
-        group_id=f"outside-{uuid.uuid4().hex[:6]}",
-        auto_offset_reset="earliest",
-    )
-    await consumer.start()
-    seen: list[Any] = []
-    try:
-        async with asyncio.timeout(30):
-            while len(seen) < wanted:
-                batch = await consumer.getmany(timeout_ms=500)
-                for records in batch.values():
-                    seen.extend(records)
-    finally:
-        await consumer.stop()
-    return seen
-
-
 async def test_an_a_and_g_journey_is_announced_in_order_keyed_by_nhs_number(
     on_topic: Referrals, kafka_bootstrap: str
 ) -> None:
@@ -75,7 +54,7 @@ async def test_an_a_and_g_journey_is_announced_in_order_keyed_by_nhs_number(
     cancelled = await triage(on_topic, request["id"], "cancelled", headers=referrer(on_topic))
     assert cancelled.status_code == 409  # converted is final
 
-    records = await _records(kafka_bootstrap, 10)
+    records = await read_records(kafka_bootstrap, TOPIC, 10)
 
     headers = [{k: v.decode() for k, v in r.headers} for r in records]
     types = [h["ce_type"] for h in headers]

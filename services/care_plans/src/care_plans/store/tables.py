@@ -16,7 +16,6 @@ review clock) and `care_coordination` (the patient's CareTeam and EpisodeOfCare)
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -33,16 +32,12 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.types import TypeEngine
+
+from carecoord_shared.store.columns import columns
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 metadata = MetaData()
-
-
-def _columns(kind: type[TypeEngine[Any]], *names: str, nullable: bool) -> list[Column[Any]]:
-    """A run of columns of one type, all nullable or all not."""
-    return [Column(name, kind, nullable=nullable) for name in names]
 
 
 def _one_per_patient(name: str, where: str) -> Index:
@@ -55,7 +50,7 @@ referral_activity = Table(
     metadata,
     Column("service_request", Text, primary_key=True),
     Column("nhs_number", Text, nullable=True, index=True),
-    *_columns(Text, "ubrn", "status", "category", "priority", "requester", nullable=True),
+    *columns(Text, "ubrn", "status", "category", "priority", "requester", nullable=True),
     Column("version_id", Integer, nullable=False),
     Column("last_event_type", Text, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
@@ -78,7 +73,7 @@ coordinator_assignment = Table(
     "coordinator_assignment",
     metadata,
     Column("id", BigInteger, Identity(), primary_key=True),
-    *_columns(Text, "patient_nhs", "patient_id", "kind", nullable=False),
+    *columns(Text, "patient_nhs", "patient_id", "kind"),
     Column("cover", Boolean, nullable=False),
     Column("coordinator_ref", Text, nullable=False),
     Column("display", Text, nullable=True),
@@ -98,7 +93,7 @@ care_plan_index = Table(
     metadata,
     Column("care_plan_id", Text, primary_key=True),
     Column("patient_nhs", Text, nullable=False, index=True),
-    *_columns(Boolean, "comprehensive", "active", "co_developed", "agreed", nullable=False),
+    *columns(Boolean, "comprehensive", "active", "co_developed", "agreed"),
     Column("goal_count", Integer, nullable=False),
     Column("last_reviewed", Date, nullable=True),
     Column("review_due_announced", Date, nullable=True),
@@ -109,5 +104,5 @@ care_coordination = Table(
     "care_coordination",
     metadata,
     Column("patient_nhs", Text, primary_key=True),
-    *_columns(Text, "care_team_id", "episode_id", nullable=False),
+    *columns(Text, "care_team_id", "episode_id"),
 )

@@ -30,16 +30,12 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
-from sqlalchemy.types import TypeEngine
+
+from carecoord_shared.store.columns import columns
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 metadata = MetaData()
-
-
-def _columns(kind: type[TypeEngine[Any]], *names: str, nullable: bool) -> list[Column[Any]]:
-    """A run of columns of one type, all nullable or all not."""
-    return [Column(name, kind, nullable=nullable) for name in names]
 
 
 mdt_team = Table(
@@ -81,7 +77,7 @@ mdt_case = Table(
     "mdt_case",
     metadata,
     Column("id", Text, primary_key=True),
-    *_columns(Text, "mdt_id", "patient_nhs", nullable=False),
+    *columns(Text, "mdt_id", "patient_nhs"),
     Column("meeting_id", Text, nullable=True),
     Column("state", Text, nullable=False),
     Column("open", Boolean, nullable=False),
@@ -105,8 +101,8 @@ mdt_action = Table(
     "mdt_action",
     metadata,
     Column("id", Text, primary_key=True),
-    *_columns(Text, "case_id", "patient_nhs", "owner_kind", nullable=False),
-    *_columns(Text, "owner_reference", "owner_display", "owner_organisation", nullable=True),
+    *columns(Text, "case_id", "patient_nhs", "owner_kind"),
+    *columns(Text, "owner_reference", "owner_display", "owner_organisation", nullable=True),
     Column("description", Text, nullable=False),
     Column("due_on", Date, nullable=False),
     Column("needs_acknowledgement", Boolean, nullable=False),
@@ -129,7 +125,7 @@ mdt_activity = Table(
     "mdt_activity",
     metadata,
     Column("reference", Text, primary_key=True),
-    *_columns(Text, "patient_nhs", "kind", nullable=False),
+    *columns(Text, "patient_nhs", "kind"),
     Column("occurred_at", DateTime(timezone=True), nullable=False),
     Index("ix_mdt_activity_patient_nhs_kind", "patient_nhs", "kind", "occurred_at"),
 )

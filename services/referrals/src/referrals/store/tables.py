@@ -12,7 +12,6 @@ of care_plans' events, so the paramedic summary answers when care_plans is down.
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import (
@@ -29,35 +28,32 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
+from carecoord_shared.store.columns import columns
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 metadata = MetaData()
-
-
-def _texts(*names: str, nullable: bool = False) -> list[Column[str]]:
-    return [Column(name, Text, nullable=nullable) for name in names]
-
-
-def _instants(*names: str, nullable: bool = False) -> list[Column[datetime]]:
-    return [Column(name, DateTime(timezone=True), nullable=nullable) for name in names]
+INSTANT = DateTime(timezone=True)
 
 
 ubrn = Table(
     "ubrn",
     metadata,
     Column("value", Text, primary_key=True),
-    *_texts("service_request"),
+    *columns(Text, "service_request"),
 )
 
 triage_case = Table(
     "triage_case",
     metadata,
     Column("task", Text, primary_key=True),
-    *_texts("service_request", "ubrn", "nhs_number", "service", "requester_ods", "priority"),
+    *columns(Text, "service_request", "ubrn", "nhs_number", "service", "requester_ods", "priority"),
     Column("target_days", Integer, nullable=False),
-    *_texts("state"),
-    *_instants("submitted_at", "due_at"),
-    *_instants("paused_at", "responded_at", "imminent_raised_at", "breached_at", nullable=True),
+    *columns(Text, "state"),
+    *columns(INSTANT, "submitted_at", "due_at"),
+    *columns(
+        INSTANT, "paused_at", "responded_at", "imminent_raised_at", "breached_at", nullable=True
+    ),
     Index("ix_triage_case_service_request", "service_request"),
     Index("ix_triage_case_state_due_at", "state", "due_at"),
 )
@@ -66,9 +62,11 @@ triage_transition = Table(
     "triage_transition",
     metadata,
     Column("id", BigInteger, Identity(), primary_key=True),
-    *_texts("service_request", "task", "outcome", "from_state", "to_state", "actor", "actor_role"),
-    *_texts("actor_organisation", "reason", nullable=True),
-    *_instants("at"),
+    *columns(
+        Text, "service_request", "task", "outcome", "from_state", "to_state", "actor", "actor_role"
+    ),
+    *columns(Text, "actor_organisation", "reason", nullable=True),
+    *columns(INSTANT, "at"),
     Index("ix_triage_transition_service_request", "service_request", "id"),
 )
 
@@ -76,10 +74,10 @@ advice_call = Table(
     "advice_call",
     metadata,
     Column("communication", Text, primary_key=True),
-    *_texts("advice_line"),
-    *_texts("locality", nullable=True),
-    *_texts("outcome", "nhs_number", "paramedic"),
-    *_instants("at"),
+    *columns(Text, "advice_line"),
+    *columns(Text, "locality", nullable=True),
+    *columns(Text, "outcome", "nhs_number", "paramedic"),
+    *columns(INSTANT, "at"),
     Index("ix_advice_call_advice_line", "advice_line", "locality"),
     Index("ix_advice_call_paramedic", "paramedic", "at"),
 )
@@ -92,9 +90,9 @@ coordinator = Table(
     Column("kind", Text, primary_key=True),
     Column("coordinator", JSONB, nullable=False),
     Column("cover", Boolean, nullable=False),
-    *_texts("period_start", "period_end", nullable=True),
+    *columns(Text, "period_start", "period_end", nullable=True),
     Column("ended", Boolean, nullable=False),
-    *_instants("updated_at"),
+    *columns(INSTANT, "updated_at"),
 )
 """Projection of care_plans' `coordinator.assigned` / `.ended` events per patient."""
 
@@ -104,8 +102,8 @@ care_plan = Table(
     Column("care_plan", Text, primary_key=True),
     Column("nhs_number", Text, nullable=False, index=True),
     Column("version_id", Integer, nullable=False),
-    *_texts("status", "title", "description", "next_review_due", nullable=True),
+    *columns(Text, "status", "title", "description", "next_review_due", nullable=True),
     Column("end_of_life", JSONB, nullable=True),
-    *_instants("updated_at"),
+    *columns(INSTANT, "updated_at"),
 )
 """Projection of care_plans' `careplan.revised` events (the paramedic summary's plan)."""

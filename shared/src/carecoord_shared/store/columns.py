@@ -1,0 +1,20 @@
+"""Runs of table columns of one type, for services' read-model tables.
+
+A service's `store/tables.py` often declares several columns of one type, all
+nullable or all not; `columns(Text, "a", "b")` says so once. Migrations never use
+this: they are frozen history and spell out each column.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Column
+from sqlalchemy.types import TypeEngine
+
+
+def columns(
+    type_: TypeEngine[Any] | type[TypeEngine[Any]], *names: str, nullable: bool = False
+) -> list[Column[Any]]:
+    """One column named each of `names`, all of `type_` and all (not) nullable."""
+    return [Column(name, type_, nullable=nullable) for name in names]
