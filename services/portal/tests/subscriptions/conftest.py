@@ -249,7 +249,7 @@ async def live(issuer: DevIssuer, kafka_bootstrap: str) -> AsyncIterator[Portal]
 
 
 @pytest.fixture
-async def api(issuer: DevIssuer, kafka_bootstrap: str) -> AsyncIterator[Portal]:
+async def api_alone(issuer: DevIssuer, kafka_bootstrap: str) -> AsyncIterator[Portal]:
     """The portal's API in the test; its worker is started (and killed) by the test."""
     settings = portal_settings(
         issuer, await create_fresh_database("portal"), kafka_bootstrap, delivery_lease_s=3.0

@@ -63,7 +63,7 @@ def first_arrivals(receiver: Receiver, url_part: str) -> list[tuple[int, str]]:
 
 
 async def test_kill_9_mid_burst_loses_nothing_and_duplicates_only_what_can_be_deduplicated(
-    api: Portal, receiver: Receiver
+    api_alone: Portal, receiver: Receiver
 ) -> None:
     receiver.script = lambda _h, _b: Answer(200, (), 0.03)
     secret = new_secret()
@@ -72,22 +72,24 @@ async def test_kill_9_mid_burst_loses_nothing_and_duplicates_only_what_can_be_de
         subscription(receiver.url, secret),
         batched(subscription(receiver.url, secret), 4),
     ):
-        created = await api.subscribe(body, agreement=WHOLE)
+        created = await api_alone.subscribe(body, agreement=WHOLE)
         assert created.status_code == 201, created.text
         ids.append(str(created.json()["id"]))
     patients = [new_nhs_number() for _ in range(3)]
-    worker = start_worker(api.settings)
+    worker = start_worker(api_alone.settings)
     try:
         for subscription_id in ids:
-            await eventually(functools.partial(_is_active, api, subscription_id), timeout_s=60)
+            await eventually(
+                functools.partial(_is_active, api_alone, subscription_id), timeout_s=60
+            )
         burst = [triaged(p, f"{p}-{i:02d}") for i in range(EVENTS_PER_PATIENT) for p in patients]
-        await api.publish(api.settings.referrals_topic, *burst)
+        await api_alone.publish(api_alone.settings.referrals_topic, *burst)
         await eventually(lambda: asyncio.sleep(0, len(receiver.of_kind("event-notification")) >= 8))
         worker.send_signal(signal.SIGKILL)
         worker.wait(10)
         total = EVENTS_PER_PATIENT * len(patients)
         assert len(first_arrivals(receiver, ids[0])) < total  # killed in the middle
-        worker = start_worker(api.settings)
+        worker = start_worker(api_alone.settings)
 
         async def all_arrived() -> bool:
             return all(len(first_arrivals(receiver, s)) == total for s in ids)
@@ -98,7 +100,7 @@ async def test_kill_9_mid_burst_loses_nothing_and_duplicates_only_what_can_be_de
         worker.wait(30)
     judged_as_a_partner(receiver, secret, ids, total)
     for subscription_id in ids:
-        replay = await api.get(
+        replay = await api_alone.get(
             f"Subscription/{subscription_id}/$events?eventsSinceNumber=1", agreement=WHOLE
         )
         events = [
@@ -109,8 +111,8 @@ async def test_kill_9_mid_burst_loses_nothing_and_duplicates_only_what_can_be_de
         assert len(events) == total
 
 
-async def _is_active(api: Portal, subscription_id: str) -> bool:
-    return bool((await api.status(subscription_id, agreement=WHOLE))["status"] == "active")
+async def _is_active(api_alone: Portal, subscription_id: str) -> bool:
+    return bool((await api_alone.status(subscription_id, agreement=WHOLE))["status"] == "active")
 
 
 def judged_as_a_partner(receiver: Receiver, secret: str, ids: list[str], total: int) -> None:

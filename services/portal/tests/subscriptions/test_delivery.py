@@ -125,10 +125,12 @@ async def replay_equals_delivered(live: Portal, receiver: Receiver, subscription
 
 
 async def test_topic_catalogue_is_readable_as_basic_resources_once_the_api_has_started(
-    api: Portal,
+    api_alone: Portal,
 ) -> None:
     """Published by the API at start-up: no worker has run here."""
-    found = await api.get("Basic?code=http://hl7.org/fhir/fhir-types|SubscriptionTopic&_count=100")
+    found = await api_alone.get(
+        "Basic?code=http://hl7.org/fhir/fhir-types|SubscriptionTopic&_count=100"
+    )
     assert found.status_code == 200, found.text
     topics = [e["resource"] for e in found.json().get("entry", [])]
     urls = {
