@@ -23,6 +23,10 @@ class FrontDoorSettings(BaseSettings):
     """The longest free-text description a patient may send (characters)."""
     front_door_careplans_topic: str = "carecoord.careplans.v1"
     """Where care_plans' events (plans, co-ordinators) arrive for the read model."""
+    front_door_referrals_topic: str = "carecoord.referrals.v1"
+    """Where referrals' events arrive (an A&G answered or a referral accepted: feedback)."""
+    front_door_mdt_topic: str = "carecoord.mdt.v1"
+    """Where mdt's events arrive (an MDT outcome recorded: feedback)."""
     front_door_duty_clinician: str = "Practitioner/duty-clinician"
     """Who the practice's urgent Tasks are owned by (a PractitionerRole or Practitioner)."""
     front_door_callback_chase_minutes: int = Field(default=15, ge=1, le=240)

@@ -4,8 +4,8 @@ Resources: the feedback Questionnaire and its QuestionnaireResponses (the duty
 clinician's callback is the portal's Task). Published: the CodeSystem of the front
 door's questions, from the rule set in force. Operations: `$route` (also without a
 token) and `$feedback-report` (the weekly MeasureReport). Consumers: care_plans' events into the
-read model of each patient's care. Jobs: the chasers of overdue red-flag callbacks and
-unanswered requests.
+read model of each patient's care; referrals' and mdt's closed episodes (feedback asked).
+Jobs: the chasers of overdue red-flag callbacks and unanswered requests.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from carecoord_shared.fhir.registry import (
     SearchParam,
     nhs_number_at,
 )
-from portal.events.front_door_care_events import CONSUMERS
+from portal.events import front_door_care_events, front_door_episode_events
 from portal.faces import Face
 from portal.fhir.front_door import question_code_system
 from portal.jobs import front_door_chasers
@@ -63,7 +63,7 @@ def resources(_context: object) -> tuple[ResourceDefinition, ...]:
 FACE = Face(
     resources=resources,
     operations=(ROUTE, FEEDBACK_REPORT),
-    consumers=CONSUMERS,
+    consumers=(*front_door_care_events.CONSUMERS, *front_door_episode_events.CONSUMERS),
     jobs=(front_door_chasers.JOB,),
     definitions=questions_published,
 )

@@ -9,20 +9,26 @@ how many answered, how many found it helpful, and the share who did.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from portal.fhir.front_door import FRONT_DOOR, NHS_NUMBER_SYSTEM, ROUTE_SYSTEM
 
 __all__ = [
+    "ASKED_SYSTEM",
     "FEEDBACK_MEASURE_URL",
     "FEEDBACK_SYSTEM",
     "HELPFUL",
+    "PATHWAY_SYSTEM",
     "QUESTIONNAIRE_URL",
     "SCORES",
+    "Episode",
     "answer_of",
+    "episode_response",
     "feedback_response",
     "measure_report",
+    "pathway_of",
     "questionnaire",
 ]
 
@@ -30,6 +36,24 @@ QUESTIONNAIRE_URL = f"{FRONT_DOOR}/Questionnaire/feedback"
 FEEDBACK_MEASURE_URL = f"{FRONT_DOOR}/Measure/feedback"
 FEEDBACK_SYSTEM = f"{FRONT_DOOR}/feedback"
 SCORE_SYSTEM = f"{FRONT_DOOR}/CodeSystem/feedback-score"
+ASKED_SYSTEM = f"{FRONT_DOOR}/feedback-asked"
+EPISODE_SYSTEM = f"{FRONT_DOOR}/episode"
+PATHWAY_SYSTEM = f"{FRONT_DOOR}/CodeSystem/pathway"
+"""Episodes closed elsewhere (A&G answered, referral accepted, MDT outcome); a front
+door request's pathway is the route it took (`ROUTE_SYSTEM`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Episode:
+    """An episode of care closed in another service, as its event told the portal."""
+
+    key: str
+    """Unique per episode and outcome (`referrals/ServiceRequest/12/advice-given`)."""
+    pathway: str
+    title: str
+    """What happened, in plain words, as the patient's question names it."""
+
+
 SCORES = {
     "5": "Very helpful",
     "4": "Helpful",
@@ -66,34 +90,58 @@ def questionnaire() -> JsonObject:
     }
 
 
-def feedback_response(
-    nhs_number: str, request: str, pathway: str, score: str, comment: str, at: datetime
+def _response(
+    nhs_number: str,
+    identifier: JsonObject,
+    episode: JsonObject,
+    pathway: JsonObject,
+    at: datetime,
+    answered: tuple[str, str] | None,
 ) -> JsonObject:
-    """A patient's answer about one request (`request`: its reference)."""
+    """A response about one episode: `answered` (score, comment) or, None, only asked."""
     items: list[JsonObject] = [
-        {"linkId": "episode", "answer": [{"valueReference": {"reference": request}}]},
-        {
-            "linkId": "pathway",
-            "answer": [{"valueCoding": {"system": ROUTE_SYSTEM, "code": pathway}}],
-        },
-        {
-            "linkId": "helpful",
-            "answer": [
-                {"valueCoding": {"system": SCORE_SYSTEM, "code": score, "display": SCORES[score]}}
-            ],
-        },
+        {"linkId": "episode", "answer": [{"valueReference": episode}]},
+        {"linkId": "pathway", "answer": [{"valueCoding": pathway}]},
     ]
-    if comment:
-        items.append({"linkId": "comment", "answer": [{"valueString": comment}]})
+    if answered is not None:
+        score, comment = answered
+        coding = {"system": SCORE_SYSTEM, "code": score, "display": SCORES[score]}
+        items.append({"linkId": "helpful", "answer": [{"valueCoding": coding}]})
+        if comment:
+            items.append({"linkId": "comment", "answer": [{"valueString": comment}]})
     return {
         "resourceType": "QuestionnaireResponse",
-        "identifier": {"system": FEEDBACK_SYSTEM, "value": request.split("/", 1)[1]},
+        "identifier": identifier,
         "questionnaire": QUESTIONNAIRE_URL,
-        "status": "completed",
+        "status": "in-progress" if answered is None else "completed",
         "subject": {"identifier": {"system": NHS_NUMBER_SYSTEM, "value": nhs_number}},
         "authored": at.isoformat(),
         "item": items,
     }
+
+
+def feedback_response(
+    nhs_number: str, request: str, pathway: str, score: str, comment: str, at: datetime
+) -> JsonObject:
+    """A patient's answer about one request (`request`: its reference)."""
+    ident = {"system": FEEDBACK_SYSTEM, "value": request.split("/", 1)[1]}
+    coding = {"system": ROUTE_SYSTEM, "code": pathway}
+    return _response(nhs_number, ident, {"reference": request}, coding, at, (score, comment))
+
+
+def episode_response(
+    nhs_number: str,
+    episode: Episode,
+    at: datetime,
+    answered: tuple[str, str] | None = None,
+) -> JsonObject:
+    """The question put to the patient after an episode elsewhere closed (asked), or
+    their answer to it: an A&G answer, a referral accepted, an MDT outcome."""
+    system = ASKED_SYSTEM if answered is None else FEEDBACK_SYSTEM
+    ident = {"system": system, "value": episode.key}
+    about = {"identifier": {"system": EPISODE_SYSTEM, "value": episode.key}}
+    coding = {"system": PATHWAY_SYSTEM, "code": episode.pathway, "display": episode.title}
+    return _response(nhs_number, ident, {**about, "display": episode.title}, coding, at, answered)
 
 
 def answer_of(response: JsonObject, link_id: str) -> str | None:
@@ -106,13 +154,25 @@ def answer_of(response: JsonObject, link_id: str) -> str | None:
     return None
 
 
+def pathway_of(response: JsonObject) -> tuple[str, str]:
+    """The (system, code) of the pathway a response is about."""
+    for item in response.get("item", []):
+        if item.get("linkId") == "pathway":
+            coding = (item.get("answer") or [{}])[0].get("valueCoding") or {}
+            return str(coding.get("system", ROUTE_SYSTEM)), str(coding.get("code", "unknown"))
+    return ROUTE_SYSTEM, "unknown"
+
+
 def measure_report(
-    start: datetime, end: datetime, counts: dict[str, tuple[int, int]], made: datetime
+    start: datetime,
+    end: datetime,
+    counts: dict[tuple[str, str], tuple[int, int]],
+    made: datetime,
 ) -> JsonObject:
-    """The week's summary: for each pathway, (answers, of which helpful)."""
+    """The week's summary: for each pathway (system, code), (answers, of which helpful)."""
     groups = [
         {
-            "code": {"coding": [{"system": ROUTE_SYSTEM, "code": pathway}]},
+            "code": {"coding": [{"system": pathway[0], "code": pathway[1]}]},
             "population": [
                 _population("initial-population", total),
                 _population("denominator", total),

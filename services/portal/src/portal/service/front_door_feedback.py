@@ -27,6 +27,7 @@ from portal.fhir.front_door_feedback import (
     answer_of,
     feedback_response,
     measure_report,
+    pathway_of,
     questionnaire,
 )
 
@@ -94,8 +95,8 @@ async def weekly_report(
 ) -> dict[str, Any]:
     """The MeasureReport of the week from `start`: answers and helpful ones per pathway."""
     end = start + timedelta(days=7)
-    totals: Counter[str] = Counter()
-    helpful: Counter[str] = Counter()
+    totals: Counter[tuple[str, str]] = Counter()
+    helpful: Counter[tuple[str, str]] = Counter()
     items = [
         ("questionnaire", QUESTIONNAIRE_URL),
         ("authored", f"ge{start.isoformat()}"),
@@ -110,7 +111,9 @@ async def weekly_report(
             )
             for stored in page.matches:
                 response = json.loads(stored.content or b"{}")
-                pathway = answer_of(response, "pathway") or "unknown"
+                if response.get("status") != "completed":
+                    continue  # a question asked, not answered yet
+                pathway = pathway_of(response)
                 totals[pathway] += 1
                 helpful[pathway] += answer_of(response, "helpful") in HELPFUL
             cursor = page.next_cursor

@@ -12,6 +12,7 @@ from fastapi import APIRouter
 
 from portal.web.duty import add_duty_pages
 from portal.web.front_door.asking import ask, ask_form
+from portal.web.front_door.episodes import my_episode_feedback
 from portal.web.front_door.my_care import my_care
 from portal.web.front_door.screening import screen, start
 from portal.web.front_door.thread import my_feedback, my_thread, my_thread_reply
@@ -28,4 +29,5 @@ def add_front_door_pages(router: APIRouter) -> None:
     router.add_api_route("/my/requests/{request_id}", my_thread, methods=["GET"])
     router.add_api_route("/my/requests/{request_id}", my_thread_reply, methods=["POST"])
     router.add_api_route("/my/requests/{request_id}/feedback", my_feedback, methods=["POST"])
+    router.add_api_route("/my/feedback/{question_id}", my_episode_feedback, methods=["POST"])
     add_duty_pages(router)  # the staff side of a red flag: the callback

@@ -1,0 +1,44 @@
+"""`/my/feedback/{id}`: a P9 patient answers the question put to them after an episode
+closed elsewhere (A&G answered, referral accepted, MDT outcome), listed on `/my/plan`.
+
+The episode comes from the stored question the patient may see (another patient's is
+"Page not found"), never from the form; a second answer stores nothing more.
+"""
+
+from __future__ import annotations
+
+from fastapi import Request, Response
+from fastapi.responses import RedirectResponse
+
+from carecoord_shared.fhir.outcome import FhirError
+from portal.fhir.front_door_feedback import SCORES
+from portal.service.front_door_episodes import NotAQuestion, answer_question
+from portal.web.context import Context, Kit, SignedIn
+from portal.web.front_door.common import level_refusal, now, patient, portal_context
+
+__all__ = ["my_episode_feedback"]
+
+_BACK = ("Back to your care", "/my/plan#feedback")
+
+
+async def my_episode_feedback(
+    request: Request, question_id: str, kit: Kit, context: Context, session: SignedIn
+) -> Response:
+    refused = level_refusal(request, kit, context, session.user, "P9")
+    if refused is not None:
+        return refused
+    form, writer = await request.form(), patient(session.user)
+    score, comment = str(form.get("helpful") or ""), str(form.get("comment") or "").strip()
+    limit = portal_context(request).settings.front_door_max_text
+    if score not in SCORES or len(comment) > limit:
+        text = f"Choose how helpful it was; keep any comment to {limit} characters."
+        return kit.message(request, context, "There is a problem", text, 400, _BACK)
+    try:
+        fhir = request.app.state.fhir
+        new = await answer_question(fhir, writer, question_id, (score, comment), now(request))
+    except (NotAQuestion, FhirError) as error:
+        if isinstance(error, FhirError) and error.status not in (404, 410):
+            raise
+        return kit.message(request, context, "Page not found", "No such question.", 404, _BACK)
+    done = "thanks" if new else "already"
+    return RedirectResponse(f"/my/plan?feedback={done}#feedback", status_code=303)
