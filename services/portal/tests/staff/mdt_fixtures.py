@@ -148,8 +148,8 @@ async def book(world: MdtWorld, team: str, count: int = 1, days_ahead: int = 7) 
     return [e["id"] for e in entries if e["resourceType"] == "Appointment"]
 
 
-async def _register(world: MdtWorld) -> str:
-    nhs = new_nhs_number()
+async def _register(world: MdtWorld, nhs: str | None = None) -> str:
+    nhs = nhs or new_nhs_number()
     engine = create_engine(world.mdt_db, pool_size=1)
     try:
         async with engine.begin() as conn:
@@ -163,11 +163,13 @@ async def _register(world: MdtWorld) -> str:
     return nhs
 
 
-async def listed_cases(world: MdtWorld, team: str, meeting: str, questions: list[str]) -> list[str]:
-    """A patient of the GP's practice nominated per question, the list assembled by the
-    chair; the case ids in the list's order."""
+async def listed_cases(
+    world: MdtWorld, team: str, meeting: str, questions: list[str], nhs: str | None = None
+) -> list[str]:
+    """A patient of the GP's practice nominated per question (`nhs`, else a new one each),
+    the list assembled by the chair; the case ids in the list's order."""
     for question in questions:
-        nhs = await _register(world)
+        nhs = await _register(world, nhs)
         nominated = await world.call(
             "POST", f"CareTeam/{team}/$nominate", world.gp,
             {"resourceType": "Parameters", "parameter": [

@@ -25,6 +25,7 @@ from carecoord_shared.security.principal import Role
 from portal.service.bff import ServiceDown
 from portal.service.bff.clock import LONDON
 from portal.service.bff.mdt import hold_meeting, load_case, load_meeting, my_teams
+from portal.service.bff.mdt_context import CaseContext, case_context
 from portal.service.bff.mdt_outcomes import (
     OUTCOMES,
     OutcomeForm,
@@ -171,7 +172,9 @@ async def _case_page(
         )
         index = page.position(case_id) if page else None
         outcome_ref = case.outcome_ref if case is not None and index is not None else ""
-        recorded = await current_outcome(services.mdt, outcome_ref) if outcome_ref else None
+        recorded, about = await asyncio.gather(
+            current_outcome(services.mdt, outcome_ref), _about(services, case, index)
+        )
     except ServiceDown as down:
         here = f"/mdt/meetings/{meeting_id}/cases/{case_id}"
         return kit.page(
@@ -185,11 +188,19 @@ async def _case_page(
         request, context, "staff/mdt_case.html", title, status_code,
         page=page, case=_listed_as(case, page.cases[index]), number=index + 1,
         gaps=None if page.attended is None else case_gaps(case, page.present()),
-        recorded=recorded, outcomes=OUTCOMES, owners=page.team.owners(),
+        recorded=recorded, about=about, today_date=kit.clock().date(), outcomes=OUTCOMES,
+        owners=page.team.owners(),
         rows=range(1, ACTION_ROWS + 1), started=kit.clock().isoformat(timespec="seconds"),
         opened=f"{kit.clock().astimezone(LONDON):%H:%M}",
         today=kit.clock().date().isoformat(), **_neighbours(page, index), **extra,
     )  # fmt: skip
+
+
+async def _about(services: Clients, case: CaseView | None, index: int | None) -> CaseContext:
+    """The patient's plan and recent referrals, for a case on this meeting's list."""
+    if case is None or index is None or not case.nhs_number:
+        return CaseContext()
+    return await case_context(services.care_plans, services.referrals, case.nhs_number)
 
 
 def _listed_as(case: CaseView, listed: CaseView) -> CaseView:
