@@ -8,12 +8,21 @@ from fastapi import Request, Response
 
 from carecoord_shared.security.principal import Principal
 from carecoord_shared.security.scopes import parse_scopes
+from portal.fhir.front_door_feedback import SCORES
 from portal.service.context import PortalContext
 from portal.service.front_door_rules import FrontDoorRules, front_door_of, load_front_door
 from portal.web.context import WebContext, WebKit
 from portal.web.identity import WebUser
 
-__all__ = ["LEVEL_HELP", "front_door", "level_refusal", "now", "patient", "portal_context"]
+__all__ = [
+    "LEVEL_HELP",
+    "feedback_in",
+    "front_door",
+    "level_refusal",
+    "now",
+    "patient",
+    "portal_context",
+]
 
 _RANK = {"P0": 0, "P5": 5, "P9": 9}
 LEVEL_HELP = {
@@ -76,3 +85,11 @@ def level_refusal(
     return kit.message(
         request, context, "You cannot see this yet", text, 403, ("Back to your home", "/")
     )
+
+
+async def feedback_in(request: Request) -> tuple[tuple[str, str] | None, int]:
+    """The (score, comment) a feedback form sent (None: unusable), and the comment limit."""
+    form = await request.form()
+    score, comment = str(form.get("helpful") or ""), str(form.get("comment") or "").strip()
+    limit = portal_context(request).settings.front_door_max_text
+    return ((score, comment) if score in SCORES and len(comment) <= limit else None), limit

@@ -11,10 +11,9 @@ from fastapi import Request, Response
 from fastapi.responses import RedirectResponse
 
 from carecoord_shared.fhir.outcome import FhirError
-from portal.fhir.front_door_feedback import SCORES
 from portal.service.front_door_episodes import NotAQuestion, answer_question
 from portal.web.context import Context, Kit, SignedIn
-from portal.web.front_door.common import level_refusal, now, patient, portal_context
+from portal.web.front_door.common import feedback_in, level_refusal, now, patient
 
 __all__ = ["my_episode_feedback"]
 
@@ -27,15 +26,13 @@ async def my_episode_feedback(
     refused = level_refusal(request, kit, context, session.user, "P9")
     if refused is not None:
         return refused
-    form, writer = await request.form(), patient(session.user)
-    score, comment = str(form.get("helpful") or ""), str(form.get("comment") or "").strip()
-    limit = portal_context(request).settings.front_door_max_text
-    if score not in SCORES or len(comment) > limit:
+    answered, limit = await feedback_in(request)
+    if answered is None:
         text = f"Choose how helpful it was; keep any comment to {limit} characters."
         return kit.message(request, context, "There is a problem", text, 400, _BACK)
     try:
-        fhir = request.app.state.fhir
-        new = await answer_question(fhir, writer, question_id, (score, comment), now(request))
+        fhir, writer = request.app.state.fhir, patient(session.user)
+        new = await answer_question(fhir, writer, question_id, answered, now(request))
     except (NotAQuestion, FhirError) as error:
         if isinstance(error, FhirError) and error.status not in (404, 410):
             raise

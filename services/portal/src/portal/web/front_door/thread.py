@@ -21,7 +21,7 @@ from portal.fhir.front_door_feedback import SCORES
 from portal.service.front_door_feedback import NotAnswered, feedback_given, give_feedback
 from portal.service.front_door_threads import post_message, thread_of
 from portal.web.context import Context, Kit, SignedIn, WebContext, WebKit
-from portal.web.front_door.common import level_refusal, now, patient, portal_context
+from portal.web.front_door.common import feedback_in, level_refusal, now, patient, portal_context
 
 __all__ = [
     "PATIENT",
@@ -124,16 +124,15 @@ async def my_feedback(
     refused = level_refusal(request, kit, context, session.user, "P9")
     if refused is not None:
         return refused
-    form, writer = await request.form(), patient(session.user)
-    score, comment = str(form.get("helpful") or ""), str(form.get("comment") or "").strip()
-    limit = portal_context(request).settings.front_door_max_text
-    if score not in SCORES or len(comment) > limit:
+    writer = patient(session.user)
+    answered, limit = await feedback_in(request)
+    if answered is None:
         problem = f"Choose how helpful the answer was; keep any comment to {limit} characters."
         values = {"given": False, "scores": SCORES, "feedback_problem": problem}
         return await show(request, kit, context, writer, request_id, PATIENT, 400, **values)
     try:
         fhir = request.app.state.fhir
-        new = await give_feedback(fhir, writer, request_id, score, comment, now(request))
+        new = await give_feedback(fhir, writer, request_id, *answered, now(request))
     except NotAnswered:
         text = "You can tell us how helpful the answer was once your team has answered."
         return kit.message(request, context, "Not answered yet", text, 409)
