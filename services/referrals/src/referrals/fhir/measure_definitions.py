@@ -5,7 +5,11 @@
 where those Measures are defined, written at start-up (the declaration's `startup`,
 as care plans writes its indicators) under fixed ids, idempotently and rewritten when a
 release changes them, so a client or the validator can resolve `MeasureReport.measure`.
-The type is read-only over REST.
+The type is read-only over REST. Scoring is `continuous-variable`: each report's scores
+are quantities with a unit (working days, per cent), which R4 forbids for a
+`proportion` (a bare 0-1 value). Avoided conveyance declares no group: its reports have
+one group per locality served, coded from the locality CodeSystem, known only when
+counted.
 """
 
 from __future__ import annotations
@@ -49,8 +53,8 @@ def _measure(key: str, url: str, title: str, description: str, groups: list[Any]
         "title": title,
         "status": "active",
         "description": description,
-        "scoring": concept(_SCORING, "proportion"),
-        "group": groups,
+        "scoring": concept(_SCORING, "continuous-variable"),
+        **({"group": groups} if groups else {}),
     }
 
 
@@ -81,14 +85,7 @@ MEASURES: dict[str, JsonObject] = {
         "Avoided conveyance",
         "The share of an advice line's calls after which the patient was not conveyed "
         "to hospital, one group per locality served.",
-        [
-            {
-                "population": [
-                    _population("denominator", "Advice calls recorded"),
-                    _population("numerator", "Advice calls that avoided conveyance"),
-                ]
-            }
-        ],
+        [],
     ),
 }
 
