@@ -1,5 +1,5 @@
 """`make bench`'s table: the verdict of each row, the printed table, the JSON for tracking,
-and the figures read from the benchmark scripts' own lines (no timing here)."""
+the figures read from the benchmark scripts' own lines and the profile summary (no timing)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 import orjson
 import pytest
 
+from carecoord_devstack.bench_profile import by_module, summary
 from carecoord_devstack.bench_runs import events_figure, plans_figure, worklist_figure
 from carecoord_devstack.bench_table import ROWS, Figure, filled, render, to_json, write_json
 
@@ -112,3 +113,27 @@ def test_the_scripts_figures_are_read_from_their_lines() -> None:
     assert (behind.rate, behind.lag_flat) == (700, False)
     assert worklist_figure("nothing") is None
     assert events_figure("") is None
+
+
+def test_a_profile_is_summarised_by_module_and_by_the_projects_own_frames(
+    tmp_path: Path,
+) -> None:
+    trunk = 'process 7:"python api";<module> (api:1);cli (referrals/main.py:24)'
+    route = "run (asyncio/runners.py:118);create (carecoord_shared/fhir/routes.py:158)"
+    collapsed = tmp_path / "create.txt"
+    collapsed.write_text(
+        f"{trunk};{route};execute (asyncpg/connection.py:377) 60\n"
+        f"{trunk};{route};compile (sqlalchemy/sql/compiler.py:10) 30\n"
+        f"{trunk};select (selectors.py:468) 10\n"
+        'process 7:"python api" 0\n'
+    )
+    assert by_module(collapsed) == [
+        ("asyncpg", 60.0),
+        ("sqlalchemy", 30.0),
+        ("selectors", 10.0),
+        ("(no Python frame)", 0.0),
+    ]
+    lines = summary(collapsed)
+    assert lines[0].startswith("innermost frame by module: asyncpg 60%, sqlalchemy 30%")
+    # the entry point every sample passes through, and library frames, are left out
+    assert lines[1:] == [" 90.0%  create (carecoord_shared/fhir/routes.py:158)"]

@@ -101,12 +101,13 @@ def _on_stack(args: argparse.Namespace, results: Path) -> int:
         print("The stack did not start; see .run/logs/", file=sys.stderr)
         return 1
     profile_dir = Path(tempfile.mkdtemp(prefix="bench-profile-")) if args.profile else None
+    load_before = [round(x, 1) for x in os.getloadavg()]
     try:
         rows = _measure(args, profile_dir)
     finally:
         if started_here:
             stack.stop()
-    facts = machine_facts()
+    facts = machine_facts() | {"load_average_before": load_before, "profiled": args.profile}
     print("\n" + render(rows, facts))
     print(f"\nwritten to {write_json(results, rows, facts)}")
     return 0

@@ -139,11 +139,13 @@ class _Phases:
             spy = Spy(pid, self.profile_dir / f"{key}.txt", self.seconds)
         result = await run_load(url, make, concurrency=concurrency, seconds=self.seconds)
         frames = spy.stop() if spy else []
+        print(f"  {key} {url}, concurrency {concurrency}: {result.summary()}", flush=True)
         return filled(key, figure(result, f"HTTP, concurrency {concurrency}{note}"), "", frames)
 
 
 async def http_rows(base: str, seconds: float, profile_dir: Path | None) -> list[Row]:
     """The submission, plain create and read rows (rows without figures say why)."""
+    print(f"\n== FHIR REST on referrals at {base} (GP token, audited, relationship-checked)")
     phases = _Phases(seconds, profile_dir)
     people, url = phases.people, f"{base}/fhir/ServiceRequest"
     first = people[0]

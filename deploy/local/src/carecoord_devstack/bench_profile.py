@@ -9,15 +9,27 @@ summarised as the catch-up measurement does (`catchup.top_frames`).
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 from carecoord_devstack.catchup import top_frames
+from carecoord_devstack.stack_services import SERVICES
 
-__all__ = ["Spy", "py_spy"]
+__all__ = ["Spy", "by_module", "py_spy", "summary"]
+
+# Frames of the project's own code (the kernel, the services, the bench scripts)...
+_OURS = re.compile(
+    rf"\(({'|'.join(['carecoord_[a-z_]+', *(service.name for service in SERVICES)])})/"
+    r"|\(bench_\w+\.py:"
+)
+# ...except its entry points, which every sample passes through.
+_TRUNK = re.compile(r"^(<module>|cli|serve|main|run_worker|run_until_disconnected\.\S+) \(")
+_FILE = re.compile(r"\(([^/:)]+)[^)]*\)$")
 
 
 def py_spy() -> str | None:
@@ -56,4 +68,32 @@ class Spy:
             self._process.wait(30)
         if not self.output.exists() or not self.output.stat().st_size:
             return []
-        return top_frames(self.output)
+        return summary(self.output)
+
+
+def by_module(collapsed: Path) -> list[tuple[str, float]]:
+    """Share of samples by the top-level module of the innermost frame (`asyncpg`,
+    `sqlalchemy`, `referrals`...), largest first."""
+    leaves: Counter[str] = Counter()
+    for line in collapsed.read_text().splitlines():
+        stack, _, samples = line.rpartition(" ")
+        if not samples.isdigit():
+            continue
+        leaf = stack.rsplit(";", 1)[-1]
+        found = _FILE.search(leaf)
+        module = found[1].removesuffix(".py") if found and ";" in stack else "(no Python frame)"
+        leaves[module] += int(samples)
+    total = sum(leaves.values()) or 1
+    return [(module, 100 * n / total) for module, n in leaves.most_common()]
+
+
+def summary(collapsed: Path, count: int = 15) -> list[str]:
+    """The modules the time is spent in, then the heaviest frames of the project's own
+    code below its entry points (inclusive, as `catchup.top_frames` counts them)."""
+    modules = ", ".join(f"{m} {share:.0f}%" for m, share in by_module(collapsed)[:10])
+    frames = [
+        line
+        for line in top_frames(collapsed, 1000)
+        if _OURS.search(line) and not _TRUNK.match(line[8:])
+    ]
+    return [f"innermost frame by module: {modules}", *frames[:count]]

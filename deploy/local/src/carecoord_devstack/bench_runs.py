@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 from carecoord_devstack import catchup
-from carecoord_devstack.bench_profile import Spy
+from carecoord_devstack.bench_profile import Spy, summary
 from carecoord_devstack.bench_table import Figure, Row, filled
 from carecoord_devstack.kafka import kafka_bootstrap
 from carecoord_devstack.paths import repo_root
@@ -107,6 +107,8 @@ def script_row(key: str, script: str, args: list[str], profile_dir: Path | None)
     profile = profile_dir / f"{key}.txt" if profile_dir is not None else None
     output, frames = run_script(repo_root() / script, args, profile)
     found = parse[key](output)
+    if frames:  # the script's process from start to end, not this phase alone
+        frames = [f"(all of {Path(script).name}: its set-up and other phases too)", *frames]
     return filled(key, found, "" if found else f"{script} printed no figure", frames)
 
 
@@ -123,7 +125,7 @@ def catch_up_row(stop_s: float, profile_dir: Path | None) -> Row:
     print(f"\n== Catch-up: referrals -> care_plans after a {stop_s:g} s stop", flush=True)
     measured = asyncio.run(catchup.measure(stop_s, profile=profile))
     print("  " + measured.summary(), flush=True)
-    frames = catchup.top_frames(profile) if profile is not None and profile.exists() else []
+    frames = summary(profile) if profile is not None and profile.exists() else []
     note = f"{measured.backlog:,} events after a {stop_s:g} s stop, care_plans worker"
     return filled("catchup", Figure(measured.applied_per_s, note=note), "", frames)
 

@@ -132,12 +132,17 @@ def machine_facts() -> dict[str, object]:
 
 
 def _machine_line(facts: dict[str, object]) -> str:
-    load = facts.get("load_average") or []
-    busy = ", ".join(f"{x:g}" for x in load) if isinstance(load, list) else str(load)
+    def load(key: str) -> str:
+        value = facts.get(key)
+        return ", ".join(f"{x:g}" for x in value) if isinstance(value, list) else "?"
+
+    before = f"{load('load_average_before')} before, " if "load_average_before" in facts else ""
+    profiled = "; py-spy was recording (it takes CPU too)" if facts.get("profiled") else ""
     return (
         f"Machine: {facts.get('cores')} cores, {facts.get('ram_gib')} GiB RAM, "
-        f"{facts.get('cpu')}, Python {facts.get('python')}; load average {busy} "
-        "(shared with other work: figures are lower than on an idle machine)"
+        f"{facts.get('cpu')}, Python {facts.get('python')}; load average {before}"
+        f"{load('load_average')} after (shared with other work: figures are lower than on "
+        f"an idle machine){profiled}"
     )
 
 
