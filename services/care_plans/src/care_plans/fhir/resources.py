@@ -27,6 +27,7 @@ from carecoord_shared.fhir.registry import (
     WriteHandler,
     nhs_number_at,
 )
+from carecoord_shared.fhir.standard_params import standard_params
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,19 +128,15 @@ def _register(writes: Writes) -> tuple[ResourceDefinition, ...]:
             narrative=True,
             writes=writes.patient,
             validators=(names_patient("Patient", "identifier"),),
-            search_params=(
-                SearchParam("identifier", "token", "Patient.identifier"),
-                SearchParam("name", "string", "Patient.name"),
-                SearchParam("family", "string", "Patient.name.family"),
-                SearchParam("given", "string", "Patient.name.given"),
-                SearchParam("gender", "token", "Patient.gender"),
-                SearchParam("birthdate", "date", "Patient.birthDate"),
-                SearchParam(
-                    "general-practitioner",
-                    "reference",
-                    "Patient.generalPractitioner",
-                    ("Organization", "PractitionerRole", "Practitioner"),
-                ),
+            search_params=standard_params(
+                "Patient",
+                "identifier",
+                "name",
+                "family",
+                "given",
+                "gender",
+                "birthdate",
+                ("general-practitioner", ("Organization", "PractitionerRole", "Practitioner")),
             ),
         ),
         about_patient(
@@ -147,9 +144,8 @@ def _register(writes: Writes) -> tuple[ResourceDefinition, ...]:
             "Condition.subject",
             "Long-term conditions on the register (SNOMED CT); they drive cohorts.",
             (
-                SearchParam("code", "token", "Condition.code"),
-                SearchParam("clinical-status", "token", "Condition.clinicalStatus"),
-                SearchParam("category", "token", "Condition.category"),
+                *standard_params("Condition", "code", "clinical-status", "category"),
+                # R4's is Condition.onset.as(dateTime) | Condition.onset.as(Period)
                 SearchParam("onset-date", "date", "Condition.onset"),
             ),
             writes=writes.condition,
@@ -164,19 +160,15 @@ def _care_plan(writes: Writes) -> tuple[ResourceDefinition, ...]:
             "CarePlan.subject",
             "Shared care plans; updates need If-Match; one active comprehensive plan per "
             "patient; every contribution gets a Provenance.",
-            (
-                SearchParam("status", "token", "CarePlan.status"),
-                SearchParam("category", "token", "CarePlan.category"),
-                SearchParam("intent", "token", "CarePlan.intent"),
-                SearchParam("date", "date", "CarePlan.period"),
-                SearchParam("goal", "reference", "CarePlan.goal", ("Goal",)),
-                SearchParam("care-team", "reference", "CarePlan.careTeam", ("CareTeam",)),
-                SearchParam(
-                    "activity-reference",
-                    "reference",
-                    "CarePlan.activity.reference",
-                    ("Task", "ServiceRequest"),
-                ),
+            standard_params(
+                "CarePlan",
+                "status",
+                "category",
+                "intent",
+                "date",
+                ("goal", ("Goal",)),
+                ("care-team", ("CareTeam",)),
+                ("activity-reference", ("Task", "ServiceRequest")),
             ),
             require_if_match=True,
             writes=writes.care_plan,
@@ -193,8 +185,8 @@ def _contributions(writes: Writes) -> tuple[ResourceDefinition, ...]:
             "Goal.subject",
             "Goals in the patient's own words (expressedBy the patient).",
             (
-                SearchParam("lifecycle-status", "token", "Goal.lifecycleStatus"),
-                SearchParam("target-date", "date", "Goal.target.due"),
+                *standard_params("Goal", "lifecycle-status"),
+                SearchParam("target-date", "date", "Goal.target.due"),  # R4: (... as date)
             ),
             writes=writes.contribution,
         ),
@@ -203,11 +195,15 @@ def _contributions(writes: Writes) -> tuple[ResourceDefinition, ...]:
             "Task.for",
             "Care plan activities owned by any organisation.",
             (
-                SearchParam("identifier", "token", "Task.identifier"),
-                SearchParam("status", "token", "Task.status"),
-                SearchParam("code", "token", "Task.code"),
-                SearchParam("focus", "reference", "Task.focus", ("CarePlan", "Goal")),
-                SearchParam("owner", "reference", "Task.owner", _PEOPLE),
+                *standard_params(
+                    "Task",
+                    "identifier",
+                    "status",
+                    "code",
+                    ("focus", ("CarePlan", "Goal")),
+                    ("owner", _PEOPLE),
+                ),
+                # Not R4's `period` (Task.executionPeriod): when the activity is to happen.
                 SearchParam("period", "date", "Task.restriction.period"),
             ),
             writes=writes.contribution,
@@ -222,26 +218,17 @@ def _coordination() -> tuple[ResourceDefinition, ...]:
             "CareTeam",
             "CareTeam.subject",
             "The patient's care co-ordination team (written by $assign-coordinator).",
-            (
-                SearchParam("status", "token", "CareTeam.status"),
-                SearchParam("category", "token", "CareTeam.category"),
-                SearchParam("participant", "reference", "CareTeam.participant.member", _PEOPLE),
-                SearchParam("date", "date", "CareTeam.period"),
-            ),
+            standard_params("CareTeam", "status", "category", ("participant", _PEOPLE), "date"),
         ),
         about_patient(
             "EpisodeOfCare",
             "EpisodeOfCare.patient",
             "Care co-ordination episode with its care manager.",
-            (
-                SearchParam("status", "token", "EpisodeOfCare.status"),
-                SearchParam(
-                    "care-manager",
-                    "reference",
-                    "EpisodeOfCare.careManager",
-                    ("Practitioner", "PractitionerRole"),
-                ),
-                SearchParam("date", "date", "EpisodeOfCare.period"),
+            standard_params(
+                "EpisodeOfCare",
+                "status",
+                ("care-manager", ("Practitioner", "PractitionerRole")),
+                "date",
             ),
         ),
     )
@@ -256,15 +243,11 @@ def _written_by_the_service() -> tuple[ResourceDefinition, ...]:
             "Provenance.target",
             "Who contributed what to a plan, and handovers between co-ordinators "
             "(written by the service; the patient is a target given by NHS number).",
-            (
-                SearchParam(
-                    "target",
-                    "reference",
-                    "Provenance.target",
-                    ("CarePlan", "CareTeam", "Goal", "Task"),
-                ),
-                SearchParam("agent", "reference", "Provenance.agent.who", _PEOPLE),
-                SearchParam("recorded", "date", "Provenance.recorded"),
+            standard_params(
+                "Provenance",
+                ("target", ("CarePlan", "CareTeam", "Goal", "Task")),
+                ("agent", _PEOPLE),
+                "recorded",
             ),
             interactions=READ_ONLY,
         ),

@@ -22,42 +22,38 @@ from carecoord_shared.fhir.registry import (
     READ_ONLY,
     ResourceDefinition,
     SearchParam,
-    SearchParamType,
     WriteHandler,
     nhs_number_at,
 )
+from carecoord_shared.fhir.standard_params import standard_params
 from mdt.fhir.team import team_issues
 
 _PEOPLE = ("Practitioner", "PractitionerRole", "Organization", "CareTeam")
-Spec = tuple[str, SearchParamType, str] | tuple[str, SearchParamType, str, tuple[str, ...]]
-"""A search parameter: name, type, the element of the type it reads, reference targets."""
 
 
-def _served(kind: str, documentation: str, *specs: Spec, **options: Any) -> ResourceDefinition:
+def _served(
+    kind: str, documentation: str, *params: SearchParam, **options: Any
+) -> ResourceDefinition:
     """A type the MDT serves, read-only over REST unless `options` say otherwise, with a
     generated narrative and `identifier` and `status` among its search parameters."""
-    specs = (("identifier", "token", "identifier"), ("status", "token", "status"), *specs)
-    params = tuple(
-        SearchParam(spec[0], spec[1], f"{kind}.{spec[2]}", spec[3] if len(spec) > 3 else ())
-        for spec in specs
-    )
+    search = (*standard_params(kind, "identifier", "status"), *params)
     options = {"interactions": READ_ONLY, "narrative": True, **options}
-    return ResourceDefinition(kind, documentation=documentation, search_params=params, **options)
+    return ResourceDefinition(kind, documentation=documentation, search_params=search, **options)
 
 
 def _about_patient(
-    kind: str, element: str, documentation: str, *specs: Spec, **options: Any
+    kind: str, element: str, documentation: str, *params: SearchParam, **options: Any
 ) -> ResourceDefinition:
     """A type always about one patient, named at `element`: searched by `patient` and
     its synonym `subject`, refused when it names nobody."""
-    patient: tuple[str, ...] = ("Patient",)
+    path = f"{kind}.{element}"
     return _served(
         kind,
         documentation,
-        *specs,
-        ("patient", "reference", element, patient),
-        ("subject", "reference", element, patient),
-        patient_nhs=nhs_number_at(f"{kind}.{element}"),
+        *params,
+        SearchParam("patient", "reference", path, ("Patient",)),
+        SearchParam("subject", "reference", path, ("Patient",)),
+        patient_nhs=nhs_number_at(path),
         patient_required=True,
         **options,
     )
@@ -68,11 +64,15 @@ def _teams_and_meetings(team_writes: WriteHandler | None) -> list[ResourceDefini
         _served(
             "CareTeam",
             "A multi-disciplinary team: locality, practices served, members.",
-            ("category", "token", "category"),
-            ("name", "string", "name"),
-            ("date", "date", "period"),
-            ("participant", "reference", "participant.member", _PEOPLE),
-            ("managing-organization", "reference", "managingOrganization", ("Organization",)),
+            *standard_params("CareTeam", "category"),
+            SearchParam("name", "string", "CareTeam.name"),  # R5's; not in R4
+            *standard_params("CareTeam", "date", ("participant", _PEOPLE)),
+            SearchParam(
+                "managing-organization",
+                "reference",
+                "CareTeam.managingOrganization",
+                ("Organization",),
+            ),
             interactions=ALL_INTERACTIONS,
             validators=(team_issues,),
             writes=team_writes,
@@ -80,17 +80,18 @@ def _teams_and_meetings(team_writes: WriteHandler | None) -> list[ResourceDefini
         _served(
             "Appointment",
             "A scheduled MDT meeting.",
-            ("service-type", "token", "serviceType"),
-            ("date", "date", "start"),
-            ("actor", "reference", "participant.actor", ("Practitioner",)),
-            ("supporting-info", "reference", "supportingInformation", ("CareTeam",)),
+            *standard_params(
+                "Appointment",
+                "service-type",
+                "date",
+                ("actor", ("Practitioner",)),
+                ("supporting-info", ("CareTeam",)),
+            ),
         ),
         _served(
             "Encounter",
             "An MDT meeting as held, with attendance.",
-            ("class", "token", "class"),
-            ("date", "date", "period"),
-            ("appointment", "reference", "appointment", ("Appointment",)),
+            *standard_params("Encounter", "class", "date", ("appointment", ("Appointment",))),
         ),
     ]
 
@@ -100,30 +101,31 @@ def _cases_and_outcomes() -> list[ResourceDefinition]:
         _served(  # no reference parameter: no _include/_revinclude reaches a case list
             "List",
             "The case list of one meeting (MDT members only).",
-            ("code", "token", "code"),
-            ("date", "date", "date"),
-            ("title", "string", "title"),
+            *standard_params("List", "code", "date", "title"),
         ),
         _about_patient(
             "Task",
             "for",
             "A case on a list (listed, prepared, discussed, deferred) or an action.",
-            ("business-status", "token", "businessStatus"),
-            ("code", "token", "code"),
-            ("intent", "token", "intent"),
-            ("priority", "token", "priority"),
-            ("owner", "reference", "owner", _PEOPLE),
-            ("part-of", "reference", "partOf", ("Task",)),
-            ("focus", "reference", "focus", ("Task",)),
-            ("period", "date", "restriction.period"),
-            ("authored-on", "date", "authoredOn"),
+            *standard_params(
+                "Task",
+                "business-status",
+                "code",
+                "intent",
+                "priority",
+                ("owner", _PEOPLE),
+                ("part-of", ("Task",)),
+                ("focus", ("Task",)),
+            ),
+            # Not R4's `period` (Task.executionPeriod): the window the case or action has.
+            SearchParam("period", "date", "Task.restriction.period"),
+            *standard_params("Task", "authored-on"),
         ),
         _about_patient(
             "Composition",
             "subject",
             "The outcome record of one discussed case.",
-            ("type", "token", "type"),
-            ("date", "date", "date"),
+            *standard_params("Composition", "type", "date"),
         ),
     ]
 

@@ -23,6 +23,7 @@ from carecoord_shared.fhir.registry import (
     WriteHandler,
     nhs_number_at,
 )
+from carecoord_shared.fhir.standard_params import standard_params
 from carecoord_shared.fhir.unit_of_work import FhirTransaction
 from carecoord_shared.store.repository import StoredResource
 from referrals.domain.vocabulary import TRIAGE_STATE_EXTENSION
@@ -41,11 +42,6 @@ def _ref(name: str, path: str, *targets: str) -> SearchParam:
 
 def _token(name: str, path: str, documentation: str = "") -> SearchParam:
     return SearchParam(name, "token", path, documentation=documentation)
-
-
-def _tokens(resource: str, *names: str) -> tuple[SearchParam, ...]:
-    """Token parameters that search the element of their own name (`status`: `Task.status`)."""
-    return tuple(_token(name, f"{resource}.{name}") for name in names)
 
 
 def _patient_record(
@@ -100,12 +96,19 @@ SERVICE_REQUEST = _patient_record(
     "An advice & guidance request (category A&G) or a referral.",
     "ServiceRequest.subject",
     _token("identifier", "ServiceRequest.identifier", "UBRN"),
-    *_tokens("ServiceRequest", "status", "intent", "category", "priority", "code"),
-    _ref("requester", "ServiceRequest.requester", *_REQUESTERS),
-    _ref("performer", "ServiceRequest.performer", *_OWNERS),
-    _token("performer-type", "ServiceRequest.performerType"),
-    _ref("replaces", "ServiceRequest.replaces", "ServiceRequest"),
-    SearchParam("authored", "date", "ServiceRequest.authoredOn"),
+    *standard_params(
+        "ServiceRequest",
+        "status",
+        "intent",
+        "category",
+        "priority",
+        "code",
+        ("requester", _REQUESTERS),
+        ("performer", _OWNERS),
+        "performer-type",
+        ("replaces", ("ServiceRequest",)),
+        "authored",
+    ),
     SearchParam("text", "string", "ServiceRequest.note.text"),
     _token("triage-state", _TRIAGE_STATE, "Where the request is in triage (whose turn it is)"),
     validators=(submission_issues,),
@@ -115,12 +118,19 @@ TASK = _patient_record(
     "Task",
     "Triage work item: owner, businessStatus, due in restriction.period.end.",
     "Task.for",
-    *_tokens("Task", "identifier", "status", "priority", "code"),
-    _token("business-status", "Task.businessStatus"),
-    _ref("focus", "Task.focus", "ServiceRequest"),
-    _ref("owner", "Task.owner", *_OWNERS),
-    _ref("requester", "Task.requester", *_REQUESTERS),
-    _ref("part-of", "Task.partOf", "Task"),
+    *standard_params(
+        "Task",
+        "identifier",
+        "status",
+        "priority",
+        "code",
+        "business-status",
+        ("focus", ("ServiceRequest",)),
+        ("owner", _OWNERS),
+        ("requester", _REQUESTERS),
+        ("part-of", ("Task",)),
+    ),
+    # Not R4's `period` (Task.executionPeriod): the response window triage runs on.
     SearchParam("period", "date", "Task.restriction.period"),
     SearchParam(
         "due",
@@ -129,56 +139,67 @@ TASK = _patient_record(
         documentation="When the response is due: `due=lt...` and `_sort=due` "
         "give a worklist in due order (`period` sorts by its start)",
     ),
-    SearchParam("authored-on", "date", "Task.authoredOn"),
+    *standard_params("Task", "authored-on"),
 )
 
 COMMUNICATION = _patient_record(
     "Communication",
     "One turn of an A&G conversation, or a recorded advice-line call.",
     "Communication.subject",
-    *_tokens("Communication", "medium", "category", "status"),
-    _ref("based-on", "Communication.basedOn", "ServiceRequest"),
+    *standard_params(
+        "Communication", "medium", "category", "status", ("based-on", ("ServiceRequest",))
+    ),
     _ref("in-response-to", "Communication.inResponseTo", "Communication"),
-    _ref("recipient", "Communication.recipient", *_OWNERS),
-    SearchParam("sent", "date", "Communication.sent"),
+    *standard_params("Communication", ("recipient", _OWNERS), "sent"),
 )
 
 DOCUMENT_REFERENCE = _patient_record(
     "DocumentReference",
     "An attachment of a request (letter, photo, result), size-limited.",
     "DocumentReference.subject",
-    *_tokens("DocumentReference", "type", "status"),
-    _ref("related", "DocumentReference.context.related", "ServiceRequest"),
-    SearchParam("date", "date", "DocumentReference.date"),
+    *standard_params(
+        "DocumentReference", "type", "status", ("related", ("ServiceRequest",)), "date"
+    ),
 )
 
 ORGANIZATION = _directory_entry(
     "Organization",
     "Organisations by ODS code",
-    *_tokens("Organization", "identifier", "type", "active"),
-    SearchParam("name", "string", "Organization.name"),
-    _ref("partof", "Organization.partOf", "Organization"),
+    *standard_params("Organization", "identifier", "type", "active"),
+    SearchParam("name", "string", "Organization.name"),  # R4's adds Organization.alias
+    *standard_params("Organization", ("partof", ("Organization",))),
     validators=(organisation_named,),
 )
 
 HEALTHCARE_SERVICE = _directory_entry(
     "HealthcareService",
     "A specialty service or advice line in the directory, with its A&G offer and targets",
-    *_tokens("HealthcareService", "identifier", "specialty", "active", "characteristic"),
-    _token("service-category", "HealthcareService.category"),
-    _token("service-type", "HealthcareService.type"),
-    SearchParam("name", "string", "HealthcareService.name"),
-    _ref("organization", "HealthcareService.providedBy", "Organization"),
+    *standard_params(
+        "HealthcareService",
+        "identifier",
+        "specialty",
+        "active",
+        "characteristic",
+        "service-category",
+        "service-type",
+        "name",
+        ("organization", ("Organization",)),
+    ),
 )
 
 PRACTITIONER_ROLE = _directory_entry(
     "PractitionerRole",
     "Triage clinicians and on-call specialists",
-    *_tokens("PractitionerRole", "identifier", "specialty", "active"),
-    _token("role", "PractitionerRole.code"),
-    _ref("service", "PractitionerRole.healthcareService", "HealthcareService"),
-    _ref("organization", "PractitionerRole.organization", "Organization"),
-    _ref("practitioner", "PractitionerRole.practitioner", "Practitioner"),
+    *standard_params(
+        "PractitionerRole",
+        "identifier",
+        "specialty",
+        "active",
+        "role",
+        ("service", ("HealthcareService",)),
+        ("organization", ("Organization",)),
+        ("practitioner", ("Practitioner",)),
+    ),
 )
 
 
