@@ -3,15 +3,20 @@ the figures read from the benchmark scripts' own lines and the profile summary (
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 import orjson
 import pytest
 
+from carecoord_devstack import paths
 from carecoord_devstack.bench_profile import by_module, summary
-from carecoord_devstack.bench_runs import events_figure, plans_figure, worklist_figure
+from carecoord_devstack.bench_runs import events_figure, memory_row, plans_figure, worklist_figure
 from carecoord_devstack.bench_table import ROWS, Figure, filled, render, to_json, write_json
+from carecoord_devstack.supervisor import STATE_FILE
 
 FACTS: dict[str, object] = {
     "cores": 2,
@@ -137,3 +142,29 @@ def test_a_profile_is_summarised_by_module_and_by_the_projects_own_frames(
     assert lines[0].startswith("innermost frame by module: asyncpg 60%, sqlalchemy 30%")
     # the entry point every sample passes through, and library frames, are left out
     assert lines[1:] == [" 90.0%  create (carecoord_shared/fhir/routes.py:158)"]
+
+
+def test_memory_counts_the_recorded_apis_and_workers_with_their_children(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CARECOORD_HOME", str(tmp_path))
+    monkeypatch.setenv("CARECOORD_REPLICAS", "1")
+    paths.repo_root.cache_clear()
+    with subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"]) as worker:
+        try:
+            components = [
+                {"name": "referrals", "pid": os.getpid()},
+                {"name": "referrals-worker", "pid": worker.pid},
+                {"name": "postgres", "pid": os.getppid()},  # infrastructure is not counted
+            ]
+            (tmp_path / ".run").mkdir()
+            (tmp_path / ".run" / STATE_FILE).write_bytes(orjson.dumps({"components": components}))
+            row = memory_row()
+        finally:
+            worker.kill()
+            paths.repo_root.cache_clear()
+    assert row.figure is not None
+    assert row.figure.rss_mib is not None
+    assert row.figure.rss_mib > 5  # this test process alone holds more than that
+    assert row.figure.note.startswith("1 APIs ")
+    assert ", 1 workers " in row.figure.note

@@ -148,20 +148,33 @@ def _children() -> dict[int, list[int]]:
     return tree
 
 
-def memory_row() -> Row:
-    """RSS of every API and worker process of the stack, with their children."""
-    names = {r.name for r in [*replicas(worker=False), *replicas(worker=True)]}
-    components = (read_state() or {}).get("components", [])
-    pids = [int(c["pid"]) for c in components if c.get("name") in names and c.get("pid")]
-    if not pids:
-        return filled("memory", None, "no API or worker process recorded by the supervisor")
-    tree, total = _children(), 0
+def _tree_rss_mib(pid: int, tree: dict[int, list[int]]) -> float:
+    """RSS of a process and its descendants."""
+    pids, total = [pid], 0
     while pids:
-        pid = pids.pop()
-        pids += tree.get(pid, [])
+        current = pids.pop()
+        pids += tree.get(current, [])
         try:
-            total += _rss_kib(pid)
+            total += _rss_kib(current)
         except OSError:
             continue
-    counted = len(names)
-    return filled("memory", Figure(rss_mib=total / 1024, note=f"{counted} processes and children"))
+    return total / 1024
+
+
+def memory_row() -> Row:
+    """RSS of every API and worker process of the stack, with their children."""
+    components = {
+        c["name"]: int(c["pid"]) for c in (read_state() or {}).get("components", []) if c.get("pid")
+    }
+    tree, split = _children(), {}
+    for worker in (False, True):
+        pids = [components[r.name] for r in replicas(worker=worker) if r.name in components]
+        split["workers" if worker else "APIs"] = (
+            len(pids),
+            sum(_tree_rss_mib(p, tree) for p in pids),
+        )
+    if not any(count for count, _ in split.values()):
+        return filled("memory", None, "no API or worker process recorded by the supervisor")
+    note = ", ".join(f"{count} {kind} {mib:,.0f} MiB" for kind, (count, mib) in split.items())
+    total = sum(mib for _, mib in split.values())
+    return filled("memory", Figure(rss_mib=total, note=note + ", after the HTTP load"))

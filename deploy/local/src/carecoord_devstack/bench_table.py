@@ -56,7 +56,7 @@ class Figure:
         parts = [f"{self.rate:,.0f}/s"] if self.rate is not None else []
         parts += [f"p50 {self.p50_ms:,.1f} ms"] if self.p50_ms is not None else []
         parts += [f"p99 {self.p99_ms:,.1f} ms"] if self.p99_ms is not None else []
-        parts += [f"{self.rss_mib:,.0f} MiB RSS"] if self.rss_mib is not None else []
+        parts += [f"{self.rss_mib:,.1f} MiB RSS"] if self.rss_mib is not None else []
         if self.lag_flat is not None:
             parts.append("lag flat" if self.lag_flat else "lag grew")
         return ", ".join(parts) + (f" ({self.note})" if self.note else "")
