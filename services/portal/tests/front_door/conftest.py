@@ -62,12 +62,17 @@ class Portal:
             return await conn.scalar(text(sql), params)
 
     async def deliver(self, event_type: str, nhs_number: str, data: dict[str, Any]) -> None:
-        """Apply a care_plans event through the front door's own consumer, as the worker does."""
-        consumer = next(c for c in SERVICE.consumers if c.event_type == event_type)
+        """Apply another service's event through the front door's own consumer, as the
+        worker does."""
+        consumer = next(
+            c for c in SERVICE.consumers if c.event_type == event_type and c.group == "front-door"
+        )
         event = new_event(
             event_type,
             source="urn:carecoord:care-plans",
-            subject=str(data.get("carePlan") or data.get("careTeam") or "Patient/x"),
+            subject=str(
+                data.get("carePlan") or data.get("careTeam") or data.get("serviceRequest") or "x"
+            ),
             data={**data, "nhsNumber": nhs_number},
             nhs_number=nhs_number,
             time=datetime.now(UTC),

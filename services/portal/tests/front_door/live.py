@@ -6,7 +6,8 @@ database, Kafka) and the development OIDC provider, each served by uvicorn in a 
 (as tests/staff does), so patients sign in as the provider's demo patients at P0, P5
 and P9 and staff as the demo GP. The provider signs access tokens with the key the
 portal is told to trust. Before the servers start, the portal's read model is given
-the P9 patient's plan and co-ordinator (as care_plans' events would), and the P5 and
+the P9 patient's plan and co-ordinator (as care_plans' events would) and an A&G answer
+for them (as referrals' would), and the P5 and
 P9 patients are registered at the GP's practice (the grant the registration event makes).
 """
 
@@ -100,6 +101,8 @@ async def front_door_settings(
         await seeder.deliver("carecoord.careplan.revised.v1", P9.nhs_number, plan)
         assigned = coordinator_assigned(COORDINATOR)
         await seeder.deliver("carecoord.coordinator.assigned.v1", P9.nhs_number, assigned)
+        advice = {"serviceRequest": "ServiceRequest/ag-1", "outcome": "advice-given"}
+        await seeder.deliver("carecoord.referral.triaged.v1", P9.nhs_number, advice)
         for patient in (P5, P9):  # both registered at the GP's (and co-ordinator's) practice
             await seeder.register(str(patient.nhs_number), str(GP.organisation))
     return settings, folder

@@ -252,3 +252,29 @@ def test_a_p9_patient_and_their_co_ordinator_write_on_a_request_then_the_patient
     assert report.status_code == 200, report.text
     groups = {g["code"]["coding"][0]["code"]: g for g in report.json()["group"]}
     assert groups["gp"]["measureScore"]["value"] == 1.0
+
+
+def test_a_p9_patient_gives_feedback_after_an_ag_answer_and_it_is_in_the_weekly_report(
+    browser: Browser, front_door_stack: FrontDoorStack, axe: Axe
+) -> None:
+    stack = front_door_stack
+    page = _signed_in(browser, stack, P9.name, "/my/plan")
+    question = page.get_by_role("group", name="How helpful was the specialist's advice to your GP?")
+    _checked(axe, page, "episode-feedback")
+    question.get_by_label("Helpful", exact=True).check()
+    page.get_by_label("Anything you want to tell us (optional)").fill("Saved me a trip.")
+    page.get_by_role("button", name="Send feedback").click()
+
+    expect(page.get_by_role("status")).to_contain_text("Thank you for your feedback.")
+    expect(page.get_by_role("heading", name="Tell us how it went")).to_have_count(0)
+    page.set_viewport_size({"width": 320, "height": 640})
+    _checked(axe, page, "episode-feedback-thanks-320px")
+    page.context.close()
+    week = "{}-W{:02d}".format(*datetime.now(UTC).isocalendar()[:2])
+    gp = {"Authorization": f"Bearer {stack.issuer.mint('gp', organisation=GP.organisation)}"}
+    report = httpx.get(
+        f"{stack.portal_url}/fhir/$feedback-report?week={week}", headers=gp, timeout=20
+    )
+    assert report.status_code == 200, report.text
+    groups = {g["code"]["coding"][0]["code"]: g for g in report.json()["group"]}
+    assert [p["count"] for p in groups["advice-and-guidance"]["population"]] == [1, 1, 1]

@@ -9,14 +9,10 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
-from carecoord_shared.events.envelope import new_event
-from carecoord_shared.security.principal import system_principal
-from portal.definition import SERVICE
 from services.portal.tests.front_door.conftest import Portal
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -27,21 +23,7 @@ _QUESTION = re.compile(r'action="/my/feedback/([^"]+)"')
 
 
 async def _closed(portal: Portal, event_type: str, nhs: str, **data: Any) -> None:
-    """Apply a referrals or mdt event through the front door's consumer."""
-    [consumer] = [
-        c for c in SERVICE.consumers if c.event_type == event_type and c.group == "front-door"
-    ]
-    source = "urn:carecoord:referrals" if event_type == TRIAGED else "urn:carecoord:mdt"
-    event = new_event(
-        event_type,
-        source=source,
-        subject=str(data.get("serviceRequest") or data.get("case")),
-        data={**data, "nhsNumber": nhs},
-        nhs_number=nhs,
-        time=datetime.now(UTC),
-    )
-    async with portal.app.state.fhir.operation(system_principal("portal")) as tx:
-        await consumer.handler(tx, event, portal.app.state.context)
+    await portal.deliver(event_type, nhs, data)
 
 
 def _advice(outcome: str = "advice-given") -> dict[str, Any]:
