@@ -40,7 +40,6 @@ __all__ = ["machine", "main"]
 
 PLANS = "services/care_plans/bench/bench_plans.py"
 TRIAGE = "services/referrals/bench/bench_triage.py"
-OTHER_SCRIPTS = ("services/mdt/bench/bench_case_list.py",)  # printed, not in the table
 
 
 def machine() -> str:
@@ -69,7 +68,11 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--skip-events", action="store_true")
     parser.add_argument("--catch-up-stop", type=float, default=20.0, metavar="S")
     parser.add_argument("--skip-catch-up", action="store_true")
-    parser.add_argument("--other-scripts", action="store_true", help=f"also {OTHER_SCRIPTS}")
+    parser.add_argument(
+        "--other-scripts",
+        action="store_true",
+        help="also services/*/bench/ scripts not in the table",
+    )
     parser.add_argument("--profile", action="store_true", help="py-spy each benchmark")
     parser.add_argument("--own-stack", action="store_true", help="on the chaos ports and home")
     return parser.parse_args()
@@ -87,8 +90,9 @@ def _measure(args: argparse.Namespace, profile_dir: Path | None) -> list[Row]:
             args.event_seconds, args.event_rate, args.event_ramp, profile_dir
         )
     if args.other_scripts:
-        for script in OTHER_SCRIPTS:
-            bench_runs.run_script(repo_root() / script, [])
+        for script in sorted(repo_root().glob("services/*/bench/*.py")):
+            if str(script.relative_to(repo_root())) not in (PLANS, TRIAGE):
+                bench_runs.run_script(script, [])
     if not args.skip_catch_up:
         rows["catchup"] = bench_runs.catch_up_row(args.catch_up_stop, profile_dir)
     return [rows.get(row.key) or filled(row.key, None, "skipped") for row in ROWS]
@@ -110,6 +114,8 @@ def _on_stack(args: argparse.Namespace, results: Path) -> int:
     facts = machine_facts() | {"load_average_before": load_before, "profiled": args.profile}
     print("\n" + render(rows, facts))
     print(f"\nwritten to {write_json(results, rows, facts)}")
+    if profile_dir is not None:
+        print(f"py-spy's collapsed stacks (for flame graphs) are in {profile_dir}")
     return 0
 
 
