@@ -171,6 +171,18 @@ class _Reshaped:
         await self.send(message)
 
 
+def _as_asked(scope: Scope, send: Send) -> tuple[Scope, Send]:
+    """The scope the routes see (a HEAD routed as the GET it mirrors) and the send that
+    shapes the response as asked (untouched unless HEAD or `_pretty=true`)."""
+    head = scope.get("method") == "HEAD"
+    pretty = _pretty_asked(scope)
+    if not (head or pretty):
+        return scope, send
+    return ({**scope, "method": "GET"} if head else scope), _Reshaped(
+        send, head=head, pretty=pretty
+    )
+
+
 class RequestContextMiddleware:
     def __init__(self, app: ASGIApp, limits: Limits | None = None) -> None:
         self.app = app
@@ -212,9 +224,7 @@ class RequestContextMiddleware:
             await send(message)
 
         address = (scope.get("client") or ("unknown",))[0]
-        head = scope.get("method") == "HEAD"
-        reshaped = _Reshaped(send_with_id, head=head, pretty=_pretty_asked(scope))
-        app_scope = {**scope, "method": "GET"} if head else scope
+        app_scope, reshaped = _as_asked(scope, send_with_id)
         try:
             refusal = self._refusal(scope, address)
             if refusal is not None:
