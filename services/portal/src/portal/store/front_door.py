@@ -19,7 +19,15 @@ from sqlalchemy.dialects.postgresql import JSONB, insert
 from carecoord_shared.ports import Repository
 from carecoord_shared.security.access import access_grant
 
-__all__ = ["PatientCare", "PatientCareRecord", "RegisteredPractice", "patient_care"]
+__all__ = [
+    "EpisodeRow",
+    "PatientCare",
+    "PatientCareRecord",
+    "PatientEpisodes",
+    "RegisteredPractice",
+    "patient_care",
+    "patient_episode",
+]
 
 _TIME = sa.DateTime(timezone=True)
 patient_care = sa.Table(
@@ -39,6 +47,33 @@ patient_care = sa.Table(
     sa.Column("coordinator_changed_at", _TIME),
     sa.Column("received_at", _TIME, nullable=False),
 )
+
+patient_episode = sa.Table(
+    "front_door_patient_episode",
+    sa.MetaData(),
+    sa.Column("nhs_number", sa.Text, primary_key=True),
+    sa.Column("key", sa.Text, primary_key=True),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("ubrn", sa.Text),
+    sa.Column("stage", sa.Text, nullable=False),
+    sa.Column("next_step", sa.Text),
+    sa.Column("due_by", sa.Text),
+    sa.Column("changed_at", _TIME, nullable=False),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class EpisodeRow:
+    """One A&G request, referral or MDT outcome of the patient, as its last event said."""
+
+    nhs_number: str
+    key: str
+    kind: str
+    ubrn: str | None
+    stage: str
+    next_step: str | None
+    due_by: str | None
+    changed_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,3 +159,34 @@ class RegisteredPractice(Repository):
         )
         found = await self._conn.scalar(query)
         return str(found) if found else None
+
+
+class PatientEpisodes(Repository):
+    async def apply(self, row: EpisodeRow) -> None:
+        """Keep `row` unless a later event already changed this episode; a UBRN or kind
+        the event does not carry (empty) keeps the one an earlier event gave."""
+        values = {k: getattr(row, k) for k in EpisodeRow.__dataclass_fields__}
+        statement = insert(patient_episode).values(**values)
+        table, new = patient_episode.c, statement.excluded
+        changes = {
+            k: sa.func.coalesce(sa.func.nullif(new[k], ""), table[k])
+            if k in ("ubrn", "kind")
+            else new[k]
+            for k in values
+            if k not in ("nhs_number", "key")
+        }
+        await self._conn.execute(
+            statement.on_conflict_do_update(
+                index_elements=["nhs_number", "key"],
+                set_=changes,
+                where=table.changed_at <= new.changed_at,
+            )
+        )
+
+    async def of(self, nhs_number: str) -> list[EpisodeRow]:
+        query = (
+            sa.select(patient_episode)
+            .where(patient_episode.c.nhs_number == nhs_number)
+            .order_by(patient_episode.c.changed_at.desc())
+        )
+        return [EpisodeRow(**r._mapping) for r in await self._conn.execute(query)]

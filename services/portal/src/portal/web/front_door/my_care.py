@@ -2,7 +2,9 @@
 
 Their named co-ordinator (and cover), their plan in their own words, their
 end-of-life preferences (read-only, with how fresh each part is) and the requests
-they have sent through the front door, and the feedback questions waiting for them. Read from the
+they have sent through the front door, their A&G requests, referrals and MDT outcomes
+(UBRN, stage, what happens next, the date a reply is due), and the feedback questions
+waiting for them. Read from the
 portal's own copy of care_plans' events, so it keeps working when care_plans is down.
 Only ever the signed-in patient's own record: the NHS number comes from their session.
 """
@@ -14,6 +16,7 @@ from fastapi import Request, Response
 from portal.fhir.front_door_feedback import SCORES
 from portal.service.front_door_care import own_care
 from portal.service.front_door_episodes import open_questions
+from portal.service.front_door_journey import journey_of
 from portal.service.front_door_threads import requests_for
 from portal.web.context import Context, Kit, SignedIn
 from portal.web.front_door.common import level_refusal, patient
@@ -28,7 +31,7 @@ async def my_care(request: Request, kit: Kit, context: Context, session: SignedI
         return refused or kit.message(request, context, "No record", "No NHS number.", 403)
     fhir, principal = request.app.state.fhir, patient(user)
     care, requests = await own_care(fhir, principal), await requests_for(fhir, principal)
-    questions = await open_questions(fhir, principal)
+    questions, journey = await open_questions(fhir, principal), await journey_of(fhir, principal)
     feedback = request.query_params.get("feedback")
     return kit.page(
         request,
@@ -38,6 +41,7 @@ async def my_care(request: Request, kit: Kit, context: Context, session: SignedI
         care=care,
         requests=requests,
         questions=questions,
+        journey=journey,
         scores=SCORES,
         feedback=feedback if feedback in ("thanks", "already") else None,
     )
