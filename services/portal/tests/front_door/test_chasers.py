@@ -58,6 +58,13 @@ async def _events(portal: Portal, nhs: str, event_type: str) -> list[dict[str, A
     return [r.get("data", r) for r in rows]
 
 
+async def _chased(portal: Portal, kind: str, level: int) -> float:
+    metrics = (await portal.client.get("/metrics")).text
+    line = f'portal_front_door_chases_total{{kind="{kind}",level="{level}"}} '
+    found = [float(row.removeprefix(line)) for row in metrics.splitlines() if row.startswith(line)]
+    return found[0] if found else 0.0
+
+
 async def _patient_with_a_co_ordinator(portal: Portal, level: Any = "P5") -> str:
     nhs = await portal.sign_in(level)
     await portal.register(nhs, PRACTICE)
@@ -79,6 +86,7 @@ async def test_an_unrecorded_red_flag_callback_is_chased_then_escalated_to_the_p
 ) -> None:
     nhs = await _patient_with_a_co_ordinator(portal)
     await portal.ask(age="70", sex="female", answer="other-problem", text="my face dropped")
+    before = [await _chased(portal, "callback", level) for level in (1, 2)]
 
     portal.clock.now = WEDNESDAY_10AM + timedelta(minutes=14)
     await _run(portal)
@@ -98,6 +106,8 @@ async def test_an_unrecorded_red_flag_callback_is_chased_then_escalated_to_the_p
     assert first[0]["restriction"]["recipient"] == [{"reference": "Practitioner/chris"}]
     assert first[0]["partOf"][0]["reference"].startswith("Task/")
     assert both[1]["owner"]["identifier"]["value"] == PRACTICE
+    after = [await _chased(portal, "callback", level) for level in (1, 2)]
+    assert [a - b for a, b in zip(after, before, strict=True)] == [1, 1]  # in /metrics, once each
     events = await _events(portal, nhs, "carecoord.portal.callback-overdue.v1")
     assert [(e["level"], e["to"]) for e in events] == [
         (1, ["Practitioner/duty-clinician", "Practitioner/chris"]),

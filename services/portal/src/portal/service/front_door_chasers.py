@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from prometheus_client import Counter
+
 from carecoord_shared.fhir.interactions import FhirInteractions
 from carecoord_shared.fhir.unit_of_work import FhirTransaction
 from carecoord_shared.security.principal import Principal
@@ -35,8 +37,14 @@ from portal.service.context import PortalContext
 from portal.service.front_door_requests import coordinator_of
 from portal.store.front_door import RegisteredPractice
 
-__all__ = ["CALLBACK", "REPLY", "Clock", "chase", "close_chases"]
+__all__ = ["CALLBACK", "CHASES", "REPLY", "Clock", "chase", "close_chases"]
 
+CHASES = Counter(
+    "portal_front_door_chases_total",
+    "Overdue red-flag callbacks and unanswered requests escalated, by kind and step "
+    "(1: duty clinician and co-ordinator, 2: the practice)",
+    ["kind", "level"],
+)
 _TEAM_ROUTES = frozenset({"gp", "coordinator", "own-plan"})
 """Routes whose request waits for a reply from the practice or the co-ordinator."""
 
@@ -140,6 +148,13 @@ async def _step(
     return new
 
 
+def _counted(clock: Clock, made: list[int]) -> int:
+    """Count the steps made (after their unit of work committed)."""
+    for level in made:
+        CHASES.labels(clock.kind, str(level)).inc()
+    return len(made)
+
+
 async def chase(
     fhir: FhirInteractions, system: Principal, context: PortalContext, clock: Clock
 ) -> int:
@@ -155,8 +170,8 @@ async def chase(
         raised = datetime.fromisoformat(str(body["authoredOn"]))
         levels = (1, 2) if now - raised >= second else (1,)
         async with fhir.operation(system) as tx:
-            for level in levels:
-                made += await _step(tx, clock, chased, level, now, duty)
+            new = [level for level in levels if await _step(tx, clock, chased, level, now, duty)]
+        made += _counted(clock, new)
     return made
 
 
