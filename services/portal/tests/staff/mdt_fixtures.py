@@ -169,11 +169,11 @@ async def listed_cases(
     """A patient of the GP's practice nominated per question (`nhs`, else a new one each),
     the list assembled by the chair; the case ids in the list's order."""
     for question in questions:
-        nhs = await _register(world, nhs)
+        patient = await _register(world, nhs)
         nominated = await world.call(
             "POST", f"CareTeam/{team}/$nominate", world.gp,
             {"resourceType": "Parameters", "parameter": [
-                {"name": "patient", "valueIdentifier": {"system": NHS, "value": nhs}},
+                {"name": "patient", "valueIdentifier": {"system": NHS, "value": patient}},
                 {"name": "reason", "valueString": "Falls and carer strain"},
                 {"name": "question", "valueString": question},
                 {"name": "urgency", "valueCode": "routine"},

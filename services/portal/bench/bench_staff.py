@@ -1,0 +1,245 @@
+"""Staff portal: server time of meeting mode (30 cases) and of the triage worklist (500
+open requests), p95 at 20 concurrent signed-in users (issue 10: p95 <= 150 ms).
+
+Run by `make bench` (or alone: `.venv/bin/python services/portal/bench/bench_staff.py`,
+PostgreSQL and Kafka up). Each server runs as a process of its own, as deployed, on a
+fresh database: the development OIDC provider, the portal (its web face), mdt,
+referrals and care_plans. The users sign in through the real OIDC flow (a session each
+in the portal's database); the MDT, its meeting with 30 cases and the 500 A&G requests
+are made over the services' FHIR APIs first. Each user then reads pages back to back
+for `--seconds`; the figure is the time from request to the whole page received, on
+loopback (an upper bound of the server time), with every page's own calls to the
+services made with the user's token.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing
+import os
+import statistics
+import tempfile
+import time
+from contextlib import asynccontextmanager
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import httpx
+import uvicorn
+from fastapi import FastAPI
+from staff_bench.seed import Fhir, meeting_with_cases, open_requests  # beside this script
+
+from carecoord_devstack.bench import machine
+from carecoord_devstack.kafka import kafka_bootstrap
+from carecoord_devstack.oidc_provider import create_oidc_app, portal_client
+from carecoord_devstack.testing import create_fresh_database
+from carecoord_shared.db import create_engine, migrate_async
+from carecoord_shared.security.dev_issuer import DevIssuer
+
+TARGET_MS = 150.0
+CLIENT = ("portal-bench", "a-bench-client-secret-of-some-length")
+
+
+def _portal(urls: dict[str, str], folder: Path, database_url: str) -> FastAPI:
+    from portal.config.staff import StaffSettings
+    from portal.web import PostgresSessionStore, WebConfig, install_web
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> Any:
+        app.state.engine = create_engine(database_url, pool_size=8)
+        yield
+        await app.state.engine.dispose()
+
+    app = FastAPI(lifespan=lifespan)
+    config = WebConfig(
+        oidc_issuer=urls["provider"], client_id=CLIENT[0], client_secret=CLIENT[1],
+        public_base_url=urls["portal"], csrf_secret=os.urandom(32), secure_cookies=False,
+    )  # fmt: skip
+    install_web(app, config, PostgresSessionStore(lambda: app.state.engine))
+    settings = StaffSettings(
+        referrals_url=urls["referrals"], care_plans_url=urls["care_plans"], mdt_url=urls["mdt"]
+    )
+    app.state.context = SimpleNamespace(settings=settings)
+    return app
+
+
+def _service(kind: str, urls: dict[str, str], folder: Path, database_url: str) -> FastAPI:
+    """mdt, referrals or care_plans as `make run` builds them (topics of their own)."""
+    run = Path(folder).name
+    common: dict[str, Any] = {
+        "environment": "test", "database_url": database_url, "log_level": "WARNING",
+        "auth_jwks_url": DevIssuer(folder).jwks_url, "public_base_url": urls[kind],
+        "kafka_bootstrap_servers": kafka_bootstrap(),
+    }  # fmt: skip
+    if kind == "mdt":
+        from mdt.main import create_app as create_mdt
+        from mdt.settings import MdtSettings
+
+        topics = {"referrals_topic": f"bench.ref.{run}", "care_plans_topic": f"bench.cp.{run}"}
+        return create_mdt(MdtSettings(**common, topic=f"bench.mdt.{run}", **topics))
+    if kind == "referrals":
+        from referrals.main import create_app as create_referrals
+        from referrals.settings import ReferralsSettings
+
+        settings = ReferralsSettings(
+            **common, topic=f"bench.ref.{run}", care_plans_topic=f"bench.cp.{run}"
+        )
+        return create_referrals(settings)
+    from care_plans.main import create_app as create_care_plans
+    from care_plans.settings import CarePlansSettings
+
+    topics = {"referrals_topic": f"bench.ref.{run}", "mdt_topic": f"bench.mdt.{run}"}
+    return create_care_plans(CarePlansSettings(**common, topic=f"bench.cp.{run}", **topics))
+
+
+def serve(kind: str, urls: dict[str, str], folder: Path, database_url: str) -> None:
+    """One server, in a process of its own."""
+    if kind == "provider":
+        client = portal_client(urls["portal"], *CLIENT)
+        app = create_oidc_app(folder, urls["provider"], client=client)
+    elif kind == "portal":
+        app = _portal(urls, folder, database_url)
+    else:
+        app = _service(kind, urls, folder, database_url)
+    port = int(urls[kind].rsplit(":", 1)[1])
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", ws="none")
+
+
+def _free_ports(count: int) -> list[int]:
+    """`count` loopback ports nobody listens on, below 32768 (never the ephemeral range)."""
+    import socket
+
+    found: list[int] = []
+    port = 20_000 + os.getpid() % 10_000
+    while len(found) < count and port < 32_000:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) != 0:
+                found.append(port)
+        port += 7
+    return found
+
+
+async def _up(url: str, path: str) -> None:
+    deadline = time.monotonic() + 90
+    async with httpx.AsyncClient(timeout=2) as client:
+        while time.monotonic() < deadline:
+            try:
+                if (await client.get(f"{url}{path}")).status_code < 500:
+                    return
+            except httpx.HTTPError:
+                pass
+            await asyncio.sleep(0.3)
+    raise RuntimeError(f"{url} did not start")
+
+
+async def signed_in(urls: dict[str, str], who: str) -> httpx.AsyncClient:
+    """A browser-like client signed in as the demo person `who` through the OIDC flow."""
+    client = httpx.AsyncClient(timeout=30)
+    login = await client.get(f"{urls['portal']}/auth/login?return_to=/")
+    params = dict(parse_qsl(urlsplit(login.headers["location"]).query))
+    chosen = await client.post(f"{urls['provider']}/authorize", data=params | {"user": who})
+    landed = await client.get(chosen.headers["location"])
+    if landed.status_code != 303:
+        raise RuntimeError(f"sign-in as {who} failed: {landed.status_code}")
+    return client
+
+
+async def load(
+    urls: dict[str, str], who: str, paths: list[str], users: int, seconds: float
+) -> list[float]:
+    """`users` signed-in people reading `paths` back to back: each page's time in ms."""
+    clients = [await signed_in(urls, who) for _ in range(users)]
+    for client in clients:  # warm: each session's first page
+        (await client.get(f"{urls['portal']}{paths[0]}")).raise_for_status()
+    times: list[float] = []
+    end = time.monotonic() + seconds
+
+    async def user(n: int, client: httpx.AsyncClient) -> None:
+        i = n
+        while time.monotonic() < end:
+            started = time.perf_counter()
+            page = await client.get(f"{urls['portal']}{paths[i % len(paths)]}")
+            times.append((time.perf_counter() - started) * 1000)
+            if page.status_code != 200:
+                raise RuntimeError(f"{paths[i % len(paths)]}: {page.status_code}")
+            i += 1
+
+    try:
+        await asyncio.gather(*(user(n, c) for n, c in enumerate(clients)))
+    finally:
+        for client in clients:
+            await client.aclose()
+    return times
+
+
+def report(name: str, times: list[float], users: int, seconds: float) -> None:
+    ordered = sorted(times)
+    p50 = statistics.median(ordered)
+    p95 = ordered[int(0.95 * (len(ordered) - 1))]
+    verdict = "meets" if p95 <= TARGET_MS else "misses"
+    print(
+        f"{name}: {len(ordered)} pages in {seconds:.0f} s at {users} users "
+        f"({len(ordered) / seconds:.1f}/s): p50 {p50:.0f} ms, p95 {p95:.0f} ms, "
+        f"max {ordered[-1]:.0f} ms ({verdict} the target p95 <= {TARGET_MS:.0f} ms)",
+        flush=True,
+    )
+
+
+async def _databases() -> dict[str, str]:
+    from portal.web import WEB_MIGRATIONS
+
+    found = {k: await create_fresh_database(f"bench{k[:4]}") for k in
+             ("portal", "mdt", "referrals", "care_plans")}  # fmt: skip
+    await migrate_async(found["portal"], WEB_MIGRATIONS)
+    return found
+
+
+async def run(args: argparse.Namespace, urls: dict[str, str], folder: Path) -> None:
+    databases = await _databases()
+    spawn = multiprocessing.get_context("spawn")
+    servers = [
+        spawn.Process(target=serve, args=(kind, urls, folder, databases.get(kind, "")))
+        for kind in urls
+    ]
+    for server in servers:
+        server.start()
+    try:
+        for kind, url in urls.items():
+            await _up(url, "/.well-known/openid-configuration" if kind == "provider" else "/")
+        issuer = DevIssuer(folder)
+        mdt, referrals = Fhir(urls["mdt"], issuer), Fhir(urls["referrals"], issuer)
+        paths = await meeting_with_cases(mdt, databases["mdt"], args.cases)
+        print(f"Meeting with {len(paths)} cases listed", flush=True)
+        times = await load(urls, "mdt-member", paths, args.users, args.seconds)
+        report(f"Meeting mode ({len(paths)} cases)", times, args.users, args.seconds)
+        if args.requests:
+            await open_requests(referrals, databases["referrals"], args.requests)
+            print(f"{args.requests} open A&G requests made", flush=True)
+            times = await load(urls, "triage-clinician", ["/triage"], args.users, args.seconds)
+            report(f"Triage worklist ({args.requests} open)", times, args.users, args.seconds)
+    finally:
+        for server in servers:
+            server.terminate()
+            server.join(10)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--users", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--cases", type=int, default=30)
+    parser.add_argument("--requests", type=int, default=500, help="0: no worklist run")
+    args = parser.parse_args()
+    print(f"Machine: {machine()}; load average {os.getloadavg()[0]:.1f}", flush=True)
+    kinds = ("provider", "portal", "mdt", "referrals", "care_plans")
+    urls = {k: f"http://127.0.0.1:{p}" for k, p in zip(kinds, _free_ports(5), strict=True)}
+    with tempfile.TemporaryDirectory(prefix="bench-staff-") as folder:
+        assert DevIssuer(Path(folder)).jwks_url  # the signing key, before any server reads it
+        asyncio.run(run(args, urls, Path(folder)))
+
+
+if __name__ == "__main__":
+    main()
