@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from carecoord_shared.fhir.audit_routes import AUDIT_SEARCH_PARAMS
+from carecoord_shared.fhir.definitions import DEFINITION_SEARCH_PARAMS
 from carecoord_shared.fhir.operation_definition import definition_url
 from carecoord_shared.fhir.operations import Operation
 from carecoord_shared.fhir.outcome import JsonObject
@@ -56,7 +57,10 @@ def _published_types(registry: FhirRegistry) -> list[JsonObject]:
             "type": kind,
             "documentation": f"The {kind}s this service publishes (read-only, no token needed).",
             "interaction": [{"code": "read"}, {"code": "search-type"}],
-            "searchParam": [{"name": "url", "type": "uri"}],
+            "searchParam": [
+                {"name": name, "type": kind, "documentation": text}
+                for name, kind, text in DEFINITION_SEARCH_PARAMS
+            ],
         }
         for kind in kinds
     ]

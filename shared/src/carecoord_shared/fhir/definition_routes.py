@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl, urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from carecoord_shared.fhir.definitions import CONFORMANCE_TYPES
+from carecoord_shared.fhir.definitions import CONFORMANCE_TYPES, DEFINITION_SEARCH_PARAMS
 from carecoord_shared.fhir.http import json_response
 from carecoord_shared.fhir.narrative import outcome
 from carecoord_shared.fhir.outcome import Issue, JsonObject, bad_request, not_found
@@ -26,17 +26,10 @@ from carecoord_shared.fhir.parsing import GENERAL_PARAMETERS, whole_number
 from carecoord_shared.fhir.registry import FhirRegistry
 from carecoord_shared.fhir.routes import is_strict
 
-__all__ = ["DEFINITION_SEARCH_PARAMS", "definition_search", "router"]
+__all__ = ["definition_search", "router"]
 
 router = APIRouter(prefix="/fhir", tags=["definitions"])
 
-DEFINITION_SEARCH_PARAMS: tuple[tuple[str, str, str], ...] = (
-    ("_id", "token", "The definition's id"),
-    ("url", "uri", "The canonical URL (url|version too)"),
-    ("name", "string", "The computer-friendly name (starts with, any case)"),
-    ("status", "token", "draft, active or retired"),
-    ("version", "token", "The business version"),
-)
 _MAX_COUNT = 100
 
 
@@ -85,7 +78,7 @@ def definition_search(request: Request, kind: str, published: Mapping[str, JsonO
     base = str(request.app.state.settings.fhir_base)
     asked = [(k, v) for k, v in items if k != "_cursor"]
     links = [{"relation": "self", "url": f"{base}/{kind}?{urlencode(items)}"}]
-    if 0 < count and offset + count < len(found):
+    if count > 0 and offset + count < len(found):
         following = urlencode([*asked, ("_cursor", str(offset + count))])
         links.append({"relation": "next", "url": f"{base}/{kind}?{following}"})
     entries: list[JsonObject] = [

@@ -17,6 +17,7 @@ from carecoord_shared.fhir.outcome import JsonObject
 
 __all__ = [
     "CONFORMANCE_TYPES",
+    "DEFINITION_SEARCH_PARAMS",
     "code_system",
     "extension_definition",
     "extension_url",
@@ -26,6 +27,16 @@ __all__ = [
 
 CONFORMANCE_TYPES = ("StructureDefinition", "CodeSystem", "ValueSet")
 _VERSION = "0.1.0"
+
+# How published definitions are searched (served by `definition_routes`, declared in
+# the CapabilityStatement).
+DEFINITION_SEARCH_PARAMS: tuple[tuple[str, str, str], ...] = (
+    ("_id", "token", "The definition's id"),
+    ("url", "uri", "The canonical URL (url|version too)"),
+    ("name", "string", "The computer-friendly name (starts with, any case)"),
+    ("status", "token", "draft, active or retired"),
+    ("version", "token", "The business version"),
+)
 
 
 def _title_name(identifier: str) -> str:
