@@ -160,6 +160,8 @@ def test_chest_pain_in_free_text_keeps_the_request_and_the_duty_clinician_record
         "href", "tel:07700900982"
     )
     _checked(axe, duty, "duty-callbacks")
+    duty.set_viewport_size({"width": 320, "height": 640})
+    _checked(axe, duty, "duty-callbacks-320px")
     card.get_by_label("Spoke to the patient").check()
     card.get_by_label("What you advised or did").fill("Ambulance called; patient waiting.")
     card.get_by_role("button", name="Record callback").click()

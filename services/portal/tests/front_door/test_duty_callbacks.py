@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -163,3 +164,22 @@ async def test_a_phone_number_that_cannot_be_called_is_refused_but_the_red_flag_
     assert "<b>0</b>" not in page.text
     stored = "SELECT count(*) FROM resource WHERE patient_nhs = :nhs"
     assert await portal.scalar(stored, nhs=nhs) == 0
+
+
+async def test_a_callback_past_its_target_is_marked_overdue(portal: Portal) -> None:
+    nhs = await _red_flag(portal, PRACTICE)
+    await portal.sign_in_staff("gp", PRACTICE)
+    started = portal.clock.now
+
+    def card(page: str) -> str:
+        return page[page.index(f"NHS number {nhs}") :][:1200]
+
+    on_time = card((await portal.client.get("/duty/callbacks")).text)
+    portal.clock.now = started + timedelta(minutes=15)
+    try:
+        late = card((await portal.client.get("/duty/callbacks")).text)
+    finally:
+        portal.clock.now = started
+
+    assert "Overdue" not in on_time
+    assert "Overdue" in late

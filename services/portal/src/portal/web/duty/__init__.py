@@ -11,6 +11,8 @@ see, each with its message thread to reply on (`front_door.thread`).
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
@@ -24,7 +26,7 @@ from portal.service.front_door_callbacks import (
 )
 from portal.service.front_door_threads import requests_for
 from portal.web.context import Context, Kit, SignedIn, WebContext, WebKit
-from portal.web.front_door.common import now
+from portal.web.front_door.common import now, portal_context
 from portal.web.front_door.thread import STAFF, reply, show
 from portal.web.http import WebExit
 from portal.web.sessions import WebSession
@@ -51,8 +53,19 @@ async def callbacks(request: Request, kit: Kit, context: Context, session: Signe
     clinician = await _clinician(request, kit, context, session)
     found = await open_callbacks(request.app.state.fhir, clinician)
     saved = request.query_params.get("saved") == "1"
+    target = timedelta(minutes=portal_context(request).settings.front_door_callback_chase_minutes)
+    late = {c.id for c in found if datetime.fromisoformat(c.authored_on) <= now(request) - target}
     page = "duty/callbacks.html"
-    return kit.page(request, context, page, _TITLE, callbacks=found, outcomes=OUTCOMES, saved=saved)
+    return kit.page(
+        request,
+        context,
+        page,
+        _TITLE,
+        callbacks=found,
+        outcomes=OUTCOMES,
+        saved=saved,
+        overdue=late,
+    )
 
 
 def _refused(request: Request, kit: WebKit, context: WebContext, text: str) -> Response:
