@@ -12,7 +12,15 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-__all__ = ["DAYS", "Hours", "Service", "Session", "parse_directory", "parse_hours"]
+__all__ = [
+    "DAYS",
+    "Hours",
+    "Service",
+    "Session",
+    "open_in_group",
+    "parse_directory",
+    "parse_hours",
+]
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -57,6 +65,21 @@ class Service:
     phone: str | None
     url: str | None
     hours: Hours
+    group: str | None = None
+    """Services of one group stand in for each other (the demo pharmacies)."""
+
+
+def open_in_group(
+    services: Mapping[str, Service], chosen: Service, moment: datetime, zone: ZoneInfo
+) -> Service:
+    """`chosen` if it is open at `moment`, else the first open service of its group
+    in directory order (hazard H3), else `chosen` (the page says when it opens)."""
+    if chosen.group is None or chosen.hours.open_at(moment, zone):
+        return chosen
+    return next(
+        (s for s in services.values() if s.group == chosen.group and s.hours.open_at(moment, zone)),
+        chosen,
+    )
 
 
 def _session(text: str) -> Session:
@@ -93,7 +116,15 @@ def parse_directory(data: Mapping[str, object]) -> dict[str, Service]:
             hours = parse_hours(entry.get("hours"))
         except ValueError as error:
             raise ValueError(f"directory service {key}: {error}") from None
-        services[key] = Service(key, name, entry.get("phone"), entry.get("url"), hours)
+        group = entry.get("group")
+        services[key] = Service(
+            key,
+            name,
+            entry.get("phone"),
+            entry.get("url"),
+            hours,
+            group if isinstance(group, str) else None,
+        )
     if not services:
         raise ValueError("the directory lists no services")
     return services

@@ -29,7 +29,7 @@ from portal.domain.front_door_rules import (
     RuleSet,
     Sex,
 )
-from portal.domain.opening import Service
+from portal.domain.opening import Service, open_in_group
 from portal.domain.red_flags import normalise, phrases_in
 
 __all__ = ["Decision", "FlagFound", "PlanContext", "Situation", "decide"]
@@ -177,8 +177,8 @@ def decide(
     reasons = [
         c.reason for c in candidates if c.route == chosen.route and c.route in _RED_FLAG_ROUTES
     ]
-    service = services[chosen.service or advice.service]
     zone = ZoneInfo(rules.timezone)
+    service = open_in_group(services, services[chosen.service or advice.service], now, zone)
     return Decision(
         route=chosen.route,
         red_flag=chosen.route in _RED_FLAG_ROUTES,
