@@ -40,7 +40,7 @@ from services.portal.tests.web.test_browser import (
     sign_in_at_provider,
 )
 
-__all__ = ["front_door_settings", "front_door_stack"]  # the fixtures these tests use
+__all__ = ["checked", "front_door_settings", "front_door_stack", "signed_in"]
 
 CALLBACKS = f"{TASK_CODE_SYSTEM}|red-flag-callback"
 
@@ -67,17 +67,22 @@ def _page(browser: Browser, js: bool = True, width: int = 1024) -> Page:
     return context.new_page()
 
 
-def _signed_in(
-    browser: Browser, stack: FrontDoorStack, name: str, path: str, js: bool = True
+def signed_in(
+    browser: Browser,
+    stack: FrontDoorStack,
+    name: str,
+    path: str,
+    js: bool = True,
+    width: int = 1024,
 ) -> Page:
-    page = _page(browser, js)
+    page = _page(browser, js, width)
     page.goto(f"{stack.portal_url}{path}")
     sign_in_at_provider(page, stack, name)
     page.wait_for_url(f"{stack.portal_url}{path}**")
     return page
 
 
-def _checked(axe: Axe, page: Page, name: str, js: bool = True) -> None:
+def checked(axe: Axe, page: Page, name: str, js: bool = True) -> None:
     """axe-core runs in the page, so with JavaScript off only the screenshot is taken."""
     if js:
         assert_accessible(axe, page, f"front-door-{name}")
@@ -98,14 +103,14 @@ def test_a_visitor_who_has_chest_pain_sees_999_advice_at_once_without_signing_in
     page = _page(browser, js)
     page.goto(f"{front_door_stack.portal_url}/start")
     expect(page.get_by_role("heading", level=1)).to_have_text("Ask for help with a health problem")
-    _checked(axe, page, "start", js)
+    checked(axe, page, "start", js)
 
     page.locator("#answer-chest-pain").check()
     page.get_by_role("button", name="Continue").click()
 
     expect(page.get_by_role("heading", level=1)).to_contain_text("Call 999 now")
     assert page.url == f"{front_door_stack.portal_url}/start"  # the next page, no sign-in
-    _checked(axe, page, "red-flag-advice", js)
+    checked(axe, page, "red-flag-advice", js)
     page.context.close()
 
 
@@ -113,9 +118,9 @@ def test_a_visitor_who_has_chest_pain_sees_999_advice_at_once_without_signing_in
 def test_a_p5_patient_with_back_pain_is_sent_to_physiotherapy(
     browser: Browser, front_door_stack: FrontDoorStack, axe: Axe, js: bool
 ) -> None:
-    page = _signed_in(browser, front_door_stack, P5.name, "/requests/new", js)
+    page = signed_in(browser, front_door_stack, P5.name, "/requests/new", js)
     expect(page.get_by_role("heading", level=1)).to_have_text("Ask for help")
-    _checked(axe, page, "ask", js)
+    checked(axe, page, "ask", js)
 
     page.get_by_label("Your age in years").fill("40")
     page.get_by_label("Female").check()
@@ -125,7 +130,7 @@ def test_a_p5_patient_with_back_pain_is_sent_to_physiotherapy(
     expect(page.get_by_role("heading", level=1)).to_have_text("Refer yourself")
     expect(page.get_by_role("main")).to_contain_text("Community MSK Physiotherapy")
     expect(page.get_by_role("main")).to_contain_text("We have kept your request")
-    _checked(axe, page, "routed", js)
+    checked(axe, page, "routed", js)
     page.context.close()
 
 
@@ -134,7 +139,7 @@ def test_chest_pain_in_free_text_keeps_the_request_and_the_duty_clinician_record
 ) -> None:
     stack, nhs = front_door_stack, str(P5.nhs_number)
     before = len(_fhir(stack, nhs, f"Task?code={CALLBACKS}"))
-    page = _signed_in(browser, stack, P5.name, "/requests/new")
+    page = signed_in(browser, stack, P5.name, "/requests/new")
     page.get_by_label("Your age in years").fill("58")
     page.get_by_label("Male", exact=True).check()
     page.locator("#q-other-problem").check()
@@ -144,7 +149,7 @@ def test_chest_pain_in_free_text_keeps_the_request_and_the_duty_clinician_record
 
     expect(page.get_by_role("heading", level=1)).to_contain_text("Call 999 now")
     expect(page.get_by_role("main")).to_contain_text("told the duty clinician")
-    _checked(axe, page, "free-text-red-flag")
+    checked(axe, page, "free-text-red-flag")
     page.context.close()
     tasks = _fhir(stack, nhs, f"Task?code={CALLBACKS}&status=requested")
     assert len(_fhir(stack, nhs, f"Task?code={CALLBACKS}")) == before + 1
@@ -154,19 +159,19 @@ def test_chest_pain_in_free_text_keeps_the_request_and_the_duty_clinician_record
         f"CommunicationRequest/{r['id']}" for r in kept
     }
 
-    duty = _signed_in(browser, stack, GP.name, "/duty/callbacks")
+    duty = signed_in(browser, stack, GP.name, "/duty/callbacks")
     card = duty.get_by_role("region", name=f"Call back {P5.name}, NHS number {nhs}").first
     expect(card.get_by_role("link", name="07700 900982")).to_have_attribute(
         "href", "tel:07700900982"
     )
-    _checked(axe, duty, "duty-callbacks")
+    checked(axe, duty, "duty-callbacks")
     duty.set_viewport_size({"width": 320, "height": 640})
-    _checked(axe, duty, "duty-callbacks-320px")
+    checked(axe, duty, "duty-callbacks-320px")
     card.get_by_label("Spoke to the patient").check()
     card.get_by_label("What you advised or did").fill("Ambulance called; patient waiting.")
     card.get_by_role("button", name="Record callback").click()
     expect(duty.get_by_role("status")).to_contain_text("Callback recorded.")
-    _checked(axe, duty, "duty-callback-recorded")
+    checked(axe, duty, "duty-callback-recorded")
     duty.context.close()
     done = _fhir(stack, nhs, f"Task?code={CALLBACKS}&status=completed")
     assert any("Ambulance called" in n["text"] for t in done for n in t.get("note", []))
@@ -175,18 +180,18 @@ def test_chest_pain_in_free_text_keeps_the_request_and_the_duty_clinician_record
 def test_a_p0_patient_is_refused_and_told_what_would_let_them_in(
     browser: Browser, front_door_stack: FrontDoorStack, axe: Axe
 ) -> None:
-    page = _signed_in(browser, front_door_stack, P0.name, "/requests/new")
+    page = signed_in(browser, front_door_stack, P0.name, "/requests/new")
 
     expect(page.get_by_role("heading", level=1)).to_have_text("You cannot see this yet")
     expect(page.get_by_role("main")).to_contain_text("NHS login level P5")
-    _checked(axe, page, "p0-refused")
+    checked(axe, page, "p0-refused")
     page.context.close()
 
 
 def test_a_p9_patient_sees_their_plan_co_ordinator_and_requests_even_at_320px(
     browser: Browser, front_door_stack: FrontDoorStack, axe: Axe
 ) -> None:
-    page = _signed_in(browser, front_door_stack, P9.name, "/requests/new")
+    page = signed_in(browser, front_door_stack, P9.name, "/requests/new")
     page.get_by_label("Your age in years").fill("72")
     page.get_by_label("Male", exact=True).check()
     page.locator("#q-plan-question").check()
@@ -200,9 +205,9 @@ def test_a_p9_patient_sees_their_plan_co_ordinator_and_requests_even_at_320px(
     expect(main).to_contain_text(PLAN_TITLE)
     expect(main).to_contain_text(COORDINATOR)
     expect(page.get_by_role("table")).to_contain_text("Contact your care co-ordinator")
-    _checked(axe, page, "my-care")
+    checked(axe, page, "my-care")
     page.set_viewport_size({"width": 320, "height": 640})
-    _checked(axe, page, "my-care-320px")
+    checked(axe, page, "my-care-320px")
     page.context.close()
 
 
@@ -210,7 +215,7 @@ def test_a_p9_patient_and_their_co_ordinator_write_on_a_request_then_the_patient
     browser: Browser, front_door_stack: FrontDoorStack, axe: Axe
 ) -> None:
     stack = front_door_stack
-    page = _signed_in(browser, stack, P9.name, "/requests/new")
+    page = signed_in(browser, stack, P9.name, "/requests/new")
     page.get_by_label("Your age in years").fill("72")
     page.get_by_label("Male", exact=True).check()
     page.locator("#q-other-problem").check()
@@ -222,23 +227,23 @@ def test_a_p9_patient_and_their_co_ordinator_write_on_a_request_then_the_patient
     page.get_by_label("Write to your care team").fill("It clashes with my lunch.")
     page.get_by_role("button", name="Send message").click()
     expect(page.get_by_role("status")).to_contain_text("Message sent.")
-    _checked(axe, page, "thread")
+    checked(axe, page, "thread")
     request_path = page.url.removeprefix(stack.portal_url).split("?")[0]
 
-    staff = _signed_in(browser, stack, COORDINATOR_LOGIN.name, "/duty/requests")
-    _checked(axe, staff, "team-requests")
+    staff = signed_in(browser, stack, COORDINATOR_LOGIN.name, "/duty/requests")
+    checked(axe, staff, "team-requests")
     staff.locator(f"a[href='{request_path.replace('/my/', '/duty/')}']").click()
     expect(staff.get_by_role("main")).to_contain_text("It clashes with my lunch.")
     staff.get_by_label("Reply to the patient").fill("Take it after lunch instead.")
     staff.get_by_label("This answers the request").check()
     staff.get_by_role("button", name="Send message").click()
     expect(staff.locator("#request-state")).to_have_text("Answered")
-    _checked(axe, staff, "team-thread")
+    checked(axe, staff, "team-thread")
     staff.context.close()
 
     page.goto(f"{stack.portal_url}{request_path}")
     expect(page.get_by_role("main")).to_contain_text("Take it after lunch instead.")
-    _checked(axe, page, "feedback-question")
+    checked(axe, page, "feedback-question")
     page.get_by_label("Very helpful", exact=True).check()
     page.get_by_role("button", name="Send feedback").click()
     expect(page.get_by_role("status")).to_contain_text("Thank you for your feedback.")
@@ -260,9 +265,9 @@ def test_a_p9_patient_gives_feedback_after_an_ag_answer_and_it_is_in_the_weekly_
     browser: Browser, front_door_stack: FrontDoorStack, axe: Axe
 ) -> None:
     stack = front_door_stack
-    page = _signed_in(browser, stack, P9.name, "/my/plan")
+    page = signed_in(browser, stack, P9.name, "/my/plan")
     question = page.get_by_role("group", name="How helpful was the specialist's advice to your GP?")
-    _checked(axe, page, "episode-feedback")
+    checked(axe, page, "episode-feedback")
     question.get_by_label("Helpful", exact=True).check()
     page.get_by_label("Anything you want to tell us (optional)").fill("Saved me a trip.")
     page.get_by_role("button", name="Send feedback").click()
@@ -270,7 +275,7 @@ def test_a_p9_patient_gives_feedback_after_an_ag_answer_and_it_is_in_the_weekly_
     expect(page.get_by_role("status")).to_contain_text("Thank you for your feedback.")
     expect(page.get_by_role("heading", name="Tell us how it went")).to_have_count(0)
     page.set_viewport_size({"width": 320, "height": 640})
-    _checked(axe, page, "episode-feedback-thanks-320px")
+    checked(axe, page, "episode-feedback-thanks-320px")
     page.context.close()
     week = "{}-W{:02d}".format(*datetime.now(UTC).isocalendar()[:2])
     gp = {"Authorization": f"Bearer {stack.issuer.mint('gp', organisation=GP.organisation)}"}
