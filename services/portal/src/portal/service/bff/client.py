@@ -6,11 +6,15 @@ every access rule, relationship check and AuditEvent stays where it already is. 
 page needs from this module is the answer as it came (status, JSON, ETag) and one
 clear signal when the service cannot answer at all (`ServiceDown`: refused connection,
 timeout, 502/503/504), so the page can say that part is down and offer a retry while
-the rest of it still works.
+the rest of it still works. Every call of a process goes through one pooled client per
+event loop (kept-alive connections, one TLS context): a page makes about ten calls,
+and a new client per call spent most of the portal's time building TLS contexts.
 """
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +27,19 @@ _FHIR_JSON = "application/fhir+json"
 _DOWN_STATUSES = frozenset({502, 503, 504})
 
 Query = Sequence[tuple[str, str]]
+_POOLS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _pool() -> httpx.AsyncClient:
+    """This event loop's pooled client for calls to the other services."""
+    loop = asyncio.get_running_loop()
+    client = _POOLS.get(loop)
+    if client is None or client.is_closed:
+        limits = httpx.Limits(max_connections=200, max_keepalive_connections=50)
+        client = _POOLS[loop] = httpx.AsyncClient(limits=limits)
+    return client
 
 
 class ServiceDown(Exception):
@@ -97,17 +114,21 @@ class FhirClient:
         json: dict[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> FhirReply:
+        pool = _pool()
+        request = pool.build_request(
+            method,
+            f"{self._base}/{path.lstrip('/')}",
+            params=list(params or ()),
+            json=json,
+            headers={**self._headers, **(headers or {})},
+            timeout=self._timeout,
+        )
         try:
-            async with httpx.AsyncClient(
-                timeout=self._timeout, transport=self._transport
-            ) as client:
-                response = await client.request(
-                    method,
-                    f"{self._base}/{path.lstrip('/')}",
-                    params=list(params or ()),
-                    json=json,
-                    headers={**self._headers, **(headers or {})},
-                )
+            if self._transport is None:
+                response = await pool.send(request)
+            else:  # a test's own transport (an app in process)
+                async with httpx.AsyncClient(transport=self._transport) as client:
+                    response = await client.send(request)
         except httpx.TransportError as error:
             raise ServiceDown(self.service) from error
         if response.status_code in _DOWN_STATUSES:
