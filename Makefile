@@ -90,8 +90,9 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# BENCH_ARGS passes options, e.g. make bench BENCH_ARGS="--own-stack --profile".
 bench: $(STAMP)
-	$(BIN)/python -m carecoord_devstack.bench
+	$(BIN)/python -m carecoord_devstack.bench $(BENCH_ARGS)
 
 # The independent FHIR validator (issue 14, item 7): HAPI FHIR's verdict (base R4) on every
 # resource the last test run kept in .run/fhir-samples (pytest with CARECOORD_FHIR_SAMPLES set,
