@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings
 
 from portal.service.front_door_rules import DEFAULT_DIRECTORY, DEFAULT_RULES, load_front_door
@@ -18,7 +18,13 @@ class FrontDoorSettings(BaseSettings):
     front_door_rules: Path = DEFAULT_RULES
     """The versioned rule file (red flags, routes, exclusions, escalation plans)."""
     front_door_directory: Path = DEFAULT_DIRECTORY
-    """The services the front door routes to, with their hours."""
+    """The services the front door routes to, with their hours: the shipped copy, used
+    until referrals' directory has been read (and whenever it never has)."""
+    front_door_directory_token: SecretStr | None = None
+    """The portal's own system token for reading referrals' directory (the front door's
+    HealthcareServices); unset: the directory file alone is used."""
+    front_door_directory_refresh_s: float = Field(default=60.0, ge=0, le=86_400)
+    """How old the copy of referrals' directory may grow before it is read again."""
     front_door_max_text: int = Field(default=2000, ge=100, le=20_000)
     """The longest free-text description a patient may send (characters)."""
     front_door_careplans_topic: str = "carecoord.careplans.v1"

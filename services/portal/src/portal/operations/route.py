@@ -17,6 +17,7 @@ from portal.domain.front_door_rules import ROUTES, SEXES
 from portal.domain.routing import PlanContext
 from portal.fhir.front_door import QUESTIONS_URL, healthcare_service
 from portal.service.context import PortalContext
+from portal.service.front_door_directory import front_door_now
 from portal.service.front_door_routing import (
     RouteInput,
     flag_ids,
@@ -24,7 +25,6 @@ from portal.service.front_door_routing import (
     problems_with,
     route_now,
 )
-from portal.service.front_door_rules import front_door_of
 
 __all__ = ["ROUTE"]
 
@@ -42,7 +42,7 @@ async def _plan_of(call: OperationCall) -> PlanContext | None:
 
 async def _route(call: OperationCall) -> OperationResult:
     context: PortalContext = call.context
-    front_door = front_door_of(context.settings)
+    front_door = front_door_now(context.settings)
     given = RouteInput(
         age=call.arguments.number("age") or 0,
         sex=call.arguments.text("sex") or "",

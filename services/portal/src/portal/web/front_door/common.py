@@ -10,7 +10,8 @@ from carecoord_shared.security.principal import Principal
 from carecoord_shared.security.scopes import parse_scopes
 from portal.fhir.front_door_feedback import SCORES
 from portal.service.context import PortalContext
-from portal.service.front_door_rules import FrontDoorRules, front_door_of, load_front_door
+from portal.service.front_door_directory import front_door_now
+from portal.service.front_door_rules import FrontDoorRules, load_front_door
 from portal.web.context import WebContext, WebKit
 from portal.web.identity import WebUser
 
@@ -63,7 +64,7 @@ def front_door(request: Request) -> FrontDoorRules:
     the portal's context, such as the web face's own test harness)."""
     context = getattr(request.app.state, "context", None)
     if isinstance(context, PortalContext):
-        return front_door_of(context.settings)
+        return front_door_now(context.settings)
     return load_front_door()
 
 
