@@ -18,7 +18,6 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from types import SimpleNamespace
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -36,10 +35,12 @@ from carecoord_shared.db import create_engine, migrate_async
 from carecoord_shared.fhir.definitions import extension_url, system_url
 from carecoord_shared.security import access
 from carecoord_shared.security.dev_issuer import DevIssuer
+from carecoord_shared.security.tokens import TokenVerifier
+from carecoord_shared.service import system_clock
 from carecoord_shared.worker import Worker, build_worker
-from portal.config.staff import StaffSettings
 from portal.definition import SERVICE
 from portal.events import staff_live
+from portal.service.context import PortalContext
 from portal.settings import PortalSettings
 from portal.web import WEB_MIGRATIONS, WebConfig
 from referrals.main import create_app as create_referrals
@@ -89,13 +90,16 @@ class StaffStack:
         """Send the portal's calls to these services (`referrals`, `care_plans`, `mdt`; a
         dead port: that service is down); the others to where they run."""
         assert self.portal is not None
-        settings = StaffSettings(
+        settings = PortalSettings(
+            environment="test",
+            database_url=self.portal_db,
+            log_level="WARNING",
             referrals_url=urls.get("referrals", self.referrals_url),
             care_plans_url=urls.get("care_plans", self.care_plans_url),
             mdt_url=urls.get("mdt", self.mdt_url),
             service_timeout_s=10,
         )
-        self.portal.state.context = SimpleNamespace(settings=settings)
+        self.portal.state.context = PortalContext.build(settings, system_clock)
 
     async def while_down(
         self, client: httpx.AsyncClient, service: str, path: str
@@ -130,10 +134,9 @@ def service(provider: str, specialty: dict[str, str], name: str) -> dict[str, An
 
 
 def _portal(config: WebConfig, database_url: str, referrals_url: str) -> FastAPI:
-    app = portal_app(config, database_url)
-    settings = StaffSettings(referrals_url=referrals_url, service_timeout_s=10)
-    app.state.context = SimpleNamespace(settings=settings)
-    return app
+    """The portal's web face with its own FHIR interactions and context (`point_at`)."""
+    portal = PortalSettings(environment="test", database_url=database_url, log_level="WARNING")
+    return portal_app(config, database_url, SERVICE.assemble(portal, system_clock)[2])
 
 
 async def _seed(stack: StaffStack) -> None:
@@ -182,6 +185,10 @@ def staff_stack(
     )
     referrals = LiveServer(create_referrals(referrals_settings), referrals_port)
     portal_app_ = _portal(config, portal_db, referrals_url)
+    # The duty pages (web/duty) verify the session's token as the portal's API would.
+    portal_app_.state.token_verifier = TokenVerifier(
+        referrals_settings.auth_issuer, referrals_settings.auth_audience, issuer.jwks_url
+    )
     portal = LiveServer(portal_app_, portal_port)
     servers = (provider, referrals, portal)
     for server in servers:
@@ -190,6 +197,7 @@ def staff_stack(
         portal_url, provider_url, referrals_url, referrals_db, issuer, "", "", portal_app_
     )
     stack.referrals_settings, stack.portal_db = referrals_settings, portal_db
+    stack.point_at()
     try:
         yield stack
     finally:
@@ -470,33 +478,49 @@ class WorkerThread:
         self._thread.join(timeout=30)
 
 
+def live_worker(
+    stack: StaffStack, kafka_bootstrap: str, referrals_topic: str, mdt_topic: str = ""
+) -> Worker:
+    """The portal's worker with only its staff live-update consumers, reading these topics
+    (without `mdt_topic`, one of this run that nothing writes)."""
+    run = uuid.uuid4().hex[:8]
+    portal = PortalSettings(
+        environment="development",
+        database_url=stack.portal_db,
+        auth_jwks_url=stack.issuer.jwks_url,
+        kafka_bootstrap_servers=kafka_bootstrap,
+        public_base_url=stack.portal_url,
+        log_level="WARNING",
+        topic=f"test.staffportal.{run}",
+        referrals_topic=referrals_topic,
+        mdt_topic=mdt_topic or f"test.staffmdt.{run}",
+    )
+    staff_only = dataclasses.replace(SERVICE, consumers=staff_live.CONSUMERS, jobs=())
+    return build_worker(staff_only, portal)
+
+
+@contextmanager
+def running(*workers: Worker) -> Iterator[None]:
+    """Each worker on its thread while inside, stopped in reverse order."""
+    threads = [WorkerThread(worker) for worker in workers]
+    for thread in threads:
+        thread.start()
+    try:
+        yield
+    finally:
+        for thread in reversed(threads):
+            thread.stop()
+
+
 @pytest.fixture(scope="module")
 def live_feed(seeded: StaffStack, kafka_bootstrap: str) -> Iterator[StaffStack]:
     """Events flowing for real: referrals' relay publishes its outbox to its own topic, and
     the portal's worker (its staff live-update consumers) announces them to the pages."""
     assert seeded.referrals_settings is not None
-    portal = PortalSettings(
-        environment="development",
-        database_url=seeded.portal_db,
-        auth_jwks_url=seeded.issuer.jwks_url,
-        kafka_bootstrap_servers=kafka_bootstrap,
-        public_base_url=seeded.portal_url,
-        log_level="WARNING",
-        topic=f"test.staffportal.{uuid.uuid4().hex[:8]}",
-        referrals_topic=seeded.referrals_settings.topic,
-    )
-    staff_only = dataclasses.replace(SERVICE, consumers=staff_live.CONSUMERS, jobs=())
-    workers = (
-        WorkerThread(build_referrals_worker(seeded.referrals_settings)),
-        WorkerThread(build_worker(staff_only, portal)),
-    )
-    for worker in workers:
-        worker.start()
-    try:
+    topic = seeded.referrals_settings.topic
+    portal = live_worker(seeded, kafka_bootstrap, referrals_topic=topic)
+    with running(build_referrals_worker(seeded.referrals_settings), portal):
         yield seeded
-    finally:
-        for worker in reversed(workers):
-            worker.stop()
 
 
 def checked(axe: Axe, page: Page, name: str, js: bool = True) -> None:

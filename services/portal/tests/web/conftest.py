@@ -27,6 +27,8 @@ from fastapi import FastAPI
 from carecoord_devstack.oidc_provider import create_oidc_app, portal_client
 from carecoord_devstack.testing import create_fresh_database
 from carecoord_shared.db import create_engine, migrate_async
+from carecoord_shared.fhir.interactions import FhirInteractions
+from carecoord_shared.fhir.registry import FhirRegistry
 from portal.web import WEB_MIGRATIONS, PostgresSessionStore, WebConfig, install_web
 
 CLIENT_ID = "portal-under-test"
@@ -79,12 +81,17 @@ class WebStack:
     config: WebConfig
 
 
-def portal_app(config: WebConfig, database_url: str) -> FastAPI:
-    """The smallest portal that serves the web face: an engine in the lifespan, the router."""
+def portal_app(
+    config: WebConfig, database_url: str, registry: FhirRegistry | None = None
+) -> FastAPI:
+    """The smallest portal that serves the web face: an engine in the lifespan, the router;
+    with `registry`, the portal's own FHIR interactions too (the duty pages read them)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.engine = create_engine(database_url, pool_size=4)
+        if registry is not None:
+            app.state.fhir = FhirInteractions(app.state.engine, registry)
         yield
         await app.state.engine.dispose()
 

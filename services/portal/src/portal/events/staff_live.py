@@ -1,10 +1,13 @@
-"""referrals' events that change what an open staff page shows, announced to the pages.
+"""referrals' and mdt's events that change what an open staff page shows, announced to
+the pages.
 
 A triage outcome, a message, a new or revised request: each names its ServiceRequest
 and the service it is for, and the portal's worker announces both (`store.live`), so a
 GP's request page and a clinician's worklist update without reloading (issue 10, "Live
-updates"). Only references travel; each page then re-reads what changed with its own
-user's token, so nobody sees anything their token could not read.
+updates"). Likewise mdt's: a case listed names its meeting and MDT, an outcome its MDT
+(the meeting page), an action assigned or overdue the practice that owns it (the GP's
+actions page, by ODS code). Only references travel; each page then re-reads what
+changed with its own user's token, so nobody sees anything their token could not read.
 """
 
 from __future__ import annotations
@@ -18,7 +21,8 @@ from portal.store.live import LiveNotices
 
 __all__ = ["CONSUMERS"]
 
-_WATCHABLE = ("ServiceRequest/", "HealthcareService/")
+_WATCHABLE = ("ServiceRequest/", "HealthcareService/", "Appointment/", "CareTeam/")
+_MDT_ANNOUNCED = ("case-listed", "outcome-recorded", "action-assigned", "action-overdue")
 _ANNOUNCED = (
     "submitted",
     "triaged",
@@ -31,13 +35,20 @@ _ANNOUNCED = (
 
 
 def references(data: Any) -> list[str]:
-    """The request and the services an event names (`performer` is a list)."""
+    """The request, services, meeting and MDT an event names (`performer` is a list),
+    and the practice owning an action (`Organization/` and its ODS code)."""
+    if not isinstance(data, dict):
+        return []
     found: list[str] = []
-    for key in ("serviceRequest", "service", "performer"):
-        value = data.get(key) if isinstance(data, dict) else None
+    for key in ("serviceRequest", "service", "performer", "meeting", "mdt"):
+        value = data.get(key)
         for one in value if isinstance(value, list) else [value]:
             if isinstance(one, str) and one.startswith(_WATCHABLE) and one not in found:
                 found.append(one)
+    owner = data.get("owner")
+    practice = owner.get("organisation") if isinstance(owner, dict) else None
+    if isinstance(practice, str) and practice:
+        found.append(f"Organization/{practice}")
     return found
 
 
@@ -51,4 +62,7 @@ async def announce(tx: FhirTransaction, event: Event, context: Any) -> None:
 CONSUMERS = tuple(
     Consumer(f"carecoord.referral.{name}.v1", lambda s: s.referrals_topic, announce, "staff-live")
     for name in _ANNOUNCED
+) + tuple(
+    Consumer(f"carecoord.mdt.{name}.v1", lambda s: s.mdt_topic, announce, "staff-live")
+    for name in _MDT_ANNOUNCED
 )

@@ -34,6 +34,23 @@ _INDICATORS = Screen(
     built=True,
 )
 
+# The duty pages of a practice or co-ordinator (web/duty): red-flag callbacks to make
+# and patients' requests to answer.
+_DUTY = (
+    Screen(
+        "Red-flag callbacks",
+        "/duty/callbacks",
+        "Patients to ring back now, and the callbacks recorded.",
+        built=True,
+    ),
+    Screen(
+        "Patients' requests",
+        "/duty/requests",
+        "Online requests from patients, to read and answer.",
+        built=True,
+    ),
+)
+
 SCREENS: dict[Role, tuple[Screen, ...]] = {
     "gp": (
         Screen(
@@ -48,7 +65,13 @@ SCREENS: dict[Role, tuple[Screen, ...]] = {
             "Open requests and those awaiting you.",
             built=True,
         ),
-        Screen("MDT actions for your practice", "/actions", "Acknowledge and complete actions."),
+        Screen(
+            "MDT actions for your practice",
+            "/actions",
+            "Acknowledge and complete actions.",
+            built=True,
+        ),
+        *_DUTY,
         _INDICATORS,
     ),
     "triage-clinician": (
@@ -72,11 +95,22 @@ SCREENS: dict[Role, tuple[Screen, ...]] = {
             "Patients with no co-ordinator.",
             built=True,
         ),
+        *_DUTY,
         _INDICATORS,
     ),
     "mdt-member": (
-        Screen("Your MDTs and meetings", "/mdt", "Case lists, preparation and meeting mode."),
-        Screen("Actions board", "/mdt/actions", "Assigned, acknowledged and overdue actions."),
+        Screen(
+            "Your MDTs and meetings",
+            "/mdt",
+            "Case lists, preparation and meeting mode.",
+            built=True,
+        ),
+        Screen(
+            "Actions board",
+            "/mdt/actions",
+            "Assigned, acknowledged and overdue actions.",
+            built=True,
+        ),
     ),
     "paramedic": (
         Screen(

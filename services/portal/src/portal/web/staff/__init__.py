@@ -10,6 +10,7 @@ from portal.web.staff.caseload import add_caseload_pages
 from portal.web.staff.caseload_team import add_team_pages
 from portal.web.staff.indicators import add_indicator_pages
 from portal.web.staff.live import add_live_routes
+from portal.web.staff.live_mdt import add_live_mdt_routes
 from portal.web.staff.mdt import add_mdt_pages
 from portal.web.staff.paramedic import add_paramedic_pages
 from portal.web.staff.triage import add_triage_pages
@@ -26,4 +27,5 @@ def add_staff_pages(router: APIRouter) -> None:
     add_paramedic_pages(router)
     add_indicator_pages(router)
     add_live_routes(router)
+    add_live_mdt_routes(router)
     add_mdt_pages(router)

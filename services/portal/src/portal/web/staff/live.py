@@ -30,7 +30,7 @@ from portal.store.live import listening
 from portal.web.context import Context, Kit, SignedIn
 from portal.web.staff.common import Clients, not_found
 
-__all__ = ["LiveHub", "add_live_routes"]
+__all__ = ["LiveHub", "add_live_routes", "stream", "try_again"]
 
 STREAM_S: Final = 60.0
 KEEP_ALIVE_S: Final = 15.0
@@ -109,7 +109,12 @@ async def _events(request: Request, references: list[str]) -> AsyncIterator[str]
             yield f"event: changed\ndata: {reference}\n\n"
 
 
-def _stream(request: Request, references: list[str]) -> Response:
+def try_again() -> Response:
+    """The service that decides whether the user may watch did not answer."""
+    return Response(status_code=503, headers={"Retry-After": "10"})
+
+
+def stream(request: Request, references: list[str]) -> Response:
     headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
     return StreamingResponse(
         _events(request, references), media_type="text/event-stream", headers=headers
@@ -125,10 +130,10 @@ async def request_stream(
     try:
         readable = (await services.referrals.get(f"ServiceRequest/{request_id}")).ok
     except ServiceDown:
-        return Response(status_code=503, headers={"Retry-After": "10"})
+        return try_again()
     if not readable:
         return not_found(request, kit, context)
-    return _stream(request, [f"ServiceRequest/{request_id}"])
+    return stream(request, [f"ServiceRequest/{request_id}"])
 
 
 async def worklist_stream(
@@ -139,10 +144,10 @@ async def worklist_stream(
     try:
         own = await services_of(services.referrals, session.user.organisation or "")
     except ServiceDown:
-        return Response(status_code=503, headers={"Retry-After": "10"})
+        return try_again()
     if not own:
         return not_found(request, kit, context)
-    return _stream(request, [f"HealthcareService/{s.id}" for s in own])
+    return stream(request, [f"HealthcareService/{s.id}" for s in own])
 
 
 def add_live_routes(router: APIRouter) -> None:

@@ -1,0 +1,72 @@
+"""Live updates of the MDT pages (issue 10): the meeting page and the GP's actions page.
+
+As for requests (`web.staff.live`), a stream is opened only when the mdt service answers
+what the page shows to this user's own token, and it carries references only:
+
+- a meeting's stream watches the meeting and its MDT (a case listed names both, an
+  outcome recorded names the MDT), for a member of that MDT;
+- a GP's actions stream watches their own practice by its ODS code (an action assigned
+  to it or overdue names it); the practice is the session's, never a parameter.
+"""
+
+from __future__ import annotations
+
+import re
+
+from fastapi import APIRouter, Request, Response
+
+from carecoord_shared.security.principal import Role
+from portal.service.bff import ServiceDown
+from portal.service.bff.mdt import load_meeting
+from portal.service.bff.mdt_shapes import MDT_CODES
+from portal.service.bff.vocabulary import ODS_SYSTEM
+from portal.web.context import Context, Kit, SignedIn
+from portal.web.staff.common import Clients, need_role, not_found
+from portal.web.staff.live import stream, try_again
+
+__all__ = ["add_live_mdt_routes"]
+
+_MEETING_ROLES: tuple[Role, ...] = ("mdt-member", "gp", "care-coordinator")
+_FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
+
+
+async def meeting_stream(
+    request: Request, kit: Kit, context: Context, session: SignedIn, services: Clients,
+    meeting_id: str,
+) -> Response:  # fmt: skip
+    """A new case on the list or an outcome recorded, for a member of the meeting's MDT."""
+    need_role(request, kit, context, session, _MEETING_ROLES)
+    if not _FHIR_ID.fullmatch(meeting_id):
+        return not_found(request, kit, context)
+    try:
+        found = await load_meeting(services.mdt, meeting_id, session.user.subject)
+    except ServiceDown:
+        return try_again()
+    if found is None:
+        return not_found(request, kit, context)
+    return stream(request, [f"Appointment/{meeting_id}", f"CareTeam/{found.team.id}"])
+
+
+async def actions_stream(
+    request: Request, kit: Kit, context: Context, session: SignedIn, services: Clients
+) -> Response:
+    """Actions given to the GP's own practice, once mdt lists them to this GP."""
+    need_role(request, kit, context, session, ("gp",))
+    practice = session.user.organisation or ""
+    query = [
+        ("code", f"{MDT_CODES}|mdt-action"),
+        ("owner:identifier", f"{ODS_SYSTEM}|{practice}"),
+        ("_count", "1"),
+    ]
+    try:
+        readable = bool(practice) and (await services.mdt.get("Task", query)).ok
+    except ServiceDown:
+        return try_again()
+    if not readable:
+        return not_found(request, kit, context)
+    return stream(request, [f"Organization/{practice}"])
+
+
+def add_live_mdt_routes(router: APIRouter) -> None:
+    router.add_api_route("/live/mdt/meetings/{meeting_id}", meeting_stream, methods=["GET"])
+    router.add_api_route("/live/actions", actions_stream, methods=["GET"])

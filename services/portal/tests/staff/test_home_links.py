@@ -1,0 +1,68 @@
+"""The role-aware home page: each staff role sees exactly the screens built for it, each
+a link, and each link opens for that role (signed in through the real OIDC flow, the
+real referrals, care plans and mdt services behind the portal)."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+
+from services.portal.tests.staff.conftest import StaffStack, sign_in
+from services.portal.tests.staff.mdt_fixtures import MdtWorld, mdt_db, with_mdt
+
+__all__ = ["mdt_db", "with_mdt"]  # fixtures used by this module
+
+pytestmark = pytest.mark.usefixtures("with_care_plans", "with_mdt")
+
+
+@pytest.fixture(scope="module")
+def everything(with_care_plans: StaffStack, with_mdt: MdtWorld) -> StaffStack:
+    """The portal pointed at referrals, care plans and mdt, with its own context (the
+    duty pages read its settings)."""
+    with_care_plans.mdt_url = with_mdt.mdt_url
+    with_care_plans.point_at()
+    return with_care_plans
+
+
+_LINK = re.compile(r'<a class="nhsuk-card__link" href="([^"]+)"')
+
+LINKS = {
+    "gp": [
+        "/advice/new",
+        "/advice",
+        "/actions",
+        "/duty/callbacks",
+        "/duty/requests",
+        "/indicators",
+    ],
+    "triage-clinician": ["/triage"],
+    "care-coordinator": [
+        "/caseload",
+        "/caseload/unassigned",
+        "/duty/callbacks",
+        "/duty/requests",
+        "/indicators",
+    ],
+    "mdt-member": ["/mdt", "/mdt/actions"],
+    "paramedic": ["/advice-lines", "/advice-lines/calls/new"],
+    "admin": ["/indicators"],
+}
+
+
+@pytest.mark.parametrize("role", sorted(LINKS))
+async def test_each_roles_home_links_exactly_its_screens_and_each_opens(
+    everything: StaffStack, browser_client: httpx.AsyncClient, role: str
+) -> None:
+    stack = everything
+    await sign_in(browser_client, stack, role)
+
+    home = await browser_client.get(f"{stack.portal_url}/")
+
+    assert home.status_code == 200
+    assert _LINK.findall(home.text) == LINKS[role]
+    for href in LINKS[role]:
+        opened = await browser_client.get(f"{stack.portal_url}{href}")
+        assert opened.status_code == 200, (href, opened.text[:300])
+        assert "is not answering" not in opened.text, href  # every service behind it answered
