@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -127,27 +128,37 @@ def front_door_issuer(tmp_path_factory: pytest.TempPathFactory) -> DevIssuer:
     return DevIssuer(tmp_path_factory.mktemp("front-door-issuer"))
 
 
-@pytest.fixture(scope="module")
-async def portal(
-    front_door_issuer: DevIssuer, kafka_bootstrap: str, infrastructure: None
+@asynccontextmanager
+async def running_portal(
+    issuer: DevIssuer, kafka_bootstrap: str, now: datetime, **settings: Any
 ) -> AsyncIterator[Portal]:
+    """The portal API on a fresh database, its clock at `now`, with extra `settings`."""
     database_url = await create_fresh_database("portal")
-    settings = PortalSettings(
+    built = PortalSettings(
         environment="test",
         database_url=database_url,
-        auth_jwks_url=front_door_issuer.jwks_url,
+        auth_jwks_url=issuer.jwks_url,
         kafka_bootstrap_servers=kafka_bootstrap,
         public_base_url=BASE_URL,
         topic=f"test-portal-{uuid.uuid4().hex[:8]}",
         log_level="WARNING",
+        **settings,
     )
-    clock = Clock(WEDNESDAY_10AM)
-    app = build_app(SERVICE, settings, clock=clock)
+    clock = Clock(now)
+    app = build_app(SERVICE, built, clock=clock)
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE_URL) as client,
     ):
-        yield Portal(app, client, front_door_issuer, clock, database_url)
+        yield Portal(app, client, issuer, clock, database_url)
+
+
+@pytest.fixture(scope="module")
+async def portal(
+    front_door_issuer: DevIssuer, kafka_bootstrap: str, infrastructure: None
+) -> AsyncIterator[Portal]:
+    async with running_portal(front_door_issuer, kafka_bootstrap, WEDNESDAY_10AM) as running:
+        yield running
 
 
 def parameters(**values: Any) -> dict[str, Any]:

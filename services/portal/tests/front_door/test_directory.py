@@ -5,6 +5,7 @@ referrals is down the last copy read is used."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -21,6 +22,7 @@ from portal.service.front_door_routing import RouteInput, route_now
 from portal.service.front_door_rules import load_front_door
 from referrals.main import create_app as create_referrals
 from referrals.settings import ReferralsSettings
+from services.portal.tests.front_door.conftest import output, parameters, running_portal
 from services.portal.tests.web.conftest import LiveServer, free_port
 
 NIGHT = datetime(2026, 12, 3, 3, 0, tzinfo=UTC)  # only the 24-hour pharmacy is open
@@ -102,7 +104,12 @@ async def test_every_demo_front_door_service_is_read_from_referrals(
 async def test_a_change_in_referrals_reaches_the_route_and_survives_referrals_going_down(
     referrals: tuple[str, dict[str, str]],
 ) -> None:
-    _revise(referrals, HOSPITAL, telecom=[{"system": "phone", "value": "01632 960099"}])
+    _revise(
+        referrals,
+        HOSPITAL,
+        telecom=[{"system": "phone", "value": "01632 960099"}],
+        availableTime=[{"allDay": True}],
+    )
     live = _live(referrals)
     assert await live.refresh()
 
@@ -136,3 +143,35 @@ async def test_a_pharmacy_closed_in_referrals_is_never_offered_as_open(
     assert decision.route == "pharmacy"
     assert decision.open_now is False
     assert decision.opens_next is not None
+
+
+async def test_the_route_operation_names_the_service_as_referrals_has_it_now(
+    referrals: tuple[str, dict[str, str]], front_door_issuer: DevIssuer, kafka_bootstrap: str
+) -> None:
+    night_line = [{"system": "phone", "value": "01632 960077"}]
+    _revise(referrals, HOSPITAL, telecom=night_line, availableTime=[{"allDay": True}])
+    url, headers = referrals
+    token = headers["Authorization"].removeprefix("Bearer ")
+    body = parameters(age=30, sex="female", answer="uti-symptoms")
+
+    async with running_portal(
+        front_door_issuer,
+        kafka_bootstrap,
+        NIGHT,
+        referrals_url=url,
+        front_door_directory_token=token,
+        front_door_directory_refresh_s=0,
+    ) as portal:
+        for _attempt in range(50):  # the first answer starts the read in the background
+            answer = await portal.client.post(
+                "/fhir/$route", json=body, headers=portal.auth("system")
+            )
+            assert answer.status_code == 200, answer.text
+            parts = {p["name"]: p for p in output(answer.json(), "service")}
+            if parts["healthcareService"]["resource"].get("telecom") == night_line:
+                break
+            await asyncio.sleep(0.1)
+
+    assert parts["healthcareService"]["resource"]["id"] == HOSPITAL
+    assert parts["healthcareService"]["resource"]["telecom"] == night_line
+    assert parts["openNow"]["valueBoolean"] is True

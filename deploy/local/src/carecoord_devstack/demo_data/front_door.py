@@ -1,12 +1,13 @@
 """The services the patient front door routes to, in referrals' directory (issue 11).
 
 Pharmacy First pharmacies, self-referral services, NHS 111, the mental health crisis
-line and 999 / A&E, as HealthcareServices of the referrals service: each carries the
-front door's key (identifier system `FRONT_DOOR_SERVICE`), the category `front-door`
-(so the portal finds them all in one search), a group in `type` where services stand
-in for each other (pharmacies), its phone and web address, and its hours as FHIR
-`availableTime`. The portal reads them with its own system credentials and keeps its
-last copy. Names and 01632 960xxx numbers are made up (Ofcom's drama range).
+line and 999 / A&E, as HealthcareServices of the referrals service. Each carries the
+front door's key (identifier system `FRONT_DOOR_SERVICE`, as the portal names them),
+the category `front-door` (so the portal finds them all in one search), a group in
+`type` where services stand in for each other (pharmacies), its phone and web address,
+and its hours as FHIR `availableTime`. The portal reads them with its own system
+credentials and keeps its last copy. Names and 01632 960xxx numbers are made up
+(Ofcom's drama range).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from carecoord_devstack.demo_data.model import organisation_ref as by_ods
 
 __all__ = ["FRONT_DOOR_CATEGORY", "FRONT_DOOR_SERVICE", "front_door_seeds"]
 
-FRONT_DOOR_SERVICE = f"{LOCAL}/front-door-service"
+FRONT_DOOR_SERVICE = f"{LOCAL}/front-door/service"
 FRONT_DOOR_CATEGORY = (f"{LOCAL}/service-category", "front-door", "Patient front door")
 _WEEK = ("mon", "tue", "wed", "thu", "fri")
 _DAYS = (*_WEEK, "sat", "sun")

@@ -2,8 +2,8 @@
 
 Referrals owns the directory (HealthcareServices written by an administrator) and
 announces no event when it changes, so the portal reads it: every front door service
-(category `front-door`, keyed by the `front-door-service` identifier) through referrals'
-FHIR API with the portal's own system token, at most every
+(category `front-door`, keyed by the identifier `$route` gives them) through
+referrals' FHIR API with the portal's own system token, at most every
 `front_door_directory_refresh_s`, in the background of the request that finds the copy
 stale (no request waits for referrals). The copy read last is kept; while referrals is
 down or has never answered, the last copy (at first the shipped directory file) is
@@ -39,7 +39,7 @@ __all__ = [
 ]
 
 _LOCAL = "https://carecoord.example"
-FRONT_DOOR_SERVICE = f"{_LOCAL}/front-door-service"
+FRONT_DOOR_SERVICE = f"{_LOCAL}/front-door/service"  # as $route names them
 FRONT_DOOR_CATEGORY = f"{_LOCAL}/service-category|front-door"
 FRONT_DOOR_GROUP = f"{_LOCAL}/front-door-group"
 _LOG = logging.getLogger(__name__)
