@@ -127,3 +127,17 @@ def test_every_published_definition_is_valid_r4() -> None:
     for published in SERVICE.definitions:
         model = models[published["resourceType"]].model_validate(published)
         assert str(model.url).startswith(CANONICAL_ROOT)
+
+
+def test_a_proportion_with_no_one_in_the_denominator_says_its_score_is_absent() -> None:
+    period = (date(2026, 1, 1), NOW.date())
+    [group] = measure_report(INDICATORS["G2"], (0, 0), period, None, NOW)["group"]
+    assert "value" not in group["measureScore"]  # never a misleading 0%
+    assert group["measureScore"]["extension"] == [
+        {
+            "url": "http://hl7.org/fhir/StructureDefinition/data-absent-reason",
+            "valueCode": "not-applicable",
+        }
+    ]
+    [scored] = measure_report(INDICATORS["G2"], (1, 4), period, None, NOW)["group"]
+    assert scored["measureScore"] == {"value": 0.25}

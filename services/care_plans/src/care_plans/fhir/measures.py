@@ -99,6 +99,9 @@ def _summary(indicator: Indicator, counts: tuple[int, int], band: str, subject: 
     return {"status": "generated", "div": div}
 
 
+_DATA_ABSENT = "http://hl7.org/fhir/StructureDefinition/data-absent-reason"
+
+
 def measure_report(
     indicator: Indicator,
     counts: tuple[int, int],
@@ -107,13 +110,17 @@ def measure_report(
     now: datetime,
 ) -> Json:
     """A summary MeasureReport: `counts` is (numerator, denominator) over `period`; its
-    one group always holds both populations, its score only when there is a denominator."""
+    one group always holds both populations, and its score (a proportion: with no one in
+    the denominator there is none, said as data absent, not as zero)."""
     numerator, denominator = counts
     group: Json = {
-        "population": [_count("numerator", numerator), _count("denominator", denominator)]
+        "population": [_count("numerator", numerator), _count("denominator", denominator)],
+        "measureScore": (
+            {"value": round(float(Fraction(numerator, denominator)), 4)}
+            if denominator
+            else {"extension": [{"url": _DATA_ABSENT, "valueCode": "not-applicable"}]}
+        ),
     }
-    if denominator:
-        group["measureScore"] = {"value": round(float(Fraction(numerator, denominator)), 4)}
     band = band_of(indicator, numerator, denominator)
     report: Json = {
         "resourceType": "MeasureReport",

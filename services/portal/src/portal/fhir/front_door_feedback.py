@@ -189,7 +189,7 @@ def measure_report(
         "measure": FEEDBACK_MEASURE_URL,
         "date": made.isoformat(),
         "period": {"start": start.isoformat(), "end": end.isoformat()},
-        "group": groups,
+        **({"group": groups} if groups else {}),  # no answers: no group (never an empty list)
     }
 
 
