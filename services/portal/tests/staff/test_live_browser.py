@@ -1,7 +1,8 @@
 """Live updates in a real browser: the GP's open request page shows the specialist's
 advice without reloading (referrals' event -> Kafka -> the portal's worker -> the page's
 event stream), and a new request appears on the clinician's open worklist; with JavaScript
-off the page offers a plain refresh link instead, which shows the same. Each state scanned by axe-core. Screenshots: `live-*`.
+off the page offers a plain refresh link instead, which shows the same. Each state scanned
+by axe-core. Screenshots: `live-*`.
 """
 
 from __future__ import annotations

@@ -75,4 +75,3 @@ async def own_care(fhir: FhirInteractions, patient: Principal) -> PatientCareRec
         care = await tx.repository(PatientCare).get(nhs)
         await tx.record_access("R", "front-door/patient-care", [nhs])
     return care
-
