@@ -235,3 +235,23 @@ def test_responses_of_both_clients_are_recorded_but_not_hand_written_fakes(
         client.get("/Patient/after-undo")
     ids = sorted(json.loads(p.read_text())["id"] for p in tmp_path.glob("Patient-*.json"))
     assert ids == ["async", "sync"]
+
+
+def _summary_of(*classes: validator.MessageClass) -> validator.Summary:
+    errors = sum(c.count for c in classes)
+    return validator.Summary(errors, errors, errors, 0, 0, 0.1, {}, classes, {})
+
+
+def _error_class(name: str, count: int) -> validator.MessageClass:
+    example = validator.Example("MeasureReport-x.json", "MeasureReport.group[0]", "m")
+    return validator.MessageClass("error", name, name, count, count, (example,))
+
+
+def test_an_accepted_disagreement_is_printed_and_not_counted_and_nothing_else_is() -> None:
+    accepted = _error_class("MEASURE_MR_SCORE_VALUE_REQUIRED", 2)
+    alone = _summary_of(accepted)
+    assert validator.exit_code(alone) == 0
+    rendered = validator.render(alone, Path("samples"))
+    assert "accepted, not counted: 2 MEASURE_MR_SCORE_VALUE_REQUIRED: a proportion" in rendered
+    with_another = _summary_of(accepted, _error_class("MEASURE_MR_SCORE_REQUIRED", 1))
+    assert validator.exit_code(with_another) == 1  # a missing score altogether still fails
