@@ -56,7 +56,15 @@ def test_a_case_listed_appears_on_the_open_meeting_page(
     page = signed_in_page(browser, mdt_feed.stack, chair, f"/mdt/meetings/{meeting}")
     expect(page.locator(".portal-live__refresh")).to_be_hidden()  # the stream is open
     question = "Live browser: new falls case"
-    _meanwhile(lambda: listed_cases(mdt_feed, team, meeting, [question]))
+
+    async def two_listings() -> None:
+        # The page re-renders on each case-listed notice, and a case shows once the chair
+        # has assembled the list: the second listing's notice comes after the first case's
+        # assembly, whichever way the first notice races its own assembly.
+        await listed_cases(mdt_feed, team, meeting, [question])
+        await listed_cases(mdt_feed, team, meeting, ["Live browser: a later case"])
+
+    _meanwhile(two_listings)
     expect(page.locator("#case-list")).to_contain_text(question, timeout=45_000)
     expect(page.locator("[data-live-status]")).to_have_text("This page was updated just now.")
     assert_accessible(axe, page, "live-mdt-meeting-updated")
