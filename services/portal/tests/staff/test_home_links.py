@@ -66,3 +66,24 @@ async def test_each_roles_home_links_exactly_its_screens_and_each_opens(
         opened = await browser_client.get(f"{stack.portal_url}{href}")
         assert opened.status_code == 200, (href, opened.text[:300])
         assert "is not answering" not in opened.text, href  # every service behind it answered
+
+
+# Screens a role may open without a home link of its own: GPs and co-ordinators can sit
+# on an MDT, and a GP can be a patient's named co-ordinator.
+ALSO_OPEN = {
+    "gp": {"/mdt", "/mdt/actions", "/caseload", "/caseload/unassigned"},
+    "care-coordinator": {"/mdt", "/mdt/actions"},
+}
+
+
+@pytest.mark.parametrize("role", sorted(LINKS))
+async def test_every_other_roles_screen_is_refused_with_403(
+    everything: StaffStack, browser_client: httpx.AsyncClient, role: str
+) -> None:
+    await sign_in(browser_client, everything, role)
+    others = {href for hrefs in LINKS.values() for href in hrefs} - set(LINKS[role])
+    refused = {}
+    for href in sorted(others - ALSO_OPEN.get(role, set())):
+        refused[href] = (await browser_client.get(f"{everything.portal_url}{href}")).status_code
+    assert refused == dict.fromkeys(refused, 403)
+    assert refused  # every role is refused something
