@@ -15,7 +15,7 @@ import asyncio
 import dataclasses
 import threading
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -285,26 +285,45 @@ def with_care_plans(
     seeded: StaffStack, care_plans_db: str, kafka_bootstrap: str
 ) -> Iterator[StaffStack]:
     """The real care plans service beside referrals, the portal pointed at both."""
+    with sibling_service(seeded, create_care_plans, CarePlansSettings, care_plans_db,
+                         kafka_bootstrap, "careplans", referrals_topic="referrals",
+                         mdt_topic="mdt") as url:  # fmt: skip
+        seeded.care_plans_url = url
+        seeded.point_at()
+        yield seeded
+
+
+@contextmanager
+def sibling_service(
+    stack: StaffStack,
+    create: Callable[[Any], Any],
+    settings_class: Callable[..., Any],
+    database_url: str,
+    kafka_bootstrap: str,
+    own_topic: str,
+    **consumed: str,
+) -> Iterator[str]:
+    """Another service running for real on a free port, trusting the stack's issuer, with
+    its own topic and the ones it consumes (`<setting>=<stem>`) unique to this run: its
+    base URL while it runs."""
     (port,) = _ports(1)
     run = uuid.uuid4().hex[:8]
     url = f"http://127.0.0.1:{port}"
-    settings = CarePlansSettings(
+    topics = {setting: f"test.{stem}.{run}" for setting, stem in consumed.items()}
+    settings = settings_class(
         environment="test",
-        database_url=care_plans_db,
-        auth_jwks_url=seeded.issuer.jwks_url,
+        database_url=database_url,
+        auth_jwks_url=stack.issuer.jwks_url,
         kafka_bootstrap_servers=kafka_bootstrap,
         public_base_url=url,
         log_level="WARNING",
-        topic=f"test.careplans.{run}",
-        referrals_topic=f"test.referrals.{run}",
-        mdt_topic=f"test.mdt.{run}",
+        topic=f"test.{own_topic}.{run}",
+        **topics,
     )
-    server = LiveServer(create_care_plans(settings), port)
+    server = LiveServer(create(settings), port)
     server.start()
-    seeded.care_plans_url = url
-    seeded.point_at()
     try:
-        yield seeded
+        yield url
     finally:
         server.stop()
 

@@ -11,7 +11,6 @@ mdt's own tests do), nominated by the GP and the list assembled by the chair.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -29,8 +28,14 @@ from carecoord_shared.security import access
 from mdt.main import create_app as create_mdt
 from mdt.settings import MdtSettings
 from portal.config.staff import StaffSettings
-from services.portal.tests.staff.conftest import GP, NHS, ODS, PEOPLE, StaffStack, _ports
-from services.portal.tests.web.conftest import LiveServer
+from services.portal.tests.staff.conftest import (
+    GP,
+    NHS,
+    ODS,
+    PEOPLE,
+    StaffStack,
+    sibling_service,
+)
 
 CHAIR = PEOPLE["mdt-member"]
 SDS = "https://fhir.nhs.uk/Id/sds-user-id"
@@ -82,28 +87,12 @@ async def mdt_db(infrastructure: None) -> str:
 @pytest.fixture(scope="module")
 def with_mdt(seeded: StaffStack, mdt_db: str, kafka_bootstrap: str) -> Iterator[MdtWorld]:
     """The real mdt service beside referrals, the portal pointed at it."""
-    (port,) = _ports(1)
-    run = uuid.uuid4().hex[:8]
-    url = f"http://127.0.0.1:{port}"
-    settings = MdtSettings(
-        environment="test",
-        database_url=mdt_db,
-        auth_jwks_url=seeded.issuer.jwks_url,
-        kafka_bootstrap_servers=kafka_bootstrap,
-        public_base_url=url,
-        log_level="WARNING",
-        topic=f"test.mdt.{run}",
-        referrals_topic=f"test.referrals.{run}",
-        care_plans_topic=f"test.careplans.{run}",
-    )
-    server = LiveServer(create_mdt(settings), port)
-    server.start()
-    world = MdtWorld(seeded, url, mdt_db)
-    world.point()
-    try:
+    with sibling_service(seeded, create_mdt, MdtSettings, mdt_db, kafka_bootstrap, "mdt",
+                         referrals_topic="referrals",
+                         care_plans_topic="careplans") as url:  # fmt: skip
+        world = MdtWorld(seeded, url, mdt_db)
+        world.point()
         yield world
-    finally:
-        server.stop()
 
 
 def _member(user: str, title: str, *codes: str) -> dict[str, Any]:
