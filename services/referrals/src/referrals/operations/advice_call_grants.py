@@ -10,31 +10,18 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from carecoord_shared.fhir.operations import (
-    Operation,
-    OperationCall,
-    OperationResult,
-    Param,
-    parameter_path,
-)
-from carecoord_shared.fhir.outcome import bad_request
+from carecoord_shared.fhir.operations import Operation, OperationCall, OperationResult, Param
 from referrals.domain.records import AdviceCall
+from referrals.fhir.arguments import bad_parameter, date_time
 from referrals.fhir.parameters import Parts, patient, repeated
 from referrals.fhir.shapes import instant
 from referrals.service.advice_calls import advice_call_grants
 
 
 def _since(text: str | None) -> datetime | None:
-    if text is None:
-        return None
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise bad_request(
-            "since must be an ISO 8601 date-time", (parameter_path("since"),)
-        ) from None
-    if moment.tzinfo is None:
-        raise bad_request("since must carry its time zone", (parameter_path("since"),))
+    moment = date_time(text, "since")
+    if moment is not None and moment.tzinfo is None:
+        raise bad_parameter("since", "since must carry its time zone")
     return moment
 
 

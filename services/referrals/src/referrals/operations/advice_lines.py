@@ -8,29 +8,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from carecoord_shared.fhir.operations import (
-    Operation,
-    OperationCall,
-    OperationResult,
-    Param,
-    parameter_path,
-)
-from carecoord_shared.fhir.outcome import bad_request
+from carecoord_shared.fhir.operations import Operation, OperationCall, OperationResult, Param
 from referrals.fhir.advice import line_parts
+from referrals.fhir.arguments import date_time
 from referrals.fhir.parameters import repeated, without_empty
 from referrals.service.advice_lines import LONDON, advice_lines
 
 
 def moment(text: str | None, now: datetime) -> datetime:
     """`at`: an ISO 8601 date-time, local (Europe/London) time if it has no zone."""
-    if text is None:
+    parsed = date_time(text, "at", "value")
+    if parsed is None:
         return now
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        raise bad_request(
-            "at must be an ISO 8601 date-time", (parameter_path("at"),), "value"
-        ) from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=LONDON)
 
 

@@ -9,16 +9,10 @@ from __future__ import annotations
 
 from carecoord_shared.fhir.http import resource_headers
 from carecoord_shared.fhir.identifiers import is_valid_nhs_number
-from carecoord_shared.fhir.operations import (
-    Operation,
-    OperationCall,
-    OperationResult,
-    Param,
-    parameter_path,
-)
-from carecoord_shared.fhir.outcome import bad_request
+from carecoord_shared.fhir.operations import Operation, OperationCall, OperationResult, Param
 from referrals.domain.vocabulary import CALL_OUTCOMES
 from referrals.fhir.advice import CallRecord
+from referrals.fhir.arguments import bad_parameter
 from referrals.service.advice_calls import record_call
 
 
@@ -26,9 +20,7 @@ def _command(call: OperationCall) -> CallRecord:
     arguments = call.arguments
     nhs_number = arguments.identifier_value("patient") or ""
     if not is_valid_nhs_number(nhs_number):
-        raise bad_request(
-            "patient must be a valid NHS number (valueIdentifier)", (parameter_path("patient"),)
-        )
+        raise bad_parameter("patient", "patient must be a valid NHS number (valueIdentifier)")
     return CallRecord(
         str(arguments.reference_id("adviceLine")),
         nhs_number,

@@ -7,15 +7,9 @@ cancellation. If-Match with the request's version makes a stale decision answer 
 
 from __future__ import annotations
 
-from carecoord_shared.fhir.operations import (
-    Operation,
-    OperationCall,
-    OperationResult,
-    Param,
-    parameter_path,
-)
-from carecoord_shared.fhir.outcome import bad_request
+from carecoord_shared.fhir.operations import Operation, OperationCall, OperationResult, Param
 from referrals.domain.triage import Outcome
+from referrals.fhir.arguments import bad_parameter
 from referrals.service.triage import TriageRequest, triage
 
 
@@ -24,13 +18,11 @@ def _command(call: OperationCall) -> TriageRequest:
     outcome = Outcome(str(arguments.text("outcome")))
     reason, redirect_to = arguments.code_of("reason"), arguments.reference_id("redirectTo")
     if outcome is Outcome.REJECTED and reason is None:
-        raise bad_request(
-            "A rejection needs a coded reason", (parameter_path("reason"),), "required"
-        )
+        raise bad_parameter("reason", "A rejection needs a coded reason", "required")
     if outcome is Outcome.REDIRECTED and redirect_to is None:
-        raise bad_request(
+        raise bad_parameter(
+            "redirectTo",
             "A redirection needs redirectTo, a HealthcareService reference",
-            (parameter_path("redirectTo"),),
             "required",
         )
     assert call.resource_id is not None
