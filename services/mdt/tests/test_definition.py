@@ -65,6 +65,6 @@ async def test_operations_that_change_state_answer_post_only(
         assert outcome_codes(response) == ["not-supported"]
 
 
-async def test_asyncapi_lists_the_four_mdt_events(mdt: Mdt) -> None:
+async def test_asyncapi_lists_the_seven_mdt_events(mdt: Mdt) -> None:
     document = (await mdt.client.get("/asyncapi.json")).json()
-    assert len(document["components"]["messages"]) == 4
+    assert len(document["components"]["messages"]) == 7

@@ -239,3 +239,48 @@ async def test_whole_meeting_through_the_api(live: Mdt, kafka_bootstrap: str) ->
         kafka_bootstrap, live.settings.topic, "carecoord.mdt.action-overdue.v1", 1
     )
     assert orjson.loads(overdue[0].value)["owner"]["organisation"] == PRACTICE_A
+
+    # The practice acknowledges its action, the nurse's is done: each announced with the
+    # case's MDT and meeting (references only), keyed by the patient.
+    ids = {d["description"]: d["action"] for d in data}
+    acknowledged = await live.invoke(f"{ids['Review medication']}/$acknowledge")
+    assert acknowledged.status_code == 200, acknowledged.text
+    assert (await live.invoke(f"{ids['Home visit']}/$complete")).status_code == 200
+    for event_type, action, practice in (
+        ("carecoord.mdt.action-acknowledged.v1", ids["Review medication"], PRACTICE_A),
+        ("carecoord.mdt.action-completed.v1", ids["Home visit"], None),
+    ):
+        (record,) = await published(kafka_bootstrap, live.settings.topic, event_type, 1)
+        settled = orjson.loads(record.value)
+        assert record.key == patients[0].encode()
+        assert settled["owner"]["organisation"] == practice
+        assert {k: v for k, v in settled.items() if k != "owner"} == {
+            "action": action,
+            "case": f"Task/{cases[0]}",
+            "mdt": f"CareTeam/{mdt_id}",
+            "meeting": f"Appointment/{first}",
+            "nhsNumber": patients[0],
+        }
+
+
+async def test_each_assembly_announces_the_list_keyed_by_its_meeting(
+    live: Mdt, kafka_bootstrap: str
+) -> None:
+    mdt_id = await live.team()
+    meeting, later = await live.meetings(mdt_id, count=2, minutesPerCase=("valueDecimal", 45))
+    cases = [(await live.nominate(mdt_id, await live.patient())).json()["id"] for _ in "123"]
+    case_list = await live.assemble(meeting)
+    assert case_list.status_code == 200, case_list.text
+
+    kind = "carecoord.mdt.case-list-assembled.v1"
+    (record,) = await published(kafka_bootstrap, live.settings.topic, kind, 1)
+    data = orjson.loads(record.value)
+    assert record.key == f"Appointment/{meeting}".encode()
+    assert data["list"] == f"List/{case_list.json()['id']}"
+    assert (data["mdt"], data["meeting"]) == (f"CareTeam/{mdt_id}", f"Appointment/{meeting}")
+    assert data["cases"] == [e["item"]["reference"] for e in case_list.json()["entry"]]
+    assert len(data["cases"]) == 2
+    assert set(data["notReady"]) == set(data["cases"])  # no care plan review date known
+    assert data["overflow"] == [f"Task/{c}" for c in cases if f"Task/{c}" not in data["cases"]]
+    assert data["overflowMeeting"] == f"Appointment/{later}"
+    assert "nhsNumber" not in data  # no patient: nothing but references

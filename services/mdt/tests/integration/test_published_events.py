@@ -9,7 +9,7 @@ from sqlalchemy import text
 
 from carecoord_shared.events import SchemaCatalogue
 from mdt.events import EVENT_SCHEMAS
-from services.mdt.tests.builders import parameters
+from services.mdt.tests.builders import PRACTICE_A, action, parameters
 from services.mdt.tests.conftest import Mdt
 
 
@@ -20,15 +20,16 @@ async def test_published_events_match_their_schemas(mdt: Mdt) -> None:
     case_id = (await mdt.nominate(mdt_id, await mdt.patient())).json()["id"]
     await mdt.assemble(meeting)
     body = parameters(("status", "valueCode", "discussed"))
-    body["parameter"].append({"name": "action", "part": [
-        {"name": "description", "valueString": "Call"},
-        {"name": "ownerKind", "valueCode": "role"},
-        {"name": "ownerDisplay", "valueString": "Link worker"},
-        {"name": "dueOn", "valueDate": date.today().isoformat()},
-    ]})  # fmt: skip
+    body["parameter"] += [
+        action("Call", "role", date.today(), display="Link worker"),
+        action("Review medication", "organisation", date.today(), practice=PRACTICE_A),
+    ]
     assert (await mdt.post(f"Task/{case_id}/$record-outcome", body)).status_code == 200
+    practice = await mdt.scalar("select id from mdt_action where owner_organisation is not null")
+    assert (await mdt.invoke(f"Task/{practice}/$acknowledge")).status_code == 200
+    assert (await mdt.invoke(f"Task/{practice}/$complete")).status_code == 200
     await mdt.execute("update mdt_action set due_on = current_date - 1")
-    await mdt.escalate()
+    assert await mdt.escalate() == 1  # the link worker's call, not done
     async with mdt.engine.connect() as conn:
         rows = (await conn.execute(text("select type, payload from outbox"))).all()
     seen = set()

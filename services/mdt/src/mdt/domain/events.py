@@ -18,6 +18,11 @@ CASE_LISTED = "carecoord.mdt.case-listed.v1"
 OUTCOME_RECORDED = "carecoord.mdt.outcome-recorded.v1"
 ACTION_ASSIGNED = "carecoord.mdt.action-assigned.v1"
 ACTION_OVERDUE = "carecoord.mdt.action-overdue.v1"
+ACTION_ACKNOWLEDGED = "carecoord.mdt.action-acknowledged.v1"
+ACTION_COMPLETED = "carecoord.mdt.action-completed.v1"
+CASE_LIST_ASSEMBLED = "carecoord.mdt.case-list-assembled.v1"
+SETTLED = {"acknowledged": ACTION_ACKNOWLEDGED, "completed": ACTION_COMPLETED}
+"""The event announcing each step of settling an action (`$acknowledge`, `$complete`)."""
 
 Data = dict[str, Any]
 
@@ -68,9 +73,46 @@ def action_assigned(action_task: str, case_id: str, action: Action) -> Data:
     }
 
 
+def _owner_of(action: AssignedAction) -> Data:
+    return owner(action.owner_reference, action.owner_display, action.owner_organisation)
+
+
 def action_overdue(action: AssignedAction) -> Data:
     return {
         "action": f"Task/{action.id}",
-        "owner": owner(action.owner_reference, action.owner_display, action.owner_organisation),
+        "owner": _owner_of(action),
         "dueOn": action.due_on.isoformat(),
+    }
+
+
+def action_settled(action: AssignedAction, mdt_id: str, meeting_id: str | None) -> Data:
+    """An action acknowledged or completed: references only (the action, its case, MDT
+    and meeting, its owner), so the pages showing it can re-read it as their users."""
+    return {
+        "action": f"Task/{action.id}",
+        "case": f"Task/{action.case_id}",
+        "mdt": f"CareTeam/{mdt_id}",
+        "meeting": f"Appointment/{meeting_id}" if meeting_id else None,
+        "owner": _owner_of(action),
+    }
+
+
+def case_list_assembled(
+    list_reference: str,
+    mdt_id: str,
+    meeting_id: str,
+    entries: Sequence[tuple[str, bool]],
+    overflow: Sequence[str],
+    later_id: str | None,
+) -> Data:
+    """A meeting's case list (re)assembled: its cases in discussion order, those not
+    ready, and those moved to the next meeting. No patient: keyed by the meeting."""
+    return {
+        "list": list_reference,
+        "mdt": f"CareTeam/{mdt_id}",
+        "meeting": f"Appointment/{meeting_id}",
+        "cases": [f"Task/{case}" for case, _ in entries],
+        "notReady": [f"Task/{case}" for case, ready in entries if not ready],
+        "overflow": [f"Task/{case}" for case in overflow],
+        "overflowMeeting": f"Appointment/{later_id}" if later_id and overflow else None,
     }

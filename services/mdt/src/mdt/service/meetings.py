@@ -13,9 +13,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from carecoord_shared.events import new_event
 from carecoord_shared.fhir.outcome import JsonObject, business_rule, forbidden, not_found
 from carecoord_shared.fhir.unit_of_work import FhirTransaction
 from carecoord_shared.store.repository import StoredResource
+from mdt.domain import events
 from mdt.domain.cases import Case, KnownPatient
 from mdt.domain.model import Checklist, capacity, care_plan_current, plan_case_list
 from mdt.domain.teams import Meeting
@@ -39,7 +41,8 @@ async def booked_meeting(tx: FhirTransaction, meeting_id: str) -> Meeting:
 
 
 async def assemble(tx: FhirTransaction, context: MdtContext, meeting_id: str) -> StoredResource:
-    """The meeting's case list, ordered, cut at capacity, each case flagged."""
+    """The meeting's case list, ordered, cut at capacity, each case flagged; announced
+    (`case-list-assembled`, keyed by the meeting) so open meeting pages show it."""
     meeting = await booked_meeting(tx, meeting_id)
     cases = tx.repository(Cases)
     found = await cases.waiting_for(meeting.mdt_id, meeting.id, meeting.starts_at)
@@ -55,6 +58,7 @@ async def assemble(tx: FhirTransaction, context: MdtContext, meeting_id: str) ->
         if case.meeting_id != meeting.id:
             task = await _move(tx, case, meeting.id)
         entries.append((case.id, known.checklist(task, case).ready))
+    later = None
     if plan.overflow:
         later = await following_meeting(tx, meeting, context.settings.meeting_interval_months)
         for queued in plan.overflow:
@@ -65,6 +69,14 @@ async def assemble(tx: FhirTransaction, context: MdtContext, meeting_id: str) ->
         await tx.repository(Meetings).set_list(meeting.id, stored.id)
     else:
         stored, _ = await tx.update("List", meeting.list_id, body, if_match=None)
+    overflow = [q.id for q in plan.overflow]
+    data = events.case_list_assembled(
+        stored.reference, meeting.mdt_id, meeting.id, entries, overflow, later.id if later else None
+    )
+    source, subject = tx.registry.event_source, f"Appointment/{meeting.id}"
+    await tx.outbox.add(
+        new_event(events.CASE_LIST_ASSEMBLED, source=source, subject=subject, data=data)
+    )
     return stored
 
 

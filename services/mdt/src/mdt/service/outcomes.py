@@ -155,7 +155,8 @@ async def _retag(
 
 
 async def _settle(tx: FhirTransaction, action_id: str, step: str) -> StoredResource:
-    """Acknowledge or complete an action: each once, acknowledging only by its practice."""
+    """Acknowledge or complete an action: each once, acknowledging only by its practice;
+    announced (`action-acknowledged`, `action-completed`) with its case's MDT and meeting."""
     await tx.read("Task", action_id, lock=True)
     action = await tx.repository(Actions).get(action_id, lock=True)
     if action is None:
@@ -165,7 +166,16 @@ async def _settle(tx: FhirTransaction, action_id: str, step: str) -> StoredResou
     if action.state == step or (step == "acknowledged" and action.state != "assigned"):
         raise conflict(f"This action is already {action.state}")
     await tx.repository(Actions).set_state(action_id, step)
-    return await _retag(tx, action_id, step, _TASK_STATUS[step])
+    stored = await _retag(tx, action_id, step, _TASK_STATUS[step])
+    case = await tx.repository(Cases).get(action.case_id)
+    assert case is not None  # an action is always part of a case
+    await tx.outbox.announce(
+        events.SETTLED[step],
+        subject=stored.reference,
+        nhs_number=action.patient_nhs,
+        data=events.action_settled(action, case.mdt_id, case.meeting_id),
+    )
+    return stored
 
 
 _TASK_STATUS = {"acknowledged": "accepted", "completed": "completed"}
