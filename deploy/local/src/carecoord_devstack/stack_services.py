@@ -25,6 +25,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from carecoord_devstack import kafka, postgres
+from carecoord_devstack.oidc_provider.system_clients import (
+    DEV_SYSTEM_CLIENT_ID,
+    DEV_SYSTEM_CLIENT_SECRET,
+)
 from carecoord_devstack.paths import DevstackError, env_port, refuse_ephemeral, repo_root
 from carecoord_devstack.stack_processes import MARKER, Child
 from carecoord_devstack.tokens import dev_jwks_url
@@ -163,6 +167,9 @@ def environment() -> dict[str, str]:
         env[f"{service.prefix}_ENVIRONMENT"] = "development"
         # Each service accepts only tokens for itself (development tokens name all four).
         env[f"{service.prefix}_AUTH_AUDIENCE"] = "carecoord-" + service.name.replace("_", "-")
+    # The portal reads referrals' directory as a system client of the development provider.
+    env.setdefault("PORTAL_FRONT_DOOR_DIRECTORY_CLIENT_ID", DEV_SYSTEM_CLIENT_ID)
+    env.setdefault("PORTAL_FRONT_DOOR_DIRECTORY_CLIENT_SECRET", DEV_SYSTEM_CLIENT_SECRET)
     return env
 
 

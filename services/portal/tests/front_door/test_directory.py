@@ -5,67 +5,21 @@ referrals is down the last copy read is used."""
 
 from __future__ import annotations
 
-import asyncio
-import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-import pytest
 
-from carecoord_devstack.demo_data.front_door import FRONT_DOOR_SERVICE, front_door_seeds
-from carecoord_devstack.testing import create_fresh_database
+from carecoord_devstack.demo_data.front_door import FRONT_DOOR_SERVICE
 from carecoord_shared.security.dev_issuer import DevIssuer
 from portal.service.front_door_directory import LiveDirectory
 from portal.service.front_door_routing import RouteInput, route_now
 from portal.service.front_door_rules import load_front_door
-from referrals.main import create_app as create_referrals
-from referrals.settings import ReferralsSettings
-from services.portal.tests.front_door.conftest import output, parameters, running_portal
-from services.portal.tests.web.conftest import LiveServer, free_port
+from services.portal.tests.front_door.conftest import parameters, running_portal, served_once
 
 NIGHT = datetime(2026, 12, 3, 3, 0, tzinfo=UTC)  # only the 24-hour pharmacy is open
 UTI = RouteInput(30, "female", ("uti-symptoms",))
 HOSPITAL = "pharmacy-borough-general"
-
-
-@pytest.fixture(scope="module")
-async def referrals_db(infrastructure: None) -> str:
-    return await create_fresh_database("fdref")
-
-
-@pytest.fixture(scope="module")
-def referrals(
-    referrals_db: str, kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[str, dict[str, str]]]:
-    """The real referrals service with the demo front door services, and a system token."""
-    issuer, port, run = (
-        DevIssuer(tmp_path_factory.mktemp("fdref")),
-        free_port(),
-        uuid.uuid4().hex[:8],
-    )
-    url = f"http://127.0.0.1:{port}"
-    settings = ReferralsSettings(
-        environment="test",
-        database_url=referrals_db,
-        auth_jwks_url=issuer.jwks_url,
-        kafka_bootstrap_servers=kafka_bootstrap,
-        public_base_url=url,
-        log_level="WARNING",
-        topic=f"test.fdref.{run}",
-        care_plans_topic=f"test.fdcp.{run}",
-    )
-    server = LiveServer(create_referrals(settings), port)
-    server.start()
-    headers = {"Authorization": f"Bearer {issuer.mint('system')}"}
-    try:
-        for seed in front_door_seeds():
-            made = httpx.post(f"{url}/fhir/HealthcareService", json=seed.resource, headers=headers)
-            assert made.status_code == 201, made.text
-        yield url, headers
-    finally:
-        server.stop()
 
 
 def _live(referrals: tuple[str, dict[str, str]]) -> LiveDirectory:
@@ -162,15 +116,7 @@ async def test_the_route_operation_names_the_service_as_referrals_has_it_now(
         front_door_directory_token=token,
         front_door_directory_refresh_s=0,
     ) as portal:
-        for _attempt in range(50):  # the first answer starts the read in the background
-            answer = await portal.client.post(
-                "/fhir/$route", json=body, headers=portal.auth("system")
-            )
-            assert answer.status_code == 200, answer.text
-            parts = {p["name"]: p for p in output(answer.json(), "service")}
-            if parts["healthcareService"]["resource"].get("telecom") == night_line:
-                break
-            await asyncio.sleep(0.1)
+        parts = await served_once(portal, body, night_line)
 
     assert parts["healthcareService"]["resource"]["id"] == HOSPITAL
     assert parts["healthcareService"]["resource"]["telecom"] == night_line

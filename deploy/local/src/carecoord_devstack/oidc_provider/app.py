@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import secrets
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,6 +36,11 @@ from carecoord_devstack.oidc_provider.protocol import (
     portal_client,
     read_form,
     redirect,
+)
+from carecoord_devstack.oidc_provider.system_clients import (
+    SystemClient,
+    granted_scope,
+    token_response,
 )
 from carecoord_shared.security.dev_issuer import DEV_AUDIENCES, DevIssuer
 from carecoord_shared.settings import DEV_ISSUER
@@ -91,6 +96,19 @@ class _Tokens:
     def jwks(self) -> dict[str, Any]:
         return self._issuer.jwks()
 
+    def system_response(self, client: SystemClient, scope: str, life: int) -> dict[str, Any]:
+        """A client credentials grant: a `system` token naming the client, no ID token."""
+        access = self._issuer.mint(
+            "system",
+            user=client.client_id,
+            scopes=scope,
+            lifetime_s=life,
+            audience=self._audience,
+            issuer=self._access_issuer,
+            agreement=client.agreement,
+        )
+        return token_response(access, life, scope)
+
     def holder(self, access_token: str) -> DemoIdentity | None:
         entry = self._issued.get(access_token)
         return entry[0] if entry is not None and entry[1] > time.time() else None
@@ -136,10 +154,17 @@ class _Tokens:
 class _Provider:
     """The endpoints, over the registered client, the demo people and the codes in flight."""
 
-    def __init__(self, issuer_url: str, registered: ClientRegistration, tokens: _Tokens) -> None:
+    def __init__(
+        self,
+        issuer_url: str,
+        registered: ClientRegistration,
+        tokens: _Tokens,
+        systems: tuple[dict[str, SystemClient], int],
+    ) -> None:
         self.issuer_url = issuer_url
         self.registered = registered
         self.tokens = tokens
+        self.systems, self.system_life = systems
         self.people = {who.key: who for who in demo_identities()}
         self.codes: dict[str, _Grant] = {}
 
@@ -176,11 +201,15 @@ class _Provider:
     async def token(self, request: Request) -> Response:
         form = await read_form(request)
         client_id, secret = client_credentials(request, form)
+        if client_id in self.systems:
+            return self._system_token(self.systems[client_id], secret, form)
         known = secrets.compare_digest(secret.encode(), self.registered.client_secret.encode())
         if client_id != self.registered.client_id or not known:
             return oauth_error(401, "invalid_client", "client authentication failed")
+        if form.get("grant_type") == "client_credentials":
+            return oauth_error(400, "unauthorized_client", "not registered as a system client")
         if form.get("grant_type") != "authorization_code":
-            return oauth_error(400, "unsupported_grant_type", "only authorization_code")
+            return oauth_error(400, "unsupported_grant_type", "authorization_code only")
         grant = self.codes.pop(form.get("code", ""), None)  # spent now, even if refused below
         if grant is None or grant.expires_at < time.time():
             return oauth_error(400, "invalid_grant", "the code is unknown, used or expired")
@@ -189,6 +218,17 @@ class _Provider:
         if not pkce_matches(form.get("code_verifier", ""), grant.request.challenge):
             return oauth_error(400, "invalid_grant", "code_verifier does not match")
         return JSONResponse(self.tokens.response(grant), headers=_NO_STORE)
+
+    def _system_token(self, client: SystemClient, secret: str, form: dict[str, str]) -> Response:
+        if not client.authenticates(secret):
+            return oauth_error(401, "invalid_client", "client authentication failed")
+        if form.get("grant_type") != "client_credentials":
+            return oauth_error(400, "unauthorized_client", "a system client: client_credentials")
+        scope = granted_scope(client, form.get("scope", ""))
+        if scope is None:
+            return oauth_error(400, "invalid_scope", "a scope the client is not registered for")
+        answer = self.tokens.system_response(client, scope, self.system_life)
+        return JSONResponse(answer, headers=_NO_STORE)
 
     async def userinfo(self, request: Request) -> Response:
         header = request.headers.get("authorization", "")
@@ -216,18 +256,23 @@ def create_oidc_app(
     audience: str | Sequence[str] = DEV_AUDIENCES,
     access_token_issuer: str = DEV_ISSUER,
     token_lifetime_s: int = 3600,
+    system_clients: Iterable[SystemClient] = (),
+    system_token_lifetime_s: int = 300,
 ) -> FastAPI:
     """The provider at `issuer_url`, signing with the development key in `issuer_folder`.
 
     Access tokens carry `access_token_issuer` and `audience`, the values the services
-    trust (their `*_AUTH_ISSUER` / `*_AUTH_AUDIENCE`); ID tokens carry `issuer_url`."""
+    trust (their `*_AUTH_ISSUER` / `*_AUTH_AUDIENCE`); ID tokens carry `issuer_url`.
+    `system_clients` may use the client credentials grant (`system_clients`), for
+    tokens of `system_token_lifetime_s` (5 minutes, as SMART Backend Services advises)."""
     issuer_url = issuer_url.rstrip("/")
     registered = client or portal_client()
     access = (access_token_issuer, audience)
     tokens = _Tokens(
         DevIssuer(issuer_folder), issuer_url, registered.client_id, access, token_lifetime_s
     )
-    provider = _Provider(issuer_url, registered, tokens)
+    systems = ({c.client_id: c for c in system_clients}, system_token_lifetime_s)
+    provider = _Provider(issuer_url, registered, tokens, systems)
     app = FastAPI(title="CareCoord development OIDC provider", docs_url=None, redoc_url=None)
     app.add_api_route("/healthz", provider.healthz, methods=["GET"])
     app.add_api_route("/readyz", provider.healthz, methods=["GET"])

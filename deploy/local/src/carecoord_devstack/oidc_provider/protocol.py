@@ -216,7 +216,7 @@ def discovery_document(issuer_url: str) -> dict[str, Any]:
         "issuer": issuer_url,
         **{name: f"{issuer_url}/{path}" for name, path in endpoints.items()},
         "response_types_supported": ["code"],
-        "grant_types_supported": ["authorization_code"],
+        "grant_types_supported": ["authorization_code", "client_credentials"],
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": ["RS256"],
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],

@@ -20,9 +20,19 @@ class FrontDoorSettings(BaseSettings):
     front_door_directory: Path = DEFAULT_DIRECTORY
     """The services the front door routes to, with their hours: the shipped copy, used
     until referrals' directory has been read (and whenever it never has)."""
+    front_door_directory_client_id: str | None = None
+    """The portal as a system client (client credentials grant) for reading referrals'
+    directory (the front door's HealthcareServices); unset (and no static token): the
+    directory file alone is used."""
+    front_door_directory_client_secret: SecretStr | None = None
+    """... its secret (`client_secret_basic` at the issuer's token endpoint)."""
+    front_door_directory_scope: str = "system/HealthcareService.rs"
+    """... the system scope it asks for."""
+    front_door_directory_issuer: str | None = None
+    """... the issuer whose discovery document names the token endpoint (default: the
+    sign-in issuer, `PORTAL_OIDC_ISSUER`)."""
     front_door_directory_token: SecretStr | None = None
-    """The portal's own system token for reading referrals' directory (the front door's
-    HealthcareServices); unset: the directory file alone is used."""
+    """A static system token instead of the client (overrides it; never renewed)."""
     front_door_directory_refresh_s: float = Field(default=60.0, ge=0, le=86_400)
     """How old the copy of referrals' directory may grow before it is read again."""
     front_door_max_text: int = Field(default=2000, ge=100, le=20_000)
@@ -51,6 +61,10 @@ class FrontDoorSettings(BaseSettings):
     @model_validator(mode="after")
     def _rules_load(self) -> FrontDoorSettings:
         load_front_door(self.front_door_rules, self.front_door_directory)
+        if bool(self.front_door_directory_client_id) != bool(
+            self.front_door_directory_client_secret
+        ):
+            raise ValueError("the directory's system client needs both its id and its secret")
         if self.front_door_callback_practice_minutes <= self.front_door_callback_chase_minutes:
             raise ValueError("the practice is told after the duty clinician, never before")
         if self.front_door_reply_practice_hours <= self.front_door_reply_chase_hours:

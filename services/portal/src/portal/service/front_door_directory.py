@@ -3,11 +3,14 @@
 Referrals owns the directory (HealthcareServices written by an administrator) and
 announces no event when it changes, so the portal reads it: every front door service
 (category `front-door`, keyed by the identifier `$route` gives them) through
-referrals' FHIR API with the portal's own system token, at most every
+referrals' FHIR API with the portal's own system token (by the client credentials grant,
+`front_door_system_token`, renewed before it expires; or a static token setting, which
+overrides it), at most every
 `front_door_directory_refresh_s`, in the background of the request that finds the copy
 stale (no request waits for referrals). The copy read last is kept; while referrals is
 down or has never answered, the last copy (at first the shipped directory file) is
-used, so the front door never stops routing. Services the file does not know may join
+used, so the front door never stops routing; a token the issuer refuses is logged
+(without secrets) and the last copy kept. Services the file does not know may join
 a group (another pharmacy); the rule set's keys must stay in the file.
 """
 
@@ -27,6 +30,7 @@ from pydantic import SecretStr
 from portal.domain.opening import DAYS, Hours, Service, Session
 from portal.service.bff.client import FhirClient, ServiceDown
 from portal.service.front_door_rules import FrontDoorRules, front_door_of
+from portal.service.front_door_system_token import SystemToken, TokenRefused
 
 __all__ = [
     "FRONT_DOOR_CATEGORY",
@@ -103,7 +107,8 @@ class LiveDirectory:
     """The last copy of referrals' front door services read by this process."""
 
     referrals_url: str
-    token: str
+    token: str | SystemToken
+    """A static token (the setting), or the portal's system client."""
     refresh_s: float
     timeout_s: float = 2.0
     services: dict[str, Service] = field(default_factory=dict)
@@ -114,8 +119,16 @@ class LiveDirectory:
     async def refresh(self) -> bool:
         """Read referrals now (False: it did not answer; the last copy is kept)."""
         self._asked_at = clock.monotonic()
+        try:
+            token = self.token if isinstance(self.token, str) else await self.token.bearer()
+        except TokenRefused as refused:
+            _LOG.warning(
+                "front door: no system token for referrals' directory (%s); the last copy is kept",
+                refused.reason,
+            )
+            return False
         api = FhirClient(
-            "The referrals service", self.referrals_url, self.token, timeout_s=self.timeout_s
+            "The referrals service", self.referrals_url, token, timeout_s=self.timeout_s
         )
         query = [("service-category", FRONT_DOOR_CATEGORY), ("_count", "500")]
         try:
@@ -124,6 +137,8 @@ class LiveDirectory:
             return False
         if not reply.ok:
             _LOG.warning("front door: referrals refused the directory search (%s)", reply.status)
+            if reply.status == 401 and isinstance(self.token, SystemToken):
+                self.token.forget()
             return False
         self.services, self.fetched_at = services_of(reply.body), clock.monotonic()
         return True
@@ -163,21 +178,53 @@ class _DirectorySettings(Protocol):
     def front_door_directory_refresh_s(self) -> float: ...
 
     @property
+    def front_door_directory_client_id(self) -> str | None: ...
+
+    @property
+    def front_door_directory_client_secret(self) -> SecretStr | None: ...
+
+    @property
+    def front_door_directory_scope(self) -> str: ...
+
+    @property
+    def front_door_directory_issuer(self) -> str | None: ...
+
+    @property
+    def oidc_issuer(self) -> str: ...
+
+    @property
     def referrals_url(self) -> str: ...
 
 
-_LIVE: dict[tuple[str, str], LiveDirectory] = {}
+_LIVE: dict[tuple[str, ...], LiveDirectory] = {}
+
+
+def _credentials(settings: _DirectorySettings) -> tuple[tuple[str, ...], str | SystemToken] | None:
+    static = settings.front_door_directory_token
+    if static is not None and static.get_secret_value():
+        return (static.get_secret_value(),), static.get_secret_value()
+    client, secret = (
+        settings.front_door_directory_client_id,
+        settings.front_door_directory_client_secret,
+    )
+    if not client or secret is None:
+        return None
+    issuer = settings.front_door_directory_issuer or settings.oidc_issuer
+    scope = settings.front_door_directory_scope
+    token = SystemToken(issuer, client, secret.get_secret_value(), scope)
+    return (issuer, client, secret.get_secret_value(), scope), token
 
 
 def live_directory(settings: _DirectorySettings) -> LiveDirectory | None:
-    """This process's copy of referrals' front door services (None: no system token is
-    configured, so the shipped directory file is used alone)."""
-    secret = settings.front_door_directory_token
-    if secret is None or not secret.get_secret_value():
+    """This process's copy of referrals' front door services (None: neither a system
+    client nor a static token is configured, so the shipped directory file is used)."""
+    found = _credentials(settings)
+    if found is None:
         return None
-    key = (settings.referrals_url, secret.get_secret_value())
+    key = (settings.referrals_url, *found[0])
     if key not in _LIVE:
-        _LIVE[key] = LiveDirectory(*key, settings.front_door_directory_refresh_s)
+        refresh_s = settings.front_door_directory_refresh_s
+        _LIVE[key] = LiveDirectory(settings.referrals_url, found[1], refresh_s)
     return _LIVE[key]
 
 
