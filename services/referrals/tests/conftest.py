@@ -126,6 +126,14 @@ class Referrals:
         async with self.engine.connect() as conn:
             return int(await conn.scalar(query) or 0)
 
+    @asynccontextmanager
+    async def unchanged(self, resource_type: str | None = None) -> AsyncIterator[None]:
+        """Asserts, once the block has run, that no resource (of `resource_type`, when
+        given) was stored or removed: what a refused write must leave."""
+        before = await self.count(resource_type)
+        yield
+        assert await self.count(resource_type) == before
+
     async def scalar(self, sql: str, **params: Any) -> Any:
         async with self.engine.connect() as conn:
             return await conn.scalar(text(sql), params)

@@ -15,7 +15,9 @@ from carecoord_shared.security.dev_issuer import DEFAULT_SCOPES
 from carecoord_shared.security.principal import Principal, Role, kind_of, system_principal
 from carecoord_shared.security.scopes import parse_scopes
 from carecoord_shared.store.repository import StoredResource
+from referrals.domain.records import TriageCase
 from referrals.service import submission
+from referrals.store.cases import TriageCases
 from services.referrals.tests.bodies import (
     PRACTICE_A,
     PROVIDER,
@@ -74,3 +76,10 @@ async def submitted(
         found, _ = await handler(tx, Write("create", "ServiceRequest", None, body))
     assert found is not None
     return found
+
+
+async def triage_case(memory: Memory, request: StoredResource) -> TriageCase:
+    """The triage case submission opened for `request` (asserting there is one)."""
+    case = await memory.repository(TriageCases).for_request(request.reference)
+    assert case is not None
+    return case

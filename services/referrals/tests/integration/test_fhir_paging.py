@@ -8,6 +8,8 @@ and keep the requested order; page size is capped and `_summary=count` counts on
 from __future__ import annotations
 
 import asyncio
+import functools
+import operator
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -123,28 +125,26 @@ async def test_walking_pages_returns_every_original_once_while_requests_arrive(
     assert added & {resource["id"] for resource in seen}, "the walk did not see live data"
 
 
-@pytest.mark.parametrize("sort", ["-authored", "authored"])
-async def test_paging_by_authored_date_keeps_order_and_repeats_nothing(
-    referrals: Referrals, listing: Listing, sort: str
-) -> None:
-    seen, _ = await _walk_while_adding(referrals, listing, _sort=sort)
-
-    _assert_each_original_once_and_no_repeats(seen, listing)
-    dates = [resource["authoredOn"] for resource in seen]
-    assert dates == sorted(dates, reverse=sort.startswith("-"))
-
-
-@pytest.mark.parametrize("sort", ["_lastUpdated", "-_lastUpdated"])
-async def test_paging_by_last_updated_keeps_order_and_repeats_nothing(
-    referrals: Referrals, listing: Listing, sort: str
+@pytest.mark.parametrize(
+    ("sort", "stamp", "meets_added"),
+    [
+        pytest.param("-authored", ("authoredOn",), False, id="authored-descending"),
+        pytest.param("authored", ("authoredOn",), False, id="authored-ascending"),
+        # later changes sort last, so an ascending walk by _lastUpdated meets them
+        pytest.param("_lastUpdated", ("meta", "lastUpdated"), True, id="updated-ascending"),
+        pytest.param("-_lastUpdated", ("meta", "lastUpdated"), False, id="updated-descending"),
+    ],
+)
+async def test_paging_by_a_date_keeps_order_and_repeats_nothing(
+    referrals: Referrals, listing: Listing, sort: str, stamp: tuple[str, ...], meets_added: bool
 ) -> None:
     seen, added = await _walk_while_adding(referrals, listing, _sort=sort)
 
     _assert_each_original_once_and_no_repeats(seen, listing)
-    if not sort.startswith("-"):  # later changes sort last, so an ascending walk meets them
+    if meets_added:
         assert added & {resource["id"] for resource in seen}
-    stamps = [resource["meta"]["lastUpdated"] for resource in seen]
-    assert stamps == sorted(stamps, reverse=sort.startswith("-"))
+    dates = [functools.reduce(operator.getitem, stamp, resource) for resource in seen]
+    assert dates == sorted(dates, reverse=sort.startswith("-"))
 
 
 async def test_a_page_size_above_one_hundred_is_capped_at_one_hundred(

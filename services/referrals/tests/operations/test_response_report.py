@@ -8,7 +8,7 @@ from referrals.operations.response_report import OPERATION
 from referrals.service.context import Referrals
 from referrals.store.cases import TriageCases
 from services.referrals.tests.fakes import Memory
-from services.referrals.tests.world import GP, a_service, submitted
+from services.referrals.tests.world import GP, a_service, submitted, triage_case
 
 MONDAY = datetime(2026, 6, 8, 9, tzinfo=UTC)
 
@@ -21,9 +21,7 @@ async def test_the_report_counts_responses_against_their_due_dates() -> None:
         (await submitted(world, service), datetime(2026, 6, 9, 12, tzinfo=UTC)),  # 1 day
         (await submitted(world, service), datetime(2026, 6, 30, 12, tzinfo=UTC)),  # late
     ):
-        case = await cases.for_request(request.reference)
-        assert case is not None
-        await cases.mark(case.task, responded_at=answered)
+        await cases.mark((await triage_case(world, request)).task, responded_at=answered)
 
     answer = await OPERATION.handler(world.call(OPERATION, GP, service.id))
 

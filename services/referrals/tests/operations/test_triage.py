@@ -7,9 +7,8 @@ import pytest
 from carecoord_shared.fhir.outcome import FhirError
 from carecoord_shared.store.repository import StoredResource
 from referrals.operations.triage import OPERATION, handle
-from referrals.store.cases import TriageCases
 from services.referrals.tests.fakes import Memory
-from services.referrals.tests.world import CLINICIAN, GP, a_service, submitted
+from services.referrals.tests.world import CLINICIAN, GP, a_service, submitted, triage_case
 
 
 @pytest.fixture
@@ -40,9 +39,7 @@ async def test_an_accepted_request_moves_its_task_case_and_request_and_is_announ
     assert values["state"]["valueCode"] == "accepted"
     assert values["serviceRequest"]["valueReference"]["reference"] == request.reference
     assert answer.headers["ETag"] == 'W/"2"'
-    case = await world.repository(TriageCases).for_request(request.reference)
-    assert case is not None
-    assert case.state.value == "accepted"
+    assert (await triage_case(world, request)).state.value == "accepted"
     assert world.tx.fake_outbox.types()[-2:] == [
         "carecoord.referral.revised.v1",
         "carecoord.referral.triaged.v1",

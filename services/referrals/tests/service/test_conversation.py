@@ -13,7 +13,7 @@ from referrals.operations import triage
 from referrals.service import conversation
 from referrals.store.cases import TriageCases
 from services.referrals.tests.fakes import Memory
-from services.referrals.tests.world import CLINICIAN, GP, a_service, submitted
+from services.referrals.tests.world import CLINICIAN, GP, a_service, submitted, triage_case
 
 
 def _turn(request: StoredResource, **extra: Any) -> dict[str, Any]:
@@ -41,9 +41,7 @@ async def test_the_referrers_answer_resumes_the_clock() -> None:
 
     await _post(world, _turn(request))
 
-    case = await world.repository(TriageCases).for_request(request.reference)
-    assert case is not None
-    assert case.state.value == "awaiting-triage"
+    assert (await triage_case(world, request)).state.value == "awaiting-triage"
     assert world.tx.fake_outbox.types()[-2:] == [
         "carecoord.referral.message-added.v1",
         "carecoord.referral.revised.v1",

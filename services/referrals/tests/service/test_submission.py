@@ -7,14 +7,13 @@ import pytest
 from carecoord_shared.fhir.outcome import FhirError
 from carecoord_shared.fhir.registry import Write
 from referrals.service import submission
-from referrals.store.cases import TriageCases
 from referrals.store.ubrns import Ubrns
 from services.referrals.tests.bodies import (
     PRACTICE_B,
     service_request,
 )
 from services.referrals.tests.fakes import Memory
-from services.referrals.tests.world import GP, a_service, person, registered, submitted
+from services.referrals.tests.world import GP, a_service, person, registered, submitted, triage_case
 
 
 async def test_a_submission_is_numbered_routed_given_a_task_and_announced() -> None:
@@ -28,8 +27,7 @@ async def test_a_submission_is_numbered_routed_given_a_task_and_announced() -> N
     assert ubrn.startswith("a.")
     assert body["performer"] == [{"reference": service.reference}]
     assert await world.repository(Ubrns).holder(ubrn) == request.reference
-    case = await world.repository(TriageCases).for_request(request.reference)
-    assert case is not None
+    case = await triage_case(world, request)
     assert case.requester_ods == "A81001"
     assert world.tx.fake_outbox.types() == [
         "carecoord.referral.submitted.v1",
