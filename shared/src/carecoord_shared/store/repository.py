@@ -30,7 +30,8 @@ from carecoord_shared.fhir.outcome import (
 )
 from carecoord_shared.fhir.registry import ResourceDefinition
 from carecoord_shared.store.indexing import index_rows, patient_nhs_of
-from carecoord_shared.store.tables import resource, resource_version, search_index
+from carecoord_shared.store.tables import resource
+from carecoord_shared.store.writing import NewResource, insert_resources, replace_version
 
 AccessRule = Callable[[ColumnElement[Any]], ColumnElement[bool]]
 """Given the `patient_nhs` column of a resource table, the SQL condition for access."""
@@ -94,44 +95,6 @@ def new_id() -> str:
     return str(uuid.uuid4())
 
 
-async def _write_index(
-    conn: AsyncConnection, definition: ResourceDefinition, pk: int, body: JsonObject
-) -> None:
-    rows = index_rows(definition, body)
-    if rows:
-        await conn.execute(
-            sa.insert(search_index),
-            [
-                {
-                    "res_pk": pk,
-                    "resource_type": definition.type,
-                    "param": r.param,
-                    "system": r.system,
-                    "value": r.value,
-                    "exact": r.exact,
-                    "lo": r.lo,
-                    "hi": r.hi,
-                }
-                for r in rows
-            ],
-        )
-
-
-async def _record_version(conn: AsyncConnection, stored: StoredResource, method: str) -> None:
-    await conn.execute(
-        sa.insert(resource_version).values(
-            resource_type=stored.resource_type,
-            id=stored.id,
-            version_id=stored.version_id,
-            last_updated=stored.last_updated,
-            deleted=stored.deleted,
-            method=method,
-            content=stored.content,
-            patient_nhs=stored.patient_nhs,
-        )
-    )
-
-
 async def create(
     conn: AsyncConnection,
     definition: ResourceDefinition,
@@ -141,29 +104,31 @@ async def create(
 ) -> StoredResource:
     """Store version 1; `patient_nhs` when the caller resolved the patient itself (a
     `Patient/<id>` reference), else the NHS number the body names."""
-    resource_id = resource_id or new_id()
-    now = datetime.now(UTC)
-    content = _stamp(body, resource_id, 1, now)
-    patient = patient_nhs or patient_nhs_of(definition, body)
-    pk = (
-        await conn.execute(
-            sa.insert(resource)
-            .values(
-                resource_type=definition.type,
-                id=resource_id,
-                version_id=1,
-                last_updated=now,
-                deleted=False,
-                content=content,
-                patient_nhs=patient,
-            )
-            .returning(resource.c.pk)
-        )
-    ).scalar_one()
-    stored = StoredResource(pk, definition.type, resource_id, 1, now, False, content, patient)
-    await _write_index(conn, definition, pk, body)
-    await _record_version(conn, stored, "create")
+    [stored] = await create_many(conn, [(definition, body, resource_id, patient_nhs)])
     return stored
+
+
+NewBody = tuple[ResourceDefinition, JsonObject, str | None, str | None]
+"""A resource to create: its type, body, id chosen beforehand (or None) and patient."""
+
+
+async def create_many(conn: AsyncConnection, bodies: Sequence[NewBody]) -> list[StoredResource]:
+    """Store version 1 of each body (each with its own id, version row and index rows)
+    in one statement; the stored resources in the order given."""
+    now = datetime.now(UTC)
+    made = []
+    for definition, body, resource_id, patient_nhs in bodies:
+        new = resource_id or new_id()
+        content = _stamp(body, new, 1, now)
+        patient = patient_nhs or patient_nhs_of(definition, body)
+        made.append(
+            NewResource(definition.type, new, content, patient, index_rows(definition, body))
+        )
+    pks = await insert_resources(conn, made, now)
+    return [
+        StoredResource(pk, m.resource_type, m.id, 1, now, False, m.content, m.patient_nhs)
+        for pk, m in zip(pks, made, strict=True)
+    ]
 
 
 async def find(
@@ -230,23 +195,11 @@ async def update(
     now = datetime.now(UTC)
     content = _stamp(body, resource_id, version, now)
     patient = patient_nhs or patient_nhs_of(definition, body)
-    await conn.execute(
-        sa.update(resource)
-        .where(resource.c.pk == current.pk)
-        .values(
-            version_id=version,
-            last_updated=now,
-            deleted=False,
-            content=content,
-            patient_nhs=patient,
-        )
-    )
-    await conn.execute(sa.delete(search_index).where(search_index.c.res_pk == current.pk))
-    await _write_index(conn, definition, current.pk, body)
+    new = NewResource(definition.type, resource_id, content, patient, index_rows(definition, body))
+    await replace_version(conn, current.pk, new, version, now, method="update")
     stored = StoredResource(
         current.pk, definition.type, resource_id, version, now, False, content, patient
     )
-    await _record_version(conn, stored, "update")
     return stored, previous
 
 
@@ -265,14 +218,9 @@ async def remove(
     previous = current.as_json()
     now = datetime.now(UTC)
     version = current.version_id + 1
-    await conn.execute(
-        sa.update(resource)
-        .where(resource.c.pk == current.pk)
-        .values(version_id=version, last_updated=now, deleted=True, content=None)
-    )
-    await conn.execute(sa.delete(search_index).where(search_index.c.res_pk == current.pk))
+    gone_version = NewResource(definition.type, resource_id, None, current.patient_nhs)
+    await replace_version(conn, current.pk, gone_version, version, now, method="delete")
     stored = StoredResource(
         current.pk, definition.type, resource_id, version, now, True, None, current.patient_nhs
     )
-    await _record_version(conn, stored, "delete")
     return stored, previous
