@@ -65,19 +65,21 @@ def a_request(ubrn: str) -> dict[str, Any]:
 async def stack(kafka_bootstrap: str, tmp_path: Path) -> AsyncIterator[dict[str, Any]]:
     run = uuid.uuid4().hex[:8]
     issuer = DevIssuer(tmp_path / "issuer")
+    # Both services trust the one issuer and share this run's topics.
+    common: dict[str, Any] = {
+        "environment": "test",
+        "kafka_bootstrap_servers": kafka_bootstrap,
+        "auth_jwks_url": issuer.jwks_url,
+    }
     referrals_settings = ReferralsSettings(
-        environment="test",
+        **common,
         database_url=await create_fresh_database("referrals"),
-        kafka_bootstrap_servers=kafka_bootstrap,
-        auth_jwks_url=issuer.jwks_url,
         topic=f"test.referrals.{run}",
         care_plans_topic=f"test.careplans.{run}",
     )
     care_plans_settings = CarePlansSettings(
-        environment="test",
+        **common,
         database_url=await create_fresh_database("care_plans"),
-        kafka_bootstrap_servers=kafka_bootstrap,
-        auth_jwks_url=issuer.jwks_url,
         topic=f"test.careplans.{run}",
         referrals_topic=referrals_settings.topic,
     )

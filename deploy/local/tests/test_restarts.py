@@ -38,16 +38,23 @@ def test_five_exits_within_two_minutes_are_a_crash_loop() -> None:
     assert not in_crash_loop(exits, now=125.0, policy=POLICY)  # the first fell out of the window
 
 
-def test_quick_exits_back_off_and_a_stable_run_starts_the_schedule_again() -> None:
-    tracker = RestartTracker(POLICY)
+def _quick_exits(tracker: RestartTracker, times: int, after: float) -> tuple[list[float], float]:
+    """Start at 0 s, then `times` times exit (code 3) `after` seconds into the run and
+    restart once the delay asked for has passed: the delays asked for, and the time."""
     now = 0.0
     tracker.started(now, restart=False)
     delays = []
-    for _ in range(3):
-        now += 0.5  # exits half a second after each start
+    for _ in range(times):
+        now += after
         delays.append(tracker.exited(3, now))
         now += delays[-1]
         tracker.started(now, restart=True)
+    return delays, now
+
+
+def test_quick_exits_back_off_and_a_stable_run_starts_the_schedule_again() -> None:
+    tracker = RestartTracker(POLICY)
+    delays, now = _quick_exits(tracker, 3, after=0.5)
 
     now += 61.0  # then stays up for over a minute before exiting again
     after_stable_run = tracker.exited(1, now)
@@ -59,14 +66,7 @@ def test_quick_exits_back_off_and_a_stable_run_starts_the_schedule_again() -> No
 
 def test_a_crash_loop_is_retried_at_the_cap_and_ends_once_the_exits_age_out() -> None:
     tracker = RestartTracker(POLICY)
-    now = 0.0
-    tracker.started(now, restart=False)
-    delays = []
-    for _ in range(5):
-        now += 0.1
-        delays.append(tracker.exited(3, now))
-        now += delays[-1]
-        tracker.started(now, restart=True)
+    delays, now = _quick_exits(tracker, 5, after=0.1)
 
     assert delays == [1.0, 2.0, 4.0, 8.0, 30.0]  # the fifth exit makes it a loop: the cap
     assert tracker.crash_loop(now)
