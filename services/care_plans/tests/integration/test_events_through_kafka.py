@@ -19,6 +19,7 @@ from carecoord_devstack.testing import eventually
 from carecoord_shared.events import Event, idempotent_producer, new_event, to_record
 from services.care_plans.tests.builders import care_plan
 from services.care_plans.tests.conftest import CarePlans, entries
+from services.care_plans.tests.units import foreign_event
 
 
 @pytest.fixture(scope="module")
@@ -107,13 +108,7 @@ async def test_a_triaged_event_delivered_twice_adds_one_activity(
 
 def from_mdt(kind: str, nhs: str, subject: str, **data: Any) -> Event:
     """A `carecoord.mdt.<kind>.v1` event about the patient `nhs`, as the MDT writes it."""
-    return new_event(
-        f"carecoord.mdt.{kind}.v1",
-        source="urn:carecoord:mdt",
-        subject=subject,
-        nhs_number=nhs,
-        data={"nhsNumber": nhs, **data},
-    )
+    return foreign_event(f"carecoord.mdt.{kind}.v1", subject, nhs, **data)
 
 
 async def _last_reviewed(care_plans: CarePlans, plan_id: str) -> list[str]:
