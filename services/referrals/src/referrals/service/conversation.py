@@ -50,10 +50,12 @@ def writes(ctx: Referrals) -> WriteHandler:
     return handle
 
 
-async def _visible(tx: FhirTransaction, reference: str) -> StoredResource | None:
-    """The request if the caller may read it; None for an unknown, hidden or deleted one."""
+async def _visible(
+    tx: FhirTransaction, resource_type: str, resource_id: str
+) -> StoredResource | None:
+    """The resource if the caller may read it; None for an unknown, hidden or deleted one."""
     try:
-        return await tx.read("ServiceRequest", reference.split("/", 1)[1])
+        return await tx.read(resource_type, resource_id)
     except FhirError as error:
         if error.status in (404, 410):
             return None
@@ -66,7 +68,7 @@ async def about_the_request(tx: FhirTransaction, body: JsonObject) -> None:
     reference = _request_of(body)
     if reference is None:
         return
-    request = await _visible(tx, reference)
+    request = await _visible(tx, "ServiceRequest", reference.split("/", 1)[1])
     if request is None:
         raise business_rule("basedOn must be a request you can see", _BASED_ON)
     if not body.get("subject"):
@@ -105,12 +107,8 @@ async def _earlier_turn(tx: FhirTransaction, reference: str) -> JsonObject | Non
     kind, _, turn_id = reference.partition("/")
     if kind != "Communication" or not turn_id:
         return None
-    try:
-        return (await tx.read("Communication", turn_id)).as_json()
-    except FhirError as error:
-        if error.status in (404, 410):
-            return None
-        raise
+    found = await _visible(tx, "Communication", turn_id)
+    return None if found is None else found.as_json()
 
 
 async def _check_turn_order(tx: FhirTransaction, communication: JsonObject, request: str) -> None:
