@@ -12,7 +12,7 @@ import contextlib
 import dataclasses
 from collections.abc import Iterator, Sequence
 from datetime import datetime
-from typing import NoReturn
+from functools import lru_cache
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -33,8 +33,8 @@ from carecoord_shared.fhir.resource_checks import (
     access_rule,
     definition_for,
     owned_access_rule,
-    patients_of,
 )
+from carecoord_shared.fhir.unit_audit import ASK, AuditedUnit
 from carecoord_shared.ports import (
     Grants,
     Outbox,
@@ -43,18 +43,27 @@ from carecoord_shared.ports import (
     Repository,
     RepositoryT,
 )
-from carecoord_shared.security import access, audit
-from carecoord_shared.security.audit import AuditAction, Refusal
+from carecoord_shared.security import access
 from carecoord_shared.security.break_glass import record_break_glass
 from carecoord_shared.security.principal import Principal
-from carecoord_shared.store import repository, search
+from carecoord_shared.store import search
 from carecoord_shared.store import versions as version_store
 from carecoord_shared.store.indexing import owner_of
 from carecoord_shared.store.patients import link_patient
+from carecoord_shared.store.reads import find_visible
 from carecoord_shared.store.repository import AccessRule, StoredResource, allow_all
 
 
-class FhirReads:
+@lru_cache(maxsize=4096)
+def _rules(principal: Principal) -> tuple[AccessRule, AccessRule]:
+    """The caller's relationship rule and its rule for `owned` types, built once per
+    caller: each gives the same SQL condition object every time, so the statements
+    built on it are compiled once (see `store.reads`)."""
+    rule = access_rule(principal)
+    return rule, lru_cache(maxsize=8)(owned_access_rule(principal, rule))
+
+
+class FhirReads(AuditedUnit):
     """Reads of one caller on one connection: scope-checked, filtered by the caller's
     relationships in the SQL, and audited (refusals too)."""
 
@@ -66,18 +75,13 @@ class FhirReads:
         *,
         authorised: bool = False,
     ) -> None:
-        self._conn = conn
+        super().__init__(conn, principal)
         self.registry = registry
-        self.principal = principal
-        self.rule = access_rule(principal)
-        self._owned_rule = owned_access_rule(principal, self.rule)
+        self.rule, self._owned_rule = _rules(principal)
         self.authorised = authorised
         self.grants: Grants = PostgresGrants(conn, registry.grant_reasons)
         self.outbox: Outbox = PostgresOutbox(conn, registry.topic, registry.event_source)
         self._repositories: dict[type[Repository], Repository] = {}
-        self.refusals: list[Refusal] = []
-        """Access refused in this unit of work, audited (outcome 4) even if it rolls back."""
-        self.audit_trail = audit.AuditTrail(principal)
         self._gathered = Gathered()
 
     def gather(self, gathering: Gathering[K, V], key: K, value: V) -> None:
@@ -155,11 +159,19 @@ class FhirReads:
                 raise forbidden(f"Your access does not allow searching {spec.source_type}")
         rule = self.rule_for(definition.type)
         result = await search.search(
-            self._conn, self.registry, definition, query, rule, include_access=self.rule
+            self._conn,
+            self.registry,
+            definition,
+            query,
+            rule,
+            include_access=self.rule,
+            purpose_user=self._purpose_user,
         )
         result.included = [r for r in result.included if self._may_include(r)]
         entity = f"{definition.type}?{search.query_string(query)}"[:500]
-        await self.audit("E", entity, [*result.matches, *result.included])
+        seen = [*result.matches, *result.included]
+        purpose = result.purpose if not result.included else ASK
+        await self._audit_read("E", entity, seen, purpose)
         if not result.matches:
             await self._audit_hidden_patient(definition, query, entity)
         return result
@@ -222,44 +234,6 @@ class FhirReads:
             return found
         return definition_for(self.registry, self.principal, resource_type, interaction)
 
-    async def audit(self, action: AuditAction, entity: str, seen: Sequence[StoredResource]) -> None:
-        patients = patients_of(seen)
-        if patients or action != "E":
-            purpose = await self._broken_glass_purpose(patients)
-            self.audit_trail.add(action, entity, patients, purpose=purpose)
-
-    async def record_access(
-        self,
-        action: AuditAction,
-        entity: str,
-        patients: Sequence[str],
-        *,
-        purpose: str | None = None,
-    ) -> None:
-        """Audit an access the service made outside the resource store (a projection it
-        keeps, a summary it assembled), with its purpose of use."""
-        why = purpose or await self._broken_glass_purpose(patients)
-        self.audit_trail.add(action, entity, list(patients), purpose=why)
-
-    async def refuse_as_unknown(
-        self, action: AuditAction, resource_type: str, resource_id: str
-    ) -> NoReturn:
-        """Answer exactly as for an id that does not exist (404), leaving the refusal in
-        the audit trail: for what a caller may not know exists."""
-        self.refusals.append(Refusal(action, f"{resource_type}/{resource_id}", None))
-        raise not_found(resource_type, resource_id)
-
-    async def refuse(self, action: AuditAction, entity: str, patient_nhs: str | None) -> NoReturn:
-        """Refuse (403) for want of a relationship, leaving the refusal in the audit trail."""
-        self.refusals.append(Refusal(action, entity, patient_nhs))
-        raise forbidden("You have no care relationship with this patient")
-
-    async def _broken_glass_purpose(self, patients: Sequence[str]) -> str | None:
-        """A staff read of a patient under a running break-glass says so in its audit."""
-        if self.principal.kind != "staff" or not patients:
-            return None
-        return await access.break_glass_reason(self._conn, self.principal, patients)
-
     async def read(
         self, resource_type: str, resource_id: str, *, lock: bool = False
     ) -> StoredResource:
@@ -267,23 +241,21 @@ class FhirReads:
 
         `lock` takes the row lock, so a read-decide-write operation cannot interleave."""
         self.definition(resource_type, Interaction.READ)
-        stored = await repository.find(
-            self._conn, resource_type, resource_id, self.rule_for(resource_type), for_update=lock
+        stored, purpose = await find_visible(
+            self._conn,
+            resource_type,
+            resource_id,
+            self.rule_for(resource_type),
+            purpose_user=self._purpose_user,
+            for_update=lock,
         )
         if stored is None:
             await self._refused("R", resource_type, resource_id)
             raise not_found(resource_type, resource_id)
         if stored.deleted:
             raise gone(resource_type, resource_id)
-        await self.audit("R", stored.reference, [stored])
+        await self._audit_read("R", stored.reference, [stored], purpose)
         return stored
-
-    async def _refused(self, action: AuditAction, resource_type: str, resource_id: str) -> None:
-        """Note a refusal: the patient of a hidden resource is named for the audit (never
-        for the caller, who sees the same 404 as for an unknown id)."""
-        hidden = await repository.find(self._conn, resource_type, resource_id)
-        patient = hidden.patient_nhs if hidden is not None else None
-        self.refusals.append(Refusal(action, f"{resource_type}/{resource_id}", patient))
 
     async def search(
         self, resource_type: str, items: Sequence[tuple[str, str]], *, strict: bool = True

@@ -53,10 +53,12 @@ from carecoord_shared.db import kernel_metadata
 from carecoord_shared.security.principal import Principal
 
 __all__ = [
+    "PURPOSE_USER",
     "GrantReason",
     "PartyKind",
     "access_grant",
     "break_glass",
+    "break_glass_columns",
     "can_access",
     "end_grant",
     "grant",
@@ -253,6 +255,39 @@ async def end_grant(
     return result.rowcount > 0
 
 
+PURPOSE_USER = bindparam("purpose_user", type_=Text)
+"""The staff user whose running break-glass a read reports as its purpose of use."""
+
+
+def _newest_running(patient_nhs: ColumnElement[Any], pick: str) -> ColumnElement[Any]:
+    b = break_glass.alias(f"purpose_{pick}")
+    return (
+        select(b.c[pick])
+        .where(
+            b.c.user_id == PURPOSE_USER,
+            b.c.patient_nhs == patient_nhs,
+            b.c.expires_at > func.now(),
+        )
+        .order_by(b.c.recorded_at.desc())
+        .limit(1)
+        .scalar_subquery()
+        .label(f"purpose_{pick}")
+    )
+
+
+def break_glass_columns(patient_nhs: ColumnElement[Any]) -> tuple[ColumnElement[Any], ...]:
+    """Per row: the reason and time of the newest running break-glass of `PURPOSE_USER`
+    for the row's patient (NULL when none), so that a read learns its purpose of use in
+    the statement that reads it. In the select list PostgreSQL evaluates them only for
+    the rows a page keeps (after its sort and limit)."""
+    return (_newest_running(patient_nhs, "reason"), _newest_running(patient_nhs, "recorded_at"))
+
+
+def break_glass_purpose(reason: str | None) -> str | None:
+    """The purpose of use an audit row records for a read under break-glass `reason`."""
+    return None if reason is None else f"break-glass: {reason}"
+
+
 async def break_glass_reason(
     conn: AsyncConnection, principal: Principal, patients: Sequence[str]
 ) -> str | None:
@@ -268,4 +303,4 @@ async def break_glass_reason(
         .order_by(break_glass.c.recorded_at.desc())
         .limit(1)
     )
-    return None if reason is None else f"break-glass: {reason}"
+    return break_glass_purpose(reason)

@@ -29,7 +29,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from carecoord_shared.fhir.outcome import bad_request
 from carecoord_shared.fhir.registry import FhirRegistry, ResourceDefinition, SearchParam
 from carecoord_shared.fhir.subsetting import subset_search
+from carecoord_shared.security.access import break_glass_columns
 from carecoord_shared.store.indexing import date_range
+from carecoord_shared.store.reads import newest_purpose
 from carecoord_shared.store.repository import (
     _COLUMNS,
     AccessRule,
@@ -37,6 +39,7 @@ from carecoord_shared.store.repository import (
     allow_all,
     stored_from_row,
 )
+from carecoord_shared.store.search_includes import included_by
 from carecoord_shared.store.search_query import (
     DEFAULT_COUNT,
     MAX_COUNT,
@@ -62,7 +65,6 @@ __all__ = [
     "search",
 ]
 
-MAX_INCLUDED = 500
 _PREFIXES = ("eq", "ne", "gt", "lt", "ge", "le", "sa", "eb")
 _FLOOR = datetime.min.replace(tzinfo=UTC)
 _INSTANT = literal(timedelta(microseconds=1))
@@ -75,6 +77,8 @@ class SearchResult:
     included: list[StoredResource]
     total: int | None
     next_cursor: str | None
+    purpose: str | None = None
+    """With `purpose_user`: the matches' break-glass purpose of use (see `store.reads`)."""
 
 
 def _date_condition(lo: Any, hi: Any, prefix: str, value: str, where: str) -> ColumnElement[bool]:
@@ -199,6 +203,8 @@ async def search(
     query: SearchQuery,
     access: AccessRule = allow_all,
     include_access: AccessRule | None = None,
+    *,
+    purpose_user: str | None = None,
 ) -> SearchResult:
     base = _base_query(definition, query, access)
     total = None
@@ -212,88 +218,22 @@ async def search(
     else:
         sort_expr, descending = _sort_expression(definition, query.sort[0]), query.sort[1]
     page = base.add_columns(sort_expr.label("sort_value"))
+    if purpose_user is not None:
+        page = page.add_columns(*break_glass_columns(resource.c.patient_nhs))
     if query.cursor is not None:
         value, pk = cursor_position(definition, query, query.cursor)
         key = tuple_(sort_expr, resource.c.pk)
         page = page.where(key < tuple_(value, pk) if descending else key > tuple_(value, pk))
     order = (sort_expr.desc(), resource.c.pk.desc()) if descending else (sort_expr, resource.c.pk)
-    rows = (await conn.execute(page.order_by(*order).limit(query.count + 1))).all()
+    bound = {} if purpose_user is None else {"purpose_user": purpose_user}
+    rows = (await conn.execute(page.order_by(*order).limit(query.count + 1), bound)).all()
     next_cursor = None
     if len(rows) > query.count:
         rows = rows[: query.count]
         last = rows[-1]
         next_cursor = encode_cursor(last.sort_value, last.pk) if rows else None
     matches = [stored_from_row(row) for row in rows]
-    included = await _included(conn, registry, query, matches, include_access or access)
+    included = await included_by(conn, registry, query, matches, include_access or access)
     if query.subset is not None:
         matches, included = subset_search(query.subset, matches, included)
-    return SearchResult(matches, included, total, next_cursor)
-
-
-async def _included(
-    conn: AsyncConnection,
-    registry: FhirRegistry,
-    query: SearchQuery,
-    matches: list[StoredResource],
-    access: AccessRule,
-) -> list[StoredResource]:
-    """What `_include` and `_revinclude` add to the matches (each under `access`)."""
-    if not matches or not (query.includes or query.revincludes):
-        return []
-    found: dict[int, StoredResource] = {}
-    for spec in query.includes:
-        found.update(await _referenced(conn, spec, [m.pk for m in matches], access))
-    for spec in query.revincludes:
-        if registry.get(spec.source_type) is not None:
-            found.update(await _referring(conn, spec, matches, access))
-    matched = {m.pk for m in matches}
-    return [r for pk, r in found.items() if pk not in matched]
-
-
-def _visible(access: AccessRule) -> tuple[ColumnElement[bool], ...]:
-    return (resource.c.deleted.is_(False), access(resource.c.patient_nhs))
-
-
-async def _referenced(
-    conn: AsyncConnection, spec: IncludeSpec, pks: list[int], access: AccessRule
-) -> dict[int, StoredResource]:
-    """`_include`: the resources the matches' `spec.param` references point at."""
-    references = (
-        await conn.execute(
-            select(search_index.c.value).where(
-                search_index.c.res_pk.in_(pks), search_index.c.param == spec.param
-            )
-        )
-    ).scalars()
-    pairs = [tuple(ref.split("/")[-2:]) for ref in references if ref and "/" in ref]
-    if spec.target_type:
-        pairs = [p for p in pairs if p[0] == spec.target_type]
-    if not pairs:
-        return {}
-    rows = await conn.execute(
-        select(*_COLUMNS)
-        .where(tuple_(resource.c.resource_type, resource.c.id).in_(pairs), *_visible(access))
-        .limit(MAX_INCLUDED)
-    )
-    return {row.pk: stored_from_row(row) for row in rows}
-
-
-async def _referring(
-    conn: AsyncConnection, spec: IncludeSpec, matches: list[StoredResource], access: AccessRule
-) -> dict[int, StoredResource]:
-    """`_revinclude`: the `spec.source_type` resources whose `spec.param` points at a match."""
-    pointing = select(search_index.c.res_pk).where(
-        search_index.c.resource_type == spec.source_type,
-        search_index.c.param == spec.param,
-        search_index.c.value.in_([m.reference for m in matches]),
-    )
-    rows = await conn.execute(
-        select(*_COLUMNS)
-        .where(
-            resource.c.resource_type == spec.source_type,
-            resource.c.pk.in_(pointing),
-            *_visible(access),
-        )
-        .limit(MAX_INCLUDED)
-    )
-    return {row.pk: stored_from_row(row) for row in rows}
+    return SearchResult(matches, included, total, next_cursor, newest_purpose(rows))
