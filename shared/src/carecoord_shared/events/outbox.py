@@ -13,6 +13,7 @@ drew a lower `seq` could commit after the relay had published a higher one).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -26,10 +27,8 @@ from sqlalchemy import (
     Table,
     Text,
     Uuid,
-    bindparam,
     delete,
     func,
-    insert,
     select,
     text,
 )
@@ -63,21 +62,26 @@ outbox = Table(
 )
 
 
-# One round trip: the CTE takes the key's lock before the INSERT draws the row's seq
-# (the default is evaluated only when the row reaches the insert, after the lock).
-_key_lock = select(
-    func.pg_advisory_xact_lock(KEY_LOCK_CLASS, func.hashtext(bindparam("key", type_=Text)))
-).cte("key_lock")
-_INSERT = insert(outbox).from_select(
-    ["id", "topic", "key", "type", "headers", "payload"],
-    select(
-        bindparam("id", type_=Uuid),
-        bindparam("topic", type_=Text),
-        bindparam("key", type_=Text),
-        bindparam("type", type_=Text),
-        bindparam("headers", type_=JSONB),
-        bindparam("payload", type_=LargeBinary),
-    ).select_from(_key_lock),
+# One round trip for any number of events: the keys' locks are taken first (in key
+# order, so two transactions cannot deadlock), and only then does the INSERT draw each
+# row's seq, in the order the events were added (the aggregate over `locked` must be
+# complete before any row leaves the join; the sort completes before the INSERT).
+_INSERT_MANY = text(
+    """
+WITH given AS (
+    SELECT * FROM unnest(
+        CAST(:ids AS uuid[]), CAST(:topics AS text[]), CAST(:keys AS text[]),
+        CAST(:types AS text[]), CAST(:headers AS text[]), CAST(:payloads AS bytea[])
+    ) WITH ORDINALITY AS g(id, topic, key, type, headers, payload, n)
+), locked AS (
+    SELECT count(pg_advisory_xact_lock(:lock_class, hashtext(key))) AS locks
+    FROM (SELECT DISTINCT key FROM given ORDER BY key) AS keys
+)
+INSERT INTO outbox (id, topic, key, type, headers, payload)
+SELECT id, topic, key, type, CAST(headers AS jsonb), payload
+FROM given CROSS JOIN locked WHERE locked.locks >= 0
+ORDER BY n
+"""
 )
 
 
@@ -88,17 +92,27 @@ async def add(conn: AsyncConnection, topic: str, event: Event) -> None:
     one transaction announces events for several patients, add them in a fixed order
     (say, by NHS number) so two such transactions cannot deadlock.
     """
+    await add_many(conn, [(topic, event)])
+
+
+async def add_many(conn: AsyncConnection, events: Sequence[tuple[str, Event]]) -> None:
+    """Queue (topic, event) pairs in the caller's open transaction, in one statement;
+    their `seq` follows the order given, and each distinct key's lock is held (taken
+    in key order) until the transaction ends."""
+    if not events:
+        return
     if not conn.in_transaction():
         raise RuntimeError("outbox.add must run inside the caller's open transaction")
     await conn.execute(
-        _INSERT,
+        _INSERT_MANY,
         {
-            "id": uuid.UUID(event.id),
-            "topic": topic,
-            "key": event.key,
-            "type": event.type,
-            "headers": headers_of(event),
-            "payload": orjson.dumps(event.data),
+            "ids": [uuid.UUID(e.id) for _, e in events],
+            "topics": [topic for topic, _ in events],
+            "keys": [e.key for _, e in events],
+            "types": [e.type for _, e in events],
+            "headers": [orjson.dumps(headers_of(e)).decode() for _, e in events],
+            "payloads": [orjson.dumps(e.data) for _, e in events],
+            "lock_class": KEY_LOCK_CLASS,
         },
     )
 

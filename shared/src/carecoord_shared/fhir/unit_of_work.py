@@ -12,10 +12,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from carecoord_shared.events.batched import BatchedOutbox
 from carecoord_shared.fhir.conditional_create import claim_conditional_create
 from carecoord_shared.fhir.outcome import (
     FhirError,
@@ -26,7 +28,6 @@ from carecoord_shared.fhir.outcome import (
     precondition_required,
 )
 from carecoord_shared.fhir.registry import (
-    Change,
     ChangeKind,
     FhirRegistry,
     Interaction,
@@ -66,6 +67,16 @@ from carecoord_shared.store.repository import StoredResource
 class FhirTransaction(FhirReads):
     """Reads and writes of one caller inside one database transaction."""
 
+    def __init__(self, conn: AsyncConnection, *args: Any, **kwargs: Any) -> None:
+        super().__init__(conn, *args, **kwargs)
+        self._events = BatchedOutbox(conn, self.registry.topic, self.registry.event_source)
+        self.outbox = self._events
+
+    async def finish(self) -> None:
+        """Gathered work and audit trail, then the events announced (one statement)."""
+        await super().finish()
+        await self._events.flush()
+
     async def _tied_patient(self, definition: ResourceDefinition, body: JsonObject) -> str | None:
         """Ready the body for storing: its generated narrative where the type wants one,
         and the patient it is about; a type that is always about a patient and names no
@@ -91,13 +102,11 @@ class FhirTransaction(FhirReads):
             self.refusals.append(Refusal("C", stored.reference, patient))
             raise forbidden("You have no care relationship with this patient")
 
-    async def _changed(self, definition: ResourceDefinition, change: Change) -> None:
+    def _changed(self, kind: ChangeKind, stored: StoredResource) -> None:
         """Audit the change. Events are the handler's to announce, explicitly, through
         `outbox`: the store never calls back up into a service."""
-        patients = [change.patient_nhs] if change.patient_nhs else []
-        self.audit_trail.add(
-            AUDIT_ACTION[change.kind], f"{change.resource_type}/{change.id}", patients
-        )
+        patients = [stored.patient_nhs] if stored.patient_nhs else []
+        self.audit_trail.add(AUDIT_ACTION[kind], stored.reference, patients)
 
     async def create(
         self,
@@ -137,10 +146,7 @@ class FhirTransaction(FhirReads):
         stored = await repository.create(self._conn, definition, body, new_id, patient)
         if not prechecked:
             await self._may_write_about(stored.patient_nhs, stored)
-        await self._changed(
-            definition,
-            Change("create", resource_type, stored.id, 1, body, None, stored.patient_nhs),
-        )
+        self._changed("create", stored)
         return stored, True
 
     async def update(
@@ -162,7 +168,7 @@ class FhirTransaction(FhirReads):
         body["id"] = resource_id
         patient = await self._tied_patient(definition, body)
         try:
-            stored, previous = await repository.update(
+            stored, _ = await repository.update(
                 self._conn,
                 definition,
                 resource_id,
@@ -179,18 +185,7 @@ class FhirTransaction(FhirReads):
         # transaction rolls back if the new content is about someone else.
         await self._may_write_about(stored.patient_nhs, stored)
         kind: ChangeKind = "create" if stored.version_id == 1 else "update"
-        await self._changed(
-            definition,
-            Change(
-                kind,
-                resource_type,
-                resource_id,
-                stored.version_id,
-                body,
-                previous,
-                stored.patient_nhs,
-            ),
-        )
+        self._changed(kind, stored)
         return stored, kind == "create"
 
     async def write(self, write: Write) -> tuple[StoredResource | None, bool]:
@@ -231,19 +226,8 @@ class FhirTransaction(FhirReads):
         )
         if removed is None:
             return None
-        stored, previous = removed
-        await self._changed(
-            definition,
-            Change(
-                "delete",
-                resource_type,
-                resource_id,
-                stored.version_id,
-                None,
-                previous,
-                stored.patient_nhs,
-            ),
-        )
+        stored = removed[0]
+        self._changed("delete", stored)
         return stored
 
 
