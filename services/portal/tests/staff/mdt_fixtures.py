@@ -11,6 +11,8 @@ mdt's own tests do), nominated by the GP and the list assembled by the chair.
 
 from __future__ import annotations
 
+import asyncio
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -23,6 +25,7 @@ from sqlalchemy import text
 
 from carecoord_devstack.testing import create_fresh_database, new_nhs_number
 from carecoord_shared.db import create_engine
+from carecoord_shared.events import ensure_topics
 from carecoord_shared.fhir.definitions import extension_url, system_url
 from carecoord_shared.security import access
 from mdt.main import create_app as create_mdt
@@ -77,6 +80,41 @@ class MdtWorld:
     ) -> httpx.Response:
         async with httpx.AsyncClient(base_url=f"{self.mdt_url}/fhir", timeout=20) as client:
             return await client.request(method, path, json=body, headers=headers)
+
+
+async def _api_topic(world: MdtWorld) -> str:
+    """The topic mdt's API writes its events for (each outbox row names it): one case
+    listed, before anything watches."""
+    team = await make_team(world, "Topic probe")
+    (meeting,) = await book(world, team)
+    await listed_cases(world, team, meeting, ["Probe"])
+    engine = create_engine(world.mdt_db, pool_size=1)
+    try:
+        async with engine.connect() as conn:
+            found = await conn.execute(text("SELECT topic FROM outbox LIMIT 1"))
+            return str(found.scalar_one())
+    finally:
+        await engine.dispose()
+
+
+def mdt_worker_settings(world: MdtWorld, kafka_bootstrap: str) -> MdtSettings:
+    """Settings for mdt's worker beside the running mdt service: its relay publishes to
+    the topic the API writes for (made here, before any worker starts, so the relay's
+    first publish finds it); the topics it consumes are this run's own."""
+    run = uuid.uuid4().hex[:8]
+    topic = asyncio.run(_api_topic(world))
+    asyncio.run(ensure_topics(kafka_bootstrap, [topic]))
+    return MdtSettings(
+        environment="test",
+        database_url=world.mdt_db,
+        auth_jwks_url=world.stack.issuer.jwks_url,
+        kafka_bootstrap_servers=kafka_bootstrap,
+        public_base_url=world.mdt_url,
+        log_level="WARNING",
+        topic=topic,
+        referrals_topic=f"test.mdtlive-ref.{run}",
+        care_plans_topic=f"test.mdtlive-cp.{run}",
+    )
 
 
 @pytest.fixture(scope="module")
@@ -152,31 +190,39 @@ async def _register(world: MdtWorld, nhs: str | None = None) -> str:
     return nhs
 
 
+async def nominate(world: MdtWorld, team: str, question: str, nhs: str | None = None) -> str:
+    """A patient of the GP's practice (`nhs`, else a new one) nominated by the GP: the
+    new case's id (not yet on a meeting's list)."""
+    patient = await _register(world, nhs)
+    nominated = await world.call(
+        "POST", f"CareTeam/{team}/$nominate", world.gp,
+        {"resourceType": "Parameters", "parameter": [
+            {"name": "patient", "valueIdentifier": {"system": NHS, "value": patient}},
+            {"name": "reason", "valueString": "Falls and carer strain"},
+            {"name": "question", "valueString": question},
+            {"name": "urgency", "valueCode": "routine"},
+        ]},
+    )  # fmt: skip
+    assert nominated.status_code == 201, nominated.text
+    return str(nominated.json()["id"])
+
+
+async def assemble(world: MdtWorld, meeting: str) -> list[str]:
+    """The chair assembles the meeting's case list: the case ids in the list's order."""
+    path, body = f"Appointment/{meeting}/$assemble-case-list", {"resourceType": "Parameters"}
+    assembled = await world.call("POST", path, world.chair, body)
+    assert assembled.status_code == 200, assembled.text
+    return [e["item"]["reference"].split("/")[1] for e in assembled.json().get("entry", [])]
+
+
 async def listed_cases(
     world: MdtWorld, team: str, meeting: str, questions: list[str], nhs: str | None = None
 ) -> list[str]:
     """A patient of the GP's practice nominated per question (`nhs`, else a new one each),
     the list assembled by the chair; the case ids in the list's order."""
     for question in questions:
-        patient = await _register(world, nhs)
-        nominated = await world.call(
-            "POST", f"CareTeam/{team}/$nominate", world.gp,
-            {"resourceType": "Parameters", "parameter": [
-                {"name": "patient", "valueIdentifier": {"system": NHS, "value": patient}},
-                {"name": "reason", "valueString": "Falls and carer strain"},
-                {"name": "question", "valueString": question},
-                {"name": "urgency", "valueCode": "routine"},
-            ]},
-        )  # fmt: skip
-        assert nominated.status_code == 201, nominated.text
-    assembled = await world.call(
-        "POST",
-        f"Appointment/{meeting}/$assemble-case-list",
-        world.chair,
-        {"resourceType": "Parameters"},
-    )
-    assert assembled.status_code == 200, assembled.text
-    return [e["item"]["reference"].split("/")[1] for e in assembled.json().get("entry", [])]
+        await nominate(world, team, question, nhs)
+    return await assemble(world, meeting)
 
 
 async def case_task(world: MdtWorld, case_id: str) -> dict[str, Any]:
@@ -214,4 +260,19 @@ async def discuss(world: MdtWorld, case: str, *actions: dict[str, Any]) -> None:
     body = {"resourceType": "Parameters", "parameter": [
         {"name": "status", "valueCode": "discussed"}, *actions]}  # fmt: skip
     done = await world.call("POST", f"Task/{case}/$record-outcome", world.chair, body)
+    assert done.status_code == 200, done.text
+
+
+async def actions_of(world: MdtWorld, case: str) -> dict[str, str]:
+    """The case's action Tasks as the chair reads them: description -> id."""
+    found = await world.call("GET", f"Task?part-of=Task/{case}", world.chair)
+    assert found.status_code == 200, found.text
+    return {e["resource"]["description"]: e["resource"]["id"] for e in found.json()["entry"]}
+
+
+async def settle(world: MdtWorld, action: str, step: str, headers: dict[str, str]) -> None:
+    """`$acknowledge` or `$complete` the action over mdt's FHIR API as `headers`' user."""
+    done = await world.call(
+        "POST", f"Task/{action}/${step}", headers, {"resourceType": "Parameters"}
+    )
     assert done.status_code == 200, done.text

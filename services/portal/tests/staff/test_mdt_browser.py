@@ -5,7 +5,9 @@ records who attended, goes into meeting mode and records the outcomes of two of 
 three cases on the list with the keyboard only (every field reached by Tab, radios
 chosen with Space and the arrow keys, the owner picked by typing, "Save and next case"
 pressed with Enter), then "Finish meeting" moves the third to the next meeting; the
-outcomes, the action and the moves are read back from the mdt service's FHIR API.
+outcomes, the action and the moves are read back from the mdt service's FHIR API, and
+the action from care plans' (the real service and its worker, fed by mdt's events
+through Kafka) as an activity on the first patient's plan.
 axe-core scans every page and state at WCAG 2.2 A/AA. The same journey runs with
 JavaScript off (forms post and redirect). Screenshots: `mdt-*` (`mdt-no-js-*`).
 """
@@ -13,6 +15,8 @@ JavaScript off (forms post and redirect). Screenshots: `mdt-*` (`mdt-no-js-*`).
 from __future__ import annotations
 
 import re
+import time
+import uuid
 from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
@@ -22,14 +26,29 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Locator, Page, expect
 
-from services.portal.tests.staff.conftest import GP, ODS, chromium, signed_in_page, unique
+from care_plans.settings import CarePlansSettings
+from care_plans.worker import build_worker as build_care_plans_worker
+from mdt.worker import build_worker as build_mdt_worker
+from services.portal.tests.staff.conftest import (
+    GP,
+    ODS,
+    StaffStack,
+    chromium,
+    on_caseload,
+    running,
+    signed_in_page,
+    unique,
+)
 from services.portal.tests.staff.mdt_fixtures import (
     CHAIR,
     MdtWorld,
+    assemble,
     book,
     listed_cases,
     make_team,
     mdt_db,
+    mdt_worker_settings,
+    nominate,
     state_of,
     with_mdt,
 )
@@ -42,16 +61,53 @@ _MAX_TABS = 80
 
 
 @pytest.fixture(scope="module")
-async def meetings(with_mdt: MdtWorld) -> dict[Any, dict[str, Any]]:
-    """One MDT with a meeting of two cases per run (JavaScript on, off), made before the
-    browser starts (async set-up cannot run in Playwright's loop)."""
+def journey(
+    with_care_plans: StaffStack, with_mdt: MdtWorld, care_plans_db: str, kafka_bootstrap: str
+) -> Iterator[MdtWorld]:
+    """care plans and mdt beside the stack with their workers: mdt's relay publishes what
+    the meeting decides, and care plans' worker turns each action assigned into an
+    activity on the patient's plan."""
+    with_mdt.point()  # the portal at both services
+    mdt = mdt_worker_settings(with_mdt, kafka_bootstrap)
+    run = uuid.uuid4().hex[:8]
+    plans = CarePlansSettings(
+        environment="test",
+        database_url=care_plans_db,
+        auth_jwks_url=with_care_plans.issuer.jwks_url,
+        kafka_bootstrap_servers=kafka_bootstrap,
+        public_base_url=with_care_plans.care_plans_url,
+        log_level="WARNING",
+        topic=f"test.journey-cp.{run}",
+        referrals_topic=f"test.journey-ref.{run}",
+        mdt_topic=mdt.topic,
+    )
+    with running(build_mdt_worker(mdt), build_care_plans_worker(plans)):
+        yield with_mdt
+
+
+async def _patient_with_a_plan(stack: StaffStack) -> tuple[str, str]:
+    """A patient of the GP's practice with an active plan in care plans: NHS number, plan."""
+    patient, plan = await on_caseload(stack, "Falls at home; carer tired", coordinator=None)
+    read = _care_plans(stack, f"Patient/{patient}", stack.token("system", None))
+    return str(read["identifier"][0]["value"]), plan
+
+
+@pytest.fixture(scope="module")
+async def meetings(journey: MdtWorld) -> dict[Any, dict[str, Any]]:
+    """One MDT with a meeting of three cases per run (JavaScript on, off), the first
+    case's patient with a care plan, made before the browser starts (async set-up cannot
+    run in Playwright's loop)."""
+    with_mdt = journey
     made: dict[Any, dict[str, Any]] = {}
     for js in (True, False):
         team = await make_team(with_mdt, unique("Meeting-mode MDT"))
         (meeting, _) = await book(with_mdt, team, count=2)
         questions = [unique("Falls: intermediate care?"), unique("Carer strain?"), unique("CHC?")]
-        cases = await listed_cases(with_mdt, team, meeting, questions)
-        made[js] = {"meeting": meeting, "cases": cases, "questions": questions}
+        nhs, plan = await _patient_with_a_plan(with_mdt.stack)
+        for patient, question in zip((nhs, None, None), questions, strict=True):
+            await nominate(with_mdt, team, question, patient)
+        cases = await assemble(with_mdt, meeting)
+        made[js] = {"meeting": meeting, "cases": cases, "questions": questions, "plan": plan}
     team = await make_team(with_mdt, unique("Conflict MDT"))
     (meeting, _) = await book(with_mdt, team, count=2)
     cases = await listed_cases(with_mdt, team, meeting, [unique("Race?"), unique("Actions?")])
@@ -155,6 +211,26 @@ def _stored(world: MdtWorld, path: str) -> dict[str, Any]:
     return body
 
 
+def _care_plans(stack: StaffStack, path: str, headers: dict[str, str]) -> dict[str, Any]:
+    read = httpx.get(f"{stack.care_plans_url}/fhir/{path}", headers=headers, timeout=20)
+    assert read.status_code == 200, read.text
+    body: dict[str, Any] = read.json()
+    return body
+
+
+def _plan_activities(stack: StaffStack, plan: str) -> list[dict[str, Any]]:
+    """The Tasks the plan links as activities once care plans has applied the meeting's
+    events (within 45 s), read by the patient's GP with their own token."""
+    gp = stack.token("gp", str(GP.organisation))
+    deadline = time.monotonic() + 45
+    while True:
+        body = _care_plans(stack, f"CarePlan/{plan}", gp)
+        linked = [a["reference"]["reference"] for a in body.get("activity", []) if "reference" in a]
+        if linked or time.monotonic() > deadline:
+            return [_care_plans(stack, reference, gp) for reference in linked]
+        time.sleep(0.5)
+
+
 @pytest.mark.parametrize("js", [True, False], ids=["javascript", "no-javascript"])
 def test_the_chair_runs_a_meeting_with_the_keyboard_only(
     browser: Browser, with_mdt: MdtWorld, axe: Axe, meetings: dict[Any, dict[str, Any]], js: bool
@@ -196,6 +272,12 @@ def test_the_chair_runs_a_meeting_with_the_keyboard_only(
     assert action["description"] == "Review medication"
     assert action["owner"]["identifier"]["value"] == GP.organisation
     assert action["restriction"]["period"]["end"] == due.isoformat()
+    # care plans shows the meeting's action as an activity on the patient's plan.
+    (activity,) = _plan_activities(with_mdt.stack, meeting["plan"])
+    assert activity["description"] == "Review medication"
+    assert activity["restriction"]["period"]["end"] == due.isoformat()
+    assert activity["identifier"][0]["value"] == f"mdt:Task/{action['id']}"
+    assert activity["focus"]["reference"] == f"CarePlan/{meeting['plan']}"
 
 
 def test_a_late_save_the_gps_actions_and_mdt_being_down_are_accessible(

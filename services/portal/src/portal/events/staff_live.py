@@ -22,7 +22,15 @@ from portal.store.live import LiveNotices
 __all__ = ["CONSUMERS"]
 
 _WATCHABLE = ("ServiceRequest/", "HealthcareService/", "Appointment/", "CareTeam/")
-_MDT_ANNOUNCED = ("case-listed", "outcome-recorded", "action-assigned", "action-overdue")
+_MDT_ANNOUNCED = (
+    "case-listed",
+    "case-list-assembled",
+    "outcome-recorded",
+    "action-assigned",
+    "action-acknowledged",
+    "action-completed",
+    "action-overdue",
+)
 _ANNOUNCED = (
     "submitted",
     "triaged",

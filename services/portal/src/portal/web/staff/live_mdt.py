@@ -1,10 +1,13 @@
-"""Live updates of the MDT pages (issue 10): the meeting page and the GP's actions page.
+"""Live updates of the MDT pages (issue 10): the meeting page, the members' actions board
+and the GP's actions page.
 
 As for requests (`web.staff.live`), a stream is opened only when the mdt service answers
 what the page shows to this user's own token, and it carries references only:
 
-- a meeting's stream watches the meeting and its MDT (a case listed names both, an
-  outcome recorded names the MDT), for a member of that MDT;
+- a meeting's stream watches the meeting and its MDT (a case listed, a list assembled,
+  an action acknowledged or done name both, an outcome recorded names the MDT), for a
+  member of that MDT;
+- the actions board's stream watches every MDT the member belongs to;
 - a GP's actions stream watches their own practice by its ODS code (an action assigned
   to it or overdue names it); the practice is the session's, never a parameter.
 """
@@ -17,7 +20,7 @@ from fastapi import APIRouter, Request, Response
 
 from carecoord_shared.security.principal import Role
 from portal.service.bff import ServiceDown
-from portal.service.bff.mdt import load_meeting
+from portal.service.bff.mdt import load_meeting, member_teams
 from portal.service.bff.mdt_shapes import MDT_CODES
 from portal.service.bff.vocabulary import ODS_SYSTEM
 from portal.web.context import Context, Kit, SignedIn
@@ -67,6 +70,22 @@ async def actions_stream(
     return stream(request, [f"Organization/{practice}"])
 
 
+async def board_stream(
+    request: Request, kit: Kit, context: Context, session: SignedIn, services: Clients
+) -> Response:
+    """The member's MDTs (those mdt lists to this user), for their actions board: an
+    outcome with new actions names the MDT, as does an action acknowledged or done."""
+    need_role(request, kit, context, session, _MEETING_ROLES)
+    try:
+        teams = await member_teams(services.mdt, session.user.subject)
+    except ServiceDown:
+        return try_again()
+    if not teams:
+        return not_found(request, kit, context)
+    return stream(request, [f"CareTeam/{team.id}" for team in teams])
+
+
 def add_live_mdt_routes(router: APIRouter) -> None:
     router.add_api_route("/live/mdt/meetings/{meeting_id}", meeting_stream, methods=["GET"])
+    router.add_api_route("/live/mdt/actions", board_stream, methods=["GET"])
     router.add_api_route("/live/actions", actions_stream, methods=["GET"])
