@@ -28,9 +28,7 @@ async def provider(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
-async def _grant(
-    provider: httpx.AsyncClient, auth: tuple[str, str], **form: str
-) -> httpx.Response:
+async def _grant(provider: httpx.AsyncClient, auth: tuple[str, str], **form: str) -> httpx.Response:
     body = {"grant_type": "client_credentials"} | form
     return await provider.post("/token", data=body, auth=auth)
 
@@ -57,7 +55,11 @@ async def test_a_system_client_gets_a_system_token_referrals_accepts(
     assert answer.headers["cache-control"] == "no-store"
     verifier = TokenVerifier(DEV_ISSUER, "carecoord-referrals", DevIssuer(tmp_path).jwks_url)
     caller = await verifier.verify(body["access_token"])
-    assert (caller.kind, caller.subject, caller.agreement) == ("system", "directory-reader", frozenset())
+    assert (caller.kind, caller.subject, caller.agreement) == (
+        "system",
+        "directory-reader",
+        frozenset(),
+    )
     assert caller.allows("HealthcareService", "s")
     assert not caller.allows("Patient", "r")
 

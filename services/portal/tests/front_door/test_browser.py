@@ -40,7 +40,14 @@ from services.portal.tests.web.test_browser import (
     sign_in_at_provider,
 )
 
-__all__ = ["checked", "front_door_settings", "front_door_stack", "signed_in"]
+__all__ = [
+    "checked",
+    "front_door_settings",
+    "front_door_stack",
+    "p9_asks",
+    "p9_writes",
+    "signed_in",
+]
 
 CALLBACKS = f"{TASK_CODE_SYSTEM}|red-flag-callback"
 
@@ -80,6 +87,27 @@ def signed_in(
     sign_in_at_provider(page, stack, name)
     page.wait_for_url(f"{stack.portal_url}{path}**")
     return page
+
+
+def p9_asks(browser: Browser, stack: FrontDoorStack, text: str) -> tuple[Page, str]:
+    """The P9 patient sends a request and opens its thread; the page and its path."""
+    page = signed_in(browser, stack, P9.name, "/requests/new")
+    page.get_by_label("Your age in years").fill("72")
+    page.get_by_label("Male", exact=True).check()
+    page.locator("#q-other-problem").check()
+    page.get_by_label("Tell us more in your own words").fill(text)
+    page.get_by_role("button", name="Send").click()
+    page.goto(f"{stack.portal_url}/my/plan")
+    page.get_by_role("table").get_by_role("link").first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your request")
+    return page, page.url.removeprefix(stack.portal_url).split("?")[0]
+
+
+def p9_writes(page: Page, text: str) -> None:
+    """The patient writes on the thread open in `page`."""
+    page.get_by_label("Write to your care team").fill(text)
+    page.get_by_role("button", name="Send message").click()
+    expect(page.get_by_role("status")).to_contain_text("Message sent.")
 
 
 def checked(axe: Axe, page: Page, name: str, js: bool = True) -> None:
@@ -215,20 +243,9 @@ def test_a_p9_patient_and_their_co_ordinator_write_on_a_request_then_the_patient
     browser: Browser, front_door_stack: FrontDoorStack, axe: Axe
 ) -> None:
     stack = front_door_stack
-    page = signed_in(browser, stack, P9.name, "/requests/new")
-    page.get_by_label("Your age in years").fill("72")
-    page.get_by_label("Male", exact=True).check()
-    page.locator("#q-other-problem").check()
-    page.get_by_label("Tell us more in your own words").fill("Can I change my inhaler time?")
-    page.get_by_role("button", name="Send").click()
-    page.goto(f"{stack.portal_url}/my/plan")
-    page.get_by_role("table").get_by_role("link").first.click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Your request")
-    page.get_by_label("Write to your care team").fill("It clashes with my lunch.")
-    page.get_by_role("button", name="Send message").click()
-    expect(page.get_by_role("status")).to_contain_text("Message sent.")
+    page, request_path = p9_asks(browser, stack, "Can I change my inhaler time?")
+    p9_writes(page, "It clashes with my lunch.")
     checked(axe, page, "thread")
-    request_path = page.url.removeprefix(stack.portal_url).split("?")[0]
 
     staff = signed_in(browser, stack, COORDINATOR_LOGIN.name, "/duty/requests")
     checked(axe, staff, "team-requests")

@@ -203,3 +203,59 @@ async def test_the_interval_and_bounds_are_settings() -> None:
         )
     settings = FrontDoorSettings(front_door_chase_interval_s=7)
     assert front_door_chasers.JOB.interval_s(settings) == 7
+
+
+async def test_a_patients_message_unread_is_chased_until_the_team_opens_the_thread(
+    portal: Portal,
+) -> None:
+    nhs = await _patient_with_a_co_ordinator(portal, "P9")
+    await portal.ask(age="72", sex="male", answer="plan-question", text="When is my review?")
+    request_id = _REQUEST.findall((await portal.client.get("/my/plan")).text)[0]
+    thread = f"/duty/requests/{request_id}"
+    await portal.sign_in_staff("care-coordinator", PRACTICE)
+    reply = {"csrf_token": await portal.csrf(thread), "message": "Friday.", "answers": "yes"}
+    assert (await portal.client.post(thread, data=reply)).status_code == 303
+    await portal.sign_in("P9", nhs)  # the request is answered; the patient writes again
+    mine = f"/my/requests/{request_id}"
+    again = {"csrf_token": await portal.csrf(mine), "message": "I feel worse since."}
+    assert (await portal.client.post(mine, data=again)).status_code == 303
+
+    portal.clock.now = WEDNESDAY_10AM + timedelta(hours=23)
+    await _run(portal)
+    early = await _chases(portal, nhs, "message-overdue")
+    portal.clock.now = WEDNESDAY_10AM + timedelta(hours=49)
+    await _run(portal)
+    await _run(portal)  # each step once
+    both = await _chases(portal, nhs, "message-overdue")
+    await portal.sign_in_staff("care-coordinator", PRACTICE)
+    listed = (await portal.client.get("/duty/requests")).text
+    opened = await portal.client.get(thread)
+    after = (await portal.client.get("/duty/requests")).text
+
+    assert early == []
+    assert [(t["priority"], t["focus"]["reference"]) for t in both] == [
+        ("urgent", f"CommunicationRequest/{request_id}")
+    ] * 2
+    assert both[0]["restriction"]["recipient"] == [{"reference": "Practitioner/chris"}]
+    assert both[1]["owner"]["identifier"]["value"] == PRACTICE
+    events = await _events(portal, nhs, "carecoord.portal.reply-overdue.v1")
+    unread = [e for e in events if "message" in e]
+    assert [(e["level"], e["chased"]) for e in unread] == [
+        (1, f"CommunicationRequest/{request_id}"),
+        (2, f"CommunicationRequest/{request_id}"),
+    ]
+    assert unread[0]["message"].startswith("Communication/")
+    assert f'href="{thread}"' in listed  # answered, yet listed while a message is unread
+    assert "New message" in listed
+    assert opened.status_code == 200
+    assert "New</strong>" in opened.text
+    assert f'href="{thread}"' not in after
+    closed = await _chases(portal, nhs, "message-overdue")
+    assert [t["status"] for t in closed] == ["completed", "completed"]
+    read = await portal.scalar(
+        "SELECT convert_from(content, 'UTF8')::jsonb ->> 'status' FROM resource "
+        "WHERE resource_type = 'Communication' AND patient_nhs = :nhs AND "
+        "convert_from(content, 'UTF8')::jsonb ? 'received'",
+        nhs=nhs,
+    )
+    assert read == "completed"

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 import pytest
 
+from portal.store.live import listening
 from services.portal.tests.front_door.conftest import Portal
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -106,3 +108,32 @@ async def test_an_empty_or_over_long_message_is_refused_and_nothing_is_stored(
 
     assert status == 400
     assert await _messages(portal, request_id) == []
+
+
+async def test_a_patients_message_is_told_live_to_the_staff_who_may_see_the_thread(
+    portal: Portal,
+) -> None:
+    nhs, request_id = await _asks(portal, "Is my appointment still on?")
+    await portal.sign_in_staff("care-coordinator", PRACTICE)
+    page = await portal.client.get(f"/duty/requests/{request_id}")
+    await portal.sign_in_staff("gp", OTHER_PRACTICE)
+    other_practice = await portal.client.get(f"/live/duty/requests/{request_id}")
+    unknown = await portal.client.get("/live/duty/requests/no-such-request")
+    await portal.sign_in("P9", nhs)
+    patient = await portal.client.get(f"/live/duty/requests/{request_id}")
+    heard: list[list[str]] = []
+    async with listening(portal.app.state.engine, heard.append):
+        sent = await _post(portal, f"/my/requests/{request_id}", message="Still waiting")
+        for _ in range(50):
+            if heard:
+                break
+            await asyncio.sleep(0.05)
+
+    assert f'data-live-url="/live/duty/requests/{request_id}"' in page.text
+    assert 'data-live-target="thread-part"' in page.text
+    assert 'id="thread-part"' in page.text
+    assert "Refresh this page" in page.text  # without JavaScript
+    assert (other_practice.status_code, unknown.status_code) == (404, 404)
+    assert patient.status_code == 403
+    assert sent == 303
+    assert heard == [[f"CommunicationRequest/{request_id}"]]  # a reference, no patient data

@@ -55,6 +55,12 @@ class FrontDoorSettings(BaseSettings):
     clinician and the named co-ordinator (hazard O4)."""
     front_door_reply_practice_hours: int = Field(default=48, ge=2, le=480)
     """... and this long: escalate to the practice."""
+    front_door_message_chase_hours: int = Field(default=24, ge=1, le=240)
+    """A patient's message on a thread (answered request or not) nobody of the team has
+    read this long: chase the duty clinician and the named co-ordinator (hazard O5).
+    Elapsed hours: the kernel has no working-day clock yet."""
+    front_door_message_practice_hours: int = Field(default=48, ge=2, le=480)
+    """... and this long: escalate to the practice."""
     front_door_chase_interval_s: float = Field(default=60.0, gt=0, le=3600)
     """How often the chasers look for overdue callbacks and replies."""
 
@@ -65,8 +71,11 @@ class FrontDoorSettings(BaseSettings):
             self.front_door_directory_client_secret
         ):
             raise ValueError("the directory's system client needs both its id and its secret")
-        if self.front_door_callback_practice_minutes <= self.front_door_callback_chase_minutes:
-            raise ValueError("the practice is told after the duty clinician, never before")
-        if self.front_door_reply_practice_hours <= self.front_door_reply_chase_hours:
-            raise ValueError("the practice is told after the duty clinician, never before")
+        for first, second in (
+            (self.front_door_callback_chase_minutes, self.front_door_callback_practice_minutes),
+            (self.front_door_reply_chase_hours, self.front_door_reply_practice_hours),
+            (self.front_door_message_chase_hours, self.front_door_message_practice_hours),
+        ):
+            if second <= first:
+                raise ValueError("the practice is told after the duty clinician, never before")
         return self

@@ -22,6 +22,7 @@ __all__ = [
     "FRONT_DOOR",
     "QUESTIONS_URL",
     "ROUTE_SYSTEM",
+    "UNREAD",
     "callback_task",
     "chase_task",
     "healthcare_service",
@@ -45,7 +46,10 @@ ODS_SYSTEM = "https://fhir.nhs.uk/Id/ods-organization-code"
 _CHASED = {
     "callback-overdue": "The red-flag callback is not recorded yet",
     "reply-overdue": "The patient's request is not answered yet",
+    "message-overdue": "The patient's message is not read yet",
 }
+UNREAD = "in-progress"
+"""A patient's message on a thread until a member of their team has read it."""
 JsonObject = dict[str, Any]
 
 
@@ -208,12 +212,12 @@ def callback_task(
 def thread_message(
     nhs_number: str, request: str, text: str, staff: str | None, sent: datetime
 ) -> JsonObject:
-    """A message on a request's thread, from the patient (`staff` None) or a named member
-    of their team (shown to the patient as `staff`)."""
+    """A message on a request's thread, from the patient (`staff` None: `UNREAD` until
+    their team reads it) or a named member of their team (shown to the patient as `staff`)."""
     sender = _patient(nhs_number) if staff is None else {"display": staff}
     return {
         "resourceType": "Communication",
-        "status": "completed",
+        "status": UNREAD if staff is None else "completed",
         "category": [{"coding": [{"system": CATEGORY_SYSTEM, "code": "request-message"}]}],
         "basedOn": [{"reference": request}],
         "subject": _patient(nhs_number),

@@ -1,7 +1,7 @@
-"""Chasers: a red-flag callback or a patient's request left too long is escalated.
+"""Chasers: a red-flag callback, a patient's request or message left too long is escalated.
 
-Two clocks (hazards O2 and O4 of the hazard log), with bounds from the front door's
-settings (the issue and DOMAIN.md give none; the defaults are documented there):
+Three clocks (hazards O2, O4 and O5 of the hazard log), with bounds from the front
+door's settings (the issue and DOMAIN.md give none; the defaults are documented there):
 
 - a red-flag callback (Task `red-flag-callback`) still unrecorded, or not reached, 15
   minutes after the red flag: a new `stat` Task (`callback-overdue`) for the duty
@@ -9,13 +9,17 @@ settings (the issue and DOMAIN.md give none; the defaults are documented there):
   minutes, a second one owned by the patient's practice;
 - a request for the practice or the co-ordinator (routes `gp`, `coordinator`,
   `own-plan`) the team has not answered after 24 hours: `reply-overdue` in the same two
-  steps, at 24 and 48 hours.
+  steps, at 24 and 48 hours;
+- a patient's message on a request's thread (answered or not) that nobody of the team
+  has read after 24 hours: `message-overdue`, at 24 and 48 hours (its event is
+  `reply-overdue` naming the request, with the unread `message`).
 
 Each step is a Task whose identifier names the chased thing and the step, created with
 the kernel's race-safe conditional create, so a second worker or a rerun adds nothing
 and announces nothing more. The chased Task itself is never changed (the clinician's
-open page stays current). Recording the callback, or answering the request, closes
-its chases (`close_chases`).
+open page stays current). Recording the callback, answering the request, or a member
+of the team opening the thread (which marks the patient's messages read), closes its
+chases (`close_chases`).
 """
 
 from __future__ import annotations
@@ -32,12 +36,18 @@ from carecoord_shared.fhir.interactions import FhirInteractions
 from carecoord_shared.fhir.unit_of_work import FhirTransaction
 from carecoord_shared.security.principal import Principal
 from carecoord_shared.store.repository import StoredResource
-from portal.fhir.front_door import ROUTE_SYSTEM, TASK_CODE_SYSTEM, chase_task
+from portal.fhir.front_door import (
+    CATEGORY_SYSTEM,
+    ROUTE_SYSTEM,
+    TASK_CODE_SYSTEM,
+    UNREAD,
+    chase_task,
+)
 from portal.service.context import PortalContext
 from portal.service.front_door_requests import coordinator_of
 from portal.store.front_door import RegisteredPractice
 
-__all__ = ["CALLBACK", "CHASES", "REPLY", "Clock", "chase", "close_chases"]
+__all__ = ["CALLBACK", "CHASES", "MESSAGE", "REPLY", "Clock", "chase", "close_chases"]
 
 CHASES = Counter(
     "portal_front_door_chases_total",
@@ -57,21 +67,30 @@ class Clock:
     resource_type: str
     criteria: tuple[tuple[str, str], ...]
     since: str
-    """The element the clock starts from (`authoredOn`)."""
+    """The search parameter of the element the clock starts from."""
     event: str
     priority: str
+    bounds_from: tuple[str, str, str]
+    """The unit and the two settings of the chase's steps."""
+    raised_at: str = "authoredOn"
+    patient_at: str = "subject"
 
     @property
     def code(self) -> str:
         return f"{self.kind}-overdue"
 
     def bounds(self, context: PortalContext) -> tuple[timedelta, timedelta]:
+        unit, first, second = self.bounds_from
         s = context.settings
-        if self is CALLBACK:
-            minutes = (s.front_door_callback_chase_minutes, s.front_door_callback_practice_minutes)
-            return timedelta(minutes=minutes[0]), timedelta(minutes=minutes[1])
-        hours = (s.front_door_reply_chase_hours, s.front_door_reply_practice_hours)
-        return timedelta(hours=hours[0]), timedelta(hours=hours[1])
+        return timedelta(**{unit: getattr(s, first)}), timedelta(**{unit: getattr(s, second)})
+
+    def request_of(self, chased: StoredResource, body: dict[str, Any]) -> str:
+        """The request a chased Task, request or message belongs to."""
+        if self.kind == "callback":
+            return str(body["focus"]["reference"])
+        if self.kind == "message":
+            return str(body["basedOn"][0]["reference"])
+        return chased.reference
 
 
 CALLBACK = Clock(
@@ -81,6 +100,8 @@ CALLBACK = Clock(
     "authored-on",
     "carecoord.portal.callback-overdue.v1",
     "stat",
+    ("minutes", "front_door_callback_chase_minutes", "front_door_callback_practice_minutes"),
+    patient_at="for",
 )
 REPLY = Clock(
     "reply",
@@ -89,6 +110,17 @@ REPLY = Clock(
     "authored",
     "carecoord.portal.reply-overdue.v1",
     "urgent",
+    ("hours", "front_door_reply_chase_hours", "front_door_reply_practice_hours"),
+)
+MESSAGE = Clock(
+    "message",
+    "Communication",
+    (("status", UNREAD), ("category", f"{CATEGORY_SYSTEM}|request-message")),
+    "sent",
+    "carecoord.portal.reply-overdue.v1",
+    "urgent",
+    ("hours", "front_door_message_chase_hours", "front_door_message_practice_hours"),
+    raised_at="sent",
 )
 
 
@@ -104,7 +136,7 @@ def _route(body: dict[str, Any]) -> str | None:
 
 def _waiting(clock: Clock, body: dict[str, Any]) -> bool:
     """A request answered by a callback is the callback's clock, not the reply's."""
-    return clock is CALLBACK or (_route(body) in _TEAM_ROUTES and body.get("priority") != "stat")
+    return clock is not REPLY or (_route(body) in _TEAM_ROUTES and body.get("priority") != "stat")
 
 
 async def _overdue(
@@ -127,8 +159,8 @@ async def _step(
 ) -> bool:
     """Create step `level` of the chase of `chased` (False: it was there already)."""
     body = _body(chased)
-    nhs = str(body["for" if clock is CALLBACK else "subject"]["identifier"]["value"])
-    request = body["focus"]["reference"] if clock is CALLBACK else chased.reference
+    nhs = str(body[clock.patient_at]["identifier"]["value"])
+    request = clock.request_of(chased, body)
     coordinator, practice = await coordinator_of(tx, nhs), None
     if level == 2:
         practice = await tx.repository(RegisteredPractice).of(nhs)
@@ -142,8 +174,11 @@ async def _step(
     )
     if new:
         to = [duty, *([coordinator] if coordinator else [])] if level == 1 else [practice]
-        data = {"task": task.reference, "chased": chased.reference, "request": request}
-        data |= {"level": level, "to": to, "raisedAt": str(body.get("authoredOn", ""))}
+        data: dict[str, Any] = {"task": task.reference, "chased": chased.reference}
+        data["request"] = request
+        if clock is MESSAGE:  # the request is what waits; the message is named beside it
+            data |= {"chased": request, "message": chased.reference}
+        data |= {"level": level, "to": to, "raisedAt": str(body.get(clock.raised_at, ""))}
         await tx.outbox.announce(clock.event, subject=task.reference, nhs_number=nhs, data=data)
     return new
 
@@ -167,7 +202,7 @@ async def chase(
         body = _body(chased)
         if not _waiting(clock, body):
             continue
-        raised = datetime.fromisoformat(str(body["authoredOn"]))
+        raised = datetime.fromisoformat(str(body[clock.raised_at]))
         levels = (1, 2) if now - raised >= second else (1,)
         async with fhir.operation(system) as tx:
             new = [level for level in levels if await _step(tx, clock, chased, level, now, duty)]

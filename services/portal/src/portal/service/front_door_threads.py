@@ -5,23 +5,27 @@ about) and every message since (Communications `basedOn` the request), oldest fi
 The patient (P9) and the staff who may see the patient (the kernel's relationship
 check: a request that is not theirs to see is not found) add to it; a team message may
 answer the request, which closes it (and opens the patient's feedback question).
-Each message is announced (`message-sent`) in the same commit, for the staff portal's
-live updates.
+Each message is announced (`message-sent`) in the same commit, and told to the open
+staff pages of the thread (`store.live`, the request's reference only). A patient's
+message stays unread (`UNREAD`) until a member of the team opens the thread
+(`team_read`), which closes its chases (hazard O5); requests with unread messages are
+listed for the team even once answered.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from carecoord_shared.fhir.interactions import FhirInteractions
 from carecoord_shared.fhir.unit_of_work import FhirTransaction
-from carecoord_shared.security.principal import Principal
+from carecoord_shared.security.principal import Principal, system_principal
 from carecoord_shared.store.repository import StoredResource
-from portal.fhir.front_door import thread_message
-from portal.service.front_door_chasers import REPLY, close_chases
+from portal.fhir.front_door import CATEGORY_SYSTEM, UNREAD, thread_message
+from portal.service.front_door_chasers import MESSAGE, REPLY, close_chases
+from portal.store.live import LiveNotices
 
 __all__ = [
     "MESSAGE_SENT",
@@ -30,10 +34,12 @@ __all__ = [
     "Thread",
     "post_message",
     "requests_for",
+    "team_read",
     "thread_of",
 ]
 
 MESSAGE_SENT = "carecoord.portal.message-sent.v1"
+_MESSAGES = f"{CATEGORY_SYSTEM}|request-message"
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +48,8 @@ class Message:
     sender: str
     from_patient: bool
     text: str
+    unread: bool = False
+    """From the patient, and nobody of their team has opened the thread since."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +69,7 @@ class RequestRow:
     service: str
     urgent: bool
     answered: bool
+    unread: bool = False
 
 
 def _row(stored: StoredResource) -> RequestRow:
@@ -81,10 +90,19 @@ async def requests_for(
     fhir: FhirInteractions, reader: Principal, *, open_only: bool = False
 ) -> list[RequestRow]:
     """The requests `reader` may see (a patient: their own; staff: their patients'),
-    newest first."""
+    newest first; `open_only`: those still open or with a patient's message unread."""
     items = [("_count", "100"), *([("status", "active")] if open_only else [])]
     found = await fhir.search(reader, "CommunicationRequest", items, strict=True)
-    return sorted(map(_row, found.result.matches), key=lambda r: r.sent, reverse=True)
+    rows = {row.id: row for row in map(_row, found.result.matches)}
+    if open_only:
+        unread = [("status", UNREAD), ("category", _MESSAGES), ("_count", "200")]
+        messages = await fhir.search(reader, "Communication", unread, strict=True)
+        waiting = {_body(m)["basedOn"][0]["reference"] for m in messages.result.matches}
+        async with fhir.reads(reader) as tx:
+            for reference in waiting:
+                stored = await tx.read(*reference.split("/", 1))
+                rows[stored.id] = replace(_row(stored), unread=True)
+    return sorted(rows.values(), key=lambda r: r.sent, reverse=True)
 
 
 def _body(stored: StoredResource) -> dict[str, Any]:
@@ -100,6 +118,7 @@ def _message(body: dict[str, Any]) -> Message:
         "You" if from_patient else str(sender.get("display", "Your care team")),
         from_patient,
         "\n".join(_said(body)),
+        from_patient and body.get("status") == UNREAD,
     )
 
 
@@ -148,6 +167,7 @@ async def post_message(
             request["status"] = "completed"
             await tx.update("CommunicationRequest", request_id, request, if_match=None)
             await close_chases(tx, REPLY, stored.reference, now)
+        await tx.repository(LiveNotices).announce([stored.reference])
         await tx.outbox.announce(
             MESSAGE_SENT,
             subject=stored.reference,
@@ -159,3 +179,19 @@ async def post_message(
                 "answered": answered,
             },
         )
+
+
+async def team_read(fhir: FhirInteractions, request_id: str, now: datetime) -> int:
+    """A member of the team who may see the thread has opened it: the patient's unread
+    messages on it are read now, and their chases closed (call only after the thread
+    was read as that member). The number of messages marked read."""
+    reference = f"CommunicationRequest/{request_id}"
+    items = [("based-on", reference), ("status", UNREAD), ("_count", "200")]
+    async with fhir.operation(system_principal("portal-front-door")) as tx:
+        found = (await tx.search("Communication", items)).matches
+        for stored in found:
+            body = _body(stored) | {"status": "completed", "received": now.isoformat()}
+            await tx.update("Communication", stored.id, body, if_match=stored.version_id)
+        if found:
+            await close_chases(tx, MESSAGE, reference, now)
+    return len(found)

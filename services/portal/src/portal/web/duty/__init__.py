@@ -6,7 +6,9 @@ the open callbacks of the patients the signed-in clinician may see (the portal's
 Tasks, read with the clinician's own verified token, so the kernel's relationship
 check and audit apply), and each has a plain form to record the call; it works with
 JavaScript off. `/duty/requests` lists the open requests of the patients they may
-see, each with its message thread to reply on (`front_door.thread`).
+see (and those with a patient's message unread), each with its message thread to
+reply on (`front_door.thread`), which updates live when the patient writes
+(`duty.live`).
 """
 
 from __future__ import annotations
@@ -17,41 +19,28 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
 from carecoord_shared.fhir.outcome import FhirError
-from carecoord_shared.security.principal import Principal
 from portal.service.front_door_callbacks import (
     OUTCOMES,
     NotACallback,
     open_callbacks,
     record_callback,
 )
-from portal.service.front_door_threads import requests_for
+from portal.service.front_door_threads import requests_for, team_read
 from portal.web.context import Context, Kit, SignedIn, WebContext, WebKit
+from portal.web.duty.live import LIVE_BASE, add_duty_live_routes
+from portal.web.duty.staff import clinician
 from portal.web.front_door.common import now, portal_context
 from portal.web.front_door.thread import STAFF, reply, show
-from portal.web.http import WebExit
-from portal.web.sessions import WebSession
 
 __all__ = ["add_duty_pages"]
 
-_ROLES = ("gp", "care-coordinator")
 _TITLE = "Red-flag callbacks"
 _MAX_NOTE = 1000
 
 
-async def _clinician(
-    request: Request, kit: WebKit, context: WebContext, session: WebSession
-) -> Principal:
-    """The signed-in clinician as the portal's FHIR store sees them (their verified token)."""
-    if session.user.role not in _ROLES:
-        text = "This page is for the practice's duty clinician and care co-ordinators."
-        raise WebExit(kit.message(request, context, "You cannot use this page", text, 403))
-    principal: Principal = await request.app.state.token_verifier.verify(session.access_token)
-    return principal
-
-
 async def callbacks(request: Request, kit: Kit, context: Context, session: SignedIn) -> Response:
-    clinician = await _clinician(request, kit, context, session)
-    found = await open_callbacks(request.app.state.fhir, clinician)
+    duty = await clinician(request, kit, context, session)
+    found = await open_callbacks(request.app.state.fhir, duty)
     saved = request.query_params.get("saved") == "1"
     target = timedelta(minutes=portal_context(request).settings.front_door_callback_chase_minutes)
     late = {c.id for c in found if datetime.fromisoformat(c.authored_on) <= now(request) - target}
@@ -76,7 +65,7 @@ def _refused(request: Request, kit: WebKit, context: WebContext, text: str) -> R
 async def record(
     request: Request, task_id: str, kit: Kit, context: Context, session: SignedIn
 ) -> Response:
-    clinician = await _clinician(request, kit, context, session)
+    duty = await clinician(request, kit, context, session)
     form = await request.form()
     outcome = next((o for o in OUTCOMES if o == form.get("outcome")), None)
     note, version = str(form.get("note") or "").strip(), str(form.get("version") or "")
@@ -86,7 +75,7 @@ async def record(
         return kit.message(request, context, "There is a problem", text, 400, link)
     try:
         await record_callback(
-            request.app.state.fhir, clinician, task_id, int(version), outcome, note, now(request)
+            request.app.state.fhir, duty, task_id, int(version), outcome, note, now(request)
         )
     except NotACallback:
         return _refused(request, kit, context, "This callback is already recorded or closed.")
@@ -100,7 +89,7 @@ async def record(
 
 async def requests(request: Request, kit: Kit, context: Context, session: SignedIn) -> Response:
     """The open front door requests of the patients this person may see, newest first."""
-    reader = await _clinician(request, kit, context, session)
+    reader = await clinician(request, kit, context, session)
     found = await requests_for(request.app.state.fhir, reader, open_only=True)
     return kit.page(request, context, "duty/requests.html", "Patients' requests", requests=found)
 
@@ -108,14 +97,19 @@ async def requests(request: Request, kit: Kit, context: Context, session: Signed
 async def thread(
     request: Request, request_id: str, kit: Kit, context: Context, session: SignedIn
 ) -> Response:
-    reader = await _clinician(request, kit, context, session)
-    return await show(request, kit, context, reader, request_id, STAFF)
+    """The thread, live; opening it reads the patient's messages (their chases close)."""
+    reader = await clinician(request, kit, context, session)
+    live = f"{LIVE_BASE}/{request_id}"
+    shown = await show(request, kit, context, reader, request_id, STAFF, live_stream=live)
+    if shown.status_code == 200:
+        await team_read(request.app.state.fhir, request_id, now(request))
+    return shown
 
 
 async def thread_reply(
     request: Request, request_id: str, kit: Kit, context: Context, session: SignedIn
 ) -> Response:
-    writer, user = await _clinician(request, kit, context, session), session.user
+    writer, user = await clinician(request, kit, context, session), session.user
     name = f"{user.name}, {user.role_label}"
     return await reply(request, kit, context, writer, request_id, STAFF, name)
 
@@ -126,3 +120,4 @@ def add_duty_pages(router: APIRouter) -> None:
     router.add_api_route("/duty/requests", requests, methods=["GET"])
     router.add_api_route("/duty/requests/{request_id}", thread, methods=["GET"])
     router.add_api_route("/duty/requests/{request_id}", thread_reply, methods=["POST"])
+    add_duty_live_routes(router)
