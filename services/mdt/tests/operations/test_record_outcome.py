@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+import httpx
 import pytest
 
 from carecoord_shared.fhir.outcome import FhirError
@@ -201,19 +202,18 @@ async def test_a_save_against_a_stale_version_is_refused_and_changes_nothing(mdt
     _, case_id, _ = await listed_case(mdt)
     read = await mdt.get(f"Task/{case_id}", role="mdt-member", user=NURSE)
     seen = read.json()["meta"]["versionId"]
-    first = parameters(("status", "valueCode", "deferred"), ("summary", "valueString", "First"))
-    saved = await mdt.client.post(
-        f"/fhir/Task/{case_id}/$record-outcome",
-        json=first,
-        headers={**mdt.auth(role="mdt-member", user=NURSE), "If-Match": f'W/"{seen}"'},
-    )
+
+    async def save(status: str, summary: str) -> httpx.Response:
+        """A member's save of the outcome, against the version they read first."""
+        body = parameters(("status", "valueCode", status), ("summary", "valueString", summary))
+        headers = {**mdt.auth(role="mdt-member", user=NURSE), "If-Match": f'W/"{seen}"'}
+        return await mdt.client.post(
+            f"/fhir/Task/{case_id}/$record-outcome", json=body, headers=headers
+        )
+
+    saved = await save("deferred", "First")
     assert saved.status_code == 200, saved.text
-    late = parameters(("status", "valueCode", "discussed"), ("summary", "valueString", "Late"))
-    refused = await mdt.client.post(
-        f"/fhir/Task/{case_id}/$record-outcome",
-        json=late,
-        headers={**mdt.auth(role="mdt-member", user=NURSE), "If-Match": f'W/"{seen}"'},
-    )
+    refused = await save("discussed", "Late")
     assert refused.status_code == 412, refused.text
     assert outcome_codes(refused) == ["conflict"]
     current = (await mdt.get(f"Task/{case_id}", role="mdt-member", user=NURSE)).json()

@@ -38,10 +38,13 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 metadata = MetaData()
 
 
-mdt_team = Table(
+def _keyed(name: str, *items: Any) -> Table:
+    """A table of this service whose rows are keyed by a resource's `id`."""
+    return Table(name, metadata, Column("id", Text, primary_key=True), *items)
+
+
+mdt_team = _keyed(
     "mdt_team",
-    metadata,
-    Column("id", Text, primary_key=True),
     Column("name", Text, nullable=True),
     Column("kind", Text, nullable=False),
     Column("locality", Text, nullable=True),
@@ -60,10 +63,8 @@ mdt_member = Table(
     Index("ix_mdt_member_user_id", "user_id"),
 )
 
-mdt_meeting = Table(
+mdt_meeting = _keyed(
     "mdt_meeting",
-    metadata,
-    Column("id", Text, primary_key=True),
     Column("mdt_id", Text, nullable=False),
     Column("starts_at", DateTime(timezone=True), nullable=False),
     Column("duration_minutes", Integer, nullable=False),
@@ -73,17 +74,12 @@ mdt_meeting = Table(
     Index("ix_mdt_meeting_mdt_id_starts_at", "mdt_id", "starts_at"),
 )
 
-mdt_case = Table(
+mdt_case = _keyed(
     "mdt_case",
-    metadata,
-    Column("id", Text, primary_key=True),
-    *columns(Text, "mdt_id", "patient_nhs"),
+    *columns(Text, "mdt_id", "patient_nhs", "state", "urgency"),
     Column("meeting_id", Text, nullable=True),
-    Column("state", Text, nullable=False),
-    Column("open", Boolean, nullable=False),
-    Column("urgency", Text, nullable=False),
+    *columns(Boolean, "open", "for_discussion"),
     Column("risk", Float, nullable=False),
-    Column("for_discussion", Boolean, nullable=False),
     Column("listed_at", DateTime(timezone=True), nullable=False),
     Column("nominators", ARRAY(Text), nullable=False),
     Column("sources", JSONB, nullable=False),
@@ -97,16 +93,12 @@ mdt_case = Table(
     Index("ix_mdt_case_meeting_id", "meeting_id"),
 )
 
-mdt_action = Table(
+mdt_action = _keyed(
     "mdt_action",
-    metadata,
-    Column("id", Text, primary_key=True),
-    *columns(Text, "case_id", "patient_nhs", "owner_kind"),
+    *columns(Text, "case_id", "patient_nhs", "owner_kind", "description", "state"),
     *columns(Text, "owner_reference", "owner_display", "owner_organisation", nullable=True),
-    Column("description", Text, nullable=False),
     Column("due_on", Date, nullable=False),
     Column("needs_acknowledgement", Boolean, nullable=False),
-    Column("state", Text, nullable=False),
     Column("overdue_at", DateTime(timezone=True), nullable=True),
     Index("ix_mdt_action_open_due", "due_on", postgresql_where=text("overdue_at IS NULL")),
 )
