@@ -86,9 +86,6 @@ async def test_a_run_of_referral_events_costs_few_statements_per_event(
     with counting(care_plans.engine) as seen:
         await consumer._apply(events)  # one run, as after an outage
     per_event = seen.round_trips() / len(events)
-    import collections, os
-    if os.environ.get("H7_DUMP"):
-        for s, n in collections.Counter(" ".join(x.split())[:110] for x in seen.statements).most_common(): print(n, s)
     print(
         f"\ncatch-up: {seen.count} statements + {seen.transactions} transaction(s) for "
         f"{len(events)} events = {per_event:.2f} round trips and "
@@ -100,4 +97,4 @@ async def test_a_run_of_referral_events_costs_few_statements_per_event(
         )
     assert consumer.stats.handled == len(events)
     assert tasks == PATIENTS * ADVICE_PER_PATIENT
-    assert per_event <= 9
+    assert per_event <= 5.5  # 9.9 before the store, outbox and Provenance were batched

@@ -10,7 +10,7 @@ an operation such as `$triage` uses it to change several resources atomically.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -88,11 +88,8 @@ class FhirTransaction(FhirReads):
         patient = await patient_of(self._conn, definition, body)
         if patient is None and definition.patient_required:
             where = definition.patient_element or definition.type
-            raise business_rule(
-                f"A {definition.type} must name its patient by NHS number or by a Patient "
-                "this service knows",
-                (where,),
-            )
+            known = "by NHS number or by a Patient this service knows"
+            raise business_rule(f"A {definition.type} must name its patient {known}", (where,))
         return patient
 
     async def _may_write_about(self, patient: str | None, stored: StoredResource) -> None:
@@ -117,13 +114,10 @@ class FhirTransaction(FhirReads):
         resource_id: str | None = None,
         prechecked: bool = False,
     ) -> tuple[StoredResource, bool]:
-        """Create (or, with `if_none_exist`, find). Returns the resource and whether it is new.
-
-        `resource_id` is the id the server chose beforehand (a transaction Bundle resolving
-        `urn:uuid` references); clients never choose a new resource's id this way.
-        `prechecked`: the caller has already validated this body (`checked`) and checked
-        the caller's relationship with its patient in this unit of work; neither is
-        done again."""
+        """Create (or, with `if_none_exist`, find): the resource and whether it is new.
+        `resource_id`: the id the server chose beforehand (a transaction Bundle's
+        `urn:uuid`); `prechecked`: the body was validated and the caller's relationship
+        with its patient checked in this unit of work already (neither is done again)."""
         definition = self.definition(resource_type, Interaction.CREATE)
         if not prechecked:
             checked(definition, body, None)
@@ -142,12 +136,35 @@ class FhirTransaction(FhirReads):
                 await self.audit("R", claim.reference, [claim])
                 return claim, False
             new_id = claim
-        patient = await self._tied_patient(definition, body)
-        stored = await repository.create(self._conn, definition, body, new_id, patient)
-        if not prechecked:
-            await self._may_write_about(stored.patient_nhs, stored)
-        self._changed("create", stored)
+        [stored] = await self._store_new(definition, [(body, new_id)], check_access=not prechecked)
         return stored, True
+
+    async def create_many(
+        self, resource_type: str, bodies: Sequence[JsonObject]
+    ) -> list[StoredResource]:
+        """Create several resources of one type, each validated, tied to its patient,
+        checked against the caller's relationships and audited as `create` does, stored
+        in one statement (a consumer run's Provenance, say)."""
+        definition = self.definition(resource_type, Interaction.CREATE)
+        for body in bodies:
+            checked(definition, body, None)
+            body.pop("id", None)
+        return await self._store_new(definition, [(b, None) for b in bodies], check_access=True)
+
+    async def _store_new(
+        self,
+        definition: ResourceDefinition,
+        bodies: Sequence[tuple[JsonObject, str | None]],
+        *,
+        check_access: bool,
+    ) -> list[StoredResource]:
+        tied = [(definition, b, i, await self._tied_patient(definition, b)) for b, i in bodies]
+        stored = await repository.create_many(self._conn, tied)
+        for each in stored:
+            if check_access:
+                await self._may_write_about(each.patient_nhs, each)
+            self._changed("create", each)
+        return stored
 
     async def update(
         self,

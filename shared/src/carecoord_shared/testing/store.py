@@ -169,6 +169,11 @@ class InMemoryTransaction(FhirTransaction):
             raise forbidden("You have no care relationship with this patient")
         return stored, True
 
+    async def create_many(
+        self, resource_type: str, bodies: Sequence[JsonObject]
+    ) -> list[StoredResource]:
+        return [(await self.create(resource_type, body))[0] for body in bodies]
+
     async def update(
         self,
         resource_type: str,

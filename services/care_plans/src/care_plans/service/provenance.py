@@ -35,13 +35,28 @@ class _Contributor:
     principal: Principal
 
 
+Written = tuple[str, int, datetime]
+"""A version a contributor wrote: its reference, version and when."""
+
+
 async def _record_contributions(
-    tx: FhirTransaction, who: _Contributor, written: list[tuple[str, int, datetime]]
+    tx: FhirTransaction, _key: str, gathered: list[tuple[_Contributor, Written]]
 ) -> None:
-    body = shapes.contribution(
-        who.principal, [(ref, version) for ref, version, _ in written], who.kind
-    )
-    await record(tx, who.nhs_number, body, written[0][2])
+    """One Provenance per patient, contributor and kind of change, every one of the
+    unit of work's stored in one statement."""
+    by_contributor: dict[_Contributor, list[Written]] = {}
+    for who, written in gathered:
+        by_contributor.setdefault(who, []).append(written)
+    bodies = [
+        shapes.provenance(
+            who.nhs_number,
+            written[0][2],
+            shapes.contribution(who.principal, [(r, v) for r, v, _ in written], who.kind),
+        )
+        for who, written in by_contributor.items()
+    ]
+    with tx.as_service():
+        await tx.create_many("Provenance", bodies)
 
 
 CONTRIBUTIONS = Gathering("contributions", _record_contributions)
@@ -59,4 +74,4 @@ async def record_contribution(
         "delete" if stored.deleted else "create" if created else "update"
     )
     who = _Contributor(stored.patient_nhs, kind, tx.principal)
-    tx.gather(CONTRIBUTIONS, who, (stored.reference, stored.version_id, now))
+    tx.gather(CONTRIBUTIONS, "all", (who, (stored.reference, stored.version_id, now)))

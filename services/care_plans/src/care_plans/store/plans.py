@@ -13,6 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import ColumnElement
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from care_plans.domain.care_plan import DueReview, PlanFacts
 from care_plans.store.tables import care_plan_index, patient_register
@@ -32,7 +33,15 @@ def due_date() -> ColumnElement[Any]:
 
 
 class PlanIndexRepository(Repository):
-    """What the rules need to know about every plan, without reading the plans."""
+    """What the rules need to know about every plan, without reading the plans.
+
+    One instance serves one unit of work, and remembers each patient's active
+    comprehensive plan once asked (a run of events for one patient asks once), kept
+    true by this unit of work's own `save` and `forget`."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        super().__init__(conn)
+        self._active: dict[str, str | None] = {}
 
     async def other_active_comprehensive(self, patient_nhs: str, plan_id: str) -> str | None:
         found = await self._conn.scalar(
@@ -61,17 +70,28 @@ class PlanIndexRepository(Repository):
         rearmed = sa.case((changed_review, sa.null()), else_=plans.review_due_announced)
         also = {"review_due_announced": rearmed}
         await self._conn.execute(upsert(care_plan_index, "care_plan_id", values, also=also))
+        self._forget_active(plan_id)
+        if facts.comprehensive and facts.active:
+            self._active[patient_nhs] = plan_id
 
     async def forget(self, plan_id: str) -> None:
         await self._conn.execute(sa.delete(care_plan_index).where(plans.care_plan_id == plan_id))
+        self._forget_active(plan_id)
+
+    def _forget_active(self, plan_id: str) -> None:
+        for patient in [p for p, known in self._active.items() if known == plan_id]:
+            del self._active[patient]
 
     async def active_comprehensive(self, patient_nhs: str) -> str | None:
+        if patient_nhs in self._active:
+            return self._active[patient_nhs]
         found = await self._conn.scalar(
             sa.select(plans.care_plan_id).where(
                 plans.patient_nhs == patient_nhs, plans.comprehensive, plans.active
             )
         )
-        return None if found is None else str(found)
+        self._active[patient_nhs] = None if found is None else str(found)
+        return self._active[patient_nhs]
 
     async def due_unannounced(self, today: date, limit: int = 200) -> list[DueReview]:
         """Active comprehensive plans whose review fell due and has not been announced yet
