@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Final
 
@@ -30,7 +30,7 @@ from portal.store.live import listening
 from portal.web.context import Context, Kit, SignedIn
 from portal.web.staff.common import Clients, not_found
 
-__all__ = ["LiveHub", "add_live_routes", "stream", "try_again"]
+__all__ = ["LiveHub", "add_live_routes", "stream", "stream_when", "try_again"]
 
 STREAM_S: Final = 60.0
 KEEP_ALIVE_S: Final = 15.0
@@ -121,19 +121,38 @@ def stream(request: Request, references: list[str]) -> Response:
     )
 
 
+async def stream_when(
+    request: Request, kit: Kit, context: Context, readable: Awaitable[list[str]]
+) -> Response:
+    """The stream of the references `readable` finds this user may watch: not found
+    (exactly like the page) when it finds none, "try again" when the service deciding
+    it does not answer."""
+    try:
+        references = await readable
+    except ServiceDown:
+        return try_again()
+    if not references:
+        return not_found(request, kit, context)
+    return stream(request, references)
+
+
+async def _readable_request(services: Clients, request_id: str) -> list[str]:
+    reference = f"ServiceRequest/{request_id}"
+    return [reference] if (await services.referrals.get(reference)).ok else []
+
+
 async def request_stream(
     request: Request, kit: Kit, context: Context, session: SignedIn, services: Clients,
     request_id: str,
 ) -> Response:  # fmt: skip
     """Changes to one request, for someone who may read it."""
     del session
-    try:
-        readable = (await services.referrals.get(f"ServiceRequest/{request_id}")).ok
-    except ServiceDown:
-        return try_again()
-    if not readable:
-        return not_found(request, kit, context)
-    return stream(request, [f"ServiceRequest/{request_id}"])
+    return await stream_when(request, kit, context, _readable_request(services, request_id))
+
+
+async def _own_services(services: Clients, organisation: str) -> list[str]:
+    own = await services_of(services.referrals, organisation)
+    return [f"HealthcareService/{s.id}" for s in own]
 
 
 async def worklist_stream(
@@ -141,13 +160,8 @@ async def worklist_stream(
 ) -> Response:
     """New and changed requests for the services of the user's organisation (the ones
     referrals lists to this user), for their triage worklist."""
-    try:
-        own = await services_of(services.referrals, session.user.organisation or "")
-    except ServiceDown:
-        return try_again()
-    if not own:
-        return not_found(request, kit, context)
-    return stream(request, [f"HealthcareService/{s.id}" for s in own])
+    organisation = session.user.organisation or ""
+    return await stream_when(request, kit, context, _own_services(services, organisation))
 
 
 def add_live_routes(router: APIRouter) -> None:

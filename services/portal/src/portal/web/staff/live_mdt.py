@@ -19,13 +19,12 @@ import re
 from fastapi import APIRouter, Request, Response
 
 from carecoord_shared.security.principal import Role
-from portal.service.bff import ServiceDown
 from portal.service.bff.mdt import load_meeting, member_teams
 from portal.service.bff.mdt_shapes import MDT_CODES
 from portal.service.bff.vocabulary import ODS_SYSTEM
 from portal.web.context import Context, Kit, SignedIn
 from portal.web.staff.common import Clients, need_role, not_found
-from portal.web.staff.live import stream, try_again
+from portal.web.staff.live import stream_when
 
 __all__ = ["add_live_mdt_routes"]
 
@@ -33,21 +32,32 @@ _MEETING_ROLES: tuple[Role, ...] = ("mdt-member", "gp", "care-coordinator")
 _FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
 
 
+async def _meeting(services: Clients, meeting_id: str, user: str) -> list[str]:
+    found = await load_meeting(services.mdt, meeting_id, user)
+    return [f"Appointment/{meeting_id}", f"CareTeam/{found.team.id}"] if found else []
+
+
 async def meeting_stream(
     request: Request, kit: Kit, context: Context, session: SignedIn, services: Clients,
     meeting_id: str,
 ) -> Response:  # fmt: skip
-    """A new case on the list or an outcome recorded, for a member of the meeting's MDT."""
+    """A case listed, the list assembled, an outcome recorded or an action acknowledged
+    or done, for a member of the meeting's MDT."""
     need_role(request, kit, context, session, _MEETING_ROLES)
     if not _FHIR_ID.fullmatch(meeting_id):
         return not_found(request, kit, context)
-    try:
-        found = await load_meeting(services.mdt, meeting_id, session.user.subject)
-    except ServiceDown:
-        return try_again()
-    if found is None:
-        return not_found(request, kit, context)
-    return stream(request, [f"Appointment/{meeting_id}", f"CareTeam/{found.team.id}"])
+    watched = _meeting(services, meeting_id, session.user.subject)
+    return await stream_when(request, kit, context, watched)
+
+
+async def _practice(services: Clients, practice: str) -> list[str]:
+    query = [
+        ("code", f"{MDT_CODES}|mdt-action"),
+        ("owner:identifier", f"{ODS_SYSTEM}|{practice}"),
+        ("_count", "1"),
+    ]
+    readable = bool(practice) and (await services.mdt.get("Task", query)).ok
+    return [f"Organization/{practice}"] if readable else []
 
 
 async def actions_stream(
@@ -56,18 +66,11 @@ async def actions_stream(
     """Actions given to the GP's own practice, once mdt lists them to this GP."""
     need_role(request, kit, context, session, ("gp",))
     practice = session.user.organisation or ""
-    query = [
-        ("code", f"{MDT_CODES}|mdt-action"),
-        ("owner:identifier", f"{ODS_SYSTEM}|{practice}"),
-        ("_count", "1"),
-    ]
-    try:
-        readable = bool(practice) and (await services.mdt.get("Task", query)).ok
-    except ServiceDown:
-        return try_again()
-    if not readable:
-        return not_found(request, kit, context)
-    return stream(request, [f"Organization/{practice}"])
+    return await stream_when(request, kit, context, _practice(services, practice))
+
+
+async def _teams(services: Clients, user: str) -> list[str]:
+    return [f"CareTeam/{team.id}" for team in await member_teams(services.mdt, user)]
 
 
 async def board_stream(
@@ -76,13 +79,7 @@ async def board_stream(
     """The member's MDTs (those mdt lists to this user), for their actions board: an
     outcome with new actions names the MDT, as does an action acknowledged or done."""
     need_role(request, kit, context, session, _MEETING_ROLES)
-    try:
-        teams = await member_teams(services.mdt, session.user.subject)
-    except ServiceDown:
-        return try_again()
-    if not teams:
-        return not_found(request, kit, context)
-    return stream(request, [f"CareTeam/{team.id}" for team in teams])
+    return await stream_when(request, kit, context, _teams(services, session.user.subject))
 
 
 def add_live_mdt_routes(router: APIRouter) -> None:
