@@ -1,16 +1,25 @@
-"""The patient replies to their co-ordinator and the co-ordinator sees it live in the
-staff portal (issue 11, acceptance): Debian's Chromium, the whole portal on loopback,
-both signed in through the development OIDC provider. With JavaScript the co-ordinator's
-open thread page shows the message without reloading (axe-clean before and after);
-without it, the page's refresh link shows it.
+"""Who sees a request's thread, in Debian's Chromium with the whole portal on loopback
+and everyone signed in through the development OIDC provider (issue 11, acceptance):
+the patient replies to their co-ordinator and the co-ordinator sees it live in the staff
+portal (with JavaScript the open thread page shows the message without reloading,
+axe-clean before and after; without it, the page's refresh link shows it); a P5
+patient cannot see the care plan, and a P9 patient never sees another's request.
 """
 
 from __future__ import annotations
 
+import httpx
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, expect
 
-from services.portal.tests.front_door.live import COORDINATOR_LOGIN, FrontDoorStack
+from services.portal.tests.front_door.live import (
+    COORDINATOR_LOGIN,
+    GP,
+    P5,
+    P9,
+    PLAN_TITLE,
+    FrontDoorStack,
+)
 from services.portal.tests.front_door.test_browser import (
     axe,
     browser,
@@ -69,3 +78,41 @@ def test_without_javascript_the_co_ordinators_refresh_link_shows_the_reply(
     checked(axe, staff, "team-thread-refreshed", js=False)
     staff.context.close()
     patient.context.close()
+
+
+def test_a_p5_patient_cannot_see_the_plan_and_a_p9_patient_never_sees_anothers_request(
+    browser: Browser, front_door_stack: FrontDoorStack, axe: Axe
+) -> None:
+    stack = front_door_stack
+    p5 = signed_in(browser, stack, P5.name, "/requests/new")
+    p5.get_by_label("Your age in years").fill("40")
+    p5.get_by_label("Female", exact=True).check()
+    p5.locator("#q-other-problem").check()
+    p5.get_by_label("Tell us more in your own words").fill("A question for my practice")
+    p5.get_by_role("button", name="Send").click()
+    expect(p5.get_by_role("heading", level=1)).to_be_visible()
+    p5.goto(f"{stack.portal_url}/my/plan")
+    expect(p5.get_by_role("heading", level=1)).to_have_text("You cannot see this yet")
+    expect(p5.get_by_role("main")).to_contain_text("NHS login level P9")
+    expect(p5.get_by_role("main")).not_to_contain_text(PLAN_TITLE)
+    checked(axe, p5, "p5-plan-refused")
+    p5.context.close()
+    gp = {"Authorization": f"Bearer {stack.issuer.mint('gp', organisation=GP.organisation)}"}
+    found = httpx.get(
+        f"{stack.portal_url}/fhir/CommunicationRequest?status=active&_count=100",
+        headers=gp,
+        timeout=20,
+    ).json()
+    theirs = [
+        e["resource"]["id"]
+        for e in found.get("entry", [])
+        if e["resource"]["subject"]["identifier"]["value"] == P5.nhs_number
+    ]
+    assert theirs
+
+    p9 = signed_in(browser, stack, P9.name, f"/my/requests/{theirs[0]}")
+
+    expect(p9.get_by_role("heading", level=1)).to_have_text("Page not found")
+    expect(p9.get_by_role("main")).not_to_contain_text("A question for my practice")
+    checked(axe, p9, "p9-anothers-request")
+    p9.context.close()

@@ -74,14 +74,20 @@ def test_every_red_flag_phrase_is_caught_inside_a_sentence(
 def test_route_distribution_over_the_table(
     front_door: FrontDoorRules, caplog: pytest.LogCaptureFixture
 ) -> None:
-    routes = Counter(
-        decide(front_door.rules, front_door.services, _situation(c), WEDNESDAY_10AM).route
-        for c in CASES
-    )
-    logging.getLogger("front_door.rule_cases").warning(
-        "route distribution over %d rule cases: %s", len(CASES), dict(sorted(routes.items()))
-    )
-    print(f"route distribution over {len(CASES)} rule cases: {dict(sorted(routes.items()))}")
+    """Routes per destination over the table, and the services each went to (printed
+    with -s, logged otherwise; the issue's note quotes it)."""
+    decisions = [
+        decide(front_door.rules, front_door.services, _situation(c), WEDNESDAY_10AM) for c in CASES
+    ]
+    routes = Counter(d.route for d in decisions)
+    services = Counter(f"{d.route} -> {d.service.key}" for d in decisions)
+    flagged = sum(d.red_flag for d in decisions)
+    lines = [f"route distribution over {len(CASES)} rule cases ({flagged} red flags):"]
+    lines += [f"  {route:<14}{count:>4}" for route, count in sorted(routes.items())]
+    lines += ["by service:"] + [f"  {k:<40}{n:>4}" for k, n in sorted(services.items())]
+    logging.getLogger("front_door.rule_cases").warning("\n".join(lines))
+    print("\n".join(lines))
+    assert sum(routes.values()) == len(CASES)
     assert set(routes) == {
         "999",
         "crisis",

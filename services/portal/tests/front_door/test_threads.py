@@ -137,3 +137,26 @@ async def test_a_patients_message_is_told_live_to_the_staff_who_may_see_the_thre
     assert patient.status_code == 403
     assert sent == 303
     assert heard == [[f"CommunicationRequest/{request_id}"]]  # a reference, no patient data
+
+
+async def test_script_in_a_patients_text_is_escaped_everywhere_it_is_shown(
+    portal: Portal,
+) -> None:
+    script = "<script>alert('x')</script>"
+    _, request_id = await _asks(portal, f"My knee {script} hurts")
+    assert await _post(portal, f"/my/requests/{request_id}", message=f"Also {script}") == 303
+    shown = [
+        (await portal.client.get(path)).text for path in (f"/my/requests/{request_id}", "/my/plan")
+    ]
+    await portal.sign_in_staff("care-coordinator", PRACTICE)
+    for path in (f"/duty/requests/{request_id}", "/duty/requests", "/duty/callbacks"):
+        page = await portal.client.get(path)
+        assert page.status_code == 200, path
+        shown.append(page.text)
+
+    assert all("<script>alert" not in text for text in shown)
+    assert "My knee &lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; hurts" in shown[0]
+    assert "Also &lt;script&gt;" in shown[0]
+    assert "My knee &lt;script&gt;" in shown[2]
+    assert "Also &lt;script&gt;" in shown[2]
+    assert await _messages(portal, request_id) == [f"Also {script}"]  # kept as written
