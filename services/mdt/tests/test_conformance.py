@@ -12,12 +12,12 @@ from collections.abc import Iterator
 from typing import Any
 
 from carecoord_shared.fhir.operation_definition import CANONICAL_ROOT
-from mdt.definition import SERVICE
+from mdt.fhir.definitions import DEFINITIONS
 from services.mdt.tests.builders import NHS, parameters
 from services.mdt.tests.conftest import Mdt, entries, listed_case
 
 NATIONAL = ("https://fhir.nhs.uk/Id/", "http://terminology.hl7.org/CodeSystem/")
-PUBLISHED = {str(d["url"]) for d in SERVICE.definitions}
+PUBLISHED = {str(d["url"]) for d in DEFINITIONS}
 LENIENT = {"Prefer": "handling=lenient"}
 
 
@@ -84,7 +84,7 @@ async def test_the_mdt_codes_are_published_and_listed(mdt: Mdt) -> None:
     statement = (await mdt.client.get("/fhir/metadata")).json()
     served = {r["type"] for r in statement["rest"][0]["resource"]}
     assert {"StructureDefinition", "CodeSystem", "ValueSet"} <= served
-    assert {d["resourceType"] for d in SERVICE.definitions} == {
+    assert {d["resourceType"] for d in DEFINITIONS} == {
         "StructureDefinition",
         "CodeSystem",
         "ValueSet",

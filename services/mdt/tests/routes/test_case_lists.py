@@ -15,8 +15,8 @@ from carecoord_shared.security.dev_issuer import DEFAULT_SCOPES
 from services.mdt.tests.builders import CHAIR, NHS, NURSE, OUTSIDER, member, parameters, team_body
 from services.mdt.tests.conftest import Mdt, entries
 
-MEMBER = {"role": "mdt-member", "user": NURSE}
-STRANGER = {"role": "mdt-member", "user": OUTSIDER}
+MEMBER: dict[str, Any] = {"role": "mdt-member", "user": NURSE}
+STRANGER: dict[str, Any] = {"role": "mdt-member", "user": OUTSIDER}
 FORM = "application/x-www-form-urlencoded"
 
 
