@@ -180,7 +180,9 @@ async def _register(world: MdtWorld, nhs: str | None = None) -> str:
     engine = create_engine(world.mdt_db, pool_size=1)
     try:
         async with engine.begin() as conn:
-            await access.grant(conn, nhs, "organisation", GP.organisation, "registered-practice")
+            await access.grant(
+                conn, nhs, "organisation", str(GP.organisation), "registered-practice"
+            )
             await conn.execute(
                 text("insert into mdt_patient (patient_nhs, practice) values (:n, :p)"),
                 {"n": nhs, "p": GP.organisation},
