@@ -41,6 +41,7 @@ class Pages:
             ),
             undefined=ChainableUndefined,
             autoescape=True,
+            auto_reload=False,  # compiled once per process: no file checks on each page
             trim_blocks=True,
             lstrip_blocks=True,
         )

@@ -7,38 +7,54 @@ page needs from this module is the answer as it came (status, JSON, ETag) and on
 clear signal when the service cannot answer at all (`ServiceDown`: refused connection,
 timeout, 502/503/504), so the page can say that part is down and offer a retry while
 the rest of it still works. Every call of a process goes through one pooled client per
-event loop (kept-alive connections, one TLS context): a page makes about ten calls,
-and a new client per call spent most of the portal's time building TLS contexts.
+event loop and service (kept-alive connections, one TLS context): a page makes
+several calls, and a new client per call spent most of the portal's time building TLS
+contexts. Each pool is kept small (`_LIMITS`): httpcore walks every connection of a
+pool, idle ones with a socket check each, twice per request, so one big pool for
+every service cost more CPU than the calls themselves (py-spy under 20 users).
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import importlib.util
+import sys
 import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+import orjson
 
-__all__ = ["FhirClient", "FhirReply", "ServiceDown"]
+__all__ = ["FhirClient", "FhirReply", "Query", "ServiceDown"]
 
 _FHIR_JSON = "application/fhir+json"
 _DOWN_STATUSES = frozenset({502, 503, 504})
 
 Query = Sequence[tuple[str, str]]
-_POOLS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = (
+_POOLS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, httpx.AsyncClient]] = (
     weakref.WeakKeyDictionary()
 )
+# At most this many calls in flight to one service process; idle connections are let go
+# before the services' own keep-alive (uvicorn: 5 s) ends them under a request.
+_LIMITS = httpx.Limits(max_connections=24, max_keepalive_connections=24, keepalive_expiry=4.0)
+
+if importlib.util.find_spec("sniffio") is None:
+    # httpcore tries `import sniffio` on every lock and event it sets up, and Python does
+    # not remember a failed import: each call searched sys.path again (12% of the
+    # portal's CPU under load; httpcore discussion 1102). A None in sys.modules is
+    # Python's own "not importable" answer, given at once; asyncio is what runs here.
+    sys.modules["sniffio"] = None  # type: ignore[assignment]
 
 
-def _pool() -> httpx.AsyncClient:
-    """This event loop's pooled client for calls to the other services."""
-    loop = asyncio.get_running_loop()
-    client = _POOLS.get(loop)
+def _pool(base: str) -> httpx.AsyncClient:
+    """This event loop's pooled client for calls to the service at `base`."""
+    pools = _POOLS.setdefault(asyncio.get_running_loop(), {})
+    client = pools.get(base)
     if client is None or client.is_closed:
-        limits = httpx.Limits(max_connections=200, max_keepalive_connections=50)
-        client = _POOLS[loop] = httpx.AsyncClient(limits=limits)
+        client = pools[base] = httpx.AsyncClient(limits=_LIMITS)
     return client
 
 
@@ -85,6 +101,9 @@ class FhirClient:
     ) -> None:
         self.service = service
         self._base = base_url.rstrip("/") + "/fhir"
+        self.caller = (self._base, hashlib.sha256(token.encode()).hexdigest())
+        """The service and who calls it (a digest of the token): what a kept answer is
+        kept under (`bff.cache`)."""
         self._headers = {"Authorization": f"Bearer {token}", "Accept": _FHIR_JSON}
         self._timeout = timeout_s
         self._transport = transport
@@ -114,7 +133,7 @@ class FhirClient:
         json: dict[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> FhirReply:
-        pool = _pool()
+        pool = _pool(self._base)
         request = pool.build_request(
             method,
             f"{self._base}/{path.lstrip('/')}",
@@ -138,7 +157,7 @@ class FhirClient:
 
 def _json(response: httpx.Response) -> dict[str, Any]:
     try:
-        body = response.json()
-    except ValueError:
+        body = orjson.loads(response.content)
+    except orjson.JSONDecodeError:
         return {}
     return body if isinstance(body, dict) else {}

@@ -1,10 +1,13 @@
 """The service directory as the staff pages need it: my organisation's services, and
 the A&G services a GP may ask (by specialty and locality) or a clinician may redirect to.
+Directory answers are kept a short while per caller (`bff.cache`): they are no one's
+patient data, and the worklist asks for them on every page.
 """
 
 from __future__ import annotations
 
 from portal.service.bff import vocabulary as v
+from portal.service.bff.cache import get_kept
 from portal.service.bff.client import FhirClient
 from portal.service.bff.shapes import ServiceOption, service_option
 
@@ -24,7 +27,8 @@ def _options(body: dict[str, object]) -> list[ServiceOption]:
 
 async def services_of(api: FhirClient, organisation: str) -> list[ServiceOption]:
     """The active services `organisation` provides (its triage clinicians' worklist)."""
-    reply = await api.get(
+    reply = await get_kept(
+        api,
         "HealthcareService",
         [
             ("organization:identifier", f"{v.ODS_SYSTEM}|{organisation}"),
@@ -47,6 +51,6 @@ async def advice_services(
     ]
     if specialty:
         query.append(("specialty", specialty))
-    reply = await api.get("HealthcareService", query)
+    reply = await get_kept(api, "HealthcareService", query)
     found = _options(reply.body) if reply.ok else []
     return [s for s in found if not locality or not s.localities or locality in s.localities]

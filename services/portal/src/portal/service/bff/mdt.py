@@ -28,7 +28,7 @@ from portal.service.bff.mdt_shapes import (
     team_view,
 )
 
-__all__ = ["hold_meeting", "load_case", "load_meeting", "member_teams", "my_teams"]
+__all__ = ["hold_meeting", "load_meeting", "member_teams", "my_teams"]
 
 Json = dict[str, Any]
 
@@ -72,11 +72,6 @@ async def _meetings(api: FhirClient, team_id: str, now: datetime) -> list[Meetin
     return [meeting_view(a) for a in _resources(reply.body, "Appointment")] if reply.ok else []
 
 
-async def _team(api: FhirClient, team_id: str, user_id: str) -> TeamView | None:
-    reply = await api.get(f"CareTeam/{team_id}")
-    return team_view(reply.body, user_id) if reply.ok else None
-
-
 async def _cases(api: FhirClient, case_list: Json) -> list[CaseView]:
     flags: dict[str, bool] = {}
     for entry in case_list.get("entry", []):
@@ -92,25 +87,32 @@ async def _cases(api: FhirClient, case_list: Json) -> list[CaseView]:
 
 async def load_meeting(api: FhirClient, meeting_id: str, user_id: str) -> MeetingPage | None:
     """The meeting, its MDT and its case list in order; None when the person may not see
-    it (the mdt service answers that exactly as an unknown meeting)."""
-    reply = await api.get(f"Appointment/{meeting_id}")
-    if not reply.ok:
-        return None
-    meeting = meeting_view(reply.body)
+    it (the mdt service answers that exactly as an unknown meeting). Two searches at
+    once: the meeting with its MDT and its attendance (the Encounter of the meeting held),
+    and the case list (a List has no reference to include by), then the cases in one."""
+    about = [
+        ("_id", meeting_id),
+        ("_include", "Appointment:supporting-info"),
+        ("_revinclude", "Encounter:appointment"),
+    ]
     query = [("identifier", f"{MEETING_ID}|{meeting_id}"), ("code", f"{MDT_CODES}|mdt-case-list")]
-    team, lists, attended = await asyncio.gather(  # the mdt service checks each on its own
-        _team(api, meeting.team_id, user_id), api.get("List", query), _attendance(api, meeting_id)
-    )
+    reply, lists = await asyncio.gather(api.get("Appointment", about), api.get("List", query))
+    found = _resources(reply.body, "Appointment") if reply.ok else []
+    if not found:
+        return None
+    meeting = meeting_view(found[0])
+    teams = [t for t in _resources(reply.body, "CareTeam") if t.get("id") == meeting.team_id]
+    team = team_view(teams[0], user_id) if teams else None
     if team is None or not team.is_member:
         return None
-    found = _resources(lists.body, "List") if lists.ok else []
-    cases = await _cases(api, found[0]) if found else []
-    return MeetingPage(meeting, team, cases, assembled=bool(found), attended=attended)
+    case_lists = _resources(lists.body, "List") if lists.ok else []
+    cases = await _cases(api, case_lists[0]) if case_lists else []
+    attended = _attendance(_resources(reply.body, "Encounter"))
+    return MeetingPage(meeting, team, cases, assembled=bool(case_lists), attended=attended)
 
 
-async def _attendance(api: FhirClient, meeting_id: str) -> tuple[str, ...] | None:
-    reply = await api.get("Encounter", [("appointment", f"Appointment/{meeting_id}")])
-    held = _resources(reply.body, "Encounter") if reply.ok else []
+def _attendance(held: list[Json]) -> tuple[str, ...] | None:
+    """Who was at the meeting, once it is held (its Encounter); None before."""
     if not held:
         return None
     people = [p.get("individual") or {} for p in held[0].get("participant", [])]
@@ -125,11 +127,3 @@ async def hold_meeting(api: FhirClient, meeting_id: str, attendees: list[str]) -
     }
     reply = await api.post(f"Appointment/{meeting_id}/$record-attendance", body)
     return [] if reply.ok else [m for m in reply.issues() if m] or ["Attendance was not saved"]
-
-
-async def load_case(api: FhirClient, case_id: str) -> CaseView | None:
-    """One case Task as it is now (with its version), or None."""
-    reply = await api.get(f"Task/{case_id}")
-    if not reply.ok or reply.body.get("resourceType") != "Task":
-        return None
-    return case_view(reply.body, True, reply.etag)

@@ -54,11 +54,11 @@ async def _six_monthly(api: FhirClient, about: tuple[str, str]) -> bool:
 async def _plan(api: FhirClient, nhs_number: str) -> PlanView | None:
     about = ("patient:identifier", f"{NHS_NUMBER_SYSTEM}|{nhs_number}")
     query = [about, ("status", "active"), ("_include", "CarePlan:goal"), ("_count", "5")]
-    reply, six_monthly = await asyncio.gather(api.get("CarePlan", query), _six_monthly(api, about))
+    reply = await api.get("CarePlan", query)
     plans = _found(reply.body, "CarePlan") if reply.ok else []
-    if not plans:
+    if not plans:  # no plan: the review cycle is not asked for
         return None
-    plan = plan_view(plans[0], six_monthly)
+    plan = plan_view(plans[0], await _six_monthly(api, about))
     goals = {f"Goal/{g.get('id')}": g for g in _found(reply.body, "Goal")}
     words = [str((goals.get(ref) or {}).get("description", {}).get("text") or "")
              for ref in plan.goal_refs]  # fmt: skip

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-from dataclasses import replace
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -24,7 +23,7 @@ from fastapi.responses import RedirectResponse
 from carecoord_shared.security.principal import Role
 from portal.service.bff import ServiceDown
 from portal.service.bff.clock import LONDON
-from portal.service.bff.mdt import hold_meeting, load_case, load_meeting, my_teams
+from portal.service.bff.mdt import hold_meeting, load_meeting, my_teams
 from portal.service.bff.mdt_context import CaseContext, case_context
 from portal.service.bff.mdt_outcomes import (
     OUTCOMES,
@@ -166,12 +165,10 @@ async def _case_page(
     meeting_id: str, case_id: str, status_code: int = 200, **extra: Any,
 ) -> Response:  # fmt: skip
     try:
-        page, case = await asyncio.gather(
-            load_meeting(services.mdt, meeting_id, session.user.subject),
-            load_case(services.mdt, case_id),
-        )
+        page = await load_meeting(services.mdt, meeting_id, session.user.subject)
         index = page.position(case_id) if page else None
-        outcome_ref = case.outcome_ref if case is not None and index is not None else ""
+        case = page.cases[index] if page is not None and index is not None else None
+        outcome_ref = case.outcome_ref if case is not None else ""
         recorded, about = await asyncio.gather(
             current_outcome(services.mdt, outcome_ref), _about(services, case, index)
         )
@@ -186,7 +183,7 @@ async def _case_page(
     title = f"Case {index + 1} of {len(page.cases)}"
     return kit.page(
         request, context, "staff/mdt_case.html", title, status_code,
-        page=page, case=_listed_as(case, page.cases[index]), number=index + 1,
+        page=page, case=case, number=index + 1,
         gaps=None if page.attended is None else case_gaps(case, page.present()),
         recorded=recorded, about=about, today_date=kit.clock().date(), outcomes=OUTCOMES,
         owners=page.team.owners(),
@@ -201,11 +198,6 @@ async def _about(services: Clients, case: CaseView | None, index: int | None) ->
     if case is None or index is None or not case.nhs_number:
         return CaseContext()
     return await case_context(services.care_plans, services.referrals, case.nhs_number)
-
-
-def _listed_as(case: CaseView, listed: CaseView) -> CaseView:
-    """The case as read now, with the List's ready flag (the Task has no such flag)."""
-    return replace(case, ready=listed.ready)
 
 
 async def case_page(
