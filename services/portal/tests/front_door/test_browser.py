@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
 from portal.fhir.front_door import TASK_CODE_SYSTEM
 from services.portal.tests.front_door.live import (
@@ -46,6 +46,7 @@ __all__ = [
     "front_door_stack",
     "p9_asks",
     "p9_writes",
+    "send_request",
     "signed_in",
 ]
 
@@ -89,14 +90,25 @@ def signed_in(
     return page
 
 
+def send_request(
+    page: Page, age: int, sex: str, answer: str, text: str = "", phone: str = ""
+) -> Locator:
+    """Fill in and send the request form open in `page`; the answer page's main region."""
+    page.get_by_label("Your age in years").fill(str(age))
+    page.get_by_label(sex, exact=True).check()
+    page.locator(f"#q-{answer}").check()
+    if text:
+        page.get_by_label("Tell us more in your own words").fill(text)
+    if phone:
+        page.get_by_label("A phone number we can call you on (optional)").fill(phone)
+    page.get_by_role("button", name="Send").click()
+    return page.get_by_role("main")
+
+
 def p9_asks(browser: Browser, stack: FrontDoorStack, text: str) -> tuple[Page, str]:
     """The P9 patient sends a request and opens its thread; the page and its path."""
     page = signed_in(browser, stack, P9.name, "/requests/new")
-    page.get_by_label("Your age in years").fill("72")
-    page.get_by_label("Male", exact=True).check()
-    page.locator("#q-other-problem").check()
-    page.get_by_label("Tell us more in your own words").fill(text)
-    page.get_by_role("button", name="Send").click()
+    send_request(page, 72, "Male", "other-problem", text)
     page.goto(f"{stack.portal_url}/my/plan")
     page.get_by_role("table").get_by_role("link").first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Your request")
@@ -150,10 +162,7 @@ def test_a_p5_patient_with_back_pain_is_sent_to_physiotherapy(
     expect(page.get_by_role("heading", level=1)).to_have_text("Ask for help")
     checked(axe, page, "ask", js)
 
-    page.get_by_label("Your age in years").fill("40")
-    page.get_by_label("Female").check()
-    page.locator("#q-back-or-joint-pain").check()
-    page.get_by_role("button", name="Send").click()
+    send_request(page, 40, "Female", "back-or-joint-pain")
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Refer yourself")
     expect(page.get_by_role("main")).to_contain_text("Community MSK Physiotherapy")
@@ -168,12 +177,7 @@ def test_chest_pain_in_free_text_keeps_the_request_and_the_duty_clinician_record
     stack, nhs = front_door_stack, str(P5.nhs_number)
     before = len(_fhir(stack, nhs, f"Task?code={CALLBACKS}"))
     page = signed_in(browser, stack, P5.name, "/requests/new")
-    page.get_by_label("Your age in years").fill("58")
-    page.get_by_label("Male", exact=True).check()
-    page.locator("#q-other-problem").check()
-    page.get_by_label("Tell us more in your own words").fill("crushing pain in my chest")
-    page.get_by_label("A phone number we can call you on (optional)").fill("07700 900982")
-    page.get_by_role("button", name="Send").click()
+    send_request(page, 58, "Male", "other-problem", "crushing pain in my chest", "07700 900982")
 
     expect(page.get_by_role("heading", level=1)).to_contain_text("Call 999 now")
     expect(page.get_by_role("main")).to_contain_text("told the duty clinician")
@@ -220,10 +224,7 @@ def test_a_p9_patient_sees_their_plan_co_ordinator_and_requests_even_at_320px(
     browser: Browser, front_door_stack: FrontDoorStack, axe: Axe
 ) -> None:
     page = signed_in(browser, front_door_stack, P9.name, "/requests/new")
-    page.get_by_label("Your age in years").fill("72")
-    page.get_by_label("Male", exact=True).check()
-    page.locator("#q-plan-question").check()
-    page.get_by_role("button", name="Send").click()
+    send_request(page, 72, "Male", "plan-question")
     expect(page.get_by_role("heading", level=1)).to_be_visible()
 
     page.goto(f"{front_door_stack.portal_url}/my/plan")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, Locator, Page, expect
+from playwright.sync_api import Browser, expect
 
 from services.portal.tests.front_door.live import P5, P9, FrontDoorStack
 from services.portal.tests.front_door.test_browser import (
@@ -17,6 +17,7 @@ from services.portal.tests.front_door.test_browser import (
     checked,
     front_door_settings,
     front_door_stack,
+    send_request,
     signed_in,
 )
 
@@ -26,15 +27,6 @@ WAYS = [(True, 1024), (True, 320), (False, 320)]
 WAY_IDS = ["javascript", "javascript-320px", "no-javascript-320px"]
 
 
-def _asked(page: Page, age: int, sex: str, answer: str) -> Locator:
-    """Fill and send the request form; the routed page's main region."""
-    page.get_by_label("Your age in years").fill(str(age))
-    page.get_by_label(sex, exact=True).check()
-    page.locator(f"#q-{answer}").check()
-    page.get_by_role("button", name="Send").click()
-    return page.get_by_role("main")
-
-
 @pytest.mark.parametrize(("js", "width"), WAYS, ids=WAY_IDS)
 def test_a_30_year_old_woman_with_uti_symptoms_is_sent_to_a_pharmacy_that_is_open(
     browser: Browser, front_door_stack: FrontDoorStack, axe: Axe, js: bool, width: int
@@ -42,7 +34,7 @@ def test_a_30_year_old_woman_with_uti_symptoms_is_sent_to_a_pharmacy_that_is_ope
     page = signed_in(browser, front_door_stack, P5.name, "/requests/new", js, width)
     checked(axe, page, f"uti-ask-{width}px", js)
 
-    main = _asked(page, 30, "Female", "uti-symptoms")
+    main = send_request(page, 30, "Female", "uti-symptoms")
     expect(page.get_by_role("heading", level=1)).to_have_text("See a pharmacist")
     expect(main).to_contain_text("urinary tract infection")
     expect(main).to_contain_text("Pharmacy (Pharmacy First) is open now.")
@@ -57,7 +49,7 @@ def test_a_p9_copd_patient_with_a_rescue_pack_is_routed_by_their_own_plan(
     browser: Browser, front_door_stack: FrontDoorStack, axe: Axe, js: bool, width: int
 ) -> None:
     page = signed_in(browser, front_door_stack, P9.name, "/requests/new", js, width)
-    main = _asked(page, 72, "Male", "breathing-worse-than-usual")
+    main = send_request(page, 72, "Male", "breathing-worse-than-usual")
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Follow your care plan")
     expect(main).to_contain_text("This advice comes from your own care plan.")

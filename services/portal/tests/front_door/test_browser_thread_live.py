@@ -28,6 +28,7 @@ from services.portal.tests.front_door.test_browser import (
     front_door_stack,
     p9_asks,
     p9_writes,
+    send_request,
     signed_in,
 )
 
@@ -85,11 +86,7 @@ def test_a_p5_patient_cannot_see_the_plan_and_a_p9_patient_never_sees_anothers_r
 ) -> None:
     stack = front_door_stack
     p5 = signed_in(browser, stack, P5.name, "/requests/new")
-    p5.get_by_label("Your age in years").fill("40")
-    p5.get_by_label("Female", exact=True).check()
-    p5.locator("#q-other-problem").check()
-    p5.get_by_label("Tell us more in your own words").fill("A question for my practice")
-    p5.get_by_role("button", name="Send").click()
+    send_request(p5, 40, "Female", "other-problem", "A question for my practice")
     expect(p5.get_by_role("heading", level=1)).to_be_visible()
     p5.goto(f"{stack.portal_url}/my/plan")
     expect(p5.get_by_role("heading", level=1)).to_have_text("You cannot see this yet")

@@ -9,10 +9,12 @@ submitted request is stored as: the patient's own words (Communication), its rou
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
 from carecoord_shared.fhir.definitions import system_url
+from carecoord_shared.store.repository import StoredResource
 from portal.domain.front_door_rules import RuleSet
 from portal.domain.opening import DAYS, Service
 from portal.domain.routing import Decision
@@ -23,6 +25,7 @@ __all__ = [
     "QUESTIONS_URL",
     "ROUTE_SYSTEM",
     "UNREAD",
+    "body_of",
     "callback_task",
     "chase_task",
     "healthcare_service",
@@ -51,6 +54,12 @@ _CHASED = {
 UNREAD = "in-progress"
 """A patient's message on a thread until a member of their team has read it."""
 JsonObject = dict[str, Any]
+
+
+def body_of(stored: StoredResource) -> JsonObject:
+    """A stored resource's JSON body (`{}` for one with no content)."""
+    found: JsonObject = json.loads(stored.content or b"{}")
+    return found
 
 
 def _patient(nhs_number: str) -> JsonObject:

@@ -12,7 +12,6 @@ conflict, never overwritten).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -20,7 +19,7 @@ from typing import Any, Literal
 from carecoord_shared.fhir.interactions import FhirInteractions
 from carecoord_shared.security.principal import Principal
 from carecoord_shared.store.repository import StoredResource
-from portal.fhir.front_door import CALL_ON, TASK_CODE_SYSTEM
+from portal.fhir.front_door import CALL_ON, TASK_CODE_SYSTEM, body_of
 from portal.service.front_door_chasers import CALLBACK, close_chases
 
 __all__ = ["OUTCOMES", "Callback", "NotACallback", "open_callbacks", "record_callback"]
@@ -58,7 +57,7 @@ def _phone(body: dict[str, Any]) -> str:
 
 
 def _callback(stored: StoredResource) -> Callback:
-    body: dict[str, Any] = json.loads(stored.content or b"{}")
+    body = body_of(stored)
     return Callback(
         stored.id,
         stored.version_id,
@@ -95,7 +94,7 @@ async def record_callback(
     """Record one callback on the Task read at `version` (409 when it changed since)."""
     async with fhir.transaction(clinician) as tx:
         stored = await tx.read("Task", task_id)
-        body: dict[str, Any] = json.loads(stored.content or b"{}")
+        body = body_of(stored)
         codes = [c.get("code") for c in body.get("code", {}).get("coding", [])]
         if "red-flag-callback" not in codes or body.get("status") not in OPEN:
             raise NotACallback(task_id)

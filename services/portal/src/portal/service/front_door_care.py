@@ -15,7 +15,13 @@ from carecoord_shared.fhir.unit_of_work import FhirTransaction
 from carecoord_shared.security.principal import Principal
 from portal.store.front_door import PatientCare, PatientCareRecord
 
-__all__ = ["coordinator_assigned", "coordinator_ended", "own_care", "plan_revised"]
+__all__ = [
+    "coordinator_assigned",
+    "coordinator_ended",
+    "own_care",
+    "own_nhs_number",
+    "plan_revised",
+]
 
 
 def _nhs(event: Event) -> str:
@@ -66,11 +72,16 @@ async def coordinator_ended(tx: FhirTransaction, event: Event) -> None:
     await care.coordinator_changed(nhs, coordinator, cover, event.time)
 
 
+def own_nhs_number(patient: Principal) -> str:
+    """The NHS number of a patient reading their own records (ValueError for anyone else)."""
+    if patient.kind != "patient" or patient.nhs_number is None:
+        raise ValueError("only a patient reads their own records")
+    return patient.nhs_number
+
+
 async def own_care(fhir: FhirInteractions, patient: Principal) -> PatientCareRecord | None:
     """The signed-in patient's own care from the read model (never anyone else's; audited)."""
-    nhs = patient.nhs_number
-    if patient.kind != "patient" or nhs is None:
-        raise ValueError("only a patient reads their own care")
+    nhs = own_nhs_number(patient)
     async with fhir.reads(patient) as tx:
         care = await tx.repository(PatientCare).get(nhs)
         await tx.record_access("R", "front-door/patient-care", [nhs])

@@ -24,7 +24,6 @@ chases (`close_chases`).
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -41,6 +40,7 @@ from portal.fhir.front_door import (
     ROUTE_SYSTEM,
     TASK_CODE_SYSTEM,
     UNREAD,
+    body_of,
     chase_task,
 )
 from portal.service.context import PortalContext
@@ -124,11 +124,6 @@ MESSAGE = Clock(
 )
 
 
-def _body(stored: StoredResource) -> dict[str, Any]:
-    found: dict[str, Any] = json.loads(stored.content or b"{}")
-    return found
-
-
 def _route(body: dict[str, Any]) -> str | None:
     codings = (c for r in body.get("reasonCode", []) for c in r.get("coding", []))
     return next((str(c["code"]) for c in codings if c.get("system") == ROUTE_SYSTEM), None)
@@ -158,7 +153,7 @@ async def _step(
     tx: FhirTransaction, clock: Clock, chased: StoredResource, level: int, now: datetime, duty: str
 ) -> bool:
     """Create step `level` of the chase of `chased` (False: it was there already)."""
-    body = _body(chased)
+    body = body_of(chased)
     nhs = str(body[clock.patient_at]["identifier"]["value"])
     request = clock.request_of(chased, body)
     coordinator, practice = await coordinator_of(tx, nhs), None
@@ -199,7 +194,7 @@ async def chase(
     duty = context.settings.front_door_duty_clinician
     made = 0
     async for chased in _overdue(fhir, system, clock, now - first):
-        body = _body(chased)
+        body = body_of(chased)
         if not _waiting(clock, body):
             continue
         raised = datetime.fromisoformat(str(body[clock.raised_at]))
@@ -218,6 +213,6 @@ async def close_chases(tx: FhirTransaction, clock: Clock, request: str, now: dat
         ("status", "requested"),
     ]
     for stored in (await tx.search("Task", items)).matches:
-        body = _body(stored)
+        body = body_of(stored)
         body["status"], body["lastModified"] = "completed", now.isoformat()
         await tx.update("Task", stored.id, body, if_match=stored.version_id)

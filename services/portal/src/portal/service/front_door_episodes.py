@@ -14,7 +14,6 @@ the form. The weekly MeasureReport counts the answers by pathway.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,7 +23,7 @@ from carecoord_shared.events import Event
 from carecoord_shared.fhir.interactions import FhirInteractions
 from carecoord_shared.fhir.unit_of_work import FhirTransaction
 from carecoord_shared.security.principal import Principal
-from carecoord_shared.store.repository import StoredResource
+from portal.fhir.front_door import body_of
 from portal.fhir.front_door_feedback import (
     ASKED_SYSTEM,
     FEEDBACK_SYSTEM,
@@ -86,11 +85,6 @@ async def episode_closed(tx: FhirTransaction, event: Event) -> None:
     )
 
 
-def _body(stored: StoredResource) -> dict[str, Any]:
-    found: dict[str, Any] = json.loads(stored.content or b"{}")
-    return found
-
-
 def _key(body: dict[str, Any], system: str) -> str | None:
     ident = body.get("identifier") or {}
     return str(ident["value"]) if ident.get("system") == system else None
@@ -108,7 +102,7 @@ async def open_questions(fhir: FhirInteractions, patient: Principal) -> list[Que
     items = [("questionnaire", QUESTIONNAIRE_URL), ("_count", "200")]
     async with fhir.reads(patient) as tx:
         found = [
-            _body(s) | {"id": s.id}
+            body_of(s) | {"id": s.id}
             for s in (await tx.search("QuestionnaireResponse", items)).matches
         ]
     answered = {_key(b, FEEDBACK_SYSTEM) for b in found}
@@ -126,7 +120,7 @@ async def answer_question(
 ) -> bool:
     """Keep the patient's answer to question `question_id` (False: already answered)."""
     async with fhir.operation(patient) as tx:
-        asked = _body(await tx.read("QuestionnaireResponse", question_id))
+        asked = body_of(await tx.read("QuestionnaireResponse", question_id))
         if _key(asked, ASKED_SYSTEM) is None:
             raise NotAQuestion(question_id)
         episode, nhs = _episode(asked), str(asked["subject"]["identifier"]["value"])

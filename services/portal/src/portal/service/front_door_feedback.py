@@ -11,7 +11,6 @@ route each request took.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -19,7 +18,7 @@ from typing import Any
 from carecoord_shared.fhir.interactions import FhirInteractions
 from carecoord_shared.fhir.unit_of_work import FhirTransaction
 from carecoord_shared.security.principal import Principal
-from portal.fhir.front_door import ROUTE_SYSTEM
+from portal.fhir.front_door import ROUTE_SYSTEM, body_of
 from portal.fhir.front_door_feedback import (
     FEEDBACK_SYSTEM,
     HELPFUL,
@@ -61,7 +60,7 @@ async def give_feedback(
     """Keep the patient's answer about their answered request (False: already given)."""
     async with fhir.operation(patient) as tx:
         stored = await tx.read("CommunicationRequest", request_id)
-        request: dict[str, Any] = json.loads(stored.content or b"{}")
+        request = body_of(stored)
         if request.get("status") != "completed":
             raise NotAnswered(request_id)
         nhs = str(request["subject"]["identifier"]["value"])
@@ -110,7 +109,7 @@ async def weekly_report(
                 "QuestionnaireResponse", items + ([("_cursor", cursor)] if cursor else [])
             )
             for stored in page.matches:
-                response = json.loads(stored.content or b"{}")
+                response = body_of(stored)
                 if response.get("status") != "completed":
                     continue  # a question asked, not answered yet
                 pathway = pathway_of(response)

@@ -14,6 +14,7 @@ from carecoord_shared.events import Event
 from carecoord_shared.fhir.interactions import FhirInteractions
 from carecoord_shared.fhir.unit_of_work import FhirTransaction
 from carecoord_shared.security.principal import Principal
+from portal.service.front_door_care import own_nhs_number
 from portal.store.front_door import EpisodeRow, PatientEpisodes
 
 __all__ = ["JOURNEY_EVENTS", "journey_changed", "journey_of", "row_of"]
@@ -96,9 +97,7 @@ async def journey_changed(tx: FhirTransaction, event: Event) -> None:
 
 async def journey_of(fhir: FhirInteractions, patient: Principal) -> list[EpisodeRow]:
     """The signed-in patient's own requests, referrals and MDT outcomes (audited)."""
-    nhs = patient.nhs_number
-    if patient.kind != "patient" or nhs is None:
-        raise ValueError("only a patient reads their own journey")
+    nhs = own_nhs_number(patient)
     async with fhir.reads(patient) as tx:
         rows = await tx.repository(PatientEpisodes).of(nhs)
         await tx.record_access("R", "front-door/patient-journey", [nhs])

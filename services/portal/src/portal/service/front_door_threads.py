@@ -14,7 +14,6 @@ listed for the team even once answered.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -23,7 +22,7 @@ from carecoord_shared.fhir.interactions import FhirInteractions
 from carecoord_shared.fhir.unit_of_work import FhirTransaction
 from carecoord_shared.security.principal import Principal, system_principal
 from carecoord_shared.store.repository import StoredResource
-from portal.fhir.front_door import CATEGORY_SYSTEM, UNREAD, thread_message
+from portal.fhir.front_door import CATEGORY_SYSTEM, UNREAD, body_of, thread_message
 from portal.service.front_door_chasers import MESSAGE, REPLY, close_chases
 from portal.store.live import LiveNotices
 
@@ -73,7 +72,7 @@ class RequestRow:
 
 
 def _row(stored: StoredResource) -> RequestRow:
-    body = _body(stored)
+    body = body_of(stored)
     reasons, recipients = body.get("reasonCode") or [{}], body.get("recipient") or [{}]
     return RequestRow(
         stored.id,
@@ -97,17 +96,12 @@ async def requests_for(
     if open_only:
         unread = [("status", UNREAD), ("category", _MESSAGES), ("_count", "200")]
         messages = await fhir.search(reader, "Communication", unread, strict=True)
-        waiting = {_body(m)["basedOn"][0]["reference"] for m in messages.result.matches}
+        waiting = {body_of(m)["basedOn"][0]["reference"] for m in messages.result.matches}
         async with fhir.reads(reader) as tx:
             for reference in waiting:
                 stored = await tx.read(*reference.split("/", 1))
                 rows[stored.id] = replace(_row(stored), unread=True)
     return sorted(rows.values(), key=lambda r: r.sent, reverse=True)
-
-
-def _body(stored: StoredResource) -> dict[str, Any]:
-    found: dict[str, Any] = json.loads(stored.content or b"{}")
-    return found
 
 
 def _message(body: dict[str, Any]) -> Message:
@@ -130,12 +124,12 @@ def _said(body: dict[str, Any]) -> list[str]:
 
 async def _thread(tx: FhirTransaction, request_id: str) -> Thread:
     stored = await tx.read("CommunicationRequest", request_id)
-    request = _body(stored)
+    request = body_of(stored)
     about = [a["reference"].split("/", 1)[1] for a in request.get("about", [])]
-    first = [_message(_body(await tx.read("Communication", i))) for i in about]
+    first = [_message(body_of(await tx.read("Communication", i))) for i in about]
     on = [("based-on", f"CommunicationRequest/{request_id}"), ("_count", "200")]
     found = (await tx.search("Communication", on)).matches
-    replies = sorted((_message(_body(s)) for s in found), key=lambda m: m.sent)
+    replies = sorted((_message(body_of(s)) for s in found), key=lambda m: m.sent)
     return Thread(_row(stored), (*first, *replies))
 
 
@@ -158,7 +152,7 @@ async def post_message(
     that `answers` the request closes it."""
     async with fhir.operation(writer) as tx:
         stored = await tx.read("CommunicationRequest", request_id, lock=True)
-        request = _body(stored)
+        request = body_of(stored)
         nhs = str(request["subject"]["identifier"]["value"])
         body = thread_message(nhs, stored.reference, text, staff, now)
         message, _ = await tx.create("Communication", body)
@@ -190,7 +184,7 @@ async def team_read(fhir: FhirInteractions, request_id: str, now: datetime) -> i
     async with fhir.operation(system_principal("portal-front-door")) as tx:
         found = (await tx.search("Communication", items)).matches
         for stored in found:
-            body = _body(stored) | {"status": "completed", "received": now.isoformat()}
+            body = body_of(stored) | {"status": "completed", "received": now.isoformat()}
             await tx.update("Communication", stored.id, body, if_match=stored.version_id)
         if found:
             await close_chases(tx, MESSAGE, reference, now)

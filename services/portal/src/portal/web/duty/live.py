@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from carecoord_shared.fhir.outcome import FhirError
 from portal.service.front_door_threads import thread_of
 from portal.web.context import Context, Kit, SignedIn
 from portal.web.duty.staff import clinician
+from portal.web.front_door.common import found_or_404
 from portal.web.staff.live import stream
 
 __all__ = ["LIVE_BASE", "add_duty_live_routes"]
@@ -29,13 +29,8 @@ async def thread_stream(
 ) -> Response:
     """A new message on the thread, for a member of staff who may read it."""
     reader = await clinician(request, kit, context, session)
-    try:
+    with found_or_404(request, kit, context):
         await thread_of(request.app.state.fhir, reader, request_id)
-    except FhirError as error:
-        if error.status in (404, 410):
-            text = "There is no request at this address you can see."
-            return kit.message(request, context, "Page not found", text, 404)
-        raise
     return stream(request, [f"CommunicationRequest/{request_id}"])
 
 

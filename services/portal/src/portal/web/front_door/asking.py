@@ -16,7 +16,13 @@ from starlette.datastructures import FormData
 from portal.service.front_door_requests import Submission, submit
 from portal.service.front_door_routing import InputProblem, RouteInput, problems_with, route_now
 from portal.web.context import Context, Kit, SignedIn
-from portal.web.front_door.common import front_door, level_refusal, now, patient, portal_context
+from portal.web.front_door.common import (
+    front_door,
+    level_refusal,
+    now,
+    patient_at,
+    portal_context,
+)
 
 __all__ = ["ask", "ask_form"]
 
@@ -73,10 +79,7 @@ async def ask_form(request: Request, kit: Kit, context: Context, session: Signed
 
 
 async def ask(request: Request, kit: Kit, context: Context, session: SignedIn) -> Response:
-    user = session.user
-    refused = level_refusal(request, kit, context, user, "P5")
-    if refused is not None:
-        return refused
+    user, writer = session.user, patient_at(request, kit, context, session, "P5")
     form = await request.form()
     rules, given, form_id = front_door(request), _given(form), str(form.get("form_id") or "")
     settings = portal_context(request).settings
@@ -99,7 +102,7 @@ async def ask(request: Request, kit: Kit, context: Context, session: SignedIn) -
         )
     plan_aware, duty = user.proofing_level == "P9", settings.front_door_duty_clinician
     submission = Submission(given, plan_aware, duty, form_id, (user.name, phone))
-    done = await submit(request.app.state.fhir, patient(user), rules, submission, now(request))
+    done = await submit(request.app.state.fhir, writer, rules, submission, now(request))
     return kit.page(
         request,
         context,

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 from fastapi import Request, Response
 
+from carecoord_shared.fhir.outcome import FhirError
 from carecoord_shared.security.principal import Principal
 from carecoord_shared.security.scopes import parse_scopes
 from portal.fhir.front_door_feedback import SCORES
@@ -13,15 +16,19 @@ from portal.service.context import PortalContext
 from portal.service.front_door_directory import front_door_now
 from portal.service.front_door_rules import FrontDoorRules, load_front_door
 from portal.web.context import WebContext, WebKit
+from portal.web.http import WebExit
 from portal.web.identity import WebUser
+from portal.web.sessions import WebSession
 
 __all__ = [
     "LEVEL_HELP",
     "feedback_in",
+    "found_or_404",
     "front_door",
     "level_refusal",
     "now",
     "patient",
+    "patient_at",
     "portal_context",
 ]
 
@@ -86,6 +93,33 @@ def level_refusal(
     return kit.message(
         request, context, "You cannot see this yet", text, 403, ("Back to your home", "/")
     )
+
+
+def patient_at(
+    request: Request, kit: WebKit, context: WebContext, session: WebSession, needs: str
+) -> Principal:
+    """The signed-in patient, when at level `needs` (else the refusal page, at once)."""
+    refused = level_refusal(request, kit, context, session.user, needs)
+    if refused is not None:
+        raise WebExit(refused)
+    return patient(session.user)
+
+
+@contextmanager
+def found_or_404(
+    request: Request,
+    kit: WebKit,
+    context: WebContext,
+    text: str = "There is no request at this address you can see.",
+) -> Iterator[None]:
+    """A record that is not the user's to see (or gone) is "Page not found", as an
+    unknown one is: the kernel's relationship check answers 404 for both."""
+    try:
+        yield
+    except FhirError as error:
+        if error.status not in (404, 410):
+            raise
+        raise WebExit(kit.message(request, context, "Page not found", text, 404)) from None
 
 
 async def feedback_in(request: Request) -> tuple[tuple[str, str] | None, int]:

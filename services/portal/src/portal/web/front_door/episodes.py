@@ -13,7 +13,7 @@ from fastapi.responses import RedirectResponse
 from carecoord_shared.fhir.outcome import FhirError
 from portal.service.front_door_episodes import NotAQuestion, answer_question
 from portal.web.context import Context, Kit, SignedIn
-from portal.web.front_door.common import feedback_in, level_refusal, now, patient
+from portal.web.front_door.common import feedback_in, now, patient_at
 
 __all__ = ["my_episode_feedback"]
 
@@ -23,15 +23,13 @@ _BACK = ("Back to your care", "/my/plan#feedback")
 async def my_episode_feedback(
     request: Request, question_id: str, kit: Kit, context: Context, session: SignedIn
 ) -> Response:
-    refused = level_refusal(request, kit, context, session.user, "P9")
-    if refused is not None:
-        return refused
+    writer = patient_at(request, kit, context, session, "P9")
     answered, limit = await feedback_in(request)
     if answered is None:
         text = f"Choose how helpful it was; keep any comment to {limit} characters."
         return kit.message(request, context, "There is a problem", text, 400, _BACK)
     try:
-        fhir, writer = request.app.state.fhir, patient(session.user)
+        fhir = request.app.state.fhir
         new = await answer_question(fhir, writer, question_id, answered, now(request))
     except (NotAQuestion, FhirError) as error:
         if isinstance(error, FhirError) and error.status not in (404, 410):

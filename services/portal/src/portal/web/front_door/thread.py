@@ -15,13 +15,18 @@ from dataclasses import dataclass
 from fastapi import Request, Response
 from fastapi.responses import RedirectResponse
 
-from carecoord_shared.fhir.outcome import FhirError
 from carecoord_shared.security.principal import Principal
 from portal.fhir.front_door_feedback import SCORES
 from portal.service.front_door_feedback import NotAnswered, feedback_given, give_feedback
 from portal.service.front_door_threads import post_message, thread_of
 from portal.web.context import Context, Kit, SignedIn, WebContext, WebKit
-from portal.web.front_door.common import feedback_in, level_refusal, now, patient, portal_context
+from portal.web.front_door.common import (
+    feedback_in,
+    found_or_404,
+    now,
+    patient_at,
+    portal_context,
+)
 
 __all__ = [
     "PATIENT",
@@ -47,11 +52,6 @@ PATIENT = Side("/my/requests", False, "Write to your care team")
 STAFF = Side("/duty/requests", True, "Reply to the patient")
 
 
-def _not_found(request: Request, kit: WebKit, context: WebContext) -> Response:
-    text = "There is no request at this address you can see."
-    return kit.message(request, context, "Page not found", text, 404)
-
-
 async def show(
     request: Request,
     kit: WebKit,
@@ -62,12 +62,8 @@ async def show(
     status: int = 200,
     **values: object,
 ) -> Response:
-    try:
+    with found_or_404(request, kit, context):
         thread = await thread_of(request.app.state.fhir, reader, request_id)
-    except FhirError as error:
-        if error.status in (404, 410):
-            return _not_found(request, kit, context)
-        raise
     title = (
         "Your request" if not side.staff else f"Request from NHS number {thread.request.nhs_number}"
     )
@@ -94,23 +90,16 @@ async def reply(
     if not text or len(text) > limit:
         problem = f"Write a message of 1 to {limit} characters."
         return await show(request, kit, context, writer, request_id, side, 400, problem=problem)
-    try:
+    with found_or_404(request, kit, context):
         fhir = request.app.state.fhir
         await post_message(fhir, writer, request_id, text, staff_name, answers, now(request))
-    except FhirError as error:
-        if error.status in (404, 410):
-            return _not_found(request, kit, context)
-        raise
     return RedirectResponse(f"{side.base}/{request_id}?sent=1#thread", status_code=303)
 
 
 async def my_thread(
     request: Request, request_id: str, kit: Kit, context: Context, session: SignedIn
 ) -> Response:
-    refused = level_refusal(request, kit, context, session.user, "P9")
-    if refused is not None:
-        return refused
-    reader = patient(session.user)
+    reader = patient_at(request, kit, context, session, "P9")
     given = await feedback_given(request.app.state.fhir, reader, request_id)
     return await show(
         request, kit, context, reader, request_id, PATIENT, given=given, scores=SCORES
@@ -121,25 +110,19 @@ async def my_feedback(
     request: Request, request_id: str, kit: Kit, context: Context, session: SignedIn
 ) -> Response:
     """One answer about an answered request; the episode is the stored request's own."""
-    refused = level_refusal(request, kit, context, session.user, "P9")
-    if refused is not None:
-        return refused
-    writer = patient(session.user)
+    writer = patient_at(request, kit, context, session, "P9")
     answered, limit = await feedback_in(request)
     if answered is None:
         problem = f"Choose how helpful the answer was; keep any comment to {limit} characters."
         values = {"given": False, "scores": SCORES, "feedback_problem": problem}
         return await show(request, kit, context, writer, request_id, PATIENT, 400, **values)
     try:
-        fhir = request.app.state.fhir
-        new = await give_feedback(fhir, writer, request_id, *answered, now(request))
+        with found_or_404(request, kit, context):
+            fhir = request.app.state.fhir
+            new = await give_feedback(fhir, writer, request_id, *answered, now(request))
     except NotAnswered:
         text = "You can tell us how helpful the answer was once your team has answered."
         return kit.message(request, context, "Not answered yet", text, 409)
-    except FhirError as error:
-        if error.status in (404, 410):
-            return _not_found(request, kit, context)
-        raise
     done = "thanks" if new else "already"
     return RedirectResponse(f"{PATIENT.base}/{request_id}?feedback={done}", status_code=303)
 
@@ -147,8 +130,5 @@ async def my_feedback(
 async def my_thread_reply(
     request: Request, request_id: str, kit: Kit, context: Context, session: SignedIn
 ) -> Response:
-    refused = level_refusal(request, kit, context, session.user, "P9")
-    if refused is not None:
-        return refused
-    writer = patient(session.user)
+    writer = patient_at(request, kit, context, session, "P9")
     return await reply(request, kit, context, writer, request_id, PATIENT, None)
