@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import re
+import secrets
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -49,6 +50,12 @@ NHS_NUMBER = "https://fhir.nhs.uk/Id/nhs-number"
 SDS_USER_ID = "https://fhir.nhs.uk/Id/sds-user-id"
 ODS_CODE = "https://fhir.nhs.uk/Id/ods-organization-code"
 _ENTITY_MAX = 4096
+_NHS = re.compile(r"[0-9]{10}")
+_MARK = secrets.token_hex(8)
+_ID_MARK = f"audit-id-{_MARK}"
+_PATIENT_MARK = f"audit-patient-{_MARK}"
+"""Stand-ins for a row's id and NHS number in a shared AuditEvent template: nothing in
+them is escaped in JSON or XHTML, and no caller can guess them."""
 _REFERENCE = re.compile(r"[A-Z][A-Za-z]+/[A-Za-z0-9\-.]{1,64}(/_history/[A-Za-z0-9\-.]{1,64})?")
 
 audit_event = Table(
@@ -137,12 +144,11 @@ class AuditTrail:
             "purpose": purpose,
             "correlation_id": current_correlation_id(),
         }
+        contents = _contents(common, named)
         ids = []
-        for patient in named:
-            row = {**common, "id": uuid.uuid4(), "patient_nhs": patient}
-            row["content"] = orjson.dumps(audit_event_resource(row))
-            self._rows.append(row)
-            ids.append(row["id"])
+        for patient, (row_id, content) in zip(named, contents, strict=True):
+            self._rows.append({**common, "id": row_id, "patient_nhs": patient, "content": content})
+            ids.append(row_id)
         return ids
 
     async def write(self, conn: AsyncConnection) -> None:
@@ -150,6 +156,33 @@ class AuditTrail:
         rows, self._rows = self._rows, []
         if rows:
             await conn.execute(audit_event.insert(), rows)
+
+
+def _contents(
+    common: Mapping[str, Any], patients: Sequence[str | None]
+) -> list[tuple[uuid.UUID, bytes]]:
+    """Each row's id and AuditEvent bytes. The rows of one access differ only in id and
+    patient, so with several NHS numbers the event is built once with marks in their
+    places and the marks replaced (a search of 20 patients builds one narrative, not 20);
+    the bytes are exactly those `audit_event_resource` gives each row."""
+    ids = [uuid.uuid4() for _ in patients]
+    if len(patients) > 1 and all(p is not None and _NHS.fullmatch(p) for p in patients):
+        marked = {**common, "id": _ID_MARK, "patient_nhs": _PATIENT_MARK}
+        template = orjson.dumps(audit_event_resource(marked))
+        if template.count(_ID_MARK.encode()) == 1 and template.count(_PATIENT_MARK.encode()) == 2:
+            return [
+                (
+                    i,
+                    template.replace(_ID_MARK.encode(), str(i).encode()).replace(
+                        _PATIENT_MARK.encode(), str(p).encode()
+                    ),
+                )
+                for i, p in zip(ids, patients, strict=True)
+            ]
+    return [
+        (i, orjson.dumps(audit_event_resource({**common, "id": i, "patient_nhs": p})))
+        for i, p in zip(ids, patients, strict=True)
+    ]
 
 
 def audit_event_resource(row: RowMapping | Mapping[str, Any]) -> JsonObject:

@@ -196,6 +196,33 @@ def _base_query(
     return select(*_COLUMNS).where(*conditions)
 
 
+def _page(
+    definition: ResourceDefinition, query: SearchQuery, base: Select[Any], *, with_purpose: bool
+) -> Select[Any]:
+    """One page of `base` in the query's order (keyset after the cursor), one row more
+    than asked for to tell whether there is a next page; `with_purpose`: the break-glass
+    columns (`store.reads`) computed for the page's rows only."""
+    if query.sort is None:
+        sort_expr: ColumnElement[Any] = resource.c.pk
+        descending = False
+    else:
+        sort_expr, descending = _sort_expression(definition, query.sort[0]), query.sort[1]
+    page = base.add_columns(sort_expr.label("sort_value"))
+    if query.cursor is not None:
+        value, pk = cursor_position(definition, query, query.cursor)
+        key = tuple_(sort_expr, resource.c.pk)
+        page = page.where(key < tuple_(value, pk) if descending else key > tuple_(value, pk))
+    order = (sort_expr.desc(), resource.c.pk.desc()) if descending else (sort_expr, resource.c.pk)
+    page = page.order_by(*order).limit(query.count + 1)
+    if not with_purpose:
+        return page
+    rows = page.subquery("page")
+    again = (rows.c.sort_value, rows.c.pk)
+    return select(rows, *break_glass_columns(rows.c.patient_nhs)).order_by(
+        *((c.desc() for c in again) if descending else again)
+    )
+
+
 async def search(
     conn: AsyncConnection,
     registry: FhirRegistry,
@@ -212,21 +239,9 @@ async def search(
         total = (await conn.execute(select(func.count()).select_from(base.subquery()))).scalar_one()
         if query.summary_count:
             return SearchResult([], [], total, None)
-    if query.sort is None:
-        sort_expr: ColumnElement[Any] = resource.c.pk
-        descending = False
-    else:
-        sort_expr, descending = _sort_expression(definition, query.sort[0]), query.sort[1]
-    page = base.add_columns(sort_expr.label("sort_value"))
-    if purpose_user is not None:
-        page = page.add_columns(*break_glass_columns(resource.c.patient_nhs))
-    if query.cursor is not None:
-        value, pk = cursor_position(definition, query, query.cursor)
-        key = tuple_(sort_expr, resource.c.pk)
-        page = page.where(key < tuple_(value, pk) if descending else key > tuple_(value, pk))
-    order = (sort_expr.desc(), resource.c.pk.desc()) if descending else (sort_expr, resource.c.pk)
+    page = _page(definition, query, base, with_purpose=purpose_user is not None)
     bound = {} if purpose_user is None else {"purpose_user": purpose_user}
-    rows = (await conn.execute(page.order_by(*order).limit(query.count + 1), bound)).all()
+    rows = (await conn.execute(page, bound)).all()
     next_cursor = None
     if len(rows) > query.count:
         rows = rows[: query.count]
