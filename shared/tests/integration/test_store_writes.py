@@ -17,14 +17,18 @@ import pytest
 import sqlalchemy as sa
 from fastapi import FastAPI
 
+from carecoord_shared.fhir.outcome import FhirError
 from carecoord_shared.fhir.registry import (
     FhirRegistry,
     ResourceDefinition,
     SearchParam,
     nhs_number_at,
 )
+from carecoord_shared.fhir.unit_of_work import fhir_transaction
 from carecoord_shared.security.access import grant
 from carecoord_shared.security.dev_issuer import DevIssuer
+from carecoord_shared.security.principal import Principal
+from carecoord_shared.security.scopes import parse_scopes
 from carecoord_shared.store import repository
 from carecoord_shared.store.tables import resource_version, search_index
 from carecoord_shared.testing.statements import counting
@@ -158,3 +162,40 @@ async def test_an_update_and_a_delete_are_one_store_statement_each(
     history = await client.get(f"/fhir/Communication/{made['id']}/_history")
     assert [e["request"]["method"] for e in history.json()["entry"]] == ["DELETE", "PUT", "POST"]
     assert await _ids(client, "status=completed") == set()
+
+
+GP = Principal("gp-1", "staff", "gp", "A11111", None, parse_scopes("user/*.cruds"))
+OTHER = "9990000026"  # a patient the practice has no relationship with
+
+
+def _about(nhs: str, status: str) -> dict[str, Any]:
+    return {
+        "resourceType": "Communication",
+        "status": status,
+        "subject": {"identifier": {"system": "https://fhir.nhs.uk/Id/nhs-number", "value": nhs}},
+    }
+
+
+async def test_a_unit_of_work_checks_each_patients_relationship_once(
+    gp: tuple[FastAPI, httpx.AsyncClient],
+) -> None:
+    app, client = gp
+    engine = app.state.engine
+    with counting(engine) as seen:
+        async with fhir_transaction(engine, REGISTRY, GP) as tx:
+            bodies = [_about(NHS, "completed"), _about(NHS, "completed")]
+            made = await tx.create_many("Communication", bodies)
+            await tx.create("Communication", _about(NHS, "in-progress"))
+    assert [seen.of("access_grant"), seen.of("INSERT INTO resource "), seen.of("audit")] == [
+        1,
+        2,
+        1,
+    ]
+    assert await _ids(client, "status=completed") == {m.id for m in made}
+    with pytest.raises(FhirError) as refused:
+        async with fhir_transaction(engine, REGISTRY, GP) as tx:
+            await tx.create_many(
+                "Communication", [_about(NHS, "stopped"), _about(OTHER, "stopped")]
+            )
+    assert refused.value.status == 403
+    assert await _ids(client, "status=stopped") == set()  # the whole unit of work rolled back

@@ -94,8 +94,7 @@ class InboxConsumer:
         self._stopping.set()
 
     def positions(self) -> dict[tuple[str, int], int]:
-        """Next offset per (topic, partition) after the records this instance finished."""
-        return dict(self._positions)
+        return dict(self._positions)  # next offset per (topic, partition) finished here
 
     async def wait_for(self, targets: Mapping[tuple[str, int], int], timeout_s: float) -> None:
         """Wait until each (topic, partition) is finished up to the target next offset."""
@@ -141,15 +140,16 @@ class InboxConsumer:
             await producer.stop()
 
     async def _consume(self, consumer: AIOKafkaConsumer, producer: AIOKafkaProducer) -> None:
-        """Each partition's records are applied by a task of their own, with that
-        partition paused meanwhile: a poison event being retried holds back only its
-        own partition (whose order it must keep), never the others."""
+        """Each partition's records are applied by a task of their own, that partition
+        paused meanwhile: a poison event holds back only its own partition."""
         last_commit = time.monotonic()
         working: dict[Any, asyncio.Task[None]] = {}
         try:
             while not self._stopping.is_set():
                 self.last_poll = time.monotonic()
-                batch = await consumer.getmany(timeout_ms=100, max_records=self._max_poll_records)
+                # while partitions are being applied, poll briefly: one done resumes soon
+                wait, limit = (5 if working else 100), self._max_poll_records
+                batch = await consumer.getmany(timeout_ms=wait, max_records=limit)
                 for tp, records in batch.items():
                     consumer.pause(tp)
                     working[tp] = asyncio.create_task(

@@ -3,9 +3,8 @@
 `FhirTransaction` is a database transaction seen through FHIR. Every read in it is
 filtered by the caller's relationships and audited; every write is validated,
 checked against the caller's scopes and relationships, versioned, audited and handed
-to the type's change hook (which writes its events into the outbox) — all committing
-or rolling back together. The REST interactions use it for one resource at a time;
-an operation such as `$triage` uses it to change several resources atomically.
+to the type's handler (its events queued for the outbox), all committing or rolling
+back together: one resource for a REST write, several for an operation or a run.
 """
 
 from __future__ import annotations
@@ -71,6 +70,7 @@ class FhirTransaction(FhirReads):
         super().__init__(conn, *args, **kwargs)
         self._events = BatchedOutbox(conn, self.registry.topic, self.registry.event_source)
         self.outbox = self._events
+        self._may_write: set[str] = set()  # patients this unit of work was allowed to write
 
     async def finish(self) -> None:
         """Gathered work and audit trail, then the events announced (one statement)."""
@@ -78,9 +78,8 @@ class FhirTransaction(FhirReads):
         await self._events.flush()
 
     async def _tied_patient(self, definition: ResourceDefinition, body: JsonObject) -> str | None:
-        """Ready the body for storing: its generated narrative where the type wants one,
-        and the patient it is about; a type that is always about a patient and names no
-        one this service can resolve is refused (422), never stored as no one's."""
+        """Ready the body for storing (narrative, owner) and find its patient; a type always
+        about a patient naming no one this service knows is refused (422)."""
         if definition.narrative:
             with_narrative(body)
         if definition.owned:
@@ -93,15 +92,17 @@ class FhirTransaction(FhirReads):
         return patient
 
     async def _may_write_about(self, patient: str | None, stored: StoredResource) -> None:
-        """The relationship check for what was just written (the store derived the
-        patient once); a refusal rolls the whole unit of work back, and is audited."""
-        if patient and not await self.may_access(patient):
+        """The relationship check for what was just written (once per patient in a unit
+        of work); a refusal rolls the whole unit of work back, and is audited."""
+        if not patient or patient in self._may_write:
+            return
+        if not await self.may_access(patient):
             self.refusals.append(Refusal("C", stored.reference, patient))
             raise forbidden("You have no care relationship with this patient")
+        self._may_write.add(patient)
 
     def _changed(self, kind: ChangeKind, stored: StoredResource) -> None:
-        """Audit the change. Events are the handler's to announce, explicitly, through
-        `outbox`: the store never calls back up into a service."""
+        """Audit the change (events are the handler's to announce, through `outbox`)."""
         patients = [stored.patient_nhs] if stored.patient_nhs else []
         self.audit_trail.add(AUDIT_ACTION[kind], stored.reference, patients)
 
