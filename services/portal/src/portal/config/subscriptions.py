@@ -21,10 +21,14 @@ class SubscriptionsSettings(BaseSettings):
     portal_fhir_base: str = "http://127.0.0.1:8000/fhir"
     """Where partners read the portal's own resources (Subscriptions, CommunicationRequests)."""
     delivery_interval_s: float = Field(default=0.1, gt=0)
-    """How often the delivery loop looks for work (a send that takes long never blocks it;
-    one indexed query, so new events wait at most this long before a round starts)."""
+    """The pause between the delivery loop's ticks; each tick asks the database which
+    subscriptions have work (the safety net: new notifications wake the loop at once)."""
+    delivery_listen_s: float = Field(default=1.0, ge=0)
+    """How long a tick listens for the consumer's notices before the job returns."""
+    delivery_linger_s: float = Field(default=1.0, ge=0)
+    """How long a round that sent everything keeps its lease, waiting for more."""
     delivery_concurrency: int = Field(default=32, ge=1, le=512)
-    """Subscriptions sent to at once, each by its own task."""
+    """Sends at once in one worker (each subscription's round is a task of its own)."""
     delivery_lease_s: float = Field(default=60.0, ge=1.0)
     """How long a round holds its subscription without renewing (renewed at each claim;
     a send starts only if it would end before then). A worker killed mid-round holds

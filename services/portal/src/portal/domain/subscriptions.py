@@ -26,6 +26,7 @@ __all__ = [
     "SubscriptionSpec",
     "agreement_covers",
     "consent_withholds",
+    "shares",
 ]
 
 Status = Literal["requested", "active", "error", "off"]
@@ -72,6 +73,14 @@ def consent_withholds(consents: Sequence[Mapping[str, object]]) -> bool:
         if active and isinstance(provision, Mapping) and provision.get("type") == "deny":
             return True
     return False
+
+
+def shares(
+    agreement: frozenset[str], practice: str | None, consents: Sequence[Mapping[str, object]]
+) -> bool:
+    """A patient's data goes to a partner if its agreement covers the patient's practice
+    and no Consent of the patient withholds sharing."""
+    return agreement_covers(agreement, practice) and not consent_withholds(consents)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,16 +1,28 @@
-"""The delivery loop: every tick, a round for each subscription with work, side by side.
+"""The delivery loop: a round for each subscription with work, side by side, at once.
 
-Each round runs as a task of its own and the tick does not wait for slow ones, so one
+Woken by PostgreSQL (the NOTIFY the consumer's commit sends, naming the subscriptions
+that got notifications), the loop starts a round for each subscription named, or pokes
+the round already running for it; every tick it also asks the database which
+subscriptions have work (a handshake, due retries, a heartbeat), the safety net for a
+notice lost. A tick listens for `delivery_listen_s` before the job returns.
+
+Each round runs as a task of its own and the loop never waits for one, so one
 partner's endpoint that times out (up to 30 s) never holds back another's deliveries;
-the lease in the subscription's row (and the in-flight set here) keeps one round per
-subscription at a time. Rounds still running when the worker stops are cancelled: their
-notifications stay pending and go again, under the same `webhook-id`.
+the lease in the subscription's row (and the in-flight map here) keeps one round per
+subscription at a time; sends at once are bounded by `delivery_concurrency`. Rounds
+still running when the worker stops are cancelled: their notifications stay pending
+and go again, under the same `webhook-id`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
+import importlib.util
+import sys
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 import httpx
 
@@ -19,50 +31,86 @@ from carecoord_shared.service import Job, JobCall
 from portal.service.context import PortalContext
 from portal.service.delivery import Round
 from portal.service.delivery_queue import subscriptions_with_work
+from portal.store.subscription_wake import Listener
 
 __all__ = ["JOB"]
 
 log = get_logger(__name__)
 
-_IN_FLIGHT: dict[tuple[int, str], asyncio.Task[None]] = {}
-"""Rounds running in this process, by (engine, subscription): held so they are not
-collected mid-flight, and so a tick never starts a second round for one subscription."""
-_CLIENTS: dict[int, httpx.AsyncClient] = {}
+if importlib.util.find_spec("sniffio") is None:
+    # httpcore imports sniffio, optionally, at every lock and event of every request; when
+    # it is not installed each failed import searched the whole path (5% of the worker's
+    # time in the bench). Marking it absent makes the same failure immediate.
+    sys.modules["sniffio"] = None  # type: ignore[assignment]
 
 
-def _client(key: int, concurrency: int) -> httpx.AsyncClient:
-    """One connection pool per worker: partners' endpoints get kept-alive connections."""
-    client = _CLIENTS.get(key)
-    if client is None or client.is_closed:
-        limits = httpx.Limits(
-            max_connections=concurrency * 2, max_keepalive_connections=concurrency
-        )
-        client = _CLIENTS[key] = httpx.AsyncClient(limits=limits, trust_env=False)
-    return client
+@dataclass(slots=True)
+class _Loop:
+    """One worker's delivery state (per database engine): its rounds, its listener,
+    its connection pool to partners' endpoints and its bound on sends at once."""
+
+    concurrency: int
+    listener: Listener = field(default_factory=Listener)
+    rounds: dict[str, tuple[Round, asyncio.Task[None]]] = field(default_factory=dict)
+    client: httpx.AsyncClient | None = None
+    gate: asyncio.Semaphore | None = None
+
+    def pool(self) -> tuple[httpx.AsyncClient, asyncio.Semaphore]:
+        """Kept-alive connections to partners' endpoints, shared by every round."""
+        if self.client is None or self.client.is_closed:
+            most = self.concurrency
+            limits = httpx.Limits(max_connections=most * 2, max_keepalive_connections=most)
+            self.client = httpx.AsyncClient(limits=limits, trust_env=False)
+        if self.gate is None:
+            self.gate = asyncio.Semaphore(self.concurrency)
+        return self.client, self.gate
+
+    def start(self, call: JobCall, subscription_ids: Iterable[str]) -> int:
+        """A round for each subscription without one; the running ones poked."""
+        started = 0
+        context: PortalContext = call.context
+        for subscription_id in subscription_ids:
+            if subscription_id in self.rounds:
+                self.rounds[subscription_id][0].poke()
+                continue
+            client, gate = self.pool()
+            linger = context.settings.delivery_linger_s
+            work = Round(call.fhir, context, call.principal, client, gate, linger)
+            task = asyncio.create_task(work.run(subscription_id), name=f"deliver-{subscription_id}")
+            self.rounds[subscription_id] = (work, task)
+            task.add_done_callback(functools.partial(self._finished, subscription_id))
+            started += 1
+        return started
+
+    def _finished(self, subscription_id: str, task: asyncio.Task[None]) -> None:
+        work, _ = self.rounds.pop(subscription_id, (None, None))
+        if work is not None and work.poked.is_set():  # poked as it ended: look again
+            self.listener.woken.add(subscription_id)
+            self.listener.signal.set()
+        if not task.cancelled() and task.exception() is not None:
+            error = type(task.exception()).__name__
+            log.warning("subscription.round_failed", subscription=subscription_id, error=error)
 
 
-def _finished(key: tuple[int, str], task: asyncio.Task[None]) -> None:
-    _IN_FLIGHT.pop(key, None)
-    if not task.cancelled() and task.exception() is not None:
-        error = type(task.exception()).__name__
-        log.warning("subscription.round_failed", subscription=key[1], error=error)
+_LOOPS: dict[int, _Loop] = {}
+"""Per engine (a worker's, or each test's): held so rounds are not collected mid-flight."""
 
 
 async def _run(call: JobCall) -> int:
     context: PortalContext = call.context
-    key = id(call.fhir.engine)
-    concurrency = context.settings.delivery_concurrency
-    started = 0
-    for subscription_id in await subscriptions_with_work(call.fhir, call.principal, context):
-        if len([k for k in _IN_FLIGHT if k[0] == key]) >= concurrency:
+    settings = context.settings
+    loop = _LOOPS.setdefault(id(call.fhir.engine), _Loop(settings.delivery_concurrency))
+    await loop.listener.listen(call.fhir.engine)
+    started = loop.start(call, await subscriptions_with_work(call.fhir, call.principal, context))
+    until = time.monotonic() + settings.delivery_listen_s
+    while (left := until - time.monotonic()) > 0:
+        woken = await loop.listener.take(left)
+        if woken is None:
             break
-        if (key, subscription_id) in _IN_FLIGHT:
-            continue
-        work = Round(call.fhir, context, call.principal, _client(key, concurrency))
-        task = asyncio.create_task(work.run(subscription_id), name=f"deliver-{subscription_id}")
-        _IN_FLIGHT[(key, subscription_id)] = task
-        task.add_done_callback(functools.partial(_finished, (key, subscription_id)))
-        started += 1
+        named = [w for w in woken if w is not None]
+        if None in woken:  # someone unnamed: ask the database
+            named += await subscriptions_with_work(call.fhir, call.principal, context)
+        started += loop.start(call, dict.fromkeys(named))
     return started
 
 

@@ -6,18 +6,24 @@ a `requested` subscription (`active` on 2xx, else `error` with the reason), then
 pending notifications in batches (one unit of work each, agreement and consent checked
 again) and sends them strictly by event number, up to the subscription's `maxCount`
 events per Bundle (so each patient's events arrive in order); what the partner took is
-recorded set-based in one more unit of work. It stops at the first failure: the head
-is retried on the schedule (or at `Retry-After`), 410 turns the subscription `off`, an
-exhausted schedule turns it `error` and tells the partner's admin. An idle active
-subscription gets its heartbeat. No unit of work is held open while waiting on a partner.
-A worker killed mid-round leaves its notifications pending: they go again, a single
-event under the same `webhook-id`, and every event under its number.
+recorded set-based in one more unit of work. Once the backlog is sent the round keeps
+its lease for `delivery_linger_s`, woken (`poke`) when the consumer records more, so a
+busy subscription is not leased and released per event. It stops at the first
+failure: the head is retried on the schedule (or at `Retry-After`), 410 turns the
+subscription `off`, an exhausted schedule turns it `error` and tells the partner's
+admin. An idle active subscription gets its heartbeat. No unit of work is held open
+while waiting on a partner. A worker killed mid-round leaves its notifications
+pending: they go again, a single event under the same `webhook-id`, and every event
+under its number.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 import httpx
@@ -37,7 +43,9 @@ __all__ = ["Round", "subscription_url"]
 CLAIM = 500
 """Pending notifications claimed (and checked) in one unit of work."""
 MAX_CLAIMS = 8
-"""Claims per round, so a busy subscription gives its lease back now and then."""
+"""Claims per round without a pause, so a busy backlog gives its lease back now and then."""
+ROUND_S = 30.0
+"""How long a round keeps its lease waiting for more (then the next round takes over)."""
 
 
 def subscription_url(context: PortalContext, subscription_id: str) -> str:
@@ -50,6 +58,10 @@ class Round:
     context: PortalContext
     worker: Principal
     client: httpx.AsyncClient
+    gate: asyncio.Semaphore
+    """Sends at once in this worker (`delivery_concurrency`), whatever the rounds."""
+    linger_s: float = 0.0
+    poked: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def run(self, subscription_id: str) -> None:
         now = self.context.clock()
@@ -64,6 +76,10 @@ class Round:
         finally:
             await recorder.release(subscription_id)
 
+    def poke(self) -> None:
+        """More notifications were recorded for this subscription meanwhile."""
+        self.poked.set()
+
     async def _work(
         self, subscription: PartnerSubscription, recorder: Recorder, lease: Lease
     ) -> None:
@@ -75,17 +91,35 @@ class Round:
             if reloaded is None:
                 return
             subscription = reloaded
-        if subscription.status == "active" and not await self._backlog(
-            subscription, recorder, lease
-        ):
+        if subscription.status != "active":
+            return
+        sent_any, began = False, time.monotonic()
+        while True:
+            self.poked.clear()
+            subscription, outcome = await self._backlog(subscription, recorder, lease)
+            if outcome == "failed":
+                return
+            sent_any = sent_any or outcome == "sent"
+            if not await self._more(began):
+                break
+        if not sent_any:
             await self._heartbeat(subscription)
+
+    async def _more(self, began: float) -> bool:
+        """Keep the lease a moment for what comes next (the consumer pokes the round
+        when it records more), so a busy subscription is not leased per event."""
+        if self.linger_s <= 0 or time.monotonic() - began > ROUND_S:
+            return False
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.poked.wait(), self.linger_s)
+        return self.poked.is_set()
 
     async def _backlog(
         self, subscription: PartnerSubscription, recorder: Recorder, lease: Lease
-    ) -> bool:
+    ) -> tuple[PartnerSubscription, str]:
         """Send what is pending, batch by batch, until none is left, one fails or the
-        lease is lost; True if anything was delivered."""
-        sent_any = False
+        lease is lost: `sent` if anything was delivered, `failed`, else `idle`."""
+        outcome = "idle"
         for _ in range(MAX_CLAIMS):
             claimed = await recorder.claim(subscription, CLAIM, lease)
             if not claimed:
@@ -93,14 +127,14 @@ class Round:
             shipments, failure = await self._ship(subscription, claimed, lease)
             await recorder.delivered(subscription, shipments)
             if shipments:  # the partner took something: a failure now is a first one
-                sent_any, subscription = True, replace(subscription, failures=0)
+                outcome, subscription = "sent", replace(subscription, failures=0)
             if failure is not None:  # a failure is the only answer that changes the subscription
                 await recorder.failed(subscription, failure)
-                return True
+                return subscription, "failed"
             sent = sum(len(s.notes) for s in shipments)
             if sent == len(claimed) < CLAIM:
-                break  # the queue is empty (newer events start the next round)
-        return sent_any
+                break  # the queue is empty (newer events poke the round, or start the next)
+        return subscription, outcome
 
     async def _ship(
         self, subscription: PartnerSubscription, claimed: list[Notification], lease: Lease
@@ -127,9 +161,10 @@ class Round:
         )
 
     async def _post(self, subscription: PartnerSubscription, webhook_id: str, body: bytes) -> Sent:
-        now = self.context.clock()
         environment = self.context.settings.environment
-        return await post_signed(self.client, subscription, webhook_id, body, now, environment)
+        async with self.gate:
+            now = self.context.clock()
+            return await post_signed(self.client, subscription, webhook_id, body, now, environment)
 
     def _bundle(
         self, subscription: PartnerSubscription, kind: str, events: list[NotificationEvent]

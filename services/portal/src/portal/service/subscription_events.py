@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from carecoord_shared.events import Event
 from carecoord_shared.fhir.unit_of_work import FhirTransaction
-from portal.domain.subscriptions import Notification
+from portal.domain.subscriptions import Notification, shares
 from portal.domain.topics import Topic, matches, topic_by_canonical, topics_for_event
 from portal.service.context import PortalContext
-from portal.service.subscription_sharing import Sharing
 from portal.store.delivery import Deliveries
 from portal.store.subscriptions import SubscriptionRows
 
@@ -41,38 +40,34 @@ def focus_url(context: PortalContext, topic: Topic, data: dict[str, object]) -> 
 async def record_event(tx: FhirTransaction, event: Event, context: PortalContext) -> None:
     rows = tx.repository(SubscriptionRows)
     data = event.data
-    nhs = data.get("nhsNumber") if isinstance(data.get("nhsNumber"), str) else None
+    nhs = str(data["nhsNumber"]) if isinstance(data.get("nhsNumber"), str) else None
     if event.type == REGISTERED and nhs and isinstance(data.get("practice"), str):
-        await rows.set_practice(str(nhs), str(data["practice"]))
+        await rows.set_practice(nhs, str(data["practice"]))
     topics = topics_for_event(event.type)
     if not topics:
         return
-    candidates = await rows.counting(
-        [t.canonical for t in topics], None if nhs is None else str(nhs)
-    )
-    if not candidates:
-        return
-    sharing = Sharing(tx, None if nhs is None else str(nhs))
+    candidates, (practice, consents) = await rows.counting([t.canonical for t in topics], nhs)
+    chosen = [
+        (subscription, topic)
+        for subscription in candidates
+        if (topic := topic_by_canonical(subscription.topic)) is not None
+        and matches(subscription.filters, data, practice)
+        and shares(frozenset(subscription.agreement), practice, consents)
+    ]
     deliveries = tx.repository(Deliveries)
-    for subscription in candidates:
-        topic = topic_by_canonical(subscription.topic)
-        if topic is None or not matches(subscription.filters, data, await sharing.practice()):
-            continue
-        if not await sharing.allows(subscription.agreement):
-            continue
-        number = await rows.next_number(subscription.id)
-        note = Notification(
-            subscription_id=subscription.id,
-            event_number=number,
-            event_id=event.id,
-            event_type=event.type,
-            patient_nhs=sharing.patient_nhs,
-            focus=focus_url(context, topic, data),
-            occurred_at=event.time,
-            recorded_at=context.clock(),
-            state="pending",
-            attempts=0,
-            delivered_at=None,
+    for subscription, topic in chosen:
+        await deliveries.record(  # numbered there; a redelivered event is kept once
+            Notification(
+                subscription_id=subscription.id,
+                event_number=0,
+                event_id=event.id,
+                event_type=event.type,
+                patient_nhs=nhs,
+                focus=focus_url(context, topic, data),
+                occurred_at=event.time,
+                recorded_at=context.clock(),
+                state="pending",
+                attempts=0,
+                delivered_at=None,
+            )
         )
-        if not await deliveries.record(note):  # recorded already: give the number back
-            await rows.set(subscription.id, events_since_start=number - 1)

@@ -27,6 +27,7 @@ from portal.service.context import PortalContext
 from portal.service.delivery import subscription_url
 from portal.service.subscription_lifecycle import change_status
 from portal.store.delivery import Deliveries
+from portal.store.subscription_wake import SubscriptionWake
 from portal.store.subscriptions import SubscriptionRows
 
 __all__ = ["attempts_of", "events_of", "owned", "resume", "status_of"]
@@ -124,4 +125,5 @@ async def resume(tx: FhirTransaction, row: PartnerSubscription, since: datetime 
     """Back to `requested` (the handshake comes next); the backlog queued again."""
     requeued = await tx.repository(Deliveries).requeue(row.id, since)
     await change_status(tx, row.id, "requested", None, failures=0, next_attempt_at=None)
+    await tx.repository(SubscriptionWake).wake(row.id)
     return requeued

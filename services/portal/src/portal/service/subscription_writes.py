@@ -33,6 +33,7 @@ from portal.fhir.subscription_shape import (
     without_secret,
 )
 from portal.service.context import PortalContext
+from portal.store.subscription_wake import SubscriptionWake
 from portal.store.subscriptions import SubscriptionRows
 
 __all__ = ["write_subscription"]
@@ -117,6 +118,7 @@ async def _create(tx: FhirTransaction, context: PortalContext, write: Write) -> 
         stored.id, partner, spec, [spec.secret], sorted(tx.principal.agreement), context.clock()
     )
     await tx.repository(SubscriptionRows).save(values)
+    await tx.repository(SubscriptionWake).wake(stored.id)  # the handshake goes at once
     return stored
 
 
@@ -148,6 +150,7 @@ async def _update(tx: FhirTransaction, context: PortalContext, write: Write) -> 
         current.created_at,
     )
     await tx.repository(SubscriptionRows).save(values)
+    await tx.repository(SubscriptionWake).wake(stored.id)  # the handshake goes at once
     return stored
 
 

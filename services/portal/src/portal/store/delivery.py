@@ -17,6 +17,7 @@ from sqlalchemy.dialects.postgresql import insert
 
 from carecoord_shared.ports import Repository
 from portal.domain.subscriptions import Attempt, Notification
+from portal.store.subscription_tables import partner_subscription as subs
 from portal.store.subscription_tables import subscription_delivery_attempt as attempts
 from portal.store.subscription_tables import subscription_notification as notes
 
@@ -24,6 +25,32 @@ __all__ = ["Deliveries"]
 
 _FIELDS = tuple(Notification.__dataclass_fields__)
 _ATTEMPT_FIELDS = tuple(Attempt.__dataclass_fields__)
+_GIVEN = ("event_id", "event_type", "patient_nhs", "focus")
+_TIMES = ("occurred_at", "recorded_at")
+_NUMBERED = (
+    sa.update(subs)
+    .where(subs.c.id == sa.bindparam("subscription_id", type_=sa.Text))
+    .values(events_since_start=subs.c.events_since_start + 1)
+    .returning(subs.c.events_since_start.label("number"))
+    .cte("numbered")
+)
+_RECORD = (
+    insert(notes)
+    .from_select(
+        ["subscription_id", "event_number", *_GIVEN, *_TIMES, "state", "attempts"],
+        sa.select(
+            sa.bindparam("subscription_id", type_=sa.Text),
+            _NUMBERED.c.number,
+            *(sa.bindparam(name, type_=sa.Text) for name in _GIVEN),
+            *(sa.bindparam(name, type_=sa.DateTime(timezone=True)) for name in _TIMES),
+            sa.literal("pending"),
+            sa.literal(0),
+        ),
+    )
+    .add_cte(_NUMBERED)
+    .on_conflict_do_nothing()
+    .returning(notes.c.event_number)
+)
 
 
 def _note(row: Any) -> Notification:
@@ -31,11 +58,20 @@ def _note(row: Any) -> Notification:
 
 
 class Deliveries(Repository):
-    async def record(self, note: Notification) -> bool:
-        """Keep one notification; False if this event was already recorded for it."""
-        statement = insert(notes).values(**asdict(note)).on_conflict_do_nothing()
-        result = await self._conn.execute(statement.returning(notes.c.event_number))
-        return result.first() is not None
+    async def record(self, note: Notification) -> int | None:
+        """Keep one notification under the subscription's next number, counted in the
+        same statement (the note's own number is not used); None if this event was
+        already recorded for it (the number is given back: numbers stay gap-free)."""
+        values = asdict(note)
+        del values["event_number"], values["state"], values["attempts"], values["delivered_at"]
+        number = await self._conn.scalar(_RECORD, values)
+        if number is None:
+            await self._conn.execute(
+                sa.update(subs)
+                .where(subs.c.id == note.subscription_id)
+                .values(events_since_start=subs.c.events_since_start - 1)
+            )
+        return None if number is None else int(number)
 
     async def claim(self, subscription_id: str, limit: int) -> list[Notification]:
         """The lowest pending notifications, in number order (one statement)."""

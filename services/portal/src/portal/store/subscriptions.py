@@ -17,6 +17,7 @@ from sqlalchemy.dialects.postgresql import insert
 
 from carecoord_shared.ports import Repository
 from portal.domain.subscriptions import PartnerSubscription
+from portal.store.subscription_sharing import PatientSharing, bodies, consents_of
 from portal.store.subscription_tables import partner_subscription as subs
 from portal.store.subscription_tables import subscription_notification as notes
 from portal.store.subscription_tables import subscription_patient
@@ -24,6 +25,27 @@ from portal.store.subscription_tables import subscription_patient
 __all__ = ["SubscriptionRows"]
 
 _FIELDS = tuple(PartnerSubscription.__dataclass_fields__)
+SENDING = ("requested", "active")
+_PATIENT = sa.bindparam("nhs", type_=sa.Text)
+_COUNTING = (
+    sa.select(
+        subs,
+        sa.select(subscription_patient.c.practice)
+        .where(subscription_patient.c.patient_nhs == _PATIENT)
+        .scalar_subquery()
+        .label("practice_now"),
+        consents_of(_PATIENT).label("consents_now"),
+    )
+    .where(
+        subs.c.topic.in_(sa.bindparam("topics", expanding=True)),
+        subs.c.status != "off",
+        sa.or_(
+            subs.c.filters["patient"].astext.is_(None), subs.c.filters["patient"].astext == _PATIENT
+        ),
+    )
+    .order_by(subs.c.id)
+)
+"""Statuses a round sends in (a handshake, or the backlog and heartbeats)."""
 
 
 def _row(row: Any) -> PartnerSubscription:
@@ -54,26 +76,15 @@ class SubscriptionRows(Repository):
 
     async def counting(
         self, topics: Sequence[str], patient_nhs: str | None
-    ) -> list[PartnerSubscription]:
+    ) -> tuple[list[PartnerSubscription], PatientSharing]:
         """Subscriptions to these topics that still count events (all but `off`), less
-        those whose patient filter names another patient (pruned in SQL)."""
-        patient = subs.c.filters["patient"].astext
-        query = sa.select(subs).where(
-            subs.c.topic.in_(list(topics)),
-            subs.c.status != "off",
-            sa.or_(patient.is_(None), patient == patient_nhs),
-        )
-        return [_row(r) for r in await self._conn.execute(query.order_by(subs.c.id))]
-
-    async def next_number(self, subscription_id: str) -> int:
-        number = await self._conn.scalar(
-            sa.update(subs)
-            .where(subs.c.id == subscription_id)
-            .values(events_since_start=subs.c.events_since_start + 1)
-            .returning(subs.c.events_since_start)
-        )
-        assert number is not None
-        return int(number)
+        those whose patient filter names another patient (pruned in SQL); with the
+        patient's practice and Consents, in the same statement."""
+        found = await self._conn.execute(_COUNTING, {"topics": list(topics), "nhs": patient_nhs})
+        rows = found.all()
+        if not rows:
+            return [], (None, [])
+        return [_row(r) for r in rows], (rows[0].practice_now, bodies(rows[0].consents_now))
 
     async def set(self, subscription_id: str, **values: Any) -> None:
         await self._conn.execute(
@@ -104,11 +115,13 @@ class SubscriptionRows(Repository):
     async def lease(
         self, subscription_id: str, now: datetime, until: datetime
     ) -> PartnerSubscription | None:
-        """Take the subscription for one round of sending (None: someone holds it)."""
+        """Take the subscription for one round of sending (None: someone holds it, or
+        it has nothing it may send now: off, in error, or waiting for its next try)."""
         free = sa.or_(subs.c.lease_until.is_(None), subs.c.lease_until <= now)
+        due = sa.or_(subs.c.next_attempt_at.is_(None), subs.c.next_attempt_at <= now)
         taken = await self._conn.execute(
             sa.update(subs)
-            .where(subs.c.id == subscription_id, free)
+            .where(subs.c.id == subscription_id, free, due, subs.c.status.in_(SENDING))
             .values(lease_until=until)
             .returning(*subs.c)
         )
@@ -148,23 +161,3 @@ class SubscriptionRows(Repository):
                 index_elements=[subscription_patient.c.patient_nhs], set_={"practice": practice}
             )
         )
-
-    async def practices_of(self, patients: Sequence[str]) -> dict[str, str]:
-        if not patients:
-            return {}
-        rows = await self._conn.execute(
-            sa.select(subscription_patient).where(
-                subscription_patient.c.patient_nhs.in_(list(patients))
-            )
-        )
-        return {row.patient_nhs: row.practice for row in rows}
-
-    async def practice_of(self, patient_nhs: str | None) -> str | None:
-        if patient_nhs is None:
-            return None
-        found = await self._conn.scalar(
-            sa.select(subscription_patient.c.practice).where(
-                subscription_patient.c.patient_nhs == patient_nhs
-            )
-        )
-        return None if found is None else str(found)
