@@ -51,7 +51,8 @@ async def test_a_system_client_gets_a_system_token_referrals_accepts(
     body = answer.json()
     assert (body["token_type"], body["expires_in"]) == ("Bearer", 300)
     assert body["scope"] == "system/HealthcareService.rs"
-    assert "refresh_token" not in body and "id_token" not in body
+    assert "refresh_token" not in body
+    assert "id_token" not in body
     assert answer.headers["cache-control"] == "no-store"
     verifier = TokenVerifier(DEV_ISSUER, "carecoord-referrals", DevIssuer(tmp_path).jwks_url)
     caller = await verifier.verify(body["access_token"])
@@ -132,3 +133,20 @@ async def test_a_token_from_another_issuers_key_is_refused(tmp_path: Path) -> No
         await verifier.verify(other.mint("system"))
 
     assert refused.value.status == 401
+
+
+def test_make_run_and_docker_compose_give_the_portal_the_providers_system_client() -> None:
+    """The portal's client settings match the client the provider registers, in both the
+    local stack's environment and docker-compose.yml."""
+    import yaml
+
+    from carecoord_devstack.oidc_provider import system_clients_from_env
+    from carecoord_devstack.paths import repo_root
+    from carecoord_devstack.stack_services import environment
+
+    compose = yaml.safe_load((repo_root() / "docker-compose.yml").read_text())
+    for env in (environment(), compose["services"]["portal"]["environment"]):
+        client_id = env["PORTAL_FRONT_DOOR_DIRECTORY_CLIENT_ID"]
+        registered = system_clients_from_env({})[client_id]
+        assert registered.authenticates(env["PORTAL_FRONT_DOOR_DIRECTORY_CLIENT_SECRET"])
+        assert registered.scopes == "system/HealthcareService.rs"

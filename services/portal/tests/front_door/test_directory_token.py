@@ -15,6 +15,7 @@ import pytest
 
 from carecoord_devstack.oidc_provider import SystemClient, create_oidc_app
 from carecoord_shared.security.dev_issuer import DevIssuer
+from portal.config.front_door import FrontDoorSettings
 from portal.service.front_door_directory import LiveDirectory
 from portal.service.front_door_system_token import SystemToken
 from services.portal.tests.front_door.conftest import parameters, running_portal, served_once
@@ -138,3 +139,20 @@ async def test_the_route_operation_uses_the_directory_read_with_the_client(
 
     assert parts["healthcareService"]["resource"]["id"] == HOSPITAL
     assert parts["healthcareService"]["resource"]["telecom"] == night_line
+
+
+def test_the_client_needs_its_secret_and_a_development_secret_is_refused_in_production() -> None:
+    class Production(FrontDoorSettings):
+        environment: str = "production"
+
+    with pytest.raises(ValueError, match="both its id and its secret"):
+        FrontDoorSettings(front_door_directory_client_id="portal-directory")
+    with pytest.raises(ValueError, match="own system client secret in production"):
+        Production(
+            front_door_directory_client_id="portal-directory",
+            front_door_directory_client_secret="development-only-portal-system-secret",
+        )
+    Production(
+        front_door_directory_client_id="portal-directory",
+        front_door_directory_client_secret="a-real-secret-from-the-vault",
+    )

@@ -13,6 +13,9 @@ from pydantic_settings import BaseSettings
 
 from portal.service.front_door_rules import DEFAULT_DIRECTORY, DEFAULT_RULES, load_front_door
 
+_DEV = "development-only-"
+"""How the development provider's secrets begin (never good outside development)."""
+
 
 class FrontDoorSettings(BaseSettings):
     front_door_rules: Path = DEFAULT_RULES
@@ -71,6 +74,10 @@ class FrontDoorSettings(BaseSettings):
             self.front_door_directory_client_secret
         ):
             raise ValueError("the directory's system client needs both its id and its secret")
+        secret = self.front_door_directory_client_secret
+        production = getattr(self, "environment", None) == "production"
+        if production and secret is not None and secret.get_secret_value().startswith(_DEV):
+            raise ValueError("set the portal's own system client secret in production")
         for first, second in (
             (self.front_door_callback_chase_minutes, self.front_door_callback_practice_minutes),
             (self.front_door_reply_chase_hours, self.front_door_reply_practice_hours),
