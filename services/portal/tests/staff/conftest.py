@@ -223,7 +223,13 @@ async def register(stack: StaffStack, practice: str) -> str:
     return nhs_number
 
 
-async def ask(stack: StaffStack, practice: str, service_id: str, question: str) -> str:
+async def ask(
+    stack: StaffStack,
+    practice: str,
+    service_id: str,
+    question: str,
+    authored: str = "2026-03-02T09:30:00Z",
+) -> str:
     """An A&G request from `practice` about a new patient of theirs (over FHIR); its id."""
     nhs_number = await register(stack, practice)
     body = {
@@ -237,7 +243,7 @@ async def ask(stack: StaffStack, practice: str, service_id: str, question: str) 
         "subject": {"identifier": {"system": NHS, "value": nhs_number}},
         "requester": {"identifier": {"system": ODS, "value": practice}},
         "performer": [{"reference": f"HealthcareService/{service_id}"}],
-        "authoredOn": "2026-03-02T09:30:00Z",
+        "authoredOn": authored,
         "note": [{"text": question}],
     }
     async with httpx.AsyncClient(base_url=f"{stack.referrals_url}/fhir") as client:

@@ -6,15 +6,21 @@ own token, so what the worklist holds is what referrals lets this clinician see.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import httpx
 import pytest
 
+from portal.service.bff.triage import WORKLIST_PAGE
 from services.portal.tests.staff.conftest import (
+    CARDIOLOGY,
     GP,
     OTHER_PRACTICE,
+    TRIAGE,
     StaffStack,
     ask,
     csrf_token,
+    service,
     sign_in,
     unique,
 )
@@ -167,3 +173,47 @@ async def test_another_practices_request_looks_like_one_that_does_not_exist(
 
 def _without_token(page: str) -> str:
     return page.replace(csrf_token(page), "") if 'name="csrf_token"' in page else page
+
+
+async def test_a_long_worklist_comes_a_page_at_a_time_soonest_due_first(
+    seeded: StaffStack, browser_client: httpx.AsyncClient
+) -> None:
+    name = unique("Paging cardiology A&G")
+    async with httpx.AsyncClient(base_url=f"{seeded.referrals_url}/fhir") as client:
+        made = await client.post(
+            "/HealthcareService",
+            json=service(str(TRIAGE.organisation), CARDIOLOGY, name),
+            headers=seeded.token("system", None),
+        )
+    assert made.status_code == 201, made.text
+    today = datetime.now(UTC).isoformat(timespec="seconds")  # due after the other tests'
+    asked = [
+        await ask(seeded, GP.organisation, made.json()["id"], unique(f"Question {n}"), today)
+        for n in range(WORKLIST_PAGE + 2)
+    ]
+    await sign_in(browser_client, seeded, "triage-clinician")
+
+    first = await browser_client.get(
+        f"{seeded.portal_url}/triage", params={"service": made.json()["id"]}
+    )
+
+    assert first.status_code == 200, first.text
+    assert f"{WORKLIST_PAGE} requests shown, soonest due first" in first.text
+    shown = [r for r in asked if f'href="/triage/requests/{r}"' in first.text]
+    assert len(shown) == WORKLIST_PAGE
+    following = first.text.split(f'">Next {WORKLIST_PAGE} requests</a>')[0].rsplit('href="', 1)[1]
+    second = await browser_client.get(f"{seeded.portal_url}{following.replace('&amp;', '&')}")
+    assert second.status_code == 200, second.text
+    rest = [r for r in asked if f'href="/triage/requests/{r}"' in second.text]
+    assert sorted(shown + rest) == sorted(asked), "every request once, on one page or the next"
+    assert "Back to the soonest due" in second.text
+    assert f"Next {WORKLIST_PAGE} requests" not in second.text
+
+
+async def test_a_worklist_page_cursor_that_is_not_one_is_answered_not_failed(
+    seeded: StaffStack, browser_client: httpx.AsyncClient
+) -> None:
+    await sign_in(browser_client, seeded, "triage-clinician")
+    for after in ("not a cursor!", "bm90LWEtY3Vyc29y"):
+        page = await browser_client.get(f"{seeded.portal_url}/triage", params={"after": after})
+        assert page.status_code == 200, page.text

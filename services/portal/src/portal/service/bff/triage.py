@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from portal.service.bff import vocabulary as v
 from portal.service.bff.client import FhirClient, FhirReply
@@ -20,8 +21,18 @@ from portal.service.bff.clock import LONDON, BreachClock, breach_clock, parse_in
 from portal.service.bff.directory import services_of
 from portal.service.bff.shapes import RequestView, ServiceOption, request_view
 
-__all__ = ["Decision", "DecisionAnswer", "WorklistFilters", "WorklistRow", "decide", "worklist"]
+__all__ = [
+    "WORKLIST_PAGE",
+    "Decision",
+    "DecisionAnswer",
+    "WorklistFilters",
+    "WorklistRow",
+    "decide",
+    "worklist",
+]
 
+WORKLIST_PAGE = 25
+"""Requests per worklist page, soonest due first (each one read is audited by referrals)."""
 _OPEN_STATES = ("awaiting-triage", "awaiting-information", "awaiting-conversion-authorisation")
 
 
@@ -32,6 +43,14 @@ class WorklistFilters:
     state: str = ""
     due: str = ""
     """`overdue`, `today` or `week` (due within seven days)."""
+    after: str = ""
+    """Where the page starts: referrals' paging cursor from the previous page's link."""
+
+    def query(self, **changes: str) -> str:
+        """These filters (with `changes`) as the worklist's query string."""
+        values = {"service": self.service, "priority": self.priority, "state": self.state,
+                  "due": self.due, "after": self.after} | changes  # fmt: skip
+        return urlencode([(k, v) for k, v in values.items() if v])
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +70,8 @@ class WorklistRow:
 class Worklist:
     services: list[ServiceOption]
     rows: list[WorklistRow] = field(default_factory=list)
+    following: str = ""
+    """The cursor of the next page, when there are more requests than this page shows."""
 
 
 def _due_bound(due: str, now: datetime) -> tuple[str, str] | None:
@@ -73,8 +94,10 @@ def _task_query(
         ("business-status", filters.state or ",".join(_OPEN_STATES)),
         ("_sort", "due"),
         ("_include", "Task:focus"),
-        ("_count", "100"),
+        ("_count", str(WORKLIST_PAGE)),
     ]
+    if filters.after:
+        query.append(("_cursor", filters.after))
     if filters.priority:
         query.append(("priority", filters.priority))
     bound = _due_bound(filters.due, now)
@@ -117,7 +140,16 @@ async def worklist(
     names = {f"HealthcareService/{s.id}": s.name for s in services}
     tasks = [r for r in entries if r.get("resourceType") == "Task"]
     rows = [row for t in tasks if (row := _row(t, requests, names, now)) is not None]
-    return Worklist(services, rows)
+    return Worklist(services, rows, _following(reply.body))
+
+
+def _following(bundle: dict[str, Any]) -> str:
+    """The `_cursor` of the bundle's next link ("" on the last page)."""
+    for link in bundle.get("link", []):
+        if link.get("relation") == "next":
+            cursor = dict(parse_qsl(urlsplit(str(link.get("url") or "")).query)).get("_cursor")
+            return cursor or ""
+    return ""
 
 
 @dataclass(frozen=True, slots=True)

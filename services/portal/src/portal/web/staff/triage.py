@@ -10,6 +10,7 @@ request as it is now and keeps what this clinician typed (never lost).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -20,7 +21,7 @@ from portal.service.bff import ServiceDown
 from portal.service.bff import vocabulary as v
 from portal.service.bff.directory import advice_services
 from portal.service.bff.requests import load_request
-from portal.service.bff.triage import WorklistFilters, decide, worklist
+from portal.service.bff.triage import WORKLIST_PAGE, WorklistFilters, decide, worklist
 from portal.web.context import Context, Kit, SignedIn
 from portal.web.staff.common import Clients, down_part, need_role, not_found
 from portal.web.staff.forms import decision_errors, read_decision
@@ -28,6 +29,7 @@ from portal.web.staff.forms import decision_errors, read_decision
 __all__ = ["add_triage_pages"]
 
 _ROLES: tuple[Role, ...] = ("triage-clinician",)
+_CURSOR = re.compile(r"[A-Za-z0-9_\-=]{0,200}")  # referrals' paging cursor (base64)
 _DUE = {"overdue": "Overdue", "today": "Due by today", "week": "Due within 7 days"}
 
 
@@ -38,6 +40,7 @@ def _filters(request: Request) -> WorklistFilters:
         priority=query.get("priority", "") if query.get("priority") in v.PRIORITIES else "",
         state=query.get("state", "") if query.get("state") in v.OPEN_STATES else "",
         due=query.get("due", "") if query.get("due") in _DUE else "",
+        after=query.get("after", "") if _CURSOR.fullmatch(query.get("after", "")) else "",
     )
 
 
@@ -54,7 +57,7 @@ async def worklist_page(
     return kit.page(
         request, context, "staff/worklist.html", "Triage worklist",
         filters=filters, due_options=_DUE, states=v.OPEN_STATES, labels=v.STATE_LABELS,
-        **values,
+        page_size=WORKLIST_PAGE, **values,
     )  # fmt: skip
 
 
