@@ -219,6 +219,7 @@ async def test_a_patients_message_unread_is_chased_until_the_team_opens_the_thre
     mine = f"/my/requests/{request_id}"
     again = {"csrf_token": await portal.csrf(mine), "message": "I feel worse since."}
     assert (await portal.client.post(mine, data=again)).status_code == 303
+    unread_to_patient = (await portal.client.get(mine)).text
 
     portal.clock.now = WEDNESDAY_10AM + timedelta(hours=23)
     await _run(portal)
@@ -231,6 +232,8 @@ async def test_a_patients_message_unread_is_chased_until_the_team_opens_the_thre
     listed = (await portal.client.get("/duty/requests")).text
     opened = await portal.client.get(thread)
     after = (await portal.client.get("/duty/requests")).text
+    await portal.sign_in("P9", nhs)
+    read_to_patient = (await portal.client.get(mine)).text
 
     assert early == []
     assert [(t["priority"], t["focus"]["reference"]) for t in both] == [
@@ -250,6 +253,8 @@ async def test_a_patients_message_unread_is_chased_until_the_team_opens_the_thre
     assert opened.status_code == 200
     assert "New</strong>" in opened.text
     assert f'href="{thread}"' not in after
+    assert "Not read yet" in unread_to_patient
+    assert "Not read yet" not in read_to_patient
     closed = await _chases(portal, nhs, "message-overdue")
     assert [t["status"] for t in closed] == ["completed", "completed"]
     read = await portal.scalar(
