@@ -8,7 +8,6 @@ tests set, and signed-in patient sessions written to the portal's own session st
 
 from __future__ import annotations
 
-import asyncio
 import re
 import uuid
 from collections.abc import AsyncIterator
@@ -224,18 +223,3 @@ def coordinator_assigned(display: str, *, cover: bool = False) -> dict[str, Any]
         "period": {"start": "2026-11-01"},
         "previous": None,
     }
-
-
-async def served_once(
-    portal: Portal, body: dict[str, Any], telecom: list[dict[str, str]]
-) -> dict[str, Any]:
-    """`$route`'s service parts once it names the service with `telecom` (the first
-    answer starts the directory's read in the background)."""
-    for _attempt in range(50):
-        answer = await portal.client.post("/fhir/$route", json=body, headers=portal.auth("system"))
-        assert answer.status_code == 200, answer.text
-        parts = {p["name"]: p for p in output(answer.json(), "service")}
-        if parts["healthcareService"]["resource"].get("telecom") == telecom:
-            break
-        await asyncio.sleep(0.1)
-    return parts

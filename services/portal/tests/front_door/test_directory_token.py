@@ -18,8 +18,7 @@ from carecoord_shared.security.dev_issuer import DevIssuer
 from portal.config.front_door import FrontDoorSettings
 from portal.service.front_door_directory import LiveDirectory
 from portal.service.front_door_system_token import SystemToken
-from services.portal.tests.front_door.conftest import parameters, running_portal, served_once
-from services.portal.tests.front_door.test_directory import HOSPITAL, NIGHT, _revise
+from services.portal.tests.front_door.test_directory import HOSPITAL, night_pharmacy_on_route
 from services.portal.tests.web.conftest import LiveServer, free_port
 
 CLIENT = SystemClient("portal-directory", "the-system-secret-under-test")
@@ -121,24 +120,17 @@ async def test_the_route_operation_uses_the_directory_read_with_the_client(
     front_door_issuer: DevIssuer,
     kafka_bootstrap: str,
 ) -> None:
-    night_line = [{"system": "phone", "value": "01632 960066"}]
-    _revise(referrals, HOSPITAL, telecom=night_line, availableTime=[{"allDay": True}])
-    body = parameters(age=30, sex="female", answer="uti-symptoms")
-
-    async with running_portal(
+    parts = await night_pharmacy_on_route(
+        referrals,
         front_door_issuer,
         kafka_bootstrap,
-        NIGHT,
-        referrals_url=referrals[0],
+        "01632 960066",
         front_door_directory_client_id=CLIENT.client_id,
         front_door_directory_client_secret=CLIENT.client_secret,
         front_door_directory_issuer=provider,
-        front_door_directory_refresh_s=0,
-    ) as portal:
-        parts = await served_once(portal, body, night_line)
+    )
 
-    assert parts["healthcareService"]["resource"]["id"] == HOSPITAL
-    assert parts["healthcareService"]["resource"]["telecom"] == night_line
+    assert parts["openNow"]["valueBoolean"] is True
 
 
 def test_the_client_needs_its_secret_and_a_development_secret_is_refused_in_production() -> None:
