@@ -8,9 +8,12 @@ patient cannot see the care plan, and a P9 patient never sees another's request.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import httpx
+import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, Page, expect
 
 from services.portal.tests.front_door.live import (
     COORDINATOR_LOGIN,
@@ -35,12 +38,19 @@ from services.portal.tests.front_door.test_browser import (
 __all__ = ["axe", "browser", "front_door_settings", "front_door_stack"]  # fixtures used
 
 
+@pytest.fixture
+def asked(browser: Browser, front_door_stack: FrontDoorStack) -> Iterator[tuple[Page, str]]:
+    """The P9 patient's page on a new request's thread, and the staff's path to it."""
+    patient, path = p9_asks(browser, front_door_stack, "Can my review be moved?")
+    yield patient, path.replace("/my/", "/duty/")
+    patient.context.close()
+
+
 def test_the_co_ordinator_sees_the_patients_reply_live(
-    browser: Browser, front_door_stack: FrontDoorStack, axe: Axe
+    browser: Browser, front_door_stack: FrontDoorStack, axe: Axe, asked: tuple[Page, str]
 ) -> None:
-    stack = front_door_stack
-    patient, path = p9_asks(browser, stack, "Can my review be moved?")
-    staff = signed_in(browser, stack, COORDINATOR_LOGIN.name, path.replace("/my/", "/duty/"))
+    patient, path = asked
+    staff = signed_in(browser, front_door_stack, COORDINATOR_LOGIN.name, path)
     expect(staff.get_by_role("main")).to_contain_text("Can my review be moved?")
     expect(staff.locator(".portal-live__refresh")).to_be_hidden()  # the stream is open
     checked(axe, staff, "team-thread-live")
@@ -59,16 +69,13 @@ def test_the_co_ordinator_sees_the_patients_reply_live(
     staff.set_viewport_size({"width": 320, "height": 900})
     checked(axe, staff, "team-thread-live-320px")
     staff.context.close()
-    patient.context.close()
 
 
 def test_without_javascript_the_co_ordinators_refresh_link_shows_the_reply(
-    browser: Browser, front_door_stack: FrontDoorStack, axe: Axe
+    browser: Browser, front_door_stack: FrontDoorStack, axe: Axe, asked: tuple[Page, str]
 ) -> None:
-    stack = front_door_stack
-    patient, path = p9_asks(browser, stack, "Can my review be moved?")
-    staff_path = path.replace("/my/", "/duty/")
-    staff = signed_in(browser, stack, COORDINATOR_LOGIN.name, staff_path, js=False, width=320)
+    patient, path = asked
+    staff = signed_in(browser, front_door_stack, COORDINATOR_LOGIN.name, path, js=False, width=320)
     refresh = staff.get_by_role("link", name="Refresh this page")
     expect(refresh).to_be_visible()
 
@@ -78,7 +85,6 @@ def test_without_javascript_the_co_ordinators_refresh_link_shows_the_reply(
     expect(staff.get_by_role("main")).to_contain_text("I can come on Tuesday instead.")
     checked(axe, staff, "team-thread-refreshed", js=False)
     staff.context.close()
-    patient.context.close()
 
 
 def test_a_p5_patient_cannot_see_the_plan_and_a_p9_patient_never_sees_anothers_request(
