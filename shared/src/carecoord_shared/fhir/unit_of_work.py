@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from carecoord_shared.events.batched import BatchedOutbox
 from carecoord_shared.fhir.conditional_create import claim_conditional_create
+from carecoord_shared.fhir.narrative import with_narrative
 from carecoord_shared.fhir.outcome import (
     FhirError,
     JsonObject,
@@ -41,26 +42,17 @@ from carecoord_shared.fhir.resource_checks import (
     patients_of,
 )
 from carecoord_shared.fhir.unit_reads import FhirReads
-from carecoord_shared.security.audit import Refusal
-
-__all__ = [
-    "FhirReads",
-    "FhirTransaction",
-    "Refusal",
-    "access_rule",
-    "checked",
-    "definition_for",
-    "fhir_reads",
-    "fhir_transaction",
-    "patients_of",
-]
-from carecoord_shared.fhir.narrative import with_narrative
 from carecoord_shared.security import audit
+from carecoord_shared.security.audit import Refusal
 from carecoord_shared.security.principal import Principal
 from carecoord_shared.store import repository
 from carecoord_shared.store.ownership import stamp_owner
 from carecoord_shared.store.patients import patient_of
 from carecoord_shared.store.repository import StoredResource
+
+__all__ = ["FhirTransaction", "fhir_reads", "fhir_transaction"]
+# what the unit of work's users find here too
+__all__ += ["FhirReads", "Refusal", "access_rule", "checked", "definition_for", "patients_of"]
 
 
 class FhirTransaction(FhirReads):
@@ -70,7 +62,7 @@ class FhirTransaction(FhirReads):
         super().__init__(conn, *args, **kwargs)
         self._events = BatchedOutbox(conn, self.registry.topic, self.registry.event_source)
         self.outbox = self._events
-        self._may_write: set[str] = set()  # patients this unit of work was allowed to write
+        self._may_write: set[str] = set()  # patients the caller was found allowed
 
     async def finish(self) -> None:
         """Gathered work and audit trail, then the events announced (one statement)."""
@@ -94,12 +86,18 @@ class FhirTransaction(FhirReads):
     async def _may_write_about(self, patient: str | None, stored: StoredResource) -> None:
         """The relationship check for what was just written (once per patient in a unit
         of work); a refusal rolls the whole unit of work back, and is audited."""
-        if not patient or patient in self._may_write:
-            return
         if not await self.may_access(patient):
             self.refusals.append(Refusal("C", stored.reference, patient))
             raise forbidden("You have no care relationship with this patient")
-        self._may_write.add(patient)
+
+    async def may_access(self, patient_nhs: str | None) -> bool:
+        """The caller's relationship with the patient, asked once per unit of work."""
+        if patient_nhs is None or patient_nhs in self._may_write:
+            return True
+        allowed = await super().may_access(patient_nhs)
+        if allowed:
+            self._may_write.add(patient_nhs)
+        return allowed
 
     def _changed(self, kind: ChangeKind, stored: StoredResource) -> None:
         """Audit the change (events are the handler's to announce, through `outbox`)."""
@@ -250,25 +248,22 @@ class FhirTransaction(FhirReads):
 
 
 async def _audit_refusals(engine: AsyncEngine, tx: FhirTransaction) -> None:
-    """Refusals outlive the unit of work that refused: written on a connection of
-    their own, after it rolled back."""
-    if not tx.refusals:
-        return
-    async with engine.begin() as conn:
+    """Refusals outlive the unit of work that refused: written (one statement) on a
+    connection of their own, after it rolled back."""
+    if tx.refusals:
+        trail = audit.AuditTrail(tx.principal)
         for refusal in tx.refusals:
-            await audit.record(
-                conn, tx.principal, refusal.action, refusal.entity, refusal.patient_nhs, "4"
-            )
+            trail.add(refusal.action, refusal.entity, refusal.patient_nhs, "4")
+        async with engine.begin() as conn:
+            await trail.write(conn)
 
 
 @asynccontextmanager
 async def fhir_reads(
     engine: AsyncEngine, registry: FhirRegistry, principal: Principal
 ) -> AsyncIterator[FhirTransaction]:
-    """Reads only, each statement on its own (autocommit): the AuditEvent rows of every
-    read are inserted (one statement) when the block ends, so data is returned only
-    once they are durable. Half the round trips of a transaction (no BEGIN/COMMIT) on
-    the busiest path."""
+    """Reads only, in autocommit (no BEGIN/COMMIT): the AuditEvent rows of every read are
+    inserted (one statement) when the block ends, so data is returned once they are durable."""
     async with engine.connect() as conn:
         await conn.execution_options(isolation_level="AUTOCOMMIT")
         tx = FhirTransaction(conn, registry, principal)
