@@ -39,7 +39,7 @@ _POOLS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, httpx.Asy
 )
 # At most this many calls in flight to one service process; idle connections are let go
 # before the services' own keep-alive (uvicorn: 5 s) ends them under a request.
-_LIMITS = httpx.Limits(max_connections=24, max_keepalive_connections=24, keepalive_expiry=4.0)
+_LIMITS = httpx.Limits(max_connections=12, max_keepalive_connections=12, keepalive_expiry=4.0)
 
 if importlib.util.find_spec("sniffio") is None:
     # httpcore tries `import sniffio` on every lock and event it sets up, and Python does

@@ -11,10 +11,11 @@ service's database.
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from portal.service.bff.client import FhirClient
+from portal.service.bff.client import FhirClient, FhirReply
 from portal.service.bff.mdt_shapes import (
     MDT_CODES,
     MEETING_ID,
@@ -28,7 +29,14 @@ from portal.service.bff.mdt_shapes import (
     team_view,
 )
 
-__all__ = ["hold_meeting", "load_meeting", "member_teams", "my_teams"]
+__all__ = [
+    "MeetingCase",
+    "hold_meeting",
+    "load_meeting",
+    "load_meeting_case",
+    "member_teams",
+    "my_teams",
+]
 
 Json = dict[str, Any]
 
@@ -72,12 +80,17 @@ async def _meetings(api: FhirClient, team_id: str, now: datetime) -> list[Meetin
     return [meeting_view(a) for a in _resources(reply.body, "Appointment")] if reply.ok else []
 
 
-async def _cases(api: FhirClient, case_list: Json) -> list[CaseView]:
+def _listed(case_list: Json) -> dict[str, bool]:
+    """The case ids of a case List in its order, each with its ready flag."""
     flags: dict[str, bool] = {}
     for entry in case_list.get("entry", []):
         reference = str((entry.get("item") or {}).get("reference") or "")
         codes = [c.get("code") for c in (entry.get("flag") or {}).get("coding", [])]
         flags[reference.removeprefix("Task/")] = "not-ready" not in codes
+    return flags
+
+
+async def _cases(api: FhirClient, flags: dict[str, bool]) -> list[CaseView]:
     if not flags:
         return []
     reply = await api.get("Task", [("_id", ",".join(flags)), ("_count", str(len(flags)))])
@@ -85,18 +98,23 @@ async def _cases(api: FhirClient, case_list: Json) -> list[CaseView]:
     return [case_view(found[i], flags[i]) for i in flags if i in found]
 
 
-async def load_meeting(api: FhirClient, meeting_id: str, user_id: str) -> MeetingPage | None:
-    """The meeting, its MDT and its case list in order; None when the person may not see
-    it (the mdt service answers that exactly as an unknown meeting). Two searches at
-    once: the meeting with its MDT and its attendance (the Encounter of the meeting held),
-    and the case list (a List has no reference to include by), then the cases in one."""
+async def _meeting(
+    api: FhirClient, meeting_id: str, user_id: str, case_id: str = ""
+) -> tuple[MeetingPage, dict[str, bool], FhirReply | None] | None:
+    """The meeting (no case read yet), its listed case ids and, with `case_id`, that
+    case read at the same time; None when the person may not see the meeting (the mdt
+    service answers that exactly as an unknown meeting). The meeting comes with its MDT
+    and its attendance (the Encounter of the meeting held) in one search; the case list
+    is a search of its own (a List has no reference to include it by)."""
     about = [
         ("_id", meeting_id),
         ("_include", "Appointment:supporting-info"),
         ("_revinclude", "Encounter:appointment"),
     ]
     query = [("identifier", f"{MEETING_ID}|{meeting_id}"), ("code", f"{MDT_CODES}|mdt-case-list")]
-    reply, lists = await asyncio.gather(api.get("Appointment", about), api.get("List", query))
+    calls = [api.get("Appointment", about), api.get("List", query)]
+    replies = await asyncio.gather(*calls, *([api.get(f"Task/{case_id}")] if case_id else []))
+    reply, lists = replies[0], replies[1]
     found = _resources(reply.body, "Appointment") if reply.ok else []
     if not found:
         return None
@@ -106,9 +124,56 @@ async def load_meeting(api: FhirClient, meeting_id: str, user_id: str) -> Meetin
     if team is None or not team.is_member:
         return None
     case_lists = _resources(lists.body, "List") if lists.ok else []
-    cases = await _cases(api, case_lists[0]) if case_lists else []
     attended = _attendance(_resources(reply.body, "Encounter"))
-    return MeetingPage(meeting, team, cases, assembled=bool(case_lists), attended=attended)
+    page = MeetingPage(meeting, team, [], assembled=bool(case_lists), attended=attended)
+    return page, _listed(case_lists[0]) if case_lists else {}, replies[2] if case_id else None
+
+
+async def load_meeting(api: FhirClient, meeting_id: str, user_id: str) -> MeetingPage | None:
+    """The meeting, its MDT and its cases in the list's order, read in one search; None
+    when the person may not see it."""
+    found = await _meeting(api, meeting_id, user_id)
+    if found is None:
+        return None
+    page, listed, _ = found
+    return replace(page, cases=await _cases(api, listed))
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingCase:
+    """Meeting mode: the meeting (its other cases known by their place on the list
+    only, never read) and this case as it is now, with its version."""
+
+    page: MeetingPage
+    case: CaseView
+    listed: tuple[str, ...]
+
+    @property
+    def index(self) -> int:
+        return self.listed.index(self.case.id)
+
+    def neighbours(self) -> dict[str, str | None]:
+        at = self.index
+        return {
+            "previous": self.listed[at - 1] if at > 0 else None,
+            "next": self.listed[at + 1] if at + 1 < len(self.listed) else None,
+        }
+
+
+async def load_meeting_case(
+    api: FhirClient, meeting_id: str, case_id: str, user_id: str
+) -> MeetingCase | None:
+    """One case of a meeting, or None when the meeting or the case (on its list) may
+    not be seen: the meeting, its list and the case are read at once."""
+    found = await _meeting(api, meeting_id, user_id, case_id)
+    if found is None:
+        return None
+    page, listed, read = found
+    if case_id not in listed or read is None or not read.ok:
+        return None
+    if read.body.get("resourceType") != "Task":
+        return None
+    return MeetingCase(page, case_view(read.body, listed[case_id], read.etag), tuple(listed))
 
 
 def _attendance(held: list[Json]) -> tuple[str, ...] | None:

@@ -23,7 +23,7 @@ from fastapi.responses import RedirectResponse
 from carecoord_shared.security.principal import Role
 from portal.service.bff import ServiceDown
 from portal.service.bff.clock import LONDON
-from portal.service.bff.mdt import hold_meeting, load_meeting, my_teams
+from portal.service.bff.mdt import hold_meeting, load_meeting, load_meeting_case, my_teams
 from portal.service.bff.mdt_context import CaseContext, case_context
 from portal.service.bff.mdt_outcomes import (
     OUTCOMES,
@@ -150,14 +150,9 @@ def _quorum(page: MeetingPage) -> dict[str, Any]:
     return {"missing_core": missing_core(present), "gaps": gaps}
 
 
-def _neighbours(page: MeetingPage, index: int) -> dict[str, str | None]:
-    cases = page.cases
-    after = next((c.id for c in cases[index + 1 :] if c.due_at(page.meeting.id)), None)
-    return {
-        "previous": cases[index - 1].id if index > 0 else None,
-        "next": cases[index + 1].id if index + 1 < len(cases) else None,
-        "next_open": after,
-    }
+def _next_open(page: MeetingPage, index: int) -> str | None:
+    """The first case after `index` that this meeting still has to record."""
+    return next((c.id for c in page.cases[index + 1 :] if c.due_at(page.meeting.id)), None)
 
 
 async def _case_page(
@@ -165,12 +160,10 @@ async def _case_page(
     meeting_id: str, case_id: str, status_code: int = 200, **extra: Any,
 ) -> Response:  # fmt: skip
     try:
-        page = await load_meeting(services.mdt, meeting_id, session.user.subject)
-        index = page.position(case_id) if page else None
-        case = page.cases[index] if page is not None and index is not None else None
-        outcome_ref = case.outcome_ref if case is not None else ""
+        found = await load_meeting_case(services.mdt, meeting_id, case_id, session.user.subject)
+        case = found.case if found is not None else None
         recorded, about = await asyncio.gather(
-            current_outcome(services.mdt, outcome_ref), _about(services, case, index)
+            current_outcome(services.mdt, case.outcome_ref if case else ""), _about(services, case)
         )
     except ServiceDown as down:
         here = f"/mdt/meetings/{meeting_id}/cases/{case_id}"
@@ -178,24 +171,24 @@ async def _case_page(
             request, context, "staff/mdt_case.html", "Meeting mode", 503,
             down=down_part(down.service, here),
         )  # fmt: skip
-    if page is None or index is None or case is None:
+    if found is None or case is None:
         return not_found(request, kit, context)
-    title = f"Case {index + 1} of {len(page.cases)}"
+    page, number = found.page, found.index + 1
     return kit.page(
-        request, context, "staff/mdt_case.html", title, status_code,
-        page=page, case=case, number=index + 1,
+        request, context, "staff/mdt_case.html", f"Case {number} of {len(found.listed)}",
+        status_code, page=page, case=case, number=number,
         gaps=None if page.attended is None else case_gaps(case, page.present()),
         recorded=recorded, about=about, today_date=kit.clock().date(), outcomes=OUTCOMES,
         owners=page.team.owners(),
         rows=range(1, ACTION_ROWS + 1), started=kit.clock().isoformat(timespec="seconds"),
         opened=f"{kit.clock().astimezone(LONDON):%H:%M}",
-        today=kit.clock().date().isoformat(), **_neighbours(page, index), **extra,
+        today=kit.clock().date().isoformat(), **found.neighbours(), **extra,
     )  # fmt: skip
 
 
-async def _about(services: Clients, case: CaseView | None, index: int | None) -> CaseContext:
+async def _about(services: Clients, case: CaseView | None) -> CaseContext:
     """The patient's plan and recent referrals, for a case on this meeting's list."""
-    if case is None or index is None or not case.nhs_number:
+    if case is None or not case.nhs_number:
         return CaseContext()
     return await case_context(services.care_plans, services.referrals, case.nhs_number)
 
@@ -245,7 +238,7 @@ def _after_save(then: object, page: MeetingPage, case_id: str, typed: OutcomeFor
     base = f"/mdt/meetings/{page.meeting.id}"
     if then == "next":
         index = page.position(case_id) or 0
-        following = _neighbours(page, index)["next_open"]
+        following = _next_open(page, index)
         if following:
             return f"{base}/cases/{following}?saved={typed.status}&moved=1"
         return f"{base}?finished=1"
