@@ -160,3 +160,26 @@ async def test_script_in_a_patients_text_is_escaped_everywhere_it_is_shown(
     assert "My knee &lt;script&gt;" in shown[2]
     assert "Also &lt;script&gt;" in shown[2]
     assert await _messages(portal, request_id) == [f"Also {script}"]  # kept as written
+
+
+async def test_two_colleagues_opening_a_thread_at_once_both_see_it_and_it_is_read_once(
+    portal: Portal,
+) -> None:
+    _, request_id = await _asks(portal, "Who do I ask about my feet?")
+    for text in ("One", "Two", "Three"):
+        assert await _post(portal, f"/my/requests/{request_id}", message=text) == 303
+    await portal.sign_in_staff("care-coordinator", PRACTICE)
+
+    pages = await asyncio.gather(
+        *(portal.client.get(f"/duty/requests/{request_id}") for _ in range(4))
+    )
+
+    assert [p.status_code for p in pages] == [200] * 4
+    assert all("Three" in p.text for p in pages)
+    statuses = await portal.scalar(
+        "SELECT string_agg(DISTINCT convert_from(content, 'UTF8')::jsonb->>'status', ',') "
+        "FROM resource WHERE resource_type = 'Communication' AND "
+        "convert_from(content, 'UTF8')::jsonb->'basedOn'->0->>'reference' = :ref",
+        ref=f"CommunicationRequest/{request_id}",
+    )
+    assert statuses == "completed"

@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from carecoord_shared.fhir.interactions import FhirInteractions
+from carecoord_shared.fhir.outcome import FhirError
 from carecoord_shared.fhir.unit_of_work import FhirTransaction
 from carecoord_shared.security.principal import Principal, system_principal
 from carecoord_shared.store.repository import StoredResource
@@ -181,11 +182,16 @@ async def team_read(fhir: FhirInteractions, request_id: str, now: datetime) -> i
     was read as that member). The number of messages marked read."""
     reference = f"CommunicationRequest/{request_id}"
     items = [("based-on", reference), ("status", UNREAD), ("_count", "200")]
-    async with fhir.operation(system_principal("portal-front-door")) as tx:
-        found = (await tx.search("Communication", items)).matches
-        for stored in found:
-            body = body_of(stored) | {"status": "completed", "received": now.isoformat()}
-            await tx.update("Communication", stored.id, body, if_match=stored.version_id)
-        if found:
-            await close_chases(tx, MESSAGE, reference, now)
+    try:
+        async with fhir.operation(system_principal("portal-front-door")) as tx:
+            found = (await tx.search("Communication", items)).matches
+            for stored in found:
+                body = body_of(stored) | {"status": "completed", "received": now.isoformat()}
+                await tx.update("Communication", stored.id, body, if_match=stored.version_id)
+            if found:
+                await close_chases(tx, MESSAGE, reference, now)
+    except FhirError as error:
+        if error.status not in (409, 412):
+            raise
+        return 0  # a colleague opened the thread at the same moment: read by them
     return len(found)
