@@ -45,6 +45,7 @@ REGISTRY = FhirRegistry("example").add(
         search_params=(
             SearchParam("subject", "reference", "Communication.subject", ("Patient",)),
             SearchParam("status", "token", "Communication.status"),
+            SearchParam("identifier", "token", "Communication.identifier"),
             SearchParam("sent", "date", "Communication.sent"),
         ),
     ),
@@ -199,3 +200,38 @@ async def test_a_unit_of_work_checks_each_patients_relationship_once(
             )
     assert refused.value.status == 403
     assert await _ids(client, "status=stopped") == set()  # the whole unit of work rolled back
+
+
+def _keyed(key: str, status: str = "completed") -> tuple[dict[str, Any], str]:
+    body = {**_about(NHS, status), "identifier": [{"system": "urn:fact", "value": key}]}
+    return body, f"identifier=urn:fact|{key}"
+
+
+async def test_many_conditional_creates_cost_three_statements_and_create_each_fact_once(
+    gp: tuple[FastAPI, httpx.AsyncClient],
+) -> None:
+    app, client = gp
+    engine = app.state.engine
+    async with fhir_transaction(engine, REGISTRY, GP) as tx:
+        [(before, _)] = await tx.create_absent("Communication", [_keyed("a")])
+    async with app.state.engine.begin() as conn:  # a claim left by a resource gone since
+        await conn.execute(sa.text("insert into conditional_create values ('Communication', "
+                                   "'identifier=urn%3Afact%7Cstale', 'gone')"))  # fmt: skip
+    with counting(engine) as seen:
+        async with fhir_transaction(engine, REGISTRY, GP) as tx:
+            made = await tx.create_absent(
+                "Communication", [_keyed("a"), _keyed("b"), _keyed("c"), _keyed("b")]
+            )
+    assert [created for _, created in made] == [False, True, True, False]
+    assert made[0][0].id == before.id
+    assert made[3][0].id == made[1][0].id  # the same fact twice in one run: one resource
+    # the index searched once, the keys claimed once, the new ones stored once; the
+    # repeat asked again, the single way (it finds the first)
+    assert seen.of("INSERT INTO conditional_create") == 1
+    assert seen.of("WITH given AS") == 1
+    async with fhir_transaction(engine, REGISTRY, GP) as tx:
+        [(stale, created)] = await tx.create_absent("Communication", [_keyed("stale")])
+    assert created  # the stale claim taken over, as a single conditional create does
+    assert stale.id != "gone"
+    found = await _ids(client, "identifier=urn:fact|b")
+    assert found == {made[1][0].id}

@@ -64,6 +64,8 @@ async def test_without_a_plan_the_activity_stands_alone() -> None:
     fake = fake_care_plans()
     await fake.registered(NHS)
     await CONSUMER.handler(fake.tx, triaged("ServiceRequest/sr-3", "accepted"), fake.context)
+    assert (await fake.tx.search("Task", [])).matches == []  # made when the run commits
+    await fake.tx.finish()
     [task] = [t.as_json() for t in (await fake.tx.search("Task", [])).matches]
     assert task["status"] == "requested"
     assert "focus" not in task

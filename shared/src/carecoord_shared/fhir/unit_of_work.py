@@ -11,18 +11,18 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from carecoord_shared.events.batched import BatchedOutbox
+from carecoord_shared.fhir.conditional_batch import create_absent
 from carecoord_shared.fhir.conditional_create import claim_conditional_create
-from carecoord_shared.fhir.narrative import with_narrative
 from carecoord_shared.fhir.outcome import (
     FhirError,
     JsonObject,
-    business_rule,
     conflict,
     forbidden,
     precondition_required,
@@ -46,8 +46,7 @@ from carecoord_shared.security import audit
 from carecoord_shared.security.audit import Refusal
 from carecoord_shared.security.principal import Principal
 from carecoord_shared.store import repository
-from carecoord_shared.store.ownership import stamp_owner
-from carecoord_shared.store.patients import patient_of
+from carecoord_shared.store.patients import tied_patient
 from carecoord_shared.store.repository import StoredResource
 
 __all__ = ["FhirTransaction", "fhir_reads", "fhir_transaction"]
@@ -68,20 +67,6 @@ class FhirTransaction(FhirReads):
         """Gathered work and audit trail, then the events announced (one statement)."""
         await super().finish()
         await self._events.flush()
-
-    async def _tied_patient(self, definition: ResourceDefinition, body: JsonObject) -> str | None:
-        """Ready the body for storing (narrative, owner) and find its patient; a type always
-        about a patient naming no one this service knows is refused (422)."""
-        if definition.narrative:
-            with_narrative(body)
-        if definition.owned:
-            await stamp_owner(self._conn, definition, self.principal, body)
-        patient = await patient_of(self._conn, definition, body)
-        if patient is None and definition.patient_required:
-            where = definition.patient_element or definition.type
-            known = "by NHS number or by a Patient this service knows"
-            raise business_rule(f"A {definition.type} must name its patient {known}", (where,))
-        return patient
 
     async def _may_write_about(self, patient: str | None, stored: StoredResource) -> None:
         """The relationship check for what was just written (once per patient in a unit
@@ -150,6 +135,15 @@ class FhirTransaction(FhirReads):
             body.pop("id", None)
         return await self._store_new(definition, [(b, None) for b in bodies], check_access=True)
 
+    async def create_absent(
+        self, resource_type: str, items: Sequence[tuple[JsonObject, str]]
+    ) -> list[tuple[StoredResource, bool]]:
+        """`create` with `if_none_exist` for each (body, criteria), in few statements
+        (`conditional_batch`): each resource and whether it is new, in order."""
+        definition = self.definition(resource_type, Interaction.CREATE)
+        store = partial(self._store_new, check_access=True)
+        return await create_absent(self._conn, self, definition, items, store)
+
     async def _store_new(
         self,
         definition: ResourceDefinition,
@@ -157,7 +151,10 @@ class FhirTransaction(FhirReads):
         *,
         check_access: bool,
     ) -> list[StoredResource]:
-        tied = [(definition, b, i, await self._tied_patient(definition, b)) for b, i in bodies]
+        tied = [
+            (definition, b, i, await tied_patient(self._conn, self.principal, definition, b))
+            for b, i in bodies
+        ]
         stored = await repository.create_many(self._conn, tied)
         for each in stored:
             if check_access:
@@ -182,7 +179,7 @@ class FhirTransaction(FhirReads):
             )
         checked(definition, body, resource_id)
         body["id"] = resource_id
-        patient = await self._tied_patient(definition, body)
+        patient = await tied_patient(self._conn, self.principal, definition, body)
         try:
             stored, _ = await repository.update(
                 self._conn,

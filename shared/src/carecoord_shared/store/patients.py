@@ -14,12 +14,15 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from carecoord_shared.db import kernel_metadata
-from carecoord_shared.fhir.outcome import JsonObject
+from carecoord_shared.fhir.narrative import with_narrative
+from carecoord_shared.fhir.outcome import JsonObject, business_rule
 from carecoord_shared.fhir.registry import ResourceDefinition
+from carecoord_shared.security.principal import Principal
 from carecoord_shared.store.indexing import evaluate, patient_nhs_of
+from carecoord_shared.store.ownership import stamp_owner
 from carecoord_shared.store.tables import resource
 
-__all__ = ["link_patient", "patient_link", "patient_of"]
+__all__ = ["link_patient", "patient_link", "patient_of", "tied_patient"]
 
 patient_link = sa.Table(
     "patient_link",
@@ -67,3 +70,21 @@ async def patient_of(
             if found is not None:
                 return found
     return None
+
+
+async def tied_patient(
+    conn: AsyncConnection, principal: Principal, definition: ResourceDefinition, body: JsonObject
+) -> str | None:
+    """Ready a body for storing (its generated narrative where the type wants one, its
+    owner's tag) and find the patient it is about; a type always about a patient that
+    names no one this service can resolve is refused (422), never stored as no one's."""
+    if definition.narrative:
+        with_narrative(body)
+    if definition.owned:
+        await stamp_owner(conn, definition, principal, body)
+    patient = await patient_of(conn, definition, body)
+    if patient is None and definition.patient_required:
+        where = definition.patient_element or definition.type
+        known = "by NHS number or by a Patient this service knows"
+        raise business_rule(f"A {definition.type} must name its patient {known}", (where,))
+    return patient

@@ -174,6 +174,11 @@ class InMemoryTransaction(FhirTransaction):
     ) -> list[StoredResource]:
         return [(await self.create(resource_type, body))[0] for body in bodies]
 
+    async def create_absent(
+        self, resource_type: str, items: Sequence[tuple[JsonObject, str]]
+    ) -> list[tuple[StoredResource, bool]]:
+        return [await self.create(resource_type, b, if_none_exist=c) for b, c in items]
+
     async def update(
         self,
         resource_type: str,

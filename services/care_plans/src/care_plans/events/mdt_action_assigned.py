@@ -13,10 +13,10 @@ from carecoord_shared.fhir.unit_of_work import FhirTransaction
 from carecoord_shared.service import Consumer
 
 
-async def handle(tx: FhirTransaction, event: Event, _context: CarePlansContext) -> None:
+async def handle(tx: FhirTransaction, event: Event, context: CarePlansContext) -> None:
     task = mdt_action_activity(event.data)
     if task is not None:
-        await add_activity(tx, str(event.data["nhsNumber"]), task, event.type)
+        await add_activity(tx, str(event.data["nhsNumber"]), task, event.type, context.now())
 
 
 CONSUMER = Consumer(MDT_ACTION_ASSIGNED, mdt_topic, handle, GROUP)

@@ -14,10 +14,10 @@ from carecoord_shared.fhir.unit_of_work import FhirTransaction
 from carecoord_shared.service import Consumer
 
 
-async def handle(tx: FhirTransaction, event: Event, _context: CarePlansContext) -> None:
+async def handle(tx: FhirTransaction, event: Event, context: CarePlansContext) -> None:
     task = triage_activity(event.data)
     if task is not None:
-        await add_activity(tx, str(event.data["nhsNumber"]), task, event.type)
+        await add_activity(tx, str(event.data["nhsNumber"]), task, event.type, context.now())
 
 
 CONSUMER = Consumer(REFERRAL_TRIAGED, referrals_topic, handle, GROUP)

@@ -14,11 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from care_plans.domain.event_types import ACTIVITY_ADDED
 from care_plans.fhir.activities import source_key
 from care_plans.fhir.vocabulary import EXT_LAST_REVIEWED
+from care_plans.service.provenance import record_contribution
 from care_plans.store.plans import PlanIndexRepository
 from carecoord_shared.fhir.gathering import Gathering
 from carecoord_shared.fhir.registry import Write
@@ -67,19 +69,41 @@ async def _link_activities(tx: FhirTransaction, plan_id: str, added: list[_Activ
 PLAN_ACTIVITIES = Gathering("care plan activities", _link_activities)
 
 
-async def add_activity(tx: FhirTransaction, nhs_number: str, task: Json, source: str) -> str | None:
-    """Create the activity once and have it linked to the active comprehensive plan, if
-    any, when the unit of work finishes; returns the new activity's reference (None
-    when it existed or there is no plan)."""
+@dataclass(frozen=True, slots=True)
+class _NewActivity:
+    nhs_number: str
+    task: Json
+    source: str
+    plan_id: str | None
+    now: datetime
+
+
+async def _create_activities(tx: FhirTransaction, _key: str, new: list[_NewActivity]) -> None:
+    """Each activity the unit of work's events made, created once (however often its
+    fact came: If-None-Exist on the fact, every one of them in a few statements), each
+    new one recorded as a contribution and linked to its plan."""
+    made = await tx.create_absent("Task", [(a.task, source_key(a.task)) for a in new])
+    for activity, (stored, created) in zip(new, made, strict=True):
+        if not created:
+            continue
+        await record_contribution(tx, stored, True, activity.now)
+        if activity.plan_id is not None:
+            link = _Activity(stored.reference, activity.nhs_number, activity.source)
+            tx.gather(PLAN_ACTIVITIES, activity.plan_id, link)
+
+
+NEW_ACTIVITIES = Gathering("new activities", _create_activities)
+
+
+async def add_activity(
+    tx: FhirTransaction, nhs_number: str, task: Json, source: str, now: datetime
+) -> None:
+    """Have the activity created once, and linked to the patient's active comprehensive
+    plan (if any), when the unit of work finishes."""
     plan_id = await tx.repository(PlanIndexRepository).active_comprehensive(nhs_number)
     if plan_id is not None:
         task["focus"] = {"reference": f"CarePlan/{plan_id}"}
-    write = Write("create", "Task", None, task, if_none_exist=source_key(task))
-    stored, created = await tx.write(write)
-    if stored is None or not created or plan_id is None:
-        return None
-    tx.gather(PLAN_ACTIVITIES, plan_id, _Activity(stored.reference, nhs_number, source))
-    return stored.reference
+    tx.gather(NEW_ACTIVITIES, "all", _NewActivity(nhs_number, task, source, plan_id, now))
 
 
 def _reviewed_on(reviewed_on: str) -> PlanChange:
