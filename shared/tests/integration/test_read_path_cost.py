@@ -9,6 +9,7 @@ read still records, the break-glass purpose of use included.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -152,3 +153,19 @@ async def test_reads_under_break_glass_record_its_reason_as_their_purpose(
         ("E", NHS, purpose),
     ]
     assert (await _audited(kernel["app"], "111"))[-1][3] is None
+
+
+async def test_concurrent_reads_write_their_audit_rows_together(kernel: dict[str, Any]) -> None:
+    client: httpx.AsyncClient = kernel["client"]
+    url = f"/fhir/Communication/{kernel['id']}"
+    assert (await client.get(url, headers=kernel["gp"])).status_code == 200  # warm
+    before = len(await _audited(kernel["app"], "111"))
+
+    with statements(kernel["app"]) as sent:
+        reads = await asyncio.gather(*(client.get(url, headers=kernel["gp"]) for _ in range(20)))
+
+    assert {read.status_code for read in reads} == {200}
+    inserts = [s for s in sent if s.startswith("INSERT INTO audit_event")]
+    assert len(inserts) < 10, f"{len(inserts)} audit statements for 20 reads"
+    audited = (await _audited(kernel["app"], "111"))[before:]
+    assert audited == [("R", f"Communication/{kernel['id']}", NHS, None)] * 20

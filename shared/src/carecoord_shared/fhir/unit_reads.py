@@ -44,6 +44,7 @@ from carecoord_shared.ports import (
     RepositoryT,
 )
 from carecoord_shared.security import access
+from carecoord_shared.security.audit_group import audit_group, is_autocommit
 from carecoord_shared.security.break_glass import record_break_glass
 from carecoord_shared.security.principal import Principal
 from carecoord_shared.store import search
@@ -91,7 +92,10 @@ class FhirReads(AuditedUnit):
     async def finish(self) -> None:
         """Before the unit of work commits: gathered work, then its audit trail."""
         await self._gathered.flush(self)  # type: ignore[arg-type]  # FhirTransaction's
-        await self.audit_trail.write(self._conn)
+        if is_autocommit(self._conn):  # reads only: written with concurrent reads' rows
+            await audit_group(self._conn).write(self._conn, self.audit_trail.take())
+        else:
+            await self.audit_trail.write(self._conn)
 
     def repository(self, kind: type[RepositoryT]) -> RepositoryT:
         """The service's own repository `kind`, on this unit of work's connection."""

@@ -275,11 +275,13 @@ def _newest_running(patient_nhs: ColumnElement[Any], pick: str) -> ColumnElement
     )
 
 
+@lru_cache(maxsize=64)
 def break_glass_columns(patient_nhs: ColumnElement[Any]) -> tuple[ColumnElement[Any], ...]:
     """Per row: the reason and time of the newest running break-glass of `PURPOSE_USER`
     for the row's patient (NULL when none), so that a read learns its purpose of use in
-    the statement that reads it. In the select list PostgreSQL evaluates them only for
-    the rows a page keeps (after its sort and limit)."""
+    the statement that reads it. Built once per column (building costs more than
+    running them); in a select list with a sort and a limit PostgreSQL evaluates such
+    subqueries after the sort, for the rows kept, once they cost anything."""
     return (_newest_running(patient_nhs, "reason"), _newest_running(patient_nhs, "recorded_at"))
 
 

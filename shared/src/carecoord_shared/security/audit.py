@@ -151,9 +151,14 @@ class AuditTrail:
             ids.append(row_id)
         return ids
 
+    def take(self) -> list[dict[str, Any]]:
+        """The rows added so far, for someone else to write (see `audit_group`)."""
+        rows, self._rows = self._rows, []
+        return rows
+
     async def write(self, conn: AsyncConnection) -> None:
         """Insert every row added so far in one statement."""
-        rows, self._rows = self._rows, []
+        rows = self.take()
         if rows:
             await conn.execute(audit_event.insert(), rows)
 

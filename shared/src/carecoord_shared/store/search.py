@@ -201,7 +201,7 @@ def _page(
 ) -> Select[Any]:
     """One page of `base` in the query's order (keyset after the cursor), one row more
     than asked for to tell whether there is a next page; `with_purpose`: the break-glass
-    columns (`store.reads`) computed for the page's rows only."""
+    columns (`store.reads`)."""
     if query.sort is None:
         sort_expr: ColumnElement[Any] = resource.c.pk
         descending = False
@@ -213,14 +213,9 @@ def _page(
         key = tuple_(sort_expr, resource.c.pk)
         page = page.where(key < tuple_(value, pk) if descending else key > tuple_(value, pk))
     order = (sort_expr.desc(), resource.c.pk.desc()) if descending else (sort_expr, resource.c.pk)
-    page = page.order_by(*order).limit(query.count + 1)
-    if not with_purpose:
-        return page
-    rows = page.subquery("page")
-    again = (rows.c.sort_value, rows.c.pk)
-    return select(rows, *break_glass_columns(rows.c.patient_nhs)).order_by(
-        *((c.desc() for c in again) if descending else again)
-    )
+    if with_purpose:  # PostgreSQL evaluates them after the sort, for the page's rows
+        page = page.add_columns(*break_glass_columns(resource.c.patient_nhs))
+    return page.order_by(*order).limit(query.count + 1)
 
 
 async def search(
