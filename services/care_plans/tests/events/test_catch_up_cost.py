@@ -97,4 +97,4 @@ async def test_a_run_of_referral_events_costs_few_statements_per_event(
         )
     assert consumer.stats.handled == len(events)
     assert tasks == PATIENTS * ADVICE_PER_PATIENT
-    assert per_event <= 5.5  # 9.9 before the store, outbox and Provenance were batched
+    assert per_event <= 2.5  # 9.9 before the store, outbox, Provenance and activities were batched

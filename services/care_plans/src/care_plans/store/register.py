@@ -13,6 +13,7 @@ from typing import Any
 
 import orjson
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from care_plans.domain.register import RegisterEntry
 from care_plans.store.tables import patient_register
@@ -24,7 +25,14 @@ register = patient_register.c
 
 
 class RegisterRepository(Repository):
-    """Patients on the register: where they are registered, their cohorts and score."""
+    """Patients on the register: where they are registered, their cohorts and score.
+
+    One instance serves one unit of work and remembers the review interval it saved
+    (a run of events restratifies, then revises the plan, of the same patient)."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        super().__init__(conn)
+        self._six_monthly: dict[str, bool] = {}
 
     async def conditions_of(self, patient_nhs: str) -> list[dict[str, Any]]:
         """The patient's stored (not deleted) Conditions, as FHIR JSON."""
@@ -41,6 +49,7 @@ class RegisterRepository(Repository):
 
     async def enrol(self, entry: RegisterEntry) -> None:
         """Add the patient, or update where they are registered (cohorts are kept)."""
+        self._six_monthly.pop(entry.nhs_number, None)
         values = {
             "nhs_number": entry.nhs_number,
             "patient_id": entry.patient_id,
@@ -51,6 +60,7 @@ class RegisterRepository(Repository):
         await self._conn.execute(upsert(patient_register, "nhs_number", values))
 
     async def remove(self, nhs_number: str) -> None:
+        self._six_monthly.pop(nhs_number, None)
         await self._conn.execute(
             sa.delete(patient_register).where(register.nhs_number == nhs_number)
         )
@@ -90,6 +100,7 @@ class RegisterRepository(Repository):
             .where(register.nhs_number == nhs_number)
             .values(cohorts=list(cohorts), risk_score=score, six_monthly_review=six_monthly)
         )
+        self._six_monthly[nhs_number] = six_monthly
 
     async def nhs_number_of(self, patient_id: str) -> str | None:
         """The NHS number of the register's `Patient/<patient_id>`, if it is on it."""
@@ -100,6 +111,8 @@ class RegisterRepository(Repository):
 
     async def six_monthly(self, nhs_number: str) -> bool:
         """Whether the patient's plan is reviewed every 6 months (diabetes or COPD)."""
+        if nhs_number in self._six_monthly:
+            return self._six_monthly[nhs_number]
         found = await self._conn.scalar(
             sa.select(register.six_monthly_review).where(register.nhs_number == nhs_number)
         )
