@@ -48,8 +48,7 @@ async def _row(api: FhirClient, patient: PatientView, today: date) -> CaseloadRo
     six_monthly = any(
         p.get("name") == "sixMonthlyReview" and p.get("valueBoolean") for p in parameters
     )
-    entries = plans.body.get("entry", []) if plans.ok else []
-    dues = [plan_view(e["resource"], six_monthly).next_review for e in entries]
+    dues = [plan_view(p, six_monthly).next_review for p in plans.resources("CarePlan")]
     due = min((d for d in dues if d is not None), default=None)
     return CaseloadRow(patient, risk, cohorts, due, due is not None and due < today)
 

@@ -76,6 +76,13 @@ class FhirReply:
     def ok(self) -> bool:
         return 200 <= self.status < 300
 
+    def resources(self, kind: str) -> list[dict[str, Any]]:
+        """The `kind` resources of a search Bundle's entries ([] when not answered)."""
+        if not self.ok:
+            return []
+        found = [e.get("resource") or {} for e in self.body.get("entry", [])]
+        return [r for r in found if r.get("resourceType") == kind]
+
     def issues(self) -> list[str]:
         """The diagnostics of an OperationOutcome answer (safe to show: the services
         never put patient data or internals in them)."""

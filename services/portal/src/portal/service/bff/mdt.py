@@ -41,11 +41,6 @@ __all__ = [
 Json = dict[str, Any]
 
 
-def _resources(body: Json, kind: str) -> list[Json]:
-    found = [e.get("resource") or {} for e in body.get("entry", [])]
-    return [r for r in found if r.get("resourceType") == kind]
-
-
 async def my_teams(api: FhirClient, user_id: str, now: datetime) -> list[TeamView]:
     """The active MDTs the person is a member of, each with its upcoming meetings."""
     teams = await member_teams(api, user_id)
@@ -64,7 +59,7 @@ async def member_teams(api: FhirClient, user_id: str) -> list[TeamView]:
             ("_count", "50"),
         ],
     )
-    return [team_view(t, user_id) for t in _resources(reply.body, "CareTeam")] if reply.ok else []
+    return [team_view(t, user_id) for t in reply.resources("CareTeam")]
 
 
 async def _meetings(api: FhirClient, team_id: str, now: datetime) -> list[MeetingView]:
@@ -77,7 +72,7 @@ async def _meetings(api: FhirClient, team_id: str, now: datetime) -> list[Meetin
             ("_count", "12"),
         ],
     )
-    return [meeting_view(a) for a in _resources(reply.body, "Appointment")] if reply.ok else []
+    return [meeting_view(a) for a in reply.resources("Appointment")]
 
 
 def _listed(case_list: Json) -> dict[str, bool]:
@@ -94,7 +89,7 @@ async def _cases(api: FhirClient, flags: dict[str, bool]) -> list[CaseView]:
     if not flags:
         return []
     reply = await api.get("Task", [("_id", ",".join(flags)), ("_count", str(len(flags)))])
-    found = {t["id"]: t for t in _resources(reply.body, "Task")} if reply.ok else {}
+    found = {t["id"]: t for t in reply.resources("Task")}
     return [case_view(found[i], flags[i]) for i in flags if i in found]
 
 
@@ -115,16 +110,16 @@ async def _meeting(
     calls = [api.get("Appointment", about), api.get("List", query)]
     replies = await asyncio.gather(*calls, *([api.get(f"Task/{case_id}")] if case_id else []))
     reply, lists = replies[0], replies[1]
-    found = _resources(reply.body, "Appointment") if reply.ok else []
+    found = reply.resources("Appointment")
     if not found:
         return None
     meeting = meeting_view(found[0])
-    teams = [t for t in _resources(reply.body, "CareTeam") if t.get("id") == meeting.team_id]
+    teams = [t for t in reply.resources("CareTeam") if t.get("id") == meeting.team_id]
     team = team_view(teams[0], user_id) if teams else None
     if team is None or not team.is_member:
         return None
-    case_lists = _resources(lists.body, "List") if lists.ok else []
-    attended = _attendance(_resources(reply.body, "Encounter"))
+    case_lists = lists.resources("List")
+    attended = _attendance(reply.resources("Encounter"))
     page = MeetingPage(meeting, team, [], assembled=bool(case_lists), attended=attended)
     return page, _listed(case_lists[0]) if case_lists else {}, replies[2] if case_id else None
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from portal.service.bff.client import FhirClient
 from portal.service.bff.clock import day_text
@@ -89,8 +88,7 @@ async def practice_actions(api: FhirClient, practice: str, today: date) -> list[
             ("_count", "100"),
         ],
     )
-    entries: list[Any] = reply.body.get("entry", []) if reply.ok else []
-    found = [action_view(e.get("resource") or {}, today) for e in entries]
+    found = [action_view(t, today) for t in reply.resources("Task")]
     return sorted(found, key=lambda a: (a.state == "completed", not a.overdue, a.due or date.max))
 
 

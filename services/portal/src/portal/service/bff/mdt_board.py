@@ -71,8 +71,7 @@ async def _one_team(api: FhirClient, team: TeamView, today: date) -> list[BoardA
             ("_count", "200"),
         ],
     )
-    entries = reply.body.get("entry", []) if reply.ok else []
-    tasks = [e.get("resource") or {} for e in entries]
+    tasks = reply.resources("Task")
     actions = [t for t in tasks if any(c.get("code") == "mdt-action" for c in _codes(t))]
     return [BoardAction(action_view(t, today), owner_text(t), team.name) for t in actions]
 

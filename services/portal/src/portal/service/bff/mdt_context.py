@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 from portal.service.bff.care_plans_shapes import PlanView, plan_view
 from portal.service.bff.client import FhirClient, ServiceDown
-from portal.service.bff.mdt_shapes import Json
 from portal.service.bff.shapes import RequestView, request_view
 from portal.service.bff.vocabulary import NHS_NUMBER_SYSTEM
 
@@ -33,15 +32,10 @@ class CaseContext:
     referrals_down: str = ""
 
 
-def _found(body: Json, kind: str) -> list[Json]:
-    found = [e.get("resource") or {} for e in body.get("entry", [])]
-    return [r for r in found if r.get("resourceType") == kind]
-
-
 async def _six_monthly(api: FhirClient, about: tuple[str, str]) -> bool:
     """Whether the patient's cohort asks for a review every six months (else yearly)."""
     patients = await api.get("Patient", [("identifier", about[1]), ("_count", "1")])
-    found = _found(patients.body, "Patient") if patients.ok else []
+    found = patients.resources("Patient")
     if not found:
         return False
     stratified = await api.get(f"Patient/{found[0].get('id')}/$stratification")
@@ -55,11 +49,11 @@ async def _plan(api: FhirClient, nhs_number: str) -> PlanView | None:
     about = ("patient:identifier", f"{NHS_NUMBER_SYSTEM}|{nhs_number}")
     query = [about, ("status", "active"), ("_include", "CarePlan:goal"), ("_count", "5")]
     reply = await api.get("CarePlan", query)
-    plans = _found(reply.body, "CarePlan") if reply.ok else []
+    plans = reply.resources("CarePlan")
     if not plans:  # no plan: the review cycle is not asked for
         return None
     plan = plan_view(plans[0], await _six_monthly(api, about))
-    goals = {f"Goal/{g.get('id')}": g for g in _found(reply.body, "Goal")}
+    goals = {f"Goal/{g.get('id')}": g for g in reply.resources("Goal")}
     words = [str((goals.get(ref) or {}).get("description", {}).get("text") or "")
              for ref in plan.goal_refs]  # fmt: skip
     return plan.with_details([w for w in words if w], [])
@@ -72,7 +66,7 @@ async def _referrals(api: FhirClient, nhs_number: str) -> tuple[RequestView, ...
         ("_count", str(RECENT_REFERRALS)),
     ]
     reply = await api.get("ServiceRequest", query)
-    return tuple(request_view(r) for r in _found(reply.body, "ServiceRequest")) if reply.ok else ()
+    return tuple(request_view(r) for r in reply.resources("ServiceRequest"))
 
 
 async def case_context(care_plans: FhirClient, referrals: FhirClient, nhs: str) -> CaseContext:

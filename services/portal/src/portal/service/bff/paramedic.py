@@ -75,8 +75,8 @@ async def advice_line_services(api: FhirClient) -> list[ServiceOption]:
     reply = await api.get(
         "HealthcareService", [("service-type", ADVICE_LINE_TYPE), ("active", "true")]
     )
-    entries = reply.body.get("entry", []) if reply.ok else []
-    return sorted((service_option(e["resource"]) for e in entries), key=lambda s: s.name)
+    found = reply.resources("HealthcareService")
+    return sorted((service_option(s) for s in found), key=lambda s: s.name)
 
 
 def _line(parameter: Json, names: dict[str, str]) -> AdviceLine:

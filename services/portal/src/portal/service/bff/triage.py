@@ -131,14 +131,10 @@ async def worklist(
     reply = await api.get("Task", _task_query(chosen, filters, now))
     if not reply.ok:
         return Worklist(services)
-    entries = [e.get("resource") or {} for e in reply.body.get("entry", [])]
-    requests = {
-        f"ServiceRequest/{r['id']}": request_view(r)
-        for r in entries
-        if r.get("resourceType") == "ServiceRequest"
-    }
+    requests = {f"ServiceRequest/{r['id']}": request_view(r)
+                for r in reply.resources("ServiceRequest")}  # fmt: skip
     names = {f"HealthcareService/{s.id}": s.name for s in services}
-    tasks = [r for r in entries if r.get("resourceType") == "Task"]
+    tasks = reply.resources("Task")
     rows = [row for t in tasks if (row := _row(t, requests, names, now)) is not None]
     return Worklist(services, rows, _following(reply.body))
 

@@ -27,7 +27,7 @@ from portal.service.bff.directory import advice_services
 from portal.service.bff.requests import load_request
 from portal.service.bff.triage import Decision, decide
 from portal.web.context import Context, Kit, SignedIn
-from portal.web.staff.common import Clients, down_part, need_role, not_found
+from portal.web.staff.common import Clients, down_part, need_role, not_found, read_part
 from portal.web.staff.forms import Problem, text
 
 __all__ = ["add_advice_pages"]
@@ -39,12 +39,8 @@ async def requests_page(
     request: Request, kit: Kit, context: Context, session: SignedIn, services: Clients
 ) -> Response:
     need_role(request, kit, context, session, _ROLES)
-    values: dict[str, Any] = {}
-    try:
-        org = session.user.organisation or ""
-        values["requests"] = await practice_requests(services.referrals, org)
-    except ServiceDown as down:
-        values["down"] = down_part(down.service, "/advice")
+    org = session.user.organisation or ""
+    values = await read_part("requests", practice_requests(services.referrals, org), "/advice")
     return kit.page(
         request, context, "staff/advice_list.html", "Your practice's requests", **values
     )

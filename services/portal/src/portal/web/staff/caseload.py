@@ -23,7 +23,7 @@ from portal.service.bff import ServiceDown
 from portal.service.bff.care_plans import KINDS, PlanEdit, load_plan_page, save_plan
 from portal.service.bff.caseload import caseload, unassigned
 from portal.web.context import Context, Kit, SignedIn
-from portal.web.staff.common import Clients, down_part, need_role, not_found
+from portal.web.staff.common import Clients, down_part, need_role, not_found, read_part
 from portal.web.staff.forms import Problem, text
 
 __all__ = ["add_caseload_pages", "patient_view_page"]
@@ -36,10 +36,8 @@ async def caseload_page(
 ) -> Response:
     need_role(request, kit, context, session, _ROLES)
     values: dict[str, Any] = {"today": kit.clock().date()}
-    try:
-        values["rows"] = await caseload(services.care_plans, session.user.subject, values["today"])
-    except ServiceDown as down:
-        values["down"] = down_part(down.service, "/caseload")
+    reading = caseload(services.care_plans, session.user.subject, values["today"])
+    values |= await read_part("rows", reading, "/caseload")
     return kit.page(request, context, "staff/caseload.html", "Your caseload", **values)
 
 
@@ -48,11 +46,9 @@ async def unassigned_page(
 ) -> Response:
     need_role(request, kit, context, session, _ROLES)
     values: dict[str, Any] = {"today": kit.clock().date(), "unassigned": True}
-    try:
-        practice = session.user.organisation or ""
-        values["rows"] = await unassigned(services.care_plans, practice, values["today"])
-    except ServiceDown as down:
-        values["down"] = down_part(down.service, "/caseload/unassigned")
+    practice = session.user.organisation or ""
+    reading = unassigned(services.care_plans, practice, values["today"])
+    values |= await read_part("rows", reading, "/caseload/unassigned")
     title = "Patients with no named co-ordinator"
     return kit.page(request, context, "staff/caseload.html", title, **values)
 

@@ -10,14 +10,14 @@ page never tells a GP whether another practice's patient exists.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from typing import Annotated, Any
 
 from fastapi import Depends, Request, Response
 
 from carecoord_shared.security.principal import Role
 from portal.config.staff import StaffSettings
-from portal.service.bff import FhirClient
+from portal.service.bff import FhirClient, ServiceDown
 from portal.web.context import SignedIn, WebContext, WebKit
 from portal.web.http import WebExit
 from portal.web.sessions import WebSession
@@ -28,6 +28,7 @@ __all__ = [
     "down_part",
     "need_role",
     "not_found",
+    "read_part",
     "staff_settings",
 ]
 
@@ -86,3 +87,12 @@ def not_found(request: Request, kit: WebKit, context: WebContext) -> Response:
 def down_part(service: str, retry: str) -> dict[str, Any]:
     """What a page part shows when its service did not answer."""
     return {"service": service, "retry": retry}
+
+
+async def read_part(name: str, reading: Awaitable[Any], retry: str) -> dict[str, Any]:
+    """`{name: what was read}`, or `{"down": ...}` (with `retry` the page to read
+    again) when the service did not answer: a page's values either way."""
+    try:
+        return {name: await reading}
+    except ServiceDown as down:
+        return {"down": down_part(down.service, retry)}

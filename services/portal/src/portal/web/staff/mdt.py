@@ -36,7 +36,7 @@ from portal.service.bff.mdt_quorum import case_gaps, missing_core
 from portal.service.bff.mdt_shapes import CaseView, MeetingPage
 from portal.web.context import Context, Kit, SignedIn
 from portal.web.http import WebExit
-from portal.web.staff.common import Clients, down_part, need_role, not_found
+from portal.web.staff.common import Clients, down_part, need_role, not_found, read_part
 from portal.web.staff.mdt_actions import add_mdt_action_pages
 from portal.web.staff.mdt_board import add_mdt_board_pages
 from portal.web.staff.mdt_form import ACTION_ROWS, read_outcome
@@ -59,11 +59,8 @@ async def teams_page(
     request: Request, kit: Kit, context: Context, session: SignedIn, services: Clients
 ) -> Response:
     need_role(request, kit, context, session, _ROLES)
-    values: dict[str, Any] = {}
-    try:
-        values["teams"] = await my_teams(services.mdt, session.user.subject, kit.clock())
-    except ServiceDown as down:
-        values["down"] = down_part(down.service, "/mdt")
+    reading = my_teams(services.mdt, session.user.subject, kit.clock())
+    values = await read_part("teams", reading, "/mdt")
     return kit.page(request, context, "staff/mdt_teams.html", "Your MDTs and meetings", **values)
 
 

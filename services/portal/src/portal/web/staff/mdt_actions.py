@@ -17,7 +17,7 @@ from carecoord_shared.security.principal import Role
 from portal.service.bff import ServiceDown
 from portal.service.bff.mdt_actions import STEPS, practice_actions, settle
 from portal.web.context import Context, Kit, SignedIn
-from portal.web.staff.common import Clients, down_part, need_role, not_found
+from portal.web.staff.common import Clients, need_role, not_found, read_part
 
 __all__ = ["add_mdt_action_pages"]
 
@@ -30,12 +30,9 @@ async def _actions_page(
     request: Request, kit: Kit, context: Context, session: SignedIn, services: Clients,
     status_code: int = 200, **extra: Any,
 ) -> Response:  # fmt: skip
-    values: dict[str, Any] = {}
-    try:
-        practice = session.user.organisation or ""
-        values["actions"] = await practice_actions(services.mdt, practice, kit.clock().date())
-    except ServiceDown as down:
-        values["down"] = down_part(down.service, "/actions")
+    practice = session.user.organisation or ""
+    reading = practice_actions(services.mdt, practice, kit.clock().date())
+    values = await read_part("actions", reading, "/actions")
     title = "MDT actions for your practice"
     return kit.page(
         request, context, "staff/mdt_actions.html", title, status_code, **(values | extra)

@@ -26,7 +26,7 @@ from portal.service.bff.paramedic import (
     record_call,
 )
 from portal.web.context import Context, Kit, SignedIn
-from portal.web.staff.common import Clients, down_part, need_role, not_found
+from portal.web.staff.common import Clients, down_part, need_role, not_found, read_part
 from portal.web.staff.forms import Problem, text
 
 __all__ = ["add_paramedic_pages"]
@@ -57,10 +57,8 @@ async def _call_form(
     **extra: Any,
 ) -> Response:  # fmt: skip
     values: dict[str, Any] = {"outcomes": CALL_OUTCOMES}
-    try:
-        values["lines"] = await advice_line_services(services.referrals)
-    except ServiceDown as down:
-        values["down"] = down_part(down.service, "/advice-lines/calls/new")
+    reading = advice_line_services(services.referrals)
+    values |= await read_part("lines", reading, "/advice-lines/calls/new")
     query = request.query_params
     values |= {"line": query.get("line", "")[:64], "locality": query.get("locality", "")[:32]}
     values |= extra

@@ -23,7 +23,7 @@ from portal.service.bff.directory import advice_services
 from portal.service.bff.requests import load_request
 from portal.service.bff.triage import WORKLIST_PAGE, WorklistFilters, decide, worklist
 from portal.web.context import Context, Kit, SignedIn
-from portal.web.staff.common import Clients, down_part, need_role, not_found
+from portal.web.staff.common import Clients, down_part, need_role, not_found, read_part
 from portal.web.staff.forms import decision_errors, read_decision
 
 __all__ = ["add_triage_pages"]
@@ -48,12 +48,9 @@ async def worklist_page(
     request: Request, kit: Kit, context: Context, session: SignedIn, services: Clients
 ) -> Response:
     need_role(request, kit, context, session, _ROLES)
-    filters, values = _filters(request), dict[str, Any]()
-    try:
-        org = session.user.organisation or ""
-        values["worklist"] = await worklist(services.referrals, org, filters, kit.clock())
-    except ServiceDown as down:
-        values["down"] = down_part(down.service, str(request.url.path))
+    filters, org = _filters(request), session.user.organisation or ""
+    reading = worklist(services.referrals, org, filters, kit.clock())
+    values = await read_part("worklist", reading, str(request.url.path))
     return kit.page(
         request, context, "staff/worklist.html", "Triage worklist",
         filters=filters, due_options=_DUE, states=v.OPEN_STATES, labels=v.STATE_LABELS,
@@ -62,14 +59,9 @@ async def worklist_page(
 
 
 async def _request_page(
-    request: Request,
-    kit: Kit,
-    context: Context,
-    services: Clients,
-    request_id: str,
-    status_code: int = 200,
-    **extra: Any,
-) -> Response:
+    request: Request, kit: Kit, context: Context, services: Clients, request_id: str,
+    status_code: int = 200, **extra: Any,
+) -> Response:  # fmt: skip
     try:
         found = await load_request(services.referrals, request_id, kit.clock())
         targets = await advice_services(services.referrals) if found else []
@@ -91,13 +83,9 @@ async def _request_page(
 
 
 async def request_page(
-    request: Request,
-    kit: Kit,
-    context: Context,
-    session: SignedIn,
-    services: Clients,
+    request: Request, kit: Kit, context: Context, session: SignedIn, services: Clients,
     request_id: str,
-) -> Response:
+) -> Response:  # fmt: skip
     need_role(request, kit, context, session, _ROLES)
     saved = request.query_params.get("saved", "")
     return await _request_page(
@@ -106,13 +94,9 @@ async def request_page(
 
 
 async def record_outcome(
-    request: Request,
-    kit: Kit,
-    context: Context,
-    session: SignedIn,
-    services: Clients,
+    request: Request, kit: Kit, context: Context, session: SignedIn, services: Clients,
     request_id: str,
-) -> Response:
+) -> Response:  # fmt: skip
     need_role(request, kit, context, session, _ROLES)
     form = await request.form()
     decision, version = read_decision(form), str(form.get("version") or "")
