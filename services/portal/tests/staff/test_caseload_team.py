@@ -15,27 +15,30 @@ pytestmark = pytest.mark.usefixtures("with_care_plans")
 
 
 async def _change(
-    stack: StaffStack, client: httpx.AsyncClient, patient_id: str, **fields: str
-) -> httpx.Response:
+    stack: StaffStack, client: httpx.AsyncClient, label: str, **fields: str
+) -> tuple[str, httpx.Response]:
+    """A new patient on the co-ordinator's caseload (`label`), the co-ordinator signed
+    in, and their change of co-ordinator (`fields`) sent from the patient's page."""
+    patient_id, _ = await on_caseload(stack, label)
+    await sign_in(client, stack, "care-coordinator")
     page = await client.get(f"{stack.portal_url}/caseload/patients/{patient_id}")
     assert page.status_code == 200, page.text
     form = {"csrf_token": csrf_token(page.text), "kind": "named-care-coordinator"} | fields
-    return await client.post(
+    sent = await client.post(
         f"{stack.portal_url}/caseload/patients/{patient_id}/coordinator", data=form
     )
+    return patient_id, sent
 
 
 async def test_a_handover_names_the_new_coordinator_and_leaves_this_caseload(
     with_care_plans: StaffStack, browser_client: httpx.AsyncClient
 ) -> None:
     stack = with_care_plans
-    patient_id, _ = await on_caseload(stack, "Handed over")
-    await sign_in(browser_client, stack, "care-coordinator")
 
-    changed = await _change(
+    patient_id, changed = await _change(
         stack,
         browser_client,
-        patient_id,
+        "Handed over",
         name="Sam Patel",
         sds_user_id="555000000777",
         change="handover",
@@ -54,14 +57,12 @@ async def test_cover_runs_beside_the_named_coordinator_until_its_last_day(
     with_care_plans: StaffStack, browser_client: httpx.AsyncClient
 ) -> None:
     stack = with_care_plans
-    patient_id, _ = await on_caseload(stack, "Covered")
-    await sign_in(browser_client, stack, "care-coordinator")
     until = (datetime.now(UTC).date() + timedelta(days=14)).isoformat()
 
-    changed = await _change(
+    patient_id, changed = await _change(
         stack,
         browser_client,
-        patient_id,
+        "Covered",
         name="Jo Reed",
         sds_user_id="555000000888",
         change="cover",
@@ -80,13 +81,11 @@ async def test_a_change_without_a_reason_or_a_cover_end_is_explained_and_not_sen
     with_care_plans: StaffStack, browser_client: httpx.AsyncClient
 ) -> None:
     stack = with_care_plans
-    patient_id, _ = await on_caseload(stack, "Unchanged")
-    await sign_in(browser_client, stack, "care-coordinator")
 
-    refused = await _change(
+    patient_id, refused = await _change(
         stack,
         browser_client,
-        patient_id,
+        "Unchanged",
         name="Al Kay",
         sds_user_id="12",
         change="cover",
