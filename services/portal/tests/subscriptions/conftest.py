@@ -227,9 +227,18 @@ async def receiver() -> AsyncIterator[Receiver]:
 
 
 @pytest.fixture
-async def live(issuer: DevIssuer, kafka_bootstrap: str) -> AsyncIterator[Portal]:
+def live_extra() -> dict[str, Any]:
+    """Settings a test module adds to `live`'s (a module overrides this fixture)."""
+    return {}
+
+
+@pytest.fixture
+async def live(
+    issuer: DevIssuer, kafka_bootstrap: str, live_extra: dict[str, Any]
+) -> AsyncIterator[Portal]:
     """The portal's API and worker, on a fresh database and topics of their own."""
-    settings = portal_settings(issuer, await create_fresh_database("portal"), kafka_bootstrap)
+    database = await create_fresh_database("portal")
+    settings = portal_settings(issuer, database, kafka_bootstrap, **live_extra)
     clock = FakeClock()
     app = create_app(settings)
     worker = build_worker(SERVICE, settings, clock=clock)

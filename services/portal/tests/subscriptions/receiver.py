@@ -2,7 +2,8 @@
 
 Plain asyncio (HTTP/1.1 with keep-alive, Content-Length bodies): each request is kept
 (headers and body) and answered as the test's `script` says, which can fail, ask to
-retry after a while, hang past the portal's timeout, or answer 410 Gone.
+retry after a while, hang past the portal's timeout, or answer 410 Gone (or, standing
+in for an owning service's FHIR API, answer a read with a body).
 Signatures are checked as a partner would: with the off-the-shelf `standardwebhooks`
 library (signature over `id.timestamp.body`, timestamp within its replay window).
 """
@@ -63,6 +64,7 @@ class Answer:
     status: int = 200
     headers: tuple[tuple[str, str], ...] = ()
     delay_s: float = 0.0
+    body: bytes = b""
 
 
 Script = Callable[[dict[str, str], bytes], Answer]
@@ -120,15 +122,15 @@ class Receiver:
                     k.strip().lower(): v.strip()
                     for k, _, v in (line.partition(":") for line in lines[1:] if line)
                 }
+                headers[":path"] = lines[0].split(" ")[1]  # the request line's target
                 body = await reader.readexactly(int(headers.get("content-length", "0")))
                 answer = self.script(headers, body)
                 if answer.delay_s:
                     await asyncio.sleep(answer.delay_s)
                 self.received.append(Received(headers, body, answer.status))
                 extra = "".join(f"{k}: {v}\r\n" for k, v in answer.headers)
-                writer.write(
-                    f"HTTP/1.1 {answer.status} X\r\ncontent-length: 0\r\n{extra}\r\n".encode()
-                )
+                head_out = f"HTTP/1.1 {answer.status} X\r\ncontent-length: {len(answer.body)}\r\n"
+                writer.write(f"{head_out}{extra}\r\n".encode() + answer.body)
                 await writer.drain()
         except (asyncio.IncompleteReadError, ConnectionError, asyncio.LimitOverrunError):
             pass

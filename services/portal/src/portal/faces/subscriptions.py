@@ -2,9 +2,10 @@
 
 Partner subscriptions (issue 12): the SubscriptionTopic catalogue (`Basic`, read-only),
 Subscriptions with their own write rules, partner Endpoints, the Tasks that tell a
-partner's admin its deliveries failed; the `$status`, `$events`, `$deliveries` and
-`$resume` operations; the consumer that records events for subscriptions; the delivery
-loop and the hourly housekeeping; the topic catalogue published when the API starts.
+partner's admin its deliveries failed; the `$status`, `$events`, `$deliveries`,
+`$resume` and `$handshake` (a partner's test of its endpoint) operations; the consumer
+that records events for subscriptions; the delivery loop and the hourly housekeeping;
+the topic catalogue published when the API starts.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from portal.jobs import subscription_delivery, subscription_housekeeping
 from portal.operations import (
     subscription_deliveries,
     subscription_events,
+    subscription_handshake,
     subscription_resume,
     subscription_status,
 )
@@ -85,6 +87,7 @@ FACE = Face(
         subscription_events.OPERATION,
         subscription_deliveries.OPERATION,
         subscription_resume.OPERATION,
+        subscription_handshake.OPERATION,
     ),
     consumers=CONSUMERS,
     jobs=(subscription_delivery.JOB, subscription_housekeeping.JOB),

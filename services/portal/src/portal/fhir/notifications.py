@@ -5,13 +5,15 @@ Every notification (handshake, heartbeat, event, and the answers of `$status` an
 as R4 `Parameters`: the subscription, topic, status, type,
 `events-since-subscription-start` and one `notification-event` (number, timestamp,
 focus) per event. With `id-only` payload the focus also gets an entry of its own
-(fullUrl, no resource); with `empty` it is left out altogether.
+(fullUrl, no resource); with `full-resource` that entry carries the resource as its
+owning service answered it (or none, when it could not be read: the partner reads it
+itself, and gets the service's own answer); with `empty` it is left out altogether.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -74,7 +76,11 @@ def notification_bundle(
     events: Sequence[NotificationEvent],
     payload: str,
     now: datetime,
+    resources: Mapping[str, JsonObject] | None = None,
 ) -> JsonObject:
+    """`resources`: for full-resource, each focus read from its service, by its URL (one
+    that could not be read is sent as id-only would send it: its entry without a body)."""
+    resources = resources or {}
     entries: list[JsonObject] = [
         {
             "fullUrl": f"urn:uuid:{uuid.uuid4()}",
@@ -83,18 +89,13 @@ def notification_bundle(
             "response": {"status": "200"},
         }
     ]
-    if payload == "id-only":
-        seen: set[str] = set()
-        for event in events:
-            if event.focus and event.focus not in seen:
-                seen.add(event.focus)
-                entries.append(
-                    {
-                        "fullUrl": event.focus,
-                        "request": {"method": "PUT", "url": event.focus},
-                        "response": {"status": "200"},
-                    }
-                )
+    if payload != "empty":
+        for focus in dict.fromkeys(e.focus for e in events if e.focus):
+            entry: JsonObject = {"fullUrl": focus}
+            if payload == "full-resource" and focus in resources:
+                entry["resource"] = resources[focus]
+            entry |= {"request": {"method": "PUT", "url": focus}, "response": {"status": "200"}}
+            entries.append(entry)
     return {
         "resourceType": "Bundle",
         "id": str(uuid.uuid4()),

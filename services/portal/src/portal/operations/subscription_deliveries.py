@@ -4,10 +4,8 @@ partner sees for itself why something has not arrived."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from carecoord_shared.fhir.operations import Operation, OperationCall, OperationResult, Param
-from portal.service.subscription_views import attempts_of, owned
+from portal.service.subscription_views import attempts_of, instant_argument, owned
 
 __all__ = ["OPERATION"]
 
@@ -18,12 +16,8 @@ async def _handle(call: OperationCall) -> OperationResult:
     count = call.arguments.number("count") or 100
     async with call.fhir.reads(call.principal) as tx:
         row = await owned(tx, call.resource_id)
-        attempts = await attempts_of(tx, row, _moment(since), min(count, 1000))
+        attempts = await attempts_of(tx, row, instant_argument(since, "since"), min(count, 1000))
     return OPERATION.result(total=len(attempts), attempt=attempts)
-
-
-def _moment(text: str | None) -> datetime | None:
-    return None if text is None else datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 OPERATION = Operation(

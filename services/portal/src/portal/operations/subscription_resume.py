@@ -4,20 +4,15 @@ T"), each under its original `webhook-id`."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from carecoord_shared.fhir.operations import Operation, OperationCall, OperationResult, Param
-from portal.service.subscription_views import owned, resume
+from portal.service.subscription_views import instant_argument, owned, resume
 
 __all__ = ["OPERATION"]
 
 
 async def _handle(call: OperationCall) -> OperationResult:
     assert call.resource_id is not None
-    since_text = call.arguments.text("since")
-    since = (
-        None if since_text is None else datetime.fromisoformat(since_text.replace("Z", "+00:00"))
-    )
+    since = instant_argument(call.arguments.text("since"), "since")
     async with call.fhir.operation(call.principal) as tx:
         row = await owned(tx, call.resource_id)
         requeued = await resume(tx, row, since)

@@ -30,10 +30,12 @@ import httpx
 import orjson
 
 from carecoord_shared.fhir.interactions import FhirInteractions
+from carecoord_shared.fhir.outcome import JsonObject
 from carecoord_shared.security.principal import Principal
 from portal.domain.subscriptions import Notification, PartnerSubscription
 from portal.fhir.notifications import NotificationEvent, StatusHeader, notification_bundle
 from portal.service.context import PortalContext
+from portal.service.delivery_focus import read_focuses
 from portal.service.delivery_http import Sent, post_signed
 from portal.service.delivery_record import Lease, Recorder, Shipment
 from portal.store.subscriptions import SubscriptionRows
@@ -167,11 +169,15 @@ class Round:
             return await post_signed(self.client, subscription, webhook_id, body, now, environment)
 
     def _bundle(
-        self, subscription: PartnerSubscription, kind: str, events: list[NotificationEvent]
+        self,
+        subscription: PartnerSubscription,
+        kind: str,
+        events: list[NotificationEvent],
+        resources: dict[str, JsonObject] | None = None,
     ) -> bytes:
         header = self._header(subscription, kind, subscription.events_since_start)
-        bundle = notification_bundle(header, events, subscription.payload, self.context.clock())
-        return orjson.dumps(bundle)
+        now, payload = self.context.clock(), subscription.payload
+        return orjson.dumps(notification_bundle(header, events, payload, now, resources))
 
     async def _handshake(self, subscription: PartnerSubscription) -> bool:
         webhook_id = f"msg_{subscription.id}_handshake_{int(self.context.clock().timestamp())}"
@@ -201,7 +207,10 @@ class Round:
         self, subscription: PartnerSubscription, notes: Sequence[Notification]
     ) -> Shipment:
         events = [NotificationEvent(n.event_number, n.occurred_at, n.focus) for n in notes]
-        body = self._bundle(subscription, "event-notification", events)
+        resources = None
+        if subscription.payload == "full-resource":
+            resources = await read_focuses(self.client, self.context, (n.focus for n in notes))
+        body = self._bundle(subscription, "event-notification", events, resources)
         webhook_id = webhook_id_of(subscription.id, [n.event_number for n in notes])
         sent = await self._post(subscription, webhook_id, body)
         return Shipment(tuple(notes), webhook_id, sent)

@@ -30,7 +30,7 @@ from portal.store.delivery import Deliveries
 from portal.store.subscription_wake import SubscriptionWake
 from portal.store.subscriptions import SubscriptionRows
 
-__all__ = ["attempts_of", "events_of", "owned", "resume", "status_of"]
+__all__ = ["attempts_of", "events_of", "instant_argument", "owned", "resume", "status_of"]
 
 MAX_EVENTS = 1000
 
@@ -68,6 +68,20 @@ def status_of(context: PortalContext, row: PartnerSubscription) -> JsonObject:
     }
 
 
+def instant_argument(text: str | None, name: str) -> datetime | None:
+    """An instant parameter (with its time zone), or a 400 naming it."""
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        text = f"{name} must be an instant with its time zone, e.g. 2026-11-30T09:00:00Z"
+        raise bad_request(text, (f"Parameters.parameter.where(name='{name}')",))
+    return moment
+
+
 def _number(text: str | None, name: str) -> int | None:
     if text is None:
         return None
@@ -91,7 +105,7 @@ async def events_of(
     events = [NotificationEvent(n.event_number, n.occurred_at, n.focus) for n in notes]
     payload = content or row.payload
     if payload == "full-resource":
-        payload = "id-only"  # not offered (see the Subscription write rules)
+        payload = "id-only"  # a replay names the resources; read them now from their service
     return notification_bundle(
         _header(context, row, "query-event"), events, payload, context.clock()
     )

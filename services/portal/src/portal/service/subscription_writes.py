@@ -48,15 +48,9 @@ def _checked_spec(
     problem = endpoint_problem(spec.endpoint, context.settings.environment)
     if problem:
         raise bad_request(problem, ("Subscription.channel.endpoint",))
-    if spec.payload == "full-resource":
-        if not tx.principal.allows(topic.focus_type, "r"):
-            raise business_rule(
-                f"Your access does not allow reading {topic.focus_type}: use id-only or empty",
-                ("Subscription.channel.payload",),
-            )
-        raise business_rule(
-            "full-resource payloads are not offered yet: use id-only and read the focus "
-            "from its service",
+    if spec.payload == "full-resource" and not tx.principal.allows(topic.focus_type, "r"):
+        raise business_rule(  # the partner's own scope, as the owning service would check it
+            f"Your access does not allow reading {topic.focus_type}: use id-only or empty",
             ("Subscription.channel.payload",),
         )
     if spec.secret is not None and (problem := secret_problem(spec.secret)):

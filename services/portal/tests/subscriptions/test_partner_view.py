@@ -1,0 +1,93 @@
+"""The partner's own view, by API with its own system token: test the endpoint now
+(`$handshake`), read the delivery log (`$deliveries`), recover since a time T
+(`$resume` with `since`). Another partner's id answers 404, as an unknown one."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import Any
+
+from services.portal.tests.subscriptions import conftest as given
+from services.portal.tests.subscriptions.receiver import Answer, Receiver, verify
+from services.portal.tests.subscriptions.test_delivery import active, created
+
+PARAMETERS = {"resourceType": "Parameters"}
+
+
+def named(parameters: dict[str, Any]) -> dict[str, Any]:
+    return {
+        p["name"]: next(v for k, v in p.items() if k.startswith("value"))
+        for p in parameters["parameter"]
+    }
+
+
+async def test_handshake_on_demand_says_what_the_endpoint_answered_and_is_logged(
+    live: given.Portal, receiver: Receiver
+) -> None:
+    secret = given.new_secret()
+    subscription_id = await created(live, given.subscription(receiver.url, secret))
+    await active(live, subscription_id)
+    tested = await live.post(f"Subscription/{subscription_id}/$handshake", PARAMETERS)
+    assert tested.status_code == 200, tested.text
+    answer = named(tested.json())
+    assert answer["outcome"] == "delivered"
+    assert answer["status"] == 200
+    sent = [
+        r for r in receiver.of_kind("handshake") if r.headers["webhook-id"] == answer["webhook-id"]
+    ]
+    assert len(sent) == 1
+    assert verify(secret, sent[0].headers, sent[0].body)
+    receiver.script = lambda _h, _b: Answer(503)
+    failing = named(
+        (await live.post(f"Subscription/{subscription_id}/$handshake", PARAMETERS)).json()
+    )
+    assert (failing["outcome"], failing["status"]) == ("failed", 503)
+    assert (await live.status(subscription_id))["status"] == "active"  # a test changes nothing
+    log = (await live.get(f"Subscription/{subscription_id}/$deliveries")).json()
+    kinds = [named({"parameter": p["part"]}) for p in log["parameter"] if p["name"] == "attempt"]
+    assert [(k["kind"], k.get("status")) for k in kinds[:2]] == [
+        ("test-handshake", 503),
+        ("test-handshake", 200),
+    ]
+    other = await live.post(
+        f"Subscription/{subscription_id}/$handshake",
+        PARAMETERS,
+        name="partner-b",
+        agreement="B82002",
+    )
+    assert other.status_code == 404, other.text
+
+
+async def test_recover_since_a_time_replays_what_was_delivered_from_then_under_the_same_ids(
+    live: given.Portal, receiver: Receiver
+) -> None:
+    subscription_id = await created(live, given.subscription(receiver.url, given.new_secret()))
+    await active(live, subscription_id)
+    nhs = given.new_nhs_number()
+    await live.publish(live.settings.care_plans_topic, given.registered(nhs, given.PRACTICE_A))
+
+    async def delivered(count: int) -> bool:
+        return len(receiver.of_kind("event-notification")) >= count
+
+    await live.publish(live.settings.referrals_topic, given.triaged(nhs, "before"))
+    await given.eventually(lambda: delivered(1))
+    live.clock.advance(hours=2)
+    since = live.clock.now - timedelta(minutes=1)
+    await live.publish(live.settings.referrals_topic, given.triaged(nhs, "after"))
+    await given.eventually(lambda: delivered(2))
+    first_ids = [r.headers["webhook-id"] for r in receiver.of_kind("event-notification")]
+    when = since.isoformat().replace("+00:00", "Z")
+    log = (await live.get(f"Subscription/{subscription_id}/$deliveries?since={when}")).json()
+    assert [p["part"] for p in log["parameter"] if p["name"] == "attempt"] != []
+    bad = await live.get(f"Subscription/{subscription_id}/$deliveries?since=yesterday")
+    assert bad.status_code == 400, bad.text
+    body = {"resourceType": "Parameters", "parameter": [{"name": "since", "valueInstant": when}]}
+    resumed = await live.post(f"Subscription/{subscription_id}/$resume", body)
+    assert resumed.status_code == 200, resumed.text
+    assert named(resumed.json())["requeued"] == 1
+    await given.eventually(lambda: delivered(3))
+    await asyncio.sleep(1.0)  # anything else would have arrived by now
+    again = [r.headers["webhook-id"] for r in receiver.of_kind("event-notification")][2:]
+    assert again == [first_ids[1]]  # the one delivered since T, under its own id
+    assert receiver.of_kind("event-notification")[2].focuses[0].endswith("/after")
