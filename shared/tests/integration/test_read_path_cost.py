@@ -24,6 +24,7 @@ from carecoord_shared.fhir.registry import FhirRegistry, ResourceDefinition, nhs
 from carecoord_shared.security.access import grant
 from carecoord_shared.security.audit import audit_event
 from carecoord_shared.security.dev_issuer import DevIssuer
+from carecoord_shared.store import search
 from shared.tests.example_service import example_settings, running
 
 NHS = "9990000018"
@@ -169,3 +170,25 @@ async def test_concurrent_reads_write_their_audit_rows_together(kernel: dict[str
     assert len(inserts) < 10, f"{len(inserts)} audit statements for 20 reads"
     audited = (await _audited(kernel["app"], "111"))[before:]
     assert audited == [("R", f"Communication/{kernel['id']}", NHS, None)] * 20
+
+
+async def test_a_search_asked_again_reuses_its_statement_and_never_another_ones(
+    kernel: dict[str, Any],
+) -> None:
+    client: httpx.AsyncClient = kernel["client"]
+    other = await client.post(
+        "/fhir/Communication",
+        json={"resourceType": "Communication", "status": "completed", "subject": PATIENT},
+        headers=kernel["gp"],
+    )
+    assert other.status_code == 201
+    first, second = kernel["id"], other.json()["id"]
+    kept = len(search._PAGES)
+
+    found = []
+    for wanted in (first, second, first, second):
+        answer = await client.get(f"/fhir/Communication?_id={wanted}", headers=kernel["gp"])
+        found.append([e["resource"]["id"] for e in answer.json()["entry"]])
+
+    assert found == [[first], [second], [first], [second]]
+    assert len(search._PAGES) == kept + 2

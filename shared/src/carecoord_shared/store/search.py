@@ -9,6 +9,7 @@ is filtered after the fact.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -196,8 +197,34 @@ def _base_query(
     return select(*_COLUMNS).where(*conditions)
 
 
+_PAGES: OrderedDict[tuple[Any, ...], tuple[ResourceDefinition, Select[Any]]] = OrderedDict()
+_PAGES_KEPT = 1024
+
+
+def _cached_page(
+    definition: ResourceDefinition, query: SearchQuery, access: AccessRule, *, with_purpose: bool
+) -> Select[Any]:
+    """The page statement, built once per search asked again (the same criteria, order,
+    size and cursor, under the same access condition): building it costs more than
+    running it, and SQLAlchemy memoises its compiled form on the object. A worklist
+    polled by its users is the same search every time."""
+    cursor = tuple(query.cursor) if query.cursor is not None else None
+    condition = access(resource.c.patient_nhs)
+    key: tuple[Any, ...] = (id(definition), tuple(query.criteria), query.sort, cursor)
+    key += (query.count, condition, with_purpose)
+    found = _PAGES.get(key)
+    if found is not None and found[0] is definition:
+        _PAGES.move_to_end(key)
+        return found[1]
+    page = _page(definition, query, _base_query(definition, query, access), with_purpose)
+    _PAGES[key] = (definition, page)
+    if len(_PAGES) > _PAGES_KEPT:
+        _PAGES.popitem(last=False)
+    return page
+
+
 def _page(
-    definition: ResourceDefinition, query: SearchQuery, base: Select[Any], *, with_purpose: bool
+    definition: ResourceDefinition, query: SearchQuery, base: Select[Any], with_purpose: bool
 ) -> Select[Any]:
     """One page of `base` in the query's order (keyset after the cursor), one row more
     than asked for to tell whether there is a next page; `with_purpose`: the break-glass
@@ -228,13 +255,13 @@ async def search(
     *,
     purpose_user: str | None = None,
 ) -> SearchResult:
-    base = _base_query(definition, query, access)
     total = None
     if query.summary_count or query.total:
-        total = (await conn.execute(select(func.count()).select_from(base.subquery()))).scalar_one()
+        counted = _base_query(definition, query, access).subquery()
+        total = (await conn.execute(select(func.count()).select_from(counted))).scalar_one()
         if query.summary_count:
             return SearchResult([], [], total, None)
-    page = _page(definition, query, base, with_purpose=purpose_user is not None)
+    page = _cached_page(definition, query, access, with_purpose=purpose_user is not None)
     bound = {} if purpose_user is None else {"purpose_user": purpose_user}
     rows = (await conn.execute(page, bound)).all()
     next_cursor = None
