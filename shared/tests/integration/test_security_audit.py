@@ -1,7 +1,9 @@
-"""Audit rows are written in the caller's transaction and read back as FHIR R4 AuditEvents."""
+"""Audit rows are written in the caller's transaction and read back as FHIR R4 AuditEvents;
+reads' rows are group-committed: every row durable, a failure shared by its group."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from collections.abc import AsyncIterator
 
@@ -9,12 +11,13 @@ import orjson
 import pytest
 from fhir.resources.R4B.auditevent import AuditEvent
 from sqlalchemy import func, insert, select
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from carecoord_shared.db import create_engine, migrate_async
 from carecoord_shared.logging import correlation_id_var
-from carecoord_shared.security.audit import audit_event, audit_event_resource, record
+from carecoord_shared.security.audit import AuditTrail, audit_event, audit_event_resource, record
+from carecoord_shared.security.audit_group import AuditGroup, audit_group, is_autocommit
 from carecoord_shared.security.principal import Principal
 from carecoord_shared.security.scopes import parse_scopes
 from carecoord_shared.store.tables import resource
@@ -123,3 +126,74 @@ async def test_stored_content_is_a_valid_fhir_r4_audit_event(engine: AsyncEngine
     assert "system" not in system["agent"][0]["who"]["identifier"]
     assert base64.b64decode(system["entity"][0]["query"]) == b"CarePlan?patient=x"
     assert len(system["entity"]) == 1
+
+
+def _read_rows(entity: str, action: str = "R") -> list[dict[str, object]]:
+    trail = AuditTrail(GP)
+    trail.add(action, entity, "9990000018")  # type: ignore[arg-type]  # "X": a bad row
+    return trail.take()
+
+
+async def _connections(engine: AsyncEngine, count: int) -> list[AsyncConnection]:
+    connections = [await engine.connect() for _ in range(count)]
+    for conn in connections:
+        await conn.execution_options(isolation_level="AUTOCOMMIT")
+        await conn.execute(select(1))  # connected before the race starts
+    return connections
+
+
+async def _entities(engine: AsyncEngine) -> list[str]:
+    async with engine.connect() as conn:
+        found = await conn.scalars(select(audit_event.c.entity).order_by(audit_event.c.entity))
+        return list(found)
+
+
+async def test_reads_finishing_together_are_one_statement_after_the_first(
+    engine: AsyncEngine,
+) -> None:
+    group = AuditGroup()
+    connections = await _connections(engine, 4)
+    try:
+        await asyncio.gather(
+            *(group.write(conn, _read_rows(f"Task/{n}")) for n, conn in enumerate(connections))
+        )
+    finally:
+        for conn in connections:
+            await conn.close()
+
+    assert await _entities(engine) == ["Task/0", "Task/1", "Task/2", "Task/3"]
+    assert group.statements == 2  # the first alone, then the three that queued meanwhile
+
+
+async def test_a_failed_group_fails_every_read_in_it_and_writes_none_of_them(
+    engine: AsyncEngine,
+) -> None:
+    group = AuditGroup()
+    connections = await _connections(engine, 3)
+    rows = [_read_rows("Task/first"), _read_rows("Task/bad", action="X"), _read_rows("Task/queued")]
+    try:
+        outcomes = await asyncio.gather(
+            *(group.write(conn, r) for conn, r in zip(connections, rows, strict=True)),
+            return_exceptions=True,
+        )
+    finally:
+        for conn in connections:
+            await conn.close()
+
+    assert outcomes[0] is None
+    assert all(isinstance(o, IntegrityError) for o in outcomes[1:]), outcomes
+    assert await _entities(engine) == ["Task/first"]
+    # The group is free again: the next read is written at once.
+    async with engine.connect() as conn:
+        await conn.execution_options(isolation_level="AUTOCOMMIT")
+        await group.write(conn, _read_rows("Task/after"))
+        count = await conn.scalar(select(func.count()).select_from(audit_event))
+    assert count == 2
+
+
+async def test_only_autocommit_connections_use_the_group(engine: AsyncEngine) -> None:
+    async with engine.connect() as conn:
+        assert not is_autocommit(conn)
+        await conn.execution_options(isolation_level="AUTOCOMMIT")
+        assert is_autocommit(conn)
+        assert audit_group(conn) is audit_group(conn)
