@@ -61,6 +61,7 @@ def issue(response: httpx.Response) -> tuple[str, list[str]]:
         ({"filters": ("ServiceRequest?colour=red",)}, 400, "not-supported", "backport-filter"),
         ({"filters": ("patient=123",)}, 400, "invalid", "backport-filter"),
         ({"endpoint": "http://127.0.0.1:9/hook"}, 400, "invalid", "Subscription.channel.endpoint"),
+        ({"endpoint": "http://partner.example/hook"}, 400, "invalid", "channel.endpoint"),
         ({"endpoint": "https://10.1.2.3/hook"}, 400, "invalid", "Subscription.channel.endpoint"),
         ({"endpoint": "https://169.254.169.254/latest"}, 400, "invalid", "channel.endpoint"),
         ({"endpoint": "https://localhost/hook"}, 400, "invalid", "Subscription.channel.endpoint"),

@@ -8,6 +8,11 @@ import asyncio
 from datetime import timedelta
 from typing import Any
 
+import sqlalchemy as sa
+from prometheus_client import REGISTRY
+
+from carecoord_shared.db import create_engine
+from carecoord_shared.security.audit import audit_event
 from services.portal.tests.subscriptions import conftest as given
 from services.portal.tests.subscriptions.receiver import Answer, Receiver, verify
 from services.portal.tests.subscriptions.test_delivery import active, created
@@ -91,3 +96,40 @@ async def test_recover_since_a_time_replays_what_was_delivered_from_then_under_t
     again = [r.headers["webhook-id"] for r in receiver.of_kind("event-notification")][2:]
     assert again == [first_ids[1]]  # the one delivered since T, under its own id
     assert receiver.of_kind("event-notification")[2].focuses[0].endswith("/after")
+
+
+async def test_status_counts_audit_and_metrics_match_what_was_delivered(
+    live: given.Portal, receiver: Receiver
+) -> None:
+    subscription_id = await created(live, given.subscription(receiver.url, given.new_secret()))
+    await active(live, subscription_id)
+    nhs = given.new_nhs_number()
+    await live.publish(live.settings.care_plans_topic, given.registered(nhs, given.PRACTICE_A))
+    await live.publish(
+        live.settings.referrals_topic, given.triaged(nhs, "s1"), given.triaged(nhs, "s2")
+    )
+    await given.eventually(
+        lambda: asyncio.sleep(0, len(receiver.of_kind("event-notification")) == 2)
+    )
+    bundle = (await live.get(f"Subscription/{subscription_id}/$status")).json()
+    status = named(bundle["entry"][0]["resource"])
+    assert status["events-since-subscription-start"] == "2"
+    assert status["status"] == "active"
+    engine = create_engine(live.settings.db_url, pool_size=1)
+    async with engine.connect() as conn:
+        audited = (
+            await conn.execute(
+                sa.select(audit_event.c.subject, audit_event.c.patient_nhs).where(
+                    audit_event.c.entity.like(f"Subscription/{subscription_id}/$notify#%")
+                )
+            )
+        ).all()
+    await engine.dispose()
+    assert [tuple(row) for row in audited] == [("partner-a", nhs)] * 2  # one per delivery
+    delivered = REGISTRY.get_sample_value(
+        "portal_subscription_delivered_total", {"subscription": subscription_id}
+    )
+    assert delivered == 2
+    assert REGISTRY.get_sample_value(
+        "portal_subscription_lag_events", {"subscription": subscription_id}
+    ) in (0, None)

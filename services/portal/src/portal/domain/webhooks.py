@@ -143,8 +143,8 @@ def endpoint_problem(url: str, environment: str) -> str | None:
         return "The endpoint is not a URL"
     if parts.scheme not in ("https", "http") or not parts.hostname:
         return "The endpoint must be an absolute https URL"
-    if parts.scheme == "http" and environment == "production":
-        return "The endpoint must use https in production"
+    if parts.scheme == "http" and environment != "development":
+        return "The endpoint must use https (plain http is for development only)"
     if parts.username or parts.password:
         return "The endpoint must not carry credentials in its URL"
     return address_problem(parts.hostname, environment)
