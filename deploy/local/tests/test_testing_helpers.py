@@ -1,4 +1,5 @@
-"""The shared test helpers: waiting, serving an app, and Kafka as an outside party."""
+"""The shared test helpers: waiting, settings, serving an app, running a worker, and
+Kafka as an outside party."""
 
 from __future__ import annotations
 
@@ -8,9 +9,67 @@ from contextlib import asynccontextmanager
 
 import pytest
 from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
 
-from carecoord_devstack.testing import drop_topic, eventually, publish, read_records, serving
+from carecoord_devstack.testing import (
+    create_fresh_database,
+    drop_topic,
+    engine_on,
+    eventually,
+    new_run,
+    publish,
+    read_records,
+    serving,
+    settings_under_test,
+    warm_up,
+    working,
+)
 from carecoord_shared.events import ensure_topics, new_event
+from carecoord_shared.settings import ServiceSettings
+from carecoord_shared.worker_runtime import Worker
+
+
+class _Settings(ServiceSettings):
+    service_name: str = "care_plans"
+    topic: str = "carecoord.careplans.v1"
+    referrals_topic: str = "carecoord.referrals.v1"
+    mdt_topic: str = "carecoord.mdt.v1"
+
+
+def _settings(**given: str | None) -> _Settings:
+    return settings_under_test(
+        _Settings,
+        database_url="postgresql+asyncpg://db/one",
+        jwks_url="file:///keys/jwks.json",
+        kafka_bootstrap="broker:9092",
+        **given,
+    )
+
+
+def test_settings_under_test_are_quiet_test_settings_on_the_given_servers() -> None:
+    settings = _settings()
+    assert settings.environment == "test"
+    assert settings.log_level == "WARNING"
+    assert settings.db_url == "postgresql+asyncpg://db/one"
+    assert settings.auth_jwks_url == "file:///keys/jwks.json"
+    assert settings.kafka_bootstrap_servers == "broker:9092"
+    assert settings.public_base_url == "http://127.0.0.1:8000"
+    assert settings.topic == "carecoord.careplans.v1"
+    assert _settings(public_base_url="http://svc.test").fhir_base == "http://svc.test/fhir"
+
+
+def test_a_run_gives_a_service_its_own_topics_and_overrides_win() -> None:
+    run = new_run()
+    settings = _settings(topics=run)
+    assert (settings.topic, settings.referrals_topic, settings.mdt_topic) == (
+        f"test.careplans.{run}",
+        f"test.referrals.{run}",
+        f"test.mdt.{run}",
+    )
+    assert new_run() != run
+    assert _settings(topics=run, log_level="DEBUG", mdt_topic="mine").mdt_topic == "mine"
+    assert _settings(log_level="DEBUG").log_level == "DEBUG"
 
 
 async def test_eventually_returns_the_value_it_waited_for_and_fails_when_it_never_comes() -> None:
@@ -49,6 +108,63 @@ async def test_serving_runs_the_lifespan_around_a_client_with_its_headers() -> N
         assert answer.json() == {"started": "started"}
         assert client.headers["X-User"] == "u"
     assert seen == ["started", "stopped"]
+
+
+async def test_warm_up_passes_on_200_and_fails_with_the_answer_otherwise() -> None:
+    app = FastAPI()
+
+    @app.get("/open")
+    async def open_() -> dict[str, str]:
+        return {"ok": "yes"}
+
+    @app.get("/shut")
+    async def shut() -> JSONResponse:
+        return JSONResponse({"why": "no token"}, status_code=401)
+
+    async with serving(app, "http://app") as client:
+        await warm_up(client, "/open", {"Authorization": "Bearer x"})
+        with pytest.raises(AssertionError, match="no token"):
+            await warm_up(client, "/shut", {})
+
+
+async def test_a_worker_runs_migrated_in_the_block_and_has_stopped_after_it(
+    kafka_bootstrap: str,
+) -> None:
+    settings = settings_under_test(
+        ServiceSettings,
+        database_url=await create_fresh_database("helpers"),
+        jwks_url="file:///keys/jwks.json",
+        kafka_bootstrap=kafka_bootstrap,
+        topic=f"test.helpers.{new_run()}",
+    )
+    worker = Worker(settings, settings.topic)
+    try:
+        async with working(worker), engine_on(settings.db_url) as engine:
+            assert worker.started.is_set()
+            async with engine.connect() as conn:
+                assert await conn.scalar(text("select count(*) from outbox")) == 0
+        assert worker.stopping.is_set()
+    finally:
+        await drop_topic(kafka_bootstrap, settings.topic)
+
+
+async def test_a_worker_that_never_starts_fails_the_block_and_is_stopped(
+    infrastructure: None,
+) -> None:
+    settings = settings_under_test(
+        ServiceSettings,
+        database_url=await create_fresh_database("helpers"),
+        jwks_url="file:///keys/jwks.json",
+        kafka_bootstrap="127.0.0.1:1",
+    )
+    worker = Worker(settings, "test.helpers.never")
+    entered = False
+    with pytest.raises(TimeoutError):
+        async with working(worker, start_timeout_s=1.0):
+            entered = True
+    assert not entered
+    assert worker.stopping.is_set()
+    assert not worker.started.is_set()
 
 
 async def test_published_events_are_read_back_in_order_keyed_by_nhs_number(

@@ -1,4 +1,5 @@
-"""Test support shared by every test tier: fresh databases, topics, waiting, apps.
+"""Test support shared by every test tier: fresh databases, topics, settings, waiting,
+apps and workers.
 
 Tests never share rows: each that needs a database gets a new, empty one with a
 unique name on the project's own PostgreSQL (or on `CARECOORD_TEST_DATABASE_URL`'s
@@ -21,13 +22,17 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord
 from aiokafka.admin import AIOKafkaAdminClient
 from fastapi import FastAPI
 from sqlalchemy import make_url, text
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from carecoord_devstack.postgres import TEST_DATABASE_PREFIX, postgres_url
+from carecoord_shared.db import create_engine
 from carecoord_shared.events import Event, dead_letter_topic, idempotent_producer, to_record
 from carecoord_shared.fhir.identifiers import with_check_digit
+from carecoord_shared.settings import ServiceSettings
+from carecoord_shared.worker_runtime import Worker
 
 T = TypeVar("T")
+S = TypeVar("S", bound=ServiceSettings)
 
 # Below 1000 is left for numbers written into tests by hand, such as 9990000018.
 _serial = itertools.count(1000)
@@ -165,3 +170,81 @@ async def serving(app: FastAPI, base_url: str, **client: Any) -> AsyncIterator[h
         ) as http,
     ):
         yield http
+
+
+_TOPIC_OF = {"referrals_topic": "referrals", "care_plans_topic": "care_plans", "mdt_topic": "mdt"}
+"""Settings that name another service's topic, and that service."""
+
+
+def new_run() -> str:
+    """A short name for one test's own topics (`settings_under_test(topics=...)`)."""
+    return uuid.uuid4().hex[:8]
+
+
+def run_topic(service: str, run: str) -> str:
+    """`service`'s topic in test run `run`: `test.careplans.<run>` for care_plans."""
+    return f"test.{service.replace('_', '')}.{run}"
+
+
+def settings_under_test(
+    settings_class: type[S],
+    *,
+    database_url: str,
+    jwks_url: str,
+    kafka_bootstrap: str,
+    public_base_url: str | None = None,
+    topics: str | None = None,
+    **overrides: Any,
+) -> S:
+    """A service's settings for a test: environment `test`, quiet logs, its own database,
+    tokens checked against the test issuer's keys, the session's Kafka. With `topics` (a
+    run from `new_run`), it publishes on and consumes from that run's own topics, so two
+    services given one run talk to each other and to no other test."""
+    values: dict[str, Any] = {
+        "environment": "test",
+        "log_level": "WARNING",
+        "database_url": database_url,
+        "auth_jwks_url": jwks_url,
+        "kafka_bootstrap_servers": kafka_bootstrap,
+    }
+    if public_base_url is not None:
+        values["public_base_url"] = public_base_url
+    if topics is not None:
+        fields = settings_class.model_fields
+        values["topic"] = run_topic(str(fields["service_name"].default), topics)
+        values |= {f: run_topic(s, topics) for f, s in _TOPIC_OF.items() if f in fields}
+    return settings_class(**(values | overrides))
+
+
+@asynccontextmanager
+async def engine_on(database_url: str) -> AsyncIterator[AsyncEngine]:
+    """A small engine of the test's own on the database a service under test uses (for
+    seeding and checking rows beside the app), disposed afterwards."""
+    engine = create_engine(database_url, pool_size=2)
+    try:
+        yield engine
+    finally:
+        await engine.dispose()
+
+
+async def warm_up(client: httpx.AsyncClient, path: str, headers: dict[str, str]) -> None:
+    """One authenticated request (answered 200) before the tests run, so the app has
+    loaded the issuer's keys before tests send requests in parallel."""
+    answer = await client.get(path, headers=headers)
+    assert answer.status_code == 200, answer.text
+
+
+@asynccontextmanager
+async def working(*workers: Worker, start_timeout_s: float = 60.0) -> AsyncIterator[None]:
+    """Run `workers` (consumers, relays, jobs) in this event loop until the block ends;
+    the block starts once every one has started consuming."""
+    tasks = [asyncio.create_task(worker.run()) for worker in workers]
+    try:
+        await asyncio.wait_for(
+            asyncio.gather(*(w.started.wait() for w in workers)), start_timeout_s
+        )
+        yield
+    finally:
+        for worker in workers:
+            worker.stopping.set()
+        await asyncio.gather(*tasks)
