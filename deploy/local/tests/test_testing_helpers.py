@@ -127,16 +127,20 @@ async def test_warm_up_passes_on_200_and_fails_with_the_answer_otherwise() -> No
             await warm_up(client, "/shut", {})
 
 
-async def test_a_worker_runs_migrated_in_the_block_and_has_stopped_after_it(
-    kafka_bootstrap: str,
-) -> None:
-    settings = settings_under_test(
+async def _on_a_fresh_database(kafka_bootstrap: str, **overrides: str) -> ServiceSettings:
+    return settings_under_test(
         ServiceSettings,
         database_url=await create_fresh_database("helpers"),
         jwks_url="file:///keys/jwks.json",
         kafka_bootstrap=kafka_bootstrap,
-        topic=f"test.helpers.{new_run()}",
+        **overrides,
     )
+
+
+async def test_a_worker_runs_migrated_in_the_block_and_has_stopped_after_it(
+    kafka_bootstrap: str,
+) -> None:
+    settings = await _on_a_fresh_database(kafka_bootstrap, topic=f"test.helpers.{new_run()}")
     worker = Worker(settings, settings.topic)
     try:
         async with working(worker), engine_on(settings.db_url) as engine:
@@ -151,13 +155,7 @@ async def test_a_worker_runs_migrated_in_the_block_and_has_stopped_after_it(
 async def test_a_worker_that_never_starts_fails_the_block_and_is_stopped(
     infrastructure: None,
 ) -> None:
-    settings = settings_under_test(
-        ServiceSettings,
-        database_url=await create_fresh_database("helpers"),
-        jwks_url="file:///keys/jwks.json",
-        kafka_bootstrap="127.0.0.1:1",
-    )
-    worker = Worker(settings, "test.helpers.never")
+    worker = Worker(await _on_a_fresh_database("127.0.0.1:1"), "test.helpers.never")
     entered = False
     with pytest.raises(TimeoutError):
         async with working(worker, start_timeout_s=1.0):
