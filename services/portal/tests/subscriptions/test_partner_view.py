@@ -27,6 +27,15 @@ def named(parameters: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+async def subscribed_about_a_patient(live: given.Portal, receiver: Receiver) -> tuple[str, str]:
+    """An active subscription, and a patient registered at a practice its agreement covers."""
+    subscription_id = await created(live, given.subscription(receiver.url, given.new_secret()))
+    await active(live, subscription_id)
+    nhs = given.new_nhs_number()
+    await live.publish(live.settings.care_plans_topic, given.registered(nhs, given.PRACTICE_A))
+    return subscription_id, nhs
+
+
 async def test_handshake_on_demand_says_what_the_endpoint_answered_and_is_logged(
     live: given.Portal, receiver: Receiver
 ) -> None:
@@ -67,10 +76,7 @@ async def test_handshake_on_demand_says_what_the_endpoint_answered_and_is_logged
 async def test_recover_since_a_time_replays_what_was_delivered_from_then_under_the_same_ids(
     live: given.Portal, receiver: Receiver
 ) -> None:
-    subscription_id = await created(live, given.subscription(receiver.url, given.new_secret()))
-    await active(live, subscription_id)
-    nhs = given.new_nhs_number()
-    await live.publish(live.settings.care_plans_topic, given.registered(nhs, given.PRACTICE_A))
+    subscription_id, nhs = await subscribed_about_a_patient(live, receiver)
 
     async def delivered(count: int) -> bool:
         return len(receiver.of_kind("event-notification")) >= count
@@ -101,10 +107,7 @@ async def test_recover_since_a_time_replays_what_was_delivered_from_then_under_t
 async def test_status_counts_audit_and_metrics_match_what_was_delivered(
     live: given.Portal, receiver: Receiver
 ) -> None:
-    subscription_id = await created(live, given.subscription(receiver.url, given.new_secret()))
-    await active(live, subscription_id)
-    nhs = given.new_nhs_number()
-    await live.publish(live.settings.care_plans_topic, given.registered(nhs, given.PRACTICE_A))
+    subscription_id, nhs = await subscribed_about_a_patient(live, receiver)
     await live.publish(
         live.settings.referrals_topic, given.triaged(nhs, "s1"), given.triaged(nhs, "s2")
     )
