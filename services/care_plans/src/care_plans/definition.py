@@ -10,7 +10,9 @@ from __future__ import annotations
 from care_plans.domain.relationships import GRANT_REASONS
 from care_plans.events import (
     SCHEMAS,
+    mdt_action_acknowledged,
     mdt_action_assigned,
+    mdt_action_completed,
     mdt_outcome_recorded,
     referral_revised,
     referral_submitted,
@@ -68,6 +70,8 @@ SERVICE = ServiceDefinition(
         referral_triaged.CONSUMER,
         mdt_action_assigned.CONSUMER,
         mdt_outcome_recorded.CONSUMER,
+        mdt_action_acknowledged.CONSUMER,
+        mdt_action_completed.CONSUMER,
     ),
     jobs=(lapse_assignments.JOB, review_due.JOB),
     grant_reasons=GRANT_REASONS,

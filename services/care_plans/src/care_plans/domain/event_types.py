@@ -34,3 +34,5 @@ REFERRAL_TRIAGED: Final = "carecoord.referral.triaged.v1"
 # Consumed from the MDT service's topic.
 MDT_ACTION_ASSIGNED: Final = "carecoord.mdt.action-assigned.v1"
 MDT_OUTCOME_RECORDED: Final = "carecoord.mdt.outcome-recorded.v1"
+MDT_ACTION_ACKNOWLEDGED: Final = "carecoord.mdt.action-acknowledged.v1"
+MDT_ACTION_COMPLETED: Final = "carecoord.mdt.action-completed.v1"
