@@ -21,8 +21,14 @@ from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from carecoord_devstack.testing import create_fresh_database, new_nhs_number, serving
-from carecoord_shared.db import create_engine
+from carecoord_devstack.testing import (
+    create_fresh_database,
+    engine_on,
+    new_nhs_number,
+    serving,
+    settings_under_test,
+    warm_up,
+)
 from carecoord_shared.events import Event
 from carecoord_shared.security import access
 from carecoord_shared.security.dev_issuer import DevIssuer
@@ -221,29 +227,23 @@ def issuer(tmp_path_factory: pytest.TempPathFactory) -> DevIssuer:
 
 
 def mdt_settings(issuer: DevIssuer, database_url: str, kafka: str, **overrides: Any) -> MdtSettings:
-    values: dict[str, Any] = {
-        "environment": "test",
-        "database_url": database_url,
-        "auth_jwks_url": issuer.jwks_url,
-        "kafka_bootstrap_servers": kafka,
-        "public_base_url": BASE_URL,
-        "log_level": "WARNING",
+    return settings_under_test(
+        MdtSettings,
+        database_url=database_url,
+        jwks_url=issuer.jwks_url,
+        kafka_bootstrap=kafka,
+        public_base_url=BASE_URL,
         **overrides,
-    }
-    return MdtSettings(**values)
+    )
 
 
 @asynccontextmanager
 async def running_mdt(issuer: DevIssuer, settings: MdtSettings) -> AsyncIterator[Mdt]:
     """The mdt app on `settings` with its lifespan started, an in-process client and an
     engine on its database, as the harness the tests drive."""
-    engine = create_engine(settings.db_url, pool_size=2)
     app = create_app(settings)
-    try:
-        async with serving(app, BASE_URL) as client:
-            yield Mdt(client, app, engine, issuer, settings)
-    finally:
-        await engine.dispose()
+    async with engine_on(settings.db_url) as engine, serving(app, BASE_URL) as client:
+        yield Mdt(client, app, engine, issuer, settings)
 
 
 @pytest.fixture(scope="module")
@@ -251,8 +251,7 @@ async def mdt(issuer: DevIssuer, kafka_bootstrap: str) -> AsyncIterator[Mdt]:
     """The mdt service on a fresh database, shared by the tests of one module."""
     settings = mdt_settings(issuer, await create_fresh_database("mdt"), kafka_bootstrap)
     async with running_mdt(issuer, settings) as harness:
-        warm = await harness.client.get("/fhir/CareTeam", headers=harness.auth())
-        assert warm.status_code == 200, warm.text
+        await warm_up(harness.client, "/fhir/CareTeam", harness.auth())
         yield harness
 
 
