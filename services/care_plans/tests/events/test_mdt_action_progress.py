@@ -9,6 +9,9 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import pytest
+from structlog.testing import CapturingLogger
+
 from care_plans.domain.event_types import (
     MDT_ACTION_ACKNOWLEDGED,
     MDT_ACTION_ASSIGNED,
@@ -16,6 +19,7 @@ from care_plans.domain.event_types import (
 )
 from care_plans.events import mdt_action_acknowledged, mdt_action_assigned, mdt_action_completed
 from care_plans.fhir.vocabulary import EVENT_ID_SYSTEM
+from care_plans.service import activity_progress
 from carecoord_devstack.testing import eventually
 from carecoord_shared.events import Event
 from carecoord_shared.store.repository import StoredResource
@@ -118,15 +122,20 @@ async def test_a_run_that_assigns_acknowledges_and_completes_ends_completed() ->
     assert (task.as_json()["status"], task.version_id) == ("completed", 2)
 
 
-async def test_an_unknown_action_or_another_patients_is_ignored() -> None:
+async def test_an_unknown_action_or_another_patients_is_ignored_with_a_log_line(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     fake = await planned()
-    await run(
-        fake,
-        mdt(MDT_ACTION_COMPLETED, "Task/never-assigned"),
-        mdt(MDT_ACTION_COMPLETED, "Task/act-1", nhs=OTHER),
-    )
+    logged = CapturingLogger()
+    monkeypatch.setattr(activity_progress, "log", logged)
+    unknown = mdt(MDT_ACTION_COMPLETED, "Task/never-assigned")
+    await run(fake, unknown, mdt(MDT_ACTION_COMPLETED, "Task/act-1", nhs=OTHER))
     task = await activity(fake)
     assert (task.as_json()["status"], task.version_id) == ("requested", 1)
+    [first, _] = logged.calls
+    assert first.args == ("care_plans.activity_progress_unknown",)
+    assert first.kwargs["event_ids"] == [unknown.id]
+    assert NHS not in str(first.kwargs)  # ids only, no patient data
 
 
 async def test_a_redelivery_or_a_resend_changes_nothing() -> None:
