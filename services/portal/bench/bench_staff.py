@@ -174,8 +174,8 @@ async def load(
         (await client.get(f"{urls['portal']}{paths[0]}")).raise_for_status()
     phase, services = Phase(), ("mdt", "referrals", "care_plans")
     before = await meter.snapshot(services)
-    spies = [Spy(pid, args.profile / f"{who}-{kind}.txt", args.seconds)
-             for kind, pid in meter.pids.items() if args.profile and kind != "provider"]  # fmt: skip
+    profiled = [(k, p) for k, p in meter.pids.items() if args.profile and k != "provider"]
+    spies = [Spy(pid, args.profile / f"{who}-{kind}.txt", args.seconds) for kind, pid in profiled]
     end = time.monotonic() + args.seconds
 
     async def user(n: int, client: httpx.AsyncClient) -> None:
