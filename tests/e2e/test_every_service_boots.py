@@ -16,7 +16,7 @@ from fhir.resources.R4B.capabilitystatement import CapabilityStatement
 
 from care_plans.main import create_app as care_plans_app
 from care_plans.settings import CarePlansSettings
-from carecoord_devstack.testing import create_fresh_database, serving
+from carecoord_devstack.testing import create_fresh_database, serving, settings_under_test
 from carecoord_shared.security.dev_issuer import DevIssuer
 from mdt.main import create_app as mdt_app
 from mdt.settings import MdtSettings
@@ -40,11 +40,11 @@ async def test_the_service_boots_and_describes_itself(
     name: str, factory: Any, settings_class: Any, kafka_bootstrap: str, tmp_path: Path
 ) -> None:
     issuer = DevIssuer(tmp_path / "issuer")
-    settings = settings_class(
-        environment="test",
+    settings = settings_under_test(
+        settings_class,
         database_url=await create_fresh_database(name),
-        kafka_bootstrap_servers=kafka_bootstrap,
-        auth_jwks_url=issuer.jwks_url,
+        jwks_url=issuer.jwks_url,
+        kafka_bootstrap=kafka_bootstrap,
     )
     app = factory(settings)
     async with serving(app, "http://service") as client:

@@ -7,8 +7,6 @@ names so runs never read each other's events.
 
 from __future__ import annotations
 
-import asyncio
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -27,8 +25,11 @@ from carecoord_devstack.testing import (
     Records,
     create_fresh_database,
     eventually,
+    new_run,
     read_records,
     serving,
+    settings_under_test,
+    working,
 )
 from carecoord_shared.security.dev_issuer import DevIssuer
 from referrals.main import create_app
@@ -63,51 +64,29 @@ def a_request(ubrn: str) -> dict[str, Any]:
 
 @pytest.fixture
 async def stack(kafka_bootstrap: str, tmp_path: Path) -> AsyncIterator[dict[str, Any]]:
-    run = uuid.uuid4().hex[:8]
     issuer = DevIssuer(tmp_path / "issuer")
     # Both services trust the one issuer and share this run's topics.
-    common: dict[str, Any] = {
-        "environment": "test",
-        "kafka_bootstrap_servers": kafka_bootstrap,
-        "auth_jwks_url": issuer.jwks_url,
-    }
-    referrals_settings = ReferralsSettings(
-        **common,
-        database_url=await create_fresh_database("referrals"),
-        topic=f"test.referrals.{run}",
-        care_plans_topic=f"test.careplans.{run}",
+    common = {"jwks_url": issuer.jwks_url, "kafka_bootstrap": kafka_bootstrap, "topics": new_run()}
+    referrals_settings = settings_under_test(
+        ReferralsSettings, database_url=await create_fresh_database("referrals"), **common
     )
-    care_plans_settings = CarePlansSettings(
-        **common,
-        database_url=await create_fresh_database("care_plans"),
-        topic=f"test.careplans.{run}",
-        referrals_topic=referrals_settings.topic,
+    care_plans_settings = settings_under_test(
+        CarePlansSettings, database_url=await create_fresh_database("care_plans"), **common
     )
     app = create_app(referrals_settings)
     register = create_care_plans_app(care_plans_settings)
-    workers = [
-        build_referrals_worker(referrals_settings),
-        build_care_plans_worker(care_plans_settings),
-    ]
     gp = {"Authorization": f"Bearer {issuer.mint('gp', organisation='A81001')}"}
     system = {"Authorization": f"Bearer {issuer.mint('system')}"}
     async with (
         serving(app, "http://referrals", headers=gp) as client,
         serving(register, "http://care-plans", headers=system) as care_plans,
+        working(
+            build_referrals_worker(referrals_settings),
+            build_care_plans_worker(care_plans_settings),
+        ),
     ):
-        tasks = [asyncio.create_task(w.run()) for w in workers]
-        await asyncio.wait_for(asyncio.gather(*(w.started.wait() for w in workers)), 60)
-        try:
-            await register_patient_at_practice(care_plans, client)
-            yield {
-                "client": client,
-                "referrals": referrals_settings,
-                "care_plans": care_plans_settings,
-            }
-        finally:
-            for worker in workers:
-                worker.stopping.set()
-            await asyncio.gather(*tasks)
+        await register_patient_at_practice(care_plans, client)
+        yield {"client": client, "referrals": referrals_settings, "care_plans": care_plans_settings}
 
 
 async def register_patient_at_practice(

@@ -8,7 +8,6 @@ build the register (patients, conditions) and plans the way a GP system would.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,8 +22,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from care_plans.definition import SERVICE
 from care_plans.main import create_app
 from care_plans.settings import CarePlansSettings
-from carecoord_devstack.testing import create_fresh_database, new_nhs_number, serving
-from carecoord_shared.db import create_engine
+from carecoord_devstack.testing import (
+    create_fresh_database,
+    engine_on,
+    new_nhs_number,
+    new_run,
+    serving,
+    settings_under_test,
+    warm_up,
+)
 from carecoord_shared.events import outbox
 from carecoord_shared.security.audit import audit_event
 from carecoord_shared.security.dev_issuer import DevIssuer
@@ -156,26 +162,18 @@ def cp_issuer(tmp_path_factory: pytest.TempPathFactory) -> DevIssuer:
 async def care_plans(
     cp_issuer: DevIssuer, kafka_bootstrap: str, infrastructure: None
 ) -> AsyncIterator[CarePlans]:
-    """The care plans service on a fresh database, shared by the tests of one module."""
-    run = uuid.uuid4().hex[:8]
-    settings = CarePlansSettings(
-        environment="test",
+    """The care plans service on a fresh database and topics of its own, shared by the
+    tests of one module."""
+    settings = settings_under_test(
+        CarePlansSettings,
         database_url=await create_fresh_database("care_plans"),
-        auth_jwks_url=cp_issuer.jwks_url,
-        kafka_bootstrap_servers=kafka_bootstrap,
+        jwks_url=cp_issuer.jwks_url,
+        kafka_bootstrap=kafka_bootstrap,
         public_base_url=BASE_URL,
-        log_level="WARNING",
-        topic=f"test.careplans.{run}",
-        referrals_topic=f"test.referrals.{run}",
-        mdt_topic=f"test.mdt.{run}",
+        topics=new_run(),
     )
     app = create_app(settings)
-    engine = create_engine(settings.db_url, pool_size=2)
-    try:
-        async with serving(app, BASE_URL) as client:
-            harness = CarePlans(client, app, engine, cp_issuer, settings)
-            warm = await client.get("/fhir/Measure", headers=harness.auth())
-            assert warm.status_code == 200, warm.text
-            yield harness
-    finally:
-        await engine.dispose()
+    async with engine_on(settings.db_url) as engine, serving(app, BASE_URL) as client:
+        harness = CarePlans(client, app, engine, cp_issuer, settings)
+        await warm_up(client, "/fhir/Measure", harness.auth())
+        yield harness
