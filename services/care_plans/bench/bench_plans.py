@@ -26,7 +26,12 @@ from care_plans.fhir.vocabulary import PLAN_KIND_SYSTEM
 from care_plans.main import create_app
 from care_plans.settings import CarePlansSettings
 from carecoord_devstack.kafka import kafka_bootstrap
-from carecoord_devstack.testing import create_fresh_database, nhs_numbers_in_test_range, serving
+from carecoord_devstack.testing import (
+    create_fresh_database,
+    nhs_numbers_in_test_range,
+    serving,
+    settings_under_test,
+)
 from carecoord_shared.security.dev_issuer import DevIssuer
 from carecoord_shared.security.principal import Role
 
@@ -111,12 +116,11 @@ async def _update(client: httpx.AsyncClient, plan: Plan, rounds: int, times: lis
 
 async def main(requests: int, concurrency: int) -> None:
     issuer = DevIssuer(Path(tempfile.mkdtemp()))
-    settings = CarePlansSettings(
-        environment="test",
+    settings = settings_under_test(
+        CarePlansSettings,
         database_url=await create_fresh_database("bench_care_plans"),
-        auth_jwks_url=issuer.jwks_url,
-        kafka_bootstrap_servers=kafka_bootstrap(),
-        log_level="WARNING",
+        jwks_url=issuer.jwks_url,
+        kafka_bootstrap=kafka_bootstrap(),
     )
     app = create_app(settings)
     async with serving(app, "http://b", headers=_headers(issuer, "gp")) as client:
