@@ -14,7 +14,13 @@ import pytest
 
 from carecoord_devstack import paths
 from carecoord_devstack.bench_profile import by_module, summary
-from carecoord_devstack.bench_runs import events_figure, memory_row, plans_figure, worklist_figure
+from carecoord_devstack.bench_runs import (
+    cpu_seconds,
+    events_figure,
+    memory_row,
+    plans_figure,
+    worklist_figure,
+)
 from carecoord_devstack.bench_table import ROWS, Figure, filled, render, to_json, write_json
 from carecoord_devstack.supervisor import STATE_FILE
 
@@ -168,3 +174,16 @@ def test_memory_counts_the_recorded_apis_and_workers_with_their_children(
     assert row.figure.rss_mib > 5  # this test process alone holds more than that
     assert row.figure.note.startswith("1 APIs ")
     assert ", 1 workers " in row.figure.note
+
+
+def test_cpu_seconds_counts_a_process_and_says_none_for_one_that_is_gone() -> None:
+    before = cpu_seconds(os.getpid())
+    assert before is not None
+    sum(i * i for i in range(3_000_000))  # some CPU of our own
+    after = cpu_seconds(os.getpid())
+    assert after is not None
+    assert after > before
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    assert cpu_seconds(int(gone.stdout)) is None
+    assert cpu_seconds(None) is None

@@ -19,6 +19,7 @@ import httpx
 import orjson
 
 from carecoord_devstack.bench_profile import Spy
+from carecoord_devstack.bench_runs import cpu_seconds
 from carecoord_devstack.bench_table import Figure, Row, filled
 from carecoord_devstack.demo_data.people import DemoPatient, patients
 from carecoord_devstack.loadgen import LoadResult, http_request, run_load
@@ -137,9 +138,14 @@ class _Phases:
         spy = None
         if self.profile_dir is not None and pid is not None:
             spy = Spy(pid, self.profile_dir / f"{key}.txt", self.seconds)
+        before = cpu_seconds(pid)
         result = await run_load(url, make, concurrency=concurrency, seconds=self.seconds)
+        after = cpu_seconds(pid)
         frames = spy.stop() if spy else []
-        print(f"  {key} {url}, concurrency {concurrency}: {result.summary()}", flush=True)
+        if before is not None and after is not None and result.latencies_s:
+            per_request = (after - before) * 1000 / len(result.latencies_s)
+            note += f", API CPU {per_request:.2f} ms/request"
+        print(f"  {key} {url}, concurrency {concurrency}: {result.summary()}{note}", flush=True)
         return filled(key, figure(result, f"HTTP, concurrency {concurrency}{note}"), "", frames)
 
 

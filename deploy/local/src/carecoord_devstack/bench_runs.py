@@ -10,6 +10,7 @@ print; with a profile folder, py-spy records each script's process and its child
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import subprocess
 import sys
@@ -25,6 +26,7 @@ from carecoord_devstack.status import read_state
 
 __all__ = [
     "catch_up_row",
+    "cpu_seconds",
     "events_figure",
     "events_row",
     "memory_row",
@@ -128,6 +130,27 @@ def catch_up_row(stop_s: float, profile_dir: Path | None) -> Row:
     frames = summary(profile) if profile is not None and profile.exists() else []
     note = f"{measured.backlog:,} events after a {stop_s:g} s stop, care_plans worker"
     return filled("catchup", Figure(measured.applied_per_s, note=note), "", frames)
+
+
+def cpu_seconds(pid: int | None) -> float | None:
+    """CPU (user + system) used so far by `pid` and its live descendants, such as an
+    API's uvicorn workers; None when it cannot be read. Divided by the requests of a
+    phase it is the API's CPU per request, which another load on the machine changes
+    far less than it changes the rate."""
+    if pid is None:
+        return None
+    tree, pids, ticks = _children(), [pid], 0
+    while pids:
+        current = pids.pop()
+        pids += tree.get(current, [])
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            if current == pid:
+                return None
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def _rss_kib(pid: int) -> int:
