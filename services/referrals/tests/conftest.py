@@ -22,8 +22,14 @@ from fastapi import FastAPI
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from carecoord_devstack.testing import create_fresh_database, new_nhs_number, serving
-from carecoord_shared.db import create_engine
+from carecoord_devstack.testing import (
+    create_fresh_database,
+    engine_on,
+    new_nhs_number,
+    serving,
+    settings_under_test,
+    warm_up,
+)
 from carecoord_shared.security import access
 from carecoord_shared.security.dev_issuer import DevIssuer
 from carecoord_shared.security.principal import Role
@@ -162,16 +168,14 @@ SettingsFactory = Callable[..., ReferralsSettings]
 @pytest.fixture(scope="session")
 def referrals_settings_factory(issuer: DevIssuer, kafka_bootstrap: str) -> SettingsFactory:
     def build(database_url: str, **overrides: Any) -> ReferralsSettings:
-        values: dict[str, Any] = {
-            "environment": "test",
-            "database_url": database_url,
-            "auth_jwks_url": issuer.jwks_url,
-            "kafka_bootstrap_servers": kafka_bootstrap,
-            "public_base_url": BASE_URL,
-            "log_level": "WARNING",
+        return settings_under_test(
+            ReferralsSettings,
+            database_url=database_url,
+            jwks_url=issuer.jwks_url,
+            kafka_bootstrap=kafka_bootstrap,
+            public_base_url=BASE_URL,
             **overrides,
-        }
-        return ReferralsSettings(**values)
+        )
 
     return build
 
@@ -211,19 +215,13 @@ async def started_referrals(
 ) -> AsyncIterator[Referrals]:
     """A referrals app on a fresh database with a default service in its directory."""
     database_url = await create_fresh_database("referrals")
-    engine = create_engine(database_url, pool_size=2)
-    try:
-        settings = settings_factory(database_url, **overrides)
-        async with _started(settings, clock) as (app, client):
-            harness = Referrals(client, app, engine, issuer, database_url)
-            # One authenticated request loads the issuer's keys before tests run in
-            # parallel (see test_parallel_first_requests_after_start_up_are_authenticated).
-            warm = await client.get("/fhir/Organization", headers=harness.auth())
-            assert warm.status_code == 200, warm.text
-            harness.default_service = (await harness.create(healthcare_service()))["id"]
-            yield harness
-    finally:
-        await engine.dispose()
+    settings = settings_factory(database_url, **overrides)
+    async with engine_on(database_url) as engine, _started(settings, clock) as (app, client):
+        harness = Referrals(client, app, engine, issuer, database_url)
+        # See test_parallel_first_requests_after_start_up_are_authenticated.
+        await warm_up(client, "/fhir/Organization", harness.auth())
+        harness.default_service = (await harness.create(healthcare_service()))["id"]
+        yield harness
 
 
 @pytest.fixture(scope="module")
