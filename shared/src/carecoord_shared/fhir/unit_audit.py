@@ -15,9 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from carecoord_shared.fhir.outcome import forbidden, not_found
 from carecoord_shared.fhir.resource_checks import patients_of
-from carecoord_shared.security import access, audit
+from carecoord_shared.security import audit
 from carecoord_shared.security.audit import AuditAction, Refusal
 from carecoord_shared.security.principal import Principal
+from carecoord_shared.security.purpose import break_glass_reason
 from carecoord_shared.store import repository
 from carecoord_shared.store.repository import StoredResource
 
@@ -90,7 +91,7 @@ class AuditedUnit:
         """A staff read of a patient under a running break-glass says so in its audit."""
         if self.principal.kind != "staff" or not patients:
             return None
-        return await access.break_glass_reason(self._conn, self.principal, patients)
+        return await break_glass_reason(self._conn, self.principal, patients)
 
     @property
     def _purpose_user(self) -> str | None:

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from carecoord_shared.security.access import break_glass_columns, break_glass_purpose
+from carecoord_shared.security.purpose import break_glass_columns, break_glass_purpose
 from carecoord_shared.store.repository import _COLUMNS, AccessRule, StoredResource, stored_from_row
 from carecoord_shared.store.tables import resource
 

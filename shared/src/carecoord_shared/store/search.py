@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from carecoord_shared.fhir.outcome import bad_request
 from carecoord_shared.fhir.registry import FhirRegistry, ResourceDefinition, SearchParam
 from carecoord_shared.fhir.subsetting import subset_search
-from carecoord_shared.security.access import break_glass_columns
+from carecoord_shared.security.purpose import break_glass_columns
 from carecoord_shared.store.indexing import date_range
 from carecoord_shared.store.reads import newest_purpose
 from carecoord_shared.store.repository import (
