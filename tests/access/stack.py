@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -21,7 +21,12 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from carecoord_devstack.testing import create_fresh_database, new_nhs_number
+from carecoord_devstack.testing import (
+    create_fresh_database,
+    new_nhs_number,
+    serving,
+    settings_under_test,
+)
 from carecoord_shared.events import new_event
 from carecoord_shared.fhir.registry import FhirRegistry
 from carecoord_shared.security import access
@@ -197,13 +202,12 @@ async def _seed_records(stack: Stack) -> None:
 
 def settings_for(service: str, database_url: str, issuer: DevIssuer, kafka: str) -> Any:
     definition = importlib.import_module(f"{service}.definition").SERVICE
-    return definition.settings(
-        environment="test",
+    return settings_under_test(
+        definition.settings,
         database_url=database_url,
-        auth_jwks_url=issuer.jwks_url,
-        kafka_bootstrap_servers=kafka,
+        jwks_url=issuer.jwks_url,
+        kafka_bootstrap=kafka,
         public_base_url=BASE_URL,
-        log_level="WARNING",
         rate_limit_per_client=100_000.0,
     )
 
@@ -215,12 +219,8 @@ async def running(service: str, issuer: DevIssuer, kafka: str) -> AsyncIterator[
         service, await create_fresh_database(f"access_{service}"), issuer, kafka
     )
     app = importlib.import_module(f"{service}.main").create_app(settings)
-    async with AsyncExitStack() as exits:
-        await exits.enter_async_context(app.router.lifespan_context(app))
-        transport = httpx.ASGITransport(app=app)
-        client = await exits.enter_async_context(
-            httpx.AsyncClient(transport=transport, base_url=BASE_URL)
-        )
+    async with serving(app, BASE_URL) as client:
+        transport = httpx.ASGITransport(app=app)  # for requests that skip the client's hooks
         stack = Stack(service, client, transport, app, app.state.engine, issuer)
         await _seed_world(stack)
         yield stack
