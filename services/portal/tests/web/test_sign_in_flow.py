@@ -19,6 +19,7 @@ from carecoord_shared.db import create_engine
 from carecoord_shared.security.tokens import TokenVerifier
 from carecoord_shared.settings import DEV_ISSUER
 from portal.web import PUBLIC_PATHS, PostgresSessionStore, build_web_router, web_session
+from portal.web.sessions import TOUCH_EVERY
 
 GP = next(who for who in demo_identities() if who.role == "gp")
 
@@ -231,3 +232,30 @@ async def test_the_patient_start_page_needs_no_sign_in(web_stack) -> None:
     assert "Ask for help with a health problem" in start.text
     assert "Chest pain" in start.text  # red flags first, before any sign-in
     assert start.headers["cache-control"] == "no-store"
+
+
+async def test_a_page_view_moves_the_idle_clock_at_most_every_touch_interval(web_stack) -> None:
+    async with httpx.AsyncClient() as client:
+        await client.get(await sign_in(client, web_stack, "mdt-member"))
+        session_id = client.cookies["carecoord_session"]
+    engine = create_engine(web_stack.database_url, pool_size=1)
+    store = PostgresSessionStore(lambda: engine)
+    idle = timedelta(seconds=web_stack.config.idle_timeout_s)
+    id_hash = hashlib.sha256(session_id.encode()).hexdigest()
+
+    async def last_seen() -> datetime:
+        async with engine.connect() as conn:
+            query = select(web_session.c.last_seen_at).where(web_session.c.id_hash == id_hash)
+            return (await conn.execute(query)).scalar_one()
+
+    try:
+        seen = await last_seen()
+        soon = seen + TOUCH_EVERY - timedelta(seconds=1)
+        assert await store.load(session_id, soon, idle) is not None
+        assert await last_seen() == seen, "a view within the interval writes nothing"
+        later = seen + TOUCH_EVERY + timedelta(seconds=1)
+        assert await store.load(session_id, later, idle) is not None
+        assert await last_seen() == later, "a view after it moves the idle clock"
+        assert await store.load(session_id, later + idle + timedelta(seconds=1), idle) is None
+    finally:
+        await engine.dispose()
