@@ -21,7 +21,14 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
 
-from carecoord_devstack.testing import create_fresh_database, new_nhs_number
+from carecoord_devstack.testing import (
+    create_fresh_database,
+    new_nhs_number,
+    new_run,
+    run_topic,
+    serving,
+    settings_under_test,
+)
 from carecoord_shared.events.envelope import new_event
 from carecoord_shared.security import access
 from carecoord_shared.security.dev_issuer import DevIssuer
@@ -139,22 +146,18 @@ async def running_portal(
 ) -> AsyncIterator[Portal]:
     """The portal API on a fresh database, its clock at `now`, with extra `settings`."""
     database_url = await create_fresh_database("portal")
-    built = PortalSettings(
-        environment="test",
+    built = settings_under_test(
+        PortalSettings,
         database_url=database_url,
-        auth_jwks_url=issuer.jwks_url,
-        kafka_bootstrap_servers=kafka_bootstrap,
+        jwks_url=issuer.jwks_url,
+        kafka_bootstrap=kafka_bootstrap,
         public_base_url=BASE_URL,
-        topic=f"test-portal-{uuid.uuid4().hex[:8]}",
-        log_level="WARNING",
+        topic=run_topic("portal", new_run()),
         **settings,
     )
     clock = Clock(now)
     app = build_app(SERVICE, built, clock=clock)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE_URL) as client,
-    ):
+    async with serving(app, BASE_URL) as client:
         yield Portal(app, client, issuer, clock, database_url)
 
 
