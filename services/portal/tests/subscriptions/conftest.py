@@ -23,12 +23,14 @@ import pytest
 from aiokafka import AIOKafkaProducer
 
 from carecoord_devstack.testing import create_fresh_database, drop_topic, new_nhs_number
+from carecoord_shared.db import create_engine
 from carecoord_shared.events import new_event, to_record
 from carecoord_shared.security.dev_issuer import DevIssuer
 from carecoord_shared.worker import Worker, build_worker
 from portal.definition import SERVICE
 from portal.main import create_app
 from portal.settings import PortalSettings
+from portal.store.subscription_sharing import SharingRows
 from services.portal.tests.subscriptions.receiver import Receiver
 
 BASE_URL = "http://portal.test"
@@ -137,6 +139,24 @@ class Portal:
         response = await self.get(f"Subscription/{subscription_id}", **who)
         assert response.status_code == 200, response.text
         return dict(response.json())
+
+    async def register(self, *patients: tuple[str, str]) -> None:
+        """Care plans' `patient.registered` for each (NHS number, practice), waited for
+        until the worker knows them: it reads the care plans and referrals topics side by
+        side, so an event on one is not ordered after an event on the other."""
+        await self.publish(self.settings.care_plans_topic, *(registered(*p) for p in patients))
+        engine = create_engine(self.settings.db_url, pool_size=1)
+        wanted = [nhs for nhs, _ in patients]
+
+        async def known() -> bool:
+            async with engine.connect() as conn:
+                found = await SharingRows(conn).of(wanted)
+                return all(practice is not None for practice, _ in found.values())
+
+        try:
+            await eventually(known)
+        finally:
+            await engine.dispose()
 
     async def publish(self, topic: str, *events: Any) -> None:
         producer = AIOKafkaProducer(

@@ -17,7 +17,6 @@ from services.portal.tests.subscriptions.conftest import (
     eventually,
     new_nhs_number,
     new_secret,
-    registered,
     subscription,
     triaged,
 )
@@ -62,7 +61,7 @@ async def failing_events(
     subscription_id = await created(live, subscription(receiver.url, new_secret()))
     await active(live, subscription_id)
     nhs = new_nhs_number()
-    await live.publish(live.settings.care_plans_topic, registered(nhs, PRACTICE_A))
+    await live.register((nhs, PRACTICE_A))
     await live.publish(live.settings.referrals_topic, triaged(nhs, request))
     return subscription_id, nhs, down
 
@@ -78,9 +77,7 @@ async def test_flaky_receiver_gets_every_event_once_in_order_signed_and_replayab
     await active(live, subscription_id)
     first, second = new_nhs_number(), new_nhs_number()
     settings = live.settings
-    await live.publish(
-        settings.care_plans_topic, registered(first, PRACTICE_A), registered(second, PRACTICE_A)
-    )
+    await live.register((first, PRACTICE_A), (second, PRACTICE_A))
     events = [triaged(nhs, f"{nhs}-{i}") for i in range(3) for nhs in (first, second)]
     await live.publish(settings.referrals_topic, *events)
 

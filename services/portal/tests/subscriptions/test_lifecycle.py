@@ -11,34 +11,27 @@ import asyncio
 import orjson
 from aiokafka import AIOKafkaConsumer
 
-from services.portal.tests.subscriptions.conftest import (
-    PRACTICE_A,
-    Portal,
-    eventually,
-    new_nhs_number,
-    new_secret,
-    registered,
-    subscription,
-    triaged,
-)
+from services.portal.tests.subscriptions import conftest as given
 from services.portal.tests.subscriptions.receiver import Answer, Receiver, verify
 from services.portal.tests.subscriptions.test_delivery import active, created, failing_events
 
 
-async def status_becomes(live: Portal, subscription_id: str, wanted: str) -> dict[str, object]:
+async def status_becomes(
+    live: given.Portal, subscription_id: str, wanted: str
+) -> dict[str, object]:
     async def reached() -> dict[str, object] | None:
         body = await live.status(subscription_id)
         return body if body["status"] == wanted else None
 
-    found: dict[str, object] = await eventually(reached)
+    found: dict[str, object] = await given.eventually(reached)
     return found
 
 
 async def test_refused_handshake_leaves_the_subscription_in_error_with_the_reason(
-    live: Portal, receiver: Receiver
+    live: given.Portal, receiver: Receiver
 ) -> None:
     receiver.script = lambda _h, _b: Answer(403)
-    subscription_id = await created(live, subscription(receiver.url, new_secret()))
+    subscription_id = await created(live, given.subscription(receiver.url, given.new_secret()))
     body = await status_becomes(live, subscription_id, "error")
     assert "handshake" in str(body["error"])
     assert "403" in str(body["error"])
@@ -49,22 +42,22 @@ async def test_refused_handshake_leaves_the_subscription_in_error_with_the_reaso
 
 
 async def test_heartbeat_arrives_when_its_period_has_passed(
-    live: Portal, receiver: Receiver
+    live: given.Portal, receiver: Receiver
 ) -> None:
-    secret = new_secret()
-    subscription_id = await created(live, subscription(receiver.url, secret, heartbeat_s=60))
+    secret = given.new_secret()
+    subscription_id = await created(live, given.subscription(receiver.url, secret, heartbeat_s=60))
     await active(live, subscription_id)
     await asyncio.sleep(0.5)
     assert receiver.of_kind("heartbeat") == []  # not before its time
     live.clock.advance(seconds=61)
-    await eventually(lambda: asyncio.sleep(0, receiver.of_kind("heartbeat")))
+    await given.eventually(lambda: asyncio.sleep(0, receiver.of_kind("heartbeat")))
     (beat,) = receiver.of_kind("heartbeat")[:1]
     assert verify(secret, beat.headers, beat.body)
     assert beat.json["type"] == "history"
 
 
 async def test_gone_turns_the_subscription_off_and_resume_replays_the_backlog(
-    live: Portal, receiver: Receiver
+    live: given.Portal, receiver: Receiver
 ) -> None:
     gone = [True]
 
@@ -74,33 +67,33 @@ async def test_gone_turns_the_subscription_off_and_resume_replays_the_backlog(
         return Answer(200)
 
     receiver.script = script
-    subscription_id = await created(live, subscription(receiver.url, new_secret()))
+    subscription_id = await created(live, given.subscription(receiver.url, given.new_secret()))
     await active(live, subscription_id)
-    nhs = new_nhs_number()
-    await live.publish(live.settings.care_plans_topic, registered(nhs, PRACTICE_A))
-    await live.publish(live.settings.referrals_topic, triaged(nhs, "r1"))
+    nhs = given.new_nhs_number()
+    await live.register((nhs, given.PRACTICE_A))
+    await live.publish(live.settings.referrals_topic, given.triaged(nhs, "r1"))
     body = await status_becomes(live, subscription_id, "off")
     assert "410" in str(body["error"])
-    await live.publish(live.settings.referrals_topic, triaged(nhs, "while-off"))
+    await live.publish(live.settings.referrals_topic, given.triaged(nhs, "while-off"))
     await asyncio.sleep(1.0)
     gone[0] = False
     resumed = await live.post(
         f"Subscription/{subscription_id}/$resume", {"resourceType": "Parameters"}
     )
     assert resumed.status_code == 200, resumed.text
-    await eventually(lambda: asyncio.sleep(0, receiver.of_kind("event-notification")))
-    await live.publish(live.settings.referrals_topic, triaged(nhs, "r2"))
+    await given.eventually(lambda: asyncio.sleep(0, receiver.of_kind("event-notification")))
+    await live.publish(live.settings.referrals_topic, given.triaged(nhs, "r2"))
 
     async def replayed() -> bool:
         return len({r.headers["webhook-id"] for r in receiver.of_kind("event-notification")}) == 2
 
-    await eventually(replayed)
+    await given.eventually(replayed)
     delivered = receiver.of_kind("event-notification")
     assert [r.numbers[0] for r in delivered] == [1, 2]  # nothing counted while off
     assert [r.focuses[0].rsplit("/", 1)[1] for r in delivered] == ["r1", "r2"]
 
 
-async def errored_events(live: Portal) -> list[dict[str, object]]:
+async def errored_events(live: given.Portal) -> list[dict[str, object]]:
     consumer = AIOKafkaConsumer(
         live.settings.topic,
         bootstrap_servers=live.settings.kafka_bootstrap_servers,
@@ -120,7 +113,7 @@ async def errored_events(live: Portal) -> list[dict[str, object]]:
 
 
 async def test_exhausted_schedule_errors_tells_the_admin_and_resume_recovers(
-    live: Portal, receiver: Receiver
+    live: given.Portal, receiver: Receiver
 ) -> None:
     subscription_id, _nhs, down = await failing_events(live, receiver, "r1")
 
@@ -128,14 +121,14 @@ async def test_exhausted_schedule_errors_tells_the_admin_and_resume_recovers(
         live.clock.advance(hours=25)
         return bool((await live.status(subscription_id))["status"] == "error")
 
-    await eventually(errored, timeout_s=60)
+    await given.eventually(errored, timeout_s=60)
     assert len(receiver.of_kind("event-notification", status=500)) == 10
     tasks = await live.get(f"Task?focus=Subscription/{subscription_id}")
     assert tasks.status_code == 200, tasks.text
     assert [e["resource"]["status"] for e in tasks.json()["entry"]] == ["requested"]
-    types = await eventually(lambda: errored_events(live))
+    types = await given.eventually(lambda: errored_events(live))
     assert any(e["type"] == "carecoord.portal.subscription-errored.v1" for e in types)
     down[0] = False
     await live.post(f"Subscription/{subscription_id}/$resume", {"resourceType": "Parameters"})
-    await eventually(lambda: asyncio.sleep(0, receiver.of_kind("event-notification")))
+    await given.eventually(lambda: asyncio.sleep(0, receiver.of_kind("event-notification")))
     assert (await live.status(subscription_id))["status"] == "active"

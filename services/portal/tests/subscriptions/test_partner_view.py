@@ -32,7 +32,7 @@ async def subscribed_about_a_patient(live: given.Portal, receiver: Receiver) -> 
     subscription_id = await created(live, given.subscription(receiver.url, given.new_secret()))
     await active(live, subscription_id)
     nhs = given.new_nhs_number()
-    await live.publish(live.settings.care_plans_topic, given.registered(nhs, given.PRACTICE_A))
+    await live.register((nhs, given.PRACTICE_A))
     return subscription_id, nhs
 
 

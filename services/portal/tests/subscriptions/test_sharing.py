@@ -5,18 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-from services.portal.tests.subscriptions.conftest import (
-    NHS,
-    PRACTICE_A,
-    PRACTICE_B,
-    Portal,
-    eventually,
-    new_nhs_number,
-    new_secret,
-    registered,
-    subscription,
-    triaged,
-)
+from services.portal.tests.subscriptions import conftest as given
 from services.portal.tests.subscriptions.receiver import Receiver
 from services.portal.tests.subscriptions.test_delivery import active, created, failing_events
 
@@ -36,7 +25,7 @@ def consent_deny(nhs: str) -> dict[str, object]:
             ]
         },
         "category": [{"coding": [{"system": "http://loinc.org", "code": "59284-0"}]}],
-        "patient": {"identifier": {"system": NHS, "value": nhs}},
+        "patient": {"identifier": {"system": given.NHS, "value": nhs}},
         "policyRule": {
             "coding": [
                 {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "OPTOUT"}
@@ -47,28 +36,29 @@ def consent_deny(nhs: str) -> dict[str, object]:
 
 
 async def test_partner_receives_only_patients_its_agreement_covers_and_consent_allows(
-    live: Portal, receiver: Receiver
+    live: given.Portal, receiver: Receiver
 ) -> None:
     other = Receiver()
     await other.start()
     try:
-        mine = await created(live, subscription(receiver.url, new_secret()))
-        theirs_body = subscription(other.url, new_secret())
-        response = await live.subscribe(theirs_body, name="partner-b", agreement=PRACTICE_B)
+        mine = await created(live, given.subscription(receiver.url, given.new_secret()))
+        theirs_body = given.subscription(other.url, given.new_secret())
+        response = await live.subscribe(theirs_body, name="partner-b", agreement=given.PRACTICE_B)
         assert response.status_code == 201, response.text
         await active(live, mine)
         theirs = str(response.json()["id"])
-        await active(live, theirs, name="partner-b", agreement=PRACTICE_B)
+        await active(live, theirs, name="partner-b", agreement=given.PRACTICE_B)
         hidden = await live.get(f"Subscription/{theirs}")  # another partner's: as if unknown
         assert hidden.status_code == 404
         listed = await live.get("Subscription")
         assert theirs not in listed.text
-        at_a, at_b, withheld = new_nhs_number(), new_nhs_number(), new_nhs_number()
-        await live.publish(
-            live.settings.care_plans_topic,
-            registered(at_a, PRACTICE_A),
-            registered(at_b, PRACTICE_B),
-            registered(withheld, PRACTICE_A),
+        at_a, at_b, withheld = (
+            given.new_nhs_number(),
+            given.new_nhs_number(),
+            given.new_nhs_number(),
+        )
+        await live.register(
+            (at_a, given.PRACTICE_A), (at_b, given.PRACTICE_B), (withheld, given.PRACTICE_A)
         )
         consent = await live.post(
             "Consent", consent_deny(withheld), name="consent-feed", agreement="*", scopes=CONSENT
@@ -76,12 +66,12 @@ async def test_partner_receives_only_patients_its_agreement_covers_and_consent_a
         assert consent.status_code == 201, consent.text
         await live.publish(
             live.settings.referrals_topic,
-            triaged(at_a, "a1"),
-            triaged(at_b, "b1"),
-            triaged(withheld, "w1"),
+            given.triaged(at_a, "a1"),
+            given.triaged(at_b, "b1"),
+            given.triaged(withheld, "w1"),
         )
-        await eventually(lambda: asyncio.sleep(0, receiver.of_kind("event-notification")))
-        await eventually(lambda: asyncio.sleep(0, other.of_kind("event-notification")))
+        await given.eventually(lambda: asyncio.sleep(0, receiver.of_kind("event-notification")))
+        await given.eventually(lambda: asyncio.sleep(0, other.of_kind("event-notification")))
         await asyncio.sleep(1.0)  # anything else would have arrived by now
 
         def focuses(r: Receiver) -> list[str]:
@@ -94,10 +84,12 @@ async def test_partner_receives_only_patients_its_agreement_covers_and_consent_a
 
 
 async def test_consent_withheld_after_recording_stops_the_queued_delivery(
-    live: Portal, receiver: Receiver
+    live: given.Portal, receiver: Receiver
 ) -> None:
     _subscription_id, nhs, down = await failing_events(live, receiver, "queued")
-    await eventually(lambda: asyncio.sleep(0, receiver.of_kind("event-notification", status=500)))
+    await given.eventually(
+        lambda: asyncio.sleep(0, receiver.of_kind("event-notification", status=500))
+    )
     consent = await live.post(
         "Consent", consent_deny(nhs), name="consent-feed", agreement="*", scopes=CONSENT
     )
