@@ -95,7 +95,7 @@ def test_an_acknowledged_then_completed_action_changes_on_the_open_board(
     page = signed_in_page(browser, mdt_feed.stack, chair, "/mdt/actions?state=all")
     expect(page.locator(".portal-live__refresh")).to_be_hidden()
     row = page.locator(f"#action-{made.action}")
-    expect(row).to_contain_text("acknowledge")  # not yet: "Waiting for you to acknowledge"
+    expect(row).to_contain_text("Waiting for the practice to acknowledge")
     expect(row).not_to_contain_text("Acknowledged")
     _meanwhile(lambda: settle(mdt_feed, made.action, "acknowledge", mdt_feed.gp))
     expect(row).to_contain_text("Acknowledged", timeout=45_000)

@@ -71,6 +71,8 @@ async def test_the_board_shows_every_action_by_due_date_and_filters_by_owner_and
     assert shown == sorted(shown), "by due date: 5, 10 then 20 days"
     assert f"GP practice {GP.organisation}" in page.text
     assert "Waiting to be acknowledged" in page.text
+    assert "Waiting for the practice to acknowledge" in page.text, "the MDT is not the owner"
+    assert "Waiting for you to acknowledge" not in page.text
     nurse = await browser_client.get(
         f"{portal}/mdt/actions", params={"owner": "Community nurse", "team": board["name"]}
     )

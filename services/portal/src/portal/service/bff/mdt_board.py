@@ -38,6 +38,13 @@ class BoardAction:
     def board_state(self) -> str:
         return "overdue" if self.action.overdue else self.action.state
 
+    @property
+    def state_label(self) -> str:
+        """The state as the MDT sees it: the owning practice, not "you", acknowledges."""
+        if self.board_state == "assigned":
+            return "Waiting for the practice to acknowledge"
+        return self.action.state_label
+
 
 @dataclass(frozen=True, slots=True)
 class BoardFilter:
