@@ -6,18 +6,22 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from carecoord_devstack.testing import (
+    SetClock,
     create_fresh_database,
     drop_topic,
     engine_on,
     eventually,
     new_run,
+    outcome_codes,
     publish,
     read_records,
     serving,
@@ -183,3 +187,19 @@ async def test_published_events_are_read_back_in_order_keyed_by_nhs_number(
         assert len(later) >= 2
     finally:
         await drop_topic(kafka_bootstrap, topic)
+
+
+def test_a_set_clock_answers_the_time_it_was_last_set_to() -> None:
+    start = datetime(2026, 12, 2, 10, tzinfo=UTC)
+    clock = SetClock(start)
+    assert clock() == start
+    clock.now += timedelta(hours=1)
+    assert clock() == start + timedelta(hours=1)
+
+
+def test_outcome_codes_are_read_from_an_operation_outcome_and_nothing_else() -> None:
+    issues = [{"severity": "error", "code": "invalid"}, {"severity": "error", "code": "value"}]
+    outcome = {"resourceType": "OperationOutcome", "issue": issues}
+    assert outcome_codes(httpx.Response(400, json=outcome)) == ["invalid", "value"]
+    with pytest.raises(AssertionError, match="Bundle"):
+        outcome_codes(httpx.Response(200, json={"resourceType": "Bundle"}))

@@ -31,6 +31,7 @@ from carecoord_devstack.testing import (
     settings_under_test,
     warm_up,
 )
+from carecoord_devstack.testing import outcome_codes as outcome_codes
 from carecoord_shared.events import outbox
 from carecoord_shared.security.audit import audit_event
 from carecoord_shared.security.dev_issuer import DevIssuer
@@ -145,12 +146,6 @@ def entries(response: httpx.Response) -> list[dict[str, Any]]:
     bundle = response.json()
     assert (bundle["resourceType"], bundle["type"]) == ("Bundle", "searchset"), bundle
     return [entry["resource"] for entry in bundle.get("entry", [])]
-
-
-def outcome_codes(response: httpx.Response) -> list[str]:
-    body = response.json()
-    assert body["resourceType"] == "OperationOutcome", body
-    return [issue["code"] for issue in body["issue"]]
 
 
 @pytest.fixture(scope="session")

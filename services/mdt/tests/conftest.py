@@ -29,6 +29,7 @@ from carecoord_devstack.testing import (
     settings_under_test,
     warm_up,
 )
+from carecoord_devstack.testing import outcome_codes as outcome_codes
 from carecoord_shared.events import Event
 from carecoord_shared.security import access
 from carecoord_shared.security.dev_issuer import DevIssuer
@@ -201,12 +202,6 @@ async def practice_action(mdt: Mdt) -> str:
 async def sources(mdt: Mdt, nhs: str) -> list[dict[str, Any]]:
     found = await mdt.scalar("select sources from mdt_case where patient_nhs = :n and open", n=nhs)
     return list(found or [])
-
-
-def outcome_codes(response: httpx.Response) -> list[str]:
-    body = response.json()
-    assert body["resourceType"] == "OperationOutcome", body
-    return [issue["code"] for issue in body["issue"]]
 
 
 def entries(response: httpx.Response) -> list[dict[str, Any]]:

@@ -23,6 +23,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from carecoord_devstack.testing import (
+    SetClock,
     create_fresh_database,
     engine_on,
     new_nhs_number,
@@ -30,6 +31,7 @@ from carecoord_devstack.testing import (
     settings_under_test,
     warm_up,
 )
+from carecoord_devstack.testing import outcome_codes as outcome_codes
 from carecoord_shared.security import access
 from carecoord_shared.security.dev_issuer import DevIssuer
 from carecoord_shared.security.principal import Role
@@ -145,13 +147,6 @@ class Referrals:
             return await conn.scalar(text(sql), params)
 
 
-def outcome_codes(response: httpx.Response) -> list[str]:
-    """The issue codes of the OperationOutcome in `response` (asserting it is one)."""
-    body = response.json()
-    assert body["resourceType"] == "OperationOutcome", body
-    return [issue["code"] for issue in body["issue"]]
-
-
 def outcome_expressions(response: httpx.Response) -> list[str]:
     return [e for issue in response.json()["issue"] for e in issue.get("expression", [])]
 
@@ -180,14 +175,8 @@ def referrals_settings_factory(issuer: DevIssuer, kafka_bootstrap: str) -> Setti
     return build
 
 
-@dataclass(slots=True)
-class Clock:
-    """A clock tests move by hand (the response clock reads it through the app)."""
-
-    now: datetime
-
-    def __call__(self) -> datetime:
-        return self.now
+Clock = SetClock
+"""A clock tests move by hand (the response clock reads it through the app)."""
 
 
 @asynccontextmanager

@@ -15,6 +15,8 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, TypeVar
 
 import httpx
@@ -248,3 +250,20 @@ async def working(*workers: Worker, start_timeout_s: float = 60.0) -> AsyncItera
         for worker in workers:
             worker.stopping.set()
         await asyncio.gather(*tasks)
+
+
+@dataclass(slots=True)
+class SetClock:
+    """A clock a test sets by hand (`clock.now = ...`); the app reads it by calling it."""
+
+    now: datetime
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def outcome_codes(response: httpx.Response) -> list[str]:
+    """The issue codes of the OperationOutcome in `response` (asserting it is one)."""
+    body = response.json()
+    assert body["resourceType"] == "OperationOutcome", body
+    return [issue["code"] for issue in body["issue"]]

@@ -22,6 +22,7 @@ from fastapi import FastAPI
 from sqlalchemy import text
 
 from carecoord_devstack.testing import (
+    SetClock,
     create_fresh_database,
     new_nhs_number,
     new_run,
@@ -50,12 +51,7 @@ WEDNESDAY_10AM = datetime(2026, 12, 2, 10, 0, tzinfo=UTC)
 _HIDDEN = re.compile(r'type="hidden" name="([a-z_]+)" value="([^"]+)"')
 
 
-@dataclass(slots=True)
-class Clock:
-    now: datetime
-
-    def __call__(self) -> datetime:
-        return self.now
+Clock = SetClock
 
 
 @dataclass(slots=True)
