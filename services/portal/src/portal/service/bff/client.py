@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import importlib.util
-import sys
 import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -40,13 +38,6 @@ _POOLS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, httpx.Asy
 # At most this many calls in flight to one service process; idle connections are let go
 # before the services' own keep-alive (uvicorn: 5 s) ends them under a request.
 _LIMITS = httpx.Limits(max_connections=12, max_keepalive_connections=12, keepalive_expiry=4.0)
-
-if importlib.util.find_spec("sniffio") is None:
-    # httpcore tries `import sniffio` on every lock and event it sets up, and Python does
-    # not remember a failed import: each call searched sys.path again (12% of the
-    # portal's CPU under load; httpcore discussion 1102). A None in sys.modules is
-    # Python's own "not importable" answer, given at once; asyncio is what runs here.
-    sys.modules["sniffio"] = None  # type: ignore[assignment]
 
 
 def _pool(base: str) -> httpx.AsyncClient:
