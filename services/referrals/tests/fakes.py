@@ -19,7 +19,6 @@ from carecoord_shared.fhir.operations import Operation, OperationCall, parse_bod
 from carecoord_shared.fhir.outcome import JsonObject
 from carecoord_shared.fhir.unit_of_work import FhirTransaction
 from carecoord_shared.ports import Repository
-from carecoord_shared.security.audit import AuditAction
 from carecoord_shared.security.principal import Principal, system_principal
 from carecoord_shared.testing import InMemoryInteractions, InMemoryTransaction
 from referrals.domain.records import (
@@ -91,18 +90,18 @@ class FakeUbrns(Ubrns):
     def __init__(self) -> None:
         self.held: dict[str, str] = {}
 
-    async def reserve(self, kind: UbrnKind) -> str:
+    async def reserve(self, kind: UbrnKind, service_request: str = "") -> str:
         while (value := new_ubrn(kind)) in self.held:
             pass
-        self.held[value] = ""
+        self.held[value] = service_request
         return value
 
     async def bind(self, value: str, service_request: str) -> None:
         if value in self.held:
             self.held[value] = service_request
 
-    async def release(self, value: str) -> None:
-        if self.held.get(value) == "":
+    async def release(self, value: str, service_request: str = "") -> None:
+        if self.held.get(value) == service_request:
             del self.held[value]
 
     async def holder(self, value: str) -> str | None:
@@ -172,37 +171,6 @@ class FakeAdviceCalls(AdviceCalls):
         return sorted(found, key=lambda c: c.at, reverse=True)[:limit]
 
 
-@dataclass(frozen=True, slots=True)
-class Audited:
-    """An access the service audited outside the store (`tx.record_access`)."""
-
-    subject: str
-    action: str
-    entity: str
-    patients: tuple[str, ...]
-    purpose: str | None
-
-
-class MemoryTransaction(InMemoryTransaction):
-    """The kernel's in-memory unit of work, keeping what it audits by `record_access`."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.accesses: list[Audited] = []
-
-    async def record_access(
-        self,
-        action: AuditAction,
-        entity: str,
-        patients: Sequence[str],
-        *,
-        purpose: str | None = None,
-    ) -> None:
-        self.accesses.append(
-            Audited(self.principal.subject, action, entity, tuple(patients), purpose)
-        )
-
-
 def fake_repositories() -> dict[type[Repository], Repository]:
     return {
         TriageCases: FakeTriageCases(),
@@ -221,14 +189,14 @@ class Memory:
     settings: ReferralsSettings = field(
         default_factory=lambda: ReferralsSettings(environment="test")
     )
-    tx: MemoryTransaction = field(init=False)
+    tx: InMemoryTransaction = field(init=False)
     fhir: InMemoryInteractions = field(init=False)
 
     def __post_init__(self) -> None:
         from referrals.definition import SERVICE
 
         registry = SERVICE.registry(self.settings, self.context)
-        self.tx = MemoryTransaction(
+        self.tx = InMemoryTransaction(
             registry, system_principal("referrals-test"), repositories=fake_repositories()
         )
         self.fhir = InMemoryInteractions(self.tx)

@@ -24,12 +24,14 @@ async def file(
     body: JsonObject,
     *,
     if_none_exist: str | None = None,
+    resource_id: str | None = None,
     prechecked: bool = False,
 ) -> tuple[StoredResource, bool]:
     """Store a new request (or, with `if_none_exist`, find it) and announce it;
-    `prechecked`: the submission has validated it and checked the relationship."""
+    `resource_id`: the id chosen beforehand (its UBRN is held for it); `prechecked`:
+    the submission has validated it and checked the relationship."""
     stored, created = await tx.create(
-        KIND, body, if_none_exist=if_none_exist, prechecked=prechecked
+        KIND, body, if_none_exist=if_none_exist, resource_id=resource_id, prechecked=prechecked
     )
     if created:
         await announce.request_changed(tx, stored, body)

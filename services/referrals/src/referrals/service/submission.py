@@ -14,10 +14,11 @@ from datetime import datetime
 from carecoord_shared.fhir.outcome import JsonObject, business_rule, invalid
 from carecoord_shared.fhir.registry import Interaction, Write, WriteHandler
 from carecoord_shared.fhir.unit_of_work import FhirTransaction, checked
-from carecoord_shared.store.repository import StoredResource
+from carecoord_shared.store.repository import StoredResource, new_id
 from referrals.domain import vocabulary as v
 from referrals.domain.records import TriageCase
 from referrals.domain.triage import TriageState
+from referrals.domain.ubrn import UbrnKind
 from referrals.fhir import shapes, tasks
 from referrals.service import announce, requests
 from referrals.service.context import Referrals
@@ -67,9 +68,13 @@ async def submit(
     category = shapes.category_of(body)
     assert category is not None  # submission_issues made sure
     ubrns = tx.repository(Ubrns)
+    # The request's id is chosen first, so its UBRN is held for it in one statement.
+    request_id = new_id()
+    reference = f"{requests.KIND}/{request_id}"
     reserved = None
     if shapes.ubrn_of(body) is None:
-        reserved = await ubrns.reserve("a" if category == v.ADVICE_AND_GUIDANCE else "r")
+        kind: UbrnKind = "a" if category == v.ADVICE_AND_GUIDANCE else "r"
+        reserved = await ubrns.reserve(kind, reference)
         body["identifier"] = [
             *body.get("identifier", []),
             {"system": v.UBRN_SYSTEM, "value": reserved},
@@ -82,13 +87,13 @@ async def submit(
         *body.get("extension", []),
         {"url": v.TRIAGE_STATE_EXTENSION, "valueCode": state},
     ]
-    stored, created = await requests.file(tx, body, if_none_exist=if_none_exist, prechecked=True)
+    stored, created = await requests.file(
+        tx, body, if_none_exist=if_none_exist, resource_id=request_id, prechecked=True
+    )
     if not created:
         if reserved:
-            await ubrns.release(reserved)
+            await ubrns.release(reserved, reference)
         return stored, False
-    if reserved:
-        await ubrns.bind(reserved, stored.reference)
     if service is not None:
         await start_triage(tx, ctx, stored, service, practice, ctx.now())
     return stored, True
