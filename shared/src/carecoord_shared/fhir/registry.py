@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from carecoord_shared.fhir.outcome import Issue, JsonObject
 
@@ -168,3 +168,31 @@ def nhs_number_at(path: str) -> str:
     from carecoord_shared.fhir.identifiers import NHS_NUMBER_SYSTEM
 
     return f"{path}.identifier.where(system='{NHS_NUMBER_SYSTEM}').value"
+
+
+def patient_record(
+    resource_type: str,
+    element: str,
+    documentation: str,
+    search_params: Iterable[SearchParam] = (),
+    *,
+    subject: bool = True,
+    **options: Any,
+) -> ResourceDefinition:
+    """A type always about one patient, named at `element` (`Task.for`) by NHS number or
+    by a `Patient/<id>` the service resolves (refused otherwise, never stored as no
+    one's); people read it, so it carries a generated narrative. It is searched by
+    `patient` and, unless `subject` is False, its synonym `subject`, after
+    `search_params`; `options` are the definition's other fields."""
+    synonyms = ("patient", "subject") if subject else ("patient",)
+    return ResourceDefinition(
+        resource_type,
+        documentation=documentation,
+        patient_nhs=nhs_number_at(element),
+        patient_required=True,
+        search_params=(
+            *search_params,
+            *(SearchParam(name, "reference", element, ("Patient",)) for name in synonyms),
+        ),
+        **{"narrative": True, **options},
+    )

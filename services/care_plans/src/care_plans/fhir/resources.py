@@ -26,6 +26,7 @@ from carecoord_shared.fhir.registry import (
     SearchParam,
     WriteHandler,
     nhs_number_at,
+    patient_record,
 )
 from carecoord_shared.fhir.standard_params import standard_params
 
@@ -43,10 +44,6 @@ class Writes:
 
 
 _PEOPLE = ("Practitioner", "PractitionerRole", "Organization", "Patient", "RelatedPerson")
-
-
-def _patient_ref(path: str) -> SearchParam:
-    return SearchParam("patient", "reference", path, ("Patient",))
 
 
 def _has_nhs_number(value: Any) -> bool:
@@ -94,30 +91,6 @@ def co_development(body: dict[str, Any]) -> list[Issue]:
     return []
 
 
-def about_patient(
-    resource_type: str,
-    element: str,
-    documentation: str,
-    search_params: tuple[SearchParam, ...],
-    **options: Any,
-) -> ResourceDefinition:
-    """A type always about one patient, named at `element` by NHS number or by a Patient
-    this service holds (refused 422 otherwise); people read it, so it carries a
-    narrative; it is searched by `patient` (and `subject`, where that is the element)."""
-    patient_params = [_patient_ref(element)]
-    if element.endswith(".subject"):
-        patient_params.append(SearchParam("subject", "reference", element, ("Patient",)))
-    return ResourceDefinition(
-        resource_type,
-        documentation=documentation,
-        patient_nhs=nhs_number_at(element),
-        patient_required=True,
-        narrative=True,
-        search_params=(*search_params, *patient_params),
-        **options,
-    )
-
-
 def _register(writes: Writes) -> tuple[ResourceDefinition, ...]:
     return (
         ResourceDefinition(
@@ -139,7 +112,7 @@ def _register(writes: Writes) -> tuple[ResourceDefinition, ...]:
                 ("general-practitioner", ("Organization", "PractitionerRole", "Practitioner")),
             ),
         ),
-        about_patient(
+        patient_record(
             "Condition",
             "Condition.subject",
             "Long-term conditions on the register (SNOMED CT); they drive cohorts.",
@@ -155,7 +128,7 @@ def _register(writes: Writes) -> tuple[ResourceDefinition, ...]:
 
 def _care_plan(writes: Writes) -> tuple[ResourceDefinition, ...]:
     return (
-        about_patient(
+        patient_record(
             "CarePlan",
             "CarePlan.subject",
             "Shared care plans; updates need If-Match; one active comprehensive plan per "
@@ -180,7 +153,7 @@ def _care_plan(writes: Writes) -> tuple[ResourceDefinition, ...]:
 def _contributions(writes: Writes) -> tuple[ResourceDefinition, ...]:
     """Goals and activities: anyone on the patient's care may add them."""
     return (
-        about_patient(
+        patient_record(
             "Goal",
             "Goal.subject",
             "Goals in the patient's own words (expressedBy the patient).",
@@ -190,7 +163,7 @@ def _contributions(writes: Writes) -> tuple[ResourceDefinition, ...]:
             ),
             writes=writes.contribution,
         ),
-        about_patient(
+        patient_record(
             "Task",
             "Task.for",
             "Care plan activities owned by any organisation.",
@@ -207,6 +180,7 @@ def _contributions(writes: Writes) -> tuple[ResourceDefinition, ...]:
                 SearchParam("period", "date", "Task.restriction.period"),
             ),
             writes=writes.contribution,
+            subject=False,
         ),
     )
 
@@ -214,13 +188,13 @@ def _contributions(writes: Writes) -> tuple[ResourceDefinition, ...]:
 def _coordination() -> tuple[ResourceDefinition, ...]:
     """Rebuilt by $assign-coordinator and the lapse job from the assignments."""
     return (
-        about_patient(
+        patient_record(
             "CareTeam",
             "CareTeam.subject",
             "The patient's care co-ordination team (written by $assign-coordinator).",
             standard_params("CareTeam", "status", "category", ("participant", _PEOPLE), "date"),
         ),
-        about_patient(
+        patient_record(
             "EpisodeOfCare",
             "EpisodeOfCare.patient",
             "Care co-ordination episode with its care manager.",
@@ -230,6 +204,7 @@ def _coordination() -> tuple[ResourceDefinition, ...]:
                 ("care-manager", ("Practitioner", "PractitionerRole")),
                 "date",
             ),
+            subject=False,
         ),
     )
 
@@ -238,7 +213,7 @@ def _written_by_the_service() -> tuple[ResourceDefinition, ...]:
     """Read-only over REST, for every caller whatever their scopes (configuration is not
     clinical data: issue 13, finding 3): the service writes them itself."""
     return (
-        about_patient(
+        patient_record(
             "Provenance",
             "Provenance.target",
             "Who contributed what to a plan, and handovers between co-ordinators "
@@ -250,6 +225,7 @@ def _written_by_the_service() -> tuple[ResourceDefinition, ...]:
                 "recorded",
             ),
             interactions=READ_ONLY,
+            subject=False,
         ),
         ResourceDefinition(
             "Measure",

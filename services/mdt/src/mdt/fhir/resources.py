@@ -23,7 +23,7 @@ from carecoord_shared.fhir.registry import (
     ResourceDefinition,
     SearchParam,
     WriteHandler,
-    nhs_number_at,
+    patient_record,
 )
 from carecoord_shared.fhir.standard_params import standard_params
 from mdt.fhir.team import team_issues
@@ -42,21 +42,12 @@ def _served(
 
 
 def _about_patient(
-    kind: str, element: str, documentation: str, *params: SearchParam, **options: Any
+    kind: str, element: str, documentation: str, *params: SearchParam
 ) -> ResourceDefinition:
-    """A type always about one patient, named at `element`: searched by `patient` and
-    its synonym `subject`, refused when it names nobody."""
-    path = f"{kind}.{element}"
-    return _served(
-        kind,
-        documentation,
-        *params,
-        SearchParam("patient", "reference", path, ("Patient",)),
-        SearchParam("subject", "reference", path, ("Patient",)),
-        patient_nhs=nhs_number_at(path),
-        patient_required=True,
-        **options,
-    )
+    """A type always about one patient, named at `element`, read-only over REST, with
+    `identifier` and `status` among its search parameters."""
+    search = (*standard_params(kind, "identifier", "status"), *params)
+    return patient_record(kind, f"{kind}.{element}", documentation, search, interactions=READ_ONLY)
 
 
 def _teams_and_meetings(team_writes: WriteHandler | None) -> list[ResourceDefinition]:

@@ -13,27 +13,26 @@ from carecoord_shared.fhir.registry import (
     ResourceDefinition,
     SearchParam,
     nhs_number_at,
+    patient_record,
 )
 
 
 def resources(_context: object) -> tuple[ResourceDefinition, ...]:
     return (
-        ResourceDefinition(
+        patient_record(
             "Communication",
-            narrative=True,
-            documentation="A message from or to a patient through the single front door.",
-            patient_nhs=nhs_number_at("Communication.subject"),
-            patient_required=True,
-            search_params=(
+            "Communication.subject",
+            "A message from or to a patient through the single front door.",
+            (
                 SearchParam("identifier", "token", "Communication.identifier"),
                 SearchParam("status", "token", "Communication.status"),
                 SearchParam("category", "token", "Communication.category"),
-                SearchParam("patient", "reference", "Communication.subject", ("Patient",)),
                 SearchParam(
                     "based-on", "reference", "Communication.basedOn", ("CommunicationRequest",)
                 ),
                 SearchParam("sent", "date", "Communication.sent"),
             ),
+            subject=False,
         ),
         ResourceDefinition(
             "CommunicationRequest",

@@ -21,7 +21,7 @@ from carecoord_shared.fhir.registry import (
     Validator,
     Write,
     WriteHandler,
-    nhs_number_at,
+    patient_record,
 )
 from carecoord_shared.fhir.standard_params import standard_params
 from carecoord_shared.fhir.unit_of_work import FhirTransaction
@@ -42,30 +42,6 @@ def _ref(name: str, path: str, *targets: str) -> SearchParam:
 
 def _token(name: str, path: str, documentation: str = "") -> SearchParam:
     return SearchParam(name, "token", path, documentation=documentation)
-
-
-def _patient_record(
-    type_: str,
-    documentation: str,
-    subject: str,
-    *search: SearchParam,
-    validators: tuple[Validator, ...] = (),
-) -> ResourceDefinition:
-    """A clinical type: always about the patient named at `subject` (searched as both
-    `patient` and `subject`), with a narrative generated when a write brings none."""
-    return ResourceDefinition(
-        type_,
-        documentation=documentation,
-        patient_nhs=nhs_number_at(subject),
-        patient_required=True,
-        narrative=True,
-        search_params=(
-            _ref("patient", subject, "Patient"),
-            _ref("subject", subject, "Patient"),
-            *search,
-        ),
-        validators=validators,
-    )
 
 
 def _directory_entry(
@@ -91,74 +67,82 @@ def organisation_named(organisation: JsonObject) -> list[Issue]:
 
 _TRIAGE_STATE = f"ServiceRequest.extension.where(url='{TRIAGE_STATE_EXTENSION}').value"
 
-SERVICE_REQUEST = _patient_record(
+SERVICE_REQUEST = patient_record(
     "ServiceRequest",
-    "An advice & guidance request (category A&G) or a referral.",
     "ServiceRequest.subject",
-    _token("identifier", "ServiceRequest.identifier", "UBRN"),
-    *standard_params(
-        "ServiceRequest",
-        "status",
-        "intent",
-        "category",
-        "priority",
-        "code",
-        ("requester", _REQUESTERS),
-        ("performer", _OWNERS),
-        "performer-type",
-        ("replaces", ("ServiceRequest",)),
-        "authored",
+    "An advice & guidance request (category A&G) or a referral.",
+    (
+        _token("identifier", "ServiceRequest.identifier", "UBRN"),
+        *standard_params(
+            "ServiceRequest",
+            "status",
+            "intent",
+            "category",
+            "priority",
+            "code",
+            ("requester", _REQUESTERS),
+            ("performer", _OWNERS),
+            "performer-type",
+            ("replaces", ("ServiceRequest",)),
+            "authored",
+        ),
+        SearchParam("text", "string", "ServiceRequest.note.text"),
+        _token("triage-state", _TRIAGE_STATE, "Where the request is in triage (whose turn it is)"),
     ),
-    SearchParam("text", "string", "ServiceRequest.note.text"),
-    _token("triage-state", _TRIAGE_STATE, "Where the request is in triage (whose turn it is)"),
     validators=(submission_issues,),
 )
 
-TASK = _patient_record(
+TASK = patient_record(
     "Task",
-    "Triage work item: owner, businessStatus, due in restriction.period.end.",
     "Task.for",
-    *standard_params(
-        "Task",
-        "identifier",
-        "status",
-        "priority",
-        "code",
-        "business-status",
-        ("focus", ("ServiceRequest",)),
-        ("owner", _OWNERS),
-        ("requester", _REQUESTERS),
-        ("part-of", ("Task",)),
+    "Triage work item: owner, businessStatus, due in restriction.period.end.",
+    (
+        *standard_params(
+            "Task",
+            "identifier",
+            "status",
+            "priority",
+            "code",
+            "business-status",
+            ("focus", ("ServiceRequest",)),
+            ("owner", _OWNERS),
+            ("requester", _REQUESTERS),
+            ("part-of", ("Task",)),
+        ),
+        # Not R4's `period` (Task.executionPeriod): the response window triage runs on.
+        SearchParam("period", "date", "Task.restriction.period"),
+        SearchParam(
+            "due",
+            "date",
+            "Task.restriction.period.end",
+            documentation="When the response is due: `due=lt...` and `_sort=due` "
+            "give a worklist in due order (`period` sorts by its start)",
+        ),
+        *standard_params("Task", "authored-on"),
     ),
-    # Not R4's `period` (Task.executionPeriod): the response window triage runs on.
-    SearchParam("period", "date", "Task.restriction.period"),
-    SearchParam(
-        "due",
-        "date",
-        "Task.restriction.period.end",
-        documentation="When the response is due: `due=lt...` and `_sort=due` "
-        "give a worklist in due order (`period` sorts by its start)",
-    ),
-    *standard_params("Task", "authored-on"),
 )
 
-COMMUNICATION = _patient_record(
+COMMUNICATION = patient_record(
     "Communication",
-    "One turn of an A&G conversation, or a recorded advice-line call.",
     "Communication.subject",
-    *standard_params(
-        "Communication", "medium", "category", "status", ("based-on", ("ServiceRequest",))
+    "One turn of an A&G conversation, or a recorded advice-line call.",
+    (
+        *standard_params(
+            "Communication", "medium", "category", "status", ("based-on", ("ServiceRequest",))
+        ),
+        _ref("in-response-to", "Communication.inResponseTo", "Communication"),
+        *standard_params("Communication", ("recipient", _OWNERS), "sent"),
     ),
-    _ref("in-response-to", "Communication.inResponseTo", "Communication"),
-    *standard_params("Communication", ("recipient", _OWNERS), "sent"),
 )
 
-DOCUMENT_REFERENCE = _patient_record(
+DOCUMENT_REFERENCE = patient_record(
     "DocumentReference",
-    "An attachment of a request (letter, photo, result), size-limited.",
     "DocumentReference.subject",
-    *standard_params(
-        "DocumentReference", "type", "status", ("related", ("ServiceRequest",)), "date"
+    "An attachment of a request (letter, photo, result), size-limited.",
+    (
+        *standard_params(
+            "DocumentReference", "type", "status", ("related", ("ServiceRequest",)), "date"
+        ),
     ),
 )
 
