@@ -36,7 +36,7 @@ from referrals.settings import ReferralsSettings
 from referrals.store.advice_calls import AdviceCalls
 from referrals.store.cases import ALARMS, TriageCases
 from referrals.store.projections import CarePlanProjections
-from referrals.store.ubrns import Ubrns
+from referrals.store.ubrns import CaseOf, Ubrns
 
 
 class FakeTriageCases(TriageCases):
@@ -87,13 +87,18 @@ class FakeTriageCases(TriageCases):
 
 
 class FakeUbrns(Ubrns):
-    def __init__(self) -> None:
+    def __init__(self, cases: FakeTriageCases | None = None) -> None:
         self.held: dict[str, str] = {}
+        self.cases = cases or FakeTriageCases()
 
-    async def reserve(self, kind: UbrnKind, service_request: str = "") -> str:
+    async def reserve(
+        self, kind: UbrnKind, service_request: str = "", opening: CaseOf | None = None
+    ) -> str:
         while (value := new_ubrn(kind)) in self.held:
             pass
         self.held[value] = service_request
+        if opening is not None:
+            await self.cases.open(opening(value))
         return value
 
     async def bind(self, value: str, service_request: str) -> None:
@@ -103,6 +108,9 @@ class FakeUbrns(Ubrns):
     async def release(self, value: str, service_request: str = "") -> None:
         if self.held.get(value) == service_request:
             del self.held[value]
+            opened = [t for t, c in self.cases.cases.items() if c.ubrn == value]
+            for task in opened:
+                del self.cases.cases[task]
 
     async def holder(self, value: str) -> str | None:
         return self.held.get(value)
@@ -172,9 +180,10 @@ class FakeAdviceCalls(AdviceCalls):
 
 
 def fake_repositories() -> dict[type[Repository], Repository]:
+    cases = FakeTriageCases()
     return {
-        TriageCases: FakeTriageCases(),
-        Ubrns: FakeUbrns(),
+        TriageCases: cases,
+        Ubrns: FakeUbrns(cases),
         CarePlanProjections: FakeCarePlanProjections(),
         AdviceCalls: FakeAdviceCalls(),
     }

@@ -22,6 +22,7 @@ from carecoord_shared.fhir.outcome import FhirError
 from carecoord_shared.fhir.registry import FhirRegistry, ResourceDefinition, SearchParam
 from carecoord_shared.fhir.registry import nhs_number_at as at
 from carecoord_shared.fhir.unit_of_work import FhirTransaction, fhir_transaction
+from carecoord_shared.security.audit import audit_event
 from carecoord_shared.security.principal import Principal, system_principal
 from carecoord_shared.security.scopes import parse_scopes
 from carecoord_shared.testing import InMemoryTransaction
@@ -55,8 +56,9 @@ Units = Callable[[Principal], AbstractAsyncContextManager[FhirTransaction]]
 @pytest.fixture(params=["in-memory", "postgresql"])
 async def units(
     request: pytest.FixtureRequest, infrastructure: None
-) -> AsyncIterator[tuple[Units, Any]]:
-    """Units of work sharing one store, and a way to read back what reached the outbox."""
+) -> AsyncIterator[tuple[Units, Any, Any]]:
+    """Units of work sharing one store, and ways to read back what reached the outbox
+    and who was audited for an entity (subject, patient, purpose: a row per patient)."""
     registry = _registry()
     if request.param == "in-memory":
         fake = InMemoryTransaction(registry, system_principal("contract"))
@@ -69,7 +71,15 @@ async def units(
         async def memory_events() -> list[str]:
             return fake.fake_outbox.types()
 
-        yield memory, memory_events
+        async def memory_audited(entity: str) -> list[tuple[str, str, str | None]]:
+            return [
+                (access.subject, patient, access.purpose)
+                for access in fake.accesses
+                if access.entity == entity
+                for patient in access.patients
+            ]
+
+        yield memory, memory_events, memory_audited
         return
     url = await create_fresh_database("contract")
     await migrate_async(url)
@@ -82,8 +92,15 @@ async def units(
         async with engine.connect() as conn:
             return list((await conn.scalars(sa.select(outbox.c.type).order_by(outbox.c.seq))).all())
 
+    async def real_audited(entity: str) -> list[tuple[str, str, str | None]]:
+        columns = (audit_event.c.subject, audit_event.c.patient_nhs, audit_event.c.purpose)
+        query = sa.select(*columns).where(audit_event.c.entity == entity)
+        async with engine.connect() as conn:
+            rows = (await conn.execute(query.order_by(audit_event.c.recorded))).all()
+        return [(subject, patient, purpose) for subject, patient, purpose in rows]
+
     try:
-        yield real, real_events
+        yield real, real_events, real_audited
     finally:
         await engine.dispose()
 
@@ -97,7 +114,7 @@ def _message(nhs: str) -> dict[str, Any]:
 
 
 async def test_a_grant_lets_the_practice_see_the_patient_until_it_ends(units: Any) -> None:
-    unit, _ = units
+    unit, _, _ = units
     async with unit(system_principal("contract")) as tx:
         stored, created = await tx.create("Communication", _message(NHS_A))
     assert created
@@ -121,14 +138,14 @@ async def test_a_grant_lets_the_practice_see_the_patient_until_it_ends(units: An
 
 
 async def test_an_unregistered_grant_reason_is_refused(units: Any) -> None:
-    unit, _ = units
+    unit, _, _ = units
     async with unit(system_principal("contract")) as tx:
         with pytest.raises(ValueError, match="not registered"):
             await tx.grants.grant(NHS_A, "organisation", "B82002", "friendship")
 
 
 async def test_announced_events_reach_the_outbox_in_order(units: Any) -> None:
-    unit, events = units
+    unit, events, _ = units
     async with unit(system_principal("contract")) as tx:
         first = await tx.outbox.announce(
             "carecoord.x.one.v1", subject="Communication/1", nhs_number=NHS_A, data={"n": 1}
@@ -141,7 +158,7 @@ async def test_announced_events_reach_the_outbox_in_order(units: Any) -> None:
 
 
 async def test_versions_if_match_and_search_by_token_and_reference(units: Any) -> None:
-    unit, _ = units
+    unit, _, _ = units
     async with unit(system_principal("contract")) as tx:
         stored, _ = await tx.create("Communication", _message(NHS_A))
         await tx.create("Communication", {**_message(NHS_B), "status": "in-progress"})
@@ -164,8 +181,20 @@ async def test_versions_if_match_and_search_by_token_and_reference(units: Any) -
 
 
 async def test_a_resource_about_no_related_patient_cannot_be_written_by_a_gp(units: Any) -> None:
-    unit, _ = units
+    unit, _, _ = units
     async with unit(GP) as tx:
         with pytest.raises(FhirError) as refused:
             await tx.create("Communication", _message(NHS_B))
     assert refused.value.status == 403
+
+
+async def test_an_access_recorded_outside_the_store_is_audited_with_the_callers_subject(
+    units: Any,
+) -> None:
+    unit, _, audited = units
+    async with unit(GP) as tx:
+        await tx.record_access("R", "Patient/summary-1", [NHS_A, NHS_B], purpose="advice-call")
+    assert sorted(await audited("Patient/summary-1")) == [
+        ("gp-1", NHS_A, "advice-call"),
+        ("gp-1", NHS_B, "advice-call"),
+    ]

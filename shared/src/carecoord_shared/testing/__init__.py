@@ -8,7 +8,13 @@ milliseconds. Each fake is held to the real thing by a contract test run against
 (chained search, `_include`, dates) raises rather than answering wrongly.
 """
 
-from carecoord_shared.testing.ports import InMemoryGrants, InMemoryOutbox
+from carecoord_shared.testing.ports import AuditedAccess, InMemoryGrants, InMemoryOutbox
 from carecoord_shared.testing.store import InMemoryInteractions, InMemoryTransaction
 
-__all__ = ["InMemoryGrants", "InMemoryInteractions", "InMemoryOutbox", "InMemoryTransaction"]
+__all__ = [
+    "AuditedAccess",
+    "InMemoryGrants",
+    "InMemoryInteractions",
+    "InMemoryOutbox",
+    "InMemoryTransaction",
+]

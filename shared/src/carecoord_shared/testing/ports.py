@@ -1,7 +1,8 @@
-"""In-memory grants and outbox: the kernel's ports as dictionaries and lists."""
+"""In-memory grants, outbox and audited accesses: the kernel's ports as dictionaries and lists."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -10,7 +11,19 @@ from carecoord_shared.ports import Grant, patient_event
 from carecoord_shared.security.access import PartyKind
 from carecoord_shared.security.principal import Principal
 
-__all__ = ["InMemoryGrants", "InMemoryOutbox"]
+__all__ = ["AuditedAccess", "InMemoryGrants", "InMemoryOutbox"]
+
+
+@dataclass(frozen=True, slots=True)
+class AuditedAccess:
+    """An access a handler audited outside the store (`tx.record_access`), as the
+    in-memory unit of work keeps it: who (the principal's subject), what and why."""
+
+    subject: str
+    action: str
+    entity: str
+    patients: tuple[str, ...]
+    purpose: str | None
 
 
 class InMemoryGrants:

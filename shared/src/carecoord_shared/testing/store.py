@@ -28,7 +28,7 @@ from carecoord_shared.security.principal import Principal
 from carecoord_shared.store.indexing import evaluate, index_rows, patient_nhs_of
 from carecoord_shared.store.repository import StoredResource
 from carecoord_shared.store.search import SearchResult
-from carecoord_shared.testing.ports import InMemoryGrants, InMemoryOutbox
+from carecoord_shared.testing.ports import AuditedAccess, InMemoryGrants, InMemoryOutbox
 
 __all__ = ["InMemoryInteractions", "InMemoryTransaction"]
 
@@ -62,7 +62,7 @@ class InMemoryTransaction(FhirTransaction):
         self._ids = itertools.count(1)
         self.refusals = []
         self.links: dict[str, str] = {}
-        self.accesses: list[tuple[str, str, tuple[str, ...], str | None]] = []
+        self.accesses: list[AuditedAccess] = []
         """What `record_access` audited, in order (the fake keeps it to be asserted)."""
         self._gathered = Gathered()
 
@@ -85,7 +85,9 @@ class InMemoryTransaction(FhirTransaction):
     async def record_access(
         self, action: Any, entity: str, patients: Sequence[str], *, purpose: str | None = None
     ) -> None:
-        self.accesses.append((str(action), entity, tuple(patients), purpose))
+        self.accesses.append(
+            AuditedAccess(self.principal.subject, str(action), entity, tuple(patients), purpose)
+        )
 
     def _current(self, resource_type: str, resource_id: str) -> StoredResource | None:
         versions = self.versions.get((resource_type, resource_id))
