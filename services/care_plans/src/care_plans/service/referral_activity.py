@@ -1,8 +1,9 @@
 """Keeping this service's projection of referral activity, and what it changes.
 
 Each referral event (submitted, revised, withdrawn) updates the projection (an older
-version never overwrites a newer one) and recomputes the patient's risk score, which
-counts their requests in the last 12 months (`domain.register`).
+version never overwrites a newer one) and has the patient's risk score recomputed, which
+counts their requests in the last 12 months (`domain.register`): once per patient in
+a run of events, when it finishes (a backlog of a patient's requests recomputes once).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from care_plans.domain.event_types import REFERRAL_WITHDRAWN
 from care_plans.domain.referrals import ReferralActivity
 from care_plans.service.context import CarePlansContext
-from care_plans.service.register import restratify
+from care_plans.service.register import restratify_later
 from care_plans.store.referral_activity import ReferralActivityRepository
 from carecoord_shared.events import Event
 from carecoord_shared.fhir.unit_of_work import FhirTransaction
@@ -35,8 +36,8 @@ def activity_of(event: Event) -> ReferralActivity:
 
 
 async def project_referral(tx: FhirTransaction, event: Event, context: CarePlansContext) -> None:
-    """The consumer of every referral event: the projection, then the risk score."""
+    """The consumer of every referral event: the projection, then (gathered) the risk score."""
     await tx.repository(ReferralActivityRepository).project(activity_of(event))
     nhs_number = event.data.get("nhsNumber")
     if isinstance(nhs_number, str):
-        await restratify(tx, nhs_number, context.today())
+        restratify_later(tx, nhs_number, context.today())

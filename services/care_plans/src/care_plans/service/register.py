@@ -2,7 +2,8 @@
 referral activity change.
 
 Runs inside the unit of work of the change, so the read model and the
-`patient.cohort-changed` event commit with the change that caused them. The score
+`patient.cohort-changed` event commit with the change that caused them; referral
+activity gathers its recomputations (`restratify_later`), once per patient per run. The score
 and its inputs are defined in `domain.register`.
 """
 
@@ -23,6 +24,7 @@ from care_plans.fhir.register import active_codes
 from care_plans.service.announcements import announce_about_patient
 from care_plans.store.referral_activity import ReferralActivityRepository
 from care_plans.store.register import RegisterRepository
+from carecoord_shared.fhir.gathering import Gathering
 from carecoord_shared.fhir.unit_of_work import FhirTransaction
 
 
@@ -61,6 +63,19 @@ async def restratify(tx: FhirTransaction, nhs_number: str, today: date) -> None:
             left=list(left),
             riskScore=result.risk_score,
         )
+
+
+async def _restratify_once(tx: FhirTransaction, nhs_number: str, days: list[date]) -> None:
+    await restratify(tx, nhs_number, max(days))
+
+
+RISK_SCORES = Gathering("risk scores", _restratify_once)
+
+
+def restratify_later(tx: FhirTransaction, nhs_number: str, today: date) -> None:
+    """Have the patient's cohorts and score recomputed once, when the unit of work
+    finishes: a run of events about them recomputes once, on what all of them changed."""
+    tx.gather(RISK_SCORES, nhs_number, today)
 
 
 async def enrol(tx: FhirTransaction, entry: RegisterEntry, today: date) -> None:
