@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from carecoord_devstack.testing import (
     create_fresh_database,
+    minted,
     new_nhs_number,
     serving,
     settings_under_test,
@@ -61,7 +62,6 @@ class Stack:
     """Route id -> (seed, NHS number) the refused callers of a changing row share."""
     invocations: dict[str, Any] = field(default_factory=dict)
     """Route id -> the operation call the refused callers of a changing row share."""
-    _tokens: dict[tuple[str, str], str] = field(default_factory=dict)
     _batch: AsyncConnection | None = None
 
     @asynccontextmanager
@@ -99,17 +99,15 @@ class Stack:
         return found
 
     def token(self, user: User, other_type: str) -> str:
-        key = (user.name, other_type)
-        if key not in self._tokens:
-            self._tokens[key] = self.issuer.mint(
-                user.role,
-                organisation=user.organisation,
-                user=user.subject,
-                nhs_number=self.nhs[user.patient] if user.patient else None,
-                scopes=user.scope_text(other_type),
-                agreement=user.agreement,
-            )
-        return self._tokens[key]
+        return minted(
+            self.issuer,
+            user.role,
+            organisation=user.organisation,
+            user=user.subject,
+            nhs_number=self.nhs[user.patient] if user.patient else None,
+            scopes=user.scope_text(other_type),
+            agreement=user.agreement,
+        )
 
     async def register(self, nhs: str, practice: str) -> None:
         """The practice's grant, as the service's own registration consumer makes it."""

@@ -7,6 +7,7 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import httpx
 import pytest
@@ -20,6 +21,7 @@ from carecoord_devstack.testing import (
     drop_topic,
     engine_on,
     eventually,
+    minted,
     new_run,
     outcome_codes,
     publish,
@@ -30,6 +32,7 @@ from carecoord_devstack.testing import (
     working,
 )
 from carecoord_shared.events import ensure_topics, new_event
+from carecoord_shared.security.dev_issuer import DevIssuer
 from carecoord_shared.settings import ServiceSettings
 from carecoord_shared.worker_runtime import Worker
 
@@ -203,3 +206,11 @@ def test_outcome_codes_are_read_from_an_operation_outcome_and_nothing_else() -> 
     assert outcome_codes(httpx.Response(400, json=outcome)) == ["invalid", "value"]
     with pytest.raises(AssertionError, match="Bundle"):
         outcome_codes(httpx.Response(200, json={"resourceType": "Bundle"}))
+
+
+def test_a_token_is_minted_once_per_issuer_and_claims(tmp_path: Path) -> None:
+    issuer, other = DevIssuer(tmp_path / "one"), DevIssuer(tmp_path / "two")
+    gp = minted(issuer, "gp", organisation="A81001")
+    assert minted(issuer, "gp", organisation="A81001") == gp
+    assert minted(issuer, "gp", organisation="A81002") != gp
+    assert minted(other, "gp", organisation="A81001") != gp

@@ -9,7 +9,7 @@ build the register (patients, conditions) and plans the way a GP system would.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -25,6 +25,7 @@ from care_plans.settings import CarePlansSettings
 from carecoord_devstack.testing import (
     create_fresh_database,
     engine_on,
+    minted,
     new_nhs_number,
     new_run,
     serving,
@@ -54,15 +55,12 @@ class CarePlans:
     engine: AsyncEngine
     issuer: DevIssuer
     settings: CarePlansSettings
-    _tokens: dict[tuple[Any, ...], str] = field(default_factory=dict)
 
     def auth(
         self, role: Role = "gp", organisation: str | None = PRACTICE_A, **extra: Any
     ) -> dict[str, str]:
-        key = (role, organisation, *sorted(extra.items()))
-        if key not in self._tokens:
-            self._tokens[key] = self.issuer.mint(role, organisation=organisation, **extra)
-        return {"Authorization": f"Bearer {self._tokens[key]}", "Content-Type": FHIR_JSON}
+        token = minted(self.issuer, role, organisation=organisation, **extra)
+        return {"Authorization": f"Bearer {token}", "Content-Type": FHIR_JSON}
 
     async def post(self, body: dict[str, Any], **who: Any) -> dict[str, Any]:
         response = await self.client.post(

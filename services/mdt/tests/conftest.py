@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from carecoord_devstack.testing import (
     create_fresh_database,
     engine_on,
+    minted,
     new_nhs_number,
     serving,
     settings_under_test,
@@ -61,7 +62,6 @@ class Mdt:
     engine: AsyncEngine
     issuer: DevIssuer
     settings: MdtSettings
-    _tokens: dict[tuple[Any, ...], str] = field(default_factory=dict)
 
     def auth(
         self,
@@ -70,12 +70,8 @@ class Mdt:
         user: str | None = CHAIR,
         scopes: str | None = None,
     ) -> dict[str, str]:
-        key = (role, organisation, user, scopes)
-        if key not in self._tokens:
-            self._tokens[key] = self.issuer.mint(
-                role, organisation=organisation, user=user, scopes=scopes
-            )
-        return {"Authorization": f"Bearer {self._tokens[key]}", "Content-Type": FHIR_JSON}
+        token = minted(self.issuer, role, organisation=organisation, user=user, scopes=scopes)
+        return {"Authorization": f"Bearer {token}", "Content-Type": FHIR_JSON}
 
     async def post(self, path: str, body: dict[str, Any], **who: Any) -> httpx.Response:
         return await self.client.post(f"/fhir/{path}", json=body, headers=self.auth(**who))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -26,6 +26,7 @@ from carecoord_devstack.testing import (
     SetClock,
     create_fresh_database,
     engine_on,
+    minted,
     new_nhs_number,
     serving,
     settings_under_test,
@@ -62,14 +63,10 @@ class Referrals:
     database_url: str
     default_service: str = ""
     """The borough-wide A&G service of SPECIALTY (provided by PROVIDER) every app starts with."""
-    _tokens: dict[tuple[Any, ...], str] = field(default_factory=dict)
 
     def token(self, role: Role = "gp", organisation: str | None = PRACTICE_A, **extra: Any) -> str:
-        """A signed bearer token (cached per claims, so the verifier's cache is used)."""
-        key = (role, organisation, *sorted(extra.items()))
-        if key not in self._tokens:
-            self._tokens[key] = self.issuer.mint(role, organisation=organisation, **extra)
-        return self._tokens[key]
+        """A signed bearer token (one per claims, so the verifier's cache is used)."""
+        return minted(self.issuer, role, organisation=organisation, **extra)
 
     def auth(
         self, role: Role = "gp", organisation: str | None = PRACTICE_A, **extra: Any

@@ -9,6 +9,7 @@ server, for runs against servers started elsewhere).
 from __future__ import annotations
 
 import asyncio
+import functools
 import itertools
 import os
 import uuid
@@ -30,6 +31,8 @@ from carecoord_devstack.postgres import TEST_DATABASE_PREFIX, postgres_url
 from carecoord_shared.db import create_engine
 from carecoord_shared.events import Event, dead_letter_topic, idempotent_producer, to_record
 from carecoord_shared.fhir.identifiers import with_check_digit
+from carecoord_shared.security.dev_issuer import DevIssuer
+from carecoord_shared.security.principal import Role
 from carecoord_shared.settings import ServiceSettings
 from carecoord_shared.worker_runtime import Worker
 
@@ -267,3 +270,11 @@ def outcome_codes(response: httpx.Response) -> list[str]:
     body = response.json()
     assert body["resourceType"] == "OperationOutcome", body
     return [issue["code"] for issue in body["issue"]]
+
+
+@functools.cache
+def minted(issuer: DevIssuer, role: Role, **claims: Any) -> str:
+    """`issuer.mint(role, **claims)`, signed once per issuer and claims and then reused,
+    as a real client keeps its token: the services' verifier caches work as in use, and
+    tests do not pay for signing on every request."""
+    return issuer.mint(role, **claims)
