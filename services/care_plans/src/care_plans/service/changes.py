@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from care_plans.service.context import CarePlansContext
 from care_plans.store.register import RegisterRepository
 from carecoord_shared.fhir.identifiers import NHS_NUMBER_SYSTEM
-from carecoord_shared.fhir.outcome import FhirError, JsonObject
+from carecoord_shared.fhir.outcome import JsonObject
+from carecoord_shared.fhir.reading import read_or_none
 from carecoord_shared.fhir.registry import Write, WriteHandler
 from carecoord_shared.fhir.unit_of_work import FhirTransaction
 from carecoord_shared.store.repository import StoredResource
@@ -74,13 +75,7 @@ async def _before(tx: FhirTransaction, write: Write) -> StoredResource | None:
     none: a create, an update that creates, a deleted resource."""
     if write.kind == "create" or write.resource_id is None:
         return None
-    try:
-        current = await tx.read(write.resource_type, write.resource_id, lock=True)
-    except FhirError as error:
-        if error.status in (404, 410):
-            return None
-        raise
-    return current
+    return await read_or_none(tx, write.resource_type, write.resource_id, lock=True)
 
 
 def after_write(

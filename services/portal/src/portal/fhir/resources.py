@@ -15,6 +15,7 @@ from carecoord_shared.fhir.registry import (
     nhs_number_at,
     patient_record,
 )
+from carecoord_shared.fhir.standard_params import standard_params
 
 
 def resources(_context: object) -> tuple[ResourceDefinition, ...]:
@@ -25,12 +26,13 @@ def resources(_context: object) -> tuple[ResourceDefinition, ...]:
             "A message from or to a patient through the single front door.",
             (
                 SearchParam("identifier", "token", "Communication.identifier"),
-                SearchParam("status", "token", "Communication.status"),
-                SearchParam("category", "token", "Communication.category"),
-                SearchParam(
-                    "based-on", "reference", "Communication.basedOn", ("CommunicationRequest",)
+                *standard_params(
+                    "Communication",
+                    "status",
+                    "category",
+                    ("based-on", ("CommunicationRequest",)),
+                    "sent",
                 ),
-                SearchParam("sent", "date", "Communication.sent"),
             ),
             subject=False,
         ),
@@ -71,16 +73,12 @@ def resources(_context: object) -> tuple[ResourceDefinition, ...]:
             "callback is recorded) and a partner admin's subscription that ran out of retries.",
             patient_nhs=nhs_number_at("Task.for"),
             search_params=(
-                SearchParam("identifier", "token", "Task.identifier"),
-                SearchParam("status", "token", "Task.status"),
-                SearchParam("priority", "token", "Task.priority"),
-                SearchParam("code", "token", "Task.code"),
+                *standard_params("Task", "identifier", "status", "priority", "code"),
                 SearchParam("patient", "reference", "Task.for", ("Patient",)),
                 SearchParam("owner", "reference", "Task.owner"),
-                SearchParam(
-                    "focus", "reference", "Task.focus", ("Subscription", "CommunicationRequest")
+                *standard_params(
+                    "Task", ("focus", ("Subscription", "CommunicationRequest")), "authored-on"
                 ),
-                SearchParam("authored-on", "date", "Task.authoredOn"),
             ),
         ),
     )

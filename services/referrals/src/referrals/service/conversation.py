@@ -13,7 +13,8 @@ referrer's information Task is done.
 
 from __future__ import annotations
 
-from carecoord_shared.fhir.outcome import FhirError, JsonObject, business_rule
+from carecoord_shared.fhir.outcome import JsonObject, business_rule
+from carecoord_shared.fhir.reading import read_or_none
 from carecoord_shared.fhir.registry import Write, WriteHandler
 from carecoord_shared.fhir.unit_of_work import FhirTransaction
 from carecoord_shared.store.repository import StoredResource
@@ -50,25 +51,13 @@ def writes(ctx: Referrals) -> WriteHandler:
     return handle
 
 
-async def _visible(
-    tx: FhirTransaction, resource_type: str, resource_id: str
-) -> StoredResource | None:
-    """The resource if the caller may read it; None for an unknown, hidden or deleted one."""
-    try:
-        return await tx.read(resource_type, resource_id)
-    except FhirError as error:
-        if error.status in (404, 410):
-            return None
-        raise
-
-
 async def about_the_request(tx: FhirTransaction, body: JsonObject) -> None:
     """A turn `basedOn` a request: the request must be one the caller can see, and a turn
     that names no patient is about the request's (its subject, by NHS number)."""
     reference = _request_of(body)
     if reference is None:
         return
-    request = await _visible(tx, "ServiceRequest", reference.split("/", 1)[1])
+    request = await read_or_none(tx, "ServiceRequest", reference.split("/", 1)[1])
     if request is None:
         raise business_rule("basedOn must be a request you can see", _BASED_ON)
     if not body.get("subject"):
@@ -107,7 +96,7 @@ async def _earlier_turn(tx: FhirTransaction, reference: str) -> JsonObject | Non
     kind, _, turn_id = reference.partition("/")
     if kind != "Communication" or not turn_id:
         return None
-    found = await _visible(tx, "Communication", turn_id)
+    found = await read_or_none(tx, "Communication", turn_id)
     return None if found is None else found.as_json()
 
 
