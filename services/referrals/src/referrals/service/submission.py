@@ -9,6 +9,7 @@ writing a second version.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from carecoord_shared.fhir.outcome import JsonObject, business_rule, invalid
@@ -67,18 +68,6 @@ async def submit(
     practice = await _acceptable(tx, body)
     category = shapes.category_of(body)
     assert category is not None  # submission_issues made sure
-    ubrns = tx.repository(Ubrns)
-    # The request's id is chosen first, so its UBRN is held for it in one statement.
-    request_id = new_id()
-    reference = f"{requests.KIND}/{request_id}"
-    reserved = None
-    if shapes.ubrn_of(body) is None:
-        kind: UbrnKind = "a" if category == v.ADVICE_AND_GUIDANCE else "r"
-        reserved = await ubrns.reserve(kind, reference)
-        body["identifier"] = [
-            *body.get("identifier", []),
-            {"system": v.UBRN_SYSTEM, "value": reserved},
-        ]
     service = await route(tx, body, category, practice) if routable(body) else None
     state = TriageState.AWAITING_TRIAGE.value if service else v.AWAITING_ROUTING
     if service is not None:
@@ -87,6 +76,22 @@ async def submit(
         *body.get("extension", []),
         {"url": v.TRIAGE_STATE_EXTENSION, "valueCode": state},
     ]
+    # The request's id (and its Task's) are chosen first, so a new UBRN is held for it,
+    # and its triage case opened with the UBRN, in one statement.
+    request_id = new_id()
+    reference = f"{requests.KIND}/{request_id}"
+    planned = None
+    if service is not None:
+        planned = planned_triage(ctx, reference, body, service, practice, ctx.now())
+    ubrns = tx.repository(Ubrns)
+    reserved = None
+    if shapes.ubrn_of(body) is None:
+        kind: UbrnKind = "a" if category == v.ADVICE_AND_GUIDANCE else "r"
+        reserved = await ubrns.reserve(kind, reference, planned.case if planned else None)
+        body["identifier"] = [
+            *body.get("identifier", []),
+            {"system": v.UBRN_SYSTEM, "value": reserved},
+        ]
     stored, created = await requests.file(
         tx, body, if_none_exist=if_none_exist, resource_id=request_id, prechecked=True
     )
@@ -94,9 +99,52 @@ async def submit(
         if reserved:
             await ubrns.release(reserved, reference)
         return stored, False
-    if service is not None:
-        await start_triage(tx, ctx, stored, service, practice, ctx.now())
+    if planned is not None:
+        await _triage(tx, planned, stored, opened=reserved is not None)
     return stored, True
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedTriage:
+    """A routed request's triage, known before the request is stored: the service, its
+    Task's id, and the case it opens (`unnumbered`: the request's UBRN still to give)."""
+
+    service: StoredResource
+    task_id: str
+    unnumbered: TriageCase
+
+    def case(self, ubrn: str) -> TriageCase:
+        return replace(self.unnumbered, ubrn=ubrn)
+
+
+def planned_triage(
+    ctx: Referrals,
+    request: str,
+    body: JsonObject,
+    service: StoredResource,
+    practice: str,
+    now: datetime,
+) -> PlannedTriage:
+    nhs_number = shapes.nhs_number_of(body)
+    if nhs_number is None:
+        raise invalid(shapes.submission_issues(body))
+    priority = str(body.get("priority", "routine"))
+    target = shapes.service_targets(service.as_json())[priority]
+    task_id = new_id()
+    case = TriageCase(
+        task=f"Task/{task_id}",
+        service_request=request,
+        ubrn="",
+        nhs_number=nhs_number,
+        service=service.reference,
+        requester_ods=practice,
+        priority=priority,
+        target_days=target,
+        state=TriageState.AWAITING_TRIAGE,
+        submitted_at=now,
+        due_at=ctx.calendar.due(now, target),
+    )
+    return PlannedTriage(service, task_id, case)
 
 
 async def start_triage(
@@ -109,34 +157,30 @@ async def start_triage(
 ) -> str:
     """Give `service` the request: its access to the patient, a triage Task with the due
     date, a case on the clock, and the routed event. Returns the Task's reference."""
+    planned = planned_triage(ctx, request.reference, request.as_json(), service, practice, now)
+    return await _triage(tx, planned, request, opened=False)
+
+
+async def _triage(
+    tx: FhirTransaction, planned: PlannedTriage, request: StoredResource, *, opened: bool
+) -> str:
+    """`start_triage` of a planned triage (`opened`: its case is open already)."""
     body = request.as_json()
-    nhs_number, ubrn = shapes.nhs_number_of(body), shapes.ubrn_of(body)
-    if nhs_number is None or ubrn is None:
+    ubrn = shapes.ubrn_of(body)
+    if ubrn is None:
         raise invalid(shapes.submission_issues(body))
-    provider = provider_of(service)
+    case = planned.case(ubrn)
+    provider = provider_of(planned.service)
     if provider is not None:
         # The provider joins the patient's care team for this request.
-        await tx.grants.grant(nhs_number, "organisation", provider, v.CARE_TEAM)
-    priority = str(body.get("priority", "routine"))
-    target = shapes.service_targets(service.as_json())[priority]
-    due = ctx.calendar.due(now, target)
-    task_body = tasks.triage_task(request.reference, body, service.reference, now, due)
-    task, _ = await tx.create("Task", task_body)
-    case = TriageCase(
-        task=task.reference,
-        service_request=request.reference,
-        ubrn=ubrn,
-        nhs_number=nhs_number,
-        service=service.reference,
-        requester_ods=practice,
-        priority=priority,
-        target_days=target,
-        state=TriageState.AWAITING_TRIAGE,
-        submitted_at=now,
-        due_at=due,
+        await tx.grants.grant(case.nhs_number, "organisation", provider, v.CARE_TEAM)
+    task_body = tasks.triage_task(
+        request.reference, body, case.service, case.submitted_at, case.due_at
     )
-    await tx.repository(TriageCases).open(case)
-    await announce.routed(tx, request.reference, case, task.reference, due)
+    task, _ = await tx.create("Task", task_body, resource_id=planned.task_id)
+    if not opened:
+        await tx.repository(TriageCases).open(case)
+    await announce.routed(tx, request.reference, case, task.reference, case.due_at)
     return task.reference
 
 

@@ -1,36 +1,49 @@
 """The UBRN register: every UBRN this service hands out is unique.
 
 A UBRN is reserved before the request that carries it is stored: for the request's id
-chosen beforehand (one statement: a submission), or with no request yet and bound to
-it once it is stored. It is released when the request turns out to exist already (a
-conditional create that found it).
+chosen beforehand (a submission: one statement, which also opens the request's triage
+case when it is routed), or with no request yet and bound to it once it is stored. It
+is released (with the case opened with it) when the request turns out to exist
+already (a conditional create that found it).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.sql.expression import Executable
 
 from carecoord_shared.ports import Repository
+from referrals.domain.records import TriageCase
 from referrals.domain.ubrn import UbrnKind, new_ubrn
-from referrals.store.tables import ubrn
+from referrals.store.rows import values_of
+from referrals.store.tables import triage_case, ubrn
 
-__all__ = ["Ubrns"]
+__all__ = ["CaseOf", "Ubrns"]
+
+CaseOf = Callable[[str], TriageCase]
+"""The triage case a request opens, made of the UBRN it is given."""
 
 
 class Ubrns(Repository):
-    async def reserve(self, kind: UbrnKind, service_request: str = "") -> str:
+    async def reserve(
+        self, kind: UbrnKind, service_request: str = "", opening: CaseOf | None = None
+    ) -> str:
         """A UBRN no one else has (the primary key decides; a clash draws again), held
-        for `service_request` (the reference the request will have; "": none yet)."""
+        for `service_request` (the reference the request will have; "": none yet); with
+        `opening`, the case it makes of the UBRN is opened in the same statement."""
         while True:
             value = new_ubrn(kind)
-            taken = await self._conn.scalar(
+            held = (
                 insert(ubrn)
                 .values(value=value, service_request=service_request)
                 .on_conflict_do_nothing()
                 .returning(ubrn.c.value)
             )
-            if taken is not None:
+            statement = held if opening is None else _opened(held, opening(value))
+            if await self._conn.scalar(statement) is not None:
                 return value
 
     async def bind(self, value: str, service_request: str) -> None:
@@ -39,7 +52,13 @@ class Ubrns(Repository):
         )
 
     async def release(self, value: str, service_request: str = "") -> None:
-        """Give back a UBRN reserved for `service_request`, a request never stored."""
+        """Give back a UBRN reserved for `service_request`, a request never stored, and
+        the case opened with it."""
+        await self._conn.execute(
+            sa.delete(triage_case).where(
+                triage_case.c.ubrn == value, triage_case.c.service_request == service_request
+            )
+        )
         await self._conn.execute(
             sa.delete(ubrn).where(ubrn.c.value == value, ubrn.c.service_request == service_request)
         )
@@ -50,3 +69,13 @@ class Ubrns(Repository):
             sa.select(ubrn.c.service_request).where(ubrn.c.value == value)
         )
         return found
+
+
+def _opened(held: sa.Insert, case: TriageCase) -> Executable:
+    """`held`, and `case` inserted only if it inserted its UBRN (no clash): one statement."""
+    chosen = held.cte("held")
+    values = values_of(case)
+    columns = [triage_case.c[name] for name in values]
+    row = sa.select(*(sa.literal(values[c.name], c.type) for c in columns)).select_from(chosen)
+    opened = sa.insert(triage_case).from_select(columns, row).add_cte(chosen)
+    return opened.returning(triage_case.c.ubrn)
