@@ -46,7 +46,8 @@ def _registry() -> FhirRegistry:
                 SearchParam("status", "token", "Communication.status"),
                 SearchParam("subject", "reference", "Communication.subject", ("Patient",)),
             ),
-        )
+        ),
+        ResourceDefinition("Basic", require_if_match=True),
     )
 
 
@@ -198,3 +199,15 @@ async def test_an_access_recorded_outside_the_store_is_audited_with_the_callers_
         ("gp-1", NHS_A, "advice-call"),
         ("gp-1", NHS_B, "advice-call"),
     ]
+
+
+async def test_a_type_that_requires_if_match_refuses_an_update_without_one(units: Any) -> None:
+    unit, _, _ = units
+    async with unit(system_principal("contract")) as tx:
+        stored, _ = await tx.create("Basic", {"resourceType": "Basic", "code": {"text": "a"}})
+        body = {"resourceType": "Basic", "id": stored.id, "code": {"text": "b"}}
+        with pytest.raises(FhirError) as refused:
+            await tx.update("Basic", stored.id, body, if_match=None)
+        assert refused.value.status == 428
+        updated, _ = await tx.update("Basic", stored.id, body, if_match=1)
+    assert updated.version_id == 2

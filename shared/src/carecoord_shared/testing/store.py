@@ -20,6 +20,7 @@ from carecoord_shared.fhir.outcome import (
     gone,
     not_found,
     precondition_failed,
+    precondition_required,
 )
 from carecoord_shared.fhir.registry import FhirRegistry, Interaction, ResourceDefinition
 from carecoord_shared.fhir.unit_of_work import FhirTransaction, checked
@@ -191,6 +192,8 @@ class InMemoryTransaction(FhirTransaction):
         interaction: Interaction = Interaction.UPDATE,
     ) -> tuple[StoredResource, bool]:
         definition = self.definition(resource_type, interaction)
+        if definition.require_if_match and if_match is None:
+            raise precondition_required(f"Changes to {resource_type} need If-Match")
         checked(definition, body, resource_id)
         current = self._current(resource_type, resource_id)
         if current is not None and not await self.may_access(current.patient_nhs):
