@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from carecoord_devstack.oidc_provider import SystemClient, create_oidc_app, portal_client
+from carecoord_devstack.oidc_provider.system_clients import granted_scope
 from carecoord_shared.fhir.outcome import FhirError
 from carecoord_shared.security.dev_issuer import DevIssuer
 from carecoord_shared.security.tokens import TokenVerifier
@@ -140,7 +141,10 @@ def test_make_run_and_docker_compose_give_the_portal_the_providers_system_client
     local stack's environment and docker-compose.yml."""
     import yaml
 
-    from carecoord_devstack.oidc_provider import system_clients_from_env
+    from carecoord_devstack.oidc_provider.system_clients import (
+        PORTAL_SYSTEM_SCOPES,
+        system_clients_from_env,
+    )
     from carecoord_devstack.paths import repo_root
     from carecoord_devstack.stack_services import environment
 
@@ -149,4 +153,6 @@ def test_make_run_and_docker_compose_give_the_portal_the_providers_system_client
         client_id = env["PORTAL_FRONT_DOOR_DIRECTORY_CLIENT_ID"]
         registered = system_clients_from_env({})[client_id]
         assert registered.authenticates(env["PORTAL_FRONT_DOOR_DIRECTORY_CLIENT_SECRET"])
-        assert registered.scopes == "system/HealthcareService.rs"
+        assert registered.scopes == PORTAL_SYSTEM_SCOPES
+        assert registered.agreement == "*"
+        assert granted_scope(registered, "system/HealthcareService.rs") is not None

@@ -167,7 +167,8 @@ def environment() -> dict[str, str]:
         env[f"{service.prefix}_ENVIRONMENT"] = "development"
         # Each service accepts only tokens for itself (development tokens name all four).
         env[f"{service.prefix}_AUTH_AUDIENCE"] = "carecoord-" + service.name.replace("_", "-")
-    # The portal reads referrals' directory as a system client of the development provider.
+    # The portal (API and worker) reads referrals' directory, and the focus resources of
+    # full-resource subscriptions, as a system client of the development provider.
     env.setdefault("PORTAL_FRONT_DOOR_DIRECTORY_CLIENT_ID", DEV_SYSTEM_CLIENT_ID)
     env.setdefault("PORTAL_FRONT_DOOR_DIRECTORY_CLIENT_SECRET", DEV_SYSTEM_CLIENT_SECRET)
     return env

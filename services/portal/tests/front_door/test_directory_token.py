@@ -17,7 +17,7 @@ from carecoord_devstack.oidc_provider import SystemClient, create_oidc_app
 from carecoord_shared.security.dev_issuer import DevIssuer
 from portal.config.front_door import FrontDoorSettings
 from portal.service.front_door_directory import LiveDirectory
-from portal.service.front_door_system_token import SystemToken
+from portal.service.system_token import SystemToken
 from services.portal.tests.front_door.test_directory import HOSPITAL, night_pharmacy_on_route
 from services.portal.tests.web.conftest import LiveServer, free_port
 

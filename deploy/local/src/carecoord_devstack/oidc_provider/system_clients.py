@@ -1,8 +1,10 @@
 """The client credentials grant (RFC 6749 4.4) for registered system clients.
 
 A service that calls another with no person behind it (the portal reading referrals'
-directory) is a system client, as in SMART Backend Services: it authenticates at the
-token endpoint and asks for `system/...` scopes with `grant_type=client_credentials`.
+directory, or a notification's focus resource from its owning service for a partner's
+full-resource subscription) is a system client, as in SMART Backend Services: it
+authenticates at the token endpoint and asks for `system/...` scopes with
+`grant_type=client_credentials`.
 Here a client authenticates with its secret (`client_secret_basic` or
 `client_secret_post`, as the portal's interactive client already does; SMART's
 `private_key_jwt` would need the client's key registered here, which a development
@@ -28,6 +30,7 @@ from carecoord_shared.security.scopes import Scope, parse_scope
 __all__ = [
     "DEV_SYSTEM_CLIENT_ID",
     "DEV_SYSTEM_CLIENT_SECRET",
+    "PORTAL_SYSTEM_SCOPES",
     "SystemClient",
     "granted_scope",
     "system_clients_from_env",
@@ -37,6 +40,11 @@ __all__ = [
 DEV_SYSTEM_CLIENT_ID = "carecoord-portal-system"
 DEV_SYSTEM_CLIENT_SECRET = "development-only-portal-system-secret"  # noqa: S105 - dev only
 _PORTAL_SYSTEM_SCOPES = "system/HealthcareService.rs"
+PORTAL_SYSTEM_SCOPES = (
+    "system/HealthcareService.rs system/CarePlan.rs system/CareTeam.rs system/Communication.rs"
+    " system/CommunicationRequest.rs system/ServiceRequest.rs system/Task.rs"
+)
+"""The portal's client: the directory, and every subscription topic's focus type."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,10 +86,15 @@ def granted_scope(client: SystemClient, requested: str) -> str | None:
 
 def system_clients_from_env(env: Mapping[str, str] = os.environ) -> dict[str, SystemClient]:
     """The portal's system client (`CARECOORD_OIDC_SYSTEM_CLIENT_ID` / `_SECRET`, the
-    development pair by default), allowed to read the directory's services."""
+    development pair by default), allowed to read the directory's services and the
+    subscription topics' focus resources. Its agreement covers every organisation: it
+    reads a focus only for a partner whose own agreement, scope and the patient's
+    Consent the portal checked first."""
     client = SystemClient(
         env.get("CARECOORD_OIDC_SYSTEM_CLIENT_ID", DEV_SYSTEM_CLIENT_ID),
         env.get("CARECOORD_OIDC_SYSTEM_CLIENT_SECRET", DEV_SYSTEM_CLIENT_SECRET),
+        PORTAL_SYSTEM_SCOPES,
+        agreement="*",
     )
     return {client.client_id: client}
 

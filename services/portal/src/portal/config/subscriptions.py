@@ -33,10 +33,14 @@ class SubscriptionsSettings(BaseSettings):
     """How long a round holds its subscription without renewing (renewed at each claim;
     a send starts only if it would end before then). A worker killed mid-round holds
     nobody up for longer than this: its notifications go again, to the same ids."""
+    subscription_read_scope: str | None = None
+    """What the portal's system client (the `front_door_directory_client_*` settings, one
+    client for the portal) asks for to read a notification's focus resource from its
+    owning service (full-resource payloads); default: the read scopes of every topic's
+    focus type. Without a client or a token, those notifications carry the focus
+    id-only, as if the resource could not be read."""
     subscription_read_token: str | None = None
-    """The portal's own system token for reading a notification's focus resource from its
-    owning service (full-resource payloads); without one, those notifications carry the
-    focus id-only, as if the resource could not be read."""
+    """A static token for those reads instead of the client (overrides it; never renewed)."""
     focus_read_timeout_s: float = Field(default=5.0, gt=0)
     notification_retention_days: float = Field(default=35.0, ge=30.0)
     """How long recorded notifications stay replayable by `$events` (at least 30 days)."""

@@ -4,7 +4,7 @@ Referrals owns the directory (HealthcareServices written by an administrator) an
 announces no event when it changes, so the portal reads it: every front door service
 (category `front-door`, keyed by the identifier `$route` gives them) through
 referrals' FHIR API with the portal's own system token (by the client credentials grant,
-`front_door_system_token`, renewed before it expires; or a static token setting, which
+`system_token`, renewed before it expires; or a static token setting, which
 overrides it), at most every
 `front_door_directory_refresh_s`, in the background of the request that finds the copy
 stale (no request waits for referrals). The copy read last is kept; while referrals is
@@ -30,7 +30,7 @@ from pydantic import SecretStr
 from portal.domain.opening import DAYS, Hours, Service, Session
 from portal.service.bff.client import FhirClient, ServiceDown
 from portal.service.front_door_rules import FrontDoorRules, front_door_of
-from portal.service.front_door_system_token import SystemToken, TokenRefused
+from portal.service.system_token import SystemToken, TokenRefused
 
 __all__ = [
     "FRONT_DOOR_CATEGORY",

@@ -1,15 +1,18 @@
 """The portal's own system token, by the OAuth 2.0 client credentials grant.
 
-Reading referrals' directory is the portal acting by itself, with no person behind it,
-so it is a system client in the shape of SMART Backend Services: it finds the token
-endpoint in its issuer's discovery document (`/.well-known/openid-configuration`),
-asks for `grant_type=client_credentials` with its system scope
-(`system/HealthcareService.rs`), authenticating with `client_secret_basic` (the
-development provider's and the portal's sign-in client's method; a production issuer
-wanting `private_key_jwt` would need only the assertion added here), and keeps the
-token until shortly before it expires, then asks again (no refresh token exists in
-this grant). Every failure is `TokenRefused` with a short reason that names no secret
-and no token.
+Reading referrals' directory (the front door) or a notification's focus resource from
+its owning service (full-resource subscriptions) is the portal acting by itself, with
+no person behind it, so it is a system client in the shape of SMART Backend Services:
+one client, one token per purpose (`kept_token`, per scope, so each read asks only for
+what it needs: `system/HealthcareService.rs` for the directory, the focus types' read
+scopes for deliveries). It finds the token endpoint in its issuer's discovery
+document (`/.well-known/openid-configuration`), asks for
+`grant_type=client_credentials` with the purpose's system scope, authenticating with
+`client_secret_basic` (the development provider's and the portal's sign-in client's
+method; a production issuer wanting `private_key_jwt` would need only the assertion
+added here), and keeps the token until shortly before it expires, then asks again
+(no refresh token exists in this grant). Every failure is `TokenRefused` with a short
+reason that names no secret and no token.
 """
 
 from __future__ import annotations
@@ -17,10 +20,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import httpx
+from pydantic import SecretStr
 
-__all__ = ["SystemToken", "TokenRefused"]
+__all__ = ["SystemToken", "TokenRefused", "kept_token", "portal_system_token"]
 
 _DISCOVERY = "/.well-known/openid-configuration"
 
@@ -103,3 +108,40 @@ def _json(answer: httpx.Response) -> dict[str, object]:
     except ValueError:
         return {}
     return body if isinstance(body, dict) else {}
+
+
+_KEPT: dict[tuple[str, str, str, str], SystemToken] = {}
+
+
+def kept_token(issuer: str, client_id: str, client_secret: str, scope: str) -> SystemToken:
+    """This process's token for that client and scope, kept (so renewed before it
+    expires, never fetched per use)."""
+    key = (issuer.rstrip("/"), client_id, client_secret, scope)
+    if key not in _KEPT:
+        _KEPT[key] = SystemToken(issuer, client_id, client_secret, scope)
+    return _KEPT[key]
+
+
+class _ClientSettings(Protocol):
+    @property
+    def front_door_directory_client_id(self) -> str | None: ...
+
+    @property
+    def front_door_directory_client_secret(self) -> SecretStr | None: ...
+
+    @property
+    def front_door_directory_issuer(self) -> str | None: ...
+
+    @property
+    def oidc_issuer(self) -> str: ...
+
+
+def portal_system_token(settings: _ClientSettings, scope: str) -> SystemToken | None:
+    """The portal's system client (its `front_door_directory_client_*` settings: one
+    client for the portal) asking for `scope`, kept; None: no client configured."""
+    client_id = settings.front_door_directory_client_id
+    secret = settings.front_door_directory_client_secret
+    if not client_id or secret is None:
+        return None
+    issuer = settings.front_door_directory_issuer or settings.oidc_issuer
+    return kept_token(issuer, client_id, secret.get_secret_value(), scope)
