@@ -183,16 +183,16 @@ def patient_record(
     by a `Patient/<id>` the service resolves (refused otherwise, never stored as no
     one's); people read it, so it carries a generated narrative. It is searched by
     `patient` and, unless `subject` is False, its synonym `subject`, after
-    `search_params`; `options` are the definition's other fields."""
+    `search_params`; `options` are the definition's other fields (and may override
+    these: `patient_required=False` for a type that names its patient when it has one)."""
     synonyms = ("patient", "subject") if subject else ("patient",)
     return ResourceDefinition(
         resource_type,
         documentation=documentation,
         patient_nhs=nhs_number_at(element),
-        patient_required=True,
         search_params=(
             *search_params,
             *(SearchParam(name, "reference", element, ("Patient",)) for name in synonyms),
         ),
-        **{"narrative": True, **options},
+        **{"narrative": True, "patient_required": True, **options},
     )

@@ -12,7 +12,6 @@ from carecoord_shared.fhir.registry import (
     Interaction,
     ResourceDefinition,
     SearchParam,
-    nhs_number_at,
     patient_record,
 )
 from carecoord_shared.fhir.standard_params import standard_params
@@ -36,15 +35,13 @@ def resources(_context: object) -> tuple[ResourceDefinition, ...]:
             ),
             subject=False,
         ),
-        ResourceDefinition(
+        patient_record(
             "CommunicationRequest",
-            narrative=True,
-            documentation="A request routed to a team, or a proactive contact of a cohort.",
-            patient_nhs=nhs_number_at("CommunicationRequest.subject"),
-            search_params=(
+            "CommunicationRequest.subject",
+            "A request routed to a team, or a proactive contact of a cohort.",
+            (
                 SearchParam("status", "token", "CommunicationRequest.status"),
                 SearchParam("priority", "token", "CommunicationRequest.priority"),
-                SearchParam("patient", "reference", "CommunicationRequest.subject", ("Patient",)),
                 SearchParam(
                     "recipient",
                     "reference",
@@ -53,32 +50,32 @@ def resources(_context: object) -> tuple[ResourceDefinition, ...]:
                 ),
                 SearchParam("authored", "date", "CommunicationRequest.authoredOn"),
             ),
+            subject=False,
+            patient_required=False,
         ),
-        ResourceDefinition(
+        patient_record(
             "Consent",
-            narrative=True,
-            documentation="A patient's consent to sharing.",
-            patient_nhs=nhs_number_at("Consent.patient"),
-            search_params=(
-                SearchParam("status", "token", "Consent.status"),
-                SearchParam("patient", "reference", "Consent.patient", ("Patient",)),
-            ),
+            "Consent.patient",
+            "A patient's consent to sharing.",
+            (SearchParam("status", "token", "Consent.status"),),
+            subject=False,
+            patient_required=False,
         ),
-        ResourceDefinition(
+        patient_record(
             "Task",
-            interactions=READ_ONLY | {Interaction.UPDATE},
-            narrative=True,
-            documentation="Work the portal creates for staff: the duty clinician's urgent "
-            "callback after a red flag (priority stat, for the patient; updated when the "
-            "callback is recorded) and a partner admin's subscription that ran out of retries.",
-            patient_nhs=nhs_number_at("Task.for"),
-            search_params=(
+            "Task.for",
+            "Work the portal creates for staff: the duty clinician's urgent callback after a "
+            "red flag (priority stat, for the patient; updated when the callback is recorded) "
+            "and a partner admin's subscription that ran out of retries.",
+            (
                 *standard_params("Task", "identifier", "status", "priority", "code"),
-                SearchParam("patient", "reference", "Task.for", ("Patient",)),
                 SearchParam("owner", "reference", "Task.owner"),
                 *standard_params(
                     "Task", ("focus", ("Subscription", "CommunicationRequest")), "authored-on"
                 ),
             ),
+            subject=False,
+            patient_required=False,
+            interactions=READ_ONLY | {Interaction.UPDATE},
         ),
     )
