@@ -36,6 +36,8 @@ from portal.store.subscription_wake import Listener
 __all__ = ["JOB"]
 
 log = get_logger(__name__)
+_FOCUS_READS = 8
+"""Connections beyond the sends at once, for reading full-resource focuses."""
 
 if importlib.util.find_spec("sniffio") is None:
     # httpcore imports sniffio, optionally, at every lock and event of every request; when
@@ -56,10 +58,14 @@ class _Loop:
     gate: asyncio.Semaphore | None = None
 
     def pool(self) -> tuple[httpx.AsyncClient, asyncio.Semaphore]:
-        """Kept-alive connections to partners' endpoints, shared by every round."""
+        """Kept-alive connections to partners' endpoints, shared by every round: as many
+        kept as may be open (sends at once, and a few for focus reads), since httpcore
+        closes an idle connection whenever more than `max_keepalive_connections` are open
+        (so each burst reconnected) and scans every connection per request (so its cost
+        grew with the square of an oversized pool)."""
         if self.client is None or self.client.is_closed:
-            most = self.concurrency
-            limits = httpx.Limits(max_connections=most * 2, max_keepalive_connections=most)
+            most = self.concurrency + _FOCUS_READS
+            limits = httpx.Limits(max_connections=most, max_keepalive_connections=most)
             self.client = httpx.AsyncClient(limits=limits, trust_env=False)
         if self.gate is None:
             self.gate = asyncio.Semaphore(self.concurrency)

@@ -66,10 +66,15 @@ class Lease:
     def allows(self, timeout_s: float) -> bool:
         return time.monotonic() - self.renewed + timeout_s < self.length.total_seconds()
 
-    async def renew(self, rows: SubscriptionRows, now: datetime) -> bool:
-        """Extend the lease (unless it was taken or renewed a moment ago): False if
+    async def renew(self, rows: SubscriptionRows, now: datetime, timeout_s: float) -> bool:
+        """Extend the lease unless it was taken a moment ago or still has time for a send
+        of `timeout_s` and half its length to spare (nobody else can take it before it
+        lapses, so a busy round renews every half lease, not at every claim): False if
         someone else holds it now."""
-        if time.monotonic() - self.renewed < min(1.0, self.length.total_seconds() / 4):
+        length = self.length.total_seconds()
+        if time.monotonic() - self.renewed < min(1.0, length / 4) or self.allows(
+            timeout_s + length / 2
+        ):
             return True
         until = now + self.length
         if not await rows.renew(self.subscription_id, self.until, until):
@@ -150,7 +155,8 @@ class Recorder:
         send time (once per patient); the refused ones are withheld, set-based. The
         lease is renewed in the same unit of work (None: it was lost, send nothing)."""
         async with self.fhir.operation(self.worker) as tx:
-            if not await lease.renew(tx.repository(SubscriptionRows), self.context.clock()):
+            rows, now = tx.repository(SubscriptionRows), self.context.clock()
+            if not await lease.renew(rows, now, sub.timeout_s):
                 return None
             deliveries = tx.repository(Deliveries)
             batch = await deliveries.claim(sub.id, limit)
