@@ -242,7 +242,7 @@ async def run(arguments: argparse.Namespace) -> None:
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE) as client,
     ):
-        worker = start_worker(settings, arguments.fetch_max_wait_ms)
+        worker = start_worker(settings, (arguments.fetch_max_wait_ms, arguments.inbox_run))
         try:
             arguments.worker = worker.pid
             await phases(arguments, settings, client, token)
@@ -253,26 +253,34 @@ async def run(arguments: argparse.Namespace) -> None:
                 await drop_topic(settings.kafka_bootstrap_servers, topic)
 
 
-_FETCH_WAIT = (
+_TUNED = (
     "import functools, sys, aiokafka\n"
-    "aiokafka.AIOKafkaConsumer.__init__ = functools.partialmethod(\n"
-    "    aiokafka.AIOKafkaConsumer.__init__, fetch_max_wait_ms=int(sys.argv[1]))\n"
+    "from carecoord_shared.events.consumer import InboxConsumer as C\n"
+    "wait, run = (int(a) if a != '-' else None for a in sys.argv[1:3])\n"
+    "if wait is not None:\n"
+    "    K = aiokafka.AIOKafkaConsumer\n"
+    "    K.__init__ = functools.partialmethod(K.__init__, fetch_max_wait_ms=wait)\n"
+    "if run is not None:\n"
+    "    C.__init__ = functools.partialmethod(C.__init__, max_events_per_transaction=run)\n"
     "from portal.worker import cli\n"
     "cli()\n"
 )
-"""The worker with its Kafka consumers' `fetch_max_wait_ms` set (the kernel's consumer
-has no setting for it yet): an experiment measuring what that kernel change would give."""
+"""The worker with its Kafka consumers' `fetch_max_wait_ms` or the inbox's events per
+transaction set (the kernel has no per-service setting for either yet): an experiment
+measuring what such a kernel change would give."""
 
 
-def start_worker(settings: PortalSettings, fetch_wait_ms: int | None) -> subprocess.Popen[bytes]:
+def start_worker(
+    settings: PortalSettings, tuned: tuple[int | None, ...]
+) -> subprocess.Popen[bytes]:
     """The portal's worker as it runs in production: a process of its own."""
     values = settings.model_dump(include=settings.model_fields_set)
     env = {**os.environ, **{f"PORTAL_{k.upper()}": str(v) for k, v in values.items()}}
     with socket.create_server(("127.0.0.1", 0)) as probe:
         env["PORTAL_WORKER_PORT"] = str(probe.getsockname()[1])
     command = [str(Path(sys.executable).parent / "carecoord-portal-worker")]
-    if fetch_wait_ms is not None:
-        command = [sys.executable, "-c", _FETCH_WAIT, str(fetch_wait_ms)]
+    if any(n is not None for n in tuned):
+        command = [sys.executable, "-c", _TUNED, *("-" if n is None else str(n) for n in tuned)]
     return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
 
 
@@ -309,6 +317,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument("--delivery-linger-s", type=float, help="PORTAL_DELIVERY_LINGER_S")
     parser.add_argument("--fetch-max-wait-ms", type=int, help="the consumers' (experiment)")
+    parser.add_argument("--inbox-run", type=int, help="events per inbox transaction (experiment)")
     asyncio.run(run(parser.parse_args()))
 
 
