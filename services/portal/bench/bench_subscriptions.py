@@ -221,19 +221,18 @@ async def where_time_went(settings: PortalSettings, ids: list[str]) -> None:
         print(f"  {stage}: {percentiles([float(row[n]) for row in rows])}")
 
 
-def settings_for(issuer: DevIssuer, database_url: str, **extra: Any) -> PortalSettings:
+def settings_for(issuer: DevIssuer, database_url: str) -> PortalSettings:
     run = uuid.uuid4().hex[:8]
     names = ("", "referrals_", "care_plans_", "mdt_")
     values: dict[str, Any] = {f"{n}topic": f"bench.{n or 'portal_'}{run}" for n in names}
     values |= {"environment": "development", "database_url": database_url, "log_level": "WARNING"}
     values |= {"auth_jwks_url": issuer.jwks_url, "kafka_bootstrap_servers": kafka_bootstrap()}
-    return PortalSettings(**values, **extra, public_base_url=BASE)
+    return PortalSettings(**values, public_base_url=BASE)
 
 
 async def run(arguments: argparse.Namespace) -> None:
     issuer = DevIssuer(Path(tempfile.mkdtemp(prefix="portal-bench-")))
-    tuned = {k: v for k, v in vars(arguments).items() if k.startswith("delivery_") and v}
-    settings = settings_for(issuer, await create_fresh_database("portal_bench"), **tuned)
+    settings = settings_for(issuer, await create_fresh_database("portal_bench"))
     scopes = "system/Subscription.cruds"
     token = issuer.mint("system", user="bench-partner", scopes=scopes, agreement="*")
     app = create_app(settings)
@@ -242,7 +241,7 @@ async def run(arguments: argparse.Namespace) -> None:
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE) as client,
     ):
-        worker = start_worker(settings, (arguments.fetch_max_wait_ms, arguments.inbox_run))
+        worker = start_worker(settings)
         try:
             arguments.worker = worker.pid
             await phases(arguments, settings, client, token)
@@ -253,35 +252,14 @@ async def run(arguments: argparse.Namespace) -> None:
                 await drop_topic(settings.kafka_bootstrap_servers, topic)
 
 
-_TUNED = (
-    "import functools, sys, aiokafka\n"
-    "from carecoord_shared.events.consumer import InboxConsumer as C\n"
-    "wait, run = (int(a) if a != '-' else None for a in sys.argv[1:3])\n"
-    "if wait is not None:\n"
-    "    K = aiokafka.AIOKafkaConsumer\n"
-    "    K.__init__ = functools.partialmethod(K.__init__, fetch_max_wait_ms=wait)\n"
-    "if run is not None:\n"
-    "    C.__init__ = functools.partialmethod(C.__init__, max_events_per_transaction=run)\n"
-    "from portal.worker import cli\n"
-    "cli()\n"
-)
-"""The worker with its Kafka consumers' `fetch_max_wait_ms` or the inbox's events per
-transaction set (the kernel has no per-service setting for either yet): an experiment
-measuring what such a kernel change would give."""
-
-
-def start_worker(
-    settings: PortalSettings, tuned: tuple[int | None, ...]
-) -> subprocess.Popen[bytes]:
+def start_worker(settings: PortalSettings) -> subprocess.Popen[bytes]:
     """The portal's worker as it runs in production: a process of its own."""
     values = settings.model_dump(include=settings.model_fields_set)
     env = {**os.environ, **{f"PORTAL_{k.upper()}": str(v) for k, v in values.items()}}
     with socket.create_server(("127.0.0.1", 0)) as probe:
         env["PORTAL_WORKER_PORT"] = str(probe.getsockname()[1])
-    command = [str(Path(sys.executable).parent / "carecoord-portal-worker")]
-    if any(n is not None for n in tuned):
-        command = [sys.executable, "-c", _TUNED, *("-" if n is None else str(n) for n in tuned)]
-    return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
+    worker = Path(sys.executable).parent / "carecoord-portal-worker"
+    return subprocess.Popen([str(worker)], env=env, stdout=subprocess.DEVNULL)
 
 
 async def phases(
@@ -315,9 +293,6 @@ def main() -> None:
     parser.add_argument("--latency-subscriptions", type=int, default=50)
     parser.add_argument("--rate", type=float, default=200.0)
     parser.add_argument("--seconds", type=float, default=15.0)
-    parser.add_argument("--delivery-linger-s", type=float, help="PORTAL_DELIVERY_LINGER_S")
-    parser.add_argument("--fetch-max-wait-ms", type=int, help="the consumers' (experiment)")
-    parser.add_argument("--inbox-run", type=int, help="events per inbox transaction (experiment)")
     asyncio.run(run(parser.parse_args()))
 
 
