@@ -197,3 +197,41 @@ async def test_only_autocommit_connections_use_the_group(engine: AsyncEngine) ->
         await conn.execution_options(isolation_level="AUTOCOMMIT")
         assert is_autocommit(conn)
         assert audit_group(conn) is audit_group(conn)
+
+
+class _CancelsTheNextWriter(AuditGroup):
+    """Cancels `victim` at the moment the turn is handed to it (a client gone away)."""
+
+    victim: asyncio.Task[None] | None = None
+
+    def _hand_over(self) -> None:
+        super()._hand_over()
+        victim, self.victim = self.victim, None
+        if victim is not None:
+            victim.cancel()
+
+
+async def test_a_read_cancelled_as_its_turn_comes_passes_the_turn_on(
+    engine: AsyncEngine,
+) -> None:
+    group = _CancelsTheNextWriter()
+    first, second, third = await _connections(engine, 3)
+    try:
+        writing = asyncio.create_task(group.write(first, _read_rows("Task/first")))
+        await asyncio.sleep(0)  # the first is writing
+        cancelled = asyncio.create_task(group.write(second, _read_rows("Task/cancelled")))
+        queued = asyncio.create_task(group.write(third, _read_rows("Task/queued")))
+        await asyncio.sleep(0)  # both queued behind it
+        group.victim = cancelled
+        outcomes = await asyncio.wait_for(
+            asyncio.gather(writing, cancelled, queued, return_exceptions=True), 20
+        )
+        await asyncio.wait_for(group.write(first, _read_rows("Task/after")), 20)
+    finally:
+        for conn in (first, second, third):
+            await conn.close()
+
+    assert outcomes[0] is None
+    assert outcomes[2] is None
+    assert isinstance(outcomes[1], asyncio.CancelledError)
+    assert await _entities(engine) == ["Task/after", "Task/cancelled", "Task/first", "Task/queued"]

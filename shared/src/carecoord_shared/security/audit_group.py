@@ -55,7 +55,7 @@ class AuditGroup:
             return
         mine = _Queued(rows)
         self._queue.append(mine)
-        if self._writing and not await mine.turn:
+        if self._writing and not await self._wait_for_turn(mine):
             return
         self._writing = True
         group, self._queue = self._queue, []
@@ -74,6 +74,18 @@ class AuditGroup:
             _settle(group, mine, None)
         finally:
             self._hand_over()
+
+    async def _wait_for_turn(self, mine: _Queued) -> bool:
+        """True: write the queue now. A read cancelled just as the turn was handed to it
+        passes the turn on (its rows stay queued for whoever writes next): a turn taken
+        by nobody would leave every later read waiting for ever."""
+        try:
+            return await mine.turn
+        except asyncio.CancelledError:
+            turn = mine.turn
+            if turn.done() and not turn.cancelled() and turn.exception() is None and turn.result():
+                self._hand_over()
+            raise
 
     def _hand_over(self) -> None:
         """The first of those queued meanwhile writes next; nobody queued: idle."""
