@@ -30,7 +30,7 @@ from pydantic import SecretStr
 from portal.domain.opening import DAYS, Hours, Service, Session
 from portal.service.bff.client import FhirClient, ServiceDown
 from portal.service.front_door_rules import FrontDoorRules, front_door_of
-from portal.service.system_token import SystemToken, TokenRefused
+from portal.service.system_token import SystemToken, TokenRefused, portal_system_token
 
 __all__ = [
     "FRONT_DOOR_CATEGORY",
@@ -203,16 +203,10 @@ def _credentials(settings: _DirectorySettings) -> tuple[tuple[str, ...], str | S
     static = settings.front_door_directory_token
     if static is not None and static.get_secret_value():
         return (static.get_secret_value(),), static.get_secret_value()
-    client, secret = (
-        settings.front_door_directory_client_id,
-        settings.front_door_directory_client_secret,
-    )
-    if not client or secret is None:
+    token = portal_system_token(settings, settings.front_door_directory_scope)
+    if token is None:
         return None
-    issuer = settings.front_door_directory_issuer or settings.oidc_issuer
-    scope = settings.front_door_directory_scope
-    token = SystemToken(issuer, client, secret.get_secret_value(), scope)
-    return (issuer, client, secret.get_secret_value(), scope), token
+    return (token.issuer, token.client_id, token.client_secret, token.scope), token
 
 
 def live_directory(settings: _DirectorySettings) -> LiveDirectory | None:
