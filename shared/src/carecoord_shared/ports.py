@@ -10,10 +10,11 @@ handlers can be unit-tested without a server.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -25,6 +26,7 @@ from carecoord_shared.security.access import PartyKind
 
 __all__ = [
     "Grant",
+    "GrantKey",
     "Grants",
     "Outbox",
     "PostgresGrants",
@@ -57,50 +59,6 @@ class Grant:
     valid_to: datetime | None
 
 
-class Grants(Protocol):
-    """Who may see which patient, and why (reasons are the service's own vocabulary)."""
-
-    async def grant(
-        self,
-        patient_nhs: str,
-        party_kind: PartyKind,
-        party: str,
-        reason: str,
-        *,
-        valid_from: datetime | None = None,
-        valid_to: datetime | None = None,
-    ) -> None: ...
-
-    async def end(
-        self,
-        patient_nhs: str,
-        party_kind: PartyKind,
-        party: str,
-        reason: str,
-        *,
-        at: datetime | None = None,
-    ) -> bool: ...
-
-    async def running(
-        self, patient_nhs: str, *, reason: str | None = None, at: datetime | None = None
-    ) -> list[Grant]: ...
-
-
-class Outbox(Protocol):
-    """Events queued in the unit of work; they commit exactly when its changes do."""
-
-    async def announce(
-        self, event_type: str, *, subject: str, nhs_number: str, data: dict[str, Any]
-    ) -> Event: ...
-
-    async def add(self, event: Event) -> None: ...
-
-
-def _known(reason: str, reasons: Collection[str]) -> None:
-    if reason not in reasons:
-        raise ValueError(f"grant reason {reason!r} is not registered by this service")
-
-
 def patient_event(
     event_type: str, source: str, subject: str, nhs_number: str, data: dict[str, Any]
 ) -> Event:
@@ -115,10 +73,23 @@ def patient_event(
     )
 
 
-class PostgresGrants:
-    def __init__(self, conn: AsyncConnection, reasons: Collection[str]) -> None:
-        self._conn = conn
-        self._reasons = reasons
+GrantKey = tuple[str, PartyKind, str, str]
+"""One care relationship: (patient's NHS number, party kind, party, reason)."""
+
+
+class Grants(ABC):
+    """Who may see which patient, and why (reasons are the service's own vocabulary).
+
+    `grant` and `end` refuse a reason the service did not register, then hand the
+    relationship to the store's own `_grant` / `_end`."""
+
+    def __init__(self, reasons: Collection[str]) -> None:
+        self.reasons = reasons
+
+    def _key(self, patient_nhs: str, party_kind: PartyKind, party: str, reason: str) -> GrantKey:
+        if reason not in self.reasons:
+            raise ValueError(f"grant reason {reason!r} is not registered by this service")
+        return (patient_nhs, party_kind, party, reason)
 
     async def grant(
         self,
@@ -130,16 +101,8 @@ class PostgresGrants:
         valid_from: datetime | None = None,
         valid_to: datetime | None = None,
     ) -> None:
-        _known(reason, self._reasons)
-        await access.grant(
-            self._conn,
-            patient_nhs,
-            party_kind,
-            party,
-            reason,
-            valid_from=valid_from,
-            valid_to=valid_to,
-        )
+        """Make sure the party may see the patient for `reason` (idempotent)."""
+        await self._grant(self._key(patient_nhs, party_kind, party, reason), valid_from, valid_to)
 
     async def end(
         self,
@@ -150,8 +113,53 @@ class PostgresGrants:
         *,
         at: datetime | None = None,
     ) -> bool:
-        _known(reason, self._reasons)
-        return await access.end_grant(self._conn, patient_nhs, party_kind, party, reason, at=at)
+        """End a running grant at `at` (default now); False when none was running."""
+        return await self._end(self._key(patient_nhs, party_kind, party, reason), at)
+
+    @abstractmethod
+    async def running(
+        self, patient_nhs: str, *, reason: str | None = None, at: datetime | None = None
+    ) -> list[Grant]: ...
+
+    @abstractmethod
+    async def _grant(
+        self, key: GrantKey, valid_from: datetime | None, valid_to: datetime | None
+    ) -> None: ...
+
+    @abstractmethod
+    async def _end(self, key: GrantKey, at: datetime | None) -> bool: ...
+
+
+class Outbox(ABC):
+    """Events queued in the unit of work; they commit exactly when its changes do."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    async def announce(
+        self, event_type: str, *, subject: str, nhs_number: str, data: dict[str, Any]
+    ) -> Event:
+        """Queue a fact about one patient from this service (see `patient_event`)."""
+        event = patient_event(event_type, self.source, subject, nhs_number, data)
+        await self.add(event)
+        return event
+
+    @abstractmethod
+    async def add(self, event: Event) -> None: ...
+
+
+class PostgresGrants(Grants):
+    def __init__(self, conn: AsyncConnection, reasons: Collection[str]) -> None:
+        super().__init__(reasons)
+        self._conn = conn
+
+    async def _grant(
+        self, key: GrantKey, valid_from: datetime | None, valid_to: datetime | None
+    ) -> None:
+        await access.grant(self._conn, *key, valid_from=valid_from, valid_to=valid_to)
+
+    async def _end(self, key: GrantKey, at: datetime | None) -> bool:
+        return await access.end_grant(self._conn, *key, at=at)
 
     async def running(
         self, patient_nhs: str, *, reason: str | None = None, at: datetime | None = None
@@ -176,18 +184,11 @@ class PostgresGrants:
         return [Grant(*row) for row in rows]
 
 
-class PostgresOutbox:
+class PostgresOutbox(Outbox):
     def __init__(self, conn: AsyncConnection, topic: str, source: str) -> None:
+        super().__init__(source)
         self._conn = conn
         self._topic = topic
-        self._source = source
-
-    async def announce(
-        self, event_type: str, *, subject: str, nhs_number: str, data: dict[str, Any]
-    ) -> Event:
-        event = patient_event(event_type, self._source, subject, nhs_number, data)
-        await self.add(event)
-        return event
 
     async def add(self, event: Event) -> None:
         if not self._topic:

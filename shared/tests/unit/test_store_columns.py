@@ -30,3 +30,12 @@ def test_a_run_of_columns_gives_the_same_ddl_as_each_column_written_out() -> Non
     assert _ddl(short) == _ddl(long)
     assert "a TEXT NOT NULL" in _ddl(short)
     assert "at TIMESTAMP WITH TIME ZONE\n" in _ddl(short)
+
+
+def test_a_composite_primary_key_gives_the_same_ddl_as_each_key_column_written_out() -> None:
+    short = Table("k", MetaData(), *columns(Text, "a", "b", primary_key=True))
+    long = Table(
+        "k", MetaData(), Column("a", Text, primary_key=True), Column("b", Text, primary_key=True)
+    )
+    assert _ddl(short) == _ddl(long)
+    assert "PRIMARY KEY (a, b)" in _ddl(short)

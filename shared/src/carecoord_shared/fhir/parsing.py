@@ -116,12 +116,17 @@ def _check_shape(value: Any) -> None:
             stack.extend((child, depth + 1) for child in item)
 
 
-def decode_json(body: bytes) -> JsonObject:
-    """Parse a JSON object body or raise a 400 OperationOutcome."""
+def load_json(body: bytes) -> object:
+    """Parse a JSON body of any shape or raise a 400 OperationOutcome."""
     try:
-        value = orjson.loads(body)
+        return orjson.loads(body)
     except orjson.JSONDecodeError:
         raise bad_request("The body is not valid JSON", code="structure") from None
+
+
+def decode_json(body: bytes) -> JsonObject:
+    """Parse a JSON object body or raise a 400 OperationOutcome."""
+    value = load_json(body)
     if not isinstance(value, dict):
         raise bad_request("The body must be a JSON object (a FHIR resource)", code="structure")
     _check_shape(value)

@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import parse_qsl
 
-import orjson
 from fastapi import APIRouter, Header, Request
 from fastapi.responses import Response
 
@@ -33,6 +32,7 @@ from carecoord_shared.fhir.parsing import (
     GENERAL_PARAMETERS,
     check_id,
     decode_json,
+    load_json,
     whole_number,
 )
 from carecoord_shared.fhir.subsetting import parse_subset, subset_stored
@@ -203,10 +203,7 @@ async def patch(
     prefer: PreferHeader = None,
 ) -> Response:
     raw = await read_body(request, body_limit(request), allow_patch=True)
-    try:
-        operations = orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        raise bad_request("The body is not valid JSON", code="structure") from None
+    operations = load_json(raw)
     if not isinstance(operations, list):
         raise bad_request("A JSON Patch body is an array of operations", code="structure")
     stored = await interactions(request).patch(

@@ -1,7 +1,8 @@
 """Runs of table columns of one type, for services' read-model tables.
 
 A service's `store/tables.py` often declares several columns of one type, all
-nullable or all not; `columns(Text, "a", "b")` says so once. Migrations never use
+nullable or all not, or a composite primary key; `columns(Text, "a", "b")` says so
+once. Migrations never use
 this: they are frozen history and spell out each column.
 """
 
@@ -14,7 +15,11 @@ from sqlalchemy.types import TypeEngine
 
 
 def columns(
-    type_: TypeEngine[Any] | type[TypeEngine[Any]], *names: str, nullable: bool = False
+    type_: TypeEngine[Any] | type[TypeEngine[Any]],
+    *names: str,
+    nullable: bool = False,
+    primary_key: bool = False,
 ) -> list[Column[Any]]:
-    """One column named each of `names`, all of `type_` and all (not) nullable."""
-    return [Column(name, type_, nullable=nullable) for name in names]
+    """One column named each of `names`, all of `type_`, all (not) nullable and all (not)
+    parts of the table's primary key."""
+    return [Column(name, type_, nullable=nullable, primary_key=primary_key) for name in names]

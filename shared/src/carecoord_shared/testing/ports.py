@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from carecoord_shared.events.envelope import Event
-from carecoord_shared.ports import Grant, patient_event
-from carecoord_shared.security.access import PartyKind
+from carecoord_shared.ports import Grant, GrantKey, Grants, Outbox
 from carecoord_shared.security.principal import Principal
 
 __all__ = ["AuditedAccess", "InMemoryGrants", "InMemoryOutbox"]
@@ -26,58 +24,30 @@ class AuditedAccess:
     purpose: str | None
 
 
-class InMemoryGrants:
+class InMemoryGrants(Grants):
     """The kernel's access grants, in a list."""
 
     def __init__(self, reasons: frozenset[str]) -> None:
-        self.reasons = reasons
+        super().__init__(reasons)
         self.rows: list[Grant] = []
 
-    def _check(self, reason: str) -> None:
-        if reason not in self.reasons:
-            raise ValueError(f"grant reason {reason!r} is not registered by this service")
-
-    async def grant(
-        self,
-        patient_nhs: str,
-        party_kind: PartyKind,
-        party: str,
-        reason: str,
-        *,
-        valid_from: datetime | None = None,
-        valid_to: datetime | None = None,
+    async def _grant(
+        self, key: GrantKey, valid_from: datetime | None, valid_to: datetime | None
     ) -> None:
-        self._check(reason)
-        key = (patient_nhs, party_kind, party, reason)
         start = valid_from or datetime.now(UTC)
         for index, row in enumerate(self.rows):
-            if (row.patient_nhs, row.party_kind, row.party, row.reason) == key:
+            if _key(row) == key:
                 running = row.valid_to is None or row.valid_to > datetime.now(UTC)
                 start = min(row.valid_from, start) if running else start
                 self.rows[index] = Grant(*key, start, valid_to)
                 return
         self.rows.append(Grant(*key, start, valid_to))
 
-    async def end(
-        self,
-        patient_nhs: str,
-        party_kind: PartyKind,
-        party: str,
-        reason: str,
-        *,
-        at: datetime | None = None,
-    ) -> bool:
-        self._check(reason)
+    async def _end(self, key: GrantKey, at: datetime | None) -> bool:
         end = at or datetime.now(UTC)
         for index, row in enumerate(self.rows):
-            same = (row.patient_nhs, row.party_kind, row.party, row.reason) == (
-                patient_nhs,
-                party_kind,
-                party,
-                reason,
-            )
-            if same and (row.valid_to is None or row.valid_to > end):
-                self.rows[index] = Grant(*same_key(row), row.valid_from, end)
+            if _key(row) == key and (row.valid_to is None or row.valid_to > end):
+                self.rows[index] = Grant(*key, row.valid_from, end)
                 return True
         return False
 
@@ -110,23 +80,16 @@ class InMemoryGrants:
         )
 
 
-def same_key(row: Grant) -> tuple[str, PartyKind, str, str]:
+def _key(row: Grant) -> GrantKey:
     return (row.patient_nhs, row.party_kind, row.party, row.reason)
 
 
-class InMemoryOutbox:
+class InMemoryOutbox(Outbox):
     """Events queued by a handler, in order."""
 
     def __init__(self, source: str = "urn:carecoord:test") -> None:
-        self.source = source
+        super().__init__(source)
         self.events: list[Event] = []
-
-    async def announce(
-        self, event_type: str, *, subject: str, nhs_number: str, data: dict[str, Any]
-    ) -> Event:
-        event = patient_event(event_type, self.source, subject, nhs_number, data)
-        await self.add(event)
-        return event
 
     async def add(self, event: Event) -> None:
         self.events.append(event)

@@ -56,8 +56,7 @@ mdt_team = _keyed(
 mdt_member = Table(
     "mdt_member",
     metadata,
-    Column("mdt_id", Text, primary_key=True),
-    Column("user_id", Text, primary_key=True),
+    *columns(Text, "mdt_id", "user_id", primary_key=True),
     Column("membership", Text, nullable=False),
     Column("chair", Boolean, nullable=False),
     Index("ix_mdt_member_user_id", "user_id"),

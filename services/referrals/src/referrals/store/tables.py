@@ -85,9 +85,7 @@ advice_call = Table(
 coordinator = Table(
     "coordinator",
     metadata,
-    Column("nhs_number", Text, primary_key=True),
-    Column("care_team", Text, primary_key=True),
-    Column("kind", Text, primary_key=True),
+    *columns(Text, "nhs_number", "care_team", "kind", primary_key=True),
     Column("coordinator", JSONB, nullable=False),
     Column("cover", Boolean, nullable=False),
     *columns(Text, "period_start", "period_end", nullable=True),
