@@ -70,6 +70,11 @@ class Portal:
         async with engine.connect() as conn:
             return await conn.scalar(text(sql), params)
 
+    async def stored(self, kind: str, nhs: str) -> int:
+        """How many `kind` resources the portal keeps about the patient."""
+        sql = "SELECT count(*) FROM resource WHERE resource_type = :kind AND patient_nhs = :nhs"
+        return int(await self.scalar(sql, kind=kind, nhs=nhs))
+
     async def deliver(self, event_type: str, nhs_number: str, data: dict[str, Any]) -> None:
         """Apply another service's event through the front door's own consumer, as the
         worker does."""

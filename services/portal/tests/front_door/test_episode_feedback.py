@@ -110,9 +110,5 @@ async def test_episode_feedback_is_refused_for_another_patient_bad_input_and_p5(
     p5 = await _answer(portal, question, helpful="4")
 
     assert (bad, long, not_theirs, p5) == (400, 400, 404, 403)
-    stored = await portal.scalar(
-        "SELECT count(*) FROM resource WHERE resource_type = 'QuestionnaireResponse' "
-        "AND patient_nhs = :nhs",
-        nhs=nhs,
-    )
+    stored = await portal.stored("QuestionnaireResponse", nhs)
     assert stored == 1  # the question only: nothing answered

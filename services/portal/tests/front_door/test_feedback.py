@@ -13,6 +13,7 @@ from services.portal.tests.front_door.test_threads import _asks, _post
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 FEEDBACK = "https://carecoord.example/front-door/feedback"
+RESPONSE = "QuestionnaireResponse"
 
 
 async def _answered(portal: Portal, practice: str) -> tuple[str, str]:
@@ -23,16 +24,6 @@ async def _answered(portal: Portal, practice: str) -> tuple[str, str]:
     assert await _post(portal, path, message="Yes, it is safe.", answers="yes") == 303
     await portal.sign_in("P9", nhs)
     return nhs, request_id
-
-
-async def _responses(portal: Portal, nhs: str) -> int:
-    return int(
-        await portal.scalar(
-            "SELECT count(*) FROM resource WHERE resource_type = 'QuestionnaireResponse' "
-            "AND patient_nhs = :nhs",
-            nhs=nhs,
-        )
-    )
 
 
 async def _report(portal: Portal, practice: str, week: str = "2026-W49") -> Any:
@@ -61,7 +52,7 @@ async def test_feedback_after_an_answer_is_kept_once_and_counted_in_the_weekly_r
     report = await _report(portal, practice)
 
     assert (first, again, other) == (303, 303, 303)
-    assert (await _responses(portal, nhs), await _responses(portal, other_nhs)) == (1, 1)
+    assert (await portal.stored(RESPONSE, nhs), await portal.stored(RESPONSE, other_nhs)) == (1, 1)
     after = await portal.client.get(f"/my/requests/{other_request}?feedback=thanks")
     assert "How helpful was the answer you got?" not in after.text
     assert "Thank you for your feedback." in after.text
@@ -93,7 +84,7 @@ async def test_feedback_before_the_answer_or_on_anothers_request_is_refused(
     not_theirs = await _post(portal, f"/my/requests/{answered}/feedback", helpful="4")
 
     assert (early, bad, not_theirs) == (409, 400, 404)
-    assert await _responses(portal, nhs) == 0
+    assert await portal.stored(RESPONSE, nhs) == 0
 
 
 async def test_the_report_shows_only_the_callers_patients_and_refuses_a_bad_week(

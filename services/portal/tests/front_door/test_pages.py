@@ -10,16 +10,6 @@ from services.portal.tests.front_door.conftest import Portal, coordinator_assign
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 
-async def _count(portal: Portal, kind: str, nhs: str) -> int:
-    return int(
-        await portal.scalar(
-            "SELECT count(*) FROM resource WHERE resource_type = :kind AND patient_nhs = :nhs",
-            kind=kind,
-            nhs=nhs,
-        )
-    )
-
-
 async def _tasks_for(portal: Portal, nhs: str) -> int:
     return int(
         await portal.scalar(
@@ -79,8 +69,8 @@ async def test_crushing_chest_pain_in_free_text_keeps_the_request_and_raises_a_s
     assert "Call 999 now" in page.text
     assert "duty clinician" in page.text
     assert "<script>alert(1)</script>" not in page.text
-    assert await _count(portal, "Communication", nhs) == 1
-    assert await _count(portal, "CommunicationRequest", nhs) == 1
+    assert await portal.stored("Communication", nhs) == 1
+    assert await portal.stored("CommunicationRequest", nhs) == 1
     # By content: until Task is declared once for both faces (see the report), the
     # subscriptions face's declaration, which names no patient, is the one in force.
     task = await portal.scalar(
@@ -119,7 +109,7 @@ async def test_over_long_text_is_refused_but_its_red_flag_is_still_shown(portal:
     assert page.status_code == 400
     assert "at most 2000 characters" in page.text
     assert "Call 999 now" in page.text
-    assert await _count(portal, "Communication", nhs) == 0
+    assert await portal.stored("Communication", nhs) == 0
 
 
 @pytest.mark.parametrize(
@@ -184,12 +174,12 @@ async def test_a_p9_patient_sees_their_own_requests_and_never_anothers(portal: P
 async def test_a_forged_nhs_number_in_the_form_is_ignored(portal: Portal) -> None:
     mine = await portal.sign_in("P5")
     forged = "9990000018" if mine != "9990000018" else "9990000026"
-    before = await _count(portal, "Communication", forged)
+    before = await portal.stored("Communication", forged)
 
     page = await portal.ask(
         age="40", sex="female", answer="foot-problem", nhs_number=forged, patient=forged
     )
 
     assert page.status_code == 200, page.text
-    assert await _count(portal, "Communication", mine) == 1
-    assert await _count(portal, "Communication", forged) == before
+    assert await portal.stored("Communication", mine) == 1
+    assert await portal.stored("Communication", forged) == before

@@ -30,7 +30,12 @@ from pydantic import SecretStr
 from portal.domain.opening import DAYS, Hours, Service, Session
 from portal.service.bff.client import FhirClient, ServiceDown
 from portal.service.front_door_rules import FrontDoorRules, front_door_of
-from portal.service.system_token import SystemToken, TokenRefused, portal_system_token
+from portal.service.system_token import (
+    ClientSettings,
+    SystemToken,
+    TokenRefused,
+    portal_system_token,
+)
 
 __all__ = [
     "FRONT_DOOR_CATEGORY",
@@ -164,7 +169,7 @@ class LiveDirectory:
         self._refreshing = loop.create_task(self.refresh())
 
 
-class _DirectorySettings(Protocol):
+class _DirectorySettings(ClientSettings, Protocol):
     @property
     def front_door_rules(self) -> Path: ...
 
@@ -178,19 +183,7 @@ class _DirectorySettings(Protocol):
     def front_door_directory_refresh_s(self) -> float: ...
 
     @property
-    def front_door_directory_client_id(self) -> str | None: ...
-
-    @property
-    def front_door_directory_client_secret(self) -> SecretStr | None: ...
-
-    @property
     def front_door_directory_scope(self) -> str: ...
-
-    @property
-    def front_door_directory_issuer(self) -> str | None: ...
-
-    @property
-    def oidc_issuer(self) -> str: ...
 
     @property
     def referrals_url(self) -> str: ...

@@ -25,7 +25,7 @@ from typing import Protocol
 import httpx
 from pydantic import SecretStr
 
-__all__ = ["SystemToken", "TokenRefused", "kept_token", "portal_system_token"]
+__all__ = ["ClientSettings", "SystemToken", "TokenRefused", "kept_token", "portal_system_token"]
 
 _DISCOVERY = "/.well-known/openid-configuration"
 
@@ -122,7 +122,9 @@ def kept_token(issuer: str, client_id: str, client_secret: str, scope: str) -> S
     return _KEPT[key]
 
 
-class _ClientSettings(Protocol):
+class ClientSettings(Protocol):
+    """The portal's system client settings (one client for the portal)."""
+
     @property
     def front_door_directory_client_id(self) -> str | None: ...
 
@@ -136,7 +138,7 @@ class _ClientSettings(Protocol):
     def oidc_issuer(self) -> str: ...
 
 
-def portal_system_token(settings: _ClientSettings, scope: str) -> SystemToken | None:
+def portal_system_token(settings: ClientSettings, scope: str) -> SystemToken | None:
     """The portal's system client (its `front_door_directory_client_*` settings: one
     client for the portal) asking for `scope`, kept; None: no client configured."""
     client_id = settings.front_door_directory_client_id

@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 
 from portal.service.bff.care_plans_shapes import (
     LAST_REVIEWED,
@@ -26,7 +25,7 @@ from portal.service.bff.care_plans_shapes import (
     plan_view,
     team_of,
 )
-from portal.service.bff.client import FhirClient
+from portal.service.bff.client import FhirClient, Json, if_match, write_answer
 
 __all__ = [
     "KINDS",
@@ -38,8 +37,6 @@ __all__ = [
     "load_plan_page",
     "save_plan",
 ]
-
-Json = dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,15 +129,10 @@ async def save_plan(api: FhirClient, plan_id: str, version: str, edit: PlanEdit)
     current, etag = await _one(api, f"CarePlan/{plan_id}")
     if current is None:
         return SaveAnswer("gone")
-    if_match = f'W/"{version}"' if version.isdigit() else (etag or "")
-    reply = await api.put(f"CarePlan/{plan_id}", edit.apply(current), if_match=if_match)
-    if reply.ok:
-        return SaveAnswer("saved")
-    if reply.status in (409, 412):
-        return SaveAnswer("conflict", plan_view(current, False))
-    if reply.status in (403, 404, 410):
-        return SaveAnswer("gone")
-    return SaveAnswer("refused", None, tuple(m for m in reply.issues() if m))
+    match = if_match(version) or etag or ""
+    answer = write_answer(await api.put(f"CarePlan/{plan_id}", edit.apply(current), if_match=match))
+    theirs = plan_view(current, False) if answer.result == "conflict" else None
+    return SaveAnswer(answer.result, theirs, answer.messages)
 
 
 KINDS = {

@@ -14,6 +14,7 @@ from typing import Any, Final
 
 from carecoord_shared.fhir.definitions import extension_url
 from portal.service.bff import vocabulary as v
+from portal.service.bff.client import Json
 from portal.service.bff.clock import parse_instant
 
 __all__ = [
@@ -28,8 +29,6 @@ __all__ = [
     "plan_view",
     "team_of",
 ]
-
-Json = dict[str, Any]
 LAST_REVIEWED: Final = extension_url("care-plan-last-reviewed")
 END_OF_LIFE: Final = extension_url("end-of-life-preferences")
 _EOL_LABELS = {

@@ -26,11 +26,21 @@ from typing import Any
 import httpx
 import orjson
 
-__all__ = ["FhirClient", "FhirReply", "Query", "ServiceDown"]
+__all__ = [
+    "FhirClient",
+    "FhirReply",
+    "Json",
+    "Query",
+    "ServiceDown",
+    "WriteAnswer",
+    "if_match",
+    "write_answer",
+]
 
 _FHIR_JSON = "application/fhir+json"
 _DOWN_STATUSES = frozenset({502, 503, 504})
 
+Json = dict[str, Any]
 Query = Sequence[tuple[str, str]]
 _POOLS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, httpx.AsyncClient]] = (
     weakref.WeakKeyDictionary()
@@ -60,14 +70,14 @@ class ServiceDown(Exception):
 @dataclass(frozen=True, slots=True)
 class FhirReply:
     status: int
-    body: dict[str, Any] = field(default_factory=dict)
+    body: Json = field(default_factory=dict)
     etag: str | None = None
 
     @property
     def ok(self) -> bool:
         return 200 <= self.status < 300
 
-    def resources(self, kind: str) -> list[dict[str, Any]]:
+    def resources(self, kind: str) -> list[Json]:
         """The `kind` resources of a search Bundle's entries ([] when not answered)."""
         if not self.ok:
             return []
@@ -83,6 +93,33 @@ class FhirReply:
             str(issue.get("diagnostics") or (issue.get("details") or {}).get("text") or "")
             for issue in self.body.get("issue", [])
         ]
+
+
+@dataclass(frozen=True, slots=True)
+class WriteAnswer:
+    """How a write a page asked for went: `saved`; `conflict` (someone else wrote first:
+    409, or 412 for the version the person was looking at); `gone` (403, 404, 410: the
+    page says not found, never whether it exists); or `refused`, with the service's
+    messages."""
+
+    result: str
+    messages: tuple[str, ...] = ()
+
+
+def if_match(version: str) -> str | None:
+    """The If-Match for the version a person was looking at (None: the form sent none)."""
+    return f'W/"{version}"' if version.isdigit() else None
+
+
+def write_answer(reply: FhirReply) -> WriteAnswer:
+    messages = tuple(m for m in reply.issues() if m)
+    if reply.ok:
+        return WriteAnswer("saved")
+    if reply.status in (409, 412):
+        return WriteAnswer("conflict", messages)
+    if reply.status in (403, 404, 410):
+        return WriteAnswer("gone")
+    return WriteAnswer("refused", messages)
 
 
 class FhirClient:
@@ -128,7 +165,7 @@ class FhirClient:
         path: str,
         *,
         params: Query | None = None,
-        json: dict[str, Any] | None = None,
+        json: Json | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> FhirReply:
         pool = _pool(self._base)
@@ -153,7 +190,7 @@ class FhirClient:
         return FhirReply(response.status_code, _json(response), response.headers.get("ETag"))
 
 
-def _json(response: httpx.Response) -> dict[str, Any]:
+def _json(response: httpx.Response) -> Json:
     try:
         body = orjson.loads(response.content)
     except orjson.JSONDecodeError:

@@ -13,9 +13,8 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
 
-from portal.service.bff.client import FhirClient, FhirReply
+from portal.service.bff.client import FhirClient, FhirReply, Json
 from portal.service.bff.mdt_shapes import (
     MDT_CODES,
     MEETING_ID,
@@ -37,8 +36,6 @@ __all__ = [
     "member_teams",
     "my_teams",
 ]
-
-Json = dict[str, Any]
 
 
 async def my_teams(api: FhirClient, user_id: str, now: datetime) -> list[TeamView]:

@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from portal.service.bff.client import FhirClient
+from portal.service.bff.client import FhirClient, Json
 from portal.service.bff.clock import day_text
-from portal.service.bff.mdt_shapes import MDT_CODES, Json
+from portal.service.bff.mdt_shapes import MDT_CODES
 from portal.service.bff.vocabulary import ODS_SYSTEM
 
 __all__ = ["ActionView", "practice_actions", "settle"]

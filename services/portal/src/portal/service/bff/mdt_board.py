@@ -13,9 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from portal.service.bff.client import FhirClient
+from portal.service.bff.client import FhirClient, Json
 from portal.service.bff.mdt_actions import ActionView, action_view
-from portal.service.bff.mdt_shapes import MDT_CODES, Json, TeamView
+from portal.service.bff.mdt_shapes import MDT_CODES, TeamView
 
 __all__ = ["BOARD_STATES", "BoardAction", "BoardFilter", "board_order", "team_actions"]
 

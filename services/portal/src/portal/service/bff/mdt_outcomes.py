@@ -14,13 +14,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from portal.service.bff.client import FhirClient, FhirReply
+from portal.service.bff.client import FhirClient, WriteAnswer, if_match, write_answer
 from portal.service.bff.mdt_shapes import MeetingPage, OutcomeRecord, outcome_record
 from portal.service.bff.vocabulary import ODS_SYSTEM
 
 __all__ = [
     "ActionForm",
-    "OutcomeAnswer",
     "OutcomeForm",
     "current_outcome",
     "finish_meeting",
@@ -112,32 +111,13 @@ def _on_or_after(text: str, today: date) -> bool:
         return False
 
 
-@dataclass(frozen=True, slots=True)
-class OutcomeAnswer:
-    """`saved`, `conflict` (someone else recorded first), `refused` or `gone`."""
-
-    result: str
-    messages: tuple[str, ...] = ()
-
-
-def _answer(reply: FhirReply) -> OutcomeAnswer:
-    if reply.ok:
-        return OutcomeAnswer("saved")
-    if reply.status in (409, 412):
-        return OutcomeAnswer("conflict", tuple(reply.issues()))
-    if reply.status in (403, 404, 410):
-        return OutcomeAnswer("gone")
-    return OutcomeAnswer("refused", tuple(m for m in reply.issues() if m))
-
-
 async def record_outcome(
     api: FhirClient, case_id: str, version: str, form: OutcomeForm
-) -> OutcomeAnswer:
+) -> WriteAnswer:
     """Record the outcome if the case is still at `version`: the mdt service refuses a
     stale If-Match with 412, so a later save never silently replaces an earlier one."""
-    if_match = f'W/"{version}"' if version.isdigit() else None
     path = f"Task/{case_id}/$record-outcome"
-    return _answer(await api.post(path, form.parameters(), if_match=if_match))
+    return write_answer(await api.post(path, form.parameters(), if_match=if_match(version)))
 
 
 async def current_outcome(api: FhirClient, reference: str) -> OutcomeRecord | None:

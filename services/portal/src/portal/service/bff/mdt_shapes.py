@@ -18,6 +18,7 @@ from typing import Any
 
 from carecoord_shared.fhir.definitions import system_url
 from carecoord_shared.fhir.operation_definition import CANONICAL_ROOT
+from portal.service.bff.client import Json
 from portal.service.bff.clock import LONDON, parse_instant
 
 __all__ = [
@@ -35,8 +36,6 @@ __all__ = [
     "outcome_record",
     "team_view",
 ]
-
-Json = dict[str, Any]
 SDS_SYSTEM = "https://fhir.nhs.uk/Id/sds-user-id"
 MDT_CODES = system_url("mdt")
 MEMBERSHIP = system_url("mdt-membership")

@@ -17,7 +17,7 @@ from typing import Any, Final
 
 from carecoord_shared.fhir.definitions import system_url
 from portal.service.bff import vocabulary as v
-from portal.service.bff.client import FhirClient
+from portal.service.bff.client import FhirClient, Json
 from portal.service.bff.shapes import ServiceOption, service_option
 
 __all__ = [
@@ -31,8 +31,6 @@ __all__ = [
     "call_summary",
     "record_call",
 ]
-
-Json = dict[str, Any]
 ADVICE_LINE_TYPE: Final = f"{system_url('service-type')}|advice-line"
 CALL_OUTCOMES: Final = {
     "not-conveyed": "Not conveyed (treated at home)",

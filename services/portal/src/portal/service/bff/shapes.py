@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from portal.service.bff import vocabulary as v
+from portal.service.bff.client import Json
 from portal.service.bff.clock import parse_instant
 
 __all__ = [
@@ -24,8 +25,6 @@ __all__ = [
     "triage_steps",
     "turn",
 ]
-
-Json = dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from portal.service.bff import vocabulary as v
-from portal.service.bff.client import FhirClient, FhirReply
+from portal.service.bff.client import FhirClient, WriteAnswer, if_match, write_answer
 from portal.service.bff.clock import LONDON, BreachClock, breach_clock, parse_instant
 from portal.service.bff.directory import services_of
 from portal.service.bff.shapes import RequestView, ServiceOption, request_view
@@ -24,7 +24,6 @@ from portal.service.bff.shapes import RequestView, ServiceOption, request_view
 __all__ = [
     "WORKLIST_PAGE",
     "Decision",
-    "DecisionAnswer",
     "WorklistFilters",
     "WorklistRow",
     "decide",
@@ -33,7 +32,6 @@ __all__ = [
 
 WORKLIST_PAGE = 25
 """Requests per worklist page, soonest due first (each one read is audited by referrals)."""
-_OPEN_STATES = ("awaiting-triage", "awaiting-information", "awaiting-conversion-authorisation")
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +89,7 @@ def _task_query(
     query = [
         ("owner", ",".join(f"HealthcareService/{s}" for s in services)),
         ("code", "triage"),
-        ("business-status", filters.state or ",".join(_OPEN_STATES)),
+        ("business-status", filters.state or ",".join(v.OPEN_STATES)),
         ("_sort", "due"),
         ("_include", "Task:focus"),
         ("_count", str(WORKLIST_PAGE)),
@@ -169,27 +167,8 @@ class Decision:
         return {"resourceType": "Parameters", "parameter": params}
 
 
-@dataclass(frozen=True, slots=True)
-class DecisionAnswer:
-    """`saved`, `conflict` (someone else decided first), `refused` or `gone`."""
-
-    result: str
-    messages: tuple[str, ...] = ()
-
-
-def _answer(reply: FhirReply) -> DecisionAnswer:
-    if reply.ok:
-        return DecisionAnswer("saved")
-    if reply.status in (409, 412):
-        return DecisionAnswer("conflict", tuple(reply.issues()))
-    if reply.status in (403, 404, 410):
-        return DecisionAnswer("gone")
-    return DecisionAnswer("refused", tuple(m for m in reply.issues() if m))
-
-
-async def decide(
-    api: FhirClient, request_id: str, version: str, decision: Decision
-) -> DecisionAnswer:
+async def decide(api: FhirClient, request_id: str, version: str, decision: Decision) -> WriteAnswer:
+    """`conflict` when someone else decided first."""
     path = f"ServiceRequest/{request_id}/$triage"
-    if_match = f'W/"{version}"' if version.isdigit() else None
-    return _answer(await api.post(path, decision.parameters(), if_match=if_match))
+    reply = await api.post(path, decision.parameters(), if_match=if_match(version))
+    return write_answer(reply)
