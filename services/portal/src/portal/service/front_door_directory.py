@@ -22,14 +22,13 @@ import time as clock
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import time
-from pathlib import Path
 from typing import Any, Protocol
 
 from pydantic import SecretStr
 
 from portal.domain.opening import DAYS, Hours, Service, Session
 from portal.service.bff.client import FhirClient, ServiceDown
-from portal.service.front_door_rules import FrontDoorRules, front_door_of
+from portal.service.front_door_rules import FrontDoorFiles, FrontDoorRules, front_door_of
 from portal.service.system_token import (
     ClientSettings,
     SystemToken,
@@ -169,13 +168,7 @@ class LiveDirectory:
         self._refreshing = loop.create_task(self.refresh())
 
 
-class _DirectorySettings(ClientSettings, Protocol):
-    @property
-    def front_door_rules(self) -> Path: ...
-
-    @property
-    def front_door_directory(self) -> Path: ...
-
+class _DirectorySettings(ClientSettings, FrontDoorFiles, Protocol):
     @property
     def front_door_directory_token(self) -> SecretStr | None: ...
 

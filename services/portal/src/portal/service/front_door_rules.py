@@ -21,6 +21,7 @@ from portal.domain.rule_file import parse_rule_set
 __all__ = [
     "DEFAULT_DIRECTORY",
     "DEFAULT_RULES",
+    "FrontDoorFiles",
     "FrontDoorRules",
     "front_door_of",
     "load_front_door",
@@ -63,7 +64,9 @@ def load_front_door(
     return FrontDoorRules(parse_rule_set(_json(rules_path), frozenset(services)), services)
 
 
-class _FrontDoorFiles(Protocol):
+class FrontDoorFiles(Protocol):
+    """Where the settings keep the shipped rule set and directory."""
+
     @property
     def front_door_rules(self) -> Path: ...
 
@@ -71,6 +74,6 @@ class _FrontDoorFiles(Protocol):
     def front_door_directory(self) -> Path: ...
 
 
-def front_door_of(settings: _FrontDoorFiles) -> FrontDoorRules:
+def front_door_of(settings: FrontDoorFiles) -> FrontDoorRules:
     """The rule set and directory the settings name (loaded once per process)."""
     return load_front_door(settings.front_door_rules, settings.front_door_directory)

@@ -14,7 +14,7 @@ from typing import Any, Final
 
 from carecoord_shared.fhir.definitions import extension_url
 from portal.service.bff import vocabulary as v
-from portal.service.bff.client import Json
+from portal.service.bff.client import Json, version_of
 from portal.service.bff.clock import parse_instant
 
 __all__ = [
@@ -161,7 +161,7 @@ def plan_view(body: Json, six_monthly: bool) -> PlanView:
             activities.append((str(text), str(detail.get("status") or "")))
     return PlanView(
         id=str(body["id"]),
-        version=str((body.get("meta") or {}).get("versionId") or ""),
+        version=version_of(body),
         title=str(body.get("title") or "Care plan"),
         status=str(body.get("status") or ""),
         description=str(body.get("description") or ""),

@@ -34,6 +34,7 @@ __all__ = [
     "ServiceDown",
     "WriteAnswer",
     "if_match",
+    "version_of",
     "write_answer",
 ]
 
@@ -109,6 +110,14 @@ class WriteAnswer:
 def if_match(version: str) -> str | None:
     """The If-Match for the version a person was looking at (None: the form sent none)."""
     return f'W/"{version}"' if version.isdigit() else None
+
+
+def version_of(body: Json, etag: str | None = None) -> str:
+    """The version a page keeps to send back (`if_match`): the read's ETag, else the
+    resource's own `meta.versionId` (a search entry has no ETag)."""
+    if etag:
+        return etag.removeprefix("W/").strip('"')
+    return str((body.get("meta") or {}).get("versionId") or "")
 
 
 def write_answer(reply: FhirReply) -> WriteAnswer:

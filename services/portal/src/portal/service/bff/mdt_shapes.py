@@ -18,7 +18,7 @@ from typing import Any
 
 from carecoord_shared.fhir.definitions import system_url
 from carecoord_shared.fhir.operation_definition import CANONICAL_ROOT
-from portal.service.bff.client import Json
+from portal.service.bff.client import Json, version_of
 from portal.service.bff.clock import LONDON, parse_instant
 
 __all__ = [
@@ -232,9 +232,6 @@ def meeting_view(body: Json) -> MeetingView:
 
 
 def case_view(task: Json, ready: bool, etag: str | None = None) -> CaseView:
-    version = str((task.get("meta") or {}).get("versionId") or "")
-    if etag:
-        version = etag.removeprefix("W/").strip('"')
     checklist: dict[str, bool | None] = {
         label: bool(found[0]) if (found := _inputs(task, f"checklist:{code}")) else None
         for code, label in CHECKLIST.items()
@@ -243,7 +240,7 @@ def case_view(task: Json, ready: bool, etag: str | None = None) -> CaseView:
     meeting: dict[str, Any] = next(iter(_inputs(task, "meeting")), {})
     return CaseView(
         id=str(task.get("id", "")),
-        version=version,
+        version=version_of(task, etag),
         nhs_number=str(((task.get("for") or {}).get("identifier") or {}).get("value", "")),
         urgency=URGENCY.get(str(task.get("priority", "")), "Routine"),
         state=_code(task.get("businessStatus")),

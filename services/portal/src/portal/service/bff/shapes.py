@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from portal.service.bff import vocabulary as v
-from portal.service.bff.client import Json
+from portal.service.bff.client import Json, version_of
 from portal.service.bff.clock import parse_instant
 
 __all__ = [
@@ -114,7 +114,6 @@ def service_option(body: Json) -> ServiceOption:
 
 
 def request_view(body: Json, etag: str | None = None) -> RequestView:
-    meta = body.get("meta") or {}
     states = [
         str(e.get("valueCode"))
         for e in body.get("extension", [])
@@ -123,12 +122,9 @@ def request_view(body: Json, etag: str | None = None) -> RequestView:
     ubrns = [i.get("value") for i in body.get("identifier", []) if i.get("system") == v.UBRN_SYSTEM]
     categories = _codes(body.get("category"), v.REQUEST_CATEGORY_NAME)
     performers = [p.get("reference") for p in body.get("performer", []) if p.get("reference")]
-    version = str(meta.get("versionId") or "")
-    if etag and not version:
-        version = etag.removeprefix("W/").strip('"')
     return RequestView(
         id=str(body["id"]),
-        version=version,
+        version=version_of(body, etag),
         ubrn=str(ubrns[0] if ubrns else ""),
         category=categories[0] if categories else "referral",
         priority=str(body.get("priority") or "routine"),
