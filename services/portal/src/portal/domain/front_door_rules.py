@@ -18,6 +18,7 @@ from typing import Literal, get_args
 __all__ = [
     "ROUTES",
     "SEXES",
+    "AgeBand",
     "Exclusion",
     "PlanEscalation",
     "Provenance",
@@ -75,12 +76,30 @@ class RedFlag:
 
 
 @dataclass(frozen=True, slots=True)
+class AgeBand:
+    """The ages a rule or an exclusion applies to, both ends included (None: open)."""
+
+    low: int | None = None
+    high: int | None = None
+
+    def __contains__(self, age: int) -> bool:
+        return (self.low is None or age >= self.low) and (self.high is None or age <= self.high)
+
+    @property
+    def bounded(self) -> bool:
+        return self.low is not None or self.high is not None
+
+    @property
+    def inverted(self) -> bool:
+        return self.low is not None and self.high is not None and self.low > self.high
+
+
+@dataclass(frozen=True, slots=True)
 class Exclusion:
     answer: str
     route: Route
     explanation: str
-    age_min: int | None = None
-    age_max: int | None = None
+    ages: AgeBand = AgeBand()
     service: str | None = None
 
 
@@ -91,8 +110,7 @@ class Rule:
     service: str
     answer: str | None
     explanation: str
-    age_min: int | None = None
-    age_max: int | None = None
+    ages: AgeBand = AgeBand()
     sex: Sex | None = None
     needs_coordinator: bool = False
     otherwise: Route | None = None

@@ -111,20 +111,16 @@ def _flags(rules: RuleSet, situation: Situation) -> tuple[FlagFound, ...]:
     return tuple(found)
 
 
-def _in_band(age: int, low: int | None, high: int | None) -> bool:
-    return (low is None or age >= low) and (high is None or age <= high)
-
-
 def _rule_outcome(rule: Rule, situation: Situation) -> list[_Candidate]:
     """What one matched rule says: its own route, or its exclusions' and band's."""
     outcomes = [
         _Candidate(e.route, rule.about, e.explanation, e.service)
         for e in rule.exclusions
-        if e.answer in situation.answers and _in_band(situation.age, e.age_min, e.age_max)
+        if e.answer in situation.answers and situation.age in e.ages
     ]
     plan = situation.plan
     eligible = (
-        _in_band(situation.age, rule.age_min, rule.age_max)
+        situation.age in rule.ages
         and (rule.sex is None or rule.sex == situation.sex)
         and (not rule.needs_coordinator or (plan is not None and plan.has_coordinator))
     )

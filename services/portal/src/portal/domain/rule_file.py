@@ -15,6 +15,7 @@ from typing import Any, cast, get_args
 from portal.domain.front_door_rules import (
     ROUTES,
     SEXES,
+    AgeBand,
     Exclusion,
     PlanEscalation,
     Provenance,
@@ -44,6 +45,9 @@ class _Reader:
             self.problems.append(f"{where}: '{key}' must be non-empty text")
             return ""
         return value
+
+    def ages(self, data: Mapping[str, Any], where: str) -> AgeBand:
+        return AgeBand(self.age(data, "ageMin", where), self.age(data, "ageMax", where))
 
     def age(self, data: Mapping[str, Any], key: str, where: str) -> int | None:
         value = data.get(key)
@@ -78,8 +82,7 @@ class _Reader:
             answer=self.text(data, "answer", where),
             route=self.route(data.get("route"), where),
             explanation=self.text(data, "explanation", where),
-            age_min=self.age(data, "ageMin", where),
-            age_max=self.age(data, "ageMax", where),
+            ages=self.ages(data, where),
             service=data.get("service"),
         )
 
@@ -96,8 +99,7 @@ class _Reader:
             service=self.text(data, "service", where),
             answer=data.get("answer"),
             explanation=self.text(data, "explanation", where),
-            age_min=self.age(data, "ageMin", where),
-            age_max=self.age(data, "ageMax", where),
+            ages=self.ages(data, where),
             sex=sex if sex in SEXES else None,
             needs_coordinator=bool(data.get("needsCoordinator", False)),
             otherwise=None if otherwise is None else self.route(otherwise, where),
@@ -230,9 +232,9 @@ def _rule_problems(rule: Rule, groups: Mapping[str, str], services: frozenset[st
     for service in (rule.service, rule.otherwise_service, *(e.service for e in rule.exclusions)):
         if service is not None and service not in services:
             problems.append(f"{where} names unknown service {service}")
-    if None not in (rule.age_min, rule.age_max) and rule.age_min > rule.age_max:  # type: ignore[operator]
+    if rule.ages.inverted:
         problems.append(f"{where}: ageMin is above ageMax")
-    if (rule.age_min is not None or rule.age_max is not None or rule.sex) and not rule.otherwise:
+    if (rule.ages.bounded or rule.sex) and not rule.otherwise:
         problems.append(f"{where} has an age or sex band but no 'otherwise' route")
     problems += [
         f"{where} excludes on unknown answer {e.answer}"
