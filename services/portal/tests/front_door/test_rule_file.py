@@ -67,6 +67,21 @@ def test_a_bad_review_date_and_an_exclusion_on_no_question_are_refused(tmp_path:
     assert any("no-such-question" in p for p in problems)
 
 
+def test_an_inverted_age_band_and_a_band_with_no_otherwise_route_are_refused(
+    tmp_path: Path,
+) -> None:
+    data = _rules()
+    uti = next(r for r in data["rules"] if r["id"] == "pf-uti")
+    uti["ageMin"], uti["ageMax"] = 65, 16
+    sinusitis = next(r for r in data["rules"] if r["id"] == "pf-sinusitis")
+    del sinusitis["otherwise"]
+
+    problems = _problems(tmp_path, data)
+
+    assert "rule pf-uti: ageMin is above ageMax" in problems
+    assert "rule pf-sinusitis has an age or sex band but no 'otherwise' route" in problems
+
+
 def test_a_red_flag_question_without_its_rule_is_refused(tmp_path: Path) -> None:
     data = _rules()
     data["redFlags"] = [f for f in data["redFlags"] if f["answer"] != "chest-pain"]
