@@ -119,16 +119,21 @@ async def test_status_counts_audit_and_metrics_match_what_was_delivered(
     assert status["events-since-subscription-start"] == "2"
     assert status["status"] == "active"
     engine = create_engine(live.settings.db_url, pool_size=1)
-    async with engine.connect() as conn:
-        audited = (
-            await conn.execute(
+
+    async def audited() -> list[tuple[Any, ...]]:  # once the round has recorded both sends
+        async with engine.connect() as conn:
+            rows = await conn.execute(
                 sa.select(audit_event.c.subject, audit_event.c.patient_nhs).where(
                     audit_event.c.entity.like(f"Subscription/{subscription_id}/$notify#%")
                 )
             )
-        ).all()
-    await engine.dispose()
-    assert [tuple(row) for row in audited] == [("partner-a", nhs)] * 2  # one per delivery
+        found = [tuple(row) for row in rows]
+        return found if len(found) >= 2 else []
+
+    try:
+        assert await given.eventually(audited) == [("partner-a", nhs)] * 2  # one per delivery
+    finally:
+        await engine.dispose()
     delivered = REGISTRY.get_sample_value(
         "portal_subscription_delivered_total", {"subscription": subscription_id}
     )

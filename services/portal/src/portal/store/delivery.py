@@ -16,7 +16,6 @@ import sqlalchemy as sa
 
 from carecoord_shared.ports import Repository
 from portal.domain.subscriptions import Attempt, Notification
-from portal.store.subscription_tables import partner_subscription as subs
 from portal.store.subscription_tables import subscription_delivery_attempt as attempts
 from portal.store.subscription_tables import subscription_notification as notes
 
@@ -26,20 +25,38 @@ _FIELDS = tuple(Notification.__dataclass_fields__)
 _ATTEMPT_FIELDS = tuple(Attempt.__dataclass_fields__)
 _RECORD = sa.text(
     """
-    WITH numbered AS (
-        UPDATE partner_subscription SET events_since_start = events_since_start + 1
-        WHERE id = :subscription_id RETURNING events_since_start AS number
+    WITH wanted AS (
+        SELECT * FROM unnest(CAST(:subscription_ids AS text[]), CAST(:event_ids AS text[]),
+            CAST(:event_types AS text[]), CAST(:patients AS text[]), CAST(:focuses AS text[]),
+            CAST(:occurred AS timestamptz[])) WITH ORDINALITY
+            AS w(subscription_id, event_id, event_type, patient_nhs, focus, occurred_at, n)
+    ), fresh AS (
+        SELECT * FROM wanted WHERE NOT EXISTS (
+            SELECT FROM subscription_notification kept
+            WHERE kept.subscription_id = wanted.subscription_id
+                AND kept.event_id = wanted.event_id)
+    ), locked AS (
+        SELECT id FROM partner_subscription WHERE id IN (SELECT subscription_id FROM fresh)
+        ORDER BY id FOR UPDATE
+    ), counted AS (
+        UPDATE partner_subscription SET events_since_start = events_since_start + added.n
+        FROM (SELECT subscription_id, count(*) AS n FROM fresh GROUP BY subscription_id) added
+        WHERE partner_subscription.id = added.subscription_id
+            AND partner_subscription.id IN (SELECT id FROM locked)
+        RETURNING partner_subscription.id, events_since_start - added.n AS before
     )
     INSERT INTO subscription_notification (subscription_id, event_number, event_id,
         event_type, patient_nhs, focus, occurred_at, recorded_at, state, attempts)
-    SELECT :subscription_id, number, :event_id, :event_type, CAST(:patient_nhs AS text),
-        CAST(:focus AS text), CAST(:occurred_at AS timestamptz),
-        CAST(:recorded_at AS timestamptz), 'pending', 0
-    FROM numbered
-    ON CONFLICT DO NOTHING RETURNING event_number
+    SELECT fresh.subscription_id,
+        counted.before + row_number() OVER (PARTITION BY fresh.subscription_id ORDER BY fresh.n),
+        event_id, event_type, patient_nhs, focus, occurred_at, :recorded_at, 'pending', 0
+    FROM fresh JOIN counted ON counted.id = fresh.subscription_id
     """
 )
-"""Number and keep in one statement (fixed text: built once, nothing to compile per event)."""
+"""A run's notifications numbered and kept in one statement: each subscription's counter
+advanced once by what it got (its rows locked in id order, so two runs never deadlock
+on them), numbers following the run's order; one already kept (a redelivered event) is
+left out before numbering, so numbers stay gap-free. Fixed text: compiled once."""
 
 
 def _note(row: Any) -> Notification:
@@ -47,20 +64,23 @@ def _note(row: Any) -> Notification:
 
 
 class Deliveries(Repository):
-    async def record(self, note: Notification) -> int | None:
-        """Keep one notification under the subscription's next number, counted in the
-        same statement (the note's own number is not used); None if this event was
-        already recorded for it (the number is given back: numbers stay gap-free)."""
-        values = asdict(note)
-        del values["event_number"], values["state"], values["attempts"], values["delivered_at"]
-        number = await self._conn.scalar(_RECORD, values)
-        if number is None:
-            await self._conn.execute(
-                sa.update(subs)
-                .where(subs.c.id == note.subscription_id)
-                .values(events_since_start=subs.c.events_since_start - 1)
-            )
-        return None if number is None else int(number)
+    async def record(self, recorded: Sequence[Notification]) -> None:
+        """Keep notifications (in order) under their subscriptions' next numbers (their
+        own numbers, states and attempts are not used); those already kept are not."""
+        if not recorded:
+            return
+        columns = {
+            "subscription_ids": "subscription_id",
+            "event_ids": "event_id",
+            "event_types": "event_type",
+            "patients": "patient_nhs",
+            "focuses": "focus",
+            "occurred": "occurred_at",
+        }
+        values: dict[str, Any] = {
+            name: [getattr(note, field) for note in recorded] for name, field in columns.items()
+        }
+        await self._conn.execute(_RECORD, {**values, "recorded_at": recorded[0].recorded_at})
 
     async def claim(self, subscription_id: str, limit: int) -> list[Notification]:
         """The lowest pending notifications, in number order (one statement)."""

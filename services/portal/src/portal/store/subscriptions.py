@@ -1,23 +1,23 @@
 """Subscriptions' delivery state: the rows delivery runs on, and patients' practices.
 
-All SQL about `partner_subscription` and `subscription_patient` lives here. The event
-counter is advanced with `UPDATE ... RETURNING` inside the consumer's transaction, so
-numbers are gap-free per subscription (a rolled-back event gives its number back).
-Leases keep two workers (or two ticks) from sending for one subscription at once.
+All SQL about `partner_subscription` and `subscription_patient` lives here, but the
+event counter: `Deliveries.record` advances it in the statement that keeps a run's
+notifications, inside the consumer's transaction, so numbers are gap-free per
+subscription (a rolled-back run gives its numbers back). Leases keep two workers (or
+two ticks) from sending for one subscription at once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 
 from carecoord_shared.ports import Repository
 from portal.domain.subscriptions import PartnerSubscription
-from portal.store.subscription_sharing import PatientSharing, bodies, consents_of
 from portal.store.subscription_tables import partner_subscription as subs
 from portal.store.subscription_tables import subscription_notification as notes
 from portal.store.subscription_tables import subscription_patient
@@ -25,26 +25,20 @@ from portal.store.subscription_tables import subscription_patient
 __all__ = ["SubscriptionRows"]
 
 _FIELDS = tuple(PartnerSubscription.__dataclass_fields__)
-SENDING = ("requested", "active")
-_PATIENT = sa.bindparam("nhs", type_=sa.Text)
+_PATIENT_FILTER = subs.c.filters["patient"].astext
 _COUNTING = (
-    sa.select(
-        subs,
-        sa.select(subscription_patient.c.practice)
-        .where(subscription_patient.c.patient_nhs == _PATIENT)
-        .scalar_subquery()
-        .label("practice_now"),
-        consents_of(_PATIENT).label("consents_now"),
-    )
+    sa.select(subs)
     .where(
         subs.c.topic.in_(sa.bindparam("topics", expanding=True)),
         subs.c.status != "off",
         sa.or_(
-            subs.c.filters["patient"].astext.is_(None), subs.c.filters["patient"].astext == _PATIENT
+            _PATIENT_FILTER.is_(None),
+            sa.any_(sa.bindparam("patients", type_=ARRAY(sa.Text))) == _PATIENT_FILTER,
         ),
     )
     .order_by(subs.c.id)
 )
+SENDING = ("requested", "active")
 """Statuses a round sends in (a handshake, or the backlog and heartbeats)."""
 
 
@@ -75,16 +69,12 @@ class SubscriptionRows(Repository):
         await self._conn.execute(sa.delete(notes).where(notes.c.subscription_id == subscription_id))
 
     async def counting(
-        self, topics: Sequence[str], patient_nhs: str | None
-    ) -> tuple[list[PartnerSubscription], PatientSharing]:
+        self, topics: Sequence[str], patients: Sequence[str]
+    ) -> list[PartnerSubscription]:
         """Subscriptions to these topics that still count events (all but `off`), less
-        those whose patient filter names another patient (pruned in SQL); with the
-        patient's practice and Consents, in the same statement."""
-        found = await self._conn.execute(_COUNTING, {"topics": list(topics), "nhs": patient_nhs})
-        rows = found.all()
-        if not rows:
-            return [], (None, [])
-        return [_row(r) for r in rows], (rows[0].practice_now, bodies(rows[0].consents_now))
+        those whose patient filter names none of these patients (pruned in SQL)."""
+        found = await self._conn.execute(_COUNTING, {"topics": topics, "patients": patients})
+        return [_row(r) for r in found]
 
     async def set(self, subscription_id: str, **values: Any) -> None:
         await self._conn.execute(
@@ -154,10 +144,16 @@ class SubscriptionRows(Repository):
         )
         return renewed is not None
 
-    async def set_practice(self, patient_nhs: str, practice: str) -> None:
-        statement = insert(subscription_patient).values(patient_nhs=patient_nhs, practice=practice)
+    async def set_practices(self, practices: Mapping[str, str]) -> None:
+        """Each patient's registered practice, as last heard (one statement)."""
+        if not practices:
+            return
+        statement = insert(subscription_patient).values(
+            [{"patient_nhs": nhs, "practice": p} for nhs, p in practices.items()]
+        )
         await self._conn.execute(
             statement.on_conflict_do_update(
-                index_elements=[subscription_patient.c.patient_nhs], set_={"practice": practice}
+                index_elements=[subscription_patient.c.patient_nhs],
+                set_={"practice": statement.excluded.practice},
             )
         )
