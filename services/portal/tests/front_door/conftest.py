@@ -70,6 +70,17 @@ class Portal:
         async with engine.connect() as conn:
             return await conn.scalar(text(sql), params)
 
+    async def events(self, nhs: str, event_type: str | None = None) -> list[dict[str, Any]]:
+        """The data of the events the portal queued about the patient (of `event_type`
+        only, when given), oldest first, with each one's type under `type`."""
+        rows = await self.scalar(
+            "SELECT coalesce(jsonb_agg(convert_from(payload, 'UTF8')::jsonb "
+            "|| jsonb_build_object('type', type) ORDER BY seq), '[]'::jsonb) "
+            "FROM outbox WHERE key = :nhs",
+            nhs=nhs,
+        )
+        return [r for r in rows if event_type in (None, r["type"])]
+
     async def stored(self, kind: str, nhs: str) -> int:
         """How many `kind` resources the portal keeps about the patient."""
         sql = "SELECT count(*) FROM resource WHERE resource_type = :kind AND patient_nhs = :nhs"

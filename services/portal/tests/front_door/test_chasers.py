@@ -8,7 +8,6 @@ the job runs, and closed when the callback is recorded or the request answered.
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import timedelta
 from typing import Any
@@ -46,16 +45,6 @@ async def _chases(portal: Portal, nhs: str, code: str) -> list[dict[str, Any]]:
         code=code,
     )
     return sorted(found, key=lambda t: t["identifier"][0]["value"])
-
-
-async def _events(portal: Portal, nhs: str, event_type: str) -> list[dict[str, Any]]:
-    rows = await portal.scalar(
-        "SELECT coalesce(jsonb_agg(convert_from(payload, 'UTF8')::jsonb ORDER BY seq), "
-        "'[]'::jsonb) FROM outbox WHERE type = :type AND key = :nhs",
-        type=event_type,
-        nhs=nhs,
-    )
-    return [r.get("data", r) for r in rows]
 
 
 async def _chased(portal: Portal, kind: str, level: int) -> float:
@@ -108,7 +97,7 @@ async def test_an_unrecorded_red_flag_callback_is_chased_then_escalated_to_the_p
     assert both[1]["owner"]["identifier"]["value"] == PRACTICE
     after = [await _chased(portal, "callback", level) for level in (1, 2)]
     assert [a - b for a, b in zip(after, before, strict=True)] == [1, 1]  # in /metrics, once each
-    events = await _events(portal, nhs, "carecoord.portal.callback-overdue.v1")
+    events = await portal.events(nhs, "carecoord.portal.callback-overdue.v1")
     assert [(e["level"], e["to"]) for e in events] == [
         (1, ["Practitioner/duty-clinician", "Practitioner/chris"]),
         (2, [PRACTICE]),
@@ -177,7 +166,7 @@ async def test_an_unanswered_request_is_chased_then_escalated_and_an_answer_clos
         ("urgent", f"CommunicationRequest/{request_id}")
     ] * 2
     assert both[1]["owner"]["identifier"]["value"] == PRACTICE
-    events = await _events(portal, nhs, "carecoord.portal.reply-overdue.v1")
+    events = await portal.events(nhs, "carecoord.portal.reply-overdue.v1")
     assert [e["level"] for e in events] == [1, 2]
     assert answered.status_code == 303, answered.text
     closed = await _chases(portal, nhs, "reply-overdue")
@@ -193,7 +182,7 @@ async def test_a_request_routed_away_from_the_practice_is_not_chased(portal: Por
     await _run(portal)
 
     assert await _chases(portal, nhs, "reply-overdue") == []
-    assert json.dumps(await _events(portal, nhs, "carecoord.portal.reply-overdue.v1")) == "[]"
+    assert await portal.events(nhs, "carecoord.portal.reply-overdue.v1") == []
 
 
 async def test_the_interval_and_bounds_are_settings() -> None:
@@ -241,7 +230,7 @@ async def test_a_patients_message_unread_is_chased_until_the_team_opens_the_thre
     ] * 2
     assert both[0]["restriction"]["recipient"] == [{"reference": "Practitioner/chris"}]
     assert both[1]["owner"]["identifier"]["value"] == PRACTICE
-    events = await _events(portal, nhs, "carecoord.portal.reply-overdue.v1")
+    events = await portal.events(nhs, "carecoord.portal.reply-overdue.v1")
     unread = [e for e in events if "message" in e]
     assert [(e["level"], e["chased"]) for e in unread] == [
         (1, f"CommunicationRequest/{request_id}"),
