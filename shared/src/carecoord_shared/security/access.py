@@ -50,6 +50,7 @@ from sqlalchemy.sql.elements import True_
 
 from carecoord_shared.db import kernel_metadata
 from carecoord_shared.security.principal import Principal
+from carecoord_shared.store.columns import columns
 
 __all__ = [
     "GrantReason",
@@ -71,10 +72,7 @@ access_grant = Table(
     "access_grant",
     kernel_metadata,
     Column("id", BigInteger, Identity(), primary_key=True),
-    Column("patient_nhs", Text, nullable=False),
-    Column("party_kind", Text, nullable=False),
-    Column("party", Text, nullable=False),
-    Column("reason", Text, nullable=False),
+    *columns(Text, "patient_nhs", "party_kind", "party", "reason"),
     Column("valid_from", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("valid_to", DateTime(timezone=True), nullable=True),
     UniqueConstraint("patient_nhs", "party_kind", "party", "reason"),
@@ -88,9 +86,7 @@ break_glass = Table(
     "break_glass",
     kernel_metadata,
     Column("id", Uuid, primary_key=True),
-    Column("user_id", Text, nullable=False),
-    Column("patient_nhs", Text, nullable=False),
-    Column("reason", Text, nullable=False),
+    *columns(Text, "user_id", "patient_nhs", "reason"),
     Column("recorded_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("expires_at", DateTime(timezone=True), nullable=False),
     CheckConstraint("length(btrim(reason)) > 0", name="ck_break_glass_reason"),

@@ -39,6 +39,7 @@ from carecoord_shared.fhir.narrative import with_narrative
 from carecoord_shared.fhir.outcome import JsonObject
 from carecoord_shared.logging import current_correlation_id
 from carecoord_shared.security.principal import Principal
+from carecoord_shared.store.columns import columns
 
 __all__ = ["AuditAction", "AuditOutcome", "audit_event", "audit_event_resource", "record"]
 
@@ -63,12 +64,8 @@ audit_event = Table(
     kernel_metadata,
     Column("id", Uuid, primary_key=True),
     Column("recorded", DateTime(timezone=True), nullable=False),
-    Column("action", Text, nullable=False),
-    Column("outcome", Text, nullable=False),
-    Column("subject", Text, nullable=False),
-    Column("role", Text, nullable=False),
-    Column("organisation", Text, nullable=True),
-    Column("patient_nhs", Text, nullable=True),
+    *columns(Text, "action", "outcome", "subject", "role"),
+    *columns(Text, "organisation", "patient_nhs", nullable=True),
     Column("entity", Text, nullable=False),
     Column("purpose", Text, nullable=True),
     Column("correlation_id", Text, nullable=False),

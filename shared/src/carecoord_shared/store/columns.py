@@ -1,6 +1,6 @@
-"""Runs of table columns of one type, for services' read-model tables.
+"""Runs of table columns of one type, for the kernel's and the services' tables.
 
-A service's `store/tables.py` often declares several columns of one type, all
+A `tables.py` often declares several columns of one type, all
 nullable or all not, or a composite primary key; `columns(Text, "a", "b")` says so
 once. Migrations never use
 this: they are frozen history and spell out each column.

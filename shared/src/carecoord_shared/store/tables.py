@@ -25,13 +25,13 @@ from sqlalchemy import (
 )
 
 from carecoord_shared.db import kernel_metadata
+from carecoord_shared.store.columns import columns
 
 resource = Table(
     "resource",
     kernel_metadata,
     Column("pk", BigInteger, primary_key=True, autoincrement=True),
-    Column("resource_type", Text, nullable=False),
-    Column("id", Text, nullable=False),
+    *columns(Text, "resource_type", "id"),
     Column("version_id", Integer, nullable=False),
     Column("last_updated", DateTime(timezone=True), nullable=False),
     Column("deleted", Boolean, nullable=False, default=False),
@@ -45,8 +45,7 @@ resource = Table(
 resource_version = Table(
     "resource_version",
     kernel_metadata,
-    Column("resource_type", Text, primary_key=True),
-    Column("id", Text, primary_key=True),
+    *columns(Text, "resource_type", "id", primary_key=True),
     Column("version_id", Integer, primary_key=True),
     Column("last_updated", DateTime(timezone=True), nullable=False),
     Column("deleted", Boolean, nullable=False),
@@ -60,13 +59,9 @@ search_index = Table(
     "search_index",
     kernel_metadata,
     Column("res_pk", BigInteger, ForeignKey("resource.pk", ondelete="CASCADE"), nullable=False),
-    Column("resource_type", Text, nullable=False),
-    Column("param", Text, nullable=False),
-    Column("system", Text, nullable=True),
-    Column("value", Text, nullable=True),
-    Column("exact", Text, nullable=True),
-    Column("lo", DateTime(timezone=True), nullable=True),
-    Column("hi", DateTime(timezone=True), nullable=True),
+    *columns(Text, "resource_type", "param"),
+    *columns(Text, "system", "value", "exact", nullable=True),
+    *columns(DateTime(timezone=True), "lo", "hi", nullable=True),
     Index("ix_search_index_value", "resource_type", "param", "value", "system"),
     Index("ix_search_index_date", "resource_type", "param", "lo", "hi"),
     Index("ix_search_index_res_pk_param", "res_pk", "param", postgresql_include=["lo", "value"]),
@@ -75,7 +70,6 @@ search_index = Table(
 conditional_create = Table(
     "conditional_create",
     kernel_metadata,
-    Column("resource_type", Text, primary_key=True),
-    Column("criteria", Text, primary_key=True),
+    *columns(Text, "resource_type", "criteria", primary_key=True),
     Column("resource_id", Text, nullable=False),
 )
