@@ -11,6 +11,8 @@ under the caller's access rule and have no fake: they are tested on PostgreSQL.
 from __future__ import annotations
 
 import itertools
+from collections import Counter
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -27,8 +29,10 @@ from care_plans.domain.register import RegisterEntry
 from care_plans.store.coordination import AssignmentRepository
 from care_plans.store.plans import PlanIndexRepository
 from care_plans.store.referral_activity import ReferralActivityRepository
-from care_plans.store.register import RegisterRepository
+from care_plans.store.register import RegisterRepository, Stratified
 from carecoord_shared.testing import InMemoryTransaction
+
+Json = dict[str, Any]
 
 
 class InMemoryRegister(RegisterRepository):
@@ -38,15 +42,14 @@ class InMemoryRegister(RegisterRepository):
         self.store: InMemoryTransaction | None = None
         self.entries: dict[str, RegisterEntry] = {}
 
-    async def conditions_of(self, patient_nhs: str) -> list[dict[str, Any]]:
+    async def conditions_of_all(self, patients: Collection[str]) -> dict[str, list[Json]]:
         assert self.store is not None, "attach the unit of work whose Conditions to read"
-        return [
-            versions[-1].as_json()
-            for (kind, _), versions in self.store.versions.items()
-            if kind == "Condition"
-            and not versions[-1].deleted
-            and versions[-1].patient_nhs == patient_nhs
-        ]
+        found: dict[str, list[Json]] = {}
+        for (kind, _), versions in self.store.versions.items():
+            latest, patient = versions[-1], str(versions[-1].patient_nhs)
+            if kind == "Condition" and not latest.deleted and patient in patients:
+                found.setdefault(patient, []).append(latest.as_json())
+        return found
 
     async def enrol(self, entry: RegisterEntry) -> None:
         known = self.entries.get(entry.nhs_number)
@@ -62,17 +65,15 @@ class InMemoryRegister(RegisterRepository):
     async def remove(self, nhs_number: str) -> None:
         self.entries.pop(nhs_number, None)
 
-    async def entry(self, nhs_number: str) -> RegisterEntry | None:
-        return self.entries.get(nhs_number)
+    async def entries_of(self, nhs_numbers: Collection[str]) -> dict[str, RegisterEntry]:
+        return {n: self.entries[n] for n in sorted(nhs_numbers) if n in self.entries}
 
-    async def save_stratification(
-        self, nhs_number: str, cohorts: Any, score: int, six_monthly: bool
-    ) -> None:
-        known = self.entries.get(nhs_number)
-        if known is not None:
-            self.entries[nhs_number] = replace(
-                known, cohorts=tuple(cohorts), risk_score=score, six_monthly_review=six_monthly
-            )
+    async def save_stratifications(self, saved: Sequence[Stratified]) -> None:
+        for nhs_number, cohorts, score, six_monthly in saved:
+            if (known := self.entries.get(nhs_number)) is not None:
+                self.entries[nhs_number] = replace(
+                    known, cohorts=tuple(cohorts), risk_score=score, six_monthly_review=six_monthly
+                )
 
     async def nhs_number_of(self, patient_id: str) -> str | None:
         return next(
@@ -88,21 +89,23 @@ class InMemoryReferralActivity(ReferralActivityRepository):
     def __init__(self) -> None:
         self.facts: dict[str, ReferralActivity] = {}
 
-    async def project(self, fact: ReferralActivity) -> None:
-        known = self.facts.get(fact.service_request)
-        if known is None or known.version_id < fact.version_id:
-            self.facts[fact.service_request] = fact
+    async def project_all(self, facts: Sequence[ReferralActivity]) -> None:
+        for fact in facts:
+            known = self.facts.get(fact.service_request)
+            if known is None or known.version_id < fact.version_id:
+                self.facts[fact.service_request] = fact
 
     async def find(self, service_request: str) -> ReferralActivity | None:
         return self.facts.get(service_request)
 
-    async def recent_requests(self, nhs_number: str, today: date) -> int:
+    async def recent_requests_of(self, nhs_numbers: Collection[str], today: date) -> dict[str, int]:
         since = today - timedelta(days=365)
-        return sum(
-            1
+        recent = Counter(
+            fact.nhs_number
             for fact in self.facts.values()
-            if fact.nhs_number == nhs_number and fact.updated_at.astimezone(UTC).date() > since
+            if fact.nhs_number in nhs_numbers and fact.updated_at.astimezone(UTC).date() > since
         )
+        return {str(nhs): count for nhs, count in recent.items()}
 
 
 class InMemoryAssignments(AssignmentRepository):
@@ -205,9 +208,9 @@ class InMemoryPlanIndex(PlanIndexRepository):
     async def forget(self, plan_id: str) -> None:
         self.plans.pop(plan_id, None)
 
-    async def active_comprehensive(self, patient_nhs: str) -> str | None:
-        found = self._active_comprehensive(patient_nhs)
-        return found[0] if found else None
+    async def active_comprehensive_of(self, patients: Collection[str]) -> dict[str, str | None]:
+        found = {p: self._active_comprehensive(p) for p in patients}
+        return {p: plans[0] if plans else None for p, plans in found.items()}
 
     async def due_unannounced(self, today: date, limit: int = 200) -> list[DueReview]:
         found = []

@@ -20,6 +20,7 @@ async def test_a_withdrawn_request_is_revoked() -> None:
         versionId=4,
     )
     await CONSUMER.handler(fake.tx, event, fake.context)
+    await fake.tx.finish()  # the run of events commits
     fact = await fake.activity.find("ServiceRequest/1")
     assert fact is not None
     assert (fact.status, fact.version_id) == ("revoked", 4)

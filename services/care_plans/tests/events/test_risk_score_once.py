@@ -1,9 +1,10 @@
 """A run of referral events recomputes each patient's risk score once (issue 16).
 
-The consumer applies a backlog as runs of events, each run one unit of work; every
-`referral.submitted` projects its request at once, and the patient's cohorts and
-score are recomputed when the run finishes, on all of its requests: the same
-register row as applying the events one at a time, in fewer statements.
+The consumer applies a backlog as runs of events, each run one unit of work; the
+run's `referral.submitted` project their requests in one statement, and the cohorts
+and scores of all its patients are recomputed together when the run finishes, on all
+of their requests: the same register rows as applying the events one at a time, in
+fewer statements.
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ async def test_a_run_of_submissions_recomputes_the_score_once_with_the_same_resu
     care_plans: CarePlans,
 ) -> None:
     together_id, together = await care_plans.registered()
+    _, beside = await care_plans.registered()
     one_by_one_id, one_by_one = await care_plans.registered()
     cohorts, score, six_monthly = await _row(care_plans, together)
     consumer = _consumer(care_plans)
@@ -59,15 +61,16 @@ async def test_a_run_of_submissions_recomputes_the_score_once_with_the_same_resu
         await consumer._apply([_submitted(one_by_one)])
 
     with counting(care_plans.engine) as seen:
-        await consumer._apply([_submitted(together) for _ in range(RUN)])
+        await consumer._apply([_submitted(p) for _ in range(RUN) for p in (together, beside)])
 
-    assert consumer.stats.handled == 2 * RUN
-    # the inbox, each request projected, then once: entry, Conditions, requests, save
-    # (5 statements per event before, one recomputation each)
-    assert (seen.transactions, seen.count) == (1, 1 + RUN + 4), seen.statements
+    assert consumer.stats.handled == 3 * RUN
+    # the inbox, every request projected, then for both patients at once: entries,
+    # Conditions, requests, save (5 statements per event before, 10 per patient after)
+    assert (seen.transactions, seen.count) == (1, 1 + 1 + 4), seen.statements
     assert seen.of("UPDATE patient_register") == 1
     assert await _row(care_plans, together) == (cohorts, score + RUN, six_monthly)
     assert await _row(care_plans, one_by_one) == await _row(care_plans, together)
+    assert await _row(care_plans, beside) == await _row(care_plans, together)
     changed = [
         await care_plans.events(COHORT_CHANGED, f"Patient/{p}")
         for p in (together_id, one_by_one_id)

@@ -16,7 +16,7 @@ from carecoord_shared.service import Consumer
 async def handle(tx: FhirTransaction, event: Event, context: CarePlansContext) -> None:
     task = mdt_action_activity(event.data)
     if task is not None:
-        await add_activity(tx, str(event.data["nhsNumber"]), task, event.type, context.now())
+        add_activity(tx, str(event.data["nhsNumber"]), task, event.type, context.now())
 
 
 CONSUMER = Consumer(MDT_ACTION_ASSIGNED, mdt_topic, handle, GROUP)

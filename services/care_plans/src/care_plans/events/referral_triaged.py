@@ -17,7 +17,7 @@ from carecoord_shared.service import Consumer
 async def handle(tx: FhirTransaction, event: Event, context: CarePlansContext) -> None:
     task = triage_activity(event.data)
     if task is not None:
-        await add_activity(tx, str(event.data["nhsNumber"]), task, event.type, context.now())
+        add_activity(tx, str(event.data["nhsNumber"]), task, event.type, context.now())
 
 
 CONSUMER = Consumer(REFERRAL_TRIAGED, referrals_topic, handle, GROUP)

@@ -74,36 +74,38 @@ class _NewActivity:
     nhs_number: str
     task: Json
     source: str
-    plan_id: str | None
     now: datetime
 
 
 async def _create_activities(tx: FhirTransaction, _key: str, new: list[_NewActivity]) -> None:
-    """Each activity the unit of work's events made, created once (however often its
-    fact came: If-None-Exist on the fact, every one of them in a few statements), each
-    new one recorded as a contribution and linked to its plan."""
+    """Each activity the unit of work's events made, focused on its patient's active
+    comprehensive plan (if any), created once (however often its fact came:
+    If-None-Exist on the fact), each new one recorded as a contribution and linked to
+    its plan: every one of them in a few statements."""
+    index = tx.repository(PlanIndexRepository)
+    plan_of = await index.active_comprehensive_of({a.nhs_number for a in new})
+    for activity in new:
+        if (plan_id := plan_of[activity.nhs_number]) is not None:
+            activity.task["focus"] = {"reference": f"CarePlan/{plan_id}"}
     made = await tx.create_absent("Task", [(a.task, source_key(a.task)) for a in new])
     for activity, (stored, created) in zip(new, made, strict=True):
         if not created:
             continue
         await record_contribution(tx, stored, True, activity.now)
-        if activity.plan_id is not None:
+        if (plan_id := plan_of[activity.nhs_number]) is not None:
             link = _Activity(stored.reference, activity.nhs_number, activity.source)
-            tx.gather(PLAN_ACTIVITIES, activity.plan_id, link)
+            tx.gather(PLAN_ACTIVITIES, plan_id, link)
 
 
 NEW_ACTIVITIES = Gathering("new activities", _create_activities)
 
 
-async def add_activity(
+def add_activity(
     tx: FhirTransaction, nhs_number: str, task: Json, source: str, now: datetime
 ) -> None:
     """Have the activity created once, and linked to the patient's active comprehensive
     plan (if any), when the unit of work finishes."""
-    plan_id = await tx.repository(PlanIndexRepository).active_comprehensive(nhs_number)
-    if plan_id is not None:
-        task["focus"] = {"reference": f"CarePlan/{plan_id}"}
-    tx.gather(NEW_ACTIVITIES, "all", _NewActivity(nhs_number, task, source, plan_id, now))
+    tx.gather(NEW_ACTIVITIES, "all", _NewActivity(nhs_number, task, source, now))
 
 
 def _reviewed_on(reviewed_on: str) -> PlanChange:

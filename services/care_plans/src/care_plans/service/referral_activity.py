@@ -2,8 +2,9 @@
 
 Each referral event (submitted, revised, withdrawn) updates the projection (an older
 version never overwrites a newer one) and has the patient's risk score recomputed, which
-counts their requests in the last 12 months (`domain.register`): once per patient in
-a run of events, when it finishes (a backlog of a patient's requests recomputes once).
+counts their requests in the last 12 months (`domain.register`). Both are gathered and
+done when a run of events finishes: the run's projections in one statement, then every
+patient's score once, together (a backlog of a patient's requests recomputes once).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from care_plans.service.context import CarePlansContext
 from care_plans.service.register import restratify_later
 from care_plans.store.referral_activity import ReferralActivityRepository
 from carecoord_shared.events import Event
+from carecoord_shared.fhir.gathering import Gathering
 from carecoord_shared.fhir.unit_of_work import FhirTransaction
 
 
@@ -35,9 +37,17 @@ def activity_of(event: Event) -> ReferralActivity:
     )
 
 
+async def _project_all(tx: FhirTransaction, _key: str, facts: list[ReferralActivity]) -> None:
+    await tx.repository(ReferralActivityRepository).project_all(facts)
+
+
+PROJECTIONS = Gathering("referral activity", _project_all)
+
+
 async def project_referral(tx: FhirTransaction, event: Event, context: CarePlansContext) -> None:
-    """The consumer of every referral event: the projection, then (gathered) the risk score."""
-    await tx.repository(ReferralActivityRepository).project(activity_of(event))
+    """The consumer of every referral event: the projection, then the risk score (both
+    gathered: a run's projections are one statement, and go first)."""
+    tx.gather(PROJECTIONS, "all", activity_of(event))
     nhs_number = event.data.get("nhsNumber")
     if isinstance(nhs_number, str):
         restratify_later(tx, nhs_number, context.today())

@@ -8,6 +8,7 @@ and the review-due job always use the register as it is now.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date
 from typing import Any
 
@@ -85,15 +86,21 @@ class PlanIndexRepository(Repository):
             del self._active[patient]
 
     async def active_comprehensive(self, patient_nhs: str) -> str | None:
-        if patient_nhs in self._active:
-            return self._active[patient_nhs]
-        found = await self._conn.scalar(
-            sa.select(plans.care_plan_id).where(
-                plans.patient_nhs == patient_nhs, plans.comprehensive, plans.active
+        return (await self.active_comprehensive_of([patient_nhs]))[patient_nhs]
+
+    async def active_comprehensive_of(self, patients: Collection[str]) -> dict[str, str | None]:
+        """Each patient's active comprehensive plan, if any (one query for those not
+        asked before in this unit of work)."""
+        unknown = sorted({p for p in patients if p not in self._active})
+        if unknown:
+            self._active.update(dict.fromkeys(unknown))
+            rows = await self._conn.execute(
+                sa.select(plans.patient_nhs, plans.care_plan_id).where(
+                    plans.patient_nhs.in_(unknown), plans.comprehensive, plans.active
+                )
             )
-        )
-        self._active[patient_nhs] = None if found is None else str(found)
-        return self._active[patient_nhs]
+            self._active.update((str(nhs), str(plan)) for nhs, plan in rows)
+        return {p: self._active[p] for p in patients}
 
     async def due_unannounced(self, today: date, limit: int = 200) -> list[DueReview]:
         """Active comprehensive plans whose review fell due and has not been announced yet

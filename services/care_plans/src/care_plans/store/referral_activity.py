@@ -1,14 +1,16 @@
 """The projection of the referrals service's requests (`referral_activity`).
 
-Kept by the consumer of referral events in its inbox transaction. A version guard
-keeps an older version from overwriting a newer one if the producer ever re-sends
-out of order after a crash.
+Kept by the consumer of referral events in its inbox transaction, a run of events in
+one statement. A version guard keeps an older version from overwriting a newer one if
+the producer ever re-sends out of order after a crash.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from dataclasses import asdict
 from datetime import date, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -20,13 +22,33 @@ from carecoord_shared.ports import Repository
 activity = referral_activity.c
 
 
+def latest_of(facts: Sequence[ReferralActivity]) -> list[ReferralActivity]:
+    """Each request's latest version among `facts` (of two with one version, the first:
+    what projecting them one by one keeps), in first-seen order."""
+    latest: dict[str, ReferralActivity] = {}
+    for fact in facts:
+        known = latest.get(fact.service_request)
+        if known is None or known.version_id < fact.version_id:
+            latest[fact.service_request] = fact
+    return list(latest.values())
+
+
+def _newer(offered: Any) -> Any:
+    return activity.version_id < offered.version_id
+
+
 class ReferralActivityRepository(Repository):
     """Each patient's A&G requests and referrals, as the referrals service announced them."""
 
     async def project(self, fact: ReferralActivity) -> None:
-        newer = activity.version_id < sa.literal(fact.version_id)
-        statement = upsert(referral_activity, "service_request", asdict(fact), where=newer)
-        await self._conn.execute(statement)
+        await self.project_all([fact])
+
+    async def project_all(self, facts: Sequence[ReferralActivity]) -> None:
+        """Keep each request's newest version (one statement for them all)."""
+        rows = [asdict(fact) for fact in latest_of(facts)]
+        if rows:
+            statement = upsert(referral_activity, "service_request", rows, where=_newer)
+            await self._conn.execute(statement)
 
     async def find(self, service_request: str) -> ReferralActivity | None:
         query = sa.select(referral_activity).where(activity.service_request == service_request)
@@ -35,10 +57,17 @@ class ReferralActivityRepository(Repository):
 
     async def recent_requests(self, nhs_number: str, today: date) -> int:
         """How many requests about the patient changed in the 12 months before `today`."""
+        return (await self.recent_requests_of([nhs_number], today)).get(nhs_number, 0)
+
+    async def recent_requests_of(self, nhs_numbers: Collection[str], today: date) -> dict[str, int]:
+        """`recent_requests` of each patient (one query; a patient with none is left out)."""
         since = today - timedelta(days=365)
-        count = await self._conn.scalar(
-            sa.select(sa.func.count())
-            .select_from(referral_activity)
-            .where(activity.nhs_number == nhs_number, sa.func.date(activity.updated_at) > since)
+        rows = await self._conn.execute(
+            sa.select(activity.nhs_number, sa.func.count())
+            .where(
+                activity.nhs_number.in_(sorted(nhs_numbers)),
+                sa.func.date(activity.updated_at) > since,
+            )
+            .group_by(activity.nhs_number)
         )
-        return int(count or 0)
+        return {str(nhs): int(count) for nhs, count in rows}

@@ -8,7 +8,8 @@ search would page, audit and re-check a relationship the write has just checked.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from dataclasses import replace
 from typing import Any
 
 import orjson
@@ -22,6 +23,27 @@ from carecoord_shared.ports import Repository
 from carecoord_shared.store.tables import resource
 
 register = patient_register.c
+_ENTRY = (
+    register.nhs_number,
+    register.patient_id,
+    register.practice,
+    register.locality,
+    register.birth_date,
+    register.cohorts,
+    register.risk_score,
+    register.six_monthly_review,
+)
+_SAVE = (
+    sa.update(patient_register)
+    .where(register.nhs_number == sa.bindparam("b_nhs"))
+    .values(
+        cohorts=sa.bindparam("b_cohorts"),
+        risk_score=sa.bindparam("b_score"),
+        six_monthly_review=sa.bindparam("b_six"),
+    )
+)
+Stratified = tuple[str, Sequence[str], int, bool]
+"""A patient's new stratification: NHS number, cohorts, risk score, six-monthly review."""
 
 
 class RegisterRepository(Repository):
@@ -36,16 +58,24 @@ class RegisterRepository(Repository):
 
     async def conditions_of(self, patient_nhs: str) -> list[dict[str, Any]]:
         """The patient's stored (not deleted) Conditions, as FHIR JSON."""
+        return (await self.conditions_of_all([patient_nhs])).get(patient_nhs, [])
+
+    async def conditions_of_all(self, patients: Collection[str]) -> dict[str, list[dict[str, Any]]]:
+        """`conditions_of` each patient (one query; a patient with none is left out)."""
         rows = await self._conn.execute(
-            sa.select(resource.c.content)
+            sa.select(resource.c.patient_nhs, resource.c.content)
             .where(
                 resource.c.resource_type == "Condition",
-                resource.c.patient_nhs == patient_nhs,
+                resource.c.patient_nhs.in_(sorted(patients)),
                 resource.c.deleted.is_(False),
             )
             .order_by(resource.c.pk)
         )
-        return [orjson.loads(content) for (content,) in rows if content]
+        found: dict[str, list[dict[str, Any]]] = {}
+        for patient, content in rows:
+            if content:
+                found.setdefault(patient, []).append(orjson.loads(content))
+        return found
 
     async def enrol(self, entry: RegisterEntry) -> None:
         """Add the patient, or update where they are registered (cohorts are kept)."""
@@ -68,39 +98,34 @@ class RegisterRepository(Repository):
     async def entry(self, nhs_number: str) -> RegisterEntry | None:
         """The patient's entry, locked until the unit of work ends (one restratification
         at a time per patient)."""
-        query = sa.select(
-            register.nhs_number,
-            register.patient_id,
-            register.practice,
-            register.locality,
-            register.birth_date,
-            register.cohorts,
-            register.risk_score,
-            register.six_monthly_review,
-        ).where(register.nhs_number == nhs_number)
-        row = (await self._conn.execute(query.with_for_update())).first()
-        if row is None:
-            return None
-        return RegisterEntry(
-            row.nhs_number,
-            row.patient_id,
-            row.practice,
-            row.locality,
-            row.birth_date,
-            tuple(row.cohorts or ()),
-            row.risk_score,
-            row.six_monthly_review,
+        return (await self.entries_of([nhs_number])).get(nhs_number)
+
+    async def entries_of(self, nhs_numbers: Collection[str]) -> dict[str, RegisterEntry]:
+        """`entry` of each patient on the register (one query, locked in NHS number order)."""
+        query = (
+            sa.select(*_ENTRY)
+            .where(register.nhs_number.in_(sorted(nhs_numbers)))
+            .order_by(register.nhs_number)
+            .with_for_update()
         )
+        entries = [RegisterEntry(*row) for row in await self._conn.execute(query)]
+        return {e.nhs_number: replace(e, cohorts=tuple(e.cohorts or ())) for e in entries}
 
     async def save_stratification(
         self, nhs_number: str, cohorts: Sequence[str], score: int, six_monthly: bool
     ) -> None:
-        await self._conn.execute(
-            sa.update(patient_register)
-            .where(register.nhs_number == nhs_number)
-            .values(cohorts=list(cohorts), risk_score=score, six_monthly_review=six_monthly)
-        )
-        self._six_monthly[nhs_number] = six_monthly
+        await self.save_stratifications([(nhs_number, cohorts, score, six_monthly)])
+
+    async def save_stratifications(self, saved: Sequence[Stratified]) -> None:
+        """Each (NHS number, cohorts, score, six-monthly) in one round trip."""
+        if not saved:
+            return
+        rows = [
+            {"b_nhs": nhs, "b_cohorts": list(cohorts), "b_score": score, "b_six": six}
+            for nhs, cohorts, score, six in saved
+        ]
+        await self._conn.execute(_SAVE, rows)
+        self._six_monthly.update((nhs, six) for nhs, _, _, six in saved)
 
     async def nhs_number_of(self, patient_id: str) -> str | None:
         """The NHS number of the register's `Patient/<patient_id>`, if it is on it."""

@@ -1,8 +1,8 @@
-"""One way to write a read-model row that may already be there (PostgreSQL upsert)."""
+"""One way to write read-model rows that may already be there (PostgreSQL upsert)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -12,15 +12,21 @@ from sqlalchemy.dialects.postgresql import Insert, insert
 def upsert(
     table: sa.Table,
     key: str,
-    values: Mapping[str, Any],
+    values: Mapping[str, Any] | Sequence[Mapping[str, Any]],
     *,
-    where: Any = None,
+    where: Callable[[Any], Any] | None = None,
     also: Mapping[str, Any] | None = None,
 ) -> Insert:
-    """Insert `values`, or update every other column of the row with the same `key`
-    (only `where` it holds, when given; `also` sets more columns, from the old row)."""
-    statement = insert(table).values(**values)
-    changes = {name: statement.excluded[name] for name in values if name != key}
+    """Insert `values` (one row, or several in one statement), or update every other
+    column of the row with the same `key` (only `where(new)` holds of the row offered,
+    when given; `also` sets more columns, from the old row). Several rows must have
+    distinct keys: one statement changes a row once."""
+    rows = [values] if isinstance(values, Mapping) else list(values)
+    statement = insert(table).values(rows)
+    new = statement.excluded
+    changes = {name: new[name] for name in rows[0] if name != key}
     return statement.on_conflict_do_update(
-        index_elements=[table.c[key]], set_={**changes, **(also or {})}, where=where
+        index_elements=[table.c[key]],
+        set_={**changes, **(also or {})},
+        where=None if where is None else where(new),
     )
