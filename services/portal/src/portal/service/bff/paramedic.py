@@ -18,7 +18,7 @@ from typing import Any, Final
 from carecoord_shared.fhir.definitions import system_url
 from portal.service.bff import vocabulary as v
 from portal.service.bff.client import FhirClient, Json
-from portal.service.bff.shapes import ServiceOption, service_option
+from portal.service.bff.shapes import ServiceOption, first_parts, parts, service_option
 
 __all__ = [
     "CALL_OUTCOMES",
@@ -38,16 +38,6 @@ CALL_OUTCOMES: Final = {
     "referred": "Referred to another service",
     "other": "Other",
 }
-
-
-def parts(parameter: Json) -> dict[str, list[Any]]:
-    """A Parameters parameter's parts by name, each as its list of value[x]s (or its own
-    parts, for a part made of parts)."""
-    found: dict[str, list[Any]] = {}
-    for part in parameter.get("part", []):
-        value = next((val for key, val in part.items() if key.startswith("value")), None)
-        found.setdefault(str(part.get("name")), []).append(parts(part) if value is None else value)
-    return found
 
 
 def _first(found: dict[str, list[Any]], name: str) -> Any:
@@ -165,10 +155,6 @@ class CallSummary:
         return CALL_OUTCOMES.get(self.outcome, self.outcome)
 
 
-def _flat(parameter: Json) -> dict[str, Any]:
-    return {name: values[0] for name, values in parts(parameter).items() if values}
-
-
 async def call_summary(api: FhirClient, call_id: str) -> CallSummary | None:
     """None when the call is not there or not this paramedic's to see."""
     reply = await api.get(f"Communication/{call_id}")
@@ -183,7 +169,7 @@ async def call_summary(api: FhirClient, call_id: str) -> CallSummary | None:
     by_name: dict[str, list[dict[str, Any]]] = {}
     for parameter in found:
         if parameter.get("part"):
-            by_name.setdefault(str(parameter.get("name")), []).append(_flat(parameter))
+            by_name.setdefault(str(parameter.get("name")), []).append(first_parts(parameter))
     outcome = str(next((o for o in outcomes if o in CALL_OUTCOMES), ""))
     return CallSummary(
         call_id, nhs_number, outcome, note.strip(),

@@ -13,12 +13,13 @@ from datetime import datetime
 from typing import Any
 
 from portal.service.bff import vocabulary as v
-from portal.service.bff.client import FhirClient
+from portal.service.bff.client import FhirClient, Json
 from portal.service.bff.clock import BreachClock, breach_clock, parse_instant
 from portal.service.bff.shapes import (
     RequestView,
     TriageStep,
     Turn,
+    first_parts,
     request_view,
     triage_steps,
     turn,
@@ -61,11 +62,8 @@ class RequestPage:
     service_name: str
 
 
-def _transition(parameter: dict[str, Any]) -> Transition:
-    values: dict[str, str] = {}
-    for part in parameter.get("part", []):
-        value = next((str(val) for key, val in part.items() if key.startswith("value")), "")
-        values[str(part.get("name"))] = value
+def _transition(parameter: Json) -> Transition:
+    values = {name: str(value or "") for name, value in first_parts(parameter).items()}
     return Transition(
         values.get("outcome", ""),
         values.get("to", ""),

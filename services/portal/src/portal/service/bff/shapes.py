@@ -20,6 +20,8 @@ __all__ = [
     "ServiceOption",
     "TriageStep",
     "Turn",
+    "first_parts",
+    "parts",
     "request_view",
     "service_option",
     "triage_steps",
@@ -101,6 +103,21 @@ def _first_display(concepts: Any) -> tuple[str, str]:
 def _identifier(reference: Any, system: str) -> str:
     identifier = (reference or {}).get("identifier") or {}
     return str(identifier.get("value") or "") if identifier.get("system") == system else ""
+
+
+def parts(parameter: Json) -> dict[str, list[Any]]:
+    """A Parameters parameter's parts by name, each as its list of value[x]s (or its own
+    parts, for a part made of parts)."""
+    found: dict[str, list[Any]] = {}
+    for part in parameter.get("part", []):
+        value = next((val for key, val in part.items() if key.startswith("value")), None)
+        found.setdefault(str(part.get("name")), []).append(parts(part) if value is None else value)
+    return found
+
+
+def first_parts(parameter: Json) -> dict[str, Any]:
+    """Each part's first value, by name (for a parameter whose parts each come once)."""
+    return {name: values[0] for name, values in parts(parameter).items() if values}
 
 
 def service_option(body: Json) -> ServiceOption:
