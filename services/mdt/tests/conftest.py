@@ -17,16 +17,12 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
 
+from carecoord_devstack.harness import ServiceApp, app_under_test
 from carecoord_devstack.testing import (
     create_fresh_database,
-    engine_on,
-    minted,
     new_nhs_number,
-    serving,
     settings_under_test,
     warm_up,
 )
@@ -56,11 +52,7 @@ WORKER = system_principal("mdt-worker")
 
 
 @dataclass(slots=True)
-class Mdt:
-    client: httpx.AsyncClient
-    app: FastAPI
-    engine: AsyncEngine
-    issuer: DevIssuer
+class Mdt(ServiceApp):
     settings: MdtSettings
 
     def auth(
@@ -70,7 +62,7 @@ class Mdt:
         user: str | None = CHAIR,
         scopes: str | None = None,
     ) -> dict[str, str]:
-        token = minted(self.issuer, role, organisation=organisation, user=user, scopes=scopes)
+        token = self.token(role, organisation, user=user, scopes=scopes)
         return {"Authorization": f"Bearer {token}", "Content-Type": FHIR_JSON}
 
     async def post(self, path: str, body: dict[str, Any], **who: Any) -> httpx.Response:
@@ -166,14 +158,6 @@ class Mdt:
             )
             return [row.party for row in rows]
 
-    async def scalar(self, sql: str, **params: Any) -> Any:
-        async with self.engine.connect() as conn:
-            return await conn.scalar(text(sql), params)
-
-    async def execute(self, sql: str, **params: Any) -> None:
-        async with self.engine.begin() as conn:
-            await conn.execute(text(sql), params)
-
 
 async def listed_case(mdt: Mdt) -> tuple[str, str, list[str]]:
     mdt_id = await mdt.team()
@@ -233,7 +217,7 @@ async def running_mdt(issuer: DevIssuer, settings: MdtSettings) -> AsyncIterator
     """The mdt app on `settings` with its lifespan started, an in-process client and an
     engine on its database, as the harness the tests drive."""
     app = create_app(settings)
-    async with engine_on(settings.db_url) as engine, serving(app, BASE_URL) as client:
+    async with app_under_test(app, settings.db_url, BASE_URL) as (client, engine):
         yield Mdt(client, app, engine, issuer, settings)
 
 

@@ -18,15 +18,12 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
-from sqlalchemy import func, select, text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import func, select
 
+from carecoord_devstack.harness import ServiceApp, app_under_test
 from carecoord_devstack.testing import (
     SetClock,
     create_fresh_database,
-    engine_on,
-    minted,
     new_nhs_number,
     serving,
     settings_under_test,
@@ -53,20 +50,12 @@ CONFIGURATION_TYPES = ("Organization", "HealthcareService", "PractitionerRole")
 
 
 @dataclass(slots=True)
-class Referrals:
+class Referrals(ServiceApp):
     """One running referrals app, a client for it and the tokens to call it with."""
 
-    client: httpx.AsyncClient
-    app: FastAPI
-    engine: AsyncEngine
-    issuer: DevIssuer
     database_url: str
     default_service: str = ""
     """The borough-wide A&G service of SPECIALTY (provided by PROVIDER) every app starts with."""
-
-    def token(self, role: Role = "gp", organisation: str | None = PRACTICE_A, **extra: Any) -> str:
-        """A signed bearer token (one per claims, so the verifier's cache is used)."""
-        return minted(self.issuer, role, organisation=organisation, **extra)
 
     def auth(
         self, role: Role = "gp", organisation: str | None = PRACTICE_A, **extra: Any
@@ -139,10 +128,6 @@ class Referrals:
         yield
         assert await self.count(resource_type) == before
 
-    async def scalar(self, sql: str, **params: Any) -> Any:
-        async with self.engine.connect() as conn:
-            return await conn.scalar(text(sql), params)
-
 
 def outcome_expressions(response: httpx.Response) -> list[str]:
     return [e for issue in response.json()["issue"] for e in issue.get("expression", [])]
@@ -177,18 +162,9 @@ Clock = SetClock
 
 
 @asynccontextmanager
-async def _started(
-    settings: ReferralsSettings, clock: Callable[[], datetime] | None = None
-) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
-    app = create_app(settings, clock=clock)
-    async with serving(app, BASE_URL) as client:
-        yield app, client
-
-
-@asynccontextmanager
 async def running_referrals(settings: ReferralsSettings) -> AsyncIterator[httpx.AsyncClient]:
     """Start another referrals app with `settings` and yield a client speaking to it."""
-    async with _started(settings) as (_app, client):
+    async with serving(create_app(settings), BASE_URL) as client:
         yield client
 
 
@@ -201,8 +177,8 @@ async def started_referrals(
 ) -> AsyncIterator[Referrals]:
     """A referrals app on a fresh database with a default service in its directory."""
     database_url = await create_fresh_database("referrals")
-    settings = settings_factory(database_url, **overrides)
-    async with engine_on(database_url) as engine, _started(settings, clock) as (app, client):
+    app = create_app(settings_factory(database_url, **overrides), clock=clock)
+    async with app_under_test(app, database_url, BASE_URL) as (client, engine):
         harness = Referrals(client, app, engine, issuer, database_url)
         # See test_parallel_first_requests_after_start_up_are_authenticated.
         await warm_up(client, "/fhir/Organization", harness.auth())

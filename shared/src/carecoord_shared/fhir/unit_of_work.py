@@ -179,6 +179,13 @@ class FhirTransaction(FhirReads):
             )
         checked(definition, body, resource_id)
         body["id"] = resource_id
+        return await self._replace(definition, body, if_match)
+
+    async def _replace(
+        self, definition: ResourceDefinition, body: JsonObject, if_match: int | None
+    ) -> tuple[StoredResource, bool]:
+        """`update` once the body is checked: store it as the next version (or version 1)."""
+        resource_type, resource_id = definition.type, str(body["id"])
         patient = await tied_patient(self._conn, self.principal, definition, body)
         try:
             stored, _ = await repository.update(

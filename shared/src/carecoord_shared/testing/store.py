@@ -20,7 +20,6 @@ from carecoord_shared.fhir.outcome import (
     gone,
     not_found,
     precondition_failed,
-    precondition_required,
 )
 from carecoord_shared.fhir.registry import FhirRegistry, Interaction, ResourceDefinition
 from carecoord_shared.fhir.unit_of_work import FhirTransaction, checked
@@ -182,19 +181,10 @@ class InMemoryTransaction(FhirTransaction):
     ) -> list[tuple[StoredResource, bool]]:
         return [await self.create(resource_type, b, if_none_exist=c) for b, c in items]
 
-    async def update(
-        self,
-        resource_type: str,
-        resource_id: str,
-        body: JsonObject,
-        *,
-        if_match: int | None,
-        interaction: Interaction = Interaction.UPDATE,
+    async def _replace(
+        self, definition: ResourceDefinition, body: JsonObject, if_match: int | None
     ) -> tuple[StoredResource, bool]:
-        definition = self.definition(resource_type, interaction)
-        if definition.require_if_match and if_match is None:
-            raise precondition_required(f"Changes to {resource_type} need If-Match")
-        checked(definition, body, resource_id)
+        resource_type, resource_id = definition.type, str(body["id"])
         current = self._current(resource_type, resource_id)
         if current is not None and not await self.may_access(current.patient_nhs):
             raise not_found(resource_type, resource_id)
