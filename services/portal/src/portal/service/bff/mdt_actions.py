@@ -14,6 +14,7 @@ from datetime import date
 from portal.service.bff.client import FhirClient, Json
 from portal.service.bff.clock import day_text
 from portal.service.bff.mdt_shapes import MDT_CODES
+from portal.service.bff.shapes import first_code
 from portal.service.bff.vocabulary import ODS_SYSTEM
 
 __all__ = ["ActionView", "practice_actions", "settle"]
@@ -63,8 +64,7 @@ def _due(task: Json) -> date | None:
 
 
 def action_view(task: Json, today: date) -> ActionView:
-    codes = (task.get("businessStatus") or {}).get("coding") or [{}]
-    state = str(codes[0].get("code") or "")
+    state = first_code(task.get("businessStatus"))
     due = _due(task)
     part_of = next((str(p.get("reference", "")) for p in task.get("partOf", [])), "")
     return ActionView(

@@ -20,6 +20,7 @@ from carecoord_shared.fhir.definitions import system_url
 from carecoord_shared.fhir.operation_definition import CANONICAL_ROOT
 from portal.service.bff.client import Json, version_of
 from portal.service.bff.clock import LONDON, parse_instant
+from portal.service.bff.shapes import first_code
 
 __all__ = [
     "CASE_STATES",
@@ -175,11 +176,6 @@ class MeetingPage:
         return next((i for i, c in enumerate(self.cases) if c.id == case_id), None)
 
 
-def _code(concept: Any) -> str:
-    codings = (concept or {}).get("coding", []) if isinstance(concept, dict) else []
-    return str(codings[0].get("code") or "") if codings else ""
-
-
 def _inputs(task: Json, name: str) -> list[Any]:
     found: list[Any] = []
     for item in task.get("input", []):
@@ -243,7 +239,7 @@ def case_view(task: Json, ready: bool, etag: str | None = None) -> CaseView:
         version=version_of(task, etag),
         nhs_number=str(((task.get("for") or {}).get("identifier") or {}).get("value", "")),
         urgency=URGENCY.get(str(task.get("priority", "")), "Routine"),
-        state=_code(task.get("businessStatus")),
+        state=first_code(task.get("businessStatus")),
         question=str((_inputs(task, "question") or [""])[0]),
         purpose=str((_inputs(task, "purpose") or ["for-discussion"])[0]),
         reasons=tuple(str(n.get("text", "")) for n in task.get("note", [])),
@@ -265,7 +261,7 @@ def outcome_record(body: Json) -> OutcomeRecord:
     sections = {str(s.get("title")): s for s in body.get("section", [])}
     outcome = sections.get("Outcome") or {}
     summary = _paragraphs(outcome)
-    status = _code(outcome.get("code"))
+    status = first_code(outcome.get("code"))
     author = next(
         (str((a.get("identifier") or {}).get("value", "")) for a in body.get("author", [])), ""
     )

@@ -20,6 +20,7 @@ __all__ = [
     "ServiceOption",
     "TriageStep",
     "Turn",
+    "first_code",
     "first_parts",
     "parts",
     "request_view",
@@ -90,6 +91,12 @@ def _codes(concepts: Any, name: str) -> list[str]:
         for c in (concept or {}).get("coding", [])
         if v.named(c.get("system"), name) and c.get("code")
     ]
+
+
+def first_code(concept: Any) -> str:
+    """The code of a CodeableConcept's first coding ("" when it has none)."""
+    codings = (concept or {}).get("coding", []) if isinstance(concept, dict) else []
+    return str(codings[0].get("code") or "") if codings else ""
 
 
 def _first_display(concepts: Any) -> tuple[str, str]:

@@ -19,7 +19,7 @@ from portal.service.bff import vocabulary as v
 from portal.service.bff.client import FhirClient, WriteAnswer, if_match, write_answer
 from portal.service.bff.clock import LONDON, BreachClock, breach_clock, parse_instant
 from portal.service.bff.directory import services_of
-from portal.service.bff.shapes import RequestView, ServiceOption, request_view
+from portal.service.bff.shapes import RequestView, ServiceOption, first_code, request_view
 
 __all__ = [
     "WORKLIST_PAGE",
@@ -112,8 +112,7 @@ def _row(
     if request is None:
         return None
     owner = str((task.get("owner") or {}).get("reference") or "")
-    states = [c.get("code") for c in (task.get("businessStatus") or {}).get("coding", [])]
-    state = str(states[0] if states else "")
+    state = first_code(task.get("businessStatus"))
     due = parse_instant(((task.get("restriction") or {}).get("period") or {}).get("end"))
     clock = breach_clock(due, now, paused=state != "awaiting-triage")
     return WorklistRow(str(task["id"]), request, names.get(owner, owner), state, clock)
