@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import uuid
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,7 @@ from carecoord_shared.events import (
     DLT_ORIGINAL_TOPIC,
     Backoff,
     Event,
-    Handler,
+    Handlers,
     InboxConsumer,
     SchemaCatalogue,
     dead_letter_topic,
@@ -108,7 +108,7 @@ def _consumer(
     bootstrap: str,
     group: str,
     topic: str,
-    handlers: Mapping[str, Handler],
+    handlers: Handlers,
     **options: Any,
 ) -> InboxConsumer:
     return InboxConsumer(

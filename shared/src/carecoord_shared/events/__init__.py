@@ -3,7 +3,7 @@
 Services import from here only; the modules behind it are private details.
 A producer writes `outbox.add(conn, topic, new_event(...))` in the transaction of its
 state change; its worker runs `OutboxRelay`; a consumer runs `InboxConsumer` with one
-handler per event type it cares about.
+handler per event type it cares about (or a `batch` handler, given a run's events at once).
 """
 
 from carecoord_shared.events.backoff import Backoff
@@ -19,6 +19,7 @@ from carecoord_shared.events.deadletter import (
     DLT_ORIGINAL_TOPIC,
     RejectEvent,
 )
+from carecoord_shared.events.dispatch import BatchHandler, Handlers, batch
 from carecoord_shared.events.envelope import (
     Event,
     InvalidEnvelope,
@@ -51,9 +52,11 @@ __all__ = [
     "DLT_ORIGINAL_PARTITION",
     "DLT_ORIGINAL_TOPIC",
     "Backoff",
+    "BatchHandler",
     "ConsumerStats",
     "Event",
     "Handler",
+    "Handlers",
     "InboxConsumer",
     "InvalidEnvelope",
     "KafkaRecord",
@@ -65,6 +68,7 @@ __all__ = [
     "add",
     "announce",
     "asyncapi",
+    "batch",
     "child_traceparent",
     "dead_letter_topic",
     "ensure_topics",

@@ -7,7 +7,8 @@ CloudEvent, breaking their schema, a handler that keeps failing or rejects them)
 parked on `<topic>.dlt` with where they came from and why, and the partition flows on;
 lost database connections are waited out, never dead-lettered. Each partition is
 applied by its own task, in order (one patient's events keep their order), a run of
-consecutive events in one transaction (retried one by one to find a culprit).
+consecutive events in one transaction (retried one by one to find a culprit); a
+handler declared with `batch` gets a run's events at once (`dispatch`).
 """
 
 from __future__ import annotations
@@ -20,13 +21,12 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.errors import KafkaError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from carecoord_shared.events.backoff import Backoff, is_outage, sleep_unless
 from carecoord_shared.events.consumer_support import (
     CommitBeforeRevoke,
     ConsumerStats,
-    Handler,
     RunScope,
     measure_lag,
     no_scope,
@@ -37,7 +37,8 @@ from carecoord_shared.events.deadletter import (
     log_parked,
     park,
 )
-from carecoord_shared.events.envelope import Event, InvalidEnvelope, event_context, from_record
+from carecoord_shared.events.dispatch import Handlers, apply_run
+from carecoord_shared.events.envelope import Event, InvalidEnvelope, from_record
 from carecoord_shared.events.inbox import record_new
 from carecoord_shared.events.metrics import EVENTS_CONSUMED, INBOX_TRANSACTION_SECONDS
 from carecoord_shared.events.relay import idempotent_producer
@@ -57,7 +58,7 @@ class InboxConsumer:
         bootstrap_servers: str,
         group_id: str,
         topics: Sequence[str],
-        handlers: Mapping[str, Handler],
+        handlers: Handlers,
         schemas: SchemaCatalogue | None = None,
         max_retries: int = 5,
         backoff: Backoff = _DEFAULT_BACKOFF,
@@ -270,24 +271,11 @@ class InboxConsumer:
         started = time.perf_counter()
         async with self._engine.begin() as conn, self._run_scope(conn):
             new = await record_new(conn, self._group, [(e.id, e.type) for e in events])
-            outcomes = []
-            for event in events:
-                outcomes.append(await self._apply_one(conn, event, event.id in new))
-                new.discard(event.id)  # a second copy in the same run is a redelivery
+            outcomes = await apply_run(conn, self._handlers, events, new)
         INBOX_TRANSACTION_SECONDS.labels(self._group).observe(time.perf_counter() - started)
         for outcome in outcomes:  # counted once committed
             EVENTS_CONSUMED.labels(self._group, outcome).inc()
             setattr(self.stats, outcome, getattr(self.stats, outcome) + 1)
-
-    async def _apply_one(self, conn: AsyncConnection, event: Event, new: bool) -> str:
-        if not new:
-            return "duplicates"
-        handler = self._handlers.get(event.type) or self._handlers.get("*")
-        if handler is None:  # tolerant reader: someone else's event, noted and skipped
-            return "unknown_types"
-        with event_context(event):
-            await handler(conn, event)
-        return "handled"
 
     async def _dead_letter(
         self, producer: AIOKafkaProducer, record: Any, exc: BaseException, attempts: int
