@@ -35,7 +35,7 @@ import httpx
 import uvicorn
 from fastapi import FastAPI
 from staff_bench.measure import Meter, ServerTiming  # beside this script
-from staff_bench.seed import Fhir, meeting_with_cases, open_requests
+from staff_bench.seed import Fhir, analyzed, meeting_with_cases, open_requests
 
 from carecoord_devstack.bench import machine
 from carecoord_devstack.bench_profile import Spy
@@ -252,11 +252,13 @@ async def run(args: argparse.Namespace, urls: dict[str, str], folder: Path) -> N
         print("Server processes (for py-spy):", pids, flush=True)
         paths = await meeting_with_cases(mdt, databases["mdt"], args.cases)
         print(f"Meeting with {len(paths)} cases listed", flush=True)
+        await analyzed(databases)
         phase = await load(urls, "mdt-member", paths, args, meter)
         report(f"Meeting mode ({len(paths)} cases)", phase, args)
         if args.requests:
             await open_requests(referrals, databases["referrals"], args.requests)
             print(f"{args.requests} open A&G requests made", flush=True)
+            await analyzed(databases)
             phase = await load(urls, "triage-clinician", ["/triage"], args, meter)
             report(f"Triage worklist ({args.requests} open)", phase, args)
     finally:

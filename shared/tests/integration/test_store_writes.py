@@ -134,6 +134,7 @@ async def test_many_creates_in_one_statement_keep_each_resources_versions_and_in
     assert sorted(param for pk, param in indexed if pk == stored[1].pk) == ["lifecycle-status"]
     assert sorted(param for pk, param in indexed if pk == stored[2].pk) == [
         "sent",
+        "sent:sort",  # the key a `_sort=sent` orders by
         "status",
         "subject:identifier",  # the patient named by NHS number
     ]

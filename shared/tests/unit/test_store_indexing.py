@@ -210,12 +210,23 @@ def test_index_rows_cover_every_declared_parameter_without_duplicates() -> None:
     rows = index_rows(REQUEST, resource)
 
     assert sorted((r.param, r.value) for r in rows) == [
+        ("authored:sort", None),  # a date parameter's sort key, even without a value
         ("identifier", "A1"),
+        ("occurrence:sort", None),
         ("performer", "HealthcareService/h1"),
         ("status", "active"),
         ("subject:identifier", "9990000018"),
         ("ubrn", "A1"),
     ]
+
+
+def test_a_date_parameters_sort_key_is_its_earliest_start_or_the_floor() -> None:
+    resource = _request(authoredOn="2024-03-10", occurrencePeriod={"end": "2024-05-01"})
+    none = _request()
+
+    keys = {r.param: r.lo for r in index_rows(REQUEST, resource) if r.param.endswith(":sort")}
+    assert keys == {"authored:sort": utc(2024, 3, 10), "occurrence:sort": FLOOR}
+    assert {r.lo for r in index_rows(REQUEST, none) if r.param.endswith(":sort")} == {FLOOR}
 
 
 def test_the_patient_of_a_resource_is_the_nhs_number_of_its_subject() -> None:

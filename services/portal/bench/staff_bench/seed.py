@@ -138,3 +138,16 @@ async def open_requests(referrals: Fhir, database_url: str, count: int) -> None:
             await referrals.post("ServiceRequest", body, referrals.token("gp", gp))
 
     await asyncio.gather(*(one(nhs) for nhs in patients))
+
+
+async def analyzed(databases: dict[str, str]) -> None:
+    """Planner statistics for the data just made, as a database in use has them
+    (autovacuum's ANALYZE): seeded and measured within seconds, the first pages would
+    be planned as if the tables were empty."""
+    for url in databases.values():
+        engine = create_engine(url, pool_size=1)
+        try:
+            async with engine.connect() as conn:
+                await conn.execute(text("ANALYZE"))
+        finally:
+            await engine.dispose()

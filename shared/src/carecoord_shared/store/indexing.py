@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -177,10 +177,28 @@ def owner_of(resource: JsonObject) -> str | None:
     return next((str(t.get("code")) for t in tags if t.get("system") == OWNER_TAG_SYSTEM), None)
 
 
+SORT_KEY = ":sort"
+"""Suffix of the row that holds a date parameter's sort key (`due:sort` for `due`)."""
+
+SORT_FLOOR = datetime.min.replace(tzinfo=UTC)
+"""The sort key of a resource without a value: before every date."""
+
+
+def sort_key_row(name: str, rows: Iterable[IndexRow]) -> IndexRow:
+    """The one row a `_sort` on date parameter `name` orders by: its earliest value's
+    start (the floor when it has none), so a sorted page is an ordered index walk
+    rather than a minimum worked out for every matching resource."""
+    starts = [row.lo for row in rows if row.lo is not None]
+    return IndexRow(f"{name}{SORT_KEY}", lo=min(starts, default=SORT_FLOOR))
+
+
 def index_rows(definition: ResourceDefinition, resource: JsonObject) -> list[IndexRow]:
     rows: set[IndexRow] = set()
     for param in definition.search_params:
-        rows.update(rows_for_param(param, resource))
+        found = set(rows_for_param(param, resource))
+        rows.update(found)
+        if param.type == "date":
+            rows.add(sort_key_row(param.name, found))
     owner = owner_of(resource) if definition.owned else None
     if owner is not None:
         rows.add(IndexRow("_owner", system=OWNER_TAG_SYSTEM, value=owner))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -41,6 +41,7 @@ from carecoord_shared.store.repository import (
     stored_from_row,
 )
 from carecoord_shared.store.search_includes import included_by
+from carecoord_shared.store.search_order import sorted_by
 from carecoord_shared.store.search_query import (
     DEFAULT_COUNT,
     MAX_COUNT,
@@ -67,7 +68,6 @@ __all__ = [
 ]
 
 _PREFIXES = ("eq", "ne", "gt", "lt", "ge", "le", "sa", "eb")
-_FLOOR = datetime.min.replace(tzinfo=UTC)
 _INSTANT = literal(timedelta(microseconds=1))
 """`meta.lastUpdated` is an instant: the half-open range [t, t + 1 µs)."""
 
@@ -168,23 +168,6 @@ def _criterion_condition(
     return not_(matching) if modifier == "not" else matching
 
 
-def _sort_expression(definition: ResourceDefinition, name: str) -> ColumnElement[Any]:
-    if name == "_lastUpdated":
-        return resource.c.last_updated
-    if name == "_id":
-        return resource.c.id
-    param = definition.param(name)
-    assert param is not None
-    column = search_index.c.lo if param.type == "date" else search_index.c.value
-    floor = literal(_FLOOR) if param.type == "date" else literal("")
-    inner = (
-        select(func.min(column))
-        .where(search_index.c.res_pk == resource.c.pk, search_index.c.param == name)
-        .scalar_subquery()
-    )
-    return func.coalesce(inner, floor)
-
-
 def _base_query(
     definition: ResourceDefinition, query: SearchQuery, access: AccessRule
 ) -> Select[Any]:
@@ -229,17 +212,19 @@ def _page(
     """One page of `base` in the query's order (keyset after the cursor), one row more
     than asked for to tell whether there is a next page; `with_purpose`: the break-glass
     columns (`store.reads`)."""
+    row_key: ColumnElement[Any] = resource.c.pk
     if query.sort is None:
         sort_expr: ColumnElement[Any] = resource.c.pk
         descending = False
     else:
-        sort_expr, descending = _sort_expression(definition, query.sort[0]), query.sort[1]
+        base, sort_expr, row_key = sorted_by(definition, query.sort[0], base)
+        descending = query.sort[1]
     page = base.add_columns(sort_expr.label("sort_value"))
     if query.cursor is not None:
         value, pk = cursor_position(definition, query, query.cursor)
-        key = tuple_(sort_expr, resource.c.pk)
+        key = tuple_(sort_expr, row_key)
         page = page.where(key < tuple_(value, pk) if descending else key > tuple_(value, pk))
-    order = (sort_expr.desc(), resource.c.pk.desc()) if descending else (sort_expr, resource.c.pk)
+    order = (sort_expr.desc(), row_key.desc()) if descending else (sort_expr, row_key)
     if with_purpose:  # PostgreSQL evaluates them after the sort, for the page's rows
         page = page.add_columns(*break_glass_columns(resource.c.patient_nhs))
     return page.order_by(*order).limit(query.count + 1)

@@ -46,6 +46,7 @@ from carecoord_shared.logging import configure_logging
 from carecoord_shared.security.tokens import TokenVerifier
 from carecoord_shared.service import Clock, ServiceDefinition, system_clock
 from carecoord_shared.settings import ServiceSettings
+from carecoord_shared.store.search_order import fill_sort_keys
 
 Startup = Callable[[FastAPI], Awaitable[None]]
 
@@ -168,6 +169,7 @@ def _lifespan(
         )
         await wait_for_database(engine)
         await migrate_async(settings.db_url, migrations)
+        await fill_sort_keys(engine, registry)
         app.state.engine = engine
         app.state.fhir = FhirInteractions(engine, registry)
         app.state.token_verifier = TokenVerifier(
