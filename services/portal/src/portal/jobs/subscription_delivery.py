@@ -37,7 +37,11 @@ __all__ = ["JOB"]
 
 log = get_logger(__name__)
 _FOCUS_READS = 8
-"""Connections beyond the sends at once, for reading full-resource focuses."""
+"""Connections for reading full-resource focuses, shared by every round."""
+_HOOK_CONNECTIONS = 2
+"""Connections per subscription to its endpoint (a round sends one at a time)."""
+_HOOK_IDLE_S = 120.0
+"""A subscription's connections are closed once it has had no round for this long."""
 
 if importlib.util.find_spec("sniffio") is None:
     # httpcore imports sniffio, optionally, at every lock and event of every request; when
@@ -46,30 +50,47 @@ if importlib.util.find_spec("sniffio") is None:
     sys.modules["sniffio"] = None  # type: ignore[assignment]
 
 
+def _client(connections: int) -> httpx.AsyncClient:
+    """Kept-alive connections, as many kept as may be open (httpcore closes an idle one
+    whenever more than `max_keepalive_connections` are open, so each burst reconnected)."""
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+    return httpx.AsyncClient(limits=limits, trust_env=False)
+
+
 @dataclass(slots=True)
 class _Loop:
     """One worker's delivery state (per database engine): its rounds, its listener,
-    its connection pool to partners' endpoints and its bound on sends at once."""
+    its connections and its bound on sends at once.
+
+    Each subscription has a pool of its own to its endpoint, kept between rounds while
+    it is busy: httpcore checks every connection of a pool at every request (a poll of
+    each socket), so one pool for every partner cost more per send the more partners
+    were sending (a third of the delivery process's CPU at 50 subscriptions)."""
 
     concurrency: int
     listener: Listener = field(default_factory=Listener)
     rounds: dict[str, tuple[Round, asyncio.Task[None]]] = field(default_factory=dict)
-    client: httpx.AsyncClient | None = None
+    reads: httpx.AsyncClient | None = None
+    hooks: dict[str, tuple[httpx.AsyncClient, float]] = field(default_factory=dict)
     gate: asyncio.Semaphore | None = None
 
-    def pool(self) -> tuple[httpx.AsyncClient, asyncio.Semaphore]:
-        """Kept-alive connections to partners' endpoints, shared by every round: as many
-        kept as may be open (sends at once, and a few for focus reads), since httpcore
-        closes an idle connection whenever more than `max_keepalive_connections` are open
-        (so each burst reconnected) and scans every connection per request (so its cost
-        grew with the square of an oversized pool)."""
-        if self.client is None or self.client.is_closed:
-            most = self.concurrency + _FOCUS_READS
-            limits = httpx.Limits(max_connections=most, max_keepalive_connections=most)
-            self.client = httpx.AsyncClient(limits=limits, trust_env=False)
-        if self.gate is None:
-            self.gate = asyncio.Semaphore(self.concurrency)
-        return self.client, self.gate
+    def pools(self, subscription_id: str) -> tuple[httpx.AsyncClient, httpx.AsyncClient]:
+        """The pool for focus reads, and the subscription's own to its endpoint."""
+        if self.reads is None or self.reads.is_closed:
+            self.reads = _client(_FOCUS_READS)
+        hook, _ = self.hooks.get(subscription_id, (None, 0.0))
+        if hook is None or hook.is_closed:
+            hook = _client(_HOOK_CONNECTIONS)
+        self.hooks[subscription_id] = (hook, time.monotonic())
+        return self.reads, hook
+
+    async def close_idle(self) -> None:
+        """Close the connections of subscriptions without a round for a while."""
+        quiet = time.monotonic() - _HOOK_IDLE_S
+        for subscription_id, (hook, used) in list(self.hooks.items()):
+            if used < quiet and subscription_id not in self.rounds:
+                del self.hooks[subscription_id]
+                await hook.aclose()
 
     def start(self, call: JobCall, subscription_ids: Iterable[str]) -> int:
         """A round for each subscription without one; the running ones poked."""
@@ -79,9 +100,11 @@ class _Loop:
             if subscription_id in self.rounds:
                 self.rounds[subscription_id][0].poke()
                 continue
-            client, gate = self.pool()
+            if self.gate is None:
+                self.gate = asyncio.Semaphore(self.concurrency)
+            reads, hook = self.pools(subscription_id)
             linger = context.settings.delivery_linger_s
-            work = Round(call.fhir, context, call.principal, client, gate, linger)
+            work = Round(call.fhir, context, call.principal, reads, hook, self.gate, linger)
             task = asyncio.create_task(work.run(subscription_id), name=f"deliver-{subscription_id}")
             self.rounds[subscription_id] = (work, task)
             task.add_done_callback(functools.partial(self._finished, subscription_id))
@@ -117,6 +140,7 @@ async def _run(call: JobCall) -> int:
         if None in woken:  # someone unnamed: ask the database
             named += await subscriptions_with_work(call.fhir, call.principal, context)
         started += loop.start(call, dict.fromkeys(named))
+    await loop.close_idle()
     return started
 
 

@@ -59,7 +59,10 @@ class Round:
     fhir: FhirInteractions
     context: PortalContext
     worker: Principal
-    client: httpx.AsyncClient
+    reads: httpx.AsyncClient
+    """Connections for reading full-resource focuses from the owning services."""
+    hook: httpx.AsyncClient
+    """Connections to this subscription's endpoint."""
     gate: asyncio.Semaphore
     """Sends at once in this worker (`delivery_concurrency`), whatever the rounds."""
     linger_s: float = 0.0
@@ -166,7 +169,7 @@ class Round:
         environment = self.context.settings.environment
         async with self.gate:
             now = self.context.clock()
-            return await post_signed(self.client, subscription, webhook_id, body, now, environment)
+            return await post_signed(self.hook, subscription, webhook_id, body, now, environment)
 
     def _bundle(
         self,
@@ -209,7 +212,7 @@ class Round:
         events = [NotificationEvent(n.event_number, n.occurred_at, n.focus) for n in notes]
         resources = None
         if subscription.payload == "full-resource":
-            resources = await read_focuses(self.client, self.context, (n.focus for n in notes))
+            resources = await read_focuses(self.reads, self.context, (n.focus for n in notes))
         body = self._bundle(subscription, "event-notification", events, resources)
         webhook_id = webhook_id_of(subscription.id, [n.event_number for n in notes])
         sent = await self._post(subscription, webhook_id, body)
