@@ -30,6 +30,7 @@ __all__ = [
     "chase_task",
     "healthcare_service",
     "patient_message",
+    "patient_of",
     "question_code_system",
     "routed_request",
     "thread_message",
@@ -64,6 +65,12 @@ def body_of(stored: StoredResource) -> JsonObject:
 
 def _patient(nhs_number: str) -> JsonObject:
     return {"identifier": {"system": NHS_NUMBER_SYSTEM, "value": nhs_number}}
+
+
+def patient_of(body: JsonObject, element: str = "subject") -> str:
+    """The NHS number of the patient a front door resource names in `element` (as
+    `_patient` writes it: its `subject`, a Task's `for`)."""
+    return str(body[element]["identifier"]["value"])
 
 
 def question_code_system(rules: RuleSet) -> JsonObject:

@@ -19,7 +19,7 @@ from typing import Any, Literal
 from carecoord_shared.fhir.interactions import FhirInteractions
 from carecoord_shared.security.principal import Principal
 from carecoord_shared.store.repository import StoredResource
-from portal.fhir.front_door import CALL_ON, TASK_CODE_SYSTEM, body_of
+from portal.fhir.front_door import CALL_ON, TASK_CODE_SYSTEM, body_of, patient_of
 from portal.service.front_door_chasers import CALLBACK, close_chases
 
 __all__ = ["OUTCOMES", "Callback", "NotACallback", "open_callbacks", "record_callback"]
@@ -61,7 +61,7 @@ def _callback(stored: StoredResource) -> Callback:
     return Callback(
         stored.id,
         stored.version_id,
-        str(body["for"]["identifier"]["value"]),
+        patient_of(body, "for"),
         str(body["for"].get("display", "")),
         _phone(body),
         str(body.get("description", "")),

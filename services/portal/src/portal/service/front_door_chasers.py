@@ -42,6 +42,7 @@ from portal.fhir.front_door import (
     UNREAD,
     body_of,
     chase_task,
+    patient_of,
 )
 from portal.service.context import PortalContext
 from portal.service.front_door_requests import coordinator_of
@@ -154,7 +155,7 @@ async def _step(
 ) -> bool:
     """Create step `level` of the chase of `chased` (False: it was there already)."""
     body = body_of(chased)
-    nhs = str(body[clock.patient_at]["identifier"]["value"])
+    nhs = patient_of(body, clock.patient_at)
     request = clock.request_of(chased, body)
     coordinator, practice = await coordinator_of(tx, nhs), None
     if level == 2:

@@ -23,7 +23,7 @@ from carecoord_shared.events import Event
 from carecoord_shared.fhir.interactions import FhirInteractions
 from carecoord_shared.fhir.unit_of_work import FhirTransaction
 from carecoord_shared.security.principal import Principal
-from portal.fhir.front_door import body_of
+from portal.fhir.front_door import body_of, patient_of
 from portal.fhir.front_door_feedback import (
     ASKED_SYSTEM,
     FEEDBACK_SYSTEM,
@@ -123,7 +123,7 @@ async def answer_question(
         asked = body_of(await tx.read("QuestionnaireResponse", question_id))
         if _key(asked, ASKED_SYSTEM) is None:
             raise NotAQuestion(question_id)
-        episode, nhs = _episode(asked), str(asked["subject"]["identifier"]["value"])
+        episode, nhs = _episode(asked), patient_of(asked)
         body = episode_response(nhs, episode, now, answered)
         once = f"identifier={FEEDBACK_SYSTEM}|{episode.key}"
         _, new = await tx.create("QuestionnaireResponse", body, if_none_exist=once)

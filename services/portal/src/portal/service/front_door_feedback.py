@@ -18,7 +18,7 @@ from typing import Any
 from carecoord_shared.fhir.interactions import FhirInteractions
 from carecoord_shared.fhir.unit_of_work import FhirTransaction
 from carecoord_shared.security.principal import Principal
-from portal.fhir.front_door import ROUTE_SYSTEM, body_of
+from portal.fhir.front_door import ROUTE_SYSTEM, body_of, patient_of
 from portal.fhir.front_door_feedback import (
     FEEDBACK_SYSTEM,
     HELPFUL,
@@ -63,7 +63,7 @@ async def give_feedback(
         request = body_of(stored)
         if request.get("status") != "completed":
             raise NotAnswered(request_id)
-        nhs = str(request["subject"]["identifier"]["value"])
+        nhs = patient_of(request)
         await _ensure_questionnaire(tx)
         body = feedback_response(nhs, stored.reference, _pathway(request), score, comment, now)
         once = f"identifier={FEEDBACK_SYSTEM}|{request_id}"

@@ -23,7 +23,7 @@ from carecoord_shared.fhir.outcome import FhirError
 from carecoord_shared.fhir.unit_of_work import FhirTransaction
 from carecoord_shared.security.principal import Principal, system_principal
 from carecoord_shared.store.repository import StoredResource
-from portal.fhir.front_door import CATEGORY_SYSTEM, UNREAD, body_of, thread_message
+from portal.fhir.front_door import CATEGORY_SYSTEM, UNREAD, body_of, patient_of, thread_message
 from portal.service.front_door_chasers import MESSAGE, REPLY, close_chases
 from portal.store.live import LiveNotices
 
@@ -77,7 +77,7 @@ def _row(stored: StoredResource) -> RequestRow:
     reasons, recipients = body.get("reasonCode") or [{}], body.get("recipient") or [{}]
     return RequestRow(
         stored.id,
-        str(body["subject"]["identifier"]["value"]),
+        patient_of(body),
         str(body.get("authoredOn", "")),
         str(reasons[0].get("text", "")),
         str(recipients[0].get("display", "")),
@@ -154,7 +154,7 @@ async def post_message(
     async with fhir.operation(writer) as tx:
         stored = await tx.read("CommunicationRequest", request_id, lock=True)
         request = body_of(stored)
-        nhs = str(request["subject"]["identifier"]["value"])
+        nhs = patient_of(request)
         body = thread_message(nhs, stored.reference, text, staff, now)
         message, _ = await tx.create("Communication", body)
         answered = answers and staff is not None and request.get("status") != "completed"
