@@ -271,6 +271,36 @@ async def sign_in(client: httpx.AsyncClient, stack: StaffStack, who: str) -> Non
     assert landed.status_code == 303, landed.text
 
 
+@dataclass
+class PortalUser:
+    """An httpx browser signed in to the portal as one demo person. It reads the portal's
+    paths, and each form it posts carries the CSRF token of the last page it read with
+    one (as a browser would post the form of the page it shows)."""
+
+    client: httpx.AsyncClient
+    stack: StaffStack
+    csrf: str = ""
+
+    async def get(self, path: str, **params: str) -> httpx.Response:
+        page = await self.client.get(f"{self.stack.portal_url}{path}", params=params or None)
+        if 'name="csrf_token"' in page.text:
+            self.csrf = csrf_token(page.text)
+        return page
+
+    async def post(self, path: str, data: dict[str, Any] | None = None) -> httpx.Response:
+        form = {"csrf_token": self.csrf} | (data or {})
+        return await self.client.post(f"{self.stack.portal_url}{path}", data=form)
+
+    async def while_down(self, service: str, path: str) -> httpx.Response:
+        return await self.stack.while_down(self.client, service, path)
+
+
+async def signed_in(client: httpx.AsyncClient, stack: StaffStack, who: str) -> PortalUser:
+    """`client` signed in as the demo person `who` (see `sign_in`), to use by path."""
+    await sign_in(client, stack, who)
+    return PortalUser(client, stack)
+
+
 def csrf_token(page: str) -> str:
     marker = 'name="csrf_token" value="'
     start = page.index(marker) + len(marker)

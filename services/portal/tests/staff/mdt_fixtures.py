@@ -36,9 +36,11 @@ from services.portal.tests.staff.conftest import (
     NHS,
     ODS,
     PEOPLE,
+    PortalUser,
     StaffStack,
     sibling_service,
 )
+from services.portal.tests.web.conftest import free_port
 
 CHAIR = PEOPLE["mdt-member"]
 SDS = "https://fhir.nhs.uk/Id/sds-user-id"
@@ -62,6 +64,15 @@ class MdtWorld:
             service_timeout_s=10,
         )
         self.stack.portal.state.context = SimpleNamespace(settings=settings)
+
+    async def while_down(self, user: PortalUser, path: str, service: str = "mdt") -> httpx.Response:
+        """`path` of the portal, read by `user` while `service` (`mdt`, `referrals` or
+        `care_plans`) does not answer (a dead port)."""
+        self.stack.point_at(**{"mdt": self.mdt_url} | {service: f"http://127.0.0.1:{free_port()}"})
+        try:
+            return await user.get(path)
+        finally:
+            self.point()
 
     def auth(self, role: Any, organisation: str | None, user: str | None) -> dict[str, str]:
         token = self.stack.issuer.mint(role, organisation=organisation, user=user)

@@ -8,10 +8,10 @@ import pytest
 
 from services.portal.tests.staff.conftest import (
     OTHER_PRACTICE,
+    PortalUser,
     StaffStack,
-    csrf_token,
     on_caseload,
-    sign_in,
+    signed_in,
     unique,
 )
 
@@ -23,9 +23,9 @@ async def test_the_caseload_lists_the_coordinators_patients_overdue_first(
 ) -> None:
     stack = with_care_plans
     patient_id, _ = await on_caseload(stack, unique("Breathing plan"))
-    await sign_in(browser_client, stack, "care-coordinator")
+    coordinator = await signed_in(browser_client, stack, "care-coordinator")
 
-    page = await browser_client.get(f"{stack.portal_url}/caseload")
+    page = await coordinator.get("/caseload")
 
     assert page.status_code == 200, page.text
     assert f'href="/caseload/patients/{patient_id}"' in page.text
@@ -40,10 +40,10 @@ async def test_the_unassigned_worklist_lists_the_practices_patients_with_no_coor
     stack = with_care_plans
     alone, _ = await on_caseload(stack, "Nobody named", coordinator=None)
     named, _ = await on_caseload(stack, "Named")
-    await sign_in(browser_client, stack, "care-coordinator")
+    coordinator = await signed_in(browser_client, stack, "care-coordinator")
 
-    worklist = await browser_client.get(f"{stack.portal_url}/caseload/unassigned")
-    caseload = await browser_client.get(f"{stack.portal_url}/caseload")
+    worklist = await coordinator.get("/caseload/unassigned")
+    caseload = await coordinator.get("/caseload")
 
     assert worklist.status_code == 200, worklist.text
     assert f'href="/caseload/patients/{alone}"' in worklist.text
@@ -55,20 +55,18 @@ async def test_a_coordinator_saves_a_change_and_sees_it_with_its_contribution(
     with_care_plans: StaffStack, browser_client: httpx.AsyncClient
 ) -> None:
     stack = with_care_plans
-    patient_id, plan_id = await on_caseload(stack, "Old summary")
-    await sign_in(browser_client, stack, "care-coordinator")
-    url = f"{stack.portal_url}/caseload/patients/{patient_id}/plans/{plan_id}"
-    form = await browser_client.get(url)
+    coordinator, path, plan_id = await _plan_page(stack, browser_client, "Old summary")
+    form = await coordinator.get(path)
     assert form.status_code == 200, form.text
     assert "Weekly phone call" in form.text
 
-    saved = await browser_client.post(url, data={
-        "csrf_token": csrf_token(form.text), "version": "1",
-        "description": "New summary", "reviewed_on": "2026-11-02", "new_activity": "Inhaler check",
+    saved = await coordinator.post(path, {
+        "version": "1", "description": "New summary", "reviewed_on": "2026-11-02",
+        "new_activity": "Inhaler check",
     })  # fmt: skip
 
     assert saved.status_code == 303, saved.text
-    after = await browser_client.get(f"{stack.portal_url}{saved.headers['location']}")
+    after = await coordinator.get(saved.headers["location"])
     assert "New summary" in after.text
     assert "Inhaler check" in after.text
     assert "Weekly phone call" in after.text
@@ -82,17 +80,15 @@ async def test_a_concurrent_edit_shows_both_versions_and_merges_without_losing_e
     with_care_plans: StaffStack, browser_client: httpx.AsyncClient
 ) -> None:
     stack = with_care_plans
-    patient_id, plan_id = await on_caseload(stack, "Shared summary")
-    await sign_in(browser_client, stack, "care-coordinator")
-    url = f"{stack.portal_url}/caseload/patients/{patient_id}/plans/{plan_id}"
-    form = await browser_client.get(url)
+    coordinator, path, plan_id = await _plan_page(stack, browser_client, "Shared summary")
+    await coordinator.get(path)
     await _edit_elsewhere(stack, plan_id, "Hospital physio twice weekly")
     mine = {
-        "csrf_token": csrf_token(form.text), "version": "1",
-        "description": "Summary after review", "reviewed_on": "", "new_activity": "Pulse oximeter",
+        "version": "1", "description": "Summary after review", "reviewed_on": "",
+        "new_activity": "Pulse oximeter",
     }  # fmt: skip
 
-    conflict = await browser_client.post(url, data=mine)
+    conflict = await coordinator.post(path, mine)
 
     assert conflict.status_code == 409, conflict.text
     assert "Someone else changed this plan first" in conflict.text
@@ -100,7 +96,7 @@ async def test_a_concurrent_edit_shows_both_versions_and_merges_without_losing_e
     assert "Pulse oximeter" in conflict.text  # mine, still in the form
     assert 'name="version" value="2"' in conflict.text
     assert (await _plan(stack, plan_id))["meta"]["versionId"] == "2"
-    merged = await browser_client.post(url, data=mine | {"version": "2"})
+    merged = await coordinator.post(path, mine | {"version": "2"})
     assert merged.status_code == 303, merged.text
     stored = await _plan(stack, plan_id)
     activities = [a["detail"]["description"] for a in stored["activity"]]
@@ -115,10 +111,10 @@ async def test_another_practices_patient_looks_like_one_that_does_not_exist(
     theirs, plan = await on_caseload(
         stack, "Elsewhere", coordinator="555000000999", practice=OTHER_PRACTICE
     )
-    await sign_in(browser_client, stack, "care-coordinator")
+    coordinator = await signed_in(browser_client, stack, "care-coordinator")
 
-    hidden = await browser_client.get(f"{stack.portal_url}/caseload/patients/{theirs}/plans/{plan}")
-    missing = await browser_client.get(f"{stack.portal_url}/caseload/patients/no-such-patient")
+    hidden = await coordinator.get(f"/caseload/patients/{theirs}/plans/{plan}")
+    missing = await coordinator.get("/caseload/patients/no-such-patient")
 
     assert (hidden.status_code, missing.status_code) == (404, 404)
     assert hidden.text.replace(theirs, "").replace(plan, "") == missing.text.replace(
@@ -126,17 +122,14 @@ async def test_another_practices_patient_looks_like_one_that_does_not_exist(
     )
 
 
-async def test_care_plans_down_says_so_with_a_retry_and_the_page_still_renders(
-    with_care_plans: StaffStack, browser_client: httpx.AsyncClient
-) -> None:
-    stack = with_care_plans
-    await sign_in(browser_client, stack, "care-coordinator")
-    page = await stack.while_down(browser_client, "care_plans", "/caseload")
-
-    assert page.status_code == 200, page.text
-    assert "The care plans service is not answering" in page.text
-    assert 'href="/caseload">Try again' in page.text
-    assert "Signed in as" in page.text
+async def _plan_page(
+    stack: StaffStack, client: httpx.AsyncClient, summary: str
+) -> tuple[PortalUser, str, str]:
+    """A new patient on the co-ordinator's caseload with a plan (`summary`), and the
+    co-ordinator signed in: (them, the path of the plan's page, the plan's id)."""
+    patient_id, plan_id = await on_caseload(stack, summary)
+    coordinator = await signed_in(client, stack, "care-coordinator")
+    return coordinator, f"/caseload/patients/{patient_id}/plans/{plan_id}", plan_id
 
 
 async def _plan(stack: StaffStack, plan_id: str) -> dict:  # type: ignore[type-arg]

@@ -9,24 +9,22 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from services.portal.tests.staff.conftest import StaffStack, csrf_token, on_caseload, sign_in
+from services.portal.tests.staff.conftest import StaffStack, on_caseload, signed_in
 
 pytestmark = pytest.mark.usefixtures("with_care_plans")
 
 
 async def _change(
-    stack: StaffStack, client: httpx.AsyncClient, label: str, **fields: str
+    stack: StaffStack, client: httpx.AsyncClient, label: str, fields: dict[str, str]
 ) -> tuple[str, httpx.Response]:
     """A new patient on the co-ordinator's caseload (`label`), the co-ordinator signed
     in, and their change of co-ordinator (`fields`) sent from the patient's page."""
     patient_id, _ = await on_caseload(stack, label)
-    await sign_in(client, stack, "care-coordinator")
-    page = await client.get(f"{stack.portal_url}/caseload/patients/{patient_id}")
+    coordinator = await signed_in(client, stack, "care-coordinator")
+    page = await coordinator.get(f"/caseload/patients/{patient_id}")
     assert page.status_code == 200, page.text
-    form = {"csrf_token": csrf_token(page.text), "kind": "named-care-coordinator"} | fields
-    sent = await client.post(
-        f"{stack.portal_url}/caseload/patients/{patient_id}/coordinator", data=form
-    )
+    form = {"kind": "named-care-coordinator"} | fields
+    sent = await coordinator.post(f"/caseload/patients/{patient_id}/coordinator", form)
     return patient_id, sent
 
 
@@ -35,15 +33,10 @@ async def test_a_handover_names_the_new_coordinator_and_leaves_this_caseload(
 ) -> None:
     stack = with_care_plans
 
-    patient_id, changed = await _change(
-        stack,
-        browser_client,
-        "Handed over",
-        name="Sam Patel",
-        sds_user_id="555000000777",
-        change="handover",
-        reason="Moving to the north team",
-    )
+    patient_id, changed = await _change(stack, browser_client, "Handed over", {
+        "name": "Sam Patel", "sds_user_id": "555000000777", "change": "handover",
+        "reason": "Moving to the north team",
+    })  # fmt: skip
 
     assert changed.status_code == 303, changed.text
     page = await browser_client.get(f"{stack.portal_url}{changed.headers['location']}")
@@ -59,16 +52,10 @@ async def test_cover_runs_beside_the_named_coordinator_until_its_last_day(
     stack = with_care_plans
     until = (datetime.now(UTC).date() + timedelta(days=14)).isoformat()
 
-    patient_id, changed = await _change(
-        stack,
-        browser_client,
-        "Covered",
-        name="Jo Reed",
-        sds_user_id="555000000888",
-        change="cover",
-        cover_until=until,
-        reason="Annual leave",
-    )
+    patient_id, changed = await _change(stack, browser_client, "Covered", {
+        "name": "Jo Reed", "sds_user_id": "555000000888", "change": "cover",
+        "cover_until": until, "reason": "Annual leave",
+    })  # fmt: skip
 
     assert changed.status_code == 303, changed.text
     page = await browser_client.get(f"{stack.portal_url}/caseload/patients/{patient_id}")
@@ -82,16 +69,9 @@ async def test_a_change_without_a_reason_or_a_cover_end_is_explained_and_not_sen
 ) -> None:
     stack = with_care_plans
 
-    patient_id, refused = await _change(
-        stack,
-        browser_client,
-        "Unchanged",
-        name="Al Kay",
-        sds_user_id="12",
-        change="cover",
-        cover_until="",
-        reason="",
-    )
+    patient_id, refused = await _change(stack, browser_client, "Unchanged", {
+        "name": "Al Kay", "sds_user_id": "12", "change": "cover", "cover_until": "", "reason": "",
+    })  # fmt: skip
 
     assert refused.status_code == 400, refused.text
     for field in ("sds_user_id", "cover_until", "reason"):

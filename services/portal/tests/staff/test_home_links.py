@@ -9,7 +9,7 @@ import re
 import httpx
 import pytest
 
-from services.portal.tests.staff.conftest import StaffStack, sign_in
+from services.portal.tests.staff.conftest import StaffStack, signed_in
 from services.portal.tests.staff.mdt_fixtures import MdtWorld, mdt_db, with_mdt
 
 __all__ = ["mdt_db", "with_mdt"]  # fixtures used by this module
@@ -55,15 +55,14 @@ LINKS = {
 async def test_each_roles_home_links_exactly_its_screens_and_each_opens(
     everything: StaffStack, browser_client: httpx.AsyncClient, role: str
 ) -> None:
-    stack = everything
-    await sign_in(browser_client, stack, role)
+    user = await signed_in(browser_client, everything, role)
 
-    home = await browser_client.get(f"{stack.portal_url}/")
+    home = await user.get("/")
 
     assert home.status_code == 200
     assert _LINK.findall(home.text) == LINKS[role]
     for href in LINKS[role]:
-        opened = await browser_client.get(f"{stack.portal_url}{href}")
+        opened = await user.get(href)
         assert opened.status_code == 200, (href, opened.text[:300])
         assert "is not answering" not in opened.text, href  # every service behind it answered
 
@@ -80,10 +79,12 @@ ALSO_OPEN = {
 async def test_every_other_roles_screen_is_refused_with_403(
     everything: StaffStack, browser_client: httpx.AsyncClient, role: str
 ) -> None:
-    await sign_in(browser_client, everything, role)
+    user = await signed_in(browser_client, everything, role)
     others = {href for hrefs in LINKS.values() for href in hrefs} - set(LINKS[role])
     refused = {}
     for href in sorted(others - ALSO_OPEN.get(role, set())):
-        refused[href] = (await browser_client.get(f"{everything.portal_url}{href}")).status_code
+        page = await user.get(href)
+        refused[href] = page.status_code
+        assert "You cannot use this page" in page.text, href
     assert refused == dict.fromkeys(refused, 403)
-    assert refused  # every role is refused something
+    assert refused  # every role is refused something (a triage clinician the GP's pages)

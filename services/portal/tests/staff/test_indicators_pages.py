@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from services.portal.tests.staff.conftest import GP, StaffStack, on_caseload, sign_in
+from services.portal.tests.staff.conftest import GP, StaffStack, on_caseload, signed_in
 
 pytestmark = pytest.mark.usefixtures("with_care_plans")
 
@@ -38,9 +38,9 @@ async def test_the_practice_and_system_bars_carry_care_plans_own_figures(
 ) -> None:
     stack = with_care_plans
     await on_caseload(stack, "Counted")
-    await sign_in(browser_client, stack, "care-coordinator")
+    coordinator = await signed_in(browser_client, stack, "care-coordinator")
 
-    page = await browser_client.get(f"{stack.portal_url}/indicators?locality=north")
+    page = await coordinator.get("/indicators", locality="north")
 
     assert page.status_code == 200, page.text
     assert "Your practice (Bridge Street Surgery)" in page.text
@@ -58,19 +58,8 @@ async def test_the_practice_and_system_bars_carry_care_plans_own_figures(
 async def test_a_locality_code_that_is_not_one_is_ignored(
     with_care_plans: StaffStack, browser_client: httpx.AsyncClient
 ) -> None:
-    await sign_in(browser_client, with_care_plans, "care-coordinator")
-    page = await browser_client.get(f"{with_care_plans.portal_url}/indicators?locality=<b>x")
+    coordinator = await signed_in(browser_client, with_care_plans, "care-coordinator")
+    page = await coordinator.get("/indicators", locality="<b>x")
     assert page.status_code == 200, page.text
     assert "Locality" not in page.text.split("<h2", 1)[-1].split("Whole system")[0]
     assert "<b>x" not in page.text
-
-
-async def test_care_plans_down_shows_once_with_a_retry(
-    with_care_plans: StaffStack, browser_client: httpx.AsyncClient
-) -> None:
-    stack = with_care_plans
-    await sign_in(browser_client, stack, "gp")
-    page = await stack.while_down(browser_client, "care_plans", "/indicators")
-    assert page.status_code == 200, page.text
-    assert page.text.count("The care plans service is not answering") == 1
-    assert 'href="/indicators">Try again' in page.text

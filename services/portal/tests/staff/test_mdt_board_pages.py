@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from services.portal.tests.staff.conftest import GP, csrf_token, sign_in, unique
+from services.portal.tests.staff.conftest import GP, signed_in, unique
 from services.portal.tests.staff.mdt_fixtures import (
     MdtWorld,
     action_part,
@@ -25,7 +25,6 @@ from services.portal.tests.staff.mdt_fixtures import (
     mdt_db,
     with_mdt,
 )
-from services.portal.tests.web.conftest import free_port
 
 __all__ = ["mdt_db", "with_mdt"]  # fixtures used by this module
 
@@ -59,12 +58,12 @@ async def board(with_mdt: MdtWorld) -> dict[str, Any]:
 async def test_the_board_shows_every_action_by_due_date_and_filters_by_owner_and_mdt(
     with_mdt: MdtWorld, board: dict[str, Any], browser_client: httpx.AsyncClient
 ) -> None:
-    portal, words = with_mdt.stack.portal_url, board["words"]
-    await sign_in(browser_client, with_mdt.stack, "mdt-member")
-    teams = await browser_client.get(f"{portal}/mdt")
+    words = board["words"]
+    member = await signed_in(browser_client, with_mdt.stack, "mdt-member")
+    teams = await member.get("/mdt")
     assert 'href="/mdt/actions"' in teams.text
 
-    page = await browser_client.get(f"{portal}/mdt/actions")
+    page = await member.get("/mdt/actions")
 
     assert page.status_code == 200, page.text
     shown = [page.text.index(words[k]) for k in ("Nurse visit", "Medication review", "Diary")]
@@ -73,12 +72,10 @@ async def test_the_board_shows_every_action_by_due_date_and_filters_by_owner_and
     assert "Waiting to be acknowledged" in page.text
     assert "Waiting for the practice to acknowledge" in page.text, "the MDT is not the owner"
     assert "Waiting for you to acknowledge" not in page.text
-    nurse = await browser_client.get(
-        f"{portal}/mdt/actions", params={"owner": "Community nurse", "team": board["name"]}
-    )
+    nurse = await member.get("/mdt/actions", owner="Community nurse", team=board["name"])
     assert words["Nurse visit"] in nurse.text
     assert words["Diary"] not in nurse.text
-    other = await browser_client.get(f"{portal}/mdt/actions", params={"team": "No such MDT"})
+    other = await member.get("/mdt/actions", team="No such MDT")
     assert words["Nurse visit"] not in other.text
     assert "No action matches." in other.text
 
@@ -86,31 +83,25 @@ async def test_the_board_shows_every_action_by_due_date_and_filters_by_owner_and
 async def test_a_member_marks_an_action_done_and_the_board_keeps_its_filter(
     with_mdt: MdtWorld, board: dict[str, Any], browser_client: httpx.AsyncClient
 ) -> None:
-    portal, nurse_visit = with_mdt.stack.portal_url, board["words"]["Nurse visit"]
-    await sign_in(browser_client, with_mdt.stack, "mdt-member")
-    page = await browser_client.get(
-        f"{portal}/mdt/actions", params={"owner": "Community nurse", "team": board["name"]}
-    )
+    nurse_visit = board["words"]["Nurse visit"]
+    member = await signed_in(browser_client, with_mdt.stack, "mdt-member")
+    page = await member.get("/mdt/actions", owner="Community nurse", team=board["name"])
     action_id = page.text.split(nurse_visit)[0].rsplit('id="action-', 1)[1].split('"')[0]
 
-    done = await browser_client.post(
-        f"{portal}/mdt/actions/{action_id}/complete",
-        data={"csrf_token": csrf_token(page.text), "state": "open", "owner": "Community nurse"},
+    done = await member.post(
+        f"/mdt/actions/{action_id}/complete", {"state": "open", "owner": "Community nurse"}
     )
 
     assert done.status_code == 303, done.text
     assert done.headers["location"].startswith("/mdt/actions?state=open&owner=Community+nurse")
     stored = await with_mdt.call("GET", f"Task/{action_id}", with_mdt.chair)
     assert stored.json()["status"] == "completed"
-    open_now = await browser_client.get(f"{portal}{done.headers['location']}")
+    open_now = await member.get(done.headers["location"])
     assert "Marked as done." in open_now.text
     assert nurse_visit not in open_now.text
-    finished = await browser_client.get(f"{portal}/mdt/actions", params={"state": "completed"})
+    finished = await member.get("/mdt/actions", state="completed")
     assert nurse_visit in finished.text
-    refused = await browser_client.post(
-        f"{portal}/mdt/actions/no-such-action/complete",
-        data={"csrf_token": csrf_token(page.text)},
-    )
+    refused = await member.post("/mdt/actions/no-such-action/complete")
     assert refused.status_code == 409
     assert "There is a problem" in refused.text
 
@@ -118,12 +109,8 @@ async def test_a_member_marks_an_action_done_and_the_board_keeps_its_filter(
 async def test_the_board_says_when_mdt_is_down_with_a_retry(
     with_mdt: MdtWorld, browser_client: httpx.AsyncClient
 ) -> None:
-    await sign_in(browser_client, with_mdt.stack, "mdt-member")
-    with_mdt.point(f"http://127.0.0.1:{free_port()}")
-    try:
-        down = await browser_client.get(f"{with_mdt.stack.portal_url}/mdt/actions")
-    finally:
-        with_mdt.point()
+    member = await signed_in(browser_client, with_mdt.stack, "mdt-member")
+    down = await with_mdt.while_down(member, "/mdt/actions")
     assert "The MDT service is not answering" in down.text
     assert 'href="/mdt/actions">Try again' in down.text
     assert "Sign out" in down.text, "the rest of the page still works"
@@ -132,10 +119,10 @@ async def test_the_board_says_when_mdt_is_down_with_a_retry(
 async def test_a_gp_who_is_a_member_sees_the_mdts_actions_too(
     with_mdt: MdtWorld, board: dict[str, Any], browser_client: httpx.AsyncClient
 ) -> None:
-    await sign_in(browser_client, with_mdt.stack, "gp")
-    gp = await browser_client.get(f"{with_mdt.stack.portal_url}/mdt/actions")
-    assert gp.status_code == 200, gp.text
-    assert board["words"]["Medication review"] in gp.text
+    gp = await signed_in(browser_client, with_mdt.stack, "gp")
+    page = await gp.get("/mdt/actions")
+    assert page.status_code == 200, page.text
+    assert board["words"]["Medication review"] in page.text
 
 
 async def test_quorum_warns_of_the_core_disciplines_and_the_cases_nobody_present_covers(
@@ -144,23 +131,21 @@ async def test_quorum_warns_of_the_core_disciplines_and_the_cases_nobody_present
     team = await make_team(with_mdt, unique("Quorum MDT"))
     (meeting, _) = await book(with_mdt, team, count=2)
     (case,) = await listed_cases(with_mdt, team, meeting, [unique("Falls: intermediate care?")])
-    url = f"{with_mdt.stack.portal_url}/mdt/meetings/{meeting}"
-    await sign_in(browser_client, with_mdt.stack, "mdt-member")
-    before = await browser_client.get(url)
+    path = f"/mdt/meetings/{meeting}"
+    member = await signed_in(browser_client, with_mdt.stack, "mdt-member")
+    before = await member.get(path)
     assert "Not quorate" not in before.text, "no warning before attendance is taken"
 
-    held = await browser_client.post(
-        f"{url}/attendance", data={"csrf_token": csrf_token(before.text), "attendee": GP.subject}
-    )
+    held = await member.post(f"{path}/attendance", {"attendee": GP.subject})
 
     assert held.status_code == 303, held.text
-    page = await browser_client.get(url)
+    page = await member.get(path)
     assert "Not quorate" in page.text
     assert (
         "Nobody present covers: community nurse, mental health professional, social care "
         "professional, pharmacist, voluntary sector link worker." in page.text
     )
     assert "Needs social care professional: nobody present" in page.text, "carer strain"
-    shown = await browser_client.get(f"{url}/cases/{case}")
+    shown = await member.get(f"{path}/cases/{case}")
     assert 'id="case-quorum"' in shown.text
     assert "Needs social care professional: nobody present covers it." in shown.text

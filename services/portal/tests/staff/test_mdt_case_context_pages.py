@@ -22,7 +22,7 @@ from services.portal.tests.staff.conftest import (
     StaffStack,
     ask,
     care_plans_db,
-    sign_in,
+    signed_in,
     unique,
     with_care_plans,
 )
@@ -34,7 +34,6 @@ from services.portal.tests.staff.mdt_fixtures import (
     mdt_db,
     with_mdt,
 )
-from services.portal.tests.web.conftest import free_port
 
 __all__ = ["care_plans_db", "mdt_db", "with_care_plans", "with_mdt"]  # fixtures used here
 
@@ -102,9 +101,9 @@ async def case(with_care_plans: StaffStack, with_mdt: MdtWorld) -> dict[str, Any
 async def test_meeting_mode_shows_the_shared_plan_and_recent_referrals(
     with_mdt: MdtWorld, case: dict[str, Any], browser_client: httpx.AsyncClient
 ) -> None:
-    await sign_in(browser_client, with_mdt.stack, "gp")
+    gp = await signed_in(browser_client, with_mdt.stack, "gp")
 
-    page = await browser_client.get(f"{with_mdt.stack.portal_url}{case['path']}")
+    page = await gp.get(case["path"])
 
     assert page.status_code == 200, page.text
     plan = page.text.split('id="case-plan"')[1].split("</dd>")[0]
@@ -122,13 +121,8 @@ async def test_meeting_mode_shows_the_shared_plan_and_recent_referrals(
 async def test_each_part_says_when_its_service_is_down_and_the_rest_still_works(
     with_mdt: MdtWorld, case: dict[str, Any], browser_client: httpx.AsyncClient, down: str
 ) -> None:
-    await sign_in(browser_client, with_mdt.stack, "gp")
-    stack, dead = with_mdt.stack, f"http://127.0.0.1:{free_port()}"
-    stack.point_at(mdt=with_mdt.mdt_url, **{down: dead})
-    try:
-        page = await browser_client.get(f"{stack.portal_url}{case['path']}")
-    finally:
-        with_mdt.point()
+    gp = await signed_in(browser_client, with_mdt.stack, "gp")
+    page = await with_mdt.while_down(gp, case["path"], down)
 
     assert page.status_code == 200, page.text
     plan = page.text.split('id="case-plan"')[1].split("</dd>")[0]

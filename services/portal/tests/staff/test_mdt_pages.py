@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from services.portal.tests.staff.conftest import GP, ODS, csrf_token, sign_in, unique
+from services.portal.tests.staff.conftest import GP, ODS, signed_in, unique
 from services.portal.tests.staff.mdt_fixtures import (
     MdtWorld,
     book,
@@ -24,7 +24,6 @@ from services.portal.tests.staff.mdt_fixtures import (
     state_of,
     with_mdt,
 )
-from services.portal.tests.web.conftest import free_port
 
 __all__ = ["mdt_db", "with_mdt"]  # fixtures used by this module
 
@@ -50,22 +49,21 @@ async def meeting(with_mdt: MdtWorld) -> dict[str, Any]:
 def _form(page: str, **fields: str) -> dict[str, str]:
     version = page.split('name="version" value="')[1].split('"')[0]
     started = page.split('name="started" value="')[1].split('"')[0]
-    return {"csrf_token": csrf_token(page), "version": version, "started": started, **fields}
+    return {"version": version, "started": started, **fields}
 
 
 async def test_my_mdts_list_the_meeting_and_its_cases_in_order(
     with_mdt: MdtWorld, meeting: dict[str, Any], browser_client: httpx.AsyncClient
 ) -> None:
-    portal = with_mdt.stack.portal_url
-    await sign_in(browser_client, with_mdt.stack, "mdt-member")
+    member = await signed_in(browser_client, with_mdt.stack, "mdt-member")
 
-    teams = await browser_client.get(f"{portal}/mdt")
+    teams = await member.get("/mdt")
     assert teams.status_code == 200, teams.text
     assert meeting["name"] in teams.text
     assert "You chair this MDT" in teams.text
     assert f'href="/mdt/meetings/{meeting["meeting"]}"' in teams.text
 
-    listed = await browser_client.get(f"{portal}/mdt/meetings/{meeting['meeting']}")
+    listed = await member.get(f"/mdt/meetings/{meeting['meeting']}")
     assert listed.status_code == 200, listed.text
     assert "4 cases listed (room for 28 cases); 4 still to discuss" in listed.text
     positions = [listed.text.index(q) for q in meeting["questions"]]
@@ -78,18 +76,18 @@ async def test_my_mdts_list_the_meeting_and_its_cases_in_order(
 async def test_meeting_mode_records_an_outcome_with_an_action_and_moves_on(
     with_mdt: MdtWorld, meeting: dict[str, Any], browser_client: httpx.AsyncClient
 ) -> None:
-    portal, first, second = with_mdt.stack.portal_url, *meeting["cases"][:2]
-    base = f"{portal}/mdt/meetings/{meeting['meeting']}/cases"
-    await sign_in(browser_client, with_mdt.stack, "mdt-member")
-    page = await browser_client.get(f"{base}/{first}")
+    first, second = meeting["cases"][:2]
+    base = f"/mdt/meetings/{meeting['meeting']}/cases"
+    member = await signed_in(browser_client, with_mdt.stack, "mdt-member")
+    page = await member.get(f"{base}/{first}")
     assert page.status_code == 200, page.text
     assert "Case 1 of 4" in page.text
     assert 'accesskey="s"' in page.text
     due = (date.today() + timedelta(days=14)).isoformat()
 
-    saved = await browser_client.post(
+    saved = await member.post(
         f"{base}/{first}",
-        data=_form(
+        _form(
             page.text, status="discussed", summary="Frail, two falls; carer exhausted.",
             decisions="Refer to intermediate care\nCarer's assessment", plan_reviewed="yes",
             **{"action-1": "Review medication", "action-1-owner": f"practice:{GP.organisation}",
@@ -109,7 +107,7 @@ async def test_meeting_mode_records_an_outcome_with_an_action_and_moves_on(
     assert "Refer to intermediate care" in record.text
     actions = await with_mdt.call("GET", f"Task?part-of=Task/{first}", with_mdt.gp)
     assert [e["resource"]["description"] for e in actions.json()["entry"]] == ["Review medication"]
-    shown = await browser_client.get(f"{base}/{first}")
+    shown = await member.get(f"{base}/{first}")
     assert "Outcome recorded" in shown.text
     assert "Frail, two falls" in shown.text
 
@@ -118,14 +116,14 @@ async def test_bad_input_is_explained_and_nothing_is_saved(
     with_mdt: MdtWorld, meeting: dict[str, Any], browser_client: httpx.AsyncClient
 ) -> None:
     case = meeting["cases"][3]
-    url = f"{with_mdt.stack.portal_url}/mdt/meetings/{meeting['meeting']}/cases/{case}"
-    await sign_in(browser_client, with_mdt.stack, "mdt-member")
-    page = await browser_client.get(url)
+    path = f"/mdt/meetings/{meeting['meeting']}/cases/{case}"
+    member = await signed_in(browser_client, with_mdt.stack, "mdt-member")
+    page = await member.get(path)
     yesterday = (date.today() - timedelta(days=1)).isoformat()
 
-    refused = await browser_client.post(
-        url,
-        data=_form(
+    refused = await member.post(
+        path,
+        _form(
             page.text, status="discussed", summary="",
             **{"action-1": "Call the family", "action-1-owner": "role:GP",
                "action-1-due": yesterday},
@@ -143,16 +141,16 @@ async def test_a_second_chair_saving_late_sees_the_first_outcome_and_keeps_their
     with_mdt: MdtWorld, meeting: dict[str, Any]
 ) -> None:
     case = meeting["cases"][2]
-    url = f"{with_mdt.stack.portal_url}/mdt/meetings/{meeting['meeting']}/cases/{case}"
-    async with httpx.AsyncClient(timeout=20) as first, httpx.AsyncClient(timeout=20) as second:
-        for client in (first, second):
-            await sign_in(client, with_mdt.stack, "mdt-member")
-        page_1, page_2 = (await first.get(url)).text, (await second.get(url)).text
+    path = f"/mdt/meetings/{meeting['meeting']}/cases/{case}"
+    async with httpx.AsyncClient(timeout=20) as one, httpx.AsyncClient(timeout=20) as other:
+        first = await signed_in(one, with_mdt.stack, "mdt-member")
+        second = await signed_in(other, with_mdt.stack, "mdt-member")
+        page_1, page_2 = (await first.get(path)).text, (await second.get(path)).text
         won = await first.post(
-            url, data=_form(page_1, status="deferred", summary="Waiting for bloods.")
+            path, _form(page_1, status="deferred", summary="Waiting for bloods.")
         )
         late = await second.post(
-            url, data=_form(page_2, status="discussed", summary="My words, typed late.")
+            path, _form(page_2, status="discussed", summary="My words, typed late.")
         )
 
     assert won.status_code == 303
@@ -168,13 +166,9 @@ async def test_a_second_chair_saving_late_sees_the_first_outcome_and_keeps_their
 async def test_when_mdt_is_down_the_meeting_page_says_so_and_offers_a_retry(
     with_mdt: MdtWorld, meeting: dict[str, Any], browser_client: httpx.AsyncClient
 ) -> None:
-    await sign_in(browser_client, with_mdt.stack, "mdt-member")
+    member = await signed_in(browser_client, with_mdt.stack, "mdt-member")
     path = f"/mdt/meetings/{meeting['meeting']}"
-    with_mdt.point(f"http://127.0.0.1:{free_port()}")
-    try:
-        page = await browser_client.get(f"{with_mdt.stack.portal_url}{path}")
-    finally:
-        with_mdt.point()
+    page = await with_mdt.while_down(member, path)
     assert page.status_code == 503
     assert "The MDT service is not answering" in page.text
     assert f'href="{path}">Try again' in page.text
@@ -200,33 +194,27 @@ async def test_the_gp_acknowledges_and_completes_their_practices_action(
     assert recorded.status_code == 200, recorded.text
     found = await with_mdt.call("GET", f"Task?part-of=Task/{case}", with_mdt.gp)
     action_id = found.json()["entry"][0]["resource"]["id"]
-    portal = with_mdt.stack.portal_url
-    await sign_in(browser_client, with_mdt.stack, "gp")
-    page = await browser_client.get(f"{portal}/actions")
+    gp = await signed_in(browser_client, with_mdt.stack, "gp")
+    page = await gp.get("/actions")
     assert page.status_code == 200, page.text
     assert action in page.text
     assert "Waiting for you to acknowledge" in page.text
 
     for step, status in (("acknowledge", "accepted"), ("complete", "completed")):
-        done = await browser_client.post(
-            f"{portal}/actions/{action_id}/{step}", data={"csrf_token": csrf_token(page.text)}
-        )
+        done = await gp.post(f"/actions/{action_id}/{step}")
         assert done.status_code == 303, done.text
         stored = await with_mdt.call("GET", f"Task/{action_id}", with_mdt.gp)
         assert stored.json()["status"] == status
-        page = await browser_client.get(f"{portal}/actions")
+        page = await gp.get("/actions")
     assert "Completed" in page.text
 
 
 async def test_a_gp_cannot_settle_an_action_that_is_not_theirs(
     with_mdt: MdtWorld, browser_client: httpx.AsyncClient
 ) -> None:
-    await sign_in(browser_client, with_mdt.stack, "gp")
-    page = await browser_client.get(f"{with_mdt.stack.portal_url}/actions")
-    refused = await browser_client.post(
-        f"{with_mdt.stack.portal_url}/actions/no-such-action/acknowledge",
-        data={"csrf_token": csrf_token(page.text)},
-    )
+    gp = await signed_in(browser_client, with_mdt.stack, "gp")
+    await gp.get("/actions")
+    refused = await gp.post("/actions/no-such-action/acknowledge")
     assert refused.status_code == 409
     assert "There is a problem" in refused.text
 
@@ -236,19 +224,15 @@ async def test_the_chair_records_attendance_by_discipline(
 ) -> None:
     team = await make_team(with_mdt, unique("Attendance MDT"))
     (meeting, _) = await book(with_mdt, team, count=2)
-    url = f"{with_mdt.stack.portal_url}/mdt/meetings/{meeting}"
-    await sign_in(browser_client, with_mdt.stack, "mdt-member")
-    page = await browser_client.get(url)
+    path = f"/mdt/meetings/{meeting}"
+    member = await signed_in(browser_client, with_mdt.stack, "mdt-member")
+    page = await member.get(path)
     assert "Who is at the meeting" in page.text
-    empty = await browser_client.post(
-        f"{url}/attendance", data={"csrf_token": csrf_token(page.text)}
-    )
+    empty = await member.post(f"{path}/attendance")
     assert empty.status_code == 400
     assert "Choose who is at the meeting" in empty.text
 
-    held = await browser_client.post(
-        f"{url}/attendance", data={"csrf_token": csrf_token(page.text), "attendee": GP.subject}
-    )
+    held = await member.post(f"{path}/attendance", {"attendee": GP.subject})
 
     assert held.status_code == 303, held.text
     found = await with_mdt.call(
@@ -258,7 +242,7 @@ async def test_the_chair_records_attendance_by_discipline(
     assert [p["individual"]["identifier"]["value"] for p in encounter["participant"]] == [
         GP.subject
     ]
-    shown = await browser_client.get(url)
+    shown = await member.get(path)
     assert '<ul class="nhsuk-list nhsuk-list--bullet" id="attended">' in shown.text
     assert "<li>GP</li>" in shown.text
 
@@ -275,13 +259,11 @@ async def test_finish_meeting_moves_the_cases_not_reached_to_the_next_meeting(
         "POST", f"Task/{cases[0]}/$record-outcome", with_mdt.chair, discussed
     )
     assert done.status_code == 200, done.text
-    url = f"{with_mdt.stack.portal_url}/mdt/meetings/{meeting}"
-    await sign_in(browser_client, with_mdt.stack, "mdt-member")
-    page = await browser_client.get(url)
+    path = f"/mdt/meetings/{meeting}"
+    member = await signed_in(browser_client, with_mdt.stack, "mdt-member")
+    await member.get(path)
 
-    finished = await browser_client.post(
-        f"{url}/finish", data={"csrf_token": csrf_token(page.text)}
-    )
+    finished = await member.post(f"{path}/finish")
 
     assert finished.status_code == 303, finished.text
     assert finished.headers["location"].endswith("?finished=1&moved=2")
@@ -295,6 +277,6 @@ async def test_finish_meeting_moves_the_cases_not_reached_to_the_next_meeting(
             if i["type"]["text"] == "meeting"
         ]
         assert meetings == [f"Appointment/{following}"]
-    shown = await browser_client.get(f"{with_mdt.stack.portal_url}{finished.headers['location']}")
+    shown = await member.get(finished.headers["location"])
     assert "2 not reached moved to the next meeting" in shown.text
     assert "0 still to discuss" in shown.text

@@ -6,14 +6,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from services.portal.tests.staff.conftest import (
-    GP,
-    StaffStack,
-    advice_line,
-    csrf_token,
-    register,
-    sign_in,
-)
+from services.portal.tests.staff.conftest import GP, StaffStack, advice_line, register, signed_in
 
 pytestmark = pytest.mark.usefixtures("seeded")
 
@@ -23,11 +16,9 @@ async def test_who_to_ring_lists_the_open_lines_of_the_locality_in_ringing_order
 ) -> None:
     await advice_line(seeded, "north", "Dr First", "Dr Second")
     await advice_line(seeded, "south", "Dr Elsewhere")
-    await sign_in(browser_client, seeded, "paramedic")
+    paramedic = await signed_in(browser_client, seeded, "paramedic")
 
-    page = await browser_client.get(
-        f"{seeded.portal_url}/advice-lines", params={"specialty": "394811001", "locality": "north"}
-    )
+    page = await paramedic.get("/advice-lines", specialty="394811001", locality="north")
 
     assert page.status_code == 200, page.text
     assert page.text.index("Dr First") < page.text.index("Dr Second")
@@ -40,19 +31,19 @@ async def test_a_recorded_call_opens_the_patient_summary_and_its_url_has_no_nhs_
 ) -> None:
     line_id = await advice_line(seeded, "west", "Dr West")
     nhs_number = await register(seeded, str(GP.organisation))
-    await sign_in(browser_client, seeded, "paramedic")
-    form = await browser_client.get(f"{seeded.portal_url}/advice-lines/calls/new?line={line_id}")
+    paramedic = await signed_in(browser_client, seeded, "paramedic")
+    await paramedic.get("/advice-lines/calls/new", line=line_id)
 
-    recorded = await browser_client.post(f"{seeded.portal_url}/advice-lines/calls/new", data={
-        "csrf_token": csrf_token(form.text), "line": line_id, "nhs_number": nhs_number,
-        "outcome": "not-conveyed", "note": "Fluids and review by GP tomorrow", "locality": "west",
+    recorded = await paramedic.post("/advice-lines/calls/new", {
+        "line": line_id, "nhs_number": nhs_number, "outcome": "not-conveyed",
+        "note": "Fluids and review by GP tomorrow", "locality": "west",
     })  # fmt: skip
 
     assert recorded.status_code == 303, recorded.text
     location = recorded.headers["location"]
     assert location.startswith("/advice-lines/calls/")
     assert nhs_number not in location
-    page = await browser_client.get(f"{seeded.portal_url}{location}")
+    page = await paramedic.get(location)
     assert page.status_code == 200, page.text
     assert "Call recorded: Not conveyed" in page.text
     assert "Fluids and review by GP tomorrow" in page.text
@@ -62,23 +53,13 @@ async def test_a_call_without_an_outcome_or_a_valid_nhs_number_is_refused_with_b
     seeded: StaffStack, browser_client: httpx.AsyncClient
 ) -> None:
     line_id = await advice_line(seeded, "east", "Dr East")
-    await sign_in(browser_client, seeded, "paramedic")
-    form = await browser_client.get(f"{seeded.portal_url}/advice-lines/calls/new")
+    paramedic = await signed_in(browser_client, seeded, "paramedic")
+    await paramedic.get("/advice-lines/calls/new")
 
-    refused = await browser_client.post(f"{seeded.portal_url}/advice-lines/calls/new", data={
-        "csrf_token": csrf_token(form.text), "line": line_id, "nhs_number": "123",
-    })  # fmt: skip
+    refused = await paramedic.post(
+        "/advice-lines/calls/new", {"line": line_id, "nhs_number": "123"}
+    )
 
     assert refused.status_code == 400, refused.text
     assert 'href="#nhs_number"' in refused.text
     assert 'href="#outcome"' in refused.text
-
-
-async def test_referrals_down_says_so_with_a_retry(
-    seeded: StaffStack, browser_client: httpx.AsyncClient
-) -> None:
-    await sign_in(browser_client, seeded, "paramedic")
-    page = await seeded.while_down(browser_client, "referrals", "/advice-lines?specialty=394811001")
-    assert page.status_code == 200, page.text
-    assert "The referrals service is not answering" in page.text
-    assert "Try again" in page.text

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -73,6 +74,18 @@ async def id_claims(provider: httpx.AsyncClient, id_token: str) -> dict[str, obj
     return dict(jwt.decode(id_token, keys, algorithms=["RS256"]).claims)
 
 
+async def tokens_for(provider: httpx.AsyncClient, user: str) -> dict[str, Any]:
+    """The tokens `user` ends the code flow with (PKCE, the portal's secret)."""
+    params = request_params()
+    code = await code_for(provider, user, params)
+    return dict((await exchange(provider, code, params["verifier"])).json())
+
+
+def services_verifier(tmp_path: Path) -> TokenVerifier:
+    """How the services check an access token (the development issuer's keys)."""
+    return TokenVerifier(DEV_ISSUER, "carecoord", DevIssuer(tmp_path).jwks_url)
+
+
 async def test_the_launcher_can_tell_the_provider_is_up(provider: httpx.AsyncClient) -> None:
     assert (await provider.get("/readyz")).json() == {"status": "ok"}
 
@@ -107,17 +120,13 @@ async def test_a_request_without_pkce_is_sent_back_with_an_error(
 async def test_a_gp_gets_an_id_token_for_the_portal_and_an_access_token_for_the_services(
     provider: httpx.AsyncClient, tmp_path: Path
 ) -> None:
-    params = request_params()
-    tokens = (
-        await exchange(provider, await code_for(provider, "gp", params), params["verifier"])
-    ).json()
+    tokens = await tokens_for(provider, "gp")
     claims = await id_claims(provider, tokens["id_token"])
     assert claims["iss"] == ISSUER
     assert claims["aud"] == "portal"
     assert claims["nonce"] == "nonce-1"
     assert claims["carecoord_role"] == "gp"
-    verifier = TokenVerifier(DEV_ISSUER, "carecoord", DevIssuer(tmp_path).jwks_url)
-    principal = await verifier.verify(tokens["access_token"])
+    principal = await services_verifier(tmp_path).verify(tokens["access_token"])
     assert principal.role == "gp"
     assert principal.organisation == claims["org"]
 
@@ -126,13 +135,10 @@ async def test_a_gp_gets_an_id_token_for_the_portal_and_an_access_token_for_the_
 async def test_patients_carry_their_nhs_number_and_proofing_level(
     provider: httpx.AsyncClient, tmp_path: Path, level: str
 ) -> None:
-    params = request_params()
-    code = await code_for(provider, f"patient-{level.lower()}", params)
-    tokens = (await exchange(provider, code, params["verifier"])).json()
+    tokens = await tokens_for(provider, f"patient-{level.lower()}")
     claims = await id_claims(provider, tokens["id_token"])
     assert claims["identity_proofing_level"] == level
-    verifier = TokenVerifier(DEV_ISSUER, "carecoord", DevIssuer(tmp_path).jwks_url)
-    principal = await verifier.verify(tokens["access_token"])
+    principal = await services_verifier(tmp_path).verify(tokens["access_token"])
     assert principal.nhs_number == claims["nhs_number"]
     access = jwt.decode(tokens["access_token"], KeySet.import_key_set(DevIssuer(tmp_path).jwks()))
     assert access.claims["identity_proofing_level"] == level
@@ -141,16 +147,12 @@ async def test_patients_carry_their_nhs_number_and_proofing_level(
 async def test_a_p0_patient_has_no_nhs_number_and_no_access_to_the_services(
     provider: httpx.AsyncClient, tmp_path: Path
 ) -> None:
-    params = request_params()
-    tokens = (
-        await exchange(provider, await code_for(provider, "patient-p0", params), params["verifier"])
-    ).json()
+    tokens = await tokens_for(provider, "patient-p0")
     claims = await id_claims(provider, tokens["id_token"])
     assert claims["identity_proofing_level"] == "P0"
     assert "nhs_number" not in claims
-    verifier = TokenVerifier(DEV_ISSUER, "carecoord", DevIssuer(tmp_path).jwks_url)
     with pytest.raises(FhirError):
-        await verifier.verify(tokens["access_token"])
+        await services_verifier(tmp_path).verify(tokens["access_token"])
     bearer = {"Authorization": f"Bearer {tokens['access_token']}"}
     assert (await provider.get("/userinfo", headers=bearer)).json()[
         "identity_proofing_level"
@@ -186,10 +188,7 @@ async def test_the_client_must_prove_its_secret(provider: httpx.AsyncClient) -> 
 async def test_end_session_revokes_userinfo_and_returns_to_the_portal(
     provider: httpx.AsyncClient,
 ) -> None:
-    params = request_params()
-    tokens = (
-        await exchange(provider, await code_for(provider, "paramedic", params), params["verifier"])
-    ).json()
+    tokens = await tokens_for(provider, "paramedic")
     bearer = {"Authorization": f"Bearer {tokens['access_token']}"}
     assert (await provider.get("/userinfo", headers=bearer)).status_code == 200
     ended = await provider.get(

@@ -7,12 +7,15 @@ following the redirects by hand, so every hop's status, cookies and headers are 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 import pytest
 from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from carecoord_devstack.oidc_provider import demo_identities
 from carecoord_shared.db import create_engine
@@ -41,6 +44,22 @@ async def sign_in(client: httpx.AsyncClient, stack: object, user: str, path: str
     chosen = await client.post(f"{provider}/authorize", data=params | {"user": user})
     assert chosen.status_code == 303
     return str(chosen.headers["location"])
+
+
+@asynccontextmanager
+async def _stored_session(
+    stack: object, user: str
+) -> AsyncIterator[tuple[str, PostgresSessionStore, AsyncEngine]]:
+    """`user` signed in: their session cookie's value, and the portal's session store on
+    its database with the engine under it (disposed afterwards)."""
+    async with httpx.AsyncClient() as client:
+        await client.get(await sign_in(client, stack, user))
+        session_id = client.cookies["carecoord_session"]
+    engine = create_engine(stack.database_url, pool_size=1)  # type: ignore[attr-defined]
+    try:
+        yield session_id, PostgresSessionStore(lambda: engine), engine
+    finally:
+        await engine.dispose()
 
 
 def csrf_token(page: str) -> str:
@@ -90,21 +109,12 @@ async def test_gp_signs_in_and_sees_who_they_are_signed_in_as(web_stack) -> None
 async def test_the_session_is_kept_server_side_under_a_hash_with_a_token_services_accept(
     web_stack,
 ) -> None:
-    async with httpx.AsyncClient() as client:
-        await client.get(await sign_in(client, web_stack, "gp"))
-        session_id = client.cookies["carecoord_session"]
-    engine = create_engine(web_stack.database_url, pool_size=1)
-    try:
+    async with _stored_session(web_stack, "gp") as (session_id, _, engine):
+        id_hash = hashlib.sha256(session_id.encode()).hexdigest()
         async with engine.connect() as conn:
             row = (
-                await conn.execute(
-                    select(web_session).where(
-                        web_session.c.id_hash == hashlib.sha256(session_id.encode()).hexdigest()
-                    )
-                )
+                await conn.execute(select(web_session).where(web_session.c.id_hash == id_hash))
             ).one()
-    finally:
-        await engine.dispose()
     assert row.web_user["role"] == "gp"
     assert row.expires_at - row.created_at == timedelta(hours=1), "ends with the access token"
     verifier = TokenVerifier(DEV_ISSUER, "carecoord", f"{web_stack.provider_url}/jwks.json")
@@ -189,20 +199,13 @@ async def test_an_idle_session_ends(web_stack) -> None:
 
 
 async def test_ended_sessions_and_stale_sign_ins_can_be_purged(web_stack) -> None:
-    async with httpx.AsyncClient() as client:
-        await client.get(await sign_in(client, web_stack, "admin"))
-        session_id = client.cookies["carecoord_session"]
-    engine = create_engine(web_stack.database_url, pool_size=1)
-    store = PostgresSessionStore(lambda: engine)
     idle = timedelta(seconds=web_stack.config.idle_timeout_s)
-    try:
+    async with _stored_session(web_stack, "admin") as (session_id, store, _):
         await store.purge_expired(datetime.now(UTC), idle)
         assert await store.load(session_id, datetime.now(UTC), idle) is not None, "still live"
         later = datetime.now(UTC) + idle + timedelta(seconds=1)
         assert await store.purge_expired(later, idle) >= 1
         assert await store.load(session_id, datetime.now(UTC), idle) is None
-    finally:
-        await engine.dispose()
 
 
 @pytest.mark.parametrize(
@@ -235,20 +238,15 @@ async def test_the_patient_start_page_needs_no_sign_in(web_stack) -> None:
 
 
 async def test_a_page_view_moves_the_idle_clock_at_most_every_touch_interval(web_stack) -> None:
-    async with httpx.AsyncClient() as client:
-        await client.get(await sign_in(client, web_stack, "mdt-member"))
-        session_id = client.cookies["carecoord_session"]
-    engine = create_engine(web_stack.database_url, pool_size=1)
-    store = PostgresSessionStore(lambda: engine)
     idle = timedelta(seconds=web_stack.config.idle_timeout_s)
-    id_hash = hashlib.sha256(session_id.encode()).hexdigest()
+    async with _stored_session(web_stack, "mdt-member") as (session_id, store, engine):
+        id_hash = hashlib.sha256(session_id.encode()).hexdigest()
 
-    async def last_seen() -> datetime:
-        async with engine.connect() as conn:
-            query = select(web_session.c.last_seen_at).where(web_session.c.id_hash == id_hash)
-            return (await conn.execute(query)).scalar_one()
+        async def last_seen() -> datetime:
+            async with engine.connect() as conn:
+                query = select(web_session.c.last_seen_at).where(web_session.c.id_hash == id_hash)
+                return (await conn.execute(query)).scalar_one()
 
-    try:
         seen = await last_seen()
         soon = seen + TOUCH_EVERY - timedelta(seconds=1)
         assert await store.load(session_id, soon, idle) is not None
@@ -257,5 +255,3 @@ async def test_a_page_view_moves_the_idle_clock_at_most_every_touch_interval(web
         assert await store.load(session_id, later, idle) is not None
         assert await last_seen() == later, "a view after it moves the idle clock"
         assert await store.load(session_id, later + idle + timedelta(seconds=1), idle) is None
-    finally:
-        await engine.dispose()

@@ -17,13 +17,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import (
     Column,
+    ColumnElement,
     DateTime,
     Index,
     MetaData,
+    Row,
     RowMapping,
     Table,
     Text,
@@ -36,6 +38,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from carecoord_shared.db import NAMING
+from carecoord_shared.store.columns import columns
 from portal.store import MIGRATIONS
 from portal.web.identity import WebUser
 from portal.web.oidc import TokenSet
@@ -63,17 +66,15 @@ portal's CPU at 20 users; a session may therefore end up to this much before its
 timeout, never after it."""
 
 web_metadata = MetaData(naming_convention=NAMING)
+_TIME = DateTime(timezone=True)
 web_session = Table(
     "web_session",
     web_metadata,
     Column("id_hash", Text, primary_key=True),
     Column("subject", Text, nullable=False),
     Column("web_user", JSONB, nullable=False),
-    Column("access_token", Text, nullable=False),
-    Column("id_token", Text, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("last_seen_at", DateTime(timezone=True), nullable=False),
-    Column("expires_at", DateTime(timezone=True), nullable=False),
+    *columns(Text, "access_token", "id_token"),
+    *columns(_TIME, "created_at", "last_seen_at", "expires_at"),
     Index("ix_web_session_subject", "subject"),
     Index("ix_web_session_expires_at", "expires_at"),
 )
@@ -81,10 +82,8 @@ web_login = Table(
     "web_login",
     web_metadata,
     Column("state_hash", Text, primary_key=True),
-    Column("nonce", Text, nullable=False),
-    Column("code_verifier", Text, nullable=False),
-    Column("return_to", Text, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    *columns(Text, "nonce", "code_verifier", "return_to"),
+    Column("created_at", _TIME, nullable=False),
     Index("ix_web_login_created_at", "created_at"),
 )
 
@@ -153,13 +152,7 @@ class PostgresSessionStore:
             await conn.execute(insert(web_login).values(row))
 
     async def finish_login(self, state: str, now: datetime) -> LoginAttempt | None:
-        statement = (
-            delete(web_login)
-            .where(web_login.c.state_hash == hash_id(state))
-            .returning(*web_login.c)
-        )
-        async with self._engine().begin() as conn:
-            row = (await conn.execute(statement)).first()
+        row = await self._take(web_login, web_login.c.state_hash == hash_id(state))
         if row is None or row.created_at < now - LOGIN_LIFETIME:
             return None
         return LoginAttempt(state, row.nonce, row.code_verifier, row.return_to)
@@ -199,14 +192,13 @@ class PostgresSessionStore:
         return _session(session_id, row._mapping)
 
     async def delete(self, session_id: str) -> WebSession | None:
-        statement = (
-            delete(web_session)
-            .where(web_session.c.id_hash == hash_id(session_id))
-            .returning(*web_session.c)
-        )
-        async with self._engine().begin() as conn:
-            row = (await conn.execute(statement)).first()
+        row = await self._take(web_session, web_session.c.id_hash == hash_id(session_id))
         return None if row is None else _session(session_id, row._mapping)
+
+    async def _take(self, table: Table, key: ColumnElement[bool]) -> Row[Any] | None:
+        """The row `key` finds, deleted (so only one caller ever gets it)."""
+        async with self._engine().begin() as conn:
+            return (await conn.execute(delete(table).where(key).returning(*table.c))).first()
 
     async def purge_expired(self, now: datetime, idle: timedelta) -> int:
         """Delete ended sessions and stale sign-ins (for a periodic job); returns sessions."""

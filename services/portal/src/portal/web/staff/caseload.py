@@ -12,86 +12,71 @@ of theirs (nothing lost). Pages are addressed by resource ids, never NHS numbers
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from datetime import date
-from typing import Any
+from functools import partial
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response
-from fastapi.responses import RedirectResponse
+from fastapi import APIRouter, Depends, Response
 
-from carecoord_shared.security.principal import Role
 from portal.service.bff import ServiceDown
 from portal.service.bff.care_plans import KINDS, PlanEdit, load_plan_page, save_plan
 from portal.service.bff.caseload import caseload, unassigned
-from portal.web.context import Context, Kit, SignedIn
-from portal.web.staff.common import Clients, down_part, need_role, not_found, read_part
+from portal.web.staff.common import Staff, answered, read_part, staff
 from portal.web.staff.forms import Problem, text
 
-__all__ = ["add_caseload_pages", "patient_view_page"]
+__all__ = ["Coordinator", "add_caseload_pages", "patient_view_page"]
 
-_ROLES: tuple[Role, ...] = ("care-coordinator", "gp")
+Coordinator = Annotated[Staff, Depends(staff("care-coordinator", "gp"))]
 
 
-async def caseload_page(
-    request: Request, kit: Kit, context: Context, session: SignedIn, services: Clients
+async def _caseload(
+    coordinator: Staff, title: str, reading: Awaitable[Any], **values: Any
 ) -> Response:
-    need_role(request, kit, context, session, _ROLES)
-    values: dict[str, Any] = {"today": kit.clock().date()}
-    reading = caseload(services.care_plans, session.user.subject, values["today"])
-    values |= await read_part("rows", reading, "/caseload")
-    return kit.page(request, context, "staff/caseload.html", "Your caseload", **values)
+    """The caseload table of `reading`'s rows (the page itself when it is down)."""
+    retry = coordinator.request.url.path
+    values |= await read_part("rows", reading, retry)
+    return coordinator.page("staff/caseload.html", title, today=coordinator.now().date(), **values)
 
 
-async def unassigned_page(
-    request: Request, kit: Kit, context: Context, session: SignedIn, services: Clients
-) -> Response:
-    need_role(request, kit, context, session, _ROLES)
-    values: dict[str, Any] = {"today": kit.clock().date(), "unassigned": True}
-    practice = session.user.organisation or ""
-    reading = unassigned(services.care_plans, practice, values["today"])
-    values |= await read_part("rows", reading, "/caseload/unassigned")
+async def caseload_page(coordinator: Coordinator) -> Response:
+    today = coordinator.now().date()
+    reading = caseload(coordinator.services.care_plans, coordinator.subject, today)
+    return await _caseload(coordinator, "Your caseload", reading)
+
+
+async def unassigned_page(coordinator: Coordinator) -> Response:
+    today = coordinator.now().date()
+    reading = unassigned(coordinator.services.care_plans, coordinator.organisation, today)
     title = "Patients with no named co-ordinator"
-    return kit.page(request, context, "staff/caseload.html", title, **values)
+    return await _caseload(coordinator, title, reading, unassigned=True)
 
 
 async def patient_view_page(
-    request: Request, kit: Kit, context: Context, services: Clients, patient_id: str,
-    plan_id: str = "", status_code: int = 200, **extra: Any,
+    coordinator: Staff, patient_id: str, plan_id: str = "", status_code: int = 200,
+    **extra: Any,
 ) -> Response:  # fmt: skip
     here = f"/caseload/patients/{patient_id}" + (f"/plans/{plan_id}" if plan_id else "")
     template = "staff/caseload_plan.html" if plan_id else "staff/caseload_patient.html"
-    try:
-        page = await load_plan_page(services.care_plans, patient_id, plan_id)
-    except ServiceDown as down:
-        return kit.page(
-            request, context, template, "Care plan", 503, down=down_part(down.service, here)
-        )
+    with coordinator.down_page(template, "Care plan", here):
+        page = await load_plan_page(coordinator.services.care_plans, patient_id, plan_id)
     if page is None:
-        return not_found(request, kit, context)
+        return coordinator.not_found()
     title = page.plan.title if page.plan else page.patient.name
-    return kit.page(
-        request, context, template, title, status_code,
-        page=page, today=kit.clock().date(), kinds=KINDS, **extra,
+    return coordinator.page(
+        template, title, status_code, page=page, today=coordinator.now().date(), kinds=KINDS,
+        **extra,
     )  # fmt: skip
 
 
-async def patient_page(
-    request: Request, kit: Kit, context: Context, session: SignedIn, services: Clients,
-    patient_id: str,
-) -> Response:  # fmt: skip
-    need_role(request, kit, context, session, _ROLES)
-    assigned = request.query_params.get("assigned") == "1"
-    return await patient_view_page(request, kit, context, services, patient_id, assigned=assigned)
+async def patient_page(coordinator: Coordinator, patient_id: str) -> Response:
+    assigned = coordinator.flag("assigned")
+    return await patient_view_page(coordinator, patient_id, assigned=assigned)
 
 
-async def plan_page(
-    request: Request, kit: Kit, context: Context, session: SignedIn, services: Clients,
-    patient_id: str, plan_id: str,
-) -> Response:  # fmt: skip
-    need_role(request, kit, context, session, _ROLES)
-    saved = request.query_params.get("saved") == "1"
-    return await patient_view_page(
-        request, kit, context, services, patient_id, plan_id, saved=saved
-    )
+async def plan_page(coordinator: Coordinator, patient_id: str, plan_id: str) -> Response:
+    saved = coordinator.flag("saved")
+    return await patient_view_page(coordinator, patient_id, plan_id, saved=saved)
 
 
 def _read_edit(form: Any) -> tuple[PlanEdit, list[Problem]]:
@@ -105,34 +90,26 @@ def _read_edit(form: Any) -> tuple[PlanEdit, list[Problem]]:
     return edit, problems
 
 
-async def save_plan_page(
-    request: Request, kit: Kit, context: Context, session: SignedIn, services: Clients,
-    patient_id: str, plan_id: str,
-) -> Response:  # fmt: skip
-    need_role(request, kit, context, session, _ROLES)
-    form = await request.form()
+async def save_plan_page(coordinator: Coordinator, patient_id: str, plan_id: str) -> Response:
+    form = await coordinator.request.form()
     edit, errors = _read_edit(form)
     version = text(form, "version", 20)
-    again = (request, kit, context, services, patient_id, plan_id)
+    again = partial(patient_view_page, coordinator, patient_id, plan_id)
     if errors:
-        return await patient_view_page(*again, 400, errors=errors, typed=edit, version=version)
+        return await again(400, errors=errors, typed=edit, version=version)
     try:
-        answer = await save_plan(services.care_plans, plan_id, version, edit)
+        answer = await save_plan(coordinator.services.care_plans, plan_id, version, edit)
     except ServiceDown as down:
         errors = [(f"{down.service} did not answer: your changes were not saved. Try again.", "")]
-        return await patient_view_page(*again, 503, errors=errors, typed=edit, version=version)
-    if answer.result == "saved":
-        target = f"/caseload/patients/{patient_id}/plans/{plan_id}?saved=1"
-        return RedirectResponse(target, status_code=303)
-    if answer.result == "gone":
-        return not_found(request, kit, context)
-    if answer.result == "conflict":
+        return await again(503, errors=errors, typed=edit, version=version)
+    if answer.result == "conflict":  # their plan now, beside these changes
         theirs = answer.theirs
-        return await patient_view_page(
-            *again, 409, theirs=theirs, typed=edit, version=theirs and theirs.version
-        )
-    errors = [(m, "") for m in answer.messages] or [("Care plans refused the change.", "")]
-    return await patient_view_page(*again, 422, errors=errors, typed=edit, version=version)
+        return await again(409, theirs=theirs, typed=edit, version=theirs and theirs.version)
+    target = f"/caseload/patients/{patient_id}/plans/{plan_id}?saved=1"
+    return await answered(
+        coordinator, answer.result, answer.messages, again,
+        target, "Care plans refused the change.", typed=edit, version=version,
+    )  # fmt: skip
 
 
 def add_caseload_pages(router: APIRouter) -> None:

@@ -12,21 +12,17 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Response
 from fastapi.responses import RedirectResponse
 from starlette.datastructures import FormData
 
-from carecoord_shared.security.principal import Role
 from portal.service.bff import ServiceDown
 from portal.service.bff.care_plans import KINDS, Assignment, assign
-from portal.web.context import Context, Kit, SignedIn
-from portal.web.staff.caseload import patient_view_page
-from portal.web.staff.common import Clients, need_role
+from portal.web.staff.caseload import Coordinator, patient_view_page
 from portal.web.staff.forms import Problem, text
 
 __all__ = ["add_team_pages"]
 
-_ROLES: tuple[Role, ...] = ("care-coordinator", "gp")
 _SDS = re.compile(r"[0-9]{6,20}")
 
 
@@ -58,16 +54,13 @@ def read_assignment(form: FormData, today: date) -> tuple[Assignment, list[Probl
     return assignment, problems
 
 
-async def change_coordinator(
-    request: Request, kit: Kit, context: Context, session: SignedIn, services: Clients,
-    patient_id: str,
-) -> Response:  # fmt: skip
-    need_role(request, kit, context, session, _ROLES)
-    assignment, errors = read_assignment(await request.form(), kit.clock().date())
+async def change_coordinator(coordinator: Coordinator, patient_id: str) -> Response:
+    form = await coordinator.request.form()
+    assignment, errors = read_assignment(form, coordinator.now().date())
     status = 400
     if not errors:
         try:
-            refused = await assign(services.care_plans, patient_id, assignment)
+            refused = await assign(coordinator.services.care_plans, patient_id, assignment)
         except ServiceDown as down:
             refused = [f"{down.service} did not answer: nothing was changed. Try again."]
         if not refused:
@@ -75,14 +68,7 @@ async def change_coordinator(
             return RedirectResponse(target, status_code=303)
         errors, status = [(m, "") for m in refused], 422
     return await patient_view_page(
-        request,
-        kit,
-        context,
-        services,
-        patient_id,
-        status_code=status,
-        errors=errors,
-        typed=assignment,
+        coordinator, patient_id, status_code=status, errors=errors, typed=assignment
     )
 
 

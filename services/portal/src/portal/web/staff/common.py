@@ -10,28 +10,39 @@ page never tells a GP whether another practice's patient exists.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Sequence
+import re
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Request, Response
+from fastapi.responses import RedirectResponse
 
 from carecoord_shared.security.principal import Role
 from portal.config.staff import StaffSettings
 from portal.service.bff import FhirClient, ServiceDown
-from portal.web.context import SignedIn, WebContext, WebKit
+from portal.web.context import Context, Kit, SignedIn, WebContext, WebKit
 from portal.web.http import WebExit
 from portal.web.sessions import WebSession
 
 __all__ = [
+    "AnyStaff",
     "Clients",
+    "Staff",
     "StaffClients",
+    "answered",
     "down_part",
+    "fhir_ids",
     "need_role",
     "not_found",
     "read_part",
+    "staff",
     "staff_settings",
 ]
 
+_FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
 NOT_FOUND_TITLE = "Page not found"
 NOT_FOUND_TEXT = (
     "If you typed the web address, check it is correct. If you pasted the web address, "
@@ -84,6 +95,13 @@ def not_found(request: Request, kit: WebKit, context: WebContext) -> Response:
     return kit.message(request, context, NOT_FOUND_TITLE, NOT_FOUND_TEXT, 404)
 
 
+def fhir_ids(user: Staff, *ids: str) -> None:
+    """Each of `ids` (from the path) is a FHIR id, or the page does not exist: nothing
+    else reaches the services."""
+    if not all(_FHIR_ID.fullmatch(i) for i in ids):
+        raise WebExit(user.not_found())
+
+
 def down_part(service: str, retry: str) -> dict[str, Any]:
     """What a page part shows when its service did not answer."""
     return {"service": service, "retry": retry}
@@ -96,3 +114,92 @@ async def read_part(name: str, reading: Awaitable[Any], retry: str) -> dict[str,
         return {name: await reading}
     except ServiceDown as down:
         return {"down": down_part(down.service, retry)}
+
+
+@dataclass(frozen=True, slots=True)
+class Staff:
+    """One staff page request: who asks (role already checked), their clients for the
+    other services, and the page rendering every screen shares."""
+
+    request: Request
+    kit: WebKit
+    context: WebContext
+    session: WebSession
+    services: StaffClients
+
+    @property
+    def organisation(self) -> str:
+        return self.session.user.organisation or ""
+
+    @property
+    def subject(self) -> str:
+        return self.session.user.subject
+
+    def now(self) -> datetime:
+        return self.kit.clock()
+
+    def query(self, name: str, limit: int) -> str:
+        """A query-string value, cut to `limit` characters ("" when absent)."""
+        return self.request.query_params.get(name, "")[:limit]
+
+    def flag(self, name: str) -> bool:
+        """Whether the query string says `name=1` (a redirect's "it is done")."""
+        return self.request.query_params.get(name) == "1"
+
+    def page(self, template: str, title: str, status_code: int = 200, **values: Any) -> Response:
+        return self.kit.page(self.request, self.context, template, title, status_code, **values)
+
+    def not_found(self) -> Response:
+        return not_found(self.request, self.kit, self.context)
+
+    @contextmanager
+    def down_page(self, template: str, title: str, retry: str) -> Iterator[None]:
+        """Inside, a service that does not answer ends the request with `template` saying
+        so (503, with `retry` the page to read again)."""
+        try:
+            yield
+        except ServiceDown as down:
+            page = self.page(template, title, 503, down=down_part(down.service, retry))
+            raise WebExit(page) from None
+
+
+async def signed_in_staff(
+    request: Request, kit: Kit, context: Context, session: SignedIn, services: Clients
+) -> Staff:
+    return Staff(request, kit, context, session, services)
+
+
+AnyStaff = Annotated[Staff, Depends(signed_in_staff)]
+"""Any signed-in user (what they may read is still decided by their own token)."""
+
+
+def staff(*roles: Role) -> Callable[[Staff], Awaitable[Staff]]:
+    """The dependency of a page for `roles`: a signed-in user of another role gets the
+    403 page before the handler runs."""
+
+    async def with_role(user: AnyStaff) -> Staff:
+        need_role(user.request, user.kit, user.context, user.session, roles)
+        return user
+
+    return with_role
+
+
+Again = Callable[..., Awaitable[Response]]
+"""A form's page shown again: `again(status_code, **values)`."""
+
+
+async def answered(
+    user: Staff, result: str, messages: Sequence[str], again: Again, done: str, refused: str,
+    **kept: Any,
+) -> Response:  # fmt: skip
+    """The page after a write a service answered (`result` and `messages` of its
+    answer): on to `done` once saved; not found when the record is gone; otherwise the
+    form again, with what the person typed (`kept`), saying someone else wrote first
+    (409) or what the service refused (422; `refused` when it said nothing)."""
+    if result == "saved":
+        return RedirectResponse(done, status_code=303)
+    if result == "gone":
+        return user.not_found()
+    if result == "conflict":
+        return await again(409, conflict=True, **kept)
+    return await again(422, errors=[(m, "") for m in messages] or [(refused, "")], **kept)

@@ -11,24 +11,25 @@ from __future__ import annotations
 
 import asyncio
 import re
+from typing import Annotated
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Response
 
 from carecoord_shared.security.principal import Role
 from portal.service.bff import ServiceDown
 from portal.service.bff.indicators import Area, area_figures
-from portal.web.context import Context, Kit, SignedIn
-from portal.web.staff.common import Clients, StaffClients, down_part, need_role
+from portal.web.identity import WebUser
+from portal.web.staff.common import Staff, down_part, staff
 
 __all__ = ["add_indicator_pages"]
 
-_ROLES: tuple[Role, ...] = ("gp", "care-coordinator", "admin")
+Reader = Annotated[Staff, Depends(staff("gp", "care-coordinator", "admin"))]
 _PRACTICE_ROLES: tuple[Role, ...] = ("gp", "care-coordinator")
 _LOCALITY = re.compile(r"[A-Za-z0-9-]{1,32}")
 
 
-def _areas(session: SignedIn, locality: str) -> list[tuple[str, str]]:
-    user, areas = session.user, []
+def _areas(user: WebUser, locality: str) -> list[tuple[str, str]]:
+    areas = []
     if user.role in _PRACTICE_ROLES and user.organisation:
         areas.append(
             (
@@ -42,33 +43,24 @@ def _areas(session: SignedIn, locality: str) -> list[tuple[str, str]]:
     return areas
 
 
-async def _figures(
-    services: StaffClients, heading: str, subject: str, kit: Kit
-) -> Area | dict[str, str]:
+async def _figures(reader: Staff, heading: str, subject: str) -> Area | dict[str, str]:
     try:
-        return await area_figures(services.care_plans, heading, subject, kit.clock().date())
+        today = reader.now().date()
+        return await area_figures(reader.services.care_plans, heading, subject, today)
     except ServiceDown as down:
         return down_part(down.service, "/indicators") | {"heading": heading}
 
 
-async def indicators_page(
-    request: Request, kit: Kit, context: Context, session: SignedIn, services: Clients
-) -> Response:
-    need_role(request, kit, context, session, _ROLES)
-    typed = request.query_params.get("locality", "")
+async def indicators_page(reader: Reader) -> Response:
+    typed = reader.query("locality", 64)
     locality = typed if _LOCALITY.fullmatch(typed) else ""
-    found = await asyncio.gather(
-        *(
-            _figures(services, heading, subject, kit)
-            for heading, subject in _areas(session, locality)
-        )
-    )
-    areas = [a for a in found if isinstance(a, Area)]
+    areas = _areas(reader.session.user, locality)
+    found = await asyncio.gather(*(_figures(reader, *area) for area in areas))
+    figures = [a for a in found if isinstance(a, Area)]
     downs = [d for d in found if not isinstance(d, Area)]
-    return kit.page(
-        request, context, "staff/indicators.html", "Indicators",
-        areas=areas, downs=downs[:1], locality=locality,
-    )  # fmt: skip
+    return reader.page(
+        "staff/indicators.html", "Indicators", areas=figures, downs=downs[:1], locality=locality
+    )
 
 
 def add_indicator_pages(router: APIRouter) -> None:

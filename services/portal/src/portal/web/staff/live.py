@@ -27,8 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from portal.service.bff import ServiceDown
 from portal.service.bff.directory import services_of
 from portal.store.live import listening
-from portal.web.context import Context, Kit, SignedIn
-from portal.web.staff.common import Clients, not_found
+from portal.web.staff.common import AnyStaff, Staff, StaffClients
 
 __all__ = ["LiveHub", "add_live_routes", "stream", "stream_when", "try_again"]
 
@@ -121,9 +120,7 @@ def stream(request: Request, references: list[str]) -> Response:
     )
 
 
-async def stream_when(
-    request: Request, kit: Kit, context: Context, readable: Awaitable[list[str]]
-) -> Response:
+async def stream_when(user: Staff, readable: Awaitable[list[str]]) -> Response:
     """The stream of the references `readable` finds this user may watch: not found
     (exactly like the page) when it finds none, "try again" when the service deciding
     it does not answer."""
@@ -132,36 +129,29 @@ async def stream_when(
     except ServiceDown:
         return try_again()
     if not references:
-        return not_found(request, kit, context)
-    return stream(request, references)
+        return user.not_found()
+    return stream(user.request, references)
 
 
-async def _readable_request(services: Clients, request_id: str) -> list[str]:
+async def _readable_request(services: StaffClients, request_id: str) -> list[str]:
     reference = f"ServiceRequest/{request_id}"
     return [reference] if (await services.referrals.get(reference)).ok else []
 
 
-async def request_stream(
-    request: Request, kit: Kit, context: Context, session: SignedIn, services: Clients,
-    request_id: str,
-) -> Response:  # fmt: skip
+async def request_stream(user: AnyStaff, request_id: str) -> Response:
     """Changes to one request, for someone who may read it."""
-    del session
-    return await stream_when(request, kit, context, _readable_request(services, request_id))
+    return await stream_when(user, _readable_request(user.services, request_id))
 
 
-async def _own_services(services: Clients, organisation: str) -> list[str]:
+async def _own_services(services: StaffClients, organisation: str) -> list[str]:
     own = await services_of(services.referrals, organisation)
     return [f"HealthcareService/{s.id}" for s in own]
 
 
-async def worklist_stream(
-    request: Request, kit: Kit, context: Context, session: SignedIn, services: Clients
-) -> Response:
+async def worklist_stream(user: AnyStaff) -> Response:
     """New and changed requests for the services of the user's organisation (the ones
     referrals lists to this user), for their triage worklist."""
-    organisation = session.user.organisation or ""
-    return await stream_when(request, kit, context, _own_services(services, organisation))
+    return await stream_when(user, _own_services(user.services, user.organisation))
 
 
 def add_live_routes(router: APIRouter) -> None:

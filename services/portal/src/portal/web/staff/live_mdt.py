@@ -14,43 +14,32 @@ what the page shows to this user's own token, and it carries references only:
 
 from __future__ import annotations
 
-import re
+from fastapi import APIRouter, Response
 
-from fastapi import APIRouter, Request, Response
-
-from carecoord_shared.security.principal import Role
 from portal.service.bff.mdt import load_meeting, member_teams
 from portal.service.bff.mdt_shapes import MDT_CODES
 from portal.service.bff.vocabulary import ODS_SYSTEM
-from portal.web.context import Context, Kit, SignedIn
-from portal.web.staff.common import Clients, need_role, not_found
+from portal.web.staff.common import StaffClients, fhir_ids
 from portal.web.staff.live import stream_when
+from portal.web.staff.mdt_actions import Gp
+from portal.web.staff.mdt_board import Member
 
 __all__ = ["add_live_mdt_routes"]
 
-_MEETING_ROLES: tuple[Role, ...] = ("mdt-member", "gp", "care-coordinator")
-_FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
 
-
-async def _meeting(services: Clients, meeting_id: str, user: str) -> list[str]:
+async def _meeting(services: StaffClients, meeting_id: str, user: str) -> list[str]:
     found = await load_meeting(services.mdt, meeting_id, user)
     return [f"Appointment/{meeting_id}", f"CareTeam/{found.team.id}"] if found else []
 
 
-async def meeting_stream(
-    request: Request, kit: Kit, context: Context, session: SignedIn, services: Clients,
-    meeting_id: str,
-) -> Response:  # fmt: skip
+async def meeting_stream(member: Member, meeting_id: str) -> Response:
     """A case listed, the list assembled, an outcome recorded or an action acknowledged
     or done, for a member of the meeting's MDT."""
-    need_role(request, kit, context, session, _MEETING_ROLES)
-    if not _FHIR_ID.fullmatch(meeting_id):
-        return not_found(request, kit, context)
-    watched = _meeting(services, meeting_id, session.user.subject)
-    return await stream_when(request, kit, context, watched)
+    fhir_ids(member, meeting_id)
+    return await stream_when(member, _meeting(member.services, meeting_id, member.subject))
 
 
-async def _practice(services: Clients, practice: str) -> list[str]:
+async def _practice(services: StaffClients, practice: str) -> list[str]:
     query = [
         ("code", f"{MDT_CODES}|mdt-action"),
         ("owner:identifier", f"{ODS_SYSTEM}|{practice}"),
@@ -60,26 +49,19 @@ async def _practice(services: Clients, practice: str) -> list[str]:
     return [f"Organization/{practice}"] if readable else []
 
 
-async def actions_stream(
-    request: Request, kit: Kit, context: Context, session: SignedIn, services: Clients
-) -> Response:
+async def actions_stream(gp: Gp) -> Response:
     """Actions given to the GP's own practice, once mdt lists them to this GP."""
-    need_role(request, kit, context, session, ("gp",))
-    practice = session.user.organisation or ""
-    return await stream_when(request, kit, context, _practice(services, practice))
+    return await stream_when(gp, _practice(gp.services, gp.organisation))
 
 
-async def _teams(services: Clients, user: str) -> list[str]:
+async def _teams(services: StaffClients, user: str) -> list[str]:
     return [f"CareTeam/{team.id}" for team in await member_teams(services.mdt, user)]
 
 
-async def board_stream(
-    request: Request, kit: Kit, context: Context, session: SignedIn, services: Clients
-) -> Response:
+async def board_stream(member: Member) -> Response:
     """The member's MDTs (those mdt lists to this user), for their actions board: an
     outcome with new actions names the MDT, as does an action acknowledged or done."""
-    need_role(request, kit, context, session, _MEETING_ROLES)
-    return await stream_when(request, kit, context, _teams(services, session.user.subject))
+    return await stream_when(member, _teams(member.services, member.subject))
 
 
 def add_live_mdt_routes(router: APIRouter) -> None:

@@ -14,13 +14,12 @@ so with a retry and everything else (header, navigation, sign-out) still works.
 from __future__ import annotations
 
 import asyncio
-import re
+from functools import partial
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Response
 from fastapi.responses import RedirectResponse
 
-from carecoord_shared.security.principal import Role
 from portal.service.bff import ServiceDown
 from portal.service.bff.clock import LONDON
 from portal.service.bff.mdt import hold_meeting, load_meeting, load_meeting_case, my_teams
@@ -34,106 +33,70 @@ from portal.service.bff.mdt_outcomes import (
 )
 from portal.service.bff.mdt_quorum import case_gaps, missing_core
 from portal.service.bff.mdt_shapes import CaseView, MeetingPage
-from portal.web.context import Context, Kit, SignedIn
-from portal.web.http import WebExit
-from portal.web.staff.common import Clients, down_part, need_role, not_found, read_part
+from portal.web.staff.common import Staff, StaffClients, answered, fhir_ids, read_part
 from portal.web.staff.mdt_actions import add_mdt_action_pages
-from portal.web.staff.mdt_board import add_mdt_board_pages
+from portal.web.staff.mdt_board import Member, add_mdt_board_pages
 from portal.web.staff.mdt_form import ACTION_ROWS, read_outcome
 
 __all__ = ["add_mdt_pages"]
 
-_ROLES: tuple[Role, ...] = ("mdt-member", "gp", "care-coordinator")
-_FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
 
-
-def _allowed(request: Request, kit: Kit, context: Context, session: SignedIn, *ids: str) -> None:
-    """The role check, then the ids: each a FHIR id, or the page does not exist (nothing
-    else reaches the mdt service)."""
-    need_role(request, kit, context, session, _ROLES)
-    if not all(_FHIR_ID.fullmatch(i) for i in ids):
-        raise WebExit(not_found(request, kit, context))
-
-
-async def teams_page(
-    request: Request, kit: Kit, context: Context, session: SignedIn, services: Clients
-) -> Response:
-    need_role(request, kit, context, session, _ROLES)
-    reading = my_teams(services.mdt, session.user.subject, kit.clock())
+async def teams_page(member: Member) -> Response:
+    reading = my_teams(member.services.mdt, member.subject, member.now())
     values = await read_part("teams", reading, "/mdt")
-    return kit.page(request, context, "staff/mdt_teams.html", "Your MDTs and meetings", **values)
+    return member.page("staff/mdt_teams.html", "Your MDTs and meetings", **values)
 
 
-async def meeting_page(
-    request: Request, kit: Kit, context: Context, session: SignedIn, services: Clients,
-    meeting_id: str,
-) -> Response:  # fmt: skip
-    _allowed(request, kit, context, session, meeting_id)
-    return await _meeting(request, kit, context, session, services, meeting_id)
+async def meeting_page(member: Member, meeting_id: str) -> Response:
+    fhir_ids(member, meeting_id)
+    return await _meeting(member, meeting_id)
 
 
 async def _meeting(
-    request: Request, kit: Kit, context: Context, session: SignedIn, services: Clients,
-    meeting_id: str, status_code: int = 200, **extra: Any,
-) -> Response:  # fmt: skip
-    try:
-        found = await load_meeting(services.mdt, meeting_id, session.user.subject)
-    except ServiceDown as down:
-        here = f"/mdt/meetings/{meeting_id}"
-        return kit.page(
-            request, context, "staff/mdt_meeting.html", "MDT meeting", 503,
-            down=down_part(down.service, here),
-        )  # fmt: skip
+    member: Staff, meeting_id: str, status_code: int = 200, **extra: Any
+) -> Response:
+    template = "staff/mdt_meeting.html"
+    with member.down_page(template, "MDT meeting", f"/mdt/meetings/{meeting_id}"):
+        found = await load_meeting(member.services.mdt, meeting_id, member.subject)
     if found is None:
-        return not_found(request, kit, context)
+        return member.not_found()
     first = next((c.id for c in found.cases if c.due_at(meeting_id)), None)
-    return kit.page(
-        request, context, "staff/mdt_meeting.html", f"{found.team.name}: meeting", status_code,
-        page=found, first_open=first, finished=request.query_params.get("finished") == "1",
-        moved=request.query_params.get("moved", "")[:3], **_quorum(found), **extra,
+    return member.page(
+        template, f"{found.team.name}: meeting", status_code,
+        page=found, first_open=first, finished=member.flag("finished"),
+        moved=member.query("moved", 3), **_quorum(found), **extra,
     )  # fmt: skip
 
 
-async def record_attendance(
-    request: Request, kit: Kit, context: Context, session: SignedIn, services: Clients,
-    meeting_id: str,
-) -> Response:  # fmt: skip
-    _allowed(request, kit, context, session, meeting_id)
-    present = [str(u)[:64] for u in (await request.form()).getlist("attendee")]
+async def record_attendance(member: Member, meeting_id: str) -> Response:
+    fhir_ids(member, meeting_id)
+    present = [str(u)[:64] for u in (await member.request.form()).getlist("attendee")]
     if not present:
         errors = [("Choose who is at the meeting", "attendee")]
-        return await _meeting(
-            request, kit, context, session, services, meeting_id, 400, errors=errors
-        )
+        return await _meeting(member, meeting_id, 400, errors=errors)
     try:
-        problems = await hold_meeting(services.mdt, meeting_id, present)
+        problems = await hold_meeting(member.services.mdt, meeting_id, present)
     except ServiceDown as down:
         problems = [f"{down.service} did not answer: attendance was not saved. Try again."]
     if problems:
         errors = [(m, "attendee") for m in problems]
-        return await _meeting(
-            request, kit, context, session, services, meeting_id, 409, errors=errors
-        )
+        return await _meeting(member, meeting_id, 409, errors=errors)
     return RedirectResponse(f"/mdt/meetings/{meeting_id}#attendance", status_code=303)
 
 
-async def finish(
-    request: Request, kit: Kit, context: Context, session: SignedIn, services: Clients,
-    meeting_id: str,
-) -> Response:  # fmt: skip
+async def finish(member: Member, meeting_id: str) -> Response:
     """ "Finish meeting": the cases not reached move to the next meeting."""
-    _allowed(request, kit, context, session, meeting_id)
-    again = (request, kit, context, session, services, meeting_id)
+    fhir_ids(member, meeting_id)
     try:
-        page = await load_meeting(services.mdt, meeting_id, session.user.subject)
+        page = await load_meeting(member.services.mdt, meeting_id, member.subject)
         if page is None:
-            return not_found(request, kit, context)
-        moved, problems = await finish_meeting(services.mdt, page)
+            return member.not_found()
+        moved, problems = await finish_meeting(member.services.mdt, page)
     except ServiceDown as down:
         errors = [(f"{down.service} did not answer: the meeting was not finished. Try again.", "")]
-        return await _meeting(*again, 503, errors=errors)
+        return await _meeting(member, meeting_id, 503, errors=errors)
     if problems:
-        return await _meeting(*again, 409, errors=[(m, "") for m in problems])
+        return await _meeting(member, meeting_id, 409, errors=[(m, "") for m in problems])
     return RedirectResponse(f"/mdt/meetings/{meeting_id}?finished=1&moved={moved}", 303)
 
 
@@ -153,82 +116,63 @@ def _next_open(page: MeetingPage, index: int) -> str | None:
 
 
 async def _case_page(
-    request: Request, kit: Kit, context: Context, session: SignedIn, services: Clients,
-    meeting_id: str, case_id: str, status_code: int = 200, **extra: Any,
-) -> Response:  # fmt: skip
-    try:
-        found = await load_meeting_case(services.mdt, meeting_id, case_id, session.user.subject)
+    member: Staff, meeting_id: str, case_id: str, status_code: int = 200, **extra: Any
+) -> Response:
+    template, mdt, now = "staff/mdt_case.html", member.services.mdt, member.now()
+    with member.down_page(template, "Meeting mode", f"/mdt/meetings/{meeting_id}/cases/{case_id}"):
+        found = await load_meeting_case(mdt, meeting_id, case_id, member.subject)
         case = found.case if found is not None else None
         recorded, about = await asyncio.gather(
-            current_outcome(services.mdt, case.outcome_ref if case else ""), _about(services, case)
+            current_outcome(mdt, case.outcome_ref if case else ""), _about(member.services, case)
         )
-    except ServiceDown as down:
-        here = f"/mdt/meetings/{meeting_id}/cases/{case_id}"
-        return kit.page(
-            request, context, "staff/mdt_case.html", "Meeting mode", 503,
-            down=down_part(down.service, here),
-        )  # fmt: skip
     if found is None or case is None:
-        return not_found(request, kit, context)
+        return member.not_found()
     page, number = found.page, found.index + 1
-    return kit.page(
-        request, context, "staff/mdt_case.html", f"Case {number} of {len(found.listed)}",
+    return member.page(
+        template, f"Case {number} of {len(found.listed)}",
         status_code, page=page, case=case, number=number,
         gaps=None if page.attended is None else case_gaps(case, page.present()),
-        recorded=recorded, about=about, today_date=kit.clock().date(), outcomes=OUTCOMES,
+        recorded=recorded, about=about, today_date=now.date(), outcomes=OUTCOMES,
         owners=page.team.owners(),
-        rows=range(1, ACTION_ROWS + 1), started=kit.clock().isoformat(timespec="seconds"),
-        opened=f"{kit.clock().astimezone(LONDON):%H:%M}",
-        today=kit.clock().date().isoformat(), **found.neighbours(), **extra,
+        rows=range(1, ACTION_ROWS + 1), started=now.isoformat(timespec="seconds"),
+        opened=f"{now.astimezone(LONDON):%H:%M}",
+        today=now.date().isoformat(), **found.neighbours(), **extra,
     )  # fmt: skip
 
 
-async def _about(services: Clients, case: CaseView | None) -> CaseContext:
+async def _about(services: StaffClients, case: CaseView | None) -> CaseContext:
     """The patient's plan and recent referrals, for a case on this meeting's list."""
     if case is None or not case.nhs_number:
         return CaseContext()
     return await case_context(services.care_plans, services.referrals, case.nhs_number)
 
 
-async def case_page(
-    request: Request, kit: Kit, context: Context, session: SignedIn, services: Clients,
-    meeting_id: str, case_id: str,
-) -> Response:  # fmt: skip
-    _allowed(request, kit, context, session, meeting_id, case_id)
-    saved = request.query_params.get("saved", "")
-    return await _case_page(
-        request, kit, context, session, services, meeting_id, case_id,
-        saved=OUTCOMES.get(saved, ""), moved=request.query_params.get("moved") == "1",
-    )  # fmt: skip
+async def case_page(member: Member, meeting_id: str, case_id: str) -> Response:
+    fhir_ids(member, meeting_id, case_id)
+    saved = OUTCOMES.get(member.query("saved", 64), "")
+    return await _case_page(member, meeting_id, case_id, saved=saved, moved=member.flag("moved"))
 
 
-async def save_outcome(
-    request: Request, kit: Kit, context: Context, session: SignedIn, services: Clients,
-    meeting_id: str, case_id: str,
-) -> Response:  # fmt: skip
-    _allowed(request, kit, context, session, meeting_id, case_id)
-    form = await request.form()
-    typed, version = read_outcome(form, kit.clock()), str(form.get("version") or "")
-    again = (request, kit, context, session, services, meeting_id, case_id)
+async def save_outcome(member: Member, meeting_id: str, case_id: str) -> Response:
+    fhir_ids(member, meeting_id, case_id)
+    form = await member.request.form()
+    typed, version = read_outcome(form, member.now()), str(form.get("version") or "")
+    again = partial(_case_page, member, meeting_id, case_id)
     try:
-        page = await load_meeting(services.mdt, meeting_id, session.user.subject)
+        page = await load_meeting(member.services.mdt, meeting_id, member.subject)
         if page is None or page.position(case_id) is None:
-            return not_found(request, kit, context)
-        errors = typed.problems(kit.clock().date(), set(page.team.owners()))
+            return member.not_found()
+        errors = typed.problems(member.now().date(), set(page.team.owners()))
         if errors:
-            return await _case_page(*again, 400, errors=errors, typed=typed)
-        answer = await record_outcome(services.mdt, case_id, version, typed)
+            return await again(400, errors=errors, typed=typed)
+        answer = await record_outcome(member.services.mdt, case_id, version, typed)
     except ServiceDown as down:
         errors = [(f"{down.service} did not answer: the outcome was not saved. Try again.", "")]
-        return await _case_page(*again, 503, errors=errors, typed=typed)
-    if answer.result == "saved":
-        return RedirectResponse(_after_save(form.get("then"), page, case_id, typed), 303)
-    if answer.result == "gone":
-        return not_found(request, kit, context)
-    if answer.result == "conflict":
-        return await _case_page(*again, 409, conflict=True, typed=typed)
-    errors = [(m, "") for m in answer.messages] or [("The MDT service refused the outcome.", "")]
-    return await _case_page(*again, 422, errors=errors, typed=typed)
+        return await again(503, errors=errors, typed=typed)
+    done, refused = _after_save(form.get("then"), page, case_id, typed), "The MDT service refused"
+    return await answered(
+        member, answer.result, answer.messages, again, done, f"{refused} the outcome.", typed=typed
+    )
 
 
 def _after_save(then: object, page: MeetingPage, case_id: str, typed: OutcomeForm) -> str:

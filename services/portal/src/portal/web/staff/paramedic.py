@@ -9,12 +9,11 @@ patient's co-ordinator, plan and end-of-life preferences and open requests.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Response
 from fastapi.responses import RedirectResponse
 
-from carecoord_shared.security.principal import Role
 from portal.service.bff import ServiceDown
 from portal.service.bff.advice import nhs_number_problem
 from portal.service.bff.paramedic import (
@@ -25,53 +24,40 @@ from portal.service.bff.paramedic import (
     call_summary,
     record_call,
 )
-from portal.web.context import Context, Kit, SignedIn
-from portal.web.staff.common import Clients, down_part, need_role, not_found, read_part
+from portal.web.staff.common import Staff, down_part, read_part, staff
 from portal.web.staff.forms import Problem, text
 
 __all__ = ["add_paramedic_pages"]
 
-_ROLES: tuple[Role, ...] = ("paramedic",)
+Paramedic = Annotated[Staff, Depends(staff("paramedic"))]
 
 
-async def lines_page(
-    request: Request, kit: Kit, context: Context, session: SignedIn, services: Clients
-) -> Response:
-    need_role(request, kit, context, session, _ROLES)
-    query = request.query_params
-    specialty, locality = query.get("specialty", "")[:32], query.get("locality", "")[:32]
+async def lines_page(paramedic: Paramedic) -> Response:
+    specialty, locality = paramedic.query("specialty", 32), paramedic.query("locality", 32)
     values: dict[str, Any] = {"specialty": specialty, "locality": locality}
+    referrals = paramedic.services.referrals
     try:
-        known = await advice_line_services(services.referrals)
+        known = await advice_line_services(referrals)
         values["specialties"] = sorted({(s.specialty_code, s.specialty) for s in known})
         values["localities"] = sorted({loc for s in known for loc in s.localities})
         if specialty:
-            values["lines"] = await advice_lines(services.referrals, specialty, locality, known)
+            values["lines"] = await advice_lines(referrals, specialty, locality, known)
     except ServiceDown as down:
-        values["down"] = down_part(down.service, str(request.url))
-    return kit.page(request, context, "staff/paramedic_lines.html", "Who to ring now", **values)
+        values["down"] = down_part(down.service, str(paramedic.request.url))
+    return paramedic.page("staff/paramedic_lines.html", "Who to ring now", **values)
 
 
-async def _call_form(
-    request: Request, kit: Kit, context: Context, services: Clients, status_code: int = 200,
-    **extra: Any,
-) -> Response:  # fmt: skip
+async def _call_form(paramedic: Staff, status_code: int = 200, **extra: Any) -> Response:
     values: dict[str, Any] = {"outcomes": CALL_OUTCOMES}
-    reading = advice_line_services(services.referrals)
+    reading = advice_line_services(paramedic.services.referrals)
     values |= await read_part("lines", reading, "/advice-lines/calls/new")
-    query = request.query_params
-    values |= {"line": query.get("line", "")[:64], "locality": query.get("locality", "")[:32]}
+    values |= {"line": paramedic.query("line", 64), "locality": paramedic.query("locality", 32)}
     values |= extra
-    return kit.page(
-        request, context, "staff/paramedic_call_new.html", "Record a call", status_code, **values
-    )
+    return paramedic.page("staff/paramedic_call_new.html", "Record a call", status_code, **values)
 
 
-async def new_call_page(
-    request: Request, kit: Kit, context: Context, session: SignedIn, services: Clients
-) -> Response:
-    need_role(request, kit, context, session, _ROLES)
-    return await _call_form(request, kit, context, services)
+async def new_call_page(paramedic: Paramedic) -> Response:
+    return await _call_form(paramedic)
 
 
 def _call_problems(call: CallRecord) -> list[Problem]:
@@ -86,11 +72,8 @@ def _call_problems(call: CallRecord) -> list[Problem]:
     return problems
 
 
-async def record_call_page(
-    request: Request, kit: Kit, context: Context, session: SignedIn, services: Clients
-) -> Response:
-    need_role(request, kit, context, session, _ROLES)
-    form = await request.form()
+async def record_call_page(paramedic: Paramedic) -> Response:
+    form = await paramedic.request.form()
     call = CallRecord(
         text(form, "line", 64), text(form, "nhs_number", 16).replace(" ", ""),
         text(form, "outcome", 32), text(form, "note"), form.get("follow_up") == "yes",
@@ -98,34 +81,25 @@ async def record_call_page(
     )  # fmt: skip
     errors = _call_problems(call)
     try:
-        call_id, refused = (None, []) if errors else await record_call(services.referrals, call)
+        call_id, refused = (
+            (None, []) if errors else await record_call(paramedic.services.referrals, call)
+        )
     except ServiceDown as down:
         call_id, refused = None, [f"{down.service} did not answer: the call was not recorded."]
     if call_id:
         return RedirectResponse(f"/advice-lines/calls/{call_id}", status_code=303)
     errors += [(message, "") for message in refused]
-    return await _call_form(
-        request, kit, context, services, 400 if refused == [] else 422,
-        errors=errors, typed=call, line=call.line_id,
-    )  # fmt: skip
+    status = 400 if refused == [] else 422
+    return await _call_form(paramedic, status, errors=errors, typed=call, line=call.line_id)
 
 
-async def call_page(
-    request: Request, kit: Kit, context: Context, session: SignedIn, services: Clients,
-    call_id: str,
-) -> Response:  # fmt: skip
-    need_role(request, kit, context, session, _ROLES)
-    try:
-        summary = await call_summary(services.referrals, call_id)
-    except ServiceDown as down:
-        here = f"/advice-lines/calls/{call_id}"
-        return kit.page(
-            request, context, "staff/paramedic_call.html", "Advice call", 503,
-            down=down_part(down.service, here),
-        )  # fmt: skip
+async def call_page(paramedic: Paramedic, call_id: str) -> Response:
+    template, title = "staff/paramedic_call.html", "Advice call"
+    with paramedic.down_page(template, title, f"/advice-lines/calls/{call_id}"):
+        summary = await call_summary(paramedic.services.referrals, call_id)
     if summary is None:
-        return not_found(request, kit, context)
-    return kit.page(request, context, "staff/paramedic_call.html", "Advice call", call=summary)
+        return paramedic.not_found()
+    return paramedic.page(template, title, call=summary)
 
 
 def add_paramedic_pages(router: APIRouter) -> None:

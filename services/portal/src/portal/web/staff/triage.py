@@ -11,24 +11,22 @@ request as it is now and keeps what this clinician typed (never lost).
 from __future__ import annotations
 
 import re
-from typing import Any
+from functools import partial
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response
-from fastapi.responses import RedirectResponse
+from fastapi import APIRouter, Depends, Request, Response
 
-from carecoord_shared.security.principal import Role
 from portal.service.bff import ServiceDown
 from portal.service.bff import vocabulary as v
 from portal.service.bff.directory import advice_services
 from portal.service.bff.requests import load_request
 from portal.service.bff.triage import WORKLIST_PAGE, WorklistFilters, decide, worklist
-from portal.web.context import Context, Kit, SignedIn
-from portal.web.staff.common import Clients, down_part, need_role, not_found, read_part
+from portal.web.staff.common import Staff, answered, read_part, staff
 from portal.web.staff.forms import decision_errors, read_decision
 
 __all__ = ["add_triage_pages"]
 
-_ROLES: tuple[Role, ...] = ("triage-clinician",)
+Clinician = Annotated[Staff, Depends(staff("triage-clinician"))]
 _CURSOR = re.compile(r"[A-Za-z0-9_\-=]{0,200}")  # referrals' paging cursor (base64)
 _DUE = {"overdue": "Overdue", "today": "Due by today", "week": "Due within 7 days"}
 
@@ -44,86 +42,57 @@ def _filters(request: Request) -> WorklistFilters:
     )
 
 
-async def worklist_page(
-    request: Request, kit: Kit, context: Context, session: SignedIn, services: Clients
-) -> Response:
-    need_role(request, kit, context, session, _ROLES)
-    filters, org = _filters(request), session.user.organisation or ""
-    reading = worklist(services.referrals, org, filters, kit.clock())
-    values = await read_part("worklist", reading, str(request.url.path))
-    return kit.page(
-        request, context, "staff/worklist.html", "Triage worklist",
+async def worklist_page(clinician: Clinician) -> Response:
+    filters = _filters(clinician.request)
+    reading = worklist(
+        clinician.services.referrals, clinician.organisation, filters, clinician.now()
+    )
+    values = await read_part("worklist", reading, str(clinician.request.url.path))
+    return clinician.page(
+        "staff/worklist.html", "Triage worklist",
         filters=filters, due_options=_DUE, states=v.OPEN_STATES, labels=v.STATE_LABELS,
         page_size=WORKLIST_PAGE, **values,
     )  # fmt: skip
 
 
 async def _request_page(
-    request: Request, kit: Kit, context: Context, services: Clients, request_id: str,
-    status_code: int = 200, **extra: Any,
-) -> Response:  # fmt: skip
-    try:
-        found = await load_request(services.referrals, request_id, kit.clock())
-        targets = await advice_services(services.referrals) if found else []
-    except ServiceDown as down:
-        here = f"/triage/requests/{request_id}"
-        return kit.page(
-            request, context, "staff/triage_request.html", "Request", 503,
-            down=down_part(down.service, here),
-        )  # fmt: skip
+    clinician: Staff, request_id: str, status_code: int = 200, **extra: Any
+) -> Response:
+    template, referrals = "staff/triage_request.html", clinician.services.referrals
+    with clinician.down_page(template, "Request", f"/triage/requests/{request_id}"):
+        found = await load_request(referrals, request_id, clinician.now())
+        targets = await advice_services(referrals) if found else []
     if found is None:
-        return not_found(request, kit, context)
+        return clinician.not_found()
     title = f"Request {found.request.ubrn}"
-    return kit.page(
-        request, context, "staff/triage_request.html", title, status_code,
+    return clinician.page(
+        template, title, status_code,
         page=found, targets=[t for t in targets if t.id != found.request.service.split("/")[-1]],
         outcomes=v.OUTCOME_LABELS, provider_outcomes=v.PROVIDER_OUTCOMES,
         reasons=v.REJECTION_REASONS, **extra,
     )  # fmt: skip
 
 
-async def request_page(
-    request: Request, kit: Kit, context: Context, session: SignedIn, services: Clients,
-    request_id: str,
-) -> Response:  # fmt: skip
-    need_role(request, kit, context, session, _ROLES)
-    saved = request.query_params.get("saved", "")
-    return await _request_page(
-        request, kit, context, services, request_id, saved=v.OUTCOME_LABELS.get(saved, "")
-    )
+async def request_page(clinician: Clinician, request_id: str) -> Response:
+    saved = v.OUTCOME_LABELS.get(clinician.query("saved", 64), "")
+    return await _request_page(clinician, request_id, saved=saved)
 
 
-async def record_outcome(
-    request: Request, kit: Kit, context: Context, session: SignedIn, services: Clients,
-    request_id: str,
-) -> Response:  # fmt: skip
-    need_role(request, kit, context, session, _ROLES)
-    form = await request.form()
+async def record_outcome(clinician: Clinician, request_id: str) -> Response:
+    form = await clinician.request.form()
     decision, version = read_decision(form), str(form.get("version") or "")
-    errors = decision_errors(decision)
+    errors, again = decision_errors(decision), partial(_request_page, clinician, request_id)
     if errors:
-        return await _request_page(
-            request, kit, context, services, request_id, 400, errors=errors, typed=decision
-        )
+        return await again(400, errors=errors, typed=decision)
     try:
-        answer = await decide(services.referrals, request_id, version, decision)
+        answer = await decide(clinician.services.referrals, request_id, version, decision)
     except ServiceDown as down:
         errors = [(f"{down.service} did not answer: your decision was not saved. Try again.", "")]
-        return await _request_page(
-            request, kit, context, services, request_id, 503, errors=errors, typed=decision
-        )
-    if answer.result == "saved":
-        target = f"/triage/requests/{request_id}?saved={decision.outcome}"
-        return RedirectResponse(target, status_code=303)
-    if answer.result == "gone":
-        return not_found(request, kit, context)
-    if answer.result == "conflict":
-        return await _request_page(
-            request, kit, context, services, request_id, 409, conflict=True, typed=decision
-        )
-    errors = [(m, "") for m in answer.messages] or [("Referrals refused the decision.", "")]
-    return await _request_page(
-        request, kit, context, services, request_id, 422, errors=errors, typed=decision
+        return await again(503, errors=errors, typed=decision)
+    target = f"/triage/requests/{request_id}?saved={decision.outcome}"
+    refused = "Referrals refused the decision."
+    return await answered(
+        clinician, answer.result, answer.messages, again, target, refused, typed=decision
     )
 
 
