@@ -82,8 +82,12 @@ class Portal:
         return [r for r in rows if event_type in (None, r["type"])]
 
     async def stored(self, kind: str, nhs: str) -> int:
-        """How many `kind` resources the portal keeps about the patient."""
-        sql = "SELECT count(*) FROM resource WHERE resource_type = :kind AND patient_nhs = :nhs"
+        """How many `kind` resources the portal keeps about the patient (a Task by its
+        `for`, whether or not the store indexed its patient: see test_pages)."""
+        sql = (
+            "SELECT count(*) FROM resource WHERE resource_type = :kind AND coalesce(patient_nhs, "
+            "convert_from(content, 'UTF8')::jsonb->'for'->'identifier'->>'value') = :nhs"
+        )
         return int(await self.scalar(sql, kind=kind, nhs=nhs))
 
     async def deliver(self, event_type: str, nhs_number: str, data: dict[str, Any]) -> None:
