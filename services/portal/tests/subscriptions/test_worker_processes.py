@@ -13,14 +13,7 @@ import os
 import signal
 from pathlib import Path
 
-from services.portal.tests.subscriptions.conftest import (
-    Portal,
-    eventually,
-    new_nhs_number,
-    new_secret,
-    subscription,
-    triaged,
-)
+from services.portal.tests.subscriptions import conftest as given
 from services.portal.tests.subscriptions.receiver import Receiver
 from services.portal.tests.subscriptions.test_crash import WHOLE, start_worker
 
@@ -39,28 +32,30 @@ def running(pid: int) -> bool:
 
 
 async def test_delivery_runs_beside_the_consumers_restarts_and_dies_with_the_worker(
-    api_alone: Portal, receiver: Receiver
+    api_alone: given.Portal, receiver: Receiver
 ) -> None:
-    created = await api_alone.subscribe(subscription(receiver.url, new_secret()), agreement=WHOLE)
+    created = await api_alone.subscribe(
+        given.subscription(receiver.url, given.new_secret()), agreement=WHOLE
+    )
     assert created.status_code == 201, created.text
     worker = start_worker(api_alone.settings)
     try:
-        first = await eventually(lambda: asyncio.sleep(0, children(worker.pid)), 60)
+        first = await given.eventually(lambda: asyncio.sleep(0, children(worker.pid)), 60)
         assert len(first) == 1
-        await eventually(lambda: asyncio.sleep(0, receiver.of_kind("handshake")), 60)
+        await given.eventually(lambda: asyncio.sleep(0, receiver.of_kind("handshake")), 60)
         os.kill(first[0], signal.SIGKILL)  # the delivery process dies: started again
-        again = await eventually(
+        again = await given.eventually(
             lambda: asyncio.sleep(0, [c for c in children(worker.pid) if c not in first]), 30
         )
-        nhs = new_nhs_number()
-        await api_alone.publish(api_alone.settings.referrals_topic, triaged(nhs, "after"))
-        arrived = await eventually(
+        nhs = given.new_nhs_number()
+        await api_alone.publish(api_alone.settings.referrals_topic, given.triaged(nhs, "after"))
+        arrived = await given.eventually(
             lambda: asyncio.sleep(0, receiver.of_kind("event-notification")), 60
         )
         assert arrived[0].focuses[0].endswith("/after")
         worker.send_signal(signal.SIGKILL)  # the worker dies: its delivery process too
         worker.wait(10)
-        assert await eventually(lambda: asyncio.sleep(0, not running(again[0])), 15)
+        assert await given.eventually(lambda: asyncio.sleep(0, not running(again[0])), 15)
     finally:
         if worker.poll() is None:
             worker.send_signal(signal.SIGTERM)

@@ -172,13 +172,9 @@ class Recorder:
             return
         now = self.context.clock()
         async with self.fhir.operation(_recipient(sub)) as tx:  # the audit names the partner
-            deliveries = tx.repository(Deliveries)
-            await deliveries.log(*(self._shipped(sub, s, None) for s in shipments))
+            logged = [self._shipped(sub, s, None) for s in shipments]
             numbers = [n for s in shipments for n in s.numbers]
-            await deliveries.settle(sub.id, numbers, "delivered", now)
-            await tx.repository(SubscriptionRows).set(
-                sub.id, failures=0, next_attempt_at=None, last_sent_at=now
-            )
+            await tx.repository(Deliveries).delivered(sub.id, logged, numbers, now)
             for shipment in shipments:  # written together when the unit of work ends
                 observe_sent(sub.id, True)
                 patients = [n.patient_nhs for n in shipment.notes if n.patient_nhs]

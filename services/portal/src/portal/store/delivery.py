@@ -59,6 +59,52 @@ on them), numbers following the run's order; one already kept (a redelivered eve
 left out before numbering, so numbers stay gap-free. Fixed text: compiled once."""
 
 
+_DELIVERED = sa.text(
+    """
+    WITH logged AS (
+        INSERT INTO subscription_delivery_attempt (subscription_id, webhook_id, kind,
+            event_number, attempted_at, status_code, outcome, latency_ms, next_attempt_at)
+        SELECT :subscription_id, * FROM unnest(CAST(:webhook_ids AS text[]),
+            CAST(:kinds AS text[]), CAST(:event_numbers AS bigint[]),
+            CAST(:attempted AS timestamptz[]), CAST(:status_codes AS int[]),
+            CAST(:outcomes AS text[]), CAST(:latencies AS int[]), CAST(:next AS timestamptz[]))
+    ), settled AS (
+        UPDATE subscription_notification
+        SET state = 'delivered', delivered_at = :at, attempts = attempts + 1
+        WHERE subscription_id = :subscription_id
+            AND event_number = ANY(CAST(:numbers AS bigint[]))
+    )
+    UPDATE partner_subscription SET failures = 0, next_attempt_at = NULL, last_sent_at = :at
+    WHERE id = :subscription_id
+    """
+)
+"""What a partner took, in one statement: the attempts logged (in order), the
+notifications settled, the subscription's failures and retry clock cleared."""
+_LOGGED = {
+    "webhook_ids": "webhook_id",
+    "kinds": "kind",
+    "event_numbers": "event_number",
+    "attempted": "attempted_at",
+    "status_codes": "status_code",
+    "outcomes": "outcome",
+    "latencies": "latency_ms",
+    "next": "next_attempt_at",
+}
+_RECORDED = {
+    "subscription_ids": "subscription_id",
+    "event_ids": "event_id",
+    "event_types": "event_type",
+    "patients": "patient_nhs",
+    "focuses": "focus",
+    "occurred": "occurred_at",
+}
+
+
+def _columns(rows: Sequence[object], names: dict[str, str]) -> dict[str, list[Any]]:
+    """Rows as one array per column, for `unnest`."""
+    return {name: [getattr(row, field) for row in rows] for name, field in names.items()}
+
+
 def _note(row: Any) -> Notification:
     return Notification(**{name: row._mapping[name] for name in _FIELDS})
 
@@ -69,17 +115,7 @@ class Deliveries(Repository):
         own numbers, states and attempts are not used); those already kept are not."""
         if not recorded:
             return
-        columns = {
-            "subscription_ids": "subscription_id",
-            "event_ids": "event_id",
-            "event_types": "event_type",
-            "patients": "patient_nhs",
-            "focuses": "focus",
-            "occurred": "occurred_at",
-        }
-        values: dict[str, Any] = {
-            name: [getattr(note, field) for note in recorded] for name, field in columns.items()
-        }
+        values = _columns(recorded, _RECORDED)
         await self._conn.execute(_RECORD, {**values, "recorded_at": recorded[0].recorded_at})
 
     async def claim(self, subscription_id: str, limit: int) -> list[Notification]:
@@ -143,6 +179,13 @@ class Deliveries(Repository):
             query = query.where(notes.c.event_number <= until)
         rows = await self._conn.execute(query.order_by(notes.c.event_number).limit(limit))
         return [_note(r) for r in rows]
+
+    async def delivered(
+        self, subscription_id: str, logged: Sequence[Attempt], numbers: Sequence[int], at: datetime
+    ) -> None:
+        """The partner took these: logged, settled, the subscription's failures cleared."""
+        values = {**_columns(logged, _LOGGED), "numbers": list(numbers), "at": at}
+        await self._conn.execute(_DELIVERED, {**values, "subscription_id": subscription_id})
 
     async def log(self, *logged: Attempt) -> None:
         if logged:
