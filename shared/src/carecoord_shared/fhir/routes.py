@@ -27,7 +27,7 @@ from carecoord_shared.fhir.http import (
     written,
 )
 from carecoord_shared.fhir.interactions import FhirInteractions, SearchPage
-from carecoord_shared.fhir.outcome import bad_request, not_found, unsupported_media_type
+from carecoord_shared.fhir.outcome import JsonObject, bad_request, not_found, unsupported_media_type
 from carecoord_shared.fhir.parsing import (
     GENERAL_PARAMETERS,
     check_id,
@@ -51,6 +51,12 @@ def fhir_base(request: Request) -> str:
 
 def body_limit(request: Request) -> int:
     return int(request.app.state.settings.max_body_bytes)
+
+
+async def json_body(request: Request) -> JsonObject:
+    """The request's body, a JSON object within the service's body limit (or a 400, 413
+    or 415 OperationOutcome)."""
+    return decode_json(await read_body(request, body_limit(request)))
 
 
 def is_strict(prefer: str | None) -> bool:
@@ -154,7 +160,7 @@ async def create(
     prefer: PreferHeader = None,
 ) -> Response:
     no_query_on_create(request)
-    body = decode_json(await read_body(request, body_limit(request)))
+    body = await json_body(request)
     stored, created = await interactions(request).create(
         principal, resource_type, body, if_none_exist=if_none_exist
     )
@@ -182,7 +188,7 @@ async def update(
     if_match: IfMatchHeader = None,
     prefer: PreferHeader = None,
 ) -> Response:
-    body = decode_json(await read_body(request, body_limit(request)))
+    body = await json_body(request)
     stored, created = await interactions(request).update(
         principal,
         resource_type,

@@ -22,14 +22,13 @@ from carecoord_shared.fhir.http import (
     fhir_response,
     history_bundle,
     json_response,
-    read_body,
     written,
 )
 from carecoord_shared.fhir.outcome import FhirError, Issue, bad_request, operation_outcome
-from carecoord_shared.fhir.parsing import decode_json, whole_number
+from carecoord_shared.fhir.parsing import whole_number
 from carecoord_shared.fhir.registry import Interaction
 from carecoord_shared.fhir.resource_checks import checked, definition_for
-from carecoord_shared.fhir.routes import body_limit, fhir_base, interactions
+from carecoord_shared.fhir.routes import fhir_base, interactions, json_body
 from carecoord_shared.security.fastapi import CurrentPrincipal
 from carecoord_shared.settings import ServiceSettings
 from carecoord_shared.store.indexing import date_range
@@ -42,7 +41,7 @@ _MAX_HISTORY = 100
 
 @router.post("/fhir", summary="Batch or transaction Bundle")
 async def bundle(request: Request, principal: CurrentPrincipal) -> Response:
-    body = decode_json(await read_body(request, body_limit(request)))
+    body = await json_body(request)
     answer = await process_bundle(interactions(request), principal, body, fhir_base(request))
     return json_response(answer)
 
@@ -83,7 +82,7 @@ async def conditional_update(
     principal: CurrentPrincipal,
     prefer: Annotated[str | None, Header(alias="Prefer")] = None,
 ) -> Response:
-    body = decode_json(await read_body(request, body_limit(request)))
+    body = await json_body(request)
     stored, created = await interactions(request).conditional_update(
         principal, resource_type, request.url.query, body
     )
@@ -97,7 +96,7 @@ async def validate(request: Request, resource_type: str, principal: CurrentPrinc
     if definition is None or not principal.allows(resource_type, "r"):
         definition_for(registry, principal, resource_type, Interaction.READ)
     assert definition is not None
-    body = decode_json(await read_body(request, body_limit(request)))
+    body = await json_body(request)
     if body.get("resourceType") == "Parameters":
         parts = [p for p in body.get("parameter", []) if p.get("name") == "resource"]
         body = parts[0].get("resource", {}) if parts else {}

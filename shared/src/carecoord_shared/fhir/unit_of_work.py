@@ -49,9 +49,12 @@ from carecoord_shared.store import repository
 from carecoord_shared.store.patients import tied_patient
 from carecoord_shared.store.repository import StoredResource
 
-__all__ = ["FhirTransaction", "fhir_reads", "fhir_transaction"]
+__all__ = ["FhirTransaction", "NewBodies", "fhir_reads", "fhir_transaction"]
 # what the unit of work's users find here too
 __all__ += ["FhirReads", "Refusal", "access_rule", "checked", "definition_for", "patients_of"]
+
+NewBodies = Sequence[tuple[JsonObject, str | None]]
+"""Resources to create: each body, and the id chosen for it beforehand (or None)."""
 
 
 class FhirTransaction(FhirReads):
@@ -106,22 +109,23 @@ class FhirTransaction(FhirReads):
         if not prechecked:
             checked(definition, body, None)
         body.pop("id", None)
-        new_id = resource_id
         if if_none_exist is not None:
-            claim = await claim_conditional_create(
-                self._conn,
-                self.registry,
-                definition,
-                self.rule_for(resource_type),
-                if_none_exist,
-                new_id,
-            )
+            claim = await self._claim(definition, if_none_exist, resource_id)
             if isinstance(claim, StoredResource):
                 await self.audit("R", claim.reference, [claim])
                 return claim, False
-            new_id = claim
-        [stored] = await self._store_new(definition, [(body, new_id)], check_access=not prechecked)
+            resource_id = claim
+        fresh = [(body, resource_id)]
+        [stored] = await self._store_new(definition, fresh, check_access=not prechecked)
         return stored, True
+
+    async def _claim(
+        self, definition: ResourceDefinition, criteria: str, new_id: str | None
+    ) -> StoredResource | str | None:
+        """If-None-Exist: the one match, or the id the new resource takes (race-safe)."""
+        return await claim_conditional_create(
+            self._conn, self.registry, definition, self.rule_for(definition.type), criteria, new_id
+        )
 
     async def create_many(
         self, resource_type: str, bodies: Sequence[JsonObject]
@@ -145,11 +149,7 @@ class FhirTransaction(FhirReads):
         return await create_absent(self._conn, self, definition, items, store)
 
     async def _store_new(
-        self,
-        definition: ResourceDefinition,
-        bodies: Sequence[tuple[JsonObject, str | None]],
-        *,
-        check_access: bool,
+        self, definition: ResourceDefinition, bodies: NewBodies, *, check_access: bool
     ) -> list[StoredResource]:
         tied = [
             (definition, b, i, await tied_patient(self._conn, self.principal, definition, b))

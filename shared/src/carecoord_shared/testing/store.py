@@ -7,6 +7,7 @@ import itertools
 from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import parse_qsl
 
 import orjson
 
@@ -22,7 +23,7 @@ from carecoord_shared.fhir.outcome import (
     precondition_failed,
 )
 from carecoord_shared.fhir.registry import FhirRegistry, Interaction, ResourceDefinition
-from carecoord_shared.fhir.unit_of_work import FhirTransaction, checked
+from carecoord_shared.fhir.unit_of_work import FhirTransaction, NewBodies
 from carecoord_shared.ports import Repository, RepositoryT
 from carecoord_shared.security.principal import Principal
 from carecoord_shared.store.indexing import evaluate, index_rows, patient_nhs_of
@@ -145,36 +146,22 @@ class InMemoryTransaction(FhirTransaction):
         history.append(stored)
         return stored
 
-    async def create(
-        self,
-        resource_type: str,
-        body: JsonObject,
-        *,
-        if_none_exist: str | None = None,
-        resource_id: str | None = None,
-        prechecked: bool = False,
-    ) -> tuple[StoredResource, bool]:
-        definition = self.definition(resource_type, Interaction.CREATE)
-        if not prechecked:
-            checked(definition, body, None)
-        if if_none_exist is not None:
-            from urllib.parse import parse_qsl
+    async def _claim(
+        self, definition: ResourceDefinition, criteria: str, new_id: str | None
+    ) -> StoredResource | str | None:
+        found = await self.search(definition.type, parse_qsl(criteria.lstrip("?")))
+        if len(found.matches) > 1:
+            raise precondition_failed("If-None-Exist matches more than one resource")
+        return found.matches[0] if found.matches else new_id
 
-            found = await self.search(resource_type, parse_qsl(if_none_exist.lstrip("?")))
-            if len(found.matches) > 1:
-                raise precondition_failed("If-None-Exist matches more than one resource")
-            if found.matches:
-                return found.matches[0], False
-        body = {k: v for k, v in body.items() if k != "id"}
-        stored = self._store(definition, resource_id or f"fake-{next(self._ids)}", body)
-        if not prechecked and not await self.may_access(stored.patient_nhs):
-            raise forbidden("You have no care relationship with this patient")
-        return stored, True
-
-    async def create_many(
-        self, resource_type: str, bodies: Sequence[JsonObject]
+    async def _store_new(
+        self, definition: ResourceDefinition, bodies: NewBodies, *, check_access: bool
     ) -> list[StoredResource]:
-        return [(await self.create(resource_type, body))[0] for body in bodies]
+        stored = [self._store(definition, i or f"fake-{next(self._ids)}", b) for b, i in bodies]
+        for each in stored:
+            if check_access and not await self.may_access(each.patient_nhs):
+                raise forbidden("You have no care relationship with this patient")
+        return stored
 
     async def create_absent(
         self, resource_type: str, items: Sequence[tuple[JsonObject, str]]

@@ -29,13 +29,14 @@ from carecoord_shared.fhir.http import (
     resource_headers,
 )
 from carecoord_shared.fhir.outcome import JsonObject, bad_request, not_found, unsupported_media_type
-from carecoord_shared.fhir.parsing import check_id, decode_json, whole_number
+from carecoord_shared.fhir.parsing import check_id, whole_number
 from carecoord_shared.fhir.routes import (
     PreferHeader,
     body_limit,
     fhir_base,
     interactions,
     is_strict,
+    json_body,
     render_search,
 )
 from carecoord_shared.fhir.system_routes import history_window
@@ -156,7 +157,7 @@ def _wider_routes(router: APIRouter) -> None:
 
     @router.post("", summary="Batch or transaction Bundle (case lists are not in Bundles)")
     async def bundle(request: Request, principal: CurrentPrincipal) -> Response:
-        body = decode_json(await read_body(request, body_limit(request)))
+        body = await json_body(request)
         _no_case_lists(body)
         fhir = interactions(request)
         return json_response(await process_bundle(fhir, principal, body, fhir_base(request)))
