@@ -6,8 +6,12 @@ PostgreSQL and Kafka up). Each server runs as a process of its own, as deployed,
 fresh database: the development OIDC provider, the portal (its web face), mdt,
 referrals and care_plans. The users sign in through the real OIDC flow (a session each
 in the portal's database); the MDT, its meeting with 30 cases and the 500 A&G requests
-are made over the services' FHIR APIs first. Each user then reads pages back to back
-for `--seconds`, every page's own calls to the services made with the user's token.
+are made over the services' FHIR APIs first. Each page is then loaded twice for
+`--seconds`: as people use it (each user opens a page, reads it for a random time of
+mean `--think` seconds, 2 by default: 10 pages/s from 20 people, far more than 20
+clinicians at work ask for), and back to back (each opens the next page the moment
+the last arrives: a saturation test that shows the most the stack serves). Every
+page's own calls to the services are made with the user's token.
 Two figures per page: the server time (the portal's own, from request received to
 response started, sent back in a `Server-Timing` header: the issue's measure) and the
 time the user waited (request sent to whole page received, on loopback). Then what a
@@ -21,6 +25,7 @@ import argparse
 import asyncio
 import multiprocessing
 import os
+import random
 import statistics
 import tempfile
 import time
@@ -36,6 +41,7 @@ import uvicorn
 from fastapi import FastAPI
 from staff_bench.measure import Meter, ServerTiming  # beside this script
 from staff_bench.seed import Fhir, analyzed, meeting_with_cases, open_requests
+from staff_bench.servers import free_ports, wait_up
 
 from carecoord_devstack.bench import machine
 from carecoord_devstack.bench_profile import Spy
@@ -117,33 +123,6 @@ def serve(kind: str, urls: dict[str, str], folder: Path, database_url: str) -> N
     )
 
 
-def _free_ports(count: int) -> list[int]:
-    """`count` loopback ports nobody listens on, below 32768 (never the ephemeral range)."""
-    import socket
-
-    found: list[int] = []
-    port = 20_000 + os.getpid() % 10_000
-    while len(found) < count and port < 32_000:
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) != 0:
-                found.append(port)
-        port += 7
-    return found
-
-
-async def _up(url: str, path: str) -> None:
-    deadline = time.monotonic() + 90
-    async with httpx.AsyncClient(timeout=2) as client:
-        while time.monotonic() < deadline:
-            try:
-                if (await client.get(f"{url}{path}")).status_code < 500:
-                    return
-            except httpx.HTTPError:
-                pass
-            await asyncio.sleep(0.3)
-    raise RuntimeError(f"{url} did not start")
-
-
 async def signed_in(urls: dict[str, str], who: str) -> httpx.AsyncClient:
     """A browser-like client signed in as the demo person `who` through the OIDC flow."""
     client = httpx.AsyncClient(timeout=30)
@@ -166,9 +145,16 @@ class Phase:
 
 
 async def load(
-    urls: dict[str, str], who: str, paths: list[str], args: argparse.Namespace, meter: Meter
+    urls: dict[str, str],
+    who: str,
+    paths: list[str],
+    args: argparse.Namespace,
+    meter: Meter,
+    think: float,
 ) -> Phase:
-    """`args.users` signed-in people reading `paths` back to back for `args.seconds`."""
+    """`args.users` signed-in people reading `paths` for `args.seconds`, each pausing
+    a random time of mean `think` seconds between pages (0: back to back)."""
+    pause = random.Random(len(paths))  # noqa: S311 (pacing, not secrets)
     clients = [await signed_in(urls, who) for _ in range(args.users)]
     for client in clients:  # warm: each session's first page
         (await client.get(f"{urls['portal']}{paths[0]}")).raise_for_status()
@@ -181,6 +167,8 @@ async def load(
     async def user(n: int, client: httpx.AsyncClient) -> None:
         i = n
         while time.monotonic() < end:
+            if think:
+                await asyncio.sleep(pause.expovariate(1 / think))
             started = time.perf_counter()
             page = await client.get(f"{urls['portal']}{paths[i % len(paths)]}")
             phase.waited.append((time.perf_counter() - started) * 1000)
@@ -199,6 +187,10 @@ async def load(
         for client in clients:
             await client.aclose()
     return phase
+
+
+def _paced(think: float) -> str:
+    return f", a page every {think:g} s per user" if think else ", back to back"
 
 
 def _percentiles(times: list[float]) -> str:
@@ -244,7 +236,7 @@ async def run(args: argparse.Namespace, urls: dict[str, str], folder: Path) -> N
         server.start()
     try:
         for kind, url in urls.items():
-            await _up(url, "/.well-known/openid-configuration" if kind == "provider" else "/")
+            await wait_up(url, "/.well-known/openid-configuration" if kind == "provider" else "/")
         issuer = DevIssuer(folder)
         mdt, referrals = Fhir(urls["mdt"], issuer), Fhir(urls["referrals"], issuer)
         pids = {kind: int(server.pid or 0) for kind, server in zip(urls, servers, strict=True)}
@@ -253,14 +245,16 @@ async def run(args: argparse.Namespace, urls: dict[str, str], folder: Path) -> N
         paths = await meeting_with_cases(mdt, databases["mdt"], args.cases)
         print(f"Meeting with {len(paths)} cases listed", flush=True)
         await analyzed(databases)
-        phase = await load(urls, "mdt-member", paths, args, meter)
-        report(f"Meeting mode ({len(paths)} cases)", phase, args)
+        for think in (args.think, 0.0):
+            phase = await load(urls, "mdt-member", paths, args, meter, think)
+            report(f"Meeting mode ({len(paths)} cases){_paced(think)}", phase, args)
         if args.requests:
             await open_requests(referrals, databases["referrals"], args.requests)
             print(f"{args.requests} open A&G requests made", flush=True)
             await analyzed(databases)
-            phase = await load(urls, "triage-clinician", ["/triage"], args, meter)
-            report(f"Triage worklist ({args.requests} open)", phase, args)
+            for think in (args.think, 0.0):
+                phase = await load(urls, "triage-clinician", ["/triage"], args, meter, think)
+                report(f"Triage worklist ({args.requests} open){_paced(think)}", phase, args)
     finally:
         for server in servers:
             server.terminate()
@@ -270,6 +264,7 @@ async def run(args: argparse.Namespace, urls: dict[str, str], folder: Path) -> N
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", type=int, default=20)
+    parser.add_argument("--think", type=float, default=2.0, help="mean s between pages")
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--cases", type=int, default=30)
     parser.add_argument("--requests", type=int, default=500, help="0: no worklist run")
@@ -277,7 +272,7 @@ def main() -> None:
     args = parser.parse_args()
     print(f"Machine: {machine()}; load average {os.getloadavg()[0]:.1f}", flush=True)
     kinds = ("provider", "portal", "mdt", "referrals", "care_plans")
-    urls = {k: f"http://127.0.0.1:{p}" for k, p in zip(kinds, _free_ports(5), strict=True)}
+    urls = {k: f"http://127.0.0.1:{p}" for k, p in zip(kinds, free_ports(5), strict=True)}
     with tempfile.TemporaryDirectory(prefix="bench-staff-") as folder:
         assert DevIssuer(Path(folder)).jwks_url  # the signing key, before any server reads it
         try:
