@@ -42,6 +42,7 @@ from services.portal.tests.web.test_browser import (
 
 __all__ = [
     "checked",
+    "checked_narrow",
     "front_door_settings",
     "front_door_stack",
     "p9_asks",
@@ -130,6 +131,12 @@ def checked(axe: Axe, page: Page, name: str, js: bool = True) -> None:
         page.screenshot(path=str(SCREENSHOTS / f"front-door-{name}-no-js.png"), full_page=True)
 
 
+def checked_narrow(axe: Axe, page: Page, name: str, height: int = 640) -> None:
+    """The page again at 320 px wide (WCAG 1.4.10 reflow), checked as `<name>-320px`."""
+    page.set_viewport_size({"width": 320, "height": height})
+    checked(axe, page, f"{name}-320px")
+
+
 def _fhir(stack: FrontDoorStack, nhs: str, path: str) -> list[dict[str, Any]]:
     found = httpx.get(f"{stack.portal_url}/fhir/{path}", headers=stack.token(nhs), timeout=20)
     assert found.status_code == 200, found.text
@@ -197,8 +204,7 @@ def test_chest_pain_in_free_text_keeps_the_request_and_the_duty_clinician_record
         "href", "tel:07700900982"
     )
     checked(axe, duty, "duty-callbacks")
-    duty.set_viewport_size({"width": 320, "height": 640})
-    checked(axe, duty, "duty-callbacks-320px")
+    checked_narrow(axe, duty, "duty-callbacks")
     card.get_by_label("Spoke to the patient").check()
     card.get_by_label("What you advised or did").fill("Ambulance called; patient waiting.")
     card.get_by_role("button", name="Record callback").click()
@@ -235,8 +241,7 @@ def test_a_p9_patient_sees_their_plan_co_ordinator_and_requests_even_at_320px(
     expect(main).to_contain_text(COORDINATOR)
     expect(page.get_by_role("table")).to_contain_text("Contact your care co-ordinator")
     checked(axe, page, "my-care")
-    page.set_viewport_size({"width": 320, "height": 640})
-    checked(axe, page, "my-care-320px")
+    checked_narrow(axe, page, "my-care")
     page.context.close()
 
 
@@ -292,8 +297,7 @@ def test_a_p9_patient_gives_feedback_after_an_ag_answer_and_it_is_in_the_weekly_
 
     expect(page.get_by_role("status")).to_contain_text("Thank you for your feedback.")
     expect(page.get_by_role("heading", name="Tell us how it went")).to_have_count(0)
-    page.set_viewport_size({"width": 320, "height": 640})
-    checked(axe, page, "episode-feedback-thanks-320px")
+    checked_narrow(axe, page, "episode-feedback-thanks")
     page.context.close()
     week = "{}-W{:02d}".format(*datetime.now(UTC).isocalendar()[:2])
     gp = {"Authorization": f"Bearer {stack.issuer.mint('gp', organisation=GP.organisation)}"}

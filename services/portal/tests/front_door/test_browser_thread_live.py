@@ -27,6 +27,7 @@ from services.portal.tests.front_door.test_browser import (
     axe,
     browser,
     checked,
+    checked_narrow,
     front_door_settings,
     front_door_stack,
     p9_asks,
@@ -66,8 +67,7 @@ def test_the_co_ordinator_sees_the_patients_reply_live(
     )
     assert staff.evaluate("window.notReloaded") is True
     checked(axe, staff, "team-thread-live-updated")
-    staff.set_viewport_size({"width": 320, "height": 900})
-    checked(axe, staff, "team-thread-live-320px")
+    checked_narrow(axe, staff, "team-thread-live", height=900)
     staff.context.close()
 
 
