@@ -33,6 +33,24 @@ def due_date() -> ColumnElement[Any]:
     return sa.cast(plans.last_reviewed + interval, sa.Date)
 
 
+def _rearmed(new: Any) -> dict[str, Any]:
+    """A new review date re-arms the review-due event."""
+    changed_review = plans.last_reviewed.is_distinct_from(new.last_reviewed)
+    return {
+        "review_due_announced": sa.case(
+            (changed_review, sa.null()), else_=plans.review_due_announced
+        )
+    }
+
+
+_SAVE = upsert(
+    care_plan_index,
+    "care_plan_id",
+    [c.name for c in care_plan_index.c if c is not plans.review_due_announced],
+    also=_rearmed,
+)
+
+
 class PlanIndexRepository(Repository):
     """What the rules need to know about every plan, without reading the plans.
 
@@ -69,10 +87,7 @@ class PlanIndexRepository(Repository):
             "goal_count": facts.goal_count,
             "last_reviewed": facts.last_reviewed,
         }
-        changed_review = plans.last_reviewed.is_distinct_from(sa.literal(facts.last_reviewed))
-        rearmed = sa.case((changed_review, sa.null()), else_=plans.review_due_announced)
-        also = {"review_due_announced": rearmed}
-        await self._conn.execute(upsert(care_plan_index, "care_plan_id", values, also=also))
+        await self._conn.execute(_SAVE, values)
         self._forget_active(plan_id)
         if facts.comprehensive and facts.active:
             self._active[patient_nhs] = plan_id

@@ -8,9 +8,8 @@ the producer ever re-sends out of order after a crash.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from datetime import date, timedelta
-from typing import Any
 
 import sqlalchemy as sa
 
@@ -33,8 +32,12 @@ def latest_of(facts: Sequence[ReferralActivity]) -> list[ReferralActivity]:
     return list(latest.values())
 
 
-def _newer(offered: Any) -> Any:
-    return activity.version_id < offered.version_id
+_PROJECT = upsert(
+    referral_activity,
+    "service_request",
+    [f.name for f in fields(ReferralActivity)],
+    where=lambda offered: activity.version_id < offered.version_id,
+)
 
 
 class ReferralActivityRepository(Repository):
@@ -47,8 +50,7 @@ class ReferralActivityRepository(Repository):
         """Keep each request's newest version (one statement for them all)."""
         rows = [asdict(fact) for fact in latest_of(facts)]
         if rows:
-            statement = upsert(referral_activity, "service_request", rows, where=_newer)
-            await self._conn.execute(statement)
+            await self._conn.execute(_PROJECT, rows)
 
     async def find(self, service_request: str) -> ReferralActivity | None:
         query = sa.select(referral_activity).where(activity.service_request == service_request)

@@ -42,6 +42,11 @@ _SAVE = (
         six_monthly_review=sa.bindparam("b_six"),
     )
 )
+_ENROL = upsert(
+    patient_register,
+    "nhs_number",
+    ["nhs_number", "patient_id", "practice", "locality", "birth_date"],
+)
 Stratified = tuple[str, Sequence[str], int, bool]
 """A patient's new stratification: NHS number, cohorts, risk score, six-monthly review."""
 
@@ -87,7 +92,7 @@ class RegisterRepository(Repository):
             "locality": entry.locality,
             "birth_date": entry.birth_date,
         }
-        await self._conn.execute(upsert(patient_register, "nhs_number", values))
+        await self._conn.execute(_ENROL, values)
 
     async def remove(self, nhs_number: str) -> None:
         self._six_monthly.pop(nhs_number, None)
