@@ -7,7 +7,7 @@ a webhook receiver on loopback (keep-alive, 200 at once). 1. throughput: a backl
 delivered: events/s and Bundles/s, signing, consent checks, log and AuditEvents included.
 2. latency: `--latency-subscriptions` subscriptions (one patient each), triage events
 published to Kafka at `--rate`/s for `--seconds`: event time -> arrival p50/p99, per
-stage (event -> recorded by the consumer, recorded -> delivered), and the worker's CPU.
+stage (event -> recorded by the consumer, recorded -> delivered), the worker's CPU.
 """
 
 from __future__ import annotations
@@ -61,6 +61,8 @@ TRIAGED: dict[str, object] = {
 TRIAGED |= {"requester": "Organization/o1", "reason": None, "mdtDiscussionRequested": False}
 KEY = {"valueString": "whsec_" + "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo0NTY3ODk="}
 KEY_URL = "https://fhir.carecoord.example/StructureDefinition/webhook-secret"
+DEFAULTS: dict[str, float] = {"subscriptions": 20, "events": 20_000, "max-count": 50}
+DEFAULTS |= {"latency-subscriptions": 50, "rate": 200.0, "seconds": 15.0}
 
 
 class Receiver:
@@ -164,11 +166,8 @@ async def throughput(
 
 
 def cpu_seconds(pid: int) -> list[float]:  # user + system so far, its children's too (Linux)
-    children = " ".join(p.read_text() for p in Path(f"/proc/{pid}/task").glob("*/children"))
-    stats = [
-        Path(f"/proc/{n}/stat").read_text().rsplit(")")[-1].split()
-        for n in (pid, *children.split())
-    ]
+    kids = " ".join(p.read_text() for p in Path(f"/proc/{pid}/task").glob("*/children")).split()
+    stats = [Path(f"/proc/{n}/stat").read_text().rsplit(")")[-1].split() for n in [pid, *kids]]
     return [(int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK") for f in stats]
 
 
@@ -292,12 +291,8 @@ async def phases(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--subscriptions", type=int, default=20)
-    parser.add_argument("--events", type=int, default=20_000)
-    parser.add_argument("--max-count", type=int, default=50)
-    parser.add_argument("--latency-subscriptions", type=int, default=50)
-    parser.add_argument("--rate", type=float, default=200.0)
-    parser.add_argument("--seconds", type=float, default=15.0)
+    for flag, default in DEFAULTS.items():
+        parser.add_argument(f"--{flag}", type=type(default), default=default)
     asyncio.run(run(parser.parse_args()))
 
 

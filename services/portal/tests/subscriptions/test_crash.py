@@ -21,15 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from portal.settings import PortalSettings
-from services.portal.tests.subscriptions.conftest import (
-    BACKPORT,
-    Portal,
-    eventually,
-    new_nhs_number,
-    new_secret,
-    subscription,
-    triaged,
-)
+from services.portal.tests.subscriptions import conftest as given
 from services.portal.tests.subscriptions.receiver import Answer, Receiver, free_port, verify
 
 WORKER = Path(__file__).resolve().parents[4] / ".venv" / "bin" / "carecoord-portal-worker"
@@ -46,7 +38,7 @@ def start_worker(settings: PortalSettings) -> subprocess.Popen[bytes]:
 
 
 def batched(body: dict[str, Any], max_count: int) -> dict[str, Any]:
-    extension = {"url": f"{BACKPORT}/backport-max-count", "valuePositiveInt": max_count}
+    extension = {"url": f"{given.BACKPORT}/backport-max-count", "valuePositiveInt": max_count}
     body["channel"]["extension"].append(extension)
     return body
 
@@ -63,28 +55,32 @@ def first_arrivals(receiver: Receiver, url_part: str) -> list[tuple[int, str]]:
 
 
 async def test_kill_9_mid_burst_loses_nothing_and_duplicates_only_what_can_be_deduplicated(
-    api_alone: Portal, receiver: Receiver
+    api_alone: given.Portal, receiver: Receiver
 ) -> None:
     receiver.script = lambda _h, _b: Answer(200, (), 0.03)
-    secret = new_secret()
+    secret = given.new_secret()
     ids = []
     for body in (
-        subscription(receiver.url, secret),
-        batched(subscription(receiver.url, secret), 4),
+        given.subscription(receiver.url, secret),
+        batched(given.subscription(receiver.url, secret), 4),
     ):
         created = await api_alone.subscribe(body, agreement=WHOLE)
         assert created.status_code == 201, created.text
         ids.append(str(created.json()["id"]))
-    patients = [new_nhs_number() for _ in range(3)]
+    patients = [given.new_nhs_number() for _ in range(3)]
     worker = start_worker(api_alone.settings)
     try:
         for subscription_id in ids:
-            await eventually(
+            await given.eventually(
                 functools.partial(_is_active, api_alone, subscription_id), timeout_s=60
             )
-        burst = [triaged(p, f"{p}-{i:02d}") for i in range(EVENTS_PER_PATIENT) for p in patients]
+        burst = [
+            given.triaged(p, f"{p}-{i:02d}") for i in range(EVENTS_PER_PATIENT) for p in patients
+        ]
         await api_alone.publish(api_alone.settings.referrals_topic, *burst)
-        await eventually(lambda: asyncio.sleep(0, len(receiver.of_kind("event-notification")) >= 8))
+        await given.eventually(
+            lambda: asyncio.sleep(0, len(receiver.of_kind("event-notification")) >= 8)
+        )
         worker.send_signal(signal.SIGKILL)
         worker.wait(10)
         total = EVENTS_PER_PATIENT * len(patients)
@@ -94,7 +90,7 @@ async def test_kill_9_mid_burst_loses_nothing_and_duplicates_only_what_can_be_de
         async def all_arrived() -> bool:
             return all(len(first_arrivals(receiver, s)) == total for s in ids)
 
-        await eventually(all_arrived, timeout_s=90)
+        await given.eventually(all_arrived, timeout_s=90)
     finally:
         worker.send_signal(signal.SIGTERM)
         worker.wait(30)
@@ -111,7 +107,7 @@ async def test_kill_9_mid_burst_loses_nothing_and_duplicates_only_what_can_be_de
         assert len(events) == total
 
 
-async def _is_active(api_alone: Portal, subscription_id: str) -> bool:
+async def _is_active(api_alone: given.Portal, subscription_id: str) -> bool:
     return bool((await api_alone.status(subscription_id, agreement=WHOLE))["status"] == "active")
 
 
