@@ -81,6 +81,14 @@ class Portal:
         )
         return [r for r in rows if event_type in (None, r["type"])]
 
+    async def counter(self, name: str, **labels: str) -> float:
+        """What /metrics says of counter `name` with these labels, in their declared
+        order (0 before it first counts)."""
+        said = ",".join(f'{key}="{value}"' for key, value in labels.items())
+        line = f"{name}{{{said}}} "
+        metrics = (await self.client.get("/metrics")).text.splitlines()
+        return next((float(row.removeprefix(line)) for row in metrics if row.startswith(line)), 0.0)
+
     async def stored(self, kind: str, nhs: str) -> int:
         """How many `kind` resources the portal keeps about the patient (a Task by its
         `for`, whether or not the store indexed its patient: see test_pages)."""

@@ -48,10 +48,7 @@ async def _chases(portal: Portal, nhs: str, code: str) -> list[dict[str, Any]]:
 
 
 async def _chased(portal: Portal, kind: str, level: int) -> float:
-    metrics = (await portal.client.get("/metrics")).text
-    line = f'portal_front_door_chases_total{{kind="{kind}",level="{level}"}} '
-    found = [float(row.removeprefix(line)) for row in metrics.splitlines() if row.startswith(line)]
-    return found[0] if found else 0.0
+    return await portal.counter("portal_front_door_chases_total", kind=kind, level=str(level))
 
 
 async def _patient_with_a_co_ordinator(portal: Portal, level: Any = "P5") -> str:

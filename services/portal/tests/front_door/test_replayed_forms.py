@@ -10,14 +10,8 @@ from services.portal.tests.front_door.conftest import Portal
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
+ROUTED = "portal_front_door_routes_total"
 _CHEST_PAIN = {"age": "61", "sex": "male", "answer": "other-problem", "text": "crushing chest pain"}
-
-
-async def _routed(portal: Portal, route: str) -> float:
-    metrics = (await portal.client.get("/metrics")).text
-    line = f'portal_front_door_routes_total{{route="{route}"}} '
-    found = [float(row.removeprefix(line)) for row in metrics.splitlines() if row.startswith(line)]
-    return found[0] if found else 0.0
 
 
 async def _stored(portal: Portal, nhs: str) -> dict[str, int]:
@@ -57,7 +51,7 @@ async def test_a_double_click_sending_the_form_twice_at_once_keeps_one_request(
     fields = await portal.form_fields("/requests/new")
     data = {**fields, "age": "40", "sex": "female", "answer": "back-or-joint-pain"}
 
-    before = await _routed(portal, "self-referral")
+    before = await portal.counter(ROUTED, route="self-referral")
 
     pages = await asyncio.gather(*(portal.client.post("/requests/new", data=data) for _ in "12"))
 
@@ -67,7 +61,7 @@ async def test_a_double_click_sending_the_form_twice_at_once_keeps_one_request(
         "CommunicationRequest": 1,
         "events": 1,
     }
-    assert await _routed(portal, "self-referral") == before + 1  # counted once in /metrics
+    assert await portal.counter(ROUTED, route="self-referral") == before + 1  # counted once
 
 
 async def test_two_forms_opened_one_after_the_other_are_two_requests(portal: Portal) -> None:
