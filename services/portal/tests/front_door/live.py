@@ -14,7 +14,6 @@ P9 patients are registered at the GP's practice (the grant the registration even
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,7 +23,7 @@ import httpx
 import pytest
 
 from carecoord_devstack.oidc_provider import create_oidc_app, demo_identities, portal_client
-from carecoord_devstack.testing import create_fresh_database
+from carecoord_devstack.testing import create_fresh_database, new_run, settings_under_test
 from carecoord_shared.security.dev_issuer import DevIssuer
 from carecoord_shared.web.app import build_app
 from portal.definition import SERVICE
@@ -58,14 +57,13 @@ class FrontDoorStack:
 def _settings(
     database_url: str, issuer: DevIssuer, kafka: str, urls: dict[str, str]
 ) -> PortalSettings:
-    return PortalSettings(
-        environment="test",
+    return settings_under_test(
+        PortalSettings,
         database_url=database_url,
-        auth_jwks_url=issuer.jwks_url,
-        kafka_bootstrap_servers=kafka,
+        jwks_url=issuer.jwks_url,
+        kafka_bootstrap=kafka,
         public_base_url=urls["portal"],
-        topic=f"test-portal-{uuid.uuid4().hex[:8]}",
-        log_level="WARNING",
+        topics=new_run(),
         oidc_issuer=urls["provider"],
         oidc_client_id="front-door-under-test",
         oidc_client_secret="a-test-client-secret-of-some-length",

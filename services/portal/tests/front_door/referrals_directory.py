@@ -5,7 +5,6 @@ referrals accepts."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +12,7 @@ import httpx
 import pytest
 
 from carecoord_devstack.demo_data.front_door import front_door_seeds
-from carecoord_devstack.testing import create_fresh_database
+from carecoord_devstack.testing import create_fresh_database, new_run, settings_under_test
 from carecoord_shared.security.dev_issuer import DevIssuer
 from referrals.main import create_app as create_referrals
 from referrals.settings import ReferralsSettings
@@ -36,17 +35,15 @@ def referrals(
     referrals_db: str, kafka_bootstrap: str, referrals_issuer: Path
 ) -> Iterator[tuple[str, dict[str, str]]]:
     """The real referrals service with the demo front door services, and a system token."""
-    issuer, port, run = DevIssuer(referrals_issuer), free_port(), uuid.uuid4().hex[:8]
+    issuer, port = DevIssuer(referrals_issuer), free_port()
     url = f"http://127.0.0.1:{port}"
-    settings = ReferralsSettings(
-        environment="test",
+    settings = settings_under_test(
+        ReferralsSettings,
         database_url=referrals_db,
-        auth_jwks_url=issuer.jwks_url,
-        kafka_bootstrap_servers=kafka_bootstrap,
+        jwks_url=issuer.jwks_url,
+        kafka_bootstrap=kafka_bootstrap,
         public_base_url=url,
-        log_level="WARNING",
-        topic=f"test.fdref.{run}",
-        care_plans_topic=f"test.fdcp.{run}",
+        topics=new_run(),
     )
     server = LiveServer(create_referrals(settings), port)
     server.start()
