@@ -59,6 +59,17 @@ async def json_body(request: Request) -> JsonObject:
     return decode_json(await read_body(request, body_limit(request)))
 
 
+async def posted_search_items(request: Request) -> list[tuple[str, str]]:
+    """A POST `_search`'s parameters: the query string's, then the form body's (which
+    must be application/x-www-form-urlencoded, or 415)."""
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media != "application/x-www-form-urlencoded":
+        raise unsupported_media_type(media or "(none)")
+    body = await read_body(request, body_limit(request), media_types=(media,))
+    form = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
+    return [*request.query_params.multi_items(), *form]
+
+
 def is_strict(prefer: str | None) -> bool:
     """Strict unless the client asks `Prefer: handling=lenient`: an unknown parameter
     silently dropped can return another patient's record."""
@@ -139,12 +150,7 @@ async def search_type(
 async def search_post(
     request: Request, resource_type: str, principal: CurrentPrincipal, prefer: PreferHeader = None
 ) -> Response:
-    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media != "application/x-www-form-urlencoded":
-        raise unsupported_media_type(media or "(none)")
-    body = await read_body(request, body_limit(request), media_types=(media,))
-    form = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
-    items = [*request.query_params.multi_items(), *form]
+    items = await posted_search_items(request)
     page = await interactions(request).search(
         principal, resource_type, items, strict=is_strict(prefer)
     )

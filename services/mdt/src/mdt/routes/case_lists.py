@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
-from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -25,18 +24,17 @@ from carecoord_shared.fhir.http import (
     history_bundle,
     json_response,
     not_modified,
-    read_body,
     resource_headers,
 )
-from carecoord_shared.fhir.outcome import JsonObject, bad_request, not_found, unsupported_media_type
+from carecoord_shared.fhir.outcome import JsonObject, bad_request, not_found
 from carecoord_shared.fhir.parsing import check_id, whole_number
 from carecoord_shared.fhir.routes import (
     PreferHeader,
-    body_limit,
     fhir_base,
     interactions,
     is_strict,
     json_body,
+    posted_search_items,
     render_search,
 )
 from carecoord_shared.fhir.system_routes import history_window
@@ -125,14 +123,7 @@ def _search_routes(router: APIRouter) -> None:
     async def search_case_lists_by_post(
         request: Request, principal: CurrentPrincipal, prefer: PreferHeader = None
     ) -> Response:
-        media = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        if media != "application/x-www-form-urlencoded":
-            raise unsupported_media_type(media or "(none)")
-        body = await read_body(request, body_limit(request), media_types=(media,))
-        form = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
-        return await _search(
-            request, principal, [*request.query_params.multi_items(), *form], prefer
-        )
+        return await _search(request, principal, await posted_search_items(request), prefer)
 
 
 async def _search(
