@@ -17,13 +17,12 @@ from datetime import datetime, timedelta
 
 from carecoord_shared.fhir.interactions import FhirInteractions
 from carecoord_shared.security.principal import Principal
-from portal.domain.subscriptions import Attempt, Notification, PartnerSubscription
+from portal.domain.subscriptions import Attempt, Notification, PartnerSubscription, shares
 from portal.domain.webhooks import next_delay
 from portal.service.context import PortalContext
 from portal.service.delivery_http import Sent
 from portal.service.delivery_metrics import observe_queue, observe_sent
 from portal.service.subscription_lifecycle import change_status, report_exhausted
-from portal.service.subscription_sharing import allowed_patients
 from portal.store.delivery import Deliveries
 from portal.store.subscriptions import SubscriptionRows
 
@@ -152,18 +151,22 @@ class Recorder:
         self, sub: PartnerSubscription, limit: int, lease: Lease
     ) -> list[Notification] | None:
         """The lowest pending notifications, with agreement and consent checked again at
-        send time (once per patient); the refused ones are withheld, set-based. The
-        lease is renewed in the same unit of work (None: it was lost, send nothing)."""
+        send time (each patient's practice and Consents read with them: a practice that
+        left the agreement, or a Consent withheld meanwhile, stops what is queued); the
+        refused ones are withheld, set-based. The lease is renewed in the same unit of
+        work (None: it was lost, send nothing)."""
         async with self.fhir.operation(self.worker) as tx:
             rows, now = tx.repository(SubscriptionRows), self.context.clock()
             if not await lease.renew(rows, now, sub.timeout_s):
                 return None
-            deliveries = tx.repository(Deliveries)
-            batch = await deliveries.claim(sub.id, limit)
-            allowed = await allowed_patients(tx, (n.patient_nhs for n in batch), sub.agreement)
-            refused = [n.event_number for n in batch if not allowed[n.patient_nhs]]
+            deliveries, covered = tx.repository(Deliveries), frozenset(sub.agreement)
+            batch = [
+                (n, shares(covered, *sharing))
+                for n, sharing in await deliveries.claim(sub.id, limit)
+            ]
+            refused = [n.event_number for n, allowed in batch if not allowed]
             await deliveries.settle(sub.id, refused, "withheld")
-        return [n for n in batch if allowed[n.patient_nhs]]
+        return [n for n, allowed in batch if allowed]
 
     async def delivered(self, sub: PartnerSubscription, shipments: Sequence[Shipment]) -> None:
         """Every notification the partner took in this round, in one unit of work: the

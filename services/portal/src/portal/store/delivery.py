@@ -16,8 +16,10 @@ import sqlalchemy as sa
 
 from carecoord_shared.ports import Repository
 from portal.domain.subscriptions import Attempt, Notification
+from portal.store.subscription_sharing import PatientSharing, bodies, consents_of
 from portal.store.subscription_tables import subscription_delivery_attempt as attempts
 from portal.store.subscription_tables import subscription_notification as notes
+from portal.store.subscription_tables import subscription_patient as patients
 
 __all__ = ["Deliveries"]
 
@@ -105,6 +107,23 @@ def _columns(rows: Sequence[object], names: dict[str, str]) -> dict[str, list[An
     return {name: [getattr(row, field) for row in rows] for name, field in names.items()}
 
 
+_CLAIMED = (
+    sa.select(notes)
+    .where(notes.c.subscription_id == sa.bindparam("subscription_id"), notes.c.state == "pending")
+    .order_by(notes.c.event_number)
+    .limit(sa.bindparam("limit"))
+    .subquery("claimed")
+)
+_CLAIM = (
+    sa.select(_CLAIMED, patients.c.practice, consents_of(_CLAIMED.c.patient_nhs).label("consents"))
+    .select_from(_CLAIMED.outerjoin(patients, patients.c.patient_nhs == _CLAIMED.c.patient_nhs))
+    .order_by(_CLAIMED.c.event_number)
+)
+"""The head of the queue, then (for those rows only: the limit is inside) each one's
+patient's sharing, so agreement and consent are checked at send time without a second
+statement."""
+
+
 def _note(row: Any) -> Notification:
     return Notification(**{name: row._mapping[name] for name in _FIELDS})
 
@@ -118,15 +137,14 @@ class Deliveries(Repository):
         values = _columns(recorded, _RECORDED)
         await self._conn.execute(_RECORD, {**values, "recorded_at": recorded[0].recorded_at})
 
-    async def claim(self, subscription_id: str, limit: int) -> list[Notification]:
-        """The lowest pending notifications, in number order (one statement)."""
-        query = (
-            sa.select(notes)
-            .where(notes.c.subscription_id == subscription_id, notes.c.state == "pending")
-            .order_by(notes.c.event_number)
-            .limit(limit)
-        )
-        return [_note(row) for row in await self._conn.execute(query)]
+    async def claim(
+        self, subscription_id: str, limit: int
+    ) -> list[tuple[Notification, PatientSharing]]:
+        """The lowest pending notifications, in number order, each with its patient's
+        practice and Consents as they are now (one statement)."""
+        values = {"subscription_id": subscription_id, "limit": limit}
+        found = await self._conn.execute(_CLAIM, values)
+        return [(_note(row), (row.practice, bodies(row.consents))) for row in found]
 
     async def settle(
         self, subscription_id: str, numbers: Sequence[int], state: str, at: datetime | None = None
