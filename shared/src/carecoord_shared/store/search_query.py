@@ -79,6 +79,16 @@ def _include_spec(registry: FhirRegistry, text: str, source_must_be: str | None)
     return IncludeSpec(source, name, target)
 
 
+def _sort_of(definition: ResourceDefinition, raw: str) -> tuple[str, bool]:
+    """The (parameter, descending) of a `_sort` value: its first key (400 unless a
+    search parameter of the type, `_id` or `_lastUpdated`)."""
+    first = raw.split(",")[0]
+    name = first.lstrip("-")
+    if name not in ("_id", "_lastUpdated") and definition.param(name) is None:
+        raise bad_request(f"Cannot sort by '{name[:40]}'", ("_sort",), "not-supported")
+    return name, first.startswith("-")
+
+
 def parse_query(
     registry: FhirRegistry,
     definition: ResourceDefinition,
@@ -98,12 +108,7 @@ def parse_query(
             query.count = min(whole_number(raw, "_count"), MAX_COUNT)
             query.summary_count = query.summary_count or query.count == 0
         elif name == "_sort":
-            first = raw.split(",")[0]
-            descending = first.startswith("-")
-            sort_name = first.lstrip("-")
-            if sort_name not in ("_id", "_lastUpdated") and definition.param(sort_name) is None:
-                raise bad_request(f"Cannot sort by '{sort_name[:40]}'", ("_sort",), "not-supported")
-            query.sort = (sort_name, descending)
+            query.sort = _sort_of(definition, raw)
         elif name == "_include":
             query.includes.append(_include_spec(registry, raw, definition.type))
         elif name == "_revinclude":
