@@ -10,15 +10,19 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, expect
 
-from services.portal.tests.front_door.live import P5, P9, FrontDoorStack
-from services.portal.tests.front_door.test_browser import (
+from services.portal.tests.front_door.browsing import (
     axe,
     browser,
     checked,
-    front_door_settings,
-    front_door_stack,
     send_request,
     signed_in,
+)
+from services.portal.tests.front_door.live import (
+    P5,
+    P9,
+    FrontDoorStack,
+    front_door_settings,
+    front_door_stack,
 )
 
 __all__ = ["axe", "browser", "front_door_settings", "front_door_stack"]  # fixtures used

@@ -15,6 +15,16 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect
 
+from services.portal.tests.front_door.browsing import (
+    axe,
+    browser,
+    checked,
+    checked_narrow,
+    p9_asks,
+    p9_writes,
+    send_request,
+    signed_in,
+)
 from services.portal.tests.front_door.live import (
     COORDINATOR_LOGIN,
     GP,
@@ -22,18 +32,8 @@ from services.portal.tests.front_door.live import (
     P9,
     PLAN_TITLE,
     FrontDoorStack,
-)
-from services.portal.tests.front_door.test_browser import (
-    axe,
-    browser,
-    checked,
-    checked_narrow,
     front_door_settings,
     front_door_stack,
-    p9_asks,
-    p9_writes,
-    send_request,
-    signed_in,
 )
 
 __all__ = ["axe", "browser", "front_door_settings", "front_door_stack"]  # fixtures used
