@@ -3,10 +3,8 @@ applied set-based, exactly once, in order, a poison event parked alone."""
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import Sequence
-from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -26,7 +24,7 @@ from shared.tests.integration.test_events_consumer import (
     _consumer,
     _event,
     _noted,
-    _targets,
+    consume,
     engine,
     note,
     send,
@@ -58,15 +56,6 @@ class Recorder:
         )
 
 
-async def _consume(consumer: Any, sent: list[Any]) -> None:
-    task = asyncio.create_task(consumer.run())
-    try:
-        await consumer.wait_for(_targets(sent), timeout_s=30)
-    finally:
-        consumer.stop()
-        await task
-
-
 async def _order(engine: AsyncEngine) -> list[int]:
     """The n of each row in the order the rows were written."""
     async with engine.connect() as conn:
@@ -83,7 +72,7 @@ async def test_a_batch_handler_gets_stretches_of_a_run_in_order_exactly_once(
     first = [_event(OTHER if n == 6 else NOTED, n) for n in range(1, 11)]
     sent = await send(kafka_bootstrap, topic, *map(_as_raw, first))
     assert len({meta.partition for meta in sent}) == 1  # one patient, one partition
-    await _consume(_consumer(engine, kafka_bootstrap, group, topic, handlers), sent)
+    await consume(sent, _consumer(engine, kafka_bootstrap, group, topic, handlers))
 
     # 1-5 at once, 6 by its own handler, 7-10 at once: in order, each once
     assert recorder.calls == [[1, 2, 3, 4, 5], [7, 8, 9, 10]]
@@ -95,7 +84,7 @@ async def test_a_batch_handler_gets_stretches_of_a_run_in_order_exactly_once(
     consumer = _consumer(
         engine, kafka_bootstrap, group, topic, {NOTED: batch(recorder.apply)}, max_retries=1
     )
-    await _consume(consumer, sent)
+    await consume(sent, consumer)
 
     assert recorder.calls[2] == list(range(11, 21))  # the stretch, failed, then one by one
     assert [call for call in recorder.calls[3:] if call != [POISON_N]] == [
@@ -119,6 +108,6 @@ async def test_a_run_of_duplicates_reaches_no_batch_handler(
     sent = await send(kafka_bootstrap, topic, *map(_as_raw, events + events))
     group = f"g-{uuid.uuid4().hex[:8]}"
     consumer = _consumer(engine, kafka_bootstrap, group, topic, {NOTED: batch(recorder.apply)})
-    await _consume(consumer, sent)
+    await consume(sent, consumer)
     assert recorder.calls == [list(range(1, size + 1))]
     assert (consumer.stats.handled, consumer.stats.duplicates) == (size, size)

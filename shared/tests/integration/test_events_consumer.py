@@ -123,6 +123,16 @@ def _consumer(
     )
 
 
+async def consume(sent: list[Any], consumer: InboxConsumer, timeout_s: float = 30) -> None:
+    """Run `consumer` until it has applied everything `sent`, then stop it gracefully."""
+    task = asyncio.create_task(consumer.run())
+    try:
+        await consumer.wait_for(_targets(sent), timeout_s=timeout_s)
+    finally:
+        consumer.stop()
+        await task
+
+
 async def _noted(engine: AsyncEngine) -> list[int]:
     async with engine.connect() as conn:
         return list((await conn.execute(text("select n from noted order by n"))).scalars())
@@ -145,12 +155,7 @@ async def test_a_consumer_killed_before_its_offset_commit_changes_nothing_on_red
     assert await _noted(engine) == [1]
 
     restarted = _consumer(engine, kafka_bootstrap, group, topic, {NOTED: note})
-    task = asyncio.create_task(restarted.run())
-    try:
-        await restarted.wait_for(_targets(sent), timeout_s=20)
-    finally:
-        restarted.stop()
-        await task
+    await consume(sent, restarted)
     assert restarted.stats.duplicates == 1  # it really was delivered again
     assert restarted.stats.handled == 0
     assert await _noted(engine) == [1]
@@ -165,12 +170,7 @@ async def test_a_poison_event_is_parked_after_its_retries_and_the_partition_flow
     consumer = _consumer(
         engine, kafka_bootstrap, group, topic, {NOTED: note, POISON: poison}, max_retries=2
     )
-    task = asyncio.create_task(consumer.run())
-    try:
-        await consumer.wait_for(_targets(sent), timeout_s=20)
-    finally:
-        consumer.stop()
-        await task
+    await consume(sent, consumer)
 
     assert await _noted(engine) == [2]
     [parked] = await read_records(kafka_bootstrap, dead_letter_topic(topic), 1, 15)
@@ -223,12 +223,7 @@ async def test_schema_breaking_and_non_cloudevent_records_go_straight_to_the_dlt
         {NOTED: counting_note},
         schemas=SchemaCatalogue.from_folder(tmp_path),
     )
-    task = asyncio.create_task(consumer.run())
-    try:
-        await consumer.wait_for(_targets(sent), timeout_s=20)
-    finally:
-        consumer.stop()
-        await task
+    await consume(sent, consumer)
 
     assert calls == [5]  # never retried, never handed to the handler
     parked = await read_records(kafka_bootstrap, dead_letter_topic(topic), 2, 15)
@@ -248,12 +243,7 @@ async def test_unknown_event_types_are_recorded_and_skipped(
     sent = await send(kafka_bootstrap, topic, _as_raw(stranger), _as_raw(_event(NOTED, 2)))
     group = f"g-{uuid.uuid4().hex[:8]}"
     consumer = _consumer(engine, kafka_bootstrap, group, topic, {NOTED: note})
-    task = asyncio.create_task(consumer.run())
-    try:
-        await consumer.wait_for(_targets(sent), timeout_s=20)
-    finally:
-        consumer.stop()
-        await task
+    await consume(sent, consumer)
     assert consumer.stats.unknown_types == 1
     assert consumer.stats.dead_lettered == 0
     assert await _noted(engine) == [2]
@@ -276,12 +266,7 @@ async def test_a_consumer_stopped_gracefully_commits_so_its_successor_starts_aft
     await task
     sent += await send(kafka_bootstrap, topic, _as_raw(_event(NOTED, 2)))
     successor = _consumer(engine, kafka_bootstrap, group, topic, {NOTED: note})
-    task = asyncio.create_task(successor.run())
-    try:
-        await successor.wait_for(_targets(sent), timeout_s=20)
-    finally:
-        successor.stop()
-        await task
+    await consume(sent, successor)
     assert (successor.stats.handled, successor.stats.duplicates) == (1, 0)
     assert await _noted(engine) == [1, 2]
 
@@ -316,11 +301,6 @@ async def test_a_redelivery_right_behind_the_original_is_applied_once(
         kafka_bootstrap, topic, _as_raw(first), _as_raw(second), _as_raw(first), _as_raw(second)
     )
     consumer = _consumer(engine, kafka_bootstrap, f"g-{uuid.uuid4().hex[:8]}", topic, {NOTED: note})
-    task = asyncio.create_task(consumer.run())
-    try:
-        await consumer.wait_for(_targets(sent), timeout_s=20)
-    finally:
-        consumer.stop()
-        await task
+    await consume(sent, consumer)
     assert (consumer.stats.handled, consumer.stats.duplicates) == (2, 2)
     assert await _noted(engine) == [1, 2]
