@@ -4,12 +4,13 @@
 starts beside itself the partners' delivery loop (`--delivery`, the job
 `subscription-delivery` alone), so recording events and sending webhooks each have an
 event loop (and a core) of their own instead of waiting on each other. Each is the
-kernel's worker (waits for its database and Kafka, stops cleanly on SIGTERM, health
-endpoints: the delivery process's on the worker's port + 1). The first process
-supervises the second: started once the database is migrated, started again if it
-exits, stopped with it; and the delivery process stops when its parent dies, even of
-kill -9 (it is told by the kernel, `PR_SET_PDEATHSIG`). `build_worker` without a role
-assembles both in one process, as the tests run it.
+kernel's worker (waits for its database and Kafka, stops cleanly on SIGTERM, serves
+its health endpoints: the delivery process on `PORTAL_DELIVERY_WORKER_PORT`, by default
+the worker's port + 50). The first process supervises the second: starts it once the
+database is migrated, again if it exits, and stops it when stopping; the delivery
+process stops when its parent dies, even of kill -9 (`PR_SET_PDEATHSIG`: the kernel
+tells it). `build_worker` without a role assembles both in one process, as the tests
+run it.
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ Role = Literal["all", "consumers", "delivery"]
 _DELIVERY_FLAG = "--delivery"
 _PARENT = "PORTAL_WORKER_PARENT_PID"
 _PR_SET_PDEATHSIG = 1
+_DELIVERY_PORT_STEP = 50
+"""The delivery process's health port beside the worker's, unless set (portal: 8150)."""
 _DELIVERY_COMMAND = (sys.executable, "-m", "portal.worker", _DELIVERY_FLAG)
 _RESTART_S = (1.0, 2.0, 5.0, 15.0)
 """Pauses before starting the delivery process again after it exited (then the last)."""
@@ -114,7 +117,8 @@ def _die_with_parent() -> None:
 def _run_both(settings: PortalSettings) -> None:
     worker = build_worker(settings, "consumers")
     env = {**os.environ, _PARENT: str(os.getpid())}
-    env["PORTAL_WORKER_PORT"] = str(_health_port(settings) + 1)
+    port = settings.delivery_worker_port or _health_port(settings) + _DELIVERY_PORT_STEP
+    env["PORTAL_WORKER_PORT"] = str(port)
     delivery = _Supervised(worker.started.is_set, env)
     thread = threading.Thread(target=delivery.run, name="delivery-supervisor", daemon=True)
     thread.start()

@@ -29,6 +29,9 @@ class SubscriptionsSettings(BaseSettings):
     """How long a round that sent everything keeps its lease, waiting for more."""
     delivery_concurrency: int = Field(default=32, ge=1, le=512)
     """Sends at once in one worker (each subscription's round is a task of its own)."""
+    delivery_worker_port: int = Field(default=0, ge=0, le=65535)
+    """Where the worker's delivery process serves /healthz, /readyz and /metrics (0: the
+    worker's own health port + 50; + 1 would be the next service's worker)."""
     delivery_lease_s: float = Field(default=60.0, ge=1.0)
     """How long a round holds its subscription without renewing (renewed at each claim;
     a send starts only if it would end before then). A worker killed mid-round holds
