@@ -199,6 +199,9 @@ class InMemoryPlanIndex(PlanIndexRepository):
         others = [p for p in self._active_comprehensive(patient_nhs) if p != plan_id]
         return others[0] if others else None
 
+    def as_stored(self, plan_id: str, patient_nhs: str, facts: PlanFacts) -> None:
+        """Every save is written here: nothing to skip."""
+
     async def save(self, plan_id: str, patient_nhs: str, facts: PlanFacts) -> None:
         known = self.plans.get(plan_id)
         same_review = known is not None and known.facts.last_reviewed == facts.last_reviewed

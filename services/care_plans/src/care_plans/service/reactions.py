@@ -19,6 +19,7 @@ from typing import Any
 
 from care_plans.domain.event_types import ACTIVITY_ADDED
 from care_plans.fhir.activities import source_key
+from care_plans.fhir.care_plan import facts_of
 from care_plans.fhir.vocabulary import EXT_LAST_REVIEWED
 from care_plans.service.provenance import record_contribution
 from care_plans.store.plans import PlanIndexRepository
@@ -34,6 +35,8 @@ async def _revise_plan(tx: FhirTransaction, plan_id: str, change: PlanChange) ->
     """One new version of the plan, `change(body)` applied to the current one."""
     plan = await tx.read("CarePlan", plan_id, lock=True)
     body = plan.as_json()
+    if plan.patient_nhs is not None:
+        tx.repository(PlanIndexRepository).as_stored(plan_id, plan.patient_nhs, facts_of(body))
     body.pop("meta", None)
     change(body)
     await tx.write(Write("update", "CarePlan", plan_id, body, if_match=plan.version_id))

@@ -9,6 +9,7 @@ and the review-due job always use the register as it is now.
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import asdict
 from datetime import date
 from typing import Any
 
@@ -51,6 +52,10 @@ _SAVE = upsert(
 )
 
 
+def _row(plan_id: str, patient_nhs: str, facts: PlanFacts) -> dict[str, Any]:
+    return {"care_plan_id": plan_id, "patient_nhs": patient_nhs, **asdict(facts)}
+
+
 class PlanIndexRepository(Repository):
     """What the rules need to know about every plan, without reading the plans.
 
@@ -61,6 +66,13 @@ class PlanIndexRepository(Repository):
     def __init__(self, conn: AsyncConnection) -> None:
         super().__init__(conn)
         self._active: dict[str, str | None] = {}
+        self._rows: dict[str, tuple[str, PlanFacts]] = {}
+
+    def as_stored(self, plan_id: str, patient_nhs: str, facts: PlanFacts) -> None:
+        """What the plan's row says, known from the plan's current version (every write
+        of a plan indexes it in its transaction): saving the same again changes nothing,
+        and is skipped (a run linking activities to a plan leaves its row as it is)."""
+        self._rows[plan_id] = (patient_nhs, facts)
 
     async def other_active_comprehensive(self, patient_nhs: str, plan_id: str) -> str | None:
         if self._active.get(patient_nhs) == plan_id:  # the one the unique index allows
@@ -77,23 +89,16 @@ class PlanIndexRepository(Repository):
 
     async def save(self, plan_id: str, patient_nhs: str, facts: PlanFacts) -> None:
         """Index the plan as it is now; a new review date re-arms the review-due event."""
-        values = {
-            "care_plan_id": plan_id,
-            "patient_nhs": patient_nhs,
-            "comprehensive": facts.comprehensive,
-            "active": facts.active,
-            "co_developed": facts.co_developed,
-            "agreed": facts.agreed,
-            "goal_count": facts.goal_count,
-            "last_reviewed": facts.last_reviewed,
-        }
-        await self._conn.execute(_SAVE, values)
+        if self._rows.get(plan_id) != (patient_nhs, facts):
+            await self._conn.execute(_SAVE, _row(plan_id, patient_nhs, facts))
+            self._rows[plan_id] = (patient_nhs, facts)
         self._forget_active(plan_id)
         if facts.comprehensive and facts.active:
             self._active[patient_nhs] = plan_id
 
     async def forget(self, plan_id: str) -> None:
         await self._conn.execute(sa.delete(care_plan_index).where(plans.care_plan_id == plan_id))
+        self._rows.pop(plan_id, None)
         self._forget_active(plan_id)
 
     def _forget_active(self, plan_id: str) -> None:
