@@ -25,7 +25,7 @@ import httpx
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from fastapi import FastAPI
-from playwright.sync_api import Browser, Page, ViewportSize, sync_playwright
+from playwright.sync_api import Browser, Page, ViewportSize
 
 from care_plans.main import create_app as create_care_plans
 from care_plans.settings import CarePlansSettings
@@ -47,7 +47,7 @@ from referrals.main import create_app as create_referrals
 from referrals.settings import ReferralsSettings
 from referrals.worker import build_worker as build_referrals_worker
 from services.portal.tests.web.conftest import LiveServer, free_port, portal_app, signing_in
-from services.portal.tests.web.test_browser import ARGS, CHROMIUM, SCREENSHOTS, assert_accessible
+from services.portal.tests.web.test_browser import SCREENSHOTS, assert_accessible
 
 PEOPLE = {who.key: who for who in demo_identities()}
 GP, TRIAGE, CO_ORDINATOR = PEOPLE["gp"], PEOPLE["triage-clinician"], PEOPLE["care-coordinator"]
@@ -453,17 +453,6 @@ def axe() -> Axe:
     from portal.web.config import DEFAULT_NODE_MODULES
 
     return Axe.from_file(DEFAULT_NODE_MODULES / "axe-core" / "axe.min.js")
-
-
-@contextmanager
-def chromium() -> Iterator[Browser]:
-    """Debian's Chromium, driven by Playwright (no browser download exists here)."""
-    if not CHROMIUM.exists():
-        pytest.fail(f"The browser tests need Debian's chromium at {CHROMIUM}: run `make browser`")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield launched
-        launched.close()
 
 
 ELDERLY_CARE = {

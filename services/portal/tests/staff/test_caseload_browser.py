@@ -18,10 +18,10 @@ from services.portal.tests.staff.conftest import (
     CO_ORDINATOR,
     StaffStack,
     checked,
-    chromium,
     on_caseload,
     signed_in_page,
 )
+from services.portal.tests.web.test_browser import chromium
 
 
 @pytest.fixture(scope="module")

@@ -16,11 +16,10 @@ from playwright.sync_api import Browser, expect
 from services.portal.tests.staff.conftest import (
     CO_ORDINATOR,
     StaffStack,
-    chromium,
     on_caseload,
     signed_in_page,
 )
-from services.portal.tests.web.test_browser import SCREENSHOTS, assert_accessible
+from services.portal.tests.web.test_browser import SCREENSHOTS, assert_accessible, chromium
 
 
 @pytest.fixture(scope="module")

@@ -21,11 +21,10 @@ from services.portal.tests.staff.conftest import (
     TRIAGE,
     StaffStack,
     ask,
-    chromium,
     signed_in_page,
 )
 from services.portal.tests.staff.test_live_pages import advise
-from services.portal.tests.web.test_browser import SCREENSHOTS, assert_accessible
+from services.portal.tests.web.test_browser import SCREENSHOTS, assert_accessible, chromium
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, expect
 
-from services.portal.tests.staff.conftest import GP, PEOPLE, chromium, signed_in_page
+from services.portal.tests.staff.conftest import GP, PEOPLE, signed_in_page
 from services.portal.tests.staff.mdt_fixtures import (
     MdtWorld,
     action_part,
@@ -31,7 +31,7 @@ from services.portal.tests.staff.mdt_fixtures import (
 )
 from services.portal.tests.staff.test_live_browser import _meanwhile
 from services.portal.tests.staff.test_live_mdt_pages import mdt_feed
-from services.portal.tests.web.test_browser import SCREENSHOTS, assert_accessible
+from services.portal.tests.web.test_browser import SCREENSHOTS, assert_accessible, chromium
 
 __all__ = ["mdt_db", "mdt_feed", "with_mdt"]  # fixtures used by this module
 

@@ -16,7 +16,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect
 
-from services.portal.tests.staff.conftest import GP, checked, chromium, signed_in_page, unique
+from services.portal.tests.staff.conftest import GP, checked, signed_in_page, unique
 from services.portal.tests.staff.mdt_fixtures import (
     CHAIR,
     MdtWorld,
@@ -28,6 +28,7 @@ from services.portal.tests.staff.mdt_fixtures import (
     mdt_db,
     with_mdt,
 )
+from services.portal.tests.web.test_browser import chromium
 
 __all__ = ["mdt_db", "with_mdt"]  # fixtures used by this module
 

@@ -33,7 +33,6 @@ from services.portal.tests.staff.conftest import (
     GP,
     ODS,
     StaffStack,
-    chromium,
     on_caseload,
     running,
     signed_in_page,
@@ -53,7 +52,7 @@ from services.portal.tests.staff.mdt_fixtures import (
     with_mdt,
 )
 from services.portal.tests.web.conftest import free_port
-from services.portal.tests.web.test_browser import SCREENSHOTS, assert_accessible
+from services.portal.tests.web.test_browser import SCREENSHOTS, assert_accessible, chromium
 
 __all__ = ["mdt_db", "with_mdt"]  # fixtures used by this module
 

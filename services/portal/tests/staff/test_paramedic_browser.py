@@ -17,11 +17,10 @@ from services.portal.tests.staff.conftest import (
     PARAMEDIC,
     StaffStack,
     advice_line,
-    chromium,
     register,
     signed_in_page,
 )
-from services.portal.tests.web.test_browser import assert_accessible
+from services.portal.tests.web.test_browser import assert_accessible, chromium
 
 PHONE = {"width": 390, "height": 844}
 

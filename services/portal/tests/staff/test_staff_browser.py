@@ -21,11 +21,10 @@ from services.portal.tests.staff.conftest import (
     StaffStack,
     ask,
     checked,
-    chromium,
     register,
     signed_in_page,
 )
-from services.portal.tests.web.test_browser import assert_accessible
+from services.portal.tests.web.test_browser import assert_accessible, chromium
 
 pytestmark = pytest.mark.usefixtures("seeded")
 

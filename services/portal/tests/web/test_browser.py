@@ -10,6 +10,7 @@ A/AA and must have no violations; screenshots go to `services/portal/tests/web/s
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -35,10 +36,9 @@ _NHS_FONTS = "Loading the font 'https://assets.nhs.uk/fonts/"
 P9 = next(who for who in demo_identities() if who.proofing_level == "P9")
 
 
-@pytest.fixture(scope="module")
-def browser(web_stack) -> Iterator[Browser]:
-    # Depends on web_stack so that its async set-up runs before Playwright's sync API,
-    # whose event loop would otherwise look like a running one to pytest-asyncio.
+@contextmanager
+def chromium() -> Iterator[Browser]:
+    """Debian's Chromium, driven by Playwright (no browser download exists here)."""
     if not CHROMIUM.exists():
         pytest.fail(
             f"The browser tests need Debian's chromium at {CHROMIUM}: run `make browser` "
@@ -48,6 +48,14 @@ def browser(web_stack) -> Iterator[Browser]:
         launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         yield launched
         launched.close()
+
+
+@pytest.fixture(scope="module")
+def browser(web_stack) -> Iterator[Browser]:
+    # Depends on web_stack so that its async set-up runs before Playwright's sync API,
+    # whose event loop would otherwise look like a running one to pytest-asyncio.
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture(scope="module")

@@ -122,9 +122,11 @@ def found_or_404(
         raise WebExit(kit.message(request, context, "Page not found", text, 404)) from None
 
 
-async def feedback_in(request: Request) -> tuple[tuple[str, str] | None, int]:
-    """The (score, comment) a feedback form sent (None: unusable), and the comment limit."""
+async def feedback_in(request: Request, about: str) -> tuple[tuple[str, str] | None, str]:
+    """The (score, comment) a feedback form sent (None: unusable), and what to tell the
+    patient when it is unusable (`about`: what they were asked about)."""
     form = await request.form()
     score, comment = str(form.get("helpful") or ""), str(form.get("comment") or "").strip()
     limit = portal_context(request).settings.front_door_max_text
-    return ((score, comment) if score in SCORES and len(comment) <= limit else None), limit
+    problem = f"Choose how helpful {about} was; keep any comment to {limit} characters."
+    return ((score, comment) if score in SCORES and len(comment) <= limit else None), problem

@@ -24,10 +24,9 @@ async def my_episode_feedback(
     request: Request, question_id: str, kit: Kit, context: Context, session: SignedIn
 ) -> Response:
     writer = patient_at(request, kit, context, session, "P9")
-    answered, limit = await feedback_in(request)
+    answered, problem = await feedback_in(request, "it")
     if answered is None:
-        text = f"Choose how helpful it was; keep any comment to {limit} characters."
-        return kit.message(request, context, "There is a problem", text, 400, _BACK)
+        return kit.message(request, context, "There is a problem", problem, 400, _BACK)
     try:
         fhir = request.app.state.fhir
         new = await answer_question(fhir, writer, question_id, answered, now(request))

@@ -111,9 +111,8 @@ async def my_feedback(
 ) -> Response:
     """One answer about an answered request; the episode is the stored request's own."""
     writer = patient_at(request, kit, context, session, "P9")
-    answered, limit = await feedback_in(request)
+    answered, problem = await feedback_in(request, "the answer")
     if answered is None:
-        problem = f"Choose how helpful the answer was; keep any comment to {limit} characters."
         values = {"given": False, "scores": SCORES, "feedback_problem": problem}
         return await show(request, kit, context, writer, request_id, PATIENT, 400, **values)
     try:

@@ -1,5 +1,8 @@
-"""What every staff screen shares: the signed-in user's clients for the other services,
-the role check, the "not found" page and the "this part is down" part.
+"""What every staff screen shares: `Staff`, a page's request from a signed-in user of
+its roles (a handler declares `Annotated[Staff, Depends(staff("gp"))]` and gets the
+user's clients for the other services, rendering, the "not found" page and the page
+saying its service is down), the parts of a page whose service is down, and the page
+after a write (`answered`).
 
 The services' base URLs come from the staff settings of the app's context (the real
 portal), or their defaults where an app was assembled without one (tests of the web
