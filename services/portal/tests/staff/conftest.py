@@ -412,7 +412,7 @@ async def on_caseload(
                 json=assignment(coordinator, CO_ORDINATOR.name),
                 headers=gp,
             )
-            assert assigned.status_code in (200, 201), assigned.text
+            assert assigned.status_code == 200, assigned.text
     return patient_id, plan_id
 
 

@@ -126,5 +126,6 @@ async def test_a_stream_for_a_request_the_user_may_not_read_looks_like_nothing_t
 async def test_a_signed_out_browser_gets_no_stream(live_feed: StaffStack) -> None:
     async with httpx.AsyncClient() as anonymous:
         refused = await anonymous.get(f"{live_feed.portal_url}/live/requests/anything")
-    assert refused.status_code in (302, 303, 401)
+    assert refused.status_code == 303, "sent to sign in, like any page"
+    assert refused.headers["location"].startswith("/auth/login?return_to=")
     assert "text/event-stream" not in refused.headers.get("content-type", "")
