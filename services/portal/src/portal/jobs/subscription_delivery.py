@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import importlib.util
-import ssl
 import sys
 import time
 from collections.abc import Iterable
@@ -31,6 +30,7 @@ from carecoord_shared.logging import get_logger
 from carecoord_shared.service import Job, JobCall
 from portal.service.context import PortalContext
 from portal.service.delivery import Round
+from portal.service.delivery_http import partner_pool, tls
 from portal.service.delivery_queue import subscriptions_with_work
 from portal.store.subscription_wake import Listener
 
@@ -51,18 +51,10 @@ if importlib.util.find_spec("sniffio") is None:
     sys.modules["sniffio"] = None  # type: ignore[assignment]
 
 
-@functools.cache
-def _tls() -> ssl.SSLContext:
-    """One TLS context (the system's CAs) for every pool: each new client made its own,
-    loading every CA certificate again (~15 ms of CPU per subscription)."""
-    return ssl.create_default_context()
-
-
 def _client(connections: int) -> httpx.AsyncClient:
-    """Kept-alive connections, as many kept as may be open (httpcore closes an idle one
-    whenever more than `max_keepalive_connections` are open, so each burst reconnected)."""
+    """Kept-alive connections for reading focuses (see `partner_pool`)."""
     limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
-    return httpx.AsyncClient(limits=limits, trust_env=False, verify=_tls())
+    return httpx.AsyncClient(limits=limits, trust_env=False, verify=tls())
 
 
 @dataclass(slots=True)
@@ -79,16 +71,16 @@ class _Loop:
     listener: Listener = field(default_factory=Listener)
     rounds: dict[str, tuple[Round, asyncio.Task[None]]] = field(default_factory=dict)
     reads: httpx.AsyncClient | None = None
-    hooks: dict[str, tuple[httpx.AsyncClient, float]] = field(default_factory=dict)
+    hooks: dict[str, tuple[httpx.AsyncHTTPTransport, float]] = field(default_factory=dict)
     gate: asyncio.Semaphore | None = None
 
-    def pools(self, subscription_id: str) -> tuple[httpx.AsyncClient, httpx.AsyncClient]:
+    def pools(self, subscription_id: str) -> tuple[httpx.AsyncClient, httpx.AsyncHTTPTransport]:
         """The pool for focus reads, and the subscription's own to its endpoint."""
         if self.reads is None or self.reads.is_closed:
             self.reads = _client(_FOCUS_READS)
         hook, _ = self.hooks.get(subscription_id, (None, 0.0))
-        if hook is None or hook.is_closed:
-            hook = _client(_HOOK_CONNECTIONS)
+        if hook is None:
+            hook = partner_pool(_HOOK_CONNECTIONS)
         self.hooks[subscription_id] = (hook, time.monotonic())
         return self.reads, hook
 

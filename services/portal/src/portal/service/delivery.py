@@ -61,7 +61,7 @@ class Round:
     worker: Principal
     reads: httpx.AsyncClient
     """Connections for reading full-resource focuses from the owning services."""
-    hook: httpx.AsyncClient
+    hook: httpx.AsyncBaseTransport
     """Connections to this subscription's endpoint."""
     gate: asyncio.Semaphore
     """Sends at once in this worker (`delivery_concurrency`), whatever the rounds."""

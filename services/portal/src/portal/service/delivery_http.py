@@ -12,7 +12,9 @@ rebinding). Nothing of the answer's body is kept.
 from __future__ import annotations
 
 import asyncio
+import functools
 import socket
+import ssl
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -23,7 +25,9 @@ import httpx
 from portal.domain.subscriptions import PartnerSubscription
 from portal.domain.webhooks import address_problem, retry_after, signature_header
 
-__all__ = ["Sent", "post_signed"]
+__all__ = ["USER_AGENT", "Sent", "partner_pool", "post_signed", "tls"]
+
+USER_AGENT = "CareCoord-Webhooks/1"
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,33 +76,51 @@ def _classified(response: httpx.Response, started: float, now: datetime) -> Sent
     return Sent("failed", code, latency)
 
 
+@functools.cache
+def tls() -> ssl.SSLContext:
+    """One TLS context (the system's CAs) for every connection pool to partners: each
+    new pool made its own, loading every CA certificate again (15-30 ms of CPU)."""
+    return ssl.create_default_context()
+
+
+def partner_pool(connections: int) -> httpx.AsyncHTTPTransport:
+    """Kept-alive connections to an endpoint, as many kept as may be open (httpcore
+    closes an idle one whenever more than `max_keepalive_connections` are open)."""
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+    return httpx.AsyncHTTPTransport(verify=tls(), limits=limits)
+
+
 async def post_signed(
-    client: httpx.AsyncClient,
+    pool: httpx.AsyncBaseTransport,
     subscription: PartnerSubscription,
     webhook_id: str,
     body: bytes,
     now: datetime,
     environment: str,
 ) -> Sent:
+    """POST straight to the pool (httpx's transport API): no redirects, cookies or auth
+    to handle, so none of the client's work per request (a sixth of delivery's CPU)."""
     if await _refused(subscription.endpoint, environment):
         return Sent("refused", None, 0)
     timestamp = int(time.time())
     headers = {
         **_partner_headers(subscription),
+        "user-agent": USER_AGENT,
         "content-type": "application/fhir+json",
         "webhook-id": webhook_id,
         "webhook-timestamp": str(timestamp),
         "webhook-signature": signature_header(subscription.secrets, webhook_id, timestamp, body),
     }
+    timeout = httpx.Timeout(float(subscription.timeout_s)).as_dict()
+    request = httpx.Request("POST", subscription.endpoint, headers=headers, content=body)
+    request.extensions = {"timeout": timeout}
     started = time.perf_counter()
     try:
-        response = await client.post(
-            subscription.endpoint,
-            content=body,
-            headers=headers,
-            timeout=float(subscription.timeout_s),
-            follow_redirects=False,
-        )
+        response = await pool.handle_async_request(request)
+        try:
+            await response.aread()  # read to the end, so the connection is kept
+        finally:
+            await response.aclose()
     except httpx.TimeoutException:
         return Sent("timeout", None, int((time.perf_counter() - started) * 1000))
     except httpx.HTTPError:

@@ -9,7 +9,6 @@ delivery log (`$deliveries`, kind `test-handshake`).
 
 from __future__ import annotations
 
-import httpx
 import orjson
 
 from carecoord_shared.fhir.interactions import FhirInteractions
@@ -18,7 +17,7 @@ from portal.domain.subscriptions import Attempt
 from portal.fhir.notifications import StatusHeader, notification_bundle
 from portal.service.context import PortalContext
 from portal.service.delivery import subscription_url
-from portal.service.delivery_http import Sent, post_signed
+from portal.service.delivery_http import Sent, partner_pool, post_signed
 from portal.service.subscription_views import owned
 from portal.store.delivery import Deliveries
 
@@ -36,8 +35,8 @@ async def handshake_now(
     header = StatusHeader(url, row.topic, row.status, "handshake", row.events_since_start)
     body = orjson.dumps(notification_bundle(header, [], "empty", now))
     webhook_id = f"msg_{row.id}_test_{int(now.timestamp() * 1000)}"
-    async with httpx.AsyncClient(trust_env=False) as client:
-        sent = await post_signed(client, row, webhook_id, body, now, context.settings.environment)
+    async with partner_pool(1) as pool:
+        sent = await post_signed(pool, row, webhook_id, body, now, context.settings.environment)
     attempt = Attempt(
         row.id,
         webhook_id,
