@@ -9,14 +9,13 @@ from collections.abc import Iterator
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, expect
 
 from services.portal.tests.front_door.live import P9, FrontDoorStack
 from services.portal.tests.web.test_browser import (
-    ARGS,
-    CHROMIUM,
     SCREENSHOTS,
     assert_accessible,
+    chromium,
     sign_in_at_provider,
 )
 
@@ -35,12 +34,9 @@ __all__ = [
 
 @pytest.fixture(scope="module")
 def browser(front_door_stack: FrontDoorStack) -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail(f"The browser tests need Debian's chromium at {CHROMIUM}: run `make browser`")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+    # After front_door_stack, whose async set-up must run before Playwright's sync API.
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
 @pytest.fixture(scope="module")
