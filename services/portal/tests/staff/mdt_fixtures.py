@@ -238,6 +238,27 @@ async def listed_cases(
     return await assemble(world, meeting)
 
 
+@dataclass(frozen=True)
+class Listed:
+    """A new MDT with two meetings booked, and the cases listed at the first."""
+
+    team: str
+    meeting: str
+    following: str
+    cases: list[str]
+
+
+async def listed_meeting(
+    world: MdtWorld, name: str, questions: list[str], nhs: str | None = None
+) -> Listed:
+    """An MDT named `name` with two meetings booked and a case per question listed at
+    the first (see `listed_cases`; no question: nothing nominated, the list unassembled)."""
+    team = await make_team(world, name)
+    meeting, following = await book(world, team, count=2)
+    cases = await listed_cases(world, team, meeting, questions, nhs) if questions else []
+    return Listed(team, meeting, following, cases)
+
+
 async def case_task(world: MdtWorld, case_id: str) -> dict[str, Any]:
     """The case Task as the mdt service stores it, read by the chair."""
     read = await world.call("GET", f"Task/{case_id}", world.chair)

@@ -21,10 +21,8 @@ from services.portal.tests.staff.mdt_fixtures import (
     CHAIR,
     MdtWorld,
     action_part,
-    book,
     discuss,
-    listed_cases,
-    make_team,
+    listed_meeting,
     mdt_db,
     with_mdt,
 )
@@ -42,9 +40,7 @@ async def world(with_mdt: MdtWorld) -> dict[str, Any]:
     due = (date.today() + timedelta(days=3)).isoformat()
     for js in ("on", "off"):
         name = unique(f"Board {js} MDT")
-        team = await make_team(with_mdt, name)
-        (meeting, _) = await book(with_mdt, team, count=2)
-        (case,) = await listed_cases(with_mdt, team, meeting, [unique("Falls?")])
+        (case,) = (await listed_meeting(with_mdt, name, [unique("Falls?")])).cases
         words = [unique("Home visit"), unique("Blood tests")]
         await discuss(
             with_mdt, case,
@@ -52,9 +48,8 @@ async def world(with_mdt: MdtWorld) -> dict[str, Any]:
             action_part(words[1], GP.organisation or "", due),
         )  # fmt: skip
         made[js] = {"name": name, "words": words}
-    team = await make_team(with_mdt, unique("Quorum MDT"))
-    (meeting, _) = await book(with_mdt, team, count=2)
-    (case,) = await listed_cases(with_mdt, team, meeting, [unique("Falls?")])
+    quorum = await listed_meeting(with_mdt, unique("Quorum MDT"), [unique("Falls?")])
+    meeting, (case,) = quorum.meeting, quorum.cases
     attended = await with_mdt.call(
         "POST", f"Appointment/{meeting}/$record-attendance", with_mdt.chair,
         {"resourceType": "Parameters",

@@ -18,10 +18,8 @@ from services.portal.tests.staff.conftest import GP, signed_in, unique
 from services.portal.tests.staff.mdt_fixtures import (
     MdtWorld,
     action_part,
-    book,
     discuss,
-    listed_cases,
-    make_team,
+    listed_meeting,
     mdt_db,
     with_mdt,
 )
@@ -40,9 +38,8 @@ async def board(with_mdt: MdtWorld) -> dict[str, Any]:
     """An MDT whose two discussed cases gave three actions (two to the GP's practice, one
     to the MDT's community nurse), due in 20, 5 and 10 days."""
     name = unique("Board MDT")
-    team = await make_team(with_mdt, name)
-    (meeting, _) = await book(with_mdt, team, count=2)
-    first, second = await listed_cases(with_mdt, team, meeting, [unique("B1"), unique("B2")])
+    made = await listed_meeting(with_mdt, name, [unique("B1"), unique("B2")])
+    first, second = made.cases
     words = {k: unique(k) for k in ("Diary", "Nurse visit", "Medication review")}
     await discuss(
         with_mdt, first,
@@ -52,7 +49,7 @@ async def board(with_mdt: MdtWorld) -> dict[str, Any]:
     await discuss(
         with_mdt, second, action_part(words["Medication review"], GP.organisation or "", _in(10))
     )
-    return {"team": team, "name": name, "words": words}
+    return {"team": made.team, "name": name, "words": words}
 
 
 async def test_the_board_shows_every_action_by_due_date_and_filters_by_owner_and_mdt(
@@ -128,10 +125,10 @@ async def test_a_gp_who_is_a_member_sees_the_mdts_actions_too(
 async def test_quorum_warns_of_the_core_disciplines_and_the_cases_nobody_present_covers(
     with_mdt: MdtWorld, browser_client: httpx.AsyncClient
 ) -> None:
-    team = await make_team(with_mdt, unique("Quorum MDT"))
-    (meeting, _) = await book(with_mdt, team, count=2)
-    (case,) = await listed_cases(with_mdt, team, meeting, [unique("Falls: intermediate care?")])
-    path = f"/mdt/meetings/{meeting}"
+    question = unique("Falls: intermediate care?")
+    made = await listed_meeting(with_mdt, unique("Quorum MDT"), [question])
+    (case,) = made.cases
+    path = f"/mdt/meetings/{made.meeting}"
     member = await signed_in(browser_client, with_mdt.stack, "mdt-member")
     before = await member.get(path)
     assert "Not quorate" not in before.text, "no warning before attendance is taken"

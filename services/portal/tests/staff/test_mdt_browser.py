@@ -43,7 +43,7 @@ from services.portal.tests.staff.mdt_fixtures import (
     MdtWorld,
     assemble,
     book,
-    listed_cases,
+    listed_meeting,
     make_team,
     mdt_db,
     mdt_worker_settings,
@@ -107,9 +107,10 @@ async def meetings(journey: MdtWorld) -> dict[Any, dict[str, Any]]:
             await nominate(with_mdt, team, question, patient)
         cases = await assemble(with_mdt, meeting)
         made[js] = {"meeting": meeting, "cases": cases, "questions": questions, "plan": plan}
-    team = await make_team(with_mdt, unique("Conflict MDT"))
-    (meeting, _) = await book(with_mdt, team, count=2)
-    cases = await listed_cases(with_mdt, team, meeting, [unique("Race?"), unique("Actions?")])
+    race = await listed_meeting(
+        with_mdt, unique("Conflict MDT"), [unique("Race?"), unique("Actions?")]
+    )
+    meeting, cases = race.meeting, race.cases
     made["race"] = {"meeting": meeting, "cases": cases}
     await with_mdt.call(
         "POST", f"Task/{cases[1]}/$record-outcome", with_mdt.chair,

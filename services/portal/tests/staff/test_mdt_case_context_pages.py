@@ -28,9 +28,7 @@ from services.portal.tests.staff.conftest import (
 )
 from services.portal.tests.staff.mdt_fixtures import (
     MdtWorld,
-    book,
-    listed_cases,
-    make_team,
+    listed_meeting,
     mdt_db,
     with_mdt,
 )
@@ -91,10 +89,8 @@ async def case(with_care_plans: StaffStack, with_mdt: MdtWorld) -> dict[str, Any
     goal, question = unique("Walk to the shops"), unique("Dizzy spells?")
     nhs = await _asked(with_care_plans, question)
     await _shared_plan(with_care_plans, nhs, goal)
-    team = await make_team(with_mdt, unique("Context MDT"))
-    (meeting, _) = await book(with_mdt, team, count=2)
-    (case_id,) = await listed_cases(with_mdt, team, meeting, [unique("Falls?")], nhs)
-    path = f"/mdt/meetings/{meeting}/cases/{case_id}"
+    made = await listed_meeting(with_mdt, unique("Context MDT"), [unique("Falls?")], nhs)
+    path = f"/mdt/meetings/{made.meeting}/cases/{made.cases[0]}"
     return {"path": path, "goal": goal, "question": question}
 
 

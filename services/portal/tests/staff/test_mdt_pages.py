@@ -16,10 +16,8 @@ import pytest
 from services.portal.tests.staff.conftest import GP, ODS, signed_in, unique
 from services.portal.tests.staff.mdt_fixtures import (
     MdtWorld,
-    book,
     case_task,
-    listed_cases,
-    make_team,
+    listed_meeting,
     mdt_db,
     state_of,
     with_mdt,
@@ -33,15 +31,13 @@ pytestmark = pytest.mark.usefixtures("with_mdt")
 @pytest.fixture(scope="module")
 async def meeting(with_mdt: MdtWorld) -> dict[str, Any]:
     team_name = unique("North MDT")
-    team = await make_team(with_mdt, team_name)
-    (first, _) = await book(with_mdt, team, count=2)
     questions = [unique("Falls: intermediate care?") for _ in range(4)]
-    cases = await listed_cases(with_mdt, team, first, questions)
+    made = await listed_meeting(with_mdt, team_name, questions)
     return {
-        "team": team,
+        "team": made.team,
         "name": team_name,
-        "meeting": first,
-        "cases": cases,
+        "meeting": made.meeting,
+        "cases": made.cases,
         "questions": questions,
     }
 
@@ -222,8 +218,7 @@ async def test_a_gp_cannot_settle_an_action_that_is_not_theirs(
 async def test_the_chair_records_attendance_by_discipline(
     with_mdt: MdtWorld, browser_client: httpx.AsyncClient
 ) -> None:
-    team = await make_team(with_mdt, unique("Attendance MDT"))
-    (meeting, _) = await book(with_mdt, team, count=2)
+    meeting = (await listed_meeting(with_mdt, unique("Attendance MDT"), [])).meeting
     path = f"/mdt/meetings/{meeting}"
     member = await signed_in(browser_client, with_mdt.stack, "mdt-member")
     page = await member.get(path)
@@ -250,9 +245,8 @@ async def test_the_chair_records_attendance_by_discipline(
 async def test_finish_meeting_moves_the_cases_not_reached_to_the_next_meeting(
     with_mdt: MdtWorld, browser_client: httpx.AsyncClient
 ) -> None:
-    team = await make_team(with_mdt, unique("Finishing MDT"))
-    (meeting, following) = await book(with_mdt, team, count=2)
-    cases = await listed_cases(with_mdt, team, meeting, [unique("Q") for _ in range(3)])
+    made = await listed_meeting(with_mdt, unique("Finishing MDT"), [unique("Q") for _ in range(3)])
+    meeting, following, cases = made.meeting, made.following, made.cases
     discussed = {"resourceType": "Parameters", "parameter": [
         {"name": "status", "valueCode": "discussed"}]}  # fmt: skip
     done = await with_mdt.call(
