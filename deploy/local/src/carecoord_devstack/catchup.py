@@ -58,6 +58,7 @@ class CatchUp:
     applied_per_s: float  # first to last applied row of the backlog
     caught_up_s: float  # thaw -> the last backlog event applied
     cpu_ms_per_event: float  # the care_plans workers' CPU time over the catch-up, per event
+    load: float = 0.0  # the machine's 1-minute load average when caught up (2 cores shared)
 
     def summary(self) -> str:
         verdict = "meets" if self.applied_per_s >= TARGET else "below"
@@ -65,7 +66,7 @@ class CatchUp:
             f"catch-up after a consumer stop: {self.backlog:,} events ({self.units:,} units) "
             f"applied at {self.applied_per_s:,.0f} events/s, caught up {self.caught_up_s:.1f} s "
             f"after the thaw, {self.cpu_ms_per_event:.1f} ms of worker CPU per event "
-            f"({verdict} the {TARGET:,.0f} events/s target)"
+            f"({verdict} the {TARGET:,.0f} events/s target; load average {self.load:.1f})"
         )
 
 
@@ -170,7 +171,8 @@ async def measure(
     if spy is not None:
         spy.wait(60)
     rate_applied = count / (last_at - first_at) if last_at > first_at else float(count)
-    return CatchUp(len(driver.units), len(ids), rate_applied, last_at - thawed, cpu_per_event)
+    caught_up_s, load = last_at - thawed, os.getloadavg()[0]
+    return CatchUp(len(driver.units), len(ids), rate_applied, caught_up_s, cpu_per_event, load)
 
 
 def main() -> int:
