@@ -158,17 +158,26 @@ class Portal:
         finally:
             await engine.dispose()
 
-    async def publish(self, topic: str, *events: Any) -> None:
+    async def publish(self, topic: str, *events: Any, together: bool = False) -> None:
+        """Each event in turn, or (`together`) all in one batch, so the worker fetches
+        them at once and records them as one run (those of one partition)."""
         producer = AIOKafkaProducer(
-            bootstrap_servers=self.settings.kafka_bootstrap_servers, enable_idempotence=True
+            bootstrap_servers=self.settings.kafka_bootstrap_servers,
+            enable_idempotence=True,
+            linger_ms=200 if together else 0,
         )
         await producer.start()
         try:
+            sent = []
             for event in events:
                 record = to_record(event)
-                await producer.send_and_wait(
-                    topic, record.value, key=record.key, headers=list(record.headers)
+                headers = list(record.headers)
+                sent.append(
+                    await producer.send(topic, record.value, key=record.key, headers=headers)
                 )
+                if not together:
+                    await sent[-1]
+            await asyncio.gather(*sent)
         finally:
             await producer.stop()
 

@@ -98,3 +98,29 @@ async def test_consent_withheld_after_recording_stops_the_queued_delivery(
     live.clock.advance(hours=1)
     await asyncio.sleep(1.5)
     assert receiver.of_kind("event-notification") == []
+
+
+async def test_a_practice_registered_just_before_counts_for_the_events_after_it(
+    live: given.Portal, receiver: Receiver
+) -> None:
+    """Published together, the registrations and care plan events are fetched and
+    recorded as one run: the practice a registration names decides for what follows."""
+    body = given.subscription(receiver.url, given.new_secret(), topic="careplan-revised")
+    await active(live, await created(live, body))
+    at_a, at_b = given.new_nhs_number(), given.new_nhs_number()
+
+    def revised(nhs: str) -> object:
+        return given.event("careplan.revised", nhs, carePlan=f"CarePlan/{nhs}-plan")
+
+    await live.publish(
+        live.settings.care_plans_topic,
+        given.registered(at_a, given.PRACTICE_A),
+        revised(at_a),
+        given.registered(at_b, given.PRACTICE_B),
+        revised(at_b),
+        together=True,
+    )
+    await given.eventually(lambda: asyncio.sleep(0, receiver.of_kind("event-notification")))
+    await asyncio.sleep(1.0)  # anything else would have arrived by now
+    focuses = [f for x in receiver.of_kind("event-notification") for f in x.focuses]
+    assert [f.rsplit("/", 1)[1] for f in focuses] == [f"{at_a}-plan"]
