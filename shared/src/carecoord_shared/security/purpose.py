@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Text, bindparam, func, select
+from sqlalchemy import ColumnElement, Text, any_, bindparam, func, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from carecoord_shared.security.access import break_glass
@@ -62,19 +63,25 @@ def break_glass_purpose(reason: str | None) -> str | None:
     return None if reason is None else f"break-glass: {reason}"
 
 
+_NEWEST_REASON = (
+    select(break_glass.c.reason)
+    .where(
+        break_glass.c.user_id == bindparam("user_id", type_=Text),
+        break_glass.c.patient_nhs == any_(bindparam("patients", type_=ARRAY(Text))),
+        break_glass.c.expires_at > func.now(),
+    )
+    .order_by(break_glass.c.recorded_at.desc())
+    .limit(1)
+)
+"""Built once: building a statement costs more than running it (see `store.reads`)."""
+
+
 async def break_glass_reason(
     conn: AsyncConnection, principal: Principal, patients: Sequence[str]
 ) -> str | None:
     """The purpose of use when `principal` reaches any of `patients` under a running
     break-glass (None otherwise)."""
     reason = await conn.scalar(
-        select(break_glass.c.reason)
-        .where(
-            break_glass.c.user_id == principal.subject,
-            break_glass.c.patient_nhs.in_(list(patients)),
-            break_glass.c.expires_at > func.now(),
-        )
-        .order_by(break_glass.c.recorded_at.desc())
-        .limit(1)
+        _NEWEST_REASON, {"user_id": principal.subject, "patients": list(patients)}
     )
     return break_glass_purpose(reason)

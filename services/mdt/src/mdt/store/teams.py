@@ -16,6 +16,10 @@ from carecoord_shared.ports import Repository
 from mdt.domain.teams import Member, Team
 from mdt.store.tables import mdt_member, mdt_team
 
+_TEAMS_OF = sa.select(mdt_member.c.mdt_id).where(mdt_member.c.user_id == sa.bindparam("user_id"))
+"""Built once (building a statement costs more than running it): every case-list
+search asks it."""
+
 
 class Teams(Repository):
     async def save(self, team: Team, name: str | None, members: Sequence[Member]) -> None:
@@ -86,5 +90,5 @@ class Teams(Repository):
         return bool(found)
 
     async def teams_of(self, user_id: str) -> list[str]:
-        query = sa.select(mdt_member.c.mdt_id).where(mdt_member.c.user_id == user_id)
-        return sorted(r.mdt_id for r in await self._conn.execute(query))
+        """The MDTs `user_id` is a member of (asked by every case-list search)."""
+        return sorted(r.mdt_id for r in await self._conn.execute(_TEAMS_OF, {"user_id": user_id}))
