@@ -37,7 +37,7 @@ def _patient(nhs: str) -> dict[str, Any]:
 @pytest.fixture
 async def kernel(fresh_database_url: str, tmp_path: Path) -> AsyncIterator[dict[str, Any]]:
     """Conditions of patients A and C; Tasks of A's, each focused on one Condition (by a
-    relative or an absolute reference); a GP of A's practice."""
+    relative or an absolute reference), and a subtask of one; a GP of A's practice."""
     issuer = DevIssuer(tmp_path / "issuer")
     settings = example_settings(fresh_database_url, issuer)
     registry = FhirRegistry("example", topic=settings.topic).add(
@@ -45,7 +45,10 @@ async def kernel(fresh_database_url: str, tmp_path: Path) -> AsyncIterator[dict[
         ResourceDefinition(
             "Task",
             patient_nhs=nhs_number_at("Task.for"),
-            search_params=(SearchParam("focus", "reference", "Task.focus", ("Condition",)),),
+            search_params=(
+                SearchParam("focus", "reference", "Task.focus", ("Condition",)),
+                SearchParam("part-of", "reference", "Task.partOf", ("Task",)),
+            ),
         ),
     )
     system = {"Authorization": f"Bearer {issuer.mint('system')}"}
@@ -69,6 +72,7 @@ async def kernel(fresh_database_url: str, tmp_path: Path) -> AsyncIterator[dict[
             "not a reference": "a1",
         }
         tasks = {}
+        focus_of_nothing = {"reference": "Condition/unknown"}
         for name, reference in focus.items():
             body = {
                 "resourceType": "Task",
@@ -78,6 +82,8 @@ async def kernel(fresh_database_url: str, tmp_path: Path) -> AsyncIterator[dict[
                 "focus": {"reference": reference},
             }
             tasks[name] = await create(body)
+        part = {"reference": f"Task/{tasks['relative']}"}
+        tasks["subtask"] = await create({**body, "focus": focus_of_nothing, "partOf": [part]})
         gp = issuer.mint("gp", organisation=PRACTICE_A, user="1")
         yield {
             "app": app,
@@ -102,7 +108,12 @@ async def _searched(kernel: dict[str, Any], url: str) -> tuple[list[tuple[str, s
 
 
 def _one_statement_for_the_include(sent: list[str]) -> None:
-    assert [s.split(" ", 1)[0] for s in sent] == ["SELECT", "SELECT", "SELECT", "INSERT"], sent
+    assert [s.lstrip("(").split(" ", 1)[0] for s in sent] == [
+        "SELECT",
+        "SELECT",
+        "SELECT",
+        "INSERT",
+    ], sent
     assert "FROM search_index" in sent[1]
     assert "FROM resource" in sent[1]
     assert "FROM break_glass" in sent[2]
@@ -135,5 +146,24 @@ async def test_a_revinclude_is_one_statement_of_the_visible_referring_resources(
             ("Condition", conditions["a1"]),
             ("Condition", conditions["a2"]),
             ("Task", tasks["relative"]),  # C's Condition is hidden: its Task not reached
+        ]
+    )
+
+
+async def test_an_include_and_a_revinclude_are_one_statement_together(
+    kernel: dict[str, Any],
+) -> None:
+    conditions, tasks = kernel["conditions"], kernel["tasks"]
+    url = f"/fhir/Task?_id={tasks['relative']}&_include=Task:focus&_revinclude=Task:part-of"
+
+    found, sent = await _searched(kernel, url)
+
+    _one_statement_for_the_include(sent)
+    assert "UNION ALL" in sent[1]
+    assert found == sorted(
+        [
+            ("Condition", conditions["a1"]),
+            ("Task", tasks["relative"]),
+            ("Task", tasks["subtask"]),
         ]
     )

@@ -1,10 +1,11 @@
 """What `_include` and `_revinclude` add to a search's matches.
 
 Each included resource is read under an access rule (the caller's relationship, as
-for a read of its own), in one statement per include (the references and the
-resources they reach together), and never more than `MAX_INCLUDED` of them. The
-statements take their values as array parameters, so each is built (and compiled by
-SQLAlchemy) once per access condition, not once per request (see `store.reads`).
+for a read of its own), and never more than `MAX_INCLUDED` of them per include. All the
+includes of a search are one statement (a branch each: the matches' references and the
+resources they reach together). It takes its values as parameters (arrays for the
+matches), so it is built (and compiled by SQLAlchemy) once per access condition and
+shape of includes, not once per request (see `store.reads`).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from carecoord_shared.fhir.registry import FhirRegistry
 from carecoord_shared.store.repository import _COLUMNS, AccessRule, StoredResource, stored_from_row
-from carecoord_shared.store.search_query import IncludeSpec, SearchQuery
+from carecoord_shared.store.search_query import SearchQuery
 from carecoord_shared.store.tables import resource, search_index
 
 __all__ = ["MAX_INCLUDED", "included_by"]
@@ -39,71 +40,66 @@ async def included_by(
     matches: list[StoredResource],
     access: AccessRule,
 ) -> list[StoredResource]:
-    """What `_include` and `_revinclude` add to the matches (each under `access`)."""
-    if not matches or not (query.includes or query.revincludes):
+    """What `_include` and `_revinclude` add to the matches (each under `access`), all
+    in one statement."""
+    specs = [
+        *((spec, True) for spec in query.includes),
+        *((spec, False) for spec in query.revincludes if registry.get(spec.source_type)),
+    ]
+    if not matches or not specs:
         return []
-    condition = access(resource.c.patient_nhs)
-    found: dict[int, StoredResource] = {}
-    for spec in query.includes:
-        found.update(await _referenced(conn, spec, [m.pk for m in matches], condition))
-    for spec in query.revincludes:
-        if registry.get(spec.source_type) is not None:
-            found.update(await _referring(conn, spec, [m.reference for m in matches], condition))
+    shapes = tuple((forward, spec.target_type is not None) for spec, forward in specs)
+    values: dict[str, object] = {
+        "pks": [m.pk for m in matches],
+        "references": [m.reference for m in matches],
+    }
+    for at, (spec, forward) in enumerate(specs):
+        values[f"include_param_{at}"] = spec.param
+        values[f"include_type_{at}"] = spec.target_type if forward else spec.source_type
+    statement = _statement(access(resource.c.patient_nhs), shapes)
+    found = {row.pk: stored_from_row(row) for row in await conn.execute(statement, values)}
     matched = {m.pk for m in matches}
     return [r for pk, r in found.items() if pk not in matched]
 
 
-async def _rows(
-    conn: AsyncConnection, statement: sa.Select[Any], **values: object
-) -> dict[int, StoredResource]:
-    return {row.pk: stored_from_row(row) for row in await conn.execute(statement, values)}
-
-
-async def _referenced(
-    conn: AsyncConnection, spec: IncludeSpec, pks: list[int], condition: ColumnElement[bool]
-) -> dict[int, StoredResource]:
-    """`_include`: the resources the matches' `spec.param` references point at."""
-    statement = _referenced_statement(condition, spec.target_type is not None)
-    values: dict[str, object] = {"pks": pks, "param": spec.param}
-    if spec.target_type:
-        values["target_type"] = spec.target_type
-    return await _rows(conn, statement, **values)
-
-
-async def _referring(
-    conn: AsyncConnection, spec: IncludeSpec, references: list[str], condition: ColumnElement[bool]
-) -> dict[int, StoredResource]:
-    """`_revinclude`: the `spec.source_type` resources whose `spec.param` points at a match."""
-    statement = _referring_statement(condition)
-    return await _rows(
-        conn, statement, source_type=spec.source_type, param=spec.param, references=references
-    )
+@lru_cache(maxsize=4096)
+def _statement(
+    condition: ColumnElement[bool], shapes: tuple[tuple[bool, bool], ...]
+) -> sa.Executable:
+    """One branch per include, `(forward, typed)`: an `_include` (typed: of one target
+    type) or a `_revinclude`, each limited to `MAX_INCLUDED`."""
+    branches = [
+        (_referenced(condition, at, typed) if forward else _referring(condition, at))
+        for at, (forward, typed) in enumerate(shapes)
+    ]
+    return branches[0] if len(branches) == 1 else sa.union_all(*branches)
 
 
 def _visible(condition: ColumnElement[bool]) -> tuple[ColumnElement[bool], ...]:
     return (resource.c.deleted.is_(False), condition)
 
 
-@lru_cache(maxsize=4096)
-def _referenced_statement(condition: ColumnElement[bool], typed: bool) -> sa.Select[Any]:
+def _referenced(condition: ColumnElement[bool], at: int, typed: bool) -> sa.Select[Any]:
+    """`_include`: the resources the matches' `include_param_<at>` references point at."""
     references = sa.select(_TARGET_TYPE, _TARGET_ID).where(
         search_index.c.res_pk == sa.any_(sa.bindparam("pks", type_=ARRAY(sa.BigInteger))),
-        search_index.c.param == sa.bindparam("param"),
+        search_index.c.param == sa.bindparam(f"include_param_{at}"),
     )
     where: list[ColumnElement[bool]] = [
         sa.tuple_(resource.c.resource_type, resource.c.id).in_(references)
     ]
     if typed:
-        where.append(resource.c.resource_type == sa.bindparam("target_type"))
+        where.append(resource.c.resource_type == sa.bindparam(f"include_type_{at}"))
     return sa.select(*_COLUMNS).where(*where, *_visible(condition)).limit(MAX_INCLUDED)
 
 
-@lru_cache(maxsize=4096)
-def _referring_statement(condition: ColumnElement[bool]) -> sa.Select[Any]:
-    source_type: sa.BindParameter[str] = sa.bindparam("source_type")
+def _referring(condition: ColumnElement[bool], at: int) -> sa.Select[Any]:
+    """`_revinclude`: the `include_type_<at>` resources whose `include_param_<at>`
+    points at a match."""
+    source_type: sa.BindParameter[str] = sa.bindparam(f"include_type_{at}")
     pointing = sa.select(search_index.c.res_pk).where(
         search_index.c.resource_type == source_type,
-        search_index.c.param == sa.bindparam("param"),
+        search_index.c.param == sa.bindparam(f"include_param_{at}"),
         search_index.c.value == sa.any_(sa.bindparam("references", type_=ARRAY(sa.Text))),
     )
     return (
