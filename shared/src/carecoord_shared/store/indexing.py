@@ -186,8 +186,8 @@ SORT_FLOOR = datetime.min.replace(tzinfo=UTC)
 
 def sort_key_row(name: str, rows: Iterable[IndexRow]) -> IndexRow:
     """The one row a `_sort` on date parameter `name` orders by: its earliest value's
-    start (the floor when it has none), so a sorted page is an ordered index walk
-    rather than a minimum worked out for every matching resource."""
+    start (the floor when it has none), so a sorted page joins one row per resource
+    rather than working out a minimum for every matching resource."""
     starts = [row.lo for row in rows if row.lo is not None]
     return IndexRow(f"{name}{SORT_KEY}", lo=min(starts, default=SORT_FLOOR))
 
