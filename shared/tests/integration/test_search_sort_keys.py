@@ -11,7 +11,13 @@ from typing import Any
 import httpx
 import sqlalchemy as sa
 
-from carecoord_shared.fhir.registry import FhirRegistry, ResourceDefinition, SearchParam
+from carecoord_shared.fhir.registry import (
+    FhirRegistry,
+    ResourceDefinition,
+    SearchParam,
+    nhs_number_at,
+)
+from carecoord_shared.security.access import grant
 from carecoord_shared.security.dev_issuer import DevIssuer
 from shared.tests.example_service import example_settings, running
 
@@ -108,3 +114,48 @@ async def test_resources_stored_before_sort_keys_get_theirs_at_start_once(
                     sa.text("SELECT count(*) FROM search_index WHERE param = 'sent:sort'")
                 )
             assert keys == 3
+
+
+GOALS = FhirRegistry("example").add(
+    ResourceDefinition(
+        "Goal",
+        patient_nhs=nhs_number_at("Goal.subject"),
+        search_params=(SearchParam("start", "date", "Goal.start"),),
+    )
+)
+
+
+def _goal(nhs: str, start: str) -> dict[str, Any]:
+    return {
+        "resourceType": "Goal",
+        "lifecycleStatus": "active",
+        "description": {"text": "Walk"},
+        "subject": {"identifier": {"system": "https://fhir.nhs.uk/Id/nhs-number", "value": nhs}},
+        "startDate": start,
+    }
+
+
+async def test_a_sorted_search_shows_only_the_patients_the_caller_may_see(
+    fresh_database_url: str, tmp_path: Path
+) -> None:
+    issuer = DevIssuer(tmp_path / "issuer")
+    mine, theirs = "9990000018", "9990000026"
+    gp = f"Bearer {issuer.mint('gp', organisation='A11111')}"
+    other_gp = f"Bearer {issuer.mint('gp', organisation='B22222')}"
+    system = f"Bearer {issuer.mint('system')}"
+    settings = example_settings(fresh_database_url, issuer)
+    async with running(settings, GOALS, Authorization=system) as (app, client):
+        async with app.state.engine.begin() as conn:
+            await grant(conn, mine, "organisation", "A11111", "registered-practice")
+            await grant(conn, theirs, "organisation", "B22222", "registered-practice")
+        made = {}
+        for nhs, start in ((mine, "2026-12-02"), (theirs, "2026-12-01"), (mine, "2026-12-03")):
+            answer = await client.post("/fhir/Goal", json=_goal(nhs, start))
+            assert answer.status_code == 201, answer.text
+            made.setdefault(nhs, []).append(answer.json()["id"])
+
+        for token, nhs in ((gp, mine), (other_gp, theirs)):
+            page = await client.get("/fhir/Goal?_sort=start", headers={"Authorization": token})
+            assert page.status_code == 200, page.text
+            ids = [entry["resource"]["id"] for entry in page.json().get("entry", [])]
+            assert ids == made[nhs]  # in date order, and nobody else's
