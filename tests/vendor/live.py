@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import importlib
-import random
 import socket
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
@@ -27,6 +26,7 @@ from fhirpy import AsyncFHIRClient
 from carecoord_devstack.testing import create_fresh_database, new_nhs_number
 from carecoord_shared.security.dev_issuer import DevIssuer
 from carecoord_shared.security.principal import Role
+from carecoord_shared.testing.loopback import bound_loopback_socket
 from tests.access.bodies import P1
 from tests.access.stack import Stack, settings_for
 
@@ -34,17 +34,9 @@ T = TypeVar("T")
 
 
 def bound_socket() -> socket.socket:
-    """A listening-ready socket on a free loopback port in 20000-31999, kept bound so
-    nobody takes the port between choosing it and serving on it."""
-    for _ in range(200):
-        sock = socket.socket()
-        try:
-            sock.bind(("127.0.0.1", random.randint(20_000, 31_999)))
-        except OSError:
-            sock.close()
-            continue
-        return sock
-    raise RuntimeError("no free loopback port below 32768")
+    """A socket on a free loopback port of the tests' band, kept bound so nobody takes
+    the port between choosing it and serving on it."""
+    return bound_loopback_socket()
 
 
 class _Server(uvicorn.Server):

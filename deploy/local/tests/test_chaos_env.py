@@ -11,6 +11,7 @@ import pytest
 
 from carecoord_devstack.chaos_env import ChaosPorts, chaos_environment, exclusive, prepare_home
 from carecoord_devstack.paths import DevstackError, ephemeral_range
+from carecoord_shared.testing.loopback import TEST_PORTS
 
 DEFAULT_PORTS = {5433, 9092, 9093, 8000, 8001, 8002, 8003, 8090, 8100, 8101, 8102, 8103}
 
@@ -24,16 +25,31 @@ def _checkout(tmp_path: Path, pom: bytes = b"<project/>") -> Path:
     return checkout
 
 
-def test_every_chaos_port_is_its_own_and_outside_the_ephemeral_range(tmp_path: Path) -> None:
-    env = chaos_environment(tmp_path, ChaosPorts(), replicas=2)
+def _every_port(env: dict[str, str]) -> set[int]:
     ports = {int(v) for k, v in env.items() if k.endswith("_PORT")}
     ports |= {int(env["CARECOORD_KAFKA_PORT"]) + 1}  # the controller
     ports |= {p + 10 for p in ports if 28000 <= p < 28200}  # second replicas
+    return ports | {int(env["PORTAL_WORKER_PORT"]) + 50}  # the portal's delivery process
+
+
+def test_every_chaos_port_is_its_own_and_outside_the_ephemeral_range(tmp_path: Path) -> None:
+    env = chaos_environment(tmp_path, ChaosPorts(), replicas=2)
+    ports = _every_port(env)
     low, _ = ephemeral_range()
     assert max(ports) < low
     assert not ports & DEFAULT_PORTS
     assert env["CARECOORD_HOME"] == str(tmp_path)
     assert env["CARECOORD_TEST_DATABASE_URL"] == ""  # cleared, never inherited
+
+
+def test_no_port_a_test_picks_for_itself_can_be_a_chaos_port(tmp_path: Path) -> None:
+    # the chaos run shares `make test` with tests that start servers on picked ports;
+    # one picked 28103 once, and the chaos stack's mdt worker could not start
+    env = chaos_environment(tmp_path, ChaosPorts(), replicas=2)
+    ports = _every_port(env)
+    low, _ = ephemeral_range()
+    assert not ports & set(TEST_PORTS)
+    assert TEST_PORTS.stop <= low
 
 
 def test_a_new_home_is_empty_links_the_code_and_borrows_current_jars(tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ import pytest
 from carecoord_devstack import paths, status
 from carecoord_devstack.stack_services import REPLICA_PORT_STEP
 from carecoord_devstack.supervisor import STATE_FILE
+from carecoord_shared.testing.loopback import TEST_PORTS
 
 
 @pytest.fixture
@@ -92,7 +93,7 @@ class _Healthy(http.server.BaseHTTPRequestHandler):
 
 
 def _below_the_ephemeral_range() -> http.server.HTTPServer:
-    for port in random.sample(range(20_000, 32_000), 50):
+    for port in random.sample(TEST_PORTS, 50):
         try:
             return http.server.HTTPServer(("127.0.0.1", port), _Healthy)
         except OSError:

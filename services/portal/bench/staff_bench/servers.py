@@ -3,24 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 
 import httpx
 
+from carecoord_shared.testing.loopback import free_loopback_port
+
 
 def free_ports(count: int) -> list[int]:
-    """`count` loopback ports nobody listens on, below 32768 (never the ephemeral range)."""
-    import socket
-
-    found: list[int] = []
-    port = 20_000 + os.getpid() % 10_000
-    while len(found) < count and port < 32_000:
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) != 0:
-                found.append(port)
-        port += 7
-    return found
+    """`count` loopback ports nobody holds, from the band tests and benches share."""
+    return [free_loopback_port() for _ in range(count)]
 
 
 async def wait_up(url: str, path: str) -> None:

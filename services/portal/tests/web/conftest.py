@@ -11,8 +11,6 @@ browser tests with Chromium through Playwright.
 from __future__ import annotations
 
 import os
-import random
-import socket
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -29,6 +27,7 @@ from carecoord_devstack.testing import create_fresh_database
 from carecoord_shared.db import create_engine, migrate_async
 from carecoord_shared.fhir.interactions import FhirInteractions
 from carecoord_shared.fhir.registry import FhirRegistry
+from carecoord_shared.testing.loopback import free_loopback_port
 from portal.web import WEB_MIGRATIONS, PostgresSessionStore, WebConfig, install_web
 
 CLIENT_ID = "portal-under-test"
@@ -36,16 +35,8 @@ CLIENT_SECRET = "a-test-client-secret-of-some-length"
 
 
 def free_port() -> int:
-    """A free loopback port in 20000-31999 (never the ephemeral range)."""
-    for _ in range(200):
-        port = random.randint(20_000, 31_999)
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free loopback port below 32768")
+    """A free loopback port of the tests' band (`carecoord_shared.testing.loopback`)."""
+    return free_loopback_port()
 
 
 class LiveServer:
