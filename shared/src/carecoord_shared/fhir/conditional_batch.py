@@ -29,8 +29,10 @@ from carecoord_shared.store.tables import conditional_create, resource, search_i
 if TYPE_CHECKING:
     from carecoord_shared.fhir.unit_of_work import FhirTransaction
 
-__all__ = ["create_absent"]
+__all__ = ["Absent", "create_absent"]
 
+Absent = Sequence[tuple[JsonObject, str]]
+"""Resources to create unless their criteria find one: (body, If-None-Exist criteria)."""
 Token = tuple[str, str, str]
 """A criterion of the simple form: parameter, system, code."""
 Store = Callable[
@@ -89,8 +91,9 @@ async def create_absent(
     conn: AsyncConnection,
     tx: FhirTransaction,
     definition: ResourceDefinition,
-    items: Sequence[tuple[JsonObject, str]],
+    items: Absent,
     store: Store,
+    server_built: bool = False,
 ) -> list[tuple[StoredResource, bool]]:
     """`create` with `if_none_exist` for each (body, criteria), in order: each
     resource and whether it is new."""
@@ -108,7 +111,7 @@ async def create_absent(
             await tx.audit("R", matches[0].reference, matches)
             results[n] = (matches[0], False)
         elif key not in first:
-            checked(definition, items[n][0], None)
+            checked(definition, items[n][0], None, server_built=server_built)
             first[key], fresh[key] = n, new_id()
     claimed = await _claim(conn, definition.type, fresh)
     won = [key for key in fresh if key in claimed]

@@ -79,6 +79,9 @@ class Write:
     if_match: int | None = None
     if_none_exist: str | None = None
     patch: bool = False
+    server_built: bool = False
+    """Built by the service itself from validated parts (never set from a request): the
+    R4 model validation is skipped, every other check is not (`checked`)."""
 
 
 Validator = Callable[[JsonObject], list[Issue]]

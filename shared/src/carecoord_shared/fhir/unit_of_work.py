@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from carecoord_shared.events.batched import BatchedOutbox
-from carecoord_shared.fhir.conditional_batch import create_absent
+from carecoord_shared.fhir.conditional_batch import Absent, create_absent
 from carecoord_shared.fhir.conditional_create import claim_conditional_create
 from carecoord_shared.fhir.outcome import (
     FhirError,
@@ -128,25 +128,24 @@ class FhirTransaction(FhirReads):
         )
 
     async def create_many(
-        self, resource_type: str, bodies: Sequence[JsonObject]
+        self, resource_type: str, bodies: Sequence[JsonObject], *, server_built: bool = False
     ) -> list[StoredResource]:
-        """Create several resources of one type, each validated, tied to its patient,
-        checked against the caller's relationships and audited as `create` does, stored
-        in one statement (a consumer run's Provenance, say)."""
+        """Create several resources of one type, each checked, tied to its patient and
+        audited as `create` does, stored in one statement (a consumer run's Provenance)."""
         definition = self.definition(resource_type, Interaction.CREATE)
         for body in bodies:
-            checked(definition, body, None)
+            checked(definition, body, None, server_built=server_built)
             body.pop("id", None)
         return await self._store_new(definition, [(b, None) for b in bodies], check_access=True)
 
     async def create_absent(
-        self, resource_type: str, items: Sequence[tuple[JsonObject, str]]
+        self, resource_type: str, items: Absent, *, server_built: bool = False
     ) -> list[tuple[StoredResource, bool]]:
         """`create` with `if_none_exist` for each (body, criteria), in few statements
         (`conditional_batch`): each resource and whether it is new, in order."""
         definition = self.definition(resource_type, Interaction.CREATE)
         store = partial(self._store_new, check_access=True)
-        return await create_absent(self._conn, self, definition, items, store)
+        return await create_absent(self._conn, self, definition, items, store, server_built)
 
     async def _store_new(
         self, definition: ResourceDefinition, bodies: NewBodies, *, check_access: bool
@@ -170,6 +169,7 @@ class FhirTransaction(FhirReads):
         *,
         if_match: int | None,
         interaction: Interaction = Interaction.UPDATE,
+        server_built: bool = False,
     ) -> tuple[StoredResource, bool]:
         """Replace a resource (update-as-create when it does not exist yet)."""
         definition = self.definition(resource_type, interaction)
@@ -177,7 +177,7 @@ class FhirTransaction(FhirReads):
             raise precondition_required(
                 f"Changes to {resource_type} need If-Match with the version you read"
             )
-        checked(definition, body, resource_id)
+        checked(definition, body, resource_id, server_built=server_built)
         body["id"] = resource_id
         return await self._replace(definition, body, if_match)
 
@@ -236,6 +236,7 @@ class FhirTransaction(FhirReads):
                 write.body,
                 if_match=write.if_match,
                 interaction=interaction,
+                server_built=write.server_built,
             )
         return await self.delete(write.resource_type, write.resource_id), False
 

@@ -164,7 +164,11 @@ class InMemoryTransaction(FhirTransaction):
         return stored
 
     async def create_absent(
-        self, resource_type: str, items: Sequence[tuple[JsonObject, str]]
+        self,
+        resource_type: str,
+        items: Sequence[tuple[JsonObject, str]],
+        *,
+        server_built: bool = False,
     ) -> list[tuple[StoredResource, bool]]:
         return [await self.create(resource_type, b, if_none_exist=c) for b, c in items]
 

@@ -10,6 +10,7 @@ event without the fields an activity needs gives none.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from care_plans.fhir.vocabulary import EVENT_ID_SYSTEM
@@ -69,6 +70,17 @@ def mdt_action_activity(data: Json) -> Json | None:
     owner = data.get("owner") or {}
     if isinstance(owner.get("display"), str):
         task["owner"] = {"display": owner["display"]}
-    if isinstance(data.get("dueOn"), str):
-        task["restriction"] = {"period": {"end": data["dueOn"]}}
+    if (due := _calendar_date(data.get("dueOn"))) is not None:
+        task["restriction"] = {"period": {"end": due}}
     return task
+
+
+def _calendar_date(value: Any) -> str | None:
+    """`value` when it is a real calendar date (YYYY-MM-DD), else None: these Tasks are
+    stored without a second R4 validation, so a fact's date is checked here."""
+    if not isinstance(value, str) or len(value) != 10:
+        return None
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        return None
