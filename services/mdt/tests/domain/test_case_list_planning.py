@@ -6,12 +6,12 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from carecoord_shared.calendar import add_months
 from mdt.domain import rules
 from mdt.domain.model import (
     CaseId,
     Checklist,
     QueuedCase,
-    add_months,
     capacity,
     care_plan_current,
     plan_case_list,

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from carecoord_shared.calendar import add_months
+
 
 @dataclass(frozen=True, slots=True)
 class PlanFacts:
@@ -20,18 +22,6 @@ class PlanFacts:
     agreed: bool
     goal_count: int
     last_reviewed: date | None
-
-
-def add_months(day: date, months: int) -> date:
-    """The same day `months` later (or earlier), clamped to the end of a shorter month."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    for last in (31, 30, 29, 28):
-        try:
-            return date(year, month, min(day.day, last))
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
 
 
 def review_months(six_monthly: bool) -> int:

@@ -9,7 +9,6 @@ meeting takes 28 cases and the rest overflow to the next meeting.
 
 from __future__ import annotations
 
-import calendar
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -63,14 +62,6 @@ def plan_case_list(cases: Sequence[QueuedCase], places: int) -> CaseListPlan:
     """Order the waiting cases and cut the list at the meeting's capacity."""
     ordered = sorted(cases, key=queue_key)
     return CaseListPlan(tuple(ordered[:places]), tuple(ordered[places:]))
-
-
-def add_months(when: datetime, months: int) -> datetime:
-    """The same day and time `months` later (the month's last day if it is shorter)."""
-    month_index = when.month - 1 + months
-    year, month = when.year + month_index // 12, month_index % 12 + 1
-    day = min(when.day, calendar.monthrange(year, month)[1])
-    return when.replace(year=year, month=month, day=day)
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from carecoord_shared.calendar import add_months
 from carecoord_shared.fhir.outcome import business_rule, forbidden
 from carecoord_shared.fhir.registry import Write
 from carecoord_shared.fhir.unit_of_work import FhirTransaction
 from carecoord_shared.store.repository import StoredResource
 from mdt.domain.commands import ScheduleMeetings
-from mdt.domain.model import add_months, capacity
+from mdt.domain.model import capacity
 from mdt.domain.teams import Meeting
 from mdt.domain.vocabulary import MDT
 from mdt.fhir import shapes
