@@ -2,14 +2,18 @@
 
 Both workers wait between attempts (a failed batch, a failed handler, an idle poll);
 each wait must end at once when the worker is asked to stop, so shutdown never waits
-for a backoff to run out. `is_outage` tells a lost connection (wait it out, however
-long) from a fault of the work itself (retry a few times, then give up on it).
+for a backoff to run out. Both also run one loop, `run_until_stopped`, that starts a
+failed session over (a relay's lock and connection, a consumer's clients) after its
+wait, however often the database or broker goes away. `is_outage` tells a lost
+connection (wait it out, however long) from a fault of the work itself (retry a few
+times, then give up on it).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from carecoord_shared.db import is_database_outage
@@ -36,6 +40,29 @@ async def sleep_unless(stopping: asyncio.Event, seconds: float) -> bool:
             async with asyncio.timeout(seconds):
                 await stopping.wait()
     return stopping.is_set()
+
+
+async def run_until_stopped(
+    attempt: Callable[[], Awaitable[None]],
+    stopping: asyncio.Event,
+    backoff: Backoff,
+    failed: Callable[[Exception, float], None],
+) -> None:
+    """Run `attempt` again and again until `stopping` is set, never giving up: after a
+    failure, `failed(error, delay)` (liveness, a log line) and a wait of `delay`, longer
+    after each failure in a row and back to the first once an attempt ends cleanly."""
+    stopping.clear()
+    failures = 0
+    while not stopping.is_set():
+        try:
+            await attempt()
+        except Exception as exc:  # any failure: the attempt dropped its clients, start over
+            failures += 1
+            delay = backoff.delay(failures)
+            failed(exc, delay)
+            await sleep_unless(stopping, delay)
+        else:
+            failures = 0
 
 
 def is_outage(exc: BaseException) -> bool:

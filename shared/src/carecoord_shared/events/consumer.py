@@ -23,7 +23,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.errors import KafkaError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from carecoord_shared.events.backoff import Backoff, is_outage, sleep_unless
+from carecoord_shared.events.backoff import Backoff, is_outage, run_until_stopped, sleep_unless
 from carecoord_shared.events.consumer_support import (
     CommitBeforeRevoke,
     ConsumerStats,
@@ -111,17 +111,16 @@ class InboxConsumer:
 
     async def run(self) -> None:
         """Consume until `stop()`; reconnects after broker failures."""
-        self._stopping.clear()
-        failures = 0
-        while not self._stopping.is_set():
-            try:
-                await self._session()
-            except Exception as exc:  # drop the clients and start over later
-                self.last_poll = time.monotonic()
-                failures += 1
-                delay = self._backoff.delay(failures)
-                _log.warning("inbox_consumer_failed", group=self._group, error=type(exc).__name__)
-                await sleep_unless(self._stopping, delay)
+        await run_until_stopped(self._session, self._stopping, self._backoff, self._failed)
+
+    def _failed(self, exc: Exception, retry_in_s: float) -> None:
+        self.last_poll = time.monotonic()
+        _log.warning(
+            "inbox_consumer_failed",
+            group=self._group,
+            error=type(exc).__name__,
+            retry_in_s=retry_in_s,
+        )
 
     async def _session(self) -> None:
         options = {

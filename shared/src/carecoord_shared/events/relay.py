@@ -29,7 +29,7 @@ from sqlalchemy import BigInteger, any_, bindparam, func, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from carecoord_shared.events.backoff import Backoff, sleep_unless
+from carecoord_shared.events.backoff import Backoff, run_until_stopped, sleep_unless
 from carecoord_shared.events.envelope import encode_headers
 from carecoord_shared.events.metrics import (
     OUTBOX_BATCH_SECONDS,
@@ -128,19 +128,13 @@ class OutboxRelay:
 
     async def run(self) -> None:
         """Publish until `stop()`; survives database and broker outages by retrying."""
-        self._stopping.clear()
-        failures = 0
-        while not self._stopping.is_set():
-            try:
-                await self._stand_by_then_publish()
-            except Exception as exc:  # any failure: drop the connection, retry later
-                self.last_beat = time.monotonic()
-                failures += 1
-                delay = self._failure_backoff.delay(failures)
-                _log.warning("outbox_relay_failed", error=type(exc).__name__, retry_in_s=delay)
-                await sleep_unless(self._stopping, delay)
-            else:
-                failures = 0
+        await run_until_stopped(
+            self._stand_by_then_publish, self._stopping, self._failure_backoff, self._failed
+        )
+
+    def _failed(self, exc: Exception, retry_in_s: float) -> None:
+        self.last_beat = time.monotonic()
+        _log.warning("outbox_relay_failed", error=type(exc).__name__, retry_in_s=retry_in_s)
 
     async def _stand_by_then_publish(self) -> None:
         async with self._engine.connect() as conn:
