@@ -6,7 +6,8 @@ SearchParams a type declares under R4's names, types and FHIRPath expressions
 types this service accepts (a subset of R4's). Only parameters whose R4 expression
 is a plain path are here; where R4 narrows with `where(resolve() is Patient)`, `as`
 or a union (Task `patient`, Goal `target-date`, Condition `onset-date`, Organization
-`name`), a service declares its own SearchParam and says how it differs.
+`name`), a service declares its own SearchParam and says how it differs. One such
+parameter every service shares, Task `period`, is `TASK_WINDOW` below.
 """
 
 from __future__ import annotations
@@ -153,6 +154,11 @@ R4: Mapping[str, Mapping[str, tuple[SearchParamType, str]]] = {
     },
 }
 """Each type's standard parameters: name -> (type, path under the type)."""
+
+TASK_WINDOW = SearchParam("period", "date", "Task.restriction.period")
+"""Task `period` as every CareCoord service serves it. Not R4's (`Task.executionPeriod`,
+when the work was done): a CareCoord Task keeps the window it has (a response's due
+date, a case's or an action's, when an activity is to happen) in `restriction.period`."""
 
 Named = str | tuple[str, tuple[str, ...]]
 """A parameter's name, or for a reference its name and the target types accepted."""

@@ -28,7 +28,7 @@ from carecoord_shared.fhir.registry import (
     nhs_number_at,
     patient_record,
 )
-from carecoord_shared.fhir.standard_params import standard_params
+from carecoord_shared.fhir.standard_params import TASK_WINDOW, standard_params
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,8 +176,7 @@ def _contributions(writes: Writes) -> tuple[ResourceDefinition, ...]:
                     ("focus", ("CarePlan", "Goal")),
                     ("owner", _PEOPLE),
                 ),
-                # Not R4's `period` (Task.executionPeriod): when the activity is to happen.
-                SearchParam("period", "date", "Task.restriction.period"),
+                TASK_WINDOW,  # when the activity is to happen
             ),
             writes=writes.contribution,
             subject=False,

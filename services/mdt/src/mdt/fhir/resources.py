@@ -25,7 +25,7 @@ from carecoord_shared.fhir.registry import (
     WriteHandler,
     patient_record,
 )
-from carecoord_shared.fhir.standard_params import standard_params
+from carecoord_shared.fhir.standard_params import TASK_WINDOW, standard_params
 from mdt.fhir.team import team_issues
 
 _PEOPLE = ("Practitioner", "PractitionerRole", "Organization", "CareTeam")
@@ -108,8 +108,7 @@ def _cases_and_outcomes() -> list[ResourceDefinition]:
                 ("part-of", ("Task",)),
                 ("focus", ("Task",)),
             ),
-            # Not R4's `period` (Task.executionPeriod): the window the case or action has.
-            SearchParam("period", "date", "Task.restriction.period"),
+            TASK_WINDOW,  # the window the case or action has
             *standard_params("Task", "authored-on"),
         ),
         _about_patient(

@@ -23,7 +23,7 @@ from carecoord_shared.fhir.registry import (
     WriteHandler,
     patient_record,
 )
-from carecoord_shared.fhir.standard_params import standard_params
+from carecoord_shared.fhir.standard_params import TASK_WINDOW, standard_params
 from carecoord_shared.fhir.unit_of_work import FhirTransaction
 from carecoord_shared.store.repository import StoredResource
 from referrals.domain.vocabulary import TRIAGE_STATE_EXTENSION
@@ -109,8 +109,7 @@ TASK = patient_record(
             ("requester", _REQUESTERS),
             ("part-of", ("Task",)),
         ),
-        # Not R4's `period` (Task.executionPeriod): the response window triage runs on.
-        SearchParam("period", "date", "Task.restriction.period"),
+        TASK_WINDOW,  # the response window triage runs on
         SearchParam(
             "due",
             "date",
