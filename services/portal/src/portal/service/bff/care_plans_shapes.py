@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Final
 
+from carecoord_shared.calendar import add_months
 from carecoord_shared.fhir.definitions import extension_url
 from portal.service.bff import vocabulary as v
 from portal.service.bff.client import Json, version_of
@@ -102,19 +103,8 @@ class PlanView:
         return replace(self, goals=tuple(goals), contributions=tuple(found))
 
 
-def _months_later(day: date, months: int) -> date:
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    for last in (31, 30, 29, 28):
-        try:
-            return date(year, month, min(day.day, last))
-        except ValueError:
-            continue
-    raise ValueError(day)
-
-
 def next_review(last: date | None, six_monthly: bool) -> date | None:
-    return None if last is None else _months_later(last, 6 if six_monthly else 12)
+    return None if last is None else add_months(last, 6 if six_monthly else 12)
 
 
 def _day(text: object) -> date | None:
