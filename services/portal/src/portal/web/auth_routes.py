@@ -21,6 +21,7 @@ from fastapi.responses import RedirectResponse
 
 from carecoord_shared.logging import get_logger
 from portal.web.context import Context, Kit, WebContext, WebKit
+from portal.web.http import add_page
 from portal.web.identity import InvalidIdentity, WebUser, user_from_claims
 from portal.web.oidc import SignInFailed, TokenSet
 from portal.web.security import new_pkce, random_token, safe_return_to
@@ -34,10 +35,10 @@ _TRY_AGAIN = ("Sign in again", "/auth/login")
 
 def add_auth_routes(router: APIRouter) -> None:
     """Add the `/auth/...` routes to a router built by `build_web_router`."""
-    router.add_api_route("/auth/login", login, methods=["GET"])
-    router.add_api_route("/auth/callback", callback, methods=["GET"])
-    router.add_api_route("/auth/logout", logout, methods=["POST"])
-    router.add_api_route("/auth/signed-out", signed_out, methods=["GET"])
+    add_page(router, "/auth/login", get=login)
+    add_page(router, "/auth/callback", get=callback)
+    add_page(router, "/auth/logout", post=logout)
+    add_page(router, "/auth/signed-out", get=signed_out)
 
 
 def _failure(

@@ -16,12 +16,13 @@ from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from fastapi import Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.routing import APIRoute
 
 __all__ = [
     "CookieJar",
     "WebExit",
+    "add_page",
     "content_security_policy",
     "security_headers",
     "web_route_class",
@@ -135,3 +136,16 @@ def web_route_class(
             return guarded
 
     return WebRoute
+
+
+def add_page(
+    router: APIRouter,
+    path: str,
+    *,
+    get: Callable[..., Any] | None = None,
+    post: Callable[..., Any] | None = None,
+) -> None:
+    """One address of the web pages: `get` shows it, `post` takes what its form sends."""
+    for method, handler in (("GET", get), ("POST", post)):
+        if handler is not None:
+            router.add_api_route(path, handler, methods=[method])

@@ -23,7 +23,7 @@ from portal.web.auth_routes import add_auth_routes
 from portal.web.config import WebConfig
 from portal.web.context import Context, Kit, SignedIn, WebKit, csrf_guard, utc_now
 from portal.web.front_door import add_front_door_pages
-from portal.web.http import web_route_class
+from portal.web.http import add_page, web_route_class
 from portal.web.oidc import OidcClient
 from portal.web.screens import level_allows, screens_for
 from portal.web.sessions import SessionStore
@@ -61,7 +61,7 @@ def build_web_router(
         include_in_schema=False,
     )
     add_auth_routes(router)
-    router.add_api_route("/", home, methods=["GET"])
+    add_page(router, "/", get=home)
     add_front_door_pages(router)
     add_staff_pages(router)
     return router

@@ -31,6 +31,7 @@ from portal.web.duty.live import LIVE_BASE, add_duty_live_routes
 from portal.web.duty.staff import clinician
 from portal.web.front_door.common import now, portal_context
 from portal.web.front_door.thread import STAFF, reply, show
+from portal.web.http import add_page
 
 __all__ = ["add_duty_pages"]
 
@@ -115,9 +116,8 @@ async def thread_reply(
 
 
 def add_duty_pages(router: APIRouter) -> None:
-    router.add_api_route("/duty/callbacks", callbacks, methods=["GET"])
-    router.add_api_route("/duty/callbacks/{task_id}", record, methods=["POST"])
-    router.add_api_route("/duty/requests", requests, methods=["GET"])
-    router.add_api_route("/duty/requests/{request_id}", thread, methods=["GET"])
-    router.add_api_route("/duty/requests/{request_id}", thread_reply, methods=["POST"])
+    add_page(router, "/duty/callbacks", get=callbacks)
+    add_page(router, "/duty/callbacks/{task_id}", post=record)
+    add_page(router, "/duty/requests", get=requests)
+    add_page(router, "/duty/requests/{request_id}", get=thread, post=thread_reply)
     add_duty_live_routes(router)

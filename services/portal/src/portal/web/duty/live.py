@@ -17,6 +17,7 @@ from portal.service.front_door_threads import thread_of
 from portal.web.context import Context, Kit, SignedIn
 from portal.web.duty.staff import clinician
 from portal.web.front_door.common import found_or_404
+from portal.web.http import add_page
 from portal.web.staff.live import stream
 
 __all__ = ["LIVE_BASE", "add_duty_live_routes"]
@@ -35,4 +36,4 @@ async def thread_stream(
 
 
 def add_duty_live_routes(router: APIRouter) -> None:
-    router.add_api_route(f"{LIVE_BASE}/{{request_id}}", thread_stream, methods=["GET"])
+    add_page(router, f"{LIVE_BASE}/{{request_id}}", get=thread_stream)

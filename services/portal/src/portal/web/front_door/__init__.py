@@ -16,18 +16,16 @@ from portal.web.front_door.episodes import my_episode_feedback
 from portal.web.front_door.my_care import my_care
 from portal.web.front_door.screening import screen, start
 from portal.web.front_door.thread import my_feedback, my_thread, my_thread_reply
+from portal.web.http import add_page
 
 __all__ = ["add_front_door_pages"]
 
 
 def add_front_door_pages(router: APIRouter) -> None:
-    router.add_api_route("/start", start, methods=["GET"])
-    router.add_api_route("/start", screen, methods=["POST"])
-    router.add_api_route("/requests/new", ask_form, methods=["GET"])
-    router.add_api_route("/requests/new", ask, methods=["POST"])
-    router.add_api_route("/my/plan", my_care, methods=["GET"])
-    router.add_api_route("/my/requests/{request_id}", my_thread, methods=["GET"])
-    router.add_api_route("/my/requests/{request_id}", my_thread_reply, methods=["POST"])
-    router.add_api_route("/my/requests/{request_id}/feedback", my_feedback, methods=["POST"])
-    router.add_api_route("/my/feedback/{question_id}", my_episode_feedback, methods=["POST"])
+    add_page(router, "/start", get=start, post=screen)
+    add_page(router, "/requests/new", get=ask_form, post=ask)
+    add_page(router, "/my/plan", get=my_care)
+    add_page(router, "/my/requests/{request_id}", get=my_thread, post=my_thread_reply)
+    add_page(router, "/my/requests/{request_id}/feedback", post=my_feedback)
+    add_page(router, "/my/feedback/{question_id}", post=my_episode_feedback)
     add_duty_pages(router)  # the staff side of a red flag: the callback

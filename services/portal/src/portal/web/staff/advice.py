@@ -25,6 +25,7 @@ from portal.service.bff.advice import (
 from portal.service.bff.directory import advice_services
 from portal.service.bff.requests import load_request
 from portal.service.bff.triage import Decision, decide
+from portal.web.http import add_page
 from portal.web.staff.common import Staff, down_part, read_part, staff
 from portal.web.staff.forms import Problem, text
 
@@ -151,11 +152,8 @@ async def authorise_conversion(gp: Gp, request_id: str) -> Response:
 
 
 def add_advice_pages(router: APIRouter) -> None:
-    router.add_api_route("/advice", requests_page, methods=["GET"])
-    router.add_api_route("/advice/new", new_page, methods=["GET"])
-    router.add_api_route("/advice/new", send_new, methods=["POST"])
-    router.add_api_route("/advice/{request_id}", gp_request_page, methods=["GET"])
-    router.add_api_route("/advice/{request_id}/reply", send_reply, methods=["POST"])
-    router.add_api_route(
-        "/advice/{request_id}/authorise-conversion", authorise_conversion, methods=["POST"]
-    )
+    add_page(router, "/advice", get=requests_page)
+    add_page(router, "/advice/new", get=new_page, post=send_new)
+    add_page(router, "/advice/{request_id}", get=gp_request_page)
+    add_page(router, "/advice/{request_id}/reply", post=send_reply)
+    add_page(router, "/advice/{request_id}/authorise-conversion", post=authorise_conversion)

@@ -22,6 +22,7 @@ from fastapi import APIRouter, Depends, Response
 from portal.service.bff import ServiceDown
 from portal.service.bff.care_plans import KINDS, PlanEdit, load_plan_page, save_plan
 from portal.service.bff.caseload import caseload, unassigned
+from portal.web.http import add_page
 from portal.web.staff.common import Staff, answered, read_part, staff
 from portal.web.staff.forms import Problem, text
 
@@ -113,9 +114,8 @@ async def save_plan_page(coordinator: Coordinator, patient_id: str, plan_id: str
 
 
 def add_caseload_pages(router: APIRouter) -> None:
-    router.add_api_route("/caseload", caseload_page, methods=["GET"])
-    router.add_api_route("/caseload/unassigned", unassigned_page, methods=["GET"])
-    router.add_api_route("/caseload/patients/{patient_id}", patient_page, methods=["GET"])
+    add_page(router, "/caseload", get=caseload_page)
+    add_page(router, "/caseload/unassigned", get=unassigned_page)
+    add_page(router, "/caseload/patients/{patient_id}", get=patient_page)
     plan = "/caseload/patients/{patient_id}/plans/{plan_id}"
-    router.add_api_route(plan, plan_page, methods=["GET"])
-    router.add_api_route(plan, save_plan_page, methods=["POST"])
+    add_page(router, plan, get=plan_page, post=save_plan_page)

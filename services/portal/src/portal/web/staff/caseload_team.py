@@ -18,6 +18,7 @@ from starlette.datastructures import FormData
 
 from portal.service.bff import ServiceDown
 from portal.service.bff.care_plans import KINDS, Assignment, assign
+from portal.web.http import add_page
 from portal.web.staff.caseload import Coordinator, patient_view_page
 from portal.web.staff.forms import Problem, text
 
@@ -73,5 +74,4 @@ async def change_coordinator(coordinator: Coordinator, patient_id: str) -> Respo
 
 
 def add_team_pages(router: APIRouter) -> None:
-    path = "/caseload/patients/{patient_id}/coordinator"
-    router.add_api_route(path, change_coordinator, methods=["POST"])
+    add_page(router, "/caseload/patients/{patient_id}/coordinator", post=change_coordinator)

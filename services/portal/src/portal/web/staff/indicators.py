@@ -18,6 +18,7 @@ from fastapi import APIRouter, Depends, Response
 from carecoord_shared.security.principal import Role
 from portal.service.bff import ServiceDown
 from portal.service.bff.indicators import Area, area_figures
+from portal.web.http import add_page
 from portal.web.identity import WebUser
 from portal.web.staff.common import Staff, down_part, staff
 
@@ -64,4 +65,4 @@ async def indicators_page(reader: Reader) -> Response:
 
 
 def add_indicator_pages(router: APIRouter) -> None:
-    router.add_api_route("/indicators", indicators_page, methods=["GET"])
+    add_page(router, "/indicators", get=indicators_page)

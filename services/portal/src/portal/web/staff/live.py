@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from portal.service.bff import ServiceDown
 from portal.service.bff.directory import services_of
 from portal.store.live import listening
+from portal.web.http import add_page
 from portal.web.staff.common import AnyStaff, Staff, StaffClients
 
 __all__ = ["LiveHub", "add_live_routes", "stream", "stream_when", "try_again"]
@@ -155,5 +156,5 @@ async def worklist_stream(user: AnyStaff) -> Response:
 
 
 def add_live_routes(router: APIRouter) -> None:
-    router.add_api_route("/live/requests/{request_id}", request_stream, methods=["GET"])
-    router.add_api_route("/live/worklist", worklist_stream, methods=["GET"])
+    add_page(router, "/live/requests/{request_id}", get=request_stream)
+    add_page(router, "/live/worklist", get=worklist_stream)

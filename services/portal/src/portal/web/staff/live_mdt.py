@@ -19,6 +19,7 @@ from fastapi import APIRouter, Response
 from portal.service.bff.mdt import load_meeting, member_teams
 from portal.service.bff.mdt_shapes import MDT_CODES
 from portal.service.bff.vocabulary import ODS_SYSTEM
+from portal.web.http import add_page
 from portal.web.staff.common import StaffClients, fhir_ids
 from portal.web.staff.live import stream_when
 from portal.web.staff.mdt_actions import Gp
@@ -65,6 +66,6 @@ async def board_stream(member: Member) -> Response:
 
 
 def add_live_mdt_routes(router: APIRouter) -> None:
-    router.add_api_route("/live/mdt/meetings/{meeting_id}", meeting_stream, methods=["GET"])
-    router.add_api_route("/live/mdt/actions", board_stream, methods=["GET"])
-    router.add_api_route("/live/actions", actions_stream, methods=["GET"])
+    add_page(router, "/live/mdt/meetings/{meeting_id}", get=meeting_stream)
+    add_page(router, "/live/mdt/actions", get=board_stream)
+    add_page(router, "/live/actions", get=actions_stream)

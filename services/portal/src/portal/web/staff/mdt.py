@@ -33,6 +33,7 @@ from portal.service.bff.mdt_outcomes import (
 )
 from portal.service.bff.mdt_quorum import case_gaps, missing_core
 from portal.service.bff.mdt_shapes import CaseView, MeetingPage
+from portal.web.http import add_page
 from portal.web.staff.common import Staff, StaffClients, answered, fhir_ids, read_part
 from portal.web.staff.mdt_actions import add_mdt_action_pages
 from portal.web.staff.mdt_board import Member, add_mdt_board_pages
@@ -187,13 +188,11 @@ def _after_save(then: object, page: MeetingPage, case_id: str, typed: OutcomeFor
 
 
 def add_mdt_pages(router: APIRouter) -> None:
-    router.add_api_route("/mdt", teams_page, methods=["GET"])
+    add_page(router, "/mdt", get=teams_page)
     add_mdt_board_pages(router)  # before /mdt/meetings/...: the members' actions board
-    router.add_api_route("/mdt/meetings/{meeting_id}", meeting_page, methods=["GET"])
-    attendance = "/mdt/meetings/{meeting_id}/attendance"
-    router.add_api_route(attendance, record_attendance, methods=["POST"])
-    router.add_api_route("/mdt/meetings/{meeting_id}/finish", finish, methods=["POST"])
-    case_path = "/mdt/meetings/{meeting_id}/cases/{case_id}"
-    router.add_api_route(case_path, case_page, methods=["GET"])
-    router.add_api_route(case_path, save_outcome, methods=["POST"])
+    add_page(router, "/mdt/meetings/{meeting_id}", get=meeting_page)
+    add_page(router, "/mdt/meetings/{meeting_id}/attendance", post=record_attendance)
+    add_page(router, "/mdt/meetings/{meeting_id}/finish", post=finish)
+    case = "/mdt/meetings/{meeting_id}/cases/{case_id}"
+    add_page(router, case, get=case_page, post=save_outcome)
     add_mdt_action_pages(router)  # the GP's side of the same outcomes

@@ -14,6 +14,7 @@ from fastapi.responses import RedirectResponse
 
 from portal.service.bff import ServiceDown
 from portal.service.bff.mdt_actions import STEPS, practice_actions, settle
+from portal.web.http import add_page
 from portal.web.staff.common import Staff, fhir_ids, read_part, staff
 
 __all__ = ["Gp", "add_mdt_action_pages"]
@@ -48,5 +49,5 @@ async def settle_action(gp: Gp, action_id: str, step: str) -> Response:
 
 
 def add_mdt_action_pages(router: APIRouter) -> None:
-    router.add_api_route("/actions", actions_page, methods=["GET"])
-    router.add_api_route("/actions/{action_id}/{step}", settle_action, methods=["POST"])
+    add_page(router, "/actions", get=actions_page)
+    add_page(router, "/actions/{action_id}/{step}", post=settle_action)

@@ -18,6 +18,7 @@ from portal.service.bff import ServiceDown
 from portal.service.bff.mdt import member_teams
 from portal.service.bff.mdt_actions import settle
 from portal.service.bff.mdt_board import BOARD_STATES, BoardFilter, team_actions
+from portal.web.http import add_page
 from portal.web.staff.common import Staff, down_part, fhir_ids, staff
 
 __all__ = ["Member", "add_mdt_board_pages"]
@@ -74,5 +75,5 @@ async def complete_action(member: Member, action_id: str) -> Response:
 
 
 def add_mdt_board_pages(router: APIRouter) -> None:
-    router.add_api_route("/mdt/actions", board_page, methods=["GET"])
-    router.add_api_route("/mdt/actions/{action_id}/complete", complete_action, methods=["POST"])
+    add_page(router, "/mdt/actions", get=board_page)
+    add_page(router, "/mdt/actions/{action_id}/complete", post=complete_action)

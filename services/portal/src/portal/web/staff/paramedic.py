@@ -24,6 +24,7 @@ from portal.service.bff.paramedic import (
     call_summary,
     record_call,
 )
+from portal.web.http import add_page
 from portal.web.staff.common import Staff, down_part, read_part, staff
 from portal.web.staff.forms import Problem, text
 
@@ -103,7 +104,6 @@ async def call_page(paramedic: Paramedic, call_id: str) -> Response:
 
 
 def add_paramedic_pages(router: APIRouter) -> None:
-    router.add_api_route("/advice-lines", lines_page, methods=["GET"])
-    router.add_api_route("/advice-lines/calls/new", new_call_page, methods=["GET"])
-    router.add_api_route("/advice-lines/calls/new", record_call_page, methods=["POST"])
-    router.add_api_route("/advice-lines/calls/{call_id}", call_page, methods=["GET"])
+    add_page(router, "/advice-lines", get=lines_page)
+    add_page(router, "/advice-lines/calls/new", get=new_call_page, post=record_call_page)
+    add_page(router, "/advice-lines/calls/{call_id}", get=call_page)

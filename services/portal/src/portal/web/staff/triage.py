@@ -21,6 +21,7 @@ from portal.service.bff import vocabulary as v
 from portal.service.bff.directory import advice_services
 from portal.service.bff.requests import load_request
 from portal.service.bff.triage import WORKLIST_PAGE, WorklistFilters, decide, worklist
+from portal.web.http import add_page
 from portal.web.staff.common import Staff, answered, read_part, staff
 from portal.web.staff.forms import decision_errors, read_decision
 
@@ -97,6 +98,6 @@ async def record_outcome(clinician: Clinician, request_id: str) -> Response:
 
 
 def add_triage_pages(router: APIRouter) -> None:
-    router.add_api_route("/triage", worklist_page, methods=["GET"])
-    router.add_api_route("/triage/requests/{request_id}", request_page, methods=["GET"])
-    router.add_api_route("/triage/requests/{request_id}/outcome", record_outcome, methods=["POST"])
+    add_page(router, "/triage", get=worklist_page)
+    add_page(router, "/triage/requests/{request_id}", get=request_page)
+    add_page(router, "/triage/requests/{request_id}/outcome", post=record_outcome)
