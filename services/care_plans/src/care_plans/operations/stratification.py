@@ -7,7 +7,13 @@ from __future__ import annotations
 from care_plans.fhir.register import birth_date_of, risk_inputs
 from care_plans.service.context import CarePlansContext
 from care_plans.service.register import stratification_of
-from carecoord_shared.fhir.operations import Operation, OperationCall, OperationResult, Param
+from carecoord_shared.fhir.operations import (
+    Operation,
+    OperationCall,
+    OperationResult,
+    Param,
+    with_parts,
+)
 
 
 async def stratify(call: OperationCall) -> OperationResult:
@@ -38,17 +44,14 @@ OPERATION = Operation(
         Param("cohort", "code", 0, None, "long-term-condition, frailty or end-of-life."),
         Param("riskScore", "integer", 1, 1, "The additive score (domain.register)."),
         Param("sixMonthlyReview", "boolean", 1, 1, "Diabetes or COPD: reviewed 6-monthly."),
-        Param(
+        with_parts(
             "input",
-            "",  # made of parts: no type of its own
-            1,
-            1,
             "What the score was made of, so it can be checked by hand.",
-            parts=(
-                Param("condition", "Coding", 0, None, "An active Condition (SNOMED CT)."),
-                Param("age", "integer", 0, 1, "Age in years today, when the birth date is known."),
-                Param("recentRequests", "integer", 1, 1, "A&G/referral requests in 12 months."),
-            ),
+            Param("condition", "Coding", 0, None, "An active Condition (SNOMED CT)."),
+            Param("age", "integer", 0, 1, "Age in years today, when the birth date is known."),
+            Param("recentRequests", "integer", 1, 1, "A&G/referral requests in 12 months."),
+            min=1,
+            max=1,
         ),
     ),
 )

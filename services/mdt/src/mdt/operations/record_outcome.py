@@ -10,27 +10,22 @@ one case never silently overwrite each other.
 
 from __future__ import annotations
 
-from carecoord_shared.fhir.operations import OperationCall, Param
+from carecoord_shared.fhir.operations import OperationCall, Param, with_parts
 from mdt.domain.commands import RecordOutcome
 from mdt.domain.model import OUTCOMES, OWNER_KINDS
 from mdt.fhir.arguments import decimal, owner_action, text, texts
 from mdt.operations import Work, declare
 from mdt.service import outcomes
 
-ACTION = Param(
+ACTION = with_parts(
     "action",
-    "",  # made of parts: no type of its own
-    0,
-    None,
     "An action agreed in the discussion, with its owner and due date.",
-    parts=(
-        Param("description", "string", 1, 1, "What is to be done."),
-        Param("ownerKind", "code", 1, 1, "Who owns it.", values=OWNER_KINDS),
-        Param("owner", "Reference", documentation="A person owner (literal reference)."),
-        Param("ownerOrganisation", "Identifier", documentation="A practice owner (ODS code)."),
-        Param("ownerDisplay", "string", documentation="Who, in words (required for a role)."),
-        Param("dueOn", "date", 1, 1, "When it is due (not before today)."),
-    ),
+    Param("description", "string", 1, 1, "What is to be done."),
+    Param("ownerKind", "code", 1, 1, "Who owns it.", values=OWNER_KINDS),
+    Param("owner", "Reference", documentation="A person owner (literal reference)."),
+    Param("ownerOrganisation", "Identifier", documentation="A practice owner (ODS code)."),
+    Param("ownerDisplay", "string", documentation="Who, in words (required for a role)."),
+    Param("dueOn", "date", 1, 1, "When it is due (not before today)."),
 )
 
 

@@ -1,6 +1,6 @@
 """Operation outputs made of parts: the triage history and the paramedic summary.
 
-Each operation declares its parts (`Param(parts=...)`); these say what one transition,
+Each operation declares its parts (`with_parts`); these say what one transition,
 co-ordinator, care plan or open request is, as the part values by name (None leaves
 a part out), for the kernel to render.
 """
@@ -10,26 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 from carecoord_shared.fhir.identifiers import NHS_NUMBER_SYSTEM
-from carecoord_shared.fhir.operations import OperationResult, Param
 from carecoord_shared.fhir.outcome import JsonObject
 from carecoord_shared.store.repository import StoredResource
 from referrals.domain.records import CarePlanSummary, Coordinator, Transition
 from referrals.fhir.shapes import instant, triage_state_of, ubrn_of
 
 Parts = dict[str, Any]
-
-
-def repeated(name: str, documentation: str, *parts: Param) -> Param:
-    """An output given any number of times, each made of named parts (no type of its own)."""
-    return Param(name, "", max=None, documentation=documentation, parts=parts)
-
-
-def without_empty(result: OperationResult) -> OperationResult:
-    """FHIR has no empty arrays: an answer with nothing to say has no `parameter` (the
-    kernel renders `[]`)."""
-    if isinstance(result.body, dict) and result.body.get("parameter") == []:
-        del result.body["parameter"]
-    return result
 
 
 def transition(step: Transition) -> Parts:

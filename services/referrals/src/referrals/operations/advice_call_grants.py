@@ -10,10 +10,16 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from carecoord_shared.fhir.operations import Operation, OperationCall, OperationResult, Param
+from carecoord_shared.fhir.operations import (
+    Operation,
+    OperationCall,
+    OperationResult,
+    Param,
+    with_parts,
+)
 from referrals.domain.records import AdviceCall
 from referrals.fhir.arguments import bad_parameter, date_time
-from referrals.fhir.parameters import Parts, patient, repeated
+from referrals.fhir.parameters import Parts, patient
 from referrals.fhir.shapes import instant
 from referrals.service.advice_calls import advice_call_grants
 
@@ -66,7 +72,7 @@ OPERATION = Operation(
     ),
     outputs=(
         Param("paramedic", "string", min=1, documentation="Whose grants these are."),
-        repeated(
+        with_parts(
             "grant",
             "One advice call and the access it opened.",
             Param("communication", "Reference", min=1, documentation="The call's record."),

@@ -8,10 +8,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from carecoord_shared.fhir.operations import Operation, OperationCall, OperationResult, Param
+from carecoord_shared.fhir.operations import (
+    Operation,
+    OperationCall,
+    OperationResult,
+    Param,
+    with_parts,
+)
 from referrals.fhir.advice import line_parts
 from referrals.fhir.arguments import date_time
-from referrals.fhir.parameters import repeated, without_empty
 from referrals.service.advice_lines import LONDON, advice_lines
 
 
@@ -29,7 +34,7 @@ async def handle(call: OperationCall) -> OperationResult:
     specialty = str(arguments.text("specialty"))
     async with call.fhir.reads(call.principal) as tx:
         found = await advice_lines(tx, specialty, arguments.text("locality"), at)
-    return without_empty(OPERATION.result(line=[line_parts(line) for line in found]))
+    return OPERATION.result(line=[line_parts(line) for line in found])
 
 
 OPERATION = Operation(
@@ -56,12 +61,12 @@ OPERATION = Operation(
         ),
     ),
     outputs=(
-        repeated(
+        with_parts(
             "line",
             "One open line.",
             Param("service", "Reference", min=1, documentation="The advice line."),
             Param("phone", "string", max=None, documentation="Its phone numbers."),
-            repeated(
+            with_parts(
                 "onCall",
                 "A specialist on call now, in ringing order.",
                 Param("order", "integer", min=1, documentation="1 is rung first."),

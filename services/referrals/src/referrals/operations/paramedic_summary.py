@@ -9,9 +9,15 @@ paramedic with an open advice call about the patient; audited with that purpose.
 from __future__ import annotations
 
 from carecoord_shared.fhir.identifiers import is_valid_nhs_number
-from carecoord_shared.fhir.operations import Operation, OperationCall, OperationResult, Param
+from carecoord_shared.fhir.operations import (
+    Operation,
+    OperationCall,
+    OperationResult,
+    Param,
+    with_parts,
+)
 from carecoord_shared.fhir.outcome import bad_request
-from referrals.fhir.parameters import care_plan, coordinator, open_request, patient, repeated
+from referrals.fhir.parameters import care_plan, coordinator, open_request, patient
 from referrals.service.paramedic import paramedic_summary
 
 
@@ -40,7 +46,7 @@ OPERATION = Operation(
     changes_state=False,
     outputs=(
         Param("patient", "Identifier", min=1, documentation="The patient, by NHS number."),
-        repeated(
+        with_parts(
             "coordinator",
             "A named co-ordinator (or cover) of the patient.",
             Param(
@@ -53,7 +59,7 @@ OPERATION = Operation(
             Param("phone", "string", documentation="How to reach them."),
             Param("cover", "boolean", min=1, documentation="Covering for someone."),
         ),
-        repeated(
+        with_parts(
             "carePlan",
             "A care plan, with its end-of-life preferences.",
             Param("reference", "Reference", min=1, documentation="The CarePlan."),
@@ -64,7 +70,7 @@ OPERATION = Operation(
             Param("preferredPlaceOfDeath", "string"),
             Param("resuscitation", "string", documentation="The resuscitation decision."),
         ),
-        repeated(
+        with_parts(
             "openRequest",
             "An open A&G request or referral about the patient.",
             Param("reference", "Reference", min=1, documentation="The ServiceRequest."),

@@ -6,8 +6,14 @@ why, for anyone who may read the request.
 
 from __future__ import annotations
 
-from carecoord_shared.fhir.operations import Operation, OperationCall, OperationResult, Param
-from referrals.fhir.parameters import repeated, transition, without_empty
+from carecoord_shared.fhir.operations import (
+    Operation,
+    OperationCall,
+    OperationResult,
+    Param,
+    with_parts,
+)
+from referrals.fhir.parameters import transition
 from referrals.service.triage import history
 
 
@@ -15,7 +21,7 @@ async def handle(call: OperationCall) -> OperationResult:
     assert call.resource_id is not None
     async with call.fhir.reads(call.principal) as tx:
         found = await history(tx, call.resource_id)
-    return without_empty(OPERATION.result(transition=[transition(step) for step in found]))
+    return OPERATION.result(transition=[transition(step) for step in found])
 
 
 OPERATION = Operation(
@@ -28,7 +34,7 @@ OPERATION = Operation(
     level="instance",
     changes_state=False,
     outputs=(
-        repeated(
+        with_parts(
             "transition",
             "One transition.",
             Param("outcome", "code", min=1, documentation="What was decided."),
