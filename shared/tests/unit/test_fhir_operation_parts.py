@@ -1,23 +1,17 @@
-"""`with_parts` declares an output made of named parts: rendered as `part`s, defined as
+"""`Param.made_of` declares an output made of named parts: rendered as `part`s, defined as
 a typeless parameter with its parts, and an answer with none of them has no `parameter`."""
 
 from __future__ import annotations
 
 from carecoord_shared.fhir.operation_definition import operation_definition
-from carecoord_shared.fhir.operations import (
-    Operation,
-    OperationCall,
-    OperationResult,
-    Param,
-    with_parts,
-)
+from carecoord_shared.fhir.operations import Operation, OperationCall, OperationResult, Param
 
 
 async def _never_called(call: OperationCall) -> OperationResult:
     raise AssertionError("only the declaration is used")
 
 
-STEP = with_parts("step", "One step.", Param("to", "code", min=1), Param("when", "dateTime"))
+STEP = Param.made_of("step", "One step.", Param("to", "code", min=1), Param("when", "dateTime"))
 HISTORY = Operation("history", "Steps", "Every step.", _never_called, outputs=(STEP,))
 
 

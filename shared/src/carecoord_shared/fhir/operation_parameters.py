@@ -1,7 +1,6 @@
 """The typed parameters of FHIR operations: their declaration, and reading their values.
 
-`Param` declares one parameter (FHIR type, cardinality, allowed codes, parts), and
-`with_parts` one made of named parts;
+`Param` declares one parameter (FHIR type, cardinality, allowed codes, parts);
 `value_of` reads one Parameters part as that declaration says, `from_query` turns a
 query-string value into the part it stands for, and `Arguments` is what a handler
 reads. Every mistake names the parameter the one way: `parameter_path(name)`.
@@ -28,7 +27,6 @@ __all__ = [
     "named_issues",
     "parameter_path",
     "value_of",
-    "with_parts",
 ]
 
 _POSITION = re.compile(r"Parameters\.parameter\[(\d+)\]")
@@ -65,6 +63,14 @@ class Param:
     parts: tuple[Param, ...] = ()
     """A parameter made of named parts (no type of its own), e.g. a score's inputs."""
 
+    @classmethod
+    def made_of(
+        cls, name: str, documentation: str, *parts: Param, min: int = 0, max: int | None = None
+    ) -> Param:
+        """A parameter made of named parts, with no FHIR type of its own (a transition, an
+        action and its owner, a score's inputs); any number of times unless `max` says."""
+        return cls(name, "", min, max, documentation, parts=parts)
+
     @property
     def is_resource(self) -> bool:
         if self.parts:
@@ -78,18 +84,6 @@ class Param:
     @property
     def cardinality(self) -> str:
         return "*" if self.max is None else str(self.max)
-
-
-def with_parts(
-    name: str,
-    documentation: str,
-    *parts: Param,
-    min: int = 0,
-    max: int | None = None,
-) -> Param:
-    """A parameter made of named parts, with no FHIR type of its own (a transition, an
-    action and its owner, a score's inputs); any number of times unless `max` says."""
-    return Param(name, "", min, max, documentation, parts=parts)
 
 
 class Arguments:

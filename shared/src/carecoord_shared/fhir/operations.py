@@ -24,7 +24,6 @@ from carecoord_shared.fhir.operation_parameters import (
     named_issues,
     parameter_path,
     value_of,
-    with_parts,
 )
 from carecoord_shared.fhir.outcome import FhirError, JsonObject, bad_request
 from carecoord_shared.fhir.parsing import validate_resource
@@ -43,7 +42,6 @@ __all__ = [
     "parse_body",
     "parse_query",
     "render",
-    "with_parts",
 ]
 
 Level = Literal["system", "type", "instance"]

@@ -7,13 +7,7 @@ from __future__ import annotations
 from care_plans.fhir.register import birth_date_of, risk_inputs
 from care_plans.service.context import CarePlansContext
 from care_plans.service.register import stratification_of
-from carecoord_shared.fhir.operations import (
-    Operation,
-    OperationCall,
-    OperationResult,
-    Param,
-    with_parts,
-)
+from carecoord_shared.fhir.operations import Operation, OperationCall, OperationResult, Param
 
 
 async def stratify(call: OperationCall) -> OperationResult:
@@ -44,7 +38,7 @@ OPERATION = Operation(
         Param("cohort", "code", 0, None, "long-term-condition, frailty or end-of-life."),
         Param("riskScore", "integer", 1, 1, "The additive score (domain.register)."),
         Param("sixMonthlyReview", "boolean", 1, 1, "Diabetes or COPD: reviewed 6-monthly."),
-        with_parts(
+        Param.made_of(
             "input",
             "What the score was made of, so it can be checked by hand.",
             Param("condition", "Coding", 0, None, "An active Condition (SNOMED CT)."),

@@ -10,14 +10,14 @@ one case never silently overwrite each other.
 
 from __future__ import annotations
 
-from carecoord_shared.fhir.operations import OperationCall, Param, with_parts
+from carecoord_shared.fhir.operations import OperationCall, Param
 from mdt.domain.commands import RecordOutcome
 from mdt.domain.model import OUTCOMES, OWNER_KINDS
 from mdt.fhir.arguments import decimal, owner_action, text, texts
 from mdt.operations import Work, declare
 from mdt.service import outcomes
 
-ACTION = with_parts(
+ACTION = Param.made_of(
     "action",
     "An action agreed in the discussion, with its owner and due date.",
     Param("description", "string", 1, 1, "What is to be done."),

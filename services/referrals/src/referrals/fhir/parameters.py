@@ -1,6 +1,6 @@
 """Operation outputs made of parts: the triage history and the paramedic summary.
 
-Each operation declares its parts (`with_parts`); these say what one transition,
+Each operation declares its parts (`Param.made_of`); these say what one transition,
 co-ordinator, care plan or open request is, as the part values by name (None leaves
 a part out), for the kernel to render.
 """

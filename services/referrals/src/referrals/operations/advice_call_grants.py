@@ -10,13 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from carecoord_shared.fhir.operations import (
-    Operation,
-    OperationCall,
-    OperationResult,
-    Param,
-    with_parts,
-)
+from carecoord_shared.fhir.operations import Operation, OperationCall, OperationResult, Param
 from referrals.domain.records import AdviceCall
 from referrals.fhir.arguments import bad_parameter, date_time
 from referrals.fhir.parameters import Parts, patient
@@ -72,7 +66,7 @@ OPERATION = Operation(
     ),
     outputs=(
         Param("paramedic", "string", min=1, documentation="Whose grants these are."),
-        with_parts(
+        Param.made_of(
             "grant",
             "One advice call and the access it opened.",
             Param("communication", "Reference", min=1, documentation="The call's record."),

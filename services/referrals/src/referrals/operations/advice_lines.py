@@ -8,13 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from carecoord_shared.fhir.operations import (
-    Operation,
-    OperationCall,
-    OperationResult,
-    Param,
-    with_parts,
-)
+from carecoord_shared.fhir.operations import Operation, OperationCall, OperationResult, Param
 from referrals.fhir.advice import line_parts
 from referrals.fhir.arguments import date_time
 from referrals.service.advice_lines import LONDON, advice_lines
@@ -61,12 +55,12 @@ OPERATION = Operation(
         ),
     ),
     outputs=(
-        with_parts(
+        Param.made_of(
             "line",
             "One open line.",
             Param("service", "Reference", min=1, documentation="The advice line."),
             Param("phone", "string", max=None, documentation="Its phone numbers."),
-            with_parts(
+            Param.made_of(
                 "onCall",
                 "A specialist on call now, in ringing order.",
                 Param("order", "integer", min=1, documentation="1 is rung first."),

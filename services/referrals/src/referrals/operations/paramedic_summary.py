@@ -9,13 +9,7 @@ paramedic with an open advice call about the patient; audited with that purpose.
 from __future__ import annotations
 
 from carecoord_shared.fhir.identifiers import is_valid_nhs_number
-from carecoord_shared.fhir.operations import (
-    Operation,
-    OperationCall,
-    OperationResult,
-    Param,
-    with_parts,
-)
+from carecoord_shared.fhir.operations import Operation, OperationCall, OperationResult, Param
 from carecoord_shared.fhir.outcome import bad_request
 from referrals.fhir.parameters import care_plan, coordinator, open_request, patient
 from referrals.service.paramedic import paramedic_summary
@@ -46,7 +40,7 @@ OPERATION = Operation(
     changes_state=False,
     outputs=(
         Param("patient", "Identifier", min=1, documentation="The patient, by NHS number."),
-        with_parts(
+        Param.made_of(
             "coordinator",
             "A named co-ordinator (or cover) of the patient.",
             Param(
@@ -59,7 +53,7 @@ OPERATION = Operation(
             Param("phone", "string", documentation="How to reach them."),
             Param("cover", "boolean", min=1, documentation="Covering for someone."),
         ),
-        with_parts(
+        Param.made_of(
             "carePlan",
             "A care plan, with its end-of-life preferences.",
             Param("reference", "Reference", min=1, documentation="The CarePlan."),
@@ -70,7 +64,7 @@ OPERATION = Operation(
             Param("preferredPlaceOfDeath", "string"),
             Param("resuscitation", "string", documentation="The resuscitation decision."),
         ),
-        with_parts(
+        Param.made_of(
             "openRequest",
             "An open A&G request or referral about the patient.",
             Param("reference", "Reference", min=1, documentation="The ServiceRequest."),

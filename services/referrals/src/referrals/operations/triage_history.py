@@ -6,13 +6,7 @@ why, for anyone who may read the request.
 
 from __future__ import annotations
 
-from carecoord_shared.fhir.operations import (
-    Operation,
-    OperationCall,
-    OperationResult,
-    Param,
-    with_parts,
-)
+from carecoord_shared.fhir.operations import Operation, OperationCall, OperationResult, Param
 from referrals.fhir.parameters import transition
 from referrals.service.triage import history
 
@@ -34,7 +28,7 @@ OPERATION = Operation(
     level="instance",
     changes_state=False,
     outputs=(
-        with_parts(
+        Param.made_of(
             "transition",
             "One transition.",
             Param("outcome", "code", min=1, documentation="What was decided."),
