@@ -17,6 +17,7 @@ from carecoord_shared.fhir.definitions import extension_url
 from portal.service.bff import vocabulary as v
 from portal.service.bff.client import Json, version_of
 from portal.service.bff.clock import parse_instant
+from portal.service.bff.shapes import identifier_value
 
 __all__ = [
     "LAST_REVIEWED",
@@ -165,7 +166,7 @@ def plan_view(body: Json, six_monthly: bool) -> PlanView:
 
 def _identifier(reference: Any) -> str:
     reference = reference or {}
-    return str(reference.get("display") or (reference.get("identifier") or {}).get("value") or "")
+    return str(reference.get("display") or identifier_value(reference))
 
 
 def _contribution(body: Json) -> Contribution:

@@ -6,12 +6,14 @@ patient data, and the worklist asks for them on every page.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+
 from portal.service.bff import vocabulary as v
 from portal.service.bff.cache import get_kept
 from portal.service.bff.client import FhirClient
 from portal.service.bff.shapes import ServiceOption, service_option
 
-__all__ = ["advice_services", "services_of"]
+__all__ = ["advice_services", "filter_choices", "services_of"]
 
 
 def _options(body: dict[str, object]) -> list[ServiceOption]:
@@ -23,6 +25,16 @@ def _options(body: dict[str, object]) -> list[ServiceOption]:
         and (e.get("resource") or {}).get("resourceType") == "HealthcareService"
     ]
     return sorted(found, key=lambda s: (s.specialty, s.name))
+
+
+def filter_choices(services: Iterable[ServiceOption]) -> dict[str, Sequence[object]]:
+    """The choices of a page's filter of `services`: their specialties as (code, name)
+    pairs and the localities they cover, each sorted."""
+    known = list(services)
+    return {
+        "specialties": sorted({(s.specialty_code, s.specialty) for s in known}),
+        "localities": sorted({loc for s in known for loc in s.localities}),
+    }
 
 
 async def services_of(api: FhirClient, organisation: str) -> list[ServiceOption]:

@@ -27,6 +27,7 @@ from portal.service.bff.mdt_shapes import (
     meeting_view,
     team_view,
 )
+from portal.service.bff.shapes import identifier_value
 
 __all__ = [
     "MeetingCase",
@@ -173,7 +174,7 @@ def _attendance(held: list[Json]) -> tuple[str, ...] | None:
     if not held:
         return None
     people = [p.get("individual") or {} for p in held[0].get("participant", [])]
-    return tuple(str((p.get("identifier") or {}).get("value", "")) for p in people)
+    return tuple(identifier_value(p) for p in people)
 
 
 async def hold_meeting(api: FhirClient, meeting_id: str, attendees: list[str]) -> list[str]:

@@ -14,7 +14,7 @@ from datetime import date
 from portal.service.bff.client import FhirClient, Json
 from portal.service.bff.clock import day_text
 from portal.service.bff.mdt_shapes import MDT_CODES
-from portal.service.bff.shapes import first_code
+from portal.service.bff.shapes import first_code, identifier_value
 from portal.service.bff.vocabulary import ODS_SYSTEM
 
 __all__ = ["ActionView", "practice_actions", "settle"]
@@ -72,7 +72,7 @@ def action_view(task: Json, today: date) -> ActionView:
         description=str(task.get("description", "")),
         state=state,
         due=due,
-        nhs_number=str(((task.get("for") or {}).get("identifier") or {}).get("value", "")),
+        nhs_number=identifier_value(task.get("for")),
         case=part_of,
         overdue=state == "overdue" or (state == "assigned" and due is not None and due < today),
     )

@@ -16,6 +16,7 @@ from datetime import date
 from portal.service.bff.client import FhirClient, Json
 from portal.service.bff.mdt_actions import ActionView, action_view
 from portal.service.bff.mdt_shapes import MDT_CODES, TeamView
+from portal.service.bff.shapes import identifier_value
 
 __all__ = ["BOARD_STATES", "BoardAction", "BoardFilter", "board_order", "team_actions"]
 
@@ -64,7 +65,7 @@ class BoardFilter:
 
 def owner_text(task: Json) -> str:
     owner = task.get("owner") or {}
-    ods = str((owner.get("identifier") or {}).get("value") or "")
+    ods = identifier_value(owner)
     return str(owner.get("display") or (f"GP practice {ods}" if ods else "Not named"))
 
 

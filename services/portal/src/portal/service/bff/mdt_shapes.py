@@ -20,7 +20,7 @@ from carecoord_shared.fhir.definitions import system_url
 from carecoord_shared.fhir.operation_definition import CANONICAL_ROOT
 from portal.service.bff.client import Json, version_of
 from portal.service.bff.clock import LONDON, parse_instant
-from portal.service.bff.shapes import first_code
+from portal.service.bff.shapes import first_code, identifier_value
 
 __all__ = [
     "CASE_STATES",
@@ -191,17 +191,14 @@ def team_view(body: Json, user_id: str) -> TeamView:
         roles = participant.get("role") or [{}]
         members.append(
             Member(
-                str(((participant.get("member") or {}).get("identifier") or {}).get("value", "")),
+                identifier_value(participant.get("member")),
                 str(roles[0].get("text") or (participant.get("member") or {}).get("display") or ""),
                 "core" if "core" in codes else "extended",
                 "chair" in codes,
             )
         )
     locality = next((str(e.get("valueString")) for e in body.get("extension", [])), "")
-    practices = tuple(
-        str((o.get("identifier") or {}).get("value", ""))
-        for o in body.get("managingOrganization", [])
-    )
+    practices = tuple(identifier_value(o) for o in body.get("managingOrganization", []))
     return TeamView(
         str(body.get("id", "")), str(body.get("name", "MDT")), locality, members, user_id,
         practices,
@@ -237,7 +234,7 @@ def case_view(task: Json, ready: bool, etag: str | None = None) -> CaseView:
     return CaseView(
         id=str(task.get("id", "")),
         version=version_of(task, etag),
-        nhs_number=str(((task.get("for") or {}).get("identifier") or {}).get("value", "")),
+        nhs_number=identifier_value(task.get("for")),
         urgency=URGENCY.get(str(task.get("priority", "")), "Routine"),
         state=first_code(task.get("businessStatus")),
         question=str((_inputs(task, "question") or [""])[0]),
@@ -262,9 +259,7 @@ def outcome_record(body: Json) -> OutcomeRecord:
     outcome = sections.get("Outcome") or {}
     summary = _paragraphs(outcome)
     status = first_code(outcome.get("code"))
-    author = next(
-        (str((a.get("identifier") or {}).get("value", "")) for a in body.get("author", [])), ""
-    )
+    author = next((identifier_value(a) for a in body.get("author", [])), "")
     return OutcomeRecord(
         CASE_STATES.get(status, status),
         "" if summary == (status,) else " ".join(summary),

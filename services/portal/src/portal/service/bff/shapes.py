@@ -22,6 +22,7 @@ __all__ = [
     "Turn",
     "first_code",
     "first_parts",
+    "identifier_value",
     "parts",
     "request_view",
     "service_option",
@@ -105,6 +106,11 @@ def _first_display(concepts: Any) -> tuple[str, str]:
             if c.get("code"):
                 return str(c.get("display") or concept.get("text") or c["code"]), str(c["code"])
     return "", ""
+
+
+def identifier_value(reference: Any) -> str:
+    """The value of the identifier a reference (or a participant) names ("" when none)."""
+    return str(((reference or {}).get("identifier") or {}).get("value") or "")
 
 
 def _identifier(reference: Any, system: str) -> str:

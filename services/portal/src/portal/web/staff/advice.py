@@ -22,7 +22,7 @@ from portal.service.bff.advice import (
     reply,
     submit,
 )
-from portal.service.bff.directory import advice_services
+from portal.service.bff.directory import advice_services, filter_choices
 from portal.service.bff.requests import load_request
 from portal.service.bff.triage import Decision, decide
 from portal.web.http import add_page
@@ -51,8 +51,7 @@ async def _new_page(gp: Staff, status_code: int = 200, **extra: Any) -> Response
             if (not specialty or s.specialty_code == specialty)
             and (not locality or not s.localities or locality in s.localities)
         ]  # fmt: skip
-        values["specialties"] = sorted({(s.specialty_code, s.specialty) for s in everything})
-        values["localities"] = sorted({loc for s in everything for loc in s.localities})
+        values |= filter_choices(everything)
     except ServiceDown as down:
         values["down"] = down_part(down.service, "/advice/new")
     title = "Ask for advice and guidance"

@@ -16,6 +16,7 @@ from fastapi.responses import RedirectResponse
 
 from portal.service.bff import ServiceDown
 from portal.service.bff.advice import nhs_number_problem
+from portal.service.bff.directory import filter_choices
 from portal.service.bff.paramedic import (
     CALL_OUTCOMES,
     CallRecord,
@@ -39,8 +40,7 @@ async def lines_page(paramedic: Paramedic) -> Response:
     referrals = paramedic.services.referrals
     try:
         known = await advice_line_services(referrals)
-        values["specialties"] = sorted({(s.specialty_code, s.specialty) for s in known})
-        values["localities"] = sorted({loc for s in known for loc in s.localities})
+        values |= filter_choices(known)
         if specialty:
             values["lines"] = await advice_lines(referrals, specialty, locality, known)
     except ServiceDown as down:
