@@ -12,9 +12,8 @@ a resource against everything a create would (without storing it), and
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from carecoord_shared.fhir.bundles import process_bundle
@@ -28,7 +27,7 @@ from carecoord_shared.fhir.outcome import FhirError, Issue, bad_request, operati
 from carecoord_shared.fhir.parsing import whole_number
 from carecoord_shared.fhir.registry import Interaction
 from carecoord_shared.fhir.resource_checks import checked, definition_for
-from carecoord_shared.fhir.routes import fhir_base, interactions, json_body
+from carecoord_shared.fhir.routes import PreferHeader, fhir_base, interactions, json_body
 from carecoord_shared.security.fastapi import CurrentPrincipal
 from carecoord_shared.settings import ServiceSettings
 from carecoord_shared.store.indexing import date_range
@@ -80,7 +79,7 @@ async def conditional_update(
     request: Request,
     resource_type: str,
     principal: CurrentPrincipal,
-    prefer: Annotated[str | None, Header(alias="Prefer")] = None,
+    prefer: PreferHeader = None,
 ) -> Response:
     body = await json_body(request)
     stored, created = await interactions(request).conditional_update(
