@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from fastapi import APIRouter, FastAPI
 
@@ -33,6 +33,7 @@ __all__ = [
     "EventHandler",
     "Job",
     "JobCall",
+    "ServiceContext",
     "ServiceDefinition",
     "system_clock",
 ]
@@ -46,6 +47,26 @@ a redelivered event changes nothing."""
 
 def system_clock() -> datetime:
     return datetime.now(UTC)
+
+
+SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceContext(Generic[SettingsT]):
+    """What a service's handlers may need besides their unit of work: its settings and
+    "now". Built once per process (`ServiceDefinition.context`); tests pin the clock
+    through `create_app(clock=...)` / `build_worker(clock=...)`. A service subclasses it
+    to add lookups of its own policy."""
+
+    settings: SettingsT
+    clock: Clock = system_clock
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def today(self) -> date:
+        return self.clock().date()
 
 
 @dataclass(frozen=True, slots=True)

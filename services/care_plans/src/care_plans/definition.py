@@ -31,7 +31,7 @@ from care_plans.operations import (
     stratification,
     unassigned_coordinator,
 )
-from care_plans.service.context import CarePlansContext, build_context
+from care_plans.service.context import CarePlansContext
 from care_plans.service.indicators import load_measures
 from care_plans.service.writes import write_handlers
 from care_plans.settings import CarePlansSettings
@@ -53,7 +53,7 @@ SERVICE = ServiceDefinition(
     ),
     settings=CarePlansSettings,
     resources=resources,
-    context=build_context,
+    context=CarePlansContext,
     operations=(
         assign_coordinator.OPERATION,
         stratification.OPERATION,

@@ -7,29 +7,15 @@ from it, so tests can pin the clock and change a setting without a new app.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
 
+from carecoord_shared.service import ServiceContext
 from mdt.settings import MdtSettings
-
-Clock = Callable[[], datetime]
-
-
-def system_clock() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True, slots=True)
-class MdtContext:
-    settings: MdtSettings
-    clock: Clock = system_clock
-
-    def now(self) -> datetime:
-        return self.clock()
-
-    def today(self) -> date:
-        return self.clock().date()
+class MdtContext(ServiceContext[MdtSettings]):
+    """The kernel's settings and clock, and which auto-listing rules are on."""
 
     def rule_enabled(self, rule: str) -> bool:
         return rule not in self.settings.disabled_rules
