@@ -18,6 +18,7 @@ from sqlalchemy.dialects.postgresql import JSONB, insert
 
 from carecoord_shared.ports import Repository
 from carecoord_shared.security.access import access_grant
+from carecoord_shared.store.columns import columns
 
 __all__ = [
     "EpisodeRow",
@@ -34,16 +35,12 @@ patient_care = sa.Table(
     "front_door_patient_care",
     sa.MetaData(),
     sa.Column("nhs_number", sa.Text, primary_key=True),
-    sa.Column("care_plan", sa.Text),
-    sa.Column("plan_version", sa.Text),
-    sa.Column("plan_status", sa.Text),
-    sa.Column("plan_title", sa.Text),
-    sa.Column("plan_description", sa.Text),
+    *columns(sa.Text, "care_plan", "plan_version", "plan_status", nullable=True),
+    *columns(sa.Text, "plan_title", "plan_description", nullable=True),
     sa.Column("next_review_due", sa.Date),
     sa.Column("end_of_life", JSONB),
     sa.Column("plan_changed_at", _TIME),
-    sa.Column("coordinator", JSONB),
-    sa.Column("cover", JSONB),
+    *columns(JSONB, "coordinator", "cover", nullable=True),
     sa.Column("coordinator_changed_at", _TIME),
     sa.Column("received_at", _TIME, nullable=False),
 )
@@ -51,13 +48,11 @@ patient_care = sa.Table(
 patient_episode = sa.Table(
     "front_door_patient_episode",
     sa.MetaData(),
-    sa.Column("nhs_number", sa.Text, primary_key=True),
-    sa.Column("key", sa.Text, primary_key=True),
+    *columns(sa.Text, "nhs_number", "key", primary_key=True),
     sa.Column("kind", sa.Text, nullable=False),
     sa.Column("ubrn", sa.Text),
     sa.Column("stage", sa.Text, nullable=False),
-    sa.Column("next_step", sa.Text),
-    sa.Column("due_by", sa.Text),
+    *columns(sa.Text, "next_step", "due_by", nullable=True),
     sa.Column("changed_at", _TIME, nullable=False),
 )
 
