@@ -5,8 +5,6 @@ stands and at 320 px."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Locator, Page, expect
@@ -15,7 +13,7 @@ from services.portal.tests.front_door.live import P9, FrontDoorStack
 from services.portal.tests.web.test_browser import (
     SCREENSHOTS,
     assert_accessible,
-    chromium,
+    browser_after,
     sign_in_at_provider,
 )
 
@@ -32,11 +30,7 @@ __all__ = [
 ]
 
 
-@pytest.fixture(scope="module")
-def browser(front_door_stack: FrontDoorStack) -> Iterator[Browser]:
-    # After front_door_stack, whose async set-up must run before Playwright's sync API.
-    with chromium() as launched:
-        yield launched
+browser = browser_after("front_door_stack")
 
 
 @pytest.fixture(scope="module")

@@ -250,3 +250,15 @@ def coordinator_assigned(display: str, *, cover: bool = False) -> dict[str, Any]
         "period": {"start": "2026-11-01"},
         "previous": None,
     }
+
+
+# The whole portal on loopback with the OIDC provider, Chromium and axe-core, for the
+# browser journeys that ask for them. Imported last: live and browsing build on the
+# names above.
+from services.portal.tests.front_door.browsing import axe, browser  # noqa: E402
+from services.portal.tests.front_door.live import (  # noqa: E402
+    front_door_settings,
+    front_door_stack,
+)
+
+__all__ = ["axe", "browser", "front_door_settings", "front_door_stack"]

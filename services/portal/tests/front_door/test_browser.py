@@ -20,8 +20,6 @@ from playwright.sync_api import Browser, expect
 
 from portal.fhir.front_door import TASK_CODE_SYSTEM
 from services.portal.tests.front_door.browsing import (
-    axe,
-    browser,
     checked,
     checked_narrow,
     new_page,
@@ -39,11 +37,7 @@ from services.portal.tests.front_door.live import (
     P9,
     PLAN_TITLE,
     FrontDoorStack,
-    front_door_settings,
-    front_door_stack,
 )
-
-__all__ = ["axe", "browser", "front_door_settings", "front_door_stack"]  # fixtures used
 
 CALLBACKS = f"{TASK_CODE_SYSTEM}|red-flag-callback"
 

@@ -11,8 +11,6 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, expect
 
 from services.portal.tests.front_door.browsing import (
-    axe,
-    browser,
     checked,
     send_request,
     signed_in,
@@ -21,11 +19,7 @@ from services.portal.tests.front_door.live import (
     P5,
     P9,
     FrontDoorStack,
-    front_door_settings,
-    front_door_stack,
 )
-
-__all__ = ["axe", "browser", "front_door_settings", "front_door_stack"]  # fixtures used
 
 WAYS = [(True, 1024), (True, 320), (False, 320)]
 WAY_IDS = ["javascript", "javascript-320px", "no-javascript-320px"]

@@ -16,8 +16,6 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect
 
 from services.portal.tests.front_door.browsing import (
-    axe,
-    browser,
     checked,
     checked_narrow,
     p9_asks,
@@ -32,11 +30,7 @@ from services.portal.tests.front_door.live import (
     P9,
     PLAN_TITLE,
     FrontDoorStack,
-    front_door_settings,
-    front_door_stack,
 )
-
-__all__ = ["axe", "browser", "front_door_settings", "front_door_stack"]  # fixtures used
 
 
 @pytest.fixture

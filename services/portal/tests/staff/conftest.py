@@ -29,7 +29,7 @@ from playwright.sync_api import Browser, Page, ViewportSize
 
 from care_plans.main import create_app as create_care_plans
 from care_plans.settings import CarePlansSettings
-from carecoord_devstack.oidc_provider import demo_identities
+from carecoord_devstack.oidc_provider import DemoIdentity, demo_identities
 from carecoord_devstack.testing import create_fresh_database, new_nhs_number
 from carecoord_shared.db import create_engine, migrate_async
 from carecoord_shared.fhir.definitions import extension_url, system_url
@@ -46,10 +46,16 @@ from portal.web import WEB_MIGRATIONS, WebConfig
 from referrals.main import create_app as create_referrals
 from referrals.settings import ReferralsSettings
 from referrals.worker import build_worker as build_referrals_worker
-from services.portal.tests.web.conftest import LiveServer, free_port, portal_app, signing_in
+from services.portal.tests.web.conftest import (
+    LiveServer,
+    csrf_token,
+    free_port,
+    portal_app,
+    signing_in,
+)
 from services.portal.tests.web.test_browser import SCREENSHOTS, assert_accessible
 
-PEOPLE = {who.key: who for who in demo_identities()}
+PEOPLE: dict[str, DemoIdentity] = {who.key: who for who in demo_identities()}
 GP, TRIAGE, CO_ORDINATOR = PEOPLE["gp"], PEOPLE["triage-clinician"], PEOPLE["care-coordinator"]
 PARAMEDIC = PEOPLE["paramedic"]
 ASTHMA = {"system": "http://snomed.info/sct", "code": "195967001"}
@@ -299,12 +305,6 @@ async def signed_in(client: httpx.AsyncClient, stack: StaffStack, who: str) -> P
     """`client` signed in as the demo person `who` (see `sign_in`), to use by path."""
     await sign_in(client, stack, who)
     return PortalUser(client, stack)
-
-
-def csrf_token(page: str) -> str:
-    marker = 'name="csrf_token" value="'
-    start = page.index(marker) + len(marker)
-    return page[start : page.index('"', start)]
 
 
 def unique(text: str) -> str:
@@ -574,3 +574,11 @@ def checked(axe: Axe, page: Page, name: str, js: bool = True) -> None:
         assert_accessible(axe, page, name)
     else:
         page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+# The real mdt service beside the stack (`with_mdt`, its database, `mdt_feed` with its
+# worker), for every staff test that asks for it. Imported last: mdt_fixtures builds on
+# the stack above.
+from services.portal.tests.staff.mdt_fixtures import mdt_db, mdt_feed, with_mdt  # noqa: E402
+
+__all__ = ["mdt_db", "mdt_feed", "with_mdt"]

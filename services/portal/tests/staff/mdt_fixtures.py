@@ -30,6 +30,7 @@ from carecoord_shared.fhir.definitions import extension_url, system_url
 from carecoord_shared.security import access
 from mdt.main import create_app as create_mdt
 from mdt.settings import MdtSettings
+from mdt.worker import build_worker as build_mdt_worker
 from portal.config.staff import StaffSettings
 from services.portal.tests.staff.conftest import (
     GP,
@@ -38,6 +39,8 @@ from services.portal.tests.staff.conftest import (
     PEOPLE,
     PortalUser,
     StaffStack,
+    live_worker,
+    running,
     sibling_service,
 )
 from services.portal.tests.web.conftest import free_port
@@ -142,6 +145,18 @@ def with_mdt(seeded: StaffStack, mdt_db: str, kafka_bootstrap: str) -> Iterator[
         world = MdtWorld(seeded, url, mdt_db)
         world.point()
         yield world
+
+
+@pytest.fixture(scope="module")
+def mdt_feed(with_mdt: MdtWorld, kafka_bootstrap: str) -> Iterator[MdtWorld]:
+    """mdt's relay publishing its outbox to its topic, and the portal's worker (its staff
+    live-update consumers) reading that topic."""
+    mdt = mdt_worker_settings(with_mdt, kafka_bootstrap)
+    portal = live_worker(
+        with_mdt.stack, kafka_bootstrap, mdt_topic=mdt.topic, referrals_topic=mdt.referrals_topic
+    )
+    with running(build_mdt_worker(mdt), portal):
+        yield with_mdt
 
 
 def _member(user: str, title: str, *codes: str) -> dict[str, Any]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import httpx
-import pytest
 
 from services.portal.tests.staff.conftest import (
     GP,
@@ -14,8 +13,6 @@ from services.portal.tests.staff.conftest import (
     signed_in,
     unique,
 )
-
-pytestmark = pytest.mark.usefixtures("seeded")
 
 
 def _spaced(nhs_number: str) -> str:

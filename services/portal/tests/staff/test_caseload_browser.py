@@ -7,8 +7,6 @@ JavaScript off (forms post and redirect). Screenshots: `caseload-*`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import httpx
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -21,7 +19,7 @@ from services.portal.tests.staff.conftest import (
     on_caseload,
     signed_in_page,
 )
-from services.portal.tests.web.test_browser import chromium
+from services.portal.tests.web.test_browser import browser_after
 
 
 @pytest.fixture(scope="module")
@@ -30,10 +28,7 @@ async def plans(with_care_plans: StaffStack) -> list[tuple[str, str]]:
     return [await on_caseload(with_care_plans, f"Plan {n}") for n in range(2)]
 
 
-@pytest.fixture(scope="module")
-def browser(plans: list[tuple[str, str]]) -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
+browser = browser_after("plans")
 
 
 def _edited_elsewhere(stack: StaffStack, plan_id: str, activity: str) -> None:

@@ -4,7 +4,6 @@ care plans service: the list, a plan, an edit, and a concurrent edit (412) merge
 from __future__ import annotations
 
 import httpx
-import pytest
 
 from services.portal.tests.staff.conftest import (
     OTHER_PRACTICE,
@@ -14,8 +13,6 @@ from services.portal.tests.staff.conftest import (
     signed_in,
     unique,
 )
-
-pytestmark = pytest.mark.usefixtures("with_care_plans")
 
 
 async def test_the_caseload_lists_the_coordinators_patients_overdue_first(

@@ -7,11 +7,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import httpx
-import pytest
 
 from services.portal.tests.staff.conftest import StaffStack, on_caseload, signed_in
-
-pytestmark = pytest.mark.usefixtures("with_care_plans")
 
 
 async def _change(

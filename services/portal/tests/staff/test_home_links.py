@@ -10,9 +10,7 @@ import httpx
 import pytest
 
 from services.portal.tests.staff.conftest import StaffStack, signed_in
-from services.portal.tests.staff.mdt_fixtures import MdtWorld, mdt_db, with_mdt
-
-__all__ = ["mdt_db", "with_mdt"]  # fixtures used by this module
+from services.portal.tests.staff.mdt_fixtures import MdtWorld
 
 pytestmark = pytest.mark.usefixtures("with_care_plans", "with_mdt")
 

@@ -7,7 +7,6 @@ Screenshots: `indicators-*`.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -19,7 +18,11 @@ from services.portal.tests.staff.conftest import (
     on_caseload,
     signed_in_page,
 )
-from services.portal.tests.web.test_browser import SCREENSHOTS, assert_accessible, chromium
+from services.portal.tests.web.test_browser import (
+    SCREENSHOTS,
+    assert_accessible,
+    browser_after,
+)
 
 
 @pytest.fixture(scope="module")
@@ -28,10 +31,7 @@ async def counted(with_care_plans: StaffStack) -> str:
     return (await on_caseload(with_care_plans, "Counted in G1-G3"))[0]
 
 
-@pytest.fixture(scope="module")
-def browser(counted: str) -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
+browser = browser_after("counted")
 
 
 def test_the_indicator_bars_are_focusable_and_name_their_numbers(

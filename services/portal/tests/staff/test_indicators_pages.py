@@ -7,11 +7,8 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import httpx
-import pytest
 
 from services.portal.tests.staff.conftest import GP, StaffStack, on_caseload, signed_in
-
-pytestmark = pytest.mark.usefixtures("with_care_plans")
 
 
 async def _report(stack: StaffStack, code: str, subject: str) -> tuple[int, int]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 import pytest
@@ -24,7 +24,11 @@ from services.portal.tests.staff.conftest import (
     signed_in_page,
 )
 from services.portal.tests.staff.test_live_pages import advise
-from services.portal.tests.web.test_browser import SCREENSHOTS, assert_accessible, chromium
+from services.portal.tests.web.test_browser import (
+    SCREENSHOTS,
+    assert_accessible,
+    browser_after,
+)
 
 
 @pytest.fixture(scope="module")
@@ -34,10 +38,7 @@ async def requests(live_feed: StaffStack) -> list[str]:
     return [await ask(live_feed, practice, live_feed.cardiology, f"Live {n}") for n in range(2)]
 
 
-@pytest.fixture(scope="module")
-def browser(requests: list[str]) -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
+browser = browser_after("requests")
 
 
 def _meanwhile(work: Callable[[], Coroutine[Any, Any, Any]]) -> None:

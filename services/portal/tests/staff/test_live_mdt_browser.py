@@ -8,7 +8,6 @@ Each state scanned by axe-core. Screenshots: `live-mdt-*`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -25,15 +24,14 @@ from services.portal.tests.staff.mdt_fixtures import (
     discuss,
     listed_cases,
     make_team,
-    mdt_db,
     settle,
-    with_mdt,
 )
 from services.portal.tests.staff.test_live_browser import _meanwhile
-from services.portal.tests.staff.test_live_mdt_pages import mdt_feed
-from services.portal.tests.web.test_browser import SCREENSHOTS, assert_accessible, chromium
-
-__all__ = ["mdt_db", "mdt_feed", "with_mdt"]  # fixtures used by this module
+from services.portal.tests.web.test_browser import (
+    SCREENSHOTS,
+    assert_accessible,
+    browser_after,
+)
 
 
 @dataclass(frozen=True)
@@ -63,10 +61,7 @@ async def made(mdt_feed: MdtWorld) -> Made:
     return Made(team, meetings, case, action)
 
 
-@pytest.fixture(scope="module")
-def browser(made: Made) -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
+browser = browser_after("made")
 
 
 def test_a_case_listed_appears_on_the_open_meeting_page(

@@ -8,20 +8,16 @@ not another practice's; a stream is only for someone who may read what it is abo
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date, timedelta
 
 import httpx
-import pytest
 
 from carecoord_devstack.testing import eventually
-from mdt.worker import build_worker as build_mdt_worker
 from portal.events.staff_live import references
 from services.portal.tests.staff.conftest import (
     GP,
     OTHER_PRACTICE,
-    live_worker,
-    running,
     sign_in,
 )
 from services.portal.tests.staff.mdt_fixtures import (
@@ -33,26 +29,9 @@ from services.portal.tests.staff.mdt_fixtures import (
     discuss,
     listed_cases,
     make_team,
-    mdt_db,
-    mdt_worker_settings,
     nominate,
     settle,
-    with_mdt,
 )
-
-__all__ = ["mdt_db", "with_mdt"]  # fixtures used by this module
-
-
-@pytest.fixture(scope="module")
-def mdt_feed(with_mdt: MdtWorld, kafka_bootstrap: str) -> Iterator[MdtWorld]:
-    """mdt's relay publishing its outbox to its topic, and the portal's worker (its staff
-    live-update consumers) reading that topic."""
-    mdt = mdt_worker_settings(with_mdt, kafka_bootstrap)
-    portal = live_worker(
-        with_mdt.stack, kafka_bootstrap, mdt_topic=mdt.topic, referrals_topic=mdt.referrals_topic
-    )
-    with running(build_mdt_worker(mdt), portal):
-        yield with_mdt
 
 
 async def _watch(client: httpx.AsyncClient, url: str) -> tuple[asyncio.Task[None], list[str]]:

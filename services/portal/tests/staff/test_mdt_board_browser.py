@@ -8,7 +8,6 @@ page and state at WCAG 2.2 A/AA. Screenshots: `mdt-board-*`, `mdt-quorum-*`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
@@ -23,12 +22,8 @@ from services.portal.tests.staff.mdt_fixtures import (
     action_part,
     discuss,
     listed_meeting,
-    mdt_db,
-    with_mdt,
 )
-from services.portal.tests.web.test_browser import chromium
-
-__all__ = ["mdt_db", "with_mdt"]  # fixtures used by this module
+from services.portal.tests.web.test_browser import browser_after
 
 _MAX_TABS = 60
 
@@ -60,10 +55,7 @@ async def world(with_mdt: MdtWorld) -> dict[str, Any]:
     return made
 
 
-@pytest.fixture(scope="module")
-def browser(world: dict[str, Any]) -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
+browser = browser_after("world")
 
 
 def _tab_to_and_press(page: Page, selector: str, key: str) -> None:

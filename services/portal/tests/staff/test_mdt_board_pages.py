@@ -20,13 +20,7 @@ from services.portal.tests.staff.mdt_fixtures import (
     action_part,
     discuss,
     listed_meeting,
-    mdt_db,
-    with_mdt,
 )
-
-__all__ = ["mdt_db", "with_mdt"]  # fixtures used by this module
-
-pytestmark = pytest.mark.usefixtures("with_mdt")
 
 
 def _in(days: int) -> str:
@@ -98,19 +92,20 @@ async def test_a_member_marks_an_action_done_and_the_board_keeps_its_filter(
     assert nurse_visit not in open_now.text
     finished = await member.get("/mdt/actions", state="completed")
     assert nurse_visit in finished.text
-    refused = await member.post("/mdt/actions/no-such-action/complete")
+
+
+@pytest.mark.parametrize(
+    ("who", "board", "step"),
+    [("gp", "/actions", "acknowledge"), ("mdt-member", "/mdt/actions", "complete")],
+)
+async def test_settling_an_action_that_is_not_theirs_is_refused_on_the_page(
+    with_mdt: MdtWorld, browser_client: httpx.AsyncClient, who: str, board: str, step: str
+) -> None:
+    user = await signed_in(browser_client, with_mdt.stack, who)
+    await user.get(board)  # the page whose form is posted
+    refused = await user.post(f"{board}/no-such-action/{step}")
     assert refused.status_code == 409
     assert "There is a problem" in refused.text
-
-
-async def test_the_board_says_when_mdt_is_down_with_a_retry(
-    with_mdt: MdtWorld, browser_client: httpx.AsyncClient
-) -> None:
-    member = await signed_in(browser_client, with_mdt.stack, "mdt-member")
-    down = await with_mdt.while_down(member, "/mdt/actions")
-    assert "The MDT service is not answering" in down.text
-    assert 'href="/mdt/actions">Try again' in down.text
-    assert "Sign out" in down.text, "the rest of the page still works"
 
 
 async def test_a_gp_who_is_a_member_sees_the_mdts_actions_too(

@@ -45,16 +45,16 @@ from services.portal.tests.staff.mdt_fixtures import (
     book,
     listed_meeting,
     make_team,
-    mdt_db,
     mdt_worker_settings,
     nominate,
     state_of,
-    with_mdt,
 )
 from services.portal.tests.web.conftest import free_port
-from services.portal.tests.web.test_browser import SCREENSHOTS, assert_accessible, chromium
-
-__all__ = ["mdt_db", "with_mdt"]  # fixtures used by this module
+from services.portal.tests.web.test_browser import (
+    SCREENSHOTS,
+    assert_accessible,
+    browser_after,
+)
 
 _MAX_TABS = 80
 
@@ -128,10 +128,7 @@ async def meetings(journey: MdtWorld) -> dict[Any, dict[str, Any]]:
     return made
 
 
-@pytest.fixture(scope="module")
-def browser(meetings: dict[Any, dict[str, Any]]) -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
+browser = browser_after("meetings")
 
 
 def _checked(axe: Axe, page: Page, name: str, js: bool) -> None:

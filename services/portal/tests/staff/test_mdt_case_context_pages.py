@@ -21,19 +21,13 @@ from services.portal.tests.staff.conftest import (
     ODS,
     StaffStack,
     ask,
-    care_plans_db,
     signed_in,
     unique,
-    with_care_plans,
 )
 from services.portal.tests.staff.mdt_fixtures import (
     MdtWorld,
     listed_meeting,
-    mdt_db,
-    with_mdt,
 )
-
-__all__ = ["care_plans_db", "mdt_db", "with_care_plans", "with_mdt"]  # fixtures used here
 
 PRACTICE = str(GP.organisation)
 

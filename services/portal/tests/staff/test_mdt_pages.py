@@ -13,19 +13,15 @@ from typing import Any
 import httpx
 import pytest
 
-from services.portal.tests.staff.conftest import GP, ODS, signed_in, unique
+from services.portal.tests.staff.conftest import GP, signed_in, unique
 from services.portal.tests.staff.mdt_fixtures import (
     MdtWorld,
+    action_part,
     case_task,
+    discuss,
     listed_meeting,
-    mdt_db,
     state_of,
-    with_mdt,
 )
-
-__all__ = ["mdt_db", "with_mdt"]  # fixtures used by this module
-
-pytestmark = pytest.mark.usefixtures("with_mdt")
 
 
 @pytest.fixture(scope="module")
@@ -159,35 +155,12 @@ async def test_a_second_chair_saving_late_sees_the_first_outcome_and_keeps_their
     assert state_of(await case_task(with_mdt, case)) == "deferred"
 
 
-async def test_when_mdt_is_down_the_meeting_page_says_so_and_offers_a_retry(
-    with_mdt: MdtWorld, meeting: dict[str, Any], browser_client: httpx.AsyncClient
-) -> None:
-    member = await signed_in(browser_client, with_mdt.stack, "mdt-member")
-    path = f"/mdt/meetings/{meeting['meeting']}"
-    page = await with_mdt.while_down(member, path)
-    assert page.status_code == 503
-    assert "The MDT service is not answering" in page.text
-    assert f'href="{path}">Try again' in page.text
-    assert "Sign out" in page.text, "the rest of the page still works"
-
-
 async def test_the_gp_acknowledges_and_completes_their_practices_action(
     with_mdt: MdtWorld, meeting: dict[str, Any], browser_client: httpx.AsyncClient
 ) -> None:
     case, due = meeting["cases"][1], (date.today() + timedelta(days=7)).isoformat()
     action = unique("Start a falls diary")
-    outcome = {"resourceType": "Parameters", "parameter": [
-        {"name": "status", "valueCode": "discussed"},
-        {"name": "action", "part": [
-            {"name": "description", "valueString": action},
-            {"name": "ownerKind", "valueCode": "organisation"},
-            {"name": "ownerOrganisation",
-             "valueIdentifier": {"system": ODS, "value": GP.organisation}},
-            {"name": "dueOn", "valueDate": due},
-        ]},
-    ]}  # fmt: skip
-    recorded = await with_mdt.call("POST", f"Task/{case}/$record-outcome", with_mdt.chair, outcome)
-    assert recorded.status_code == 200, recorded.text
+    await discuss(with_mdt, case, action_part(action, str(GP.organisation), due))
     found = await with_mdt.call("GET", f"Task?part-of=Task/{case}", with_mdt.gp)
     action_id = found.json()["entry"][0]["resource"]["id"]
     gp = await signed_in(browser_client, with_mdt.stack, "gp")
@@ -203,16 +176,6 @@ async def test_the_gp_acknowledges_and_completes_their_practices_action(
         assert stored.json()["status"] == status
         page = await gp.get("/actions")
     assert "Completed" in page.text
-
-
-async def test_a_gp_cannot_settle_an_action_that_is_not_theirs(
-    with_mdt: MdtWorld, browser_client: httpx.AsyncClient
-) -> None:
-    gp = await signed_in(browser_client, with_mdt.stack, "gp")
-    await gp.get("/actions")
-    refused = await gp.post("/actions/no-such-action/acknowledge")
-    assert refused.status_code == 409
-    assert "There is a problem" in refused.text
 
 
 async def test_the_chair_records_attendance_by_discipline(
@@ -247,12 +210,7 @@ async def test_finish_meeting_moves_the_cases_not_reached_to_the_next_meeting(
 ) -> None:
     made = await listed_meeting(with_mdt, unique("Finishing MDT"), [unique("Q") for _ in range(3)])
     meeting, following, cases = made.meeting, made.following, made.cases
-    discussed = {"resourceType": "Parameters", "parameter": [
-        {"name": "status", "valueCode": "discussed"}]}  # fmt: skip
-    done = await with_mdt.call(
-        "POST", f"Task/{cases[0]}/$record-outcome", with_mdt.chair, discussed
-    )
-    assert done.status_code == 200, done.text
+    await discuss(with_mdt, cases[0])
     path = f"/mdt/meetings/{meeting}"
     member = await signed_in(browser_client, with_mdt.stack, "mdt-member")
     await member.get(path)

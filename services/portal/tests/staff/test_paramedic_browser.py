@@ -6,8 +6,6 @@ summary. Screenshots: `paramedic-*`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, expect
@@ -20,7 +18,7 @@ from services.portal.tests.staff.conftest import (
     register,
     signed_in_page,
 )
-from services.portal.tests.web.test_browser import assert_accessible, chromium
+from services.portal.tests.web.test_browser import assert_accessible, browser_after
 
 PHONE = {"width": 390, "height": 844}
 
@@ -32,10 +30,7 @@ async def patient(seeded: StaffStack) -> str:
     return await register(seeded, str(GP.organisation))
 
 
-@pytest.fixture(scope="module")
-def browser(patient: str) -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
+browser = browser_after("patient")
 
 
 def test_a_paramedic_finds_a_line_and_records_a_call_on_a_phone(

@@ -4,11 +4,8 @@ ring now in ringing order, recording a call, and the summary it opens."""
 from __future__ import annotations
 
 import httpx
-import pytest
 
 from services.portal.tests.staff.conftest import GP, StaffStack, advice_line, register, signed_in
-
-pytestmark = pytest.mark.usefixtures("seeded")
 
 
 async def test_who_to_ring_lists_the_open_lines_of_the_locality_in_ringing_order(

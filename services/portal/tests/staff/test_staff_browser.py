@@ -7,7 +7,6 @@ names. The GP journey is run once with JavaScript on and once with it off.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -24,9 +23,7 @@ from services.portal.tests.staff.conftest import (
     register,
     signed_in_page,
 )
-from services.portal.tests.web.test_browser import assert_accessible, chromium
-
-pytestmark = pytest.mark.usefixtures("seeded")
+from services.portal.tests.web.test_browser import assert_accessible, browser_after
 
 
 @pytest.fixture(scope="module")
@@ -48,10 +45,7 @@ def others_request(journey_data: dict[str, Any]) -> str:
     return str(journey_data["others"])
 
 
-@pytest.fixture(scope="module")
-def browser(journey_data: dict[str, Any]) -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
+browser = browser_after("journey_data")
 
 
 def _gp_asks(

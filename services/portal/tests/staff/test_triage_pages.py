@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import httpx
-import pytest
 
 from portal.service.bff.triage import WORKLIST_PAGE
 from services.portal.tests.staff.conftest import (
@@ -19,13 +18,11 @@ from services.portal.tests.staff.conftest import (
     TRIAGE,
     StaffStack,
     ask,
-    csrf_token,
     service,
     signed_in,
     unique,
 )
-
-pytestmark = pytest.mark.usefixtures("seeded")
+from services.portal.tests.web.conftest import csrf_token
 
 
 async def test_the_worklist_shows_the_services_requests_due_first_with_the_clock(

@@ -39,6 +39,13 @@ def free_port() -> int:
     return free_loopback_port()
 
 
+def csrf_token(page: str) -> str:
+    """The CSRF token of the form on `page` (the value a browser would post back)."""
+    marker = 'name="csrf_token" value="'
+    start = page.index(marker) + len(marker)
+    return page[start : page.index('"', start)]
+
+
 class LiveServer:
     """An ASGI app served by uvicorn in a daemon thread, for the length of a test module."""
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -50,12 +51,21 @@ def chromium() -> Iterator[Browser]:
         launched.close()
 
 
-@pytest.fixture(scope="module")
-def browser(web_stack) -> Iterator[Browser]:
-    # Depends on web_stack so that its async set-up runs before Playwright's sync API,
-    # whose event loop would otherwise look like a running one to pytest-asyncio.
-    with chromium() as launched:
-        yield launched
+def browser_after(setup: str) -> Any:
+    """A module's `browser` fixture: Chromium, launched once the fixture named `setup` is
+    made, so that its async set-up runs before Playwright's sync API, whose event loop
+    would otherwise look like a running one to pytest-asyncio."""
+
+    @pytest.fixture(scope="module")
+    def browser(request: pytest.FixtureRequest) -> Iterator[Browser]:
+        request.getfixturevalue(setup)
+        with chromium() as launched:
+            yield launched
+
+    return browser
+
+
+browser = browser_after("web_stack")
 
 
 @pytest.fixture(scope="module")

@@ -23,6 +23,7 @@ from carecoord_shared.security.tokens import TokenVerifier
 from carecoord_shared.settings import DEV_ISSUER
 from portal.web import PUBLIC_PATHS, PostgresSessionStore, build_web_router, web_session
 from portal.web.sessions import TOUCH_EVERY
+from services.portal.tests.web.conftest import csrf_token
 
 GP = next(who for who in demo_identities() if who.role == "gp")
 
@@ -47,25 +48,26 @@ async def sign_in(client: httpx.AsyncClient, stack: object, user: str, path: str
 
 
 @asynccontextmanager
+async def signed_in(stack: object, user: str) -> AsyncIterator[httpx.AsyncClient]:
+    """A browser (client) signed in as `user` through the whole flow, callback followed."""
+    async with httpx.AsyncClient() as client:
+        await client.get(await sign_in(client, stack, user))
+        yield client
+
+
+@asynccontextmanager
 async def _stored_session(
     stack: object, user: str
 ) -> AsyncIterator[tuple[str, PostgresSessionStore, AsyncEngine]]:
     """`user` signed in: their session cookie's value, and the portal's session store on
     its database with the engine under it (disposed afterwards)."""
-    async with httpx.AsyncClient() as client:
-        await client.get(await sign_in(client, stack, user))
+    async with signed_in(stack, user) as client:
         session_id = client.cookies["carecoord_session"]
     engine = create_engine(stack.database_url, pool_size=1)  # type: ignore[attr-defined]
     try:
         yield session_id, PostgresSessionStore(lambda: engine), engine
     finally:
         await engine.dispose()
-
-
-def csrf_token(page: str) -> str:
-    marker = 'name="csrf_token" value="'
-    start = page.index(marker) + len(marker)
-    return page[start : page.index('"', start)]
 
 
 async def test_every_page_but_the_public_ones_redirects_a_signed_out_browser(web_stack) -> None:
@@ -127,8 +129,7 @@ async def test_sign_out_needs_the_sessions_csrf_token_and_then_refuses_the_old_c
     web_stack,
 ) -> None:
     portal = web_stack.portal_url
-    async with httpx.AsyncClient() as client:
-        await client.get(await sign_in(client, web_stack, "care-coordinator"))
+    async with signed_in(web_stack, "care-coordinator") as client:
         old_session = client.cookies["carecoord_session"]
         token = csrf_token((await client.get(f"{portal}/")).text)
         missing = await client.post(f"{portal}/auth/logout", data={})
@@ -152,8 +153,7 @@ async def test_a_patients_sign_out_keeps_their_id_token_and_nhs_number_out_of_ur
     web_stack,
 ) -> None:
     portal = web_stack.portal_url
-    async with httpx.AsyncClient() as client:
-        await client.get(await sign_in(client, web_stack, "patient-p9"))
+    async with signed_in(web_stack, "patient-p9") as client:
         token = csrf_token((await client.get(f"{portal}/")).text)
         out = await client.post(f"{portal}/auth/logout", data={"csrf_token": token})
         back = await client.get(out.headers["location"])
@@ -174,8 +174,7 @@ async def test_a_callback_is_accepted_once_and_only_in_the_browser_that_began_it
 
 
 async def test_an_idle_session_ends(web_stack) -> None:
-    async with httpx.AsyncClient() as client:
-        await client.get(await sign_in(client, web_stack, "mdt-member"))
+    async with signed_in(web_stack, "mdt-member") as client:
         session_id = client.cookies["carecoord_session"]
         idle = timedelta(seconds=web_stack.config.idle_timeout_s + 1)
         engine = create_engine(web_stack.database_url, pool_size=1)
@@ -217,8 +216,7 @@ async def test_ended_sessions_and_stale_sign_ins_can_be_purged(web_stack) -> Non
     ],
 )
 async def test_patients_see_what_their_proofing_level_allows(web_stack, user, expected) -> None:
-    async with httpx.AsyncClient() as client:
-        await client.get(await sign_in(client, web_stack, user))
+    async with signed_in(web_stack, user) as client:
         home = await client.get(f"{web_stack.portal_url}/")
     assert home.status_code == 200
     assert expected in home.text
