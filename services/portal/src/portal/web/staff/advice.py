@@ -8,9 +8,9 @@ practice looks exactly like one that does not exist.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Response
 from fastapi.responses import RedirectResponse
 
 from portal.service.bff import ServiceDown
@@ -26,12 +26,10 @@ from portal.service.bff.directory import advice_services, filter_choices
 from portal.service.bff.requests import load_request
 from portal.service.bff.triage import Decision, decide
 from portal.web.http import add_page
-from portal.web.staff.common import Staff, down_part, read_part, staff
+from portal.web.staff.common import Gp, Staff, down_part, read_part
 from portal.web.staff.forms import Problem, text
 
 __all__ = ["add_advice_pages"]
-
-Gp = Annotated[Staff, Depends(staff("gp"))]
 
 
 async def requests_page(gp: Gp) -> Response:

@@ -33,6 +33,7 @@ from portal.web.sessions import WebSession
 __all__ = [
     "AnyStaff",
     "Clients",
+    "Gp",
     "Staff",
     "StaffClients",
     "answered",
@@ -186,6 +187,9 @@ def staff(*roles: Role) -> Callable[[Staff], Awaitable[Staff]]:
 
     return with_role
 
+
+Gp = Annotated[Staff, Depends(staff("gp"))]
+"""A signed-in GP (the A&G pages and their practice's MDT actions)."""
 
 Again = Callable[..., Awaitable[Response]]
 """A form's page shown again: `again(status_code, **values)`."""

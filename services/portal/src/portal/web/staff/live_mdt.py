@@ -20,9 +20,8 @@ from portal.service.bff.mdt import load_meeting, member_teams
 from portal.service.bff.mdt_shapes import MDT_CODES
 from portal.service.bff.vocabulary import ODS_SYSTEM
 from portal.web.http import add_page
-from portal.web.staff.common import StaffClients, fhir_ids
+from portal.web.staff.common import Gp, StaffClients, fhir_ids
 from portal.web.staff.live import stream_when
-from portal.web.staff.mdt_actions import Gp
 from portal.web.staff.mdt_board import Member
 
 __all__ = ["add_live_mdt_routes"]

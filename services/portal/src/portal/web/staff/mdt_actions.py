@@ -7,19 +7,18 @@ action of another practice looks exactly like one that does not exist.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Response
 from fastapi.responses import RedirectResponse
 
 from portal.service.bff import ServiceDown
 from portal.service.bff.mdt_actions import STEPS, practice_actions, settle
 from portal.web.http import add_page
-from portal.web.staff.common import Staff, fhir_ids, read_part, staff
+from portal.web.staff.common import Gp, Staff, fhir_ids, read_part
 
-__all__ = ["Gp", "add_mdt_action_pages"]
+__all__ = ["add_mdt_action_pages"]
 
-Gp = Annotated[Staff, Depends(staff("gp"))]
 _DONE = {"acknowledge": "Acknowledged", "complete": "Marked as done"}
 
 
