@@ -23,7 +23,6 @@ from carecoord_shared.fhir.registry import (
 from carecoord_shared.fhir.unit_of_work import fhir_transaction
 from carecoord_shared.security.dev_issuer import DevIssuer
 from carecoord_shared.security.principal import system_principal
-from carecoord_shared.settings import ServiceSettings
 from carecoord_shared.web.app import create_service_app
 from shared.tests.example_service import example_settings, running
 
@@ -369,11 +368,10 @@ async def test_finding_12_a_token_for_another_service_is_refused(
     fresh_database_url: str, tmp_path: Path
 ) -> None:
     issuer = DevIssuer(tmp_path / "issuer")
-    settings = ServiceSettings(
+    settings = example_settings(
+        fresh_database_url,
+        issuer,
         service_name="care_plans",
-        environment="test",
-        database_url=fresh_database_url,
-        auth_jwks_url=issuer.jwks_url,
         auth_audience="carecoord-care-plans",
         ops_endpoints=False,
     )

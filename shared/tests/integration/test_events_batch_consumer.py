@@ -28,10 +28,9 @@ from shared.tests.integration.test_events_consumer import (
     engine,
     note,
     send,
-    topic,
 )
 
-__all__ = ["engine", "topic"]  # the fixtures, shared with the one-by-one consumer's tests
+__all__ = ["engine"]  # the fixture (with its table), shared with the one-by-one consumer's tests
 OTHER = "carecoord.test.other.v1"
 POISON_N = 15
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import uuid
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +13,8 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from carecoord_devstack.testing import drop_topic, read_records, until
-from carecoord_shared.db import create_engine, migrate_async
+from carecoord_devstack.testing import read_records, until
+from carecoord_shared.db import create_engine
 from carecoord_shared.events import (
     DLT_ATTEMPTS,
     DLT_CONSUMER_GROUP,
@@ -30,7 +29,6 @@ from carecoord_shared.events import (
     InboxConsumer,
     SchemaCatalogue,
     dead_letter_topic,
-    ensure_topics,
     idempotent_producer,
     inbox,
     new_event,
@@ -45,21 +43,10 @@ SMALL_GROUP_TIMEOUTS = {"session_timeout_ms": 6000, "heartbeat_interval_ms": 500
 
 
 @pytest.fixture
-async def engine(fresh_database_url: str) -> AsyncIterator[AsyncEngine]:
-    await migrate_async(fresh_database_url)
-    engine = create_engine(fresh_database_url, pool_size=4)
+async def engine(engine: AsyncEngine) -> AsyncEngine:
     async with engine.begin() as conn:
         await conn.execute(text("create table noted (event_id text, n int)"))
-    yield engine
-    await engine.dispose()
-
-
-@pytest.fixture
-async def topic(kafka_bootstrap: str) -> AsyncIterator[str]:
-    name = f"test.consumer.{uuid.uuid4().hex[:12]}"
-    await ensure_topics(kafka_bootstrap, [name])
-    yield name
-    await drop_topic(kafka_bootstrap, name)
+    return engine
 
 
 async def note(conn: AsyncConnection, event: Event) -> None:

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from carecoord_devstack.testing import drop_topic, until
-from carecoord_shared.db import create_engine, migrate_async
 from carecoord_shared.events import (
     Backoff,
     Event,
@@ -28,13 +26,10 @@ PER_PATIENT = 50
 
 
 @pytest.fixture
-async def engine(fresh_database_url: str) -> AsyncIterator[AsyncEngine]:
-    await migrate_async(fresh_database_url)
-    engine = create_engine(fresh_database_url, pool_size=6)
+async def engine(engine: AsyncEngine) -> AsyncEngine:
     async with engine.begin() as conn:
         await conn.execute(text("create table applied (arrival bigserial, nhs text, n int)"))
-    yield engine
-    await engine.dispose()
+    return engine
 
 
 async def apply_revision(conn: AsyncConnection, event: Event) -> None:

@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
-from collections.abc import AsyncIterator
 
 import orjson
 import pytest
 from sqlalchemy import func, inspect, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from carecoord_devstack.testing import drop_topic, read_records, until
-from carecoord_shared.db import create_engine, migrate_async
+from carecoord_devstack.testing import read_records, until
 from carecoord_shared.events import (
     Event,
     OutboxRelay,
-    ensure_topics,
     inbox,
     new_event,
     outbox,
@@ -26,22 +22,6 @@ from carecoord_shared.logging import correlation_id_var
 
 TRIAGED = "carecoord.referral.triaged.v1"
 PATIENTS = ["9000000009", "9000000017", "9000000025", "9000000033", "9000000041"]
-
-
-@pytest.fixture
-async def engine(fresh_database_url: str) -> AsyncIterator[AsyncEngine]:
-    await migrate_async(fresh_database_url)
-    engine = create_engine(fresh_database_url, pool_size=4)
-    yield engine
-    await engine.dispose()
-
-
-@pytest.fixture
-async def topic(kafka_bootstrap: str) -> AsyncIterator[str]:
-    name = f"test.relay.{uuid.uuid4().hex[:12]}"
-    await ensure_topics(kafka_bootstrap, [name])
-    yield name
-    await drop_topic(kafka_bootstrap, name)
 
 
 def _event(nhs: str, n: int = 0) -> Event:

@@ -21,8 +21,8 @@ from carecoord_devstack.testing import serving
 from carecoord_shared.fhir.registry import FhirRegistry, ResourceDefinition, nhs_number_at
 from carecoord_shared.security.audit import audit_event
 from carecoord_shared.security.dev_issuer import DevIssuer
-from carecoord_shared.settings import ServiceSettings
 from carecoord_shared.web.app import create_service_app
+from shared.tests.example_service import example_settings
 
 NHS = "9990000018"
 NHS_SYSTEM = "https://fhir.nhs.uk/Id/nhs-number"
@@ -47,13 +47,7 @@ def _schemas(folder: Path) -> Path:
 @pytest.fixture
 async def kernel(fresh_database_url: str, tmp_path: Path) -> AsyncIterator[dict[str, Any]]:
     issuer = DevIssuer(tmp_path / "issuer")
-    settings = ServiceSettings(
-        service_name="example",
-        environment="test",
-        database_url=fresh_database_url,
-        auth_jwks_url=issuer.jwks_url,
-        topic="carecoord.example.v1",
-    )
+    settings = example_settings(fresh_database_url, issuer)
     registry = FhirRegistry("example").add(
         ResourceDefinition("Communication", patient_nhs=nhs_number_at("Communication.subject"))
     )

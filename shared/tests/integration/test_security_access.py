@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -10,7 +9,6 @@ from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from carecoord_shared.db import create_engine, migrate_async
 from carecoord_shared.fhir.outcome import FhirError
 from carecoord_shared.security.access import (
     access_grant,
@@ -30,9 +28,7 @@ P1, P2, P3 = "9000000009", "9000000017", "9000000025"
 
 
 @pytest.fixture
-async def engine(fresh_database_url: str) -> AsyncIterator[AsyncEngine]:
-    await migrate_async(fresh_database_url)
-    engine = create_engine(fresh_database_url, pool_size=2)
+async def engine(engine: AsyncEngine) -> AsyncEngine:
     async with engine.begin() as conn:
         rows: list[tuple[str, str, str | None]] = [
             ("Patient", "p1", P1),
@@ -50,8 +46,7 @@ async def engine(fresh_database_url: str) -> AsyncIterator[AsyncEngine]:
         )  # fmt: skip
         await grant(conn, P1, "organisation", "A11111", "registered-practice")
         await grant(conn, P2, "organisation", "B22222", "registered-practice")
-    yield engine
-    await engine.dispose()
+    return engine
 
 
 def _who(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-from collections.abc import AsyncIterator
 
 import orjson
 import pytest
@@ -14,7 +13,6 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from carecoord_shared.db import create_engine, migrate_async
 from carecoord_shared.logging import correlation_id_var
 from carecoord_shared.security.audit import AuditTrail, audit_event, audit_event_resource, record
 from carecoord_shared.security.audit_group import AuditGroup, audit_group, is_autocommit
@@ -24,14 +22,6 @@ from carecoord_shared.store.tables import resource
 
 GP = Principal("555123456789", "staff", "gp", "A11111", None, parse_scopes("user/*.cruds"))
 PARTNER = Principal("client-9", "system", "system", None, None, parse_scopes("system/*.rs"))
-
-
-@pytest.fixture
-async def engine(fresh_database_url: str) -> AsyncIterator[AsyncEngine]:
-    await migrate_async(fresh_database_url)
-    engine = create_engine(fresh_database_url, pool_size=2)
-    yield engine
-    await engine.dispose()
 
 
 async def _count(engine: AsyncEngine, table: object = audit_event) -> int:

@@ -28,6 +28,7 @@ from carecoord_shared.service import Consumer, Job, JobCall, ServiceDefinition
 from carecoord_shared.settings import ServiceSettings
 from carecoord_shared.web.app import build_app
 from carecoord_shared.worker import build_worker
+from shared.tests.example_service import example_settings
 
 NHS = "9990000018"
 SYSTEM = "https://fhir.nhs.uk/Id/nhs-number"
@@ -136,13 +137,7 @@ EXAMPLE = ServiceDefinition(
 @pytest.fixture
 async def example(fresh_database_url: str, tmp_path: Path) -> AsyncIterator[dict[str, Any]]:
     issuer = DevIssuer(tmp_path / "issuer")
-    settings = ServiceSettings(
-        service_name="example",
-        environment="test",
-        database_url=fresh_database_url,
-        auth_jwks_url=issuer.jwks_url,
-        topic="carecoord.example.v1",
-    )
+    settings = example_settings(fresh_database_url, issuer)
     app = build_app(EXAMPLE, settings)
     async with serving(app, "http://x") as client:
         system = {"Authorization": f"Bearer {issuer.mint('system')}"}
