@@ -2,15 +2,17 @@
 
 Each service is built by its own `create_app` on a fresh database with the real Kafka,
 exactly as `make run` starts it, and must describe itself truthfully at
-`/fhir/metadata` (validated as an R4 CapabilityStatement) and answer `/healthz`,
-`/readyz` and `/metrics`.
+`/fhir/metadata` (validated as an R4 CapabilityStatement), answer `/healthz`,
+`/readyz` and `/metrics`, and serve its AsyncAPI document naming its Kafka servers and
+FHIR base (issue 14, item 4).
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import AsyncIterator
 from typing import Any
 
+import httpx
 import pytest
 from fhir.resources.R4B.capabilitystatement import CapabilityStatement
 
@@ -33,26 +35,32 @@ SERVICES: list[tuple[str, Any, Any]] = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("name", "factory", "settings_class"), SERVICES, ids=[s[0] for s in SERVICES]
-)
-async def test_the_service_boots_and_describes_itself(
-    name: str, factory: Any, settings_class: Any, kafka_bootstrap: str, tmp_path: Path
-) -> None:
-    issuer = DevIssuer(tmp_path / "issuer")
+@pytest.fixture(scope="module", params=SERVICES, ids=[s[0] for s in SERVICES])
+async def service(
+    request: pytest.FixtureRequest, kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[tuple[str, Any, httpx.AsyncClient]]:
+    """Each service in turn, started as `make run` starts it: (name, settings, client)."""
+    name, factory, settings_class = request.param
+    issuer = DevIssuer(tmp_path_factory.mktemp("issuer"))
     settings = settings_under_test(
         settings_class,
         database_url=await create_fresh_database(name),
         jwks_url=issuer.jwks_url,
         kafka_bootstrap=kafka_bootstrap,
     )
-    app = factory(settings)
-    async with serving(app, "http://service") as client:
-        metadata = await client.get("/fhir/metadata")
-        health = await client.get("/healthz")
-        ready = await client.get("/readyz")
-        metrics = await client.get("/metrics")
-        anonymous_search = await client.get(f"/fhir/{_first_type(metadata.json())}")
+    async with serving(factory(settings), "http://service") as client:
+        yield name, settings, client
+
+
+async def test_the_service_boots_and_describes_itself(
+    service: tuple[str, Any, httpx.AsyncClient],
+) -> None:
+    name, _, client = service
+    metadata = await client.get("/fhir/metadata")
+    health = await client.get("/healthz")
+    ready = await client.get("/readyz")
+    metrics = await client.get("/metrics")
+    anonymous_search = await client.get(f"/fhir/{_first_type(metadata.json())}")
 
     assert metadata.status_code == 200
     statement = CapabilityStatement.model_validate(metadata.json())
@@ -64,6 +72,17 @@ async def test_the_service_boots_and_describes_itself(
     assert b"http_requests_total" in metrics.content
     assert anonymous_search.status_code == 401
     assert anonymous_search.json()["resourceType"] == "OperationOutcome"
+
+
+async def test_the_asyncapi_document_names_kafka_and_the_fhir_base(
+    service: tuple[str, Any, httpx.AsyncClient],
+) -> None:
+    _, settings, client = service
+    document = (await client.get("/asyncapi.json")).json()
+
+    hosts = [server["host"] for server in document["servers"].values()]
+    assert hosts == settings.kafka_bootstrap_servers.split(",")
+    assert document["info"]["x-fhir-base"] == settings.fhir_base
 
 
 def _first_type(metadata: dict[str, Any]) -> str:

@@ -1,5 +1,4 @@
-"""`_summary` and `_elements` (issue 14, item 1) on a real care plans search and read, and its
-AsyncAPI document naming its Kafka servers and FHIR base (item 4)."""
+"""`_summary` and `_elements` (issue 14, item 1) on a real care plans search and read."""
 
 from __future__ import annotations
 
@@ -52,11 +51,3 @@ async def test_reading_one_plan_in_part_and_bad_requests(care_plans: CarePlans) 
     assert both.status_code == 400
     assert both.json()["issue"][0]["expression"] == ["_elements"]
     assert unknown.status_code == 400
-
-
-async def test_the_asyncapi_document_names_kafka_and_the_fhir_base(care_plans: CarePlans) -> None:
-    document = (await care_plans.client.get("/asyncapi.json")).json()
-
-    hosts = [server["host"] for server in document["servers"].values()]
-    assert hosts == care_plans.settings.kafka_bootstrap_servers.split(",")
-    assert document["info"]["x-fhir-base"] == care_plans.settings.fhir_base

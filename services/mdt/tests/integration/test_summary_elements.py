@@ -1,5 +1,4 @@
-"""`_summary` and `_elements` (issue 14, item 1) on a real MDT search and read, and its AsyncAPI
-document naming its Kafka servers and FHIR base (item 4)."""
+"""`_summary` and `_elements` (issue 14, item 1) on a real MDT search and read."""
 
 from __future__ import annotations
 
@@ -48,11 +47,3 @@ async def test_reading_a_team_in_part_and_refusals(mdt: Mdt) -> None:
     assert both.status_code == 400
     assert unknown.status_code == 400
     assert unknown.json()["issue"][0]["expression"] == ["_elements"]
-
-
-async def test_the_asyncapi_document_names_kafka_and_the_fhir_base(mdt: Mdt) -> None:
-    document = (await mdt.client.get("/asyncapi.json")).json()
-
-    hosts = [server["host"] for server in document["servers"].values()]
-    assert hosts == mdt.settings.kafka_bootstrap_servers.split(",")
-    assert document["info"]["x-fhir-base"] == mdt.settings.fhir_base

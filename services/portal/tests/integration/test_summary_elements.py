@@ -1,5 +1,5 @@
 """`_summary` and `_elements` (issue 14, item 1) on a real portal search and read (a partner's
-Subscriptions), and its AsyncAPI document naming its Kafka servers and FHIR base (item 4)."""
+Subscriptions)."""
 
 from __future__ import annotations
 
@@ -60,11 +60,3 @@ async def test_reading_a_subscription_in_part_and_refusals(api: Portal) -> None:
     assert unknown.status_code == 400
     assert both.status_code == 400
     assert both.json()["issue"][0]["expression"] == ["_elements"]
-
-
-async def test_the_asyncapi_document_names_kafka_and_the_fhir_base(api: Portal) -> None:
-    document = (await api.client.get("/asyncapi.json")).json()
-
-    hosts = [server["host"] for server in document["servers"].values()]
-    assert hosts == api.settings.kafka_bootstrap_servers.split(",")
-    assert document["info"]["x-fhir-base"] == api.settings.fhir_base

@@ -1,5 +1,4 @@
-"""`_summary` and `_elements` (issue 14, item 1) on a real referrals search and read, and its
-AsyncAPI document naming its Kafka servers and FHIR base (item 4)."""
+"""`_summary` and `_elements` (issue 14, item 1) on a real referrals search and read."""
 
 from __future__ import annotations
 
@@ -55,12 +54,3 @@ async def test_reading_a_request_in_part_and_refusals(referrals: Referrals) -> N
     assert _tagged(vread.json())
     assert both.status_code == 400
     assert both.json()["resourceType"] == "OperationOutcome"
-
-
-async def test_the_asyncapi_document_names_kafka_and_the_fhir_base(referrals: Referrals) -> None:
-    settings = referrals.app.state.settings
-    document = (await referrals.client.get("/asyncapi.json")).json()
-
-    hosts = [server["host"] for server in document["servers"].values()]
-    assert hosts == settings.kafka_bootstrap_servers.split(",")
-    assert document["info"]["x-fhir-base"] == settings.fhir_base
