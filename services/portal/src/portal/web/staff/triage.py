@@ -69,7 +69,8 @@ async def _request_page(
     return clinician.page(
         template, title, status_code,
         page=found, targets=[t for t in targets if t.id != found.request.service.split("/")[-1]],
-        outcomes=v.OUTCOME_LABELS, provider_outcomes=v.PROVIDER_OUTCOMES,
+        outcomes=v.OUTCOME_LABELS,
+        outcome_choices={code: v.OUTCOME_LABELS[code] for code in v.PROVIDER_OUTCOMES},
         reasons=v.REJECTION_REASONS, **extra,
     )  # fmt: skip
 
