@@ -95,7 +95,7 @@ async def ask(request: Request, kit: Kit, context: Context, session: SignedIn) -
             kit,
             context,
             400,
-            problems=problems,
+            errors=[(p.message, p.field) for p in problems],
             given=given,
             phone=phone,
             safety=safety if safety.red_flag else None,
