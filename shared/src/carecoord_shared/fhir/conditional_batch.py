@@ -36,7 +36,7 @@ Absent = Sequence[tuple[JsonObject, str]]
 Token = tuple[str, str, str]
 """A criterion of the simple form: parameter, system, code."""
 Store = Callable[
-    [ResourceDefinition, Sequence[tuple[JsonObject, str | None]]], Awaitable[list[StoredResource]]
+    [Sequence[tuple[ResourceDefinition, JsonObject, str | None]]], Awaitable[list[StoredResource]]
 ]
 
 
@@ -115,7 +115,7 @@ async def create_absent(
             first[key], fresh[key] = n, new_id()
     claimed = await _claim(conn, definition.type, fresh)
     won = [key for key in fresh if key in claimed]
-    made = await store(definition, [(items[first[key]][0], fresh[key]) for key in won])
+    made = await store([(definition, items[first[key]][0], fresh[key]) for key in won])
     for key, stored in zip(won, made, strict=True):
         results[first[key]] = (stored, True)
     for n, (body, criteria) in enumerate(items):

@@ -9,9 +9,9 @@ PostgreSQL unit of work apply exactly the same checks.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import partial
-from typing import Any
+from typing import Any, Literal
 
 import sqlalchemy as sa
 
@@ -34,7 +34,17 @@ from carecoord_shared.security.scopes import Interaction as ScopeLetter
 from carecoord_shared.store.repository import AccessRule, StoredResource
 from carecoord_shared.store.tables import resource, search_index
 
-__all__ = ["AUDIT_ACTION", "access_rule", "checked", "definition_for", "patients_of"]
+__all__ = ["AUDIT_ACTION", "Check", "Creation", "NewBodies", "access_rule", "checked"]
+__all__ += ["checked_new", "definition_for", "patients_of"]
+
+Check = Literal["full", "server_built", "done"]
+"""What `checked` still has to do for a new body: all of it; all but the R4 model
+validation (`server_built`); nothing (`done`: checked in this unit of work already)."""
+Creation = tuple[str, JsonObject, str | None, Check]
+"""A resource to create: its type, body, the id chosen for it beforehand, checks due."""
+NewBody = tuple[ResourceDefinition, JsonObject, str | None]
+"""A resource to store: its declared type, body and the id chosen for it (or None)."""
+NewBodies = Sequence[NewBody]
 
 _LETTER: dict[Interaction, ScopeLetter] = {
     Interaction.READ: "r",
@@ -147,3 +157,18 @@ def checked(
     if issues:
         raise invalid(issues)
     return body
+
+
+def checked_new(
+    definition_of: Callable[[str], ResourceDefinition], new: Sequence[Creation]
+) -> list[NewBody]:
+    """Each new body checked as its `Check` says, its own id dropped (the store's or the
+    one chosen beforehand is given): the bodies ready to store."""
+    ready: list[NewBody] = []
+    for resource_type, body, resource_id, check in new:
+        definition = definition_of(resource_type)
+        if check != "done":
+            checked(definition, body, None, server_built=check == "server_built")
+        body.pop("id", None)
+        ready.append((definition, body, resource_id))
+    return ready

@@ -36,8 +36,12 @@ from carecoord_shared.fhir.registry import (
 )
 from carecoord_shared.fhir.resource_checks import (
     AUDIT_ACTION,
+    Check,
+    Creation,
+    NewBodies,
     access_rule,
     checked,
+    checked_new,
     definition_for,
     patients_of,
 )
@@ -52,9 +56,6 @@ from carecoord_shared.store.repository import StoredResource
 __all__ = ["FhirTransaction", "NewBodies", "fhir_reads", "fhir_transaction"]
 # what the unit of work's users find here too
 __all__ += ["FhirReads", "Refusal", "access_rule", "checked", "definition_for", "patients_of"]
-
-NewBodies = Sequence[tuple[JsonObject, str | None]]
-"""Resources to create: each body, and the id chosen for it beforehand (or None)."""
 
 
 class FhirTransaction(FhirReads):
@@ -102,9 +103,8 @@ class FhirTransaction(FhirReads):
         prechecked: bool = False,
     ) -> tuple[StoredResource, bool]:
         """Create (or, with `if_none_exist`, find): the resource and whether it is new.
-        `resource_id`: the id the server chose beforehand (a transaction Bundle's
-        `urn:uuid`); `prechecked`: the body was validated and the caller's relationship
-        with its patient checked in this unit of work already (neither is done again)."""
+        `resource_id`: the id chosen beforehand (a transaction Bundle's `urn:uuid`, say);
+        `prechecked`: the body validated, its patient's relationship checked, already."""
         definition = self.definition(resource_type, Interaction.CREATE)
         if not prechecked:
             checked(definition, body, None)
@@ -115,8 +115,8 @@ class FhirTransaction(FhirReads):
                 await self.audit("R", claim.reference, [claim])
                 return claim, False
             resource_id = claim
-        fresh = [(body, resource_id)]
-        [stored] = await self._store_new(definition, fresh, check_access=not prechecked)
+        fresh = [(definition, body, resource_id)]
+        [stored] = await self._store_new(fresh, check_access=not prechecked)
         return stored, True
 
     async def _claim(
@@ -130,13 +130,15 @@ class FhirTransaction(FhirReads):
     async def create_many(
         self, resource_type: str, bodies: Sequence[JsonObject], *, server_built: bool = False
     ) -> list[StoredResource]:
-        """Create several resources of one type, each checked, tied to its patient and
-        audited as `create` does, stored in one statement (a consumer run's Provenance)."""
-        definition = self.definition(resource_type, Interaction.CREATE)
-        for body in bodies:
-            checked(definition, body, None, server_built=server_built)
-            body.pop("id", None)
-        return await self._store_new(definition, [(b, None) for b in bodies], check_access=True)
+        """Create several resources of one type in one statement (a run's Provenance)."""
+        check: Check = "server_built" if server_built else "full"
+        return await self.create_together([(resource_type, b, None, check) for b in bodies])
+
+    async def create_together(self, new: Sequence[Creation]) -> list[StoredResource]:
+        """Create resources of any types in one statement, in order, each checked as its
+        `Check` says, then tied, relationship-checked and audited as `create` does."""
+        made = checked_new(partial(self.definition, interaction=Interaction.CREATE), new)
+        return await self._store_new(made, check_access=True)
 
     async def create_absent(
         self, resource_type: str, items: Absent, *, server_built: bool = False
@@ -147,12 +149,10 @@ class FhirTransaction(FhirReads):
         store = partial(self._store_new, check_access=True)
         return await create_absent(self._conn, self, definition, items, store, server_built)
 
-    async def _store_new(
-        self, definition: ResourceDefinition, bodies: NewBodies, *, check_access: bool
-    ) -> list[StoredResource]:
+    async def _store_new(self, bodies: NewBodies, *, check_access: bool) -> list[StoredResource]:
         tied = [
             (definition, b, i, await tied_patient(self._conn, self.principal, definition, b))
-            for b, i in bodies
+            for definition, b, i in bodies
         ]
         stored = await repository.create_many(self._conn, tied)
         for each in stored:

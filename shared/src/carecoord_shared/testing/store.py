@@ -154,10 +154,8 @@ class InMemoryTransaction(FhirTransaction):
             raise precondition_failed("If-None-Exist matches more than one resource")
         return found.matches[0] if found.matches else new_id
 
-    async def _store_new(
-        self, definition: ResourceDefinition, bodies: NewBodies, *, check_access: bool
-    ) -> list[StoredResource]:
-        stored = [self._store(definition, i or f"fake-{next(self._ids)}", b) for b, i in bodies]
+    async def _store_new(self, bodies: NewBodies, *, check_access: bool) -> list[StoredResource]:
+        stored = [self._store(d, i or f"fake-{next(self._ids)}", b) for d, b, i in bodies]
         for each in stored:
             if check_access and not await self.may_access(each.patient_nhs):
                 raise forbidden("You have no care relationship with this patient")

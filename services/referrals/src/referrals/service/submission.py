@@ -92,6 +92,9 @@ async def submit(
             *body.get("identifier", []),
             {"system": v.UBRN_SYSTEM, "value": reserved},
         ]
+    if planned is not None and if_none_exist is None:
+        opened = reserved is not None
+        return await _filed_with_task(tx, planned, body, request_id, opened=opened), True
     stored, created = await requests.file(
         tx, body, if_none_exist=if_none_exist, resource_id=request_id, prechecked=True
     )
@@ -166,22 +169,58 @@ async def _triage(
 ) -> str:
     """`start_triage` of a planned triage (`opened`: its case is open already)."""
     body = request.as_json()
-    ubrn = shapes.ubrn_of(body)
-    if ubrn is None:
-        raise invalid(shapes.submission_issues(body))
-    case = planned.case(ubrn)
-    provider = provider_of(planned.service)
-    if provider is not None:
-        # The provider joins the patient's care team for this request.
-        await tx.grants.grant(case.nhs_number, "organisation", provider, v.CARE_TEAM)
+    case = _case_of(planned, body)
     task_body = tasks.triage_task(
         request.reference, body, case.service, case.submitted_at, case.due_at
     )
     task, _ = await tx.create("Task", task_body, resource_id=planned.task_id)
+    await _routed(tx, planned, case, request.reference, task.reference, opened=opened)
+    return task.reference
+
+
+async def _filed_with_task(
+    tx: FhirTransaction, planned: PlannedTriage, body: JsonObject, request_id: str, *, opened: bool
+) -> StoredResource:
+    """A new routed request (checked by `submit`) and its triage Task (built here from
+    its checked parts) stored in one statement; announced, and the triage started."""
+    case = _case_of(planned, body)
+    reference = f"{requests.KIND}/{request_id}"
+    task_body = tasks.triage_task(reference, body, case.service, case.submitted_at, case.due_at)
+    request, task = await tx.create_together(
+        [
+            (requests.KIND, body, request_id, "done"),
+            ("Task", task_body, planned.task_id, "server_built"),
+        ]
+    )
+    await announce.request_changed(tx, request, body)
+    await _routed(tx, planned, case, reference, task.reference, opened=opened)
+    return request
+
+
+def _case_of(planned: PlannedTriage, request: JsonObject) -> TriageCase:
+    ubrn = shapes.ubrn_of(request)
+    if ubrn is None:
+        raise invalid(shapes.submission_issues(request))
+    return planned.case(ubrn)
+
+
+async def _routed(
+    tx: FhirTransaction,
+    planned: PlannedTriage,
+    case: TriageCase,
+    request: str,
+    task: str,
+    *,
+    opened: bool,
+) -> None:
+    """The provider joins the patient's care team for the request, its case is opened
+    (unless `opened` already) and the request announced as routed."""
+    provider = provider_of(planned.service)
+    if provider is not None:
+        await tx.grants.grant(case.nhs_number, "organisation", provider, v.CARE_TEAM)
     if not opened:
         await tx.repository(TriageCases).open(case)
-    await announce.routed(tx, request.reference, case, task.reference, case.due_at)
-    return task.reference
+    await announce.routed(tx, request, case, task, case.due_at)
 
 
 def writes(ctx: Referrals) -> WriteHandler:
