@@ -11,10 +11,11 @@ from services.referrals.tests.bodies import service_request
 from services.referrals.tests.conftest import Referrals
 from services.referrals.tests.flows import referrer, tasks_for
 
-MOST_STATEMENTS = 8
-"""Relationship check, the service for the specialty, the practice's locality, UBRN
-and case, request and Task, the provider's grant, audit, outbox (9 before issue 16's
-joint store of the request and its Task)."""
+MOST_STATEMENTS = 7
+"""Relationship check, the services of the specialty, UBRN and case, request and Task,
+the provider's grant, audit, outbox (9 before issue 16: the request and its Task were
+stored apart, and the practice's locality was looked up though no service of the
+specialty serves particular localities)."""
 
 
 async def test_a_submission_routed_by_specialty_stores_its_request_and_task_together(

@@ -73,17 +73,16 @@ async def route(tx: FhirReads, request: JsonObject, category: str, practice: str
             ("_count", "100"),
         ],
     )
-    in_order = sorted(found.matches, key=lambda service: service.id)
-    candidates = [s for s in in_order if takes(s.as_json(), category)]
-    locality = await practice_locality(tx, practice)
-    local = [
-        s
-        for s in candidates
-        if locality in codes(s.as_json().get("characteristic"), v.SERVES_LOCALITY)
-    ]
-    boroughwide = [
-        s for s in candidates if not codes(s.as_json().get("characteristic"), v.SERVES_LOCALITY)
-    ]
+    candidates: list[tuple[StoredResource, list[str]]] = []  # each with the localities it serves
+    for service in sorted(found.matches, key=lambda service: service.id):
+        body = service.as_json()
+        if takes(body, category):
+            candidates.append((service, codes(body.get("characteristic"), v.SERVES_LOCALITY)))
+    # The practice's locality is looked up only when a candidate serves some localities.
+    served = any(localities for _, localities in candidates)
+    locality = await practice_locality(tx, practice) if served else None
+    local = [s for s, localities in candidates if locality in localities]
+    boroughwide = [s for s, localities in candidates if not localities]
     for choice in (local, boroughwide):
         if choice:
             return choice[0]
