@@ -42,7 +42,7 @@ async def _cases(referrals: Referrals) -> dict[str, tuple[str, str]]:
         return {value: (request, task) for value, request, task in rows}
 
 
-async def test_a_submission_is_seven_statements_its_ubrn_and_case_written_together(
+async def test_a_submission_is_six_statements_its_ubrn_and_case_written_together(
     referrals: Referrals,
 ) -> None:
     body = await _body(referrals)
@@ -54,7 +54,7 @@ async def test_a_submission_is_seven_statements_its_ubrn_and_case_written_togeth
 
     assert made.status_code == 201, made.text
     request = made.json()
-    assert (seen.transactions, seen.count) == (1, 7), seen.statements
+    assert (seen.transactions, seen.count) == (1, 6), seen.statements
     assert [seen.of("INTO ubrn"), seen.of("UPDATE ubrn"), seen.of("INTO triage_case")] == [1, 0, 1]
     assert [seen.of("INTO audit_event"), seen.of("INTO outbox")] == [1, 1]
     reference = f"ServiceRequest/{request['id']}"

@@ -13,7 +13,7 @@ drew a lower `seq` could commit after the relay had published a higher one).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -34,6 +34,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.elements import TextClause
 
 from carecoord_shared.db import kernel_metadata
 from carecoord_shared.events.envelope import Event, headers_of, new_event
@@ -66,9 +67,8 @@ outbox = Table(
 # order, so two transactions cannot deadlock), and only then does the INSERT draw each
 # row's seq, in the order the events were added (the aggregate over `locked` must be
 # complete before any row leaves the join; the sort completes before the INSERT).
-_INSERT_MANY = text(
-    """
-WITH given AS (
+_EVENTS = """
+given AS (
     SELECT * FROM unnest(
         CAST(:ids AS uuid[]), CAST(:topics AS text[]), CAST(:keys AS text[]),
         CAST(:types AS text[]), CAST(:headers AS text[]), CAST(:payloads AS bytea[])
@@ -82,7 +82,13 @@ SELECT id, topic, key, type, CAST(headers AS jsonb), payload
 FROM given CROSS JOIN locked WHERE locked.locks >= 0
 ORDER BY n
 """
-)
+_INSERT_MANY = text(f"WITH {_EVENTS}")
+
+
+def insert_many_after(cte: str) -> TextClause:
+    """`add_many`'s statement with another data-modifying CTE (`name AS (...)`, its
+    parameters named apart from the events') run before it: both in one round trip."""
+    return text(f"WITH {cte},{_EVENTS}")
 
 
 async def add(conn: AsyncConnection, topic: str, event: Event) -> None:
@@ -95,16 +101,22 @@ async def add(conn: AsyncConnection, topic: str, event: Event) -> None:
     await add_many(conn, [(topic, event)])
 
 
-async def add_many(conn: AsyncConnection, events: Sequence[tuple[str, Event]]) -> None:
+async def add_many(
+    conn: AsyncConnection,
+    events: Sequence[tuple[str, Event]],
+    after: tuple[TextClause, Mapping[str, Any]] | None = None,
+) -> None:
     """Queue (topic, event) pairs in the caller's open transaction, in one statement;
     their `seq` follows the order given, and each distinct key's lock is held (taken
-    in key order) until the transaction ends."""
+    in key order) until the transaction ends. `after`: the statement of
+    `insert_many_after` and its CTE's parameters, to write something else with them."""
     if not events:
         return
     if not conn.in_transaction():
         raise RuntimeError("outbox.add must run inside the caller's open transaction")
+    statement, extra = after or (_INSERT_MANY, {})
     await conn.execute(
-        _INSERT_MANY,
+        statement,
         {
             "ids": [uuid.UUID(e.id) for _, e in events],
             "topics": [topic for topic, _ in events],
@@ -113,6 +125,7 @@ async def add_many(conn: AsyncConnection, events: Sequence[tuple[str, Event]]) -
             "headers": [orjson.dumps(headers_of(e)).decode() for _, e in events],
             "payloads": [orjson.dumps(e.data) for _, e in events],
             "lock_class": KEY_LOCK_CLASS,
+            **extra,
         },
     )
 

@@ -67,10 +67,10 @@ class FhirTransaction(FhirReads):
         self.outbox = self._events
         self._may_write: set[str] = set()  # patients the caller was found allowed
 
-    async def finish(self) -> None:
-        """Gathered work and audit trail, then the events announced (one statement)."""
-        await super().finish()
-        await self._events.flush()
+    async def _write_last(self, audit_rows: list[dict[str, Any]]) -> None:
+        """The audit rows and the events announced: one statement (events announced in
+        a unit of work without a transaction are refused, as `outbox.add_many` says)."""
+        await self._events.flush(audit_rows)
 
     async def _may_write_about(self, patient: str | None, stored: StoredResource) -> None:
         """The relationship check for what was just written (once per patient in a unit

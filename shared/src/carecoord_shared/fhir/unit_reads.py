@@ -13,6 +13,7 @@ import dataclasses
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from functools import lru_cache
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -44,6 +45,7 @@ from carecoord_shared.ports import (
     RepositoryT,
 )
 from carecoord_shared.security import access
+from carecoord_shared.security.audit import write_rows
 from carecoord_shared.security.audit_group import audit_group, is_autocommit
 from carecoord_shared.security.break_glass import record_break_glass
 from carecoord_shared.security.principal import Principal
@@ -92,10 +94,15 @@ class FhirReads(AuditedUnit):
     async def finish(self) -> None:
         """Before the unit of work commits: gathered work, then its audit trail."""
         await self._gathered.flush(self)  # type: ignore[arg-type]  # FhirTransaction's
+        rows = self.audit_trail.take()
         if is_autocommit(self._conn):  # reads only: written with concurrent reads' rows
-            await audit_group(self._conn).write(self._conn, self.audit_trail.take())
-        else:
-            await self.audit_trail.write(self._conn)
+            await audit_group(self._conn).write(self._conn, rows)
+            rows = []
+        await self._write_last(rows)
+
+    async def _write_last(self, audit_rows: list[dict[str, Any]]) -> None:
+        """The last statement of a unit of work in a transaction: its audit rows."""
+        await write_rows(self._conn, audit_rows)
 
     def repository(self, kind: type[RepositoryT]) -> RepositoryT:
         """The service's own repository `kind`, on this unit of work's connection."""

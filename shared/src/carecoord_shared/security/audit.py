@@ -42,6 +42,7 @@ from carecoord_shared.security.principal import Principal
 from carecoord_shared.store.columns import columns
 
 __all__ = ["AuditAction", "AuditOutcome", "audit_event", "audit_event_resource", "record"]
+__all__ += ["write_rows"]
 
 AuditAction = Literal["C", "R", "U", "D", "E"]
 AuditOutcome = Literal["0", "4", "8"]
@@ -155,9 +156,13 @@ class AuditTrail:
 
     async def write(self, conn: AsyncConnection) -> None:
         """Insert every row added so far in one statement."""
-        rows = self.take()
-        if rows:
-            await conn.execute(audit_event.insert(), rows)
+        await write_rows(conn, self.take())
+
+
+async def write_rows(conn: AsyncConnection, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert audit rows (`AuditTrail.take`'s) in one statement."""
+    if rows:
+        await conn.execute(audit_event.insert(), list(rows))
 
 
 def _contents(
