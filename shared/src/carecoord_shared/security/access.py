@@ -47,6 +47,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import True_
+from sqlalchemy.sql.expression import Executable
 
 from carecoord_shared.db import kernel_metadata
 from carecoord_shared.security.principal import Principal
@@ -198,27 +199,32 @@ async def grant(
     Granting again keeps a running grant's start (so redelivered events change nothing)
     and sets its end to `valid_to`; an ended grant is reopened from `valid_from`."""
     _check_grant(patient_nhs, party_kind, reason)
-    statement = insert(access_grant).values(
-        patient_nhs=patient_nhs,
-        party_kind=party_kind,
-        party=party,
-        reason=reason,
-        valid_from=valid_from if valid_from is not None else func.now(),
-        valid_to=valid_to,
-    )
+    given = (patient_nhs, party_kind, party, reason, valid_from, valid_to)
+    values = {f"given_{name}": value for name, value in zip(_GRANTED, given, strict=True)}
+    await conn.execute(_grant_statement(valid_from is None), values)
+
+
+_GRANTED = ("patient_nhs", "party_kind", "party", "reason", "valid_from", "valid_to")
+
+
+@lru_cache(maxsize=2)
+def _grant_statement(from_now: bool) -> Executable:
+    """`grant`'s upsert, built once (`from_now`: the grant starts at the transaction's now())."""
     current = access_grant.c
+    values: dict[str, Any] = {n: bindparam(f"given_{n}", type_=current[n].type) for n in _GRANTED}
+    if from_now:
+        values["valid_from"] = func.now()
+    statement = insert(access_grant).values(values)
     running = or_(current.valid_to.is_(None), current.valid_to > func.now())
-    await conn.execute(
-        statement.on_conflict_do_update(
-            index_elements=[current.patient_nhs, current.party_kind, current.party, current.reason],
-            set_={
-                "valid_from": case(
-                    (running, func.least(current.valid_from, statement.excluded.valid_from)),
-                    else_=statement.excluded.valid_from,
-                ),
-                "valid_to": statement.excluded.valid_to,
-            },
-        )
+    return statement.on_conflict_do_update(
+        index_elements=[current.patient_nhs, current.party_kind, current.party, current.reason],
+        set_={
+            "valid_from": case(
+                (running, func.least(current.valid_from, statement.excluded.valid_from)),
+                else_=statement.excluded.valid_from,
+            ),
+            "valid_to": statement.excluded.valid_to,
+        },
     )
 
 

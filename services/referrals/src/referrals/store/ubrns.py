@@ -10,6 +10,7 @@ already (a conditional create that found it).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import fields
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
@@ -36,14 +37,12 @@ class Ubrns(Repository):
         `opening`, the case it makes of the UBRN is opened in the same statement."""
         while True:
             value = new_ubrn(kind)
-            held = (
-                insert(ubrn)
-                .values(value=value, service_request=service_request)
-                .on_conflict_do_nothing()
-                .returning(ubrn.c.value)
-            )
-            statement = held if opening is None else _opened(held, opening(value))
-            if await self._conn.scalar(statement) is not None:
+            given = {"held_value": value, "held_for": service_request}
+            if opening is not None:
+                case = values_of(opening(value))
+                given |= {f"case_{name}": column for name, column in case.items()}
+            statement = _HELD if opening is None else _OPENED
+            if await self._conn.scalar(statement, given) is not None:
                 return value
 
     async def bind(self, value: str, service_request: str) -> None:
@@ -71,11 +70,24 @@ class Ubrns(Repository):
         return found
 
 
-def _opened(held: sa.Insert, case: TriageCase) -> Executable:
-    """`held`, and `case` inserted only if it inserted its UBRN (no clash): one statement."""
-    chosen = held.cte("held")
-    values = values_of(case)
-    columns = [triage_case.c[name] for name in values]
-    row = sa.select(*(sa.literal(values[c.name], c.type) for c in columns)).select_from(chosen)
+_HELD = (
+    insert(ubrn)
+    .values(value=sa.bindparam("held_value"), service_request=sa.bindparam("held_for"))
+    .on_conflict_do_nothing()
+    .returning(ubrn.c.value)
+)
+"""A UBRN held for a request (parameters `held_value`, `held_for`), unless taken."""
+
+
+def _opened() -> Executable:
+    """`_HELD`, and the case (a `case_<field>` parameter per TriageCase field) inserted
+    only if it inserted its UBRN (no clash): one statement, built once."""
+    chosen = _HELD.cte("held")
+    columns = [triage_case.c[f.name] for f in fields(TriageCase)]
+    given = (sa.bindparam(f"case_{c.name}", type_=c.type) for c in columns)
+    row = sa.select(*given).select_from(chosen)
     opened = sa.insert(triage_case).from_select(columns, row).add_cte(chosen)
     return opened.returning(triage_case.c.ubrn)
+
+
+_OPENED = _opened()
