@@ -172,8 +172,15 @@ async def can_access(conn: AsyncConnection, principal: Principal, patient_nhs: s
     predicate = patient_access_predicate(principal, _ONE_PATIENT)
     if patient_nhs is None or isinstance(predicate, True_):  # a whole-system agreement
         return True
-    allowed = await conn.scalar(select(predicate), {"access_patient": patient_nhs})
+    allowed = await conn.scalar(_allowed_query(predicate), {"access_patient": patient_nhs})
     return bool(allowed)
+
+
+@lru_cache(maxsize=4096)
+def _allowed_query(predicate: ColumnElement[bool]) -> Executable:
+    """`can_access`'s statement, one object per caller's predicate (SQLAlchemy memoises
+    its cache key on the object, which otherwise costs more than the query)."""
+    return select(predicate)
 
 
 def _check_grant(patient_nhs: str, party_kind: str, reason: str) -> None:
