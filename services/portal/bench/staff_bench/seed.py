@@ -143,11 +143,12 @@ async def open_requests(referrals: Fhir, database_url: str, count: int) -> None:
 async def analyzed(databases: dict[str, str]) -> None:
     """Planner statistics for the data just made, as a database in use has them
     (autovacuum's ANALYZE): seeded and measured within seconds, the first pages would
-    be planned as if the tables were empty."""
+    be planned as if the tables were empty. Committed: statistics written inside a
+    transaction that is rolled back are lost (only the row counts would stay)."""
     for url in databases.values():
         engine = create_engine(url, pool_size=1)
         try:
-            async with engine.connect() as conn:
+            async with engine.begin() as conn:
                 await conn.execute(text("ANALYZE"))
         finally:
             await engine.dispose()
