@@ -70,7 +70,7 @@ class InboxConsumer:
         *,
         commit_interval_s: float = 0.0,
         max_poll_records: int | None = None,
-        max_events_per_transaction: int = 250,  # a backlog's run; live runs are small
+        max_events_per_transaction: int = 500,  # a backlog's run; live runs are small
         consumer_options: Mapping[str, Any] | None = None,
         run_scope: RunScope = no_scope,
     ) -> None:
