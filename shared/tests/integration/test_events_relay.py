@@ -138,9 +138,11 @@ async def test_a_relay_cancelled_mid_batch_loses_nothing_and_keeps_each_patients
                     ids.add(event.id)
                     await add_to_outbox(conn, topic, event)
 
-    # A lingering producer keeps each batch in flight for a while, so the cancel lands
-    # after the batch's records were handed to Kafka and before they are marked.
-    first = OutboxRelay(engine, kafka_bootstrap, batch_size=100, producer_options={"linger_ms": 50})
+    # A lingering producer keeps each batch in flight for a while (200 ms: wide enough
+    # that a loaded machine's scheduling cannot step over it), so the cancel lands after
+    # the batch's records were handed to Kafka and before they are marked.
+    lingering = {"linger_ms": 200}
+    first = OutboxRelay(engine, kafka_bootstrap, batch_size=100, producer_options=lingering)
     task = asyncio.create_task(first.run())
     await until(lambda: first.published >= 300, timeout_s=20)
     await asyncio.sleep(0.02)
