@@ -49,6 +49,8 @@ FACTS: dict[str, object] = {
         ("events", Figure(rate=1000, p99_ms=120, lag_flat=False), "missed"),
         ("events", Figure(rate=1000, p99_ms=120), "not measured"),
         ("catchup", None, "not measured"),
+        ("ceiling", Figure(rate=2500, p99_ms=30), "reference"),  # no target of its own
+        ("ceiling", None, "not measured"),
     ],
 )
 def test_a_row_is_met_only_when_every_target_it_has_is(

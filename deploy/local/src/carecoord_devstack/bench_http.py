@@ -5,19 +5,24 @@ AuditEvent and outbox in the same transaction as the write): A&G submissions spr
 over the demo patients at concurrency 16 (one patient's writes are serialised by
 design, to keep their events in order), plain Communication creates (a message with
 no request: resource, index rows, audit and outbox only) at concurrency 16, and reads
-of one request by id at concurrency 32. With a profile folder, py-spy records the
-referrals API during each phase.
+of one request by id at concurrency 32; then, for reference, the same API's liveness
+probe under the same load (no token, SQL or audit: the ceiling of the HTTP stack and
+the load generator on these cores). Each phase says where its CPU went
+(`bench_budget`). With a profile folder, py-spy records the referrals API during each
+phase.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import orjson
 
+from carecoord_devstack.bench_budget import CpuSample, CpuShare
 from carecoord_devstack.bench_profile import Spy
 from carecoord_devstack.bench_runs import cpu_seconds
 from carecoord_devstack.bench_table import Figure, Row, filled
@@ -138,13 +143,13 @@ class _Phases:
         spy = None
         if self.profile_dir is not None and pid is not None:
             spy = Spy(pid, self.profile_dir / f"{key}.txt", self.seconds)
-        before = cpu_seconds(pid)
+        before = CpuSample.now(cpu_seconds(pid))
         result = await run_load(url, make, concurrency=concurrency, seconds=self.seconds)
-        after = cpu_seconds(pid)
+        after = CpuSample.now(cpu_seconds(pid))
         frames = spy.stop() if spy else []
-        if before is not None and after is not None and result.latencies_s:
-            per_request = (after - before) * 1000 / len(result.latencies_s)
-            note += f", API CPU {per_request:.2f} ms/request"
+        share = CpuShare.between(before, after, len(result.latencies_s))
+        if share is not None:
+            note += ", " + share.text(os.cpu_count() or 1)
         print(f"  {key} {url}, concurrency {concurrency}: {result.summary()}{note}", flush=True)
         return filled(key, figure(result, f"HTTP, concurrency {concurrency}{note}"), "", frames)
 
@@ -159,7 +164,7 @@ async def http_rows(base: str, seconds: float, profile_dir: Path | None) -> list
         body = orjson.dumps(a_request(person.nhs_number, person.practice.ods, 0))
         if not await _registered(url, body, phases.headers(person)):
             problem = "the demo patients' registrations never reached referrals"
-            return [filled(key, None, problem) for key in ("submit", "create", "read")]
+            return [filled(key, None, problem) for key in ("submit", "create", "read", "ceiling")]
 
     def submit(n: int) -> bytes:
         person = people[n % len(people)]
@@ -181,4 +186,6 @@ async def http_rows(base: str, seconds: float, profile_dir: Path | None) -> list
         return [*rows, filled("read", None, problem)]
     read = http_request("GET", f"{url}/{answer.json()['id']}", phases.headers(first))
     rows.append(await phases.run("read", f"{url}/{answer.json()['id']}", lambda _n: read, 32, ""))
+    probe = http_request("GET", f"{base}/healthz", {})
+    rows.append(await phases.run("ceiling", f"{base}/healthz", lambda _n: probe, 32, ""))
     return rows
