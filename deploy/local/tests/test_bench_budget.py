@@ -4,11 +4,20 @@ per request, and the rate the cores could give at that cost (no timing)."""
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
+import orjson
 import pytest
 
-from carecoord_devstack.bench_budget import CpuSample, CpuShare, machine_cpu_seconds
+from carecoord_devstack import paths
+from carecoord_devstack.bench_budget import (
+    CpuSample,
+    CpuShare,
+    component_cpu_seconds,
+    machine_cpu_seconds,
+)
+from carecoord_devstack.supervisor import STATE_FILE
 
 TICK = os.sysconf("SC_CLK_TCK")
 
@@ -58,3 +67,37 @@ def test_no_requests_no_share_and_an_unreadable_counter_is_left_out() -> None:
     assert share is not None
     assert share.ceiling(2) is None
     assert share.text(2) == "load generator 1.00 ms"
+
+
+def test_components_are_shared_per_request_heaviest_first_and_only_if_seen_at_both_ends() -> None:
+    before = CpuSample(10.0, 1.0, 0.0, {"kafka": 5.0, "referrals": 1.0, "portal-worker": 2.0,
+                                         "gone-after": 1.0})  # fmt: skip
+    after = CpuSample(14.0, 2.0, 0.1, {"kafka": 5.5, "referrals": 2.0, "portal-worker": 2.8,
+                                       "new-later": 9.0})  # fmt: skip
+    share = CpuShare.between(before, after, 100)
+    assert share is not None
+    assert list(share.components_ms) == ["referrals", "portal-worker", "kafka"]
+    assert share.components_ms["portal-worker"] == pytest.approx(8.0)
+    assert share.text(2, top=2).endswith(
+        "by component (ms/request): referrals 10.00, portal-worker 8.00"
+    )
+
+
+def test_the_recorded_components_cpu_is_read_with_their_children(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CARECOORD_HOME", str(tmp_path))
+    paths.repo_root.cache_clear()
+    try:
+        components = [
+            {"name": "referrals", "pid": os.getpid()},
+            {"name": "kafka", "pid": None},  # not running: left out
+            {"name": "gone", "pid": 2**22 + 7},  # no such process: left out
+        ]
+        (tmp_path / ".run").mkdir()
+        (tmp_path / ".run" / STATE_FILE).write_bytes(orjson.dumps({"components": components}))
+        found = component_cpu_seconds()
+    finally:
+        paths.repo_root.cache_clear()
+    assert list(found) == ["referrals"]
+    assert found["referrals"] >= time.process_time() - 0.05

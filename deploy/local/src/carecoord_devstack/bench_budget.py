@@ -2,21 +2,26 @@
 
 A rate measured with everything on two cores says little about why it is what it is.
 During each HTTP phase the bench reads the CPU the whole machine spent (`/proc/stat`),
-the API's share (its processes) and the load generator's own (this process), and
-divides each by the requests answered. Cores divided by the machine's CPU per request
-is the most that phase could reach if nothing else ran and the cores never idled: a
-target above it cannot be met by tuning the API alone, and the shares say who would
-have to give up CPU.
+the API's share (its processes), the load generator's own (this process) and each
+component's the supervisor records (APIs, workers, PostgreSQL, Kafka, with their child
+processes), and divides each by the requests answered. Cores divided by the machine's
+CPU per request is the most that phase could reach if nothing else ran and the cores
+never idled: a target above it cannot be met by tuning the API alone, and the shares
+say who would have to give up CPU.
 """
 
 from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["CpuSample", "CpuShare", "machine_cpu_seconds"]
+from carecoord_devstack.bench_runs import cpu_seconds
+from carecoord_devstack.status import read_state
+
+__all__ = ["CpuSample", "CpuShare", "component_cpu_seconds", "machine_cpu_seconds"]
 
 _TICK = os.sysconf("SC_CLK_TCK")
 
@@ -35,17 +40,31 @@ def machine_cpu_seconds(stat: Path = Path("/proc/stat")) -> float | None:
     return (user + nice + system + irq + softirq + steal) / _TICK
 
 
+def component_cpu_seconds() -> dict[str, float]:
+    """CPU used so far by each component the supervisor records as running, with its
+    child processes (an API's uvicorn workers, PostgreSQL's backends)."""
+    found: dict[str, float] = {}
+    for component in (read_state() or {}).get("components", []):
+        pid = component.get("pid")
+        used = cpu_seconds(pid) if isinstance(pid, int) else None
+        if used is not None:
+            found[str(component.get("name"))] = used
+    return found
+
+
 @dataclass(frozen=True, slots=True)
 class CpuSample:
-    """The counters at one instant: the machine's, the API's and this process's."""
+    """The counters at one instant: the machine's, the API's, this process's and each
+    component's."""
 
     machine_s: float | None
     api_s: float | None
     load_generator_s: float
+    components_s: Mapping[str, float] = field(default_factory=dict)
 
     @classmethod
     def now(cls, api_s: float | None) -> CpuSample:
-        return cls(machine_cpu_seconds(), api_s, time.process_time())
+        return cls(machine_cpu_seconds(), api_s, time.process_time(), component_cpu_seconds())
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +74,8 @@ class CpuShare:
     machine_ms: float | None
     api_ms: float | None
     load_generator_ms: float
+    components_ms: Mapping[str, float] = field(default_factory=dict)
+    """The components that ran through both samples, most CPU per request first."""
 
     @classmethod
     def between(cls, before: CpuSample, after: CpuSample, requests: int) -> CpuShare | None:
@@ -66,10 +87,16 @@ class CpuShare:
 
         generator = per_request(before.load_generator_s, after.load_generator_s)
         assert generator is not None
+        components = {
+            name: (after.components_s[name] - used) * 1000 / requests
+            for name, used in before.components_s.items()
+            if name in after.components_s
+        }
         return cls(
             per_request(before.machine_s, after.machine_s),
             per_request(before.api_s, after.api_s),
             generator,
+            dict(sorted(components.items(), key=lambda item: -item[1])),
         )
 
     def ceiling(self, cores: int) -> float | None:
@@ -78,7 +105,7 @@ class CpuShare:
             return None
         return cores * 1000 / self.machine_ms
 
-    def text(self, cores: int) -> str:
+    def text(self, cores: int, top: int = 6) -> str:
         parts = []
         if self.api_ms is not None:
             parts.append(f"API CPU {self.api_ms:.2f} ms/request")
@@ -88,4 +115,7 @@ class CpuShare:
         ceiling = self.ceiling(cores)
         if ceiling is not None:
             parts.append(f"{cores} cores at that cost: at most {ceiling:,.0f}/s")
+        heaviest = [f"{name} {ms:.2f}" for name, ms in list(self.components_ms.items())[:top]]
+        if heaviest:
+            parts.append("by component (ms/request): " + ", ".join(heaviest))
         return ", ".join(parts)
