@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from portal.service.bff.care_plans_shapes import (
-    LAST_REVIEWED,
     PatientView,
     PlanView,
     Team,
@@ -25,10 +24,10 @@ from portal.service.bff.care_plans_shapes import (
     plan_view,
     team_of,
 )
+from portal.service.bff.care_plans_vocabulary import LAST_REVIEWED
 from portal.service.bff.client import FhirClient, Json, if_match, write_answer
 
 __all__ = [
-    "KINDS",
     "Assignment",
     "PlanEdit",
     "PlanPage",
@@ -133,13 +132,6 @@ async def save_plan(api: FhirClient, plan_id: str, version: str, edit: PlanEdit)
     answer = write_answer(await api.put(f"CarePlan/{plan_id}", edit.apply(current), if_match=match))
     theirs = plan_view(current, False) if answer.result == "conflict" else None
     return SaveAnswer(answer.result, theirs, answer.messages)
-
-
-KINDS = {
-    "named-care-coordinator": "Named care co-ordinator",
-    "key-worker": "Key worker",
-    "lead-gp": "Lead GP",
-}
 
 
 @dataclass(frozen=True, slots=True)

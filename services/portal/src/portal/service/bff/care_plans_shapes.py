@@ -10,17 +10,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Any, Final
+from typing import Any
 
 from carecoord_shared.calendar import add_months
-from carecoord_shared.fhir.definitions import extension_url
+from portal.service.bff import care_plans_vocabulary as c
 from portal.service.bff import vocabulary as v
 from portal.service.bff.client import Json, version_of
 from portal.service.bff.clock import parse_instant
 from portal.service.bff.shapes import identifier_value
 
 __all__ = [
-    "LAST_REVIEWED",
     "Contribution",
     "PatientView",
     "PlanView",
@@ -31,13 +30,6 @@ __all__ = [
     "plan_view",
     "team_of",
 ]
-LAST_REVIEWED: Final = extension_url("care-plan-last-reviewed")
-END_OF_LIFE: Final = extension_url("end-of-life-preferences")
-_EOL_LABELS = {
-    "preferredPlaceOfCare": "Preferred place of care",
-    "preferredPlaceOfDeath": "Preferred place of death",
-    "keyContact": "Key contact",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +116,7 @@ def _extension(body: Json, url: str) -> Json:
 
 def _end_of_life(body: Json) -> tuple[tuple[str, str], ...]:
     found = []
-    for part in _extension(body, END_OF_LIFE).get("extension", []):
+    for part in _extension(body, c.END_OF_LIFE).get("extension", []):
         name = str(part.get("url") or "")
         if name == "resuscitation":
             decision = next(
@@ -136,13 +128,13 @@ def _end_of_life(body: Json) -> tuple[tuple[str, str], ...]:
                 "",
             )
             found.append(("Resuscitation decision", str(decision)))
-        elif name in _EOL_LABELS:
-            found.append((_EOL_LABELS[name], str(part.get("valueString") or "")))
+        elif name in c.END_OF_LIFE_PARTS:
+            found.append((c.END_OF_LIFE_PARTS[name], str(part.get("valueString") or "")))
     return tuple(found)
 
 
 def plan_view(body: Json, six_monthly: bool) -> PlanView:
-    reviewed = _day(_extension(body, LAST_REVIEWED).get("valueDateTime"))
+    reviewed = _day(_extension(body, c.LAST_REVIEWED).get("valueDateTime"))
     last = reviewed or _day((body.get("period") or {}).get("start")) or _day(body.get("created"))
     activities = []
     for activity in body.get("activity", []):
@@ -172,7 +164,7 @@ def _identifier(reference: Any) -> str:
 def _contribution(body: Json) -> Contribution:
     agent = (body.get("agent") or [{}])[0]
     targets = body.get("target") or [{}]
-    version = _extension(targets[0], extension_url("provenance-target-version"))
+    version = _extension(targets[0], c.TARGET_VERSION)
     return Contribution(
         _identifier(agent.get("who")) or "Unknown",
         _identifier(agent.get("onBehalfOf")),

@@ -13,15 +13,10 @@ from dataclasses import dataclass
 from datetime import date
 
 from portal.service.bff.care_plans_shapes import PatientView, patient_view, plan_view
+from portal.service.bff.care_plans_vocabulary import COHORTS
 from portal.service.bff.client import FhirClient
 
 __all__ = ["CaseloadRow", "caseload", "unassigned"]
-
-_COHORTS = {
-    "long-term-condition": "Long-term condition",
-    "frailty": "Frailty",
-    "end-of-life": "End of life",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +36,7 @@ async def _row(api: FhirClient, patient: PatientView, today: date) -> CaseloadRo
     parameters = stratified.body.get("parameter", []) if stratified.ok else []
     risk = next((p.get("valueInteger") for p in parameters if p.get("name") == "riskScore"), None)
     cohorts = tuple(
-        _COHORTS.get(str(p.get("valueCode")), str(p.get("valueCode")))
+        COHORTS.get(str(p.get("valueCode")), str(p.get("valueCode")))
         for p in parameters
         if p.get("name") == "cohort"
     )

@@ -16,9 +16,6 @@ from datetime import datetime
 
 from portal.service.bff.client import FhirClient, FhirReply, Json
 from portal.service.bff.mdt_shapes import (
-    MDT_CODES,
-    MEETING_ID,
-    SDS_SYSTEM,
     CaseView,
     MeetingPage,
     MeetingView,
@@ -27,6 +24,7 @@ from portal.service.bff.mdt_shapes import (
     meeting_view,
     team_view,
 )
+from portal.service.bff.mdt_vocabulary import MDT_CODES, MEETING_ID, SDS_USER_SYSTEM
 from portal.service.bff.shapes import identifier_value
 
 __all__ = [
@@ -52,7 +50,7 @@ async def member_teams(api: FhirClient, user_id: str) -> list[TeamView]:
     reply = await api.get(
         "CareTeam",
         [
-            ("participant:identifier", f"{SDS_SYSTEM}|{user_id}"),
+            ("participant:identifier", f"{SDS_USER_SYSTEM}|{user_id}"),
             ("status", "active"),
             ("_count", "50"),
         ],

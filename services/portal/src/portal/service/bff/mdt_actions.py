@@ -13,18 +13,12 @@ from datetime import date
 
 from portal.service.bff.client import FhirClient, Json
 from portal.service.bff.clock import day_text
-from portal.service.bff.mdt_shapes import MDT_CODES
+from portal.service.bff.mdt_vocabulary import ACTION_STATES, MDT_CODES
 from portal.service.bff.shapes import first_code, identifier_value
 from portal.service.bff.vocabulary import ODS_SYSTEM
 
 __all__ = ["ActionView", "practice_actions", "settle"]
 
-STATES = {
-    "assigned": "Waiting for you to acknowledge",
-    "acknowledged": "Acknowledged",
-    "completed": "Completed",
-    "overdue": "Overdue",
-}
 STEPS = ("acknowledge", "complete")
 
 
@@ -40,7 +34,7 @@ class ActionView:
 
     @property
     def state_label(self) -> str:
-        return "Overdue" if self.overdue else STATES.get(self.state, self.state)
+        return "Overdue" if self.overdue else ACTION_STATES.get(self.state, self.state)
 
     @property
     def due_text(self) -> str:

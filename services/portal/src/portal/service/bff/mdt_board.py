@@ -15,18 +15,11 @@ from datetime import date
 
 from portal.service.bff.client import FhirClient, Json
 from portal.service.bff.mdt_actions import ActionView, action_view
-from portal.service.bff.mdt_shapes import MDT_CODES, TeamView
+from portal.service.bff.mdt_shapes import TeamView
+from portal.service.bff.mdt_vocabulary import MDT_CODES
 from portal.service.bff.shapes import identifier_value
 
-__all__ = ["BOARD_STATES", "BoardAction", "BoardFilter", "board_order", "team_actions"]
-
-BOARD_STATES = {
-    "open": "Open (not completed)",
-    "overdue": "Overdue",
-    "assigned": "Waiting to be acknowledged",
-    "acknowledged": "Acknowledged",
-    "completed": "Completed",
-}
+__all__ = ["BoardAction", "BoardFilter", "board_order", "team_actions"]
 
 
 @dataclass(frozen=True, slots=True)

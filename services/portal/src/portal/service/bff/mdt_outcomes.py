@@ -16,6 +16,7 @@ from typing import Any
 
 from portal.service.bff.client import FhirClient, WriteAnswer, if_match, write_answer
 from portal.service.bff.mdt_shapes import MeetingPage, OutcomeRecord, outcome_record
+from portal.service.bff.mdt_vocabulary import CASE_OUTCOMES
 from portal.service.bff.vocabulary import ODS_SYSTEM
 
 __all__ = [
@@ -25,12 +26,6 @@ __all__ = [
     "finish_meeting",
     "record_outcome",
 ]
-
-OUTCOMES = {
-    "discussed": "Discussed",
-    "deferred": "Deferred to the next meeting",
-    "not-discussed": "Listed, not discussed",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +68,7 @@ class OutcomeForm:
         return [line.strip() for line in self.decisions.splitlines() if line.strip()]
 
     def problems(self, today: date, owners: set[str]) -> list[tuple[str, str]]:
-        if self.status not in OUTCOMES:
+        if self.status not in CASE_OUTCOMES:
             return [("Choose what happened to this case", "status")]
         problems: list[tuple[str, str]] = []
         if self.status == "discussed" and not self.summary:

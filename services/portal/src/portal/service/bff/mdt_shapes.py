@@ -16,17 +16,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from carecoord_shared.fhir.definitions import system_url
-from carecoord_shared.fhir.operation_definition import CANONICAL_ROOT
 from portal.service.bff.client import Json, version_of
 from portal.service.bff.clock import LONDON, parse_instant
+from portal.service.bff.mdt_vocabulary import CASE_STATES, CHECKLIST, URGENCY
 from portal.service.bff.shapes import first_code, identifier_value
 
 __all__ = [
-    "CASE_STATES",
-    "MDT_CODES",
-    "MEETING_ID",
-    "SDS_SYSTEM",
     "CaseView",
     "MeetingPage",
     "MeetingView",
@@ -37,23 +32,6 @@ __all__ = [
     "outcome_record",
     "team_view",
 ]
-SDS_SYSTEM = "https://fhir.nhs.uk/Id/sds-user-id"
-MDT_CODES = system_url("mdt")
-MEMBERSHIP = system_url("mdt-membership")
-MEETING_ID = f"{CANONICAL_ROOT}/Id/mdt-meeting"
-CASE_STATES = {
-    "listed": "Listed",
-    "prepared": "Prepared",
-    "discussed": "Discussed",
-    "deferred": "Deferred",
-    "not-discussed": "Not discussed",
-}
-URGENCY = {"routine": "Routine", "urgent": "Soon", "asap": "Urgent", "stat": "Urgent"}
-CHECKLIST = {
-    "question-stated": "Question stated",
-    "care-plan-current": "Care plan current",
-    "recent-activity-attached": "Recent referrals and advice attached",
-}
 _PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.S)
 
 

@@ -21,7 +21,6 @@ from portal.service.bff.client import FhirClient, Json
 from portal.service.bff.shapes import ServiceOption, first_parts, parts, service_option
 
 __all__ = [
-    "CALL_OUTCOMES",
     "AdviceLine",
     "CallRecord",
     "CallSummary",
@@ -32,12 +31,6 @@ __all__ = [
     "record_call",
 ]
 ADVICE_LINE_TYPE: Final = f"{system_url('service-type')}|advice-line"
-CALL_OUTCOMES: Final = {
-    "not-conveyed": "Not conveyed (treated at home)",
-    "conveyed": "Conveyed to hospital",
-    "referred": "Referred to another service",
-    "other": "Other",
-}
 
 
 def _first(found: dict[str, list[Any]], name: str) -> Any:
@@ -152,7 +145,7 @@ class CallSummary:
 
     @property
     def outcome_label(self) -> str:
-        return CALL_OUTCOMES.get(self.outcome, self.outcome)
+        return v.CALL_OUTCOMES.get(self.outcome, self.outcome)
 
 
 async def call_summary(api: FhirClient, call_id: str) -> CallSummary | None:
@@ -170,7 +163,7 @@ async def call_summary(api: FhirClient, call_id: str) -> CallSummary | None:
     for parameter in found:
         if parameter.get("part"):
             by_name.setdefault(str(parameter.get("name")), []).append(first_parts(parameter))
-    outcome = str(next((o for o in outcomes if o in CALL_OUTCOMES), ""))
+    outcome = str(next((o for o in outcomes if o in v.CALL_OUTCOMES), ""))
     return CallSummary(
         call_id, nhs_number, outcome, note.strip(),
         by_name.get("coordinator", []), by_name.get("carePlan", []), by_name.get("openRequest", []),

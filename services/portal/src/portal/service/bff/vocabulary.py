@@ -12,21 +12,21 @@ from __future__ import annotations
 from typing import Final
 
 from carecoord_shared.fhir.definitions import extension_url, system_url
+from carecoord_shared.fhir.identifiers import NHS_NUMBER_SYSTEM, ODS_SYSTEM, UBRN_SYSTEM
 
 __all__ = [
     "ADVICE_AND_GUIDANCE",
+    "CALL_OUTCOMES",
     "NHS_NUMBER_SYSTEM",
     "ODS_SYSTEM",
     "OUTCOME_LABELS",
     "PROVIDER_OUTCOMES",
     "REJECTION_REASONS",
     "STATE_LABELS",
+    "UBRN_SYSTEM",
     "named",
 ]
 
-NHS_NUMBER_SYSTEM: Final = "https://fhir.nhs.uk/Id/nhs-number"
-ODS_SYSTEM: Final = "https://fhir.nhs.uk/Id/ods-organization-code"
-UBRN_SYSTEM: Final = "https://fhir.nhs.uk/Id/ubrn"
 REQUEST_CATEGORY: Final = system_url("request-category")
 ADVICE_AND_GUIDANCE: Final = "advice-and-guidance"
 CONVERSION_AUTHORISED: Final = extension_url("conversion-authorised")
@@ -83,6 +83,14 @@ REJECTION_REASONS: Final = {
     "duplicate": "Duplicate of another request",
     "manage-in-primary-care": "Can be managed in primary care",
 }
+
+CALL_OUTCOMES: Final = {
+    "not-conveyed": "Not conveyed (treated at home)",
+    "conveyed": "Conveyed to hospital",
+    "referred": "Referred to another service",
+    "other": "Other",
+}
+"""What happened to the patient after a paramedic's advice call (`$record-advice-call`)."""
 
 PRIORITIES: Final = ("routine", "urgent")
 OPEN_STATES: Final = (

@@ -20,7 +20,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Response
 
 from portal.service.bff import ServiceDown
-from portal.service.bff.care_plans import KINDS, PlanEdit, load_plan_page, save_plan
+from portal.service.bff.care_plans import PlanEdit, load_plan_page, save_plan
+from portal.service.bff.care_plans_vocabulary import COORDINATOR_KINDS
 from portal.service.bff.caseload import caseload, unassigned
 from portal.web.http import add_page
 from portal.web.staff.common import Staff, answered, read_part, staff
@@ -65,8 +66,8 @@ async def patient_view_page(
         return coordinator.not_found()
     title = page.plan.title if page.plan else page.patient.name
     return coordinator.page(
-        template, title, status_code, page=page, today=coordinator.now().date(), kinds=KINDS,
-        **extra,
+        template, title, status_code, page=page, today=coordinator.now().date(),
+        kinds=COORDINATOR_KINDS, **extra,
     )  # fmt: skip
 
 

@@ -17,7 +17,8 @@ from fastapi.responses import RedirectResponse
 from starlette.datastructures import FormData
 
 from portal.service.bff import ServiceDown
-from portal.service.bff.care_plans import KINDS, Assignment, assign
+from portal.service.bff.care_plans import Assignment, assign
+from portal.service.bff.care_plans_vocabulary import COORDINATOR_KINDS
 from portal.web.http import add_page
 from portal.web.staff.caseload import Coordinator, patient_view_page
 from portal.web.staff.forms import Problem, text
@@ -46,7 +47,7 @@ def read_assignment(form: FormData, today: date) -> tuple[Assignment, list[Probl
         problems.append(("Enter the name of the person taking over or covering", "name"))
     if not _SDS.fullmatch(assignment.sds_user_id):
         problems.append(("Enter their smartcard (SDS) user id, 6 to 20 digits", "sds_user_id"))
-    if assignment.kind not in KINDS:
+    if assignment.kind not in COORDINATOR_KINDS:
         problems.append(("Choose their role for this patient", "kind"))
     if cover and (until is None or until <= today):
         problems.append(("Enter the last day of cover, after today", "cover_until"))

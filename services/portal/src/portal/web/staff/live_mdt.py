@@ -17,7 +17,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from portal.service.bff.mdt import load_meeting, member_teams
-from portal.service.bff.mdt_shapes import MDT_CODES
+from portal.service.bff.mdt_vocabulary import MDT_CODES
 from portal.service.bff.vocabulary import ODS_SYSTEM
 from portal.web.http import add_page
 from portal.web.staff.common import Gp, StaffClients, fhir_ids

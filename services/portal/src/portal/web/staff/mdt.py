@@ -25,7 +25,6 @@ from portal.service.bff.clock import LONDON
 from portal.service.bff.mdt import hold_meeting, load_meeting, load_meeting_case, my_teams
 from portal.service.bff.mdt_context import CaseContext, case_context
 from portal.service.bff.mdt_outcomes import (
-    OUTCOMES,
     OutcomeForm,
     current_outcome,
     finish_meeting,
@@ -33,6 +32,7 @@ from portal.service.bff.mdt_outcomes import (
 )
 from portal.service.bff.mdt_quorum import case_gaps, missing_core
 from portal.service.bff.mdt_shapes import CaseView, MeetingPage
+from portal.service.bff.mdt_vocabulary import CASE_OUTCOMES
 from portal.web.http import add_page
 from portal.web.staff.common import Staff, StaffClients, answered, fhir_ids, read_part
 from portal.web.staff.mdt_actions import add_mdt_action_pages
@@ -133,7 +133,7 @@ async def _case_page(
         template, f"Case {number} of {len(found.listed)}",
         status_code, page=page, case=case, number=number,
         gaps=None if page.attended is None else case_gaps(case, page.present()),
-        recorded=recorded, about=about, today_date=now.date(), outcomes=OUTCOMES,
+        recorded=recorded, about=about, today_date=now.date(), outcomes=CASE_OUTCOMES,
         owners=page.team.owners(),
         rows=range(1, ACTION_ROWS + 1), started=now.isoformat(timespec="seconds"),
         opened=f"{now.astimezone(LONDON):%H:%M}",
@@ -150,7 +150,7 @@ async def _about(services: StaffClients, case: CaseView | None) -> CaseContext:
 
 async def case_page(member: Member, meeting_id: str, case_id: str) -> Response:
     fhir_ids(member, meeting_id, case_id)
-    saved = OUTCOMES.get(member.query("saved", 64), "")
+    saved = CASE_OUTCOMES.get(member.query("saved", 64), "")
     return await _case_page(member, meeting_id, case_id, saved=saved, moved=member.flag("moved"))
 
 

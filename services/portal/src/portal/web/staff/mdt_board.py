@@ -17,7 +17,8 @@ from fastapi.responses import RedirectResponse
 from portal.service.bff import ServiceDown
 from portal.service.bff.mdt import member_teams
 from portal.service.bff.mdt_actions import settle
-from portal.service.bff.mdt_board import BOARD_STATES, BoardFilter, team_actions
+from portal.service.bff.mdt_board import BoardFilter, team_actions
+from portal.service.bff.mdt_vocabulary import BOARD_STATES
 from portal.web.http import add_page
 from portal.web.staff.common import Staff, down_part, fhir_ids, staff
 

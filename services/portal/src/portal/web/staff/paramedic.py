@@ -15,10 +15,10 @@ from fastapi import APIRouter, Depends, Response
 from fastapi.responses import RedirectResponse
 
 from portal.service.bff import ServiceDown
+from portal.service.bff import vocabulary as v
 from portal.service.bff.advice import nhs_number_problem
 from portal.service.bff.directory import filter_choices
 from portal.service.bff.paramedic import (
-    CALL_OUTCOMES,
     CallRecord,
     advice_line_services,
     advice_lines,
@@ -49,7 +49,7 @@ async def lines_page(paramedic: Paramedic) -> Response:
 
 
 async def _call_form(paramedic: Staff, status_code: int = 200, **extra: Any) -> Response:
-    values: dict[str, Any] = {"outcomes": CALL_OUTCOMES}
+    values: dict[str, Any] = {"outcomes": v.CALL_OUTCOMES}
     reading = advice_line_services(paramedic.services.referrals)
     values |= await read_part("lines", reading, "/advice-lines/calls/new")
     values |= {"line": paramedic.query("line", 64), "locality": paramedic.query("locality", 32)}
@@ -68,7 +68,7 @@ def _call_problems(call: CallRecord) -> list[Problem]:
     nhs = nhs_number_problem(call.nhs_number)
     if nhs:
         problems.append((nhs, "nhs_number"))
-    if call.outcome not in CALL_OUTCOMES:
+    if call.outcome not in v.CALL_OUTCOMES:
         problems.append(("Choose what happened to the patient", "outcome"))
     return problems
 
