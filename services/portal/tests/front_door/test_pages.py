@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from carecoord_shared.events.schemas import SchemaCatalogue
+from portal.events import SCHEMAS
 from portal.web.identity import ProofingLevel
 from services.portal.tests.front_door.conftest import Portal, coordinator_assigned, plan_revised
 
@@ -71,10 +73,22 @@ async def test_crushing_chest_pain_in_free_text_keeps_the_request_and_raises_a_s
     assert task["priority"] == "stat"
     assert task["code"]["coding"][0]["code"] == "red-flag-callback"
     assert await portal.stored("Task", nhs) == 1
-    assert sorted(e["type"] for e in await portal.events(nhs)) == [
+    events = {e.pop("type"): e for e in await portal.events(nhs)}
+    assert sorted(events) == [
         "carecoord.portal.red-flag-raised.v1",
         "carecoord.portal.request-routed.v1",
     ]
+    schemas = SchemaCatalogue.from_folder(SCHEMAS)
+    for event_type, data in events.items():
+        schemas.validate(event_type, data)
+    raised = events["carecoord.portal.red-flag-raised.v1"]
+    routed = events["carecoord.portal.request-routed.v1"]
+    assert raised["task"] == f"Task/{task['id']}"
+    assert raised["request"] == routed["request"]
+    assert (raised["route"], routed["route"], routed["redFlag"]) == ("999", "999", True)
+    assert raised["flags"]
+    assert raised["ruleId"] == routed["ruleId"]
+    assert routed["communication"].startswith("Communication/")
 
 
 async def test_a_woman_of_30_with_uti_symptoms_is_sent_to_an_open_pharmacy(

@@ -19,6 +19,12 @@ from datetime import datetime
 from carecoord_shared.fhir.interactions import FhirInteractions
 from carecoord_shared.fhir.unit_of_work import FhirTransaction
 from carecoord_shared.security.principal import Principal
+from portal.domain.front_door_events import (
+    RED_FLAG_RAISED,
+    REQUEST_ROUTED,
+    red_flag_raised,
+    request_routed,
+)
 from portal.domain.routing import Decision
 from portal.fhir.front_door import FORM_SYSTEM, callback_task, patient_message, routed_request
 from portal.service.front_door_routing import (
@@ -31,10 +37,7 @@ from portal.service.front_door_routing import (
 from portal.service.front_door_rules import FrontDoorRules
 from portal.store.front_door import PatientCare
 
-__all__ = ["RED_FLAG_RAISED", "REQUEST_ROUTED", "Submission", "Submitted", "submit"]
-
-REQUEST_ROUTED = "carecoord.portal.request-routed.v1"
-RED_FLAG_RAISED = "carecoord.portal.red-flag-raised.v1"
+__all__ = ["Submission", "Submitted", "submit"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,22 +76,9 @@ async def _escalate(
     coordinator, duty = await coordinator_of(tx, nhs), sent.duty_clinician
     body = callback_task(nhs, request, decision, now, duty, coordinator, sent.contact)
     task, _ = await tx.create("Task", body)
-    await tx.outbox.announce(
-        RED_FLAG_RAISED,
-        subject=task.reference,
-        nhs_number=nhs,
-        data={
-            "task": task.reference,
-            "request": request,
-            "route": decision.route,
-            "flags": list(flag_ids(decision)) or [decision.rule.id],
-            "ruleId": decision.rule.id,
-            "ruleVersion": decision.rule.version,
-            "dutyClinician": duty,
-            "coordinator": coordinator,
-            "raisedAt": now.isoformat(),
-        },
-    )
+    people, flags = (duty, coordinator), flag_ids(decision)
+    data = red_flag_raised(task.reference, request, decision, flags, people, now)
+    await tx.outbox.announce(RED_FLAG_RAISED, subject=task.reference, nhs_number=nhs, data=data)
     return task.reference
 
 
@@ -119,21 +109,9 @@ async def submit(
         task = None
         if decision.red_flag:
             task = await _escalate(tx, nhs, request.reference, decision, now, submission)
+        data = request_routed(request.reference, message.reference, decision)
         await tx.outbox.announce(
-            REQUEST_ROUTED,
-            subject=request.reference,
-            nhs_number=nhs,
-            data={
-                "request": request.reference,
-                "communication": message.reference,
-                "route": decision.route,
-                "redFlag": decision.red_flag,
-                "ruleId": decision.rule.id,
-                "ruleVersion": decision.rule.version,
-                "service": decision.service.key,
-                "openNow": decision.open_now,
-                "byOwnPlan": decision.by_own_plan,
-            },
+            REQUEST_ROUTED, subject=request.reference, nhs_number=nhs, data=data
         )
     counted(decision)  # once per kept request, never again for a replay
     return Submitted(decision, message.reference, request.reference, task)

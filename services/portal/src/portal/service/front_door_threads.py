@@ -23,12 +23,12 @@ from carecoord_shared.fhir.outcome import FhirError
 from carecoord_shared.fhir.unit_of_work import FhirTransaction
 from carecoord_shared.security.principal import Principal, system_principal
 from carecoord_shared.store.repository import StoredResource
+from portal.domain.front_door_events import MESSAGE_SENT, message_sent
 from portal.fhir.front_door import CATEGORY_SYSTEM, UNREAD, body_of, patient_of, thread_message
 from portal.service.front_door_chasers import MESSAGE, REPLY, close_chases
 from portal.store.live import LiveNotices
 
 __all__ = [
-    "MESSAGE_SENT",
     "Message",
     "RequestRow",
     "Thread",
@@ -38,7 +38,6 @@ __all__ = [
     "thread_of",
 ]
 
-MESSAGE_SENT = "carecoord.portal.message-sent.v1"
 _MESSAGES = f"{CATEGORY_SYSTEM}|request-message"
 
 
@@ -163,17 +162,8 @@ async def post_message(
             await tx.update("CommunicationRequest", request_id, request, if_match=None)
             await close_chases(tx, REPLY, stored.reference, now)
         await tx.repository(LiveNotices).announce([stored.reference])
-        await tx.outbox.announce(
-            MESSAGE_SENT,
-            subject=stored.reference,
-            nhs_number=nhs,
-            data={
-                "request": stored.reference,
-                "communication": message.reference,
-                "from": "patient" if staff is None else "team",
-                "answered": answered,
-            },
-        )
+        data = message_sent(stored.reference, message.reference, staff is not None, answered)
+        await tx.outbox.announce(MESSAGE_SENT, subject=stored.reference, nhs_number=nhs, data=data)
 
 
 async def team_read(fhir: FhirInteractions, request_id: str, now: datetime) -> int:
