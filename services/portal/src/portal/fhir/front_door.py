@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from carecoord_shared.fhir.definitions import system_url
+from carecoord_shared.fhir.identifiers import NHS_NUMBER_SYSTEM, ODS_SYSTEM
 from carecoord_shared.store.repository import StoredResource
 from portal.domain.front_door_rules import RuleSet
 from portal.domain.opening import DAYS, Service
@@ -31,6 +32,7 @@ __all__ = [
     "healthcare_service",
     "patient_message",
     "patient_of",
+    "patient_reference",
     "question_code_system",
     "routed_request",
     "thread_message",
@@ -40,13 +42,11 @@ FRONT_DOOR = "https://carecoord.example/front-door"
 QUESTIONS_URL = system_url("front-door-question")
 ROUTE_SYSTEM = "https://carecoord.example/CodeSystem/front-door-route"
 RULE_SYSTEM = "https://carecoord.example/front-door/rule"
-NHS_NUMBER_SYSTEM = "https://fhir.nhs.uk/Id/nhs-number"
 CATEGORY_SYSTEM = "https://carecoord.example/CodeSystem/communication-category"
 TASK_CODE_SYSTEM = "https://carecoord.example/CodeSystem/front-door-task"
 FORM_SYSTEM = f"{FRONT_DOOR}/form"
 CALL_ON = "Call the patient on"
 CHASE_SYSTEM = f"{FRONT_DOOR}/chase"
-ODS_SYSTEM = "https://fhir.nhs.uk/Id/ods-organization-code"
 _CHASED = {
     "callback-overdue": "The red-flag callback is not recorded yet",
     "reply-overdue": "The patient's request is not answered yet",
@@ -63,7 +63,8 @@ def body_of(stored: StoredResource) -> JsonObject:
     return found
 
 
-def _patient(nhs_number: str) -> JsonObject:
+def patient_reference(nhs_number: str) -> JsonObject:
+    """A reference to the patient by NHS number, as every front door resource names them."""
     return {"identifier": {"system": NHS_NUMBER_SYSTEM, "value": nhs_number}}
 
 
@@ -153,8 +154,8 @@ def patient_message(
         "identifier": [{"system": FORM_SYSTEM, "value": form}],
         "status": "completed",
         "category": [{"coding": [{"system": CATEGORY_SYSTEM, "code": "patient-request"}]}],
-        "subject": _patient(nhs_number),
-        "sender": _patient(nhs_number),
+        "subject": patient_reference(nhs_number),
+        "sender": patient_reference(nhs_number),
         "sent": sent.isoformat(),
         "payload": payload or [{"contentString": "(no description given)"}],
     }
@@ -167,7 +168,7 @@ def routed_request(nhs_number: str, message: str, decision: Decision, at: dateti
         "status": "active",
         "category": [{"coding": [{"system": CATEGORY_SYSTEM, "code": "patient-request"}]}],
         "priority": "stat" if decision.red_flag else "routine",
-        "subject": _patient(nhs_number),
+        "subject": patient_reference(nhs_number),
         "about": [{"reference": message}],
         "payload": [{"contentString": decision.explanation}],
         "authoredOn": at.isoformat(),
@@ -214,7 +215,7 @@ def callback_task(
         "description": f"Red flag disclosed at the front door ({flags}): call the patient back "
         "now and record the callback.",
         "focus": {"reference": request},
-        "for": {**_patient(nhs_number), **({"display": name} if name else {})},
+        "for": {**patient_reference(nhs_number), **({"display": name} if name else {})},
         "authoredOn": at.isoformat(),
         "owner": {"reference": owner},
     }
@@ -230,13 +231,13 @@ def thread_message(
 ) -> JsonObject:
     """A message on a request's thread, from the patient (`staff` None: `UNREAD` until
     their team reads it) or a named member of their team (shown to the patient as `staff`)."""
-    sender = _patient(nhs_number) if staff is None else {"display": staff}
+    sender = patient_reference(nhs_number) if staff is None else {"display": staff}
     return {
         "resourceType": "Communication",
         "status": UNREAD if staff is None else "completed",
         "category": [{"coding": [{"system": CATEGORY_SYSTEM, "code": "request-message"}]}],
         "basedOn": [{"reference": request}],
-        "subject": _patient(nhs_number),
+        "subject": patient_reference(nhs_number),
         "sender": sender,
         "sent": sent.isoformat(),
         "payload": [{"contentString": text}],
@@ -268,7 +269,7 @@ def chase_task(
         "description": f"{_CHASED[code]}: escalated to {whom}. Act now and record it.",
         "focus": {"reference": request},
         "partOf": [{"reference": chased}] if chased.startswith("Task/") else [],
-        "for": _patient(nhs_number),
+        "for": patient_reference(nhs_number),
         "authoredOn": at.isoformat(),
         "owner": {"reference": owner},
     }

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from portal.fhir.front_door import FRONT_DOOR, NHS_NUMBER_SYSTEM, ROUTE_SYSTEM
+from portal.fhir.front_door import FRONT_DOOR, ROUTE_SYSTEM, patient_reference
 
 __all__ = [
     "ASKED_SYSTEM",
@@ -114,7 +114,7 @@ def _response(
         "identifier": identifier,
         "questionnaire": QUESTIONNAIRE_URL,
         "status": "in-progress" if answered is None else "completed",
-        "subject": {"identifier": {"system": NHS_NUMBER_SYSTEM, "value": nhs_number}},
+        "subject": patient_reference(nhs_number),
         "authored": at.isoformat(),
         "item": items,
     }

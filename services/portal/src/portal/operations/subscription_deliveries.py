@@ -27,7 +27,6 @@ OPERATION = Operation(
     "newest first.",
     _handle,
     resource="Subscription",
-    level="instance",
     changes_state=False,
     inputs=(
         Param("since", "instant", documentation="Only attempts from this time on."),

@@ -35,7 +35,6 @@ OPERATION = Operation(
     "1000 at a time), as a history Bundle whose first entry is the SubscriptionStatus.",
     _handle,
     resource="Subscription",
-    level="instance",
     changes_state=False,
     inputs=(
         Param("eventsSinceNumber", "string", documentation="The first event number wanted."),

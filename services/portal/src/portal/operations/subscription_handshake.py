@@ -28,7 +28,6 @@ OPERATION = Operation(
     "(outcome, HTTP status, latency); the subscription's status does not change.",
     _handle,
     resource="Subscription",
-    level="instance",
     changes_state=True,
     outputs=(
         Param("webhook-id", "string", 1, 1, "The webhook-id of the handshake sent."),

@@ -26,7 +26,6 @@ OPERATION = Operation(
     "`since`, also replays what was delivered from that time on.",
     _handle,
     resource="Subscription",
-    level="instance",
     changes_state=True,
     inputs=(Param("since", "instant", documentation="Replay what was recorded since then."),),
     outputs=(

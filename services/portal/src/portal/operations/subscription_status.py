@@ -23,7 +23,6 @@ OPERATION = Operation(
     "subscriptions: status, error and events-since-subscription-start.",
     _handle,
     resource="Subscription",
-    level="instance",
     changes_state=False,
     outputs=(Param("return", "Bundle", 1, 1, "A searchset of the one status."),),
 )
