@@ -240,7 +240,6 @@ def portal_settings(
         "referrals_topic": f"test.referrals.{run}",
         "care_plans_topic": f"test.careplans.{run}",
         "mdt_topic": f"test.mdt.{run}",
-        "portal_fhir_base": f"{BASE_URL}/fhir",
         "delivery_interval_s": 0.1,
         **extra,
     }

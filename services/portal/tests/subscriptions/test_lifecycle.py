@@ -39,6 +39,9 @@ async def test_refused_handshake_leaves_the_subscription_in_error_with_the_reaso
     status = await live.get(f"Subscription/{subscription_id}/$status")
     params = status.json()["entry"][0]["resource"]["parameter"]
     assert {"name": "status", "valueCode": "error"} in params
+    # Named at the portal's public FHIR base, as partners reach it.
+    url = f"{given.BASE_URL}/fhir/Subscription/{subscription_id}"
+    assert {"name": "subscription", "valueReference": {"reference": url}} in params
 
 
 async def test_heartbeat_arrives_when_its_period_has_passed(

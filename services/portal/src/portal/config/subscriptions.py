@@ -1,8 +1,9 @@
 """Settings of the subscriptions face (environment prefix `PORTAL_`, mixed into PortalSettings).
 
-The topics delivery consumes (one consumer group over all of them), where the resources
-a notification is about are served (focus URLs are absolute for partners), and the
-clocks of the delivery loop.
+The topics delivery consumes (one consumer group over all of them), where the other
+services' resources a notification is about are served (focus URLs are absolute for
+partners; the portal's own are at the kernel's `fhir_base`, under `PORTAL_PUBLIC_BASE_URL`),
+and the clocks of the delivery loop.
 """
 
 from __future__ import annotations
@@ -18,8 +19,6 @@ class SubscriptionsSettings(BaseSettings):
     referrals_fhir_base: str = "http://127.0.0.1:8001/fhir"
     care_plans_fhir_base: str = "http://127.0.0.1:8002/fhir"
     mdt_fhir_base: str = "http://127.0.0.1:8003/fhir"
-    portal_fhir_base: str = "http://127.0.0.1:8000/fhir"
-    """Where partners read the portal's own resources (Subscriptions, CommunicationRequests)."""
     delivery_interval_s: float = Field(default=0.1, gt=0)
     """The pause between the delivery loop's ticks; each tick asks the database which
     subscriptions have work (the safety net: new notifications wake the loop at once)."""

@@ -51,7 +51,7 @@ ROUND_S = 30.0
 
 
 def subscription_url(context: PortalContext, subscription_id: str) -> str:
-    return f"{context.settings.portal_fhir_base.rstrip('/')}/Subscription/{subscription_id}"
+    return f"{context.settings.fhir_base.rstrip('/')}/Subscription/{subscription_id}"
 
 
 @dataclass(slots=True)

@@ -42,7 +42,7 @@ def focus_url(context: PortalContext, topic: Topic, data: Mapping[str, object]) 
         "referrals": settings.referrals_fhir_base,
         "care_plans": settings.care_plans_fhir_base,
         "mdt": settings.mdt_fhir_base,
-        "portal": settings.portal_fhir_base,
+        "portal": settings.fhir_base,
     }[topic.owner]
     return f"{base.rstrip('/')}/{reference}"
 
