@@ -111,6 +111,7 @@ def found_or_404(
     kit: WebKit,
     context: WebContext,
     text: str = "There is no request at this address you can see.",
+    link: tuple[str, str] | None = None,
 ) -> Iterator[None]:
     """A record that is not the user's to see (or gone) is "Page not found", as an
     unknown one is: the kernel's relationship check answers 404 for both."""
@@ -119,7 +120,7 @@ def found_or_404(
     except FhirError as error:
         if error.status not in (404, 410):
             raise
-        raise WebExit(kit.message(request, context, "Page not found", text, 404)) from None
+        raise WebExit(kit.message(request, context, "Page not found", text, 404, link)) from None
 
 
 async def feedback_in(request: Request, about: str) -> tuple[tuple[str, str] | None, str]:

@@ -10,14 +10,14 @@ from __future__ import annotations
 from fastapi import Request, Response
 from fastapi.responses import RedirectResponse
 
-from carecoord_shared.fhir.outcome import FhirError
 from portal.service.front_door_episodes import NotAQuestion, answer_question
 from portal.web.context import Context, Kit, SignedIn
-from portal.web.front_door.common import feedback_in, now, patient_at
+from portal.web.front_door.common import feedback_in, found_or_404, now, patient_at
 
 __all__ = ["my_episode_feedback"]
 
 _BACK = ("Back to your care", "/my/plan#feedback")
+_NONE = "No such question."
 
 
 async def my_episode_feedback(
@@ -28,11 +28,10 @@ async def my_episode_feedback(
     if answered is None:
         return kit.message(request, context, "There is a problem", problem, 400, _BACK)
     try:
-        fhir = request.app.state.fhir
-        new = await answer_question(fhir, writer, question_id, answered, now(request))
-    except (NotAQuestion, FhirError) as error:
-        if isinstance(error, FhirError) and error.status not in (404, 410):
-            raise
-        return kit.message(request, context, "Page not found", "No such question.", 404, _BACK)
+        with found_or_404(request, kit, context, _NONE, _BACK):
+            fhir = request.app.state.fhir
+            new = await answer_question(fhir, writer, question_id, answered, now(request))
+    except NotAQuestion:
+        return kit.message(request, context, "Page not found", _NONE, 404, _BACK)
     done = "thanks" if new else "already"
     return RedirectResponse(f"/my/plan?feedback={done}#feedback", status_code=303)
