@@ -8,6 +8,8 @@ updates"). Likewise mdt's: a case listed names its meeting and MDT, an outcome i
 (the meeting page), an action assigned or overdue the practice that owns it (the GP's
 actions page, by ODS code). Only references travel; each page then re-reads what
 changed with its own user's token, so nobody sees anything their token could not read.
+A run of events is announced at once when its unit of work finishes: each reference
+once, in one statement (`LiveNotices.announce`).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from carecoord_shared.events import Event
+from carecoord_shared.fhir.gathering import Gathering
 from carecoord_shared.fhir.unit_of_work import FhirTransaction
 from carecoord_shared.service import Consumer
 from portal.store.live import LiveNotices
@@ -60,11 +63,19 @@ def references(data: Any) -> list[str]:
     return found
 
 
+async def _announce_run(tx: FhirTransaction, _key: None, found: list[list[str]]) -> None:
+    await tx.repository(LiveNotices).announce([r for about in found for r in about])
+
+
+_ANNOUNCING = Gathering("staff-live", _announce_run)
+
+
 async def announce(tx: FhirTransaction, event: Event, context: Any) -> None:
+    """Announced with the rest of the run when the unit of work finishes."""
     del context
     about = references(event.data)
     if about:
-        await tx.repository(LiveNotices).announce(about)
+        tx.gather(_ANNOUNCING, None, about)
 
 
 CONSUMERS = tuple(

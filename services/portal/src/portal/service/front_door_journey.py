@@ -5,12 +5,15 @@ The portal keeps its own copy from referrals' and mdt's events (`referral.submit
 patient's page keeps working when those services are down and says when each line
 last changed. Each event sets what it knows: the UBRN, the stage, what happens next
 and the date a response is expected (an event that does not know the kind or the UBRN
-leaves them as they were); an older event redelivered changes nothing.
+leaves them as they were); an older event redelivered changes nothing. A run of
+events is kept at once when its unit of work finishes, in one statement that does what
+the events would one by one (`PatientEpisodes.apply`).
 """
 
 from __future__ import annotations
 
 from carecoord_shared.events import Event
+from carecoord_shared.fhir.gathering import Gathering
 from carecoord_shared.fhir.interactions import FhirInteractions
 from carecoord_shared.fhir.unit_of_work import FhirTransaction
 from carecoord_shared.security.principal import Principal
@@ -89,10 +92,18 @@ JOURNEY_EVENTS = (
 """Beside `referral.triaged` and `mdt.outcome-recorded` (which also ask for feedback)."""
 
 
+async def _keep_run(tx: FhirTransaction, _key: None, rows: list[EpisodeRow]) -> None:
+    await tx.repository(PatientEpisodes).apply(rows)
+
+
+_KEEPING = Gathering("front-door-journey", _keep_run)
+
+
 async def journey_changed(tx: FhirTransaction, event: Event) -> None:
+    """Kept with the rest of the run's journey changes when the unit of work finishes."""
     row = row_of(event)
     if row is not None and row.key:
-        await tx.repository(PatientEpisodes).apply(row)
+        tx.gather(_KEEPING, None, row)
 
 
 async def journey_of(fhir: FhirInteractions, patient: Principal) -> list[EpisodeRow]:

@@ -27,14 +27,22 @@ CHANNEL: Final = "portal_live"
 _MAX_REFERENCES = 8  # a NOTIFY payload stays far below PostgreSQL's 8000 bytes
 
 
+_NOTIFY = sa.text(
+    "SELECT pg_notify(:channel, payload) FROM unnest(CAST(:payloads AS text[])) AS payload"
+)
+
+
 class LiveNotices(Repository):
     async def announce(self, about: Sequence[str]) -> None:
-        """Tell the web processes, when this unit of work commits, that `about` changed."""
-        payload = json.dumps({"about": list(about)[:_MAX_REFERENCES]})
-        await self._conn.execute(
-            sa.text("SELECT pg_notify(:channel, :payload)"),
-            {"channel": CHANNEL, "payload": payload},
-        )
+        """Tell the web processes, when this unit of work commits, that `about` changed:
+        each reference once, in notices of a few references, all in one statement."""
+        unique = list(dict.fromkeys(about))
+        payloads = [
+            json.dumps({"about": unique[i : i + _MAX_REFERENCES]})
+            for i in range(0, len(unique), _MAX_REFERENCES)
+        ]
+        if payloads:
+            await self._conn.execute(_NOTIFY, {"channel": CHANNEL, "payloads": payloads})
 
 
 def _about(payload: str) -> list[str]:
