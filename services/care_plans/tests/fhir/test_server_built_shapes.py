@@ -1,4 +1,4 @@
-"""The bodies this service writes with `server_built=True` (no second R4 validation on
+"""The bodies this service writes with `check="server_built"` (no second R4 validation on
 the write path) are valid R4 in every shape they take: the activities made from facts,
 the contributions' Provenance and a plan with activities linked."""
 

@@ -21,7 +21,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from carecoord_shared.fhir.outcome import JsonObject, precondition_failed
-from carecoord_shared.fhir.registry import ResourceDefinition
+from carecoord_shared.fhir.registry import Check, ResourceDefinition
 from carecoord_shared.fhir.resource_checks import checked
 from carecoord_shared.store.repository import AccessRule, StoredResource, new_id, stored_from_row
 from carecoord_shared.store.tables import conditional_create, resource, search_index
@@ -93,7 +93,7 @@ async def create_absent(
     definition: ResourceDefinition,
     items: Absent,
     store: Store,
-    server_built: bool = False,
+    check: Check = "full",
 ) -> list[tuple[StoredResource, bool]]:
     """`create` with `if_none_exist` for each (body, criteria), in order: each
     resource and whether it is new."""
@@ -111,7 +111,7 @@ async def create_absent(
             await tx.audit("R", matches[0].reference, matches)
             results[n] = (matches[0], False)
         elif key not in first:
-            checked(definition, items[n][0], None, server_built=server_built)
+            checked(definition, items[n][0], None, check=check)
             first[key], fresh[key] = n, new_id()
     claimed = await _claim(conn, definition.type, fresh)
     won = [key for key in fresh if key in claimed]

@@ -53,6 +53,11 @@ class SearchParam:
 
 
 ChangeKind = Literal["create", "update", "delete"]
+Check = Literal["full", "server_built", "done"]
+"""What `checked` still has to do for a body written: all of it (`full`); all but the R4
+model validation (`server_built`: the service built it from validated parts, never set
+from a request, as a stored version or shapes its tests validate); nothing (`done`:
+checked in this unit of work already)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,9 +84,8 @@ class Write:
     if_match: int | None = None
     if_none_exist: str | None = None
     patch: bool = False
-    server_built: bool = False
-    """Built by the service itself from validated parts (never set from a request): the
-    R4 model validation is skipped, every other check is not (`checked`)."""
+    check: Check = "full"
+    """What `checked` does with the body (a request's body is always checked in `full`)."""
 
 
 Validator = Callable[[JsonObject], list[Issue]]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from functools import partial
-from typing import Any, Literal
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -26,7 +26,7 @@ from carecoord_shared.fhir.outcome import (
     unknown_route,
 )
 from carecoord_shared.fhir.parsing import validate_resource
-from carecoord_shared.fhir.registry import FhirRegistry, Interaction, ResourceDefinition
+from carecoord_shared.fhir.registry import Check, FhirRegistry, Interaction, ResourceDefinition
 from carecoord_shared.security import access
 from carecoord_shared.security.audit import AuditAction
 from carecoord_shared.security.principal import Principal
@@ -37,9 +37,6 @@ from carecoord_shared.store.tables import resource, search_index
 __all__ = ["AUDIT_ACTION", "Check", "Creation", "NewBodies", "access_rule", "checked"]
 __all__ += ["checked_new", "definition_for", "patients_of"]
 
-Check = Literal["full", "server_built", "done"]
-"""What `checked` still has to do for a new body: all of it; all but the R4 model
-validation (`server_built`); nothing (`done`: checked in this unit of work already)."""
 Creation = tuple[str, JsonObject, str | None, Check]
 """A resource to create: its type, body, the id chosen for it beforehand, checks due."""
 NewBody = tuple[ResourceDefinition, JsonObject, str | None]
@@ -142,12 +139,13 @@ def checked(
     body: JsonObject,
     resource_id: str | None,
     *,
-    server_built: bool = False,
+    check: Check = "full",
 ) -> JsonObject:
-    """Valid R4 of the right type, matching id, valid NHS numbers, the type's own rules.
-    `server_built`: the service built the body from validated parts (a stored version,
-    shapes its tests validate), so the R4 model validation is not run again."""
-    if not server_built:
+    """Valid R4 of the right type, matching id, valid NHS numbers, the type's own rules;
+    as much of it as `check` says is still due."""
+    if check == "done":
+        return body
+    if check != "server_built":
         validate_resource(body, definition.type)
     if resource_id is not None and body.get("id") not in (None, resource_id):
         raise bad_request("The resource id does not match the URL", (f"{definition.type}.id",))
@@ -167,8 +165,7 @@ def checked_new(
     ready: list[NewBody] = []
     for resource_type, body, resource_id, check in new:
         definition = definition_of(resource_type)
-        if check != "done":
-            checked(definition, body, None, server_built=check == "server_built")
+        checked(definition, body, None, check=check)
         body.pop("id", None)
         ready.append((definition, body, resource_id))
     return ready

@@ -29,6 +29,7 @@ from carecoord_shared.fhir.outcome import (
 )
 from carecoord_shared.fhir.registry import (
     ChangeKind,
+    Check,
     FhirRegistry,
     Interaction,
     ResourceDefinition,
@@ -36,7 +37,6 @@ from carecoord_shared.fhir.registry import (
 )
 from carecoord_shared.fhir.resource_checks import (
     AUDIT_ACTION,
-    Check,
     Creation,
     NewBodies,
     access_rule,
@@ -128,10 +128,9 @@ class FhirTransaction(FhirReads):
         )
 
     async def create_many(
-        self, resource_type: str, bodies: Sequence[JsonObject], *, server_built: bool = False
+        self, resource_type: str, bodies: Sequence[JsonObject], *, check: Check = "full"
     ) -> list[StoredResource]:
         """Create several resources of one type in one statement (a run's Provenance)."""
-        check: Check = "server_built" if server_built else "full"
         return await self.create_together([(resource_type, b, None, check) for b in bodies])
 
     async def create_together(self, new: Sequence[Creation]) -> list[StoredResource]:
@@ -141,13 +140,13 @@ class FhirTransaction(FhirReads):
         return await self._store_new(made, check_access=True)
 
     async def create_absent(
-        self, resource_type: str, items: Absent, *, server_built: bool = False
+        self, resource_type: str, items: Absent, *, check: Check = "full"
     ) -> list[tuple[StoredResource, bool]]:
         """`create` with `if_none_exist` for each (body, criteria), in few statements
         (`conditional_batch`): each resource and whether it is new, in order."""
         definition = self.definition(resource_type, Interaction.CREATE)
         store = partial(self._store_new, check_access=True)
-        return await create_absent(self._conn, self, definition, items, store, server_built)
+        return await create_absent(self._conn, self, definition, items, store, check)
 
     async def _store_new(self, bodies: NewBodies, *, check_access: bool) -> list[StoredResource]:
         tied = [
@@ -169,7 +168,7 @@ class FhirTransaction(FhirReads):
         *,
         if_match: int | None,
         interaction: Interaction = Interaction.UPDATE,
-        server_built: bool = False,
+        check: Check = "full",
     ) -> tuple[StoredResource, bool]:
         """Replace a resource (update-as-create when it does not exist yet)."""
         definition = self.definition(resource_type, interaction)
@@ -177,7 +176,7 @@ class FhirTransaction(FhirReads):
             raise precondition_required(
                 f"Changes to {resource_type} need If-Match with the version you read"
             )
-        checked(definition, body, resource_id, server_built=server_built)
+        checked(definition, body, resource_id, check=check)
         body["id"] = resource_id
         return await self._replace(definition, body, if_match)
 
@@ -236,7 +235,7 @@ class FhirTransaction(FhirReads):
                 write.body,
                 if_match=write.if_match,
                 interaction=interaction,
-                server_built=write.server_built,
+                check=write.check,
             )
         return await self.delete(write.resource_type, write.resource_id), False
 

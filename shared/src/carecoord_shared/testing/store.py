@@ -22,7 +22,7 @@ from carecoord_shared.fhir.outcome import (
     not_found,
     precondition_failed,
 )
-from carecoord_shared.fhir.registry import FhirRegistry, Interaction, ResourceDefinition
+from carecoord_shared.fhir.registry import Check, FhirRegistry, Interaction, ResourceDefinition
 from carecoord_shared.fhir.unit_of_work import FhirTransaction, NewBodies
 from carecoord_shared.ports import Repository, RepositoryT
 from carecoord_shared.security.principal import Principal
@@ -166,7 +166,7 @@ class InMemoryTransaction(FhirTransaction):
         resource_type: str,
         items: Sequence[tuple[JsonObject, str]],
         *,
-        server_built: bool = False,
+        check: Check = "full",
     ) -> list[tuple[StoredResource, bool]]:
         return [await self.create(resource_type, b, if_none_exist=c) for b, c in items]
 

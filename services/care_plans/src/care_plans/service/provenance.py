@@ -56,7 +56,7 @@ async def _record_contributions(
         for who, written in by_contributor.items()
     ]
     with tx.as_service():
-        await tx.create_many("Provenance", bodies, server_built=True)  # `fhir.provenance` shapes
+        await tx.create_many("Provenance", bodies, check="server_built")  # `fhir.provenance` shapes
 
 
 CONTRIBUTIONS = Gathering("contributions", _record_contributions)

@@ -41,7 +41,7 @@ async def _revise_plan(tx: FhirTransaction, plan_id: str, change: PlanChange) ->
     change(body)
     # the stored plan with a change of a known shape: no second R4 validation
     revised = Write(
-        "update", "CarePlan", plan_id, body, if_match=plan.version_id, server_built=True
+        "update", "CarePlan", plan_id, body, if_match=plan.version_id, check="server_built"
     )
     await tx.write(revised)
 
@@ -95,7 +95,7 @@ async def _create_activities(tx: FhirTransaction, _key: str, new: list[_NewActiv
         if (plan_id := plan_of[activity.nhs_number]) is not None:
             activity.task["focus"] = {"reference": f"CarePlan/{plan_id}"}
     items = [(a.task, source_key(a.task)) for a in new]
-    made = await tx.create_absent("Task", items, server_built=True)  # `fhir.activities` shapes
+    made = await tx.create_absent("Task", items, check="server_built")  # `fhir.activities` shapes
     for activity, (stored, created) in zip(new, made, strict=True):
         if not created:
             continue
