@@ -1,12 +1,11 @@
-"""The codes the co-ordinator's pages send to and read from the care plans service, with
-the words people see for them.
+"""The codes the staff pages send to and read from the care plans service, with the words
+people see for them.
 
-care_plans owns these (its README, "Extensions and codes": the `coordinator-kind`
-CodeSystem and the `end-of-life-preferences` extension; "API": `$stratification`'s
-cohorts) under the
-project's canonical root; the portal spells them the same way and names them for a
-person, here rather than beside each view that shows one. A code a table does not list is
-shown as itself.
+care_plans owns these (its README, "Extensions and codes": the `coordinator-kind` and
+`measure-band` CodeSystems and the `end-of-life-preferences` extension; "API":
+`$stratification`'s cohorts) under the project's canonical root; the portal spells them
+the same way and names them for a person, here rather than beside each view that shows
+one. Each view says what it shows for a code its table does not list.
 """
 
 from __future__ import annotations
@@ -21,6 +20,7 @@ __all__ = [
     "END_OF_LIFE",
     "END_OF_LIFE_PARTS",
     "LAST_REVIEWED",
+    "MEASURE_BANDS",
     "TARGET_VERSION",
 ]
 
@@ -49,3 +49,6 @@ END_OF_LIFE_PARTS: Final = {
 }
 """The parts of the end-of-life preferences shown as they were written (the
 resuscitation decision is a part of parts, read on its own)."""
+
+MEASURE_BANDS: Final = {"below": "below target", "within": "within target", "above": "above target"}
+"""Where an indicator's rate stands against its target band (`$evaluate-measure`)."""

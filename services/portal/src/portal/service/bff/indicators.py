@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from portal.service.bff.care_plans_vocabulary import MEASURE_BANDS
 from portal.service.bff.client import FhirClient
 
 __all__ = ["INDICATORS", "Area", "Bar", "area_figures"]
@@ -24,7 +25,6 @@ INDICATORS = (
     ("G2", "Named care co-ordinator"),
     ("G3", "Care plan co-developed and reviewed"),
 )
-_BAND_WORDS = {"below": "below target", "within": "within target", "above": "above target"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +43,7 @@ class Bar:
 
     @property
     def band_text(self) -> str:
-        return _BAND_WORDS.get(self.band, "no data")
+        return MEASURE_BANDS.get(self.band, "no data")
 
     @property
     def summary(self) -> str:

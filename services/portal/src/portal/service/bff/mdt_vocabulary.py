@@ -4,8 +4,8 @@ see for them.
 The mdt service owns these (its README: the `mdt` code system of its Tasks and lists,
 the case's businessStatus and checklist, `$record-outcome`'s statuses, an action's
 states) under the project's canonical root; the portal spells them the same way and
-names them for a person, here rather than beside each view that shows one. A code a
-table does not list is shown as itself.
+names them for a person, here rather than beside each view that shows one. Each view
+says what it shows for a code its table does not list.
 """
 
 from __future__ import annotations
