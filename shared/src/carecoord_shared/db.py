@@ -4,6 +4,8 @@ Each service owns one PostgreSQL database. The kernel's own tables (resource sto
 outbox, inbox, access grants, audit) are migrated by the kernel's alembic branch;
 a service adds its own branch beside it, and `migrate` applies both heads under an
 advisory lock so that an API process and its worker starting together do not race.
+Alembic is imported only by `migrate`: the long-lived processes migrate in a child
+(`carecoord_shared.migration_process`) and never load it.
 """
 
 from __future__ import annotations
@@ -11,15 +13,17 @@ from __future__ import annotations
 import asyncio
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import asyncpg  # type: ignore[import-untyped]
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import MetaData, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from carecoord_shared.logging import get_logger
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 _log = get_logger(__name__)
 
@@ -120,6 +124,8 @@ async def wait_for_database(engine: AsyncEngine, timeout_s: float | None = None)
 
 
 def _alembic_config(url: str, service_versions: Path | None) -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(_MIGRATIONS))
     locations = [str(_MIGRATIONS / "versions")]
@@ -136,10 +142,15 @@ _ALEMBIC_IN_PROCESS = threading.Lock()
 
 
 def migrate(url: str, service_versions: Path | None = None) -> None:
-    """Bring the database to the newest kernel and service schema (blocking)."""
+    """Bring the database to the newest kernel and service schema (blocking), in this
+    process: alembic stays loaded after it. A service's API and worker migrate through
+    `carecoord_shared.migration_process`, which runs this in a child process instead."""
+    from alembic import command
+
     with _ALEMBIC_IN_PROCESS:
         command.upgrade(_alembic_config(url, service_versions), "heads")
 
 
 async def migrate_async(url: str, service_versions: Path | None = None) -> None:
+    """`migrate` in a thread of this process (tests and tools)."""
     await asyncio.to_thread(migrate, url, service_versions)

@@ -22,6 +22,11 @@ def _run(connection: Connection) -> None:
         with context.begin_transaction():
             context.run_migrations()
         connection.commit()
+    except BaseException:
+        # A failed revision aborts the transaction: without the rollback the unlock
+        # below fails too ("current transaction is aborted") and hides the real error.
+        connection.rollback()
+        raise
     finally:
         connection.execute(text(f"select pg_advisory_unlock({_MIGRATION_LOCK})"))
         connection.commit()

@@ -21,12 +21,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
-from carecoord_shared.db import (
-    create_engine,
-    is_database_outage,
-    migrate_async,
-    wait_for_database,
-)
+from carecoord_shared.db import create_engine, is_database_outage, wait_for_database
 from carecoord_shared.events.metrics import OUTBOX_BACKLOG, OUTBOX_LAG_SECONDS
 from carecoord_shared.events.outbox import backlog as outbox_backlog
 from carecoord_shared.events.schemas import SchemaCatalogue
@@ -43,6 +38,7 @@ from carecoord_shared.fhir.registry import FhirRegistry
 from carecoord_shared.fhir.routes import router as fhir_router
 from carecoord_shared.fhir.system_routes import router as system_routes
 from carecoord_shared.logging import configure_logging
+from carecoord_shared.migration_process import migrate_in_child
 from carecoord_shared.security.tokens import TokenVerifier
 from carecoord_shared.service import Clock, ServiceDefinition, system_clock
 from carecoord_shared.settings import ServiceSettings
@@ -168,7 +164,7 @@ def _lifespan(
             statement_timeout_ms=settings.statement_timeout_ms,
         )
         await wait_for_database(engine)
-        await migrate_async(settings.db_url, migrations)
+        await migrate_in_child(settings.db_url, migrations)
         await fill_sort_keys(engine, registry)
         app.state.engine = engine
         app.state.fhir = FhirInteractions(engine, registry)
