@@ -37,6 +37,7 @@ from carecoord_shared.fhir.parsing import (
 )
 from carecoord_shared.fhir.subsetting import parse_subset, subset_stored
 from carecoord_shared.security.fastapi import CurrentPrincipal
+from carecoord_shared.security.principal import Principal
 from carecoord_shared.store.repository import StoredResource
 
 
@@ -101,6 +102,20 @@ def render_search(request: Request, resource_type: str, page: SearchPage) -> Res
     return fhir_response(body)
 
 
+async def _searched(
+    request: Request,
+    principal: Principal,
+    resource_type: str,
+    items: list[tuple[str, str]],
+    prefer: str | None,
+) -> Response:
+    """A search by GET or POST `_search`, once its parameters are read: the searchset."""
+    page = await interactions(request).search(
+        principal, resource_type, items, strict=is_strict(prefer)
+    )
+    return render_search(request, resource_type, page)
+
+
 def _as_read(request: Request, stored: StoredResource, if_none_match: str | None) -> Response:
     """The stored bytes (the part `_summary` / `_elements` ask for), or 304 when the
     client already holds this version."""
@@ -140,21 +155,16 @@ async def search_type(
     request: Request, resource_type: str, principal: CurrentPrincipal, prefer: PreferHeader = None
 ) -> Response:
     items = list(request.query_params.multi_items())
-    page = await interactions(request).search(
-        principal, resource_type, items, strict=is_strict(prefer)
-    )
-    return render_search(request, resource_type, page)
+    return await _searched(request, principal, resource_type, items, prefer)
 
 
 @router.post("/{resource_type}/_search", summary="Search with form-encoded parameters")
 async def search_post(
     request: Request, resource_type: str, principal: CurrentPrincipal, prefer: PreferHeader = None
 ) -> Response:
-    items = await posted_search_items(request)
-    page = await interactions(request).search(
-        principal, resource_type, items, strict=is_strict(prefer)
+    return await _searched(
+        request, principal, resource_type, await posted_search_items(request), prefer
     )
-    return render_search(request, resource_type, page)
 
 
 @router.post("/{resource_type}", summary="Create (conditional with If-None-Exist)")
