@@ -19,8 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from care_plans.domain.care_plan import DueReview, PlanFacts
 from care_plans.store.tables import care_plan_index, patient_register
-from care_plans.store.upsert import upsert
 from carecoord_shared.ports import Repository
+from carecoord_shared.store.upsert import upsert
 
 plans = care_plan_index.c
 

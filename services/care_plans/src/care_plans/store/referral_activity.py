@@ -15,8 +15,8 @@ import sqlalchemy as sa
 
 from care_plans.domain.referrals import ReferralActivity
 from care_plans.store.tables import referral_activity
-from care_plans.store.upsert import upsert
 from carecoord_shared.ports import Repository
+from carecoord_shared.store.upsert import newest_wins
 
 activity = referral_activity.c
 
@@ -32,11 +32,8 @@ def latest_of(facts: Sequence[ReferralActivity]) -> list[ReferralActivity]:
     return list(latest.values())
 
 
-_PROJECT = upsert(
-    referral_activity,
-    "service_request",
-    [f.name for f in fields(ReferralActivity)],
-    where=lambda offered: activity.version_id < offered.version_id,
+_PROJECT = newest_wins(
+    referral_activity, "service_request", [f.name for f in fields(ReferralActivity)]
 )
 
 
@@ -55,7 +52,7 @@ class ReferralActivityRepository(Repository):
     async def find(self, service_request: str) -> ReferralActivity | None:
         query = sa.select(referral_activity).where(activity.service_request == service_request)
         row = (await self._conn.execute(query)).first()
-        return None if row is None else ReferralActivity(*row)
+        return None if row is None else ReferralActivity(**row._mapping)
 
     async def recent_requests(self, nhs_number: str, today: date) -> int:
         """How many requests about the patient changed in the 12 months before `today`."""

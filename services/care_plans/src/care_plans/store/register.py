@@ -18,9 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from care_plans.domain.register import RegisterEntry
 from care_plans.store.tables import patient_register
-from care_plans.store.upsert import upsert
 from carecoord_shared.ports import Repository
 from carecoord_shared.store.tables import resource
+from carecoord_shared.store.upsert import upsert
 
 register = patient_register.c
 _ENTRY = (

@@ -34,6 +34,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from carecoord_shared.store.columns import columns
+from carecoord_shared.store.upsert import projection
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -45,15 +46,13 @@ def _one_per_patient(name: str, where: str) -> Index:
     return Index(name, "patient_nhs", unique=True, postgresql_where=text(where))
 
 
-referral_activity = Table(
+referral_activity = projection(
     "referral_activity",
     metadata,
-    Column("service_request", Text, primary_key=True),
-    Column("nhs_number", Text, nullable=True, index=True),
+    "service_request",
     *columns(Text, "ubrn", "status", "category", "priority", "requester", nullable=True),
-    Column("version_id", Integer, nullable=False),
     Column("last_event_type", Text, nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    patient_nullable=True,
 )
 
 patient_register = Table(

@@ -10,15 +10,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
 
 from carecoord_shared.ports import Repository
+from carecoord_shared.store.upsert import upsert
 from mdt.domain.teams import Member, Team
 from mdt.store.tables import mdt_member, mdt_team
 
 _TEAMS_OF = sa.select(mdt_member.c.mdt_id).where(mdt_member.c.user_id == sa.bindparam("user_id"))
 """Built once (building a statement costs more than running it): every case-list
 search asks it."""
+_SAVE = upsert(mdt_team, "id", ["id", "name", "kind", "locality", "practices", "active"])
 
 
 class Teams(Repository):
@@ -32,13 +33,7 @@ class Teams(Repository):
             "practices": list(team.practices),
             "active": team.active,
         }
-        statement = insert(mdt_team).values(**values)
-        await self._conn.execute(
-            statement.on_conflict_do_update(
-                index_elements=[mdt_team.c.id],
-                set_={k: statement.excluded[k] for k in values if k != "id"},
-            )
-        )
+        await self._conn.execute(_SAVE, values)
         await self._conn.execute(sa.delete(mdt_member).where(mdt_member.c.mdt_id == team.id))
         if members:
             rows = [

@@ -2,38 +2,35 @@
 
 Written by the worker from care_plans' events (in the consumer's transaction, beside
 the inbox row) and read by the paramedic summary, which therefore never calls
-care_plans. A version guard keeps an older plan from overwriting a newer one.
+care_plans. A version guard keeps an older plan from overwriting a newer one. Both
+statements are built once, executed with each call's values.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
 
 from carecoord_shared.ports import Repository
+from carecoord_shared.store.upsert import newest_wins, upsert
 from referrals.domain.records import CarePlanSummary, Coordinator
 from referrals.store.rows import record_of
 from referrals.store.tables import care_plan, coordinator
 
 __all__ = ["CarePlanProjections"]
 
-_COORDINATOR_KEY = ("nhs_number", "care_team", "kind")
+_ASSIGN = upsert(
+    coordinator, ("nhs_number", "care_team", "kind"), [f.name for f in fields(Coordinator)]
+)
+_REVISE = newest_wins(care_plan, "care_plan", [f.name for f in fields(CarePlanSummary)])
 
 
 class CarePlanProjections(Repository):
     async def assign_coordinator(self, assigned: Coordinator) -> None:
         """The patient's co-ordinator of this kind in this care team is now `assigned`."""
-        values = {**asdict(assigned), "ended": False}
-        statement = insert(coordinator).values(**values)
-        await self._conn.execute(
-            statement.on_conflict_do_update(
-                index_elements=list(_COORDINATOR_KEY),
-                set_={k: statement.excluded[k] for k in values if k not in _COORDINATOR_KEY},
-            )
-        )
+        await self._conn.execute(_ASSIGN, {**asdict(assigned), "ended": False})
 
     async def end_coordinator(
         self, nhs_number: str, care_team: str, kind: str, at: datetime
@@ -50,15 +47,7 @@ class CarePlanProjections(Repository):
 
     async def revise_care_plan(self, plan: CarePlanSummary) -> None:
         """Keep `plan` unless a newer version of it is already kept."""
-        values = asdict(plan)
-        statement = insert(care_plan).values(**values)
-        await self._conn.execute(
-            statement.on_conflict_do_update(
-                index_elements=[care_plan.c.care_plan],
-                set_={k: statement.excluded[k] for k in values if k != "care_plan"},
-                where=care_plan.c.version_id < statement.excluded.version_id,
-            )
-        )
+        await self._conn.execute(_REVISE, asdict(plan))
 
     async def coordinators_of(self, nhs_number: str) -> list[Coordinator]:
         """The patient's running co-ordinators, named ones before cover."""

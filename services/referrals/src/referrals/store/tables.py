@@ -29,6 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 
 from carecoord_shared.store.columns import columns
+from carecoord_shared.store.upsert import projection
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -94,14 +95,11 @@ coordinator = Table(
 )
 """Projection of care_plans' `coordinator.assigned` / `.ended` events per patient."""
 
-care_plan = Table(
+care_plan = projection(
     "care_plan",
     metadata,
-    Column("care_plan", Text, primary_key=True),
-    Column("nhs_number", Text, nullable=False, index=True),
-    Column("version_id", Integer, nullable=False),
+    "care_plan",
     *columns(Text, "status", "title", "description", "next_review_due", nullable=True),
     Column("end_of_life", JSONB, nullable=True),
-    *columns(INSTANT, "updated_at"),
 )
 """Projection of care_plans' `careplan.revised` events (the paramedic summary's plan)."""
