@@ -1,10 +1,10 @@
 """Service settings shared by every CareCoord service.
 
 Each service subclasses `ServiceSettings` with its own environment prefix
-(`REFERRALS_`, ...), port and database name. Settings are built in the service's
-`create_app`/worker entry point, never at import. Outside development and test the
-settings refuse the local development issuer and default secrets, so a production
-deployment cannot start with them by accident.
+(`REFERRALS_`, ...), name (which names its database too), port and topic. Settings
+are built in the service's `create_app`/worker entry point, never at import. Outside
+development and test the settings refuse the local development issuer and default
+secrets, so a production deployment cannot start with them by accident.
 """
 
 from __future__ import annotations
@@ -38,7 +38,8 @@ class ServiceSettings(BaseSettings):
     http_workers: int = Field(default=1, ge=1, le=16)
     """API processes (uvicorn workers); each builds the app from the environment."""
     public_base_url: str | None = None
-    database_name: str = "postgres"
+    database_name: str = ""
+    """The service's own database (default: named as the service, `service_name`)."""
     database_url: str | None = None
     database_pool_size: int = 10
     statement_timeout_ms: int = Field(default=15_000, ge=100)
@@ -79,6 +80,8 @@ class ServiceSettings(BaseSettings):
 
     @model_validator(mode="after")
     def _resolve_and_refuse_development_defaults(self) -> ServiceSettings:
+        if not self.database_name:
+            object.__setattr__(self, "database_name", self.service_name)
         if self.database_url is None:
             url = os.environ.get("DATABASE_URL") or (
                 "postgresql+asyncpg://postgres@127.0.0.1:"

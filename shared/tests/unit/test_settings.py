@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from pydantic import ValidationError
+from pydantic_settings import SettingsConfigDict
 
 from carecoord_shared.settings import DEV_ISSUER, ServiceSettings
 
@@ -49,3 +50,24 @@ def test_development_defaults_point_at_the_local_database(monkeypatch: pytest.Mo
 
     assert settings.db_url == "postgresql+asyncpg://postgres@127.0.0.1:5999/mdt"
     assert settings.fhir_base == "http://127.0.0.1:8003/fhir"
+
+
+def test_a_service_names_its_database_and_keeps_the_kernels_config(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("CARECOORD_PG_PORT", "5999")
+    monkeypatch.setenv("EXAMPLE_PORT", "8123")
+
+    class ExampleSettings(ServiceSettings):
+        model_config = SettingsConfigDict(env_prefix="EXAMPLE_")
+
+        service_name: str = "example_service"
+
+    settings = ExampleSettings(unknown_setting="ignored")  # type: ignore[call-arg]
+
+    assert settings.port == 8123  # its own prefix
+    assert settings.database_name == "example_service"
+    assert settings.db_url == "postgresql+asyncpg://postgres@127.0.0.1:5999/example_service"
+    with pytest.raises(ValidationError, match="frozen"):
+        settings.port = 1  # type: ignore[misc]

@@ -8,13 +8,11 @@ from carecoord_shared.settings import ServiceSettings
 
 
 class CarePlansSettings(ServiceSettings):
-    model_config = SettingsConfigDict(env_prefix="CARE_PLANS_", extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(env_prefix="CARE_PLANS_")
 
     service_name: str = "care_plans"
     port: int = 8002
-    database_name: str = "care_plans"
     topic: str = "carecoord.careplans.v1"
-    """The topic this service publishes on (tests use their own)."""
     referrals_topic: str = "carecoord.referrals.v1"
     mdt_topic: str = "carecoord.mdt.v1"
     housekeeping_interval_s: float = 60.0

@@ -16,13 +16,11 @@ from mdt.domain.rules import RULES
 
 
 class MdtSettings(ServiceSettings):
-    model_config = SettingsConfigDict(env_prefix="MDT_", extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(env_prefix="MDT_")
 
     service_name: str = "mdt"
     port: int = 8003
-    database_name: str = "mdt"
     topic: str = "carecoord.mdt.v1"
-    """The topic this service publishes on (tests use their own)."""
     referrals_topic: str = "carecoord.referrals.v1"
     care_plans_topic: str = "carecoord.careplans.v1"
 

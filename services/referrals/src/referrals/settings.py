@@ -8,13 +8,11 @@ from carecoord_shared.settings import ServiceSettings
 
 
 class ReferralsSettings(ServiceSettings):
-    model_config = SettingsConfigDict(env_prefix="REFERRALS_", extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(env_prefix="REFERRALS_")
 
     service_name: str = "referrals"
     port: int = 8001
-    database_name: str = "referrals"
     topic: str = "carecoord.referrals.v1"
-    """The topic this service publishes on (tests use their own)."""
     care_plans_topic: str = "carecoord.careplans.v1"
     breach_warning_working_days: int = 1
     """Raise breach-imminent (and an escalation Task) this many working days before due."""
