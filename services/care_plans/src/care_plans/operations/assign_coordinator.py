@@ -70,8 +70,6 @@ OPERATION = Operation(
     "(Provenance), moves the care-team access grant, announces both.",
     assign,
     resource="Patient",
-    level="instance",
-    changes_state=True,
     inputs=(
         Param(
             "practitionerRole",

@@ -33,7 +33,6 @@ OPERATION = Operation(
     "(subject=Location/code) or the system, over periodStart..periodEnd.",
     evaluate_measure,
     resource="Measure",
-    level="instance",
     changes_state=False,
     scope_type="MeasureReport",
     inputs=(

@@ -39,7 +39,6 @@ OPERATION = Operation(
     "read, as a searchset Bundle (at most 1000 resources).",
     patient_everything,
     resource="Patient",
-    level="instance",
     changes_state=False,
     outputs=(Param("return", "Bundle", 1, 1, "A searchset of the patient's resources."),),
 )

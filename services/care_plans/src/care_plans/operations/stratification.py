@@ -32,7 +32,6 @@ OPERATION = Operation(
     "it was made of.",
     stratify,
     resource="Patient",
-    level="instance",
     changes_state=False,
     outputs=(
         Param("cohort", "code", 0, None, "long-term-condition, frailty or end-of-life."),

@@ -92,7 +92,6 @@ def report_operation(code: str, title: str, documentation: str, report: Report) 
         documentation,
         handle,
         resource="HealthcareService",
-        level="instance",
         changes_state=False,
         outputs=(Param("return", "MeasureReport", min=1, documentation="The report (summary)."),),
     )

@@ -36,7 +36,6 @@ OPERATION = Operation(
     "paramedic during an advice call about the patient (id = NHS number).",
     handle,
     resource="Patient",
-    level="instance",
     changes_state=False,
     outputs=(
         Param("patient", "Identifier", min=1, documentation="The patient, by NHS number."),

@@ -52,7 +52,6 @@ OPERATION = Operation(
     handle,
     resource="Communication",
     level="type",
-    changes_state=True,
     scope_letter="c",
     inputs=(
         Param(

@@ -53,8 +53,6 @@ OPERATION = Operation(
     "transaction. If-Match with the request's version makes a stale decision answer 412.",
     handle,
     resource="ServiceRequest",
-    level="instance",
-    changes_state=True,
     inputs=(
         Param(
             "outcome",

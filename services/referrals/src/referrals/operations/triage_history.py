@@ -25,7 +25,6 @@ OPERATION = Operation(
     "when, task, reason), oldest first.",
     handle,
     resource="ServiceRequest",
-    level="instance",
     changes_state=False,
     outputs=(
         Param.made_of(
