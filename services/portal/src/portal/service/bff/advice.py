@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from portal.service.bff import vocabulary as v
+from portal.service.bff import referrals_vocabulary as v
 from portal.service.bff.client import FhirClient
 from portal.service.bff.shapes import RequestView, ServiceOption, request_view
 

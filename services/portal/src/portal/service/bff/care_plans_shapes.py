@@ -13,8 +13,8 @@ from datetime import date
 from typing import Any
 
 from carecoord_shared.calendar import add_months
+from carecoord_shared.fhir.identifiers import NHS_NUMBER_SYSTEM
 from portal.service.bff import care_plans_vocabulary as c
-from portal.service.bff import vocabulary as v
 from portal.service.bff.client import Json, version_of
 from portal.service.bff.clock import parse_instant
 from portal.service.bff.shapes import identifier_value
@@ -41,7 +41,7 @@ class PatientView:
     @property
     def search_key(self) -> str:
         """How care_plans finds the patient's records (their subject is by NHS number)."""
-        return f"{v.NHS_NUMBER_SYSTEM}|{self.nhs_number}"
+        return f"{NHS_NUMBER_SYSTEM}|{self.nhs_number}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,7 +177,7 @@ def patient_view(body: Json) -> PatientView:
     names = body.get("name") or [{}]
     name = " ".join([*names[0].get("given", []), names[0].get("family", "")]).strip()
     nhs = [
-        i.get("value") for i in body.get("identifier", []) if i.get("system") == v.NHS_NUMBER_SYSTEM
+        i.get("value") for i in body.get("identifier", []) if i.get("system") == NHS_NUMBER_SYSTEM
     ]
     return PatientView(str(body["id"]), name or "Name not recorded", str(nhs[0] if nhs else ""))
 

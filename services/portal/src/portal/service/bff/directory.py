@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from portal.service.bff import vocabulary as v
+from portal.service.bff import referrals_vocabulary as v
 from portal.service.bff.cache import get_kept
 from portal.service.bff.client import FhirClient
 from portal.service.bff.shapes import ServiceOption, service_option

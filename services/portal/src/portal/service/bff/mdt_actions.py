@@ -11,11 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from carecoord_shared.fhir.identifiers import ODS_SYSTEM
 from portal.service.bff.client import FhirClient, Json
 from portal.service.bff.clock import day_text
 from portal.service.bff.mdt_vocabulary import ACTION_STATES, MDT_CODES
 from portal.service.bff.shapes import first_code, identifier_value
-from portal.service.bff.vocabulary import ODS_SYSTEM
 
 __all__ = ["ActionView", "practice_actions", "settle"]
 

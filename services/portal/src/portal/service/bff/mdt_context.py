@@ -12,10 +12,10 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
+from carecoord_shared.fhir.identifiers import NHS_NUMBER_SYSTEM
 from portal.service.bff.care_plans_shapes import PlanView, plan_view
 from portal.service.bff.client import FhirClient, ServiceDown
 from portal.service.bff.shapes import RequestView, request_view
-from portal.service.bff.vocabulary import NHS_NUMBER_SYSTEM
 
 __all__ = ["CaseContext", "case_context"]
 

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from carecoord_shared.fhir.identifiers import ODS_SYSTEM
 from portal.service.bff.client import FhirClient, WriteAnswer, if_match, write_answer
 from portal.service.bff.mdt_shapes import MeetingPage, OutcomeRecord, outcome_record
 from portal.service.bff.mdt_vocabulary import CASE_OUTCOMES
-from portal.service.bff.vocabulary import ODS_SYSTEM
 
 __all__ = [
     "ActionForm",

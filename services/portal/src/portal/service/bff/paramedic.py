@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from carecoord_shared.fhir.definitions import system_url
-from portal.service.bff import vocabulary as v
+from portal.service.bff import referrals_vocabulary as v
 from portal.service.bff.client import FhirClient, Json
 from portal.service.bff.shapes import ServiceOption, first_parts, parts, service_option
 

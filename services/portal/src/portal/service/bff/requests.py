@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from portal.service.bff import vocabulary as v
+from portal.service.bff import referrals_vocabulary as v
 from portal.service.bff.client import FhirClient, Json
 from portal.service.bff.clock import BreachClock, breach_clock, parse_instant
 from portal.service.bff.shapes import (

@@ -15,7 +15,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from portal.service.bff import vocabulary as v
+from portal.service.bff import referrals_vocabulary as v
 from portal.service.bff.client import FhirClient, WriteAnswer, if_match, write_answer
 from portal.service.bff.clock import LONDON, BreachClock, breach_clock, parse_instant
 from portal.service.bff.directory import services_of

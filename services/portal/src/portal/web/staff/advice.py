@@ -14,7 +14,7 @@ from fastapi import APIRouter, Response
 from fastapi.responses import RedirectResponse
 
 from portal.service.bff import ServiceDown
-from portal.service.bff import vocabulary as v
+from portal.service.bff import referrals_vocabulary as v
 from portal.service.bff.advice import (
     AdviceRequest,
     nhs_number_problem,

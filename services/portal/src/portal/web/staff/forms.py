@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from starlette.datastructures import FormData
 
-from portal.service.bff import vocabulary as v
+from portal.service.bff import referrals_vocabulary as v
 from portal.service.bff.triage import Decision
 
 __all__ = ["Problem", "decision_errors", "read_decision", "text"]

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
+from carecoord_shared.fhir.identifiers import ODS_SYSTEM
 from portal.service.bff.mdt import load_meeting, member_teams
 from portal.service.bff.mdt_vocabulary import MDT_CODES
-from portal.service.bff.vocabulary import ODS_SYSTEM
 from portal.web.http import add_page
 from portal.web.staff.common import Gp, StaffClients, fhir_ids
 from portal.web.staff.live import stream_when

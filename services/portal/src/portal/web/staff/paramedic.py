@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Response
 from fastapi.responses import RedirectResponse
 
 from portal.service.bff import ServiceDown
-from portal.service.bff import vocabulary as v
+from portal.service.bff import referrals_vocabulary as v
 from portal.service.bff.advice import nhs_number_problem
 from portal.service.bff.directory import filter_choices
 from portal.service.bff.paramedic import (

@@ -17,7 +17,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request, Response
 
 from portal.service.bff import ServiceDown
-from portal.service.bff import vocabulary as v
+from portal.service.bff import referrals_vocabulary as v
 from portal.service.bff.directory import advice_services
 from portal.service.bff.requests import load_request
 from portal.service.bff.triage import WORKLIST_PAGE, WorklistFilters, decide, worklist
