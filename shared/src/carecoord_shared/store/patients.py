@@ -10,7 +10,6 @@ be tied to anyone and is refused by the unit of work when its type requires it.
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from carecoord_shared.db import kernel_metadata
@@ -21,6 +20,7 @@ from carecoord_shared.security.principal import Principal
 from carecoord_shared.store.indexing import evaluate, patient_nhs_of
 from carecoord_shared.store.ownership import stamp_owner
 from carecoord_shared.store.tables import resource
+from carecoord_shared.store.upsert import upsert
 
 __all__ = ["link_patient", "patient_link", "patient_of", "tied_patient"]
 
@@ -31,15 +31,12 @@ patient_link = sa.Table(
     sa.Column("patient_nhs", sa.Text, nullable=False),
 )
 
+_LINK = upsert(patient_link, "patient_id", ["patient_id", "patient_nhs"])
+
 
 async def link_patient(conn: AsyncConnection, patient_id: str, patient_nhs: str) -> None:
     """Remember that the register's `Patient/<patient_id>` is this NHS number."""
-    statement = insert(patient_link).values(patient_id=patient_id, patient_nhs=patient_nhs)
-    await conn.execute(
-        statement.on_conflict_do_update(
-            index_elements=[patient_link.c.patient_id], set_={"patient_nhs": patient_nhs}
-        )
-    )
+    await conn.execute(_LINK, {"patient_id": patient_id, "patient_nhs": patient_nhs})
 
 
 async def _resolve(conn: AsyncConnection, patient_id: str) -> str | None:
