@@ -71,13 +71,12 @@ def extractor(expression: str) -> Extractor:
     fast = fast_path(expression)
     if fast is None:
         return general(expression)
-    slow = general(expression)
 
     def extract(resource: JsonObject) -> list[Any]:
         try:
             return fast(resource)
-        except Fallback:
-            return slow(resource)
+        except Fallback:  # fhirpathpy parses the expression the first time it is needed
+            return general(expression)(resource)
 
     return extract
 
