@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 __all__ = ["SECURITY_HEADERS", "RateLimiter", "TokenBucket", "security_headers"]
@@ -28,14 +28,20 @@ _API_ONLY: tuple[tuple[bytes, bytes], ...] = (
     (b"cache-control", b"no-store"),
     (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'"),
 )
+_FOR_API = SECURITY_HEADERS + _API_ONLY
+_NAMES = frozenset(name for name, _ in _FOR_API)
 
 
-def security_headers(path: str, present: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+def security_headers(
+    path: str, present: Sequence[tuple[bytes, bytes]]
+) -> tuple[tuple[bytes, bytes], ...]:
     """The headers to add to a response on `path` that has `present` already: the
     common ones always, and for the FHIR API no caching and nothing to render."""
-    names = {name.lower() for name, _ in present}
-    wanted = SECURITY_HEADERS + (_API_ONLY if path.startswith("/fhir") else ())
-    return [(name, value) for name, value in wanted if name not in names]
+    wanted = _FOR_API if path.startswith("/fhir") else SECURITY_HEADERS
+    names = [name.lower() for name, _ in present]
+    if _NAMES.isdisjoint(names):
+        return wanted  # the usual case: the response set none of them itself
+    return tuple((name, value) for name, value in wanted if name not in names)
 
 
 @dataclass(slots=True)
