@@ -17,7 +17,7 @@ whose meaning depends on the type path. The fast path never returns another answ
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable
 from functools import cache
 from typing import Any
 
@@ -137,30 +137,41 @@ def _chain(root: str, steps: tuple[Step, ...]) -> Extractor:
     return run
 
 
-def _field(value: JsonObject, key: str, out: list[Any]) -> list[Any]:
-    """`key`'s values and then its primitive extension's (`_key`), lists spread."""
-    for found in (value.get(key), value.get(f"_{key}")):
-        if isinstance(found, list):
-            out.extend(found)
-        elif found is not None:
-            out.append(found)
+def _field(value: JsonObject, key: str, extension: str, out: list[Any]) -> list[Any]:
+    """`key`'s values and then its primitive extension's (`extension`: `_key`), lists
+    spread, onto `out`."""
+    found = value.get(key)
+    if isinstance(found, list):
+        out.extend(found)
+    elif found is not None:
+        out.append(found)
+    found = value.get(extension)
+    if isinstance(found, list):
+        out.extend(found)
+    elif found is not None:
+        out.append(found)
     return out
 
 
-def _dicts(values: list[Any], guard: bool) -> Iterator[JsonObject]:
-    """The elements among `values` (a step finds nothing under any other value)."""
+def _dicts(values: list[Any], guard: bool) -> Iterable[Any]:
+    """The elements among `values` (a step finds nothing under any other value); when
+    the step depends on the type path, `Fallback` at a nested resource."""
+    if not guard:
+        return values  # the step skips what is not a dict itself
     for value in values:
-        if isinstance(value, dict):
-            if guard and "resourceType" in value:
-                raise Fallback(f"a nested {value['resourceType']}")
-            yield value
+        if isinstance(value, dict) and "resourceType" in value:
+            raise Fallback(f"a nested {value['resourceType']}")
+    return values
 
 
 def _member(guard: bool, key: str) -> Step:
+    extension = f"_{key}"
+
     def step(values: list[Any]) -> list[Any]:
         out: list[Any] = []
         for value in _dicts(values, guard):
-            _field(value, key, out)
+            if isinstance(value, dict):
+                _field(value, key, extension, out)
         return out
 
     return step
@@ -169,22 +180,30 @@ def _member(guard: bool, key: str) -> Step:
 def _choice(guard: bool, key: str, *types: str) -> Step:
     order = {f"{key}{kind}": rank for rank, kind in enumerate(types)}
     order.update({f"_{key}{kind}": rank for rank, kind in enumerate(types)})
-    fields = [f"{key}{kind}" for kind in types]
+    fields = [(f"{key}{kind}", f"_{key}{kind}") for kind in types]
 
     def step(values: list[Any]) -> list[Any]:
         out: list[Any] = []
         for value in _dicts(values, guard):
+            if not isinstance(value, dict):
+                continue
             ranks = [order[name] for name in value if name in order and value[name] is not None]
             if ranks:  # the first type (in the model's order) with a value or an extension
-                _field(value, fields[min(ranks)], out)
+                _field(value, *fields[min(ranks)], out)
         return out
 
     return step
 
 
 def _where(guard: bool, key: str, text: str) -> Step:
+    extension = f"_{key}"
+
     def step(values: list[Any]) -> list[Any]:
-        return [value for value in _dicts(values, guard) if _field(value, key, []) == [text]]
+        return [
+            value
+            for value in _dicts(values, guard)
+            if isinstance(value, dict) and _field(value, key, extension, []) == [text]
+        ]
 
     return step
 
@@ -192,29 +211,37 @@ def _where(guard: bool, key: str, text: str) -> Step:
 _STEPS: dict[str, Callable[..., Step]] = {"member": _member, "choice": _choice, "where": _where}
 
 
+_AS_IS = frozenset({str, int, bool, type(None)})
+"""Types fhirpathpy hands back unchanged wherever they are (checked first: most are)."""
+
+
 def _output(values: list[Any]) -> list[Any]:
     """fhirpathpy's result: extension-only values dropped; `Fallback` where it would
     rebuild a value into something unequal (a float as Decimal, a list filtered)."""
     out = []
     for value in values:
-        if isinstance(value, float):
-            raise Fallback("a float")
-        if isinstance(value, dict):
-            if list(value) == ["extension"]:
-                continue
-            _check_plain(value)
+        if type(value) not in _AS_IS:
+            if isinstance(value, float):
+                raise Fallback("a float")
+            if isinstance(value, dict):
+                if list(value) == ["extension"]:
+                    continue
+                _check_plain(value.values(), in_list=False)
         out.append(value)
     return out
 
 
-def _check_plain(value: Any) -> None:
-    if isinstance(value, float):
-        raise Fallback("a float")
-    if isinstance(value, dict):
-        for item in value.values():
-            _check_plain(item)
-    elif isinstance(value, list):
-        for item in value:
-            if isinstance(item, dict) and list(item) == ["extension"]:
+def _check_plain(items: Iterable[Any], *, in_list: bool) -> None:
+    """Raises `Fallback` for a float among `items` or below them, or an extension-only
+    element in a list (fhirpathpy's result would leave it out)."""
+    for item in items:
+        if type(item) in _AS_IS:
+            continue
+        if isinstance(item, float):
+            raise Fallback("a float")
+        if isinstance(item, dict):
+            if in_list and list(item) == ["extension"]:
                 raise Fallback("an extension-only element in a list")
-            _check_plain(item)
+            _check_plain(item.values(), in_list=False)
+        elif isinstance(item, list):
+            _check_plain(item, in_list=True)
