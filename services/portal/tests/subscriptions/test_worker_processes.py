@@ -19,8 +19,18 @@ from services.portal.tests.subscriptions.test_crash import WHOLE, start_worker
 
 
 def children(pid: int) -> list[int]:
+    """The delivery processes `pid` started (not, say, the short-lived child that
+    migrates the database while the worker starts)."""
     found = " ".join(p.read_text() for p in Path(f"/proc/{pid}/task").glob("*/children"))
-    return [int(child) for child in found.split()]
+    return [int(child) for child in found.split() if _delivers(int(child))]
+
+
+def _delivers(pid: int) -> bool:
+    try:
+        arguments = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except FileNotFoundError:
+        return False
+    return b"portal.worker" in arguments and b"--delivery" in arguments  # as `ps` shows it
 
 
 def running(pid: int) -> bool:
