@@ -132,7 +132,13 @@ def test_a_profile_is_summarised_by_module_and_by_the_projects_own_frames(
     tmp_path: Path,
 ) -> None:
     trunk = 'process 7:"python api";<module> (api:1);cli (referrals/main.py:24)'
-    route = "run (asyncio/runners.py:118);create (carecoord_shared/fhir/routes.py:158)"
+    middleware = (
+        "RequestContextMiddleware.__call__ (carecoord_shared/web/middleware.py:233);"
+        "run_until_disconnected (carecoord_shared/web/disconnect.py:46)"
+    )
+    route = (
+        f"run (asyncio/runners.py:118);{middleware};create (carecoord_shared/fhir/routes.py:158)"
+    )
     collapsed = tmp_path / "create.txt"
     collapsed.write_text(
         f"{trunk};{route};execute (asyncpg/connection.py:377) 60\n"
@@ -148,7 +154,8 @@ def test_a_profile_is_summarised_by_module_and_by_the_projects_own_frames(
     ]
     lines = summary(collapsed)
     assert lines[0].startswith("innermost frame by module: asyncpg 60%, sqlalchemy 30%")
-    # the entry point every sample passes through, and library frames, are left out
+    # the entry point and middleware every sample passes through, and library frames,
+    # are left out
     assert lines[1:] == [" 90.0%  create (carecoord_shared/fhir/routes.py:158)"]
 
 

@@ -27,8 +27,11 @@ _OURS = re.compile(
     rf"\(({'|'.join(['carecoord_[a-z_]+', *(service.name for service in SERVICES)])})/"
     r"|\(bench_\w+\.py:"
 )
-# ...except its entry points, which every sample passes through.
-_TRUNK = re.compile(r"^(<module>|cli|serve|main|run_worker|run_until_disconnected\.\S+) \(")
+# ...except its entry points and the middleware every request passes through.
+_TRUNK = re.compile(
+    r"^(<module>|cli|serve|main|run_worker|run_until_disconnected(\.\S+)?"
+    r"|RequestContextMiddleware\.__call__(\.\S+)?) \("
+)
 _FILE = re.compile(r"\(([^/:)]+)[^)]*\)$")
 
 
