@@ -4,6 +4,7 @@ loaded in the long-lived process."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import socket
@@ -38,12 +39,19 @@ def upgrade() -> None:
 '''
 
 
-@pytest.fixture
-def broken(tmp_path: Path) -> Path:
+SLOW = BROKEN.replace("select * from table_that_is_not_there", "select pg_sleep(5)")
+
+
+def _versions(tmp_path: Path, revision: str) -> Path:
     folder = tmp_path / "versions"
     folder.mkdir()
-    (folder / "broken0001.py").write_text(BROKEN)
+    (folder / "broken0001.py").write_text(revision)
     return folder
+
+
+@pytest.fixture
+def broken(tmp_path: Path) -> Path:
+    return _versions(tmp_path, BROKEN)
 
 
 def _free_port() -> int:
@@ -103,6 +111,52 @@ async def test_a_failing_migration_stops_the_worker_before_it_starts(
     with pytest.raises(MigrationFailed, match="table_that_is_not_there"):
         await worker.run()
     assert not worker.started.is_set()
+
+
+async def _sleeping_backends(url: str) -> int:
+    async with engine_on(url) as engine, engine.connect() as conn:
+        found = await conn.scalar(
+            text("select count(*) from pg_stat_activity where query = 'select pg_sleep(5)'")
+        )
+        return int(found or 0)
+
+
+def _migration_children() -> list[int]:
+    """Our own live migration child processes."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            command = (stat.parent / "cmdline").read_bytes()
+        except (OSError, IndexError):
+            continue
+        mine = int(fields[1]) == os.getpid() and fields[0] != "Z"
+        if mine and b"carecoord_shared.migration_process" in command:
+            found.append(int(stat.parent.name))
+    return found
+
+
+async def test_a_start_stopped_mid_migration_kills_the_child_and_keeps_nothing(
+    fresh_database_url: str, tmp_path: Path
+) -> None:
+    task = asyncio.create_task(migrate_in_child(fresh_database_url, _versions(tmp_path, SLOW)))
+    for _ in range(300):
+        if await _sleeping_backends(fresh_database_url):
+            break
+        await asyncio.sleep(0.1)
+    else:
+        pytest.fail("the slow revision never started")
+    assert _migration_children()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert _migration_children() == []  # killed and reaped, not left running
+    for _ in range(150):  # PostgreSQL ends the session after the statement: rolled back
+        if not await _sleeping_backends(fresh_database_url):
+            break
+        await asyncio.sleep(0.1)
+    assert await _sleeping_backends(fresh_database_url) == 0
+    assert "alembic_version" not in await _tables(fresh_database_url)
 
 
 async def test_an_unreachable_database_is_named_in_the_failure(infrastructure: None) -> None:
