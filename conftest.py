@@ -17,8 +17,14 @@ from pathlib import Path
 import pytest
 
 from carecoord_devstack.testing import create_fresh_database, drop_fresh_databases
+from carecoord_shared.migration_process import IN_PROCESS
 
 ROOT = Path(__file__).parent
+
+# Apps and workers started by tests migrate their fresh databases in process: a child
+# process each (as deployed, to keep alembic out of long-lived processes) would add 1-2 s
+# to every one of hundreds of starts. test_migration_process covers the child path.
+os.environ[IN_PROCESS] = "1"
 
 # Records the FHIR resources the suite's journeys produce (when CARECOORD_FHIR_SAMPLES
 # names a folder), for the independent validator that `make test` runs after pytest.

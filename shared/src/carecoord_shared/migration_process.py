@@ -10,29 +10,48 @@ the start-up as before (the API never becomes ready, the worker exits), now as
 
 The database URL (it may carry a password) goes to the child on its standard input,
 never on its command line, where any local user could read it.
+
+`migrate_at_start` is what APIs and workers call: the child, unless the environment
+sets `CARECOORD_MIGRATE_IN_PROCESS=1`. The test suite does, as it starts hundreds of
+short-lived apps, each on a fresh database, where a child's interpreter and imports
+added 1-2 s to every start (the suite took twice as long); memory does not matter
+there, and `test_migration_process` runs the child path itself.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 import traceback
 from pathlib import Path
 
 from carecoord_shared.logging import get_logger
 
-__all__ = ["MigrationFailed", "migrate_in_child"]
+__all__ = ["IN_PROCESS", "MigrationFailed", "migrate_at_start", "migrate_in_child"]
 
 _log = get_logger(__name__)
 _MODULE = "carecoord_shared.migration_process"
 _SUMMARY = "migration failed: "
 """The child's last line on a failure: what went wrong, in one line."""
 _LOGGED_LINES = 40
+IN_PROCESS = "CARECOORD_MIGRATE_IN_PROCESS"
 
 
 class MigrationFailed(RuntimeError):
     """The migration child exited without bringing the database to the newest schema."""
+
+
+async def migrate_at_start(url: str, service_versions: Path | None = None) -> None:
+    """Migrate as a starting API or worker does: in a child process, or in this one
+    where `CARECOORD_MIGRATE_IN_PROCESS=1` (the test suite)."""
+    if os.environ.get(IN_PROCESS) == "1":
+        from carecoord_shared.db import migrate_async
+
+        await migrate_async(url, service_versions)
+    else:
+        await migrate_in_child(url, service_versions)
 
 
 async def migrate_in_child(url: str, service_versions: Path | None = None) -> None:

@@ -32,7 +32,7 @@ from carecoord_shared.events.backoff import sleep_unless
 from carecoord_shared.events.consumer_support import RunScope, no_scope
 from carecoord_shared.events.inbox import purge_older_than
 from carecoord_shared.logging import configure_logging, get_logger
-from carecoord_shared.migration_process import migrate_in_child
+from carecoord_shared.migration_process import migrate_at_start
 from carecoord_shared.periodic import PeriodicJob, run_every
 from carecoord_shared.settings import ServiceSettings
 
@@ -133,7 +133,7 @@ class Worker:
 
                 health = asyncio.create_task(serve_health(self, self.health_port))
             await wait_for_database(engine)
-            await migrate_in_child(settings.db_url, self.migrations)
+            await migrate_at_start(settings.db_url, self.migrations)
             if not await self._topics_exist():
                 return
             tasks = self._start_loops(engine)

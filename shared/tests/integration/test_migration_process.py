@@ -18,7 +18,12 @@ from sqlalchemy import text
 
 from carecoord_devstack.testing import drop_topic, engine_on, new_run, serving
 from carecoord_shared.fhir.registry import FhirRegistry
-from carecoord_shared.migration_process import MigrationFailed, migrate_in_child
+from carecoord_shared.migration_process import (
+    IN_PROCESS,
+    MigrationFailed,
+    migrate_at_start,
+    migrate_in_child,
+)
 from carecoord_shared.security.dev_issuer import DevIssuer
 from carecoord_shared.web.app import create_service_app
 from carecoord_shared.worker_runtime import Worker
@@ -47,6 +52,13 @@ def _versions(tmp_path: Path, revision: str) -> Path:
     folder.mkdir()
     (folder / "broken0001.py").write_text(revision)
     return folder
+
+
+@pytest.fixture(autouse=True)
+def as_deployed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Start as deployed: the suite's switch to migrate in process is off here (and in
+    the processes these tests start, which inherit this environment)."""
+    monkeypatch.delenv(IN_PROCESS, raising=False)
 
 
 @pytest.fixture
@@ -157,6 +169,22 @@ async def test_a_start_stopped_mid_migration_kills_the_child_and_keeps_nothing(
         await asyncio.sleep(0.1)
     assert await _sleeping_backends(fresh_database_url) == 0
     assert "alembic_version" not in await _tables(fresh_database_url)
+
+
+async def test_the_suites_switch_migrates_in_this_process(
+    fresh_database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(IN_PROCESS, "1")
+    spawned: list[object] = []
+
+    async def no_child(*args: object, **kwargs: object) -> None:
+        spawned.append(args)
+        raise AssertionError("a child was started")
+
+    monkeypatch.setattr(asyncio, "create_subprocess_exec", no_child)
+    await migrate_at_start(fresh_database_url)
+    assert spawned == []
+    assert "outbox" in await _tables(fresh_database_url)
 
 
 async def test_an_unreachable_database_is_named_in_the_failure(infrastructure: None) -> None:

@@ -38,7 +38,7 @@ from carecoord_shared.fhir.registry import FhirRegistry
 from carecoord_shared.fhir.routes import router as fhir_router
 from carecoord_shared.fhir.system_routes import router as system_routes
 from carecoord_shared.logging import configure_logging
-from carecoord_shared.migration_process import migrate_in_child
+from carecoord_shared.migration_process import migrate_at_start
 from carecoord_shared.security.tokens import TokenVerifier
 from carecoord_shared.service import Clock, ServiceDefinition, system_clock
 from carecoord_shared.settings import ServiceSettings
@@ -164,7 +164,7 @@ def _lifespan(
             statement_timeout_ms=settings.statement_timeout_ms,
         )
         await wait_for_database(engine)
-        await migrate_in_child(settings.db_url, migrations)
+        await migrate_at_start(settings.db_url, migrations)
         await fill_sort_keys(engine, registry)
         app.state.engine = engine
         app.state.fhir = FhirInteractions(engine, registry)
