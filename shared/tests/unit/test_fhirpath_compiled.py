@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from typing import Any
 
 import pytest
+from fhirpathpy.models import models
 
-from carecoord_shared.store.fhirpath_compiled import Fallback, extractor, fast_path, general
+from carecoord_shared.store.fhirpath_compiled import MODEL, Fallback, extractor, fast_path, general
 
 NHS = "https://fhir.nhs.uk/Id/nhs-number"
 NHS_OF_TASK = f"Task.for.identifier.where(system='{NHS}').value"
@@ -146,3 +149,18 @@ def test_a_resource_without_its_type_fails_as_fhirpathpy_does() -> None:
         general("Task.status")({"status": "ready"})
     with pytest.raises(KeyError):
         fast({"status": "ready"})
+
+
+def test_the_r4_model_is_fhirpathpys_own_read_without_importing_fhirpathpy() -> None:
+    """The compiled steps take choice types and type paths from the same model fhirpathpy
+    evaluates with, and a process that only stores resources never loads fhirpathpy."""
+    assert models["r4"] == MODEL
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import sys; import carecoord_shared.store.indexing;"
+         "from carecoord_shared.store.fhirpath_compiled import extractor;"
+         "found = extractor('Task.owner.reference')({'resourceType': 'Task',"
+         " 'owner': {'reference': 'Organization/x'}});"
+         "print(found, 'fhirpathpy' in sys.modules)"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert loaded.stdout.strip() == "['Organization/x'] False"

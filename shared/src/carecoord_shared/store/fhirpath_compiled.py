@@ -16,20 +16,33 @@ whose meaning depends on the type path. The fast path never returns another answ
 
 from __future__ import annotations
 
+import importlib.util
+import json
 import re
 from collections.abc import Callable, Iterable
 from functools import cache
+from pathlib import Path
 from typing import Any
-
-import fhirpathpy
-from fhirpathpy.models import models
 
 from carecoord_shared.fhir.outcome import JsonObject
 
 Extractor = Callable[[JsonObject], list[Any]]
 Step = Callable[[list[Any]], list[Any]]
 
-MODEL: dict[str, Any] = models["r4"]
+
+def _r4_model() -> dict[str, Any]:
+    """fhirpathpy's R4 model (its `models["r4"]`), read from its files without importing
+    fhirpathpy: its parser (about 10 MiB in every API and worker) and the other three
+    FHIR versions' models (4 MiB more) would load for a fallback that the declared
+    expressions never need."""
+    spec = importlib.util.find_spec("fhirpathpy")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("fhirpathpy is not installed")
+    folder = Path(next(iter(spec.submodule_search_locations))) / "models" / "r4"
+    return {path.stem: json.loads(path.read_text()) for path in sorted(folder.glob("*.json"))}
+
+
+MODEL: dict[str, Any] = _r4_model()
 
 _MEMBER = re.compile(r"[a-z][A-Za-z0-9]*")
 _WHERE = re.compile(r"where\(([a-z][A-Za-z0-9]*)\s*=\s*'([^'\\]*)'\)")
@@ -42,7 +55,10 @@ class Fallback(Exception):
 
 @cache
 def general(expression: str) -> Extractor:
-    """fhirpathpy's evaluator for `expression` with the R4 model, parsed once."""
+    """fhirpathpy's evaluator for `expression` with the R4 model, parsed once (and
+    fhirpathpy imported the first time one is needed)."""
+    import fhirpathpy  # only for a fallback (see `_r4_model`)
+
     compiled = fhirpathpy.compile(expression, MODEL)
 
     def evaluate(resource: JsonObject) -> list[Any]:
