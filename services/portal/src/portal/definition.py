@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from fastapi import FastAPI
+
 from carecoord_shared.fhir.interactions import FhirInteractions
 from carecoord_shared.fhir.outcome import JsonObject
 from carecoord_shared.fhir.registry import ResourceDefinition
@@ -21,7 +23,6 @@ from portal.fhir.resources import resources as shared_resources
 from portal.service.context import PortalContext
 from portal.settings import PortalSettings
 from portal.store import MIGRATIONS
-from portal.web.install import install_pages
 
 FACES = (staff.FACE, front_door.FACE, subscriptions.FACE)
 
@@ -32,6 +33,15 @@ def resources(context: Any) -> Sequence[ResourceDefinition]:
 
 def definitions(context: Any) -> Sequence[JsonObject]:
     return [d for face in FACES for d in face.definitions(context)]
+
+
+def install_pages(app: FastAPI, context: PortalContext) -> None:
+    """The staff and front-door pages, in the API only: imported here, when the API is
+    assembled, so the worker and its delivery process never load the web layer (Jinja2,
+    the pages and their routes: about 12 MiB in each)."""
+    from portal.web.install import install_pages as install
+
+    install(app, context)
 
 
 async def startup(fhir: FhirInteractions, context: Any) -> None:
