@@ -7,6 +7,8 @@ declaration; a new operation, consumer or job is its own module plus one line he
 
 from __future__ import annotations
 
+from fastapi import APIRouter
+
 from carecoord_shared.service import ServiceDefinition
 from mdt.domain.vocabulary import GRANT_REASONS
 from mdt.events import (
@@ -34,11 +36,19 @@ from mdt.operations import (
     record_outcome,
     schedule_meetings,
 )
-from mdt.routes.case_lists import case_list_routes
 from mdt.service.context import MdtContext
 from mdt.service.teams import record_team
 from mdt.settings import MdtSettings
 from mdt.store.tables import MIGRATIONS
+
+
+def case_list_routes(context: MdtContext) -> APIRouter:
+    """The List routes of case lists, imported when the API is assembled: the worker
+    never loads them, nor the FHIR route stack they stand on (token checks, httpx)."""
+    from mdt.routes.case_lists import case_list_routes as routes
+
+    return routes(context)
+
 
 SERVICE = ServiceDefinition(
     name="mdt",
