@@ -1,6 +1,7 @@
 """docker-compose.yml, checked where no Docker engine runs: every URL the portal and its
 worker call names a compose service on the port that service listens on, and the
-sign-in provider's `localhost` issuer URL is only used from the network it lives on."""
+sign-in provider's `localhost` issuer URL is only used from the network it lives on, and
+its PostgreSQL runs with the settings the local stack's does."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest
 import yaml
 
 from carecoord_devstack.paths import repo_root
+from carecoord_devstack.postgres import TUNING
 
 SERVICES_CALLED = ("PORTAL_REFERRALS_URL", "PORTAL_CARE_PLANS_URL", "PORTAL_MDT_URL")
 
@@ -47,3 +49,10 @@ def test_system_clients_name_their_issuer_and_reach_it() -> None:
             assert "PORTAL_OIDC_ISSUER" in env, name
         if any("localhost:8090" in str(value) for value in env.values()):
             assert name == "portal" or service.get("network_mode") == "service:portal", name
+
+
+def test_postgres_runs_with_the_local_stacks_settings() -> None:
+    command = _compose()["postgres"]["command"]
+    assert command[0] == "postgres"
+    assert command[1::2] == ["-c"] * len(TUNING)
+    assert command[2::2] == [f"{name}={value}" for name, value in TUNING]
