@@ -10,16 +10,17 @@ the data is.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB, insert
+from sqlalchemy.dialects.postgresql import JSONB, insert
 
 from carecoord_shared.ports import Repository
 from carecoord_shared.security.access import access_grant
 from carecoord_shared.store.columns import columns
+from carecoord_shared.store.upsert import upsert
 
 __all__ = [
     "EpisodeRow",
@@ -160,64 +161,28 @@ class RegisteredPractice(Repository):
 _EPISODE = tuple(EpisodeRow.__dataclass_fields__)
 _KEPT = ("kind", "ubrn")
 """What an event that does not carry it (empty) leaves as an earlier event gave it."""
-_SEP = "\x1f"
 
-
-def _episodes_upsert() -> Any:
-    """Rows given as one array per column, each episode once; a kept part (`kind`,
-    `ubrn`) changes only if the row's newest event carrying it (`<part>_at`, by episode
-    key) is no older than what is stored, so the row does what its events did one by one."""
-    source = sa.select(
-        *(sa.func.unnest(sa.bindparam(k, type_=ARRAY(patient_episode.c[k].type))) for k in _EPISODE)
-    )
-    statement = insert(patient_episode).from_select(list(_EPISODE), source)
-    table, new = patient_episode.c, statement.excluded
-    episode = new.nhs_number + _SEP + new.key
-
-    def kept(k: str) -> Any:
-        carried = sa.bindparam(f"{k}_at", type_=JSONB)[episode].astext
-        return sa.case((table.changed_at <= sa.cast(carried, _TIME), new[k]), else_=table[k])
-
-    changes = {
-        k: kept(k) if k in _KEPT else new[k] for k in _EPISODE if k not in ("nhs_number", "key")
-    }
-    return statement.on_conflict_do_update(
-        index_elements=["nhs_number", "key"], set_=changes, where=table.changed_at <= new.changed_at
-    )
-
-
-_UPSERT_EPISODES = _episodes_upsert()
-
-
-def _folded(rows: Sequence[EpisodeRow]) -> tuple[list[EpisodeRow], dict[str, dict[str, str]]]:
-    """Each episode's rows applied in turn as the table would (a row older than the
-    episode's last changes nothing; an empty kept part keeps the last one given), with
-    when each kept part was last given."""
-    last: dict[tuple[str, str], EpisodeRow] = {}
-    given: dict[str, dict[str, str]] = {k: {} for k in _KEPT}
-    for row in rows:
-        key, before = (row.nhs_number, row.key), last.get((row.nhs_number, row.key))
-        if before is not None and before.changed_at > row.changed_at:
-            continue
-        kept = {k: getattr(row, k) or getattr(before, k) for k in _KEPT} if before else {}
-        last[key] = replace(row, **kept)
-        for k in _KEPT:
-            if getattr(row, k):
-                given[k][f"{row.nhs_number}{_SEP}{row.key}"] = row.changed_at.isoformat()
-    return list(last.values()), given
+_UPSERT_EPISODE = upsert(
+    patient_episode,
+    ("nhs_number", "key"),
+    _EPISODE,
+    where=lambda new: patient_episode.c.changed_at <= new.changed_at,
+    also=lambda new: {
+        k: sa.func.coalesce(sa.func.nullif(new[k], ""), patient_episode.c[k]) for k in _KEPT
+    },
+)
+"""One event's row, unless a later event already changed its episode."""
 
 
 class PatientEpisodes(Repository):
     async def apply(self, rows: Sequence[EpisodeRow]) -> None:
         """Keep each row unless a later event already changed its episode; a UBRN or kind
         the event does not carry (empty) keeps the one an earlier event gave. Rows in
-        their events' order, all in one statement (as they would be one by one)."""
-        episodes, given = _folded(rows)
-        if not episodes:
-            return
-        columns = {k: [getattr(e, k) for e in episodes] for k in _EPISODE}
-        kept_at = {f"{k}_at": given[k] for k in _KEPT}
-        await self._conn.execute(_UPSERT_EPISODES, columns | kept_at)
+        their events' order, each as its event alone would, sent together (one
+        pipelined statement)."""
+        if rows:
+            values = [{k: getattr(row, k) for k in _EPISODE} for row in rows]
+            await self._conn.execute(_UPSERT_EPISODE, values)
 
     async def of(self, nhs_number: str) -> list[EpisodeRow]:
         query = (
