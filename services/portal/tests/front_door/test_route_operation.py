@@ -119,8 +119,10 @@ async def test_route_is_declared_in_the_capability_statement(portal: Portal) -> 
     metadata = (await portal.client.get("/fhir/metadata")).json()
     definition = await portal.client.get("/fhir/OperationDefinition")
 
-    assert "route" in str(metadata)
-    assert "$route" in definition.text or "route" in definition.text
+    route_url = "https://fhir.carecoord.example/OperationDefinition/route"
+    declared = {o["name"]: o["definition"] for o in metadata["rest"][0]["operation"]}
+    assert declared["route"] == route_url
+    assert route_url in {e["resource"]["url"] for e in definition.json()["entry"]}
 
 
 async def test_metrics_count_routes_and_red_flags(portal: Portal) -> None:
