@@ -7,8 +7,8 @@ import uuid
 
 from starlette.types import Message, Receive, Scope, Send
 
+from carecoord_shared.web.metrics import REQUESTS
 from carecoord_shared.web.middleware import (
-    REQUESTS,
     Limits,
     RequestContextMiddleware,
     new_correlation_id,

@@ -1,9 +1,9 @@
 """One pure-ASGI middleware for what every request needs, kept off the hot path's back.
 
 It sets the correlation id (from `X-Correlation-ID` when the caller sends a sane one),
-echoes it, counts and times requests for Prometheus by route template, answers `HEAD`
-wherever `GET` is served (the GET's status and headers, no body), indents the JSON when
-the client asks `_pretty=true` (FHIR's general parameter), and turns any
+echoes it, counts and times requests for Prometheus by route template (`metrics`),
+answers `HEAD` wherever `GET` is served and indents the JSON for `_pretty=true`
+(`reshaping`), refuses a bad URL or a client over its budget before any work, and turns any
 unhandled exception into an OperationOutcome: 503 with `Retry-After` when the database
 is out of reach or a statement ran out of time (the client can retry), otherwise a
 500 that carries only the correlation id.
@@ -18,12 +18,10 @@ import os
 import re
 import time
 import traceback
-from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import unquote_to_bytes
 
 import orjson
-from prometheus_client import Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from carecoord_shared.db import is_database_outage, is_statement_timeout
@@ -38,14 +36,9 @@ from carecoord_shared.fhir.outcome import (
 from carecoord_shared.logging import correlation_id_var, get_logger
 from carecoord_shared.web.disconnect import run_until_disconnected
 from carecoord_shared.web.hardening import RateLimiter, client_key, security_headers
+from carecoord_shared.web.metrics import RequestMetrics
+from carecoord_shared.web.reshaping import as_asked
 
-REQUESTS = Counter("http_requests_total", "HTTP requests", ["method", "route", "status"])
-LATENCY = Histogram(
-    "http_request_duration_seconds",
-    "HTTP request latency",
-    ["method", "route"],
-    buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
-)
 _SANE_ID = re.compile(rb"^[A-Za-z0-9._-]{8,64}$")
 log = get_logger(__name__)
 
@@ -155,90 +148,13 @@ async def _answer(problem: FhirError, start: Send, send: Send) -> None:
     await send({"type": "http.response.body", "body": orjson.dumps(outcome(problem.issues))})
 
 
-def _pretty_asked(scope: Scope) -> bool:
-    query = scope.get("query_string", b"")
-    return b"_pretty" in query and any(
-        part.partition(b"=")[::2] == (b"_pretty", b"true") for part in query.split(b"&")
-    )
-
-
-def _indented(body: bytes) -> bytes:
-    try:
-        return orjson.dumps(orjson.loads(body), option=orjson.OPT_INDENT_2)
-    except orjson.JSONDecodeError:
-        return body
-
-
-class _Reshaped:
-    """The response as the request asked for it: no body for `HEAD` (every header of
-    the GET kept, Content-Length included), indented JSON for `_pretty=true`."""
-
-    def __init__(self, send: Send, *, head: bool, pretty: bool) -> None:
-        self.send, self.head, self.pretty = send, head, pretty
-        self.held: Message | None = None
-        self.body = bytearray()
-
-    async def __call__(self, message: Message) -> None:
-        if message["type"] == "http.response.start":
-            headers = dict(message.get("headers", []))
-            if self.pretty and b"json" in headers.get(b"content-type", b""):
-                self.held = message  # sent once the whole body is known
-                return
-        elif message["type"] == "http.response.body" and self.held is not None:
-            self.body.extend(message.get("body", b""))
-            if message.get("more_body"):
-                return
-            start, self.held = self.held, None
-            body = _indented(bytes(self.body))
-            kept = [(k, v) for k, v in start.get("headers", []) if k != b"content-length"]
-            start["headers"] = [*kept, (b"content-length", str(len(body)).encode())]
-            await self.send(start)
-            message = {"type": "http.response.body", "body": body}
-        if self.head and message["type"] == "http.response.body":
-            message = {**message, "body": b""}
-        await self.send(message)
-
-
-def _as_asked(scope: Scope, send: Send) -> tuple[Scope, Send]:
-    """The scope the routes see (a HEAD routed as the GET it mirrors) and the send that
-    shapes the response as asked (untouched unless HEAD or `_pretty=true`)."""
-    head = scope.get("method") == "HEAD"
-    pretty = _pretty_asked(scope)
-    if not (head or pretty):
-        return scope, send
-    return ({**scope, "method": "GET"} if head else scope), _Reshaped(
-        send, head=head, pretty=pretty
-    )
-
-
-class _Metrics:
-    """The request counter and latency histogram, each label set's child looked up once
-    (a `labels()` call takes a lock and builds the key on every request)."""
-
-    def __init__(self) -> None:
-        self._counts: dict[tuple[str, str, int], Callable[[], None]] = {}
-        self._latencies: dict[tuple[str, str], Callable[[float], None]] = {}
-
-    def record(self, method: str, template: str, status: int, seconds: float) -> None:
-        count = self._counts.get((method, template, status))
-        if count is None:
-            count = REQUESTS.labels(method, template, str(status)).inc
-            self._counts[(method, template, status)] = count
-        count()
-        observe = self._latencies.get((method, template))
-        if observe is None:
-            observe = LATENCY.labels(method, template).observe
-            self._latencies[(method, template)] = observe
-        observe(seconds)
-
-
 class RequestContextMiddleware:
     def __init__(self, app: ASGIApp, limits: Limits | None = None) -> None:
         self.app = app
         limits = limits or Limits()
         self._clients = RateLimiter(limits.client_rate, limits.client_burst)
         self._failed = RateLimiter(limits.failed_auth_rate, limits.failed_auth_burst)
-        self._metrics = _Metrics()
+        self._metrics = RequestMetrics()
 
     def _refusal(
         self, scope: Scope, address: str, authorization: bytes, accept: bytes
@@ -277,7 +193,7 @@ class RequestContextMiddleware:
             await send(message)
 
         address = (scope.get("client") or ("unknown",))[0]
-        app_scope, reshaped = _as_asked(scope, send_with_id)
+        app_scope, reshaped = as_asked(scope, send_with_id)
         try:
             refusal = self._refusal(scope, address, authorization, accept)
             if refusal is not None:
