@@ -18,6 +18,7 @@ from typing import Any, ClassVar, Generic, Protocol, TypeVar
 from sqlalchemy.exc import IntegrityError
 
 from carecoord_shared.ports import Repository
+from carecoord_shared.store.repository import AccessRule, allow_all
 from mdt.domain.cases import AssignedAction, Case, KnownPatient
 from mdt.domain.model import WAITING_STATES
 from mdt.domain.teams import Meeting, Member, Team
@@ -198,8 +199,16 @@ class InMemoryCases(_ById[Case], Cases):
         return sorted(c.patient_nhs for c in self.rows.values() if c.open and c.mdt_id == mdt_id)
 
 
+def _longest_overdue(found: list[AssignedAction], limit: int) -> list[AssignedAction]:
+    return sorted(found, key=lambda a: (a.due_on, a.id))[:limit]
+
+
 class InMemoryActions(_ById[AssignedAction], Actions):
     what = "action"
+
+    def __init__(self, cases: InMemoryCases) -> None:
+        super().__init__()
+        self._cases = cases
 
     async def set_state(self, action_id: str, state: str) -> None:
         self._change(action_id, state=state)
@@ -208,8 +217,25 @@ class InMemoryActions(_ById[AssignedAction], Actions):
         self._change(action_id, overdue_at=at)
 
     async def overdue(self, today: date, limit: int = 100) -> list[AssignedAction]:
-        due = [a for a in self.rows.values() if a.is_overdue(today)]
-        return sorted(due, key=lambda a: (a.due_on, a.id))[:limit]
+        return _longest_overdue([a for a in self.rows.values() if a.is_overdue(today)], limit)
+
+    def _of_team(self, mdt_id: str) -> list[AssignedAction]:
+        teams = {case.id: case.mdt_id for case in self._cases.rows.values()}
+        return [a for a in self.rows.values() if teams.get(a.case_id) == mdt_id]
+
+    async def tally(self, mdt_id: str, today: date) -> dict[str, tuple[int, int]]:
+        found: dict[str, tuple[int, int]] = {}
+        for action in self._of_team(mdt_id):
+            count, late = found.get(action.state, (0, 0))
+            found[action.state] = (count + 1, late + int(action.is_late(today)))
+        return found
+
+    async def late(
+        self, mdt_id: str, today: date, visible: AccessRule = allow_all, limit: int = 100
+    ) -> list[AssignedAction]:
+        if visible is not allow_all:
+            raise NotImplementedError("an access rule is SQL: it is tested on PostgreSQL")
+        return _longest_overdue([a for a in self._of_team(mdt_id) if a.is_late(today)], limit)
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,12 +294,13 @@ class FakeStore:
 
     teams: InMemoryTeams = field(default_factory=InMemoryTeams)
     meetings: InMemoryMeetings = field(default_factory=InMemoryMeetings)
-    actions: InMemoryActions = field(default_factory=InMemoryActions)
     patients: InMemoryPatients = field(default_factory=InMemoryPatients)
     cases: InMemoryCases = field(init=False)
+    actions: InMemoryActions = field(init=False)
 
     def __post_init__(self) -> None:
         self.cases = InMemoryCases(self.meetings)
+        self.actions = InMemoryActions(self.cases)
 
     def repositories(self) -> dict[type[Repository], Repository]:
         return {

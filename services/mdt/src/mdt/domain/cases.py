@@ -55,13 +55,17 @@ class AssignedAction:
     """`assigned`, `acknowledged` or `completed`."""
     overdue_at: datetime | None = None
 
-    def is_overdue(self, today: date) -> bool:
-        """Past due, not escalated yet, and neither done nor (if it must be) acknowledged."""
-        if self.overdue_at is not None or self.due_on >= today:
+    def is_late(self, today: date) -> bool:
+        """Past due, and neither done nor (if it must be) acknowledged."""
+        if self.due_on >= today:
             return False
         if self.state == "assigned":
             return True
         return self.state == "acknowledged" and not self.needs_acknowledgement
+
+    def is_overdue(self, today: date) -> bool:
+        """Late and not escalated yet: the escalation job's next work."""
+        return self.overdue_at is None and self.is_late(today)
 
 
 @dataclass(frozen=True, slots=True)

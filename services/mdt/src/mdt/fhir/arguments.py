@@ -74,6 +74,12 @@ def instant(arguments: Arguments, name: str) -> datetime:
     return parsed
 
 
+def day(arguments: Arguments, name: str) -> date | None:
+    """A full date (R4 also allows `2030` and `2030-03`, which name no day), or None."""
+    value = arguments.get(name)
+    return None if value is None else _day(value, name, name)
+
+
 def nhs_number(arguments: Arguments, name: str) -> NhsNumber:
     """An Identifier parameter that must be a valid NHS number."""
     identifier = arguments.get(name) or {}
