@@ -6,19 +6,13 @@ from typing import Any
 
 import pytest
 
+from mdt.definition import SERVICE
 from services.mdt.tests.builders import OUTSIDER, parameters, patient_param
 from services.mdt.tests.conftest import Mdt, business_status, outcome_codes
 
-OPERATIONS = [
-    "CareTeam/{team}/$schedule-meetings",
-    "CareTeam/{team}/$nominate",
-    "Appointment/{meeting}/$assemble-case-list",
-    "Appointment/{meeting}/$record-attendance",
-    "Task/{case}/$prepare",
-    "Task/{case}/$record-outcome",
-    "Task/{case}/$acknowledge",
-    "Task/{case}/$complete",
-]
+TARGETS = {"CareTeam": "{team}", "Appointment": "{meeting}", "Task": "{case}"}
+OPERATIONS = [f"{op.resource}/{TARGETS[str(op.resource)]}/{op.name}" for op in SERVICE.operations]
+"""Every declared operation, on the `ids` fixture's target of its type."""
 
 
 @pytest.mark.parametrize("path", OPERATIONS)
