@@ -19,6 +19,7 @@ from typing import Any
 from referrals.domain import vocabulary as referrals_vocabulary
 from tests.access.bodies import NHS, ODS, P1, SNOMED, about, coded
 from tests.access.directory import mdt_team
+from tests.access.routes import operation_named
 from tests.access.stack import Stack
 from tests.access.users import LEGIT_GP, LEGIT_PARAMEDIC, LEGIT_SYSTEM, User
 
@@ -41,6 +42,14 @@ class OperationCall:
     """Invoked on a target of its own (so a refused call can be checked for no change)."""
 
 
+def _success_status(stack: Stack, path: str) -> int:
+    """A create answers 201; an operation what it declares (201 where it creates)."""
+    if "$" not in path:
+        return 201
+    resource, code = path.split("/")[0], path.rsplit("$", 1)[1]
+    return operation_named(stack.service, resource, code).status
+
+
 async def _legit_post(
     stack: Stack, path: str, body: Parameters, user: User = LEGIT_GP
 ) -> dict[str, Any]:
@@ -48,7 +57,7 @@ async def _legit_post(
     response = await stack.request(
         "POST", f"/fhir/{path}", json=body, headers={"Authorization": f"Bearer {token}"}
     )
-    assert response.status_code in (200, 201), response.text
+    assert response.status_code == _success_status(stack, path), response.text
     found: dict[str, Any] = response.json()
     return found
 
