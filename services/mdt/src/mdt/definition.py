@@ -28,6 +28,7 @@ from mdt.fhir.resources import resource_definitions
 from mdt.jobs import escalate_overdue
 from mdt.operations import (
     acknowledge,
+    action_summary,
     assemble_case_list,
     complete,
     nominate,
@@ -66,6 +67,7 @@ SERVICE = ServiceDefinition(
         record_outcome.OPERATION,
         acknowledge.OPERATION,
         complete.OPERATION,
+        action_summary.OPERATION,
     ],
     consumers=[
         patient_registered.CONSUMER,
