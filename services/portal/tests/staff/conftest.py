@@ -30,13 +30,14 @@ from playwright.sync_api import Browser, Page, ViewportSize
 from care_plans.main import create_app as create_care_plans
 from care_plans.settings import CarePlansSettings
 from carecoord_devstack.oidc_provider import DemoIdentity, demo_identities
-from carecoord_devstack.testing import create_fresh_database, new_nhs_number
+from carecoord_devstack.testing import create_fresh_database, new_nhs_number, settings_under_test
 from carecoord_shared.db import create_engine, migrate_async
 from carecoord_shared.fhir.definitions import extension_url, system_url
 from carecoord_shared.security import access
 from carecoord_shared.security.dev_issuer import DevIssuer
 from carecoord_shared.security.tokens import TokenVerifier
 from carecoord_shared.service import system_clock
+from carecoord_shared.settings import ServiceSettings
 from carecoord_shared.worker import Worker, build_worker
 from portal.definition import SERVICE
 from portal.events import staff_live
@@ -179,13 +180,12 @@ def staff_stack(
     referrals_url = f"http://127.0.0.1:{referrals_port}"
     provider, config = signing_in(folder, provider_url, provider_port, portal_url)
     run = uuid.uuid4().hex[:8]
-    referrals_settings = ReferralsSettings(
-        environment="test",
+    referrals_settings = settings_under_test(
+        ReferralsSettings,
         database_url=referrals_db,
-        auth_jwks_url=issuer.jwks_url,
-        kafka_bootstrap_servers=kafka_bootstrap,
+        jwks_url=issuer.jwks_url,
+        kafka_bootstrap=kafka_bootstrap,
         public_base_url=referrals_url,
-        log_level="WARNING",
         topic=f"test.staffref.{run}",
         care_plans_topic=f"test.staffcp.{run}",
     )
@@ -333,7 +333,7 @@ def with_care_plans(
 def sibling_service(
     stack: StaffStack,
     create: Callable[[Any], Any],
-    settings_class: Callable[..., Any],
+    settings_class: type[ServiceSettings],
     database_url: str,
     kafka_bootstrap: str,
     own_topic: str,
@@ -346,13 +346,12 @@ def sibling_service(
     run = uuid.uuid4().hex[:8]
     url = f"http://127.0.0.1:{port}"
     topics = {setting: f"test.{stem}.{run}" for setting, stem in consumed.items()}
-    settings = settings_class(
-        environment="test",
+    settings = settings_under_test(
+        settings_class,
         database_url=database_url,
-        auth_jwks_url=stack.issuer.jwks_url,
-        kafka_bootstrap_servers=kafka_bootstrap,
+        jwks_url=stack.issuer.jwks_url,
+        kafka_bootstrap=kafka_bootstrap,
         public_base_url=url,
-        log_level="WARNING",
         topic=f"test.{own_topic}.{run}",
         **topics,
     )
