@@ -51,3 +51,28 @@ async def test_a_stop_during_the_wait_ends_the_loop_at_once() -> None:
     hour = Backoff(initial_s=3600.0, max_s=3600.0)
     await asyncio.wait_for(run_until_stopped(session, stopping, hour, failed), timeout=5)
     assert attempts == 1
+
+
+async def test_a_session_that_ran_healthily_before_failing_waits_the_first_delay_again() -> None:
+    """A consumer's session only ends by failing: one broker outage a day must not leave
+    every later reconnect waiting the longest delay."""
+    stopping = asyncio.Event()
+    outcomes = iter(["fail", "fail", "fail", "ran-long-then-fail", "fail", "stop"])
+    waits: list[float] = []
+    pace = Backoff(initial_s=0.001, multiplier=2.0, max_s=0.004, healthy_after_s=0.05)
+
+    async def session() -> None:
+        outcome = next(outcomes)
+        if outcome == "stop":
+            stopping.set()
+            return
+        if outcome == "ran-long-then-fail":
+            await asyncio.sleep(0.06)
+        raise ConnectionError("the broker went away")
+
+    def failed(error: Exception, delay: float) -> None:
+        waits.append(delay)
+
+    await asyncio.wait_for(run_until_stopped(session, stopping, pace, failed), timeout=5)
+
+    assert waits == [0.001, 0.002, 0.004, 0.001, 0.002]

@@ -26,6 +26,9 @@ class Backoff:
     initial_s: float = 0.2
     multiplier: float = 2.0
     max_s: float = 10.0
+    healthy_after_s: float = 60.0
+    """A session that ran this long before it failed was healthy: the wait after its
+    failure is the first again, not the next of failures days apart."""
 
     def delay(self, attempt: int) -> float:
         """Seconds to wait after failed attempt number `attempt` (1 = the first)."""
@@ -50,14 +53,18 @@ async def run_until_stopped(
 ) -> None:
     """Run `attempt` again and again until `stopping` is set, never giving up: after a
     failure, `failed(error, delay)` (liveness, a log line) and a wait of `delay`, longer
-    after each failure in a row and back to the first once an attempt ends cleanly."""
+    after each failure in a row and back to the first once an attempt ends cleanly or
+    had run for `backoff.healthy_after_s` (a consumer's session only ends by failing)."""
     stopping.clear()
     failures = 0
+    clock = asyncio.get_running_loop().time
     while not stopping.is_set():
+        started = clock()
         try:
             await attempt()
         except Exception as exc:  # any failure: the attempt dropped its clients, start over
-            failures += 1
+            healthy = clock() - started >= backoff.healthy_after_s
+            failures = 1 if healthy else failures + 1
             delay = backoff.delay(failures)
             failed(exc, delay)
             await sleep_unless(stopping, delay)
