@@ -4,21 +4,28 @@ Each service is built by its own `create_app` on a fresh database with the real 
 exactly as `make run` starts it, and must describe itself truthfully at
 `/fhir/metadata` (validated as an R4 CapabilityStatement), answer `/healthz`,
 `/readyz` and `/metrics`, and serve its AsyncAPI document naming its Kafka servers and
-FHIR base (issue 14, item 4).
+FHIR base (issue 14, item 4). Every operation its declaration names is in that
+CapabilityStatement by its OperationDefinition's URL, that definition is served and
+validates, says whether the operation changes state, and the operation answers its own
+methods only: POST, and GET too when it changes nothing; 405 with `Allow` otherwise
+(issue 9). The lists are the declarations', so a new operation is checked here too.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
 from fhir.resources.R4B.capabilitystatement import CapabilityStatement
+from fhir.resources.R4B.operationdefinition import OperationDefinition
 
 from care_plans.main import create_app as care_plans_app
 from care_plans.settings import CarePlansSettings
 from carecoord_devstack.testing import create_fresh_database, serving, settings_under_test
+from carecoord_shared.fhir.operations import Operation
 from carecoord_shared.security.dev_issuer import DevIssuer
 from mdt.main import create_app as mdt_app
 from mdt.settings import MdtSettings
@@ -83,6 +90,42 @@ async def test_the_asyncapi_document_names_kafka_and_the_fhir_base(
     hosts = [server["host"] for server in document["servers"].values()]
     assert hosts == settings.kafka_bootstrap_servers.split(",")
     assert document["info"]["x-fhir-base"] == settings.fhir_base
+
+
+async def test_every_declared_operation_is_described_and_answers_its_own_methods(
+    service: tuple[str, Any, httpx.AsyncClient],
+) -> None:
+    name, _, client = service
+    declared: list[Operation] = importlib.import_module(f"{name}.definition").SERVICE.operations
+    listed = _operation_definitions_in(CapabilityStatement.model_validate(
+        (await client.get("/fhir/metadata")).json()
+    ))  # fmt: skip
+    assert declared, f"{name} declares no operation"
+
+    for operation in declared:
+        served = await client.get(f"/fhir/OperationDefinition/{operation.code}")
+        assert served.status_code == 200, served.text
+        definition = OperationDefinition.model_validate(served.json())
+        assert definition.url in listed, f"${operation.code} is not in the CapabilityStatement"
+        assert definition.affectsState is operation.changes_state, operation.code
+        path = operation.path.replace("{resource_id}", "any-id")
+        for method in ("GET", "POST", "PUT", "DELETE"):
+            answer = await client.request(method, path)
+            if method in operation.methods:
+                assert answer.status_code != 405, (operation.code, method, answer.text)
+                continue
+            assert answer.status_code == 405, (operation.code, method, answer.text)
+            allowed = {m.strip() for m in answer.headers["Allow"].split(",")}
+            assert allowed == {*operation.methods, *({"HEAD"} & allowed)}, operation.code
+            assert answer.json()["issue"][0]["code"] == "not-supported"
+
+
+def _operation_definitions_in(statement: CapabilityStatement) -> set[str]:
+    """The definition URL of every operation the statement lists, on a type or the system."""
+    assert statement.rest
+    rest = statement.rest[0]
+    on_types = [op for resource in rest.resource or [] for op in resource.operation or []]
+    return {str(op.definition) for op in [*on_types, *(rest.operation or [])]}
 
 
 def _first_type(metadata: dict[str, Any]) -> str:
