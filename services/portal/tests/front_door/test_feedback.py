@@ -64,6 +64,14 @@ async def test_feedback_after_an_answer_is_kept_once_and_counted_in_the_weekly_r
     assert group["code"]["coding"][0]["code"] == "gp"
     assert [p["count"] for p in group["population"]] == [2, 2, 1]
     assert group["measureScore"]["value"] == 0.5
+    week = [{"name": "week", "valueString": "2026-W49"}]
+    posted = await portal.client.post(
+        "/fhir/$feedback-report",
+        json={"resourceType": "Parameters", "parameter": week},
+        headers=portal.auth("gp", organisation=practice),
+    )
+    assert posted.status_code == 200, posted.text
+    assert {**posted.json(), "id": None} == {**body, "id": None}  # POST answers as GET does
     questionnaire = await portal.client.get(
         f"/fhir/Questionnaire?url={FEEDBACK.replace('feedback', 'Questionnaire/feedback')}",
         headers=portal.auth("gp", organisation=practice),

@@ -52,13 +52,21 @@ async def test_crushing_chest_pain_in_free_text_is_a_999_red_flag(portal: Portal
     assert output(answer.json(), "flag") == "rf-chest-pain"
 
 
-async def test_route_is_also_a_get_that_changes_nothing(portal: Portal) -> None:
+async def test_route_is_also_a_get_that_answers_as_the_post_does(portal: Portal) -> None:
+    before = await _stored(portal)
     answer = await portal.client.get(
-        "/fhir/$route?age=8&sex=male&answer=earache", headers=portal.auth("system")
+        "/fhir/$route?age=8&sex=male&answer=earache&text=it%20hurts", headers=portal.auth("system")
+    )
+    posted = await portal.client.post(
+        "/fhir/$route",
+        json=parameters(age=8, sex="male", answer=["earache"], text="it hurts"),
+        headers=portal.auth("system"),
     )
 
     assert answer.status_code == 200, answer.text
     assert output(answer.json(), "route") == "pharmacy"
+    assert posted.json() == answer.json()
+    assert await _stored(portal) == before
 
 
 @pytest.mark.parametrize(

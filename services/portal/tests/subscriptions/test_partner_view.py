@@ -141,3 +141,47 @@ async def test_status_counts_audit_and_metrics_match_what_was_delivered(
     assert REGISTRY.get_sample_value(
         "portal_subscription_lag_events", {"subscription": subscription_id}
     ) in (0, None)
+
+
+def _without_instance_stamps(body: dict[str, Any]) -> dict[str, Any]:
+    """The answer without what only names this one response (the Bundle's id, when it
+    was made, the urn:uuid of a status made for it), so two invocations can be compared
+    for what they say."""
+    entries = [
+        {k: v for k, v in entry.items() if not str(v).startswith("urn:uuid:")}
+        for entry in body.get("entry", [])
+    ]
+    kept = {k: v for k, v in body.items() if k not in ("id", "meta", "timestamp", "entry")}
+    return {**kept, "entry": entries} if "entry" in body else kept
+
+
+async def test_the_read_only_operations_answer_get_and_post_alike(
+    live: given.Portal, receiver: Receiver
+) -> None:
+    subscription_id, nhs = await subscribed_about_a_patient(live, receiver)
+    await live.publish(live.settings.referrals_topic, given.triaged(nhs, "alike"))
+    await given.eventually(
+        lambda: asyncio.sleep(0, len(receiver.of_kind("event-notification")) == 1)
+    )
+    calls = {
+        "$status": {},
+        "$events": {"eventsSinceNumber": "1", "eventsUntilNumber": "1"},
+        "$deliveries": {"count": "10"},
+    }
+    for operation, arguments in calls.items():
+        path = f"Subscription/{subscription_id}/{operation}"
+        query = "&".join(f"{name}={value}" for name, value in arguments.items())
+        body = {
+            **PARAMETERS,
+            "parameter": [
+                {"name": name, ("valuePositiveInt" if name == "count" else "valueString"): (
+                    int(value) if name == "count" else value
+                )}
+                for name, value in arguments.items()
+            ],
+        }  # fmt: skip
+        got = await live.get(f"{path}?{query}" if query else path)
+        posted = await live.post(path, body)
+        assert (got.status_code, posted.status_code) == (200, 200), (operation, posted.text)
+        assert got.json().get("entry") or got.json().get("parameter"), (operation, got.text)
+        assert _without_instance_stamps(got.json()) == _without_instance_stamps(posted.json())

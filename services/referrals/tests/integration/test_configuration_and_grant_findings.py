@@ -163,6 +163,9 @@ async def test_finding_4_a_paramedics_advice_call_grants_are_reviewable(
     url = "/fhir/$advice-call-grants"
 
     own = await referrals.client.get(url, headers=_paramedic(referrals, user))
+    own_posted = await referrals.client.post(
+        url, json={"resourceType": "Parameters"}, headers=_paramedic(referrals, user)
+    )
     governance = await referrals.client.get(
         url, params={"paramedic": user}, headers=referrals.auth("information-governance", "Y0T900")
     )
@@ -174,6 +177,7 @@ async def test_finding_4_a_paramedics_advice_call_grants_are_reviewable(
     assert call.status_code == 201
     assert own.status_code == 200, own.text
     assert own.json() == governance.json()
+    assert own_posted.json() == own.json()  # read-only: POST answers as GET does
     (grant,) = [p for p in own.json()["parameter"] if p["name"] == "grant"]
     parts = {p["name"]: p for p in grant["part"]}
     assert parts["patient"]["valueIdentifier"]["value"] == patient
