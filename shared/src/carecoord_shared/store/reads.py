@@ -20,7 +20,12 @@ from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from carecoord_shared.security.purpose import break_glass_columns, break_glass_purpose
-from carecoord_shared.store.repository import _COLUMNS, AccessRule, StoredResource, stored_from_row
+from carecoord_shared.store.repository import (
+    STORED_COLUMNS,
+    AccessRule,
+    StoredResource,
+    stored_from_row,
+)
 from carecoord_shared.store.tables import resource
 
 __all__ = ["find_visible", "newest_purpose"]
@@ -62,7 +67,7 @@ def newest_purpose(rows: Sequence[Any]) -> str | None:
 def _statement(
     condition: ColumnElement[bool], with_purpose: bool, for_update: bool
 ) -> sa.Select[Any]:
-    columns: list[ColumnElement[Any]] = [*_COLUMNS]
+    columns: list[ColumnElement[Any]] = [*STORED_COLUMNS]
     if with_purpose:
         columns.extend(break_glass_columns(resource.c.patient_nhs))
     query = sa.select(*columns).where(

@@ -66,7 +66,7 @@ class StoredResource:
         return value
 
 
-_COLUMNS = (
+STORED_COLUMNS = (  # what `stored_from_row` reads, in order
     resource.c.pk,
     resource.c.resource_type,
     resource.c.id,
@@ -148,7 +148,7 @@ async def find(
 def _find_statement(condition: ColumnElement[bool], for_update: bool) -> sa.Select[Any]:
     """One statement object per access condition: SQLAlchemy memoises its cache key on
     the object, which otherwise costs more than the query on the hottest path."""
-    query = sa.select(*_COLUMNS).where(
+    query = sa.select(*STORED_COLUMNS).where(
         resource.c.resource_type == sa.bindparam("find_type"),
         resource.c.id == sa.bindparam("find_id"),
         condition,

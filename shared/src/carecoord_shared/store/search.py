@@ -34,7 +34,7 @@ from carecoord_shared.security.purpose import break_glass_columns
 from carecoord_shared.store.indexing import date_range
 from carecoord_shared.store.reads import newest_purpose
 from carecoord_shared.store.repository import (
-    _COLUMNS,
+    STORED_COLUMNS,
     AccessRule,
     StoredResource,
     allow_all,
@@ -177,7 +177,7 @@ def _base_query(
         access(resource.c.patient_nhs),
     ]
     conditions.extend(_criterion_condition(definition, c) for c in query.criteria)
-    return select(*_COLUMNS).where(*conditions)
+    return select(*STORED_COLUMNS).where(*conditions)
 
 
 _PAGES: OrderedDict[tuple[Any, ...], tuple[ResourceDefinition, Select[Any]]] = OrderedDict()

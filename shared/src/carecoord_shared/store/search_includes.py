@@ -19,7 +19,12 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from carecoord_shared.fhir.registry import FhirRegistry
-from carecoord_shared.store.repository import _COLUMNS, AccessRule, StoredResource, stored_from_row
+from carecoord_shared.store.repository import (
+    STORED_COLUMNS,
+    AccessRule,
+    StoredResource,
+    stored_from_row,
+)
 from carecoord_shared.store.search_query import SearchQuery
 from carecoord_shared.store.tables import resource, search_index
 
@@ -90,7 +95,7 @@ def _referenced(condition: ColumnElement[bool], at: int, typed: bool) -> sa.Sele
     ]
     if typed:
         where.append(resource.c.resource_type == sa.bindparam(f"include_type_{at}"))
-    return sa.select(*_COLUMNS).where(*where, *_visible(condition)).limit(MAX_INCLUDED)
+    return sa.select(*STORED_COLUMNS).where(*where, *_visible(condition)).limit(MAX_INCLUDED)
 
 
 def _referring(condition: ColumnElement[bool], at: int) -> sa.Select[Any]:
@@ -103,7 +108,7 @@ def _referring(condition: ColumnElement[bool], at: int) -> sa.Select[Any]:
         search_index.c.value == sa.any_(sa.bindparam("references", type_=ARRAY(sa.Text))),
     )
     return (
-        sa.select(*_COLUMNS)
+        sa.select(*STORED_COLUMNS)
         .where(
             resource.c.resource_type == source_type,
             resource.c.pk.in_(pointing),

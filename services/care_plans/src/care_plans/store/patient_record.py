@@ -11,11 +11,10 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 
-from care_plans.store.worklists import RESOURCE_COLUMNS
 from carecoord_shared.fhir.unit_of_work import access_rule
 from carecoord_shared.ports import Repository
 from carecoord_shared.security.principal import Principal
-from carecoord_shared.store.repository import StoredResource, stored_from_row
+from carecoord_shared.store.repository import STORED_COLUMNS, StoredResource, stored_from_row
 from carecoord_shared.store.tables import resource
 
 MAX_RESOURCES = 1000
@@ -30,7 +29,7 @@ class PatientRecordRepository(Repository):
         type then age, at most `MAX_RESOURCES + 1` (so the caller knows there were more)."""
         visible = access_rule(principal)
         query = (
-            sa.select(*RESOURCE_COLUMNS)
+            sa.select(*STORED_COLUMNS)
             .where(
                 resource.c.patient_nhs == patient_nhs,
                 resource.c.resource_type.in_(list(resource_types)),

@@ -21,21 +21,11 @@ from care_plans.store.tables import care_plan_index, coordinator_assignment, pat
 from carecoord_shared.fhir.unit_of_work import access_rule
 from carecoord_shared.ports import Repository
 from carecoord_shared.security.principal import Principal
-from carecoord_shared.store.repository import StoredResource, stored_from_row
+from carecoord_shared.store.repository import STORED_COLUMNS, StoredResource, stored_from_row
 from carecoord_shared.store.tables import resource
 
 MAX_ROWS = 500
 register = patient_register.c
-RESOURCE_COLUMNS = (  # what `stored_from_row` reads, in order
-    resource.c.pk,
-    resource.c.resource_type,
-    resource.c.id,
-    resource.c.version_id,
-    resource.c.last_updated,
-    resource.c.deleted,
-    resource.c.content,
-    resource.c.patient_nhs,
-)
 
 
 def in_area(area: Area) -> list[ColumnElement[bool]]:
@@ -67,7 +57,7 @@ class WorklistRepository(Repository):
     ) -> list[StoredResource]:
         visible = access_rule(principal)
         query = (
-            sa.select(*RESOURCE_COLUMNS)
+            sa.select(*STORED_COLUMNS)
             .where(
                 resource.c.resource_type == resource_type,
                 resource.c.id.in_(ids),
