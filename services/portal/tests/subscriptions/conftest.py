@@ -13,7 +13,7 @@ import asyncio
 import base64
 import os
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -22,7 +22,12 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
 
-from carecoord_devstack.testing import create_fresh_database, drop_topic, new_nhs_number
+from carecoord_devstack.testing import (
+    create_fresh_database,
+    drop_topic,
+    eventually,
+    new_nhs_number,
+)
 from carecoord_shared.db import create_engine
 from carecoord_shared.events import new_event, to_record
 from carecoord_shared.security.dev_issuer import DevIssuer
@@ -208,16 +213,6 @@ def triaged(nhs: str, request: str, outcome: str = "accepted") -> Any:
         reason=None,
         mdtDiscussionRequested=False,
     )
-
-
-async def eventually(check: Callable[[], Awaitable[Any]], timeout_s: float = 30.0) -> Any:
-    deadline = asyncio.get_running_loop().time() + timeout_s
-    while True:
-        value = await check()
-        if value:
-            return value
-        assert asyncio.get_running_loop().time() < deadline, "the condition never held"
-        await asyncio.sleep(0.1)
 
 
 @pytest.fixture(scope="session")
