@@ -15,18 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from carecoord_devstack import paths, status
+from carecoord_devstack import status
 from carecoord_devstack.stack_services import REPLICA_PORT_STEP
 from carecoord_devstack.supervisor import STATE_FILE
 from carecoord_shared.testing.loopback import TEST_PORTS
-
-
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    monkeypatch.setenv("CARECOORD_HOME", str(tmp_path))
-    paths.repo_root.cache_clear()
-    yield tmp_path
-    paths.repo_root.cache_clear()
 
 
 @pytest.fixture

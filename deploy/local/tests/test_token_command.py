@@ -3,24 +3,15 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from carecoord_devstack import paths, tokens
+from carecoord_devstack import tokens
 from carecoord_devstack.paths import DevstackError
 from carecoord_shared.security.dev_issuer import DevIssuer
 from carecoord_shared.security.tokens import TokenVerifier
 from carecoord_shared.settings import DEV_ISSUER
-
-
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    monkeypatch.setenv("CARECOORD_HOME", str(tmp_path))
-    paths.repo_root.cache_clear()
-    yield tmp_path
-    paths.repo_root.cache_clear()
 
 
 def _run(*argv: str) -> int:
