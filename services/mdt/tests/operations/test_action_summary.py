@@ -119,6 +119,11 @@ async def test_only_members_ask_and_see_only_the_actions_of_patients_they_may_se
     newcomer = await summary(mdt, mdt_id, f"?asOf={LATER}", **NEWCOMER)
     assert [s["late"] for s in parts(newcomer, "state")] == [2, 0, 0]
     assert parts(newcomer, "action") == []  # the case closed before they joined
+    deleted = await mdt.client.delete(f"/fhir/CareTeam/{mdt_id}", headers=mdt.auth())
+    assert deleted.status_code == 204, deleted.text
+    gone = await summary(mdt, mdt_id, role="system")
+    assert gone.status_code == 410
+    assert outcome_codes(gone) == ["deleted"]
 
 
 async def test_a_bad_date_or_parameter_is_refused_naming_it(mdt: Mdt) -> None:

@@ -5,21 +5,20 @@ actions are assigned, acknowledged and completed, how many of each are late on `
 (default today), and the late ones themselves, longest overdue first (at most 100).
 Late is past due and neither done nor, for a practice's action, acknowledged, whether
 the job has escalated it yet or not. Only the MDT's members (or a system client) may
-ask, as for every operation on its meetings (403); an unknown team is 404. The late
-actions listed are those whose patient the caller may see (their access rule, in the
-query), and the listing is audited with those patients.
+ask, as for every operation on its meetings (403); an unknown team is 404, a deleted
+one 410. The late actions listed are those whose patient the caller may see (their
+access rule, in the query), and the listing is audited with those patients. The
+counts are the team's own workload and name nobody.
 """
 
 from __future__ import annotations
 
 from carecoord_shared.fhir.operations import Operation, OperationCall, OperationResult, Param
-from carecoord_shared.fhir.outcome import not_found
 from mdt.domain.cases import AssignedAction
 from mdt.fhir.arguments import day
 from mdt.service.context import MdtContext
 from mdt.service.teams import require_member
 from mdt.store.actions import Actions
-from mdt.store.teams import Teams
 
 STATES = ("assigned", "acknowledged", "completed")
 
@@ -44,8 +43,7 @@ async def action_summary(call: OperationCall) -> OperationResult:
     context: MdtContext = call.context
     mdt_id, as_of = str(call.resource_id), day(call.arguments, "asOf") or context.now().date()
     async with call.fhir.reads(call.principal) as tx:
-        if await tx.repository(Teams).get(mdt_id) is None:
-            raise not_found("CareTeam", mdt_id)
+        await tx.read("CareTeam", mdt_id)  # 404 unknown, 410 deleted, as for the meetings
         await require_member(tx, mdt_id, "Only members of this MDT can see its actions")
         tally = await tx.repository(Actions).tally(mdt_id, as_of)
         late = await tx.repository(Actions).late(mdt_id, as_of, tx.rule)

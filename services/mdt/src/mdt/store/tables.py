@@ -90,6 +90,7 @@ mdt_case = _keyed(
         postgresql_where=text("open"),
     ),
     Index("ix_mdt_case_meeting_id", "meeting_id"),
+    Index("ix_mdt_case_mdt_id", "mdt_id"),
 )
 
 mdt_action = _keyed(
@@ -100,6 +101,7 @@ mdt_action = _keyed(
     Column("needs_acknowledgement", Boolean, nullable=False),
     Column("overdue_at", DateTime(timezone=True), nullable=True),
     Index("ix_mdt_action_open_due", "due_on", postgresql_where=text("overdue_at IS NULL")),
+    Index("ix_mdt_action_case_id", "case_id"),
 )
 
 mdt_patient = Table(
