@@ -150,3 +150,27 @@ async def test_get_and_post_answer_alike(mdt: Mdt) -> None:
     assert by_post.status_code == 200, by_post.text
     assert len(parts(by_get, "action")) == 2
     assert by_get.json() == by_post.json()
+
+
+async def test_the_wrong_practice_role_or_scope_is_refused_and_told_nothing(mdt: Mdt) -> None:
+    """Beside the members who succeed above: a GP of another practice, the patient whose
+    action is late, and the chair with a token that may not read Tasks are all refused
+    (403), and the answer names neither the patient nor any action."""
+    mdt_id, nhs, ids = await discussed_with_actions(mdt)
+    query = f"?asOf={LATER}"
+    patient = {"Authorization": f"Bearer {mdt.token('patient', None, nhs_number=nhs)}"}
+    refused = {
+        "another practice": await summary(mdt, mdt_id, query, organisation="B82002", user=None),
+        "the patient": await mdt.client.get(f"{summary_path(mdt_id)}{query}", headers=patient),
+        "no Task scope": await summary(mdt, mdt_id, query, scopes="user/CareTeam.rs"),
+    }
+    for who, answer in refused.items():
+        assert answer.status_code == 403, (who, answer.text)
+        assert outcome_codes(answer) == ["forbidden"], who
+        assert nhs not in answer.text, who
+        assert ids["Home visit"] not in answer.text, who
+    allowed = await summary(mdt, mdt_id, query)
+    assert [a["task"]["reference"] for a in parts(allowed, "action")] == [
+        f"Task/{ids['Home visit']}",
+        f"Task/{ids['Review medication']}",
+    ]
