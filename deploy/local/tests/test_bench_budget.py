@@ -5,19 +5,18 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-import orjson
 import pytest
 
-from carecoord_devstack import paths
 from carecoord_devstack.bench_budget import (
     CpuSample,
     CpuShare,
     component_cpu_seconds,
     machine_cpu_seconds,
 )
-from carecoord_devstack.supervisor import STATE_FILE
 
 TICK = os.sysconf("SC_CLK_TCK")
 
@@ -84,20 +83,14 @@ def test_components_are_shared_per_request_heaviest_first_and_only_if_seen_at_bo
 
 
 def test_the_recorded_components_cpu_is_read_with_their_children(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    record_stack: Callable[[dict[str, Any]], None],
 ) -> None:
-    monkeypatch.setenv("CARECOORD_HOME", str(tmp_path))
-    paths.repo_root.cache_clear()
-    try:
-        components = [
-            {"name": "referrals", "pid": os.getpid()},
-            {"name": "kafka", "pid": None},  # not running: left out
-            {"name": "gone", "pid": 2**22 + 7},  # no such process: left out
-        ]
-        (tmp_path / ".run").mkdir()
-        (tmp_path / ".run" / STATE_FILE).write_bytes(orjson.dumps({"components": components}))
-        found = component_cpu_seconds()
-    finally:
-        paths.repo_root.cache_clear()
+    components = [
+        {"name": "referrals", "pid": os.getpid()},
+        {"name": "kafka", "pid": None},  # not running: left out
+        {"name": "gone", "pid": 2**22 + 7},  # no such process: left out
+    ]
+    record_stack({"components": components})
+    found = component_cpu_seconds()
     assert list(found) == ["referrals"]
     assert found["referrals"] >= time.process_time() - 0.05

@@ -6,13 +6,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
 
-from carecoord_devstack import paths
 from carecoord_devstack.bench_profile import by_module, summary
 from carecoord_devstack.bench_runs import (
     cpu_seconds,
@@ -22,7 +23,6 @@ from carecoord_devstack.bench_runs import (
     worklist_figure,
 )
 from carecoord_devstack.bench_table import ROWS, Figure, filled, render, to_json, write_json
-from carecoord_devstack.supervisor import STATE_FILE
 
 FACTS: dict[str, object] = {
     "cores": 2,
@@ -160,11 +160,9 @@ def test_a_profile_is_summarised_by_module_and_by_the_projects_own_frames(
 
 
 def test_memory_counts_the_recorded_apis_and_workers_with_their_children(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    record_stack: Callable[[dict[str, Any]], None], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("CARECOORD_HOME", str(tmp_path))
     monkeypatch.setenv("CARECOORD_REPLICAS", "1")
-    paths.repo_root.cache_clear()
     with subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"]) as worker:
         try:
             components = [
@@ -172,12 +170,10 @@ def test_memory_counts_the_recorded_apis_and_workers_with_their_children(
                 {"name": "referrals-worker", "pid": worker.pid},
                 {"name": "postgres", "pid": os.getppid()},  # infrastructure is not counted
             ]
-            (tmp_path / ".run").mkdir()
-            (tmp_path / ".run" / STATE_FILE).write_bytes(orjson.dumps({"components": components}))
+            record_stack({"components": components})
             row = memory_row()
         finally:
             worker.kill()
-            paths.repo_root.cache_clear()
     assert row.figure is not None
     assert row.figure.rss_mib is not None
     assert row.figure.rss_mib > 5  # this test process alone holds more than that

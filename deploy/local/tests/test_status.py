@@ -4,20 +4,19 @@ process the record calls up but that is gone is reported down."""
 from __future__ import annotations
 
 import http.server
-import json
 import os
 import random
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from carecoord_devstack import status
 from carecoord_devstack.stack_services import REPLICA_PORT_STEP
-from carecoord_devstack.supervisor import STATE_FILE
 from carecoord_shared.testing.loopback import TEST_PORTS
 
 
@@ -45,7 +44,9 @@ def _row(name: str, pid: int, restarts: int, code: int | None) -> dict[str, obje
 
 
 def test_status_reports_each_component_and_does_not_trust_a_stale_record(
-    home: Path, live_pid: int, capsys: pytest.CaptureFixture[str]
+    record_stack: Callable[[dict[str, Any]], None],
+    live_pid: int,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     record = {
         "supervisor_pid": os.getpid(),
@@ -54,8 +55,7 @@ def test_status_reports_each_component_and_does_not_trust_a_stale_record(
             _row("portal-worker", _dead_pid(), 0, None),  # killed after the record was written
         ],
     }
-    (home / ".run").mkdir()
-    (home / ".run" / STATE_FILE).write_text(json.dumps(record))
+    record_stack(record)
 
     all_up = status.report()
 
@@ -94,7 +94,10 @@ def _below_the_ephemeral_range() -> http.server.HTTPServer:
 
 
 def test_every_replica_is_probed_on_its_own_port(
-    home: Path, live_pid: int, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    record_stack: Callable[[dict[str, Any]], None],
+    live_pid: int,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     server = _below_the_ephemeral_range()  # the second replica's port
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -104,8 +107,7 @@ def test_every_replica_is_probed_on_its_own_port(
         "supervisor_pid": os.getpid(),
         "components": [_row("portal-2-worker", live_pid, 0, None)],
     }
-    (home / ".run").mkdir()
-    (home / ".run" / STATE_FILE).write_text(json.dumps(record))
+    record_stack(record)
     try:
         status.report()
     finally:
