@@ -9,7 +9,6 @@ routing event names the rule and rule version that decided, so an audit can repl
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 
 from portal.domain.routing import Decision
@@ -52,19 +51,18 @@ def red_flag_raised(
     task: str,
     request: str,
     decision: Decision,
-    flags: Sequence[str],
-    people: tuple[str, str | None],
+    duty: str,
+    coordinator: str | None,
     raised_at: datetime,
 ) -> Payload:
-    """The duty clinician's callback Task for the request; `flags`: the red-flag rules
-    that matched (the deciding rule when none is named); `people`: the duty clinician
-    and the patient's co-ordinator (None when they have none)."""
-    duty, coordinator = people
+    """The duty clinician's callback Task for the request, with the red-flag rules that
+    matched (the deciding rule when none is named) and the patient's co-ordinator (None
+    when they have none)."""
     return {
         "task": task,
         "request": request,
         "route": decision.route,
-        "flags": list(flags) or [decision.rule.id],
+        "flags": list(decision.flag_ids) or [decision.rule.id],
         **_rule(decision),
         "dutyClinician": duty,
         "coordinator": coordinator,

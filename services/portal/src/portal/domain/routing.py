@@ -88,6 +88,11 @@ class Decision:
     by_own_plan: bool = False
 
     @property
+    def flag_ids(self) -> tuple[str, ...]:
+        """The red-flag rules that matched, by id (none for a red flag by exclusion)."""
+        return tuple(f.rule.id for f in self.flags)
+
+    @property
     def explanation(self) -> str:
         """The whole decision in plain English, as the API returns it."""
         parts = [f"{self.advice.title}.", self.reason, self.advice.advice]

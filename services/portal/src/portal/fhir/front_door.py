@@ -205,7 +205,7 @@ def callback_task(
     """The duty clinician's urgent callback for a red flag (the named co-ordinator told),
     with the patient's name and the phone number they gave, so the clinician can call."""
     name, phone = contact
-    flags = ", ".join(f.rule.id for f in decision.flags) or decision.rule.id
+    flags = ", ".join(decision.flag_ids) or decision.rule.id
     task: JsonObject = {
         "resourceType": "Task",
         "status": "requested",

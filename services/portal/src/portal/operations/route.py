@@ -20,7 +20,6 @@ from portal.service.context import PortalContext
 from portal.service.front_door_directory import front_door_now
 from portal.service.front_door_routing import (
     RouteInput,
-    flag_ids,
     plan_context,
     problems_with,
     route_now,
@@ -61,7 +60,7 @@ async def _route(call: OperationCall) -> OperationResult:
     return ROUTE.result(
         route=decision.route,
         redFlag=decision.red_flag,
-        flag=list(flag_ids(decision)) or None,
+        flag=list(decision.flag_ids) or None,
         ruleId=decision.rule.id,
         ruleVersion=decision.rule.version,
         explanation=decision.explanation,

@@ -30,7 +30,6 @@ from portal.fhir.front_door import FORM_SYSTEM, callback_task, patient_message, 
 from portal.service.front_door_routing import (
     RouteInput,
     counted,
-    flag_ids,
     plan_context,
     route_now,
 )
@@ -76,8 +75,7 @@ async def _escalate(
     coordinator, duty = await coordinator_of(tx, nhs), sent.duty_clinician
     body = callback_task(nhs, request, decision, now, duty, coordinator, sent.contact)
     task, _ = await tx.create("Task", body)
-    people, flags = (duty, coordinator), flag_ids(decision)
-    data = red_flag_raised(task.reference, request, decision, flags, people, now)
+    data = red_flag_raised(task.reference, request, decision, duty, coordinator, now)
     await tx.outbox.announce(RED_FLAG_RAISED, subject=task.reference, nhs_number=nhs, data=data)
     return task.reference
 

@@ -9,7 +9,6 @@ hour is the alerting figure).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -27,7 +26,6 @@ __all__ = [
     "InputProblem",
     "RouteInput",
     "counted",
-    "flag_ids",
     "plan_context",
     "problems_with",
     "route_now",
@@ -119,7 +117,3 @@ def counted(decision: Decision) -> Decision:
     if decision.red_flag and not decision.flags:
         RED_FLAGS_RAISED.labels(decision.route, "exclusion").inc()
     return decision
-
-
-def flag_ids(decision: Decision) -> Sequence[str]:
-    return [f.rule.id for f in decision.flags]
