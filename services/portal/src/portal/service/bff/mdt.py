@@ -14,6 +14,7 @@ import asyncio
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from carecoord_shared.fhir.identifiers import SDS_USER_SYSTEM
 from portal.service.bff.client import FhirClient, FhirReply, Json
 from portal.service.bff.mdt_shapes import (
     CaseView,
@@ -24,7 +25,7 @@ from portal.service.bff.mdt_shapes import (
     meeting_view,
     team_view,
 )
-from portal.service.bff.mdt_vocabulary import MDT_CODES, MEETING_ID, SDS_USER_SYSTEM
+from portal.service.bff.mdt_vocabulary import MDT_CODES, MEETING_ID
 from portal.service.bff.shapes import identifier_value
 
 __all__ = [

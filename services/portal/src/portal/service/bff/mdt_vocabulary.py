@@ -13,7 +13,6 @@ from __future__ import annotations
 from typing import Final
 
 from carecoord_shared.fhir.definitions import system_url
-from carecoord_shared.fhir.identifiers import SDS_USER_SYSTEM
 from carecoord_shared.fhir.operation_definition import CANONICAL_ROOT
 
 __all__ = [
@@ -24,7 +23,6 @@ __all__ = [
     "CHECKLIST",
     "MDT_CODES",
     "MEETING_ID",
-    "SDS_USER_SYSTEM",
     "URGENCY",
 ]
 
