@@ -64,6 +64,13 @@ class Route:
         """The type in the URL (a revinclude searches the type it points at)."""
         return self.detail.split("@")[1] if self.kind == "revinclude" else self.resource_type
 
+    def success_status(self) -> int:
+        """The one status a write answers the legitimate caller with: create 201, update
+        and patch 200, delete 204; an operation the status it declares."""
+        if self.kind == "operation":
+            return operation_named(self.service, self.resource_type, self.detail).status
+        return {"create": 201, "update": 200, "patch": 200, "delete": 204}[self.kind]
+
     def scope_needs(self) -> tuple[tuple[str, Letter], ...]:
         """What the caller's scopes must allow for this route to reach the store."""
         if self.kind in READS:

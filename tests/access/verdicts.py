@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from carecoord_shared.store.tables import resource
 from tests.access.calls import Call
 from tests.access.operation_calls import REFUSED_WITH
-from tests.access.routes import Route, operation_named
+from tests.access.routes import Route
 from tests.access.stack import Stack
 from tests.access.users import User
 
@@ -80,17 +80,10 @@ async def fingerprint(stack: Stack, nhs: str) -> tuple[int, int]:
     return int(row[0]), int(row[1])
 
 
-SUCCESS = {"create": 201, "update": 200, "patch": 200, "delete": 204}
-"""The one status each write answers the legitimate caller with (an operation: its own)."""
-
-
 def legit_problem(route: Route, call: Call, response: httpx.Response) -> str | None:
     """Why the legitimate caller's answer is not the success the row needs (None: it is)."""
-    if route.kind in SUCCESS:
-        return None if response.status_code == SUCCESS[route.kind] else "refused"
-    if route.kind == "operation":
-        declared = operation_named(route.service, route.resource_type, route.detail).status
-        return None if response.status_code == declared else "refused"
+    if route.kind in ("create", "update", "patch", "delete", "operation"):
+        return None if response.status_code == route.success_status() else "refused"
     if response.status_code != 200:
         return "refused"
     if route.kind in SEARCHES:
