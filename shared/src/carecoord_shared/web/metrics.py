@@ -14,23 +14,25 @@ LATENCY = Histogram(
     buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
 )
 
+_Children = tuple[Callable[[], None], Callable[[float], None]]
+"""A label set's counter increment and latency observation."""
+
 
 class RequestMetrics:
-    """The request counter and latency histogram, each label set's child looked up once
-    (a `labels()` call takes a lock and builds the key on every request)."""
+    """The request counter and latency histogram, each label set's children looked up
+    once (a `labels()` call takes a lock and builds the key on every request)."""
 
     def __init__(self) -> None:
-        self._counts: dict[tuple[str, str, int], Callable[[], None]] = {}
-        self._latencies: dict[tuple[str, str], Callable[[float], None]] = {}
+        self._children: dict[tuple[str, str, int], _Children] = {}
 
     def record(self, method: str, template: str, status: int, seconds: float) -> None:
-        count = self._counts.get((method, template, status))
-        if count is None:
-            count = REQUESTS.labels(method, template, str(status)).inc
-            self._counts[(method, template, status)] = count
+        children = self._children.get((method, template, status))
+        if children is None:
+            children = (
+                REQUESTS.labels(method, template, str(status)).inc,
+                LATENCY.labels(method, template).observe,
+            )
+            self._children[(method, template, status)] = children
+        count, observe = children
         count()
-        observe = self._latencies.get((method, template))
-        if observe is None:
-            observe = LATENCY.labels(method, template).observe
-            self._latencies[(method, template)] = observe
         observe(seconds)
