@@ -27,6 +27,7 @@ import sys
 import traceback
 from pathlib import Path
 
+from carecoord_shared.db import migrate, migrate_async
 from carecoord_shared.logging import get_logger
 
 __all__ = ["IN_PROCESS", "MigrationFailed", "migrate_at_start", "migrate_in_child"]
@@ -47,8 +48,6 @@ async def migrate_at_start(url: str, service_versions: Path | None = None) -> No
     """Migrate as a starting API or worker does: in a child process, or in this one
     where `CARECOORD_MIGRATE_IN_PROCESS=1` (the test suite)."""
     if os.environ.get(IN_PROCESS) == "1":
-        from carecoord_shared.db import migrate_async
-
         await migrate_async(url, service_versions)
     else:
         await migrate_in_child(url, service_versions)
@@ -89,8 +88,6 @@ def _failure(code: int | None, output: str) -> MigrationFailed:
 
 def main() -> int:
     """The child: read the request, migrate, say what failed if it did."""
-    from carecoord_shared.db import migrate
-
     try:
         request = json.loads(sys.stdin.read())
         versions = request["versions"]
