@@ -34,7 +34,7 @@ from carecoord_shared.security.scopes import Interaction as ScopeLetter
 from carecoord_shared.store.repository import AccessRule, StoredResource
 from carecoord_shared.store.tables import resource, search_index
 
-__all__ = ["AUDIT_ACTION", "Check", "Creation", "NewBodies", "access_rule", "checked"]
+__all__ = ["AUDIT_ACTION", "Creation", "NewBodies", "access_rule", "checked"]
 __all__ += ["checked_new", "definition_for", "patients_of"]
 
 Creation = tuple[str, JsonObject, str | None, Check]
