@@ -69,9 +69,9 @@ class Actions(Repository):
 
     async def tally(self, mdt_id: str, today: date) -> dict[str, tuple[int, int]]:
         """The MDT's actions by state: how many, and how many of those are late."""
-        late = sa.func.count().filter(_late(today))
+        late_count = sa.func.count().filter(_late(today))
         query = (
-            sa.select(mdt_action.c.state, sa.func.count(), late)
+            sa.select(mdt_action.c.state, sa.func.count(), late_count)
             .where(_of_team(mdt_id))
             .group_by(mdt_action.c.state)
         )
