@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -25,6 +24,7 @@ from carecoord_shared.migration_process import (
     migrate_in_child,
 )
 from carecoord_shared.security.dev_issuer import DevIssuer
+from carecoord_shared.testing.loopback import free_loopback_port
 from carecoord_shared.web.app import create_service_app
 from carecoord_shared.worker_runtime import Worker
 from shared.tests.example_service import example_settings
@@ -64,12 +64,6 @@ def as_deployed(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def broken(tmp_path: Path) -> Path:
     return _versions(tmp_path, BROKEN)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 async def _tables(url: str) -> set[str]:
@@ -188,7 +182,7 @@ async def test_the_suites_switch_migrates_in_this_process(
 
 
 async def test_an_unreachable_database_is_named_in_the_failure(infrastructure: None) -> None:
-    url = f"postgresql+asyncpg://postgres@127.0.0.1:{_free_port()}/nothing"
+    url = f"postgresql+asyncpg://postgres@127.0.0.1:{free_loopback_port()}/nothing"
     with pytest.raises(MigrationFailed, match=r"^migration failed: .*(Connect|OSError|refused)"):
         await migrate_in_child(url)
 
@@ -196,7 +190,7 @@ async def test_an_unreachable_database_is_named_in_the_failure(infrastructure: N
 def test_a_served_api_whose_migration_fails_exits_saying_why(
     fresh_database_url: str, broken: Path, tmp_path: Path
 ) -> None:
-    port = _free_port()
+    port = free_loopback_port()
     ended = _probe(
         mode="serve",
         database_url=fresh_database_url,
