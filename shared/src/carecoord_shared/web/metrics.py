@@ -14,6 +14,10 @@ LATENCY = Histogram(
     buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
 )
 
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+"""Methods labelled by name; any other a client sends is counted as `other`, so made-up
+methods cannot grow a new series (and cache entry) each."""
+
 _Children = tuple[Callable[[], None], Callable[[float], None]]
 """A label set's counter increment and latency observation."""
 
@@ -26,6 +30,7 @@ class RequestMetrics:
         self._children: dict[tuple[str, str, int], _Children] = {}
 
     def record(self, method: str, template: str, status: int, seconds: float) -> None:
+        method = method if method in METHODS else "other"
         children = self._children.get((method, template, status))
         if children is None:
             children = (
